@@ -1,0 +1,45 @@
+/* nb_edge_importance.h - the one definition of an edge segment's class importance.
+ *
+ * Source: reference spec §2.6 (edge_importance_type 0..3). The bundler (segment density and
+ * advection) and the renderer (colour and impostor size) both call this function, so the
+ * processing and rendering formulas cannot drift apart (fixes spec §8.1 item 7: the
+ * original renders with type 0 always and uses a sum in processing but a product in
+ * rendering).
+ *
+ * For a segment at parameter t in [0, 1] along an edge from node s to node e:
+ *   type 0 (blend):  q = (1-t)*s/|s| + t*e/|e|,    iota = ((1-t)*|s| + t*|e|) * alpha
+ *   type 1 (source): q = s/|s|,                     iota = |s| * alpha
+ *   type 2 (both):   q = (s + e)/(|s| + |e|),        iota = 0.5*(|s| + |e|) * alpha
+ *   type 3 (target): q = e/|e|,                     iota = |e| * alpha
+ * |x| is the L2 norm of the node's class vector. A zero-norm node contributes a zero vector
+ * (never NaN). Rendering shares are q / sum(q) (L1-normalised, spec §5.3).
+ */
+#ifndef NB_EDGE_IMPORTANCE_H
+#define NB_EDGE_IMPORTANCE_H
+
+#include <stddef.h>
+
+#define NB_EDGE_IMPORTANCE_TYPES 4
+
+/* Derived per-node statistics of a class-importance vector (spec §2.5). */
+typedef struct nb_node_stats {
+    float mean; /* (1/C) * sum_c v[c] */
+    float norm; /* sqrt(sum_c v[c]^2) */
+} nb_node_stats;
+
+/* mean and L2 norm of v[n_classes]. */
+nb_node_stats nb_node_stats_of(const float *v, size_t n_classes);
+
+/* Evaluates the class vector q[n_classes] (may be NULL) and the scalar importance *iota
+ * (may be NULL) of a segment at parameter t of an edge.
+ *   type:      0..3 (edge_importance_type); other values are a programmer error (asserted).
+ *   t:         position along the edge, 0 = source, 1 = target (spec uses k/N for segment k).
+ *   s, e:      float32[n_classes] class importance of source and target node, in [0, 1].
+ *   ss, es:    their nb_node_stats_of().
+ *   alpha:     normalised |weight| of the edge, in [0, 1].
+ * Thread-safe, allocation-free. */
+void nb_edge_importance_eval(int type, float t, size_t n_classes, const float *s,
+                             nb_node_stats ss, const float *e, nb_node_stats es, float alpha,
+                             float *q, float *iota);
+
+#endif /* NB_EDGE_IMPORTANCE_H */

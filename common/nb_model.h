@@ -1,0 +1,148 @@
+/* nb_model.h - the in-memory form of the three groups of a .nnb.h5 file.
+ *
+ * nb_network    <-> /network     layer sizes, dense weights and biases, provenance
+ * nb_importance <-> /importance  per-class node importance, edge alpha, top-activating inputs
+ * nb_bundle_data <-> /bundle      node positions, edges as polylines (CSR), metrics
+ * All arrays are flat, contiguous, row-major, owned by the struct (freed by *_deinit).
+ * Layer pair l connects layer l (n_l nodes, "in") to layer l+1 (n_{l+1} nodes, "out").
+ * Global node id of node i of layer l = sum_{k<l} n_k + i (layer-major order).
+ * Schema with units: docs/file_format.md. Source: DESIGN.md "The pipeline".
+ */
+#ifndef NB_MODEL_H
+#define NB_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_status.h"
+
+#define NB_NAME_MAX 256
+
+/* ---- /network ---- */
+
+typedef struct nb_network {
+    size_t n_layers;       /* L >= 2 */
+    size_t *layer_size;    /* [L], each >= 1 */
+    size_t *weight_offset; /* [L]: pair l's weights start at weights + weight_offset[l];
+                              weight_offset[L-1] = total weight count */
+    size_t *bias_offset;   /* [L]: same for biases */
+    float *weights;        /* pair l: float32[n_{l+1}][n_l] (out x in, PyTorch nn.Linear) */
+    float *biases;         /* pair l: float32[n_{l+1}] */
+    size_t n_classes;      /* = layer_size[L-1] */
+    char **class_names;    /* [n_classes] NUL-terminated strings ("0".."C-1" by default) */
+    char activation[32];   /* "relu" (hidden layers; output is softmax) */
+    /* provenance (attributes) */
+    char source[32];       /* "train", "random", "import" */
+    char dataset[NB_NAME_MAX]; /* data directory or name, "" if none */
+    int epochs;
+    uint64_t seed;
+    double l1;             /* L1 weight penalty used in training */
+    double train_accuracy; /* NaN if unknown */
+    double test_accuracy;  /* NaN if unknown */
+} nb_network;
+
+/* Allocates a zero-weight network with the given layer sizes (L = n_layers >= 2) and class
+ * names "0".."C-1", activation "relu", accuracies NaN. Returns NB_OK, NB_E_INVALID (L < 2 or
+ * a zero size), NB_E_NOMEM. On failure *net is zeroed. */
+nb_status nb_network_init(nb_network *net, size_t n_layers, const size_t *layer_size);
+void nb_network_deinit(nb_network *net); /* frees; safe on a zeroed struct */
+
+/* Deep copy. NB_OK or NB_E_NOMEM (dst zeroed). */
+nb_status nb_network_copy(nb_network *dst, const nb_network *src);
+
+/* Pointers to pair l's weight matrix float32[n_{l+1}][n_l] and bias float32[n_{l+1}]. */
+float *nb_network_weight(const nb_network *net, size_t pair);
+float *nb_network_bias(const nb_network *net, size_t pair);
+
+/* Total node count sum_l n_l, and total edge (weight) count sum_l n_l * n_{l+1}. */
+size_t nb_network_n_nodes(const nb_network *net);
+size_t nb_network_n_edges(const nb_network *net);
+
+/* Sets class name c (copied). NB_OK or NB_E_NOMEM. */
+nb_status nb_network_set_class_name(nb_network *net, size_t c, const char *name);
+
+/* ---- /importance ---- */
+
+typedef struct nb_importance {
+    size_t n_layers;      /* L, same as the network */
+    size_t n_classes;     /* C */
+    size_t *layer_size;   /* [L] copy of the network's */
+    size_t *node_offset;  /* [L+1] offsets into node (in floats) */
+    float *node;          /* layer l: float32[n_l][C] normalised importance in [0,1] (§2.5);
+                             output layer one-hot */
+    size_t *edge_offset;  /* [L] offsets into edge (in floats); last = total */
+    float *edge;          /* pair l: float32[n_{l+1}][n_l] alpha = |w| / max |w| of the pair */
+    char method[32];      /* "bn-gamma", "magnitude", "random" */
+    char flags[64];       /* "gamma,l1" etc. ("" for magnitude) */
+    int epochs;
+    uint64_t seed;
+    double *finetune_accuracy; /* [C] test accuracy of each class's fine-tuned 2-unit model,
+                                  NaN when not applicable */
+    size_t top_k;         /* top-activating test images per hidden node (0 = none stored) */
+    size_t *top_offset;   /* [L+1] offsets into top (in int32 values); layer l holds
+                             [n_l][top_k] for hidden layers 1..L-2, nothing otherwise */
+    int32_t *top;         /* test-set image indices, -1 where fewer images exist */
+} nb_importance;
+
+/* Allocates zeroed importance arrays for a network shape (top_k may be 0).
+ * NB_OK, NB_E_INVALID, NB_E_NOMEM. */
+nb_status nb_importance_init(nb_importance *imp, size_t n_layers, const size_t *layer_size,
+                             size_t top_k);
+void nb_importance_deinit(nb_importance *imp);
+
+/* Pointers into the flat arrays. */
+float *nb_importance_node(const nb_importance *imp, size_t layer); /* [n_l][C] */
+float *nb_importance_edge(const nb_importance *imp, size_t pair);  /* [n_{l+1}][n_l] */
+int32_t *nb_importance_top(const nb_importance *imp, size_t layer); /* [n_l][top_k] or NULL */
+
+/* ---- /bundle ---- */
+
+typedef struct nb_bundle_metrics {
+    double mean_distortion;  /* mean over edges of polyline length / straight length */
+    double max_distortion;
+    double mean_length_diff; /* MELD, world units */
+    double ink_ratio;        /* bundled / straight occupancy (see docs/metrics.md) */
+} nb_bundle_metrics;
+
+typedef struct nb_bundle_data {
+    size_t n_layers;
+    size_t n_nodes;             /* N */
+    float *node_position;       /* float32[N][3], world units */
+    int64_t *layer_offset;      /* [L+1]: nodes of layer l are [layer_offset[l], layer_offset[l+1]) */
+    size_t n_edges;             /* E (after pruning) */
+    uint32_t *edge_source;      /* [E] global node ids */
+    uint32_t *edge_target;      /* [E] */
+    float *edge_alpha;          /* [E] normalised |w| */
+    uint64_t *edge_point_offset; /* [E+1] CSR into point_position; edge e has
+                                    edge_point_offset[e+1]-edge_point_offset[e] >= 2 points,
+                                    first = source node, last = target node */
+    size_t n_points;            /* S = edge_point_offset[E] */
+    float *point_position;      /* float32[S][3], world units */
+    /* attributes */
+    char *config_json;          /* resolved processing config (malloc'd), may be NULL */
+    int node_iterations;
+    int edge_iterations;
+    size_t n_edges_total;       /* before pruning */
+    nb_bundle_metrics metrics;
+    double time_layout, time_node_phase, time_edge_phase, time_total; /* seconds */
+} nb_bundle_data;
+
+/* Allocates arrays for the given counts (contents zero). NB_OK, NB_E_NOMEM. */
+nb_status nb_bundle_data_init(nb_bundle_data *b, size_t n_layers, size_t n_nodes, size_t n_edges,
+                         size_t n_points);
+void nb_bundle_data_deinit(nb_bundle_data *b);
+
+/* ---- the whole file ---- */
+
+/* A .nnb.h5 file in memory; each group is optional (has_* flags). */
+typedef struct nb_model {
+    bool has_network, has_importance, has_bundle;
+    nb_network network;
+    nb_importance importance;
+    nb_bundle_data bundle;
+} nb_model;
+
+void nb_model_deinit(nb_model *m); /* frees every present group */
+
+#endif /* NB_MODEL_H */

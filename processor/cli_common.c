@@ -1,0 +1,146 @@
+/* cli_common.c - option parsing shared by every nnbundle subcommand.
+ *
+ * DESIGN: a subcommand loops over argv, offers each argument to nb_cli_common_parse first,
+ * then handles its own options. Config resolution order: defaults (= configs/processing.json),
+ * --config FILE, each --set key=value in order, then one validation pass. Thread counts set
+ * here (omp_set_num_threads, openblas_set_num_threads) never change results, only speed.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nb_log.h"
+
+void openblas_set_num_threads(int num_threads); /* libopenblas; not in cblas.h */
+
+bool nb_cli_parse_int(const char *s, long min, long max, long *out) {
+    if (!s || !*s)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool nb_cli_parse_double(const char *s, double *out) {
+    if (!s || !*s)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool nb_cli_parse_sizes(const char *s, size_t *out, size_t max_n, size_t *n_out) {
+    size_t n = 0;
+    const char *p = s;
+    if (!s || !*s)
+        return false;
+    while (*p) {
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno || end == p || v <= 0 || v > 100000000L || n >= max_n)
+            return false;
+        out[n++] = (size_t)v;
+        if (*end == ',')
+            end++;
+        else if (*end)
+            return false;
+        p = end;
+    }
+    *n_out = n;
+    return n > 0;
+}
+
+int nb_cli_common_parse(nb_cli_common *c, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+        c->quiet = true;
+        return 1;
+    }
+    if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+        c->verbose = true;
+        return 1;
+    }
+    bool takes_value = !strcmp(a, "--threads") || !strcmp(a, "--config") || !strcmp(a, "--set");
+    if (!takes_value)
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "nnbundle: option %s needs a value\n", a);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (!strcmp(a, "--threads")) {
+        long t;
+        if (!nb_cli_parse_int(v, 0, 1024, &t)) {
+            fprintf(stderr, "nnbundle: --threads: '%s' is not a thread count (0..1024)\n", v);
+            return -1;
+        }
+        c->threads = (int)t;
+    } else if (!strcmp(a, "--config")) {
+        c->config = v;
+    } else {
+        if (c->n_sets >= (int)(sizeof c->sets / sizeof c->sets[0])) {
+            fprintf(stderr, "nnbundle: too many --set options\n");
+            return -1;
+        }
+        c->sets[c->n_sets++] = v;
+    }
+    return 1;
+}
+
+void nb_cli_common_apply(const nb_cli_common *c) {
+    if (c->quiet)
+        nb_log_set_level(NB_LOG_QUIET);
+    else if (c->verbose)
+        nb_log_set_level(NB_LOG_VERBOSE);
+    if (c->threads > 0) {
+        omp_set_num_threads(c->threads);
+        openblas_set_num_threads(c->threads);
+    }
+}
+
+nb_status nb_cli_processing_config(const nb_cli_common *c, nb_processing_config *cfg) {
+    nb_processing_config tmp;
+    nb_config_defaults(&nb_processing_schema, &tmp);
+    if (c->config)
+        NB_TRY(nb_config_load(&nb_processing_schema, c->config, &tmp));
+    for (int k = 0; k < c->n_sets; k++)
+        NB_TRY(nb_config_set(&nb_processing_schema, c->sets[k], &tmp));
+    NB_TRY(nb_config_validate(&nb_processing_schema, &tmp));
+    *cfg = tmp;
+    return NB_OK;
+}
+
+int nb_cli_fail(nb_status s) {
+    if (s == NB_OK)
+        return NB_EXIT_OK;
+    nb_error_print("nnbundle", s);
+    if (nb_log_get_level() >= NB_LOG_VERBOSE)
+        fprintf(stderr, "nnbundle: (raised at %s)\n", nb_error_origin());
+    return NB_EXIT_FAILURE;
+}
+
+int nb_cli_usage_error(const char *cmd, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "nnbundle %s: %s\nTry 'nnbundle %s --help'.\n", cmd, msg, cmd);
+    return NB_EXIT_USAGE;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages nnbundle needs, if any is missing (root or sudo).
+set -euo pipefail
+pkgs=(build-essential cmake ninja-build pkg-config
+      libsdl2-dev libglew-dev libcglm-dev libcjson-dev libhdf5-dev hdf5-tools zlib1g-dev
+      libpng-dev libstb-dev libimgui-dev libopenblas-dev libcmocka-dev
+      libegl-dev libgles-dev libgl-dev libgl1-mesa-dri libegl-mesa0 xvfb xauth mesa-utils
+      dataset-fashion-mnist gnuplot-nox hyperfine)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install_deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

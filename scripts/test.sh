@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test command of the README: installs dependencies, builds with warnings as errors,
+# runs every test; then builds again with AddressSanitizer + UBSan and runs the non-GL tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh
+jobs=$(nproc)
+export SDL_VIDEODRIVER=offscreen
+
+echo "== build (Release, -Werror) =="
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DNB_WERROR=ON >/dev/null
+cmake --build build/test -j "$jobs"
+echo "== tests =="
+(cd build/test && ctest --output-on-failure -j "$jobs")
+
+echo "== build (ASan + UBSan) =="
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNB_WERROR=ON \
+      -DNB_ASAN=ON -DNB_UBSAN=ON >/dev/null
+cmake --build build/asan -j "$jobs"
+echo "== tests under sanitizers (labels unit and cli; GL drivers are not instrumented) =="
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -L 'unit|cli' -LE slow)
