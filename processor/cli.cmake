@@ -10,4 +10,4 @@ add_executable(nnbundle
     ${CMAKE_CURRENT_LIST_DIR}/cli_run.c
     ${CMAKE_CURRENT_LIST_DIR}/cli_evaluate.c
 )
-target_link_libraries(nnbundle PRIVATE nb_bundling nb_net nb_common)
+target_link_libraries(nnbundle PRIVATE nb_evaluate nb_bundling nb_density nb_importance nb_net nb_common)

@@ -1,0 +1,36 @@
+/* nb_prune.h - pruning scores and exact-count pruning masks.
+ *
+ * Source: reference spec §3.4 and §6.1. Edges are numbered globally in pair-major order, then
+ * row-major within a pair's weight matrix: edge (l, out j, in i) has index
+ * edge_offset[l] + j * n_l + i (the same layout as nb_importance.edge).
+ * Differences from the original: a level p prunes exactly round(p * E) edges (ties broken by
+ * edge index, lowest first), so the kept fraction is exact to one edge; p = 1 prunes all
+ * (callers that must keep edges, like bundling, reject p >= 1 in config validation).
+ */
+#ifndef NB_PRUNE_H
+#define NB_PRUNE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_model.h"
+#include "nb_status.h"
+
+typedef enum nb_prune_score {
+    NB_PRUNE_ALPHA_MEAN_GAMMA = 0, /* alpha * mean_c(source node importance)   ("BNN_EDGE") */
+    NB_PRUNE_MEAN_GAMMA = 1,       /* mean_c(source node importance)           ("BNN_ONLY") */
+    NB_PRUNE_ALPHA = 2,            /* alpha                                    ("EDGE_ONLY") */
+} nb_prune_score;
+
+/* Scores for all E edges into scores[E] (float32).
+ *   cls: -1 = mean over all classes; 0..C-1 = that class's importance only (class-specific).
+ * Returns NB_OK, NB_E_INVALID (cls out of range). */
+nb_status nb_prune_scores(const nb_importance *imp, nb_prune_score kind, int cls, float *scores);
+
+/* keep[E] = 0 for the round(fraction * E) lowest-scoring edges (ties: lower index pruned
+ * first), 1 otherwise. fraction in [0, 1]. *n_pruned (may be NULL) gets the count.
+ * Returns NB_OK, NB_E_INVALID (fraction outside [0,1] or NaN), NB_E_NOMEM. */
+nb_status nb_prune_mask(const float *scores, size_t n_edges, double fraction, uint8_t *keep,
+                        size_t *n_pruned);
+
+#endif /* NB_PRUNE_H */
