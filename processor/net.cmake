@@ -1,6 +1,6 @@
-# nb_net: MLP layers, training, random networks.
-# INTERFACE until the first source exists; then: add_library(nb_net STATIC <sources>) and
-# switch the keywords below to PUBLIC.
-add_library(nb_net INTERFACE)
-target_include_directories(nb_net INTERFACE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(nb_net INTERFACE nb_common)
+# nb_net: MLP layers (nb_mlp), training (nb_train), random networks (nb_random).
+add_library(nb_net STATIC
+    ${CMAKE_CURRENT_LIST_DIR}/nb_mlp.c
+)
+target_include_directories(nb_net PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CBLAS_INCLUDE_DIR})
+target_link_libraries(nb_net PUBLIC nb_common BLAS::BLAS OpenMP::OpenMP_C m)
