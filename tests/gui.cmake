@@ -1,0 +1,17 @@
+# GUI tests (nnbundle-render's Dear ImGui panels and their GL-free logic).
+#   unit: test_gui_pick (ray-sphere picking), ...
+if(NOT NB_RENDERER)
+    return()
+endif()
+
+# The GL-free GUI logic library. It belongs in renderer/CMakeLists.txt's "# GUI sources"
+# block; until that block exists it is defined here so the tests can build.
+if(NOT TARGET nb_gui_core)
+    add_library(nb_gui_core STATIC
+        ${CMAKE_SOURCE_DIR}/renderer/nb_gui_pick.c
+    )
+    target_include_directories(nb_gui_core PUBLIC ${CMAKE_SOURCE_DIR}/renderer)
+    target_link_libraries(nb_gui_core PUBLIC nb_common m)
+endif()
+
+nb_add_test(test_gui_pick SOURCES test_gui_pick.c LIBS nb_gui_core PkgConfig::CGLM LABEL unit TIMEOUT 30)
