@@ -1,6 +1,6 @@
-# nb_importance: importance estimation and pruning.
-# INTERFACE until the first source exists; then: add_library(nb_importance STATIC <sources>) and
-# switch the keywords below to PUBLIC.
-add_library(nb_importance INTERFACE)
-target_include_directories(nb_importance INTERFACE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(nb_importance INTERFACE nb_net nb_common)
+# nb_importance: batch-norm layer, importance estimation (strategy table), pruning scores.
+add_library(nb_importance STATIC
+    ${CMAKE_CURRENT_LIST_DIR}/nb_importance.c
+)
+target_include_directories(nb_importance PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(nb_importance PUBLIC nb_net nb_common OpenMP::OpenMP_C m)
