@@ -1,0 +1,41 @@
+/* nb_metrics.h - quality metrics of a bundle: distortion, edge-length difference, ink ratio.
+ *
+ * Source: reference/bundle_metrics.md (definitions from the edge-bundling literature; MELD
+ * and distortion as in the shared-bundling-repo metrics module) and docs/metrics.md (how
+ * nnbundle measures them in 3-D). For edge e with polyline length len(e) and straight
+ * length |s_e| = distance between its first and last point:
+ *   distortion(e) = len(e) / |s_e|          (mean and max over edges; 1 = straight)
+ *   MELD          = mean_e |len(e) - |s_e||  (world units)
+ *   ink ratio     = occupied voxels of all polylines / occupied voxels of all straight edges,
+ *                   both rasterised into the same axis-aligned voxel lattice (cube side
+ *                   `voxel`, lattice anchored at the world origin) with an exact 3-D DDA
+ *                   traversal of every segment (every voxel a segment passes through counts).
+ * Edges with a straight length below 1e-9 wu are left out of the distortion and MELD means.
+ */
+#ifndef NB_METRICS_H
+#define NB_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_model.h"
+#include "nb_status.h"
+
+/* Largest voxel lattice (cells) the ink ratio rasterises into; beyond it the voxel side is
+ * scaled up until the bounding box fits (reported through *voxel_used). */
+#define NB_METRICS_MAX_VOXELS ((uint64_t)1 << 28)
+
+/* Computes all metrics of CSR polylines.
+ *   offset[n_edges+1], points float32[offset[n_edges]][3]: polylines, world units.
+ *   voxel: voxel side for the ink ratio, world units, > 0 (nnbundle uses the grid cell h).
+ *   threads: OpenMP threads (<= 0: all); sums are reduced in a fixed block order and voxels
+ *   are set with atomic ORs, so the result does not depend on it.
+ *   voxel_used: may be NULL; gets the voxel side actually used (see NB_METRICS_MAX_VOXELS).
+ * With no edges (or only degenerate ones) the metrics are the neutral 1, 1, 0, 1.
+ * Returns NB_OK, NB_E_INVALID (voxel not finite and > 0), NB_E_NUMERIC (a non-finite point;
+ * subject "edge <e>"), NB_E_NOMEM. On failure *out is untouched. */
+nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float *points,
+                             double voxel, int threads, nb_bundle_metrics *out,
+                             double *voxel_used);
+
+#endif /* NB_METRICS_H */

@@ -1,0 +1,69 @@
+/* nb_sample.h - edges as polylines: initial sampling of straight edges and resampling.
+ *
+ * Source: reference spec §4.7. Every edge is a polyline of >= 2 points stored in CSR form
+ * (offset[E+1] into points[S][3]); its first and last points are the source and target node
+ * and never move. Differences from the reference: no per-edge point cap (the reference stops
+ * emitting at P - 3 slots and jumps straight to the end), and an edge with no interior point
+ * is never collapsed onto its start (its end-handling quirk).
+ * Spacing guarantees of nb_sample_resample (chord distances, spacing l): every emitted
+ * interior point lies at chord distance <= l (+ rounding) from its predecessor, and >= 0.99 l
+ * wherever the polyline is straight over that stretch; the last gap is in [0.7 l, 1.3 l] on
+ * straight stretches after the end handling (drop the last point when the end is < 0.3 l
+ * away, replace it by the midpoint of its predecessor and the end when < 0.7 l).
+ */
+#ifndef NB_SAMPLE_H
+#define NB_SAMPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_status.h"
+
+/* A set of polylines in CSR form with spare capacity, reused across iterations. */
+typedef struct nb_sample_buffer {
+    size_t n_edges;        /* E */
+    size_t n_points;       /* S = offset[E] */
+    uint64_t *offset;      /* [E+1], offset[0] = 0; edge e = points [offset[e], offset[e+1]) */
+    float *points;         /* float32[S][3], world units */
+    size_t edge_capacity;  /* edges offset[] can hold */
+    size_t point_capacity; /* points points[] can hold */
+} nb_sample_buffer;
+
+/* Zeroes *buf (no allocation). */
+void nb_sample_init(nb_sample_buffer *buf);
+
+/* Frees the arrays; safe on a zeroed buffer. Leaves *buf zeroed. */
+void nb_sample_deinit(nb_sample_buffer *buf);
+
+/* Ensures room for n_edges edges and n_points points, growing by at least 1.5x so repeated
+ * growth stays amortised; keeps the contents. Returns NB_OK or NB_E_NOMEM (buffer unchanged). */
+nb_status nb_sample_reserve(nb_sample_buffer *buf, size_t n_edges, size_t n_points);
+
+/* Deep copy of src into dst (reusing dst's capacity). NB_OK or NB_E_NOMEM (dst unchanged). */
+nb_status nb_sample_copy(nb_sample_buffer *dst, const nb_sample_buffer *src);
+
+/* Straight edges with their two end points only: edge e from node_pos[source[e]] to
+ * node_pos[target[e]]. node_pos: float32[N][3]; source, target: [n_edges] node ids < N
+ * (unchecked). Returns NB_OK or NB_E_NOMEM (out unchanged). */
+nb_status nb_sample_straight(const float *node_pos, size_t n_edges, const uint32_t *source,
+                             const uint32_t *target, nb_sample_buffer *out);
+
+/* Initial sampling of straight edges (spec §4.7 initial_edge_sample): an edge of length
+ * lambda gets n = max(1, ceil(lambda / spacing)) equal segments (n + 1 points).
+ *   spacing: sample length l = layer_width / sampling_rate, world units, > 0.
+ *   threads: OpenMP threads (<= 0: all). The result does not depend on it.
+ * Returns NB_OK, NB_E_INVALID (spacing not finite and > 0), NB_E_NOMEM (out unchanged). */
+nb_status nb_sample_initial(const float *node_pos, size_t n_edges, const uint32_t *source,
+                            const uint32_t *target, double spacing, int threads,
+                            nb_sample_buffer *out);
+
+/* Resamples every polyline of `in` at chord spacing `spacing` (spec §4.7 edge_sample, without
+ * the point cap) into `out` (which must not be `in`); first and last points are copied
+ * bit-exactly. Two passes over the edges (count, prefix sum, write), parallel over edges;
+ * the result does not depend on `threads` (<= 0: all).
+ * Returns NB_OK, NB_E_INVALID (spacing not finite and > 0, or an edge with < 2 points;
+ * subject "edge <e>"), NB_E_NOMEM (out's contents undefined but it stays a valid buffer). */
+nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int threads,
+                             nb_sample_buffer *out);
+
+#endif /* NB_SAMPLE_H */

@@ -1,0 +1,31 @@
+/* nb_smooth.h - Laplacian smoothing of edge polylines (moving average along each edge).
+ *
+ * Source: reference spec §4.10. Each pass replaces every interior point j of an edge with N
+ * points by the mean of points max(0, j-r) .. min(N-1, j+r) of the previous pass (Jacobi),
+ * r = max(1, floor(N * percent / 100 * factor)); endpoints never move.
+ */
+#ifndef NB_SMOOTH_H
+#define NB_SMOOTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_status.h"
+
+/* The window half-width r for an edge of n_points points (spec §4.10):
+ * max(1, floor(n_points * percent / 100 * factor)). percent in (0, 100], factor in (0, 1]. */
+size_t nb_smooth_radius(size_t n_points, double percent, double factor);
+
+/* Runs `passes` Jacobi smoothing passes over every polyline, in place.
+ *   n_edges, offset[n_edges+1], points float32[offset[n_edges]][3]: CSR polylines, world units.
+ *   passes:  >= 0 (config smoothing_iterations); 0 does nothing.
+ *   percent: window size in percent of the edge's points (config smoothing_percent), (0, 100].
+ *   factor:  schedule factor, r_e^(k+1) after edge iteration k (spec §4.6), (0, 1].
+ *   threads: OpenMP threads (<= 0: all); the result does not depend on it.
+ * Each edge is smoothed independently in a per-thread scratch copy, so all passes of one edge
+ * run in cache; r = 1 (most edges) takes a 3-point fast path.
+ * Returns NB_OK, NB_E_INVALID (passes < 0, percent or factor out of range), NB_E_NOMEM. */
+nb_status nb_smooth_polylines(size_t n_edges, const uint64_t *offset, float *points, int passes,
+                              double percent, double factor, int threads);
+
+#endif /* NB_SMOOTH_H */
