@@ -183,6 +183,12 @@ typedef struct nb_config_key {
     const char *const *enum_names; /* NB_CONFIG_ENUM: NULL-terminated */
     const char *unit;        /* "world units", "fraction", ... */
     const char *doc;         /* one sentence */
+    /* Added after the first version (trailing, so positional initialisers stay valid): */
+    const char *source;      /* where the key comes from: "spec §4.1", "nnbundle", ... */
+    /* Optional extra rule run after the type/range checks on load, set and validate; it
+     * gets a pointer to the field and the error subject, and returns NB_OK or raises
+     * NB_E_CONFIG with that subject. NULL = none. */
+    nb_status (*check)(const void *field, const char *subject);
 } nb_config_key;
 
 typedef struct nb_config_schema {
@@ -214,18 +220,30 @@ nb_status nb_config_load(const nb_config_schema *schema, const char *path, void 
  * Returns NB_E_CONFIG naming the key (subject "--set key"). On failure cfg is unchanged. */
 nb_status nb_config_set(const nb_config_schema *schema, const char *assignment, void *cfg);
 
-/* Checks every key's type and range in one pass. NB_E_CONFIG names the first bad key. */
+/* Checks every key's type and range in one pass. NB_E_CONFIG names the first bad key
+ * (subject "<schema name> <key>", e.g. "processing layer_width"). */
 nb_status nb_config_validate(const nb_config_schema *schema, const void *cfg);
 
-/* Serialises every key to a pretty JSON object; *json_out is malloc'd, caller frees.
- * Returns NB_OK or NB_E_NOMEM. */
+/* Serialises every key, in table order, to a pretty JSON object (2-space indent, one key per
+ * line, numbers printed so they re-read to the same double); *json_out is malloc'd, caller
+ * frees. Returns NB_OK, NB_E_CONFIG (cfg fails nb_config_validate) or NB_E_NOMEM. */
 nb_status nb_config_to_json(const nb_config_schema *schema, const void *cfg, char **json_out);
 
-/* Writes nb_config_to_json to path atomically (temporary name + rename). NB_E_IO on failure. */
+/* Writes nb_config_to_json to path atomically ("<path>.tmp.<pid>", fsync, rename). NB_E_IO
+ * (subject = path) on failure, with the temporary file removed and path untouched;
+ * NB_E_CONFIG if cfg is invalid. */
 nb_status nb_config_save(const nb_config_schema *schema, const void *cfg, const char *path);
 
+/* The schema as a Markdown table (key, type, default, range, unit, meaning, source), one row
+ * per key in table order, ending with a newline: the generated part of configs/README.md.
+ * *md_out is malloc'd, caller frees. NB_OK or NB_E_NOMEM. */
+nb_status nb_config_to_markdown(const nb_config_schema *schema, char **md_out);
+
 /* Parses a flags list ("gamma,l1") into NB_IMPORTANCE_FLAG_* bits; NB_E_CONFIG names an
- * unknown flag. (§2.3: centering=1, gamma=2, l1=4, l2=8.) */
+ * unknown flag. (§2.3: centering=1, gamma=2, l1=4, l2=8.) Words are comma-separated,
+ * case-sensitive, spaces around them ignored, repeats allowed; "" gives 0. An empty item
+ * ("gamma,") or an unknown word is NB_E_CONFIG with subject "importance_flags" and the word
+ * in the reason. *bits_out is written only on success. */
 enum {
     NB_IMPORTANCE_FLAG_CENTERING = 1,
     NB_IMPORTANCE_FLAG_GAMMA = 2,

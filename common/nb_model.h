@@ -50,6 +50,7 @@ void nb_network_deinit(nb_network *net); /* frees; safe on a zeroed struct */
 
 /* Deep copy. NB_OK or NB_E_NOMEM (dst zeroed). */
 nb_status nb_network_copy(nb_network *dst, const nb_network *src);
+/* (nb_network_init leaves source, dataset "" and epochs, seed, l1 zero.) */
 
 /* Pointers to pair l's weight matrix float32[n_{l+1}][n_l] and bias float32[n_{l+1}]. */
 float *nb_network_weight(const nb_network *net, size_t pair);
@@ -85,11 +86,16 @@ typedef struct nb_importance {
     int32_t *top;         /* test-set image indices, -1 where fewer images exist */
 } nb_importance;
 
-/* Allocates zeroed importance arrays for a network shape (top_k may be 0).
- * NB_OK, NB_E_INVALID, NB_E_NOMEM. */
+/* Allocates zeroed importance arrays for a network shape (top_k may be 0); n_classes =
+ * layer_size[L-1]. Exceptions to "zeroed": top[] is filled with -1 (no image) and
+ * finetune_accuracy[] with NaN (unknown); method and flags are "".
+ * NB_OK, NB_E_INVALID, NB_E_NOMEM. On failure *imp is zeroed. */
 nb_status nb_importance_init(nb_importance *imp, size_t n_layers, const size_t *layer_size,
                              size_t top_k);
 void nb_importance_deinit(nb_importance *imp);
+
+/* Deep copy. NB_OK or NB_E_NOMEM (dst zeroed). */
+nb_status nb_importance_copy(nb_importance *dst, const nb_importance *src);
 
 /* Pointers into the flat arrays. */
 float *nb_importance_node(const nb_importance *imp, size_t layer); /* [n_l][C] */
@@ -128,10 +134,15 @@ typedef struct nb_bundle_data {
     double time_layout, time_node_phase, time_edge_phase, time_total; /* seconds */
 } nb_bundle_data;
 
-/* Allocates arrays for the given counts (contents zero). NB_OK, NB_E_NOMEM. */
+/* Allocates arrays for the given counts (contents zero; counts of 0 are allowed, arrays are
+ * still non-NULL). The metrics are set to NaN ("not measured"), config_json to NULL.
+ * NB_OK, NB_E_NOMEM. On failure *b is zeroed. */
 nb_status nb_bundle_data_init(nb_bundle_data *b, size_t n_layers, size_t n_nodes, size_t n_edges,
                          size_t n_points);
-void nb_bundle_data_deinit(nb_bundle_data *b);
+void nb_bundle_data_deinit(nb_bundle_data *b); /* frees config_json too */
+
+/* Deep copy (config_json included). NB_OK or NB_E_NOMEM (dst zeroed). */
+nb_status nb_bundle_data_copy(nb_bundle_data *dst, const nb_bundle_data *src);
 
 /* ---- the whole file ---- */
 

@@ -1,0 +1,705 @@
+/* nb_config.c - the schema-driven config engine: defaults, JSON load, --set, validate, save.
+ *
+ * DESIGN: a config is a plain struct described by a key table (nb_config_keys.c): name,
+ * type, offsetof, default, range, enum words, unit, doc. Every operation walks that table,
+ * so adding a key is one row. Loading parses the JSON text with cJSON, then applies each
+ * member of the top-level object to a private copy of the caller's struct; only when every
+ * member passed the type, range and per-key checks is the copy written back, so a failed
+ * load or --set leaves the caller's struct untouched (Redis config.c style: one table, one
+ * checker). Numbers are checked for finiteness and range with exclusive bounds where the
+ * table says so; integers must be integral; enum values are words. Serialisation prints
+ * doubles with the shortest of %.15g/%.17g that re-reads to the same value, so save -> load
+ * is exact. Saving writes "<path>.tmp.<pid>", fsyncs and renames.
+ * Threading: no shared mutable state; each call works on its own buffers.
+ * Config keys: all of nb_processing_schema and nb_rendering_schema (see configs/README.md).
+ */
+#include "nb_config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NB_CONFIG_SUBJECT_MAX 512
+#define NB_CONFIG_FILE_MAX (1u << 20) /* a config file is a few KiB; refuse anything huge */
+
+/* ---- growable text buffer ------------------------------------------------------------- */
+
+typedef struct strbuf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} strbuf;
+
+static void sb_append(strbuf *sb, const char *text, size_t n) {
+    if (sb->failed)
+        return;
+    if (sb->len + n + 1 > sb->cap) {
+        size_t cap = sb->cap ? sb->cap : 256;
+        while (sb->len + n + 1 > cap)
+            cap *= 2;
+        char *p = realloc(sb->data, cap);
+        if (!p) {
+            sb->failed = true;
+            return;
+        }
+        sb->data = p;
+        sb->cap = cap;
+    }
+    memcpy(sb->data + sb->len, text, n);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+}
+
+static void sb_puts(strbuf *sb, const char *text) {
+    sb_append(sb, text, strlen(text));
+}
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(strbuf *sb, const char *fmt, ...) {
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        sb->failed = true;
+        return;
+    }
+    sb_append(sb, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* JSON string literal with escapes. */
+static void sb_json_string(strbuf *sb, const char *s) {
+    sb_puts(sb, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+            sb_append(sb, esc, 2);
+        } else if (*p < 0x20) {
+            sb_printf(sb, "\\u%04x", *p);
+        } else {
+            sb_append(sb, (const char *)p, 1);
+        }
+    }
+    sb_puts(sb, "\"");
+}
+
+/* Shortest of %.15g / %.17g that reads back to exactly v. */
+static void format_double(char *buf, size_t cap, double v) {
+    snprintf(buf, cap, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, cap, "%.17g", v);
+}
+
+/* ---- field access --------------------------------------------------------------------- */
+
+static void *field_ptr(void *cfg, const nb_config_key *k) {
+    return (char *)cfg + k->offset;
+}
+
+static const void *field_cptr(const void *cfg, const nb_config_key *k) {
+    return (const char *)cfg + k->offset;
+}
+
+static size_t enum_count(const nb_config_key *k) {
+    size_t n = 0;
+    while (k->enum_names && k->enum_names[n])
+        n++;
+    return n;
+}
+
+static void enum_list(const nb_config_key *k, char *buf, size_t cap) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; k->enum_names && k->enum_names[i]; i++) {
+        int n = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", k->enum_names[i]);
+        if (n < 0 || (size_t)n >= cap - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static const char *type_name(nb_config_type t) {
+    switch (t) {
+    case NB_CONFIG_DOUBLE:
+        return "number";
+    case NB_CONFIG_INT:
+        return "integer";
+    case NB_CONFIG_BOOL:
+        return "boolean";
+    case NB_CONFIG_ENUM:
+        return "enum";
+    case NB_CONFIG_STRING:
+        return "string";
+    case NB_CONFIG_COLOR:
+        return "colour";
+    }
+    return "?";
+}
+
+static const char *json_type_name(const cJSON *item) {
+    if (cJSON_IsNumber(item))
+        return "a number";
+    if (cJSON_IsBool(item))
+        return "a boolean";
+    if (cJSON_IsString(item))
+        return "a string";
+    if (cJSON_IsArray(item))
+        return "an array";
+    if (cJSON_IsObject(item))
+        return "an object";
+    if (cJSON_IsNull(item))
+        return "null";
+    return "an invalid value";
+}
+
+/* "(0, 100]" for the key's range. */
+static void range_text(const nb_config_key *k, char *buf, size_t cap) {
+    char lo[40], hi[40];
+    format_double(lo, sizeof lo, k->min);
+    format_double(hi, sizeof hi, k->max);
+    snprintf(buf, cap, "%c%s, %s%c", (k->flags & NB_CONFIG_MIN_EXCLUSIVE) ? '(' : '[', lo, hi,
+             (k->flags & NB_CONFIG_MAX_EXCLUSIVE) ? ')' : ']');
+}
+
+static bool in_range(const nb_config_key *k, double v) {
+    bool lo_ok = (k->flags & NB_CONFIG_MIN_EXCLUSIVE) ? v > k->min : v >= k->min;
+    bool hi_ok = (k->flags & NB_CONFIG_MAX_EXCLUSIVE) ? v < k->max : v <= k->max;
+    return lo_ok && hi_ok;
+}
+
+/* Checks one numeric value (double, int, or a colour component) against the key. */
+static nb_status check_number(const nb_config_key *k, double v, const char *subject) {
+    char num[40], range[96];
+    if (!isfinite(v))
+        return NB_RAISE(NB_E_CONFIG, subject, "value is not a finite number");
+    if (k->type == NB_CONFIG_INT && v != floor(v)) {
+        format_double(num, sizeof num, v);
+        return NB_RAISE(NB_E_CONFIG, subject, "%s is not an integer", num);
+    }
+    if (!in_range(k, v)) {
+        format_double(num, sizeof num, v);
+        range_text(k, range, sizeof range);
+        return NB_RAISE(NB_E_CONFIG, subject, "%s is out of range %s", num, range);
+    }
+    return NB_OK;
+}
+
+/* Validates the value stored in a struct field. */
+static nb_status check_field(const nb_config_key *k, const void *cfg, const char *subject) {
+    const void *f = field_cptr(cfg, k);
+    switch (k->type) {
+    case NB_CONFIG_DOUBLE:
+        NB_TRY(check_number(k, *(const double *)f, subject));
+        break;
+    case NB_CONFIG_INT:
+        NB_TRY(check_number(k, (double)*(const int *)f, subject));
+        break;
+    case NB_CONFIG_BOOL:
+        break;
+    case NB_CONFIG_ENUM: {
+        int v = *(const int *)f;
+        if (v < 0 || (size_t)v >= enum_count(k)) {
+            char words[256];
+            enum_list(k, words, sizeof words);
+            return NB_RAISE(NB_E_CONFIG, subject, "enum index %d is not one of: %s", v, words);
+        }
+        break;
+    }
+    case NB_CONFIG_STRING:
+        if (!memchr(f, '\0', k->string_size))
+            return NB_RAISE(NB_E_CONFIG, subject, "string is not terminated within %zu bytes",
+                            k->string_size);
+        break;
+    case NB_CONFIG_COLOR: {
+        const double *c = f;
+        for (int i = 0; i < 3; i++)
+            NB_TRY(check_number(k, c[i], subject));
+        break;
+    }
+    }
+    if (k->check)
+        NB_TRY(k->check(f, subject));
+    return NB_OK;
+}
+
+/* Checks a JSON value against the key and stores it into cfg (which may be left partly
+ * written on failure: callers work on a copy). */
+static nb_status apply_item(const nb_config_key *k, const cJSON *item, const char *subject,
+                            void *cfg) {
+    void *f = field_ptr(cfg, k);
+    switch (k->type) {
+    case NB_CONFIG_DOUBLE:
+    case NB_CONFIG_INT:
+        if (!cJSON_IsNumber(item))
+            return NB_RAISE(NB_E_CONFIG, subject, "expected %s, got %s",
+                            k->type == NB_CONFIG_INT ? "an integer" : "a number",
+                            json_type_name(item));
+        NB_TRY(check_number(k, item->valuedouble, subject));
+        if (k->type == NB_CONFIG_INT)
+            *(int *)f = (int)item->valuedouble;
+        else
+            *(double *)f = item->valuedouble;
+        break;
+    case NB_CONFIG_BOOL:
+        if (!cJSON_IsBool(item))
+            return NB_RAISE(NB_E_CONFIG, subject, "expected true or false, got %s",
+                            json_type_name(item));
+        *(bool *)f = cJSON_IsTrue(item);
+        break;
+    case NB_CONFIG_ENUM: {
+        char words[256];
+        enum_list(k, words, sizeof words);
+        if (!cJSON_IsString(item))
+            return NB_RAISE(NB_E_CONFIG, subject, "expected one of %s, got %s", words,
+                            json_type_name(item));
+        size_t n = enum_count(k);
+        size_t i = 0;
+        while (i < n && strcmp(k->enum_names[i], item->valuestring) != 0)
+            i++;
+        if (i == n)
+            return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
+                            item->valuestring, words);
+        *(int *)f = (int)i;
+        break;
+    }
+    case NB_CONFIG_STRING: {
+        if (!cJSON_IsString(item))
+            return NB_RAISE(NB_E_CONFIG, subject, "expected a string, got %s",
+                            json_type_name(item));
+        size_t len = strlen(item->valuestring);
+        if (len >= k->string_size)
+            return NB_RAISE(NB_E_CONFIG, subject, "string of %zu characters, at most %zu", len,
+                            k->string_size - 1);
+        memset(f, 0, k->string_size);
+        memcpy(f, item->valuestring, len);
+        break;
+    }
+    case NB_CONFIG_COLOR: {
+        if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3)
+            return NB_RAISE(NB_E_CONFIG, subject, "expected an array of 3 numbers, got %s",
+                            json_type_name(item));
+        double c[3];
+        for (int i = 0; i < 3; i++) {
+            const cJSON *e = cJSON_GetArrayItem(item, i);
+            if (!cJSON_IsNumber(e))
+                return NB_RAISE(NB_E_CONFIG, subject, "component %d: expected a number, got %s",
+                                i, json_type_name(e));
+            NB_TRY(check_number(k, e->valuedouble, subject));
+            c[i] = e->valuedouble;
+        }
+        memcpy(f, c, sizeof c);
+        break;
+    }
+    }
+    if (k->check)
+        NB_TRY(k->check(f, subject));
+    return NB_OK;
+}
+
+/* Levenshtein distance, capped inputs (key names are short). */
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return SIZE_MAX;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
+    }
+    return prev[lb];
+}
+
+static nb_status unknown_key(const nb_config_schema *schema, const char *name,
+                             const char *subject) {
+    const char *best = NULL;
+    size_t best_d = 4; /* suggest only close names */
+    for (size_t i = 0; i < schema->n_keys; i++) {
+        size_t d = edit_distance(name, schema->keys[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = schema->keys[i].name;
+        }
+    }
+    if (best)
+        return NB_RAISE(NB_E_CONFIG, subject, "unknown %s key (did you mean \"%s\"?)",
+                        schema->name, best);
+    return NB_RAISE(NB_E_CONFIG, subject, "unknown %s key", schema->name);
+}
+
+/* ---- public API ----------------------------------------------------------------------- */
+
+void nb_config_defaults(const nb_config_schema *schema, void *cfg) {
+    memset(cfg, 0, schema->struct_size);
+    for (size_t i = 0; i < schema->n_keys; i++) {
+        const nb_config_key *k = &schema->keys[i];
+        void *f = field_ptr(cfg, k);
+        switch (k->type) {
+        case NB_CONFIG_DOUBLE:
+            *(double *)f = k->def;
+            break;
+        case NB_CONFIG_INT:
+        case NB_CONFIG_ENUM:
+            *(int *)f = (int)k->def;
+            break;
+        case NB_CONFIG_BOOL:
+            *(bool *)f = k->def != 0.0;
+            break;
+        case NB_CONFIG_STRING:
+            snprintf(f, k->string_size, "%s", k->def_string ? k->def_string : "");
+            break;
+        case NB_CONFIG_COLOR: {
+            double *c = f;
+            c[0] = c[1] = c[2] = k->def;
+            break;
+        }
+        }
+    }
+}
+
+const nb_config_key *nb_config_find(const nb_config_schema *schema, const char *name) {
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < schema->n_keys; i++)
+        if (strcmp(schema->keys[i].name, name) == 0)
+            return &schema->keys[i];
+    return NULL;
+}
+
+/* 1-based line and column of position `pos` in text. */
+static void line_col(const char *text, size_t pos, int *line, int *col) {
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < pos && text[i]; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text,
+                          const char *source, void *cfg) {
+    char subject[NB_CONFIG_SUBJECT_MAX];
+    const char *src = source ? source : schema->name;
+    if (!json_text)
+        return NB_RAISE(NB_E_INVALID, src, "no JSON text");
+
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(json_text, &end, 1);
+    if (!root) {
+        int line, col;
+        size_t pos = end && end >= json_text ? (size_t)(end - json_text) : 0;
+        line_col(json_text, pos, &line, &col);
+        return NB_RAISE(NB_E_CONFIG, src, "JSON syntax error at line %d, column %d", line, col);
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return NB_RAISE(NB_E_CONFIG, src, "expected a JSON object of key: value pairs");
+    }
+
+    void *copy = malloc(schema->struct_size);
+    if (!copy) {
+        cJSON_Delete(root);
+        return NB_RAISE(NB_E_NOMEM, src, "cannot allocate a config copy");
+    }
+    memcpy(copy, cfg, schema->struct_size);
+
+    nb_status s = NB_OK;
+    for (const cJSON *item = root->child; item && s == NB_OK; item = item->next) {
+        const char *name = item->string ? item->string : "";
+        snprintf(subject, sizeof subject, "%s %s", src, name);
+        for (const cJSON *prev = root->child; prev != item; prev = prev->next)
+            if (prev->string && strcmp(prev->string, name) == 0) {
+                s = NB_RAISE(NB_E_CONFIG, subject, "key appears more than once");
+                break;
+            }
+        if (s != NB_OK)
+            break;
+        const nb_config_key *k = nb_config_find(schema, name);
+        if (!k)
+            s = unknown_key(schema, name, subject);
+        else
+            s = apply_item(k, item, subject, copy);
+    }
+    if (s == NB_OK)
+        memcpy(cfg, copy, schema->struct_size);
+    free(copy);
+    cJSON_Delete(root);
+    return s;
+}
+
+nb_status nb_config_load(const nb_config_schema *schema, const char *path, void *cfg) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NB_RAISE(NB_E_IO, path, "cannot open: %s", strerror(errno));
+    char *text = malloc(NB_CONFIG_FILE_MAX + 1);
+    if (!text) {
+        fclose(f);
+        return NB_RAISE(NB_E_NOMEM, path, "cannot allocate a read buffer");
+    }
+    size_t n = fread(text, 1, NB_CONFIG_FILE_MAX + 1, f);
+    int read_error = ferror(f);
+    int saved_errno = errno;
+    fclose(f);
+    if (read_error) {
+        free(text);
+        return NB_RAISE(NB_E_IO, path, "read error: %s", strerror(saved_errno));
+    }
+    if (n > NB_CONFIG_FILE_MAX) {
+        free(text);
+        return NB_RAISE(NB_E_CONFIG, path, "larger than %u bytes, not a config file",
+                        NB_CONFIG_FILE_MAX);
+    }
+    text[n] = '\0';
+    if (strlen(text) != n) {
+        free(text);
+        return NB_RAISE(NB_E_CONFIG, path, "contains a NUL byte, not a JSON text file");
+    }
+    nb_status s = nb_config_parse(schema, text, path, cfg);
+    free(text);
+    return s;
+}
+
+nb_status nb_config_set(const nb_config_schema *schema, const char *assignment, void *cfg) {
+    char subject[NB_CONFIG_SUBJECT_MAX];
+    if (!assignment)
+        return NB_RAISE(NB_E_INVALID, "--set", "no assignment");
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        snprintf(subject, sizeof subject, "--set %s", assignment);
+        return NB_RAISE(NB_E_CONFIG, subject, "expected key=value");
+    }
+    char name[128];
+    size_t name_len = (size_t)(eq - assignment);
+    if (name_len >= sizeof name) {
+        snprintf(subject, sizeof subject, "--set %.*s", (int)name_len, assignment);
+        return NB_RAISE(NB_E_CONFIG, subject, "unknown %s key", schema->name);
+    }
+    memcpy(name, assignment, name_len);
+    name[name_len] = '\0';
+    snprintf(subject, sizeof subject, "--set %s", name);
+    const nb_config_key *k = nb_config_find(schema, name);
+    if (!k)
+        return unknown_key(schema, name, subject);
+
+    const char *value = eq + 1;
+    cJSON *item = cJSON_ParseWithOpts(value, NULL, 1);
+    bool wordy = k->type == NB_CONFIG_ENUM || k->type == NB_CONFIG_STRING;
+    if (wordy && !cJSON_IsString(item)) {
+        /* A bare word: the value is the text itself. */
+        cJSON_Delete(item);
+        item = cJSON_CreateString(value);
+        if (!item)
+            return NB_RAISE(NB_E_NOMEM, subject, "cannot allocate");
+    } else if (!item) {
+        return NB_RAISE(NB_E_CONFIG, subject, "cannot read \"%.64s\" as %s %s", value,
+                        k->type == NB_CONFIG_INT ? "an" : "a",
+                        k->type == NB_CONFIG_COLOR ? "JSON array [r, g, b]" : type_name(k->type));
+    }
+
+    void *copy = malloc(schema->struct_size);
+    if (!copy) {
+        cJSON_Delete(item);
+        return NB_RAISE(NB_E_NOMEM, subject, "cannot allocate a config copy");
+    }
+    memcpy(copy, cfg, schema->struct_size);
+    nb_status s = apply_item(k, item, subject, copy);
+    if (s == NB_OK)
+        memcpy(cfg, copy, schema->struct_size);
+    free(copy);
+    cJSON_Delete(item);
+    return s;
+}
+
+nb_status nb_config_validate(const nb_config_schema *schema, const void *cfg) {
+    char subject[NB_CONFIG_SUBJECT_MAX];
+    for (size_t i = 0; i < schema->n_keys; i++) {
+        snprintf(subject, sizeof subject, "%s %s", schema->name, schema->keys[i].name);
+        NB_TRY(check_field(&schema->keys[i], cfg, subject));
+    }
+    return NB_OK;
+}
+
+/* The key's current value as JSON text. */
+static void value_json(strbuf *sb, const nb_config_key *k, const void *cfg) {
+    const void *f = field_cptr(cfg, k);
+    char num[40];
+    switch (k->type) {
+    case NB_CONFIG_DOUBLE:
+        format_double(num, sizeof num, *(const double *)f);
+        sb_puts(sb, num);
+        break;
+    case NB_CONFIG_INT:
+        sb_printf(sb, "%d", *(const int *)f);
+        break;
+    case NB_CONFIG_BOOL:
+        sb_puts(sb, *(const bool *)f ? "true" : "false");
+        break;
+    case NB_CONFIG_ENUM:
+        sb_json_string(sb, k->enum_names[*(const int *)f]);
+        break;
+    case NB_CONFIG_STRING:
+        sb_json_string(sb, (const char *)f);
+        break;
+    case NB_CONFIG_COLOR: {
+        const double *c = f;
+        sb_puts(sb, "[");
+        for (int i = 0; i < 3; i++) {
+            format_double(num, sizeof num, c[i]);
+            sb_printf(sb, "%s%s", i ? ", " : "", num);
+        }
+        sb_puts(sb, "]");
+        break;
+    }
+    }
+}
+
+nb_status nb_config_to_json(const nb_config_schema *schema, const void *cfg, char **json_out) {
+    NB_TRY(nb_config_validate(schema, cfg));
+    strbuf sb = {0};
+    sb_puts(&sb, "{\n");
+    for (size_t i = 0; i < schema->n_keys; i++) {
+        sb_puts(&sb, "  ");
+        sb_json_string(&sb, schema->keys[i].name);
+        sb_puts(&sb, ": ");
+        value_json(&sb, &schema->keys[i], cfg);
+        sb_puts(&sb, i + 1 < schema->n_keys ? ",\n" : "\n");
+    }
+    sb_puts(&sb, "}\n");
+    if (sb.failed) {
+        free(sb.data);
+        return NB_RAISE(NB_E_NOMEM, schema->name, "cannot allocate the JSON text");
+    }
+    *json_out = sb.data;
+    return NB_OK;
+}
+
+nb_status nb_config_save(const nb_config_schema *schema, const void *cfg, const char *path) {
+    char *json = NULL;
+    NB_TRY(nb_config_to_json(schema, cfg, &json));
+    size_t tmp_len = strlen(path) + 32;
+    char *tmp = malloc(tmp_len);
+    if (!tmp) {
+        free(json);
+        return NB_RAISE(NB_E_NOMEM, path, "cannot allocate");
+    }
+    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
+
+    nb_status s = NB_OK;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        s = NB_RAISE(NB_E_IO, path, "cannot create %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    size_t len = strlen(json), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, json + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            s = NB_RAISE(NB_E_IO, path, "write failed: %s", strerror(errno));
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (s == NB_OK && fsync(fd) != 0)
+        s = NB_RAISE(NB_E_IO, path, "fsync failed: %s", strerror(errno));
+    if (close(fd) != 0 && s == NB_OK)
+        s = NB_RAISE(NB_E_IO, path, "close failed: %s", strerror(errno));
+    if (s == NB_OK && rename(tmp, path) != 0)
+        s = NB_RAISE(NB_E_IO, path, "cannot rename %s over it: %s", tmp, strerror(errno));
+    if (s != NB_OK)
+        unlink(tmp);
+done:
+    free(tmp);
+    free(json);
+    return s;
+}
+
+/* Escapes '|' for a Markdown table cell. */
+static void sb_md_cell(strbuf *sb, const char *text) {
+    for (const char *p = text; *p; p++) {
+        if (*p == '|')
+            sb_puts(sb, "\\|");
+        else
+            sb_append(sb, p, 1);
+    }
+}
+
+nb_status nb_config_to_markdown(const nb_config_schema *schema, char **md_out) {
+    strbuf sb = {0};
+    void *def = calloc(1, schema->struct_size);
+    if (!def)
+        return NB_RAISE(NB_E_NOMEM, schema->name, "cannot allocate");
+    nb_config_defaults(schema, def);
+    sb_puts(&sb, "| key | type | default | range | unit | meaning | source |\n");
+    sb_puts(&sb, "|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < schema->n_keys; i++) {
+        const nb_config_key *k = &schema->keys[i];
+        char range[256];
+        switch (k->type) {
+        case NB_CONFIG_DOUBLE:
+        case NB_CONFIG_INT:
+            range_text(k, range, sizeof range);
+            break;
+        case NB_CONFIG_COLOR: {
+            char r[96];
+            range_text(k, r, sizeof r);
+            snprintf(range, sizeof range, "3 x %s", r);
+            break;
+        }
+        case NB_CONFIG_BOOL:
+            snprintf(range, sizeof range, "true, false");
+            break;
+        case NB_CONFIG_ENUM: {
+            size_t used = 0;
+            range[0] = '\0';
+            for (size_t e = 0; k->enum_names[e]; e++) {
+                int n = snprintf(range + used, sizeof range - used, "%s`%s`", e ? ", " : "",
+                                 k->enum_names[e]);
+                if (n < 0 || (size_t)n >= sizeof range - used)
+                    break;
+                used += (size_t)n;
+            }
+            break;
+        }
+        case NB_CONFIG_STRING:
+            snprintf(range, sizeof range, "at most %zu characters", k->string_size - 1);
+            break;
+        }
+        sb_printf(&sb, "| `%s` | %s | `", k->name, type_name(k->type));
+        value_json(&sb, k, def);
+        sb_puts(&sb, "` | ");
+        sb_md_cell(&sb, range);
+        sb_puts(&sb, " | ");
+        sb_md_cell(&sb, k->unit ? k->unit : "");
+        sb_puts(&sb, " | ");
+        sb_md_cell(&sb, k->doc ? k->doc : "");
+        sb_puts(&sb, " | ");
+        sb_md_cell(&sb, k->source ? k->source : "");
+        sb_puts(&sb, " |\n");
+    }
+    free(def);
+    if (sb.failed) {
+        free(sb.data);
+        return NB_RAISE(NB_E_NOMEM, schema->name, "cannot allocate the Markdown text");
+    }
+    *md_out = sb.data;
+    return NB_OK;
+}

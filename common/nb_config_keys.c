@@ -1,0 +1,298 @@
+/* nb_config_keys.c - the two key tables (processing, rendering) and importance-flag parsing.
+ *
+ * DESIGN: one row per config key, in the order of the comments in nb_config.h: name, type,
+ * offsetof into the struct, default, range (exclusive flags), enum words, unit, a one-
+ * sentence doc and the section of reference/nn_vis_spec.md it comes from. The engine
+ * (nb_config.c) drives defaults, JSON loading, --set, validation, saving and the Markdown
+ * table in configs/README.md from these rows alone. Defaults follow DESIGN.md where the
+ * reference's code and README disagree (layer_distance 0.5, edge importance_threshold 0.1).
+ * The importance_flags key has an extra check (a comma list of known words, spec §2.3).
+ * Threading: tables are const. Config keys: every key, by definition.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nb_config.h"
+
+#define EXCL_MIN NB_CONFIG_MIN_EXCLUSIVE
+#define EXCL_MAX NB_CONFIG_MAX_EXCLUSIVE
+#define EXCL_BOTH (NB_CONFIG_MIN_EXCLUSIVE | NB_CONFIG_MAX_EXCLUSIVE)
+
+/* ---- importance flags (spec §2.3) ------------------------------------------------------ */
+
+static const struct {
+    const char *word;
+    unsigned bit;
+} flag_words[] = {
+    {"gamma", NB_IMPORTANCE_FLAG_GAMMA},
+    {"l1", NB_IMPORTANCE_FLAG_L1},
+    {"l2", NB_IMPORTANCE_FLAG_L2},
+    {"centering", NB_IMPORTANCE_FLAG_CENTERING},
+};
+
+static nb_status parse_flags(const char *flags, const char *subject, unsigned *bits_out) {
+    unsigned bits = 0;
+    if (!flags)
+        return NB_RAISE(NB_E_INVALID, subject, "no flags string");
+    const char *p = flags;
+    while (*p == ' ')
+        p++;
+    if (*p == '\0') {
+        *bits_out = 0;
+        return NB_OK;
+    }
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t b = 0, e = len;
+        while (b < e && p[b] == ' ')
+            b++;
+        while (e > b && p[e - 1] == ' ')
+            e--;
+        if (e == b)
+            return NB_RAISE(NB_E_CONFIG, subject,
+                            "empty flag in \"%.64s\" (allowed: gamma, l1, l2, centering)", flags);
+        size_t i = 0, n = sizeof flag_words / sizeof flag_words[0];
+        while (i < n && !(strlen(flag_words[i].word) == e - b &&
+                          memcmp(flag_words[i].word, p + b, e - b) == 0))
+            i++;
+        if (i == n)
+            return NB_RAISE(NB_E_CONFIG, subject,
+                            "unknown flag \"%.*s\" (allowed: gamma, l1, l2, centering)",
+                            (int)(e - b < 64 ? e - b : 64), p + b);
+        bits |= flag_words[i].bit;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    *bits_out = bits;
+    return NB_OK;
+}
+
+nb_status nb_config_parse_importance_flags(const char *flags, unsigned *bits_out) {
+    return parse_flags(flags, "importance_flags", bits_out);
+}
+
+static nb_status check_importance_flags(const void *field, const char *subject) {
+    unsigned bits;
+    return parse_flags((const char *)field, subject, &bits);
+}
+
+/* ---- processing ----------------------------------------------------------------------- */
+
+static const char *const density_names[] = {"fast", "exact", NULL};
+static const char *const importance_method_names[] = {"bn-gamma", "magnitude", NULL};
+
+#define P(field) .name = #field, .offset = offsetof(nb_processing_config, field)
+
+static const nb_config_key processing_keys[] = {
+    {P(layer_distance), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 100,
+     .flags = EXCL_MIN, .unit = "world units",
+     .doc = "Spacing of the layer planes along z; layer l lies at z = -(L-1)*d/2 + l*d.",
+     .source = "spec §3 (README value 0.5; the reference code uses 0.4)"},
+    {P(layer_width), .type = NB_CONFIG_DOUBLE, .def = 1.0, .min = 0, .max = 100,
+     .flags = EXCL_MIN, .unit = "world units",
+     .doc = "Side of the square on which each layer's nodes sit on a ceil(sqrt(n)) grid.",
+     .source = "spec §3"},
+    {P(prune_percentage), .type = NB_CONFIG_DOUBLE, .def = 0.0, .min = 0, .max = 1,
+     .flags = EXCL_MAX, .unit = "fraction",
+     .doc = "Share of edges, lowest score alpha * mean source importance first, removed "
+            "before bundling.",
+     .source = "spec §3.4"},
+    {P(sampling_rate), .type = NB_CONFIG_DOUBLE, .def = 15, .min = 0, .max = 200,
+     .flags = EXCL_MIN, .unit = "samples per layer_width",
+     .doc = "Edge resampling density; the sample length is layer_width / sampling_rate and "
+            "the grid cell a third of it.",
+     .source = "spec §4.1"},
+    {P(node_bandwidth), .type = NB_CONFIG_DOUBLE, .def = 0.75, .min = 0, .max = 10,
+     .flags = EXCL_MIN, .unit = "layer widths",
+     .doc = "Initial kernel bandwidth of the node phase.", .source = "spec §4.1"},
+    {P(edge_bandwidth), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 10,
+     .flags = EXCL_MIN, .unit = "layer widths",
+     .doc = "Initial kernel bandwidth of the edge phase.", .source = "spec §4.1"},
+    {P(node_bandwidth_reduction), .type = NB_CONFIG_DOUBLE, .def = 0.95, .min = 0, .max = 1,
+     .flags = EXCL_BOTH, .unit = "factor per iteration",
+     .doc = "Factor applied to the node bandwidth after each node iteration; the phase ends "
+            "when it falls below two grid cells.",
+     .source = "spec §4.6"},
+    {P(edge_bandwidth_reduction), .type = NB_CONFIG_DOUBLE, .def = 0.9, .min = 0, .max = 1,
+     .flags = EXCL_BOTH, .unit = "factor per iteration",
+     .doc = "Factor applied to the edge bandwidth after each edge iteration; the phase ends "
+            "when it falls below two grid cells.",
+     .source = "spec §4.6"},
+    {P(node_step), .type = NB_CONFIG_DOUBLE, .def = 0.2, .min = 0, .max = 1,
+     .flags = EXCL_MIN, .unit = "bandwidths",
+     .doc = "Length of one node advection step as a fraction of the current bandwidth.",
+     .source = "spec §4.5"},
+    {P(density_strength), .type = NB_CONFIG_DOUBLE, .def = 10000, .min = 0, .max = 1e9,
+     .flags = EXCL_MIN, .unit = "density units",
+     .doc = "Scale of a splat contribution before its integer truncation; contributions "
+            "below 1/density_strength are dropped.",
+     .source = "spec §4.3, §4.1"},
+    {P(edge_importance_type), .type = NB_CONFIG_INT, .def = 0, .min = 0, .max = 3,
+     .unit = "type",
+     .doc = "How a segment's class vector is derived from its end nodes: 0 blend along the "
+            "edge, 1 source, 2 both, 3 target.",
+     .source = "spec §2.6"},
+    {P(smoothing), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
+     .doc = "Laplacian smoothing of the edge polylines after every edge iteration.",
+     .source = "spec §4.10"},
+    {P(smoothing_iterations), .type = NB_CONFIG_INT, .def = 8, .min = 0, .max = 100,
+     .unit = "passes per edge iteration",
+     .doc = "Number of Jacobi smoothing passes after each edge iteration.",
+     .source = "spec §4.10"},
+    {P(smoothing_percent), .type = NB_CONFIG_DOUBLE, .def = 8, .min = 0, .max = 100,
+     .flags = EXCL_MIN, .unit = "percent of an edge's points",
+     .doc = "Half-width of the smoothing window as a percentage of the edge's point count, "
+            "shrinking with the edge bandwidth reduction.",
+     .source = "spec §4.10 (a constant in the reference)"},
+    {P(density), .type = NB_CONFIG_ENUM, .def = NB_DENSITY_FAST, .enum_names = density_names,
+     .unit = "",
+     .doc = "Density back-end: fast (binned splat and separable convolution) or exact (the "
+            "reference segment kernel).",
+     .source = "nnbundle (DESIGN.md); exact = spec §4.3, §4.8"},
+    {P(node_advection), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
+     .doc = "Run the node phase (node density and advection).", .source = "spec §4.4-4.6"},
+    {P(edge_advection), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
+     .doc = "Run the edge phase (edge sampling, density, advection, smoothing).",
+     .source = "spec §4.7-4.12"},
+    {P(importance_method), .type = NB_CONFIG_ENUM, .def = NB_IMPORTANCE_BN_GAMMA,
+     .enum_names = importance_method_names, .unit = "",
+     .doc = "Node importance estimator: bn-gamma (per-class batch-norm gamma fine-tuning) or "
+            "magnitude (weights only, no data).",
+     .source = "spec §2.4-2.5; magnitude is nnbundle's"},
+    {P(importance_flags), .type = NB_CONFIG_STRING,
+     .string_size = sizeof(((nb_processing_config *)0)->importance_flags),
+     .def_string = "gamma,l1", .unit = "comma list",
+     .doc = "Batch-norm variant of the fine-tuning: any of gamma, l1, l2, centering.",
+     .source = "spec §2.3", .check = check_importance_flags},
+    {P(importance_epochs), .type = NB_CONFIG_INT, .def = 20, .min = 1, .max = 1000,
+     .unit = "epochs",
+     .doc = "Fine-tuning epochs per class.", .source = "spec §2.4"},
+    {P(importance_learning_rate), .type = NB_CONFIG_DOUBLE, .def = 0.001, .min = 0, .max = 1,
+     .flags = EXCL_MIN, .unit = "",
+     .doc = "Adam learning rate of the per-class fine-tuning.", .source = "spec §2.4"},
+    {P(importance_batch_size), .type = NB_CONFIG_INT, .def = 128, .min = 1, .max = 65536,
+     .unit = "images",
+     .doc = "Mini-batch size of the per-class fine-tuning.", .source = "spec §2.4"},
+    {P(importance_l1), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100,
+     .unit = "",
+     .doc = "Factor of the L1 penalty sum |gamma| when the l1 flag is set.",
+     .source = "spec §2.3"},
+    {P(importance_l2), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100,
+     .unit = "",
+     .doc = "Factor of the L2 penalty sum gamma^2 when the l2 flag is set.",
+     .source = "spec §2.3"},
+    {P(importance_top_k), .type = NB_CONFIG_INT, .def = 9, .min = 0, .max = 64,
+     .unit = "images",
+     .doc = "Number of top-activating test images stored per hidden node (0 stores none).",
+     .source = "nnbundle"},
+    {P(seed), .type = NB_CONFIG_INT, .def = 1, .min = 0, .max = 2147483647, .unit = "",
+     .doc = "Seed of every random draw in processing.",
+     .source = "nnbundle (the reference is unseeded, spec §8.1)"},
+};
+
+#undef P
+
+const nb_config_schema nb_processing_schema = {
+    .name = "processing",
+    .keys = processing_keys,
+    .n_keys = sizeof processing_keys / sizeof processing_keys[0],
+    .struct_size = sizeof(nb_processing_config),
+};
+
+/* ---- rendering ------------------------------------------------------------------------ */
+
+static const char *const edge_mode_names[] = {"ellipsoid_transparent", "sphere",
+                                              "sphere_transparent", "line", "none", NULL};
+static const char *const node_mode_names[] = {"sphere_transparent", "sphere", "point", "none",
+                                              NULL};
+static const char *const transparency_names[] = {"minmax", "wboit", NULL};
+static const char *const class_view_names[] = {"independent", "all", "class", NULL};
+
+#define R(field) .name = #field, .offset = offsetof(nb_rendering_config, field)
+#define RO(obj, field) .name = #obj "_" #field, .offset = offsetof(nb_rendering_config, obj.field)
+
+/* The six shader parameters of one object kind (edge or node), spec §5.6-5.7. */
+#define OBJECT_KEYS(obj, what, size_def, imp_op_def, depth_exp_def, thr_def, thr_source)      \
+    {RO(obj, size), .type = NB_CONFIG_DOUBLE, .def = size_def, .min = 0, .max = 1,              \
+     .flags = EXCL_MIN, .unit = "world units",                                                 \
+     .doc = "Impostor radius of " what " at importance 1.",                                     \
+     .source = "spec §5.4-5.5, §5.7 (object_radius)"},                                         \
+        {RO(obj, base_opacity), .type = NB_CONFIG_DOUBLE, .def = 0.0, .min = 0, .max = 1,      \
+         .unit = "opacity",                                                                     \
+         .doc = "Opacity B added to every " what " fragment.", .source = "spec §5.6-5.7"},     \
+        {RO(obj, importance_opacity), .type = NB_CONFIG_DOUBLE, .def = imp_op_def, .min = 0,   \
+         .max = 2, .unit = "weight",                                                            \
+         .doc = "Weight I of the importance term in " what " opacity; above 1 it culls faint " \
+                "fragments softly.",                                                            \
+         .source = "spec §5.6-5.7"},                                                           \
+        {RO(obj, depth_opacity), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 1,     \
+         .unit = "weight",                                                                      \
+         .doc = "Weight D of the relative-depth term in " what " opacity (near is opaque).",   \
+         .source = "spec §5.6-5.7"},                                                           \
+        {RO(obj, depth_exponent), .type = NB_CONFIG_DOUBLE, .def = depth_exp_def, .min = 0,    \
+         .max = 4, .unit = "exponent",                                                          \
+         .doc = "Exponent on the impostor thickness in " what " opacity.",                      \
+         .source = "spec §5.6-5.7 (opacity_exponent)"},                                        \
+        {RO(obj, importance_threshold), .type = NB_CONFIG_DOUBLE, .def = thr_def, .min = 0,    \
+         .max = 1, .unit = "importance",                                                        \
+         .doc = "Cull " what " whose importance is at or below this value.",                   \
+         .source = thr_source}
+
+static const nb_config_key rendering_keys[] = {
+    OBJECT_KEYS(edge, "edges", 0.02, 1.1, 0.25, 0.1,
+                "spec §5.3, §5.7 (README value 0.1; the reference code uses 0.01)"),
+    {RO(edge, mode), .type = NB_CONFIG_ENUM, .def = NB_EDGE_ELLIPSOID_TRANSPARENT,
+     .enum_names = edge_mode_names, .unit = "",
+     .doc = "How edges are drawn: ellipsoid impostors per segment, spheres per sample, lines, "
+            "or not at all.",
+     .source = "spec §5.5 (edge_render_mode)"},
+    OBJECT_KEYS(node, "nodes", 0.04, 1.0, 0.5, 0.01, "spec §5.3, §5.7"),
+    {RO(node, mode), .type = NB_CONFIG_ENUM, .def = NB_NODE_SPHERE_TRANSPARENT,
+     .enum_names = node_mode_names, .unit = "",
+     .doc = "How nodes are drawn: transparent or opaque sphere impostors, points, or not at "
+            "all.",
+     .source = "spec §5.4 (node_render_mode)"},
+    {R(transparency), .type = NB_CONFIG_ENUM, .def = NB_TRANSPARENCY_MINMAX,
+     .enum_names = transparency_names, .unit = "",
+     .doc = "Order-independent transparency: minmax (reference MIN/MAX blending over white) or "
+            "wboit (weighted blended OIT).",
+     .source = "spec §5.6; wboit: McGuire & Bavoil 2013"},
+    {R(class_view), .type = NB_CONFIG_ENUM, .def = NB_CLASS_VIEW_ALL,
+     .enum_names = class_view_names, .unit = "",
+     .doc = "Colouring: independent (black, alpha by importance), all (palette blend of all "
+            "classes) or class (only class_index).",
+     .source = "spec §5.3 (show_class)"},
+    {R(class_index), .type = NB_CONFIG_INT, .def = 0, .min = 0, .max = 1023, .unit = "class",
+     .doc = "The class shown when class_view is class.", .source = "spec §5.3"},
+    {R(background), .type = NB_CONFIG_COLOR, .def = 1.0, .min = 0, .max = 1, .unit = "RGB",
+     .doc = "Clear colour of the frame.", .source = "spec §5.1 (white)"},
+    {R(camera_pose), .type = NB_CONFIG_INT, .def = 6, .min = 0, .max = 9, .unit = "key",
+     .doc = "Start camera pose, numbered like the reference's number keys.",
+     .source = "spec §5.1"},
+    {R(fov_degrees), .type = NB_CONFIG_DOUBLE, .def = 45, .min = 1, .max = 170,
+     .flags = EXCL_BOTH, .unit = "degrees",
+     .doc = "Vertical field of view of the perspective camera.", .source = "spec §5.1"},
+    {R(auto_orbit), .type = NB_CONFIG_BOOL, .def = 0, .unit = "",
+     .doc = "Orbit the camera around the network's centre every frame.",
+     .source = "spec §5.1 (on in the reference)"},
+    {R(orbit_speed_degrees), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = -10, .max = 10,
+     .unit = "degrees per frame",
+     .doc = "Yaw added per frame while auto_orbit is on.",
+     .source = "spec §5.1 (camera_rotation_speed)"},
+    {R(show_legend), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
+     .doc = "Draw the class colour legend.", .source = "nnbundle"},
+};
+
+#undef R
+#undef RO
+#undef OBJECT_KEYS
+
+const nb_config_schema nb_rendering_schema = {
+    .name = "rendering",
+    .keys = rendering_keys,
+    .n_keys = sizeof rendering_keys / sizeof rendering_keys[0],
+    .struct_size = sizeof(nb_rendering_config),
+};

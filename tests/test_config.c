@@ -1,0 +1,613 @@
+/* test_config.c - the config engine, both key tables, the shipped configs and their docs.
+ *
+ * Run with "--print-markdown" to print the generated key tables of configs/README.md (the
+ * test test_readme_tables_match checks that the README carries exactly these tables).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "nb_config.h"
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *t = malloc((size_t)n + 1);
+    size_t got = fread(t, 1, (size_t)n, f);
+    t[got] = '\0';
+    fclose(f);
+    return t;
+}
+
+static void write_text(const char *path, const char *text, size_t n) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    fclose(f);
+}
+
+static void source_path(char *buf, size_t cap, const char *rel) {
+    const char *src = getenv("NB_SOURCE_DIR");
+    snprintf(buf, cap, "%s/%s", src ? src : "..", rel);
+}
+
+/* Asserts the last error: status, exact subject, and a fragment of the message. */
+static void expect_error(nb_status got, nb_status want, const char *subject, const char *frag) {
+    if (got != want || strcmp(nb_error_subject(), subject) != 0 ||
+        (frag && !strstr(nb_error_message(), frag)))
+        print_error("got %s \"%s\", want %s [%s] containing \"%s\"\n", nb_status_name(got),
+                    nb_error_message(), nb_status_name(want), subject, frag ? frag : "");
+    assert_int_equal(got, want);
+    assert_string_equal(nb_error_subject(), subject);
+    if (frag)
+        assert_non_null(strstr(nb_error_message(), frag));
+}
+
+static nb_processing_config proc_defaults(void) {
+    nb_processing_config c;
+    nb_config_defaults(&nb_processing_schema, &c);
+    return c;
+}
+
+static nb_rendering_config rend_defaults(void) {
+    nb_rendering_config c;
+    nb_config_defaults(&nb_rendering_schema, &c);
+    return c;
+}
+
+/* ---- tables --------------------------------------------------------------------------- */
+
+static size_t field_size(const nb_config_key *k) {
+    switch (k->type) {
+    case NB_CONFIG_DOUBLE:
+        return sizeof(double);
+    case NB_CONFIG_INT:
+    case NB_CONFIG_ENUM:
+        return sizeof(int);
+    case NB_CONFIG_BOOL:
+        return sizeof(bool);
+    case NB_CONFIG_STRING:
+        return k->string_size;
+    case NB_CONFIG_COLOR:
+        return 3 * sizeof(double);
+    }
+    return 0;
+}
+
+static void check_schema(const nb_config_schema *s, size_t expected_keys) {
+    assert_int_equal(s->n_keys, expected_keys);
+    void *cfg = malloc(s->struct_size);
+    nb_config_defaults(s, cfg);
+    assert_int_equal(nb_config_validate(s, cfg), NB_OK);
+    for (size_t i = 0; i < s->n_keys; i++) {
+        const nb_config_key *k = &s->keys[i];
+        assert_non_null(k->name);
+        assert_non_null(k->doc);
+        assert_true(strlen(k->doc) > 10);
+        assert_non_null(k->unit);
+        assert_non_null(k->source);
+        assert_true(k->offset + field_size(k) <= s->struct_size);
+        assert_ptr_equal(nb_config_find(s, k->name), k);
+        for (size_t j = 0; j < i; j++) {
+            assert_string_not_equal(k->name, s->keys[j].name);
+            /* no two keys share storage */
+            const nb_config_key *o = &s->keys[j];
+            assert_true(k->offset >= o->offset + field_size(o) ||
+                        o->offset >= k->offset + field_size(k));
+        }
+        if (k->type == NB_CONFIG_ENUM)
+            assert_non_null(k->enum_names);
+        if (k->type == NB_CONFIG_STRING)
+            assert_true(k->string_size > 1);
+    }
+    assert_null(nb_config_find(s, "no_such_key"));
+    free(cfg);
+}
+
+static void test_schema_tables(void **state) {
+    (void)state;
+    check_schema(&nb_processing_schema, 26);
+    check_schema(&nb_rendering_schema, 23);
+    assert_string_equal(nb_processing_schema.name, "processing");
+    assert_string_equal(nb_rendering_schema.name, "rendering");
+}
+
+static void test_defaults(void **state) {
+    (void)state;
+    nb_processing_config p = proc_defaults();
+    assert_float_equal(p.layer_distance, 0.5, 0);
+    assert_float_equal(p.layer_width, 1.0, 0);
+    assert_float_equal(p.prune_percentage, 0.0, 0);
+    assert_float_equal(p.sampling_rate, 15, 0);
+    assert_float_equal(p.node_bandwidth, 0.75, 0);
+    assert_float_equal(p.edge_bandwidth, 0.5, 0);
+    assert_float_equal(p.node_bandwidth_reduction, 0.95, 0);
+    assert_float_equal(p.edge_bandwidth_reduction, 0.9, 0);
+    assert_float_equal(p.node_step, 0.2, 0);
+    assert_float_equal(p.density_strength, 10000, 0);
+    assert_int_equal(p.edge_importance_type, 0);
+    assert_true(p.smoothing);
+    assert_int_equal(p.smoothing_iterations, 8);
+    assert_float_equal(p.smoothing_percent, 8, 0);
+    assert_int_equal(p.density, NB_DENSITY_FAST);
+    assert_true(p.node_advection);
+    assert_true(p.edge_advection);
+    assert_int_equal(p.importance_method, NB_IMPORTANCE_BN_GAMMA);
+    assert_string_equal(p.importance_flags, "gamma,l1");
+    assert_int_equal(p.importance_epochs, 20);
+    assert_float_equal(p.importance_learning_rate, 0.001, 0);
+    assert_int_equal(p.importance_batch_size, 128);
+    assert_float_equal(p.importance_l1, 0.01, 0);
+    assert_float_equal(p.importance_l2, 0.01, 0);
+    assert_int_equal(p.importance_top_k, 9);
+    assert_int_equal(p.seed, 1);
+
+    nb_rendering_config r = rend_defaults();
+    assert_float_equal(r.edge.size, 0.02, 0);
+    assert_float_equal(r.node.size, 0.04, 0);
+    assert_float_equal(r.edge.base_opacity, 0.0, 0);
+    assert_float_equal(r.edge.importance_opacity, 1.1, 0);
+    assert_float_equal(r.node.importance_opacity, 1.0, 0);
+    assert_float_equal(r.edge.depth_opacity, 0.5, 0);
+    assert_float_equal(r.node.depth_opacity, 0.5, 0);
+    assert_float_equal(r.edge.depth_exponent, 0.25, 0);
+    assert_float_equal(r.node.depth_exponent, 0.5, 0);
+    assert_float_equal(r.edge.importance_threshold, 0.1, 0);
+    assert_float_equal(r.node.importance_threshold, 0.01, 0);
+    assert_int_equal(r.edge.mode, NB_EDGE_ELLIPSOID_TRANSPARENT);
+    assert_int_equal(r.node.mode, NB_NODE_SPHERE_TRANSPARENT);
+    assert_int_equal(r.transparency, NB_TRANSPARENCY_MINMAX);
+    assert_int_equal(r.class_view, NB_CLASS_VIEW_ALL);
+    assert_int_equal(r.class_index, 0);
+    for (int i = 0; i < 3; i++)
+        assert_float_equal(r.background[i], 1.0, 0);
+    assert_int_equal(r.camera_pose, 6);
+    assert_float_equal(r.fov_degrees, 45, 0);
+    assert_false(r.auto_orbit);
+    assert_float_equal(r.orbit_speed_degrees, 0.5, 0);
+    assert_true(r.show_legend);
+    /* per-object keys are flat in JSON */
+    assert_non_null(nb_config_find(&nb_rendering_schema, "edge_depth_exponent"));
+    assert_non_null(nb_config_find(&nb_rendering_schema, "node_mode"));
+}
+
+/* ---- the shipped configs -------------------------------------------------------------- */
+
+static void check_shipped(const nb_config_schema *s, const char *rel) {
+    char path[1024];
+    source_path(path, sizeof path, rel);
+    char *text = read_text(path);
+    if (!text)
+        fail_msg("cannot read %s", path);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    for (size_t i = 0; i < s->n_keys; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(root, s->keys[i].name))
+            fail_msg("%s lacks key %s", rel, s->keys[i].name);
+    assert_int_equal((size_t)cJSON_GetArraySize(root), s->n_keys);
+    cJSON_Delete(root);
+    free(text);
+
+    /* Loaded over a struct of all-zero bytes, the file must give exactly the defaults. */
+    void *loaded = calloc(1, s->struct_size);
+    void *def = malloc(s->struct_size);
+    nb_config_defaults(s, def);
+    nb_status st = nb_config_load(s, path, loaded);
+    if (st != NB_OK)
+        fail_msg("%s", nb_error_message());
+    char *a = NULL, *b = NULL;
+    assert_int_equal(nb_config_to_json(s, loaded, &a), NB_OK);
+    assert_int_equal(nb_config_to_json(s, def, &b), NB_OK);
+    assert_string_equal(a, b);
+    assert_memory_equal(loaded, def, s->struct_size);
+    free(a);
+    free(b);
+    free(loaded);
+    free(def);
+}
+
+static void test_shipped_configs(void **state) {
+    (void)state;
+    check_shipped(&nb_processing_schema, "configs/processing.json");
+    check_shipped(&nb_rendering_schema, "configs/rendering.json");
+}
+
+/* ---- parsing errors ------------------------------------------------------------------- */
+
+/* Parses text into a copy of the defaults and checks the failure and that nothing changed. */
+static void expect_parse_error(const char *text, const char *subject, const char *frag) {
+    nb_processing_config c = proc_defaults();
+    nb_processing_config before = c;
+    nb_error_clear();
+    nb_status s = nb_config_parse(&nb_processing_schema, text, "p.json", &c);
+    expect_error(s, NB_E_CONFIG, subject, frag);
+    assert_memory_equal(&c, &before, sizeof c);
+}
+
+static void test_parse_ok(void **state) {
+    (void)state;
+    nb_processing_config c = proc_defaults();
+    const char *text = "{\"layer_width\": 2.5, \"seed\": 7, \"smoothing\": false,"
+                       " \"density\": \"exact\", \"importance_flags\": \"l2,centering\","
+                       " \"prune_percentage\": 0.9}";
+    assert_int_equal(nb_config_parse(&nb_processing_schema, text, "p.json", &c), NB_OK);
+    assert_float_equal(c.layer_width, 2.5, 0);
+    assert_int_equal(c.seed, 7);
+    assert_false(c.smoothing);
+    assert_int_equal(c.density, NB_DENSITY_EXACT);
+    assert_string_equal(c.importance_flags, "l2,centering");
+    assert_float_equal(c.prune_percentage, 0.9, 0);
+    /* keys not in the text keep their value */
+    assert_float_equal(c.layer_distance, 0.5, 0);
+    assert_int_equal(nb_config_parse(&nb_processing_schema, "{}", "p.json", &c), NB_OK);
+
+    nb_rendering_config r = rend_defaults();
+    text = "{\"edge_mode\": \"line\", \"node_size\": 0.1, \"background\": [0, 0.5, 1],"
+           " \"class_view\": \"class\", \"class_index\": 3}";
+    assert_int_equal(nb_config_parse(&nb_rendering_schema, text, "r.json", &r), NB_OK);
+    assert_int_equal(r.edge.mode, NB_EDGE_LINE);
+    assert_float_equal(r.node.size, 0.1, 0);
+    assert_float_equal(r.background[1], 0.5, 0);
+    assert_int_equal(r.class_view, NB_CLASS_VIEW_ONE);
+    assert_int_equal(r.class_index, 3);
+}
+
+static void test_parse_errors(void **state) {
+    (void)state;
+    expect_parse_error("{\"layer_widht\": 1}", "p.json layer_widht",
+                       "unknown processing key (did you mean \"layer_width\"?)");
+    expect_parse_error("{\"zzz\": 1}", "p.json zzz", "unknown processing key");
+    /* earlier valid keys must not leak into the struct */
+    expect_parse_error("{\"layer_width\": 3, \"bogus_key\": 1}", "p.json bogus_key", "unknown");
+    expect_parse_error("{\"sampling_rate\": \"15\"}", "p.json sampling_rate",
+                       "expected a number, got a string");
+    expect_parse_error("{\"sampling_rate\": 1e999}", "p.json sampling_rate",
+                       "not a finite number");
+    expect_parse_error("{\"sampling_rate\": null}", "p.json sampling_rate", "got null");
+    expect_parse_error("{\"layer_distance\": 0}", "p.json layer_distance",
+                       "0 is out of range (0, 100]");
+    expect_parse_error("{\"layer_distance\": 100.5}", "p.json layer_distance", "out of range");
+    expect_parse_error("{\"prune_percentage\": 1}", "p.json prune_percentage",
+                       "1 is out of range [0, 1)");
+    expect_parse_error("{\"prune_percentage\": -0.1}", "p.json prune_percentage",
+                       "out of range");
+    expect_parse_error("{\"node_bandwidth_reduction\": 1}", "p.json node_bandwidth_reduction",
+                       "(0, 1)");
+    expect_parse_error("{\"smoothing_iterations\": 2.5}", "p.json smoothing_iterations",
+                       "2.5 is not an integer");
+    expect_parse_error("{\"smoothing_iterations\": 101}", "p.json smoothing_iterations",
+                       "101 is out of range [0, 100]");
+    expect_parse_error("{\"seed\": -1}", "p.json seed", "out of range");
+    expect_parse_error("{\"seed\": 3e9}", "p.json seed", "out of range");
+    expect_parse_error("{\"smoothing\": 1}", "p.json smoothing",
+                       "expected true or false, got a number");
+    expect_parse_error("{\"density\": \"slow\"}", "p.json density",
+                       "unknown value \"slow\" (allowed: fast, exact)");
+    expect_parse_error("{\"density\": 1}", "p.json density", "expected one of fast, exact");
+    expect_parse_error("{\"importance_flags\": \"gamma,beta\"}", "p.json importance_flags",
+                       "unknown flag \"beta\"");
+    expect_parse_error("{\"importance_flags\": \"gamma,gamma,gamma,gamma,gamma,gamma,gamma,"
+                       "gamma,gamma,gamma,gamma\"}",
+                       "p.json importance_flags", "at most 63");
+    expect_parse_error("{\"importance_flags\": 4}", "p.json importance_flags",
+                       "expected a string");
+    expect_parse_error("{\"seed\": 1, \"seed\": 2}", "p.json seed", "more than once");
+    expect_parse_error("{\"seed\": 1,\n \"layer_width\" 2}", "p.json",
+                       "JSON syntax error at line 2");
+    expect_parse_error("[1, 2]", "p.json", "expected a JSON object");
+    expect_parse_error("", "p.json", "JSON syntax error");
+    expect_parse_error("{} trailing", "p.json", "JSON syntax error");
+
+    nb_rendering_config r = rend_defaults(), before = r;
+    nb_status s =
+        nb_config_parse(&nb_rendering_schema, "{\"background\": [0, 2, 0]}", "r.json", &r);
+    expect_error(s, NB_E_CONFIG, "r.json background", "2 is out of range [0, 1]");
+    s = nb_config_parse(&nb_rendering_schema, "{\"background\": [0, 0]}", "r.json", &r);
+    expect_error(s, NB_E_CONFIG, "r.json background", "array of 3 numbers");
+    s = nb_config_parse(&nb_rendering_schema, "{\"background\": [0, \"x\", 0]}", "r.json", &r);
+    expect_error(s, NB_E_CONFIG, "r.json background", "component 1");
+    s = nb_config_parse(&nb_rendering_schema, "{\"edge_mode\": \"tube\"}", "r.json", &r);
+    expect_error(s, NB_E_CONFIG, "r.json edge_mode",
+                 "(allowed: ellipsoid_transparent, sphere, sphere_transparent, line, none)");
+    s = nb_config_parse(&nb_rendering_schema, "{\"fov_degrees\": 170}", "r.json", &r);
+    expect_error(s, NB_E_CONFIG, "r.json fov_degrees", "(1, 170)");
+    s = nb_config_parse(&nb_rendering_schema, "{\"edge\": {\"size\": 1}}", "r.json", &r);
+    expect_error(s, NB_E_CONFIG, "r.json edge", "unknown rendering key");
+    assert_memory_equal(&r, &before, sizeof r);
+
+    /* NULL source: the schema's name is the subject */
+    s = nb_config_parse(&nb_rendering_schema, "{\"edge_size\": 0}", NULL, &r);
+    expect_error(s, NB_E_CONFIG, "rendering edge_size", "out of range");
+    s = nb_config_parse(&nb_rendering_schema, NULL, "r.json", &r);
+    expect_error(s, NB_E_INVALID, "r.json", NULL);
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+static void test_load_errors(void **state) {
+    (void)state;
+    nb_processing_config c = proc_defaults(), before = c;
+    nb_status s = nb_config_load(&nb_processing_schema, "no_such_dir/p.json", &c);
+    expect_error(s, NB_E_IO, "no_such_dir/p.json", "cannot open");
+
+    write_text("cfg_nul.json", "{\"seed\": 2}\0{}", 14);
+    s = nb_config_load(&nb_processing_schema, "cfg_nul.json", &c);
+    expect_error(s, NB_E_CONFIG, "cfg_nul.json", "NUL byte");
+
+    const char *bad = "{\n  \"seed\": 2,\n  \"sampling_rate\": -3\n}\n";
+    write_text("cfg_bad.json", bad, strlen(bad));
+    s = nb_config_load(&nb_processing_schema, "cfg_bad.json", &c);
+    expect_error(s, NB_E_CONFIG, "cfg_bad.json sampling_rate", "-3 is out of range (0, 200]");
+    assert_memory_equal(&c, &before, sizeof c);
+
+    const char *good = "{\"seed\": 2}";
+    write_text("cfg_good.json", good, strlen(good));
+    assert_int_equal(nb_config_load(&nb_processing_schema, "cfg_good.json", &c), NB_OK);
+    assert_int_equal(c.seed, 2);
+    unlink("cfg_nul.json");
+    unlink("cfg_bad.json");
+    unlink("cfg_good.json");
+}
+
+static bool dir_has_tmp(const char *prefix) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls %s.tmp.* >/dev/null 2>&1", prefix);
+    return system(cmd) == 0;
+}
+
+static void test_save_round_trip(void **state) {
+    (void)state;
+    nb_processing_config c = proc_defaults();
+    c.layer_width = 0.1 + 0.2; /* needs 17 digits */
+    c.density_strength = 123456.789;
+    c.seed = 2147483647;
+    c.smoothing = false;
+    c.density = NB_DENSITY_EXACT;
+    snprintf(c.importance_flags, sizeof c.importance_flags, "centering");
+    unlink("cfg_save.json");
+    assert_int_equal(nb_config_save(&nb_processing_schema, &c, "cfg_save.json"), NB_OK);
+    assert_false(dir_has_tmp("cfg_save.json"));
+    nb_processing_config d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(nb_config_load(&nb_processing_schema, "cfg_save.json", &d), NB_OK);
+    assert_true(d.layer_width == 0.1 + 0.2);
+    assert_true(d.density_strength == 123456.789);
+    assert_memory_equal(&c, &d, sizeof c);
+
+    char *json = NULL;
+    nb_rendering_config r = rend_defaults();
+    r.background[0] = 0.25;
+    r.node.mode = NB_NODE_HIDDEN;
+    assert_int_equal(nb_config_to_json(&nb_rendering_schema, &r, &json), NB_OK);
+    assert_non_null(strstr(json, "  \"node_mode\": \"none\",\n"));
+    assert_non_null(strstr(json, "  \"background\": [0.25, 1, 1],\n"));
+    nb_rendering_config r2 = rend_defaults();
+    assert_int_equal(nb_config_parse(&nb_rendering_schema, json, "mem", &r2), NB_OK);
+    assert_memory_equal(&r, &r2, sizeof r);
+    free(json);
+    unlink("cfg_save.json");
+}
+
+static void test_save_errors(void **state) {
+    (void)state;
+    nb_processing_config c = proc_defaults();
+    nb_status s = nb_config_save(&nb_processing_schema, &c, "no_such_dir/out.json");
+    expect_error(s, NB_E_IO, "no_such_dir/out.json", "cannot create");
+
+    /* an existing file survives a failed save untouched */
+    const char *old = "{\"seed\": 5}";
+    write_text("cfg_keep.json", old, strlen(old));
+    c.layer_width = -1;
+    s = nb_config_save(&nb_processing_schema, &c, "cfg_keep.json");
+    expect_error(s, NB_E_CONFIG, "processing layer_width", "out of range");
+    char *t = read_text("cfg_keep.json");
+    assert_string_equal(t, old);
+    free(t);
+    assert_false(dir_has_tmp("cfg_keep.json"));
+
+    /* rename onto a directory fails after the temporary file was written: it is removed */
+    mkdir("cfg_dir.json", 0755);
+    c = proc_defaults();
+    s = nb_config_save(&nb_processing_schema, &c, "cfg_dir.json");
+    expect_error(s, NB_E_IO, "cfg_dir.json", "cannot rename");
+    assert_false(dir_has_tmp("cfg_dir.json"));
+    rmdir("cfg_dir.json");
+    unlink("cfg_keep.json");
+}
+
+/* ---- --set ---------------------------------------------------------------------------- */
+
+static void test_set(void **state) {
+    (void)state;
+    nb_processing_config c = proc_defaults();
+    assert_int_equal(nb_config_set(&nb_processing_schema, "layer_width=2", &c), NB_OK);
+    assert_float_equal(c.layer_width, 2, 0);
+    assert_int_equal(nb_config_set(&nb_processing_schema, "density=exact", &c), NB_OK);
+    assert_int_equal(c.density, NB_DENSITY_EXACT);
+    assert_int_equal(nb_config_set(&nb_processing_schema, "density=\"fast\"", &c), NB_OK);
+    assert_int_equal(c.density, NB_DENSITY_FAST);
+    assert_int_equal(nb_config_set(&nb_processing_schema, "importance_flags=gamma,l2", &c),
+                     NB_OK);
+    assert_string_equal(c.importance_flags, "gamma,l2");
+    assert_int_equal(nb_config_set(&nb_processing_schema, "importance_flags=", &c), NB_OK);
+    assert_string_equal(c.importance_flags, "");
+    assert_int_equal(nb_config_set(&nb_processing_schema, "smoothing=false", &c), NB_OK);
+    assert_false(c.smoothing);
+    assert_int_equal(nb_config_set(&nb_processing_schema, "seed=42", &c), NB_OK);
+    assert_int_equal(c.seed, 42);
+    nb_rendering_config r = rend_defaults();
+    assert_int_equal(nb_config_set(&nb_rendering_schema, "background=[0,0,0]", &r), NB_OK);
+    assert_float_equal(r.background[2], 0, 0);
+    assert_int_equal(nb_config_set(&nb_rendering_schema, "node_mode=point", &r), NB_OK);
+    assert_int_equal(r.node.mode, NB_NODE_POINT);
+
+    nb_processing_config before = c;
+    nb_status s = nb_config_set(&nb_processing_schema, "layer_width", &c);
+    expect_error(s, NB_E_CONFIG, "--set layer_width", "expected key=value");
+    s = nb_config_set(&nb_processing_schema, "=3", &c);
+    expect_error(s, NB_E_CONFIG, "--set =3", "expected key=value");
+    s = nb_config_set(&nb_processing_schema, "bogus=3", &c);
+    expect_error(s, NB_E_CONFIG, "--set bogus", "unknown processing key");
+    s = nb_config_set(&nb_processing_schema, "sampling_rte=3", &c);
+    expect_error(s, NB_E_CONFIG, "--set sampling_rte", "did you mean \"sampling_rate\"");
+    s = nb_config_set(&nb_processing_schema, "layer_width=abc", &c);
+    expect_error(s, NB_E_CONFIG, "--set layer_width", "cannot read \"abc\" as a number");
+    s = nb_config_set(&nb_processing_schema, "layer_width=-2", &c);
+    expect_error(s, NB_E_CONFIG, "--set layer_width", "out of range");
+    s = nb_config_set(&nb_processing_schema, "smoothing=yes", &c);
+    expect_error(s, NB_E_CONFIG, "--set smoothing", "cannot read \"yes\" as a boolean");
+    s = nb_config_set(&nb_processing_schema, "smoothing=1", &c);
+    expect_error(s, NB_E_CONFIG, "--set smoothing", "expected true or false");
+    s = nb_config_set(&nb_processing_schema, "density=gpu", &c);
+    expect_error(s, NB_E_CONFIG, "--set density", "(allowed: fast, exact)");
+    s = nb_config_set(&nb_processing_schema, "importance_flags=gamma,nope", &c);
+    expect_error(s, NB_E_CONFIG, "--set importance_flags", "unknown flag \"nope\"");
+    s = nb_config_set(&nb_processing_schema, "importance_epochs=0", &c);
+    expect_error(s, NB_E_CONFIG, "--set importance_epochs", "out of range [1, 1000]");
+    assert_memory_equal(&c, &before, sizeof c);
+    s = nb_config_set(&nb_rendering_schema, "background=red", &r);
+    expect_error(s, NB_E_CONFIG, "--set background", "JSON array");
+    s = nb_config_set(&nb_processing_schema, NULL, &c);
+    expect_error(s, NB_E_INVALID, "--set", NULL);
+}
+
+/* ---- validate ------------------------------------------------------------------------- */
+
+static void test_validate(void **state) {
+    (void)state;
+    nb_processing_config c = proc_defaults();
+    c.layer_width = -1;
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                 "processing layer_width", "out of range");
+    c = proc_defaults();
+    c.node_step = NAN;
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                 "processing node_step", "not a finite number");
+    c = proc_defaults();
+    c.density = 7;
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                 "processing density", "enum index 7 is not one of: fast, exact");
+    c = proc_defaults();
+    snprintf(c.importance_flags, sizeof c.importance_flags, "gamma,,l1");
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                 "processing importance_flags", "empty flag");
+    c = proc_defaults();
+    memset(c.importance_flags, 'x', sizeof c.importance_flags);
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                 "processing importance_flags", "not terminated");
+    c = proc_defaults();
+    c.importance_top_k = 65;
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                 "processing importance_top_k", "out of range [0, 64]");
+    char *json = NULL;
+    expect_error(nb_config_to_json(&nb_processing_schema, &c, &json), NB_E_CONFIG,
+                 "processing importance_top_k", NULL);
+    assert_null(json);
+
+    nb_rendering_config r = rend_defaults();
+    r.background[1] = -0.5;
+    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
+                 "rendering background", "out of range");
+    r = rend_defaults();
+    r.edge.mode = 5;
+    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
+                 "rendering edge_mode", "enum index 5");
+    r = rend_defaults();
+    r.node.importance_opacity = 2.5;
+    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
+                 "rendering node_importance_opacity", "out of range [0, 2]");
+}
+
+/* ---- importance flags ----------------------------------------------------------------- */
+
+static void test_importance_flags(void **state) {
+    (void)state;
+    unsigned bits = 99;
+    assert_int_equal(nb_config_parse_importance_flags("gamma,l1", &bits), NB_OK);
+    assert_int_equal(bits, NB_IMPORTANCE_FLAG_GAMMA | NB_IMPORTANCE_FLAG_L1);
+    assert_int_equal(bits, 6);
+    assert_int_equal(nb_config_parse_importance_flags("", &bits), NB_OK);
+    assert_int_equal(bits, 0);
+    assert_int_equal(nb_config_parse_importance_flags(" centering , gamma ", &bits), NB_OK);
+    assert_int_equal(bits, 3);
+    assert_int_equal(nb_config_parse_importance_flags("l1,l2,l2", &bits), NB_OK);
+    assert_int_equal(bits, 12);
+    assert_int_equal(nb_config_parse_importance_flags("centering,gamma,l1,l2", &bits), NB_OK);
+    assert_int_equal(bits, 15);
+
+    bits = 99;
+    expect_error(nb_config_parse_importance_flags("gamma,L1", &bits), NB_E_CONFIG,
+                 "importance_flags",
+                 "unknown flag \"L1\" (allowed: gamma, l1, l2, centering)");
+    expect_error(nb_config_parse_importance_flags("beta", &bits), NB_E_CONFIG,
+                 "importance_flags", "unknown flag \"beta\"");
+    expect_error(nb_config_parse_importance_flags("gamma,", &bits), NB_E_CONFIG,
+                 "importance_flags", "empty flag");
+    expect_error(nb_config_parse_importance_flags(",", &bits), NB_E_CONFIG, "importance_flags",
+                 "empty flag");
+    assert_int_equal(bits, 99);
+}
+
+/* ---- docs ----------------------------------------------------------------------------- */
+
+static void test_markdown(void **state) {
+    (void)state;
+    char *md = NULL;
+    assert_int_equal(nb_config_to_markdown(&nb_processing_schema, &md), NB_OK);
+    assert_non_null(strstr(md, "| key | type | default | range | unit | meaning | source |\n"));
+    assert_non_null(strstr(md, "| `layer_distance` | number | `0.5` | (0, 100] | world units |"));
+    assert_non_null(strstr(md, "| `density` | enum | `\"fast\"` | `fast`, `exact` |"));
+    assert_non_null(strstr(md, "| `importance_flags` | string | `\"gamma,l1\"` |"));
+    size_t rows = 0;
+    for (const char *p = md; (p = strchr(p, '\n')); p++)
+        rows++;
+    assert_int_equal(rows, nb_processing_schema.n_keys + 2);
+    free(md);
+    assert_int_equal(nb_config_to_markdown(&nb_rendering_schema, &md), NB_OK);
+    assert_non_null(strstr(md, "| `background` | colour | `[1, 1, 1]` | 3 x [0, 1] | RGB |"));
+    free(md);
+}
+
+static int print_markdown(void) {
+    const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
+    for (int i = 0; i < 2; i++) {
+        char *md = NULL;
+        if (nb_config_to_markdown(schemas[i], &md) != NB_OK)
+            return 1;
+        printf("<!-- BEGIN %s keys (generated: test_config --print-markdown) -->\n%s"
+               "<!-- END %s keys -->\n\n",
+               schemas[i]->name, md, schemas[i]->name);
+        free(md);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--print-markdown") == 0)
+        return print_markdown();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schema_tables),   cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_shipped_configs), cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_parse_errors),    cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_save_round_trip), cmocka_unit_test(test_save_errors),
+        cmocka_unit_test(test_set),             cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_importance_flags), cmocka_unit_test(test_markdown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
