@@ -1,0 +1,101 @@
+/* nb_train.h - training a dense ReLU network with a softmax output on an IDX data set.
+ *
+ * Mini-batch Adam on the mean softmax cross-entropy, optionally plus an L1 penalty
+ * lambda * sum |w| on the weights (not the biases). Weights start Glorot-uniform
+ * (nb_random_glorot_uniform), biases at zero; the training set is shuffled every epoch with
+ * a seeded nb_rng. Sources: D. P. Kingma, J. Ba, "Adam: A Method for Stochastic
+ * Optimization", ICLR 2015 (Algorithm 1, in PyTorch's form: the update is
+ * lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)); Glorot & Bengio 2010.
+ *
+ * Threading: matrix products run on OpenBLAS's threads, element-wise loops (gather, Adam)
+ * on OpenMP; nothing is reduced across threads outside BLAS. Determinism: for a given seed,
+ * data and thread count the result is bit-identical run to run. Across thread counts it is
+ * NOT bit-identical: OpenBLAS 0.3.21's sgemm rounds differently with 1 and 2 threads (it
+ * partitions the matrices differently; measured: ~10-30 % of the output entries differ in the
+ * last bits), so networks trained with different --threads differ at float32 rounding level
+ * (max weight difference ~1e-7 after a few steps, growing slowly over training) and their
+ * accuracies by a few test images. tests/test_train.c checks both properties.
+ */
+#ifndef NB_TRAIN_H
+#define NB_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_idx.h"
+#include "nb_model.h"
+#include "nb_status.h"
+
+#define NB_TRAIN_MAX_HIDDEN 16
+
+/* What happened in one epoch, passed to nb_train_desc.on_epoch. */
+typedef struct nb_train_epoch_stats {
+    int epoch;             /* 1-based */
+    int epochs;            /* total */
+    double loss;           /* mean cross-entropy over the epoch's batches (nats; without L1) */
+    double l1_penalty;     /* lambda * sum |w| at the end of the epoch (0 when l1 = 0) */
+    double train_accuracy; /* running accuracy over the epoch's batches (weights changing) */
+    double test_accuracy;  /* on the test set after the epoch; NaN without a test set */
+    double test_loss;      /* mean cross-entropy on the test set; NaN without a test set */
+    double seconds;        /* wall time of the epoch, test evaluation included */
+} nb_train_epoch_stats;
+
+/* Called after each epoch from the calling thread; return false to stop (NB_E_CANCELLED). */
+typedef bool (*nb_train_epoch_fn)(void *user, const nb_train_epoch_stats *stats);
+
+/* Training settings. Zero means "use the default" (in brackets):
+ *   n_hidden, hidden  [2, {81, 49}]  hidden layer sizes (1..NB_TRAIN_MAX_HIDDEN layers, each
+ *                                    >= 1). The input and output layers come from the data.
+ *   epochs            [15]           passes over the training set, 1..100000
+ *   batch_size        [128]          images per Adam step, 1..1048576 (the last batch of an
+ *                                    epoch holds the remainder)
+ *   learning_rate     [1e-3]         Adam step size, (0, 10]
+ *   beta1, beta2      [0.9, 0.999]   Adam moment decay rates, (0, 1)
+ *   epsilon           [1e-8]         Adam denominator guard, (0, 1]
+ *   l1                [0]            L1 penalty factor lambda on weights, [0, 100]; subgradient
+ *                                    lambda * sign(w) (sign(0) = 0), biases exempt
+ *   seed              [1]            initial weights and shuffling; 0 means 1
+ *   dataset_name      [""]           provenance stored in the network (a path or a name)
+ *   on_epoch, user    [none]         progress callback
+ * Progress bars and log lines follow nb_log's level (NB_LOG_QUIET silences them).
+ */
+typedef struct nb_train_desc {
+    size_t n_hidden;
+    size_t hidden[NB_TRAIN_MAX_HIDDEN];
+    int epochs;
+    size_t batch_size;
+    double learning_rate;
+    double beta1;
+    double beta2;
+    double epsilon;
+    double l1;
+    uint64_t seed;
+    const char *dataset_name;
+    nb_train_epoch_fn on_epoch;
+    void *user;
+} nb_train_desc;
+
+/* Copies desc into *out with every zero field replaced by its default. */
+void nb_train_desc_resolve(const nb_train_desc *desc, nb_train_desc *out);
+
+/* Checks a resolved desc against the ranges above. Returns NB_OK or NB_E_INVALID with the
+ * field named in the subject ("train epochs", "train hidden", ...). */
+nb_status nb_train_desc_validate(const nb_train_desc *desc);
+
+/* Trains a network of shape [train->dim, hidden..., C] with C = train->n_classes and writes
+ * it to *net (initialised here; the caller deinits it). `test` may be NULL; if given it is
+ * evaluated after every epoch (logged, passed to on_epoch) and its final accuracy stored.
+ * Progress: one nb_progress bar per epoch with the running loss, then a log line with the
+ * epoch's loss, running train accuracy and test accuracy.
+ * Provenance in *net: source "train", dataset = desc->dataset_name, epochs, seed, l1,
+ * train_accuracy (whole training set, final weights), test_accuracy (NaN without test).
+ * Returns NB_OK; NB_E_INVALID (bad desc; training set empty or with < 2 classes: subject
+ * "training set"); NB_E_MISMATCH (test image size differs from the training set's, or a test
+ * label >= C: subject "test set"); NB_E_NUMERIC (the loss became NaN or infinite: subject
+ * "training", diverged, lower the learning rate); NB_E_CANCELLED (on_epoch returned false);
+ * NB_E_NOMEM. On failure *net is zeroed. */
+nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
+                           const nb_dataset *test, nb_network *net);
+
+#endif /* NB_TRAIN_H */

@@ -1,0 +1,393 @@
+/* test_train.c - nb_train: learns a separable synthetic problem, is deterministic for a seed
+ * (1 and 2 threads agree within rounding), L1 shrinks weights, every error path.
+ */
+#include <math.h>
+#include <omp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nb_log.h"
+#include "nb_mlp.h"
+#include "nb_rng.h"
+#include "nb_train.h"
+
+void openblas_set_num_threads(int num_threads); /* libopenblas; not in cblas.h */
+
+/* A synthetic data set: x uniform in [0,1]^dim, label = argmax_c (A x + a)_c for a fixed
+ * random linear map, so the classes are linearly separable (a softmax-regression problem a
+ * ReLU network must learn). `map_seed` fixes the map (same for train and test), `seed` the
+ * points. */
+typedef struct synth {
+    nb_dataset ds;
+} synth;
+
+static void synth_make(synth *s, size_t n, size_t dim, size_t C, uint64_t map_seed,
+                       uint64_t seed) {
+    memset(s, 0, sizeof *s);
+    nb_dataset *ds = &s->ds;
+    ds->n = n;
+    ds->rows = dim;
+    ds->cols = 1;
+    ds->dim = dim;
+    ds->n_classes = C;
+    ds->images = malloc(n * dim * sizeof(float));
+    ds->labels = malloc(n);
+    assert_non_null(ds->images);
+    assert_non_null(ds->labels);
+    double *A = malloc(C * (dim + 1) * sizeof(double));
+    assert_non_null(A);
+    nb_rng rng;
+    nb_rng_init(&rng, map_seed);
+    for (size_t k = 0; k < C * (dim + 1); k++)
+        A[k] = nb_rng_normal(&rng);
+    nb_rng_init(&rng, seed);
+    size_t seen[256] = {0};
+    for (size_t i = 0; i < n; i++) {
+        float *x = ds->images + i * dim;
+        for (size_t j = 0; j < dim; j++)
+            x[j] = (float)nb_rng_uniform(&rng);
+        size_t best = 0;
+        double best_v = -INFINITY;
+        for (size_t c = 0; c < C; c++) {
+            double v = A[c * (dim + 1) + dim];
+            for (size_t j = 0; j < dim; j++)
+                v += A[c * (dim + 1) + j] * (x[j] - 0.5) * 4.0;
+            if (v > best_v) {
+                best_v = v;
+                best = c;
+            }
+        }
+        ds->labels[i] = (uint8_t)best;
+        seen[best]++;
+    }
+    /* every class must occur, else n_classes would lie */
+    size_t max_label = 0;
+    for (size_t c = 0; c < C; c++)
+        if (seen[c])
+            max_label = c;
+    ds->n_classes = max_label + 1;
+    free(A);
+}
+
+static void synth_free(synth *s) {
+    free(s->ds.images);
+    free(s->ds.labels);
+}
+
+typedef struct epoch_log {
+    int calls;
+    double first_loss, last_loss;
+    double last_test;
+    int stop_after; /* 0 = never stop */
+} epoch_log;
+
+static bool on_epoch(void *user, const nb_train_epoch_stats *st) {
+    epoch_log *log = user;
+    log->calls++;
+    if (st->epoch == 1)
+        log->first_loss = st->loss;
+    log->last_loss = st->loss;
+    log->last_test = st->test_accuracy;
+    assert_int_equal(st->epoch, log->calls);
+    assert_true(st->train_accuracy >= 0.0 && st->train_accuracy <= 1.0);
+    return !(log->stop_after && st->epoch >= log->stop_after);
+}
+
+static int setup(void **state) {
+    (void)state;
+    nb_log_set_level(NB_LOG_QUIET);
+    return 0;
+}
+
+static nb_train_desc small_desc(void) {
+    nb_train_desc d = {0};
+    d.n_hidden = 2;
+    d.hidden[0] = 24;
+    d.hidden[1] = 12;
+    d.epochs = 40;
+    d.batch_size = 32;
+    d.learning_rate = 1e-2;
+    d.seed = 7;
+    d.dataset_name = "synthetic";
+    return d;
+}
+
+static void test_learns_separable_data(void **state) {
+    (void)state;
+    synth tr, te;
+    synth_make(&tr, 1000, 6, 4, 100, 1);
+    synth_make(&te, 400, 6, 4, 100, 2);
+    assert_int_equal(tr.ds.n_classes, 4);
+    nb_train_desc d = small_desc();
+    epoch_log log = {0};
+    d.on_epoch = on_epoch;
+    d.user = &log;
+    nb_network net;
+    assert_int_equal(nb_train_network(&d, &tr.ds, &te.ds, &net), NB_OK);
+    /* shape [6, 24, 12, 4] */
+    assert_int_equal(net.n_layers, 4);
+    assert_int_equal(net.layer_size[0], 6);
+    assert_int_equal(net.layer_size[1], 24);
+    assert_int_equal(net.layer_size[2], 12);
+    assert_int_equal(net.layer_size[3], 4);
+    assert_int_equal(net.n_classes, 4);
+    /* learned */
+    assert_int_equal(log.calls, 40);
+    assert_true(log.last_loss < 0.5 * log.first_loss);
+    assert_true(net.train_accuracy > 0.93);
+    assert_true(net.test_accuracy > 0.90);
+    assert_true(fabs(net.test_accuracy - log.last_test) < 1e-12);
+    double acc = 0;
+    assert_int_equal(nb_mlp_evaluate(&net, &te.ds, NULL, &acc, NULL), NB_OK);
+    assert_true(fabs(acc - net.test_accuracy) < 1e-12);
+    /* provenance */
+    assert_string_equal(net.source, "train");
+    assert_string_equal(net.dataset, "synthetic");
+    assert_string_equal(net.activation, "relu");
+    assert_int_equal(net.epochs, 40);
+    assert_int_equal(net.seed, 7);
+    assert_true(net.l1 == 0.0);
+    nb_network_deinit(&net);
+    synth_free(&tr);
+    synth_free(&te);
+}
+
+static bool same_network(const nb_network *a, const nb_network *b) {
+    if (a->n_layers != b->n_layers)
+        return false;
+    size_t nw = a->weight_offset[a->n_layers - 1], nb = a->bias_offset[a->n_layers - 1];
+    return memcmp(a->weights, b->weights, nw * sizeof(float)) == 0 &&
+           memcmp(a->biases, b->biases, nb * sizeof(float)) == 0;
+}
+
+static void test_same_seed_same_weights(void **state) {
+    (void)state;
+    synth tr;
+    synth_make(&tr, 300, 5, 3, 200, 3);
+    nb_train_desc d = small_desc();
+    d.epochs = 3;
+    nb_network a, b, c;
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &a), NB_OK);
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &b), NB_OK);
+    assert_true(same_network(&a, &b));
+    assert_true(isnan(a.test_accuracy));
+    assert_false(isnan(a.train_accuracy));
+    d.seed = 8;
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &c), NB_OK);
+    assert_false(same_network(&a, &c));
+    nb_network_deinit(&a);
+    nb_network_deinit(&b);
+    nb_network_deinit(&c);
+    synth_free(&tr);
+}
+
+/* Shapes large enough that OpenBLAS and the OpenMP loops really use two threads. OpenBLAS's
+ * sgemm rounds differently for 1 and 2 threads (nb_train.h), so the networks are compared
+ * with a tolerance: a race or a thread-dependent shuffle would break far more than that. */
+static void test_thread_counts_agree(void **state) {
+    (void)state;
+    synth tr;
+    synth_make(&tr, 1024, 300, 5, 300, 4);
+    nb_train_desc d = {0};
+    d.n_hidden = 2;
+    d.hidden[0] = 100;
+    d.hidden[1] = 60;
+    d.epochs = 2;
+    d.batch_size = 256;
+    nb_network a, b, c;
+    omp_set_num_threads(1);
+    openblas_set_num_threads(1);
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &a), NB_OK);
+    omp_set_num_threads(2);
+    openblas_set_num_threads(2);
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &b), NB_OK);
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &c), NB_OK);
+    assert_true(same_network(&b, &c)); /* same thread count: bit-identical */
+    size_t nw = a.weight_offset[a.n_layers - 1];
+    double maxd = 0;
+    for (size_t i = 0; i < nw; i++)
+        maxd = fmax(maxd, fabs((double)a.weights[i] - (double)b.weights[i]));
+    assert_true(maxd < 1e-5);
+    assert_true(fabs(a.train_accuracy - b.train_accuracy) < 0.01);
+    nb_network_deinit(&a);
+    nb_network_deinit(&b);
+    nb_network_deinit(&c);
+    synth_free(&tr);
+}
+
+static double sum_abs_weights(const nb_network *net, size_t *n_small) {
+    size_t nw = net->weight_offset[net->n_layers - 1];
+    double s = 0;
+    *n_small = 0;
+    for (size_t i = 0; i < nw; i++) {
+        s += fabs(net->weights[i]);
+        *n_small += fabs(net->weights[i]) < 1e-2f;
+    }
+    return s;
+}
+
+static void test_l1_shrinks_weights(void **state) {
+    (void)state;
+    synth tr;
+    synth_make(&tr, 600, 6, 3, 400, 5);
+    nb_train_desc d = small_desc();
+    d.epochs = 10;
+    nb_network plain, sparse;
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &plain), NB_OK);
+    d.l1 = 1e-3;
+    assert_int_equal(nb_train_network(&d, &tr.ds, NULL, &sparse), NB_OK);
+    size_t small_plain, small_sparse;
+    double s_plain = sum_abs_weights(&plain, &small_plain);
+    double s_sparse = sum_abs_weights(&sparse, &small_sparse);
+    assert_true(s_sparse < 0.7 * s_plain);
+    assert_true(small_sparse > small_plain);
+    assert_true(sparse.l1 == 1e-3);
+    /* biases are exempt: the penalised network still learns */
+    assert_true(sparse.train_accuracy > 0.8);
+    nb_network_deinit(&plain);
+    nb_network_deinit(&sparse);
+    synth_free(&tr);
+}
+
+static void test_desc_defaults(void **state) {
+    (void)state;
+    nb_train_desc zero = {0}, d;
+    nb_train_desc_resolve(&zero, &d);
+    assert_int_equal(d.n_hidden, 2);
+    assert_int_equal(d.hidden[0], 81);
+    assert_int_equal(d.hidden[1], 49);
+    assert_int_equal(d.epochs, 15);
+    assert_int_equal(d.batch_size, 128);
+    assert_true(d.learning_rate == 1e-3);
+    assert_true(d.beta1 == 0.9 && d.beta2 == 0.999 && d.epsilon == 1e-8);
+    assert_true(d.l1 == 0.0);
+    assert_int_equal(d.seed, 1);
+    assert_string_equal(d.dataset_name, "");
+    assert_int_equal(nb_train_desc_validate(&d), NB_OK);
+    /* explicit values survive */
+    nb_train_desc e = small_desc();
+    nb_train_desc_resolve(&e, &d);
+    assert_int_equal(d.hidden[0], 24);
+    assert_int_equal(d.epochs, 40);
+    assert_int_equal(d.seed, 7);
+}
+
+static void expect_error(const nb_train_desc *d, const nb_dataset *tr, const nb_dataset *te,
+                         nb_status want, const char *subject, const char *reason_part) {
+    nb_network net;
+    memset(&net, 0xAB, sizeof net);
+    nb_error_clear();
+    nb_status s = nb_train_network(d, tr, te, &net);
+    if (s != want)
+        fail_msg("status %s, want %s (%s)", nb_status_name(s), nb_status_name(want),
+                 nb_error_message());
+    assert_string_equal(nb_error_subject(), subject);
+    if (reason_part && !strstr(nb_error_message(), reason_part))
+        fail_msg("message '%s' lacks '%s'", nb_error_message(), reason_part);
+    /* *net zeroed on failure */
+    assert_int_equal(net.n_layers, 0);
+    assert_null(net.weights);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    synth tr, te;
+    synth_make(&tr, 100, 4, 3, 500, 6);
+    synth_make(&te, 50, 4, 3, 500, 7);
+    nb_train_desc d = small_desc();
+    d.epochs = 2;
+
+    nb_train_desc bad = d;
+    bad.epochs = -1;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train epochs", "-1");
+    bad = d;
+    bad.n_hidden = 1;
+    bad.hidden[0] = 0;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train hidden", "0 nodes");
+    bad = d;
+    bad.n_hidden = NB_TRAIN_MAX_HIDDEN + 1;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train hidden", "17 hidden layers");
+    bad = d;
+    bad.learning_rate = -0.1;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train learning_rate", NULL);
+    bad = d;
+    bad.beta1 = 1.0;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train beta1", NULL);
+    bad = d;
+    bad.beta2 = 1.5;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train beta2", NULL);
+    bad = d;
+    bad.epsilon = -1;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train epsilon", NULL);
+    bad = d;
+    bad.l1 = -1e-3;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train l1", NULL);
+    bad = d;
+    bad.batch_size = 2000000;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train batch_size", NULL);
+
+    /* empty training set */
+    nb_dataset empty = tr.ds;
+    empty.n = 0;
+    expect_error(&d, &empty, NULL, NB_E_INVALID, "training set", "no images");
+    /* one class only */
+    nb_dataset one = tr.ds;
+    uint8_t *keep = one.labels;
+    uint8_t zeros[100] = {0};
+    one.labels = zeros;
+    one.n_classes = 1;
+    expect_error(&d, &one, NULL, NB_E_INVALID, "training set", "need >= 2");
+    /* n_classes that lies about the labels */
+    one.labels = keep;
+    one.n_classes = 7;
+    expect_error(&d, &one, NULL, NB_E_INVALID, "training set", "largest label");
+    /* test images of another size */
+    nb_dataset wide = te.ds;
+    wide.dim = 2;
+    wide.rows = 2;
+    expect_error(&d, &tr.ds, &wide, NB_E_MISMATCH, "test set", "2 values");
+    /* test label beyond the training classes */
+    uint8_t saved = te.ds.labels[10];
+    te.ds.labels[10] = 3;
+    expect_error(&d, &tr.ds, &te.ds, NB_E_MISMATCH, "test set", "label 3 of image 10");
+    te.ds.labels[10] = saved;
+
+    /* a non-finite loss (here from infinite inputs) stops training */
+    nb_dataset huge = tr.ds;
+    float *img = malloc(tr.ds.n * tr.ds.dim * sizeof(float));
+    assert_non_null(img);
+    for (size_t k = 0; k < tr.ds.n * tr.ds.dim; k++)
+        img[k] = INFINITY;
+    huge.images = img;
+    expect_error(&d, &huge, NULL, NB_E_NUMERIC, "training", "diverged");
+    free(img);
+
+    /* cancellation from the callback after epoch 1 */
+    epoch_log log = {.stop_after = 1};
+    nb_train_desc c = d;
+    c.on_epoch = on_epoch;
+    c.user = &log;
+    expect_error(&c, &tr.ds, &te.ds, NB_E_CANCELLED, "training", "after epoch 1");
+    assert_int_equal(log.calls, 1);
+
+    synth_free(&tr);
+    synth_free(&te);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_desc_defaults),
+        cmocka_unit_test(test_learns_separable_data),
+        cmocka_unit_test(test_same_seed_same_weights),
+        cmocka_unit_test(test_thread_counts_agree),
+        cmocka_unit_test(test_l1_shrinks_weights),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
