@@ -9,9 +9,14 @@ endif()
 if(NOT TARGET nb_gui_core)
     add_library(nb_gui_core STATIC
         ${CMAKE_SOURCE_DIR}/renderer/nb_gui_pick.c
+        ${CMAKE_SOURCE_DIR}/renderer/nb_gui_form.c
+        ${CMAKE_SOURCE_DIR}/renderer/nb_gui_stats.c
+        ${CMAKE_SOURCE_DIR}/renderer/nb_gui_inspect.c
+        ${CMAKE_SOURCE_DIR}/renderer/nb_gui_activation.c
     )
     target_include_directories(nb_gui_core PUBLIC ${CMAKE_SOURCE_DIR}/renderer)
-    target_link_libraries(nb_gui_core PUBLIC nb_common m)
+    target_link_libraries(nb_gui_core PUBLIC nb_net nb_common m)
 endif()
 
 nb_add_test(test_gui_pick SOURCES test_gui_pick.c LIBS nb_gui_core PkgConfig::CGLM LABEL unit TIMEOUT 30)
+nb_add_test(test_gui_form SOURCES test_gui_form.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
