@@ -1,0 +1,228 @@
+/* nb_camera.c - orbit camera: key poses, orbit, pan, zoom, view and projection matrices.
+ *
+ * DESIGN: the state is (target, distance, yaw, pitch); the eye is
+ * target + distance * (cos p cos y, sin p, cos p sin y), and the view matrix is cglm's
+ * right-handed look-at with world +Y up, so no roll can accumulate and auto-orbit keeps the
+ * distance and pitch exactly (reference spec §5.1: "orbit in the horizontal plane, pitch
+ * kept"). Key-pose offsets are those of §5.1, multiplied by `scale` = box diagonal / 2.0616
+ * (the reference network's box, 1 x 1 x 1.5), so other network sizes are framed alike.
+ * Near/far planes follow the scale (0.01 s, 100 s) instead of the reference's fixed 0.1/100,
+ * so close zoom does not clip. Pure functions of the struct; no GL, no globals, no threads.
+ * Config keys: fov_degrees and camera_pose are passed in by the caller.
+ */
+#include "nb_camera.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <cglm/cglm.h>
+
+#define REFERENCE_DIAGONAL 2.0615528f /* sqrt(1 + 1 + 1.5^2) */
+#define NB_PI 3.14159265358979323846
+
+static const float pose_offsets[NB_CAMERA_POSES][3] = {
+    {0.0f, 0.0f, -2.5f},   /* 0 LEFT (the start pose of the reference) */
+    {3.5f, 0.0f, 0.0f},    /* 1 FRONT */
+    {0.0f, 0.0f, 2.5f},    /* 2 RIGHT */
+    {-2.5f, 0.0f, 2.5f},   /* 3 BACK_RIGHT */
+    {-2.5f, 0.0f, 2.5f},   /* 4 BACK_RIGHT */
+    {-2.0f, 2.0f, -2.0f},  /* 5 UPPER_BACK_LEFT */
+    {-2.0f, 2.0f, 2.0f},   /* 6 UPPER_BACK_RIGHT (default for recordings) */
+    {-2.75f, -1.0f, 1.25f},/* 7 LOWER_BACK_RIGHT */
+    {-4.0f, 0.0f, 0.0f},   /* 8 BACK */
+    {0.0f, 0.0f, -2.5f},   /* 9 LEFT */
+};
+
+static float deg2rad(float d) {
+    return d * (float)(NB_PI / 180.0);
+}
+
+static float rad2deg(float r) {
+    return r * (float)(180.0 / NB_PI);
+}
+
+static float clampf(float x, float lo, float hi) {
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+static float wrap_degrees(float a) {
+    float w = fmodf(a, 360.0f);
+    if (w < 0.0f)
+        w += 360.0f;
+    if (w >= 360.0f) /* fmodf of a tiny negative value plus 360 may round to 360 */
+        w = 0.0f;
+    return w;
+}
+
+static void clamp_distance(nb_camera *cam) {
+    cam->distance = clampf(cam->distance, (float)NB_CAMERA_MIN_DISTANCE_FACTOR * cam->scale,
+                           (float)NB_CAMERA_MAX_DISTANCE_FACTOR * cam->scale);
+}
+
+static void box_centre_scale(const float bmin[3], const float bmax[3], float centre[3],
+                             float *scale) {
+    bool valid = true;
+    for (int i = 0; i < 3; i++)
+        if (!(bmax[i] >= bmin[i]) || !isfinite(bmin[i]) || !isfinite(bmax[i]))
+            valid = false;
+    if (!valid) {
+        centre[0] = centre[1] = centre[2] = 0.0f;
+        *scale = sqrtf(3.0f) / REFERENCE_DIAGONAL;
+        return;
+    }
+    float d2 = 0.0f;
+    for (int i = 0; i < 3; i++) {
+        centre[i] = 0.5f * (bmin[i] + bmax[i]);
+        d2 += (bmax[i] - bmin[i]) * (bmax[i] - bmin[i]);
+    }
+    float diag = sqrtf(d2);
+    /* A single node (or a flat one-point scene) still needs a usable camera distance. */
+    if (diag < 1e-3f)
+        diag = sqrtf(3.0f);
+    *scale = diag / REFERENCE_DIAGONAL;
+}
+
+static void set_planes(nb_camera *cam) {
+    cam->near_plane = 0.01f * cam->scale;
+    cam->far_plane = 100.0f * cam->scale;
+}
+
+void nb_camera_init(nb_camera *cam, const float bmin[3], const float bmax[3], float fov_degrees,
+                    int pose) {
+    memset(cam, 0, sizeof *cam);
+    box_centre_scale(bmin, bmax, cam->target, &cam->scale);
+    cam->fov_degrees = fov_degrees;
+    set_planes(cam);
+    if (!nb_camera_set_pose(cam, pose))
+        nb_camera_set_pose(cam, 6);
+}
+
+void nb_camera_fit(nb_camera *cam, const float bmin[3], const float bmax[3]) {
+    float rel = cam->distance / cam->scale;
+    box_centre_scale(bmin, bmax, cam->target, &cam->scale);
+    cam->distance = rel * cam->scale;
+    set_planes(cam);
+    clamp_distance(cam);
+}
+
+bool nb_camera_pose_offset(int k, float offset[3]) {
+    if (k < 0 || k >= NB_CAMERA_POSES)
+        return false;
+    memcpy(offset, pose_offsets[k], sizeof pose_offsets[k]);
+    return true;
+}
+
+bool nb_camera_set_pose(nb_camera *cam, int k) {
+    float off[3];
+    if (!nb_camera_pose_offset(k, off))
+        return false;
+    for (int i = 0; i < 3; i++)
+        off[i] *= cam->scale;
+    nb_camera_set_offset(cam, off);
+    return true;
+}
+
+void nb_camera_set_offset(nb_camera *cam, const float offset[3]) {
+    float d = sqrtf(offset[0] * offset[0] + offset[1] * offset[1] + offset[2] * offset[2]);
+    if (!(d > 0.0f))
+        return;
+    cam->distance = d;
+    cam->pitch = clampf(rad2deg(asinf(clampf(offset[1] / d, -1.0f, 1.0f))),
+                        -(float)NB_CAMERA_PITCH_LIMIT, (float)NB_CAMERA_PITCH_LIMIT);
+    cam->yaw = wrap_degrees(rad2deg(atan2f(offset[2], offset[0])));
+    clamp_distance(cam);
+}
+
+void nb_camera_eye(const nb_camera *cam, float eye[3]) {
+    float y = deg2rad(cam->yaw), p = deg2rad(cam->pitch);
+    eye[0] = cam->target[0] + cam->distance * cosf(p) * cosf(y);
+    eye[1] = cam->target[1] + cam->distance * sinf(p);
+    eye[2] = cam->target[2] + cam->distance * cosf(p) * sinf(y);
+}
+
+void nb_camera_basis(const nb_camera *cam, float forward[3], float right[3], float up[3]) {
+    vec3 eye, f, r, u, world_up = {0.0f, 1.0f, 0.0f};
+    nb_camera_eye(cam, eye);
+    glm_vec3_sub((float *)cam->target, eye, f);
+    glm_vec3_normalize(f);
+    glm_vec3_cross(f, world_up, r);
+    glm_vec3_normalize(r);
+    glm_vec3_cross(r, f, u);
+    glm_vec3_copy(f, forward);
+    glm_vec3_copy(r, right);
+    glm_vec3_copy(u, up);
+}
+
+void nb_camera_orbit(nb_camera *cam, float yaw_degrees, float pitch_degrees) {
+    cam->yaw = wrap_degrees(cam->yaw + yaw_degrees);
+    cam->pitch = clampf(cam->pitch + pitch_degrees, -(float)NB_CAMERA_PITCH_LIMIT,
+                        (float)NB_CAMERA_PITCH_LIMIT);
+}
+
+void nb_camera_drag_orbit(nb_camera *cam, float dx, float dy) {
+    nb_camera_orbit(cam, dx * 0.5f, dy * 0.5f);
+}
+
+void nb_camera_drag_pan(nb_camera *cam, float dx, float dy, float height) {
+    if (!(height > 0.0f))
+        return;
+    float f[3], r[3], u[3];
+    nb_camera_basis(cam, f, r, u);
+    float world_per_pixel = 2.0f * cam->distance * tanf(0.5f * deg2rad(cam->fov_degrees)) / height;
+    for (int i = 0; i < 3; i++)
+        cam->target[i] += (-r[i] * dx + u[i] * dy) * world_per_pixel;
+}
+
+void nb_camera_zoom(nb_camera *cam, float steps) {
+    cam->distance *= powf(0.9f, steps);
+    clamp_distance(cam);
+}
+
+void nb_camera_move(nb_camera *cam, float forward, float right) {
+    float f[3], r[3], u[3];
+    nb_camera_basis(cam, f, r, u);
+    cam->distance -= forward * 0.1f * cam->scale;
+    clamp_distance(cam);
+    for (int i = 0; i < 3; i++)
+        cam->target[i] += r[i] * right * 0.1f * cam->scale;
+}
+
+void nb_camera_view(const nb_camera *cam, float view[16]) {
+    vec3 eye, up = {0.0f, 1.0f, 0.0f};
+    mat4 m;
+    nb_camera_eye(cam, eye);
+    glm_lookat(eye, (float *)cam->target, up, m);
+    memcpy(view, m, sizeof m);
+}
+
+void nb_camera_projection(const nb_camera *cam, float aspect, float proj[16]) {
+    mat4 m;
+    if (!(aspect > 0.0f))
+        aspect = 1.0f;
+    glm_perspective(deg2rad(cam->fov_degrees), aspect, cam->near_plane, cam->far_plane, m);
+    memcpy(proj, m, sizeof m);
+}
+
+void nb_camera_view_projection(const nb_camera *cam, float width, float height, float vp[16]) {
+    mat4 v, p, m;
+    nb_camera_view(cam, (float *)v);
+    nb_camera_projection(cam, height > 0.0f ? width / height : 1.0f, (float *)p);
+    glm_mat4_mul(p, v, m);
+    memcpy(vp, m, sizeof m);
+}
+
+bool nb_camera_project(const nb_camera *cam, float width, float height, const float p[3], float *sx,
+                       float *sy, float *depth) {
+    mat4 vp;
+    vec4 world = {p[0], p[1], p[2], 1.0f}, clip;
+    nb_camera_view_projection(cam, width, height, (float *)vp);
+    glm_mat4_mulv(vp, world, clip);
+    if (!(clip[3] > 0.0f))
+        return false;
+    float nx = clip[0] / clip[3], ny = clip[1] / clip[3], nz = clip[2] / clip[3];
+    *sx = (nx * 0.5f + 0.5f) * width;
+    *sy = (1.0f - (ny * 0.5f + 0.5f)) * height;
+    if (depth)
+        *depth = nz * 0.5f + 0.5f;
+    return true;
+}

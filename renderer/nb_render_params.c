@@ -1,0 +1,127 @@
+/* nb_render_params.c - rendering config to uniforms, pass states, opacity and depth range.
+ *
+ * DESIGN: pure functions. Each object kind's six sliders are clamped to the ranges of
+ * common/nb_config.h and copied as floats. A pass is opaque when its mode is (node "sphere"
+ * and "point", edge "sphere" and "line": spec §5.4-5.5 "depth test on, no blending"), else it
+ * uses the transparency mode (minmax = spec §5.6, wboit = McGuire & Bavoil, JCGT 2(2), 2013).
+ * The opacity formula and the depth range are spec §5.6, with the depth box being the
+ * network's bounding box instead of the processing grid (the spec's quirk). No threads.
+ * Config keys read: edge_*, node_*, transparency, background, fov_degrees,
+ * orbit_speed_degrees, show_legend.
+ */
+#include "nb_render_params.h"
+
+#include <math.h>
+
+#include "nb_palette.h"
+
+static float clampf(double x, double lo, double hi) {
+    if (!(x >= lo)) /* NaN goes to lo */
+        return (float)lo;
+    return (float)(x > hi ? hi : x);
+}
+
+static void object_uniforms(const nb_render_object_config *c, nb_object_uniforms *u) {
+    u->size = clampf(c->size, 1e-6, 1.0);
+    u->base_opacity = clampf(c->base_opacity, 0.0, 1.0);
+    u->importance_opacity = clampf(c->importance_opacity, 0.0, 2.0);
+    u->depth_opacity = clampf(c->depth_opacity, 0.0, 1.0);
+    u->depth_exponent = clampf(c->depth_exponent, 0.0, 4.0);
+    u->importance_threshold = clampf(c->importance_threshold, 0.0, 1.0);
+}
+
+static nb_output_mode transparent_output(int transparency) {
+    return transparency == NB_TRANSPARENCY_WBOIT ? NB_OUTPUT_WBOIT : NB_OUTPUT_MINMAX;
+}
+
+nb_pass_state nb_render_node_pass(int node_mode, int transparency) {
+    nb_pass_state s = {NB_PIPELINE_SPHERE, transparent_output(transparency)};
+    switch (node_mode) {
+    case NB_NODE_SPHERE:
+        s.output = NB_OUTPUT_OPAQUE;
+        break;
+    case NB_NODE_POINT:
+        s.pipeline = NB_PIPELINE_POINT;
+        s.output = NB_OUTPUT_OPAQUE;
+        break;
+    case NB_NODE_HIDDEN:
+        s.pipeline = NB_PIPELINE_NONE;
+        s.output = NB_OUTPUT_OPAQUE;
+        break;
+    default: /* NB_NODE_SPHERE_TRANSPARENT and unknown values: the default mode */
+        break;
+    }
+    return s;
+}
+
+nb_pass_state nb_render_edge_pass(int edge_mode, int transparency) {
+    nb_pass_state s = {NB_PIPELINE_ELLIPSOID, transparent_output(transparency)};
+    switch (edge_mode) {
+    case NB_EDGE_SPHERE:
+        s.pipeline = NB_PIPELINE_SPHERE;
+        s.output = NB_OUTPUT_OPAQUE;
+        break;
+    case NB_EDGE_SPHERE_TRANSPARENT:
+        s.pipeline = NB_PIPELINE_SPHERE;
+        break;
+    case NB_EDGE_LINE:
+        s.pipeline = NB_PIPELINE_LINE;
+        s.output = NB_OUTPUT_OPAQUE;
+        break;
+    case NB_EDGE_HIDDEN:
+        s.pipeline = NB_PIPELINE_NONE;
+        s.output = NB_OUTPUT_OPAQUE;
+        break;
+    default: /* NB_EDGE_ELLIPSOID_TRANSPARENT and unknown values */
+        break;
+    }
+    return s;
+}
+
+void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_params *p) {
+    object_uniforms(&cfg->node, &p->node);
+    object_uniforms(&cfg->edge, &p->edge);
+    p->transparency = cfg->transparency == NB_TRANSPARENCY_WBOIT ? NB_TRANSPARENCY_WBOIT
+                                                                  : NB_TRANSPARENCY_MINMAX;
+    p->node_pass = nb_render_node_pass(cfg->node.mode, p->transparency);
+    p->edge_pass = nb_render_edge_pass(cfg->edge.mode, p->transparency);
+    for (int i = 0; i < 3; i++)
+        p->background[i] = clampf(cfg->background[i], 0.0, 1.0);
+    double bg[3] = {p->background[0], p->background[1], p->background[2]};
+    nb_palette_foreground(bg, p->foreground);
+    p->fov_degrees = clampf(cfg->fov_degrees, 1.0 + 1e-3, 170.0 - 1e-3);
+    p->orbit_speed_degrees = clampf(cfg->orbit_speed_degrees, -10.0, 10.0);
+    p->show_legend = cfg->show_legend;
+}
+
+float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel) {
+    float imp = (1.0f - u->importance_opacity) + u->importance_opacity * a0;
+    float dep = (1.0f - u->depth_opacity) + u->depth_opacity * z_rel;
+    float thick = powf(rho > 0.0f ? rho : 0.0f, u->depth_exponent);
+    thick = thick < 0.0f ? 0.0f : (thick > 1.0f ? 1.0f : thick);
+    return imp * dep * (thick * (1.0f - u->base_opacity)) + u->base_opacity;
+}
+
+void nb_render_depth_range(const float bmin[3], const float bmax[3], const float view[16],
+                           float *z_near, float *z_far) {
+    float zmax = -INFINITY, zmin = INFINITY;
+    for (int corner = 0; corner < 8; corner++) {
+        float x = (corner & 1) ? bmax[0] : bmin[0];
+        float y = (corner & 2) ? bmax[1] : bmin[1];
+        float z = (corner & 4) ? bmax[2] : bmin[2];
+        /* row 2 of the column-major matrix */
+        float vz = view[2] * x + view[6] * y + view[10] * z + view[14];
+        zmax = vz > zmax ? vz : zmax;
+        zmin = vz < zmin ? vz : zmin;
+    }
+    *z_near = zmax > 0.0f ? 0.0f : zmax;
+    *z_far = zmin;
+}
+
+float nb_render_depth_rel(float z_view, float z_near, float z_far) {
+    float range = z_near - z_far;
+    if (!(range > 1e-12f))
+        return 1.0f;
+    float r = (z_view - z_far) / range;
+    return r < 0.0f ? 0.0f : (r > 1.0f ? 1.0f : r);
+}

@@ -1,0 +1,116 @@
+/* nb_scene.h - a loaded .nnb.h5 model turned into per-node and per-segment draw data (GL-free).
+ *
+ * Every quantity that depends on the file and the class view is computed here on the CPU,
+ * once per (re)build; everything a slider changes (sizes, opacities, thresholds) is a uniform
+ * applied by the shaders, so slider moves need no rebuild. A rebuild is needed after loading
+ * a file, after processing produced new geometry, or when class_view / class_index /
+ * background / the layer filter change (nb_app marks the scene dirty).
+ *
+ * Node record, float32[NB_SCENE_NODE_FLOATS] per drawn node:
+ *   x, y, z (world units), norm (L2 norm of the class-importance vector: the impostor radius
+ *   is node_size * norm, the cull key is norm), r, g, b, a0 (class-view colour and base alpha,
+ *   reference spec §5.3).
+ * Segment record, float32[NB_SCENE_SEGMENT_FLOATS] per polyline segment (A, B):
+ *   ax, ay, az, iota   start point, scalar importance (impostor radius edge_size * iota)
+ *   bx, by, bz, f      end point, long-axis overlap factor (1 + 1.5 iota for inner segments,
+ *                      1 for the first and the last two segments of an edge, spec §5.5)
+ *   r, g, b, a0        class-view colour and base alpha (spec §5.3)
+ *   cull, edge, pair, t  cull key alpha * mean_src (spec §5.3: drawn iff cull > threshold),
+ *                      edge index in /bundle, layer pair, segment parameter t
+ * q and iota come from nb_edge_importance_eval (common/nb_edge_importance.h), the one
+ * definition shared with the bundler, with the file's edge_importance_type and
+ * t = (k + 0.5) / (N - 1) for segment k of an edge with N points (the segment's midpoint in
+ * point-index parameterisation; the reference uses (k+1)/N when rendering and k/N when
+ * processing). Class shares are q / sum(q).
+ */
+#ifndef NB_SCENE_H
+#define NB_SCENE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_config.h"
+#include "nb_model.h"
+#include "nb_status.h"
+
+#define NB_SCENE_NODE_FLOATS 8
+#define NB_SCENE_SEGMENT_FLOATS 16
+
+/* Offsets (in floats) inside the records, for the GL layer's vertex attributes. */
+enum {
+    NB_SCENE_NODE_POS = 0,    /* vec4: x, y, z, norm */
+    NB_SCENE_NODE_COLOR = 4,  /* vec4: r, g, b, a0 */
+    NB_SCENE_SEG_A = 0,       /* vec4: A, iota */
+    NB_SCENE_SEG_B = 4,       /* vec4: B, f */
+    NB_SCENE_SEG_COLOR = 8,   /* vec4: r, g, b, a0 */
+    NB_SCENE_SEG_EXTRA = 12,  /* vec4: cull, edge, pair, t */
+};
+
+/* What to build. Zero-initialised = class view "independent", type 0, all layer pairs. */
+typedef struct nb_scene_desc {
+    int class_view;            /* nb_class_view */
+    size_t class_index;        /* class shown by NB_CLASS_VIEW_ONE, < n_classes */
+    double background[3];      /* decides the "independent" colour (black on light) */
+    int edge_importance_type;  /* 0..3, spec §2.6 (from the file's /bundle config_json) */
+    bool filter_pairs;         /* draw only layer pairs [pair_first, pair_last] */
+    size_t pair_first, pair_last;
+    bool reverse_segments;     /* emit edges in reverse order (order-independence tests) */
+} nb_scene_desc;
+
+typedef struct nb_scene {
+    size_t n_layers;
+    size_t n_classes;
+    char **class_names;     /* [n_classes] copies ("0".."C-1" when the file has no /network) */
+    size_t n_nodes;         /* drawn nodes (after the layer filter) */
+    float *nodes;           /* [n_nodes][NB_SCENE_NODE_FLOATS] */
+    uint32_t *node_id;      /* [n_nodes] global node id in /bundle */
+    size_t n_edges;         /* drawn edges */
+    size_t n_segments;
+    float *segments;        /* [n_segments][NB_SCENE_SEGMENT_FLOATS] */
+    float bbox_min[3];      /* the whole network's box (all nodes and polyline points), world */
+    float bbox_max[3];
+    int edge_importance_type;
+    int class_view;         /* copied from the desc, for the legend */
+    size_t class_index;
+    bool has_importance;    /* false: every node got norm 1 and uniform class shares */
+} nb_scene;
+
+/* Copies the scene-relevant keys of a rendering config into desc (class_view, class_index
+ * (negative -> 0), background); leaves the other fields as they are. */
+void nb_scene_desc_from_config(const nb_rendering_config *cfg, nb_scene_desc *desc);
+
+/* Reads edge_importance_type from the resolved processing config stored in /bundle
+ * (JSON text, may be NULL or lack the key: type 0). Returns NB_OK, or NB_E_FORMAT with subject
+ * "<path> /bundle config_json" if the text is not a JSON object or the key is not an integer
+ * in 0..3. *type is untouched on failure. */
+nb_status nb_scene_edge_importance_type(const char *config_json, const char *path, int *type);
+
+/* Builds the draw data of model m. `path` names the file in errors. Requirements:
+ * m->has_bundle (else NB_E_MISSING, subject "<path> /bundle", reason says to run
+ * `nnbundle bundle FILE`); /importance optional (without it every node has norm 1, uniform
+ * shares, and the reason is recorded in has_importance); if present its layer sizes must
+ * match /bundle's layer_offset (NB_E_MISMATCH, subject "<path> /importance").
+ * The bundle is re-checked cheaply so a bad in-memory model never crashes: node ids and
+ * point offsets in range, >= 2 points per edge, finite positions (NB_E_FORMAT naming
+ * "<path> /bundle/<dataset>"). desc errors: class_index >= n_classes for the "class" view or
+ * an importance type outside 0..3 (NB_E_CONFIG, subject "class_index" /
+ * "edge_importance_type"), filter_pairs with pair_first > pair_last or pair_last >= L - 1
+ * (NB_E_CONFIG, subject "--layers"). NB_E_NOMEM. On success *out owns its arrays (free with
+ * nb_scene_deinit); on failure *out is untouched. */
+nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const char *path,
+                         nb_scene *out);
+
+/* Frees a scene; safe on a zeroed struct. */
+void nb_scene_deinit(nb_scene *s);
+
+/* Counts the nodes and segments that pass the importance thresholds as the shaders cull
+ * them (node norm > node_threshold, segment cull > edge_threshold). Outputs may be NULL. */
+void nb_scene_count_visible(const nb_scene *s, float node_threshold, float edge_threshold,
+                            size_t *nodes, size_t *segments);
+
+/* The layer of global node id g from /bundle's layer_offset (n_layers + 1 entries), or
+ * n_layers if g is outside every layer. */
+size_t nb_scene_layer_of(const int64_t *layer_offset, size_t n_layers, uint64_t g);
+
+#endif /* NB_SCENE_H */
