@@ -33,13 +33,23 @@ typedef enum nb_idx_split {
 /* Loads an image file and a label file. Checks magic numbers, dimensions, truncation and
  * that the counts agree. Returns NB_OK, NB_E_IO (missing/unreadable), NB_E_FORMAT (bad
  * magic, truncated, count mismatch; subject = the file), NB_E_NOMEM. On failure *ds is
- * zeroed. `max_n` > 0 keeps only the first max_n images (tests). */
+ * zeroed. `max_n` > 0 keeps only the first max_n images (tests).
+ * Details: images must have magic 0x00000803 (unsigned byte, 3 dims), labels 0x00000801;
+ * every size must be >= 1 (rows, cols <= 65536, count <= 1e9). A count mismatch names the
+ * labels file. Bytes after the last record are NB_E_FORMAT (only checked when the whole
+ * file is read, i.e. max_n == 0 or max_n >= n). Corrupt gzip data is NB_E_FORMAT.
+ * ds->n_classes = max label + 1 over the loaded images. */
 nb_status nb_idx_load_pair(const char *images_path, const char *labels_path, size_t max_n,
                            nb_dataset *ds);
 
-/* Loads the train or test split from a directory, trying "<name>.gz" then "<name>". */
+/* Loads the train or test split from a directory, trying "<name>.gz" then "<name>".
+ * If neither exists: NB_E_IO with subject "<dir>/<name>". Otherwise as nb_idx_load_pair. */
 nb_status nb_idx_load_dir(const char *dir, nb_idx_split split, size_t max_n, nb_dataset *ds);
 
-void nb_dataset_deinit(nb_dataset *ds);
+void nb_dataset_deinit(nb_dataset *ds); /* frees; safe on a zeroed struct */
+
+/* Checks that every label is < n_classes (the network's output size). NB_OK or
+ * NB_E_MISMATCH naming `subject` (e.g. the data directory), the label and the image index. */
+nb_status nb_dataset_check_labels(const nb_dataset *ds, size_t n_classes, const char *subject);
 
 #endif /* NB_IDX_H */

@@ -1,0 +1,250 @@
+/* nb_idx.c - loading MNIST-format (IDX) image/label files, gzip'd or raw.
+ *
+ * DESIGN: both files are opened with zlib's gzopen/gzread, which decompresses gzip and
+ * passes raw files through unchanged. The headers (magic 0x00 0x00 type ndims + big-endian
+ * uint32 sizes; Y. LeCun's MNIST page) are read and checked first: unsigned-byte type,
+ * 3 dims for images / 1 for labels, non-zero sizes within sane bounds, and equal counts,
+ * so a mismatched pair fails before any payload is read. Then the first min(n, max_n)
+ * records are read in 64 KiB chunks, images converted to float32 in [0, 1]
+ * (pixel / 255). A short read is "truncated"; after a complete read, trailing bytes are an
+ * error too. Errors name the offending file. Threading: none; no shared state.
+ * Reads no config keys.
+ */
+#include "nb_idx.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define IDX_TYPE_UBYTE 0x08
+#define IDX_MAX_SIDE 65536u          /* rows, cols */
+#define IDX_MAX_COUNT 1000000000u    /* images per file */
+#define IDX_CHUNK (64u * 1024u)
+
+typedef struct idx_file {
+    gzFile gz;
+    const char *path;
+    size_t dims[3];
+    size_t ndims;
+} idx_file;
+
+static const char *type_name(unsigned t) {
+    switch (t) {
+    case 0x08:
+        return "unsigned byte";
+    case 0x09:
+        return "signed byte";
+    case 0x0B:
+        return "short";
+    case 0x0C:
+        return "int";
+    case 0x0D:
+        return "float";
+    case 0x0E:
+        return "double";
+    default:
+        return "unknown type";
+    }
+}
+
+/* Raises the right status for a failed or short gzread. */
+static nb_status read_error(idx_file *f, const char *what, size_t got, size_t want) {
+    int errnum = Z_OK;
+    const char *msg = gzerror(f->gz, &errnum);
+    if (errnum == Z_ERRNO)
+        return NB_RAISE(NB_E_IO, f->path, "read error in %s: %s", what, strerror(errno));
+    if (errnum != Z_OK && errnum != Z_BUF_ERROR)
+        return NB_RAISE(NB_E_FORMAT, f->path, "corrupt gzip data in %s: %s", what, msg);
+    return NB_RAISE(NB_E_FORMAT, f->path, "truncated: %s has %zu of %zu bytes", what, got, want);
+}
+
+/* Reads exactly n bytes; `done` of `total` bytes of this part were read before (for the
+ * "truncated" message). */
+static nb_status read_exact(idx_file *f, void *buf, size_t n, const char *what, size_t done,
+                            size_t total) {
+    unsigned char *p = buf;
+    size_t got = 0;
+    while (got < n) {
+        size_t want = n - got > IDX_CHUNK ? IDX_CHUNK : n - got;
+        int r = gzread(f->gz, p + got, (unsigned)want);
+        if (r <= 0)
+            return read_error(f, what, done + got, total);
+        got += (size_t)r;
+    }
+    return NB_OK;
+}
+
+static uint32_t be32(const unsigned char *b) {
+    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+/* Opens path and checks its header: type ubyte, `ndims` dimensions, all non-zero. */
+static nb_status open_idx(idx_file *f, const char *path, unsigned ndims, const char *kind) {
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    errno = 0;
+    f->gz = gzopen(path, "rb");
+    if (!f->gz)
+        return NB_RAISE(NB_E_IO, path, "cannot open: %s",
+                        errno ? strerror(errno) : "out of memory");
+    gzbuffer(f->gz, 128u * 1024u);
+    unsigned char h[16];
+    nb_status s = read_exact(f, h, 4, "the header", 0, 4 + 4 * (size_t)ndims);
+    if (s != NB_OK)
+        return s;
+    uint32_t magic = be32(h);
+    uint32_t want_magic = (IDX_TYPE_UBYTE << 8) | ndims;
+    if (h[0] != 0 || h[1] != 0)
+        return NB_RAISE(NB_E_FORMAT, path, "magic 0x%08x is not an IDX file (expected 0x%08x, %s)",
+                        magic, want_magic, kind);
+    if (h[2] != IDX_TYPE_UBYTE)
+        return NB_RAISE(NB_E_FORMAT, path,
+                        "magic 0x%08x: element type 0x%02x (%s), expected 0x08 (unsigned byte)",
+                        magic, h[2], type_name(h[2]));
+    if (h[3] != ndims)
+        return NB_RAISE(NB_E_FORMAT, path, "magic 0x%08x: %u dimensions, expected 0x%08x (%s)",
+                        magic, h[3], want_magic, kind);
+    s = read_exact(f, h + 4, 4 * ndims, "the header", 4, 4 + 4 * (size_t)ndims);
+    if (s != NB_OK)
+        return s;
+    f->ndims = ndims;
+    for (unsigned d = 0; d < ndims; d++) {
+        uint32_t v = be32(h + 4 + 4 * d);
+        uint32_t max = d == 0 ? IDX_MAX_COUNT : IDX_MAX_SIDE;
+        if (v == 0 || v > max)
+            return NB_RAISE(NB_E_FORMAT, path, "dimension %u is %u, expected 1..%u", d, v, max);
+        f->dims[d] = v;
+    }
+    return NB_OK;
+}
+
+/* After reading all records: nothing may follow. */
+static nb_status check_end(idx_file *f) {
+    unsigned char b[16];
+    int r = gzread(f->gz, b, sizeof b);
+    if (r < 0)
+        return read_error(f, "the end of the file", 0, 0);
+    if (r > 0)
+        return NB_RAISE(NB_E_FORMAT, f->path,
+                        "unexpected bytes after the last record (header sizes too small)");
+    return NB_OK;
+}
+
+static void close_idx(idx_file *f) {
+    if (f->gz)
+        gzclose(f->gz);
+    f->gz = NULL;
+}
+
+void nb_dataset_deinit(nb_dataset *ds) {
+    if (!ds)
+        return;
+    free(ds->images);
+    free(ds->labels);
+    memset(ds, 0, sizeof *ds);
+}
+
+static nb_status load_pair(idx_file *img, idx_file *lab, const char *images_path,
+                           const char *labels_path, size_t max_n, nb_dataset *out) {
+    NB_TRY(open_idx(lab, labels_path, 1, "IDX labels 0x00000801"));
+    NB_TRY(open_idx(img, images_path, 3, "IDX images 0x00000803"));
+    size_t n_file = img->dims[0];
+    if (lab->dims[0] != n_file)
+        return NB_RAISE(NB_E_FORMAT, labels_path, "%zu labels, but %s holds %zu images",
+                        lab->dims[0], images_path, n_file);
+    size_t n = max_n > 0 && max_n < n_file ? max_n : n_file;
+    size_t rows = img->dims[1], cols = img->dims[2];
+    size_t dim = rows * cols; /* <= 2^32, fits */
+    if (n > SIZE_MAX / sizeof(float) / dim)
+        return NB_RAISE(NB_E_NOMEM, images_path, "%zu images of %zu pixels do not fit in memory",
+                        n, dim);
+
+    nb_dataset ds = {0};
+    ds.n = n;
+    ds.rows = rows;
+    ds.cols = cols;
+    ds.dim = dim;
+    ds.images = malloc(n * dim * sizeof(float));
+    ds.labels = malloc(n);
+    unsigned char *chunk = malloc(IDX_CHUNK);
+    if (!ds.images || !ds.labels || !chunk) {
+        free(chunk);
+        nb_dataset_deinit(&ds);
+        return NB_RAISE(NB_E_NOMEM, images_path, "cannot allocate %zu images of %zu pixels", n,
+                        dim);
+    }
+
+    nb_status s = read_exact(lab, ds.labels, n, "the labels", 0, n);
+    size_t total = n * dim, done = 0;
+    while (s == NB_OK && done < total) {
+        size_t len = total - done > IDX_CHUNK ? IDX_CHUNK : total - done;
+        s = read_exact(img, chunk, len, "the pixels", done, total);
+        for (size_t i = 0; s == NB_OK && i < len; i++)
+            ds.images[done + i] = (float)chunk[i] * (1.0f / 255.0f);
+        done += len;
+    }
+    free(chunk);
+    if (s == NB_OK && n == n_file) {
+        s = check_end(lab);
+        if (s == NB_OK)
+            s = check_end(img);
+    }
+    if (s != NB_OK) {
+        nb_dataset_deinit(&ds);
+        return s;
+    }
+    unsigned max_label = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ds.labels[i] > max_label)
+            max_label = ds.labels[i];
+    ds.n_classes = (size_t)max_label + 1;
+    *out = ds;
+    return NB_OK;
+}
+
+nb_status nb_idx_load_pair(const char *images_path, const char *labels_path, size_t max_n,
+                           nb_dataset *ds) {
+    memset(ds, 0, sizeof *ds);
+    idx_file img = {0}, lab = {0};
+    nb_status s = load_pair(&img, &lab, images_path, labels_path, max_n, ds);
+    close_idx(&img);
+    close_idx(&lab);
+    return s;
+}
+
+/* "<dir>/<name>.gz" if it exists, else "<dir>/<name>" if it exists; NB_E_IO otherwise. */
+static nb_status find_file(const char *dir, const char *name, char *buf, size_t cap) {
+    int n = snprintf(buf, cap, "%s/%s.gz", dir, name);
+    if (n < 0 || (size_t)n >= cap)
+        return NB_RAISE(NB_E_IO, dir, "path too long");
+    if (access(buf, F_OK) == 0)
+        return NB_OK;
+    snprintf(buf, cap, "%s/%s", dir, name);
+    if (access(buf, F_OK) == 0)
+        return NB_OK;
+    return NB_RAISE(NB_E_IO, buf, "no such file (nor %s.gz)", name);
+}
+
+nb_status nb_idx_load_dir(const char *dir, nb_idx_split split, size_t max_n, nb_dataset *ds) {
+    memset(ds, 0, sizeof *ds);
+    const char *prefix = split == NB_IDX_TRAIN ? "train" : "t10k";
+    char img_name[64], lab_name[64], img_path[4096], lab_path[4096];
+    snprintf(img_name, sizeof img_name, "%s-images-idx3-ubyte", prefix);
+    snprintf(lab_name, sizeof lab_name, "%s-labels-idx1-ubyte", prefix);
+    NB_TRY(find_file(dir, img_name, img_path, sizeof img_path));
+    NB_TRY(find_file(dir, lab_name, lab_path, sizeof lab_path));
+    return nb_idx_load_pair(img_path, lab_path, max_n, ds);
+}
+
+nb_status nb_dataset_check_labels(const nb_dataset *ds, size_t n_classes, const char *subject) {
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->labels[i] >= n_classes)
+            return NB_RAISE(NB_E_MISMATCH, subject,
+                            "label %u of image %zu is outside the %zu classes of the network",
+                            ds->labels[i], i, n_classes);
+    return NB_OK;
+}
