@@ -20,3 +20,6 @@ endif()
 
 nb_add_test(test_gui_pick SOURCES test_gui_pick.c LIBS nb_gui_core PkgConfig::CGLM LABEL unit TIMEOUT 30)
 nb_add_test(test_gui_form SOURCES test_gui_form.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
+nb_add_test(test_gui_stats SOURCES test_gui_stats.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
+nb_add_test(test_gui_inspect SOURCES test_gui_inspect.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
+nb_add_test(test_gui_activation SOURCES test_gui_activation.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
