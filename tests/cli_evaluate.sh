@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# cli_evaluate.sh - `nnbundle evaluate` end to end on a tiny IDX data set: CSV content and
+# exact pruned counts, the input file byte-identical afterwards, results independent of the
+# thread count, and every bad input an exact exit status with the subject named.
+set -u
+NNBUNDLE=${NNBUNDLE:?NNBUNDLE must point at the nnbundle binary}
+W=$(mktemp -d "${TMPDIR:-/tmp}/cli_evaluate.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# expect STATUS SUBSTRING_OF_STDERR -- command...
+expect() {
+    local want=$1 needle=$2
+    shift 3
+    "$@" >"$W/out.txt" 2>"$W/err.txt"
+    local rc=$?
+    if [ "$rc" != "$want" ]; then
+        fail "exit $rc (want $want): $*"
+        sed 's/^/    /' "$W/err.txt" >&2
+    elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$W/err.txt"; then
+        fail "stderr of '$*' lacks '$needle':"
+        sed 's/^/    /' "$W/err.txt" >&2
+    fi
+}
+
+byte() { printf "\\x$(printf %02x "$1")"; }
+u32() { byte $(($1 >> 24 & 255)); byte $(($1 >> 16 & 255)); byte $(($1 >> 8 & 255)); byte $(($1 & 255)); }
+# write_idx DIR PREFIX N ROWS COLS N_CLASSES SEED: random pixels, labels i mod N_CLASSES
+write_idx() {
+    local dir=$1 prefix=$2 n=$3 rows=$4 cols=$5 nc=$6 seed=$7 i k
+    mkdir -p "$dir"
+    {
+        printf '\x00\x00\x08\x03'; u32 "$n"; u32 "$rows"; u32 "$cols"
+        local x=$seed
+        for ((i = 0; i < n * rows * cols; i++)); do
+            x=$(((x * 1103515245 + 12345) % 2147483648))
+            byte $(((x >> 16) & 255))
+        done
+    } >"$dir/$prefix-images-idx3-ubyte"
+    {
+        printf '\x00\x00\x08\x01'; u32 "$n"
+        for ((i = 0; i < n; i++)); do byte $((i % nc)); done
+    } >"$dir/$prefix-labels-idx1-ubyte"
+}
+
+write_idx "$W/data" train 30 2 2 3 11
+write_idx "$W/data" t10k 12 2 2 3 12
+write_idx "$W/data9" train 6 3 3 3 13      # 3x3 images: do not fit a 4-input network
+write_idx "$W/data9" t10k 6 3 3 3 14
+write_idx "$W/data5" train 10 2 2 5 15     # labels 0..4: do not fit a 3-class network
+write_idx "$W/data5" t10k 10 2 2 5 16
+
+# Fixtures: a 4-6-3 network with importance (E = 24 + 18 = 42 edges) and one without.
+"$NNBUNDLE" train --data "$W/data" --layers 6 --epochs 2 --seed 3 -o "$W/noimp.nnb.h5" --quiet \
+    || { echo "FAIL: cannot make the fixture with nnbundle train" >&2; exit 1; }
+cp "$W/noimp.nnb.h5" "$W/model.nnb.h5"
+"$NNBUNDLE" importance "$W/model.nnb.h5" --data "$W/data" --set importance_epochs=1 --quiet \
+    || { echo "FAIL: cannot make the fixture with nnbundle importance" >&2; exit 1; }
+sha_before=$(sha256sum "$W/model.nnb.h5" | cut -d' ' -f1)
+
+# --- success ---
+expect 0 "" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/data" --out "$W/ev1" \
+    --class-specific --threads 1
+csv="$W/ev1/pruning.csv"
+[ -f "$csv" ] || fail "no pruning.csv"
+[ "$(head -1 "$csv")" = "method,scored_class,level_percent,pruned_fraction,set,metric,class,value" ] \
+    || fail "pruning.csv header: $(head -1 "$csv")"
+# 5 methods x 11 levels x 2 sets x (loss, accuracy, 3 recall, 3 balanced) + random SD rows + header
+rows=$(wc -l <"$csv")
+[ "$rows" = $((5 * 11 * 2 * 8 + 11 * 2 + 1)) ] || fail "pruning.csv has $rows lines"
+for m in alpha_mean_gamma mean_gamma alpha random reverse; do
+    n=$(grep -c "^$m,all,.*,test,accuracy,all," "$csv")
+    [ "$n" = 11 ] || fail "$m: $n test accuracy rows, want 11"
+done
+# exact counts: pruned_fraction * 42 == round(level * 42 / 100) on every row
+bad=$(awk -F, 'NR > 1 { want = int($3 * 42 / 100 + 0.5); got = $4 * 42;
+                        if (got - want > 1e-6 || want - got > 1e-6) print }' "$csv" | head -3)
+[ -z "$bad" ] || fail "pruned_fraction is not round(p E)/E: $bad"
+# values are fractions
+bad=$(awk -F, 'NR > 1 && $6 != "loss" && $8 != "nan" && ($8 < 0 || $8 > 1)' "$csv" | head -3)
+[ -z "$bad" ] || fail "metric outside [0,1]: $bad"
+grep -q "^random,all,50,0.5,test,accuracy_sd,all," "$csv" || fail "no random SD row at 50 %"
+grep -q "pruned%" "$W/out.txt" || fail "no summary table on stdout"
+ccsv="$W/ev1/class_specific.csv"
+[ -f "$ccsv" ] || fail "no class_specific.csv"
+n=$(grep -c "^alpha_mean_gamma,[0-2],.*,test,recall_others_mean," "$ccsv")
+[ "$n" = 33 ] || fail "class_specific.csv: $n recall_others_mean test rows, want 33"
+grep -q "recall_c > others" "$W/out.txt" || fail "no class-specific summary on stdout"
+
+# the input is byte-identical
+[ "$(sha256sum "$W/model.nnb.h5" | cut -d' ' -f1)" = "$sha_before" ] || fail "input file changed"
+
+# results do not depend on the thread count
+expect 0 "" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/data" --out "$W/ev2" \
+    --class-specific --threads 2 --quiet
+cmp -s "$W/ev1/pruning.csv" "$W/ev2/pruning.csv" || fail "pruning.csv differs between 1 and 2 threads"
+cmp -s "$W/ev1/class_specific.csv" "$W/ev2/class_specific.csv" || fail "class_specific.csv differs"
+
+# options: levels, methods, sets, draws
+expect 0 "" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/data" --out "$W/ev3" \
+    --levels 0,50,99.5 --methods alpha,random --sets test --draws 2 --quiet
+rows=$(wc -l <"$W/ev3/pruning.csv")
+[ "$rows" = $((2 * 3 * 8 + 3 + 1)) ] || fail "subset run: $rows lines"
+grep -q "^random,all,99.5,0.999,.*" "$W/ev3/pruning.csv" \
+    || grep -q "^random,all,99.5,1,test" "$W/ev3/pruning.csv" || fail "level 99.5 row missing"
+grep -q ",train," "$W/ev3/pruning.csv" && fail "--sets test still measured train"
+
+# --- errors: exact status and subject ---
+expect 1 "[$W/noimp.nnb.h5 /importance]" -- "$NNBUNDLE" evaluate "$W/noimp.nnb.h5" --data "$W/data" --out "$W/e1"
+grep -qF "nnbundle importance" "$W/err.txt" || fail "no-importance error does not say to run nnbundle importance"
+grep -qF "NB_E_MISSING" "$W/err.txt" || fail "no-importance error is not NB_E_MISSING"
+expect 1 "[$W/data9 (test set)]" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/data9" --out "$W/e2"
+grep -qF "NB_E_MISMATCH" "$W/err.txt" || fail "image-size mismatch is not NB_E_MISMATCH"
+expect 1 "[$W/data5 (test set)]" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/data5" --out "$W/e3"
+grep -qF "NB_E_MISMATCH" "$W/err.txt" || fail "label mismatch is not NB_E_MISMATCH"
+expect 1 "$W/missing.nnb.h5" -- "$NNBUNDLE" evaluate "$W/missing.nnb.h5" --data "$W/data" --out "$W/e4"
+expect 1 "$W/nodata" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/nodata" --out "$W/e5"
+touch "$W/afile"
+expect 1 "$W/afile/sub" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/data" --out "$W/afile/sub"
+[ -e "$W/e1" ] && fail "an output directory was created for a failing run"
+
+# usage errors: status 2
+expect 2 "missing output directory" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --data "$W/data"
+expect 2 "missing input file" -- "$NNBUNDLE" evaluate --out "$W/e6"
+expect 2 "[--levels]" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --levels 10,abc
+expect 2 "[--levels]" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --levels 101
+expect 2 "[--methods]" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --methods alpha,nope
+expect 2 "--sets" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --sets valid
+expect 2 "--draws" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --draws 0
+expect 2 "unknown option" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --bogus
+expect 2 "do not apply" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --set seed=2
+expect 0 "" -- "$NNBUNDLE" evaluate --help
+grep -q "usage: nnbundle evaluate" "$W/out.txt" || fail "--help does not print usage on stdout"
+
+[ "$(sha256sum "$W/model.nnb.h5" | cut -d' ' -f1)" = "$sha_before" ] || fail "input file changed"
+if [ "$fails" -ne 0 ]; then
+    echo "cli_evaluate: $fails failure(s)" >&2
+    exit 1
+fi
+echo "cli_evaluate: all checks passed"
