@@ -22,14 +22,19 @@ typedef enum nb_prune_score {
     NB_PRUNE_ALPHA = 2,            /* alpha                                    ("EDGE_ONLY") */
 } nb_prune_score;
 
-/* Scores for all E edges into scores[E] (float32).
+/* Scores for all E edges into scores[E] (float32), E = sum_l n_l * n_{l+1}, in the edge
+ * order above; the source node of edge (l, j, i) is node i of layer l.
  *   cls: -1 = mean over all classes; 0..C-1 = that class's importance only (class-specific).
- * Returns NB_OK, NB_E_INVALID (cls out of range). */
+ * Returns NB_OK, NB_E_INVALID (cls out of range: subject "prune class"; kind not in the enum:
+ * subject "prune score"). scores is untouched on failure. */
 nb_status nb_prune_scores(const nb_importance *imp, nb_prune_score kind, int cls, float *scores);
 
 /* keep[E] = 0 for the round(fraction * E) lowest-scoring edges (ties: lower index pruned
- * first), 1 otherwise. fraction in [0, 1]. *n_pruned (may be NULL) gets the count.
- * Returns NB_OK, NB_E_INVALID (fraction outside [0,1] or NaN), NB_E_NOMEM. */
+ * first; round half away from zero), 1 otherwise. fraction in [0, 1]; 1 prunes every edge
+ * (evaluation measures 100 %), while the processing config's prune_percentage is limited to
+ * [0, 1) by config validation. *n_pruned (may be NULL) gets the count.
+ * Returns NB_OK, NB_E_INVALID (fraction outside [0,1] or NaN: subject "prune fraction"; a NaN
+ * score: subject "prune scores"), NB_E_NOMEM. keep is untouched on failure. */
 nb_status nb_prune_mask(const float *scores, size_t n_edges, double fraction, uint8_t *keep,
                         size_t *n_pruned);
 
