@@ -5,11 +5,11 @@
  * and never move. Differences from the reference: no per-edge point cap (the reference stops
  * emitting at P - 3 slots and jumps straight to the end), and an edge with no interior point
  * is never collapsed onto its start (its end-handling quirk).
- * Spacing guarantees of nb_sample_resample (chord distances, spacing l): every emitted
- * interior point lies at chord distance <= l (+ rounding) from its predecessor, and >= 0.99 l
- * wherever the polyline is straight over that stretch; the last gap is in [0.7 l, 1.3 l] on
- * straight stretches after the end handling (drop the last point when the end is < 0.3 l
- * away, replace it by the midpoint of its predecessor and the end when < 0.7 l).
+ * Spacing guarantees of nb_sample_resample (chord distances, spacing l): every gap is <= l
+ * (+ rounding) except the last, which is <= 1.3 l; on a straight stretch every gap but the
+ * last two is in [0.99 l, l] and the last two are in [0.65 l, 1.3 l] (end handling: drop the
+ * last point when the end is < 0.3 l away, replace it by the midpoint of its predecessor and
+ * the end when < 0.7 l).
  */
 #ifndef NB_SAMPLE_H
 #define NB_SAMPLE_H

@@ -1,0 +1,543 @@
+/* nb_bundle.c - the bundling driver: layout, pruning, node phase, edge phase, final resample.
+ *
+ * DESIGN: data flow (network, importance, config) -> node positions (nb_layout) -> kept
+ * edges (nb_prune: score alpha * mean_c(source importance), exact count) -> node phase
+ * (nb_density_advect_nodes on the 2-D node map) -> straight edges between the moved nodes,
+ * sampled at l (nb_sample_initial) -> edge phase (per iteration: nb_sample_resample into the
+ * other ping-pong buffer; per layer pair nb_density_advect_samples on that pair's grid;
+ * nb_smooth_polylines) -> final resample -> /bundle (nb_model.h) + metrics (nb_metrics).
+ * Order of operations and schedules: reference spec §4.12 and §4.6, minus its quirks (no
+ * dropped edges, no point cap, no redundant straight-edge rebuilds, a phase whose initial
+ * bandwidth is already below 2h runs zero iterations). Polylines are kept per layer pair
+ * (one CSR buffer pair each) because layer pairs never see each other's density and the
+ * density back-end takes one pair's polylines with offsets local to it.
+ * Threading: the driver itself is sequential; every stage it calls is OpenMP-parallel with
+ * `threads` threads and deterministic, so the whole run is identical for any thread count.
+ * The cancel flag and the progress counters are C11 atomics so that other threads may set /
+ * read them while a step runs.
+ * Config keys read: layer_width, layer_distance, sampling_rate, prune_percentage,
+ * node_bandwidth, edge_bandwidth, node_bandwidth_reduction, edge_bandwidth_reduction,
+ * node_step, density_strength, density, edge_importance_type, smoothing,
+ * smoothing_iterations, smoothing_percent, node_advection, edge_advection.
+ */
+#include "nb_bundle.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nb_density.h"
+#include "nb_edge_importance.h"
+#include "nb_layout.h"
+#include "nb_log.h"
+#include "nb_metrics.h"
+#include "nb_prune.h"
+#include "nb_sample.h"
+#include "nb_smooth.h"
+
+struct nb_bundle_state {
+    nb_processing_config cfg;
+    int threads;
+    nb_layout_desc layout;
+    double spacing; /* l */
+    double cell;    /* h */
+    double limit;   /* 2h */
+    double node_b0, edge_b0;
+
+    size_t n_layers, n_nodes, n_classes;
+    int64_t *layer_offset; /* [L+1] */
+    float *node_pos;       /* [N][3] */
+    float *node_imp;       /* [N][C] */
+    nb_node_stats *node_stats;
+
+    size_t n_edges, n_edges_total;
+    size_t *pair_edge; /* [L]: pair l's edges are [pair_edge[l], pair_edge[l+1]) */
+    uint32_t *edge_source, *edge_target;
+    float *edge_alpha;
+
+    nb_grid node_grid;
+    nb_grid *pair_grid;    /* [L-1] */
+    nb_sample_buffer *cur; /* [L-1] current polylines per pair */
+    nb_sample_buffer *nxt; /* [L-1] ping-pong partner */
+    nb_density *density;
+
+    int node_iterations, edge_iterations;
+    int node_done, edge_done;
+    bool finished; /* final resample done */
+    bool measured; /* metrics computed */
+    nb_bundle_metrics metrics;
+    char *config_json;
+    nb_bundle_timings t;
+    double t_start;
+
+    _Atomic int phase;     /* nb_bundle_phase */
+    _Atomic int iteration; /* of the current phase */
+    _Atomic int cancel;
+};
+
+int nb_bundle_iteration_count(double b0, double reduction, double limit) {
+    int k = 0;
+    while (k < 100000 && b0 * pow(reduction, (double)k) >= limit)
+        k++;
+    return k;
+}
+
+double nb_bundle_similarity(double b, double b0, double limit) {
+    if (b0 <= limit)
+        return 1.0;
+    double s = 1.0 - (b - limit) / (b0 - limit);
+    return s > 0.0 ? sqrt(s) : 0.0;
+}
+
+/* ---- config checks (the library may be called with a hand-made config) ----------------- */
+
+static nb_status check_range(const char *key, double v, double lo, double hi, bool lo_open,
+                             bool hi_open) {
+    bool ok = isfinite(v) && (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
+    if (!ok)
+        return NB_RAISE(NB_E_CONFIG, key, "%g is outside %c%g, %g%c", v, lo_open ? '(' : '[',
+                        lo, hi, hi_open ? ')' : ']');
+    return NB_OK;
+}
+
+static nb_status check_config(const nb_processing_config *c) {
+    nb_layout_desc ld = {c->layer_width, c->layer_distance, c->sampling_rate};
+    NB_TRY(nb_layout_validate(&ld));
+    NB_TRY(check_range("prune_percentage", c->prune_percentage, 0.0, 1.0, false, true));
+    NB_TRY(check_range("node_bandwidth", c->node_bandwidth, 0.0, INFINITY, true, true));
+    NB_TRY(check_range("edge_bandwidth", c->edge_bandwidth, 0.0, INFINITY, true, true));
+    NB_TRY(check_range("node_bandwidth_reduction", c->node_bandwidth_reduction, 0.0, 1.0, true,
+                       true));
+    NB_TRY(check_range("edge_bandwidth_reduction", c->edge_bandwidth_reduction, 0.0, 1.0, true,
+                       true));
+    NB_TRY(check_range("node_step", c->node_step, 0.0, 1.0, true, false));
+    NB_TRY(check_range("density_strength", c->density_strength, 0.0, INFINITY, true, true));
+    NB_TRY(check_range("smoothing_percent", c->smoothing_percent, 0.0, 100.0, true, false));
+    if (c->smoothing_iterations < 0)
+        return NB_RAISE(NB_E_CONFIG, "smoothing_iterations", "%d is negative",
+                        c->smoothing_iterations);
+    if (c->edge_importance_type < 0 || c->edge_importance_type >= NB_EDGE_IMPORTANCE_TYPES)
+        return NB_RAISE(NB_E_CONFIG, "edge_importance_type", "%d is outside 0..%d",
+                        c->edge_importance_type, NB_EDGE_IMPORTANCE_TYPES - 1);
+    if (c->density != NB_DENSITY_FAST && c->density != NB_DENSITY_EXACT)
+        return NB_RAISE(NB_E_CONFIG, "density", "unknown back-end %d", c->density);
+    return NB_OK;
+}
+
+/* ---- create --------------------------------------------------------------------------- */
+
+void nb_bundle_destroy(nb_bundle_state *st) {
+    if (!st)
+        return;
+    if (st->cur)
+        for (size_t p = 0; p + 1 < st->n_layers; p++) {
+            nb_sample_deinit(&st->cur[p]);
+            nb_sample_deinit(&st->nxt[p]);
+        }
+    free(st->cur);
+    free(st->nxt);
+    free(st->pair_grid);
+    nb_density_destroy(st->density);
+    free(st->layer_offset);
+    free(st->node_pos);
+    free(st->node_imp);
+    free(st->node_stats);
+    free(st->pair_edge);
+    free(st->edge_source);
+    free(st->edge_target);
+    free(st->edge_alpha);
+    free(st->config_json);
+    free(st);
+}
+
+static nb_status check_shapes(const nb_network *net, const nb_importance *imp) {
+    if (net->n_layers < 2)
+        return NB_RAISE(NB_E_INVALID, "network", "%zu layers, need at least 2", net->n_layers);
+    if (imp->n_layers != net->n_layers)
+        return NB_RAISE(NB_E_MISMATCH, "importance", "%zu layers, the network has %zu",
+                        imp->n_layers, net->n_layers);
+    for (size_t l = 0; l < net->n_layers; l++)
+        if (imp->layer_size[l] != net->layer_size[l])
+            return NB_RAISE(NB_E_MISMATCH, "importance",
+                            "layer %zu has %zu nodes, the network has %zu", l,
+                            imp->layer_size[l], net->layer_size[l]);
+    if (imp->n_classes == 0)
+        return NB_RAISE(NB_E_MISMATCH, "importance", "no classes");
+    if (nb_network_n_nodes(net) > UINT32_MAX)
+        return NB_RAISE(NB_E_INVALID, "network", "%zu nodes (at most 2^32)",
+                        nb_network_n_nodes(net));
+    return NB_OK;
+}
+
+/* Kept edges in weight order: pruning (spec §3.4) by alpha * mean(source importance). */
+static nb_status select_edges(nb_bundle_state *st, const nb_network *net,
+                              const nb_importance *imp) {
+    size_t L = st->n_layers, total = nb_network_n_edges(net);
+    uint8_t *keep = NULL;
+    size_t kept = total;
+    st->n_edges_total = total;
+    if (st->cfg.prune_percentage > 0.0 && total > 0) {
+        float *scores = malloc(total * sizeof *scores);
+        keep = malloc(total);
+        if (!scores || !keep) {
+            free(scores);
+            free(keep);
+            return NB_RAISE(NB_E_NOMEM, "pruning", "no room for %zu edge scores", total);
+        }
+        nb_status s = nb_prune_scores(imp, NB_PRUNE_ALPHA_MEAN_GAMMA, -1, scores);
+        size_t pruned = 0;
+        if (s == NB_OK)
+            s = nb_prune_mask(scores, total, st->cfg.prune_percentage, keep, &pruned);
+        free(scores);
+        if (s != NB_OK) {
+            free(keep);
+            return s;
+        }
+        kept = total - pruned;
+    }
+    st->pair_edge = calloc(L, sizeof *st->pair_edge);
+    st->edge_source = malloc((kept ? kept : 1) * sizeof *st->edge_source);
+    st->edge_target = malloc((kept ? kept : 1) * sizeof *st->edge_target);
+    st->edge_alpha = malloc((kept ? kept : 1) * sizeof *st->edge_alpha);
+    if (!st->pair_edge || !st->edge_source || !st->edge_target || !st->edge_alpha) {
+        free(keep);
+        return NB_RAISE(NB_E_NOMEM, "edges", "no room for %zu edges", kept);
+    }
+    size_t e = 0, w = 0;
+    for (size_t l = 0; l + 1 < L; l++) {
+        st->pair_edge[l] = e;
+        size_t n_in = net->layer_size[l], n_out = net->layer_size[l + 1];
+        uint32_t base_in = (uint32_t)st->layer_offset[l];
+        uint32_t base_out = (uint32_t)st->layer_offset[l + 1];
+        const float *alpha = nb_importance_edge(imp, l);
+        for (size_t j = 0; j < n_out; j++)
+            for (size_t i = 0; i < n_in; i++, w++) {
+                if (keep && !keep[w])
+                    continue;
+                st->edge_source[e] = base_in + (uint32_t)i;
+                st->edge_target[e] = base_out + (uint32_t)j;
+                st->edge_alpha[e] = alpha[j * n_in + i];
+                e++;
+            }
+    }
+    st->pair_edge[L - 1] = e;
+    st->n_edges = e;
+    free(keep);
+    return NB_OK;
+}
+
+static nb_status enter_edge_phase(nb_bundle_state *st);
+
+nb_status nb_bundle_create(const nb_processing_config *cfg, const nb_network *net,
+                           const nb_importance *imp, int threads, nb_bundle_state **out) {
+    double t0 = nb_time_now();
+    NB_TRY(check_config(cfg));
+    NB_TRY(check_shapes(net, imp));
+    nb_bundle_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the bundling state");
+    st->t_start = t0;
+    st->cfg = *cfg;
+    st->threads = threads > 0 ? threads : omp_get_max_threads();
+    st->layout = (nb_layout_desc){cfg->layer_width, cfg->layer_distance, cfg->sampling_rate};
+    st->spacing = nb_layout_sample_spacing(&st->layout);
+    st->cell = nb_layout_cell(&st->layout);
+    st->limit = 2.0 * st->cell;
+    st->node_b0 = cfg->node_bandwidth * cfg->layer_width;
+    st->edge_b0 = cfg->edge_bandwidth * cfg->layer_width;
+    st->n_layers = net->n_layers;
+    st->n_nodes = nb_network_n_nodes(net);
+    st->n_classes = imp->n_classes;
+    size_t L = st->n_layers, N = st->n_nodes, C = st->n_classes;
+    atomic_store(&st->phase, NB_BUNDLE_PHASE_NODE);
+    atomic_store(&st->iteration, 0);
+    atomic_store(&st->cancel, 0);
+
+    nb_status s = NB_OK;
+    st->layer_offset = malloc((L + 1) * sizeof *st->layer_offset);
+    st->node_pos = malloc(N * 3 * sizeof *st->node_pos);
+    st->node_imp = malloc(N * C * sizeof *st->node_imp);
+    st->node_stats = malloc(N * sizeof *st->node_stats);
+    st->pair_grid = calloc(L - 1, sizeof *st->pair_grid);
+    st->cur = calloc(L - 1, sizeof *st->cur);
+    st->nxt = calloc(L - 1, sizeof *st->nxt);
+    if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats ||
+        !st->pair_grid || !st->cur || !st->nxt) {
+        s = NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu nodes", N);
+        goto fail;
+    }
+    st->layer_offset[0] = 0;
+    for (size_t l = 0; l < L; l++)
+        st->layer_offset[l + 1] = st->layer_offset[l] + (int64_t)net->layer_size[l];
+    if (imp->node_offset[L] != N * C) {
+        s = NB_RAISE(NB_E_MISMATCH, "importance", "%zu node values, expected %zu x %zu",
+                     imp->node_offset[L], N, C);
+        goto fail;
+    }
+    memcpy(st->node_imp, imp->node, N * C * sizeof *st->node_imp);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t c = 0; c < C; c++)
+            if (!isfinite(st->node_imp[i * C + c])) {
+                s = NB_RAISE(NB_E_NUMERIC, "importance", "node %zu class %zu is not finite", i,
+                             c);
+                goto fail;
+            }
+        st->node_stats[i] = nb_node_stats_of(st->node_imp + i * C, C);
+    }
+    if ((s = nb_layout_nodes(&st->layout, L, net->layer_size, st->node_pos)) != NB_OK)
+        goto fail;
+    if ((s = nb_layout_node_grid(&st->layout, L, &st->node_grid)) != NB_OK)
+        goto fail;
+    for (size_t p = 0; p + 1 < L; p++)
+        if ((s = nb_layout_pair_grid(&st->layout, L, p, &st->pair_grid[p])) != NB_OK)
+            goto fail;
+    if ((s = select_edges(st, net, imp)) != NB_OK)
+        goto fail;
+    if ((s = nb_config_to_json(&nb_processing_schema, cfg, &st->config_json)) != NB_OK)
+        goto fail;
+
+    st->node_iterations =
+        cfg->node_advection
+            ? nb_bundle_iteration_count(st->node_b0, cfg->node_bandwidth_reduction, st->limit)
+            : 0;
+    st->edge_iterations =
+        cfg->edge_advection
+            ? nb_bundle_iteration_count(st->edge_b0, cfg->edge_bandwidth_reduction, st->limit)
+            : 0;
+    if (st->node_iterations + st->edge_iterations > 0 &&
+        (s = nb_density_create((nb_density_backend)cfg->density, C, cfg->density_strength,
+                               st->threads, &st->density)) != NB_OK)
+        goto fail;
+    st->t.layout = nb_time_now() - t0;
+    if (st->node_iterations == 0 && (s = enter_edge_phase(st)) != NB_OK)
+        goto fail;
+    *out = st;
+    return NB_OK;
+fail:
+    nb_bundle_destroy(st);
+    return s;
+}
+
+/* ---- phases --------------------------------------------------------------------------- */
+
+/* Straight edges between the (moved) nodes, sampled at l (spec §4.12 after the node loop). */
+static nb_status enter_edge_phase(nb_bundle_state *st) {
+    double t0 = nb_time_now();
+    for (size_t p = 0; p + 1 < st->n_layers; p++) {
+        size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
+        NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0,
+                                 st->edge_target + e0, st->spacing, st->threads, &st->cur[p]));
+    }
+    st->t.straight += nb_time_now() - t0;
+    atomic_store(&st->iteration, 0);
+    atomic_store(&st->phase,
+                 st->edge_iterations > 0 ? NB_BUNDLE_PHASE_EDGE : NB_BUNDLE_PHASE_DONE);
+    return NB_OK;
+}
+
+static nb_status node_step(nb_bundle_state *st) {
+    double t0 = nb_time_now();
+    int k = st->node_done;
+    double b = st->node_b0 * pow(st->cfg.node_bandwidth_reduction, (double)k);
+    double sim = nb_bundle_similarity(b, st->node_b0, st->limit);
+    NB_TRY(nb_density_advect_nodes(st->density, &st->node_grid, st->n_nodes, st->node_pos,
+                                   st->node_imp, b, sim, st->cfg.node_step));
+    st->node_done = k + 1;
+    st->t.node_phase += nb_time_now() - t0;
+    atomic_store(&st->iteration, st->node_done);
+    if (st->node_done == st->node_iterations)
+        NB_TRY(enter_edge_phase(st));
+    return NB_OK;
+}
+
+static nb_status resample_all(nb_bundle_state *st) {
+    for (size_t p = 0; p + 1 < st->n_layers; p++) {
+        NB_TRY(nb_sample_resample(&st->cur[p], st->spacing, st->threads, &st->nxt[p]));
+        nb_sample_buffer t = st->cur[p];
+        st->cur[p] = st->nxt[p];
+        st->nxt[p] = t;
+    }
+    return NB_OK;
+}
+
+static nb_status edge_step(nb_bundle_state *st) {
+    double t0 = nb_time_now();
+    int k = st->edge_done;
+    double r = st->cfg.edge_bandwidth_reduction;
+    double b = st->edge_b0 * pow(r, (double)k);
+    double sim = nb_bundle_similarity(b, st->edge_b0, st->limit);
+    NB_TRY(resample_all(st));
+    double t1 = nb_time_now();
+    for (size_t p = 0; p + 1 < st->n_layers; p++) {
+        size_t e0 = st->pair_edge[p];
+        nb_sample_set set = {
+            .n_edges = st->cur[p].n_edges,
+            .point_offset = st->cur[p].offset,
+            .points = st->cur[p].points,
+            .edge_source = st->edge_source + e0,
+            .edge_target = st->edge_target + e0,
+            .edge_alpha = st->edge_alpha + e0,
+            .node_importance = st->node_imp,
+            .node_stats = st->node_stats,
+            .edge_importance_type = st->cfg.edge_importance_type,
+        };
+        if (set.n_edges == 0)
+            continue;
+        NB_TRY(nb_density_advect_samples(st->density, &st->pair_grid[p], &set, b, sim));
+    }
+    double t2 = nb_time_now();
+    if (st->cfg.smoothing && st->cfg.smoothing_iterations > 0) {
+        double factor = pow(r, (double)(k + 1));
+        for (size_t p = 0; p + 1 < st->n_layers; p++)
+            NB_TRY(nb_smooth_polylines(st->cur[p].n_edges, st->cur[p].offset, st->cur[p].points,
+                                       st->cfg.smoothing_iterations, st->cfg.smoothing_percent,
+                                       factor, st->threads));
+    }
+    double t3 = nb_time_now();
+    st->t.resample += t1 - t0;
+    st->t.density += t2 - t1;
+    st->t.smoothing += t3 - t2;
+    st->t.edge_phase += t3 - t0;
+    st->edge_done = k + 1;
+    atomic_store(&st->iteration, st->edge_done);
+    if (st->edge_done == st->edge_iterations) {
+        atomic_store(&st->iteration, 0);
+        atomic_store(&st->phase, NB_BUNDLE_PHASE_DONE);
+    }
+    return NB_OK;
+}
+
+nb_status nb_bundle_step(nb_bundle_state *st) {
+    if (atomic_load(&st->cancel))
+        return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+    switch ((nb_bundle_phase)atomic_load(&st->phase)) {
+    case NB_BUNDLE_PHASE_NODE:
+        return node_step(st);
+    case NB_BUNDLE_PHASE_EDGE:
+        return edge_step(st);
+    default:
+        return NB_OK;
+    }
+}
+
+void nb_bundle_query_progress(const nb_bundle_state *st, nb_bundle_progress *out) {
+    nb_bundle_progress p;
+    p.phase = (nb_bundle_phase)atomic_load(&((nb_bundle_state *)st)->phase);
+    p.iteration = atomic_load(&((nb_bundle_state *)st)->iteration);
+    p.node_iterations = st->node_iterations;
+    p.edge_iterations = st->edge_iterations;
+    p.n_iterations = p.phase == NB_BUNDLE_PHASE_NODE   ? st->node_iterations
+                     : p.phase == NB_BUNDLE_PHASE_EDGE ? st->edge_iterations
+                                                       : 0;
+    *out = p;
+}
+
+void nb_bundle_query_timings(const nb_bundle_state *st, nb_bundle_timings *out) {
+    *out = st->t;
+}
+
+void nb_bundle_cancel(nb_bundle_state *st) {
+    atomic_store(&st->cancel, 1);
+}
+
+/* ---- output --------------------------------------------------------------------------- */
+
+/* Fills *out from the current polylines (or straight 2-point edges during the node phase). */
+static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
+    bool straight = atomic_load(&((nb_bundle_state *)st)->phase) == NB_BUNDLE_PHASE_NODE;
+    size_t L = st->n_layers, E = st->n_edges, S = 0;
+    if (straight)
+        S = 2 * E;
+    else
+        for (size_t p = 0; p + 1 < L; p++)
+            S += st->cur[p].n_points;
+    nb_bundle_data d;
+    NB_TRY(nb_bundle_data_init(&d, L, st->n_nodes, E, S));
+    memcpy(d.node_position, st->node_pos, st->n_nodes * 3 * sizeof(float));
+    memcpy(d.layer_offset, st->layer_offset, (L + 1) * sizeof(int64_t));
+    if (E) {
+        memcpy(d.edge_source, st->edge_source, E * sizeof(uint32_t));
+        memcpy(d.edge_target, st->edge_target, E * sizeof(uint32_t));
+        memcpy(d.edge_alpha, st->edge_alpha, E * sizeof(float));
+    }
+    d.edge_point_offset[0] = 0;
+    if (straight) {
+        for (size_t e = 0; e < E; e++) {
+            memcpy(d.point_position + 6 * e, st->node_pos + 3 * (size_t)st->edge_source[e],
+                   3 * sizeof(float));
+            memcpy(d.point_position + 6 * e + 3, st->node_pos + 3 * (size_t)st->edge_target[e],
+                   3 * sizeof(float));
+            d.edge_point_offset[e + 1] = 2 * (uint64_t)(e + 1);
+        }
+    } else {
+        uint64_t base = 0;
+        for (size_t p = 0; p + 1 < L; p++) {
+            const nb_sample_buffer *b = &st->cur[p];
+            size_t e0 = st->pair_edge[p];
+            for (size_t e = 0; e < b->n_edges; e++)
+                d.edge_point_offset[e0 + e + 1] = base + b->offset[e + 1];
+            if (b->n_points)
+                memcpy(d.point_position + 3 * base, b->points, b->n_points * 3 * sizeof(float));
+            base += b->n_points;
+        }
+    }
+    d.node_iterations = st->node_done;
+    d.edge_iterations = st->edge_done;
+    d.n_edges_total = st->n_edges_total;
+    if (st->config_json) {
+        d.config_json = strdup(st->config_json);
+        if (!d.config_json) {
+            nb_bundle_data_deinit(&d);
+            return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the config text");
+        }
+    }
+    d.time_layout = st->t.layout;
+    d.time_node_phase = st->t.node_phase;
+    d.time_edge_phase = st->t.straight + st->t.edge_phase + st->t.final_resample;
+    d.time_total = st->t.total;
+    *out = d;
+    return NB_OK;
+}
+
+nb_status nb_bundle_query_snapshot(const nb_bundle_state *st, nb_bundle_data *out) {
+    nb_status s = assemble(st, out);
+    if (s != NB_OK)
+        memset(out, 0, sizeof *out);
+    return s;
+}
+
+nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
+    while (atomic_load(&st->phase) == NB_BUNDLE_PHASE_NODE ||
+           atomic_load(&st->phase) == NB_BUNDLE_PHASE_EDGE)
+        NB_TRY(nb_bundle_step(st));
+    if (!st->finished) {
+        if (atomic_load(&st->cancel))
+            return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+        double t0 = nb_time_now();
+        NB_TRY(resample_all(st));
+        st->t.final_resample = nb_time_now() - t0;
+        st->finished = true;
+    }
+    nb_bundle_data d;
+    NB_TRY(assemble(st, &d));
+    if (!st->measured) {
+        double t0 = nb_time_now();
+        nb_status s = nb_metrics_compute(d.n_edges, d.edge_point_offset, d.point_position,
+                                         st->cell, st->threads, &st->metrics, NULL);
+        if (s != NB_OK) {
+            nb_bundle_data_deinit(&d);
+            return s;
+        }
+        st->t.metrics = nb_time_now() - t0;
+        st->t.total = nb_time_now() - st->t_start;
+        st->measured = true;
+        atomic_store(&st->phase, NB_BUNDLE_PHASE_FINISHED);
+    }
+    d.metrics = st->metrics;
+    d.time_total = st->t.total;
+    *out = d;
+    return NB_OK;
+}

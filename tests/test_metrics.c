@@ -1,0 +1,136 @@
+/* test_metrics.c - distortion, MELD and the voxel ink ratio of docs/metrics.md. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nb_metrics.h"
+#include "nb_rng.h"
+
+#define NEAR(a, b) assert_true(fabs((double)(a) - (double)(b)) < 1e-9)
+
+static void test_straight_edges_are_neutral(void **state) {
+    (void)state;
+    /* collinear midpoints away from voxel boundaries: the halves cover the same voxels */
+    const float p[2 * 3 * 3] = {0.01f, 0.02f, 0.03f, 0.46f, 0.27f, 0.53f, 0.91f, 0.52f, 1.03f,
+                                0.51f, 0.04f, 0.01f, 0.51f, 0.54f, 0.51f, 0.51f, 1.04f, 1.01f};
+    const uint64_t off[3] = {0, 3, 6};
+    nb_bundle_metrics m;
+    double used = 0.0;
+    assert_int_equal(nb_metrics_compute(2, off, p, 0.05, 2, &m, &used), NB_OK);
+    assert_true(fabs(m.mean_distortion - 1.0) < 1e-6);
+    assert_true(fabs(m.max_distortion - 1.0) < 1e-6);
+    assert_true(m.mean_length_diff < 1e-6);
+    NEAR(m.ink_ratio, 1.0);
+    NEAR(used, 0.05);
+}
+
+/* Two parallel edges A (x = 0.125) and B (x = 1.375), z from 0.125 to 2.625, voxel 0.25
+ * (cell centres, exact in binary). B is rerouted along A: over x at z = 0.125, up A, back. */
+static void test_bundled_pair_by_hand(void **state) {
+    (void)state;
+    const float p[] = {
+        0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 2.625f,                          /* A */
+        1.375f, 0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 2.625f, /* B */
+        1.375f, 0.125f, 2.625f,
+    };
+    const uint64_t off[3] = {0, 2, 6};
+    nb_bundle_metrics m;
+    assert_int_equal(nb_metrics_compute(2, off, p, 0.25, 1, &m, NULL), NB_OK);
+    /* straight: 11 + 11 voxels; bundled: A's 11 + 5 at z0 + 5 at z10 = 21 */
+    NEAR(m.ink_ratio, 21.0 / 22.0);
+    /* B: length 1.25 + 2.5 + 1.25 = 5 over straight 2.5 -> 2 */
+    NEAR(m.mean_distortion, 1.5);
+    NEAR(m.max_distortion, 2.0);
+    NEAR(m.mean_length_diff, 2.5 / 2.0);
+}
+
+/* The diagonal (0.5, 0.5) -> (3.5, 1.75) in voxel units crosses exactly 5 voxels; an
+ * L-shaped route through (3.5, 0.5) covers 5 as well, so the ratio is 1 only if the
+ * traversal visits every voxel of the diagonal (sampling along it would miss one). */
+static void test_traversal_counts_every_voxel(void **state) {
+    (void)state;
+    const float v = 0.5f;
+    const float bundled[] = {0.5f * v, 0.5f * v, 0, 3.5f * v, 0.5f * v, 0, 3.5f * v, 1.75f * v, 0};
+    const uint64_t off[2] = {0, 3};
+    nb_bundle_metrics m;
+    assert_int_equal(nb_metrics_compute(1, off, bundled, v, 1, &m, NULL), NB_OK);
+    NEAR(m.ink_ratio, 1.0);
+    /* route through (0.5, 1.75): cells (0,0) (0,1) (1,1) (2,1) (3,1) = 5 as well */
+    const float other[] = {0.5f * v, 0.5f * v, 0, 0.5f * v, 1.75f * v, 0, 3.5f * v, 1.75f * v, 0};
+    assert_int_equal(nb_metrics_compute(1, off, other, v, 1, &m, NULL), NB_OK);
+    NEAR(m.ink_ratio, 1.0);
+    /* a detour through (3.5, -0.5) adds the voxels (1..3, -1) and (3, 0) stays shared */
+    const float detour[] = {0.5f * v, 0.5f * v, 0, 3.5f * v, -0.5f * v, 0, 3.5f * v, 1.75f * v, 0};
+    assert_int_equal(nb_metrics_compute(1, off, detour, v, 1, &m, NULL), NB_OK);
+    assert_true(m.ink_ratio > 1.0);
+}
+
+static void test_threads_identical(void **state) {
+    (void)state;
+    enum { E = 5000, N = 12 };
+    float *p = malloc(E * N * 3 * sizeof *p);
+    uint64_t *off = malloc((E + 1) * sizeof *off);
+    nb_rng rng;
+    nb_rng_init(&rng, 3);
+    off[0] = 0;
+    for (size_t e = 0; e < E; e++) {
+        off[e + 1] = off[e] + N;
+        for (size_t i = 0; i < N * 3; i++)
+            p[e * N * 3 + i] = (float)(nb_rng_uniform(&rng) - 0.5);
+    }
+    nb_bundle_metrics a, b;
+    assert_int_equal(nb_metrics_compute(E, off, p, 1.0 / 45.0, 1, &a, NULL), NB_OK);
+    assert_int_equal(nb_metrics_compute(E, off, p, 1.0 / 45.0, 2, &b, NULL), NB_OK);
+    assert_memory_equal(&a, &b, sizeof a);
+    assert_true(a.mean_distortion > 1.0 && a.max_distortion >= a.mean_distortion);
+    assert_true(a.ink_ratio > 1.0);
+    free(p);
+    free(off);
+}
+
+static void test_empty_and_coarsened(void **state) {
+    (void)state;
+    nb_bundle_metrics m;
+    const uint64_t off0[1] = {0};
+    assert_int_equal(nb_metrics_compute(0, off0, NULL, 0.1, 1, &m, NULL), NB_OK);
+    NEAR(m.mean_distortion, 1.0);
+    NEAR(m.ink_ratio, 1.0);
+    NEAR(m.mean_length_diff, 0.0);
+    /* a huge box at a tiny voxel is coarsened to stay within NB_METRICS_MAX_VOXELS */
+    const float far[] = {-1000, -1000, -1000, 1000, 1000, 1000};
+    const uint64_t off[2] = {0, 2};
+    double used = 0.0;
+    assert_int_equal(nb_metrics_compute(1, off, far, 1e-3, 1, &m, &used), NB_OK);
+    assert_true(used > 1e-3);
+    NEAR(m.ink_ratio, 1.0);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    const float p[] = {0, 0, 0, 1, NAN, 1};
+    const uint64_t off[2] = {0, 2};
+    nb_bundle_metrics m = {7, 7, 7, 7};
+    assert_int_equal(nb_metrics_compute(1, off, p, 0.0, 1, &m, NULL), NB_E_INVALID);
+    assert_string_equal(nb_error_subject(), "ink voxel");
+    assert_int_equal(nb_metrics_compute(1, off, p, 0.1, 1, &m, NULL), NB_E_NUMERIC);
+    assert_string_equal(nb_error_subject(), "edge polylines");
+    assert_true(m.mean_distortion == 7 && m.ink_ratio == 7);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_straight_edges_are_neutral),
+        cmocka_unit_test(test_bundled_pair_by_hand),
+        cmocka_unit_test(test_traversal_counts_every_voxel),
+        cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_empty_and_coarsened),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
