@@ -30,8 +30,10 @@
  * small enough that the workspace stays in cache-friendly sizes. */
 #define NB_MLP_CHUNK 512
 
-/* Below this many elements an OpenMP region costs more than it saves. */
-#define NB_MLP_OMP_MIN 32768
+/* Below this many elements an OpenMP region costs more than it saves: ReLU is memory-bound,
+ * and waking OpenMP threads between sgemm calls (whose OpenBLAS workers still spin) made
+ * training several times slower on 2 cores (see nb_train.c). */
+#define NB_MLP_OMP_MIN (1u << 20)
 
 static int blas_int(size_t v) {
     assert(v <= (size_t)INT_MAX);

@@ -12,9 +12,12 @@
  * weights come from stream (seed, NB_TRAIN_STREAM_INIT + l).
  * All buffers (activations, deltas, gradients, Adam moments, permutation) are allocated
  * once before the first epoch; the step loop allocates nothing.
- * Threading: sgemm runs on OpenBLAS's threads; the gather and the Adam update are OpenMP
- * loops over independent elements (no reductions), so they cannot change results; the
- * softmax, bias gradients and loss sums are serial in a fixed order.
+ * Threading: sgemm runs on OpenBLAS's threads (the only parallel part); everything else
+ * (gather, softmax, bias gradients, the Adam update as one SIMD loop) runs on the calling
+ * thread in a fixed order. The element-wise loops are deliberately not OpenMP loops: a step
+ * is ~1 ms, and waking OpenMP threads while OpenBLAS's worker threads still spin after their
+ * sgemm oversubscribed the 2-core test machine: 3 Fashion-MNIST epochs took 2.1-5.1 s with
+ * OpenMP gather/Adam loops and 1.05-1.09 s without (784-81-49-10, batch 128, 2 threads).
  * Reads no config keys (settings come from nb_train_desc; see nb_train.h for defaults).
  */
 #include "nb_train.h"
@@ -33,9 +36,6 @@ enum {
     NB_TRAIN_STREAM_SHUFFLE = 1,
     NB_TRAIN_STREAM_INIT = 1000,
 };
-
-/* Element-wise loops shorter than this stay serial: waking threads costs more. */
-#define NB_TRAIN_OMP_MIN 16384
 
 void nb_train_desc_resolve(const nb_train_desc *desc, nb_train_desc *out) {
     nb_train_desc d = *desc;
@@ -161,12 +161,10 @@ static nb_status work_alloc(train_work *w, const nb_network *net, size_t B, size
 static void gather_batch(const nb_dataset *ds, const uint32_t *perm, size_t m, float *act0,
                          uint8_t *lab) {
     const size_t dim = ds->dim;
-    const ptrdiff_t count = (ptrdiff_t)m;
-#pragma omp parallel for schedule(static) if (m * dim >= NB_TRAIN_OMP_MIN)
-    for (ptrdiff_t r = 0; r < count; r++)
-        memcpy(act0 + (size_t)r * dim, ds->images + (size_t)perm[r] * dim, dim * sizeof(float));
-    for (size_t r = 0; r < m; r++)
+    for (size_t r = 0; r < m; r++) {
+        memcpy(act0 + r * dim, ds->images + (size_t)perm[r] * dim, dim * sizeof(float));
         lab[r] = ds->labels[perm[r]];
+    }
 }
 
 /* One Adam step on n parameters p with gradient g (plus l1 * sign(p) if l1 > 0).
@@ -175,7 +173,7 @@ static void adam_update(float *p, const float *g, float *m, float *v, size_t n, 
                         float beta2, float step, float inv_bc2, float eps, float l1) {
     const ptrdiff_t count = (ptrdiff_t)n;
     const float one_b1 = 1.0f - beta1, one_b2 = 1.0f - beta2;
-#pragma omp parallel for simd schedule(static) if (n >= NB_TRAIN_OMP_MIN)
+#pragma omp simd
     for (ptrdiff_t i = 0; i < count; i++) {
         float gi = g[i];
         if (l1 > 0.0f)
