@@ -1,0 +1,456 @@
+/* test_bundle.c - the bundling driver: schedules, phases, snapshots, determinism, symmetry. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nb_bundle.h"
+#include "nb_config.h"
+#include "nb_importance.h"
+#include "nb_layout.h"
+#include "nb_random.h"
+#include "nb_rng.h"
+
+typedef struct fixture {
+    nb_network net;
+    nb_importance imp;
+} fixture;
+
+static void random_fixture(fixture *f, size_t n_layers, const size_t *sizes, uint64_t seed) {
+    assert_int_equal(nb_random_network_init(&f->net, n_layers, sizes, seed), NB_OK);
+    assert_int_equal(nb_importance_random(&f->net, seed, &f->imp), NB_OK);
+}
+
+static void fixture_deinit(fixture *f) {
+    nb_network_deinit(&f->net);
+    nb_importance_deinit(&f->imp);
+}
+
+static nb_processing_config defaults(void) {
+    nb_processing_config cfg;
+    nb_config_defaults(&nb_processing_schema, &cfg);
+    return cfg;
+}
+
+static void run(const nb_processing_config *cfg, const fixture *f, int threads,
+                nb_bundle_data *out) {
+    nb_bundle_state *st = NULL;
+    assert_int_equal(nb_bundle_create(cfg, &f->net, &f->imp, threads, &st), NB_OK);
+    assert_int_equal(nb_bundle_finish(st, out), NB_OK);
+    nb_bundle_destroy(st);
+}
+
+static void assert_sane(const nb_bundle_data *b) {
+    for (size_t i = 0; i < 3 * b->n_nodes; i++)
+        assert_true(isfinite(b->node_position[i]));
+    for (size_t i = 0; i < 3 * b->n_points; i++)
+        assert_true(isfinite(b->point_position[i]));
+    assert_int_equal(b->edge_point_offset[0], 0);
+    assert_int_equal(b->edge_point_offset[b->n_edges], b->n_points);
+    for (size_t e = 0; e < b->n_edges; e++) {
+        uint64_t o0 = b->edge_point_offset[e], o1 = b->edge_point_offset[e + 1];
+        assert_true(o1 >= o0 + 2);
+        /* endpoints are the node positions, bit for bit */
+        assert_memory_equal(b->point_position + 3 * o0,
+                            b->node_position + 3 * (size_t)b->edge_source[e], 3 * sizeof(float));
+        assert_memory_equal(b->point_position + 3 * (o1 - 1),
+                            b->node_position + 3 * (size_t)b->edge_target[e], 3 * sizeof(float));
+    }
+    assert_true(isfinite(b->metrics.mean_distortion) && b->metrics.mean_distortion >= 1.0 - 1e-6);
+    assert_true(b->metrics.max_distortion >= b->metrics.mean_distortion - 1e-9);
+    assert_true(isfinite(b->metrics.mean_length_diff) && isfinite(b->metrics.ink_ratio));
+}
+
+static void test_schedules(void **state) {
+    (void)state;
+    const double h = (1.0 / 15.0) / 3.0;
+    assert_int_equal(nb_bundle_iteration_count(0.75, 0.95, 2 * h), 56);
+    assert_int_equal(nb_bundle_iteration_count(0.5, 0.9, 2 * h), 23);
+    const double h20 = (1.0 / 20.0) / 3.0;
+    assert_int_equal(nb_bundle_iteration_count(0.5, 0.9, 2 * h20), 26);
+    assert_int_equal(nb_bundle_iteration_count(0.01, 0.9, 2 * h), 0);
+    /* spec §4.6 edge schedule: sigma at k = 0, 1, 2, 5, 10, 22 */
+    const double k_s[6][2] = {{0, 0.0},     {1, 0.331},  {2, 0.457},
+                              {5, 0.670},   {10, 0.846}, {22, 0.995}};
+    for (int i = 0; i < 6; i++) {
+        double b = 0.5 * pow(0.9, k_s[i][0]);
+        assert_true(fabs(nb_bundle_similarity(b, 0.5, 2 * h) - k_s[i][1]) < 1e-3);
+    }
+    assert_true(nb_bundle_similarity(0.01, 0.01, 2 * h) == 1.0);
+}
+
+static void test_default_iteration_counts(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[3] = {9, 4, 3};
+    random_fixture(&f, 3, sizes, 5);
+    nb_processing_config cfg = defaults();
+    nb_bundle_state *st = NULL;
+    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    assert_int_equal(p.phase, NB_BUNDLE_PHASE_NODE);
+    assert_int_equal(p.node_iterations, 56);
+    assert_int_equal(p.edge_iterations, 23);
+    assert_int_equal(p.n_iterations, 56);
+    assert_int_equal(p.iteration, 0);
+    nb_bundle_destroy(st);
+    cfg.sampling_rate = 20.0;
+    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
+    nb_bundle_query_progress(st, &p);
+    assert_int_equal(p.node_iterations, 61);
+    assert_int_equal(p.edge_iterations, 26);
+    nb_bundle_destroy(st);
+    fixture_deinit(&f);
+}
+
+static void test_phases_snapshots_and_threads(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[4] = {25, 9, 6, 4};
+    random_fixture(&f, 4, sizes, 11);
+    nb_processing_config cfg = defaults();
+    nb_bundle_state *st = NULL;
+    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
+    float layout[44 * 3];
+    const nb_layout_desc ld = {cfg.layer_width, cfg.layer_distance, cfg.sampling_rate};
+    assert_int_equal(nb_layout_nodes(&ld, 4, sizes, layout), NB_OK);
+    /* node phase: snapshots are straight two-point edges between the moving nodes */
+    for (int k = 0; k < 10; k++)
+        assert_int_equal(nb_bundle_step(st), NB_OK);
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    assert_int_equal(p.phase, NB_BUNDLE_PHASE_NODE);
+    assert_int_equal(p.iteration, 10);
+    nb_bundle_data snap;
+    assert_int_equal(nb_bundle_query_snapshot(st, &snap), NB_OK);
+    assert_int_equal(snap.n_edges, 25 * 9 + 9 * 6 + 6 * 4);
+    assert_int_equal(snap.n_points, 2 * snap.n_edges);
+    assert_int_equal(snap.node_iterations, 10);
+    assert_int_equal(snap.edge_iterations, 0);
+    size_t moved = 0;
+    for (size_t i = 0; i < 44; i++) {
+        assert_true(snap.node_position[3 * i + 2] == layout[3 * i + 2]); /* z never changes */
+        moved += snap.node_position[3 * i] != layout[3 * i];
+    }
+    assert_true(moved > 0);
+    nb_bundle_data_deinit(&snap);
+    /* into the edge phase */
+    while (p.phase == NB_BUNDLE_PHASE_NODE) {
+        assert_int_equal(nb_bundle_step(st), NB_OK);
+        nb_bundle_query_progress(st, &p);
+    }
+    assert_int_equal(p.phase, NB_BUNDLE_PHASE_EDGE);
+    assert_int_equal(p.iteration, 0);
+    assert_int_equal(p.n_iterations, 23);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(nb_bundle_step(st), NB_OK);
+    assert_int_equal(nb_bundle_query_snapshot(st, &snap), NB_OK);
+    assert_true(snap.n_points > 2 * snap.n_edges);
+    assert_int_equal(snap.node_iterations, 56);
+    assert_int_equal(snap.edge_iterations, 3);
+    nb_bundle_data_deinit(&snap);
+    nb_bundle_data a;
+    assert_int_equal(nb_bundle_finish(st, &a), NB_OK);
+    nb_bundle_query_progress(st, &p);
+    assert_int_equal(p.phase, NB_BUNDLE_PHASE_FINISHED);
+    assert_int_equal(a.node_iterations, 56);
+    assert_int_equal(a.edge_iterations, 23);
+    assert_int_equal(a.n_edges_total, a.n_edges);
+    assert_non_null(a.config_json);
+    assert_non_null(strstr(a.config_json, "sampling_rate"));
+    assert_true(a.time_total > 0.0);
+    assert_sane(&a);
+    assert_true(a.metrics.mean_distortion > 1.0); /* the edges did bend */
+    /* finishing again gives the same result; stepping does nothing */
+    assert_int_equal(nb_bundle_step(st), NB_OK);
+    nb_bundle_data again;
+    assert_int_equal(nb_bundle_finish(st, &again), NB_OK);
+    assert_int_equal(again.n_points, a.n_points);
+    assert_memory_equal(again.point_position, a.point_position, 3 * a.n_points * sizeof(float));
+    nb_bundle_data_deinit(&again);
+    nb_bundle_destroy(st);
+
+    /* one thread gives the same bytes */
+    nb_bundle_data b;
+    run(&cfg, &f, 1, &b);
+    assert_int_equal(a.n_points, b.n_points);
+    assert_memory_equal(a.node_position, b.node_position, 3 * a.n_nodes * sizeof(float));
+    assert_memory_equal(a.edge_point_offset, b.edge_point_offset,
+                        (a.n_edges + 1) * sizeof(uint64_t));
+    assert_memory_equal(a.point_position, b.point_position, 3 * a.n_points * sizeof(float));
+    assert_memory_equal(&a.metrics, &b.metrics, sizeof a.metrics);
+    nb_bundle_data_deinit(&a);
+    nb_bundle_data_deinit(&b);
+    fixture_deinit(&f);
+}
+
+static void test_advection_off_gives_straight_edges(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[3] = {16, 5, 3};
+    random_fixture(&f, 3, sizes, 2);
+    nb_processing_config cfg = defaults();
+    cfg.node_advection = false;
+    cfg.edge_advection = false;
+    nb_bundle_state *st = NULL;
+    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    assert_int_equal(p.phase, NB_BUNDLE_PHASE_DONE);
+    assert_int_equal(p.node_iterations + p.edge_iterations, 0);
+    nb_bundle_data b;
+    assert_int_equal(nb_bundle_finish(st, &b), NB_OK);
+    nb_bundle_destroy(st);
+    assert_sane(&b);
+    assert_int_equal(b.node_iterations, 0);
+    assert_int_equal(b.edge_iterations, 0);
+    float layout[24 * 3];
+    const nb_layout_desc ld = {cfg.layer_width, cfg.layer_distance, cfg.sampling_rate};
+    assert_int_equal(nb_layout_nodes(&ld, 3, sizes, layout), NB_OK);
+    assert_memory_equal(b.node_position, layout, sizeof layout);
+    assert_true(fabs(b.metrics.mean_distortion - 1.0) < 1e-5);
+    assert_true(fabs(b.metrics.ink_ratio - 1.0) < 0.05);
+    /* sampled at l: more than two points for edges longer than l */
+    assert_true(b.n_points > 5 * b.n_edges);
+    nb_bundle_data_deinit(&b);
+
+    /* only the node phase */
+    cfg.node_advection = true;
+    run(&cfg, &f, 2, &b);
+    assert_int_equal(b.node_iterations, 56);
+    assert_int_equal(b.edge_iterations, 0);
+    assert_true(fabs(b.metrics.mean_distortion - 1.0) < 1e-5);
+    assert_sane(&b);
+    nb_bundle_data_deinit(&b);
+    fixture_deinit(&f);
+}
+
+static void test_pruning_exact_count(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[3] = {16, 8, 4};
+    random_fixture(&f, 3, sizes, 9);
+    nb_processing_config cfg = defaults();
+    cfg.prune_percentage = 0.75;
+    cfg.node_advection = false;
+    cfg.edge_advection = false;
+    nb_bundle_data b;
+    run(&cfg, &f, 1, &b);
+    assert_int_equal(b.n_edges_total, 16 * 8 + 8 * 4);
+    assert_int_equal(b.n_edges, 160 - 120);
+    /* kept edges keep the weight order: pair-major, sources in layer l, targets in l+1 */
+    for (size_t e = 0; e < b.n_edges; e++) {
+        int64_t s = b.edge_source[e], t = b.edge_target[e];
+        size_t l = s < 16 ? 0 : 1;
+        assert_true(s >= b.layer_offset[l] && s < b.layer_offset[l + 1]);
+        assert_true(t >= b.layer_offset[l + 1] && t < b.layer_offset[l + 2]);
+        if (e > 0)
+            assert_true(b.edge_source[e - 1] < 16 || s >= 16);
+    }
+    assert_sane(&b);
+    nb_bundle_data_deinit(&b);
+    fixture_deinit(&f);
+}
+
+/* Mirror x -> -x of a layer of n = s*s nodes: column c -> s-1-c. */
+static size_t mirror_node(size_t i, size_t s) {
+    return (i / s) * s + (s - 1 - i % s);
+}
+
+/* A network whose two halves are mirror images: node i of every layer <-> its mirror, the
+ * output (2 classes) mirrored too, so class vectors swap with the mirror. */
+static void symmetric_fixture(fixture *f) {
+    const size_t sizes[3] = {16, 4, 2}, side[3] = {4, 2, 2};
+    assert_int_equal(nb_network_init(&f->net, 3, sizes), NB_OK);
+    assert_int_equal(nb_importance_init(&f->imp, 3, sizes, 0), NB_OK);
+    nb_rng rng;
+    nb_rng_init(&rng, 77);
+    for (size_t l = 0; l < 2; l++) {
+        size_t n_in = sizes[l], n_out = sizes[l + 1];
+        float *w = nb_network_weight(&f->net, l);
+        for (size_t j = 0; j < n_out; j++)
+            for (size_t i = 0; i < n_in; i++) {
+                size_t mj = mirror_node(j, side[l + 1]), mi = mirror_node(i, side[l]);
+                if (mj * n_in + mi < j * n_in + i)
+                    continue; /* set with its mirror */
+                float v = (float)(nb_rng_uniform(&rng) - 0.5);
+                w[j * n_in + i] = v;
+                w[mj * n_in + mi] = v;
+            }
+        float *node = nb_importance_node(&f->imp, l);
+        for (size_t i = 0; i < n_in; i++) {
+            size_t mi = mirror_node(i, side[l]);
+            if (mi < i)
+                continue;
+            for (size_t c = 0; c < 2; c++) {
+                float v = (float)nb_rng_uniform(&rng);
+                node[i * 2 + c] = v;
+                node[mi * 2 + (1 - c)] = v;
+            }
+        }
+    }
+    float *out = nb_importance_node(&f->imp, 2);
+    out[0] = 1.0f;
+    out[3] = 1.0f;
+    nb_importance_fill_alpha(&f->net, &f->imp);
+}
+
+static void test_symmetric_network_gives_symmetric_bundle(void **state) {
+    (void)state;
+    fixture f;
+    symmetric_fixture(&f);
+    nb_processing_config cfg = defaults();
+    nb_bundle_data b;
+    run(&cfg, &f, 2, &b);
+    assert_sane(&b);
+    const size_t sizes[3] = {16, 4, 2}, side[3] = {4, 2, 2}, first[3] = {0, 16, 20};
+    double worst_node = 0.0, worst_point = 0.0;
+    for (size_t l = 0; l < 3; l++)
+        for (size_t i = 0; i < sizes[l]; i++) {
+            const float *p = b.node_position + 3 * (first[l] + i);
+            const float *q = b.node_position + 3 * (first[l] + mirror_node(i, side[l]));
+            worst_node = fmax(worst_node, fabs((double)p[0] + q[0]));
+            worst_node = fmax(worst_node, fabs((double)p[1] - q[1]));
+        }
+    size_t e = 0;
+    for (size_t l = 0; l < 2; l++) {
+        size_t n_in = sizes[l], n_out = sizes[l + 1];
+        for (size_t j = 0; j < n_out; j++)
+            for (size_t i = 0; i < n_in; i++, e++) {
+                size_t m = e - (j * n_in + i) + mirror_node(j, side[l + 1]) * n_in +
+                           mirror_node(i, side[l]);
+                uint64_t a0 = b.edge_point_offset[e], a1 = b.edge_point_offset[e + 1];
+                uint64_t m0 = b.edge_point_offset[m], m1 = b.edge_point_offset[m + 1];
+                assert_int_equal(a1 - a0, m1 - m0);
+                for (uint64_t k = 0; k < a1 - a0; k++) {
+                    const float *p = b.point_position + 3 * (a0 + k);
+                    const float *q = b.point_position + 3 * (m0 + k);
+                    worst_point = fmax(worst_point, fabs((double)p[0] + q[0]));
+                    worst_point = fmax(worst_point, fabs((double)p[1] - q[1]));
+                    worst_point = fmax(worst_point, fabs((double)p[2] - q[2]));
+                }
+            }
+    }
+    print_message("mirror error: nodes %.3g, points %.3g world units\n", worst_node, worst_point);
+    assert_true(worst_node < 1e-4);
+    assert_true(worst_point < 1e-3);
+    assert_true(b.metrics.mean_distortion > 1.0);
+    nb_bundle_data_deinit(&b);
+    fixture_deinit(&f);
+}
+
+static void test_cancel(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[3] = {9, 4, 2};
+    random_fixture(&f, 3, sizes, 3);
+    nb_processing_config cfg = defaults();
+    nb_bundle_state *st = NULL;
+    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
+    assert_int_equal(nb_bundle_step(st), NB_OK);
+    nb_bundle_cancel(st);
+    assert_int_equal(nb_bundle_step(st), NB_E_CANCELLED);
+    assert_string_equal(nb_error_subject(), "bundle");
+    nb_bundle_data b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(nb_bundle_finish(st, &b), NB_E_CANCELLED);
+    assert_null(b.point_position);
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    assert_int_equal(p.iteration, 1);
+    assert_int_equal(nb_bundle_query_snapshot(st, &b), NB_OK); /* still consistent */
+    assert_int_equal(b.node_iterations, 1);
+    nb_bundle_data_deinit(&b);
+    nb_bundle_destroy(st);
+    nb_bundle_destroy(NULL);
+    fixture_deinit(&f);
+}
+
+static void expect_config_error(const fixture *f, nb_processing_config cfg, const char *key) {
+    static int sentinel;
+    nb_bundle_state *const before = (nb_bundle_state *)(void *)&sentinel;
+    nb_bundle_state *st = before; /* must stay untouched */
+    assert_int_equal(nb_bundle_create(&cfg, &f->net, &f->imp, 1, &st), NB_E_CONFIG);
+    assert_string_equal(nb_error_subject(), key);
+    assert_ptr_equal(st, before);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[3] = {4, 4, 2};
+    random_fixture(&f, 3, sizes, 1);
+    nb_processing_config cfg = defaults();
+    cfg.sampling_rate = 0.0;
+    expect_config_error(&f, cfg, "sampling_rate");
+    cfg = defaults();
+    cfg.sampling_rate = -3.0;
+    expect_config_error(&f, cfg, "sampling_rate");
+    cfg = defaults();
+    cfg.layer_distance = -0.5;
+    expect_config_error(&f, cfg, "layer_distance");
+    cfg = defaults();
+    cfg.layer_width = 0.0;
+    expect_config_error(&f, cfg, "layer_width");
+    cfg = defaults();
+    cfg.node_bandwidth_reduction = 1.0;
+    expect_config_error(&f, cfg, "node_bandwidth_reduction");
+    cfg = defaults();
+    cfg.edge_bandwidth_reduction = 0.0;
+    expect_config_error(&f, cfg, "edge_bandwidth_reduction");
+    cfg = defaults();
+    cfg.prune_percentage = 1.0;
+    expect_config_error(&f, cfg, "prune_percentage");
+    cfg = defaults();
+    cfg.density = 7;
+    expect_config_error(&f, cfg, "density");
+    cfg = defaults();
+    cfg.edge_importance_type = 4;
+    expect_config_error(&f, cfg, "edge_importance_type");
+    cfg = defaults();
+    cfg.smoothing_iterations = -1;
+    expect_config_error(&f, cfg, "smoothing_iterations");
+    cfg = defaults();
+    cfg.node_bandwidth = NAN;
+    expect_config_error(&f, cfg, "node_bandwidth");
+
+    /* importance of another shape */
+    nb_importance other;
+    const size_t osizes[3] = {4, 3, 2};
+    nb_network onet;
+    assert_int_equal(nb_random_network_init(&onet, 3, osizes, 1), NB_OK);
+    assert_int_equal(nb_importance_random(&onet, 1, &other), NB_OK);
+    cfg = defaults();
+    nb_bundle_state *st = NULL;
+    assert_int_equal(nb_bundle_create(&cfg, &f.net, &other, 1, &st), NB_E_MISMATCH);
+    assert_string_equal(nb_error_subject(), "importance");
+    assert_null(st);
+    /* non-finite importance */
+    nb_importance_node(&f.imp, 1)[0] = NAN;
+    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_E_NUMERIC);
+    assert_string_equal(nb_error_subject(), "importance");
+    assert_null(st);
+    nb_importance_deinit(&other);
+    nb_network_deinit(&onet);
+    fixture_deinit(&f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schedules),
+        cmocka_unit_test(test_default_iteration_counts),
+        cmocka_unit_test(test_phases_snapshots_and_threads),
+        cmocka_unit_test(test_advection_off_gives_straight_edges),
+        cmocka_unit_test(test_pruning_exact_count),
+        cmocka_unit_test(test_symmetric_network_gives_symmetric_bundle),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
