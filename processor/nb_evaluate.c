@@ -4,21 +4,29 @@
  * per edge (nb_prune_scores; negated for "reverse"; seeded uniform draws for "random") ->
  * per level an exact-count keep mask (nb_prune_mask: round(p * E) lowest scores zeroed, ties
  * by edge index) -> a private copy of the weights with the pruned edges set to 0 (biases
- * untouched, spec §6.2) -> nb_mlp_evaluate on every set (loss, accuracy, arg-max
+ * untouched, spec §6.2) -> a chunked forward pass on every set (loss, accuracy, arg-max
  * predictions) -> per-class recall and balanced accuracy from the confusion counts -> means
  * (and the accuracy SD) over random draws -> nb_evaluate_result -> long-format CSV.
  * Algorithm: reference spec §6.1-6.2, with the differences listed in nb_evaluate.h.
  * The unpruned and the fully pruned networks are the same whatever the order, so each is
  * evaluated once and reused (11 levels x 9 orders -> 9 * 9 + 2 forward passes).
- * Threading: the forward passes are OpenBLAS sgemm calls (OpenBLAS's own threads) inside
- * nb_mlp_evaluate; masking and counting are serial O(E + n) and cheap next to the GEMMs.
- * Nothing depends on the thread count: counts are integers, sums run in a fixed order.
+ * Threading: each data set is cut into fixed chunks of NB_EVALUATE_CHUNK images; an OpenMP
+ * loop runs one chunk per iteration (dense layers = single-threaded OpenBLAS sgemm through
+ * nb_mlp_dense_forward, ReLU, softmax cross-entropy, arg-max) on a per-thread workspace
+ * allocated before the region; per-chunk loss sums and correct counts are reduced in chunk
+ * order afterwards. OpenBLAS is set to one thread for the duration of nb_evaluate_run (and
+ * restored): with its own threads, sgemm rounds differently for 1 and 2 threads, and its
+ * spinning workers fought the OpenMP threads (10x slower on 2 shared cores, measured).
+ * So every value is bit-identical whatever the thread count. Masking and counting are
+ * serial O(E + n C).
  * Config keys read: none (levels, methods, seed and draws come from nb_evaluate_desc).
  */
 #include "nb_evaluate.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +34,10 @@
 #include "nb_mlp.h"
 #include "nb_prune.h"
 #include "nb_rng.h"
+
+/* Images per forward chunk: large enough for efficient sgemm, small enough for cache and
+ * for balancing 60 chunks of the 60 000-image training set over the threads. */
+#define NB_EVALUATE_CHUNK 1024
 
 static const char *const method_names[NB_EVALUATE_N_METHODS] = {
     "alpha_mean_gamma", "mean_gamma", "alpha", "random", "reverse",
@@ -238,6 +250,11 @@ typedef struct eval_work {
     float *scores;       /* [E] */
     uint8_t *keep;       /* [E] */
     uint8_t *pred;       /* [max set size] */
+    size_t n_threads;    /* OpenMP threads the workspace was sized for */
+    size_t ws_stride;    /* floats per thread in ws: 2 * chunk * widest layer */
+    float *ws;           /* [n_threads][ws_stride] forward ping-pong buffers */
+    double *chunk_loss;  /* [max chunks] summed cross-entropy of each chunk */
+    size_t *chunk_correct; /* [max chunks] */
     eval_metrics cur, none_pruned, all_pruned;
 } eval_work;
 
@@ -271,6 +288,9 @@ static void work_free(eval_work *w) {
     free(w->scores);
     free(w->keep);
     free(w->pred);
+    free(w->ws);
+    free(w->chunk_loss);
+    free(w->chunk_correct);
     metrics_free(&w->cur);
     metrics_free(&w->none_pruned);
     metrics_free(&w->all_pruned);
@@ -292,8 +312,19 @@ static nb_status work_init(eval_work *w, const nb_network *net, const nb_evaluat
     w->scores = malloc((w->E ? w->E : 1) * sizeof *w->scores);
     w->keep = malloc((w->E ? w->E : 1) * sizeof *w->keep);
     w->pred = malloc(max_n * sizeof *w->pred);
+    size_t width = 0;
+    for (size_t l = 0; l < L; l++)
+        width = net->layer_size[l] > width ? net->layer_size[l] : width;
+    const int max_threads = omp_get_max_threads();
+    w->n_threads = max_threads > 0 ? (size_t)max_threads : 1;
+    w->ws_stride = 2 * NB_EVALUATE_CHUNK * width;
+    w->ws = malloc(w->n_threads * w->ws_stride * sizeof *w->ws);
+    const size_t max_chunks = (max_n + NB_EVALUATE_CHUNK - 1) / NB_EVALUATE_CHUNK;
+    w->chunk_loss = malloc(max_chunks * sizeof *w->chunk_loss);
+    w->chunk_correct = malloc(max_chunks * sizeof *w->chunk_correct);
     nb_status s = NB_OK;
-    if (!w->edge_offset || !w->scores || !w->keep || !w->pred)
+    if (!w->edge_offset || !w->scores || !w->keep || !w->pred || !w->ws || !w->chunk_loss ||
+        !w->chunk_correct)
         s = NB_RAISE(NB_E_NOMEM, "evaluate", "work buffers for %zu edges, %zu images", w->E,
                      max_n);
     if (s == NB_OK)
@@ -314,6 +345,59 @@ static nb_status work_init(eval_work *w, const nb_network *net, const nb_evaluat
     return NB_OK;
 }
 
+/* Forward pass of w->pruned over ds (validated: dim == n_0, labels < C): mean loss,
+ * accuracy, and arg-max predictions into w->pred (first maximum wins, as in
+ * nb_mlp_softmax_xent). One OpenMP iteration per chunk of NB_EVALUATE_CHUNK images; each
+ * chunk is computed by one thread with single-threaded sgemm, so the result does not depend
+ * on the thread count. */
+static void forward_set(eval_work *w, const nb_dataset *ds, double *loss, double *accuracy) {
+    const nb_network *net = &w->pruned;
+    const size_t L = net->n_layers, C = net->n_classes, n0 = net->layer_size[0];
+    const size_t n = ds->n;
+    const ptrdiff_t n_chunks = (ptrdiff_t)((n + NB_EVALUATE_CHUNK - 1) / NB_EVALUATE_CHUNK);
+    const int n_threads = (int)w->n_threads;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+    for (ptrdiff_t k = 0; k < n_chunks; k++) {
+        const int tid = omp_get_thread_num();
+        float *buf0 = w->ws + (size_t)tid * w->ws_stride;
+        float *buf1 = buf0 + w->ws_stride / 2;
+        const size_t i0 = (size_t)k * NB_EVALUATE_CHUNK;
+        const size_t m = n - i0 < NB_EVALUATE_CHUNK ? n - i0 : NB_EVALUATE_CHUNK;
+        const float *in = ds->images + i0 * n0;
+        float *out = buf0;
+        for (size_t l = 0; l + 1 < L; l++) {
+            const size_t n_in = net->layer_size[l], n_out = net->layer_size[l + 1];
+            nb_mlp_dense_forward(in, m, n_in, nb_network_weight(net, l),
+                                 nb_network_bias(net, l), n_out, out);
+            if (l + 2 < L)
+                for (size_t i = 0; i < m * n_out; i++)
+                    out[i] = out[i] > 0.0f ? out[i] : 0.0f;
+            in = out;
+            out = out == buf0 ? buf1 : buf0;
+        }
+        size_t correct = 0;
+        w->chunk_loss[k] =
+            nb_mlp_softmax_xent(in, ds->labels + i0, m, C, NULL, &correct) * (double)m;
+        w->chunk_correct[k] = correct;
+        for (size_t r = 0; r < m; r++) {
+            const float *z = in + r * C;
+            size_t arg = 0;
+            for (size_t c = 1; c < C; c++)
+                if (z[c] > z[arg])
+                    arg = c;
+            w->pred[i0 + r] = (uint8_t)arg;
+        }
+    }
+    double loss_sum = 0.0;
+    size_t correct = 0;
+    for (ptrdiff_t k = 0; k < n_chunks; k++) {
+        loss_sum += w->chunk_loss[k];
+        correct += w->chunk_correct[k];
+    }
+    *loss = loss_sum / (double)n;
+    *accuracy = (double)correct / (double)n;
+}
+
 /* Copies the original weights into w->pruned, zeroing edges with keep == 0, then evaluates
  * the copy on every set into w->cur. */
 static nb_status evaluate_masked(eval_work *w) {
@@ -329,7 +413,7 @@ static nb_status evaluate_masked(eval_work *w) {
     }
     for (size_t s = 0; s < w->n_sets; s++) {
         const nb_dataset *ds = w->sets[s].data;
-        NB_TRY(nb_mlp_evaluate(&w->pruned, ds, &w->cur.loss[s], &w->cur.accuracy[s], w->pred));
+        forward_set(w, ds, &w->cur.loss[s], &w->cur.accuracy[s]);
         nb_evaluate_class_metrics(ds->labels, w->pred, ds->n, C, w->cur.recall + s * C,
                                   w->cur.balanced + s * C);
     }
@@ -448,6 +532,8 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
         return st;
     }
     r.n_edges = w.E;
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     for (size_t s = 0; s < n_sets; s++)
         snprintf(r.set_name[s], sizeof r.set_name[s], "%s", sets[s].name);
 
@@ -513,6 +599,7 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
         }
         point0 += n_classes_scored * n_levels;
     }
+    openblas_set_num_threads(blas_threads);
     work_free(&w);
     if (st != NB_OK) {
         nb_evaluate_result_deinit(&r);

@@ -127,8 +127,10 @@ nb_status nb_evaluate_check_set(const nb_network *net, const nb_evaluate_set *se
  * Returns NB_OK, NB_E_INVALID (bad level, method or draw count; subject "levels",
  * "methods", "random_draws"; more than NB_EVALUATE_MAX_SETS sets; no set), NB_E_MISMATCH
  * (see nb_evaluate_check_set; importance shape), NB_E_CANCELLED, NB_E_NOMEM.
- * Deterministic for a given seed whatever the thread count.
- * Threads: the forward passes use OpenBLAS threads (nb_mlp_evaluate); the rest is serial.
+ * Deterministic, bit for bit, for a given seed whatever the thread count.
+ * Threads: OpenMP over fixed chunks of images (omp_get_max_threads() threads), each chunk
+ * with single-threaded sgemm; OpenBLAS's thread count is set to 1 during the call and
+ * restored afterwards, so do not run other BLAS work in parallel with this call.
  * Cost: one forward pass over every set per distinct pruned network (points x draws, minus
  * the shared unpruned and fully pruned networks, each evaluated once). */
 nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
