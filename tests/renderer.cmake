@@ -1,2 +1,4 @@
 # Renderer tests: GL-free units (label unit) and headless GL tests (label gl, SDL offscreen).
 nb_add_test(test_camera SOURCES test_camera.c LIBS nb_render_core LABEL unit TIMEOUT 30)
+nb_add_test(test_render_gl SOURCES test_render_gl.c test_render_fixture.c LIBS nb_render_gl
+            LABEL gl TIMEOUT 180)

@@ -1,0 +1,210 @@
+/* nb_gl.c - shader loading with file names and GL logs in errors; render targets; readback.
+ *
+ * DESIGN: shaders are read from NNBUNDLE_SHADER_DIR or the compile-time NB_SHADER_DIR, so an
+ * installed binary and a build tree both find them and a user can try edited shaders without
+ * recompiling. Compile and link logs go into the NB_E_GL reason (truncated by the status
+ * record's buffer, the start of a GLSL log names the line). Render targets are plain FBOs with
+ * texture attachments (RGBA8 + DEPTH24); readback flips rows so PNGs are top-down (GL rows
+ * are bottom-up: platform.md §3.5). Single-threaded (the GL context's thread).
+ * Config keys: none.
+ */
+#include "nb_gl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef NB_SHADER_DIR
+#define NB_SHADER_DIR "shaders"
+#endif
+
+const char *nb_gl_shader_dir(void) {
+    const char *env = getenv("NNBUNDLE_SHADER_DIR");
+    return env && env[0] ? env : NB_SHADER_DIR;
+}
+
+static nb_status read_text(const char *path, char **out) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NB_RAISE(NB_E_IO, path, "cannot open shader file (shader directory: "
+                                       "NNBUNDLE_SHADER_DIR or %s)", NB_SHADER_DIR);
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return NB_RAISE(NB_E_IO, path, "cannot seek");
+    }
+    long n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return NB_RAISE(NB_E_IO, path, "cannot read");
+    }
+    char *buf = malloc((size_t)n + 1);
+    if (!buf) {
+        fclose(f);
+        return NB_RAISE(NB_E_NOMEM, path, "%ld bytes", n);
+    }
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    if (got != (size_t)n) {
+        free(buf);
+        return NB_RAISE(NB_E_IO, path, "short read (%zu of %ld bytes)", got, n);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return NB_OK;
+}
+
+static nb_status compile(GLenum type, const char *src, const char *name, GLuint *out) {
+    GLuint sh = glCreateShader(type);
+    if (!sh)
+        return NB_RAISE(NB_E_GL, name, "glCreateShader failed (0x%x)", glGetError());
+    glShaderSource(sh, 1, &src, NULL);
+    glCompileShader(sh);
+    GLint ok = GL_FALSE;
+    glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+    if (ok != GL_TRUE) {
+        char log[2048] = "";
+        glGetShaderInfoLog(sh, (GLsizei)sizeof log, NULL, log);
+        glDeleteShader(sh);
+        size_t n = strlen(log);
+        while (n > 0 && (log[n - 1] == '\n' || log[n - 1] == ' '))
+            log[--n] = '\0';
+        return NB_RAISE(NB_E_GL, name, "compile failed: %s", log[0] ? log : "(empty GL log)");
+    }
+    *out = sh;
+    return NB_OK;
+}
+
+nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
+                                    const char *frag_src, const char *frag_name,
+                                    GLuint *program) {
+    GLuint vs = 0, fs = 0;
+    NB_TRY(compile(GL_VERTEX_SHADER, vert_src, vert_name, &vs));
+    nb_status st = compile(GL_FRAGMENT_SHADER, frag_src, frag_name, &fs);
+    if (st != NB_OK) {
+        glDeleteShader(vs);
+        return st;
+    }
+    GLuint prog = glCreateProgram();
+    glAttachShader(prog, vs);
+    glAttachShader(prog, fs);
+    glLinkProgram(prog);
+    glDetachShader(prog, vs);
+    glDetachShader(prog, fs);
+    glDeleteShader(vs);
+    glDeleteShader(fs);
+    GLint ok = GL_FALSE;
+    glGetProgramiv(prog, GL_LINK_STATUS, &ok);
+    if (ok != GL_TRUE) {
+        char log[2048] = "", subject[1024];
+        glGetProgramInfoLog(prog, (GLsizei)sizeof log, NULL, log);
+        glDeleteProgram(prog);
+        snprintf(subject, sizeof subject, "%s + %s", vert_name, frag_name);
+        return NB_RAISE(NB_E_GL, subject, "link failed: %s", log[0] ? log : "(empty GL log)");
+    }
+    *program = prog;
+    return NB_OK;
+}
+
+nb_status nb_gl_program_load(const char *vert_file, const char *frag_file, GLuint *program) {
+    const char *dir = nb_gl_shader_dir();
+    char vpath[1024], fpath[1024];
+    snprintf(vpath, sizeof vpath, "%s/%s", dir, vert_file);
+    snprintf(fpath, sizeof fpath, "%s/%s", dir, frag_file);
+    char *vsrc = NULL, *fsrc = NULL;
+    NB_TRY(read_text(vpath, &vsrc));
+    nb_status st = read_text(fpath, &fsrc);
+    if (st == NB_OK)
+        st = nb_gl_program_from_source(vsrc, vpath, fsrc, fpath, program);
+    free(vsrc);
+    free(fsrc);
+    return st;
+}
+
+nb_status nb_gl_check(const char *what) {
+    GLenum first = glGetError();
+    if (first == GL_NO_ERROR)
+        return NB_OK;
+    for (int i = 0; i < 64 && glGetError() != GL_NO_ERROR; i++) {
+    }
+    return NB_RAISE(NB_E_GL, what, "GL error 0x%04x", first);
+}
+
+void nb_gl_target_unload(nb_gl_target *t) {
+    if (!t)
+        return;
+    if (t->fbo)
+        glDeleteFramebuffers(1, &t->fbo);
+    if (t->color)
+        glDeleteTextures(1, &t->color);
+    if (t->depth)
+        glDeleteTextures(1, &t->depth);
+    memset(t, 0, sizeof *t);
+}
+
+static GLuint make_texture(GLenum internal, int w, int h) {
+    GLuint tex = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexStorage2D(GL_TEXTURE_2D, 1, internal, w, h);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    return tex;
+}
+
+nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height) {
+    GLint max_size = 0;
+    glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_size);
+    if (width < 1 || height < 1 || width > max_size || height > max_size)
+        return NB_RAISE(NB_E_INVALID, "--size", "%dx%d is outside 1..%d per side", width, height,
+                        (int)max_size);
+    if (t->fbo && t->width == width && t->height == height)
+        return NB_OK;
+    nb_gl_target n = {0};
+    n.width = width;
+    n.height = height;
+    n.color = make_texture(GL_RGBA8, width, height);
+    n.depth = make_texture(GL_DEPTH_COMPONENT24, width, height);
+    glGenFramebuffers(1, &n.fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, n.fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, n.color, 0);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, n.depth, 0);
+    GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    nb_status st = nb_gl_check("render target");
+    if (status != GL_FRAMEBUFFER_COMPLETE || st != NB_OK) {
+        nb_gl_target_unload(&n);
+        if (st == NB_OK)
+            st = NB_RAISE(NB_E_GL, "render target", "framebuffer %dx%d incomplete (0x%04x)",
+                          width, height, status);
+        return st;
+    }
+    nb_gl_target_unload(t);
+    *t = n;
+    return NB_OK;
+}
+
+nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb) {
+    size_t row = (size_t)t->width * 3;
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, t->fbo);
+    glReadBuffer(GL_COLOR_ATTACHMENT0);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, t->width, t->height, GL_RGB, GL_UNSIGNED_BYTE, rgb);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    NB_TRY(nb_gl_check("glReadPixels"));
+    /* GL rows are bottom-up: flip in place. */
+    unsigned char *tmp = malloc(row);
+    if (!tmp)
+        return NB_RAISE(NB_E_NOMEM, "screenshot", "row buffer");
+    for (int y = 0; y < t->height / 2; y++) {
+        unsigned char *a = rgb + (size_t)y * row;
+        unsigned char *b = rgb + (size_t)(t->height - 1 - y) * row;
+        memcpy(tmp, a, row);
+        memcpy(a, b, row);
+        memcpy(b, tmp, row);
+    }
+    free(tmp);
+    return NB_OK;
+}

@@ -1,0 +1,69 @@
+/* nb_renderer.h - one frame: opaque passes, transparent passes, composite, legend (GL layer).
+ *
+ * Every frame is drawn into an offscreen target of the requested size (nb_gl_target), so the
+ * window, --screenshot, --frames and --benchmark all produce the same pixels; an interactive
+ * frame is then blitted to the window. Draw order: clear to the background, opaque passes
+ * (node "sphere"/"point", edge "sphere"/"line", depth written), transparent passes (minmax or
+ * wboit, depth tested, not written), WBOIT composite, legend (reference spec §5.2, with the
+ * opaque passes first so transparent objects are hidden behind opaque ones).
+ * Requires a current GL 4.3 core context (nb_window_open). Not thread-safe.
+ */
+#ifndef NB_RENDERER_H
+#define NB_RENDERER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <GL/glew.h>
+
+#include "nb_camera.h"
+#include "nb_gl.h"
+#include "nb_passes.h"
+#include "nb_render_params.h"
+#include "nb_scene.h"
+#include "nb_status.h"
+#include "nb_transparency.h"
+
+typedef struct nb_renderer {
+    nb_gl_target target;
+    nb_wboit wboit;
+    nb_passes passes;
+    GLuint prog_overlay, overlay_vao, overlay_vbo;
+    GLuint samples_query;
+    uint64_t last_fragments; /* GL_SAMPLES_PASSED of the scene passes of the last frame */
+    bool count_fragments;    /* wrap the scene passes in a GL_SAMPLES_PASSED query */
+} nb_renderer;
+
+/* Loads every shader program and creates a width x height target. NB_E_IO / NB_E_GL (shader
+ * file named), NB_E_INVALID (size). On failure everything made is released. */
+nb_status nb_renderer_load(nb_renderer *r, int width, int height);
+
+/* Releases every GL object; safe on a zeroed struct. */
+void nb_renderer_unload(nb_renderer *r);
+
+/* Resizes the target (window resize, --size). Statuses as nb_gl_target_resize. */
+nb_status nb_renderer_resize(nb_renderer *r, int width, int height);
+
+/* Uploads a (re)built scene. NB_E_GL. */
+nb_status nb_renderer_upload(nb_renderer *r, const nb_scene *s);
+
+/* The view uniforms (matrices, bounding-box depth range) for camera cam on the target. */
+void nb_renderer_view_uniforms(const nb_renderer *r, const nb_scene *s, const nb_camera *cam,
+                               nb_view_uniforms *v);
+
+/* Draws one frame of scene s (uploaded with nb_renderer_upload) into the target. With
+ * r->count_fragments the fragment count lands in r->last_fragments (waits for the GPU).
+ * Returns NB_OK or NB_E_GL (subject "frame"). */
+nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                           const nb_camera *cam);
+
+/* Copies the target to the window's default framebuffer (window_w x window_h pixels). */
+void nb_renderer_present(const nb_renderer *r, int window_w, int window_h);
+
+/* Reads the target's pixels (RGB, top row first, width * height * 3 bytes). */
+nb_status nb_renderer_read_rgb(const nb_renderer *r, unsigned char *rgb);
+
+/* Reads the target and writes it as a PNG to path (nb_screenshot_write_png). */
+nb_status nb_renderer_screenshot(const nb_renderer *r, const char *path);
+
+#endif /* NB_RENDERER_H */
