@@ -17,18 +17,51 @@
 
 #define NB_FORMAT_VERSION 1
 
+/* Sane upper bounds: a file that declares more is NB_E_FORMAT before anything is allocated
+ * (a lying header cannot make the reader allocate terabytes). Writers refuse the same. */
+#define NB_H5_MAX_LAYERS 1024                /* L */
+#define NB_H5_MAX_LAYER_SIZE (1 << 24)       /* n_l */
+#define NB_H5_MAX_ELEMENTS ((size_t)1 << 30) /* weights in total; nodes x classes;
+                                                hidden nodes x top_k */
+#define NB_H5_MAX_POINTS ((size_t)1 << 30)   /* S, bundle polyline points */
+#define NB_H5_MAX_TOP_K 1024
+#define NB_H5_MAX_CONFIG_JSON (1 << 20)      /* bytes of /bundle config_json */
+
 /* Reads every group present in `path` into *m (zeroed first). A file without /network is
  * NB_E_MISSING. Returns NB_OK, NB_E_IO (cannot open / not HDF5), NB_E_FORMAT, NB_E_NUMERIC,
- * NB_E_MISSING, NB_E_NOMEM. On failure *m is zeroed (nothing to free). */
+ * NB_E_MISSING, NB_E_NOMEM. On failure *m is zeroed (nothing to free).
+ * Subjects: "<path>" for the file itself, "<path> /group/dataset" for a dataset,
+ * "<path> /group name" for an attribute (e.g. "m.nnb.h5 /network n_classes").
+ * NB_E_FORMAT also covers a truncated/corrupt HDF5 file, a missing or wrong root "format"
+ * attribute and a format_version newer than NB_FORMAT_VERSION. A missing /importance or
+ * /bundle group just leaves has_importance / has_bundle false; inside a present group every
+ * dataset is required (NB_E_MISSING), except /importance/finetune_accuracy (NaN if absent).
+ * Attributes other than the root's format/format_version are optional (the defaults of
+ * nb_network_init / nb_importance_init / nb_bundle_data_init apply); string attributes may
+ * be fixed- or variable-length, integer attributes any integer dtype, float attributes any
+ * float or integer dtype. Contents are then checked with nb_model_validate. */
 nb_status nb_h5_load(const char *path, nb_model *m);
 
 /* Writes every present group of *m to `path` atomically (temp + rename). Existing content of
- * `path` is replaced; to add a group, load, set it, save. Returns NB_OK, NB_E_IO,
- * NB_E_INVALID (inconsistent model). On failure `path` is untouched. */
+ * `path` is replaced; to add a group, load, set it, save. Returns NB_OK, NB_E_IO (subject
+ * `path`, HDF5's or the OS's reason), NB_E_INVALID (no network), or the status of
+ * nb_model_validate (NB_E_FORMAT / NB_E_NUMERIC / NB_E_MISMATCH: we never write a file the
+ * reader would reject). On failure `path` is untouched and no temporary file is left.
+ * Strings (class_names, activation, ...) are written as variable-length UTF-8; integers as
+ * int64 (seed, n_edges_total: uint64); floats as float64. Datasets over 64 KiB are chunked
+ * with shuffle + deflate level 4. Layout: docs/file_format.md. */
 nb_status nb_h5_save(const char *path, const nb_model *m);
 
-/* Checks that importance/bundle shapes agree with the network (used by readers and writers).
- * Returns NB_OK or NB_E_MISMATCH/NB_E_FORMAT naming `path` and the group. */
+/* Checks a model as the reader and writer do: the network's shape (L >= 2, sizes >= 1, the
+ * NB_H5_MAX_* bounds), n_classes = output size, class names present, finite weights and
+ * biases, accuracies NaN or in [0, 1]; importance shapes equal to the network's
+ * (NB_E_MISMATCH), node and edge importance finite and in [0, 1] (NB_E_NUMERIC), top
+ * indices >= -1; bundle layer_offset = cumulative layer sizes, node/point positions finite,
+ * edge ids < N and in adjacent layers (source layer l, target l+1), edge_point_offset
+ * starting at 0, increasing by >= 2 per edge and ending at n_points, edge_alpha in [0, 1],
+ * no infinite metric (NaN = not measured). importance or bundle without a network is
+ * NB_E_MISSING. Returns NB_OK or the first failure, subject "<path> /group/dataset"
+ * (`path` may be NULL: "model"). */
 nb_status nb_model_validate(const nb_model *m, const char *path);
 
 #endif /* NB_H5_H */
