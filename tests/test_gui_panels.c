@@ -1,0 +1,312 @@
+/* test_gui_panels.c - the ImGui panels headless (SDL offscreen + GL 4.3 core), driven by
+ * synthetic SDL events: a slider drag changes the rendering config (and so the uniform), a
+ * click on a node's projected screen position picks that node, the inspector fills in.
+ * Independent of the renderer's scene: the frame here is a clear plus the panels. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <GL/gl.h>
+#include <SDL2/SDL.h>
+
+#include "nb_camera.h"
+#include "nb_gui.h"
+#include "nb_gui_state.h"
+#include "nb_importance.h"
+#include "nb_random.h"
+#include "nb_render_params.h"
+
+#define W 1280
+#define H 720
+
+typedef struct harness {
+    SDL_Window *window;
+    SDL_GLContext gl;
+    nb_gui *gui;
+    nb_rendering_config rc;
+    nb_gui_state st;
+    nb_model model;
+    nb_camera cam;
+    int64_t clicked; /* last pick made by a click outside the panels, -2 = none */
+} harness;
+
+/* Random 16-9-4 network, random importance, nodes on square grids on planes 0.5 apart,
+ * straight 3-point edges for the pairs with alpha > 0.3. */
+static void make_model(nb_model *m) {
+    memset(m, 0, sizeof *m);
+    const size_t sizes[3] = {16, 9, 4};
+    assert_int_equal(nb_random_network_init(&m->network, 3, sizes, 5), NB_OK);
+    m->has_network = true;
+    assert_int_equal(nb_importance_random(&m->network, 5, &m->importance), NB_OK);
+    m->has_importance = true;
+    size_t n_nodes = 29, n_edges = 0;
+    for (size_t l = 0; l < 2; l++) {
+        const float *a = nb_importance_edge(&m->importance, l);
+        for (size_t k = 0; k < sizes[l] * sizes[l + 1]; k++)
+            n_edges += a[k] > 0.3f;
+    }
+    nb_bundle_data *b = &m->bundle;
+    assert_int_equal(nb_bundle_data_init(b, 3, n_nodes, n_edges, 3 * n_edges), NB_OK);
+    m->has_bundle = true;
+    size_t g = 0;
+    for (size_t l = 0; l < 3; l++) {
+        b->layer_offset[l] = (int64_t)g;
+        size_t side = (size_t)ceil(sqrt((double)sizes[l]));
+        for (size_t i = 0; i < sizes[l]; i++, g++) {
+            float *p = b->node_position + 3 * g;
+            p[0] = side > 1 ? (float)(i % side) / (float)(side - 1) - 0.5f : 0.0f;
+            p[1] = side > 1 ? (float)(i / side) / (float)(side - 1) - 0.5f : 0.0f;
+            p[2] = 0.5f * (float)l;
+        }
+    }
+    b->layer_offset[3] = (int64_t)g;
+    size_t e = 0;
+    for (size_t l = 0; l < 2; l++) {
+        const float *a = nb_importance_edge(&m->importance, l);
+        for (size_t j = 0; j < sizes[l + 1]; j++)
+            for (size_t i = 0; i < sizes[l]; i++) {
+                if (!(a[j * sizes[l] + i] > 0.3f))
+                    continue;
+                uint32_t s = (uint32_t)(b->layer_offset[l] + (int64_t)i);
+                uint32_t t = (uint32_t)(b->layer_offset[l + 1] + (int64_t)j);
+                b->edge_source[e] = s;
+                b->edge_target[e] = t;
+                b->edge_alpha[e] = a[j * sizes[l] + i];
+                b->edge_point_offset[e] = 3 * e;
+                for (int k = 0; k < 3; k++)
+                    for (int c = 0; c < 3; c++)
+                        b->point_position[3 * (3 * e + (size_t)k) + (size_t)c] =
+                            b->node_position[3 * s + (size_t)c] +
+                            0.5f * (float)k *
+                                (b->node_position[3 * t + (size_t)c] -
+                                 b->node_position[3 * s + (size_t)c]);
+                e++;
+            }
+    }
+    b->edge_point_offset[n_edges] = 3 * n_edges;
+    b->n_edges_total = 16 * 9 + 9 * 4;
+}
+
+static void frame(harness *h) {
+    SDL_Event ev;
+    while (SDL_PollEvent(&ev)) {
+        bool taken = nb_gui_process_event(h->gui, &ev);
+        if (!taken && ev.type == SDL_MOUSEBUTTONDOWN && ev.button.button == SDL_BUTTON_LEFT) {
+            float vp[16];
+            nb_camera_view_projection(&h->cam, (float)W, (float)H, vp);
+            h->clicked = nb_gui_state_node_at(&h->model, vp, (float)W, (float)H,
+                                              (float)ev.button.x + 0.5f,
+                                              (float)ev.button.y + 0.5f, h->rc.node.size,
+                                              h->rc.node.importance_threshold,
+                                              h->st.selected_pair);
+            nb_gui_state_pick(&h->st, &h->model, h->clicked);
+        }
+    }
+    nb_gui_new_frame(h->gui);
+    nb_gui_draw_panels(h->gui, &h->st);
+    nb_gui_state_handle_requests(&h->st, &h->model);
+    glViewport(0, 0, W, H);
+    glClearColor((float)h->rc.background[0], (float)h->rc.background[1],
+                 (float)h->rc.background[2], 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    nb_gui_render(h->gui);
+    SDL_GL_SwapWindow(h->window);
+}
+
+static void push_mouse(harness *h, Uint32 type, int x, int y) {
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    if (type == SDL_MOUSEMOTION) {
+        ev.motion.windowID = SDL_GetWindowID(h->window);
+        ev.motion.x = x;
+        ev.motion.y = y;
+    } else {
+        ev.button.windowID = SDL_GetWindowID(h->window);
+        ev.button.button = SDL_BUTTON_LEFT;
+        ev.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
+        ev.button.clicks = 1;
+        ev.button.x = x;
+        ev.button.y = y;
+    }
+    assert_int_equal(SDL_PushEvent(&ev), 1);
+}
+
+/* Move, frame, press, frame, release, frame: a click as ImGui sees it. */
+static void click(harness *h, int x, int y) {
+    push_mouse(h, SDL_MOUSEMOTION, x, y);
+    frame(h);
+    push_mouse(h, SDL_MOUSEBUTTONDOWN, x, y);
+    frame(h);
+    push_mouse(h, SDL_MOUSEBUTTONUP, x, y);
+    frame(h);
+}
+
+static int setup(void **state) {
+    harness *h = calloc(1, sizeof *h);
+    if (!h || SDL_Init(SDL_INIT_VIDEO) != 0)
+        return -1;
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 4);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    h->window = SDL_CreateWindow("test_gui_panels", 0, 0, W, H,
+                                 SDL_WINDOW_OPENGL | SDL_WINDOW_HIDDEN);
+    if (!h->window) {
+        fprintf(stderr, "SDL_CreateWindow: %s\n", SDL_GetError());
+        return -1;
+    }
+    h->gl = SDL_GL_CreateContext(h->window);
+    if (!h->gl) {
+        fprintf(stderr, "SDL_GL_CreateContext: %s\n", SDL_GetError());
+        return -1;
+    }
+    if (nb_gui_create(h->window, h->gl, &h->gui) != NB_OK)
+        return -1;
+    nb_config_defaults(&nb_rendering_schema, &h->rc);
+    if (nb_gui_state_init(&h->st, &h->rc) != NB_OK)
+        return -1;
+    h->st.show_layers = true;
+    h->st.show_activation = true;
+    make_model(&h->model);
+    if (nb_gui_state_set_model(&h->st, &h->model, "synthetic") != NB_OK)
+        return -1;
+    float bmin[3] = {-0.5f, -0.5f, 0.0f}, bmax[3] = {0.5f, 0.5f, 1.0f};
+    nb_camera_init(&h->cam, bmin, bmax, 45.0f, 6); /* oblique: nodes do not overlap */
+    h->clicked = -2;
+    for (int i = 0; i < 3; i++)
+        frame(h);
+    *state = h;
+    return 0;
+}
+
+static int teardown(void **state) {
+    harness *h = *state;
+    if (!h)
+        return 0;
+    nb_gui_destroy(h->gui);
+    nb_gui_state_deinit(&h->st);
+    nb_model_deinit(&h->model);
+    if (h->gl)
+        SDL_GL_DeleteContext(h->gl);
+    if (h->window)
+        SDL_DestroyWindow(h->window);
+    SDL_Quit();
+    free(h);
+    return 0;
+}
+
+static void test_panels_drawn(void **state) {
+    harness *h = *state;
+    /* the Rendering panel's area differs from the white background */
+    unsigned char px[4 * 64 * 64];
+    glReadBuffer(GL_BACK);
+    frame(h);
+    glReadPixels(40, H - 200, 64, 64, GL_RGBA, GL_UNSIGNED_BYTE, px);
+    size_t differ = 0;
+    for (size_t i = 0; i < 64 * 64; i++)
+        differ += px[4 * i] != 255 || px[4 * i + 1] != 255 || px[4 * i + 2] != 255;
+    assert_true(differ > 100);
+    assert_int_equal(glGetError(), GL_NO_ERROR);
+    /* every rendering key got a widget with a rectangle */
+    for (size_t i = 0; i < nb_rendering_schema.n_keys; i++)
+        if (!(h->st.render_rect[i][2] > h->st.render_rect[i][0]))
+            fail_msg("no widget for rendering key %s", nb_rendering_schema.keys[i].name);
+}
+
+static void test_slider_drag_changes_config_and_uniform(void **state) {
+    harness *h = *state;
+    const nb_config_key *k = nb_config_find(&nb_rendering_schema, "edge_depth_opacity");
+    size_t i = (size_t)(k - nb_rendering_schema.keys);
+    const float *r = h->st.render_rect[i];
+    assert_true(r[2] > r[0]);
+    assert_float_equal(h->rc.edge.depth_opacity, 0.5f, 1e-9f);
+    int y = (int)((r[1] + r[3]) * 0.5f);
+    /* press at 10 % of the slider, drag to 90 %, release */
+    int x0 = (int)(r[0] + 0.1f * (r[2] - r[0])), x1 = (int)(r[0] + 0.9f * (r[2] - r[0]));
+    push_mouse(h, SDL_MOUSEMOTION, x0, y);
+    frame(h);
+    assert_true(nb_gui_wants_mouse(h->gui));
+    push_mouse(h, SDL_MOUSEBUTTONDOWN, x0, y);
+    frame(h);
+    double at_press = h->rc.edge.depth_opacity;
+    assert_true(at_press < 0.2); /* slider jumped to the press position */
+    for (int s = 1; s <= 4; s++) {
+        push_mouse(h, SDL_MOUSEMOTION, x0 + (x1 - x0) * s / 4, y);
+        frame(h);
+    }
+    push_mouse(h, SDL_MOUSEBUTTONUP, x1, y);
+    frame(h);
+    double v = h->rc.edge.depth_opacity;
+    assert_true(v > 0.8 && v < 1.0);
+    assert_string_equal(h->st.render_form.field[i].error, "");
+    /* the uniform the renderer uploads follows the config in the same frame */
+    nb_render_params p;
+    nb_render_params_from_config(&h->rc, &p);
+    assert_float_equal(p.edge.depth_opacity, (float)v, 1e-6f);
+    /* the other keys did not move */
+    assert_float_equal(h->rc.node.depth_opacity, 0.5f, 1e-9f);
+}
+
+static void test_click_picks_node(void **state) {
+    harness *h = *state;
+    float vp[16];
+    nb_camera_view_projection(&h->cam, (float)W, (float)H, vp);
+    /* a hidden node whose projection is not under a panel and at least 12 px from every
+     * other node's projection */
+    const nb_bundle_data *b = &h->model.bundle;
+    int64_t target = -1;
+    float sx = 0, sy = 0;
+    for (int64_t g = b->layer_offset[1]; g < b->layer_offset[2] && target < 0; g++) {
+        assert_true(nb_camera_project(&h->cam, (float)W, (float)H, b->node_position + 3 * g, &sx,
+                                      &sy, NULL));
+        if (!(sx > 380.0f && sx < (float)W - 320.0f && sy > 260.0f && sy < (float)H - 310.0f))
+            continue;
+        bool alone = true;
+        for (size_t o = 0; o < b->n_nodes; o++) {
+            float ox, oy;
+            if ((int64_t)o != g &&
+                nb_camera_project(&h->cam, (float)W, (float)H, b->node_position + 3 * o, &ox,
+                                  &oy, NULL) &&
+                hypotf(ox - sx, oy - sy) < 12.0f)
+                alone = false;
+        }
+        if (alone)
+            target = g;
+    }
+    assert_true(target >= 0);
+    click(h, (int)sx, (int)sy);
+    assert_int_equal(h->clicked, target);
+    assert_true(h->st.has_pick);
+    assert_int_equal(h->st.pick.node, (size_t)target);
+    assert_int_equal(h->st.pick.layer, 1);
+    assert_int_equal(h->st.pick.index, (size_t)(target - b->layer_offset[1]));
+    /* first hidden layer: the input-weight image (16 inputs = 4 x 4) */
+    assert_non_null(h->st.weight_image.rgba);
+    assert_int_equal(h->st.weight_image.width, 4);
+    frame(h); /* the inspector with its texture draws without GL errors */
+    assert_int_equal(glGetError(), GL_NO_ERROR);
+    /* a click on empty space (top-middle, above the network) picks nothing */
+    click(h, W / 2, 262);
+    assert_int_equal(h->clicked, -1);
+    assert_false(h->st.has_pick);
+    /* a click on a panel goes to the GUI, not to picking */
+    h->clicked = -2;
+    click(h, 100, 200);
+    assert_int_equal(h->clicked, -2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_panels_drawn),
+        cmocka_unit_test(test_slider_drag_changes_config_and_uniform),
+        cmocka_unit_test(test_click_picks_node),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
