@@ -215,14 +215,15 @@ static const char *const class_view_names[] = {"independent", "all", "class", NU
 #define RO(obj, field) .name = #obj "_" #field, .offset = offsetof(nb_rendering_config, obj.field)
 
 /* The six shader parameters of one object kind (edge or node), spec §5.6-5.7. */
-#define OBJECT_KEYS(obj, what, size_def, imp_op_def, depth_exp_def, thr_def, thr_source)      \
+#define OBJECT_KEYS(obj, what, size_def, imp_op_def, depth_exp_def, thr_def, thr_doc,           \
+                    thr_source)                                                                 \
     {RO(obj, size), .type = NB_CONFIG_DOUBLE, .def = size_def, .min = 0, .max = 1,              \
      .flags = EXCL_MIN, .unit = "world units",                                                 \
-     .doc = "Impostor radius of " what " at importance 1.",                                     \
+     .doc = "Impostor radius of a " what " at importance 1.",                                  \
      .source = "spec §5.4-5.5, §5.7 (object_radius)"},                                         \
         {RO(obj, base_opacity), .type = NB_CONFIG_DOUBLE, .def = 0.0, .min = 0, .max = 1,      \
-         .unit = "opacity",                                                                     \
-         .doc = "Opacity B added to every " what " fragment.", .source = "spec §5.6-5.7"},     \
+         .unit = "opacity", .doc = "Opacity B added to every " what " fragment.",              \
+         .source = "spec §5.6-5.7"},                                                           \
         {RO(obj, importance_opacity), .type = NB_CONFIG_DOUBLE, .def = imp_op_def, .min = 0,   \
          .max = 2, .unit = "weight",                                                            \
          .doc = "Weight I of the importance term in " what " opacity; above 1 it culls faint " \
@@ -237,19 +238,21 @@ static const char *const class_view_names[] = {"independent", "all", "class", NU
          .doc = "Exponent on the impostor thickness in " what " opacity.",                      \
          .source = "spec §5.6-5.7 (opacity_exponent)"},                                        \
         {RO(obj, importance_threshold), .type = NB_CONFIG_DOUBLE, .def = thr_def, .min = 0,    \
-         .max = 1, .unit = "importance",                                                        \
-         .doc = "Cull " what " whose importance is at or below this value.",                   \
-         .source = thr_source}
+         .max = 1, .unit = "importance", .doc = thr_doc, .source = thr_source}
 
 static const nb_config_key rendering_keys[] = {
-    OBJECT_KEYS(edge, "edges", 0.02, 1.1, 0.25, 0.1,
+    OBJECT_KEYS(edge, "edge", 0.02, 1.1, 0.25, 0.1,
+                "Cull edge segments whose alpha * mean source importance is at or below this "
+                "value.",
                 "spec §5.3, §5.7 (README value 0.1; the reference code uses 0.01)"),
     {RO(edge, mode), .type = NB_CONFIG_ENUM, .def = NB_EDGE_ELLIPSOID_TRANSPARENT,
      .enum_names = edge_mode_names, .unit = "",
      .doc = "How edges are drawn: ellipsoid impostors per segment, spheres per sample, lines, "
             "or not at all.",
      .source = "spec §5.5 (edge_render_mode)"},
-    OBJECT_KEYS(node, "nodes", 0.04, 1.0, 0.5, 0.01, "spec §5.3, §5.7"),
+    OBJECT_KEYS(node, "node", 0.04, 1.0, 0.5, 0.01,
+                "Cull nodes whose importance norm is zero or at or below this value.",
+                "spec §5.3, §5.7"),
     {RO(node, mode), .type = NB_CONFIG_ENUM, .def = NB_NODE_SPHERE_TRANSPARENT,
      .enum_names = node_mode_names, .unit = "",
      .doc = "How nodes are drawn: transparent or opaque sphere impostors, points, or not at "

@@ -813,11 +813,13 @@ nb_status nb_h5_save(const char *path, const nb_model *m) {
         goto done;
     }
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
     if (file < 0) {
+        /* before H5Pclose, which would clear HDF5's error stack */
         st = RAISE(NB_E_IO, path, NULL, "cannot create %s: %s", tmp, h5_msg(w.h5err));
+        H5Pclose(fapl);
         goto done;
     }
+    H5Pclose(fapl);
     st = write_file(&w, file, m);
     if (H5Fclose(file) < 0 && st == NB_OK)
         st = RAISE(NB_E_IO, path, NULL, "cannot close %s: %s", tmp, h5_msg(w.h5err));
@@ -1455,11 +1457,12 @@ static nb_status open_file(reader *r, hid_t *file) {
         return RAISE(NB_E_IO, r->path, NULL, "cannot set up file access: %s", h5_msg(r->h5err));
     }
     *file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
+    /* every HDF5 API call clears the error stack: take the message before H5Pclose */
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", *file >= 0 ? "" : h5_msg(r->h5err));
     H5Pclose(fapl);
     if (*file >= 0)
         return NB_OK;
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s", h5_msg(r->h5err));
     htri_t is_h5 = H5Fis_hdf5(r->path);
     H5Eclear2(H5E_DEFAULT);
     if (is_h5 > 0)

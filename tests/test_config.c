@@ -1,7 +1,8 @@
 /* test_config.c - the config engine, both key tables, the shipped configs and their docs.
  *
- * Run with "--print-markdown" to print the generated key tables of configs/README.md (the
- * test test_readme_tables_match checks that the README carries exactly these tables).
+ * Run with "--print-markdown" to print the generated key tables of configs/README.md, or with
+ * "--update-readme PATH" to rewrite them in place (test_readme_tables_match checks that the
+ * README carries exactly these tables).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -584,6 +585,98 @@ static void test_markdown(void **state) {
     free(md);
 }
 
+/* The generated block of one schema: BEGIN marker line, table, END marker line. */
+static char *generated_block(const nb_config_schema *s) {
+    char *md = NULL;
+    if (nb_config_to_markdown(s, &md) != NB_OK)
+        return NULL;
+    size_t cap = strlen(md) + 256;
+    char *block = malloc(cap);
+    snprintf(block, cap,
+             "<!-- BEGIN %s keys (generated: test_config --print-markdown) -->\n%s"
+             "<!-- END %s keys -->\n",
+             s->name, md, s->name);
+    free(md);
+    return block;
+}
+
+/* Start and end (one past the END marker's newline) of schema s's block in text. */
+static bool find_block(const char *text, const nb_config_schema *s, size_t *b, size_t *e) {
+    char begin[96], end[96];
+    snprintf(begin, sizeof begin, "<!-- BEGIN %s keys", s->name);
+    snprintf(end, sizeof end, "<!-- END %s keys -->\n", s->name);
+    const char *pb = strstr(text, begin);
+    const char *pe = pb ? strstr(pb, end) : NULL;
+    if (!pb || !pe)
+        return false;
+    *b = (size_t)(pb - text);
+    *e = (size_t)(pe - text) + strlen(end);
+    return true;
+}
+
+static void test_readme_tables_match(void **state) {
+    (void)state;
+    char path[1024];
+    source_path(path, sizeof path, "configs/README.md");
+    char *text = read_text(path);
+    if (!text)
+        fail_msg("cannot read %s", path);
+    const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
+    for (int i = 0; i < 2; i++) {
+        size_t b, e;
+        if (!find_block(text, schemas[i], &b, &e))
+            fail_msg("%s lacks the generated %s table", path, schemas[i]->name);
+        char *want = generated_block(schemas[i]);
+        if (strlen(want) != e - b || memcmp(text + b, want, e - b) != 0)
+            fail_msg("the %s table in %s is out of date: run "
+                     "'test_config --update-readme %s'",
+                     schemas[i]->name, path, path);
+        /* every key is documented by name */
+        for (size_t k = 0; k < schemas[i]->n_keys; k++) {
+            char cell[96];
+            snprintf(cell, sizeof cell, "| `%s` |", schemas[i]->keys[k].name);
+            assert_non_null(strstr(text, cell));
+        }
+        free(want);
+    }
+    free(text);
+}
+
+/* Rewrites the generated blocks of the README at path in place. */
+static int update_readme(const char *path) {
+    char *text = read_text(path);
+    if (!text) {
+        fprintf(stderr, "test_config: cannot read %s\n", path);
+        return 1;
+    }
+    const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
+    for (int i = 0; i < 2; i++) {
+        size_t b, e;
+        if (!find_block(text, schemas[i], &b, &e)) {
+            fprintf(stderr, "test_config: %s has no %s block markers\n", path, schemas[i]->name);
+            free(text);
+            return 1;
+        }
+        char *block = generated_block(schemas[i]);
+        size_t n = strlen(text), bl = strlen(block);
+        char *next = malloc(n - (e - b) + bl + 1);
+        memcpy(next, text, b);
+        memcpy(next + b, block, bl);
+        memcpy(next + b + bl, text + e, n - e + 1);
+        free(block);
+        free(text);
+        text = next;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "test_config: cannot write %s\n", path);
+        free(text);
+        return 1;
+    }
+    free(text);
+    return 0;
+}
+
 static int print_markdown(void) {
     const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
     for (int i = 0; i < 2; i++) {
@@ -601,6 +694,8 @@ static int print_markdown(void) {
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--print-markdown") == 0)
         return print_markdown();
+    if (argc > 2 && strcmp(argv[1], "--update-readme") == 0)
+        return update_readme(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_tables),   cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_shipped_configs), cmocka_unit_test(test_parse_ok),
@@ -608,6 +703,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_save_round_trip), cmocka_unit_test(test_save_errors),
         cmocka_unit_test(test_set),             cmocka_unit_test(test_validate),
         cmocka_unit_test(test_importance_flags), cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_readme_tables_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
