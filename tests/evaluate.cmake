@@ -1,0 +1,2 @@
+# Tests of nb_evaluate (pruning curves) and the `nnbundle evaluate` CLI.
+nb_add_test(test_evaluate SOURCES test_evaluate.c LIBS nb_evaluate LABEL unit TIMEOUT 60)
