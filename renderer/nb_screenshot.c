@@ -50,7 +50,7 @@ void nb_screenshot_stem(const char *input_path, char *out, size_t out_size) {
     size_t len = strlen(base);
     const char *suffix = ".nnb.h5";
     size_t sl = strlen(suffix);
-    if (len > sl && strcmp(base + len - sl, suffix) == 0) {
+    if (len >= sl && strcmp(base + len - sl, suffix) == 0) {
         len -= sl;
     } else {
         const char *dot = strrchr(base, '.');

@@ -1,0 +1,548 @@
+/* nb_app.c - nnbundle-render: config, file loading, window, main loop, batch outputs.
+ *
+ * DESIGN: nb_app_main parses the command line (nb_options), builds the rendering config
+ * (schema defaults < --config < --set), loads the file (nb_h5_load), builds the scene, then
+ * either runs the interactive loop or renders offscreen (--screenshot, --frames, --benchmark)
+ * and exits. The loop: SDL events (GUI first, then camera keys and mouse: reference spec §5.1),
+ * held W/A/S/D, live reload (stat() of the file every 0.5 s; writers rename atomically, so a
+ * changed signature means a complete new file; a failed load keeps the current scene and is
+ * retried when the file changes again or after 5 s), auto-orbit, scene rebuild when
+ * scene-relevant config keys change, draw, present, GUI frame hook, swap, recording.
+ * Benchmark timing: wall clock around draw + glFinish per frame, median reported; fragments
+ * from one GL_SAMPLES_PASSED query on the warm-up frame. Main thread only.
+ * Config keys read: all rendering keys (through nb_render_params / nb_scene_desc),
+ * camera_pose, auto_orbit, orbit_speed_degrees; edge_importance_type from the file.
+ */
+#include "nb_app.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <GL/glew.h>
+#include <SDL2/SDL.h>
+
+#include "nb_h5.h"
+#include "nb_log.h"
+#include "nb_screenshot.h"
+
+#define WATCH_PERIOD_S 0.5
+#define FAILED_RETRY_S 5.0
+
+/* ---- config, model, scene ----------------------------------------------------------- */
+
+static nb_status build_config(const nb_render_options *opt, nb_rendering_config *cfg) {
+    nb_rendering_config c;
+    nb_config_defaults(&nb_rendering_schema, &c);
+    if (opt->config_path)
+        NB_TRY(nb_config_load(&nb_rendering_schema, opt->config_path, &c));
+    for (int i = 0; i < opt->n_sets; i++)
+        NB_TRY(nb_config_set(&nb_rendering_schema, opt->sets[i], &c));
+    NB_TRY(nb_config_validate(&nb_rendering_schema, &c));
+    if (opt->camera >= 0)
+        c.camera_pose = opt->camera;
+    *cfg = c;
+    return NB_OK;
+}
+
+static void desired_desc(const nb_app *app, nb_scene_desc *d) {
+    memset(d, 0, sizeof *d);
+    nb_scene_desc_from_config(&app->config, d);
+    d->edge_importance_type = app->edge_importance_type;
+    d->filter_pairs = app->opt.filter_layers;
+    d->pair_first = app->opt.pair_first;
+    d->pair_last = app->opt.pair_last;
+}
+
+static bool same_desc(const nb_scene_desc *a, const nb_scene_desc *b) {
+    return a->class_view == b->class_view && a->class_index == b->class_index &&
+           a->background[0] == b->background[0] && a->background[1] == b->background[1] &&
+           a->background[2] == b->background[2] &&
+           a->edge_importance_type == b->edge_importance_type &&
+           a->filter_pairs == b->filter_pairs && a->pair_first == b->pair_first &&
+           a->pair_last == b->pair_last && a->reverse_segments == b->reverse_segments;
+}
+
+nb_status nb_app_rebuild_scene(nb_app *app) {
+    if (!app->has_model)
+        return NB_RAISE(NB_E_MISSING, app->path, "no model loaded");
+    nb_scene_desc d;
+    desired_desc(app, &d);
+    nb_scene s;
+    nb_status st = nb_scene_build(&app->model, &d, app->path, &s);
+    if (st != NB_OK) {
+        app->failed_desc = d;
+        app->has_failed_desc = true;
+        return st;
+    }
+    if (app->gl_ready) {
+        st = nb_renderer_upload(&app->renderer, &s);
+        if (st != NB_OK) {
+            nb_scene_deinit(&s);
+            /* the GPU copy is gone: put the previous scene back */
+            if (app->has_scene)
+                (void)nb_renderer_upload(&app->renderer, &app->scene);
+            return st;
+        }
+    }
+    if (app->has_scene)
+        nb_scene_deinit(&app->scene);
+    app->scene = s;
+    app->scene_desc = d;
+    app->has_scene = true;
+    app->scene_dirty = false;
+    app->has_failed_desc = false;
+    return NB_OK;
+}
+
+nb_status nb_app_replace_model(nb_app *app, nb_model *m) {
+    int type = 0;
+    nb_status st = nb_scene_edge_importance_type(m->has_bundle ? m->bundle.config_json : NULL,
+                                                 app->path, &type);
+    if (st != NB_OK) {
+        nb_model_deinit(m);
+        memset(m, 0, sizeof *m);
+        return st;
+    }
+    nb_model old = app->model;
+    bool had = app->has_model;
+    int old_type = app->edge_importance_type;
+    app->model = *m;
+    app->has_model = true;
+    app->edge_importance_type = type;
+    memset(m, 0, sizeof *m);
+    st = nb_app_rebuild_scene(app);
+    if (st != NB_OK) {
+        nb_model_deinit(&app->model);
+        app->model = old;
+        app->has_model = had;
+        app->edge_importance_type = old_type;
+        return st;
+    }
+    if (had)
+        nb_model_deinit(&old);
+    return NB_OK;
+}
+
+static bool file_signature(const char *path, long long *mtime_ns, long long *size) {
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return false;
+    *mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + (long long)sb.st_mtim.tv_nsec;
+    *size = (long long)sb.st_size;
+    return true;
+}
+
+nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
+    memset(app, 0, sizeof *app);
+    app->opt = *opt;
+    app->path = opt->input;
+    NB_TRY(build_config(opt, &app->config));
+    nb_render_params_from_config(&app->config, &app->params);
+    (void)file_signature(app->path, &app->loaded_mtime_ns, &app->loaded_size);
+    nb_model m;
+    NB_TRY(nb_h5_load(app->path, &m));
+    if (!m.has_bundle) {
+        /* the loader accepts files at any stage; the renderer needs the last one */
+        char subject[1024];
+        snprintf(subject, sizeof subject, "%s /bundle", app->path);
+        nb_status st =
+            m.has_importance
+                ? NB_RAISE(NB_E_MISSING, subject,
+                           "no bundled geometry in this file; run `nnbundle bundle %s` first",
+                           app->path)
+                : NB_RAISE(NB_E_MISSING, subject,
+                           "no importance and no bundled geometry in this file; run `nnbundle "
+                           "importance %s --data DIR` and `nnbundle bundle %s` first",
+                           app->path, app->path);
+        nb_model_deinit(&m);
+        return st;
+    }
+    return nb_app_replace_model(app, &m);
+}
+
+/* ---- GL ---------------------------------------------------------------------------- */
+
+nb_status nb_app_open_gl(nb_app *app) {
+    const bool interactive = app->opt.mode == NB_RUN_INTERACTIVE;
+    char title[512];
+    snprintf(title, sizeof title, "nnbundle-render - %s", app->path);
+    NB_TRY(nb_window_open(&app->window, title, interactive ? app->opt.width : 64,
+                          interactive ? app->opt.height : 64, interactive));
+    int w = interactive ? app->window.width : app->opt.width;
+    int h = interactive ? app->window.height : app->opt.height;
+    NB_TRY(nb_renderer_load(&app->renderer, w, h));
+    app->gl_ready = true;
+    NB_TRY(nb_renderer_upload(&app->renderer, &app->scene));
+    nb_camera_init(&app->camera, app->scene.bbox_min, app->scene.bbox_max,
+                   app->params.fov_degrees, app->config.camera_pose);
+    nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d", app->window.gl_renderer,
+                 app->window.gl_version, app->window.driver, w, h);
+    return NB_OK;
+}
+
+void nb_app_deinit(nb_app *app) {
+    if (!app)
+        return;
+    if (app->gl_ready)
+        nb_renderer_unload(&app->renderer);
+    app->gl_ready = false;
+    nb_window_close(&app->window);
+    if (app->has_scene)
+        nb_scene_deinit(&app->scene);
+    if (app->has_model)
+        nb_model_deinit(&app->model);
+    app->has_scene = app->has_model = false;
+}
+
+/* Derives params, applies camera settings and rebuilds the scene if it is out of date. */
+static void prepare_frame(nb_app *app) {
+    nb_render_params_from_config(&app->config, &app->params);
+    app->camera.fov_degrees = app->params.fov_degrees;
+    nb_scene_desc d;
+    desired_desc(app, &d);
+    bool stale = app->scene_dirty || !same_desc(&d, &app->scene_desc);
+    if (stale && !(app->has_failed_desc && !app->scene_dirty && same_desc(&d, &app->failed_desc))) {
+        nb_status st = nb_app_rebuild_scene(app);
+        if (st != NB_OK) {
+            nb_log_warn("scene not rebuilt, keeping the previous one: %s", nb_error_message());
+            app->scene_dirty = false;
+        }
+    }
+}
+
+static nb_status draw(nb_app *app) {
+    double t0 = nb_time_now();
+    nb_status st = nb_renderer_draw(&app->renderer, &app->scene, &app->params, &app->camera);
+    app->frame_ms = (nb_time_now() - t0) * 1000.0;
+    app->frame++;
+    return st;
+}
+
+/* ---- batch modes ------------------------------------------------------------------- */
+
+static nb_status run_screenshot(nb_app *app) {
+    prepare_frame(app);
+    NB_TRY(draw(app));
+    NB_TRY(nb_renderer_screenshot(&app->renderer, app->opt.screenshot_path));
+    nb_log_info("wrote %s (%dx%d)", app->opt.screenshot_path, app->renderer.target.width,
+                app->renderer.target.height);
+    return NB_OK;
+}
+
+static nb_status ensure_dir(const char *dir) {
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return NB_RAISE(NB_E_IO, dir, "exists and is not a directory");
+        return NB_OK;
+    }
+    if (mkdir(dir, 0777) != 0)
+        return NB_RAISE(NB_E_IO, dir, "cannot create directory: %s", strerror(errno));
+    return NB_OK;
+}
+
+static nb_status run_frames(nb_app *app) {
+    NB_TRY(ensure_dir(app->opt.frames_dir));
+    const nb_camera start = app->camera;
+    nb_progress prog;
+    nb_progress_begin(&prog, "frames", (uint64_t)app->opt.count);
+    for (long i = 0; i < app->opt.count; i++) {
+        prepare_frame(app);
+        if (app->opt.orbit) {
+            app->camera = start;
+            nb_camera_orbit(&app->camera, 360.0f * (float)i / (float)app->opt.count, 0.0f);
+        } else if (app->config.auto_orbit && i > 0) {
+            nb_camera_orbit(&app->camera, app->params.orbit_speed_degrees, 0.0f);
+        }
+        NB_TRY(draw(app));
+        char path[4096];
+        int n = snprintf(path, sizeof path, "%s/frame_%05ld.png", app->opt.frames_dir, i);
+        if (n < 0 || (size_t)n >= sizeof path)
+            return NB_RAISE(NB_E_IO, app->opt.frames_dir, "path too long");
+        NB_TRY(nb_renderer_screenshot(&app->renderer, path));
+        nb_progress_update(&prog, (uint64_t)(i + 1), NULL);
+    }
+    nb_progress_end(&prog, NULL);
+    nb_log_info("wrote %ld frames to %s/frame_%05d.png ...", app->opt.count, app->opt.frames_dir,
+                0);
+    return NB_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+static const char *edge_mode_name(int m) {
+    static const char *names[] = {"ellipsoid_transparent", "sphere", "sphere_transparent", "line",
+                                  "none"};
+    return m >= 0 && m < 5 ? names[m] : "?";
+}
+
+static const char *node_mode_name(int m) {
+    static const char *names[] = {"sphere_transparent", "sphere", "point", "none"};
+    return m >= 0 && m < 4 ? names[m] : "?";
+}
+
+static nb_status run_benchmark(nb_app *app) {
+    const long n = app->opt.benchmark_frames;
+    double *ms = malloc((size_t)n * sizeof *ms);
+    if (!ms)
+        return NB_RAISE(NB_E_NOMEM, "benchmark", "%ld frames", n);
+    prepare_frame(app);
+    app->renderer.count_fragments = true; /* warm-up frame: fragment count */
+    nb_status st = draw(app);
+    glFinish();
+    app->renderer.count_fragments = false;
+    uint64_t fragments = app->renderer.last_fragments;
+    for (long i = 0; i < n && st == NB_OK; i++) {
+        double t0 = nb_time_now();
+        st = nb_renderer_draw(&app->renderer, &app->scene, &app->params, &app->camera);
+        glFinish();
+        ms[i] = (nb_time_now() - t0) * 1000.0;
+    }
+    if (st != NB_OK) {
+        free(ms);
+        return st;
+    }
+    qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+    double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+    size_t nodes_drawn = 0, segs_drawn = 0;
+    nb_scene_count_visible(&app->scene, app->params.node.importance_threshold,
+                           app->params.edge.importance_threshold, &nodes_drawn, &segs_drawn);
+    printf("nnbundle-render benchmark: %s, %dx%d, %ld frames after 1 warm-up\n", app->path,
+           app->renderer.target.width, app->renderer.target.height, n);
+    printf("  modes: edges %s, nodes %s, transparency %s, class view %d\n",
+           edge_mode_name(app->config.edge.mode), node_mode_name(app->config.node.mode),
+           app->params.transparency == NB_TRANSPARENCY_WBOIT ? "wboit" : "minmax",
+           app->config.class_view);
+    printf("  nodes %zu (drawn %zu), edges %zu, segments %zu (drawn %zu), fragments %llu\n",
+           app->scene.n_nodes, nodes_drawn, app->scene.n_edges, app->scene.n_segments, segs_drawn,
+           (unsigned long long)fragments);
+    printf("  median %.2f ms/frame (min %.2f, max %.2f); GL %s\n", median, ms[0], ms[n - 1],
+           app->window.gl_renderer);
+    fflush(stdout);
+    free(ms);
+    return NB_OK;
+}
+
+/* ---- interactive loop ---------------------------------------------------------------- */
+
+static void take_screenshot(nb_app *app, long frame) {
+    char path[4096];
+    time_t now = frame >= 0 ? app->record_start : time(NULL);
+    nb_status st = nb_screenshot_name(path, sizeof path, NULL, app->path, now, frame);
+    if (st == NB_OK && frame < 0) {
+        /* two screenshots within one second get _2, _3, ... */
+        struct stat sb;
+        char base[4096];
+        snprintf(base, sizeof base, "%s", path);
+        size_t len = strlen(base);
+        if (len > 4)
+            base[len - 4] = '\0';
+        for (int k = 2; stat(path, &sb) == 0 && k < 1000; k++)
+            snprintf(path, sizeof path, "%s_%d.png", base, k);
+    }
+    if (st == NB_OK)
+        st = nb_renderer_screenshot(&app->renderer, path);
+    if (st == NB_OK) {
+        if (frame < 0)
+            nb_log_info("screenshot %s", path);
+    } else {
+        nb_log_warn("screenshot failed: %s", nb_error_message());
+    }
+}
+
+static void resize(nb_app *app) {
+    int w = 0, h = 0;
+    SDL_GL_GetDrawableSize(app->window.window, &w, &h);
+    if (w < 1 || h < 1)
+        return;
+    app->window.width = w;
+    app->window.height = h;
+    if (nb_renderer_resize(&app->renderer, w, h) != NB_OK)
+        nb_log_warn("resize to %dx%d failed: %s", w, h, nb_error_message());
+}
+
+static void handle_event(nb_app *app, const SDL_Event *ev) {
+    switch (ev->type) {
+    case SDL_QUIT:
+        app->running = false;
+        break;
+    case SDL_WINDOWEVENT:
+        if (ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
+            ev->window.event == SDL_WINDOWEVENT_RESIZED)
+            resize(app);
+        break;
+    case SDL_KEYDOWN: {
+        if (ev->key.repeat)
+            break;
+        SDL_Keycode k = ev->key.keysym.sym;
+        if (k >= SDLK_0 && k <= SDLK_9)
+            nb_camera_set_pose(&app->camera, (int)(k - SDLK_0));
+        else if (k == SDLK_h)
+            app->config.auto_orbit = !app->config.auto_orbit;
+        else if (k == SDLK_k)
+            take_screenshot(app, -1);
+        else if (k == SDLK_r) {
+            app->recording = !app->recording;
+            if (app->recording) {
+                app->record_start = time(NULL);
+                app->record_index = 0;
+            }
+            nb_log_info("recording %s", app->recording ? "on" : "off");
+        } else if (k == SDLK_ESCAPE)
+            app->running = false;
+        break;
+    }
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP: {
+        bool down = ev->type == SDL_MOUSEBUTTONDOWN;
+        if (ev->button.button == SDL_BUTTON_LEFT)
+            app->orbiting = down;
+        else if (ev->button.button == SDL_BUTTON_RIGHT || ev->button.button == SDL_BUTTON_MIDDLE)
+            app->panning = down;
+        break;
+    }
+    case SDL_MOUSEMOTION:
+        if (app->orbiting)
+            nb_camera_drag_orbit(&app->camera, (float)ev->motion.xrel, (float)ev->motion.yrel);
+        else if (app->panning)
+            nb_camera_drag_pan(&app->camera, (float)ev->motion.xrel, (float)ev->motion.yrel,
+                               (float)app->renderer.target.height);
+        break;
+    case SDL_MOUSEWHEEL:
+        nb_camera_zoom(&app->camera, (float)ev->wheel.y);
+        break;
+    default:
+        break;
+    }
+}
+
+static void held_keys(nb_app *app) {
+    if (app->gui_wants_keyboard)
+        return;
+    const Uint8 *ks = SDL_GetKeyboardState(NULL);
+    float fwd = (float)ks[SDL_SCANCODE_W] - (float)ks[SDL_SCANCODE_S];
+    float right = (float)ks[SDL_SCANCODE_D] - (float)ks[SDL_SCANCODE_A];
+    if (fwd != 0.0f || right != 0.0f)
+        nb_camera_move(&app->camera, fwd, right);
+}
+
+static void watch_file(nb_app *app) {
+    double now = nb_time_now();
+    if (!app->opt.watch || now < app->watch_next)
+        return;
+    app->watch_next = now + WATCH_PERIOD_S;
+    long long mt, sz;
+    if (!file_signature(app->path, &mt, &sz))
+        return; /* being replaced right now, or gone: keep drawing what we have */
+    if (mt == app->loaded_mtime_ns && sz == app->loaded_size)
+        return;
+    bool known_bad = mt == app->failed_mtime_ns && sz == app->failed_size;
+    if (known_bad && now < app->failed_retry_at)
+        return;
+    nb_model m;
+    nb_status st = nb_h5_load(app->path, &m);
+    if (st == NB_OK && !m.has_bundle) {
+        nb_model_deinit(&m);
+        char subject[1024];
+        snprintf(subject, sizeof subject, "%s /bundle", app->path);
+        st = NB_RAISE(NB_E_MISSING, subject, "the new file has no bundled geometry");
+    }
+    if (st == NB_OK)
+        st = nb_app_replace_model(app, &m);
+    if (st == NB_OK) {
+        app->loaded_mtime_ns = mt;
+        app->loaded_size = sz;
+        nb_log_info("reloaded %s: %zu nodes, %zu edges, %zu segments", app->path,
+                    app->scene.n_nodes, app->scene.n_edges, app->scene.n_segments);
+        return;
+    }
+    if (!known_bad)
+        nb_log_warn("reload of %s failed, keeping the previous picture: %s", app->path,
+                    nb_error_message());
+    app->failed_mtime_ns = mt;
+    app->failed_size = sz;
+    app->failed_retry_at = now + FAILED_RETRY_S;
+}
+
+static nb_status run_interactive(nb_app *app) {
+    app->running = true;
+    app->watch_next = nb_time_now() + WATCH_PERIOD_S;
+    /* GUI hook: init */
+    while (app->running) {
+        SDL_Event ev;
+        while (SDL_PollEvent(&ev)) {
+            bool consumed = false;
+            /* GUI hook: event (set consumed = true when the GUI used the event) */
+            if (!consumed)
+                handle_event(app, &ev);
+        }
+        held_keys(app);
+        watch_file(app);
+        prepare_frame(app);
+        if (app->config.auto_orbit)
+            nb_camera_orbit(&app->camera, app->params.orbit_speed_degrees, 0.0f);
+        nb_status st = draw(app);
+        if (st != NB_OK)
+            return st;
+        nb_renderer_present(&app->renderer, app->window.width, app->window.height);
+        /* GUI hook: frame */
+        if (app->recording)
+            take_screenshot(app, app->record_index++);
+        SDL_GL_SwapWindow(app->window.window);
+        if (app->opt.quit_after >= 0 && app->frame >= (uint64_t)app->opt.quit_after)
+            app->running = false;
+    }
+    /* GUI hook: shutdown */
+    return NB_OK;
+}
+
+nb_status nb_app_run(nb_app *app) {
+    switch (app->opt.mode) {
+    case NB_RUN_SCREENSHOT:
+        return run_screenshot(app);
+    case NB_RUN_FRAMES:
+        return run_frames(app);
+    case NB_RUN_BENCHMARK:
+        return run_benchmark(app);
+    default:
+        return run_interactive(app);
+    }
+}
+
+int nb_app_main(int argc, char **argv) {
+    nb_render_options opt;
+    char err[512];
+    if (nb_options_parse(argc, argv, &opt, err, sizeof err) != NB_RENDER_EXIT_OK) {
+        fprintf(stderr, "nnbundle-render: %s\nTry 'nnbundle-render --help'.\n", err);
+        return NB_RENDER_EXIT_USAGE;
+    }
+    if (opt.help) {
+        nb_options_print_help(stdout);
+        return NB_RENDER_EXIT_OK;
+    }
+    if (opt.version) {
+        printf("nnbundle-render %s\n", NB_VERSION);
+        return NB_RENDER_EXIT_OK;
+    }
+    nb_log_set_level(opt.quiet ? NB_LOG_QUIET : opt.verbose ? NB_LOG_VERBOSE : NB_LOG_NORMAL);
+    nb_app app;
+    nb_status st = nb_app_init(&app, &opt);
+    if (st == NB_OK)
+        st = nb_app_open_gl(&app);
+    if (st == NB_OK)
+        st = nb_app_run(&app);
+    nb_app_deinit(&app);
+    if (st != NB_OK) {
+        nb_error_print("nnbundle-render", st);
+        if (opt.verbose && nb_error_origin()[0])
+            fprintf(stderr, "nnbundle-render: (raised at %s)\n", nb_error_origin());
+        return NB_RENDER_EXIT_FAILURE;
+    }
+    return NB_RENDER_EXIT_OK;
+}

@@ -1,0 +1,260 @@
+/* nb_options.c - nnbundle-render's command-line parsing and --help text.
+ *
+ * DESIGN: a single pass over argv; every option that takes a value accepts "--opt value" and
+ * "--opt=value"; numbers are parsed strictly (whole string, range-checked). Conflicting
+ * output modes, --count/--orbit without --frames, and a missing FILE are usage errors
+ * (exit 2) reported with one line, as in the nnbundle CLI. No globals, no threads. Config keys
+ * are not interpreted here (--set strings are applied by nb_config_set later).
+ */
+#include "nb_options.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool parse_long(const char *s, long min, long max, long *out) {
+    if (!s || !*s)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool nb_options_parse_size(const char *s, int *w, int *h) {
+    if (!s)
+        return false;
+    const char *x = strchr(s, 'x');
+    if (!x || x == s || strlen(x) < 2 || (size_t)(x - s) >= 16)
+        return false;
+    char a[16];
+    memcpy(a, s, (size_t)(x - s));
+    a[x - s] = '\0';
+    long lw, lh;
+    if (!parse_long(a, 1, NB_OPTIONS_MAX_SIZE, &lw) || !parse_long(x + 1, 1, NB_OPTIONS_MAX_SIZE, &lh))
+        return false;
+    *w = (int)lw;
+    *h = (int)lh;
+    return true;
+}
+
+bool nb_options_parse_layers(const char *s, size_t *first, size_t *last) {
+    if (!s)
+        return false;
+    const char *colon = strchr(s, ':');
+    long a, b;
+    if (!colon) {
+        if (!parse_long(s, 0, INT_MAX, &a))
+            return false;
+        *first = *last = (size_t)a;
+        return true;
+    }
+    if (colon == s || (size_t)(colon - s) >= 16)
+        return false;
+    char left[16];
+    memcpy(left, s, (size_t)(colon - s));
+    left[colon - s] = '\0';
+    if (!parse_long(left, 0, INT_MAX, &a) || !parse_long(colon + 1, 0, INT_MAX, &b) || a > b)
+        return false;
+    *first = (size_t)a;
+    *last = (size_t)b;
+    return true;
+}
+
+static int usage(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int usage(char *err, size_t n, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && n)
+        vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    return NB_RENDER_EXIT_USAGE;
+}
+
+/* If argv[*i] is "--name" or "--name=value", sets *value (the next argument or the part after
+ * '=') and returns 1; returns 0 if it is another option; -1 if the value is missing. */
+static int take_value(int argc, char **argv, int *i, const char *name, const char **value) {
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+static const char *const value_options[] = {"--config", "--set",    "--screenshot", "--frames",
+                                            "--benchmark", "--count", "--size", "--camera",
+                                            "--layers", "--quit-after", NULL};
+
+int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
+    memset(o, 0, sizeof *o);
+    o->width = NB_OPTIONS_DEFAULT_WIDTH;
+    o->height = NB_OPTIONS_DEFAULT_HEIGHT;
+    o->camera = -1;
+    o->count = -1;
+    o->quit_after = -1;
+    o->watch = true;
+    int n_modes = 0;
+    bool count_given = false;
+    if (err && err_size)
+        err[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int r;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+            return NB_RENDER_EXIT_OK;
+        }
+        if (strcmp(a, "--version") == 0) {
+            o->version = true;
+            return NB_RENDER_EXIT_OK;
+        }
+        if (strcmp(a, "--orbit") == 0) {
+            o->orbit = true;
+            continue;
+        }
+        if (strcmp(a, "--no-watch") == 0) {
+            o->watch = false;
+            continue;
+        }
+        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+            continue;
+        }
+        if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            o->verbose = true;
+            continue;
+        }
+        const char *name = NULL;
+        for (size_t k = 0; value_options[k] && !name; k++) {
+            r = take_value(argc, argv, &i, value_options[k], &v);
+            if (r < 0)
+                return usage(err, err_size, "option %s needs a value", value_options[k]);
+            if (r > 0)
+                name = value_options[k];
+        }
+        if (!name) {
+            if (a[0] == '-' && a[1] != '\0')
+                return usage(err, err_size, "unknown option '%s'", a);
+            if (o->input)
+                return usage(err, err_size, "more than one input file ('%s' and '%s')", o->input,
+                             a);
+            o->input = a;
+        } else if (strcmp(name, "--config") == 0) {
+            o->config_path = v;
+        } else if (strcmp(name, "--set") == 0) {
+            if (o->n_sets >= NB_OPTIONS_MAX_SETS)
+                return usage(err, err_size, "too many --set options (at most %d)",
+                             NB_OPTIONS_MAX_SETS);
+            if (!strchr(v, '='))
+                return usage(err, err_size, "--set expects key=value, got '%s'", v);
+            o->sets[o->n_sets++] = v;
+        } else if (strcmp(name, "--screenshot") == 0) {
+            o->screenshot_path = v;
+            o->mode = NB_RUN_SCREENSHOT;
+            n_modes++;
+        } else if (strcmp(name, "--frames") == 0) {
+            o->frames_dir = v;
+            o->mode = NB_RUN_FRAMES;
+            n_modes++;
+        } else if (strcmp(name, "--benchmark") == 0) {
+            if (!parse_long(v, 1, 100000, &o->benchmark_frames))
+                return usage(err, err_size, "--benchmark expects a frame count 1..100000, got '%s'",
+                             v);
+            o->mode = NB_RUN_BENCHMARK;
+            n_modes++;
+        } else if (strcmp(name, "--count") == 0) {
+            if (!parse_long(v, 1, 1000000, &o->count))
+                return usage(err, err_size, "--count expects 1..1000000, got '%s'", v);
+            count_given = true;
+        } else if (strcmp(name, "--size") == 0) {
+            if (!nb_options_parse_size(v, &o->width, &o->height))
+                return usage(err, err_size, "--size expects WxH with sides 1..%d, got '%s'",
+                             NB_OPTIONS_MAX_SIZE, v);
+        } else if (strcmp(name, "--camera") == 0) {
+            long k;
+            if (!parse_long(v, 0, 9, &k))
+                return usage(err, err_size, "--camera expects a key pose 0..9, got '%s'", v);
+            o->camera = (int)k;
+        } else if (strcmp(name, "--layers") == 0) {
+            if (!nb_options_parse_layers(v, &o->pair_first, &o->pair_last))
+                return usage(err, err_size,
+                             "--layers expects layer pairs A:B (0 <= A <= B) or A, got '%s'", v);
+            o->filter_layers = true;
+        } else { /* --quit-after */
+            if (!parse_long(v, 0, LONG_MAX, &o->quit_after))
+                return usage(err, err_size, "--quit-after expects a frame count >= 0, got '%s'", v);
+        }
+    }
+    if (!o->input)
+        return usage(err, err_size, "no input file (a .nnb.h5 made by `nnbundle bundle`)");
+    if (n_modes > 1)
+        return usage(err, err_size, "--screenshot, --frames and --benchmark exclude each other");
+    if ((count_given || o->orbit) && o->mode != NB_RUN_FRAMES)
+        return usage(err, err_size, "--count and --orbit need --frames DIR");
+    if (o->quit_after >= 0 && o->mode != NB_RUN_INTERACTIVE)
+        return usage(err, err_size, "--quit-after applies to the interactive window only");
+    if (o->count < 0)
+        o->count = NB_OPTIONS_DEFAULT_FRAMES;
+    return NB_RENDER_EXIT_OK;
+}
+
+void nb_options_print_help(FILE *f) {
+    fputs(
+        "Usage: nnbundle-render FILE [options]\n"
+        "Draws a bundled network (FILE.nnb.h5 from `nnbundle bundle`) with sphere and ellipsoid\n"
+        "impostors and order-independent transparency, in a window or into PNG files.\n"
+        "\n"
+        "Configuration:\n"
+        "  --config FILE        rendering config (JSON; see configs/rendering.json)\n"
+        "  --set key=value      override one rendering key (repeatable), e.g.\n"
+        "                       --set edge_mode=line --set class_view=class --set class_index=3\n"
+        "  --layers A:B         draw only layer pairs A..B (0-based; pair l joins layers l, l+1)\n"
+        "  --camera K           start from key pose K (0..9, overrides camera_pose)\n"
+        "  --size WxH           image / window size in pixels (default 1280x720)\n"
+        "\n"
+        "Output without a window (no display needed):\n"
+        "  --screenshot OUT.png render one frame to OUT.png and exit\n"
+        "  --frames DIR         render numbered frames DIR/frame_00000.png ... and exit\n"
+        "    --count N          number of frames (default 36)\n"
+        "    --orbit            turn the camera once around the network over the N frames\n"
+        "  --benchmark N        render N frames offscreen (after one warm-up) and print the\n"
+        "                       median ms/frame with node, segment and fragment counts\n"
+        "\n"
+        "Interactive window:\n"
+        "  --no-watch           do not reload FILE when it changes on disk (default: polled\n"
+        "                       every 0.5 s; a failed reload keeps the current picture)\n"
+        "  --quit-after N       close the window after N frames (scripted runs, tests)\n"
+        "  keys: 0-9 camera poses, H auto-orbit on/off, W/A/S/D move, K screenshot\n"
+        "        (<file>_<UTC time>.png), R record every frame on/off, ESC quit\n"
+        "  mouse: left drag orbit, right or middle drag pan, wheel zoom\n"
+        "\n"
+        "Other:\n"
+        "  --quiet, --verbose   less / more output on stderr\n"
+        "  --help, --version\n"
+        "\n"
+        "Rendering keys (configs/rendering.json): edge_* and node_* (size, base_opacity,\n"
+        "importance_opacity, depth_opacity, depth_exponent, importance_threshold, mode),\n"
+        "transparency (minmax | wboit), class_view (all | independent | class), class_index,\n"
+        "background, camera_pose, fov_degrees, auto_orbit, orbit_speed_degrees, show_legend.\n"
+        "Edge modes: ellipsoid_transparent, sphere, sphere_transparent, line, none.\n"
+        "Node modes: sphere_transparent, sphere, point, none.\n"
+        "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; SDL_VIDEODRIVER\n"
+        "picks the SDL video driver (offscreen for headless runs).\n"
+        "\n"
+        "Exit status: 0 success, 1 failure (message names the file/key), 2 usage error.\n",
+        f);
+}

@@ -1,0 +1,67 @@
+/* nb_options.h - the command line of nnbundle-render (GL-free, unit-tested).
+ *
+ *   nnbundle-render FILE [--config rendering.json] [--set key=value]... [--layers A:B]
+ *                        [--camera K] [--size WxH]
+ *                        [--screenshot OUT.png | --frames DIR [--count N] [--orbit]
+ *                         | --benchmark N] [--quit-after N] [--no-watch] [--quiet|--verbose]
+ * Exit codes follow the nnbundle CLI: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef NB_OPTIONS_H
+#define NB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define NB_OPTIONS_MAX_SETS 64
+#define NB_OPTIONS_DEFAULT_WIDTH 1280
+#define NB_OPTIONS_DEFAULT_HEIGHT 720
+#define NB_OPTIONS_DEFAULT_FRAMES 36
+#define NB_OPTIONS_MAX_SIZE 16384
+
+enum { NB_RENDER_EXIT_OK = 0, NB_RENDER_EXIT_FAILURE = 1, NB_RENDER_EXIT_USAGE = 2 };
+
+typedef enum nb_render_run_mode {
+    NB_RUN_INTERACTIVE = 0, /* a window, until ESC or closed */
+    NB_RUN_SCREENSHOT = 1,  /* --screenshot: one PNG, no window */
+    NB_RUN_FRAMES = 2,      /* --frames: numbered PNGs, no window */
+    NB_RUN_BENCHMARK = 3,   /* --benchmark: timed frames, no window */
+} nb_render_run_mode;
+
+typedef struct nb_render_options {
+    const char *input;       /* the .nnb.h5 file (argv storage) */
+    const char *config_path; /* --config, NULL if none */
+    const char *sets[NB_OPTIONS_MAX_SETS]; /* --set key=value, in order */
+    int n_sets;
+    nb_render_run_mode mode;
+    const char *screenshot_path; /* --screenshot */
+    const char *frames_dir;      /* --frames */
+    long count;                  /* --count: frames to write (default 36) */
+    bool orbit;                  /* --orbit: one full turn over the frames */
+    long benchmark_frames;       /* --benchmark N */
+    int width, height;           /* --size (default 1280x720) */
+    int camera;                  /* --camera 0..9, -1 = camera_pose of the config */
+    bool filter_layers;          /* --layers A:B: layer pairs A..B (0-based, inclusive) */
+    size_t pair_first, pair_last;
+    long quit_after;             /* --quit-after N: leave the interactive loop after N frames
+                                    (-1 = never; for tests and scripted runs) */
+    bool watch;                  /* live reload of FILE (default on; --no-watch) */
+    bool quiet, verbose;
+    bool help, version;
+} nb_render_options;
+
+/* Parses argv (argv[0] is the program). Returns NB_RENDER_EXIT_OK with *o filled (o->help /
+ * o->version set when asked for), or NB_RENDER_EXIT_USAGE with a one-line reason in err
+ * (err_size bytes, may be truncated). Pointers in *o point into argv. */
+int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size);
+
+/* Prints the --help text (every option, the keys, the exit codes) to f. */
+void nb_options_print_help(FILE *f);
+
+/* Parses "WxH" (each 1..NB_OPTIONS_MAX_SIZE). */
+bool nb_options_parse_size(const char *s, int *w, int *h);
+
+/* Parses "A:B" (0 <= A <= B) or "A" (= "A:A") into layer-pair indices. */
+bool nb_options_parse_layers(const char *s, size_t *first, size_t *last);
+
+#endif /* NB_OPTIONS_H */

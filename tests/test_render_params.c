@@ -1,0 +1,190 @@
+/* test_render_params.c - rendering config -> uniforms, pass states, opacity, depth range. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nb_camera.h"
+#include "nb_config.h"
+#include "nb_render_params.h"
+
+static void near(float a, float b, float tol) {
+    if (!(fabsf(a - b) <= tol))
+        fail_msg("%.7g != %.7g", (double)a, (double)b);
+}
+
+static void test_defaults_map_to_uniforms(void **state) {
+    (void)state;
+    nb_rendering_config cfg;
+    nb_config_defaults(&nb_rendering_schema, &cfg);
+    nb_render_params p;
+    nb_render_params_from_config(&cfg, &p);
+    /* spec §5.7 defaults (edge threshold: README's 0.1) */
+    near(p.edge.size, 0.02f, 1e-7f);
+    near(p.edge.importance_opacity, 1.1f, 1e-7f);
+    near(p.edge.depth_opacity, 0.5f, 1e-7f);
+    near(p.edge.depth_exponent, 0.25f, 1e-7f);
+    near(p.edge.importance_threshold, 0.1f, 1e-7f);
+    near(p.edge.base_opacity, 0.0f, 0.0f);
+    near(p.node.size, 0.04f, 1e-7f);
+    near(p.node.importance_opacity, 1.0f, 0.0f);
+    near(p.node.depth_exponent, 0.5f, 1e-7f);
+    near(p.node.importance_threshold, 0.01f, 1e-7f);
+    assert_int_equal(p.transparency, NB_TRANSPARENCY_MINMAX);
+    assert_int_equal(p.edge_pass.pipeline, NB_PIPELINE_ELLIPSOID);
+    assert_int_equal(p.edge_pass.output, NB_OUTPUT_MINMAX);
+    assert_int_equal(p.node_pass.pipeline, NB_PIPELINE_SPHERE);
+    assert_int_equal(p.node_pass.output, NB_OUTPUT_MINMAX);
+    for (int i = 0; i < 3; i++) {
+        near(p.background[i], 1.0f, 0.0f);
+        near(p.foreground[i], 0.0f, 0.0f);
+    }
+    near(p.fov_degrees, 45.0f, 0.0f);
+    near(p.orbit_speed_degrees, 0.5f, 0.0f);
+    assert_true(p.show_legend);
+}
+
+static void test_values_are_clamped(void **state) {
+    (void)state;
+    nb_rendering_config cfg;
+    nb_config_defaults(&nb_rendering_schema, &cfg);
+    cfg.edge.size = 5.0;
+    cfg.edge.base_opacity = -1.0;
+    cfg.edge.importance_opacity = 3.0;
+    cfg.edge.depth_opacity = NAN;
+    cfg.edge.depth_exponent = 9.0;
+    cfg.edge.importance_threshold = 2.0;
+    cfg.node.size = -1.0;
+    cfg.background[0] = 2.0;
+    cfg.background[1] = -0.5;
+    cfg.fov_degrees = 500.0;
+    cfg.orbit_speed_degrees = -50.0;
+    cfg.transparency = 7;
+    cfg.edge.mode = 42;
+    cfg.node.mode = -3;
+    nb_render_params p;
+    nb_render_params_from_config(&cfg, &p);
+    near(p.edge.size, 1.0f, 0.0f);
+    near(p.edge.base_opacity, 0.0f, 0.0f);
+    near(p.edge.importance_opacity, 2.0f, 0.0f);
+    near(p.edge.depth_opacity, 0.0f, 0.0f);
+    near(p.edge.depth_exponent, 4.0f, 0.0f);
+    near(p.edge.importance_threshold, 1.0f, 0.0f);
+    assert_true(p.node.size > 0.0f && p.node.size < 1e-5f);
+    near(p.background[0], 1.0f, 0.0f);
+    near(p.background[1], 0.0f, 0.0f);
+    assert_true(p.fov_degrees < 170.0f && p.fov_degrees > 169.0f);
+    near(p.orbit_speed_degrees, -10.0f, 0.0f);
+    assert_int_equal(p.transparency, NB_TRANSPARENCY_MINMAX);
+    assert_int_equal(p.edge_pass.pipeline, NB_PIPELINE_ELLIPSOID); /* unknown -> default */
+    assert_int_equal(p.node_pass.pipeline, NB_PIPELINE_SPHERE);
+}
+
+static void test_pass_states(void **state) {
+    (void)state;
+    for (int t = 0; t < 2; t++) {
+        nb_output_mode tr = t ? NB_OUTPUT_WBOIT : NB_OUTPUT_MINMAX;
+        nb_pass_state s = nb_render_edge_pass(NB_EDGE_ELLIPSOID_TRANSPARENT, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_ELLIPSOID);
+        assert_int_equal(s.output, tr);
+        s = nb_render_edge_pass(NB_EDGE_SPHERE, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_SPHERE);
+        assert_int_equal(s.output, NB_OUTPUT_OPAQUE);
+        s = nb_render_edge_pass(NB_EDGE_SPHERE_TRANSPARENT, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_SPHERE);
+        assert_int_equal(s.output, tr);
+        s = nb_render_edge_pass(NB_EDGE_LINE, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_LINE);
+        assert_int_equal(s.output, NB_OUTPUT_OPAQUE);
+        s = nb_render_edge_pass(NB_EDGE_HIDDEN, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_NONE);
+        s = nb_render_node_pass(NB_NODE_SPHERE_TRANSPARENT, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_SPHERE);
+        assert_int_equal(s.output, tr);
+        s = nb_render_node_pass(NB_NODE_SPHERE, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_SPHERE);
+        assert_int_equal(s.output, NB_OUTPUT_OPAQUE);
+        s = nb_render_node_pass(NB_NODE_POINT, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_POINT);
+        assert_int_equal(s.output, NB_OUTPUT_OPAQUE);
+        s = nb_render_node_pass(NB_NODE_HIDDEN, t);
+        assert_int_equal(s.pipeline, NB_PIPELINE_NONE);
+    }
+}
+
+static void test_opacity_formula(void **state) {
+    (void)state;
+    nb_object_uniforms u = {.size = 0.02f, .base_opacity = 0.0f, .importance_opacity = 1.1f,
+                            .depth_opacity = 0.5f, .depth_exponent = 0.25f,
+                            .importance_threshold = 0.1f};
+    /* a = [(1-I) + I a0] [(1-D) + D z] [rho^g (1-B)] + B */
+    float a = nb_render_opacity(&u, 0.8f, 0.5f, 0.25f);
+    float expect = (-0.1f + 1.1f * 0.8f) * (0.5f + 0.5f * 0.25f) * powf(0.5f, 0.25f);
+    near(a, expect, 1e-6f);
+    /* I > 1 and small a0 give a negative alpha (the soft threshold of spec §5.6) */
+    assert_true(nb_render_opacity(&u, 0.05f, 1.0f, 1.0f) < 0.0f);
+    /* rim (rho = 0) is transparent, centre of the nearest object at a0 = 1 is opaque */
+    near(nb_render_opacity(&u, 1.0f, 0.0f, 1.0f), 0.0f, 1e-7f);
+    near(nb_render_opacity(&u, 1.0f, 1.0f, 1.0f), 1.0f, 1e-6f);
+    /* depth: farthest objects get (1 - D) of the nearest ones' opacity */
+    near(nb_render_opacity(&u, 1.0f, 1.0f, 0.0f), 0.5f, 1e-6f);
+    /* base opacity B lifts everything: rho = 0 -> B */
+    u.base_opacity = 0.3f;
+    near(nb_render_opacity(&u, 0.5f, 0.0f, 0.5f), 0.3f, 1e-6f);
+    near(nb_render_opacity(&u, 1.0f, 1.0f, 1.0f), 1.0f * 1.0f * 0.7f + 0.3f, 1e-6f);
+    /* exponent 0: thickness factor is 1 everywhere except exactly... 0^0 = 1 */
+    u.base_opacity = 0.0f;
+    u.depth_exponent = 0.0f;
+    near(nb_render_opacity(&u, 1.0f, 0.01f, 1.0f), 1.0f, 1e-6f);
+}
+
+static void test_depth_range(void **state) {
+    (void)state;
+    const float bmin[3] = {-0.5f, -0.5f, -0.75f}, bmax[3] = {0.5f, 0.5f, 0.75f};
+    nb_camera cam;
+    nb_camera_init(&cam, bmin, bmax, 45.0f, 1); /* eye at (3.5, 0, 0) looking along -x */
+    float view[16], zn, zf;
+    nb_camera_view(&cam, view);
+    nb_render_depth_range(bmin, bmax, view, &zn, &zf);
+    /* view z = -(distance along -x) : nearest corner x = 0.5 -> -3.0; farthest -0.5 -> -4.0 */
+    near(zn, -3.0f, 1e-5f);
+    near(zf, -4.0f, 1e-5f);
+    near(nb_render_depth_rel(-3.0f, zn, zf), 1.0f, 1e-6f);
+    near(nb_render_depth_rel(-4.0f, zn, zf), 0.0f, 1e-6f);
+    near(nb_render_depth_rel(-3.5f, zn, zf), 0.5f, 1e-6f);
+    near(nb_render_depth_rel(-10.0f, zn, zf), 0.0f, 0.0f); /* clamped */
+    near(nb_render_depth_rel(0.0f, zn, zf), 1.0f, 0.0f);
+    near(nb_render_depth_rel(-1.0f, -2.0f, -2.0f), 1.0f, 0.0f); /* empty range */
+    /* eye inside the box: z_near clamps to 0 */
+    nb_camera_zoom(&cam, 40.0f); /* distance 3.5 * 0.9^40 = 0.052 */
+    nb_camera_view(&cam, view);
+    nb_render_depth_range(bmin, bmax, view, &zn, &zf);
+    near(zn, 0.0f, 0.0f);
+    near(zf, -(0.5f + cam.distance), 1e-5f); /* the corner at x = -0.5 */
+    /* the network's box, not the processing grid: a 10-layer network spans z in [-2.25, 2.25];
+     * seen from the side every layer gets its own relative depth in [0, 1] */
+    const float big_min[3] = {-0.5f, -0.5f, -2.25f}, big_max[3] = {0.5f, 0.5f, 2.25f};
+    nb_camera_init(&cam, big_min, big_max, 45.0f, 2); /* RIGHT: looks along -z */
+    nb_camera_view(&cam, view);
+    nb_render_depth_range(big_min, big_max, view, &zn, &zf);
+    near(zn - zf, 4.5f, 1e-4f);
+    float z_first = view[2] * 0 + view[6] * 0 + view[10] * -2.25f + view[14];
+    float z_last = view[2] * 0 + view[6] * 0 + view[10] * 2.25f + view[14];
+    near(nb_render_depth_rel(z_first, zn, zf), 0.0f, 1e-5f);
+    near(nb_render_depth_rel(z_last, zn, zf), 1.0f, 1e-5f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_map_to_uniforms),
+        cmocka_unit_test(test_values_are_clamped),
+        cmocka_unit_test(test_pass_states),
+        cmocka_unit_test(test_opacity_formula),
+        cmocka_unit_test(test_depth_range),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
