@@ -21,22 +21,23 @@
 
 #include "nb_mlp.h"
 
-void nb_bn_forward_train(const float *x, size_t batch, size_t n, const float *gamma,
-                         const float *beta, float eps, float *xhat, float *inv_std, float *y,
-                         float *batch_mean, float *batch_var) {
+/* Training-mode forward; row b of the input is rows[b] if rows is not NULL, else x + b*n. */
+static void forward_train(const float *x, const float *const *rows, size_t batch, size_t n,
+                          const float *gamma, const float *beta, float eps, float *xhat,
+                          float *inv_std, float *y, float *batch_mean, float *batch_var) {
     float *mu = batch_mean, *var = batch_var;
     float inv_b = 1.0f / (float)batch;
     memset(mu, 0, n * sizeof *mu);
     memset(var, 0, n * sizeof *var);
     for (size_t b = 0; b < batch; b++) {
-        const float *xr = x + b * n;
+        const float *xr = rows ? rows[b] : x + b * n;
         for (size_t i = 0; i < n; i++)
             mu[i] += xr[i];
     }
     for (size_t i = 0; i < n; i++)
         mu[i] *= inv_b;
     for (size_t b = 0; b < batch; b++) {
-        const float *xr = x + b * n;
+        const float *xr = rows ? rows[b] : x + b * n;
         for (size_t i = 0; i < n; i++) {
             float d = xr[i] - mu[i];
             var[i] += d * d;
@@ -47,7 +48,7 @@ void nb_bn_forward_train(const float *x, size_t batch, size_t n, const float *ga
         inv_std[i] = 1.0f / sqrtf(var[i] + eps);
     }
     for (size_t b = 0; b < batch; b++) {
-        const float *xr = x + b * n;
+        const float *xr = rows ? rows[b] : x + b * n;
         float *hr = xhat + b * n, *yr = y + b * n;
         if (beta) {
             for (size_t i = 0; i < n; i++) {
@@ -63,6 +64,12 @@ void nb_bn_forward_train(const float *x, size_t batch, size_t n, const float *ga
             }
         }
     }
+}
+
+void nb_bn_forward_train(const float *x, size_t batch, size_t n, const float *gamma,
+                         const float *beta, float eps, float *xhat, float *inv_std, float *y,
+                         float *batch_mean, float *batch_var) {
+    forward_train(x, NULL, batch, n, gamma, beta, eps, xhat, inv_std, y, batch_mean, batch_var);
 }
 
 void nb_bn_update_running(float *running_mean, float *running_var, const float *batch_mean,
@@ -111,6 +118,18 @@ void nb_bn_backward(const float *dy, const float *xhat, const float *inv_std,
 }
 
 /* ---- nb_bn_net ------------------------------------------------------------------------ */
+
+/* ReLU in place and its backward; the same as nb_mlp_relu_forward/backward, written to
+ * vectorise without a branch per element (they sit in the innermost training loop). */
+static void relu_forward(float *restrict y, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+}
+
+static void relu_backward(const float *restrict y, float *restrict dy, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
 
 nb_status nb_bn_net_init(nb_bn_net *bn, const nb_network *net, size_t max_batch) {
     memset(bn, 0, sizeof *bn);
@@ -219,6 +238,14 @@ void nb_bn_net_reset(nb_bn_net *bn, size_t cls, float gamma_init, bool centering
 double nb_bn_net_loss_grad(nb_bn_net *bn, const float *x, const uint8_t *labels, size_t batch,
                            double l1, double l2, bool update_running, float *dgamma,
                            float *dbeta, size_t *n_correct) {
+    return nb_bn_net_loss_grad_rows(bn, x, NULL, labels, batch, l1, l2, update_running, dgamma,
+                                    dbeta, n_correct);
+}
+
+double nb_bn_net_loss_grad_rows(nb_bn_net *bn, const float *x, const float *const *rows,
+                                const uint8_t *labels, size_t batch, double l1, double l2,
+                                bool update_running, float *dgamma, float *dbeta,
+                                size_t *n_correct) {
     const nb_network *net = bn->net;
     size_t L = bn->n_layers, B = batch;
     const size_t *ns = net->layer_size, *po = bn->param_offset;
@@ -227,9 +254,9 @@ double nb_bn_net_loss_grad(nb_bn_net *bn, const float *x, const uint8_t *labels,
     for (size_t l = 0; l + 1 < L; l++) {
         size_t n = ns[l], k = po[l];
         float *xh = bn->xhat + bn->max_batch * k;
-        nb_bn_forward_train(in, B, n, bn->gamma + k, bn->centering ? bn->beta + k : NULL,
-                            bn->eps, xh, bn->inv_std + k, bn->zbuf, bn->bmean + k,
-                            bn->bvar + k);
+        forward_train(in, l == 0 ? rows : NULL, B, n, bn->gamma + k,
+                      bn->centering ? bn->beta + k : NULL, bn->eps, xh, bn->inv_std + k,
+                      bn->zbuf, bn->bmean + k, bn->bvar + k);
         if (update_running)
             nb_bn_update_running(bn->run_mean + k, bn->run_var + k, bn->bmean + k, bn->bvar + k,
                                  n, bn->momentum);
@@ -237,7 +264,7 @@ double nb_bn_net_loss_grad(nb_bn_net *bn, const float *x, const uint8_t *labels,
             float *a = bn->act + bn->max_batch * po[l + 1];
             nb_mlp_dense_forward(bn->zbuf, B, n, nb_network_weight(net, l),
                                  nb_network_bias(net, l), ns[l + 1], a);
-            nb_mlp_relu_forward(a, B * ns[l + 1]);
+            relu_forward(a, B * ns[l + 1]);
             in = a;
         } else {
             nb_mlp_dense_forward(bn->zbuf, B, n, bn->head_w, bn->head_b, 2, bn->logits);
@@ -254,7 +281,7 @@ double nb_bn_net_loss_grad(nb_bn_net *bn, const float *x, const uint8_t *labels,
                        l > 0 ? g0 : NULL, dgamma + k, db);
         if (l == 0)
             break;
-        nb_mlp_relu_backward(bn->act + bn->max_batch * k, g0, B * n);
+        relu_backward(bn->act + bn->max_batch * k, g0, B * n);
         nb_mlp_dense_backward(NULL, B, ns[l - 1], nb_network_weight(net, l - 1), n, g0, g1, NULL,
                               NULL);
         float *t = g0;
@@ -288,7 +315,7 @@ void nb_bn_net_predict(nb_bn_net *bn, const float *x, size_t batch, float *logit
             float *a = bufs[l & 1];
             nb_mlp_dense_forward(bn->zbuf, batch, n, nb_network_weight(net, l),
                                  nb_network_bias(net, l), ns[l + 1], a);
-            nb_mlp_relu_forward(a, batch * ns[l + 1]);
+            relu_forward(a, batch * ns[l + 1]);
             in = a;
         } else {
             nb_mlp_dense_forward(bn->zbuf, batch, n, bn->head_w, bn->head_b, 2, logits);

@@ -100,7 +100,14 @@ double nb_bn_net_loss_grad(nb_bn_net *bn, const float *x, const uint8_t *labels,
                            double l1, double l2, bool update_running, float *dgamma,
                            float *dbeta, size_t *n_correct);
 
-/* Inference-mode logits[batch][2] for x[batch][n_0] (running statistics). */
+/* The same with the input rows given by pointers: row b is rows[b] (float32[n_0]; x is
+ * ignored), so a minibatch is read straight from a data set without a gathering copy. */
+double nb_bn_net_loss_grad_rows(nb_bn_net *bn, const float *x, const float *const *rows,
+                                const uint8_t *labels, size_t batch, double l1, double l2,
+                                bool update_running, float *dgamma, float *dbeta,
+                                size_t *n_correct);
+
+/* Inference-mode logits[batch][2] for x[batch][n_0] (running statistics), batch <= max_batch. */
 void nb_bn_net_predict(nb_bn_net *bn, const float *x, size_t batch, float *logits);
 
 #endif /* NB_BN_H */

@@ -23,7 +23,7 @@
 
 /* Called from the thread that called nb_importance_compute whenever the number of finished
  * classes has grown (possibly while other threads still train: it runs on the calling thread
- * inside the parallel region, never concurrently with itself), and once more at the end.
+ * inside the parallel region, never concurrently with itself).
  * When it runs, out->finetune_accuracy[c] already holds the fine-tune test accuracy of every
  * finished class c (NaN for the others), so a caller that keeps a pointer to `out` in `user`
  * may report it. Return false to cancel: running classes stop at their next epoch and
