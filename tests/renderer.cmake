@@ -8,3 +8,5 @@ nb_add_test(test_render_scene SOURCES test_render_scene.c test_render_fixture.c 
             LABEL unit TIMEOUT 30)
 nb_add_test(test_render_options SOURCES test_render_options.c LIBS nb_render_core LABEL unit
             TIMEOUT 30)
+nb_add_test(test_render_golden SOURCES test_render_golden.c test_render_fixture.c LIBS nb_render_gl
+            LABEL gl TIMEOUT 180)
