@@ -191,6 +191,19 @@ static void check_net_gradient(bool centering) {
         for (size_t k = 0; k < bn.n_params; k++)
             assert_near(db[k], 0.0, 0.0);
     }
+    /* reading the rows through pointers (in any memory order) gives the same result */
+    const float *rows[B];
+    float shuffled[B * 6];
+    for (size_t b = 0; b < B; b++) {
+        memcpy(shuffled + (B - 1 - b) * 6, x + b * 6, 6 * sizeof(float));
+        rows[b] = shuffled + (B - 1 - b) * 6;
+    }
+    float dg2[15], db2[15];
+    double loss2 = nb_bn_net_loss_grad_rows(&bn, NULL, rows, lab, B, l1, l2, false, dg2, db2,
+                                            NULL);
+    assert_near(loss2, loss, 0.0);
+    assert_memory_equal(dg2, dg, sizeof dg);
+    assert_memory_equal(db2, db, sizeof db);
     nb_bn_net_deinit(&bn);
     nb_network_deinit(&net);
 }
