@@ -1,28 +1,34 @@
 /* nb_train.c - mini-batch Adam training of a dense ReLU network with softmax cross-entropy.
  *
- * DESIGN: data flow per step: gather the batch's rows (shuffled index order) into act[0],
- * forward layer by layer into act[l+1] (nb_mlp_dense_forward + ReLU on hidden layers),
- * softmax cross-entropy gives delta[L-1] = dLoss/dlogits, then backward pair by pair:
- * dW, db into flat gradient arrays laid out like the network's weights/biases, delta[l] =
- * delta[l+1] * W masked by ReLU (skipped for the input layer, which needs no gradient).
- * One fused element-wise pass then adds the L1 subgradient lambda*sign(w) and applies Adam
- * (Kingma & Ba 2015, Algorithm 1, PyTorch's arrangement of the bias corrections) to weights
- * and biases. Glorot-uniform initial weights (nb_random), zero biases; each epoch shuffles an
- * index permutation with nb_rng stream (seed, NB_TRAIN_STREAM_SHUFFLE), pair l's initial
- * weights come from stream (seed, NB_TRAIN_STREAM_INIT + l).
- * All buffers (activations, deltas, gradients, Adam moments, permutation) are allocated
- * once before the first epoch; the step loop allocates nothing.
- * Threading: sgemm runs on OpenBLAS's threads (the only parallel part); everything else
- * (gather, softmax, bias gradients, the Adam update as one SIMD loop) runs on the calling
- * thread in a fixed order. The element-wise loops are deliberately not OpenMP loops: a step
- * is ~1 ms, and waking OpenMP threads while OpenBLAS's worker threads still spin after their
- * sgemm oversubscribed the 2-core test machine: 3 Fashion-MNIST epochs took 2.1-5.1 s with
- * OpenMP gather/Adam loops and 1.05-1.09 s without (784-81-49-10, batch 128, 2 threads).
+ * DESIGN: data flow per step: the batch (next B indices of the epoch's shuffled order) is cut
+ * into shards of NB_TRAIN_SHARD_ROWS rows (the cut depends only on the batch size). Each
+ * shard gathers its rows, runs forward layer by layer (nb_mlp_dense_forward + ReLU on hidden
+ * layers), softmax cross-entropy gives dLoss/dlogits of the batch mean, then backward pair
+ * by pair: partial dW, db into the shard's own gradient arrays, delta[l] = delta[l+1] * W
+ * masked by ReLU (skipped for the input layer, which needs no gradient). One element-wise
+ * pass then sums the shards' partial gradients in shard order, adds the L1 subgradient
+ * lambda*sign(w) (weights only) and applies Adam (Kingma & Ba 2015, Algorithm 1, in PyTorch's
+ * arrangement of the bias corrections). Glorot-uniform initial weights (nb_random), zero
+ * biases; each epoch shuffles an index permutation with nb_rng stream
+ * (seed, NB_TRAIN_STREAM_SHUFFLE); pair l's initial weights come from stream
+ * (seed, NB_TRAIN_STREAM_INIT + l). All buffers are allocated before the first epoch; the
+ * step loop allocates nothing.
+ * Threading: shards run in parallel on OpenMP threads (one shard per iteration, each with
+ * single-threaded sgemm: OpenBLAS is set to one thread for the duration of the call and
+ * restored after), then the Adam update runs as an OpenMP loop over fixed blocks of
+ * parameters. Evaluation passes run fixed chunks of images in parallel and sum per-chunk
+ * results in chunk order. Every value therefore depends on the seed and the data only, never
+ * on the thread count. Why not OpenBLAS's own threads: with 2 threads its sgemm rounds
+ * differently than with 1 (measured: 10-30 % of the entries of 128x81x784 products differ in
+ * the last bits), and on the 2-core test machine its spinning workers next to OpenMP loops
+ * made training 2-5x slower; its 2-thread speed-up on these small products was nil anyway.
  * Reads no config keys (settings come from nb_train_desc; see nb_train.h for defaults).
  */
 #include "nb_train.h"
 
+#include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,63 +98,119 @@ nb_status nb_train_desc_validate(const nb_train_desc *d) {
     return NB_OK;
 }
 
-/* Every buffer of a training run; one allocation each, made before the first step. */
+/* Rows per shard: a batch is cut into shards of this many rows (more when the batch has more
+ * than NB_TRAIN_MAX_SHARDS * NB_TRAIN_SHARD_ROWS rows). Large enough for efficient sgemm,
+ * small enough that a 128-image batch gives 4 shards to spread over the threads. */
+#define NB_TRAIN_SHARD_ROWS 32
+#define NB_TRAIN_MAX_SHARDS 16
+
+/* Images per chunk of the evaluation passes (test set each epoch, training set at the end). */
+#define NB_TRAIN_EVAL_CHUNK 1024
+
+/* Buffers of one shard: its slice of the batch and its partial gradients. */
+typedef struct shard_work {
+    float **act;    /* [L]: act[l] float32[rows][n_l]; act[0] is the gathered input */
+    float **delta;  /* [L]: delta[l] float32[rows][n_l], l >= 1 */
+    float *gw, *gb; /* partial gradients, laid out like net->weights / net->biases */
+    uint8_t *labels;
+    double loss_sum; /* sum over the shard's rows of the cross-entropy */
+    size_t correct;
+} shard_work;
+
+/* Every buffer of a training run, allocated before the first step. */
 typedef struct train_work {
-    size_t L;          /* layers */
-    size_t B;          /* batch size */
-    float **act;       /* [L]: act[l] float32[B][n_l]; act[0] is the gathered input */
-    float **delta;     /* [L]: delta[l] float32[B][n_l], l >= 1 */
-    float *gw, *gb;    /* gradients, laid out like net->weights / net->biases */
-    float *mw, *vw;    /* Adam moments of the weights */
-    float *mb, *vb;    /* Adam moments of the biases */
-    uint32_t *perm;    /* [n] sample order of the current epoch */
-    uint8_t *labels;   /* [B] labels of the current batch */
+    size_t L;
+    size_t shard_rows;  /* rows per shard (fixed by the batch size only) */
+    size_t n_shards;    /* shards of a full batch */
+    shard_work *shard;  /* [n_shards] */
+    float *mw, *vw;     /* Adam moments of the weights */
+    float *mb, *vb;     /* Adam moments of the biases */
+    uint32_t *perm;     /* [n] sample order of the current epoch */
+    int n_threads;      /* OpenMP threads (omp_get_max_threads at the start) */
+    float *eval_buf;    /* [n_threads][2][NB_TRAIN_EVAL_CHUNK][widest layer] */
+    size_t eval_stride; /* floats per thread in eval_buf */
+    double *chunk_loss; /* [chunks of the larger data set] */
+    size_t *chunk_correct;
 } train_work;
 
 static void work_free(train_work *w) {
-    if (w->act)
-        for (size_t l = 0; l < w->L; l++)
-            free(w->act[l]);
-    if (w->delta)
-        for (size_t l = 0; l < w->L; l++)
-            free(w->delta[l]);
-    free(w->act);
-    free(w->delta);
-    free(w->gw);
-    free(w->gb);
+    if (w->shard)
+        for (size_t k = 0; k < w->n_shards; k++) {
+            shard_work *sh = &w->shard[k];
+            for (size_t l = 0; l < w->L; l++) {
+                if (sh->act)
+                    free(sh->act[l]);
+                if (sh->delta)
+                    free(sh->delta[l]);
+            }
+            free(sh->act);
+            free(sh->delta);
+            free(sh->gw);
+            free(sh->gb);
+            free(sh->labels);
+        }
+    free(w->shard);
     free(w->mw);
     free(w->vw);
     free(w->mb);
     free(w->vb);
     free(w->perm);
-    free(w->labels);
+    free(w->eval_buf);
+    free(w->chunk_loss);
+    free(w->chunk_correct);
     memset(w, 0, sizeof *w);
 }
 
-static nb_status work_alloc(train_work *w, const nb_network *net, size_t B, size_t n) {
+static nb_status work_alloc(train_work *w, const nb_network *net, size_t B, size_t n,
+                            size_t n_eval_max) {
     memset(w, 0, sizeof *w);
     const size_t L = net->n_layers;
     const size_t n_w = net->weight_offset[L - 1], n_b = net->bias_offset[L - 1];
+    size_t width = 0;
+    for (size_t l = 0; l < L; l++)
+        width = net->layer_size[l] > width ? net->layer_size[l] : width;
     w->L = L;
-    w->B = B;
-    w->act = calloc(L, sizeof *w->act);
-    w->delta = calloc(L, sizeof *w->delta);
-    bool ok = w->act && w->delta;
-    for (size_t l = 0; ok && l < L; l++) {
-        w->act[l] = malloc(B * net->layer_size[l] * sizeof(float));
-        w->delta[l] = l ? malloc(B * net->layer_size[l] * sizeof(float)) : NULL;
-        ok = w->act[l] && (l == 0 || w->delta[l]);
+    w->shard_rows = (B + NB_TRAIN_MAX_SHARDS - 1) / NB_TRAIN_MAX_SHARDS;
+    if (w->shard_rows < NB_TRAIN_SHARD_ROWS)
+        w->shard_rows = NB_TRAIN_SHARD_ROWS;
+    if (w->shard_rows > B)
+        w->shard_rows = B;
+    w->n_shards = (B + w->shard_rows - 1) / w->shard_rows;
+    w->n_threads = omp_get_max_threads();
+    if (w->n_threads < 1)
+        w->n_threads = 1;
+    w->shard = calloc(w->n_shards, sizeof *w->shard);
+    bool ok = w->shard != NULL;
+    for (size_t k = 0; ok && k < w->n_shards; k++) {
+        shard_work *sh = &w->shard[k];
+        sh->act = calloc(L, sizeof *sh->act);
+        sh->delta = calloc(L, sizeof *sh->delta);
+        ok = sh->act && sh->delta;
+        for (size_t l = 0; ok && l < L; l++) {
+            sh->act[l] = malloc(w->shard_rows * net->layer_size[l] * sizeof(float));
+            sh->delta[l] = l ? malloc(w->shard_rows * net->layer_size[l] * sizeof(float)) : NULL;
+            ok = sh->act[l] && (l == 0 || sh->delta[l]);
+        }
+        if (ok) {
+            sh->gw = malloc(n_w * sizeof(float));
+            sh->gb = malloc(n_b * sizeof(float));
+            sh->labels = malloc(w->shard_rows);
+            ok = sh->gw && sh->gb && sh->labels;
+        }
     }
     if (ok) {
-        w->gw = malloc(n_w * sizeof(float));
-        w->gb = malloc(n_b * sizeof(float));
+        const size_t n_chunks = (n_eval_max + NB_TRAIN_EVAL_CHUNK - 1) / NB_TRAIN_EVAL_CHUNK;
         w->mw = calloc(n_w, sizeof(float));
         w->vw = calloc(n_w, sizeof(float));
         w->mb = calloc(n_b, sizeof(float));
         w->vb = calloc(n_b, sizeof(float));
         w->perm = malloc((n ? n : 1) * sizeof(uint32_t));
-        w->labels = malloc(B);
-        ok = w->gw && w->gb && w->mw && w->vw && w->mb && w->vb && w->perm && w->labels;
+        w->eval_stride = 2 * NB_TRAIN_EVAL_CHUNK * width;
+        w->eval_buf = malloc((size_t)w->n_threads * w->eval_stride * sizeof(float));
+        w->chunk_loss = malloc((n_chunks ? n_chunks : 1) * sizeof(double));
+        w->chunk_correct = malloc((n_chunks ? n_chunks : 1) * sizeof(size_t));
+        ok = w->mw && w->vw && w->mb && w->vb && w->perm && w->eval_buf && w->chunk_loss &&
+             w->chunk_correct;
     }
     if (!ok) {
         work_free(w);
@@ -157,68 +219,157 @@ static nb_status work_alloc(train_work *w, const nb_network *net, size_t B, size
     return NB_OK;
 }
 
-/* Copies rows perm[0..m) of images/labels into act0 and lab. */
-static void gather_batch(const nb_dataset *ds, const uint32_t *perm, size_t m, float *act0,
-                         uint8_t *lab) {
-    const size_t dim = ds->dim;
-    for (size_t r = 0; r < m; r++) {
-        memcpy(act0 + r * dim, ds->images + (size_t)perm[r] * dim, dim * sizeof(float));
-        lab[r] = ds->labels[perm[r]];
-    }
-}
-
-/* One Adam step on n parameters p with gradient g (plus l1 * sign(p) if l1 > 0).
- * step = lr / (1 - beta1^t), inv_bc2 = 1 / sqrt(1 - beta2^t). */
-static void adam_update(float *p, const float *g, float *m, float *v, size_t n, float beta1,
-                        float beta2, float step, float inv_bc2, float eps, float l1) {
-    const ptrdiff_t count = (ptrdiff_t)n;
-    const float one_b1 = 1.0f - beta1, one_b2 = 1.0f - beta2;
-#pragma omp simd
-    for (ptrdiff_t i = 0; i < count; i++) {
-        float gi = g[i];
-        if (l1 > 0.0f)
-            gi += l1 * (float)((p[i] > 0.0f) - (p[i] < 0.0f));
-        const float mi = beta1 * m[i] + one_b1 * gi;
-        const float vi = beta2 * v[i] + one_b2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] -= step * mi / (sqrtf(vi) * inv_bc2 + eps);
-    }
-}
-
-/* Forward + backward + Adam for one batch of m rows already in act[0] / labels.
- * Returns the batch's mean cross-entropy and adds the correct count to *correct. */
-static double train_step(nb_network *net, train_work *w, size_t m, const nb_train_desc *d,
-                         uint64_t t, size_t *correct) {
+/* Forward + backward of one shard: rows perm[0..m) of the data set. Leaves the shard's
+ * partial gradients of the batch-mean loss (batch of m_batch rows) in sh->gw, sh->gb.
+ * Single-threaded (sgemm runs with OpenBLAS set to one thread). */
+static void shard_step(const nb_network *net, const nb_dataset *ds, const uint32_t *perm,
+                       size_t m, size_t m_batch, shard_work *sh) {
     const size_t L = net->n_layers;
     const size_t *n = net->layer_size;
+    const size_t dim = ds->dim;
+    for (size_t r = 0; r < m; r++) {
+        memcpy(sh->act[0] + r * dim, ds->images + (size_t)perm[r] * dim, dim * sizeof(float));
+        sh->labels[r] = ds->labels[perm[r]];
+    }
     for (size_t l = 0; l + 1 < L; l++) {
-        nb_mlp_dense_forward(w->act[l], m, n[l], net->weights + net->weight_offset[l],
-                             net->biases + net->bias_offset[l], n[l + 1], w->act[l + 1]);
+        nb_mlp_dense_forward(sh->act[l], m, n[l], net->weights + net->weight_offset[l],
+                             net->biases + net->bias_offset[l], n[l + 1], sh->act[l + 1]);
         if (l + 2 < L)
-            nb_mlp_relu_forward(w->act[l + 1], m * n[l + 1]);
+            nb_mlp_relu_forward(sh->act[l + 1], m * n[l + 1]);
     }
     size_t c = 0;
-    double loss = nb_mlp_softmax_xent(w->act[L - 1], w->labels, m, n[L - 1], w->delta[L - 1], &c);
-    *correct += c;
-    for (size_t l = L - 1; l-- > 0;) {
-        float *dx = l > 0 ? w->delta[l] : NULL;
-        nb_mlp_dense_backward(w->act[l], m, n[l], net->weights + net->weight_offset[l],
-                              n[l + 1], w->delta[l + 1], dx, w->gw + net->weight_offset[l],
-                              w->gb + net->bias_offset[l]);
-        if (dx)
-            nb_mlp_relu_backward(w->act[l], dx, m * n[l]);
+    const size_t C = n[L - 1];
+    float *dz = sh->delta[L - 1];
+    const double loss = nb_mlp_softmax_xent(sh->act[L - 1], sh->labels, m, C, dz, &c);
+    sh->loss_sum = loss * (double)m;
+    sh->correct = c;
+    /* nb_mlp_softmax_xent gives d(shard mean)/dz; the step follows the batch mean */
+    if (m != m_batch) {
+        const float scale = (float)((double)m / (double)m_batch);
+        for (size_t k = 0; k < m * C; k++)
+            dz[k] *= scale;
     }
+    for (size_t l = L - 1; l-- > 0;) {
+        float *dx = l > 0 ? sh->delta[l] : NULL;
+        nb_mlp_dense_backward(sh->act[l], m, n[l], net->weights + net->weight_offset[l],
+                              n[l + 1], sh->delta[l + 1], dx, sh->gw + net->weight_offset[l],
+                              sh->gb + net->bias_offset[l]);
+        if (dx)
+            nb_mlp_relu_backward(sh->act[l], dx, m * n[l]);
+    }
+}
+
+/* Adam on parameters [i0, i1) of p: gradient = sum over shards 0..S-1 of the partial
+ * gradients (in that order), plus l1 * sign(p) when l1 > 0.
+ * step = lr / (1 - beta1^t), inv_bc2 = 1 / sqrt(1 - beta2^t). */
+typedef struct adam_args {
+    float beta1, beta2, step, inv_bc2, eps, l1;
+} adam_args;
+
+static void adam_range(float *p, float *m, float *v, const train_work *w, size_t S,
+                       bool weights, size_t i0, size_t i1, const adam_args *a) {
+    const float one_b1 = 1.0f - a->beta1, one_b2 = 1.0f - a->beta2;
+    for (size_t i = i0; i < i1; i++) {
+        float g = weights ? w->shard[0].gw[i] : w->shard[0].gb[i];
+        for (size_t k = 1; k < S; k++)
+            g += weights ? w->shard[k].gw[i] : w->shard[k].gb[i];
+        if (a->l1 > 0.0f)
+            g += a->l1 * (float)((p[i] > 0.0f) - (p[i] < 0.0f));
+        const float mi = a->beta1 * m[i] + one_b1 * g;
+        const float vi = a->beta2 * v[i] + one_b2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= a->step * mi / (sqrtf(vi) * a->inv_bc2 + a->eps);
+    }
+}
+
+/* Parameters per Adam work item: fixed, so the split does not depend on the thread count
+ * (it could not change results anyway: the update is element-wise). */
+#define NB_TRAIN_ADAM_BLOCK 4096
+
+/* One Adam step on the batch perm[0..m): shards in parallel, then the update in parallel.
+ * Returns the batch's summed cross-entropy; adds its correct count to *correct. */
+static double train_step(nb_network *net, train_work *w, const nb_dataset *ds,
+                         const uint32_t *perm, size_t m, const nb_train_desc *d, uint64_t t,
+                         size_t *correct) {
+    const size_t L = net->n_layers;
+    const size_t S = (m + w->shard_rows - 1) / w->shard_rows;
+    const size_t n_w = net->weight_offset[L - 1], n_b = net->bias_offset[L - 1];
     const double bc1 = 1.0 - pow(d->beta1, (double)t);
     const double bc2 = 1.0 - pow(d->beta2, (double)t);
-    const float step = (float)(d->learning_rate / bc1);
-    const float inv_bc2 = (float)(1.0 / sqrt(bc2));
-    const size_t n_w = net->weight_offset[L - 1], n_b = net->bias_offset[L - 1];
-    adam_update(net->weights, w->gw, w->mw, w->vw, n_w, (float)d->beta1, (float)d->beta2, step,
-                inv_bc2, (float)d->epsilon, (float)d->l1);
-    adam_update(net->biases, w->gb, w->mb, w->vb, n_b, (float)d->beta1, (float)d->beta2, step,
-                inv_bc2, (float)d->epsilon, 0.0f);
-    return loss;
+    const adam_args aw = {(float)d->beta1, (float)d->beta2, (float)(d->learning_rate / bc1),
+                          (float)(1.0 / sqrt(bc2)), (float)d->epsilon, (float)d->l1};
+    adam_args ab = aw;
+    ab.l1 = 0.0f; /* biases are not penalised */
+    /* weight blocks, then one block with every bias */
+    const ptrdiff_t n_wblocks = (ptrdiff_t)((n_w + NB_TRAIN_ADAM_BLOCK - 1) / NB_TRAIN_ADAM_BLOCK);
+    const int n_threads = w->n_threads < (int)S ? w->n_threads : (int)S;
+    /* Two barriers per step (end of the shard loop, end of the region): each one costs a
+     * time slice when the machine is oversubscribed, so there are no more. */
+#pragma omp parallel num_threads(n_threads)
+    {
+#pragma omp for schedule(static)
+        for (ptrdiff_t k = 0; k < (ptrdiff_t)S; k++) {
+            const size_t r0 = (size_t)k * w->shard_rows;
+            const size_t rows = m - r0 < w->shard_rows ? m - r0 : w->shard_rows;
+            shard_step(net, ds, perm + r0, rows, m, &w->shard[k]);
+        }
+#pragma omp for schedule(static) nowait
+        for (ptrdiff_t k = 0; k <= n_wblocks; k++) {
+            if (k == n_wblocks) {
+                adam_range(net->biases, w->mb, w->vb, w, S, false, 0, n_b, &ab);
+            } else {
+                const size_t i0 = (size_t)k * NB_TRAIN_ADAM_BLOCK;
+                const size_t i1 =
+                    i0 + NB_TRAIN_ADAM_BLOCK < n_w ? i0 + NB_TRAIN_ADAM_BLOCK : n_w;
+                adam_range(net->weights, w->mw, w->vw, w, S, true, i0, i1, &aw);
+            }
+        }
+    }
+    double loss_sum = 0.0;
+    for (size_t k = 0; k < S; k++) {
+        loss_sum += w->shard[k].loss_sum;
+        *correct += w->shard[k].correct;
+    }
+    return loss_sum;
+}
+
+/* Mean loss and accuracy of net on ds (validated), chunks of NB_TRAIN_EVAL_CHUNK images in
+ * parallel, sums in chunk order: the same result for every thread count. */
+static void evaluate_set(const nb_network *net, const nb_dataset *ds, train_work *w,
+                         double *loss, double *accuracy) {
+    const size_t L = net->n_layers, C = net->layer_size[L - 1], n0 = net->layer_size[0];
+    const size_t n = ds->n;
+    const ptrdiff_t n_chunks = (ptrdiff_t)((n + NB_TRAIN_EVAL_CHUNK - 1) / NB_TRAIN_EVAL_CHUNK);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->n_threads)
+    for (ptrdiff_t k = 0; k < n_chunks; k++) {
+        float *buf0 = w->eval_buf + (size_t)omp_get_thread_num() * w->eval_stride;
+        float *buf1 = buf0 + w->eval_stride / 2;
+        const size_t i0 = (size_t)k * NB_TRAIN_EVAL_CHUNK;
+        const size_t m = n - i0 < NB_TRAIN_EVAL_CHUNK ? n - i0 : NB_TRAIN_EVAL_CHUNK;
+        const float *in = ds->images + i0 * n0;
+        float *out = buf0;
+        for (size_t l = 0; l + 1 < L; l++) {
+            const size_t n_out = net->layer_size[l + 1];
+            nb_mlp_dense_forward(in, m, net->layer_size[l], net->weights + net->weight_offset[l],
+                                 net->biases + net->bias_offset[l], n_out, out);
+            if (l + 2 < L)
+                nb_mlp_relu_forward(out, m * n_out);
+            in = out;
+            out = out == buf0 ? buf1 : buf0;
+        }
+        size_t c = 0;
+        w->chunk_loss[k] = nb_mlp_softmax_xent(in, ds->labels + i0, m, C, NULL, &c) * (double)m;
+        w->chunk_correct[k] = c;
+    }
+    double sum = 0.0;
+    size_t correct = 0;
+    for (ptrdiff_t k = 0; k < n_chunks; k++) {
+        sum += w->chunk_loss[k];
+        correct += w->chunk_correct[k];
+    }
+    *loss = n ? sum / (double)n : NAN;
+    *accuracy = n ? (double)correct / (double)n : NAN;
 }
 
 static double l1_penalty(const nb_network *net, double l1) {
@@ -271,6 +422,8 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     nb_train_desc_resolve(desc, &d);
     NB_TRY(nb_train_desc_validate(&d));
     NB_TRY(check_data(train, test));
+    if (test && test->n == 0)
+        test = NULL;
 
     const size_t L = d.n_hidden + 2;
     size_t sizes[NB_TRAIN_MAX_HIDDEN + 2];
@@ -292,13 +445,17 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     const size_t n = train->n;
     const size_t B = d.batch_size < n ? d.batch_size : n;
     train_work w;
-    nb_status s = work_alloc(&w, &net, B, n);
+    nb_status s = work_alloc(&w, &net, B, n, test && test->n > n ? test->n : n);
     if (s != NB_OK) {
         nb_network_deinit(&net);
         return s;
     }
     for (size_t i = 0; i < n; i++)
         w.perm[i] = (uint32_t)i;
+
+    /* One OpenBLAS thread: the parallelism is over shards and chunks (see DESIGN). */
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
 
     nb_rng shuffle;
     nb_rng_init_stream(&shuffle, d.seed, NB_TRAIN_STREAM_SHUFFLE);
@@ -317,15 +474,14 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
         for (size_t b = 0; b < n_batches; b++) {
             const size_t i0 = b * B;
             const size_t m = n - i0 < B ? n - i0 : B;
-            gather_batch(train, w.perm + i0, m, w.act[0], w.labels);
             t++;
-            const double loss = train_step(&net, &w, m, &d, t, &correct);
-            loss_sum += loss * (double)m;
-            if (!isfinite(loss)) {
+            const double batch_loss = train_step(&net, &w, train, w.perm + i0, m, &d, t, &correct);
+            loss_sum += batch_loss;
+            if (!isfinite(batch_loss)) {
                 s = NB_RAISE(NB_E_NUMERIC, "training",
                              "loss is %g at epoch %d, batch %zu: training diverged (lower the "
                              "learning rate)",
-                             loss, epoch, b + 1);
+                             batch_loss / (double)m, epoch, b + 1);
                 break;
             }
             snprintf(note, sizeof note, "loss %.4f", loss_sum / (double)(i0 + m));
@@ -344,13 +500,8 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
             .test_accuracy = NAN,
             .test_loss = NAN,
         };
-        if (test && test->n > 0) {
-            s = nb_mlp_evaluate(&net, test, &st.test_loss, &st.test_accuracy, NULL);
-            if (s != NB_OK) {
-                nb_progress_end(&bar, NULL);
-                break;
-            }
-        }
+        if (test)
+            evaluate_set(&net, test, &w, &st.test_loss, &st.test_accuracy);
         last_test_accuracy = st.test_accuracy;
         st.seconds = nb_time_now() - t0;
         if (d.l1 > 0.0)
@@ -365,14 +516,14 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
         if (d.on_epoch && !d.on_epoch(d.user, &st))
             s = NB_RAISE(NB_E_CANCELLED, "training", "stopped after epoch %d", epoch);
     }
-    work_free(&w);
-
     if (s == NB_OK) {
-        double acc = NAN;
-        s = nb_mlp_evaluate(&net, train, NULL, &acc, NULL);
+        double loss = NAN, acc = NAN;
+        evaluate_set(&net, train, &w, &loss, &acc);
         net.train_accuracy = acc;
+        net.test_accuracy = last_test_accuracy;
     }
-    net.test_accuracy = last_test_accuracy;
+    openblas_set_num_threads(blas_threads);
+    work_free(&w);
     if (s != NB_OK) {
         nb_network_deinit(&net);
         return s;

@@ -7,14 +7,12 @@
  * Optimization", ICLR 2015 (Algorithm 1, in PyTorch's form: the update is
  * lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)); Glorot & Bengio 2010.
  *
- * Threading: matrix products run on OpenBLAS's threads, element-wise loops (gather, Adam)
- * on OpenMP; nothing is reduced across threads outside BLAS. Determinism: for a given seed,
- * data and thread count the result is bit-identical run to run. Across thread counts it is
- * NOT bit-identical: OpenBLAS 0.3.21's sgemm rounds differently with 1 and 2 threads (it
- * partitions the matrices differently; measured: ~10-30 % of the output entries differ in the
- * last bits), so networks trained with different --threads differ at float32 rounding level
- * (max weight difference ~1e-7 after a few steps, growing slowly over training) and their
- * accuracies by a few test images. tests/test_train.c checks both properties.
+ * Threading: data-parallel over fixed shards of each batch (OpenMP), each shard on
+ * single-threaded OpenBLAS sgemm; partial gradients are summed in shard order. The result is
+ * bit-identical for a given seed and data set whatever the thread count (OMP_NUM_THREADS /
+ * --threads change only the speed); tests/test_train.c checks 1 vs 2 threads. The number
+ * of OpenBLAS threads is set to 1 during nb_train_network and restored afterwards, so do not
+ * call it while another thread of the process uses OpenBLAS.
  */
 #ifndef NB_TRAIN_H
 #define NB_TRAIN_H
