@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# cli_train.sh - `nnbundle train` and `nnbundle random` end to end: a 1-epoch Fashion-MNIST run
+# on the first 2000 images (when the data set is installed), a tiny synthetic IDX set, the
+# same network for 1 and 2 threads, dropped groups of an old output file, and bad input:
+# exact exit status (1 error, 2 usage) and a message naming the problem.
+set -u
+NNBUNDLE=${NNBUNDLE:?NNBUNDLE must point at the nnbundle binary}
+W=$(mktemp -d "${TMPDIR:-/tmp}/cli_train.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# expect STATUS SUBSTRING_OF_STDERR -- command...
+expect() {
+    local want=$1 needle=$2
+    shift 3
+    "$@" >"$W/out.txt" 2>"$W/err.txt"
+    local rc=$?
+    if [ "$rc" != "$want" ]; then
+        fail "exit $rc (want $want): $*"
+        sed 's/^/    /' "$W/err.txt" >&2
+    elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$W/err.txt"; then
+        fail "stderr of '$*' lacks '$needle':"
+        sed 's/^/    /' "$W/err.txt" >&2
+    fi
+}
+
+byte() { printf "\\x$(printf %02x "$1")"; }
+u32() { byte $(($1 >> 24 & 255)); byte $(($1 >> 16 & 255)); byte $(($1 >> 8 & 255)); byte $(($1 & 255)); }
+# write_idx DIR PREFIX N ROWS COLS N_CLASSES SEED: random pixels, labels i mod N_CLASSES
+write_idx() {
+    local dir=$1 prefix=$2 n=$3 rows=$4 cols=$5 nc=$6 seed=$7 i
+    mkdir -p "$dir"
+    {
+        printf '\x00\x00\x08\x03'; u32 "$n"; u32 "$rows"; u32 "$cols"
+        local x=$seed
+        for ((i = 0; i < n * rows * cols; i++)); do
+            x=$(((x * 1103515245 + 12345) % 2147483648))
+            byte $(((x >> 16) & 255))
+        done
+    } >"$dir/$prefix-images-idx3-ubyte"
+    {
+        printf '\x00\x00\x08\x01'; u32 "$n"
+        for ((i = 0; i < n; i++)); do byte $((i % nc)); done
+    } >"$dir/$prefix-labels-idx1-ubyte"
+}
+
+# weights DIR FILE: the weights of /network as text (h5dump if installed, else nnbundle info)
+weights() {
+    if command -v h5dump >/dev/null; then
+        h5dump -d /network/dense_0/weight -d /network/dense_1/weight "$1" 2>&1 | grep -v HDF5
+    else
+        "$NNBUNDLE" info "$1" 2>&1
+    fi
+}
+
+write_idx "$W/data" train 40 3 3 3 11
+write_idx "$W/data" t10k 12 3 3 3 12
+write_idx "$W/data5" train 10 3 3 3 15
+write_idx "$W/data5" t10k 10 3 3 5 16     # test labels 0..4, training labels only 0..2
+
+# --help: what it does, every option, an example
+"$NNBUNDLE" train --help >"$W/help.txt" || fail "train --help exit status"
+for word in --data --layers --epochs --batch --lr --l1 --seed --threads --quiet example; do
+    grep -qF -- "$word" "$W/help.txt" || fail "train --help does not mention $word"
+done
+"$NNBUNDLE" random --help | grep -qF -- "--layers" || fail "random --help lacks --layers"
+
+# a tiny synthetic set: trains, writes /network, prints the accuracies
+expect 0 "" -- "$NNBUNDLE" train --data "$W/data" --layers 6,4 --epochs 2 --seed 3 \
+    -o "$W/tiny.nnb.h5" --quiet
+[ -s "$W/tiny.nnb.h5" ] || fail "train wrote no file"
+grep -qE '^test accuracy: [01]\.[0-9]{4}$' "$W/out.txt" || fail "no 'test accuracy' line"
+grep -qE '^wall time: ' "$W/out.txt" || fail "no 'wall time' line"
+"$NNBUNDLE" info "$W/tiny.nnb.h5" >"$W/info.txt" 2>&1 || fail "info cannot read the model"
+grep -qF "9-6-4-3" "$W/info.txt" || fail "model shape is not 9-6-4-3: $(cat "$W/info.txt")"
+ls "$W"/tiny.nnb.h5.tmp* >/dev/null 2>&1 && fail "temporary file left behind"
+
+# the same network for 1 and 2 threads
+"$NNBUNDLE" train --data "$W/data" --layers 6,4 --epochs 2 --seed 3 -o "$W/t1.nnb.h5" \
+    --quiet --threads 1 >/dev/null || fail "train --threads 1"
+"$NNBUNDLE" train --data "$W/data" --layers 6,4 --epochs 2 --seed 3 -o "$W/t2.nnb.h5" \
+    --quiet --threads 2 >/dev/null || fail "train --threads 2"
+[ "$(weights "$W/t1.nnb.h5")" = "$(weights "$W/t2.nnb.h5")" ] ||
+    fail "1 and 2 threads gave different weights"
+"$NNBUNDLE" train --data "$W/data" --layers 6,4 --epochs 2 --seed 4 -o "$W/s4.nnb.h5" \
+    --quiet >/dev/null || fail "train --seed 4"
+[ "$(weights "$W/t1.nnb.h5")" != "$(weights "$W/s4.nnb.h5")" ] ||
+    fail "seeds 3 and 4 gave the same weights"
+
+# random: /network + /importance; training over it drops /importance and says so
+expect 0 "" -- "$NNBUNDLE" random --layers 9,5,3 --seed 2 -o "$W/rand.nnb.h5"
+"$NNBUNDLE" info "$W/rand.nnb.h5" >"$W/info.txt" 2>&1 || fail "info cannot read random"
+grep -qF "9-5-3" "$W/info.txt" || fail "random shape is not 9-5-3"
+grep -qF "importance method: random" "$W/info.txt" || fail "random wrote no importance"
+expect 0 "dropping the old file's /importance" -- "$NNBUNDLE" train --data "$W/data" \
+    --layers 5 --epochs 1 -o "$W/rand.nnb.h5"
+"$NNBUNDLE" info "$W/rand.nnb.h5" >"$W/info.txt" 2>&1
+grep -qF "importance: none" "$W/info.txt" || fail "old /importance survived training"
+
+# bad input
+expect 1 "$W/missing" -- "$NNBUNDLE" train --data "$W/missing" -o "$W/x.nnb.h5"
+expect 2 "--layers" -- "$NNBUNDLE" train --data "$W/data" --layers 81,0 -o "$W/x.nnb.h5"
+expect 2 "--layers" -- "$NNBUNDLE" train --data "$W/data" --layers abc -o "$W/x.nnb.h5"
+expect 2 "unknown option '--bogus'" -- "$NNBUNDLE" train --data "$W/data" --bogus -o "$W/x.nnb.h5"
+expect 2 "missing output file" -- "$NNBUNDLE" train --data "$W/data"
+expect 2 "--epochs" -- "$NNBUNDLE" train --data "$W/data" --epochs 0 -o "$W/x.nnb.h5"
+expect 2 "--lr" -- "$NNBUNDLE" train --data "$W/data" --lr -1 -o "$W/x.nnb.h5"
+expect 2 "--epochs needs a value" -- "$NNBUNDLE" train --data "$W/data" -o "$W/x.nnb.h5" --epochs
+expect 2 "--config" -- "$NNBUNDLE" train --data "$W/data" --config c.json -o "$W/x.nnb.h5"
+expect 1 "test labels go up to 4" -- "$NNBUNDLE" train --data "$W/data5" -o "$W/x.nnb.h5"
+expect 1 "$W/nodir" -- "$NNBUNDLE" train --data "$W/data" -o "$W/nodir/x.nnb.h5"
+[ -e "$W/x.nnb.h5" ] && fail "a failed run wrote $W/x.nnb.h5"
+expect 2 "--layers" -- "$NNBUNDLE" random --layers 784 -o "$W/x.nnb.h5"
+expect 2 "unknown option '--bogus'" -- "$NNBUNDLE" random --bogus
+expect 2 "missing output file" -- "$NNBUNDLE" random --layers 4,3
+
+# Fashion-MNIST: one epoch on the first 2000 images
+FM=/usr/share/datasets/fashion-mnist
+if [ -e "$FM/train-images-idx3-ubyte.gz" ] || [ -e "$FM/train-images-idx3-ubyte" ]; then
+    expect 0 "" -- "$NNBUNDLE" train --data "$FM" --max-train 2000 --max-test 1000 \
+        --epochs 1 --threads 2 -o "$W/fm.nnb.h5"
+    grep -F "epoch 1/1" "$W/err.txt" | grep -qF "test accuracy" || fail "no per-epoch log line"
+    acc=$(sed -n 's/^test accuracy: //p' "$W/out.txt")
+    awk -v a="${acc:-0}" 'BEGIN { exit !(a > 0.5) }' ||
+        fail "Fashion-MNIST 1 epoch on 2000 images: test accuracy ${acc:-none}, want > 0.5"
+    "$NNBUNDLE" info "$W/fm.nnb.h5" >"$W/info.txt" 2>&1
+    grep -qF "784-81-49-10" "$W/info.txt" || fail "Fashion-MNIST model is not 784-81-49-10"
+    grep -qF "Ankle boot" "$W/info.txt" || fail "no Fashion-MNIST class names"
+else
+    echo "note: $FM not installed, Fashion-MNIST part skipped"
+fi
+
+[ "$fails" = 0 ] && echo "cli_train: all checks passed"
+exit $((fails > 0))
