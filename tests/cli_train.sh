@@ -48,7 +48,7 @@ write_idx() {
 # weights DIR FILE: the weights of /network as text (h5dump if installed, else nnbundle info)
 weights() {
     if command -v h5dump >/dev/null; then
-        h5dump -d /network/dense_0/weight -d /network/dense_1/weight "$1" 2>&1 | grep -v HDF5
+        h5dump -m %.9g -d /network/dense_0/weight -d /network/dense_1/weight "$1" 2>&1 | grep -v HDF5
     else
         "$NNBUNDLE" info "$1" 2>&1
     fi
