@@ -24,6 +24,7 @@
 #include <GL/glew.h>
 #include <SDL2/SDL.h>
 
+#include "nb_gui_app.h" /* the GUI hooks */
 #include "nb_h5.h"
 #include "nb_log.h"
 #include "nb_screenshot.h"
@@ -315,10 +316,13 @@ static nb_status run_benchmark(nb_app *app) {
                            app->params.edge.importance_threshold, &nodes_drawn, &segs_drawn);
     printf("nnbundle-render benchmark: %s, %dx%d, %ld frames after 1 warm-up\n", app->path,
            app->renderer.target.width, app->renderer.target.height, n);
-    printf("  modes: edges %s, nodes %s, transparency %s, class view %d\n",
+    static const char *views[] = {"independent", "all", "class"};
+    printf("  modes: edges %s, nodes %s, transparency %s, class view %s\n",
            edge_mode_name(app->config.edge.mode), node_mode_name(app->config.node.mode),
            app->params.transparency == NB_TRANSPARENCY_WBOIT ? "wboit" : "minmax",
-           app->config.class_view);
+           app->config.class_view >= 0 && app->config.class_view < 3
+               ? views[app->config.class_view]
+               : "?");
     printf("  nodes %zu (drawn %zu), edges %zu, segments %zu (drawn %zu), fragments %llu\n",
            app->scene.n_nodes, nodes_drawn, app->scene.n_edges, app->scene.n_segments, segs_drawn,
            (unsigned long long)fragments);
@@ -432,19 +436,20 @@ static void held_keys(nb_app *app) {
         nb_camera_move(&app->camera, fwd, right);
 }
 
-static void watch_file(nb_app *app) {
+nb_status nb_app_poll_reload(nb_app *app, bool force, bool *reloaded) {
+    *reloaded = false;
     double now = nb_time_now();
-    if (!app->opt.watch || now < app->watch_next)
-        return;
+    if (!force && (!app->opt.watch || now < app->watch_next))
+        return NB_OK;
     app->watch_next = now + WATCH_PERIOD_S;
     long long mt, sz;
     if (!file_signature(app->path, &mt, &sz))
-        return; /* being replaced right now, or gone: keep drawing what we have */
+        return NB_OK; /* being replaced right now, or gone: keep drawing what we have */
     if (mt == app->loaded_mtime_ns && sz == app->loaded_size)
-        return;
+        return NB_OK;
     bool known_bad = mt == app->failed_mtime_ns && sz == app->failed_size;
-    if (known_bad && now < app->failed_retry_at)
-        return;
+    if (known_bad && !force && now < app->failed_retry_at)
+        return NB_OK;
     nb_model m;
     nb_status st = nb_h5_load(app->path, &m);
     if (st == NB_OK && !m.has_bundle) {
@@ -458,9 +463,10 @@ static void watch_file(nb_app *app) {
     if (st == NB_OK) {
         app->loaded_mtime_ns = mt;
         app->loaded_size = sz;
+        *reloaded = true;
         nb_log_info("reloaded %s: %zu nodes, %zu edges, %zu segments", app->path,
                     app->scene.n_nodes, app->scene.n_edges, app->scene.n_segments);
-        return;
+        return NB_OK;
     }
     if (!known_bad)
         nb_log_warn("reload of %s failed, keeping the previous picture: %s", app->path,
@@ -468,22 +474,24 @@ static void watch_file(nb_app *app) {
     app->failed_mtime_ns = mt;
     app->failed_size = sz;
     app->failed_retry_at = now + FAILED_RETRY_S;
+    return st;
 }
 
 static nb_status run_interactive(nb_app *app) {
     app->running = true;
     app->watch_next = nb_time_now() + WATCH_PERIOD_S;
-    /* GUI hook: init */
+    nb_gui_app *gui = nb_gui_app_open(app); /* GUI hook: init */
     while (app->running) {
         SDL_Event ev;
         while (SDL_PollEvent(&ev)) {
             bool consumed = false;
-            /* GUI hook: event (set consumed = true when the GUI used the event) */
+            consumed = nb_gui_app_event(gui, app, &ev); /* GUI hook: event */
             if (!consumed)
                 handle_event(app, &ev);
         }
         held_keys(app);
-        watch_file(app);
+        bool reloaded;
+        (void)nb_app_poll_reload(app, false, &reloaded); /* failures keep the old scene */
         prepare_frame(app);
         if (app->config.auto_orbit)
             nb_camera_orbit(&app->camera, app->params.orbit_speed_degrees, 0.0f);
@@ -491,14 +499,14 @@ static nb_status run_interactive(nb_app *app) {
         if (st != NB_OK)
             return st;
         nb_renderer_present(&app->renderer, app->window.width, app->window.height);
-        /* GUI hook: frame */
+        nb_gui_app_frame(gui, app); /* GUI hook: frame */
         if (app->recording)
             take_screenshot(app, app->record_index++);
         SDL_GL_SwapWindow(app->window.window);
         if (app->opt.quit_after >= 0 && app->frame >= (uint64_t)app->opt.quit_after)
             app->running = false;
     }
-    /* GUI hook: shutdown */
+    nb_gui_app_close(gui); /* GUI hook: shutdown */
     return NB_OK;
 }
 

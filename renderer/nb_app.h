@@ -88,6 +88,14 @@ nb_status nb_app_rebuild_scene(nb_app *app);
  * camera. On failure the previous model and scene stay. *m is zeroed in both cases. */
 nb_status nb_app_replace_model(nb_app *app, nb_model *m);
 
+/* Live reload: if opt.watch and the poll period (0.5 s) has passed, or `force`, compares the
+ * file's mtime and size with those of the loaded model; if they changed, loads the file
+ * (nb_h5_load) and replaces the model, keeping the camera. *reloaded tells whether it did.
+ * A failed load returns its status, logs a warning once per file version and keeps the
+ * previous model and scene; that version is retried after 5 s or when the file changes again
+ * (writers rename atomically, so a changed file is normally complete). */
+nb_status nb_app_poll_reload(nb_app *app, bool force, bool *reloaded);
+
 /* Frees everything (GL objects first); safe after a failed init. */
 void nb_app_deinit(nb_app *app);
 

@@ -10,3 +10,9 @@ nb_add_test(test_render_options SOURCES test_render_options.c LIBS nb_render_cor
             TIMEOUT 30)
 nb_add_test(test_render_golden SOURCES test_render_golden.c test_render_fixture.c LIBS nb_render_gl
             LABEL gl TIMEOUT 180)
+nb_add_test(test_render_app SOURCES test_render_app.c test_render_fixture.c LIBS nb_render_app
+            LABEL gl TIMEOUT 120)
+# Runs the nnbundle-render executable (GL through SDL offscreen, so labelled gl).
+nb_add_test(test_render_cli SOURCES test_render_cli.c test_render_fixture.c LIBS nb_render_core
+            LABEL gl TIMEOUT 180)
+add_dependencies(test_render_cli nnbundle-render)

@@ -1,0 +1,233 @@
+/* test_render_cli.c - the nnbundle-render executable: exit codes 0/1/2, messages for bad
+ * input, --screenshot/--size/--camera, --frames --orbit, --benchmark, --layers, --set, the
+ * no-display refusal and the interactive loop under SDL_VIDEODRIVER=offscreen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nb_h5.h"
+#include "nb_screenshot.h"
+#include "test_render_fixture.h"
+
+typedef struct ctx {
+    char dir[64];
+    char exe[1024];
+    char model[128];
+    char nobundle[128];
+    char out[256];  /* stdout + stderr of the last run */
+    char text[16384];
+} ctx;
+
+static void write_model(const char *path, bool bundle) {
+    static const size_t sizes[3] = {5, 4, 3};
+    nb_model m;
+    assert_int_equal(test_make_model(&m, sizes, 3, 5, true, 3), NB_OK);
+    if (!bundle) {
+        nb_bundle_data_deinit(&m.bundle);
+        m.has_bundle = false;
+    }
+    if (nb_h5_save(path, &m) != NB_OK)
+        fail_msg("save: %s", nb_error_message());
+    nb_model_deinit(&m);
+}
+
+static int setup(void **state) {
+    ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return -1;
+    const char *bin = getenv("NB_BINARY_DIR");
+    snprintf(c->exe, sizeof c->exe, "%s/renderer/nnbundle-render", bin ? bin : "..");
+    snprintf(c->dir, sizeof c->dir, "/tmp/nb_test_cli_XXXXXX");
+    if (!mkdtemp(c->dir))
+        return -1;
+    snprintf(c->model, sizeof c->model, "%s/net.nnb.h5", c->dir);
+    snprintf(c->nobundle, sizeof c->nobundle, "%s/raw.nnb.h5", c->dir);
+    snprintf(c->out, sizeof c->out, "%s/out.txt", c->dir);
+    write_model(c->model, true);
+    write_model(c->nobundle, false);
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state) {
+    ctx *c = *state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
+    int rc = system(cmd);
+    free(c);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Runs `env ENV exe ARGS` with stdout+stderr captured in c->text; returns the exit code. */
+static int run(ctx *c, const char *env, const char *args) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "env %s '%s' %s > '%s' 2>&1", env ? env : "", c->exe, args, c->out);
+    int status = system(cmd);
+    c->text[0] = '\0';
+    FILE *f = fopen(c->out, "r");
+    if (f) {
+        size_t n = fread(c->text, 1, sizeof c->text - 1, f);
+        c->text[n] = '\0';
+        fclose(f);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void expect_text(const ctx *c, const char *fragment) {
+    if (!strstr(c->text, fragment))
+        fail_msg("output lacks '%s':\n%s", fragment, c->text);
+}
+
+static void test_usage_and_help(void **state) {
+    ctx *c = *state;
+    assert_int_equal(run(c, NULL, "--help"), 0);
+    expect_text(c, "--screenshot");
+    expect_text(c, "--benchmark");
+    assert_int_equal(run(c, NULL, ""), 2);
+    expect_text(c, "no input file");
+    expect_text(c, "--help");
+    assert_int_equal(run(c, NULL, "x.nnb.h5 --frobnicate"), 2);
+    expect_text(c, "unknown option '--frobnicate'");
+    assert_int_equal(run(c, NULL, "x.nnb.h5 --size 12"), 2);
+    assert_int_equal(run(c, NULL, "--version"), 0);
+    expect_text(c, "nnbundle-render ");
+}
+
+static void test_bad_input(void **state) {
+    ctx *c = *state;
+    char args[1024];
+    snprintf(args, sizeof args, "'%s/missing.nnb.h5' --screenshot '%s/a.png'", c->dir, c->dir);
+    assert_int_equal(run(c, NULL, args), 1);
+    expect_text(c, "missing.nnb.h5");
+    expect_text(c, "NB_E_IO");
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png'", c->nobundle, c->dir);
+    assert_int_equal(run(c, NULL, args), 1);
+    expect_text(c, "/bundle]");
+    expect_text(c, "run `nnbundle bundle");
+    expect_text(c, "NB_E_MISSING");
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png' --set edge_mode=wobbly", c->model,
+             c->dir);
+    assert_int_equal(run(c, NULL, args), 1);
+    expect_text(c, "edge_mode");
+    expect_text(c, "NB_E_CONFIG");
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png' --layers 3:4", c->model, c->dir);
+    assert_int_equal(run(c, NULL, args), 1);
+    expect_text(c, "[--layers]");
+    /* a shader directory without the shaders: the file is named */
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png'", c->model, c->dir);
+    char env[256];
+    snprintf(env, sizeof env, "NNBUNDLE_SHADER_DIR='%s'", c->dir);
+    assert_int_equal(run(c, env, args), 1);
+    expect_text(c, "impostor_sphere.vert");
+    expect_text(c, "NB_E_IO");
+    struct stat sb;
+    char png[256];
+    snprintf(png, sizeof png, "%s/a.png", c->dir);
+    assert_int_not_equal(stat(png, &sb), 0); /* no output after a failure */
+}
+
+static void test_no_display(void **state) {
+    ctx *c = *state;
+    char args[1024];
+    snprintf(args, sizeof args, "'%s'", c->model);
+    assert_int_equal(run(c, "-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", args), 1);
+    expect_text(c, "no display");
+    expect_text(c, "--screenshot");
+    expect_text(c, "NB_E_DISPLAY");
+    /* the same environment renders fine without a window */
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/nodisplay.png' --size 64x48", c->model,
+             c->dir);
+    assert_int_equal(run(c, "-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", args), 0);
+    /* an explicit offscreen driver runs the interactive loop invisibly */
+    snprintf(args, sizeof args, "'%s' --quit-after 3 --size 64x48", c->model);
+    assert_int_equal(run(c, "SDL_VIDEODRIVER=offscreen", args), 0);
+}
+
+static void test_screenshot_and_camera(void **state) {
+    ctx *c = *state;
+    char args[1024], a[256], b[256];
+    snprintf(a, sizeof a, "%s/cam1.png", c->dir);
+    snprintf(b, sizeof b, "%s/cam5.png", c->dir);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 120x80 --camera 1 -q", c->model, a);
+    assert_int_equal(run(c, NULL, args), 0);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 120x80 --camera 5 -q", c->model, b);
+    assert_int_equal(run(c, NULL, args), 0);
+    unsigned char *ia, *ib;
+    int w, h;
+    assert_int_equal(nb_screenshot_read_png(a, &ia, &w, &h), NB_OK);
+    assert_int_equal(w, 120);
+    assert_int_equal(h, 80);
+    assert_int_equal(nb_screenshot_read_png(b, &ib, &w, &h), NB_OK);
+    const unsigned char white[3] = {255, 255, 255};
+    assert_true(test_count_non_background(ia, w, h, white, 8) > 100);
+    assert_true(memcmp(ia, ib, (size_t)w * (size_t)h * 3) != 0);
+    free(ia);
+    free(ib);
+    /* --set and --config reach the image: line edges on black */
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "%s/r.json", c->dir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs("{\"background\": [0, 0, 0], \"show_legend\": false}\n", f);
+    fclose(f);
+    snprintf(args, sizeof args,
+             "'%s' --screenshot '%s' --size 120x80 --config '%s' --set edge_mode=line -q",
+             c->model, a, cfg);
+    assert_int_equal(run(c, NULL, args), 0);
+    assert_int_equal(nb_screenshot_read_png(a, &ia, &w, &h), NB_OK);
+    assert_int_equal(ia[0], 0); /* top-left pixel is the black background (no legend) */
+    const unsigned char black[3] = {0, 0, 0};
+    assert_true(test_count_non_background(ia, w, h, black, 8) > 50);
+    free(ia);
+}
+
+static void test_frames_and_benchmark(void **state) {
+    ctx *c = *state;
+    char args[1024], dir[256], f0[300], f1[300], f3[300];
+    snprintf(dir, sizeof dir, "%s/frames", c->dir);
+    snprintf(args, sizeof args, "'%s' --frames '%s' --count 3 --orbit --size 64x48 -q", c->model,
+             dir);
+    assert_int_equal(run(c, NULL, args), 0);
+    snprintf(f0, sizeof f0, "%s/frame_00000.png", dir);
+    snprintf(f1, sizeof f1, "%s/frame_00001.png", dir);
+    snprintf(f3, sizeof f3, "%s/frame_00003.png", dir);
+    unsigned char *a, *b;
+    int w, h;
+    assert_int_equal(nb_screenshot_read_png(f0, &a, &w, &h), NB_OK);
+    assert_int_equal(nb_screenshot_read_png(f1, &b, &w, &h), NB_OK);
+    assert_true(memcmp(a, b, (size_t)w * (size_t)h * 3) != 0); /* the camera turned */
+    free(a);
+    free(b);
+    struct stat sb;
+    assert_int_not_equal(stat(f3, &sb), 0);
+    snprintf(args, sizeof args, "'%s' --benchmark 2 --size 64x48", c->model);
+    assert_int_equal(run(c, NULL, args), 0);
+    expect_text(c, "median");
+    expect_text(c, "ms/frame");
+    expect_text(c, "fragments");
+    expect_text(c, "segments 128");
+    /* --layers: only pair 1 (4 x 3 edges, 4 segments each) */
+    snprintf(args, sizeof args, "'%s' --benchmark 1 --size 64x48 --layers 1:1", c->model);
+    assert_int_equal(run(c, NULL, args), 0);
+    expect_text(c, "edges 12, segments 48");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage_and_help),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_no_display),
+        cmocka_unit_test(test_screenshot_and_camera),
+        cmocka_unit_test(test_frames_and_benchmark),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
