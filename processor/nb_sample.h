@@ -27,6 +27,8 @@ typedef struct nb_sample_buffer {
     float *points;         /* float32[S][3], world units */
     size_t edge_capacity;  /* edges offset[] can hold */
     size_t point_capacity; /* points points[] can hold */
+    void *stage;           /* internal: per-thread staging of nb_sample_resample, kept for
+                              reuse (owned, freed by nb_sample_deinit; never copied) */
 } nb_sample_buffer;
 
 /* Zeroes *buf (no allocation). */
@@ -59,8 +61,10 @@ nb_status nb_sample_initial(const float *node_pos, size_t n_edges, const uint32_
 
 /* Resamples every polyline of `in` at chord spacing `spacing` (spec §4.7 edge_sample, without
  * the point cap) into `out` (which must not be `in`); first and last points are copied
- * bit-exactly. Two passes over the edges (count, prefix sum, write), parallel over edges;
- * the result does not depend on `threads` (<= 0: all).
+ * bit-exactly. One pass over the edges in parallel, each thread writing its contiguous range
+ * of edges into its own staging row (kept in `out` for the next call), then a prefix sum of
+ * the counts and one copy per thread into place; the result does not depend on `threads`
+ * (<= 0: all; small inputs run on one thread).
  * Returns NB_OK, NB_E_INVALID (spacing not finite and > 0, or an edge with < 2 points;
  * subject "edge <e>"), NB_E_NOMEM (out's contents undefined but it stays a valid buffer). */
 nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int threads,
