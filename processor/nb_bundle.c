@@ -98,8 +98,8 @@ static nb_status check_range(const char *key, double v, double lo, double hi, bo
                              bool hi_open) {
     bool ok = isfinite(v) && (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
     if (!ok)
-        return NB_RAISE(NB_E_CONFIG, key, "%g is outside %c%g, %g%c", v, lo_open ? '(' : '[',
-                        lo, hi, hi_open ? ')' : ']');
+        return NB_RAISE(NB_E_CONFIG, key, "%g is outside %c%g, %g%c", v, lo_open ? '(' : '[', lo,
+                        hi, hi_open ? ')' : ']');
     return NB_OK;
 }
 
@@ -109,10 +109,10 @@ static nb_status check_config(const nb_processing_config *c) {
     NB_TRY(check_range("prune_percentage", c->prune_percentage, 0.0, 1.0, false, true));
     NB_TRY(check_range("node_bandwidth", c->node_bandwidth, 0.0, INFINITY, true, true));
     NB_TRY(check_range("edge_bandwidth", c->edge_bandwidth, 0.0, INFINITY, true, true));
-    NB_TRY(check_range("node_bandwidth_reduction", c->node_bandwidth_reduction, 0.0, 1.0, true,
-                       true));
-    NB_TRY(check_range("edge_bandwidth_reduction", c->edge_bandwidth_reduction, 0.0, 1.0, true,
-                       true));
+    NB_TRY(
+        check_range("node_bandwidth_reduction", c->node_bandwidth_reduction, 0.0, 1.0, true, true));
+    NB_TRY(
+        check_range("edge_bandwidth_reduction", c->edge_bandwidth_reduction, 0.0, 1.0, true, true));
     NB_TRY(check_range("node_step", c->node_step, 0.0, 1.0, true, false));
     NB_TRY(check_range("density_strength", c->density_strength, 0.0, INFINITY, true, true));
     NB_TRY(check_range("smoothing_percent", c->smoothing_percent, 0.0, 100.0, true, false));
@@ -162,8 +162,8 @@ static nb_status check_shapes(const nb_network *net, const nb_importance *imp) {
     for (size_t l = 0; l < net->n_layers; l++)
         if (imp->layer_size[l] != net->layer_size[l])
             return NB_RAISE(NB_E_MISMATCH, "importance",
-                            "layer %zu has %zu nodes, the network has %zu", l,
-                            imp->layer_size[l], net->layer_size[l]);
+                            "layer %zu has %zu nodes, the network has %zu", l, imp->layer_size[l],
+                            net->layer_size[l]);
     if (imp->n_classes == 0)
         return NB_RAISE(NB_E_MISMATCH, "importance", "no classes");
     if (nb_network_n_nodes(net) > UINT32_MAX)
@@ -264,8 +264,8 @@ nb_status nb_bundle_create(const nb_processing_config *cfg, const nb_network *ne
     st->pair_grid = calloc(L - 1, sizeof *st->pair_grid);
     st->cur = calloc(L - 1, sizeof *st->cur);
     st->nxt = calloc(L - 1, sizeof *st->nxt);
-    if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats ||
-        !st->pair_grid || !st->cur || !st->nxt) {
+    if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats || !st->pair_grid ||
+        !st->cur || !st->nxt) {
         s = NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu nodes", N);
         goto fail;
     }
@@ -281,8 +281,7 @@ nb_status nb_bundle_create(const nb_processing_config *cfg, const nb_network *ne
     for (size_t i = 0; i < N; i++) {
         for (size_t c = 0; c < C; c++)
             if (!isfinite(st->node_imp[i * C + c])) {
-                s = NB_RAISE(NB_E_NUMERIC, "importance", "node %zu class %zu is not finite", i,
-                             c);
+                s = NB_RAISE(NB_E_NUMERIC, "importance", "node %zu class %zu is not finite", i, c);
                 goto fail;
             }
         st->node_stats[i] = nb_node_stats_of(st->node_imp + i * C, C);
@@ -328,13 +327,12 @@ static nb_status enter_edge_phase(nb_bundle_state *st) {
     double t0 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
         size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
-        NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0,
-                                 st->edge_target + e0, st->spacing, st->threads, &st->cur[p]));
+        NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0, st->edge_target + e0,
+                                 st->spacing, st->threads, &st->cur[p]));
     }
     st->t.straight += nb_time_now() - t0;
     atomic_store(&st->iteration, 0);
-    atomic_store(&st->phase,
-                 st->edge_iterations > 0 ? NB_BUNDLE_PHASE_EDGE : NB_BUNDLE_PHASE_DONE);
+    atomic_store(&st->phase, st->edge_iterations > 0 ? NB_BUNDLE_PHASE_EDGE : NB_BUNDLE_PHASE_DONE);
     return NB_OK;
 }
 
@@ -525,8 +523,8 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
     NB_TRY(assemble(st, &d));
     if (!st->measured) {
         double t0 = nb_time_now();
-        nb_status s = nb_metrics_compute(d.n_edges, d.edge_point_offset, d.point_position,
-                                         st->cell, st->threads, &st->metrics, NULL);
+        nb_status s = nb_metrics_compute(d.n_edges, d.edge_point_offset, d.point_position, st->cell,
+                                         st->threads, &st->metrics, NULL);
         if (s != NB_OK) {
             nb_bundle_data_deinit(&d);
             return s;

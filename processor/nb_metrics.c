@@ -18,8 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NB_METRICS_BLOCK 4096
+#define NB_METRICS_BLOCK        4096
 #define NB_METRICS_MIN_STRAIGHT 1e-9
+#define NB_METRICS_PARALLEL_MIN 32768 /* points; below, one thread */
 
 typedef struct block_sum {
     double distortion, length_diff, max_distortion;
@@ -35,9 +36,9 @@ typedef struct lattice {
 } lattice;
 
 static void mark(const lattice *lt, const int64_t c[3]) {
-    uint64_t idx = (uint64_t)(c[0] - lt->lo[0]) +
-                   lt->n[0] * ((uint64_t)(c[1] - lt->lo[1]) +
-                               lt->n[1] * (uint64_t)(c[2] - lt->lo[2]));
+    uint64_t idx =
+        (uint64_t)(c[0] - lt->lo[0]) +
+        lt->n[0] * ((uint64_t)(c[1] - lt->lo[1]) + lt->n[1] * (uint64_t)(c[2] - lt->lo[2]));
     uint64_t *word = lt->bits + (idx >> 6);
     uint64_t bit = (uint64_t)1 << (idx & 63);
     uint64_t seen;
@@ -109,7 +110,10 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
                              double *voxel_used) {
     if (!(isfinite(voxel) && voxel > 0.0))
         return NB_RAISE(NB_E_INVALID, "ink voxel", "must be finite and > 0, got %g", voxel);
-    int nt = threads > 0 ? threads : omp_get_max_threads();
+    size_t total_points = n_edges ? (size_t)offset[n_edges] : 0;
+    int nt = total_points < NB_METRICS_PARALLEL_MIN ? 1
+             : threads > 0                          ? threads
+                                                    : omp_get_max_threads();
     size_t n_blocks = (n_edges + NB_METRICS_BLOCK - 1) / NB_METRICS_BLOCK;
     block_sum *blocks = calloc(n_blocks ? n_blocks : 1, sizeof *blocks);
     if (!blocks)
@@ -152,8 +156,7 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
         if (blocks[bi].bad_edge != SIZE_MAX) {
             size_t bad = blocks[bi].bad_edge;
             free(blocks);
-            return NB_RAISE(NB_E_NUMERIC, "edge polylines", "edge %zu has a non-finite point",
-                            bad);
+            return NB_RAISE(NB_E_NUMERIC, "edge polylines", "edge %zu has a non-finite point", bad);
         }
         total.distortion += blocks[bi].distortion;
         total.length_diff += blocks[bi].length_diff;

@@ -35,7 +35,6 @@
  * Returns NB_OK, NB_E_INVALID (voxel not finite and > 0), NB_E_NUMERIC (a non-finite point;
  * subject "edge <e>"), NB_E_NOMEM. On failure *out is untouched. */
 nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float *points,
-                             double voxel, int threads, nb_bundle_metrics *out,
-                             double *voxel_used);
+                             double voxel, int threads, nb_bundle_metrics *out, double *voxel_used);
 
 #endif /* NB_METRICS_H */

@@ -119,8 +119,7 @@ nb_status nb_sample_initial(const float *node_pos, size_t n_edges, const uint32_
                             const uint32_t *target, double spacing, int threads,
                             nb_sample_buffer *out) {
     if (!(isfinite(spacing) && spacing > 0.0))
-        return NB_RAISE(NB_E_INVALID, "sample spacing", "must be finite and > 0, got %g",
-                        spacing);
+        return NB_RAISE(NB_E_INVALID, "sample spacing", "must be finite and > 0, got %g", spacing);
     /* Count first into a scratch array so that a failed reserve leaves out unchanged. */
     uint64_t *count = malloc((n_edges + 1) * sizeof *count);
     if (!count)
@@ -284,8 +283,7 @@ static size_t resample_edge(const float *p, size_t n, double l, stage_row *row) 
 nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int threads,
                              nb_sample_buffer *out) {
     if (!(isfinite(spacing) && spacing > 0.0))
-        return NB_RAISE(NB_E_INVALID, "sample spacing", "must be finite and > 0, got %g",
-                        spacing);
+        return NB_RAISE(NB_E_INVALID, "sample spacing", "must be finite and > 0, got %g", spacing);
     size_t ne = in->n_edges;
     for (size_t e = 0; e < ne; e++)
         if (in->offset[e + 1] < in->offset[e] + 2)
@@ -308,8 +306,8 @@ nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int thr
         stage_row *row = &sg->rows[t];
         row->used = 0;
         for (size_t e = e0; e < e1; e++) {
-            size_t m = resample_edge(ipts + 3 * ioff[e], (size_t)(ioff[e + 1] - ioff[e]), spacing,
-                                     row);
+            size_t m =
+                resample_edge(ipts + 3 * ioff[e], (size_t)(ioff[e + 1] - ioff[e]), spacing, row);
             if (m == 0) {
 #pragma omp atomic write
                 failed = 1;

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NB_SMOOTH_PARALLEL_MIN 32768
+
 size_t nb_smooth_radius(size_t n_points, double percent, double factor) {
     double r = floor((double)n_points * percent / 100.0 * factor);
     return r < 1.0 ? 1 : (size_t)r;
@@ -66,8 +68,7 @@ nb_status nb_smooth_polylines(size_t n_edges, const uint64_t *offset, float *poi
     if (passes < 0)
         return NB_RAISE(NB_E_INVALID, "smoothing_iterations", "must be >= 0, got %d", passes);
     if (!(percent > 0.0 && percent <= 100.0))
-        return NB_RAISE(NB_E_INVALID, "smoothing_percent", "must be in (0, 100], got %g",
-                        percent);
+        return NB_RAISE(NB_E_INVALID, "smoothing_percent", "must be in (0, 100], got %g", percent);
     if (!(factor > 0.0 && factor <= 1.0))
         return NB_RAISE(NB_E_INVALID, "smoothing factor", "must be in (0, 1], got %g", factor);
     if (passes == 0 || n_edges == 0)
@@ -79,7 +80,10 @@ nb_status nb_smooth_polylines(size_t n_edges, const uint64_t *offset, float *poi
     }
     if (longest < 3)
         return NB_OK;
-    int nt = threads > 0 ? threads : omp_get_max_threads();
+    /* Below NB_SMOOTH_PARALLEL_MIN points one thread is faster than a parallel region. */
+    int nt = (size_t)offset[n_edges] - (size_t)offset[0] < NB_SMOOTH_PARALLEL_MIN ? 1
+             : threads > 0                                                        ? threads
+                           : omp_get_max_threads();
     size_t row = 3 * longest;
     float *scratch = malloc((size_t)nt * row * sizeof *scratch);
     if (!scratch)

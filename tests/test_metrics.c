@@ -35,7 +35,7 @@ static void test_straight_edges_are_neutral(void **state) {
 static void test_bundled_pair_by_hand(void **state) {
     (void)state;
     const float p[] = {
-        0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 2.625f,                          /* A */
+        0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 2.625f,                         /* A */
         1.375f, 0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 0.125f, 2.625f, /* B */
         1.375f, 0.125f, 2.625f,
     };

@@ -127,7 +127,7 @@ static void test_resample_bounds_endpoints_threads(void **state) {
     (void)state;
     const double l = 1.0 / 15.0;
     nb_sample_buffer in, a, b;
-    random_polylines(&in, 500, 42);
+    random_polylines(&in, 3000, 42); /* > 32768 points: the parallel path runs */
     nb_sample_init(&a);
     nb_sample_init(&b);
     assert_int_equal(nb_sample_resample(&in, l, 1, &a), NB_OK);

@@ -16,9 +16,9 @@
 
 static void test_radius(void **state) {
     (void)state;
-    assert_int_equal(nb_smooth_radius(20, 8.0, 0.9), 1);    /* floor(1.44) */
-    assert_int_equal(nb_smooth_radius(100, 8.0, 0.9), 7);   /* floor(7.2) */
-    assert_int_equal(nb_smooth_radius(10, 8.0, 1.0), 1);    /* floor(0.8) -> at least 1 */
+    assert_int_equal(nb_smooth_radius(20, 8.0, 0.9), 1);     /* floor(1.44) */
+    assert_int_equal(nb_smooth_radius(100, 8.0, 0.9), 7);    /* floor(7.2) */
+    assert_int_equal(nb_smooth_radius(10, 8.0, 1.0), 1);     /* floor(0.8) -> at least 1 */
     assert_int_equal(nb_smooth_radius(100, 8.0, 0.0886), 1); /* last iteration of defaults */
     assert_int_equal(nb_smooth_radius(5, 40.0, 1.0), 2);
 }
@@ -81,7 +81,7 @@ static void make_noisy(float *p, uint64_t *off, size_t n_edges, size_t n, uint64
 
 static void test_reduces_curvature_keeps_endpoints_threads(void **state) {
     (void)state;
-    enum { E = 300, NMAX = 120 };
+    enum { E = 1000, NMAX = 120 }; /* > 32768 points: the parallel path runs */
     float *a = malloc(E * (NMAX + 3) * 3 * sizeof *a);
     float *b = malloc(E * (NMAX + 3) * 3 * sizeof *b);
     float *orig = malloc(E * (NMAX + 3) * 3 * sizeof *orig);
