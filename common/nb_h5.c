@@ -563,19 +563,33 @@ static nb_status write_f64(writer *w, hid_t loc, const char *obj, const char *na
     return write_attr(w, loc, obj, name, K_F64, &v);
 }
 
-/* Variable-length UTF-8 string attribute: scalar (n == 0, strings[0]) or array of n. */
+/* Fixed-length UTF-8 string attribute: scalar (n == 0, strings[0]) or array of n, each
+ * NUL-terminated in a cell of (longest + 1) bytes. Fixed rather than variable length: the
+ * strings then live in the attribute itself, not in HDF5's global heap, whose corruption
+ * HDF5 1.10 does not survive (a fuzzed file crashed H5Aread in H5HG_read). */
 static nb_status write_strings(writer *w, hid_t loc, const char *obj, const char *name,
                               const char *const *strings, size_t n) {
+    size_t count = n ? n : 1, cell = 1;
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(strings[i]) + 1;
+        if (len > cell)
+            cell = len;
+    }
+    char *buf = calloc(count, cell);
+    if (!buf)
+        return RAISE(NB_E_NOMEM, w->path, obj, "cannot allocate attribute %s", name);
+    for (size_t i = 0; i < count; i++)
+        memcpy(buf + i * cell, strings[i], strlen(strings[i]));
     hid_t t = H5Tcopy(H5T_C_S1);
     hsize_t dim = n;
     hid_t space = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR);
     nb_status st = NB_OK;
     hid_t a = H5I_INVALID_HID;
-    if (t < 0 || space < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0)
+    if (t < 0 || space < 0 || H5Tset_size(t, cell) < 0 ||
+        H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)
         goto fail;
     a = H5Acreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, strings) < 0)
+    if (a < 0 || H5Awrite(a, t, buf) < 0)
         goto fail;
     goto out;
 fail : {
@@ -590,6 +604,7 @@ out:
         H5Sclose(space);
     if (t >= 0)
         H5Tclose(t);
+    free(buf);
     return st;
 }
 
@@ -806,7 +821,10 @@ nb_status nb_h5_save(const char *path, const nb_model *m) {
     writer w = {.path = path};
     nb_status st = NB_OK;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+    /* 1.8 file format: attributes over 64 KiB (many long class names) go to dense storage;
+     * readable by any HDF5 >= 1.8 */
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
         st = RAISE(NB_E_IO, path, NULL, "cannot set up file access: %s", h5_msg(w.h5err));
         if (fapl >= 0)
             H5Pclose(fapl);
@@ -1494,6 +1512,8 @@ static nb_status load_model(reader *r, nb_model *m) {
 }
 
 nb_status nb_h5_load(const char *path, nb_model *m) {
+    if (!m)
+        return RAISE(NB_E_INVALID, path, NULL, "no model to load into");
     memset(m, 0, sizeof *m);
     if (!path)
         return RAISE(NB_E_INVALID, "(null)", NULL, "no path");

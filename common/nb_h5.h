@@ -47,7 +47,9 @@ nb_status nb_h5_load(const char *path, nb_model *m);
  * `path`, HDF5's or the OS's reason), NB_E_INVALID (no network), or the status of
  * nb_model_validate (NB_E_FORMAT / NB_E_NUMERIC / NB_E_MISMATCH: we never write a file the
  * reader would reject). On failure `path` is untouched and no temporary file is left.
- * Strings (class_names, activation, ...) are written as variable-length UTF-8; integers as
+ * Strings (class_names, activation, ...) are written as fixed-length, NUL-terminated UTF-8
+ * (one cell of longest + 1 bytes per string; not variable-length, whose global-heap storage
+ * HDF5 1.10 cannot read safely when corrupted), in the HDF5 1.8 file format; integers as
  * int64 (seed, n_edges_total: uint64); floats as float64. Datasets over 64 KiB are chunked
  * with shuffle + deflate level 4. Layout: docs/file_format.md. */
 nb_status nb_h5_save(const char *path, const nb_model *m);

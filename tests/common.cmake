@@ -4,3 +4,5 @@ nb_add_test(test_config SOURCES test_config.c LIBS nb_common cjson LABEL unit TI
 nb_add_test(test_model SOURCES test_model.c LIBS nb_common LABEL unit TIMEOUT 60)
 nb_add_test(test_idx SOURCES test_idx.c LIBS nb_common LABEL unit TIMEOUT 60)
 nb_add_test(test_h5 SOURCES test_h5.c LIBS nb_common LABEL unit TIMEOUT 60)
+nb_add_test(test_h5_fuzz SOURCES test_h5.c LIBS nb_common LABEL unit TIMEOUT 120 ARGS --fuzz
+            ENV LSAN_OPTIONS=suppressions=${NB_TEST_DATA_DIR}/lsan_hdf5.supp)

@@ -166,61 +166,61 @@ static void test_errors(void **state) {
     (void)state;
     nb_dataset ds;
     nb_status s;
-    write_labels("e_lab", 0x801, 5, 3, 0, true);
+    write_labels("idx_e_lab", 0x801, 5, 3, 0, true);
 
-    s = nb_idx_load_pair("e_missing", "e_lab", 0, &ds);
-    expect_error(s, NB_E_IO, "e_missing", "cannot open", &ds);
+    s = nb_idx_load_pair("idx_e_missing", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_IO, "idx_e_missing", "cannot open", &ds);
 
     /* a labels file given as images */
-    s = nb_idx_load_pair("e_lab", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_lab", "1 dimensions, expected 0x00000803", &ds);
+    s = nb_idx_load_pair("idx_e_lab", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_lab", "1 dimensions, expected 0x00000803", &ds);
     /* images given as labels */
-    write_images("e_img", 0x803, 5, 3, 4, 0, 0, true);
-    s = nb_idx_load_pair("e_img", "e_img", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", "3 dimensions, expected 0x00000801", &ds);
+    write_images("idx_e_img", 0x803, 5, 3, 4, 0, 0, true);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_img", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", "3 dimensions, expected 0x00000801", &ds);
     /* not IDX at all */
     const unsigned char text[] = "hello, world, this is not idx";
-    write_bytes("e_txt", text, sizeof text, false);
-    s = nb_idx_load_pair("e_txt", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_txt", "is not an IDX file", &ds);
+    write_bytes("idx_e_txt", text, sizeof text, false);
+    s = nb_idx_load_pair("idx_e_txt", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_txt", "is not an IDX file", &ds);
     /* float elements */
-    write_images("e_img", 0x0D03, 5, 3, 4, 0, 0, true);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", "element type 0x0d (float)", &ds);
+    write_images("idx_e_img", 0x0D03, 5, 3, 4, 0, 0, true);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", "element type 0x0d (float)", &ds);
     /* zero rows */
-    write_images("e_img", 0x803, 5, 0, 4, 0, 0, false);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", "dimension 1 is 0", &ds);
+    write_images("idx_e_img", 0x803, 5, 0, 4, 0, 0, false);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", "dimension 1 is 0", &ds);
     /* truncated header */
-    write_images("e_img", 0x803, 5, 3, 4, 5 * 12 + 2, 0, true);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", "truncated: the header has 14 of 16 bytes", &ds);
+    write_images("idx_e_img", 0x803, 5, 3, 4, 5 * 12 + 2, 0, true);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", "truncated: the header has 14 of 16 bytes", &ds);
     /* truncated payload (raw and gz) */
-    write_images("e_img", 0x803, 5, 3, 4, 7, 0, false);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", "truncated: the pixels has 53 of 60 bytes", &ds);
-    write_images("e_img", 0x803, 5, 3, 4, 1, 0, true);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", "truncated", &ds);
+    write_images("idx_e_img", 0x803, 5, 3, 4, 7, 0, false);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", "truncated: the pixels has 53 of 60 bytes", &ds);
+    write_images("idx_e_img", 0x803, 5, 3, 4, 1, 0, true);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", "truncated", &ds);
     /* ...but the first 4 images are complete */
-    assert_int_equal(nb_idx_load_pair("e_img", "e_lab", 4, &ds), NB_OK);
+    assert_int_equal(nb_idx_load_pair("idx_e_img", "idx_e_lab", 4, &ds), NB_OK);
     nb_dataset_deinit(&ds);
     /* truncated labels */
-    write_images("e_img", 0x803, 5, 3, 4, 0, 0, true);
-    write_labels("e_lab2", 0x801, 5, 3, 2, false);
-    s = nb_idx_load_pair("e_img", "e_lab2", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_lab2", "truncated: the labels has 3 of 5 bytes", &ds);
+    write_images("idx_e_img", 0x803, 5, 3, 4, 0, 0, true);
+    write_labels("idx_e_lab2", 0x801, 5, 3, 2, false);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab2", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_lab2", "truncated: the labels has 3 of 5 bytes", &ds);
     /* trailing bytes */
-    write_images("e_img", 0x803, 5, 3, 4, 0, 3, false);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", "unexpected bytes after the last record", &ds);
+    write_images("idx_e_img", 0x803, 5, 3, 4, 0, 3, false);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", "unexpected bytes after the last record", &ds);
     /* counts disagree */
-    write_images("e_img", 0x803, 6, 3, 4, 0, 0, true);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_lab", "5 labels, but e_img holds 6 images", &ds);
+    write_images("idx_e_img", 0x803, 6, 3, 4, 0, 0, true);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_lab", "5 labels, but idx_e_img holds 6 images", &ds);
     /* corrupt gzip stream: flip bytes in the middle of the compressed data */
-    write_images("e_img", 0x803, 50, 8, 8, 0, 0, true);
-    FILE *f = fopen("e_img", "r+b");
+    write_images("idx_e_img", 0x803, 50, 8, 8, 0, 0, true);
+    FILE *f = fopen("idx_e_img", "r+b");
     assert_non_null(f);
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
@@ -228,14 +228,14 @@ static void test_errors(void **state) {
     const unsigned char junk[8] = {0xff, 0x00, 0xff, 0x00, 0xde, 0xad, 0xbe, 0xef};
     fwrite(junk, 1, sizeof junk, f);
     fclose(f);
-    write_labels("e_lab", 0x801, 50, 3, 0, true);
-    s = nb_idx_load_pair("e_img", "e_lab", 0, &ds);
-    expect_error(s, NB_E_FORMAT, "e_img", NULL, &ds);
+    write_labels("idx_e_lab", 0x801, 50, 3, 0, true);
+    s = nb_idx_load_pair("idx_e_img", "idx_e_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_e_img", NULL, &ds);
 
-    unlink("e_img");
-    unlink("e_lab");
-    unlink("e_lab2");
-    unlink("e_txt");
+    unlink("idx_e_img");
+    unlink("idx_e_lab");
+    unlink("idx_e_lab2");
+    unlink("idx_e_txt");
 }
 
 static void test_fashion_mnist(void **state) {
