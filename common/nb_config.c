@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define NB_CONFIG_SUBJECT_MAX 512
-#define NB_CONFIG_FILE_MAX (1u << 20) /* a config file is a few KiB; refuse anything huge */
+#define NB_CONFIG_FILE_MAX    (1u << 20) /* a config file is a few KiB; refuse anything huge */
 
 /* ---- growable text buffer ------------------------------------------------------------- */
 
@@ -289,8 +289,8 @@ static nb_status apply_item(const nb_config_key *k, const cJSON *item, const cha
         for (int i = 0; i < 3; i++) {
             const cJSON *e = cJSON_GetArrayItem(item, i);
             if (!cJSON_IsNumber(e))
-                return NB_RAISE(NB_E_CONFIG, subject, "component %d: expected a number, got %s",
-                                i, json_type_name(e));
+                return NB_RAISE(NB_E_CONFIG, subject, "component %d: expected a number, got %s", i,
+                                json_type_name(e));
             NB_TRY(check_number(k, e->valuedouble, subject));
             c[i] = e->valuedouble;
         }
@@ -335,8 +335,8 @@ static nb_status unknown_key(const nb_config_schema *schema, const char *name,
         }
     }
     if (best)
-        return NB_RAISE(NB_E_CONFIG, subject, "unknown %s key (did you mean \"%s\"?)",
-                        schema->name, best);
+        return NB_RAISE(NB_E_CONFIG, subject, "unknown %s key (did you mean \"%s\"?)", schema->name,
+                        best);
     return NB_RAISE(NB_E_CONFIG, subject, "unknown %s key", schema->name);
 }
 
@@ -393,8 +393,8 @@ static void line_col(const char *text, size_t pos, int *line, int *col) {
     }
 }
 
-nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text,
-                          const char *source, void *cfg) {
+nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text, const char *source,
+                          void *cfg) {
     char subject[NB_CONFIG_SUBJECT_MAX];
     const char *src = source ? source : schema->name;
     if (!json_text)

@@ -174,17 +174,17 @@ enum {
 typedef struct nb_config_key {
     const char *name;
     nb_config_type type;
-    size_t offset;           /* offsetof in the config struct */
-    size_t string_size;      /* NB_CONFIG_STRING: buffer size */
-    double def;              /* default (number, bool 0/1, enum index) */
-    const char *def_string;  /* NB_CONFIG_STRING default */
-    double min, max;         /* inclusive unless flags say exclusive */
+    size_t offset;          /* offsetof in the config struct */
+    size_t string_size;     /* NB_CONFIG_STRING: buffer size */
+    double def;             /* default (number, bool 0/1, enum index) */
+    const char *def_string; /* NB_CONFIG_STRING default */
+    double min, max;        /* inclusive unless flags say exclusive */
     unsigned flags;
     const char *const *enum_names; /* NB_CONFIG_ENUM: NULL-terminated */
-    const char *unit;        /* "world units", "fraction", ... */
-    const char *doc;         /* one sentence */
+    const char *unit;              /* "world units", "fraction", ... */
+    const char *doc;               /* one sentence */
     /* Added after the first version (trailing, so positional initialisers stay valid): */
-    const char *source;      /* where the key comes from: "spec §4.1", "nnbundle", ... */
+    const char *source; /* where the key comes from: "spec §4.1", "nnbundle", ... */
     /* Optional extra rule run after the type/range checks on load, set and validate; it
      * gets a pointer to the field and the error subject, and returns NB_OK or raises
      * NB_E_CONFIG with that subject. NULL = none. */
@@ -210,8 +210,8 @@ const nb_config_key *nb_config_find(const nb_config_schema *schema, const char *
 /* Parses JSON text (an object of key: value) into cfg. `source` names it in errors (a path).
  * Returns NB_OK, NB_E_CONFIG (syntax, unknown key, wrong type, out of range; the subject is
  * "source key"). On failure cfg is unchanged. */
-nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text,
-                          const char *source, void *cfg);
+nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text, const char *source,
+                          void *cfg);
 
 /* Reads and parses a file. Returns NB_E_IO if unreadable, else as nb_config_parse. */
 nb_status nb_config_load(const nb_config_schema *schema, const char *path, void *cfg);

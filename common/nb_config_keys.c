@@ -15,8 +15,8 @@
 
 #include "nb_config.h"
 
-#define EXCL_MIN NB_CONFIG_MIN_EXCLUSIVE
-#define EXCL_MAX NB_CONFIG_MAX_EXCLUSIVE
+#define EXCL_MIN  NB_CONFIG_MIN_EXCLUSIVE
+#define EXCL_MAX  NB_CONFIG_MAX_EXCLUSIVE
 #define EXCL_BOTH (NB_CONFIG_MIN_EXCLUSIVE | NB_CONFIG_MAX_EXCLUSIVE)
 
 /* ---- importance flags (spec §2.3) ------------------------------------------------------ */
@@ -91,8 +91,8 @@ static const nb_config_key processing_keys[] = {
      .flags = EXCL_MIN, .unit = "world units",
      .doc = "Spacing of the layer planes along z; layer l lies at z = -(L-1)*d/2 + l*d.",
      .source = "spec §3 (README value 0.5; the reference code uses 0.4)"},
-    {P(layer_width), .type = NB_CONFIG_DOUBLE, .def = 1.0, .min = 0, .max = 100,
-     .flags = EXCL_MIN, .unit = "world units",
+    {P(layer_width), .type = NB_CONFIG_DOUBLE, .def = 1.0, .min = 0, .max = 100, .flags = EXCL_MIN,
+     .unit = "world units",
      .doc = "Side of the square on which each layer's nodes sit on a ceil(sqrt(n)) grid.",
      .source = "spec §3"},
     {P(prune_percentage), .type = NB_CONFIG_DOUBLE, .def = 0.0, .min = 0, .max = 1,
@@ -100,8 +100,8 @@ static const nb_config_key processing_keys[] = {
      .doc = "Share of edges, lowest score alpha * mean source importance first, removed "
             "before bundling.",
      .source = "spec §3.4"},
-    {P(sampling_rate), .type = NB_CONFIG_DOUBLE, .def = 15, .min = 0, .max = 200,
-     .flags = EXCL_MIN, .unit = "samples per layer_width",
+    {P(sampling_rate), .type = NB_CONFIG_DOUBLE, .def = 15, .min = 0, .max = 200, .flags = EXCL_MIN,
+     .unit = "samples per layer_width",
      .doc = "Edge resampling density; the sample length is layer_width / sampling_rate and "
             "the grid cell a third of it.",
      .source = "spec §4.1"},
@@ -121,8 +121,8 @@ static const nb_config_key processing_keys[] = {
      .doc = "Factor applied to the edge bandwidth after each edge iteration; the phase ends "
             "when it falls below two grid cells.",
      .source = "spec §4.6"},
-    {P(node_step), .type = NB_CONFIG_DOUBLE, .def = 0.2, .min = 0, .max = 1,
-     .flags = EXCL_MIN, .unit = "bandwidths",
+    {P(node_step), .type = NB_CONFIG_DOUBLE, .def = 0.2, .min = 0, .max = 1, .flags = EXCL_MIN,
+     .unit = "bandwidths",
      .doc = "Length of one node advection step as a fraction of the current bandwidth.",
      .source = "spec §4.5"},
     {P(density_strength), .type = NB_CONFIG_DOUBLE, .def = 10000, .min = 0, .max = 1e9,
@@ -130,8 +130,7 @@ static const nb_config_key processing_keys[] = {
      .doc = "Scale of a splat contribution before its integer truncation; contributions "
             "below 1/density_strength are dropped.",
      .source = "spec §4.3, §4.1"},
-    {P(edge_importance_type), .type = NB_CONFIG_INT, .def = 0, .min = 0, .max = 3,
-     .unit = "type",
+    {P(edge_importance_type), .type = NB_CONFIG_INT, .def = 0, .min = 0, .max = 3, .unit = "type",
      .doc = "How a segment's class vector is derived from its end nodes: 0 blend along the "
             "edge, 1 source, 2 both, 3 target.",
      .source = "spec §2.6"},
@@ -140,8 +139,7 @@ static const nb_config_key processing_keys[] = {
      .source = "spec §4.10"},
     {P(smoothing_iterations), .type = NB_CONFIG_INT, .def = 8, .min = 0, .max = 100,
      .unit = "passes per edge iteration",
-     .doc = "Number of Jacobi smoothing passes after each edge iteration.",
-     .source = "spec §4.10"},
+     .doc = "Number of Jacobi smoothing passes after each edge iteration.", .source = "spec §4.10"},
     {P(smoothing_percent), .type = NB_CONFIG_DOUBLE, .def = 8, .min = 0, .max = 100,
      .flags = EXCL_MIN, .unit = "percent of an edge's points",
      .doc = "Half-width of the smoothing window as a percentage of the edge's point count, "
@@ -163,29 +161,23 @@ static const nb_config_key processing_keys[] = {
             "magnitude (weights only, no data).",
      .source = "spec §2.4-2.5; magnitude is nnbundle's"},
     {P(importance_flags), .type = NB_CONFIG_STRING,
-     .string_size = sizeof(((nb_processing_config *)0)->importance_flags),
-     .def_string = "gamma,l1", .unit = "comma list",
+     .string_size = sizeof(((nb_processing_config *)0)->importance_flags), .def_string = "gamma,l1",
+     .unit = "comma list",
      .doc = "Batch-norm variant of the fine-tuning: any of gamma, l1, l2, centering.",
      .source = "spec §2.3", .check = check_importance_flags},
     {P(importance_epochs), .type = NB_CONFIG_INT, .def = 20, .min = 1, .max = 1000,
-     .unit = "epochs",
-     .doc = "Fine-tuning epochs per class.", .source = "spec §2.4"},
+     .unit = "epochs", .doc = "Fine-tuning epochs per class.", .source = "spec §2.4"},
     {P(importance_learning_rate), .type = NB_CONFIG_DOUBLE, .def = 0.001, .min = 0, .max = 1,
-     .flags = EXCL_MIN, .unit = "",
-     .doc = "Adam learning rate of the per-class fine-tuning.", .source = "spec §2.4"},
+     .flags = EXCL_MIN, .unit = "", .doc = "Adam learning rate of the per-class fine-tuning.",
+     .source = "spec §2.4"},
     {P(importance_batch_size), .type = NB_CONFIG_INT, .def = 128, .min = 1, .max = 65536,
-     .unit = "images",
-     .doc = "Mini-batch size of the per-class fine-tuning.", .source = "spec §2.4"},
-    {P(importance_l1), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100,
-     .unit = "",
-     .doc = "Factor of the L1 penalty sum |gamma| when the l1 flag is set.",
-     .source = "spec §2.3"},
-    {P(importance_l2), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100,
-     .unit = "",
-     .doc = "Factor of the L2 penalty sum gamma^2 when the l2 flag is set.",
-     .source = "spec §2.3"},
-    {P(importance_top_k), .type = NB_CONFIG_INT, .def = 9, .min = 0, .max = 64,
-     .unit = "images",
+     .unit = "images", .doc = "Mini-batch size of the per-class fine-tuning.",
+     .source = "spec §2.4"},
+    {P(importance_l1), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100, .unit = "",
+     .doc = "Factor of the L1 penalty sum |gamma| when the l1 flag is set.", .source = "spec §2.3"},
+    {P(importance_l2), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100, .unit = "",
+     .doc = "Factor of the L2 penalty sum gamma^2 when the l2 flag is set.", .source = "spec §2.3"},
+    {P(importance_top_k), .type = NB_CONFIG_INT, .def = 9, .min = 0, .max = 64, .unit = "images",
      .doc = "Number of top-activating test images stored per hidden node (0 stores none).",
      .source = "nnbundle"},
     {P(seed), .type = NB_CONFIG_INT, .def = 1, .min = 0, .max = 2147483647, .unit = "",
@@ -204,41 +196,65 @@ const nb_config_schema nb_processing_schema = {
 
 /* ---- rendering ------------------------------------------------------------------------ */
 
-static const char *const edge_mode_names[] = {"ellipsoid_transparent", "sphere",
-                                              "sphere_transparent", "line", "none", NULL};
+static const char *const edge_mode_names[] = {
+    "ellipsoid_transparent", "sphere", "sphere_transparent", "line", "none", NULL};
 static const char *const node_mode_names[] = {"sphere_transparent", "sphere", "point", "none",
                                               NULL};
 static const char *const transparency_names[] = {"minmax", "wboit", NULL};
 static const char *const class_view_names[] = {"independent", "all", "class", NULL};
 
-#define R(field) .name = #field, .offset = offsetof(nb_rendering_config, field)
+#define R(field)       .name = #field, .offset = offsetof(nb_rendering_config, field)
 #define RO(obj, field) .name = #obj "_" #field, .offset = offsetof(nb_rendering_config, obj.field)
 
 /* The six shader parameters of one object kind (edge or node), spec §5.6-5.7. */
-#define OBJECT_KEYS(obj, what, size_def, imp_op_def, depth_exp_def, thr_def, thr_doc,           \
-                    thr_source)                                                                 \
-    {RO(obj, size), .type = NB_CONFIG_DOUBLE, .def = size_def, .min = 0, .max = 1,              \
-     .flags = EXCL_MIN, .unit = "world units",                                                 \
-     .doc = "Impostor radius of a " what " at importance 1.",                                  \
-     .source = "spec §5.4-5.5, §5.7 (object_radius)"},                                         \
-        {RO(obj, base_opacity), .type = NB_CONFIG_DOUBLE, .def = 0.0, .min = 0, .max = 1,      \
-         .unit = "opacity", .doc = "Opacity B added to every " what " fragment.",              \
-         .source = "spec §5.6-5.7"},                                                           \
-        {RO(obj, importance_opacity), .type = NB_CONFIG_DOUBLE, .def = imp_op_def, .min = 0,   \
-         .max = 2, .unit = "weight",                                                            \
-         .doc = "Weight I of the importance term in " what " opacity; above 1 it culls faint " \
-                "fragments softly.",                                                            \
-         .source = "spec §5.6-5.7"},                                                           \
-        {RO(obj, depth_opacity), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 1,     \
-         .unit = "weight",                                                                      \
-         .doc = "Weight D of the relative-depth term in " what " opacity (near is opaque).",   \
-         .source = "spec §5.6-5.7"},                                                           \
-        {RO(obj, depth_exponent), .type = NB_CONFIG_DOUBLE, .def = depth_exp_def, .min = 0,    \
-         .max = 4, .unit = "exponent",                                                          \
-         .doc = "Exponent on the impostor thickness in " what " opacity.",                      \
-         .source = "spec §5.6-5.7 (opacity_exponent)"},                                        \
-        {RO(obj, importance_threshold), .type = NB_CONFIG_DOUBLE, .def = thr_def, .min = 0,    \
-         .max = 1, .unit = "importance", .doc = thr_doc, .source = thr_source}
+#define OBJECT_KEYS(obj, what, size_def, imp_op_def, depth_exp_def, thr_def, thr_doc, thr_source)  \
+    {RO(obj, size),                                                                                \
+     .type = NB_CONFIG_DOUBLE,                                                                     \
+     .def = size_def,                                                                              \
+     .min = 0,                                                                                     \
+     .max = 1,                                                                                     \
+     .flags = EXCL_MIN,                                                                            \
+     .unit = "world units",                                                                        \
+     .doc = "Impostor radius of a " what " at importance 1.",                                      \
+     .source = "spec §5.4-5.5, §5.7 (object_radius)"},                                             \
+        {RO(obj, base_opacity),                                                                    \
+         .type = NB_CONFIG_DOUBLE,                                                                 \
+         .def = 0.0,                                                                               \
+         .min = 0,                                                                                 \
+         .max = 1,                                                                                 \
+         .unit = "opacity",                                                                        \
+         .doc = "Opacity B added to every " what " fragment.",                                     \
+         .source = "spec §5.6-5.7"},                                                               \
+        {RO(obj, importance_opacity),                                                              \
+         .type = NB_CONFIG_DOUBLE,                                                                 \
+         .def = imp_op_def,                                                                        \
+         .min = 0,                                                                                 \
+         .max = 2,                                                                                 \
+         .unit = "weight",                                                                         \
+         .doc = "Weight I of the importance term in " what " opacity; above 1 it culls faint "     \
+                "fragments softly.",                                                               \
+         .source = "spec §5.6-5.7"},                                                               \
+        {RO(obj, depth_opacity),                                                                   \
+         .type = NB_CONFIG_DOUBLE,                                                                 \
+         .def = 0.5,                                                                               \
+         .min = 0,                                                                                 \
+         .max = 1,                                                                                 \
+         .unit = "weight",                                                                         \
+         .doc = "Weight D of the relative-depth term in " what " opacity (near is opaque).",       \
+         .source = "spec §5.6-5.7"},                                                               \
+        {RO(obj, depth_exponent),                                                                  \
+         .type = NB_CONFIG_DOUBLE,                                                                 \
+         .def = depth_exp_def,                                                                     \
+         .min = 0,                                                                                 \
+         .max = 4,                                                                                 \
+         .unit = "exponent",                                                                       \
+         .doc = "Exponent on the impostor thickness in " what " opacity.",                         \
+         .source = "spec §5.6-5.7 (opacity_exponent)"},                                            \
+    {                                                                                              \
+        RO(obj, importance_threshold), .type = NB_CONFIG_DOUBLE, .def = thr_def, .min = 0,         \
+                                       .max = 1, .unit = "importance", .doc = thr_doc,             \
+                                       .source = thr_source                                        \
+    }
 
 static const nb_config_key rendering_keys[] = {
     OBJECT_KEYS(edge, "edge", 0.02, 1.1, 0.25, 0.1,
@@ -273,17 +289,15 @@ static const nb_config_key rendering_keys[] = {
     {R(background), .type = NB_CONFIG_COLOR, .def = 1.0, .min = 0, .max = 1, .unit = "RGB",
      .doc = "Clear colour of the frame.", .source = "spec §5.1 (white)"},
     {R(camera_pose), .type = NB_CONFIG_INT, .def = 6, .min = 0, .max = 9, .unit = "key",
-     .doc = "Start camera pose, numbered like the reference's number keys.",
+     .doc = "Start camera pose, numbered like the reference's number keys.", .source = "spec §5.1"},
+    {R(fov_degrees), .type = NB_CONFIG_DOUBLE, .def = 45, .min = 1, .max = 170, .flags = EXCL_BOTH,
+     .unit = "degrees", .doc = "Vertical field of view of the perspective camera.",
      .source = "spec §5.1"},
-    {R(fov_degrees), .type = NB_CONFIG_DOUBLE, .def = 45, .min = 1, .max = 170,
-     .flags = EXCL_BOTH, .unit = "degrees",
-     .doc = "Vertical field of view of the perspective camera.", .source = "spec §5.1"},
     {R(auto_orbit), .type = NB_CONFIG_BOOL, .def = 0, .unit = "",
      .doc = "Orbit the camera around the network's centre every frame.",
      .source = "spec §5.1 (on in the reference)"},
     {R(orbit_speed_degrees), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = -10, .max = 10,
-     .unit = "degrees per frame",
-     .doc = "Yaw added per frame while auto_orbit is on.",
+     .unit = "degrees per frame", .doc = "Yaw added per frame while auto_orbit is on.",
      .source = "spec §5.1 (camera_rotation_speed)"},
     {R(show_legend), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Draw the class colour legend.", .source = "nnbundle"},

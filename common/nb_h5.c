@@ -33,10 +33,10 @@
 #define NB_VERSION "unknown"
 #endif
 
-#define SUBJ_MAX 512
+#define SUBJ_MAX              512
 #define CHUNK_THRESHOLD_BYTES (64u * 1024u)
-#define CHUNK_TARGET_BYTES (256u * 1024u)
-#define DEFLATE_LEVEL 4
+#define CHUNK_TARGET_BYTES    (256u * 1024u)
+#define DEFLATE_LEVEL         4
 
 /* ---- errors --------------------------------------------------------------------------- */
 
@@ -93,8 +93,7 @@ static void quiet_end(const h5_quiet *q) {
 typedef enum dkind { K_F32, K_F64, K_I32, K_I64, K_U32, K_U64 } dkind;
 
 static const char *kind_name(dkind k) {
-    static const char *const names[] = {"float32", "float64", "int32", "int64", "uint32",
-                                        "uint64"};
+    static const char *const names[] = {"float32", "float64", "int32", "int64", "uint32", "uint64"};
     return names[k];
 }
 
@@ -289,8 +288,8 @@ static nb_status validate_network(const nb_network *net, const char *path) {
         return RAISE(NB_E_NUMERIC, path, "/network l1", "l1 %g, expected a finite value >= 0",
                      net->l1);
     if (!fraction_or_nan(net->train_accuracy))
-        return RAISE(NB_E_NUMERIC, path, "/network train_accuracy",
-                     "%g, expected NaN or [0, 1]", net->train_accuracy);
+        return RAISE(NB_E_NUMERIC, path, "/network train_accuracy", "%g, expected NaN or [0, 1]",
+                     net->train_accuracy);
     if (!fraction_or_nan(net->test_accuracy))
         return RAISE(NB_E_NUMERIC, path, "/network test_accuracy", "%g, expected NaN or [0, 1]",
                      net->test_accuracy);
@@ -315,13 +314,13 @@ static nb_status validate_importance(const nb_importance *imp, const nb_network 
         return RAISE(NB_E_MISMATCH, path, "/importance", "%zu classes, the network has %zu",
                      imp->n_classes, net->n_classes);
     if (imp->top_k > NB_H5_MAX_TOP_K)
-        return RAISE(NB_E_FORMAT, path, "/importance top_k", "top_k %zu, at most %d",
-                     imp->top_k, NB_H5_MAX_TOP_K);
+        return RAISE(NB_E_FORMAT, path, "/importance top_k", "top_k %zu, at most %d", imp->top_k,
+                     NB_H5_MAX_TOP_K);
     size_t C = imp->n_classes;
     for (size_t l = 0; l < imp->n_layers; l++) {
         snprintf(obj, sizeof obj, "/importance/node_%zu", l);
-        NB_TRY(check_floats(nb_importance_node(imp, l), imp->layer_size[l] * C, C, true, path,
-                            obj));
+        NB_TRY(
+            check_floats(nb_importance_node(imp, l), imp->layer_size[l] * C, C, true, path, obj));
         if (l + 1 < imp->n_layers) {
             snprintf(obj, sizeof obj, "/importance/edge_%zu", l);
             NB_TRY(check_floats(nb_importance_edge(imp, l),
@@ -363,18 +362,17 @@ static size_t layer_of(const int64_t *layer_offset, size_t n_layers, uint32_t v)
     return lo;
 }
 
-static nb_status validate_bundle(const nb_bundle_data *b, const nb_network *net,
-                                 const char *path) {
+static nb_status validate_bundle(const nb_bundle_data *b, const nb_network *net, const char *path) {
     if (!b->node_position || !b->layer_offset || !b->edge_source || !b->edge_target ||
         !b->edge_alpha || !b->edge_point_offset || !b->point_position)
         return RAISE(NB_E_INVALID, path, "/bundle", "bundle is not initialised");
     size_t L = net->n_layers, N = nb_network_n_nodes(net);
     if (b->n_layers != L)
-        return RAISE(NB_E_MISMATCH, path, "/bundle/layer_offset",
-                     "%zu layers, the network has %zu", b->n_layers, L);
+        return RAISE(NB_E_MISMATCH, path, "/bundle/layer_offset", "%zu layers, the network has %zu",
+                     b->n_layers, L);
     if (b->n_nodes != N)
-        return RAISE(NB_E_MISMATCH, path, "/bundle/node_position",
-                     "%zu nodes, the network has %zu", b->n_nodes, N);
+        return RAISE(NB_E_MISMATCH, path, "/bundle/node_position", "%zu nodes, the network has %zu",
+                     b->n_nodes, N);
     int64_t expect = 0;
     for (size_t l = 0; l <= L; l++) {
         if (b->layer_offset[l] != expect)
@@ -429,8 +427,8 @@ static nb_status validate_bundle(const nb_bundle_data *b, const nb_network *net,
         return RAISE(NB_E_FORMAT, path, "/bundle/edge_point_offset",
                      "last entry is %llu, expected the point count %zu",
                      (unsigned long long)b->edge_point_offset[E], b->n_points);
-    NB_TRY(check_floats(b->point_position, b->n_points * 3, 3, false, path,
-                        "/bundle/point_position"));
+    NB_TRY(
+        check_floats(b->point_position, b->n_points * 3, 3, false, path, "/bundle/point_position"));
     if (b->node_iterations < 0 || b->edge_iterations < 0)
         return RAISE(NB_E_FORMAT, path, "/bundle", "negative iteration count (%d, %d)",
                      b->node_iterations, b->edge_iterations);
@@ -568,7 +566,7 @@ static nb_status write_f64(writer *w, hid_t loc, const char *obj, const char *na
  * strings then live in the attribute itself, not in HDF5's global heap, whose corruption
  * HDF5 1.10 does not survive (a fuzzed file crashed H5Aread in H5HG_read). */
 static nb_status write_strings(writer *w, hid_t loc, const char *obj, const char *name,
-                              const char *const *strings, size_t n) {
+                               const char *const *strings, size_t n) {
     size_t count = n ? n : 1, cell = 1;
     for (size_t i = 0; i < count; i++) {
         size_t len = strlen(strings[i]) + 1;
@@ -585,8 +583,8 @@ static nb_status write_strings(writer *w, hid_t loc, const char *obj, const char
     hid_t space = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR);
     nb_status st = NB_OK;
     hid_t a = H5I_INVALID_HID;
-    if (t < 0 || space < 0 || H5Tset_size(t, cell) < 0 ||
-        H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)
+    if (t < 0 || space < 0 || H5Tset_size(t, cell) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0)
         goto fail;
     a = H5Acreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT);
     if (a < 0 || H5Awrite(a, t, buf) < 0)
@@ -609,13 +607,12 @@ out:
 }
 
 static nb_status write_string(writer *w, hid_t loc, const char *obj, const char *name,
-                             const char *s) {
+                              const char *s) {
     const char *one[1] = {s ? s : ""};
     return write_strings(w, loc, obj, name, one, 0);
 }
 
-static hid_t create_group(writer *w, hid_t loc, const char *name, const char *obj,
-                          nb_status *st) {
+static hid_t create_group(writer *w, hid_t loc, const char *name, const char *obj, nb_status *st) {
     hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         *st = W_FAIL(w, obj, "the group");
@@ -730,19 +727,16 @@ static nb_status write_bundle(writer *w, hid_t file, const nb_bundle_data *b) {
     hid_t g = create_group(w, file, "bundle", "/bundle", &st);
     if (g < 0)
         return st;
-    hsize_t dn[2] = {b->n_nodes, 3}, dl = b->n_layers + 1, de = b->n_edges,
-            deo = b->n_edges + 1, dp[2] = {b->n_points, 3};
-    st = write_dset(w, g, "/bundle/node_position", "node_position", K_F32, 2, dn,
-                    b->node_position);
+    hsize_t dn[2] = {b->n_nodes, 3}, dl = b->n_layers + 1, de = b->n_edges, deo = b->n_edges + 1,
+            dp[2] = {b->n_points, 3};
+    st = write_dset(w, g, "/bundle/node_position", "node_position", K_F32, 2, dn, b->node_position);
     if (st == NB_OK)
         st = write_dset(w, g, "/bundle/layer_offset", "layer_offset", K_I64, 1, &dl,
                         b->layer_offset);
     if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/edge_source", "edge_source", K_U32, 1, &de,
-                        b->edge_source);
+        st = write_dset(w, g, "/bundle/edge_source", "edge_source", K_U32, 1, &de, b->edge_source);
     if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/edge_target", "edge_target", K_U32, 1, &de,
-                        b->edge_target);
+        st = write_dset(w, g, "/bundle/edge_target", "edge_target", K_U32, 1, &de, b->edge_target);
     if (st == NB_OK)
         st = write_dset(w, g, "/bundle/edge_point_offset", "edge_point_offset", K_U64, 1, &deo,
                         b->edge_point_offset);
@@ -916,8 +910,7 @@ static nb_status open_dset(reader *r, hid_t loc, const char *name, const char *o
             st = RAISE(NB_E_FORMAT, r->path, obj, "rank %d, expected %d",
                        H5Sget_simple_extent_type(s) == H5S_SIMPLE ? nd : 0, rank);
         } else if (H5Sget_simple_extent_dims(s, dims, NULL) < 0) {
-            st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read the shape: %s",
-                       h5_msg(r->h5err));
+            st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read the shape: %s", h5_msg(r->h5err));
         }
     }
     if (t >= 0)
@@ -971,8 +964,8 @@ static nb_status read_fixed(reader *r, hid_t loc, const char *name, const char *
 
 /* Opens attribute `name` of loc; *a < 0 if absent (NB_OK). The dataspace must hold exactly one
  * element (scalar or [1]) unless n_expected > 0 (a 1-D array of that many). */
-static nb_status open_attr(reader *r, hid_t loc, const char *name, const char *obj,
-                           bool required, hsize_t n_expected, hid_t *a) {
+static nb_status open_attr(reader *r, hid_t loc, const char *name, const char *obj, bool required,
+                           hsize_t n_expected, hid_t *a) {
     *a = H5I_INVALID_HID;
     htri_t ex = H5Aexists(loc, name);
     if (ex < 0)
@@ -982,8 +975,7 @@ static nb_status open_attr(reader *r, hid_t loc, const char *name, const char *o
         return required ? RAISE(NB_E_MISSING, r->path, obj, "attribute not found") : NB_OK;
     hid_t id = H5Aopen(loc, name, H5P_DEFAULT);
     if (id < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot open the attribute: %s",
-                     h5_msg(r->h5err));
+        return RAISE(NB_E_FORMAT, r->path, obj, "cannot open the attribute: %s", h5_msg(r->h5err));
     hid_t s = H5Aget_space(id);
     hssize_t npts = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
     int nd = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
@@ -1027,8 +1019,8 @@ static nb_status read_attr_int(reader *r, hid_t loc, const char *name, const cha
     return st;
 }
 
-static nb_status read_i64(reader *r, hid_t loc, const char *name, const char *gobj,
-                          bool required, int64_t min, int64_t max, int64_t *v) {
+static nb_status read_i64(reader *r, hid_t loc, const char *name, const char *gobj, bool required,
+                          int64_t min, int64_t max, int64_t *v) {
     int64_t x = *v;
     NB_TRY(read_attr_int(r, loc, name, gobj, required, false, &x));
     if (x < min || x > max) {
@@ -1042,8 +1034,8 @@ static nb_status read_i64(reader *r, hid_t loc, const char *name, const char *go
 }
 
 /* Float attribute (float or integer dtype); NaN allowed, infinity not. */
-static nb_status read_f64(reader *r, hid_t loc, const char *name, const char *gobj,
-                          bool required, double *v) {
+static nb_status read_f64(reader *r, hid_t loc, const char *name, const char *gobj, bool required,
+                          double *v) {
     char obj[160];
     snprintf(obj, sizeof obj, "%s %s", gobj, name);
     hid_t a = H5I_INVALID_HID;
@@ -1120,8 +1112,8 @@ static nb_status read_strings(reader *r, hid_t loc, const char *name, const char
             const char *s = ptrs[done] ? ptrs[done] : "";
             size_t len = strlen(s);
             if (len > max_len) {
-                st = RAISE(NB_E_FORMAT, r->path, obj, "string %zu has %zu bytes, at most %zu",
-                           done, len, max_len);
+                st = RAISE(NB_E_FORMAT, r->path, obj, "string %zu has %zu bytes, at most %zu", done,
+                           len, max_len);
                 break;
             }
             out[done] = malloc(len + 1);
@@ -1282,8 +1274,8 @@ static nb_status read_network(reader *r, hid_t file, nb_network *net) {
         if (!names)
             st = RAISE(NB_E_NOMEM, r->path, "/network class_names", "cannot allocate");
         else
-            st = read_strings(r, g, "class_names", o, false, net->n_classes, NB_NAME_MAX - 1,
-                              names, &found);
+            st = read_strings(r, g, "class_names", o, false, net->n_classes, NB_NAME_MAX - 1, names,
+                              &found);
         if (st == NB_OK && found)
             for (size_t c = 0; c < net->n_classes; c++) {
                 free(net->class_names[c]);
@@ -1292,8 +1284,7 @@ static nb_status read_network(reader *r, hid_t file, nb_network *net) {
         free(names);
     }
     if (st == NB_OK)
-        st = read_string_buf(r, g, "activation", o, false, net->activation,
-                             sizeof net->activation);
+        st = read_string_buf(r, g, "activation", o, false, net->activation, sizeof net->activation);
     if (st == NB_OK)
         st = read_string_buf(r, g, "source", o, false, net->source, sizeof net->source);
     if (st == NB_OK)
@@ -1314,8 +1305,7 @@ static nb_status read_network(reader *r, hid_t file, nb_network *net) {
     return st;
 }
 
-static nb_status read_importance(reader *r, hid_t file, const nb_network *net,
-                                 nb_importance *imp) {
+static nb_status read_importance(reader *r, hid_t file, const nb_network *net, nb_importance *imp) {
     hid_t g = H5I_INVALID_HID;
     NB_TRY(open_group(r, file, "importance", "/importance", &g));
     const char *o = "/importance";
@@ -1392,8 +1382,8 @@ static nb_status read_bundle(reader *r, hid_t file, const nb_network *net, nb_bu
     size_t L = net->n_layers, N = nb_network_n_nodes(net), E_net = nb_network_n_edges(net);
     hid_t d_src = H5I_INVALID_HID, d_pts = H5I_INVALID_HID;
     hsize_t de[1], dp[2];
-    nb_status st = open_counted(r, g, "edge_source", "/bundle/edge_source", K_U32, 1, E_net, de,
-                                &d_src);
+    nb_status st =
+        open_counted(r, g, "edge_source", "/bundle/edge_source", K_U32, 1, E_net, de, &d_src);
     if (st == NB_OK)
         st = open_counted(r, g, "point_position", "/bundle/point_position", K_F32, 2,
                           NB_H5_MAX_POINTS, dp, &d_pts);
@@ -1417,8 +1407,7 @@ static nb_status read_bundle(reader *r, hid_t file, const nb_network *net, nb_bu
         st = read_fixed(r, g, "layer_offset", "/bundle/layer_offset", K_I64, 1, &dl,
                         b->layer_offset);
     if (st == NB_OK)
-        st = read_fixed(r, g, "edge_target", "/bundle/edge_target", K_U32, 1, de,
-                        b->edge_target);
+        st = read_fixed(r, g, "edge_target", "/bundle/edge_target", K_U32, 1, de, b->edge_target);
     if (st == NB_OK)
         st = read_fixed(r, g, "edge_point_offset", "/bundle/edge_point_offset", K_U64, 1, &deo,
                         b->edge_point_offset);
@@ -1428,8 +1417,7 @@ static nb_status read_bundle(reader *r, hid_t file, const nb_network *net, nb_bu
     if (st == NB_OK) {
         char *json = NULL;
         bool found = false;
-        st = read_strings(r, g, "config_json", o, false, 0, NB_H5_MAX_CONFIG_JSON, &json,
-                          &found);
+        st = read_strings(r, g, "config_json", o, false, 0, NB_H5_MAX_CONFIG_JSON, &json, &found);
         if (found)
             b->config_json = json;
     }

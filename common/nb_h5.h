@@ -19,13 +19,14 @@
 
 /* Sane upper bounds: a file that declares more is NB_E_FORMAT before anything is allocated
  * (a lying header cannot make the reader allocate terabytes). Writers refuse the same. */
-#define NB_H5_MAX_LAYERS 1024                /* L */
-#define NB_H5_MAX_LAYER_SIZE (1 << 24)       /* n_l */
-#define NB_H5_MAX_ELEMENTS ((size_t)1 << 30) /* weights in total; nodes x classes;
-                                                hidden nodes x top_k */
-#define NB_H5_MAX_POINTS ((size_t)1 << 30)   /* S, bundle polyline points */
-#define NB_H5_MAX_TOP_K 1024
-#define NB_H5_MAX_CONFIG_JSON (1 << 20)      /* bytes of /bundle config_json */
+#define NB_H5_MAX_LAYERS     1024      /* L */
+#define NB_H5_MAX_LAYER_SIZE (1 << 24) /* n_l */
+#define NB_H5_MAX_ELEMENTS                                                                         \
+    ((size_t)1 << 30)                           /* weights in total; nodes x classes;              \
+                                                   hidden nodes x top_k */
+#define NB_H5_MAX_POINTS      ((size_t)1 << 30) /* S, bundle polyline points */
+#define NB_H5_MAX_TOP_K       1024
+#define NB_H5_MAX_CONFIG_JSON (1 << 20) /* bytes of /bundle config_json */
 
 /* Reads every group present in `path` into *m (zeroed first). A file without /network is
  * NB_E_MISSING. Returns NB_OK, NB_E_IO (cannot open / not HDF5), NB_E_FORMAT, NB_E_NUMERIC,

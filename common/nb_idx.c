@@ -21,9 +21,9 @@
 #include <zlib.h>
 
 #define IDX_TYPE_UBYTE 0x08
-#define IDX_MAX_SIDE 65536u          /* rows, cols */
-#define IDX_MAX_COUNT 1000000000u    /* images per file */
-#define IDX_CHUNK (64u * 1024u)
+#define IDX_MAX_SIDE   65536u      /* rows, cols */
+#define IDX_MAX_COUNT  1000000000u /* images per file */
+#define IDX_CHUNK      (64u * 1024u)
 
 typedef struct idx_file {
     gzFile gz;
@@ -160,8 +160,8 @@ static nb_status load_pair(idx_file *img, idx_file *lab, const char *images_path
     size_t rows = img->dims[1], cols = img->dims[2];
     size_t dim = rows * cols; /* <= 2^32, fits */
     if (n > SIZE_MAX / sizeof(float) / dim)
-        return NB_RAISE(NB_E_NOMEM, images_path, "%zu images of %zu pixels do not fit in memory",
-                        n, dim);
+        return NB_RAISE(NB_E_NOMEM, images_path, "%zu images of %zu pixels do not fit in memory", n,
+                        dim);
 
     nb_dataset ds = {0};
     ds.n = n;

@@ -20,9 +20,9 @@ typedef struct nb_dataset {
     size_t n;          /* number of images */
     size_t rows, cols; /* image size; dim = rows * cols */
     size_t dim;
-    float *images;     /* float32[n][dim], pixel / 255 in [0, 1] */
-    uint8_t *labels;   /* uint8[n] */
-    size_t n_classes;  /* max label + 1 */
+    float *images;    /* float32[n][dim], pixel / 255 in [0, 1] */
+    uint8_t *labels;  /* uint8[n] */
+    size_t n_classes; /* max label + 1 */
 } nb_dataset;
 
 typedef enum nb_idx_split {

@@ -180,8 +180,7 @@ size_t nb_network_n_edges(const nb_network *net) {
 
 nb_status nb_network_set_class_name(nb_network *net, size_t c, const char *name) {
     if (c >= net->n_classes || !name)
-        return NB_RAISE(NB_E_INVALID, "network class_names", "class %zu of %zu", c,
-                        net->n_classes);
+        return NB_RAISE(NB_E_INVALID, "network class_names", "class %zu of %zu", c, net->n_classes);
     char *copy = dup_string(name);
     if (!copy)
         return NB_RAISE(NB_E_NOMEM, "network class_names", "cannot copy class name %zu", c);
@@ -230,8 +229,8 @@ nb_status nb_importance_init(nb_importance *imp, size_t n_layers, const size_t *
     m.edge = alloc_array(n_edge, sizeof(float));
     m.top = alloc_array(n_top, sizeof(int32_t));
     m.finetune_accuracy = alloc_array(n_classes, sizeof(double));
-    if (!m.layer_size || !m.node_offset || !m.edge_offset || !m.top_offset || !m.node ||
-        !m.edge || !m.top || !m.finetune_accuracy) {
+    if (!m.layer_size || !m.node_offset || !m.edge_offset || !m.top_offset || !m.node || !m.edge ||
+        !m.top || !m.finetune_accuracy) {
         nb_importance_deinit(&m);
         return NB_RAISE(NB_E_NOMEM, "importance", "cannot allocate %zu edge values", n_edge);
     }
@@ -327,8 +326,8 @@ nb_status nb_bundle_data_init(nb_bundle_data *b, size_t n_layers, size_t n_nodes
     d.edge_alpha = alloc_array(n_edges, sizeof(float));
     d.edge_point_offset = alloc_array(n_edges + 1, sizeof(uint64_t));
     d.point_position = alloc_array(s3, sizeof(float));
-    if (!d.node_position || !d.layer_offset || !d.edge_source || !d.edge_target ||
-        !d.edge_alpha || !d.edge_point_offset || !d.point_position) {
+    if (!d.node_position || !d.layer_offset || !d.edge_source || !d.edge_target || !d.edge_alpha ||
+        !d.edge_point_offset || !d.point_position) {
         nb_bundle_data_deinit(&d);
         return NB_RAISE(NB_E_NOMEM, "bundle", "cannot allocate %zu edges, %zu points", n_edges,
                         n_points);
@@ -357,8 +356,7 @@ void nb_bundle_data_deinit(nb_bundle_data *b) {
 
 nb_status nb_bundle_data_copy(nb_bundle_data *dst, const nb_bundle_data *src) {
     nb_bundle_data d;
-    nb_status s = nb_bundle_data_init(&d, src->n_layers, src->n_nodes, src->n_edges,
-                                      src->n_points);
+    nb_status s = nb_bundle_data_init(&d, src->n_layers, src->n_nodes, src->n_edges, src->n_points);
     if (s != NB_OK) {
         memset(dst, 0, sizeof *dst);
         return s;

@@ -33,7 +33,7 @@ typedef struct nb_network {
     char **class_names;    /* [n_classes] NUL-terminated strings ("0".."C-1" by default) */
     char activation[32];   /* "relu" (hidden layers; output is softmax) */
     /* provenance (attributes) */
-    char source[32];       /* "train", "random", "import" */
+    char source[32];           /* "train", "random", "import" */
     char dataset[NB_NAME_MAX]; /* data directory or name, "" if none */
     int epochs;
     uint64_t seed;
@@ -66,24 +66,24 @@ nb_status nb_network_set_class_name(nb_network *net, size_t c, const char *name)
 /* ---- /importance ---- */
 
 typedef struct nb_importance {
-    size_t n_layers;      /* L, same as the network */
-    size_t n_classes;     /* C */
-    size_t *layer_size;   /* [L] copy of the network's */
-    size_t *node_offset;  /* [L+1] offsets into node (in floats) */
-    float *node;          /* layer l: float32[n_l][C] normalised importance in [0,1] (§2.5);
-                             output layer one-hot */
-    size_t *edge_offset;  /* [L] offsets into edge (in floats); last = total */
-    float *edge;          /* pair l: float32[n_{l+1}][n_l] alpha = |w| / max |w| of the pair */
-    char method[32];      /* "bn-gamma", "magnitude", "random" */
-    char flags[64];       /* "gamma,l1" etc. ("" for magnitude) */
+    size_t n_layers;     /* L, same as the network */
+    size_t n_classes;    /* C */
+    size_t *layer_size;  /* [L] copy of the network's */
+    size_t *node_offset; /* [L+1] offsets into node (in floats) */
+    float *node;         /* layer l: float32[n_l][C] normalised importance in [0,1] (§2.5);
+                            output layer one-hot */
+    size_t *edge_offset; /* [L] offsets into edge (in floats); last = total */
+    float *edge;         /* pair l: float32[n_{l+1}][n_l] alpha = |w| / max |w| of the pair */
+    char method[32];     /* "bn-gamma", "magnitude", "random" */
+    char flags[64];      /* "gamma,l1" etc. ("" for magnitude) */
     int epochs;
     uint64_t seed;
     double *finetune_accuracy; /* [C] test accuracy of each class's fine-tuned 2-unit model,
                                   NaN when not applicable */
-    size_t top_k;         /* top-activating test images per hidden node (0 = none stored) */
-    size_t *top_offset;   /* [L+1] offsets into top (in int32 values); layer l holds
-                             [n_l][top_k] for hidden layers 1..L-2, nothing otherwise */
-    int32_t *top;         /* test-set image indices, -1 where fewer images exist */
+    size_t top_k;              /* top-activating test images per hidden node (0 = none stored) */
+    size_t *top_offset;        /* [L+1] offsets into top (in int32 values); layer l holds
+                                  [n_l][top_k] for hidden layers 1..L-2, nothing otherwise */
+    int32_t *top;              /* test-set image indices, -1 where fewer images exist */
 } nb_importance;
 
 /* Allocates zeroed importance arrays for a network shape (top_k may be 0); n_classes =
@@ -98,14 +98,14 @@ void nb_importance_deinit(nb_importance *imp);
 nb_status nb_importance_copy(nb_importance *dst, const nb_importance *src);
 
 /* Pointers into the flat arrays. */
-float *nb_importance_node(const nb_importance *imp, size_t layer); /* [n_l][C] */
-float *nb_importance_edge(const nb_importance *imp, size_t pair);  /* [n_{l+1}][n_l] */
+float *nb_importance_node(const nb_importance *imp, size_t layer);  /* [n_l][C] */
+float *nb_importance_edge(const nb_importance *imp, size_t pair);   /* [n_{l+1}][n_l] */
 int32_t *nb_importance_top(const nb_importance *imp, size_t layer); /* [n_l][top_k] or NULL */
 
 /* ---- /bundle ---- */
 
 typedef struct nb_bundle_metrics {
-    double mean_distortion;  /* mean over edges of polyline length / straight length */
+    double mean_distortion; /* mean over edges of polyline length / straight length */
     double max_distortion;
     double mean_length_diff; /* MELD, world units */
     double ink_ratio;        /* bundled / straight occupancy (see docs/metrics.md) */
@@ -113,23 +113,23 @@ typedef struct nb_bundle_metrics {
 
 typedef struct nb_bundle_data {
     size_t n_layers;
-    size_t n_nodes;             /* N */
-    float *node_position;       /* float32[N][3], world units */
-    int64_t *layer_offset;      /* [L+1]: nodes of layer l are [layer_offset[l], layer_offset[l+1]) */
-    size_t n_edges;             /* E (after pruning) */
-    uint32_t *edge_source;      /* [E] global node ids */
-    uint32_t *edge_target;      /* [E] */
-    float *edge_alpha;          /* [E] normalised |w| */
+    size_t n_nodes;        /* N */
+    float *node_position;  /* float32[N][3], world units */
+    int64_t *layer_offset; /* [L+1]: nodes of layer l are [layer_offset[l], layer_offset[l+1]) */
+    size_t n_edges;        /* E (after pruning) */
+    uint32_t *edge_source; /* [E] global node ids */
+    uint32_t *edge_target; /* [E] */
+    float *edge_alpha;     /* [E] normalised |w| */
     uint64_t *edge_point_offset; /* [E+1] CSR into point_position; edge e has
                                     edge_point_offset[e+1]-edge_point_offset[e] >= 2 points,
                                     first = source node, last = target node */
-    size_t n_points;            /* S = edge_point_offset[E] */
-    float *point_position;      /* float32[S][3], world units */
+    size_t n_points;             /* S = edge_point_offset[E] */
+    float *point_position;       /* float32[S][3], world units */
     /* attributes */
-    char *config_json;          /* resolved processing config (malloc'd), may be NULL */
+    char *config_json; /* resolved processing config (malloc'd), may be NULL */
     int node_iterations;
     int edge_iterations;
-    size_t n_edges_total;       /* before pruning */
+    size_t n_edges_total; /* before pruning */
     nb_bundle_metrics metrics;
     double time_layout, time_node_phase, time_edge_phase, time_total; /* seconds */
 } nb_bundle_data;
@@ -138,7 +138,7 @@ typedef struct nb_bundle_data {
  * still non-NULL). The metrics are set to NaN ("not measured"), config_json to NULL.
  * NB_OK, NB_E_NOMEM. On failure *b is zeroed. */
 nb_status nb_bundle_data_init(nb_bundle_data *b, size_t n_layers, size_t n_nodes, size_t n_edges,
-                         size_t n_points);
+                              size_t n_points);
 void nb_bundle_data_deinit(nb_bundle_data *b); /* frees config_json too */
 
 /* Deep copy (config_json included). NB_OK or NB_E_NOMEM (dst zeroed). */

@@ -278,16 +278,14 @@ static void test_parse_errors(void **state) {
     expect_parse_error("{\"layer_width\": 3, \"bogus_key\": 1}", "p.json bogus_key", "unknown");
     expect_parse_error("{\"sampling_rate\": \"15\"}", "p.json sampling_rate",
                        "expected a number, got a string");
-    expect_parse_error("{\"sampling_rate\": 1e999}", "p.json sampling_rate",
-                       "not a finite number");
+    expect_parse_error("{\"sampling_rate\": 1e999}", "p.json sampling_rate", "not a finite number");
     expect_parse_error("{\"sampling_rate\": null}", "p.json sampling_rate", "got null");
     expect_parse_error("{\"layer_distance\": 0}", "p.json layer_distance",
                        "0 is out of range (0, 100]");
     expect_parse_error("{\"layer_distance\": 100.5}", "p.json layer_distance", "out of range");
     expect_parse_error("{\"prune_percentage\": 1}", "p.json prune_percentage",
                        "1 is out of range [0, 1)");
-    expect_parse_error("{\"prune_percentage\": -0.1}", "p.json prune_percentage",
-                       "out of range");
+    expect_parse_error("{\"prune_percentage\": -0.1}", "p.json prune_percentage", "out of range");
     expect_parse_error("{\"node_bandwidth_reduction\": 1}", "p.json node_bandwidth_reduction",
                        "(0, 1)");
     expect_parse_error("{\"smoothing_iterations\": 2.5}", "p.json smoothing_iterations",
@@ -306,8 +304,7 @@ static void test_parse_errors(void **state) {
     expect_parse_error("{\"importance_flags\": \"gamma,gamma,gamma,gamma,gamma,gamma,gamma,"
                        "gamma,gamma,gamma,gamma\"}",
                        "p.json importance_flags", "at most 63");
-    expect_parse_error("{\"importance_flags\": 4}", "p.json importance_flags",
-                       "expected a string");
+    expect_parse_error("{\"importance_flags\": 4}", "p.json importance_flags", "expected a string");
     expect_parse_error("{\"seed\": 1, \"seed\": 2}", "p.json seed", "more than once");
     expect_parse_error("{\"seed\": 1,\n \"layer_width\" 2}", "p.json",
                        "JSON syntax error at line 2");
@@ -443,8 +440,7 @@ static void test_set(void **state) {
     assert_int_equal(c.density, NB_DENSITY_EXACT);
     assert_int_equal(nb_config_set(&nb_processing_schema, "density=\"fast\"", &c), NB_OK);
     assert_int_equal(c.density, NB_DENSITY_FAST);
-    assert_int_equal(nb_config_set(&nb_processing_schema, "importance_flags=gamma,l2", &c),
-                     NB_OK);
+    assert_int_equal(nb_config_set(&nb_processing_schema, "importance_flags=gamma,l2", &c), NB_OK);
     assert_string_equal(c.importance_flags, "gamma,l2");
     assert_int_equal(nb_config_set(&nb_processing_schema, "importance_flags=", &c), NB_OK);
     assert_string_equal(c.importance_flags, "");
@@ -498,12 +494,12 @@ static void test_validate(void **state) {
                  "processing layer_width", "out of range");
     c = proc_defaults();
     c.node_step = NAN;
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
-                 "processing node_step", "not a finite number");
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG, "processing node_step",
+                 "not a finite number");
     c = proc_defaults();
     c.density = 7;
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
-                 "processing density", "enum index 7 is not one of: fast, exact");
+    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG, "processing density",
+                 "enum index 7 is not one of: fast, exact");
     c = proc_defaults();
     snprintf(c.importance_flags, sizeof c.importance_flags, "gamma,,l1");
     expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
@@ -523,12 +519,12 @@ static void test_validate(void **state) {
 
     nb_rendering_config r = rend_defaults();
     r.background[1] = -0.5;
-    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
-                 "rendering background", "out of range");
+    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG, "rendering background",
+                 "out of range");
     r = rend_defaults();
     r.edge.mode = 5;
-    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
-                 "rendering edge_mode", "enum index 5");
+    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG, "rendering edge_mode",
+                 "enum index 5");
     r = rend_defaults();
     r.node.importance_opacity = 2.5;
     expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
@@ -554,12 +550,11 @@ static void test_importance_flags(void **state) {
 
     bits = 99;
     expect_error(nb_config_parse_importance_flags("gamma,L1", &bits), NB_E_CONFIG,
-                 "importance_flags",
-                 "unknown flag \"L1\" (allowed: gamma, l1, l2, centering)");
-    expect_error(nb_config_parse_importance_flags("beta", &bits), NB_E_CONFIG,
-                 "importance_flags", "unknown flag \"beta\"");
-    expect_error(nb_config_parse_importance_flags("gamma,", &bits), NB_E_CONFIG,
-                 "importance_flags", "empty flag");
+                 "importance_flags", "unknown flag \"L1\" (allowed: gamma, l1, l2, centering)");
+    expect_error(nb_config_parse_importance_flags("beta", &bits), NB_E_CONFIG, "importance_flags",
+                 "unknown flag \"beta\"");
+    expect_error(nb_config_parse_importance_flags("gamma,", &bits), NB_E_CONFIG, "importance_flags",
+                 "empty flag");
     expect_error(nb_config_parse_importance_flags(",", &bits), NB_E_CONFIG, "importance_flags",
                  "empty flag");
     assert_int_equal(bits, 99);
@@ -697,12 +692,18 @@ int main(int argc, char **argv) {
     if (argc > 2 && strcmp(argv[1], "--update-readme") == 0)
         return update_readme(argv[2]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema_tables),   cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_shipped_configs), cmocka_unit_test(test_parse_ok),
-        cmocka_unit_test(test_parse_errors),    cmocka_unit_test(test_load_errors),
-        cmocka_unit_test(test_save_round_trip), cmocka_unit_test(test_save_errors),
-        cmocka_unit_test(test_set),             cmocka_unit_test(test_validate),
-        cmocka_unit_test(test_importance_flags), cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_schema_tables),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_shipped_configs),
+        cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_save_round_trip),
+        cmocka_unit_test(test_save_errors),
+        cmocka_unit_test(test_set),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_importance_flags),
+        cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_readme_tables_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,7 +85,8 @@ static void make_model(nb_model *m, const size_t *sizes, size_t L, size_t top_k,
         for (size_t l = 0; l + 1 < L; l++)
             for (size_t i = 0; i < sizes[l]; i++, e++) {
                 b->edge_source[e] = (uint32_t)(b->layer_offset[l] + (int64_t)i);
-                b->edge_target[e] = (uint32_t)(b->layer_offset[l + 1] + (int64_t)(i % sizes[l + 1]));
+                b->edge_target[e] =
+                    (uint32_t)(b->layer_offset[l + 1] + (int64_t)(i % sizes[l + 1]));
                 b->edge_alpha[e] = (float)nb_rng_uniform(&rng);
                 b->edge_point_offset[e] = p;
                 p += 2 + e % 3;
@@ -222,7 +223,7 @@ static bool tmp_left(const char *path) {
 }
 
 #define BASE "h5_base.nnb.h5"
-#define LIE "h5_lie.nnb.h5"
+#define LIE  "h5_lie.nnb.h5"
 
 /* Writes the valid base file and a fresh copy to LIE; returns the LIE file open RDWR. */
 static hid_t open_lie(void) {
@@ -550,8 +551,8 @@ static void test_not_a_group_or_a_link(void **state) {
 
     f = open_lie();
     assert_true(H5Ldelete(f, "/network/dense_0/bias", H5P_DEFAULT) >= 0);
-    assert_true(H5Lcreate_soft("/network/dense_1/bias", f, "/network/dense_0/bias",
-                               H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    assert_true(H5Lcreate_soft("/network/dense_1/bias", f, "/network/dense_0/bias", H5P_DEFAULT,
+                               H5P_DEFAULT) >= 0);
     expect_load(f, NB_E_FORMAT, "/network/dense_0/bias", "soft or external link");
 }
 
@@ -650,8 +651,8 @@ static void test_huge_declared_bundle(void **state) {
     hid_t s = H5Screate_simple(1, &dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, 1, &chunk);
-    hid_t d = H5Dcreate2(f, "/bundle/edge_source", H5T_STD_U32LE, s, H5P_DEFAULT, dcpl,
-                         H5P_DEFAULT);
+    hid_t d =
+        H5Dcreate2(f, "/bundle/edge_source", H5T_STD_U32LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     assert_true(d >= 0);
     H5Dclose(d);
     H5Pclose(dcpl);
@@ -971,7 +972,7 @@ static void test_model_validate(void **state) {
 /* Seeded byte flips in a valid file: every load must fail cleanly or give a valid model
  * (HDF5 1.8-format metadata checksums catch most flips; the rest are ours to catch). */
 /* own names: test_h5 and test_h5_fuzz may run in parallel in the same folder */
-#define FUZZ "h5_fuzz.nnb.h5"
+#define FUZZ      "h5_fuzz.nnb.h5"
 #define FUZZ_BASE "h5_fuzz_base.nnb.h5"
 
 static void test_fuzzed_files(void **state) {
@@ -997,8 +998,8 @@ static void test_fuzzed_files(void **state) {
         fclose(f);
         nb_model r;
         nb_status st = nb_h5_load(FUZZ, &r);
-        assert_true(st == NB_OK || st == NB_E_FORMAT || st == NB_E_NUMERIC ||
-                    st == NB_E_MISSING || st == NB_E_IO);
+        assert_true(st == NB_OK || st == NB_E_FORMAT || st == NB_E_NUMERIC || st == NB_E_MISSING ||
+                    st == NB_E_IO);
         counts[st]++;
         if (st == NB_OK) {
             assert_int_equal(nb_model_validate(&r, FUZZ), NB_OK);

@@ -42,8 +42,8 @@ static void write_bytes(const char *path, const unsigned char *data, size_t n, b
 
 /* An images file: magic, n x rows x cols, pixel (i, p) = (i * 31 + p) % 256; `cut` bytes
  * removed from the end, `extra` zero bytes appended. */
-static void write_images(const char *path, uint32_t magic, uint32_t n, uint32_t rows,
-                         uint32_t cols, size_t cut, size_t extra, bool gz) {
+static void write_images(const char *path, uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols,
+                         size_t cut, size_t extra, bool gz) {
     size_t payload = (size_t)n * rows * cols;
     unsigned char *b = calloc(16 + payload + extra, 1);
     size_t o = put_be32(b, magic);
@@ -96,8 +96,7 @@ static void check_tiny(const nb_dataset *ds, size_t n) {
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(ds->labels[i], i % 3);
         for (size_t p = 0; p < 12; p++)
-            assert_float_equal(ds->images[i * 12 + p], (float)((i * 31 + p) % 256) / 255.0f,
-                               1e-7f);
+            assert_float_equal(ds->images[i * 12 + p], (float)((i * 31 + p) % 256) / 255.0f, 1e-7f);
     }
 }
 
