@@ -209,15 +209,24 @@ const nb_config_key *nb_config_find(const nb_config_schema *schema, const char *
 
 /* Parses JSON text (an object of key: value) into cfg. `source` names it in errors (a path).
  * Returns NB_OK, NB_E_CONFIG (syntax, unknown key, wrong type, out of range; the subject is
- * "source key"). On failure cfg is unchanged. */
+ * "source key"). On failure cfg is unchanged.
+ * Details: a syntax error or a non-object top level has subject "source" and gives the line
+ * and column; an unknown key suggests the closest known one; a key given twice, NaN/Inf
+ * (1e999), a non-integral integer, a bool given as 0/1 and an enum word not in the list
+ * (the message lists the allowed words) are all NB_E_CONFIG. source NULL: the schema name.
+ * NB_E_INVALID if json_text is NULL, NB_E_NOMEM. */
 nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text, const char *source,
                           void *cfg);
 
-/* Reads and parses a file. Returns NB_E_IO if unreadable, else as nb_config_parse. */
+/* Reads and parses a file. Returns NB_E_IO if unreadable (subject = path), NB_E_CONFIG for a
+ * file over 1 MiB or containing a NUL byte, else as nb_config_parse with source = path. */
 nb_status nb_config_load(const nb_config_schema *schema, const char *path, void *cfg);
 
 /* Applies one "key=value" override (value as JSON, or a bare word for strings/enums).
- * Returns NB_E_CONFIG naming the key (subject "--set key"). On failure cfg is unchanged. */
+ * Returns NB_E_CONFIG naming the key (subject "--set key"). On failure cfg is unchanged.
+ * For enum/string keys a value that is not a JSON string is taken literally
+ * ("density=exact", "importance_flags=gamma,l2", "importance_flags=" for ""). No '=' or an
+ * empty key: subject "--set <assignment>". Same checks as nb_config_parse. */
 nb_status nb_config_set(const nb_config_schema *schema, const char *assignment, void *cfg);
 
 /* Checks every key's type and range in one pass. NB_E_CONFIG names the first bad key
