@@ -29,6 +29,7 @@ static void run_help(void) {
            "  --lr X            training learning rate (default 0.001)\n"
            "  --l1 X            L1 weight penalty in training (default 0)\n"
            "  --seed N          training seed (default 1)\n"
+           "  --max-train N, --max-test N  train on the first N images only (tests)\n"
            "  --config FILE     processing config for importance and bundle\n"
            "                    (default: the values of configs/processing.json)\n"
            "  --set KEY=VALUE   override one processing key (repeatable)\n"
@@ -63,7 +64,8 @@ static bool is_one_of(const char *s, const char *const *list) {
 
 int nb_cli_run(int argc, char **argv) {
     static const char *const train_opts[] = {"--layers", "--epochs", "--batch", "--lr",
-                                             "--l1", "--seed", NULL};
+                                             "--l1", "--seed", "--max-train", "--max-test",
+                                             NULL};
     static const char *const proc_opts[] = {"--config", "--set", NULL};
     static const char *const all_opts[] = {"--threads", NULL};
     static const char *const all_flags[] = {"--quiet", "-q", "--verbose", "-v", NULL};
