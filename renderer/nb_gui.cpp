@@ -15,6 +15,10 @@
 // processing keys, through the forms.
 #include "nb_gui.h"
 
+extern "C" {
+#include "nb_screenshot.h"
+}
+
 #include <GL/gl.h>
 
 #include <cfloat>
@@ -393,13 +397,11 @@ void class_bars(const nb_gui_state *st, const float *v, size_t n, float width) {
             col = ImVec4(st->class_color[c][0], st->class_color[c][1], st->class_color[c][2],
                          1.0f);
         ImGui::PushStyleColor(ImGuiCol_PlotHistogram, col);
-        char overlay[32];
-        std::snprintf(overlay, sizeof overlay, "%.3f", (double)v[c]);
         float frac = v[c] < 0.0f ? 0.0f : v[c] > 1.0f ? 1.0f : v[c];
-        ImGui::ProgressBar(frac, ImVec2(width, 0.0f), overlay);
+        ImGui::ProgressBar(frac, ImVec2(width, ImGui::GetTextLineHeight()), "");
         ImGui::PopStyleColor();
         ImGui::SameLine();
-        ImGui::TextUnformatted(class_name(st, c));
+        ImGui::Text("%.3f  %s", (double)v[c], class_name(st, c));
     }
 }
 
@@ -562,15 +564,68 @@ void panel_layers(nb_gui_state *st) {
                 ImGui::Text("%.1f %%", 100.0 * r->kept_share);
             ImGui::TableNextColumn();
             if (r->mean_importance) {
-                ImGui::PushID((int)l);
-                ImGui::PlotHistogram("##imp", r->mean_importance, (int)t->n_classes, 0, nullptr,
-                                     0.0f, 1.0f, ImVec2(-1.0f, 18.0f));
-                ImGui::PopID();
+                // one bar per class in its colour, scaled to the layer's largest mean
+                float mx = 0.0f;
+                for (size_t c = 0; c < t->n_classes; c++)
+                    mx = r->mean_importance[c] > mx ? r->mean_importance[c] : mx;
+                ImVec2 p0 = ImGui::GetCursorScreenPos();
+                float cell_w = ImGui::GetContentRegionAvail().x, cell_h = 16.0f;
+                float bar_w = t->n_classes ? cell_w / (float)t->n_classes : cell_w;
+                ImDrawList *dl = ImGui::GetWindowDrawList();
+                for (size_t c = 0; c < t->n_classes; c++) {
+                    float hgt = mx > 0.0f ? cell_h * r->mean_importance[c] / mx : 0.0f;
+                    ImU32 col = IM_COL32(128, 128, 128, 255);
+                    if (st->class_color && c < st->n_classes)
+                        col = ImGui::ColorConvertFloat4ToU32(
+                            ImVec4(st->class_color[c][0], st->class_color[c][1],
+                                   st->class_color[c][2], 1.0f));
+                    float x0 = p0.x + bar_w * (float)c;
+                    dl->AddRectFilled(ImVec2(x0 + 1.0f, p0.y + cell_h - hgt),
+                                      ImVec2(x0 + bar_w - 1.0f, p0.y + cell_h), col);
+                }
+                ImGui::Dummy(ImVec2(cell_w, cell_h));
+                if (ImGui::IsItemHovered()) {
+                    ImGui::BeginTooltip();
+                    for (size_t c = 0; c < t->n_classes; c++)
+                        ImGui::Text("%s  %.4f", class_name(st, c), (double)r->mean_importance[c]);
+                    ImGui::EndTooltip();
+                }
             }
         }
         ImGui::EndTable();
     }
     ImGui::End();
+}
+
+// The picked node's ring and its edges' polylines, over the scene and under the panels.
+void draw_overlay(const nb_gui_state *st) {
+    if (!st->overlay_visible)
+        return;
+    ImDrawList *dl = ImGui::GetBackgroundDrawList();
+    const ImU32 in_col = IM_COL32(230, 90, 0, 220), out_col = IM_COL32(0, 120, 220, 220);
+    std::vector<ImVec2> run;
+    for (size_t l = 0; l < st->n_overlay_lines; l++) {
+        ImU32 col = st->overlay_outgoing[l] ? out_col : in_col;
+        run.clear();
+        for (size_t i = st->overlay_offset[l]; i <= st->overlay_offset[l + 1]; i++) {
+            bool end = i == st->overlay_offset[l + 1] || std::isnan(st->overlay_xy[i][0]);
+            if (!end) {
+                run.push_back(ImVec2(st->overlay_xy[i][0], st->overlay_xy[i][1]));
+                continue;
+            }
+            if (run.size() >= 2)
+                dl->AddPolyline(run.data(), (int)run.size(), col, 0, 2.5f);
+            run.clear();
+        }
+    }
+    ImVec2 c(st->overlay_node[0], st->overlay_node[1]);
+    dl->AddCircle(c, st->overlay_node[2], IM_COL32(255, 255, 255, 255), 0, 5.0f);
+    dl->AddCircle(c, st->overlay_node[2], IM_COL32(220, 20, 60, 255), 0, 3.0f);
+    char label[48];
+    std::snprintf(label, sizeof label, "%zu:%zu", st->pick.layer, st->pick.index);
+    ImVec2 at(c.x + st->overlay_node[2] + 4.0f, c.y - ImGui::GetFontSize() * 0.5f);
+    dl->AddText(ImVec2(at.x + 1.0f, at.y + 1.0f), IM_COL32(255, 255, 255, 255), label);
+    dl->AddText(at, IM_COL32(160, 10, 40, 255), label);
 }
 
 } // namespace
@@ -685,6 +740,7 @@ void nb_gui_draw_panels(nb_gui *g, nb_gui_state *st) {
             ImGui::TextDisabled("%s", st->model_path);
         ImGui::EndMainMenuBar();
     }
+    draw_overlay(st);
     if (st->show_rendering)
         panel_rendering(st);
     if (st->show_stats)
@@ -703,6 +759,34 @@ void nb_gui_render(nb_gui *g) {
     ImGui::SetCurrentContext(g->context);
     ImGui::Render();
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+nb_status nb_gui_screenshot(nb_gui *g, int width, int height, const char *path) {
+    (void)g;
+    if (width < 1 || height < 1)
+        return NB_RAISE(NB_E_INVALID, path, "screenshot of %dx%d pixels", width, height);
+    size_t row = (size_t)width * 3, n = row * (size_t)height;
+    std::vector<unsigned char> buf, flipped;
+    try {
+        buf.resize(n);
+        flipped.resize(n);
+    } catch (const std::bad_alloc &) {
+        return NB_RAISE(NB_E_NOMEM, path, "%zu bytes of pixels", n);
+    }
+    while (glGetError() != GL_NO_ERROR) {
+    }
+    GLint old_align = 0;
+    glGetIntegerv(GL_PACK_ALIGNMENT, &old_align);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, buf.data());
+    glPixelStorei(GL_PACK_ALIGNMENT, old_align);
+    GLenum err = glGetError();
+    if (err != GL_NO_ERROR)
+        return NB_RAISE(NB_E_GL, path, "glReadPixels of the window failed (0x%04x)", err);
+    for (int y = 0; y < height; y++) // GL rows are bottom-up, PNG rows top-down
+        std::memcpy(&flipped[(size_t)y * row], &buf[(size_t)(height - 1 - y) * row], row);
+    return nb_screenshot_write_png(path, flipped.data(), width, height);
 }
 
 bool nb_gui_wants_mouse(const nb_gui *g) {

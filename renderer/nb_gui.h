@@ -41,11 +41,18 @@ bool nb_gui_process_event(nb_gui *g, const SDL_Event *ev);
 void nb_gui_new_frame(nb_gui *g);
 
 /* Builds every panel shown in st; edits go into st's forms (the rendering form writes the
- * app's live config), actions into st->requests. */
+ * app's live config), actions into st->requests. Also draws the highlight overlay of the
+ * picked node (st->overlay_*) behind the panels. */
 void nb_gui_draw_panels(nb_gui *g, nb_gui_state *st);
 
 /* Renders the frame's panels over the current framebuffer (uploads changed images first). */
 void nb_gui_render(nb_gui *g);
+
+/* Reads the current (default) framebuffer's back buffer, width x height pixels, after
+ * nb_gui_render, and writes it as a PNG (scene + panels, as the user sees it). Returns NB_OK,
+ * NB_E_INVALID (size), NB_E_NOMEM, NB_E_GL (a GL error while reading), NB_E_IO (subject =
+ * path). */
+nb_status nb_gui_screenshot(nb_gui *g, int width, int height, const char *path);
 
 /* Whether ImGui currently wants the mouse / the keyboard (see nb_gui_process_event). */
 bool nb_gui_wants_mouse(const nb_gui *g);

@@ -87,6 +87,12 @@ void nb_gui_form_sync(nb_gui_form *f) {
         show_key(f, i);
 }
 
+void nb_gui_form_refresh(nb_gui_form *f) {
+    for (size_t i = 0; i < f->schema->n_keys; i++)
+        if (!f->field[i].error[0])
+            show_key(f, i);
+}
+
 nb_gui_widget nb_gui_form_widget(const nb_gui_form *f, size_t i) {
     const nb_config_key *k = &f->schema->keys[i];
     switch (k->type) {

@@ -57,6 +57,10 @@ void nb_gui_form_deinit(nb_gui_form *f); /* safe on a zeroed form */
  * changed from outside the form). */
 void nb_gui_form_sync(nb_gui_form *f);
 
+/* Shows cfg's current values in the fields that have no error (after cfg may have been
+ * changed from outside, e.g. a key toggling auto_orbit), leaving rejected entries visible. */
+void nb_gui_form_refresh(nb_gui_form *f);
+
 /* The widget for key i under this form's style. */
 nb_gui_widget nb_gui_form_widget(const nb_gui_form *f, size_t i);
 

@@ -12,6 +12,7 @@
  */
 #include "nb_gui_state.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,10 @@ void nb_gui_state_deinit(nb_gui_state *st) {
     free(st->activation_input.rgba);
     free(st->class_color);
     free(st->render_rect);
+    free(st->pick_edges);
+    free(st->overlay_xy);
+    free(st->overlay_offset);
+    free(st->overlay_outgoing);
     nb_dataset_deinit(&st->test);
     memset(st, 0, sizeof *st);
 }
@@ -161,6 +166,8 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node) {
     if (st->weight_image.rgba)
         nb_gui_image_clear(&st->weight_image);
     st->inspector_message[0] = '\0';
+    st->n_pick_edges = 0;
+    st->overlay_visible = false;
     if (node < 0) {
         st->has_pick = false;
         return NB_OK;
@@ -174,6 +181,19 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node) {
     }
     st->pick = info;
     st->has_pick = true;
+    if (m->has_bundle) {
+        const nb_bundle_data *b = &m->bundle;
+        size_t n = 0;
+        for (size_t e = 0; e < b->n_edges; e++)
+            n += b->edge_source[e] == (uint32_t)node || b->edge_target[e] == (uint32_t)node;
+        uint32_t *list = realloc(st->pick_edges, (n ? n : 1) * sizeof *list);
+        if (!list)
+            return NB_RAISE(NB_E_NOMEM, "GUI state", "%zu highlighted edges", n);
+        st->pick_edges = list;
+        for (size_t e = 0; e < b->n_edges; e++)
+            if (b->edge_source[e] == (uint32_t)node || b->edge_target[e] == (uint32_t)node)
+                list[st->n_pick_edges++] = (uint32_t)e;
+    }
     st->pick_layer = (int)info.layer;
     st->pick_index = (int)info.index;
     if (info.has_input_image) {
@@ -306,4 +326,81 @@ unsigned nb_gui_state_handle_requests(nb_gui_state *st, const nb_model *m) {
     if (req & NB_GUI_REQ_ACTIVATION)
         nb_gui_state_update_activation(st, m);
     return req;
+}
+
+/* Grows an array to hold at least n elements of size `elem`. */
+static bool reserve(void **p, size_t *cap, size_t n, size_t elem) {
+    if (n <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 64;
+    while (c < n)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+nb_status nb_gui_state_update_overlay(nb_gui_state *st, const nb_model *m,
+                                      const float view_proj[16], float w, float h,
+                                      double node_size) {
+    st->overlay_visible = false;
+    st->n_overlay_lines = 0;
+    if (!st->has_pick || !m || !m->has_bundle || st->pick.node >= m->bundle.n_nodes)
+        return NB_OK;
+    const nb_bundle_data *b = &m->bundle;
+    const float *p = b->node_position + 3 * st->pick.node;
+    float sx, sy, ex, ey;
+    if (!nb_gui_pick_project(view_proj, w, h, p, &sx, &sy, NULL))
+        return NB_OK;
+    double r = node_size * (st->pick.n_classes ? st->pick.importance_norm : 1.0);
+    const float q[3] = {p[0] + (float)r, p[1], p[2]}, q2[3] = {p[0], p[1] + (float)r, p[2]};
+    float rad = 0.0f;
+    if (nb_gui_pick_project(view_proj, w, h, q, &ex, &ey, NULL))
+        rad = fmaxf(rad, hypotf(ex - sx, ey - sy));
+    if (nb_gui_pick_project(view_proj, w, h, q2, &ex, &ey, NULL))
+        rad = fmaxf(rad, hypotf(ex - sx, ey - sy));
+    st->overlay_node[0] = sx;
+    st->overlay_node[1] = sy;
+    st->overlay_node[2] = fmaxf(rad + 3.0f, 7.0f);
+    size_t n_points = 0, n_lines = 0;
+    for (size_t k = 0; k < st->n_pick_edges; k++) {
+        size_t e = st->pick_edges[k];
+        if (e >= b->n_edges)
+            continue;
+        n_points += (size_t)(b->edge_point_offset[e + 1] - b->edge_point_offset[e]);
+        n_lines++;
+    }
+    if (!reserve((void **)&st->overlay_xy, &st->cap_overlay_points, n_points ? n_points : 1,
+                 sizeof *st->overlay_xy) ||
+        !reserve((void **)&st->overlay_offset, &st->cap_overlay_lines, n_lines + 1,
+                 sizeof *st->overlay_offset) ||
+        !reserve((void **)&st->overlay_outgoing, &st->cap_overlay_outgoing, n_lines + 1,
+                 sizeof *st->overlay_outgoing))
+        return NB_RAISE(NB_E_NOMEM, "GUI overlay", "%zu points", n_points);
+    size_t o = 0, l = 0;
+    for (size_t k = 0; k < st->n_pick_edges; k++) {
+        size_t e = st->pick_edges[k];
+        if (e >= b->n_edges)
+            continue;
+        st->overlay_offset[l] = o;
+        st->overlay_outgoing[l] = b->edge_source[e] == (uint32_t)st->pick.node;
+        for (uint64_t i = b->edge_point_offset[e]; i < b->edge_point_offset[e + 1]; i++, o++) {
+            float x, y;
+            if (nb_gui_pick_project(view_proj, w, h, b->point_position + 3 * i, &x, &y, NULL)) {
+                st->overlay_xy[o][0] = x;
+                st->overlay_xy[o][1] = y;
+            } else {
+                st->overlay_xy[o][0] = NAN;
+                st->overlay_xy[o][1] = NAN;
+            }
+        }
+        l++;
+    }
+    st->overlay_offset[l] = o;
+    st->n_overlay_lines = l;
+    st->overlay_visible = true;
+    return NB_OK;
 }

@@ -113,6 +113,18 @@ typedef struct nb_gui_state {
     bool test_loaded;
     char data_message[NB_GUI_MESSAGE_MAX];
 
+    /* highlight of the picked node and its edges, in window pixels (recomputed every frame
+     * by nb_gui_state_update_overlay; drawn over the scene by the view) */
+    uint32_t *pick_edges;         /* /bundle edges touching the picked node */
+    size_t n_pick_edges;
+    bool overlay_visible;
+    float overlay_node[3];        /* x, y, radius */
+    float (*overlay_xy)[2];       /* polyline points; NaN x breaks a line (behind the eye) */
+    size_t *overlay_offset;       /* [n_overlay_lines + 1] into overlay_xy */
+    uint8_t *overlay_outgoing;    /* [n_overlay_lines]: 1 outgoing edge, 0 incoming */
+    size_t n_overlay_lines;
+    size_t cap_overlay_points, cap_overlay_lines, cap_overlay_outgoing;
+
     /* requests from the view (NB_GUI_REQ_*), cleared by the controller */
     unsigned requests;
 
@@ -157,6 +169,13 @@ int64_t nb_gui_state_node_at(const nb_model *m, const float view_proj[16], float
  * activation_on: forward pass, input image. Loads the test set when needed. Returns NB_OK,
  * or the error (activation_on switched off, message in data_message). */
 nb_status nb_gui_state_update_activation(nb_gui_state *st, const nb_model *m);
+
+/* Projects the picked node and the polylines of its /bundle edges (model m, the one whose
+ * edges nb_gui_state_pick collected) to window pixels for the highlight overlay. No pick, or
+ * no /bundle: overlay_visible = false. NB_OK or NB_E_NOMEM (overlay hidden). */
+nb_status nb_gui_state_update_overlay(nb_gui_state *st, const nb_model *m,
+                                      const float view_proj[16], float w, float h,
+                                      double node_size);
 
 /* Acts on the requests that need only the state and the shown model m (may be NULL):
  * RENDER_SAVE / RENDER_LOAD / RENDER_RESET (messages in render_message / the form's

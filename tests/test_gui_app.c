@@ -1,0 +1,288 @@
+/* test_gui_app.c - the GUI inside nnbundle-render's real interactive loop, headless
+ * (SDL_VIDEODRIVER=offscreen): a scripted run (NB_GUI_SCRIPT) pushes synthetic SDL mouse
+ * events that drag a rendering slider and click a node; the test checks that the config and
+ * the uniform derived from it changed, that the clicked node is the one whose screen position
+ * the test computed from the camera, that the inspector found its top-activating images, that
+ * loading a bad rendering.json shows the error and keeps the settings, and that the
+ * activation view predicts what a direct forward pass predicts. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "nb_app.h"
+#include "nb_bundle.h"
+#include "nb_camera.h"
+#include "nb_h5.h"
+#include "nb_importance.h"
+#include "nb_mlp.h"
+#include "nb_options.h"
+#include "nb_random.h"
+#include "nb_rng.h"
+
+#define WIN_W 1024
+#define WIN_H 640
+#define N_TEST 20
+
+typedef struct fixture {
+    char model_path[256], data_dir[256], bad_json[256], report[3][256], shot[256];
+    nb_model model; /* what was saved */
+    float images[N_TEST * 36];
+    uint8_t labels[N_TEST];
+} fixture;
+
+static void write_be32(FILE *f, uint32_t v) {
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    assert_int_equal(fwrite(b, 1, 4, f), 4);
+}
+
+/* A 6x6-pixel "test set" in raw IDX files, as nb_idx_load_dir reads them. */
+static void write_dataset(fixture *fx) {
+    assert_int_equal(mkdir(fx->data_dir, 0777), 0);
+    char path[512];
+    nb_rng rng;
+    nb_rng_init(&rng, 11);
+    unsigned char pix[N_TEST * 36];
+    for (size_t i = 0; i < N_TEST * 36; i++) {
+        pix[i] = (unsigned char)nb_rng_below(&rng, 256);
+        fx->images[i] = (float)pix[i] / 255.0f;
+    }
+    for (size_t i = 0; i < N_TEST; i++)
+        fx->labels[i] = (uint8_t)(i % 10);
+    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", fx->data_dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    write_be32(f, 0x00000803);
+    write_be32(f, N_TEST);
+    write_be32(f, 6);
+    write_be32(f, 6);
+    assert_int_equal(fwrite(pix, 1, sizeof pix, f), sizeof pix);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", fx->data_dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    write_be32(f, 0x00000801);
+    write_be32(f, N_TEST);
+    assert_int_equal(fwrite(fx->labels, 1, N_TEST, f), N_TEST);
+    fclose(f);
+}
+
+/* 36-16-10 random network, random importance with 9 top images per hidden node, straight
+ * bundled edges (both advection phases off: fast), saved as a .nnb.h5 file. */
+static void write_model(fixture *fx) {
+    nb_model *m = &fx->model;
+    memset(m, 0, sizeof *m);
+    const size_t sizes[3] = {36, 16, 10};
+    assert_int_equal(nb_random_network_init(&m->network, 3, sizes, 9), NB_OK);
+    m->has_network = true;
+    nb_importance rnd;
+    assert_int_equal(nb_importance_random(&m->network, 9, &rnd), NB_OK);
+    assert_int_equal(nb_importance_init(&m->importance, 3, sizes, 9), NB_OK);
+    m->has_importance = true;
+    memcpy(m->importance.node, rnd.node, rnd.node_offset[3] * sizeof(float));
+    snprintf(m->importance.method, sizeof m->importance.method, "random");
+    nb_importance_deinit(&rnd);
+    nb_importance_fill_alpha(&m->network, &m->importance);
+    int32_t *top = nb_importance_top(&m->importance, 1);
+    for (size_t i = 0; i < 16; i++)
+        for (size_t k = 0; k < 9; k++)
+            top[i * 9 + k] = (int32_t)((i + 2 * k) % N_TEST);
+    nb_processing_config cfg;
+    nb_config_defaults(&nb_processing_schema, &cfg);
+    cfg.node_advection = false;
+    cfg.edge_advection = false;
+    cfg.prune_percentage = 0.5;
+    nb_bundle_state *b = NULL;
+    assert_int_equal(nb_bundle_create(&cfg, &m->network, &m->importance, 1, &b), NB_OK);
+    assert_int_equal(nb_bundle_finish(b, &m->bundle), NB_OK);
+    nb_bundle_destroy(b);
+    m->has_bundle = true;
+    assert_int_equal(nb_h5_save(fx->model_path, m), NB_OK);
+}
+
+static cJSON *read_json(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("no report %s", path);
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *j = cJSON_Parse(buf);
+    assert_non_null(j);
+    return j;
+}
+
+static double num(const cJSON *j, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (!cJSON_IsNumber(v))
+        fail_msg("report has no number %s", key);
+    return v->valuedouble;
+}
+
+static int setup(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    if (!fx)
+        return -1;
+    long pid = (long)getpid();
+    snprintf(fx->model_path, sizeof fx->model_path, "test_gui_app_%ld.nnb.h5", pid);
+    snprintf(fx->data_dir, sizeof fx->data_dir, "test_gui_app_%ld_data", pid);
+    snprintf(fx->bad_json, sizeof fx->bad_json, "test_gui_app_%ld_bad.json", pid);
+    for (int i = 0; i < 3; i++)
+        snprintf(fx->report[i], sizeof fx->report[i], "test_gui_app_%ld_r%d.json", pid, i);
+    snprintf(fx->shot, sizeof fx->shot, "test_gui_app_%ld.png", pid);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    char path[512];
+    remove(fx->model_path);
+    remove(fx->bad_json);
+    remove(fx->shot);
+    for (int i = 0; i < 3; i++)
+        remove(fx->report[i]);
+    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", fx->data_dir);
+    remove(path);
+    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", fx->data_dir);
+    remove(path);
+    rmdir(fx->data_dir);
+    nb_model_deinit(&fx->model);
+    free(fx);
+    return 0;
+}
+
+static void test_scripted_session(void **state) {
+    fixture *fx = *state;
+    write_dataset(fx);
+    write_model(fx);
+    FILE *f = fopen(fx->bad_json, "w");
+    assert_non_null(f);
+    fputs("{\"edge_base_opacity\": 0.3, \"node_size\": 7}\n", f);
+    fclose(f);
+
+    char a0[] = "nnbundle-render", a2[] = "--size", a3[] = "1024x640", a4[] = "--quit-after",
+         a5[] = "400", a6[] = "--no-watch";
+    char *argv[] = {a0, fx->model_path, a2, a3, a4, a5, a6, NULL};
+    nb_render_options opt;
+    char err[256];
+    assert_int_equal(nb_options_parse(7, argv, &opt, err, sizeof err), NB_RENDER_EXIT_OK);
+    nb_app app;
+    assert_int_equal(nb_app_init(&app, &opt), NB_OK);
+
+    nb_status s = nb_app_open_gl(&app);
+    if (s != NB_OK)
+        fail_msg("no GL: %s", nb_error_message());
+    /* The camera nb_app_open_gl placed, and an isolated hidden node in the free middle of
+     * the window (panels: left 8..368, right from WIN_W - 308) */
+    const nb_camera cam = app.camera;
+    const nb_bundle_data *b = &app.model.bundle;
+    int64_t target = -1;
+    float tx = 0, ty = 0;
+    for (int64_t g = b->layer_offset[1]; g < b->layer_offset[2] && target < 0; g++) {
+        float sx, sy;
+        if (!nb_camera_project(&cam, WIN_W, WIN_H, b->node_position + 3 * g, &sx, &sy, NULL))
+            continue;
+        if (!(sx > 390.0f && sx < WIN_W - 330.0f && sy > 40.0f && sy < WIN_H - 20.0f))
+            continue;
+        bool alone = true;
+        for (size_t o = 0; o < b->n_nodes; o++) {
+            float ox, oy;
+            if ((int64_t)o != g &&
+                nb_camera_project(&cam, WIN_W, WIN_H, b->node_position + 3 * o, &ox, &oy,
+                                  NULL) &&
+                hypotf(ox - sx, oy - sy) < 10.0f)
+                alone = false;
+        }
+        if (alone) {
+            target = g;
+            tx = sx;
+            ty = sy;
+        }
+    }
+    assert_true(target >= 0);
+
+    char script[4096];
+    snprintf(script, sizeof script,
+             "wait 2; data %s; drag edge_depth_opacity 0.1 0.9; wait 1; click %d %d; wait 1; "
+             "report %s; rload %s; wait 1; report %s; activation 3; wait 2; report %s; "
+             "screenshot %s; quit",
+             fx->data_dir, (int)tx, (int)ty, fx->report[0], fx->bad_json, fx->report[1],
+             fx->report[2], fx->shot);
+    assert_int_equal(setenv("NB_GUI_SCRIPT", script, 1), 0);
+    assert_int_equal(nb_app_run(&app), NB_OK);
+    unsetenv("NB_GUI_SCRIPT");
+    assert_true(app.frame < 400); /* the script quit, not --quit-after */
+
+    /* 1. the slider drag changed the config, and the uniform derived from it */
+    double v = app.config.edge.depth_opacity;
+    assert_true(v > 0.8 && v < 1.0);
+    assert_float_equal(app.params.edge.depth_opacity, (float)v, 1e-6f);
+    assert_float_equal(app.config.node.depth_opacity, 0.5f, 1e-9f);
+    cJSON *r0 = read_json(fx->report[0]);
+    assert_float_equal(num(r0, "uniform_edge_depth_opacity"), (float)v, 1e-6f);
+    /* 2. the click picked the node under the cursor */
+    assert_int_equal((int64_t)num(r0, "last_click_pick"), target);
+    assert_int_equal((int64_t)num(r0, "pick_node"), target);
+    assert_int_equal((int64_t)num(r0, "pick_layer"), 1);
+    assert_int_equal((int64_t)num(r0, "pick_index"), target - b->layer_offset[1]);
+    assert_int_equal((int)num(r0, "pick_top_images"), 9);
+    assert_int_equal((int)num(r0, "pick_thumbnails"), 9);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r0, "pick_weight_image")));
+    assert_true(num(r0, "overlay_lines") >= 1.0);
+    /* 3. the bad rendering.json: error shown, settings kept */
+    cJSON *r1 = read_json(fx->report[1]);
+    const cJSON *e = cJSON_GetObjectItem(r1, "render_file_error");
+    assert_true(cJSON_IsString(e));
+    assert_non_null(strstr(e->valuestring, "node_size"));
+    assert_non_null(strstr(e->valuestring, fx->bad_json));
+    assert_true(cJSON_Compare(cJSON_GetObjectItem(r0, "rendering"),
+                              cJSON_GetObjectItem(r1, "rendering"), 1));
+    assert_float_equal(app.config.edge.base_opacity, 0.0f, 0.0f);
+    /* 4. the activation view predicts what a direct forward pass predicts */
+    cJSON *r2 = read_json(fx->report[2]);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r2, "activation_on")));
+    assert_int_equal((int)num(r2, "activation_image"), 3);
+    assert_int_equal((int)num(r2, "activation_label"), fx->labels[3]);
+    float logits[10];
+    assert_int_equal(nb_mlp_forward(&fx->model.network, fx->images + 3 * 36, 1, logits, NULL),
+                     NB_OK);
+    int best = 0;
+    for (int c = 1; c < 10; c++)
+        if (logits[c] > logits[best])
+            best = c;
+    assert_int_equal((int)num(r2, "activation_predicted"), best);
+    /* the shown model is the derived one: node importance of an input node = its pixel */
+    const float *v0 = nb_importance_node(&app.model.importance, 0);
+    double norm = 0.0;
+    for (size_t c = 0; c < 10; c++)
+        norm += (double)v0[5 * 10 + c] * v0[5 * 10 + c];
+    assert_float_equal((float)sqrt(norm), fx->images[3 * 36 + 5], 1e-5f);
+    /* 5. the window screenshot (scene + panels) */
+    struct stat sb;
+    assert_int_equal(stat(fx->shot, &sb), 0);
+    assert_true(sb.st_size > 1000);
+    cJSON_Delete(r0);
+    cJSON_Delete(r1);
+    cJSON_Delete(r2);
+    nb_app_deinit(&app);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_scripted_session, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
