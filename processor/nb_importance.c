@@ -172,25 +172,20 @@ static nb_status compute_magnitude(const nb_processing_config *cfg, const nb_net
                                    nb_importance_progress_fn progress, void *user,
                                    nb_importance *out) {
     (void)train;
-    nb_importance imp;
-    NB_TRY(init_result(cfg, net, test, &imp));
-    for (size_t l = 0; l + 1 < imp.n_layers; l++) {
-        float *node = nb_importance_node(&imp, l);
-        for (size_t k = 0; k < imp.layer_size[l] * imp.n_classes; k++)
+    /* results go straight into *out: the progress callback may look at it */
+    NB_TRY(init_result(cfg, net, test, out));
+    for (size_t l = 0; l + 1 < out->n_layers; l++) {
+        float *node = nb_importance_node(out, l);
+        for (size_t k = 0; k < out->layer_size[l] * out->n_classes; k++)
             node[k] = 1.0f;
     }
-    set_text(imp.method, sizeof imp.method, "magnitude");
-    nb_status s = fill_top(net, test, &imp);
-    if (s != NB_OK) {
-        nb_importance_deinit(&imp);
-        return s;
-    }
-    if (progress && !progress(user, imp.n_classes, imp.n_classes)) {
-        nb_importance_deinit(&imp);
-        return NB_RAISE(NB_E_CANCELLED, "importance", "cancelled");
-    }
-    *out = imp;
-    return NB_OK;
+    set_text(out->method, sizeof out->method, "magnitude");
+    nb_status s = fill_top(net, test, out);
+    if (s == NB_OK && progress && !progress(user, out->n_classes, out->n_classes))
+        s = NB_RAISE(NB_E_CANCELLED, "importance", "cancelled");
+    if (s != NB_OK)
+        nb_importance_deinit(out); /* zeroes *out */
+    return s;
 }
 
 /* ---- strategy "bn-gamma" -------------------------------------------------------------- */

@@ -13,7 +13,12 @@
 
 #include <cmocka.h>
 
+#include <hdf5.h>
+
+#include "cli.h"
+#include "nb_h5.h"
 #include "nb_importance.h"
+#include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
 
@@ -468,6 +473,55 @@ static void test_strategy_table(void **state) {
     }
 }
 
+/* `nnbundle importance` on an nnbundle file without /network (no command writes one, so the
+ * group is deleted with HDF5 here) fails with NB_E_MISSING naming "<file> /network". */
+static void test_cli_file_without_network(void **state) {
+    (void)state;
+    char path[] = "test_importance_nonet.nnb.h5";
+    size_t sizes[3] = {C, C, C};
+    nb_model m = {0};
+    m.has_network = true;
+    assert_int_equal(nb_network_init(&m.network, 3, sizes), NB_OK);
+    assert_int_equal(nb_h5_save(path, &m), NB_OK);
+    nb_model_deinit(&m);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Ldelete(f, "network", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    char a0[] = "importance", a2[] = "--quiet", a3[] = "--set", a4[] = "importance_top_k=0";
+    char *argv[] = {a0, path, a2, a3, a4, NULL};
+    nb_error_clear();
+    int rc = nb_cli_importance(5, argv);
+    nb_log_set_level(NB_LOG_NORMAL);
+    assert_int_equal(rc, NB_EXIT_FAILURE);
+    assert_int_equal(nb_error_status(), NB_E_MISSING);
+    assert_string_equal(nb_error_subject(), "test_importance_nonet.nnb.h5 /network");
+    remove(path);
+}
+
+static void test_magnitude_progress_sees_result(void **state) {
+    (void)state;
+    nb_network net = make_wired_net();
+    nb_processing_config cfg = tiny_config();
+    cfg.importance_method = NB_IMPORTANCE_MAGNITUDE;
+    nb_importance imp;
+    progress_log log = {0};
+    log.out = &imp;
+    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, NULL, on_progress, &log, &imp),
+                     NB_OK);
+    assert_int_equal(log.calls, 1);
+    assert_int_equal(log.last_done, C);
+    nb_importance_deinit(&imp);
+    progress_log stop = {0};
+    stop.out = &imp;
+    stop.stop_after = 1;
+    nb_error_clear();
+    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, NULL, on_progress, &stop, &imp),
+                     NB_E_CANCELLED);
+    assert_null(imp.node);
+    nb_network_deinit(&net);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wired_node_important_for_its_class_only),
@@ -479,6 +533,8 @@ int main(void) {
         cmocka_unit_test(test_progress_and_cancel),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_strategy_table),
+        cmocka_unit_test(test_magnitude_progress_sees_result),
+        cmocka_unit_test(test_cli_file_without_network),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
