@@ -182,7 +182,7 @@ step_done
 # ---- 6. network comparison ------------------------------------------------------------
 if [ "$RENDER" = 1 ]; then
     step "untrained network (nnbundle random, same layers) + importance"
-    run random "$NB" random --layers 784,81,49,10 -o "$OUT/net_untrained.nnb.h5" --seed "$SEED" "${threads_opt[@]}"
+    run random "$NB" random --layers 784,81,49,10 -o "$OUT/net_untrained.nnb.h5" --seed "$SEED"
     run importance_untrained "$NB" importance "$OUT/net_untrained.nnb.h5" --data "$DATA" \
         --set "importance_epochs=$FT_EPOCHS" --set "seed=$SEED" "${threads_opt[@]}"
     step_done

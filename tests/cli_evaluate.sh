@@ -52,10 +52,10 @@ write_idx "$W/data5" train 10 2 2 5 15     # labels 0..4: do not fit a 3-class n
 write_idx "$W/data5" t10k 10 2 2 5 16
 
 # Fixtures: a 4-6-3 network with importance (E = 24 + 18 = 42 edges) and one without.
-"$NNBUNDLE" train --data "$W/data" --layers 6 --epochs 2 --seed 3 -o "$W/noimp.nnb.h5" --quiet \
+"$NNBUNDLE" train --data "$W/data" --layers 6 --epochs 2 --seed 3 -o "$W/noimp.nnb.h5" --quiet >/dev/null \
     || { echo "FAIL: cannot make the fixture with nnbundle train" >&2; exit 1; }
 cp "$W/noimp.nnb.h5" "$W/model.nnb.h5"
-"$NNBUNDLE" importance "$W/model.nnb.h5" --data "$W/data" --set importance_epochs=1 --quiet \
+"$NNBUNDLE" importance "$W/model.nnb.h5" --data "$W/data" --set importance_epochs=1 --quiet >/dev/null \
     || { echo "FAIL: cannot make the fixture with nnbundle importance" >&2; exit 1; }
 sha_before=$(sha256sum "$W/model.nnb.h5" | cut -d' ' -f1)
 
