@@ -6,8 +6,8 @@
  * the test accuracy and the wall time on stdout, and writes a model holding only /network
  * with nb_h5_save (temporary file + rename). An existing output file is replaced; its
  * /importance and /bundle groups are dropped (logged), since they describe other weights.
- * Threads: --threads sets the OpenMP thread count used by training; results do not depend
- * on it (nb_train.h). Reads no config keys (--config/--set do not apply to training).
+ * Threads: --threads caps the OpenMP threads of training (which picks 1 or all of them per
+ * step by measured speed); results do not depend on it (nb_train.h). Reads no config keys (--config/--set do not apply to training).
  * Hidden option for tests: --max-train N / --max-test N keep the first N images.
  */
 #include <errno.h>
@@ -48,7 +48,9 @@ static void train_help(void) {
            "  --l1 X            L1 penalty factor on the weights, biases exempt (default 0)\n"
            "  --seed N          seed of the initial weights and the shuffling (default 1;\n"
            "                    0 is the same as 1)\n"
-           "  --threads N       threads (default: all cores); results do not depend on it\n"
+           "  --threads N       most threads (default: all cores); training runs each step\n"
+           "                    on 1 or N threads, whichever measured faster; results do not\n"
+           "                    depend on it\n"
            "  --quiet           no progress or log lines (results are still printed)\n"
            "  --verbose         more log lines\n\n"
            "Initial weights are Glorot-uniform, biases zero; Adam uses beta1 0.9, beta2 0.999,\n"

@@ -95,6 +95,8 @@ nb_status nb_train_desc_validate(const nb_train_desc *d) {
         return NB_RAISE(NB_E_INVALID, "train epsilon", "%g, allowed (0, 1]", d->epsilon);
     if (!(d->l1 >= 0.0 && d->l1 <= 100.0))
         return NB_RAISE(NB_E_INVALID, "train l1", "%g, allowed [0, 100]", d->l1);
+    if (d->threads < 0 || d->threads > 1024)
+        return NB_RAISE(NB_E_INVALID, "train threads", "%d, allowed 0..1024", d->threads);
     return NB_OK;
 }
 
@@ -126,7 +128,7 @@ typedef struct train_work {
     float *mw, *vw;     /* Adam moments of the weights */
     float *mb, *vb;     /* Adam moments of the biases */
     uint32_t *perm;     /* [n] sample order of the current epoch */
-    int n_threads;      /* OpenMP threads (omp_get_max_threads at the start) */
+    int n_threads;      /* most OpenMP threads: desc.threads, else omp_get_max_threads() */
     float *eval_buf;    /* [n_threads][2][NB_TRAIN_EVAL_CHUNK][widest layer] */
     size_t eval_stride; /* floats per thread in eval_buf */
     double *chunk_loss; /* [chunks of the larger data set] */
@@ -162,7 +164,7 @@ static void work_free(train_work *w) {
 }
 
 static nb_status work_alloc(train_work *w, const nb_network *net, size_t B, size_t n,
-                            size_t n_eval_max) {
+                            size_t n_eval_max, int threads) {
     memset(w, 0, sizeof *w);
     const size_t L = net->n_layers;
     const size_t n_w = net->weight_offset[L - 1], n_b = net->bias_offset[L - 1];
@@ -176,7 +178,7 @@ static nb_status work_alloc(train_work *w, const nb_network *net, size_t B, size
     if (w->shard_rows > B)
         w->shard_rows = B;
     w->n_shards = (B + w->shard_rows - 1) / w->shard_rows;
-    w->n_threads = omp_get_max_threads();
+    w->n_threads = threads > 0 ? threads : omp_get_max_threads();
     if (w->n_threads < 1)
         w->n_threads = 1;
     w->shard = calloc(w->n_shards, sizeof *w->shard);
@@ -291,7 +293,7 @@ static void adam_range(float *p, float *m, float *v, const train_work *w, size_t
  * Returns the batch's summed cross-entropy; adds its correct count to *correct. */
 static double train_step(nb_network *net, train_work *w, const nb_dataset *ds,
                          const uint32_t *perm, size_t m, const nb_train_desc *d, uint64_t t,
-                         size_t *correct) {
+                         int threads, size_t *correct) {
     const size_t L = net->n_layers;
     const size_t S = (m + w->shard_rows - 1) / w->shard_rows;
     const size_t n_w = net->weight_offset[L - 1], n_b = net->bias_offset[L - 1];
@@ -303,7 +305,7 @@ static double train_step(nb_network *net, train_work *w, const nb_dataset *ds,
     ab.l1 = 0.0f; /* biases are not penalised */
     /* weight blocks, then one block with every bias */
     const ptrdiff_t n_wblocks = (ptrdiff_t)((n_w + NB_TRAIN_ADAM_BLOCK - 1) / NB_TRAIN_ADAM_BLOCK);
-    const int n_threads = w->n_threads < (int)S ? w->n_threads : (int)S;
+    const int n_threads = threads < (int)S ? threads : (int)S;
     /* Two barriers per step (end of the shard loop, end of the region): each one costs a
      * time slice when the machine is oversubscribed, so there are no more. */
 #pragma omp parallel num_threads(n_threads)
@@ -332,6 +334,79 @@ static double train_step(nb_network *net, train_work *w, const nb_dataset *ds,
         *correct += w->shard[k].correct;
     }
     return loss_sum;
+}
+
+/* Thread-count tuner. A step is ~1 ms of work and needs two barriers; when the machine is
+ * oversubscribed (more runnable processes than cores) every barrier waits for the other
+ * threads to be scheduled again, and 2 threads ran 12x slower than 1 (141 s vs 11 s for the
+ * full Fashion-MNIST run at load average 10 on 2 cores). Since results do not depend on the
+ * thread count, the tuner may change it at any step: it runs on 1 thread or on all, keeps an
+ * average step time for the current choice, and now and then tries the other choice for a
+ * few steps, switching when that is clearly faster. A failed trial doubles the wait before
+ * the next one, so trials cost little under steady load. */
+#define NB_TRAIN_TUNE_FIRST 16    /* steps before the first trial */
+#define NB_TRAIN_TUNE_PERIOD 200  /* steps between trials after a switch */
+#define NB_TRAIN_TUNE_MAX 6400    /* longest wait between trials */
+#define NB_TRAIN_TUNE_STEPS 8     /* steps per trial (the first is not timed: wake-up) */
+
+typedef struct thread_tuner {
+    int max_threads;
+    int current;       /* thread count in use outside trials */
+    int trial;         /* thread count under trial, 0 when none */
+    uint64_t next;     /* step index at which the next trial starts */
+    uint64_t period;   /* current wait between trials */
+    int trial_left;    /* steps left in the running trial */
+    double avg;        /* moving average of the step time with `current` (s), < 0 if none */
+    double trial_sum;  /* timed seconds of the running trial */
+    int trial_n;       /* timed steps of the running trial */
+} thread_tuner;
+
+/* fixed > 0: always that many threads, no trials. */
+static void tuner_init(thread_tuner *tu, int max_threads, int fixed) {
+    memset(tu, 0, sizeof *tu);
+    tu->max_threads = max_threads;
+    tu->current = fixed > 0 ? fixed : 1;
+    tu->next = fixed == 0 && max_threads > 1 ? NB_TRAIN_TUNE_FIRST : UINT64_MAX;
+    tu->period = NB_TRAIN_TUNE_PERIOD;
+    tu->avg = -1.0;
+}
+
+/* Thread count for step number `step` (0-based). */
+static int tuner_threads(thread_tuner *tu, uint64_t step) {
+    if (!tu->trial && step >= tu->next && tu->avg > 0.0) {
+        tu->trial = tu->current == 1 ? tu->max_threads : 1;
+        tu->trial_left = NB_TRAIN_TUNE_STEPS;
+        tu->trial_sum = 0.0;
+        tu->trial_n = 0;
+    }
+    return tu->trial ? tu->trial : tu->current;
+}
+
+/* Records that the step just run took `seconds`. */
+static void tuner_record(thread_tuner *tu, double seconds) {
+    if (!tu->trial) {
+        tu->avg = tu->avg < 0.0 ? seconds : 0.9 * tu->avg + 0.1 * seconds;
+        return;
+    }
+    if (tu->trial_left < NB_TRAIN_TUNE_STEPS) { /* the first trial step only wakes threads */
+        tu->trial_sum += seconds;
+        tu->trial_n++;
+    }
+    if (--tu->trial_left > 0)
+        return;
+    const double trial_avg = tu->trial_sum / (double)(tu->trial_n ? tu->trial_n : 1);
+    if (trial_avg < 0.85 * tu->avg) {
+        nb_log_debug("training: %d thread(s) from now on (%.2f ms per step, %d thread(s) took "
+                     "%.2f ms)",
+                     tu->trial, 1e3 * trial_avg, tu->current, 1e3 * tu->avg);
+        tu->current = tu->trial;
+        tu->avg = trial_avg;
+        tu->period = NB_TRAIN_TUNE_PERIOD;
+    } else {
+        tu->period = tu->period * 2 < NB_TRAIN_TUNE_MAX ? tu->period * 2 : NB_TRAIN_TUNE_MAX;
+    }
+    tu->next += tu->period;
+    tu->trial = 0;
 }
 
 /* Mean loss and accuracy of net on ds (validated), chunks of NB_TRAIN_EVAL_CHUNK images in
@@ -445,7 +520,7 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     const size_t n = train->n;
     const size_t B = d.batch_size < n ? d.batch_size : n;
     train_work w;
-    nb_status s = work_alloc(&w, &net, B, n, test && test->n > n ? test->n : n);
+    nb_status s = work_alloc(&w, &net, B, n, test && test->n > n ? test->n : n, d.threads);
     if (s != NB_OK) {
         nb_network_deinit(&net);
         return s;
@@ -461,6 +536,8 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     nb_rng_init_stream(&shuffle, d.seed, NB_TRAIN_STREAM_SHUFFLE);
     const size_t n_batches = (n + B - 1) / B;
     uint64_t t = 0;
+    thread_tuner tuner;
+    tuner_init(&tuner, w.n_threads, d.threads);
     double last_test_accuracy = NAN;
     for (int epoch = 1; epoch <= d.epochs && s == NB_OK; epoch++) {
         const double t0 = nb_time_now();
@@ -474,8 +551,12 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
         for (size_t b = 0; b < n_batches; b++) {
             const size_t i0 = b * B;
             const size_t m = n - i0 < B ? n - i0 : B;
+            const int threads = tuner_threads(&tuner, t);
+            const double t_step = nb_time_now();
             t++;
-            const double batch_loss = train_step(&net, &w, train, w.perm + i0, m, &d, t, &correct);
+            const double batch_loss =
+                train_step(&net, &w, train, w.perm + i0, m, &d, t, threads, &correct);
+            tuner_record(&tuner, nb_time_now() - t_step);
             loss_sum += batch_loss;
             if (!isfinite(batch_loss)) {
                 s = NB_RAISE(NB_E_NUMERIC, "training",

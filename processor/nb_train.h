@@ -9,10 +9,14 @@
  *
  * Threading: data-parallel over fixed shards of each batch (OpenMP), each shard on
  * single-threaded OpenBLAS sgemm; partial gradients are summed in shard order. The result is
- * bit-identical for a given seed and data set whatever the thread count (OMP_NUM_THREADS /
- * --threads change only the speed); tests/test_train.c checks 1 vs 2 threads. The number
- * of OpenBLAS threads is set to 1 during nb_train_network and restored afterwards, so do not
- * call it while another thread of the process uses OpenBLAS.
+ * bit-identical for a given seed and data set whatever the thread count (OMP_NUM_THREADS,
+ * --threads and desc.threads change only the speed); tests/test_train.c checks 1 vs 2
+ * threads. A step is about a millisecond of work with two barriers, which only pays on
+ * cores that are free: by default (desc.threads = 0) each step runs on 1 thread or on
+ * omp_get_max_threads(), whichever measured faster lately (on 2 cores at load average 10,
+ * fixed 2 threads took 141 s for what 1 thread did in 11 s). The number of OpenBLAS threads
+ * is set to 1 during nb_train_network and restored afterwards, so do not call it while
+ * another thread of the process uses OpenBLAS.
  */
 #ifndef NB_TRAIN_H
 #define NB_TRAIN_H
@@ -55,6 +59,9 @@ typedef bool (*nb_train_epoch_fn)(void *user, const nb_train_epoch_stats *stats)
  *                                    lambda * sign(w) (sign(0) = 0), biases exempt
  *   seed              [1]            initial weights and shuffling; 0 means 1
  *   dataset_name      [""]           provenance stored in the network (a path or a name)
+ *   threads           [0]            threads per step: 0 = adaptive, switching between 1
+ *                                    and omp_get_max_threads() by measured step time (see
+ *                                    below); N > 0 = always N (for tests and benchmarks)
  *   on_epoch, user    [none]         progress callback
  * Progress bars and log lines follow nb_log's level (NB_LOG_QUIET silences them).
  */
@@ -70,6 +77,7 @@ typedef struct nb_train_desc {
     double l1;
     uint64_t seed;
     const char *dataset_name;
+    int threads;
     nb_train_epoch_fn on_epoch;
     void *user;
 } nb_train_desc;

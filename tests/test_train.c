@@ -187,9 +187,9 @@ static void test_same_seed_same_weights(void **state) {
     synth_free(&tr);
 }
 
-/* Shapes large enough that sgemm and the OpenMP loops really run on two threads, with a
- * partial last batch (1000 = 3 * 256 + 232) and shards of 32 rows: 1 and 2 threads must give
- * bit-identical networks. */
+/* Shapes large enough that the OpenMP loops really run on two threads, with a partial last
+ * batch (1000 = 7 * 128 + 104) and shards of 32 rows: 1 thread, 2 threads and the adaptive
+ * choice must give bit-identical networks. */
 static void test_thread_count_independent(void **state) {
     (void)state;
     synth tr, te;
@@ -199,21 +199,27 @@ static void test_thread_count_independent(void **state) {
     d.n_hidden = 2;
     d.hidden[0] = 100;
     d.hidden[1] = 60;
-    d.epochs = 2;
-    d.batch_size = 256;
+    d.epochs = 3; /* 3 x 8 steps: the adaptive run tries 2 threads at step 16 */
+    d.batch_size = 128;
     d.l1 = 1e-4;
-    nb_network a, b;
-    omp_set_num_threads(1);
+    nb_network a, b, c;
+    d.threads = 1;
     assert_int_equal(nb_train_network(&d, &tr.ds, &te.ds, &a), NB_OK);
-    omp_set_num_threads(2);
+    d.threads = 2;
     openblas_set_num_threads(2);
     assert_int_equal(nb_train_network(&d, &tr.ds, &te.ds, &b), NB_OK);
     assert_int_equal(openblas_get_num_threads(), 2); /* restored */
     assert_true(same_network(&a, &b));
     assert_true(a.train_accuracy == b.train_accuracy);
     assert_true(a.test_accuracy == b.test_accuracy);
+    /* adaptive (the default): switches thread counts by speed, same network */
+    d.threads = 0;
+    omp_set_num_threads(2);
+    assert_int_equal(nb_train_network(&d, &tr.ds, &te.ds, &c), NB_OK);
+    assert_true(same_network(&a, &c));
     nb_network_deinit(&a);
     nb_network_deinit(&b);
+    nb_network_deinit(&c);
     synth_free(&tr);
     synth_free(&te);
 }
@@ -325,6 +331,9 @@ static void test_errors(void **state) {
     bad = d;
     bad.l1 = -1e-3;
     expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train l1", NULL);
+    bad = d;
+    bad.threads = -1;
+    expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train threads", NULL);
     bad = d;
     bad.batch_size = 2000000;
     expect_error(&bad, &tr.ds, &te.ds, NB_E_INVALID, "train batch_size", NULL);
