@@ -299,7 +299,7 @@ void panel_rendering(nb_gui_state *st) {
 
 void panel_stats(nb_gui_state *st) {
     ImGuiIO &io = ImGui::GetIO();
-    place(io.DisplaySize.x - 308.0f, 28.0f, 300.0f, 250.0f);
+    place(io.DisplaySize.x - 338.0f, 28.0f, 330.0f, 300.0f);
     if (!ImGui::Begin("Statistics", &st->show_stats)) {
         ImGui::End();
         return;
@@ -309,10 +309,11 @@ void panel_stats(nb_gui_state *st) {
         ImGui::TextWrapped("%s", st->model_path);
     ImGui::Text("FPS            %.1f", st->fps);
     ImGui::Text("Layers         %zu", s->n_layers);
-    ImGui::Text("Nodes          %zu (%zu drawn)", s->n_nodes, st->visible_nodes);
+    ImGui::Text("Nodes          %zu", s->n_nodes);
     ImGui::Text("Edges          %zu", s->n_edges);
     ImGui::Text("Pruned edges   %zu of %zu", s->n_pruned, s->n_edges_total);
-    ImGui::Text("Samples        %zu (%zu segments drawn)", s->n_samples, st->visible_segments);
+    ImGui::Text("Samples        %zu", s->n_samples);
+    ImGui::Text("Drawn          %zu nodes, %zu segments", st->visible_nodes, st->visible_segments);
     ImGui::Text("Parameters     %zu", s->n_params);
     if (s->has_bundle) {
         ImGui::Separator();
@@ -321,8 +322,9 @@ void panel_stats(nb_gui_state *st) {
         ImGui::Text("Length diff    %.4f (MELD)", s->metrics.mean_length_diff);
         ImGui::Text("Ink ratio      %.3f", s->metrics.ink_ratio);
         ImGui::Text("Iterations     %d node, %d edge", s->node_iterations, s->edge_iterations);
-        ImGui::Text("Time           %.2f s (layout %.2f, nodes %.2f, edges %.2f)", s->time_total,
-                    s->time_layout, s->time_node_phase, s->time_edge_phase);
+        ImGui::Text("Time           %.2f s total", s->time_total);
+        ImGui::Text("               layout %.2f, nodes %.2f, edges %.2f", s->time_layout,
+                    s->time_node_phase, s->time_edge_phase);
     }
     ImGui::End();
 }
@@ -389,19 +391,29 @@ const char *class_name(const nb_gui_state *st, size_t c) {
     return st->class_names && c < st->n_classes && st->class_names[c] ? st->class_names[c] : "?";
 }
 
-// Horizontal bars, one per class, in the class colours.
-void class_bars(const nb_gui_state *st, const float *v, size_t n, float width) {
+// Vertical bars, one per class in its colour, values in [0, 1] on a fixed scale; the values
+// are listed in a tooltip.
+void bar_chart(const nb_gui_state *st, const float *v, size_t n, float width, float height) {
+    ImVec2 p0 = ImGui::GetCursorScreenPos();
+    float bar_w = n ? width / (float)n : width;
+    ImDrawList *dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p0, ImVec2(p0.x + width, p0.y + height), IM_COL32(235, 235, 235, 255));
     for (size_t c = 0; c < n; c++) {
-        ImVec4 col(0.5f, 0.5f, 0.5f, 1.0f);
+        float f = v[c] < 0.0f ? 0.0f : v[c] > 1.0f ? 1.0f : v[c];
+        ImU32 col = IM_COL32(128, 128, 128, 255);
         if (st->class_color && c < st->n_classes)
-            col = ImVec4(st->class_color[c][0], st->class_color[c][1], st->class_color[c][2],
-                         1.0f);
-        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, col);
-        float frac = v[c] < 0.0f ? 0.0f : v[c] > 1.0f ? 1.0f : v[c];
-        ImGui::ProgressBar(frac, ImVec2(width, ImGui::GetTextLineHeight()), "");
-        ImGui::PopStyleColor();
-        ImGui::SameLine();
-        ImGui::Text("%.3f  %s", (double)v[c], class_name(st, c));
+            col = ImGui::ColorConvertFloat4ToU32(ImVec4(
+                st->class_color[c][0], st->class_color[c][1], st->class_color[c][2], 1.0f));
+        float x0 = p0.x + bar_w * (float)c;
+        dl->AddRectFilled(ImVec2(x0 + 1.0f, p0.y + height * (1.0f - f)),
+                          ImVec2(x0 + bar_w - 1.0f, p0.y + height), col);
+    }
+    ImGui::Dummy(ImVec2(width, height));
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        for (size_t c = 0; c < n; c++)
+            ImGui::Text("%-12s %.4f", class_name(st, c), (double)v[c]);
+        ImGui::EndTooltip();
     }
 }
 
@@ -420,7 +432,7 @@ void edge_list(const char *title, const nb_gui_edge_ref *e, size_t n) {
 
 void panel_inspector(nb_gui *g, nb_gui_state *st) {
     ImGuiIO &io = ImGui::GetIO();
-    place(io.DisplaySize.x - 308.0f, 286.0f, 300.0f, io.DisplaySize.y - 294.0f);
+    place(io.DisplaySize.x - 338.0f, 336.0f, 330.0f, io.DisplaySize.y - 344.0f);
     if (!ImGui::Begin("Node", &st->show_inspector)) {
         ImGui::End();
         return;
@@ -445,25 +457,37 @@ void panel_inspector(nb_gui *g, nb_gui_state *st) {
         if (ImGui::SmallButton("Clear"))
             st->requests |= NB_GUI_REQ_CLEAR_PICK;
         if (p->importance) {
-            ImGui::Text("Importance per class (norm %.3f)", (double)p->importance_norm);
-            class_bars(st, p->importance, p->n_classes, 150.0f);
+            ImGui::Text("Importance per class (norm %.2f)", (double)p->importance_norm);
+            bar_chart(st, p->importance, p->n_classes, ImGui::GetContentRegionAvail().x, 40.0f);
+        }
+        bool thumbs = p->n_top > 0 && st->top_image[0].rgba;
+        bool weights = p->has_input_image && st->weight_image.rgba;
+        if (thumbs || weights) {
+            ImGui::TextUnformatted(thumbs && weights ? "Top-activating images | input weights"
+                                   : thumbs          ? "Top-activating test images"
+                                                     : "Input weights");
+            if (thumbs) {
+                ImGui::BeginGroup();
+                for (size_t k = 0; k < p->n_top; k++) {
+                    if (k % 3 != 0)
+                        ImGui::SameLine(0.0f, 2.0f);
+                    image_widget(g, &st->top_image[k], 46.0f);
+                    if (ImGui::IsItemHovered())
+                        ImGui::SetTooltip("test image %d", (int)p->top[k]);
+                }
+                ImGui::EndGroup();
+            }
+            if (weights) {
+                if (thumbs)
+                    ImGui::SameLine(0.0f, 8.0f);
+                ImGui::BeginGroup();
+                image_widget(g, &st->weight_image, 112.0f);
+                ImGui::TextDisabled("max |w| %.3f", (double)st->weight_scale);
+                ImGui::EndGroup();
+            }
         }
         edge_list("Strongest incoming", p->in, p->n_in);
         edge_list("Strongest outgoing", p->out, p->n_out);
-        if (p->n_top > 0) {
-            ImGui::TextUnformatted("Top-activating test images");
-            for (size_t k = 0; k < p->n_top; k++) {
-                if (k % 3 != 0)
-                    ImGui::SameLine();
-                image_widget(g, &st->top_image[k], 56.0f);
-                if (ImGui::IsItemHovered())
-                    ImGui::SetTooltip("test image %d", (int)p->top[k]);
-            }
-        }
-        if (p->has_input_image && st->weight_image.rgba) {
-            ImGui::Text("Input weights (red +, blue -, max |w| %.3f)", (double)st->weight_scale);
-            image_widget(g, &st->weight_image, 112.0f);
-        }
     }
     if (st->inspector_message[0])
         ImGui::TextWrapped("%s", st->inspector_message);
@@ -507,7 +531,21 @@ void panel_activation(nb_gui *g, nb_gui_state *st) {
                                                                  : k_error_colour,
                                (size_t)a->label == a->predicted ? "correct" : "wrong");
         ImGui::EndGroup();
-        class_bars(st, a->prob, a->n_classes, 150.0f);
+        ImGui::TextUnformatted("Class probabilities");
+        bar_chart(st, a->prob, a->n_classes, ImGui::GetContentRegionAvail().x, 40.0f);
+        size_t order[3] = {0, 0, 0}, n_order = a->n_classes < 3 ? a->n_classes : 3;
+        for (size_t k = 0; k < n_order; k++) { // the three most probable classes
+            size_t best = a->n_classes;
+            for (size_t c = 0; c < a->n_classes; c++) {
+                bool used = false;
+                for (size_t q = 0; q < k; q++)
+                    used = used || order[q] == c;
+                if (!used && (best == a->n_classes || a->prob[c] > a->prob[best]))
+                    best = c;
+            }
+            order[k] = best;
+            ImGui::Text("%5.1f %%  %s", 100.0 * (double)a->prob[best], class_name(st, best));
+        }
     }
     if (st->data_message[0])
         ImGui::TextWrapped("%s", st->data_message);
@@ -516,7 +554,7 @@ void panel_activation(nb_gui *g, nb_gui_state *st) {
 
 void panel_layers(nb_gui_state *st) {
     ImGuiIO &io = ImGui::GetIO();
-    place(376.0f, 28.0f, io.DisplaySize.x - 376.0f - 316.0f, 220.0f);
+    place(376.0f, 28.0f, io.DisplaySize.x - 376.0f - 346.0f, 220.0f);
     if (!ImGui::Begin("Layers", &st->show_layers)) {
         ImGui::End();
         return;
@@ -564,32 +602,10 @@ void panel_layers(nb_gui_state *st) {
                 ImGui::Text("%.1f %%", 100.0 * r->kept_share);
             ImGui::TableNextColumn();
             if (r->mean_importance) {
-                // one bar per class in its colour, scaled to the layer's largest mean
-                float mx = 0.0f;
-                for (size_t c = 0; c < t->n_classes; c++)
-                    mx = r->mean_importance[c] > mx ? r->mean_importance[c] : mx;
-                ImVec2 p0 = ImGui::GetCursorScreenPos();
-                float cell_w = ImGui::GetContentRegionAvail().x, cell_h = 16.0f;
-                float bar_w = t->n_classes ? cell_w / (float)t->n_classes : cell_w;
-                ImDrawList *dl = ImGui::GetWindowDrawList();
-                for (size_t c = 0; c < t->n_classes; c++) {
-                    float hgt = mx > 0.0f ? cell_h * r->mean_importance[c] / mx : 0.0f;
-                    ImU32 col = IM_COL32(128, 128, 128, 255);
-                    if (st->class_color && c < st->n_classes)
-                        col = ImGui::ColorConvertFloat4ToU32(
-                            ImVec4(st->class_color[c][0], st->class_color[c][1],
-                                   st->class_color[c][2], 1.0f));
-                    float x0 = p0.x + bar_w * (float)c;
-                    dl->AddRectFilled(ImVec2(x0 + 1.0f, p0.y + cell_h - hgt),
-                                      ImVec2(x0 + bar_w - 1.0f, p0.y + cell_h), col);
-                }
-                ImGui::Dummy(ImVec2(cell_w, cell_h));
-                if (ImGui::IsItemHovered()) {
-                    ImGui::BeginTooltip();
-                    for (size_t c = 0; c < t->n_classes; c++)
-                        ImGui::Text("%s  %.4f", class_name(st, c), (double)r->mean_importance[c]);
-                    ImGui::EndTooltip();
-                }
+                ImGui::PushID((int)l);
+                bar_chart(st, r->mean_importance, t->n_classes, ImGui::GetContentRegionAvail().x,
+                          16.0f);
+                ImGui::PopID();
             }
         }
         ImGui::EndTable();

@@ -6,10 +6,12 @@
  * change, so a slider move shows in the next drawn frame (the frame hook runs after the scene
  * is drawn). Derived models: the activation view and a processing run show a model other
  * than the file's; the real one is kept in `base` (a deep copy) and put back on cancel or
- * when the view is switched off. The activation view's model scales each node's class
- * importance vector to length = its activation value (shares, hence colours, unchanged;
- * size = node_size * activation; inactive nodes and their edges are culled by the
- * thresholds), so the scene module needs no special mode. A processing job (nb_gui_job.c)
+ * when the view is switched off. The activation view's model multiplies each node's class
+ * importance vector by its activation display value in [0, 1] (importance x activation: the
+ * node's share of this image's evidence). Class shares, hence hues, are unchanged; size
+ * (node_size * norm), opacity (mean) and the edge cull key (alpha * mean of the source) all
+ * scale with the activation, so silent nodes and the edges leaving them fade out and the
+ * input plane shows the image; the scene module needs no special mode. A processing job (nb_gui_job.c)
  * runs on a worker thread; the frame hook takes its newest snapshot and shows it through
  * nb_app_replace_model; on success the result becomes the shown model (the file on disk is
  * untouched until "Save .nnb.h5", written with nb_h5_save's temp + rename). A model replaced
@@ -168,14 +170,9 @@ static nb_status activation_model(const nb_model *base, const nb_gui_activation 
     for (size_t l = 0; l < imp->n_layers; l++)
         for (size_t i = 0; i < imp->layer_size[l]; i++, g++) {
             float *v = imp->node + imp->node_offset[l] + i * C;
-            double norm = 0.0;
-            for (size_t c = 0; c < C; c++)
-                norm += (double)v[c] * v[c];
-            norm = sqrt(norm);
             float value = g < a->n_nodes ? a->value[g] : 0.0f;
             for (size_t c = 0; c < C; c++)
-                v[c] = norm > 0.0 ? (float)((double)v[c] / norm * value)
-                                  : value / sqrtf((float)C);
+                v[c] *= value;
         }
     return NB_OK;
 }
@@ -619,6 +616,10 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
     }
     if (strcmp(word, "wait-job") == 0)
         return !g->job || phase >= NB_GUI_WAIT_JOB_FRAMES;
+    if (strcmp(word, "zoom") == 0) {
+        nb_camera_zoom(&app->camera, (float)atof(arg));
+        return true;
+    }
     if (strcmp(word, "camera") == 0) {
         if (!nb_camera_set_pose(&app->camera, atoi(arg)))
             nb_log_warn("GUI script: no camera pose %s", arg);

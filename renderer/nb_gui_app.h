@@ -25,6 +25,7 @@
  *                        /usr/share/datasets/fashion-mnist)
  *   run / cancel         start / cancel processing;  wait-job: wait until it ends
  *   camera K             camera pose K (0..9)
+ *   zoom S               mouse-wheel zoom by S steps (> 0 zooms in)
  *   screenshot PATH      PNG of the window as shown (scene + panels)
  *   report PATH          JSON: picked node, rendering config, activation, processing state
  *   quit                 leave the loop

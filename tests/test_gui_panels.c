@@ -266,7 +266,7 @@ static void test_click_picks_node(void **state) {
     for (int64_t g = b->layer_offset[1]; g < b->layer_offset[2] && target < 0; g++) {
         assert_true(nb_camera_project(&h->cam, (float)W, (float)H, b->node_position + 3 * g, &sx,
                                       &sy, NULL));
-        if (!(sx > 380.0f && sx < (float)W - 320.0f && sy > 260.0f && sy < (float)H - 310.0f))
+        if (!(sx > 380.0f && sx < (float)W - 350.0f && sy > 260.0f && sy < (float)H - 310.0f))
             continue;
         bool alone = true;
         for (size_t o = 0; o < b->n_nodes; o++) {
