@@ -1,0 +1,531 @@
+/* nb_density.c - density workspace, argument checks, the node phase, back-end dispatch.
+ *
+ * DESIGN: nb_density owns every buffer of both phases (grown on demand, reused across
+ * iterations). Node phase (spec §4.4-4.5), used by both back-ends: all nodes splat their raw
+ * class-importance vector N[i,c] into one 2-D map (x, y of the grid) with the reference
+ * kernel of spec §4.3 (node distance = xy Euclidean), restricted to its true support
+ * |cell - node| < b + kappa and to the reference window -R..R+1 (R = ceil(b/h) + 1); each
+ * contribution adds trunc(S*value*N[i,c]) when S*value >= 1. The node at a cell centre keeps
+ * its own-cell contribution (the reference loses it to 0/0). Then every node moves
+ * step_fraction*b along G/|G| with G the one-sided difference (neighbour chosen by the sub-cell
+ * position) of phi(D) = n_hat . D - similarity*|D| over the class channels, clamped to
+ * [min + step*b + 2h, max - step*b - 2h]; a zero-importance node or a zero/non-finite gradient
+ * does not move. Jacobi: the map is complete before any node moves, so moving in place reads
+ * the same snapshot. Sample phase: nb_density_exact.c / nb_density_fast.c.
+ * Threading (OpenMP, d->threads): node splat is parallel over map rows, each row owned by one
+ * thread (no atomics, no per-thread copies); node moves are parallel over nodes. Integer
+ * accumulation makes every result independent of the thread count.
+ * Config keys: none directly; the caller passes density, density_strength, node_step and the
+ * bandwidth/similarity schedule of spec §4.6.
+ */
+#include "nb_density_internal.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size) {
+    if (count <= *cap)
+        return NB_OK;
+    if (size != 0 && count > SIZE_MAX / size)
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "%zu elements of %zu bytes overflow",
+                        count, size);
+    void *p = malloc(count * size);
+    if (!p)
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate %zu bytes",
+                        count * size);
+    free(*buf);
+    *buf = p;
+    *cap = count;
+    return NB_OK;
+}
+
+static int mul_overflows(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > SIZE_MAX / a)
+        return 1;
+    *out = a * b;
+    return 0;
+}
+
+const char *nb_density_backend_name(nb_density_backend backend) {
+    switch (backend) {
+    case NB_DENSITY_FAST:
+        return "fast";
+    case NB_DENSITY_EXACT:
+        return "exact";
+    default:
+        return "unknown";
+    }
+}
+
+/* ---- kernel ------------------------------------------------------------------------------ */
+
+double nb_density_kernel_value(double a, double e, int inside, double bandwidth) {
+    return nb_density_value_(a, e, inside, bandwidth);
+}
+
+static inline double node_value(double dist, double kappa, double b) {
+    return nb_density_value_(dist + kappa, fabs(dist - kappa), dist < kappa, b);
+}
+
+double nb_density_node_kernel(double dist, double cell, double bandwidth) {
+    return node_value(dist, NB_DENSITY_KAPPA * cell, bandwidth);
+}
+
+double nb_density_segment_kernel(const double a[3], const double b[3], const double g[3],
+                                 double cell, double bandwidth) {
+    double v[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
+    double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    double dir[3] = {1.0, 0.0, 0.0};
+    if (len > 0.0)
+        for (int k = 0; k < 3; k++)
+            dir[k] = v[k] / len;
+    double m[3] = {0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1]), 0.5 * (a[2] + b[2])};
+    return nb_density_seg_value_(a, b, len, m, dir, g, NB_DENSITY_KAPPA * cell, bandwidth);
+}
+
+/* ---- create / destroy -------------------------------------------------------------------- */
+
+nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double strength,
+                            int threads, nb_density **out) {
+    if (!out)
+        return NB_RAISE(NB_E_INVALID, "out", "NULL output pointer");
+    if (backend != NB_DENSITY_FAST && backend != NB_DENSITY_EXACT)
+        return NB_RAISE(NB_E_INVALID, "density", "unknown back-end %d", (int)backend);
+    if (n_classes == 0 || n_classes > (size_t)1 << 20)
+        return NB_RAISE(NB_E_INVALID, "n_classes", "%zu classes, expected 1..%zu", n_classes,
+                        (size_t)1 << 20);
+    if (!(strength > 0.0) || !isfinite(strength))
+        return NB_RAISE(NB_E_INVALID, "density_strength", "%g, expected > 0 and finite",
+                        strength);
+    nb_density *d = calloc(1, sizeof *d);
+    if (!d)
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate the workspace");
+    d->backend = backend;
+    d->n_classes = n_classes;
+    d->strength = strength;
+    d->threads = threads > 0 ? threads : omp_get_max_threads();
+    if (d->threads < 1)
+        d->threads = 1;
+    d->fast_cells_per_bandwidth = 8.0;
+    *out = d;
+    return NB_OK;
+}
+
+void nb_density_destroy(nb_density *d) {
+    if (!d)
+        return;
+    free(d->node_map);
+    free(d->cells);
+    free(d->rec);
+    free(d->hist);
+    free(d->layer);
+    free(d->tvals);
+    free(d->dens);
+    free(d->tmp);
+    free(d->norm);
+    free(d->scratch);
+    free(d);
+}
+
+nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwidth) {
+    if (!d)
+        return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
+    if (!(cells_per_bandwidth >= 2.0 && cells_per_bandwidth <= 64.0))
+        return NB_RAISE(NB_E_INVALID, "cells_per_bandwidth", "%g, expected 2..64",
+                        cells_per_bandwidth);
+    d->fast_cells_per_bandwidth = cells_per_bandwidth;
+    return NB_OK;
+}
+
+void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
+    if (!d || !out)
+        return;
+    *out = d->stats;
+    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->cells_cap * sizeof(int64_t) +
+                            d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
+                            d->layer_cap * sizeof(float) + d->dens_cap * sizeof(float) +
+                            d->tmp_cap * sizeof(float) + d->norm_cap * sizeof(float) +
+                            d->scratch_cap * sizeof(float) + sizeof *d);
+}
+
+/* ---- argument checks --------------------------------------------------------------------- */
+
+static nb_status check_grid(const nb_grid *g, int dims) {
+    if (!g)
+        return NB_RAISE(NB_E_INVALID, "grid", "NULL grid");
+    if (!(g->cell > 0.0) || !isfinite(g->cell))
+        return NB_RAISE(NB_E_INVALID, "grid", "cell %g, expected > 0 and finite", g->cell);
+    for (int a = 0; a < dims; a++) {
+        if (g->n[a] == 0 || g->n[a] > (size_t)1 << 40)
+            return NB_RAISE(NB_E_INVALID, "grid", "axis %d has %zu cells, expected 1..2^40", a,
+                            g->n[a]);
+        if (!isfinite(g->origin[a]))
+            return NB_RAISE(NB_E_INVALID, "grid", "origin[%d] is not finite", a);
+    }
+    return NB_OK;
+}
+
+static nb_status check_schedule(double bandwidth, double similarity) {
+    if (!(bandwidth > 0.0) || !isfinite(bandwidth))
+        return NB_RAISE(NB_E_INVALID, "bandwidth", "%g, expected > 0 and finite", bandwidth);
+    if (!isfinite(similarity))
+        return NB_RAISE(NB_E_INVALID, "similarity", "%g, expected a finite value", similarity);
+    return NB_OK;
+}
+
+static nb_status check_sample_set(const nb_density *d, const nb_sample_set *set) {
+    (void)d;
+    if (!set)
+        return NB_RAISE(NB_E_INVALID, "sample_set", "NULL sample set");
+    if (set->n_edges == 0)
+        return NB_OK;
+    if (!set->point_offset || !set->points || !set->edge_source || !set->edge_target ||
+        !set->edge_alpha || !set->node_importance || !set->node_stats)
+        return NB_RAISE(NB_E_INVALID, "sample_set", "NULL array in a set of %zu edges",
+                        set->n_edges);
+    if (set->n_edges > UINT32_MAX)
+        return NB_RAISE(NB_E_INVALID, "sample_set", "%zu edges, at most 2^32 - 1", set->n_edges);
+    if (set->edge_importance_type < 0 || set->edge_importance_type >= NB_EDGE_IMPORTANCE_TYPES)
+        return NB_RAISE(NB_E_INVALID, "sample_set edge_importance_type", "%d, expected 0..%d",
+                        set->edge_importance_type, NB_EDGE_IMPORTANCE_TYPES - 1);
+    for (size_t e = 0; e < set->n_edges; e++) {
+        if (set->point_offset[e + 1] < set->point_offset[e])
+            return NB_RAISE(NB_E_INVALID, "sample_set point_offset",
+                            "offset[%zu] = %llu < offset[%zu] = %llu", e + 1,
+                            (unsigned long long)set->point_offset[e + 1], e,
+                            (unsigned long long)set->point_offset[e]);
+        if (set->n_nodes > 0 && set->edge_source[e] >= set->n_nodes)
+            return NB_RAISE(NB_E_INVALID, "sample_set edge_source", "edge %zu: node %u >= %zu",
+                            e, set->edge_source[e], set->n_nodes);
+        if (set->n_nodes > 0 && set->edge_target[e] >= set->n_nodes)
+            return NB_RAISE(NB_E_INVALID, "sample_set edge_target", "edge %zu: node %u >= %zu",
+                            e, set->edge_target[e], set->n_nodes);
+    }
+    if (set->point_offset[set->n_edges] - set->point_offset[0] > (uint64_t)SIZE_MAX / 3)
+        return NB_RAISE(NB_E_INVALID, "sample_set point_offset", "too many points");
+    return NB_OK;
+}
+
+static nb_status check_nodes(const nb_density *d, const nb_grid *grid, size_t n_nodes,
+                             const float *pos, const float *importance, double bandwidth) {
+    if (!d)
+        return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
+    NB_TRY(check_grid(grid, 2));
+    if (n_nodes > 0 && !pos)
+        return NB_RAISE(NB_E_INVALID, "pos", "NULL positions for %zu nodes", n_nodes);
+    if (n_nodes > 0 && !importance)
+        return NB_RAISE(NB_E_INVALID, "importance", "NULL importance for %zu nodes", n_nodes);
+    NB_TRY(check_schedule(bandwidth, 0.0));
+    for (size_t i = 0; i < n_nodes; i++)
+        if (!isfinite(pos[3 * i]) || !isfinite(pos[3 * i + 1]))
+            return NB_RAISE(NB_E_NUMERIC, "pos", "node %zu has a non-finite position", i);
+    return NB_OK;
+}
+
+/* ---- bounding box of a sample set --------------------------------------------------------- */
+
+nb_status nb_density_points_bbox_(const nb_density *d, const nb_grid *grid,
+                                  const nb_sample_set *set, double lo[3], double hi[3],
+                                  int *any) {
+    *any = 0;
+    if (set->n_edges == 0)
+        return NB_OK;
+    size_t p0 = (size_t)set->point_offset[0], p1 = (size_t)set->point_offset[set->n_edges];
+    if (p1 <= p0)
+        return NB_OK;
+    double l0 = INFINITY, l1 = INFINITY, l2 = INFINITY;
+    double h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY;
+    int bad = 0;
+    const float *pts = set->points;
+#pragma omp parallel for num_threads(d->threads) schedule(static) reduction(min : l0, l1, l2) \
+    reduction(max : h0, h1, h2) reduction(| : bad)
+    for (size_t i = p0; i < p1; i++) {
+        double p[3] = {pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]};
+        if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
+            bad = 1;
+            continue;
+        }
+        nb_density_clamp_to_grid_(grid, p);
+        l0 = fmin(l0, p[0]);
+        l1 = fmin(l1, p[1]);
+        l2 = fmin(l2, p[2]);
+        h0 = fmax(h0, p[0]);
+        h1 = fmax(h1, p[1]);
+        h2 = fmax(h2, p[2]);
+    }
+    if (bad)
+        return NB_RAISE(NB_E_NUMERIC, "sample_set points", "a point is not finite");
+    lo[0] = l0;
+    lo[1] = l1;
+    lo[2] = l2;
+    hi[0] = h0;
+    hi[1] = h1;
+    hi[2] = h2;
+    *any = 1;
+    return NB_OK;
+}
+
+/* ---- node phase ----------------------------------------------------------------------------- */
+
+/* Cell index of coordinate x on an axis of n cells, clamped far outside to avoid overflow. */
+static inline long cell_index(double x, double origin, double h, size_t n, long pad) {
+    double f = floor((x - origin) / h);
+    double lo = -(double)pad - 2.0, hi = (double)n + (double)pad + 2.0;
+    if (f < lo)
+        f = lo;
+    if (f > hi)
+        f = hi;
+    return (long)f;
+}
+
+nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                                 const float *pos, const float *importance, double bandwidth) {
+    NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
+    const size_t C = d->n_classes;
+    size_t nx = grid->n[0], ny = grid->n[1], cells, count;
+    if (mul_overflows(nx, ny, &cells) || mul_overflows(cells, C, &count))
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "node map of %zu x %zu x %zu overflows",
+                        nx, ny, C);
+    void *buf = d->node_map;
+    nb_status st = nb_density_reserve_(&buf, &d->node_map_cap, count, sizeof(int64_t));
+    d->node_map = buf;
+    if (st != NB_OK) {
+        d->node_valid = 0;
+        return st;
+    }
+    double t0 = omp_get_wtime();
+    const double h = grid->cell, b = bandwidth, kappa = NB_DENSITY_KAPPA * h;
+    const double rad = b + kappa, S = d->strength;
+    const double ox = grid->origin[0], oy = grid->origin[1];
+    const double Rd = ceil(b / h) + 1.0;
+    const long R = Rd > 1e9 ? 1000000000L : (long)Rd;
+    int64_t *map = d->node_map;
+    const long nyl = (long)ny;
+
+#pragma omp parallel for num_threads(d->threads) schedule(dynamic, 2)
+    for (long iy = 0; iy < nyl; iy++) {
+        int64_t *row = map + (size_t)iy * nx * C;
+        memset(row, 0, nx * C * sizeof *row);
+        const double yc = oy + ((double)iy + 0.5) * h;
+        for (size_t i = 0; i < n_nodes; i++) {
+            const double x = pos[3 * i], y = pos[3 * i + 1];
+            const long cy = cell_index(y, oy, h, ny, R);
+            if (iy < cy - R || iy > cy + R + 1)
+                continue;
+            const double dy = y - yc;
+            if (fabs(dy) >= rad)
+                continue;
+            const double half = sqrt(rad * rad - dy * dy);
+            const long cx = cell_index(x, ox, h, nx, R);
+            double fx0 = floor((x - half - ox) / h - 0.5), fx1 = ceil((x + half - ox) / h - 0.5);
+            long x0 = cx - R, x1 = cx + R + 1;
+            if (fx0 > (double)x0)
+                x0 = (long)fx0;
+            if (fx1 < (double)x1)
+                x1 = (long)fx1;
+            if (x0 < 0)
+                x0 = 0;
+            if (x1 > (long)nx - 1)
+                x1 = (long)nx - 1;
+            const float *w = importance + i * C;
+            for (long ix = x0; ix <= x1; ix++) {
+                const double dx = x - (ox + ((double)ix + 0.5) * h);
+                const double sv = S * node_value(sqrt(dx * dx + dy * dy), kappa, b);
+                if (!(sv >= 1.0))
+                    continue;
+                int64_t *cell = row + (size_t)ix * C;
+                for (size_t c = 0; c < C; c++)
+                    cell[c] += (int64_t)(sv * (double)w[c]);
+            }
+        }
+    }
+    d->node_grid = *grid;
+    d->node_valid = 1;
+    d->stats.node_seconds = omp_get_wtime() - t0;
+    return NB_OK;
+}
+
+nb_status nb_density_query_node_density(const nb_density *d, size_t ix, size_t iy, double *out) {
+    if (!d || !d->node_valid)
+        return NB_RAISE(NB_E_INVALID, "density", "no node map has been splatted");
+    if (ix >= d->node_grid.n[0] || iy >= d->node_grid.n[1] || !out)
+        return NB_RAISE(NB_E_INVALID, "cell", "(%zu, %zu) outside the %zu x %zu node map", ix,
+                        iy, d->node_grid.n[0], d->node_grid.n[1]);
+    const int64_t *cell = d->node_map + (iy * d->node_grid.n[0] + ix) * d->n_classes;
+    for (size_t c = 0; c < d->n_classes; c++)
+        out[c] = (double)cell[c];
+    return NB_OK;
+}
+
+/* phi(D) = n_hat . D - sim * |D| of node-map cell (ix, iy). */
+static inline double node_phi(const int64_t *map, size_t nx, size_t C, long ix, long iy,
+                              const float *w, double inv_norm, double sim) {
+    const int64_t *cell = map + ((size_t)iy * nx + (size_t)ix) * C;
+    double dot = 0.0, sq = 0.0;
+    for (size_t c = 0; c < C; c++) {
+        double v = (double)cell[c];
+        dot += (double)w[c] * v;
+        sq += v * v;
+    }
+    return dot * inv_norm - sim * sqrt(sq);
+}
+
+nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                                  float *pos, const float *importance, double bandwidth,
+                                  double similarity, double step_fraction) {
+    NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
+    NB_TRY(check_schedule(bandwidth, similarity));
+    if (!(step_fraction > 0.0) || !isfinite(step_fraction))
+        return NB_RAISE(NB_E_INVALID, "node_step", "%g, expected > 0 and finite", step_fraction);
+    double t0 = omp_get_wtime();
+    NB_TRY(nb_density_splat_nodes(d, grid, n_nodes, pos, importance, bandwidth));
+
+    const size_t C = d->n_classes, nx = grid->n[0], ny = grid->n[1];
+    const double h = grid->cell, step = step_fraction * bandwidth;
+    double lo[2], hi[2];
+    for (int a = 0; a < 2; a++) {
+        lo[a] = grid->origin[a] + step + 2.0 * h;
+        hi[a] = grid->origin[a] + (double)grid->n[a] * h - step - 2.0 * h;
+        if (lo[a] > hi[a])
+            lo[a] = hi[a] = grid->origin[a] + 0.5 * (double)grid->n[a] * h;
+    }
+    const int64_t *map = d->node_map;
+    size_t moved = 0;
+    const long nn = (long)n_nodes;
+
+#pragma omp parallel for num_threads(d->threads) schedule(static) reduction(+ : moved)
+    for (long li = 0; li < nn; li++) {
+        const size_t i = (size_t)li;
+        const float *w = importance + i * C;
+        double sq = 0.0;
+        for (size_t c = 0; c < C; c++)
+            sq += (double)w[c] * (double)w[c];
+        if (!(sq > 0.0) || !isfinite(sq))
+            continue;
+        const double inv_norm = 1.0 / sqrt(sq);
+        const double p[2] = {pos[3 * i], pos[3 * i + 1]};
+        const size_t n[2] = {nx, ny};
+        long ci[2];
+        int side[2];
+        for (int a = 0; a < 2; a++) {
+            double f = (p[a] - grid->origin[a]) / h;
+            double fl = floor(f);
+            if (fl < 0.0)
+                fl = 0.0;
+            if (fl > (double)n[a] - 1.0)
+                fl = (double)n[a] - 1.0;
+            ci[a] = (long)fl;
+            side[a] = (f - fl) - 0.5 >= 0.0 ? 1 : -1;
+        }
+        const double phi0 = node_phi(map, nx, C, ci[0], ci[1], w, inv_norm, similarity);
+        double g[2] = {0.0, 0.0};
+        for (int a = 0; a < 2; a++) {
+            long nb = ci[a] + side[a];
+            if (nb < 0 || nb > (long)n[a] - 1) {
+                side[a] = -side[a];
+                nb = ci[a] + side[a];
+                if (nb < 0 || nb > (long)n[a] - 1)
+                    continue;
+            }
+            long jx = a == 0 ? nb : ci[0], jy = a == 1 ? nb : ci[1];
+            g[a] = side[a] * (node_phi(map, nx, C, jx, jy, w, inv_norm, similarity) - phi0);
+        }
+        const double gn = sqrt(g[0] * g[0] + g[1] * g[1]);
+        if (!(gn > 0.0) || !isfinite(gn))
+            continue;
+        for (int a = 0; a < 2; a++) {
+            double v = p[a] + step * g[a] / gn;
+            if (v < lo[a])
+                v = lo[a];
+            if (v > hi[a])
+                v = hi[a];
+            pos[3 * i + (size_t)a] = (float)v;
+        }
+        moved++;
+    }
+    d->stats.moved = moved;
+    d->stats.node_seconds = omp_get_wtime() - t0;
+    return NB_OK;
+}
+
+/* ---- sample phase: dispatch ------------------------------------------------------------- */
+
+static nb_status check_samples(const nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                               double bandwidth, double similarity) {
+    if (!d)
+        return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
+    NB_TRY(check_grid(grid, 3));
+    NB_TRY(check_sample_set(d, set));
+    return check_schedule(bandwidth, similarity);
+}
+
+static nb_status reserve_scratch(nb_density *d) {
+    size_t count;
+    if (mul_overflows((size_t)d->threads, 2 * d->n_classes, &count))
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "scratch size overflows");
+    void *buf = d->scratch;
+    nb_status st = nb_density_reserve_(&buf, &d->scratch_cap, count, sizeof(float));
+    d->scratch = buf;
+    return st;
+}
+
+static nb_status splat_samples(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                               double bandwidth) {
+    NB_TRY(reserve_scratch(d));
+    d->sample_valid = 0;
+    double t0 = omp_get_wtime();
+    nb_status st = d->backend == NB_DENSITY_EXACT
+                       ? nb_density_exact_splat_(d, grid, set, bandwidth)
+                       : nb_density_fast_splat_(d, grid, set, bandwidth);
+    if (st != NB_OK)
+        return st;
+    d->sample_grid = *grid;
+    d->bandwidth = bandwidth;
+    d->sample_valid = 1;
+    d->stats.splat_seconds = omp_get_wtime() - t0;
+    d->stats.cells = d->box.n[0] * d->box.n[1] * d->box.n[2];
+    d->stats.cell = d->box.step;
+    return NB_OK;
+}
+
+nb_status nb_density_splat_samples(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                                   double bandwidth) {
+    NB_TRY(check_samples(d, grid, set, bandwidth, 0.0));
+    return splat_samples(d, grid, set, bandwidth);
+}
+
+nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                                    double bandwidth, double similarity) {
+    NB_TRY(check_samples(d, grid, set, bandwidth, similarity));
+    NB_TRY(splat_samples(d, grid, set, bandwidth));
+    double t0 = omp_get_wtime();
+    if (set->n_edges > 0) {
+        if (d->backend == NB_DENSITY_EXACT)
+            nb_density_exact_move_(d, grid, set, bandwidth, similarity);
+        else
+            nb_density_fast_move_(d, grid, set, bandwidth, similarity);
+    } else {
+        d->stats.moved = 0;
+    }
+    d->stats.advect_seconds = omp_get_wtime() - t0;
+    return NB_OK;
+}
+
+nb_status nb_density_query_sample_density(const nb_density *d, const double p[3], double *out) {
+    if (!d || !d->sample_valid)
+        return NB_RAISE(NB_E_INVALID, "density", "no sample density has been splatted");
+    if (!p || !out || !isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2]))
+        return NB_RAISE(NB_E_INVALID, "p", "NULL or non-finite query point");
+    for (size_t c = 0; c < d->n_classes; c++)
+        out[c] = 0.0;
+    if (d->box.n[0] == 0)
+        return NB_OK;
+    if (d->backend == NB_DENSITY_EXACT)
+        nb_density_exact_query_(d, p, out);
+    else
+        nb_density_fast_query_(d, p, out);
+    return NB_OK;
+}

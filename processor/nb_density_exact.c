@@ -1,0 +1,286 @@
+/* nb_density_exact.c - the reference segment density (spec §4.8) and sample advection (§4.9).
+ *
+ * DESIGN: every segment (P_k, P_{k+1}) of every edge splats its class vector q (common
+ * nb_edge_importance_eval, t = k/N) with the kernel of spec §4.3: the cell is a segment of
+ * half-length kappa through its centre, oriented towards the midpoint M, the distance is the
+ * "ellipse distance" |p - A| + |p - B| - |AB|, the value is the integral of 1 - u^2 over the
+ * cell segment in bandwidth units; a cell gets trunc(S*value*q_c) per class when S*value >= 1.
+ * Cells visited: the reference window (offsets -R..R+1 around M's cell, R = ceil(b/h) + 1)
+ * intersected with the kernel's true support (spec §9.6): the ellipse distance is
+ * 2-Lipschitz, so a cell with delta(centre) >= b + 2*kappa receives nothing; those cells form
+ * the prolate spheroid with foci A, B and major axis |AB| + b + 2*kappa, whose x-interval is
+ * solved per (y, z) row (padded by one cell; the kernel itself decides). The result is
+ * identical to scanning the whole window. Differences from the reference (DESIGN.md):
+ * int64 channels (no uint32 wrap-around), no "overall" channel (§9.1), a midpoint exactly on
+ * a cell centre keeps its contribution (cell segment along AB), only segments whose midpoint
+ * lies outside the grid are skipped.
+ * Advection: one-sided differences on x, y, z towards the neighbour on the point's side of
+ * its cell centre (the other side at the grid border), step = full bandwidth along G/|G|;
+ * zero or non-finite G: no move; a point outside the grid is clamped into it first, so it
+ * still moves. Endpoints never move. The density is complete before any point moves, so the
+ * in-place update is a Jacobi update.
+ * Storage: int64[cells][C] over the box of cells reachable from the points (bbox +- window).
+ * Threading: the splat is parallel over z-slices of that box; each slice is owned by one
+ * thread, which scans all segments and adds only into its slice (no atomics, no copies,
+ * integer sums: bit-identical for any thread count). The move is parallel over edges.
+ * Config keys: none (bandwidth, similarity, density_strength come from the caller).
+ */
+#include "nb_density_internal.h"
+
+#include <omp.h>
+#include <string.h>
+
+/* Clamped floor of (x - origin)/h as a long within [-pad-2, n+pad+2]. */
+static inline long grid_index(double x, double origin, double h, size_t n, long pad) {
+    double f = floor((x - origin) / h);
+    double lo = -(double)pad - 2.0, hi = (double)n + (double)pad + 2.0;
+    return (long)(f < lo ? lo : (f > hi ? hi : f));
+}
+
+nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                                  double bandwidth) {
+    const size_t C = d->n_classes;
+    const double h = grid->cell, b = bandwidth, kappa = NB_DENSITY_KAPPA * h;
+    const double S = d->strength;
+    const double Rd = ceil(b / h) + 1.0;
+    const long R = Rd > 1e9 ? 1000000000L : (long)Rd;
+    double lo[3], hi[3];
+    int any;
+    NB_TRY(nb_density_points_bbox_(d, grid, set, lo, hi, &any));
+    nb_density_box box;
+    memset(&box, 0, sizeof box);
+    box.step = h;
+    if (any) {
+        for (int a = 0; a < 3; a++) {
+            long l = grid_index(lo[a], grid->origin[a], h, grid->n[a], R) - R;
+            long u = grid_index(hi[a], grid->origin[a], h, grid->n[a], R) + R + 1;
+            if (l < 0)
+                l = 0;
+            if (u > (long)grid->n[a] - 1)
+                u = (long)grid->n[a] - 1;
+            box.lo[a] = l;
+            box.n[a] = u >= l ? (size_t)(u - l + 1) : 0;
+            box.base[a] = grid->origin[a] + ((double)l + 0.5) * h;
+        }
+    }
+    size_t cells = box.n[0] * box.n[1] * box.n[2];
+    if (box.n[0] && (cells / box.n[0] / box.n[1] != box.n[2] || cells > SIZE_MAX / 8 / C))
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "exact grid of %zu x %zu x %zu cells",
+                        box.n[0], box.n[1], box.n[2]);
+    void *buf = d->cells;
+    nb_status st = nb_density_reserve_(&buf, &d->cells_cap, cells * C, sizeof(int64_t));
+    d->cells = buf;
+    if (st != NB_OK)
+        return st;
+    d->box = box;
+    d->stats.kernel_taps = 0;
+    if (cells == 0)
+        return NB_OK;
+
+    int64_t *grid_cells = d->cells;
+    const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
+    const long bx = box.lo[0], by = box.lo[1], bz = box.lo[2];
+    const double ox = grid->origin[0], oy = grid->origin[1], oz = grid->origin[2];
+    const float *pts = set->points;
+
+#pragma omp parallel num_threads(d->threads)
+    {
+        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
+#pragma omp for schedule(dynamic, 1)
+        for (long iz = 0; iz < (long)nz; iz++) {
+            int64_t *slab = grid_cells + (size_t)iz * nx * ny * C;
+            memset(slab, 0, nx * ny * C * sizeof *slab);
+            const long gz = bz + iz;
+            const double zc = oz + ((double)gz + 0.5) * h;
+            for (size_t e = 0; e < set->n_edges; e++) {
+                const size_t p0 = (size_t)set->point_offset[e];
+                const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+                for (size_t k = 0; k + 1 < np; k++) {
+                    const float *pa = pts + 3 * (p0 + k);
+                    const double A[3] = {pa[0], pa[1], pa[2]};
+                    const double B[3] = {pa[3], pa[4], pa[5]};
+                    const double M[3] = {0.5 * (A[0] + B[0]), 0.5 * (A[1] + B[1]),
+                                         0.5 * (A[2] + B[2])};
+                    const long mz = grid_index(M[2], oz, h, grid->n[2], R);
+                    if (gz < mz - R || gz > mz + R + 1)
+                        continue;
+                    if (mz < 0 || mz > (long)grid->n[2] - 1)
+                        continue;
+                    const long mx = grid_index(M[0], ox, h, grid->n[0], R);
+                    const long my = grid_index(M[1], oy, h, grid->n[1], R);
+                    if (mx < 0 || mx > (long)grid->n[0] - 1 || my < 0 ||
+                        my > (long)grid->n[1] - 1)
+                        continue;
+                    double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
+                    const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+                    double dir[3] = {1.0, 0.0, 0.0};
+                    if (len > 0.0)
+                        for (int a = 0; a < 3; a++)
+                            dir[a] = v[a] / len;
+                    /* support spheroid: semi-axes ae (along dir) and be, centre M */
+                    const double ae = 0.5 * (len + b + 2.0 * kappa) * (1.0 + 1e-9) + 1e-12;
+                    const double be2 = ae * ae - 0.25 * len * len;
+                    const double ae2 = ae * ae;
+                    const double wz = zc - M[2];
+                    const double ez = sqrt(ae2 * dir[2] * dir[2] + be2 * (1.0 - dir[2] * dir[2]));
+                    if (fabs(wz) > ez + h)
+                        continue;
+                    const double ey = sqrt(ae2 * dir[1] * dir[1] + be2 * (1.0 - dir[1] * dir[1]));
+                    long y0 = my - R, y1 = my + R + 1;
+                    long fy0 = grid_index(M[1] - ey, oy, h, grid->n[1], R) - 1;
+                    long fy1 = grid_index(M[1] + ey, oy, h, grid->n[1], R) + 1;
+                    if (fy0 > y0)
+                        y0 = fy0;
+                    if (fy1 < y1)
+                        y1 = fy1;
+                    if (y0 < by)
+                        y0 = by;
+                    if (y1 > by + (long)ny - 1)
+                        y1 = by + (long)ny - 1;
+                    if (y0 > y1)
+                        continue;
+                    nb_density_edge_q_(set, C, e, k, np, q);
+                    const double kq = 1.0 / ae2 - 1.0 / be2;
+                    const double alpha = dir[0] * dir[0] * kq + 1.0 / be2;
+                    for (long gy = y0; gy <= y1; gy++) {
+                        const double yc = oy + ((double)gy + 0.5) * h;
+                        const double wy = yc - M[1];
+                        const double s0 = wy * dir[1] + wz * dir[2];
+                        const double beta = 2.0 * dir[0] * s0 * kq;
+                        const double gamma = s0 * s0 * kq + (wy * wy + wz * wz) / be2 - 1.0;
+                        const double disc = beta * beta - 4.0 * alpha * gamma;
+                        if (disc < 0.0)
+                            continue;
+                        const double sq = sqrt(disc);
+                        const double X0 = M[0] + (-beta - sq) / (2.0 * alpha);
+                        const double X1 = M[0] + (-beta + sq) / (2.0 * alpha);
+                        long x0 = mx - R, x1 = mx + R + 1;
+                        long fx0 = grid_index(X0, ox, h, grid->n[0], R) - 1;
+                        long fx1 = grid_index(X1, ox, h, grid->n[0], R) + 1;
+                        if (fx0 > x0)
+                            x0 = fx0;
+                        if (fx1 < x1)
+                            x1 = fx1;
+                        if (x0 < bx)
+                            x0 = bx;
+                        if (x1 > bx + (long)nx - 1)
+                            x1 = bx + (long)nx - 1;
+                        int64_t *row = slab + ((size_t)(gy - by) * nx) * C;
+                        for (long gx = x0; gx <= x1; gx++) {
+                            const double g[3] = {ox + ((double)gx + 0.5) * h, yc, zc};
+                            const double sv =
+                                S * nb_density_seg_value_(A, B, len, M, dir, g, kappa, b);
+                            if (!(sv >= 1.0))
+                                continue;
+                            int64_t *cell = row + (size_t)(gx - bx) * C;
+                            for (size_t c = 0; c < C; c++)
+                                cell[c] += (int64_t)(sv * (double)q[c]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return NB_OK;
+}
+
+/* phi(D) = q . D - sim * |D| of grid cell (gx, gy, gz); zero density outside the box. */
+static inline double exact_phi(const nb_density *d, long gx, long gy, long gz, const float *q,
+                               double sim) {
+    const nb_density_box *bx = &d->box;
+    long ix = gx - bx->lo[0], iy = gy - bx->lo[1], iz = gz - bx->lo[2];
+    if (ix < 0 || iy < 0 || iz < 0 || ix >= (long)bx->n[0] || iy >= (long)bx->n[1] ||
+        iz >= (long)bx->n[2])
+        return 0.0;
+    const size_t C = d->n_classes;
+    const int64_t *cell =
+        d->cells + (((size_t)iz * bx->n[1] + (size_t)iy) * bx->n[0] + (size_t)ix) * C;
+    double dot = 0.0, sq = 0.0;
+    for (size_t c = 0; c < C; c++) {
+        double v = (double)cell[c];
+        dot += (double)q[c] * v;
+        sq += v * v;
+    }
+    return dot - sim * sqrt(sq);
+}
+
+void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                            double bandwidth, double similarity) {
+    const size_t C = d->n_classes;
+    const double h = grid->cell;
+    float *pts = set->points;
+    size_t moved = 0;
+    const long ne = (long)set->n_edges;
+#pragma omp parallel num_threads(d->threads) reduction(+ : moved)
+    {
+        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
+#pragma omp for schedule(dynamic, 64)
+        for (long le = 0; le < ne; le++) {
+            const size_t e = (size_t)le;
+            const size_t p0 = (size_t)set->point_offset[e];
+            const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+            for (size_t k = 1; k + 1 < np; k++) {
+                float *pp = pts + 3 * (p0 + k);
+                double p[3] = {pp[0], pp[1], pp[2]};
+                nb_density_clamp_to_grid_(grid, p);
+                nb_density_edge_q_(set, C, e, k, np, q);
+                long ci[3];
+                int side[3];
+                for (int a = 0; a < 3; a++) {
+                    double f = (p[a] - grid->origin[a]) / h;
+                    double fl = floor(f);
+                    if (fl > (double)grid->n[a] - 1.0)
+                        fl = (double)grid->n[a] - 1.0;
+                    if (fl < 0.0)
+                        fl = 0.0;
+                    ci[a] = (long)fl;
+                    side[a] = (f - fl) - 0.5 >= 0.0 ? 1 : -1;
+                }
+                const double phi0 = exact_phi(d, ci[0], ci[1], ci[2], q, similarity);
+                double g[3] = {0.0, 0.0, 0.0};
+                for (int a = 0; a < 3; a++) {
+                    long nb = ci[a] + side[a];
+                    if (nb < 0 || nb > (long)grid->n[a] - 1) {
+                        side[a] = -side[a];
+                        nb = ci[a] + side[a];
+                        if (nb < 0 || nb > (long)grid->n[a] - 1)
+                            continue;
+                    }
+                    long j[3] = {ci[0], ci[1], ci[2]};
+                    j[a] = nb;
+                    g[a] = side[a] * (exact_phi(d, j[0], j[1], j[2], q, similarity) - phi0);
+                }
+                const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+                if (gn > 0.0 && isfinite(gn)) {
+                    for (int a = 0; a < 3; a++)
+                        p[a] += bandwidth * g[a] / gn;
+                    nb_density_clamp_to_grid_(grid, p);
+                    moved++;
+                }
+                pp[0] = (float)p[0];
+                pp[1] = (float)p[1];
+                pp[2] = (float)p[2];
+            }
+        }
+    }
+    d->stats.moved = moved;
+}
+
+void nb_density_exact_query_(const nb_density *d, const double p[3], double *out) {
+    const nb_grid *g = &d->sample_grid;
+    long ci[3];
+    for (int a = 0; a < 3; a++) {
+        double f = floor((p[a] - g->origin[a]) / g->cell);
+        if (f < -1.0 || f > (double)g->n[a])
+            return;
+        ci[a] = (long)f - d->box.lo[a];
+        if (ci[a] < 0 || ci[a] >= (long)d->box.n[a])
+            return;
+    }
+    const int64_t *cell =
+        d->cells +
+        (((size_t)ci[2] * d->box.n[1] + (size_t)ci[1]) * d->box.n[0] + (size_t)ci[0]) *
+            d->n_classes;
+    for (size_t c = 0; c < d->n_classes; c++)
+        out[c] = (double)cell[c];
+}

@@ -1,0 +1,576 @@
+/* nb_density_fast.c - segment density by binned splatting + separable convolution, and
+ * sample advection along its interpolated gradient; cost independent of the bandwidth.
+ *
+ * DESIGN: the grid cell follows the bandwidth: H = m*h with m = max(1, floor(b / (k*h))),
+ * k = cells per bandwidth (default 8), nodes aligned with the reference cell centres, over the
+ * box of the points (+ kernel radius). Each segment (P_k, P_{k+1}) becomes n sub-points
+ * spread along it, carrying q (nb_edge_importance_eval at t = k/N) times a weight, which are
+ * splatted cloud-in-cell (trilinear) in fixed point; the grid is then convolved along x, y, z
+ * with a 1-D Epanechnikov kernel. The approximation is moment-matched to the reference
+ * kernel (spec §4.3, nb_density_exact.c): for a segment of the reference length 3h the exact
+ * footprint's perpendicular variance s_perp^2 and parallel variance s_par^2 are integrated
+ * numerically (once per bandwidth); the 1-D kernel gets variance s_perp^2 - H^2/3 (the
+ * splat and the interpolation each add H^2/6), the sub-points span sqrt(12 (s_par^2 -
+ * s_perp^2)) / 3h of the segment, and a segment's weight follows the footprint mass of the
+ * Epanechnikov profile in ellipse distance, 1 + 3.75 x + 3.33 x^2 with x = |AB| / b.
+ * Advection: phi = q . D - sim*|D| is evaluated at the 8 nodes around the point (|D| is
+ * precomputed per node) and the point moves b along the gradient of its trilinear
+ * interpolant; zero or non-finite gradient: no move; points outside the grid are clamped in
+ * first. The density is complete before any point moves (Jacobi). Cost per call:
+ * O(sub-points * 8 * C + cells * C * taps), taps ~ k, cells ~ (box / H)^3.
+ * Fixed point: corner weights are products of three 8-bit axis weights (sum 2^24 per
+ * sub-point), class weights are rounded to 2^-qb with qb chosen from the number of segments
+ * so no int64 sum can overflow; per-thread int64 grids are summed (integer: order-free) and
+ * converted to float once; the convolution and the move compute each output with one fixed
+ * sequence of float operations. Results are bit-identical for any thread count.
+ * Threading: splat parallel over edges into per-thread grids; merge, convolution passes and
+ * moves parallel over cells/rows/edges.
+ * Config keys: none (density_strength does not matter here: only directions are used).
+ */
+#include "nb_density_internal.h"
+
+#include <omp.h>
+#include <string.h>
+
+/* Second moments of the reference footprint of a segment of length len (along z) at
+ * bandwidth b: per-axis perpendicular (*perp) and parallel (*par) variance. */
+static void footprint_moments(double len, double h, double b, double *perp, double *par) {
+    const double kappa = NB_DENSITY_KAPPA * h;
+    const double A[3] = {0.0, 0.0, -0.5 * len}, B[3] = {0.0, 0.0, 0.5 * len};
+    const double M[3] = {0.0, 0.0, 0.0}, dir[3] = {0.0, 0.0, 1.0};
+    const double rmax = 0.5 * (len + b) + 2.0 * kappa;
+    enum { N = 192 };
+    const double dr = rmax / N;
+    double m0 = 0.0, mp = 0.0, mz = 0.0;
+    for (int i = 0; i < N; i++) {
+        const double rho = ((double)i + 0.5) * dr;
+        for (int j = 0; j < N; j++) {
+            const double z = ((double)j + 0.5) * dr;
+            const double g[3] = {rho, 0.0, z};
+            const double v = nb_density_seg_value_(A, B, len, M, dir, g, kappa, b) * rho;
+            m0 += v;
+            mp += v * 0.5 * rho * rho;
+            mz += v * z * z;
+        }
+    }
+    *perp = m0 > 0.0 ? mp / m0 : 0.0;
+    *par = m0 > 0.0 ? mz / m0 : 0.0;
+}
+
+/* Variance (cells^2) of the discrete Epanechnikov kernel of radius r (cells); fills taps. */
+static double taps_variance(double r, double *taps, size_t *radius) {
+    size_t n = 0;
+    while (n < NB_DENSITY_MAX_TAPS && (double)(n + 1) < r)
+        n++;
+    double sum = 0.0, var = 0.0;
+    for (size_t j = 0; j <= n; j++) {
+        double u = (double)j / r;
+        double w = 1.0 - u * u;
+        taps[j] = w;
+        sum += j ? 2.0 * w : w;
+        var += j ? 2.0 * w * (double)(j * j) : 0.0;
+    }
+    for (size_t j = 0; j <= n; j++)
+        taps[j] /= sum;
+    *radius = n;
+    return var / sum;
+}
+
+/* Chooses the coarse cell, the taps and the sub-point spread for bandwidth b. The coarse cell
+ * is H = max(h, 4.5 * s_perp / k): about b / k while b >> h (s_perp ~ 0.22 b). */
+static void make_kernel(nb_density *d, double h, double b) {
+    if (d->cache_b == b && d->cache_h == h && d->cache_k == d->fast_cells_per_bandwidth)
+        return;
+    double perp, par;
+    footprint_moments(3.0 * h, h, b, &perp, &par);
+    double H = 4.5 * sqrt(perp) / d->fast_cells_per_bandwidth;
+    if (!(H > h))
+        H = h;
+    double target = (perp - H * H / 3.0) / (H * H); /* cells^2 */
+    double lo = 1.0, hi = 2.0 * (double)NB_DENSITY_MAX_TAPS;
+    if (target <= 0.0) {
+        hi = 1.0;
+    } else if (taps_variance(hi, d->taps, &d->radius) < target) {
+        lo = hi;
+    } else {
+        for (int it = 0; it < 60; it++) {
+            double mid = 0.5 * (lo + hi);
+            if (taps_variance(mid, d->taps, &d->radius) < target)
+                lo = mid;
+            else
+                hi = mid;
+        }
+    }
+    taps_variance(hi, d->taps, &d->radius);
+    double spread2 = 12.0 * (par - perp);
+    d->spread = spread2 > 0.0 ? sqrt(spread2) / (3.0 * h) : 0.0;
+    if (d->spread > 1.0)
+        d->spread = 1.0;
+    d->cache_b = b;
+    d->cache_h = h;
+    d->cache_k = d->fast_cells_per_bandwidth;
+    d->cache_H = H;
+}
+
+/* Relative footprint mass of a segment of length len at bandwidth b. */
+static inline double segment_weight(double len, double b) {
+    double x = len / b;
+    return 1.0 + 3.75 * x + (10.0 / 3.0) * x * x;
+}
+
+static inline size_t sub_points(double len, double spread, double H) {
+    double n = floor(len * spread / H + 0.5);
+    if (n < 1.0)
+        n = 1.0;
+    if (n > 1024.0)
+        n = 1024.0;
+    return (size_t)n;
+}
+
+/* out[i] = sum_j taps[|j|] * in[i + j] over i in [0, n), zero outside; each element is
+ * `inner` contiguous floats. One fixed order of operations per output element. */
+static void conv_line(const float *in, float *out, size_t n, size_t inner, const float *taps,
+                      long r) {
+    const long nl = (long)n;
+    for (size_t t = 0; t < n * inner; t++)
+        out[t] = 0.0f;
+    for (long j = -r; j <= r; j++) {
+        const long i0 = j < 0 ? -j : 0, i1 = j > 0 ? nl - j : nl;
+        if (i1 <= i0)
+            continue;
+        const float w = taps[j + r];
+        float *dst = out + (size_t)i0 * inner;
+        const float *src = in + (size_t)(i0 + j) * inner;
+        const size_t len = (size_t)(i1 - i0) * inner;
+        for (size_t t = 0; t < len; t++)
+            dst[t] += w * src[t];
+    }
+}
+
+static inline double dmin(double a, double b) {
+    return a < b ? a : b;
+}
+static inline double dmax(double a, double b) {
+    return a > b ? a : b;
+}
+
+static inline long floor_div(long a, long b) {
+    long q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* Grid-relative coarse z layer of coordinate z, clamped to [0, nlayers - 1]. */
+static inline long z_layer(double z, double gbase, double invH, long jz_min, long nlayers) {
+    long k = (long)floor((z - gbase) * invH) - jz_min;
+    return k < 0 ? 0 : (k > nlayers - 1 ? nlayers - 1 : k);
+}
+
+/* Per-thread values of the first pass (bbox, bad flag). */
+enum { TV_LO = 0, TV_HI = 3, TV_BAD = 6, TV_N = 8 };
+
+/* Serial middle of the fast splat (inside `omp single`): merges the per-thread first pass,
+ * sizes the box, grows the buffers and turns the bucket counts into offsets. */
+static nb_status fast_prepare(nb_density *d, size_t nth, long nslabs, const double gbase[3],
+                              long pad, nb_density_box *box) {
+    const size_t C = d->n_classes;
+    double *tv = d->tvals;
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    int bad = 0;
+    for (size_t t = 0; t < nth; t++) {
+        for (int a = 0; a < 3; a++) {
+            lo[a] = dmin(lo[a], tv[t * TV_N + TV_LO + (size_t)a]);
+            hi[a] = dmax(hi[a], tv[t * TV_N + TV_HI + (size_t)a]);
+        }
+        bad |= tv[t * TV_N + TV_BAD] != 0.0;
+    }
+    if (bad)
+        return NB_RAISE(NB_E_NUMERIC, "sample_set points", "a point is not finite");
+    if (!(hi[0] >= lo[0]))
+        return NB_OK; /* no points: empty box */
+    const double H = box->step;
+    nb_density_box bx = *box;
+    for (int a = 0; a < 3; a++) {
+        const double j0 = floor((lo[a] - gbase[a]) / H) - (double)pad;
+        const double j1 = floor((hi[a] - gbase[a]) / H) + 1.0 + (double)pad;
+        bx.n[a] = (size_t)(j1 - j0 + 1.0);
+        bx.base[a] = gbase[a] + j0 * H;
+    }
+    const size_t nx = bx.n[0], ny = bx.n[1], nz = bx.n[2];
+    const size_t cells = nx * ny * nz;
+    if (cells / nx / ny != nz || cells > SIZE_MAX / 8 / C / (nth + 2))
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "fast grid of %zu x %zu x %zu cells",
+                        nx, ny, nz);
+    /* bucket offsets: bucket-major, thread-minor (ascending segment order in every bucket,
+     * whatever nth is); the bucket starts follow the nth rows of counts */
+    size_t *hist = d->hist, total = 0, *starts = hist + nth * (size_t)nslabs;
+    for (long k = 0; k < nslabs; k++) {
+        starts[k] = total;
+        for (size_t t = 0; t < nth; t++) {
+            size_t c = hist[t * (size_t)nslabs + (size_t)k];
+            hist[t * (size_t)nslabs + (size_t)k] = total;
+            total += c;
+        }
+    }
+    starts[nslabs] = total;
+    nb_status st;
+    void *buf = d->rec;
+    if ((st = nb_density_reserve_(&buf, &d->rec_cap, 2 * (total ? total : 1), sizeof(uint32_t))))
+        return st;
+    d->rec = buf;
+    buf = d->dens;
+    if ((st = nb_density_reserve_(&buf, &d->dens_cap, cells * C, sizeof(float))))
+        return st;
+    d->dens = buf;
+    buf = d->tmp;
+    if ((st = nb_density_reserve_(&buf, &d->tmp_cap, cells * C, sizeof(float))))
+        return st;
+    d->tmp = buf;
+    buf = d->norm;
+    if ((st = nb_density_reserve_(&buf, &d->norm_cap, cells, sizeof(float))))
+        return st;
+    d->norm = buf;
+    buf = d->layer;
+    if ((st = nb_density_reserve_(&buf, &d->layer_cap, nth * nx * ny * C, sizeof(float))))
+        return st;
+    d->layer = buf;
+    *box = bx;
+    return NB_OK;
+}
+
+/* Splats one sub-point: box xy coordinates u, box z layer iz with fraction fz; only the z
+ * corners c (0 or 1) with dz_lo <= c <= dz_hi are written (the caller's slab). */
+static inline void splat_point(float *S, const nb_density_box *box, size_t C, const double u[2],
+                               long iz, double fz, double w, const float *q, long dz_lo,
+                               long dz_hi) {
+    const size_t nx = box->n[0], ny = box->n[1];
+    size_t i0[2];
+    double f[2];
+    for (int a = 0; a < 2; a++) {
+        double fl = floor(u[a]);
+        if (fl < 0.0)
+            fl = 0.0;
+        if (fl > (double)box->n[a] - 2.0)
+            fl = (double)box->n[a] - 2.0;
+        double t = u[a] - fl;
+        f[a] = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
+        i0[a] = (size_t)fl;
+    }
+    for (long cz = 0; cz < 2; cz++) {
+        const long z = iz + cz;
+        if (cz < dz_lo || cz > dz_hi || z < 0 || z >= (long)box->n[2])
+            continue;
+        const double wz = w * (cz ? fz : 1.0 - fz);
+        for (int cy = 0; cy < 2; cy++) {
+            const double wyz = wz * (cy ? f[1] : 1.0 - f[1]);
+            float *row = S + (((size_t)z * ny + i0[1] + (size_t)cy) * nx + i0[0]) * C;
+            const float w0 = (float)(wyz * (1.0 - f[0]));
+            const float w1 = (float)(wyz * f[0]);
+            for (size_t c = 0; c < C; c++) {
+                row[c] += w0 * q[c];
+                row[C + c] += w1 * q[c];
+            }
+        }
+    }
+}
+
+nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                                 double bandwidth) {
+    const size_t C = d->n_classes;
+    const double h = grid->cell, b = bandwidth;
+    make_kernel(d, h, b);
+    const double H = d->cache_H, invH = 1.0 / H, spread = d->spread;
+    const long pad = (long)d->radius + 2;
+    const double gbase[3] = {grid->origin[0] + 0.5 * h, grid->origin[1] + 0.5 * h,
+                             grid->origin[2] + 0.5 * h};
+    /* z layers (grid-relative) and the slabs that own them: LZ layers each, fixed by the
+     * grid and H only, so the bucket contents never depend on the thread count */
+    const long jz_min = (long)floor((grid->origin[2] - gbase[2]) * invH);
+    const long jz_max = (long)floor((grid->origin[2] + (double)grid->n[2] * h - gbase[2]) * invH);
+    const long nlayers = jz_max - jz_min + 2;
+    long LZ = nlayers / 16;
+    LZ = LZ < 2 ? 2 : (LZ > 8 ? 8 : LZ);
+    const long nslabs = (nlayers + LZ - 1) / LZ;
+    const size_t T = (size_t)d->threads;
+    void *buf = d->hist; /* per-thread counts, then the bucket starts: (T + 1) * nslabs + 1 */
+    NB_TRY(nb_density_reserve_(&buf, &d->hist_cap, (T + 1) * (size_t)nslabs + 1, sizeof(size_t)));
+    d->hist = buf;
+    buf = d->tvals;
+    NB_TRY(nb_density_reserve_(&buf, &d->tvals_cap, T * TV_N, sizeof(double)));
+    d->tvals = buf;
+    float taps[2 * NB_DENSITY_MAX_TAPS + 1];
+    const long r = (long)d->radius;
+    for (long j = -r; j <= r; j++)
+        taps[j + r] = (float)d->taps[j < 0 ? -j : j];
+
+    const float *pts = set->points;
+    const size_t ne = set->n_edges;
+    size_t *hist = d->hist;
+    double *tv = d->tvals;
+    nb_status st = NB_OK;
+    nb_density_box box;
+    memset(&box, 0, sizeof box);
+    box.step = H;
+    d->stats.kernel_taps = 2 * d->radius + 1;
+
+#pragma omp parallel num_threads(d->threads)
+    {
+        const size_t tid = (size_t)omp_get_thread_num();
+        const size_t nth = (size_t)omp_get_num_threads();
+        const size_t e0 = ne * tid / nth, e1 = ne * (tid + 1) / nth;
+        size_t *my_hist = hist + tid * (size_t)nslabs;
+        for (long k = 0; k < nslabs; k++)
+            my_hist[k] = 0;
+        double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+        int bad = 0;
+        /* pass 1: bounding box and bucket (slab) counts */
+        for (size_t e = e0; e < e1; e++) {
+            const size_t p0 = (size_t)set->point_offset[e];
+            const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+            double prev_z = 0.0;
+            for (size_t k = 0; k < np; k++) {
+                const float *pp = pts + 3 * (p0 + k);
+                double p[3] = {pp[0], pp[1], pp[2]};
+                if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
+                    bad = 1;
+                    p[0] = p[1] = p[2] = 0.0;
+                }
+                nb_density_clamp_to_grid_(grid, p);
+                for (int a = 0; a < 3; a++) {
+                    lo[a] = dmin(lo[a], p[a]);
+                    hi[a] = dmax(hi[a], p[a]);
+                }
+                if (k > 0) {
+                    const long kl = z_layer(dmin(prev_z, p[2]), gbase[2], invH, jz_min, nlayers);
+                    const long kh = z_layer(dmax(prev_z, p[2]), gbase[2], invH, jz_min, nlayers);
+                    const long s1 = (kh + 1 < nlayers ? kh + 1 : nlayers - 1) / LZ;
+                    for (long sl = kl / LZ; sl <= s1; sl++)
+                        my_hist[sl]++;
+                }
+                prev_z = p[2];
+            }
+        }
+        for (int a = 0; a < 3; a++) {
+            tv[tid * TV_N + TV_LO + (size_t)a] = lo[a];
+            tv[tid * TV_N + TV_HI + (size_t)a] = hi[a];
+        }
+        tv[tid * TV_N + TV_BAD] = bad;
+#pragma omp barrier
+#pragma omp single
+        st = fast_prepare(d, nth, nslabs, gbase, pad, &box);
+        /* implicit barrier: st and box are shared and final */
+        if (st == NB_OK && box.n[0] > 0) {
+            const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
+            const size_t plane = nx * ny * C;
+            const long jz0 = (long)floor((box.base[2] - gbase[2]) * invH + 0.5);
+            uint32_t *rec = d->rec;
+            float *S = d->dens, *Y = d->tmp, *norm = d->norm;
+            /* pass 2: scatter (edge, k) records into their slab buckets */
+            size_t *off = hist + tid * (size_t)nslabs;
+            for (size_t e = e0; e < e1; e++) {
+                const size_t p0 = (size_t)set->point_offset[e];
+                const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+                for (size_t k = 0; k + 1 < np; k++) {
+                    double pa[3] = {0.0, 0.0, pts[3 * (p0 + k) + 2]};
+                    double pb[3] = {0.0, 0.0, pts[3 * (p0 + k) + 5]};
+                    nb_density_clamp_to_grid_(grid, pa);
+                    nb_density_clamp_to_grid_(grid, pb);
+                    const long kl = z_layer(dmin(pa[2], pb[2]), gbase[2], invH, jz_min, nlayers);
+                    const long kh = z_layer(dmax(pa[2], pb[2]), gbase[2], invH, jz_min, nlayers);
+                    const long s1 = (kh + 1 < nlayers ? kh + 1 : nlayers - 1) / LZ;
+                    for (long sl = kl / LZ; sl <= s1; sl++) {
+                        const size_t at = off[sl]++;
+                        rec[2 * at] = (uint32_t)e;
+                        rec[2 * at + 1] = (uint32_t)k;
+                    }
+                }
+            }
+#pragma omp barrier
+            float *q = d->scratch + tid * 2 * C;
+            float *X = d->layer + tid * nx * ny * C;
+            const double bx0 = box.base[0], by0 = box.base[1];
+            const size_t *bstart = hist + nth * (size_t)nslabs;
+            /* pass 3: each slab of LZ z layers is splatted by one thread, in record order */
+            const long s_first = floor_div(jz0 - jz_min, LZ);
+            const long s_last = floor_div(jz0 - jz_min + (long)nz - 1, LZ);
+#pragma omp for schedule(dynamic, 1)
+            for (long sl = s_first; sl <= s_last; sl++) {
+                long iz_lo = sl * LZ - (jz0 - jz_min), iz_hi = iz_lo + LZ - 1;
+                if (iz_lo < 0)
+                    iz_lo = 0;
+                if (iz_hi > (long)nz - 1)
+                    iz_hi = (long)nz - 1;
+                for (size_t t = (size_t)iz_lo * plane; t < (size_t)(iz_hi + 1) * plane; t++)
+                    S[t] = 0.0f;
+                if (sl < 0 || sl >= nslabs)
+                    continue;
+                const long key_lo = sl * LZ, key_hi = key_lo + LZ - 1;
+                for (size_t at = bstart[sl]; at < bstart[sl + 1]; at++) {
+                    const size_t e = rec[2 * at], k = rec[2 * at + 1];
+                    const size_t p0 = (size_t)set->point_offset[e];
+                    const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+                    const float *pa = pts + 3 * (p0 + k);
+                    double A[3] = {pa[0], pa[1], pa[2]}, B[3] = {pa[3], pa[4], pa[5]};
+                    nb_density_clamp_to_grid_(grid, A);
+                    nb_density_clamp_to_grid_(grid, B);
+                    const double zl = dmin(A[2], B[2]), zh = dmax(A[2], B[2]);
+                    const double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
+                    const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+                    const size_t ns = sub_points(len, spread, H);
+                    const double w = segment_weight(len, b) / (double)ns;
+                    nb_density_edge_q_(set, C, e, k, np, q);
+                    for (size_t j = 0; j < ns; j++) {
+                        const double s = 0.5 + spread * (((double)j + 0.5) / (double)ns - 0.5);
+                        double z = A[2] + s * v[2];
+                        z = z < zl ? zl : (z > zh ? zh : z); /* keeps the layer in [kl, kh] */
+                        const double ug = (z - gbase[2]) * invH;
+                        const long key = z_layer(z, gbase[2], invH, jz_min, nlayers);
+                        double fz = ug - floor(ug);
+                        fz = fz < 0.0 ? 0.0 : (fz > 1.0 ? 1.0 : fz);
+                        const double u[2] = {(A[0] + s * v[0] - bx0) * invH,
+                                             (A[1] + s * v[1] - by0) * invH};
+                        splat_point(S, &box, C, u, key + jz_min - jz0, fz, w, q,
+                                    key_lo - key, key_hi - key);
+                    }
+                }
+            }
+            /* pass 4: x then y convolution per layer (S -> X -> Y) */
+#pragma omp for schedule(dynamic, 1)
+            for (long iz = 0; iz < (long)nz; iz++) {
+                const float *L = S + (size_t)iz * plane;
+                for (size_t y = 0; y < ny; y++)
+                    conv_line(L + y * nx * C, X + y * nx * C, nx, C, taps, r);
+                conv_line(X, Y + (size_t)iz * plane, ny, nx * C, taps, r);
+            }
+            /* pass 5: z convolution (Y -> S) and the norm of every node */
+#pragma omp for schedule(dynamic, 1)
+            for (long iz = 0; iz < (long)nz; iz++) {
+                float *Dl = S + (size_t)iz * plane;
+                for (size_t t = 0; t < plane; t++)
+                    Dl[t] = 0.0f;
+                for (long j = -r; j <= r; j++) {
+                    const long src = iz + j;
+                    if (src < 0 || src >= (long)nz)
+                        continue;
+                    const float w = taps[j + r];
+                    const float *Ys = Y + (size_t)src * plane;
+                    for (size_t t = 0; t < plane; t++)
+                        Dl[t] += w * Ys[t];
+                }
+                float *nl = norm + (size_t)iz * nx * ny;
+                for (size_t ci = 0; ci < nx * ny; ci++) {
+                    const float *cell = Dl + ci * C;
+                    double sq = 0.0;
+                    for (size_t c = 0; c < C; c++)
+                        sq += (double)cell[c] * (double)cell[c];
+                    nl[ci] = (float)sqrt(sq);
+                }
+            }
+        }
+    }
+    if (st != NB_OK)
+        return st;
+    d->box = box;
+    return NB_OK;
+}
+
+/* Node coordinates of world point p: lower node i0 and fractions f in [0, 1]. */
+static inline void locate(const nb_density_box *box, const double p[3], size_t i0[3],
+                          double f[3]) {
+    for (int a = 0; a < 3; a++) {
+        double u = (p[a] - box->base[a]) / box->step;
+        double fl = floor(u);
+        if (fl < 0.0)
+            fl = 0.0;
+        if (fl > (double)box->n[a] - 2.0)
+            fl = (double)box->n[a] - 2.0;
+        double t = u - fl;
+        f[a] = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
+        i0[a] = (size_t)fl;
+    }
+}
+
+void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                           double bandwidth, double similarity) {
+    const size_t C = d->n_classes;
+    const nb_density_box *box = &d->box;
+    const size_t nx = box->n[0], ny = box->n[1];
+    const float *dens = d->dens, *norm = d->norm;
+    float *pts = set->points;
+    size_t moved = 0;
+    const long ne = (long)set->n_edges;
+    if (box->n[0] == 0) {
+        d->stats.moved = 0;
+        return;
+    }
+#pragma omp parallel num_threads(d->threads) reduction(+ : moved)
+    {
+        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
+#pragma omp for schedule(dynamic, 64)
+        for (long le = 0; le < ne; le++) {
+            const size_t e = (size_t)le;
+            const size_t p0 = (size_t)set->point_offset[e];
+            const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+            for (size_t k = 1; k + 1 < np; k++) {
+                float *pp = pts + 3 * (p0 + k);
+                double p[3] = {pp[0], pp[1], pp[2]};
+                nb_density_clamp_to_grid_(grid, p);
+                nb_density_edge_q_(set, C, e, k, np, q);
+                size_t i0[3];
+                double f[3];
+                locate(box, p, i0, f);
+                double ph[8];
+                for (int corner = 0; corner < 8; corner++) {
+                    const size_t ix = i0[0] + (size_t)(corner & 1);
+                    const size_t iy = i0[1] + (size_t)((corner >> 1) & 1);
+                    const size_t iz = i0[2] + (size_t)((corner >> 2) & 1);
+                    const size_t ci = (iz * ny + iy) * nx + ix;
+                    const float *cell = dens + ci * C;
+                    double dot = 0.0;
+                    for (size_t c = 0; c < C; c++)
+                        dot += (double)q[c] * (double)cell[c];
+                    ph[corner] = dot - similarity * (double)norm[ci];
+                }
+                const double fx = f[0], fy = f[1], fz = f[2];
+                double g[3];
+                g[0] = (1 - fy) * (1 - fz) * (ph[1] - ph[0]) + fy * (1 - fz) * (ph[3] - ph[2]) +
+                       (1 - fy) * fz * (ph[5] - ph[4]) + fy * fz * (ph[7] - ph[6]);
+                g[1] = (1 - fx) * (1 - fz) * (ph[2] - ph[0]) + fx * (1 - fz) * (ph[3] - ph[1]) +
+                       (1 - fx) * fz * (ph[6] - ph[4]) + fx * fz * (ph[7] - ph[5]);
+                g[2] = (1 - fx) * (1 - fy) * (ph[4] - ph[0]) + fx * (1 - fy) * (ph[5] - ph[1]) +
+                       (1 - fx) * fy * (ph[6] - ph[2]) + fx * fy * (ph[7] - ph[3]);
+                const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+                if (gn > 0.0 && isfinite(gn)) {
+                    for (int a = 0; a < 3; a++)
+                        p[a] += bandwidth * g[a] / gn;
+                    nb_density_clamp_to_grid_(grid, p);
+                    moved++;
+                }
+                pp[0] = (float)p[0];
+                pp[1] = (float)p[1];
+                pp[2] = (float)p[2];
+            }
+        }
+    }
+    d->stats.moved = moved;
+}
+
+void nb_density_fast_query_(const nb_density *d, const double p[3], double *out) {
+    const nb_density_box *box = &d->box;
+    const size_t C = d->n_classes, nx = box->n[0], ny = box->n[1];
+    for (int a = 0; a < 3; a++) {
+        double u = (p[a] - box->base[a]) / box->step;
+        if (u < 0.0 || u > (double)box->n[a] - 1.0)
+            return;
+    }
+    size_t i0[3];
+    double f[3];
+    locate(box, p, i0, f);
+    for (int corner = 0; corner < 8; corner++) {
+        const int cx = corner & 1, cy = (corner >> 1) & 1, cz = (corner >> 2) & 1;
+        const double w = (cx ? f[0] : 1 - f[0]) * (cy ? f[1] : 1 - f[1]) * (cz ? f[2] : 1 - f[2]);
+        const size_t ci = ((i0[2] + (size_t)cz) * ny + i0[1] + (size_t)cy) * nx + i0[0] +
+                          (size_t)cx;
+        for (size_t c = 0; c < C; c++)
+            out[c] += w * (double)d->dens[ci * C + c];
+    }
+}

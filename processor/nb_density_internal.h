@@ -1,0 +1,177 @@
+/* nb_density_internal.h - the workspace and helpers shared by the density back-ends.
+ *
+ * Private to processor/nb_density*.c. The workspace owns every buffer; buffers only grow
+ * (nb_density_reserve_) and are reused across iterations, so the hot loops never allocate.
+ */
+#ifndef NB_DENSITY_INTERNAL_H
+#define NB_DENSITY_INTERNAL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nb_density.h"
+
+/* Kernel cell half-length factor of spec §4.1: kappa = NB_DENSITY_KAPPA * h. */
+#define NB_DENSITY_KAPPA 1.36602540378
+
+/* Fast back-end: most taps per side of the 1-D kernel (the kernel radius is about
+ * k/2 coarse cells, k = cells per bandwidth <= 64). */
+#define NB_DENSITY_MAX_TAPS 64
+
+/* The box of grid cells (exact) or coarse nodes (fast) that holds the sample density.
+ * Cell/node j along axis a sits at world coordinate base[a] + j * step. */
+typedef struct nb_density_box {
+    long lo[3];      /* exact: first fine cell index of the box in the nb_grid */
+    size_t n[3];     /* cells/nodes per axis */
+    double base[3];  /* world position of cell/node 0 (its centre) */
+    double step;     /* cell/node spacing, world units */
+} nb_density_box;
+
+struct nb_density {
+    nb_density_backend backend;
+    size_t n_classes;
+    double strength;
+    int threads;
+    double fast_cells_per_bandwidth;
+
+    /* 2-D node map: int64[ny][nx][C] over node_grid's x, y cells. */
+    int64_t *node_map;
+    size_t node_map_cap; /* elements */
+    nb_grid node_grid;
+    int node_valid;
+
+    /* sample density */
+    int sample_valid;
+    nb_grid sample_grid;
+    nb_density_box box;
+    double bandwidth;
+    /* exact: int64[cells][C] over the box */
+    int64_t *cells;
+    size_t cells_cap;
+    /* fast: segment records (edge, k) bucketed by z layer, per-thread bucket counts, the
+     * smoothed density float[cells][C] (+ a second grid for the passes), its norm
+     * float[cells] and per-thread layer scratch float[threads][nx*ny*C]. */
+    uint32_t *rec;
+    size_t rec_cap; /* uint32 elements (2 per segment) */
+    size_t *hist;
+    size_t hist_cap;
+    float *layer;
+    size_t layer_cap;
+    double *tvals; /* per-thread first-pass values */
+    size_t tvals_cap;
+    float *dens;
+    size_t dens_cap;
+    float *tmp;
+    size_t tmp_cap;
+    float *norm;
+    size_t norm_cap;
+    double taps[NB_DENSITY_MAX_TAPS + 1]; /* taps[0..radius], symmetric, sum over +-radius = 1 */
+    size_t radius;                          /* taps per side */
+    double spread;    /* sub-points of a segment span spread * |AB| (second-moment match) */
+    double cache_b, cache_h, cache_k, cache_H; /* (bandwidth, h, k) the taps were made for; H */
+
+    /* per-thread scratch: float[threads][C] (two vectors each) */
+    float *scratch;
+    size_t scratch_cap;
+
+    nb_density_stats stats;
+};
+
+/* ---- reference kernel -------------------------------------------------------------- */
+
+static inline double nb_density_F_(double u) {
+    return u - u * u * u / 3.0;
+}
+
+/* spec §4.3: value of one cell from the distances of its far (a) and near (e) end. */
+static inline double nb_density_value_(double a, double e, int inside, double b) {
+    if (!(a < b || e < b))
+        return 0.0;
+    double an = (a < b ? a : b) / b;
+    double en = (e < b ? e : b) / b;
+    if (inside)
+        an = -an;
+    return fabs(nb_density_F_(en) - nb_density_F_(an));
+}
+
+/* Ellipse distance of p to segment (A, B) of length len. */
+static inline double nb_density_ellipse_(const double p[3], const double A[3], const double B[3],
+                                         double len) {
+    double ax = p[0] - A[0], ay = p[1] - A[1], az = p[2] - A[2];
+    double bx = p[0] - B[0], by = p[1] - B[1], bz = p[2] - B[2];
+    return sqrt(ax * ax + ay * ay + az * az) + sqrt(bx * bx + by * by + bz * bz) - len;
+}
+
+/* Segment kernel value for cell centre g; M is the midpoint, dir the unit segment direction
+ * (used only when M coincides with g). */
+static inline double nb_density_seg_value_(const double A[3], const double B[3], double len,
+                                           const double M[3], const double dir[3],
+                                           const double g[3], double kappa, double b) {
+    double ux = M[0] - g[0], uy = M[1] - g[1], uz = M[2] - g[2];
+    double dist = sqrt(ux * ux + uy * uy + uz * uz);
+    if (dist > 0.0) {
+        ux /= dist;
+        uy /= dist;
+        uz /= dist;
+    } else {
+        ux = dir[0];
+        uy = dir[1];
+        uz = dir[2];
+    }
+    double pm[3] = {g[0] - kappa * ux, g[1] - kappa * uy, g[2] - kappa * uz};
+    double pp[3] = {g[0] + kappa * ux, g[1] + kappa * uy, g[2] + kappa * uz};
+    double a = nb_density_ellipse_(pm, A, B, len);
+    double e = nb_density_ellipse_(pp, A, B, len);
+    return nb_density_value_(a, e, dist < kappa, b);
+}
+
+/* ---- shared helpers (nb_density.c) ------------------------------------------------- */
+
+/* Grows *buf to hold `count` elements of `size` bytes (contents not kept). NB_E_NOMEM with
+ * subject "density workspace" on overflow or allocation failure. */
+nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size);
+
+/* Bounding box of all points of `set`, each clamped into the grid box. NB_E_NUMERIC
+ * ("sample_set points") if a point is not finite. lo/hi stay untouched (and *any = 0) when
+ * the set has no points. */
+nb_status nb_density_points_bbox_(const nb_density *d, const nb_grid *grid,
+                                  const nb_sample_set *set, double lo[3], double hi[3], int *any);
+
+/* Clamps p into the grid box [origin, origin + n*cell]. */
+static inline void nb_density_clamp_to_grid_(const nb_grid *g, double p[3]) {
+    for (int a = 0; a < 3; a++) {
+        double lo = g->origin[a];
+        double hi = g->origin[a] + (double)g->n[a] * g->cell;
+        if (p[a] < lo)
+            p[a] = lo;
+        if (p[a] > hi)
+            p[a] = hi;
+    }
+}
+
+/* Evaluates q (float[C]) of segment/point k of edge `e` with n_points points (t = k/n). */
+static inline void nb_density_edge_q_(const nb_sample_set *set, size_t n_classes, size_t e,
+                                      size_t k, size_t n_points, float *q) {
+    uint32_t s = set->edge_source[e], t = set->edge_target[e];
+    nb_edge_importance_eval(set->edge_importance_type, (float)k / (float)n_points, n_classes,
+                            set->node_importance + (size_t)s * n_classes, set->node_stats[s],
+                            set->node_importance + (size_t)t * n_classes, set->node_stats[t],
+                            set->edge_alpha[e], q, NULL);
+}
+
+/* ---- back-ends (nb_density_exact.c, nb_density_fast.c) ------------------------------ */
+
+nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                                  double bandwidth);
+void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                            double bandwidth, double similarity);
+void nb_density_exact_query_(const nb_density *d, const double p[3], double *out);
+
+nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                                 double bandwidth);
+void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                           double bandwidth, double similarity);
+void nb_density_fast_query_(const nb_density *d, const double p[3], double *out);
+
+#endif /* NB_DENSITY_INTERNAL_H */
