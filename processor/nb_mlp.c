@@ -92,16 +92,29 @@ void nb_mlp_dense_backward(const float *x, size_t batch, size_t n_in, const floa
 }
 
 void nb_mlp_relu_forward(float *y, size_t n) {
-    ptrdiff_t count = (ptrdiff_t)n;
-#pragma omp parallel for simd schedule(static) if (n >= NB_MLP_OMP_MIN)
-    for (ptrdiff_t i = 0; i < count; i++)
+    if (n >= NB_MLP_OMP_MIN) {
+        const ptrdiff_t count = (ptrdiff_t)n;
+#pragma omp parallel for simd schedule(static)
+        for (ptrdiff_t i = 0; i < count; i++)
+            y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+        return;
+    }
+    /* small arrays (every training step): no OpenMP call at all */
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
         y[i] = y[i] > 0.0f ? y[i] : 0.0f;
 }
 
 void nb_mlp_relu_backward(const float *y, float *dy, size_t n) {
-    ptrdiff_t count = (ptrdiff_t)n;
-#pragma omp parallel for simd schedule(static) if (n >= NB_MLP_OMP_MIN)
-    for (ptrdiff_t i = 0; i < count; i++)
+    if (n >= NB_MLP_OMP_MIN) {
+        const ptrdiff_t count = (ptrdiff_t)n;
+#pragma omp parallel for simd schedule(static)
+        for (ptrdiff_t i = 0; i < count; i++)
+            dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        return;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
         dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 

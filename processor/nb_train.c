@@ -270,18 +270,30 @@ typedef struct adam_args {
 
 static void adam_range(float *p, float *m, float *v, const train_work *w, size_t S,
                        bool weights, size_t i0, size_t i1, const adam_args *a) {
-    const float one_b1 = 1.0f - a->beta1, one_b2 = 1.0f - a->beta2;
-    for (size_t i = i0; i < i1; i++) {
-        float g = weights ? w->shard[0].gw[i] : w->shard[0].gb[i];
-        for (size_t k = 1; k < S; k++)
-            g += weights ? w->shard[k].gw[i] : w->shard[k].gb[i];
-        if (a->l1 > 0.0f)
-            g += a->l1 * (float)((p[i] > 0.0f) - (p[i] < 0.0f));
-        const float mi = a->beta1 * m[i] + one_b1 * g;
-        const float vi = a->beta2 * v[i] + one_b2 * g * g;
+    /* sum the shards' partial gradients into shard 0's array, in shard order */
+    float *g = (weights ? w->shard[0].gw : w->shard[0].gb) + i0;
+    const size_t n = i1 - i0;
+    for (size_t k = 1; k < S; k++) {
+        const float *gk = (weights ? w->shard[k].gw : w->shard[k].gb) + i0;
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            g[i] += gk[i];
+    }
+    p += i0;
+    m += i0;
+    v += i0;
+    const float beta1 = a->beta1, beta2 = a->beta2, one_b1 = 1.0f - a->beta1,
+                one_b2 = 1.0f - a->beta2, l1 = a->l1, step = a->step, inv_bc2 = a->inv_bc2,
+                eps = a->eps;
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        /* l1 * sign(p), written as a select so that GCC vectorises it */
+        const float gi = g[i] + (p[i] > 0.0f ? l1 : (p[i] < 0.0f ? -l1 : 0.0f));
+        const float mi = beta1 * m[i] + one_b1 * gi;
+        const float vi = beta2 * v[i] + one_b2 * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        p[i] -= a->step * mi / (sqrtf(vi) * a->inv_bc2 + a->eps);
+        p[i] -= step * mi / (sqrtf(vi) * inv_bc2 + eps);
     }
 }
 
