@@ -441,6 +441,12 @@ static void test_bad_inputs(void **state) {
     five.n_classes = C;
     expect_error(&cfg, &net, &five, &test, NB_E_MISMATCH, "train set");
     free_data(&five);
+    /* fine-tuning that diverges: output weights overflow float32 logits */
+    nb_network huge = make_wired_net();
+    for (size_t k = 0; k < C * C; k++)
+        nb_network_weight(&huge, 1)[k] = 3e38f;
+    expect_error(&cfg, &huge, &train, &test, NB_E_NUMERIC, "class 0");
+    nb_network_deinit(&huge);
     /* a network with a single output cannot be split one-vs-rest */
     size_t sizes[2] = {C, 1};
     nb_network one;
