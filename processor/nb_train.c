@@ -415,6 +415,9 @@ static void tuner_record(thread_tuner *tu, double seconds) {
         tu->avg = trial_avg;
         tu->period = NB_TRAIN_TUNE_PERIOD;
     } else {
+        nb_log_debug("training: staying on %d thread(s) (%.2f ms per step, %d thread(s) took "
+                     "%.2f ms)",
+                     tu->current, 1e3 * tu->avg, tu->trial, 1e3 * trial_avg);
         tu->period = tu->period * 2 < NB_TRAIN_TUNE_MAX ? tu->period * 2 : NB_TRAIN_TUNE_MAX;
     }
     tu->next += tu->period;
