@@ -26,20 +26,25 @@
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size) {
+int nb_density_grow_(void **buf, size_t *cap, size_t count, size_t size) {
     if (count <= *cap)
-        return NB_OK;
+        return 1;
     if (size != 0 && count > SIZE_MAX / size)
-        return NB_RAISE(NB_E_NOMEM, "density workspace", "%zu elements of %zu bytes overflow",
-                        count, size);
+        return 0;
     void *p = malloc(count * size);
     if (!p)
-        return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate %zu bytes",
-                        count * size);
+        return 0;
     free(*buf);
     *buf = p;
     *cap = count;
-    return NB_OK;
+    return 1;
+}
+
+nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size) {
+    if (nb_density_grow_(buf, cap, count, size))
+        return NB_OK;
+    return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate %zu elements of %zu bytes",
+                    count, size);
 }
 
 static int mul_overflows(size_t a, size_t b, size_t *out) {

@@ -168,10 +168,14 @@ static inline long z_layer(double z, double gbase, double invH, long jz_min, lon
 /* Per-thread values of the first pass (bbox, bad flag). */
 enum { TV_LO = 0, TV_HI = 3, TV_BAD = 6, TV_N = 8 };
 
+/* Outcomes of fast_prepare, raised by the calling thread after the parallel region (the
+ * error record is per thread). */
+enum { PREP_OK = 0, PREP_NONFINITE, PREP_TOO_LARGE, PREP_NOMEM };
+
 /* Serial middle of the fast splat (inside `omp single`): merges the per-thread first pass,
- * sizes the box, grows the buffers and turns the bucket counts into offsets. */
-static nb_status fast_prepare(nb_density *d, size_t nth, long nslabs, const double gbase[3],
-                              long pad, nb_density_box *box) {
+ * sizes the box, grows the buffers and turns the bucket counts into offsets. Never raises. */
+static int fast_prepare(nb_density *d, size_t nth, long nslabs, const double gbase[3], long pad,
+                        nb_density_box *box) {
     const size_t C = d->n_classes;
     double *tv = d->tvals;
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
@@ -184,9 +188,9 @@ static nb_status fast_prepare(nb_density *d, size_t nth, long nslabs, const doub
         bad |= tv[t * TV_N + TV_BAD] != 0.0;
     }
     if (bad)
-        return NB_RAISE(NB_E_NUMERIC, "sample_set points", "a point is not finite");
+        return PREP_NONFINITE;
     if (!(hi[0] >= lo[0]))
-        return NB_OK; /* no points: empty box */
+        return PREP_OK; /* no points: empty box */
     const double H = box->step;
     nb_density_box bx = *box;
     for (int a = 0; a < 3; a++) {
@@ -197,9 +201,10 @@ static nb_status fast_prepare(nb_density *d, size_t nth, long nslabs, const doub
     }
     const size_t nx = bx.n[0], ny = bx.n[1], nz = bx.n[2];
     const size_t cells = nx * ny * nz;
-    if (cells / nx / ny != nz || cells > SIZE_MAX / 8 / C / (nth + 2))
-        return NB_RAISE(NB_E_NOMEM, "density workspace", "fast grid of %zu x %zu x %zu cells",
-                        nx, ny, nz);
+    if (cells / nx / ny != nz || cells > SIZE_MAX / 8 / C / (nth + 2)) {
+        *box = bx;
+        return PREP_TOO_LARGE;
+    }
     /* bucket offsets: bucket-major, thread-minor (ascending segment order in every bucket,
      * whatever nth is); the bucket starts follow the nth rows of counts */
     size_t *hist = d->hist, total = 0, *starts = hist + nth * (size_t)nslabs;
@@ -212,29 +217,23 @@ static nb_status fast_prepare(nb_density *d, size_t nth, long nslabs, const doub
         }
     }
     starts[nslabs] = total;
-    nb_status st;
     void *buf = d->rec;
-    if ((st = nb_density_reserve_(&buf, &d->rec_cap, 2 * (total ? total : 1), sizeof(uint32_t))))
-        return st;
+    int ok = nb_density_grow_(&buf, &d->rec_cap, 2 * (total ? total : 1), sizeof(uint32_t));
     d->rec = buf;
     buf = d->dens;
-    if ((st = nb_density_reserve_(&buf, &d->dens_cap, cells * C, sizeof(float))))
-        return st;
+    ok = ok && nb_density_grow_(&buf, &d->dens_cap, cells * C, sizeof(float));
     d->dens = buf;
     buf = d->tmp;
-    if ((st = nb_density_reserve_(&buf, &d->tmp_cap, cells * C, sizeof(float))))
-        return st;
+    ok = ok && nb_density_grow_(&buf, &d->tmp_cap, cells * C, sizeof(float));
     d->tmp = buf;
     buf = d->norm;
-    if ((st = nb_density_reserve_(&buf, &d->norm_cap, cells, sizeof(float))))
-        return st;
+    ok = ok && nb_density_grow_(&buf, &d->norm_cap, cells, sizeof(float));
     d->norm = buf;
     buf = d->layer;
-    if ((st = nb_density_reserve_(&buf, &d->layer_cap, nth * nx * ny * C, sizeof(float))))
-        return st;
+    ok = ok && nb_density_grow_(&buf, &d->layer_cap, nth * nx * ny * C, sizeof(float));
     d->layer = buf;
     *box = bx;
-    return NB_OK;
+    return ok ? PREP_OK : PREP_NOMEM;
 }
 
 /* Splats one sub-point: box xy coordinates u, box z layer iz with fraction fz; only the z
@@ -306,7 +305,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
     const size_t ne = set->n_edges;
     size_t *hist = d->hist;
     double *tv = d->tvals;
-    nb_status st = NB_OK;
+    int prep = PREP_OK;
     nb_density_box box;
     memset(&box, 0, sizeof box);
     box.step = H;
@@ -356,9 +355,9 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
         tv[tid * TV_N + TV_BAD] = bad;
 #pragma omp barrier
 #pragma omp single
-        st = fast_prepare(d, nth, nslabs, gbase, pad, &box);
-        /* implicit barrier: st and box are shared and final */
-        if (st == NB_OK && box.n[0] > 0) {
+        prep = fast_prepare(d, nth, nslabs, gbase, pad, &box);
+        /* implicit barrier: prep and box are shared and final */
+        if (prep == PREP_OK && box.n[0] > 0) {
             const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
             const size_t plane = nx * ny * C;
             const long jz0 = (long)floor((box.base[2] - gbase[2]) * invH + 0.5);
@@ -409,10 +408,19 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                     const size_t p0 = (size_t)set->point_offset[e];
                     const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
                     const float *pa = pts + 3 * (p0 + k);
-                    double A[3] = {pa[0], pa[1], pa[2]}, B[3] = {pa[3], pa[4], pa[5]};
-                    nb_density_clamp_to_grid_(grid, A);
-                    nb_density_clamp_to_grid_(grid, B);
-                    const double zl = dmin(A[2], B[2]), zh = dmax(A[2], B[2]);
+                    const double A[3] = {pa[0], pa[1], pa[2]}, B[3] = {pa[3], pa[4], pa[5]};
+                    /* as exact: a segment whose midpoint is outside the grid adds nothing */
+                    double M[3] = {0.5 * (A[0] + B[0]), 0.5 * (A[1] + B[1]),
+                                   0.5 * (A[2] + B[2])};
+                    const double M0[3] = {M[0], M[1], M[2]};
+                    nb_density_clamp_to_grid_(grid, M);
+                    if (M[0] != M0[0] || M[1] != M0[1] || M[2] != M0[2])
+                        continue;
+                    /* the clamped z range is what the slab keys were made from */
+                    double zr[2][3] = {{0.0, 0.0, dmin(A[2], B[2])}, {0.0, 0.0, dmax(A[2], B[2])}};
+                    nb_density_clamp_to_grid_(grid, zr[0]);
+                    nb_density_clamp_to_grid_(grid, zr[1]);
+                    const double zl = zr[0][2], zh = zr[1][2];
                     const double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
                     const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
                     const size_t ns = sub_points(len, spread, H);
@@ -426,8 +434,9 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                         const long key = z_layer(z, gbase[2], invH, jz_min, nlayers);
                         double fz = ug - floor(ug);
                         fz = fz < 0.0 ? 0.0 : (fz > 1.0 ? 1.0 : fz);
-                        const double u[2] = {(A[0] + s * v[0] - bx0) * invH,
-                                             (A[1] + s * v[1] - by0) * invH};
+                        double P[3] = {A[0] + s * v[0], A[1] + s * v[1], z};
+                        nb_density_clamp_to_grid_(grid, P);
+                        const double u[2] = {(P[0] - bx0) * invH, (P[1] - by0) * invH};
                         splat_point(S, &box, C, u, key + jz_min - jz0, fz, w, q,
                                     key_lo - key, key_hi - key);
                     }
@@ -467,8 +476,15 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             }
         }
     }
-    if (st != NB_OK)
-        return st;
+    if (prep == PREP_NONFINITE)
+        return NB_RAISE(NB_E_NUMERIC, "sample_set points", "a point is not finite");
+    if (prep == PREP_TOO_LARGE)
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "fast grid of %zu x %zu x %zu cells",
+                        box.n[0], box.n[1], box.n[2]);
+    if (prep == PREP_NOMEM)
+        return NB_RAISE(NB_E_NOMEM, "density workspace",
+                        "cannot allocate the fast grid of %zu x %zu x %zu cells", box.n[0],
+                        box.n[1], box.n[2]);
     d->box = box;
     return NB_OK;
 }

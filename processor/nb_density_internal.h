@@ -128,6 +128,10 @@ static inline double nb_density_seg_value_(const double A[3], const double B[3],
 
 /* ---- shared helpers (nb_density.c) ------------------------------------------------- */
 
+/* Grows *buf to hold `count` elements of `size` bytes without raising (usable inside
+ * parallel regions): 1 on success, 0 on overflow or allocation failure. */
+int nb_density_grow_(void **buf, size_t *cap, size_t count, size_t size);
+
 /* Grows *buf to hold `count` elements of `size` bytes (contents not kept). NB_E_NOMEM with
  * subject "density workspace" on overflow or allocation failure. */
 nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size);
