@@ -1,11 +1,149 @@
-/* cli_info.c - `nnbundle info` (not written yet: a later commit replaces this file). */
+/* cli_info.c - `nnbundle info`: describe a .nnb.h5 file on stdout.
+ *
+ * DESIGN: loads FILE with nb_h5_load (which validates every group, so a file that lies is
+ * reported, never printed) and prints one section per group present: network (layer sizes,
+ * classes, provenance, accuracy), importance (method, flags, fine-tune accuracies), bundle
+ * (edge and sample counts, iteration counts - "iterations: 0" for straight edges - the
+ * processing config it was made with, quality metrics, timings). Plain "key: value" lines so
+ * that scripts can grep them. Reads no config keys (it prints the stored one).
+ */
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "nb_config.h"
+#include "nb_h5.h"
+
+static void info_help(void) {
+    printf("usage: nnbundle info FILE.nnb.h5\n\n"
+           "Prints what FILE holds: layer sizes, classes, training provenance and accuracy,\n"
+           "the importance method, and the bundle (edges, samples, iterations, the config it\n"
+           "was made with, quality metrics and timings; see docs/metrics.md).\n");
+}
+
+static void print_accuracy(const char *label, double v) {
+    if (isnan(v))
+        printf("%s: unknown\n", label);
+    else
+        printf("%s: %.4f\n", label, v);
+}
+
+static void print_network(const nb_network *n) {
+    printf("layers: %zu (", n->n_layers);
+    for (size_t l = 0; l < n->n_layers; l++)
+        printf("%s%zu", l ? "-" : "", n->layer_size[l]);
+    printf(")\n");
+    printf("nodes: %zu\n", nb_network_n_nodes(n));
+    printf("edges: %zu\n", nb_network_n_edges(n));
+    printf("activation: %s\n", n->activation);
+    printf("classes: %zu (", n->n_classes);
+    for (size_t c = 0; c < n->n_classes; c++) {
+        if (c == 12 && n->n_classes > 13) {
+            printf(", ... %zu more", n->n_classes - c);
+            break;
+        }
+        printf("%s%s", c ? ", " : "",
+               n->class_names && n->class_names[c] ? n->class_names[c] : "?");
+    }
+    printf(")\n");
+    printf("source: %s\n", n->source[0] ? n->source : "unknown");
+    if (n->dataset[0])
+        printf("dataset: %s\n", n->dataset);
+    printf("epochs: %d\n", n->epochs);
+    printf("seed: %llu\n", (unsigned long long)n->seed);
+    if (n->l1 != 0.0)
+        printf("l1: %g\n", n->l1);
+    print_accuracy("train accuracy", n->train_accuracy);
+    print_accuracy("test accuracy", n->test_accuracy);
+}
+
+static void print_importance(const nb_importance *imp) {
+    printf("importance method: %s\n", imp->method[0] ? imp->method : "unknown");
+    if (imp->flags[0])
+        printf("importance flags: %s\n", imp->flags);
+    if (!strcmp(imp->method, "bn-gamma"))
+        printf("importance epochs: %d\n", imp->epochs);
+    double sum = 0.0;
+    size_t n = 0;
+    for (size_t c = 0; imp->finetune_accuracy && c < imp->n_classes; c++)
+        if (!isnan(imp->finetune_accuracy[c])) {
+            sum += imp->finetune_accuracy[c];
+            n++;
+        }
+    if (n)
+        printf("fine-tune accuracy (mean of %zu classes): %.4f\n", n, sum / (double)n);
+}
+
+static void print_bundle(const nb_bundle_data *b) {
+    printf("bundle edges: %zu of %zu (%zu pruned)\n", b->n_edges, b->n_edges_total,
+           b->n_edges_total >= b->n_edges ? b->n_edges_total - b->n_edges : 0);
+    printf("bundle samples: %zu (%.1f per edge)\n", b->n_points,
+           b->n_edges ? (double)b->n_points / (double)b->n_edges : 0.0);
+    if (b->node_iterations == 0 && b->edge_iterations == 0)
+        printf("iterations: 0 (straight edges)\n");
+    else
+        printf("iterations: %d (node %d, edge %d)\n", b->node_iterations + b->edge_iterations,
+               b->node_iterations, b->edge_iterations);
+    if (b->config_json) {
+        nb_processing_config cfg;
+        nb_config_defaults(&nb_processing_schema, &cfg);
+        if (nb_config_parse(&nb_processing_schema, b->config_json, "/bundle config", &cfg) ==
+            NB_OK) {
+            const nb_config_key *dk = nb_config_find(&nb_processing_schema, "density");
+            const char *density = dk && dk->enum_names && cfg.density >= 0 && cfg.density <= 1
+                                      ? dk->enum_names[cfg.density]
+                                      : "?";
+            printf("config: density %s, sampling_rate %g, layer_width %g, layer_distance %g, "
+                   "prune_percentage %g, smoothing %s\n",
+                   density, cfg.sampling_rate, cfg.layer_width, cfg.layer_distance,
+                   cfg.prune_percentage, cfg.smoothing ? "on" : "off");
+        } else {
+            printf("config: (unreadable: %s)\n", nb_error_message());
+        }
+    }
+    printf("mean distortion: %.4f\n", b->metrics.mean_distortion);
+    printf("max distortion: %.4f\n", b->metrics.max_distortion);
+    printf("mean edge length difference: %.4f\n", b->metrics.mean_length_diff);
+    printf("ink ratio: %.4f\n", b->metrics.ink_ratio);
+    printf("time layout: %.3f s\n", b->time_layout);
+    printf("time node phase: %.3f s\n", b->time_node_phase);
+    printf("time edge phase: %.3f s\n", b->time_edge_phase);
+    printf("time total: %.3f s\n", b->time_total);
+}
 
 int nb_cli_info(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "nnbundle info: not implemented yet\n");
-    return NB_EXIT_FAILURE;
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            info_help();
+            return NB_EXIT_OK;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return nb_cli_usage_error("info", "unknown option '%s'", a);
+        } else if (path) {
+            return nb_cli_usage_error("info", "one file only (got '%s' and '%s')", path, a);
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return nb_cli_usage_error("info", "missing FILE.nnb.h5");
+    nb_model m;
+    nb_status s = nb_h5_load(path, &m);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
+    printf("file: %s\n", path);
+    if (m.has_network)
+        print_network(&m.network);
+    if (m.has_importance)
+        print_importance(&m.importance);
+    else
+        printf("importance: none\n");
+    if (m.has_bundle)
+        print_bundle(&m.bundle);
+    else
+        printf("bundle: none\n");
+    nb_model_deinit(&m);
+    return NB_EXIT_OK;
 }

@@ -381,6 +381,7 @@ static nb_status edge_step(nb_bundle_state *st) {
             .node_importance = st->node_imp,
             .node_stats = st->node_stats,
             .edge_importance_type = st->cfg.edge_importance_type,
+            .n_nodes = st->n_nodes,
         };
         if (set.n_edges == 0)
             continue;

@@ -301,20 +301,17 @@ static void symmetric_fixture(fixture *f) {
     nb_importance_fill_alpha(&f->net, &f->imp);
 }
 
-static void test_symmetric_network_gives_symmetric_bundle(void **state) {
-    (void)state;
-    fixture f;
-    symmetric_fixture(&f);
-    nb_processing_config cfg = defaults();
-    nb_bundle_data b;
-    run(&cfg, &f, 2, &b);
-    assert_sane(&b);
+/* Worst mirror mismatch of a bundle of symmetric_fixture: *nodes and *points in world units,
+ * *count_diff = mirrored edge pairs whose point counts differ. */
+static void mirror_error(const nb_bundle_data *b, double *nodes, double *points,
+                         size_t *count_diff) {
     const size_t sizes[3] = {16, 4, 2}, side[3] = {4, 2, 2}, first[3] = {0, 16, 20};
     double worst_node = 0.0, worst_point = 0.0;
+    size_t differ = 0;
     for (size_t l = 0; l < 3; l++)
         for (size_t i = 0; i < sizes[l]; i++) {
-            const float *p = b.node_position + 3 * (first[l] + i);
-            const float *q = b.node_position + 3 * (first[l] + mirror_node(i, side[l]));
+            const float *p = b->node_position + 3 * (first[l] + i);
+            const float *q = b->node_position + 3 * (first[l] + mirror_node(i, side[l]));
             worst_node = fmax(worst_node, fabs((double)p[0] + q[0]));
             worst_node = fmax(worst_node, fabs((double)p[1] - q[1]));
         }
@@ -325,22 +322,58 @@ static void test_symmetric_network_gives_symmetric_bundle(void **state) {
             for (size_t i = 0; i < n_in; i++, e++) {
                 size_t m = e - (j * n_in + i) + mirror_node(j, side[l + 1]) * n_in +
                            mirror_node(i, side[l]);
-                uint64_t a0 = b.edge_point_offset[e], a1 = b.edge_point_offset[e + 1];
-                uint64_t m0 = b.edge_point_offset[m], m1 = b.edge_point_offset[m + 1];
-                assert_int_equal(a1 - a0, m1 - m0);
+                uint64_t a0 = b->edge_point_offset[e], a1 = b->edge_point_offset[e + 1];
+                uint64_t m0 = b->edge_point_offset[m], m1 = b->edge_point_offset[m + 1];
+                if (a1 - a0 != m1 - m0) {
+                    differ++;
+                    continue;
+                }
                 for (uint64_t k = 0; k < a1 - a0; k++) {
-                    const float *p = b.point_position + 3 * (a0 + k);
-                    const float *q = b.point_position + 3 * (m0 + k);
+                    const float *p = b->point_position + 3 * (a0 + k);
+                    const float *q = b->point_position + 3 * (m0 + k);
                     worst_point = fmax(worst_point, fabs((double)p[0] + q[0]));
                     worst_point = fmax(worst_point, fabs((double)p[1] - q[1]));
                     worst_point = fmax(worst_point, fabs((double)p[2] - q[2]));
                 }
             }
     }
-    print_message("mirror error: nodes %.3g, points %.3g world units\n", worst_node, worst_point);
-    assert_true(worst_node < 1e-4);
-    assert_true(worst_point < 1e-3);
+    *nodes = worst_node;
+    *points = worst_point;
+    *count_diff = differ;
+}
+
+/* With the exact back-end (the reference kernel on a grid whose cell centres are symmetric
+ * about x = 0 for W = 1, rho = 15) every stage maps mirrored inputs to mirrored outputs, so
+ * the bundle is mirror-symmetric to float rounding. The fast back-end is measured and
+ * printed only: its binned grid need not be symmetric about x = 0 (see docs/bundling.md). */
+static void test_symmetric_network_gives_symmetric_bundle(void **state) {
+    (void)state;
+    fixture f;
+    symmetric_fixture(&f);
+    nb_processing_config cfg = defaults();
+    cfg.density = NB_DENSITY_EXACT;
+    nb_bundle_data b;
+    run(&cfg, &f, 2, &b);
+    assert_sane(&b);
+    double nodes, points;
+    size_t differ;
+    mirror_error(&b, &nodes, &points, &differ);
+    print_message("exact: mirror error nodes %.3g, points %.3g wu, %zu edge pairs differ in "
+                  "point count\n",
+                  nodes, points, differ);
+    assert_true(nodes < 1e-6);
+    assert_true(points < 1e-5);
+    assert_int_equal(differ, 0);
     assert_true(b.metrics.mean_distortion > 1.0);
+    nb_bundle_data_deinit(&b);
+    cfg.density = NB_DENSITY_FAST;
+    run(&cfg, &f, 2, &b);
+    assert_sane(&b);
+    mirror_error(&b, &nodes, &points, &differ);
+    print_message("fast: mirror error nodes %.3g, points %.3g wu, %zu edge pairs differ in "
+                  "point count (not asserted)\n",
+                  nodes, points, differ);
+    assert_true(nodes < 1e-6); /* the node phase uses the reference kernel in both */
     nb_bundle_data_deinit(&b);
     fixture_deinit(&f);
 }
