@@ -77,8 +77,8 @@ static void print_key(const nb_config_key *k) {
     } else if (k->type == NB_CONFIG_INT || k->type == NB_CONFIG_DOUBLE) {
         snprintf(text + n, sizeof text - (size_t)n, " Range %c%.10g, %.10g%c%s%s.",
                  (k->flags & NB_CONFIG_MIN_EXCLUSIVE) ? '(' : '[', k->min, k->max,
-                 (k->flags & NB_CONFIG_MAX_EXCLUSIVE) ? ')' : ']',
-                 k->unit && *k->unit ? " " : "", k->unit ? k->unit : "");
+                 (k->flags & NB_CONFIG_MAX_EXCLUSIVE) ? ')' : ']', k->unit && *k->unit ? " " : "",
+                 k->unit ? k->unit : "");
     }
     print_wrapped(text, 6);
 }
@@ -134,9 +134,8 @@ static bool on_class_done(void *user, size_t done, size_t n_classes) {
         if (ps->reported[c] || isnan(acc))
             continue;
         ps->reported[c] = true;
-        const char *name = ps->net->class_names && ps->net->class_names[c]
-                               ? ps->net->class_names[c]
-                               : "";
+        const char *name =
+            ps->net->class_names && ps->net->class_names[c] ? ps->net->class_names[c] : "";
         snprintf(note, sizeof note, "class %zu %s acc %.3f", c, name, acc);
     }
     nb_progress_update(&ps->bar, done, note[0] ? note : NULL);
@@ -181,8 +180,7 @@ int nb_cli_importance(int argc, char **argv) {
         } else if (a[0] == '-' && a[1] != '\0') {
             return nb_cli_usage_error("importance", "unknown option '%s'", a);
         } else if (path) {
-            return nb_cli_usage_error("importance", "unexpected argument '%s' (one FILE only)",
-                                      a);
+            return nb_cli_usage_error("importance", "unexpected argument '%s' (one FILE only)", a);
         } else {
             path = a;
         }
@@ -198,8 +196,8 @@ int nb_cli_importance(int argc, char **argv) {
         return nb_cli_fail(s);
     const nb_importance_strategy *st = nb_importance_strategy_of(&cfg);
     if (!st)
-        return nb_cli_fail(NB_RAISE(NB_E_CONFIG, "importance_method",
-                                    "value %d names no strategy", cfg.importance_method));
+        return nb_cli_fail(NB_RAISE(NB_E_CONFIG, "importance_method", "value %d names no strategy",
+                                    cfg.importance_method));
     unsigned flags;
     s = nb_config_parse_importance_flags(cfg.importance_flags, &flags);
     if (s != NB_OK)
@@ -284,7 +282,8 @@ int nb_cli_importance(int argc, char **argv) {
     }
     if (model.has_bundle)
         nb_log_info("%s: /bundle was computed from the previous importance; run `nnbundle "
-                    "bundle` again to use the new one", path);
+                    "bundle` again to use the new one",
+                    path);
     if (model.has_importance)
         nb_importance_deinit(&model.importance);
     model.importance = imp;
@@ -296,8 +295,8 @@ int nb_cli_importance(int argc, char **argv) {
     if (acc_n)
         printf("importance: %s (%s) on %zu classes in %.2f s, mean fine-tune test accuracy "
                "%.4f; wrote %s /importance (%.2f s in all)\n",
-               st->name, cfg.importance_flags, acc_n, t_done - t_compute,
-               acc_sum / (double)acc_n, path, nb_time_now() - t_start);
+               st->name, cfg.importance_flags, acc_n, t_done - t_compute, acc_sum / (double)acc_n,
+               path, nb_time_now() - t_start);
     else
         printf("importance: %s in %.2f s; wrote %s /importance (%.2f s in all)\n", st->name,
                t_done - t_compute, path, nb_time_now() - t_start);

@@ -96,9 +96,8 @@ void nb_bn_forward_infer(const float *x, size_t batch, size_t n, const float *ga
     }
 }
 
-void nb_bn_backward(const float *dy, const float *xhat, const float *inv_std,
-                    const float *gamma, size_t batch, size_t n, float *dx, float *dgamma,
-                    float *dbeta) {
+void nb_bn_backward(const float *dy, const float *xhat, const float *inv_std, const float *gamma,
+                    size_t batch, size_t n, float *dx, float *dgamma, float *dbeta) {
     memset(dgamma, 0, n * sizeof *dgamma);
     memset(dbeta, 0, n * sizeof *dbeta);
     for (size_t b = 0; b < batch; b++) {
@@ -177,8 +176,8 @@ nb_status nb_bn_net_init(nb_bn_net *bn, const nb_network *net, size_t max_batch)
     b.logits = malloc(2 * max_batch * sizeof(float));
     b.dlogits = malloc(2 * max_batch * sizeof(float));
     if (!b.head_w || !b.gamma || !b.beta || !b.run_mean || !b.run_var || !b.act || !b.xhat ||
-        !b.inv_std || !b.bmean || !b.bvar || !b.sum_dy || !b.zbuf || !b.g0 || !b.g1 ||
-        !b.logits || !b.dlogits) {
+        !b.inv_std || !b.bmean || !b.bvar || !b.sum_dy || !b.zbuf || !b.g0 || !b.g1 || !b.logits ||
+        !b.dlogits) {
         nb_bn_net_deinit(&b);
         return NB_RAISE(NB_E_NOMEM, "bn network", "workspace for batch %zu x %zu", max_batch,
                         b.widest);
@@ -239,8 +238,8 @@ void nb_bn_net_reset(nb_bn_net *bn, size_t cls, float gamma_init, bool centering
 }
 
 double nb_bn_net_loss_grad(nb_bn_net *bn, const float *x, const uint8_t *labels, size_t batch,
-                           double l1, double l2, bool update_running, float *dgamma,
-                           float *dbeta, size_t *n_correct) {
+                           double l1, double l2, bool update_running, float *dgamma, float *dbeta,
+                           size_t *n_correct) {
     return nb_bn_net_loss_grad_rows(bn, x, NULL, labels, batch, l1, l2, update_running, dgamma,
                                     dbeta, n_correct);
 }
@@ -258,15 +257,15 @@ double nb_bn_net_loss_grad_rows(nb_bn_net *bn, const float *x, const float *cons
         size_t n = ns[l], k = po[l];
         float *xh = bn->xhat + bn->max_batch * k;
         forward_train(in, l == 0 ? rows : NULL, B, n, bn->gamma + k,
-                      bn->centering ? bn->beta + k : NULL, bn->eps, xh, bn->inv_std + k,
-                      bn->zbuf, bn->bmean + k, bn->bvar + k);
+                      bn->centering ? bn->beta + k : NULL, bn->eps, xh, bn->inv_std + k, bn->zbuf,
+                      bn->bmean + k, bn->bvar + k);
         if (update_running)
-            nb_bn_update_running(bn->run_mean + k, bn->run_var + k, bn->bmean + k, bn->bvar + k,
-                                 n, bn->momentum);
+            nb_bn_update_running(bn->run_mean + k, bn->run_var + k, bn->bmean + k, bn->bvar + k, n,
+                                 bn->momentum);
         if (l + 2 < L) {
             float *a = bn->act + bn->max_batch * po[l + 1];
-            nb_mlp_dense_forward(bn->zbuf, B, n, nb_network_weight(net, l),
-                                 nb_network_bias(net, l), ns[l + 1], a);
+            nb_mlp_dense_forward(bn->zbuf, B, n, nb_network_weight(net, l), nb_network_bias(net, l),
+                                 ns[l + 1], a);
             relu_forward(a, B * ns[l + 1]);
             in = a;
         } else {

@@ -20,7 +20,7 @@
 #include "nb_status.h"
 
 #define NB_BN_MOMENTUM 0.99f /* Keras default */
-#define NB_BN_EPS 1e-3f      /* Keras default */
+#define NB_BN_EPS      1e-3f /* Keras default */
 
 /* Training-mode forward over a batch x[batch][n] (batch >= 1): y = gamma*xhat + beta.
  * beta may be NULL (no shift). Writes xhat[batch][n], inv_std[n] = 1/sqrt(var + eps) (both
@@ -45,9 +45,8 @@ void nb_bn_forward_infer(const float *x, size_t batch, size_t n, const float *ga
  *                                                      also the accumulators of dx)
  *   dx[batch][n] = inv_std/B * (B*g - sum_b g - xhat * sum_b g*xhat), g = dy*gamma
  *   (skipped if dx is NULL; dx may alias dy). */
-void nb_bn_backward(const float *dy, const float *xhat, const float *inv_std,
-                    const float *gamma, size_t batch, size_t n, float *dx, float *dgamma,
-                    float *dbeta);
+void nb_bn_backward(const float *dy, const float *xhat, const float *inv_std, const float *gamma,
+                    size_t batch, size_t n, float *dx, float *dgamma, float *dbeta);
 
 /* ---- the network that importance fine-tuning trains (spec §2.4) ---------------------- */
 
@@ -61,22 +60,22 @@ typedef struct nb_bn_net {
     const nb_network *net; /* borrowed, frozen */
     size_t n_layers;       /* L */
     size_t n_params;
-    size_t *param_offset;  /* [L]; param_offset[L-1] = n_params */
+    size_t *param_offset; /* [L]; param_offset[L-1] = n_params */
     size_t max_batch;
-    size_t widest;         /* max_{l<L-1} n_l */
-    bool centering;        /* beta trainable (else beta is 0 and has no gradient) */
+    size_t widest;  /* max_{l<L-1} n_l */
+    bool centering; /* beta trainable (else beta is 0 and has no gradient) */
     float eps, momentum;
-    float *head_w;         /* [2][n_{L-2}] */
+    float *head_w; /* [2][n_{L-2}] */
     float head_b[2];
-    float *gamma, *beta;   /* [n_params] */
+    float *gamma, *beta;       /* [n_params] */
     float *run_mean, *run_var; /* [n_params] */
     /* workspace; layer l's block of a [max_batch][n_l] array starts at max_batch*param_offset[l] */
-    float *act;            /* post-ReLU outputs of layers 1..L-2 */
-    float *xhat;           /* layers 0..L-2 */
-    float *inv_std;        /* [n_params] */
-    float *bmean, *bvar;   /* [n_params] batch statistics */
-    float *sum_dy;         /* [n_params] scratch for dbeta without centering */
-    float *zbuf, *g0, *g1; /* [max_batch][widest] scratch */
+    float *act;              /* post-ReLU outputs of layers 1..L-2 */
+    float *xhat;             /* layers 0..L-2 */
+    float *inv_std;          /* [n_params] */
+    float *bmean, *bvar;     /* [n_params] batch statistics */
+    float *sum_dy;           /* [n_params] scratch for dbeta without centering */
+    float *zbuf, *g0, *g1;   /* [max_batch][widest] scratch */
     float *logits, *dlogits; /* [max_batch][2] */
 } nb_bn_net;
 
@@ -97,8 +96,8 @@ void nb_bn_net_reset(nb_bn_net *bn, size_t cls, float gamma_init, bool centering
  * 0 is 0 (as TensorFlow). If update_running, the running statistics move by one step.
  * *n_correct (may be NULL) gets the count of argmax == label. 1 <= batch <= max_batch. */
 double nb_bn_net_loss_grad(nb_bn_net *bn, const float *x, const uint8_t *labels, size_t batch,
-                           double l1, double l2, bool update_running, float *dgamma,
-                           float *dbeta, size_t *n_correct);
+                           double l1, double l2, bool update_running, float *dgamma, float *dbeta,
+                           size_t *n_correct);
 
 /* The same with the input rows given by pointers: row b is rows[b] (float32[n_0]; x is
  * ignored), so a minibatch is read straight from a data set without a gathering copy. */

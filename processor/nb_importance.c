@@ -192,7 +192,7 @@ static nb_status compute_magnitude(const nb_processing_config *cfg, const nb_net
 
 #define ADAM_BETA1 0.9
 #define ADAM_BETA2 0.999
-#define ADAM_EPS 1e-7
+#define ADAM_EPS   1e-7
 
 /* Images of each class in data-set order: class k's indices are index[offset[k]..offset[k+1]). */
 typedef struct class_index {
@@ -233,8 +233,8 @@ static nb_status class_index_init(class_index *ci, const nb_dataset *ds, size_t 
  * fewer images than its share gives the rest to the others; each class's images are a seeded
  * draw without replacement (partial Fisher-Yates on `scratch`, size >= the largest class).
  * idx/lab need room for 2 * count(cls). Returns the split size. */
-static size_t build_split(const class_index *ci, size_t C, size_t cls, nb_rng *rng,
-                          size_t *quota, uint32_t *scratch, uint32_t *idx, uint8_t *lab) {
+static size_t build_split(const class_index *ci, size_t C, size_t cls, nb_rng *rng, size_t *quota,
+                          uint32_t *scratch, uint32_t *idx, uint8_t *lab) {
     size_t n = 0, n_pos = ci->offset[cls + 1] - ci->offset[cls];
     for (size_t k = ci->offset[cls]; k < ci->offset[cls + 1]; k++) {
         idx[n] = ci->index[k];
@@ -282,14 +282,14 @@ typedef struct bn_params {
 /* Per-thread workspace. */
 typedef struct bn_work {
     nb_bn_net bn;
-    size_t *quota;        /* [C] */
-    uint32_t *scratch;    /* [largest class] */
-    uint32_t *idx, *order; /* [2 * largest train class] */
-    uint8_t *lab, *blab;  /* [2 * largest class], [batch] */
-    float *xb;            /* [batch][n_0] */
-    const float **rows;   /* [batch] minibatch rows in the training set */
+    size_t *quota;                      /* [C] */
+    uint32_t *scratch;                  /* [largest class] */
+    uint32_t *idx, *order;              /* [2 * largest train class] */
+    uint8_t *lab, *blab;                /* [2 * largest class], [batch] */
+    float *xb;                          /* [batch][n_0] */
+    const float **rows;                 /* [batch] minibatch rows in the training set */
     float *dg, *db, *mg, *vg, *mb, *vb; /* [n_params] gradients and Adam moments */
-    float *logits;        /* [batch][2] */
+    float *logits;                      /* [batch][2] */
 } bn_work;
 
 static void bn_work_deinit(bn_work *w) {
@@ -332,8 +332,8 @@ static nb_status bn_work_init(bn_work *w, const nb_network *net, size_t batch, s
     w->mb = malloc(P * sizeof(float));
     w->vb = malloc(P * sizeof(float));
     w->logits = malloc(2 * batch * sizeof(float));
-    if (!w->quota || !w->scratch || !w->idx || !w->order || !w->lab || !w->blab || !w->xb || !w->rows ||
-        !w->dg || !w->db || !w->mg || !w->vg || !w->mb || !w->vb || !w->logits) {
+    if (!w->quota || !w->scratch || !w->idx || !w->order || !w->lab || !w->blab || !w->xb ||
+        !w->rows || !w->dg || !w->db || !w->mg || !w->vg || !w->mb || !w->vb || !w->logits) {
         bn_work_deinit(w);
         return NB_RAISE(NB_E_NOMEM, "importance", "fine-tune workspace");
     }
@@ -348,18 +348,18 @@ typedef struct bn_shared {
     const class_index *ci_train, *ci_test;
     size_t C;
     bn_params prm;
-    float *gamma;      /* [C][n_params] trained gamma per class */
-    double *accuracy;  /* [C] */
-    nb_status *status; /* [C] */
+    float *gamma;        /* [C][n_params] trained gamma per class */
+    double *accuracy;    /* [C] */
+    nb_status *status;   /* [C] */
     char (*reason)[160]; /* [C] */
-    int *done;         /* [C] 0/1, OpenMP atomics */
-    int cancel;        /* OpenMP atomics */
+    int *done;           /* [C] 0/1, OpenMP atomics */
+    int cancel;          /* OpenMP atomics */
     /* calling thread only */
     nb_importance_progress_fn progress;
     void *user;
     nb_importance *out;
     size_t reported;
-    bool *copied;      /* [C] */
+    bool *copied; /* [C] */
 } bn_shared;
 
 /* Calling thread: copy newly finished accuracies to out, report if the count grew. */
@@ -414,8 +414,7 @@ static nb_status finetune_class(bn_shared *sh, bn_work *w, size_t cls, bool poll
     nb_rng rng_split, rng_shuffle;
     nb_rng_init_stream(&rng_split, p->seed, 3 * (uint64_t)cls);
     nb_rng_init_stream(&rng_shuffle, p->seed, 3 * (uint64_t)cls + 2);
-    size_t n = build_split(sh->ci_train, C, cls, &rng_split, w->quota, w->scratch, w->idx,
-                           w->lab);
+    size_t n = build_split(sh->ci_train, C, cls, &rng_split, w->quota, w->scratch, w->idx, w->lab);
     for (size_t k = 0; k < n; k++)
         w->order[k] = (uint32_t)k;
     nb_bn_net_reset(&w->bn, cls, p->gamma_init, p->centering);
@@ -433,11 +432,10 @@ static nb_status finetune_class(bn_shared *sh, bn_work *w, size_t cls, bool poll
                 w->rows[r] = tr->images + (size_t)w->idx[k] * tr->dim;
                 w->blab[r] = w->lab[k];
             }
-            double loss = nb_bn_net_loss_grad_rows(&w->bn, NULL, w->rows, w->blab, nb, p->l1,
-                                                   p->l2, true, w->dg, w->db, NULL);
+            double loss = nb_bn_net_loss_grad_rows(&w->bn, NULL, w->rows, w->blab, nb, p->l1, p->l2,
+                                                   true, w->dg, w->db, NULL);
             if (!isfinite(loss))
-                return NB_RAISE(NB_E_NUMERIC, subject, "loss is %g in epoch %zu", loss,
-                                epoch + 1);
+                return NB_RAISE(NB_E_NUMERIC, subject, "loss is %g in epoch %zu", loss, epoch + 1);
             b1t *= ADAM_BETA1;
             b2t *= ADAM_BETA2;
             double lr_t = p->lr * sqrt(1.0 - b2t) / (1.0 - b1t);
@@ -456,8 +454,7 @@ static nb_status finetune_class(bn_shared *sh, bn_work *w, size_t cls, bool poll
     /* test accuracy of the fine-tuned 2-unit model */
     nb_rng rng_test;
     nb_rng_init_stream(&rng_test, p->seed, 3 * (uint64_t)cls + 1);
-    size_t nt = build_split(sh->ci_test, C, cls, &rng_test, w->quota, w->scratch, w->idx,
-                            w->lab);
+    size_t nt = build_split(sh->ci_test, C, cls, &rng_test, w->quota, w->scratch, w->idx, w->lab);
     size_t correct = 0;
     for (size_t start = 0; start < nt; start += B) {
         size_t nb = nt - start < B ? nt - start : B;
@@ -479,8 +476,10 @@ static nb_status check_data(const nb_network *net, const nb_dataset *ds, const c
                             bool need_all_classes) {
     size_t n0 = net->layer_size[0], C = net->layer_size[net->n_layers - 1];
     if (ds->dim != n0)
-        return NB_RAISE(NB_E_MISMATCH, name, "images have %zu pixels (%zux%zu), the network's "
-                        "input layer has %zu nodes", ds->dim, ds->rows, ds->cols, n0);
+        return NB_RAISE(NB_E_MISMATCH, name,
+                        "images have %zu pixels (%zux%zu), the network's "
+                        "input layer has %zu nodes",
+                        ds->dim, ds->rows, ds->cols, n0);
     size_t *count = calloc(C, sizeof *count);
     if (!count)
         return NB_RAISE(NB_E_NOMEM, name, "class counts");
@@ -493,8 +492,10 @@ static nb_status check_data(const nb_network *net, const nb_dataset *ds, const c
     size_t n_classes = ds->n ? max_label + 1 : 0;
     if (n_classes != C || ds->n_classes != C) {
         free(count);
-        return NB_RAISE(NB_E_MISMATCH, name, "%zu classes (labels 0..%zu), the network's output "
-                        "layer has %zu nodes", n_classes, max_label, C);
+        return NB_RAISE(NB_E_MISMATCH, name,
+                        "%zu classes (labels 0..%zu), the network's output "
+                        "layer has %zu nodes",
+                        n_classes, max_label, C);
     }
     for (size_t c = 0; need_all_classes && c < C; c++)
         if (count[c] == 0) {
@@ -511,8 +512,10 @@ static nb_status compute_bn_gamma(const nb_processing_config *cfg, const nb_netw
                                   nb_importance *out) {
     size_t L = net->n_layers, C = net->layer_size[L - 1];
     if (C < 2)
-        return NB_RAISE(NB_E_INVALID, "network", "one-vs-rest fine-tuning needs >= 2 output "
-                        "classes, the output layer has %zu", C);
+        return NB_RAISE(NB_E_INVALID, "network",
+                        "one-vs-rest fine-tuning needs >= 2 output "
+                        "classes, the output layer has %zu",
+                        C);
     unsigned flags = 0;
     NB_TRY(nb_config_parse_importance_flags(cfg->importance_flags, &flags));
     NB_TRY(check_data(net, train, "train set", true));
@@ -520,10 +523,11 @@ static nb_status compute_bn_gamma(const nb_processing_config *cfg, const nb_netw
     if (cfg->importance_epochs < 1 || cfg->importance_batch_size < 1 ||
         !(cfg->importance_learning_rate > 0.0) || !(cfg->importance_l1 >= 0.0) ||
         !(cfg->importance_l2 >= 0.0))
-        return NB_RAISE(NB_E_CONFIG, "importance", "epochs %d, batch %d, learning rate %g, "
-                        "l1 %g, l2 %g out of range", cfg->importance_epochs,
-                        cfg->importance_batch_size, cfg->importance_learning_rate,
-                        cfg->importance_l1, cfg->importance_l2);
+        return NB_RAISE(NB_E_CONFIG, "importance",
+                        "epochs %d, batch %d, learning rate %g, "
+                        "l1 %g, l2 %g out of range",
+                        cfg->importance_epochs, cfg->importance_batch_size,
+                        cfg->importance_learning_rate, cfg->importance_l1, cfg->importance_l2);
 
     bn_shared sh = {0};
     sh.net = net;
@@ -605,7 +609,8 @@ static nb_status compute_bn_gamma(const nb_processing_config *cfg, const nb_netw
                         snprintf(sh.reason[c], sizeof sh.reason[c], "%s", nb_error_message());
                     else
                         nb_log_debug("importance: class %zu fine-tuned in %.2f s, test "
-                                     "accuracy %.4f", c, nb_time_now() - t0, sh.accuracy[c]);
+                                     "accuracy %.4f",
+                                     c, nb_time_now() - t0, sh.accuracy[c]);
                 }
                 sh.status[c] = cs;
 #pragma omp atomic write seq_cst

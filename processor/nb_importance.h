@@ -31,8 +31,8 @@
 typedef bool (*nb_importance_progress_fn)(void *user, size_t classes_done, size_t n_classes);
 
 typedef struct nb_importance_strategy {
-    const char *name;   /* config value of importance_method */
-    bool needs_data;    /* true: train/test sets required */
+    const char *name; /* config value of importance_method */
+    bool needs_data;  /* true: train/test sets required */
     nb_status (*compute)(const nb_processing_config *cfg, const nb_network *net,
                          const nb_dataset *train, const nb_dataset *test,
                          nb_importance_progress_fn progress, void *user, nb_importance *out);
@@ -66,8 +66,7 @@ const nb_importance_strategy *nb_importance_strategy_of(const nb_processing_conf
  * inside (its thread count is restored afterwards). */
 nb_status nb_importance_compute(const nb_processing_config *cfg, const nb_network *net,
                                 const nb_dataset *train, const nb_dataset *test,
-                                nb_importance_progress_fn progress, void *user,
-                                nb_importance *out);
+                                nb_importance_progress_fn progress, void *user, nb_importance *out);
 
 /* Random per-class importance of spec §2.7 (for `nnbundle random`, tests, benchmarks):
  * per non-output node one random class gets max(u1,u2), the others min(u1,u2)^2 (u uniform

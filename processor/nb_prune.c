@@ -2,7 +2,8 @@
  *
  * DESIGN: scores follow reference spec §3.4 / §6.1 from an nb_importance: alpha (normalised
  * |w|), the mean over classes (or one class) of the source node's importance, or their
- * product. The mask sorts (score, edge index) pairs ascending and prunes the first
+ * product; the class mean is nb_node_stats_of's, the same the bundler and renderer use. The
+ * mask sorts (score, edge index) pairs ascending and prunes the first
  * round(fraction * E), so ties are broken by edge index and the count is exact (the reference
  * prunes every edge tied with the threshold, and crashes at p = 1). O(E log E), serial.
  * Reads no config keys (callers pass prune_percentage).
@@ -12,10 +13,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "nb_edge_importance.h"
+
 nb_status nb_prune_scores(const nb_importance *imp, nb_prune_score kind, int cls, float *scores) {
     size_t C = imp->n_classes;
-    if (kind != NB_PRUNE_ALPHA_MEAN_GAMMA && kind != NB_PRUNE_MEAN_GAMMA &&
-        kind != NB_PRUNE_ALPHA)
+    if (kind != NB_PRUNE_ALPHA_MEAN_GAMMA && kind != NB_PRUNE_MEAN_GAMMA && kind != NB_PRUNE_ALPHA)
         return NB_RAISE(NB_E_INVALID, "prune score", "unknown score kind %d", (int)kind);
     if (cls < -1 || (cls >= 0 && (size_t)cls >= C))
         return NB_RAISE(NB_E_INVALID, "prune class", "class %d outside -1..%zu", cls,
@@ -27,15 +29,7 @@ nb_status nb_prune_scores(const nb_importance *imp, nb_prune_score kind, int cls
         float *out = scores + imp->edge_offset[l];
         for (size_t i = 0; i < n_in; i++) {
             /* the source node's importance: one class, or the mean over classes */
-            float m;
-            if (cls >= 0) {
-                m = node[i * C + (size_t)cls];
-            } else {
-                double sum = 0.0;
-                for (size_t c = 0; c < C; c++)
-                    sum += node[i * C + c];
-                m = (float)(sum / (double)C);
-            }
+            float m = cls >= 0 ? node[i * C + (size_t)cls] : nb_node_stats_of(node + i * C, C).mean;
             for (size_t j = 0; j < n_out; j++) {
                 size_t e = j * n_in + i;
                 out[e] = kind == NB_PRUNE_ALPHA        ? alpha[e]

@@ -27,8 +27,8 @@ static void assert_grad_close(const float *analytic, const double *numeric, size
         double scale = fabs(numeric[k]) > floor ? fabs(numeric[k]) : floor;
         double rel = fabs((double)analytic[k] - numeric[k]) / scale;
         if (rel >= 1e-2)
-            fail_msg("gradient %zu: analytic %.6g, numeric %.6g, rel %.3g", k,
-                     (double)analytic[k], numeric[k], rel);
+            fail_msg("gradient %zu: analytic %.6g, numeric %.6g, rel %.3g", k, (double)analytic[k],
+                     numeric[k], rel);
     }
 }
 
@@ -199,8 +199,7 @@ static void check_net_gradient(bool centering) {
         rows[b] = shuffled + (B - 1 - b) * 6;
     }
     float dg2[15], db2[15];
-    double loss2 = nb_bn_net_loss_grad_rows(&bn, NULL, rows, lab, B, l1, l2, false, dg2, db2,
-                                            NULL);
+    double loss2 = nb_bn_net_loss_grad_rows(&bn, NULL, rows, lab, B, l1, l2, false, dg2, db2, NULL);
     assert_near(loss2, loss, 0.0);
     assert_memory_equal(dg2, dg, sizeof dg);
     assert_memory_equal(db2, db, sizeof db);

@@ -513,8 +513,7 @@ static void test_magnitude_progress_sees_result(void **state) {
     nb_importance imp;
     progress_log log = {0};
     log.out = &imp;
-    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, NULL, on_progress, &log, &imp),
-                     NB_OK);
+    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, NULL, on_progress, &log, &imp), NB_OK);
     assert_int_equal(log.calls, 1);
     assert_int_equal(log.last_done, C);
     nb_importance_deinit(&imp);

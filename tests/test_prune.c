@@ -189,8 +189,7 @@ static void test_config_rejects_full_pruning(void **state) {
     nb_config_defaults(&nb_processing_schema, &cfg);
     assert_int_equal(nb_config_set(&nb_processing_schema, "prune_percentage=0.99", &cfg), NB_OK);
     nb_error_clear();
-    assert_int_equal(nb_config_set(&nb_processing_schema, "prune_percentage=1", &cfg),
-                     NB_E_CONFIG);
+    assert_int_equal(nb_config_set(&nb_processing_schema, "prune_percentage=1", &cfg), NB_E_CONFIG);
     assert_near(cfg.prune_percentage, 0.99, 1e-12);
 }
 
