@@ -317,10 +317,14 @@ void panel_stats(nb_gui_state *st) {
     ImGui::Text("Parameters     %zu", s->n_params);
     if (s->has_bundle) {
         ImGui::Separator();
-        ImGui::Text("Distortion     %.3f mean, %.3f max", s->metrics.mean_distortion,
-                    s->metrics.max_distortion);
-        ImGui::Text("Length diff    %.4f (MELD)", s->metrics.mean_length_diff);
-        ImGui::Text("Ink ratio      %.3f", s->metrics.ink_ratio);
+        if (std::isnan(s->metrics.mean_distortion)) {
+            ImGui::TextDisabled("Quality metrics are measured when bundling finishes.");
+        } else {
+            ImGui::Text("Distortion     %.3f mean, %.3f max", s->metrics.mean_distortion,
+                        s->metrics.max_distortion);
+            ImGui::Text("Length diff    %.4f (MELD)", s->metrics.mean_length_diff);
+            ImGui::Text("Ink ratio      %.3f", s->metrics.ink_ratio);
+        }
         ImGui::Text("Iterations     %d node, %d edge", s->node_iterations, s->edge_iterations);
         ImGui::Text("Time           %.2f s total", s->time_total);
         ImGui::Text("               layout %.2f, nodes %.2f, edges %.2f", s->time_layout,

@@ -576,6 +576,10 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
             nb_log_warn("GUI script: pick needs L:I");
         return true;
     }
+    if (strcmp(word, "unpick") == 0) {
+        g->st.requests |= NB_GUI_REQ_CLEAR_PICK;
+        return true;
+    }
     if (strcmp(word, "activation") == 0) {
         g->st.activation_on = true;
         g->st.show_activation = true;
@@ -599,6 +603,11 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
     if (strcmp(word, "rload") == 0 || strcmp(word, "rsave") == 0) {
         snprintf(g->st.render_path, sizeof g->st.render_path, "%s", arg);
         g->st.requests |= word[1] == 'l' ? NB_GUI_REQ_RENDER_LOAD : NB_GUI_REQ_RENDER_SAVE;
+        return true;
+    }
+    if (strcmp(word, "save") == 0) {
+        snprintf(g->st.result_path, sizeof g->st.result_path, "%s", arg);
+        g->st.requests |= NB_GUI_REQ_SAVE_RESULT;
         return true;
     }
     if (strcmp(word, "data") == 0) {

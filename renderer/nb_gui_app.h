@@ -16,6 +16,7 @@
  *   drag KEY F0 F1       drag the slider of rendering key KEY from fraction F0 to F1 of its
  *                        frame
  *   pick L:I             inspect node I of layer L (as typed into the Node panel)
+ *   unpick               forget the picked node (the Node panel's Clear)
  *   activation I         activation view on, test image I
  *   pair P               show layer pair P alone (-1: all)
  *   set KEY=VALUE        rendering key through the Rendering panel's form
@@ -24,6 +25,7 @@
  *   data DIR             the test-set directory (thumbnails, activations; default
  *                        /usr/share/datasets/fashion-mnist)
  *   run / cancel         start / cancel processing;  wait-job: wait until it ends
+ *   save PATH            the Processing panel's "Save .nnb.h5" with PATH typed in
  *   camera K             camera pose K (0..9)
  *   zoom S               mouse-wheel zoom by S steps (> 0 zooms in)
  *   screenshot PATH      PNG of the window as shown (scene + panels)
