@@ -58,7 +58,8 @@ const nb_importance_strategy *nb_importance_strategy_of(const nb_processing_conf
  * importance_top_k, seed.
  * Returns NB_OK, NB_E_MISMATCH (image size != n_0, class count != n_{L-1}, a class without
  * images; subject "train set" / "test set"), NB_E_CONFIG (unknown method or flags; subject
- * "importance_method" / "importance_flags"), NB_E_INVALID (network with < 2 outputs),
+ * "importance_method" / "importance_flags"; epochs, batch size or learning rate < 1 / <= 0, or
+ * a negative penalty factor: subject "importance"), NB_E_INVALID (network with < 2 outputs),
  * NB_E_MISSING (data required but NULL; subject "train set" / "test set"), NB_E_NUMERIC
  * (fine-tuning diverged; subject "class c"), NB_E_CANCELLED, NB_E_NOMEM.
  * Deterministic for a given cfg->seed whatever the thread count: classes run in parallel

@@ -415,6 +415,13 @@ static void test_bad_inputs(void **state) {
     nb_processing_config bad = cfg;
     snprintf(bad.importance_flags, sizeof bad.importance_flags, "gamma,l3");
     expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "importance_flags");
+    /* numeric settings out of range (the config engine rejects them too) */
+    bad = cfg;
+    bad.importance_epochs = 0;
+    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "importance");
+    bad = cfg;
+    bad.importance_learning_rate = 0.0;
+    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "importance");
     /* unknown method value */
     bad = cfg;
     bad.importance_method = 99;
