@@ -13,3 +13,4 @@ nb_add_test(test_gui_panels SOURCES test_gui_panels.c LIBS nb_gui nb_importance 
             LABEL gl TIMEOUT 120)
 nb_add_test(test_gui_job SOURCES test_gui_job.c LIBS nb_gui_core LABEL unit TIMEOUT 120)
 nb_add_test(test_gui_app SOURCES test_gui_app.c LIBS nb_render_app nb_bundling LABEL gl TIMEOUT 180)
+nb_add_test(test_gui_state SOURCES test_gui_state.c LIBS nb_gui_core LABEL unit TIMEOUT 60)
