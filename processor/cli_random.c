@@ -60,8 +60,8 @@ int nb_cli_random(int argc, char **argv) {
                 return nb_cli_usage_error("random", "%s does not apply here", a);
             continue;
         }
-        const bool takes = !strcmp(a, "--layers") || !strcmp(a, "-o") ||
-                           !strcmp(a, "--output") || !strcmp(a, "--seed");
+        const bool takes = !strcmp(a, "--layers") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
+                           !strcmp(a, "--seed");
         if (!takes && a[0] != '-')
             return nb_cli_usage_error("random", "unexpected argument '%s'", a);
         if (!takes)
@@ -88,8 +88,7 @@ int nb_cli_random(int argc, char **argv) {
     for (size_t l = 0; l + 1 < n_layers; l++) {
         if (sizes[l] > RANDOM_MAX_EDGES / sizes[l + 1] ||
             edges + sizes[l] * sizes[l + 1] > RANDOM_MAX_EDGES)
-            return nb_cli_usage_error("random", "--layers: more than %zu edges",
-                                      RANDOM_MAX_EDGES);
+            return nb_cli_usage_error("random", "--layers: more than %zu edges", RANDOM_MAX_EDGES);
         edges += sizes[l] * sizes[l + 1];
     }
     nb_cli_common_apply(&common);

@@ -7,8 +7,9 @@
  * with nb_h5_save (temporary file + rename). An existing output file is replaced; its
  * /importance and /bundle groups are dropped (logged), since they describe other weights.
  * Threads: --threads caps the OpenMP threads of training (which picks 1 or all of them per
- * step by measured speed); results do not depend on it (nb_train.h). Reads no config keys (--config/--set do not apply to training).
- * Hidden option for tests: --max-train N / --max-test N keep the first N images.
+ * step by measured speed); results do not depend on it (nb_train.h). Reads no config keys
+ * (--config/--set do not apply to training). Hidden option for tests: --max-train N / --max-test N
+ * keep the first N images.
  */
 #include <errno.h>
 #include <math.h>
@@ -124,13 +125,15 @@ int nb_cli_train(int argc, char **argv) {
             return nb_cli_usage_error("train", "bad value for %s", a);
         if (c > 0) {
             if (!strcmp(a, "--config") || !strcmp(a, "--set"))
-                return nb_cli_usage_error("train", "%s does not apply to training (it sets "
-                                                   "importance and bundle keys)", a);
+                return nb_cli_usage_error("train",
+                                          "%s does not apply to training (it sets "
+                                          "importance and bundle keys)",
+                                          a);
             continue;
         }
         static const char *const value_options[] = {
-            "--data", "-o", "--output", "--layers", "--epochs", "--batch", "--lr",
-            "--l1",   "--seed", "--max-train", "--max-test", NULL};
+            "--data", "-o",   "--output", "--layers",    "--epochs",   "--batch",
+            "--lr",   "--l1", "--seed",   "--max-train", "--max-test", NULL};
         bool known = false;
         for (const char *const *o = value_options; *o; o++)
             known |= !strcmp(a, *o);
@@ -182,8 +185,7 @@ int nb_cli_train(int argc, char **argv) {
             desc.seed = (uint64_t)n;
         } else if (!strcmp(a, "--max-train")) {
             if (!nb_cli_parse_int(v, 1, 2147483647L, &max_train))
-                return nb_cli_usage_error("train", "--max-train: '%s' is not a positive count",
-                                          v);
+                return nb_cli_usage_error("train", "--max-train: '%s' is not a positive count", v);
         } else { /* --max-test */
             if (!nb_cli_parse_int(v, 1, 2147483647L, &max_test))
                 return nb_cli_usage_error("train", "--max-test: '%s' is not a positive count", v);
@@ -218,9 +220,8 @@ int nb_cli_train(int argc, char **argv) {
         return nb_cli_fail(s);
     }
     const double t_loaded = nb_time_now();
-    nb_log_info("data: %s, %zu training and %zu test images of %zux%zu, %zu classes (%.1f s)",
-                data, train.n, test.n, train.rows, train.cols, train.n_classes,
-                t_loaded - t_start);
+    nb_log_info("data: %s, %zu training and %zu test images of %zux%zu, %zu classes (%.1f s)", data,
+                train.n, test.n, train.rows, train.cols, train.n_classes, t_loaded - t_start);
 
     nb_train_desc resolved;
     desc.dataset_name = data;

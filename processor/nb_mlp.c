@@ -40,8 +40,8 @@ static int blas_int(size_t v) {
     return (int)v;
 }
 
-void nb_mlp_dense_forward(const float *x, size_t batch, size_t n_in, const float *w,
-                          const float *b, size_t n_out, float *y) {
+void nb_mlp_dense_forward(const float *x, size_t batch, size_t n_in, const float *w, const float *b,
+                          size_t n_out, float *y) {
     if (batch == 0 || n_out == 0)
         return;
     float beta = 0.0f;
@@ -60,26 +60,26 @@ void nb_mlp_dense_forward(const float *x, size_t batch, size_t n_in, const float
                 blas_int(n_out));
 }
 
-void nb_mlp_dense_backward(const float *x, size_t batch, size_t n_in, const float *w,
-                           size_t n_out, const float *dy, float *dx, float *dw, float *db) {
+void nb_mlp_dense_backward(const float *x, size_t batch, size_t n_in, const float *w, size_t n_out,
+                           const float *dy, float *dx, float *dw, float *db) {
     if (dx && n_in > 0) {
         if (batch == 0) {
             /* nothing to do: dx has zero rows */
         } else if (n_out == 0) {
             memset(dx, 0, batch * n_in * sizeof *dx);
         } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_int(batch),
-                        blas_int(n_in), blas_int(n_out), 1.0f, dy, blas_int(n_out), w,
-                        blas_int(n_in), 0.0f, dx, blas_int(n_in));
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_int(batch), blas_int(n_in),
+                        blas_int(n_out), 1.0f, dy, blas_int(n_out), w, blas_int(n_in), 0.0f, dx,
+                        blas_int(n_in));
         }
     }
     if (dw && n_out > 0 && n_in > 0) {
         if (batch == 0)
             memset(dw, 0, n_out * n_in * sizeof *dw);
         else
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blas_int(n_out),
-                        blas_int(n_in), blas_int(batch), 1.0f, dy, blas_int(n_out), x,
-                        blas_int(n_in), 0.0f, dw, blas_int(n_in));
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blas_int(n_out), blas_int(n_in),
+                        blas_int(batch), 1.0f, dy, blas_int(n_out), x, blas_int(n_in), 0.0f, dw,
+                        blas_int(n_in));
     }
     if (db && n_out > 0) {
         memset(db, 0, n_out * sizeof *db);
@@ -209,9 +209,9 @@ nb_status nb_mlp_forward(const nb_network *net, const float *x, size_t n, float 
         act_stride += net->layer_size[l];
     for (size_t i0 = 0; i0 < n; i0 += chunk) {
         const size_t m = n - i0 < chunk ? n - i0 : chunk;
-        const float *z = forward_chunk(net, x + i0 * n0, m, buf, buf + chunk * width,
-                                       activations ? activations + i0 * act_stride : NULL,
-                                       act_stride);
+        const float *z =
+            forward_chunk(net, x + i0 * n0, m, buf, buf + chunk * width,
+                          activations ? activations + i0 * act_stride : NULL, act_stride);
         memcpy(logits + i0 * C, z, m * C * sizeof *logits);
     }
     free(buf);

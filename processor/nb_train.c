@@ -82,8 +82,7 @@ nb_status nb_train_desc_validate(const nb_train_desc *d) {
     if (d->epochs < 1 || d->epochs > 100000)
         return NB_RAISE(NB_E_INVALID, "train epochs", "%d, allowed 1..100000", d->epochs);
     if (d->batch_size < 1 || d->batch_size > 1048576)
-        return NB_RAISE(NB_E_INVALID, "train batch_size", "%zu, allowed 1..1048576",
-                        d->batch_size);
+        return NB_RAISE(NB_E_INVALID, "train batch_size", "%zu, allowed 1..1048576", d->batch_size);
     if (!(d->learning_rate > 0.0 && d->learning_rate <= 10.0))
         return NB_RAISE(NB_E_INVALID, "train learning_rate", "%g, allowed (0, 10]",
                         d->learning_rate);
@@ -224,8 +223,8 @@ static nb_status work_alloc(train_work *w, const nb_network *net, size_t B, size
 /* Forward + backward of one shard: rows perm[0..m) of the data set. Leaves the shard's
  * partial gradients of the batch-mean loss (batch of m_batch rows) in sh->gw, sh->gb.
  * Single-threaded (sgemm runs with OpenBLAS set to one thread). */
-static void shard_step(const nb_network *net, const nb_dataset *ds, const uint32_t *perm,
-                       size_t m, size_t m_batch, shard_work *sh) {
+static void shard_step(const nb_network *net, const nb_dataset *ds, const uint32_t *perm, size_t m,
+                       size_t m_batch, shard_work *sh) {
     const size_t L = net->n_layers;
     const size_t *n = net->layer_size;
     const size_t dim = ds->dim;
@@ -253,8 +252,8 @@ static void shard_step(const nb_network *net, const nb_dataset *ds, const uint32
     }
     for (size_t l = L - 1; l-- > 0;) {
         float *dx = l > 0 ? sh->delta[l] : NULL;
-        nb_mlp_dense_backward(sh->act[l], m, n[l], net->weights + net->weight_offset[l],
-                              n[l + 1], sh->delta[l + 1], dx, sh->gw + net->weight_offset[l],
+        nb_mlp_dense_backward(sh->act[l], m, n[l], net->weights + net->weight_offset[l], n[l + 1],
+                              sh->delta[l + 1], dx, sh->gw + net->weight_offset[l],
                               sh->gb + net->bias_offset[l]);
         if (dx)
             nb_mlp_relu_backward(sh->act[l], dx, m * n[l]);
@@ -268,8 +267,8 @@ typedef struct adam_args {
     float beta1, beta2, step, inv_bc2, eps, l1;
 } adam_args;
 
-static void adam_range(float *p, float *m, float *v, const train_work *w, size_t S,
-                       bool weights, size_t i0, size_t i1, const adam_args *a) {
+static void adam_range(float *p, float *m, float *v, const train_work *w, size_t S, bool weights,
+                       size_t i0, size_t i1, const adam_args *a) {
     /* sum the shards' partial gradients into shard 0's array, in shard order */
     float *g = (weights ? w->shard[0].gw : w->shard[0].gb) + i0;
     const size_t n = i1 - i0;
@@ -303,16 +302,17 @@ static void adam_range(float *p, float *m, float *v, const train_work *w, size_t
 
 /* One Adam step on the batch perm[0..m): shards in parallel, then the update in parallel.
  * Returns the batch's summed cross-entropy; adds its correct count to *correct. */
-static double train_step(nb_network *net, train_work *w, const nb_dataset *ds,
-                         const uint32_t *perm, size_t m, const nb_train_desc *d, uint64_t t,
-                         int threads, size_t *correct) {
+static double train_step(nb_network *net, train_work *w, const nb_dataset *ds, const uint32_t *perm,
+                         size_t m, const nb_train_desc *d, uint64_t t, int threads,
+                         size_t *correct) {
     const size_t L = net->n_layers;
     const size_t S = (m + w->shard_rows - 1) / w->shard_rows;
     const size_t n_w = net->weight_offset[L - 1], n_b = net->bias_offset[L - 1];
     const double bc1 = 1.0 - pow(d->beta1, (double)t);
     const double bc2 = 1.0 - pow(d->beta2, (double)t);
-    const adam_args aw = {(float)d->beta1, (float)d->beta2, (float)(d->learning_rate / bc1),
-                          (float)(1.0 / sqrt(bc2)), (float)d->epsilon, (float)d->l1};
+    const adam_args aw = {
+        (float)d->beta1,          (float)d->beta2,   (float)(d->learning_rate / bc1),
+        (float)(1.0 / sqrt(bc2)), (float)d->epsilon, (float)d->l1};
     adam_args ab = aw;
     ab.l1 = 0.0f; /* biases are not penalised */
     /* weight blocks, then one block with every bias */
@@ -334,8 +334,7 @@ static double train_step(nb_network *net, train_work *w, const nb_dataset *ds,
                 adam_range(net->biases, w->mb, w->vb, w, S, false, 0, n_b, &ab);
             } else {
                 const size_t i0 = (size_t)k * NB_TRAIN_ADAM_BLOCK;
-                const size_t i1 =
-                    i0 + NB_TRAIN_ADAM_BLOCK < n_w ? i0 + NB_TRAIN_ADAM_BLOCK : n_w;
+                const size_t i1 = i0 + NB_TRAIN_ADAM_BLOCK < n_w ? i0 + NB_TRAIN_ADAM_BLOCK : n_w;
                 adam_range(net->weights, w->mw, w->vw, w, S, true, i0, i1, &aw);
             }
         }
@@ -356,21 +355,21 @@ static double train_step(nb_network *net, train_work *w, const nb_dataset *ds,
  * average step time for the current choice, and now and then tries the other choice for a
  * few steps, switching when that is clearly faster. A failed trial doubles the wait before
  * the next one, so trials cost little under steady load. */
-#define NB_TRAIN_TUNE_FIRST 16    /* steps before the first trial */
+#define NB_TRAIN_TUNE_FIRST  16   /* steps before the first trial */
 #define NB_TRAIN_TUNE_PERIOD 200  /* steps between trials after a switch */
-#define NB_TRAIN_TUNE_MAX 6400    /* longest wait between trials */
-#define NB_TRAIN_TUNE_STEPS 8     /* steps per trial (the first is not timed: wake-up) */
+#define NB_TRAIN_TUNE_MAX    6400 /* longest wait between trials */
+#define NB_TRAIN_TUNE_STEPS  8    /* steps per trial (the first is not timed: wake-up) */
 
 typedef struct thread_tuner {
     int max_threads;
-    int current;       /* thread count in use outside trials */
-    int trial;         /* thread count under trial, 0 when none */
-    uint64_t next;     /* step index at which the next trial starts */
-    uint64_t period;   /* current wait between trials */
-    int trial_left;    /* steps left in the running trial */
-    double avg;        /* moving average of the step time with `current` (s), < 0 if none */
-    double trial_sum;  /* timed seconds of the running trial */
-    int trial_n;       /* timed steps of the running trial */
+    int current;      /* thread count in use outside trials */
+    int trial;        /* thread count under trial, 0 when none */
+    uint64_t next;    /* step index at which the next trial starts */
+    uint64_t period;  /* current wait between trials */
+    int trial_left;   /* steps left in the running trial */
+    double avg;       /* moving average of the step time with `current` (s), < 0 if none */
+    double trial_sum; /* timed seconds of the running trial */
+    int trial_n;      /* timed steps of the running trial */
 } thread_tuner;
 
 /* fixed > 0: always that many threads, no trials. */
@@ -424,14 +423,15 @@ static void tuner_record(thread_tuner *tu, double seconds) {
     tu->trial = 0;
 }
 
-/* Mean loss and accuracy of net on ds (validated), chunks of NB_TRAIN_EVAL_CHUNK images in
- * parallel, sums in chunk order: the same result for every thread count. */
-static void evaluate_set(const nb_network *net, const nb_dataset *ds, train_work *w,
+/* Mean loss and accuracy of net on ds (validated): chunks of NB_TRAIN_EVAL_CHUNK images in
+ * parallel on `threads` threads (the tuner's current choice), sums in chunk order, so the
+ * same result for every thread count. */
+static void evaluate_set(const nb_network *net, const nb_dataset *ds, train_work *w, int threads,
                          double *loss, double *accuracy) {
     const size_t L = net->n_layers, C = net->layer_size[L - 1], n0 = net->layer_size[0];
     const size_t n = ds->n;
     const ptrdiff_t n_chunks = (ptrdiff_t)((n + NB_TRAIN_EVAL_CHUNK - 1) / NB_TRAIN_EVAL_CHUNK);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(w->n_threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (ptrdiff_t k = 0; k < n_chunks; k++) {
         float *buf0 = w->eval_buf + (size_t)omp_get_thread_num() * w->eval_stride;
         float *buf1 = buf0 + w->eval_stride / 2;
@@ -478,8 +478,8 @@ static nb_status check_data(const nb_dataset *train, const nb_dataset *test) {
     if (train->dim == 0)
         return NB_RAISE(NB_E_INVALID, "training set", "images have 0 values");
     if (train->n > UINT32_MAX)
-        return NB_RAISE(NB_E_INVALID, "training set", "%zu images, at most %u supported",
-                        train->n, (unsigned)UINT32_MAX);
+        return NB_RAISE(NB_E_INVALID, "training set", "%zu images, at most %u supported", train->n,
+                        (unsigned)UINT32_MAX);
     size_t C = 0;
     for (size_t i = 0; i < train->n; i++)
         if ((size_t)train->labels[i] + 1 > C)
@@ -488,8 +488,7 @@ static nb_status check_data(const nb_dataset *train, const nb_dataset *test) {
         return NB_RAISE(NB_E_INVALID, "training set", "%zu class(es) in the labels, need >= 2", C);
     if (C != train->n_classes)
         return NB_RAISE(NB_E_INVALID, "training set",
-                        "n_classes is %zu but the largest label is %zu", train->n_classes,
-                        C - 1);
+                        "n_classes is %zu but the largest label is %zu", train->n_classes, C - 1);
     if (test) {
         if (test->dim != train->dim)
             return NB_RAISE(NB_E_MISMATCH, "test set",
@@ -527,8 +526,7 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     for (size_t l = 0; l + 1 < L; l++) {
         nb_rng rng;
         nb_rng_init_stream(&rng, d.seed, NB_TRAIN_STREAM_INIT + l);
-        nb_random_glorot_uniform(&rng, net.weights + net.weight_offset[l], sizes[l + 1],
-                                 sizes[l]);
+        nb_random_glorot_uniform(&rng, net.weights + net.weight_offset[l], sizes[l + 1], sizes[l]);
         /* biases stay zero (nb_network_init) */
     }
 
@@ -597,7 +595,7 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
             .test_loss = NAN,
         };
         if (test)
-            evaluate_set(&net, test, &w, &st.test_loss, &st.test_accuracy);
+            evaluate_set(&net, test, &w, tuner.current, &st.test_loss, &st.test_accuracy);
         last_test_accuracy = st.test_accuracy;
         st.seconds = nb_time_now() - t0;
         if (d.l1 > 0.0)
@@ -614,7 +612,7 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     }
     if (s == NB_OK) {
         double loss = NAN, acc = NAN;
-        evaluate_set(&net, train, &w, &loss, &acc);
+        evaluate_set(&net, train, &w, tuner.current, &loss, &acc);
         net.train_accuracy = acc;
         net.test_accuracy = last_test_accuracy;
     }

@@ -183,9 +183,9 @@ static void test_softmax_xent_huge_logits(void **state) {
     (void)state;
     enum { C = 3 };
     const float z[3 * C] = {
-        1e30f, -1e30f, 0.0f,     /* certain and right: loss 0 */
+        1e30f,   -1e30f,  0.0f,   /* certain and right: loss 0 */
         1000.0f, 1001.0f, 999.0f, /* would overflow exp() in float without the max shift */
-        -1e30f, 3e38f, -3e38f,   /* certain and wrong: loss ~ 3e38, finite in double */
+        -1e30f,  3e38f,   -3e38f, /* certain and wrong: loss ~ 3e38, finite in double */
     };
     const uint8_t labels[3] = {0, 1, 0};
     float dz[3 * C];
@@ -327,12 +327,12 @@ static void tiny_net_make(tiny_net *t) {
     memcpy(t->woff, woff, sizeof woff);
     memcpy(t->boff, boff, sizeof boff);
     const float w[14] = {
-        1, 0, -1, /* h1_0 = x0 - x2 + 0.5 */
-        2, 1, 1,  /* h1_1 = 2 x0 + x1 + x2 - 1 */
-        1, -1,    /* h2_0 = h1_0 - h1_1 */
-        0.5, 0.5, /* h2_1 = (h1_0 + h1_1) / 2 + 1 */
-        1, 2,     /* z0 = h2_0 + 2 h2_1 */
-        -1, 1,    /* z1 = -h2_0 + h2_1 + 0.25 */
+        1,   0,   -1, /* h1_0 = x0 - x2 + 0.5 */
+        2,   1,   1,  /* h1_1 = 2 x0 + x1 + x2 - 1 */
+        1,   -1,      /* h2_0 = h1_0 - h1_1 */
+        0.5, 0.5,     /* h2_1 = (h1_0 + h1_1) / 2 + 1 */
+        1,   2,       /* z0 = h2_0 + 2 h2_1 */
+        -1,  1,       /* z1 = -h2_0 + h2_1 + 0.25 */
     };
     const float b[6] = {0.5f, -1.0f, 0.0f, 1.0f, 0.0f, 0.25f};
     memcpy(t->w, w, sizeof w);
@@ -408,8 +408,8 @@ static void test_evaluate(void **state) {
     float images[9];
     memcpy(images, tiny_x, sizeof images);
     uint8_t labels[3] = {0, 1, 0}; /* argmax is 0, 0, 0: two right */
-    nb_dataset ds = {.n = 3, .rows = 3, .cols = 1, .dim = 3, .images = images, .labels = labels,
-                     .n_classes = 2};
+    nb_dataset ds = {
+        .n = 3, .rows = 3, .cols = 1, .dim = 3, .images = images, .labels = labels, .n_classes = 2};
     double loss = -1, acc = -1;
     uint8_t pred[3] = {9, 9, 9};
     assert_int_equal(nb_mlp_evaluate(&t.net, &ds, &loss, &acc, pred), NB_OK);
@@ -429,8 +429,8 @@ static void test_evaluate_mismatch(void **state) {
     tiny_net_make(&t);
     float images[8] = {0};
     uint8_t labels[2] = {0, 1};
-    nb_dataset ds = {.n = 2, .rows = 2, .cols = 2, .dim = 4, .images = images, .labels = labels,
-                     .n_classes = 2};
+    nb_dataset ds = {
+        .n = 2, .rows = 2, .cols = 2, .dim = 4, .images = images, .labels = labels, .n_classes = 2};
     double loss = 123.0, acc = 456.0;
     nb_error_clear();
     assert_int_equal(nb_mlp_evaluate(&t.net, &ds, &loss, &acc, NULL), NB_E_MISMATCH);

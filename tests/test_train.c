@@ -18,7 +18,6 @@
 #include "nb_rng.h"
 #include "nb_train.h"
 
-
 /* A synthetic data set: x uniform in [0,1]^dim, label = argmax_c (A x + a)_c for a fixed
  * random linear map, so the classes are linearly separable (a softmax-regression problem a
  * ReLU network must learn). `map_seed` fixes the map (same for train and test), `seed` the
@@ -27,8 +26,7 @@ typedef struct synth {
     nb_dataset ds;
 } synth;
 
-static void synth_make(synth *s, size_t n, size_t dim, size_t C, uint64_t map_seed,
-                       uint64_t seed) {
+static void synth_make(synth *s, size_t n, size_t dim, size_t C, uint64_t map_seed, uint64_t seed) {
     memset(s, 0, sizeof *s);
     nb_dataset *ds = &s->ds;
     ds->n = n;
