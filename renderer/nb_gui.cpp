@@ -83,8 +83,8 @@ GLuint texture_of(nb_gui *g, const nb_gui_image *img) {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, (GLsizei)img->width, (GLsizei)img->height, 0,
-                 GL_RGBA, GL_UNSIGNED_BYTE, img->rgba);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, (GLsizei)img->width, (GLsizei)img->height, 0, GL_RGBA,
+                 GL_UNSIGNED_BYTE, img->rgba);
     glPixelStorei(GL_UNPACK_ALIGNMENT, old_align);
     glBindTexture(GL_TEXTURE_2D, (GLuint)old_texture);
     slot->generation = img->generation;
@@ -406,8 +406,8 @@ void bar_chart(const nb_gui_state *st, const float *v, size_t n, float width, fl
         float f = v[c] < 0.0f ? 0.0f : v[c] > 1.0f ? 1.0f : v[c];
         ImU32 col = IM_COL32(128, 128, 128, 255);
         if (st->class_color && c < st->n_classes)
-            col = ImGui::ColorConvertFloat4ToU32(ImVec4(
-                st->class_color[c][0], st->class_color[c][1], st->class_color[c][2], 1.0f));
+            col = ImGui::ColorConvertFloat4ToU32(
+                ImVec4(st->class_color[c][0], st->class_color[c][1], st->class_color[c][2], 1.0f));
         float x0 = p0.x + bar_w * (float)c;
         dl->AddRectFilled(ImVec2(x0 + 1.0f, p0.y + height * (1.0f - f)),
                           ImVec2(x0 + bar_w - 1.0f, p0.y + height), col);
@@ -532,7 +532,7 @@ void panel_activation(nb_gui *g, nb_gui_state *st) {
         ImGui::Text("predicted: %s", class_name(st, a->predicted));
         if (a->label >= 0)
             ImGui::TextColored((size_t)a->label == a->predicted ? ImVec4(0.1f, 0.55f, 0.1f, 1)
-                                                                 : k_error_colour,
+                                                                : k_error_colour,
                                (size_t)a->label == a->predicted ? "correct" : "wrong");
         ImGui::EndGroup();
         ImGui::TextUnformatted("Class probabilities");
@@ -708,10 +708,10 @@ bool nb_gui_process_event(nb_gui *g, const SDL_Event *ev) {
         g->mouse_x = (float)ev->button.x;
         g->mouse_y = (float)ev->button.y;
         g->mouse_inside = true;
-        int b = ev->button.button == SDL_BUTTON_LEFT    ? 0
-                : ev->button.button == SDL_BUTTON_RIGHT ? 1
+        int b = ev->button.button == SDL_BUTTON_LEFT     ? 0
+                : ev->button.button == SDL_BUTTON_RIGHT  ? 1
                 : ev->button.button == SDL_BUTTON_MIDDLE ? 2
-                                                        : -1;
+                                                         : -1;
         if (b >= 0)
             g->mouse_down[b] = ev->type == SDL_MOUSEBUTTONDOWN;
         // The decision uses the hover state of the last frame, as ImGui does itself.

@@ -67,8 +67,8 @@ void nb_gui_activation_normalise(const nb_network *net, const float *raw, float 
     }
 }
 
-nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net,
-                                const nb_dataset *ds, size_t image) {
+nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net, const nb_dataset *ds,
+                                size_t image) {
     if (image >= ds->n)
         return NB_RAISE(NB_E_INVALID, "image", "index %zu of %zu test images", image, ds->n);
     size_t C = net->layer_size[net->n_layers - 1];
@@ -80,8 +80,8 @@ nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net,
                         a->n_nodes, nb_network_n_nodes(net));
     float *raw = malloc(a->n_nodes * sizeof *raw);
     float *logits = malloc(C * sizeof *logits);
-    nb_status s = raw && logits ? NB_OK : NB_RAISE(NB_E_NOMEM, "activation view", "%zu nodes",
-                                                   a->n_nodes);
+    nb_status s =
+        raw && logits ? NB_OK : NB_RAISE(NB_E_NOMEM, "activation view", "%zu nodes", a->n_nodes);
     if (s == NB_OK)
         s = nb_mlp_forward(net, ds->images + image * ds->dim, 1, logits, raw);
     if (s == NB_OK) {

@@ -34,8 +34,8 @@ void nb_gui_activation_deinit(nb_gui_activation *a); /* safe on a zeroed struct 
 /* Runs image `image` of `ds` through net. Returns NB_OK, NB_E_INVALID (image >= ds->n;
  * subject "image <i>"), NB_E_MISMATCH (ds->dim != n_0, or a buffer made for another shape;
  * subject names the data set), NB_E_NOMEM. On failure *a is unchanged. */
-nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net,
-                                const nb_dataset *ds, size_t image);
+nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net, const nb_dataset *ds,
+                                size_t image);
 
 /* Converts display values to per-layer normalised values for an arbitrary activation vector:
  * value[i] = max(raw[i], 0) / max over the layer (0 if the layer's maximum is <= 0), input

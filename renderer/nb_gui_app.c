@@ -11,9 +11,9 @@
  * node's share of this image's evidence). Class shares, hence hues, are unchanged; size
  * (node_size * norm), opacity (mean) and the edge cull key (alpha * mean of the source) all
  * scale with the activation, so silent nodes and the edges leaving them fade out and the
- * input plane shows the image; the scene module needs no special mode. A processing job (nb_gui_job.c)
- * runs on a worker thread; the frame hook takes its newest snapshot and shows it through
- * nb_app_replace_model; on success the result becomes the shown model (the file on disk is
+ * input plane shows the image; the scene module needs no special mode. A processing job
+ * (nb_gui_job.c) runs on a worker thread; the frame hook takes its newest snapshot and shows it
+ * through nb_app_replace_model; on success the result becomes the shown model (the file on disk is
  * untouched until "Save .nnb.h5", written with nb_h5_save's temp + rename). A model replaced
  * behind the GUI's back (live reload) is noticed by its point buffer changing. Picking:
  * press + release within 3 px outside the panels, ray-sphere test against the drawn impostor
@@ -38,8 +38,8 @@
 #include "nb_h5.h"
 #include "nb_log.h"
 
-#define NB_GUI_CLICK_SLOP 3    /* px between press and release that still count as a click */
-#define NB_GUI_SCRIPT_MAX 8192 /* bytes of NB_GUI_SCRIPT */
+#define NB_GUI_CLICK_SLOP      3    /* px between press and release that still count as a click */
+#define NB_GUI_SCRIPT_MAX      8192 /* bytes of NB_GUI_SCRIPT */
 #define NB_GUI_WAIT_JOB_FRAMES 100000
 
 typedef enum shown_kind {
@@ -139,8 +139,7 @@ static nb_status keep_base(nb_gui_app *g, const nb_app *app) {
 }
 
 /* A copy of base whose node importance vectors have length = activation display value. */
-static nb_status activation_model(const nb_model *base, const nb_gui_activation *a,
-                                  nb_model *out) {
+static nb_status activation_model(const nb_model *base, const nb_gui_activation *a, nb_model *out) {
     NB_TRY(copy_model(out, base));
     nb_importance *imp = &out->importance;
     if (!out->has_importance || imp->n_layers != out->network.n_layers) {
@@ -270,8 +269,7 @@ static void poll_job(nb_gui_app *g, nb_app *app) {
                      "done: %zu edges, mean distortion %.3f; not saved yet",
                      app->model.bundle.n_edges, app->model.bundle.metrics.mean_distortion);
         else
-            snprintf(g->st.processing_message, sizeof g->st.processing_message, "%s",
-                     g->message);
+            snprintf(g->st.processing_message, sizeof g->st.processing_message, "%s", g->message);
         return;
     }
     restore_base(g, app);
@@ -357,8 +355,7 @@ static void pick_at(nb_gui_app *g, nb_app *app, int x, int y) {
     nb_camera_view_projection(&app->camera, (float)w, (float)h, vp);
     int64_t node = nb_gui_state_node_at(&app->model, vp, (float)w, (float)h, (float)x + 0.5f,
                                         (float)y + 0.5f, app->params.node.size,
-                                        app->params.node.importance_threshold,
-                                        g->st.selected_pair);
+                                        app->params.node.importance_threshold, g->st.selected_pair);
     g->last_click_pick = node;
     if (nb_gui_state_pick(&g->st, real_model(g, app), node) != NB_OK)
         nb_log_warn("GUI: %s", nb_error_message());
@@ -424,8 +421,7 @@ static nb_status write_report(nb_gui_app *g, nb_app *app, const char *path) {
     if (g->st.activation_on && g->st.activation.valid) {
         cJSON_AddNumberToObject(root, "activation_image", (double)g->st.activation.image);
         cJSON_AddNumberToObject(root, "activation_label", (double)g->st.activation.label);
-        cJSON_AddNumberToObject(root, "activation_predicted",
-                                (double)g->st.activation.predicted);
+        cJSON_AddNumberToObject(root, "activation_predicted", (double)g->st.activation.predicted);
     }
     cJSON_AddNumberToObject(root, "selected_pair", (double)g->st.selected_pair);
     cJSON_AddStringToObject(root, "processing_phase", g->st.progress.phase);
@@ -532,8 +528,9 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
         }
         if (phase >= 3)
             return true; /* the release was seen in the frame before */
-        Uint32 type = phase == 0 ? SDL_MOUSEMOTION : phase == 1 ? SDL_MOUSEBUTTONDOWN
-                                                                : SDL_MOUSEBUTTONUP;
+        Uint32 type = phase == 0   ? SDL_MOUSEMOTION
+                      : phase == 1 ? SDL_MOUSEBUTTONDOWN
+                                   : SDL_MOUSEBUTTONUP;
         push_mouse(app, type, x, y);
         return false;
     }
@@ -634,8 +631,7 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
             nb_log_warn("GUI script: no camera pose %s", arg);
         return true;
     }
-    if (strcmp(word, "screenshot") == 0 || strcmp(word, "report") == 0 ||
-        strcmp(word, "quit") == 0)
+    if (strcmp(word, "screenshot") == 0 || strcmp(word, "report") == 0 || strcmp(word, "quit") == 0)
         return true; /* run after the panels are drawn (nb_gui_app_frame) */
     nb_log_warn("GUI script: unknown command '%s'", word);
     return true;

@@ -107,7 +107,7 @@ nb_gui_widget nb_gui_form_widget(const nb_gui_form *f, size_t i) {
     case NB_CONFIG_INT:
         /* a slider is useless over a range of millions (seeds): type the number */
         return f->sliders && k->max - k->min <= 4096.0 ? NB_GUI_WIDGET_INT_SLIDER
-                                                        : NB_GUI_WIDGET_INT_INPUT;
+                                                       : NB_GUI_WIDGET_INT_INPUT;
     case NB_CONFIG_DOUBLE:
     default:
         return f->sliders ? NB_GUI_WIDGET_SLIDER : NB_GUI_WIDGET_INPUT;

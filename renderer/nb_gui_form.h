@@ -18,7 +18,7 @@
 #include "nb_status.h"
 
 #define NB_GUI_FORM_ERROR_MAX 256
-#define NB_GUI_FORM_TEXT_MAX 256
+#define NB_GUI_FORM_TEXT_MAX  256
 
 /* The widget drawn for a key. */
 typedef enum nb_gui_widget {
@@ -33,8 +33,8 @@ typedef enum nb_gui_widget {
 } nb_gui_widget;
 
 typedef struct nb_gui_form_field {
-    double value[3];                  /* number, bool (0/1), enum index; colour uses all 3 */
-    char text[NB_GUI_FORM_TEXT_MAX];  /* string keys */
+    double value[3];                   /* number, bool (0/1), enum index; colour uses all 3 */
+    char text[NB_GUI_FORM_TEXT_MAX];   /* string keys */
     char error[NB_GUI_FORM_ERROR_MAX]; /* "" when the shown value is the applied one */
 } nb_gui_form_field;
 
@@ -49,8 +49,7 @@ typedef struct nb_gui_form {
 
 /* Binds a form to cfg (borrowed; must outlive the form) and shows cfg's values.
  * sliders: see nb_gui_form.sliders. Returns NB_OK or NB_E_NOMEM (form zeroed). */
-nb_status nb_gui_form_init(nb_gui_form *f, const nb_config_schema *schema, void *cfg,
-                           bool sliders);
+nb_status nb_gui_form_init(nb_gui_form *f, const nb_config_schema *schema, void *cfg, bool sliders);
 void nb_gui_form_deinit(nb_gui_form *f); /* safe on a zeroed form */
 
 /* Shows cfg's current values in every field and clears the field errors (after cfg was

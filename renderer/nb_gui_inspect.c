@@ -74,8 +74,7 @@ nb_status nb_gui_inspect_node(const nb_model *m, size_t node, nb_gui_node_info *
     const nb_network *net = &m->network;
     size_t layer, index;
     if (!nb_gui_inspect_locate(net, node, &layer, &index))
-        return NB_RAISE(NB_E_INVALID, "node", "id %zu of %zu nodes", node,
-                        nb_network_n_nodes(net));
+        return NB_RAISE(NB_E_INVALID, "node", "id %zu of %zu nodes", node, nb_network_n_nodes(net));
     nb_gui_node_info r;
     memset(&r, 0, sizeof r);
     r.node = node;

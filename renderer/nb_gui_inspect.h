@@ -17,7 +17,7 @@
 #include "nb_status.h"
 
 #define NB_GUI_INSPECT_EDGES 5 /* strongest edges listed per direction */
-#define NB_GUI_INSPECT_TOP 9   /* top-activating images shown */
+#define NB_GUI_INSPECT_TOP   9 /* top-activating images shown */
 
 typedef struct nb_gui_edge_ref {
     size_t node;  /* global id of the node at the other end */
@@ -30,16 +30,16 @@ typedef struct nb_gui_edge_ref {
 typedef struct nb_gui_node_info {
     size_t node, layer, index;
     size_t n_layers;
-    bool hidden;              /* 0 < layer < L-1 */
-    size_t n_classes;         /* 0 without /importance */
-    const float *importance;  /* [n_classes] into the model, NULL without /importance */
+    bool hidden;             /* 0 < layer < L-1 */
+    size_t n_classes;        /* 0 without /importance */
+    const float *importance; /* [n_classes] into the model, NULL without /importance */
     float importance_mean, importance_norm;
-    float bias;               /* bias of the node (0 for input nodes) */
+    float bias; /* bias of the node (0 for input nodes) */
     nb_gui_edge_ref in[NB_GUI_INSPECT_EDGES], out[NB_GUI_INSPECT_EDGES];
-    size_t n_in, n_out;       /* listed, strongest first (ties: lower index first) */
+    size_t n_in, n_out;              /* listed, strongest first (ties: lower index first) */
     int32_t top[NB_GUI_INSPECT_TOP]; /* test-set indices, strongest first */
-    size_t n_top;             /* 0 unless hidden and /importance stores top images */
-    bool has_input_image;     /* layer 1: input weights shown as an image */
+    size_t n_top;                    /* 0 unless hidden and /importance stores top images */
+    bool has_input_image;            /* layer 1: input weights shown as an image */
 } nb_gui_node_info;
 
 /* Splits a global node id into (layer, index) by the network's layer sizes. Returns false if

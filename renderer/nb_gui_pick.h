@@ -36,8 +36,8 @@ bool nb_gui_pick_ray(const float inv_view_proj[16], float w, float h, float px, 
 /* Projects world point p[3] to screen (*sx, *sy) (pixels, top-left origin) and its NDC depth
  * (*ndc_z, may be NULL). Returns false (outputs untouched) if p is behind the camera
  * (clip w <= 0). */
-bool nb_gui_pick_project(const float view_proj[16], float w, float h, const float p[3],
-                         float *sx, float *sy, float *ndc_z);
+bool nb_gui_pick_project(const float view_proj[16], float w, float h, const float p[3], float *sx,
+                         float *sy, float *ndc_z);
 
 /* The first sphere the ray hits: centres float32[n][3] (world units), radius float32[n]
  * (world units; a radius <= 0 marks a node that is not drawn and cannot be picked).

@@ -211,8 +211,8 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node) {
     }
     if (info.n_top > 0) {
         if (nb_gui_state_load_test(st, false) != NB_OK) {
-            snprintf(st->inspector_message, sizeof st->inspector_message,
-                     "no thumbnails: %s", st->data_message);
+            snprintf(st->inspector_message, sizeof st->inspector_message, "no thumbnails: %s",
+                     st->data_message);
             return NB_OK;
         }
         if (st->test.dim != m->network.layer_size[0]) {
@@ -252,9 +252,8 @@ int64_t nb_gui_state_node_at(const nb_model *m, const float view_proj[16], float
                 for (int64_t g = b->layer_offset[l]; g < b->layer_offset[l + 1]; g++)
                     radius[g] = 0.0f;
     }
-    int64_t hit =
-        nb_gui_pick_spheres(&ray, b->node_position, radius, b->n_nodes, (float)(0.5 * node_size),
-                            NULL);
+    int64_t hit = nb_gui_pick_spheres(&ray, b->node_position, radius, b->n_nodes,
+                                      (float)(0.5 * node_size), NULL);
     free(radius);
     return hit;
 }
@@ -288,8 +287,8 @@ nb_status nb_gui_state_update_activation(nb_gui_state *st, const nb_model *m) {
 
 unsigned nb_gui_state_handle_requests(nb_gui_state *st, const nb_model *m) {
     const unsigned mine = NB_GUI_REQ_RENDER_SAVE | NB_GUI_REQ_RENDER_LOAD |
-                          NB_GUI_REQ_RENDER_RESET | NB_GUI_REQ_CLEAR_PICK |
-                          NB_GUI_REQ_PICK_NODE | NB_GUI_REQ_ACTIVATION | NB_GUI_REQ_LOAD_DATA;
+                          NB_GUI_REQ_RENDER_RESET | NB_GUI_REQ_CLEAR_PICK | NB_GUI_REQ_PICK_NODE |
+                          NB_GUI_REQ_ACTIVATION | NB_GUI_REQ_LOAD_DATA;
     unsigned req = st->requests & mine;
     st->requests &= ~mine;
     if (req & NB_GUI_REQ_RENDER_SAVE) {

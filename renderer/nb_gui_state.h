@@ -23,7 +23,7 @@
 #include "nb_model.h"
 #include "nb_status.h"
 
-#define NB_GUI_PATH_MAX 1024
+#define NB_GUI_PATH_MAX    1024
 #define NB_GUI_MESSAGE_MAX 512
 
 /* What the user asked for in the last frame (bits of nb_gui_state.requests). */
@@ -51,17 +51,16 @@ typedef struct nb_gui_image {
 /* Processing progress as shown (copied from the job under its lock). */
 typedef struct nb_gui_progress {
     bool running;
-    bool finished;      /* a result is shown and may be saved */
-    double fraction;    /* [0, 1] */
-    char phase[64];     /* "importance", "nodes", "edges", "saving", ... */
+    bool finished;   /* a result is shown and may be saved */
+    double fraction; /* [0, 1] */
+    char phase[64];  /* "importance", "nodes", "edges", "saving", ... */
     int iteration, n_iterations;
     unsigned snapshots; /* snapshots handed to the viewer so far */
 } nb_gui_progress;
 
 typedef struct nb_gui_state {
     /* panels shown */
-    bool show_rendering, show_stats, show_processing, show_inspector, show_activation,
-        show_layers;
+    bool show_rendering, show_stats, show_processing, show_inspector, show_activation, show_layers;
 
     /* rendering panel: bound to the app's live config */
     nb_gui_form render_form;
@@ -86,27 +85,27 @@ typedef struct nb_gui_state {
     bool has_model;
     char model_path[NB_GUI_PATH_MAX];
     size_t n_classes;
-    char **class_names;     /* [n_classes], borrowed from the model (may be NULL) */
+    char **class_names;      /* [n_classes], borrowed from the model (may be NULL) */
     float (*class_color)[3]; /* [n_classes] palette colours, owned */
 
     /* inspector */
     bool has_pick;
     nb_gui_node_info pick;
-    int pick_layer, pick_index;  /* the typed "L:I" fields */
+    int pick_layer, pick_index; /* the typed "L:I" fields */
     nb_gui_image top_image[NB_GUI_INSPECT_TOP];
-    nb_gui_image weight_image;   /* first hidden layer: input weights, diverging map */
-    float weight_scale;          /* max |w| of that image */
+    nb_gui_image weight_image; /* first hidden layer: input weights, diverging map */
+    float weight_scale;        /* max |w| of that image */
     char inspector_message[NB_GUI_MESSAGE_MAX];
 
     /* activation view */
     bool activation_on;
-    int activation_image;        /* test-set index */
+    int activation_image; /* test-set index */
     nb_gui_activation activation;
     nb_gui_image activation_input;
 
     /* layer table */
     nb_gui_layer_table layers;
-    int selected_pair;           /* -1 = all pairs, else pair l (layers l, l+1) alone */
+    int selected_pair; /* -1 = all pairs, else pair l (layers l, l+1) alone */
 
     /* test set (lazy; for thumbnails and activations) */
     nb_dataset test;
@@ -115,13 +114,13 @@ typedef struct nb_gui_state {
 
     /* highlight of the picked node and its edges, in window pixels (recomputed every frame
      * by nb_gui_state_update_overlay; drawn over the scene by the view) */
-    uint32_t *pick_edges;         /* /bundle edges touching the picked node */
+    uint32_t *pick_edges; /* /bundle edges touching the picked node */
     size_t n_pick_edges;
     bool overlay_visible;
-    float overlay_node[3];        /* x, y, radius */
-    float (*overlay_xy)[2];       /* polyline points; NaN x breaks a line (behind the eye) */
-    size_t *overlay_offset;       /* [n_overlay_lines + 1] into overlay_xy */
-    uint8_t *overlay_outgoing;    /* [n_overlay_lines]: 1 outgoing edge, 0 incoming */
+    float overlay_node[3];     /* x, y, radius */
+    float (*overlay_xy)[2];    /* polyline points; NaN x breaks a line (behind the eye) */
+    size_t *overlay_offset;    /* [n_overlay_lines + 1] into overlay_xy */
+    uint8_t *overlay_outgoing; /* [n_overlay_lines]: 1 outgoing edge, 0 incoming */
     size_t n_overlay_lines;
     size_t cap_overlay_points, cap_overlay_lines, cap_overlay_outgoing;
 
@@ -162,8 +161,7 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node);
  * pair and pair + 1 count when pair >= 0 (the layer-pair filter). Uses /bundle node
  * positions and /importance norms of m; -1 without /bundle. */
 int64_t nb_gui_state_node_at(const nb_model *m, const float view_proj[16], float w, float h,
-                             float px, float py, double node_size, double node_threshold,
-                             int pair);
+                             float px, float py, double node_size, double node_threshold, int pair);
 
 /* Runs the activation view for st->activation_image (clamped to the test set) when
  * activation_on: forward pass, input image. Loads the test set when needed. Returns NB_OK,

@@ -16,13 +16,13 @@
 
 typedef struct nb_gui_stats {
     size_t n_layers;
-    size_t n_nodes;        /* nodes drawn (bundle) or in the network */
-    size_t n_edges;        /* edges kept after pruning (bundle), else all weights */
-    size_t n_edges_total;  /* before pruning */
-    size_t n_pruned;       /* n_edges_total - n_edges */
-    size_t n_samples;      /* polyline points of all edges (/bundle point_position rows) */
-    size_t n_params;       /* weights + biases */
-    bool has_bundle;       /* metrics, timings and iterations below are valid */
+    size_t n_nodes;       /* nodes drawn (bundle) or in the network */
+    size_t n_edges;       /* edges kept after pruning (bundle), else all weights */
+    size_t n_edges_total; /* before pruning */
+    size_t n_pruned;      /* n_edges_total - n_edges */
+    size_t n_samples;     /* polyline points of all edges (/bundle point_position rows) */
+    size_t n_params;      /* weights + biases */
+    bool has_bundle;      /* metrics, timings and iterations below are valid */
     nb_bundle_metrics metrics;
     int node_iterations, edge_iterations;
     double time_layout, time_node_phase, time_edge_phase, time_total; /* seconds */
@@ -32,11 +32,11 @@ typedef struct nb_gui_stats {
 void nb_gui_stats_of(const nb_model *m, nb_gui_stats *s);
 
 typedef struct nb_gui_layer_row {
-    size_t size;         /* n_l */
-    size_t params;       /* weights + biases feeding layer l: n_{l-1} n_l + n_l (0 for l = 0) */
-    size_t macs;         /* multiply-accumulates per input for layer l: n_{l-1} n_l (0 for l=0) */
-    size_t kept;         /* edges of pair l-1 -> l kept in /bundle (0 for l = 0) */
-    double kept_share;   /* kept / (n_{l-1} n_l); NaN for l = 0 or without /bundle */
+    size_t size;       /* n_l */
+    size_t params;     /* weights + biases feeding layer l: n_{l-1} n_l + n_l (0 for l = 0) */
+    size_t macs;       /* multiply-accumulates per input for layer l: n_{l-1} n_l (0 for l=0) */
+    size_t kept;       /* edges of pair l-1 -> l kept in /bundle (0 for l = 0) */
+    double kept_share; /* kept / (n_{l-1} n_l); NaN for l = 0 or without /bundle */
     const float *mean_importance; /* [n_classes] mean over the layer's nodes of node
                                      importance; NULL without /importance */
 } nb_gui_layer_row;

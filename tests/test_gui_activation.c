@@ -15,8 +15,8 @@
 static void make_net(nb_network *net) {
     const size_t sizes[3] = {4, 3, 2};
     assert_int_equal(nb_network_init(net, 3, sizes), NB_OK);
-    const float w0[12] = {1, 0, 0, 0, /* h0 = x0 */
-                          0, 1, 1, 0, /* h1 = x1 + x2 - 0.5 */
+    const float w0[12] = {1,  0, 0, 0, /* h0 = x0 */
+                          0,  1, 1, 0, /* h1 = x1 + x2 - 0.5 */
                           -1, 0, 0, 0 /* h2 = relu(-x0) = 0 */};
     const float b0[3] = {0.0f, -0.5f, 0.0f};
     const float w1[6] = {1, 0, 0, /* o0 = h0 */
@@ -32,11 +32,11 @@ static void test_forward_and_values(void **state) {
     (void)state;
     nb_network net;
     make_net(&net);
-    float images[8] = {0.2f, 0.0f, 0.0f, 1.0f, /* image 0 */
+    float images[8] = {0.2f, 0.0f,  0.0f,  1.0f, /* image 0 */
                        0.5f, 0.75f, 0.25f, 0.0f /* image 1 */};
     uint8_t labels[2] = {0, 1};
-    nb_dataset ds = {.n = 2, .rows = 2, .cols = 2, .dim = 4, .images = images,
-                     .labels = labels, .n_classes = 2};
+    nb_dataset ds = {
+        .n = 2, .rows = 2, .cols = 2, .dim = 4, .images = images, .labels = labels, .n_classes = 2};
     nb_gui_activation a;
     assert_int_equal(nb_gui_activation_init(&a, &net), NB_OK);
     assert_int_equal(a.n_nodes, 9);

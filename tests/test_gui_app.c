@@ -30,8 +30,8 @@
 #include "nb_random.h"
 #include "nb_rng.h"
 
-#define WIN_W 1024
-#define WIN_H 640
+#define WIN_W  1024
+#define WIN_H  640
 #define N_TEST 20
 
 typedef struct fixture {
@@ -201,8 +201,7 @@ static void test_scripted_session(void **state) {
         for (size_t o = 0; o < b->n_nodes; o++) {
             float ox, oy;
             if ((int64_t)o != g &&
-                nb_camera_project(&cam, WIN_W, WIN_H, b->node_position + 3 * o, &ox, &oy,
-                                  NULL) &&
+                nb_camera_project(&cam, WIN_W, WIN_H, b->node_position + 3 * o, &ox, &oy, NULL) &&
                 hypotf(ox - sx, oy - sy) < 10.0f)
                 alone = false;
         }

@@ -64,8 +64,7 @@ static void test_widgets_and_names(void **state) {
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "edge_size")), NB_GUI_WIDGET_SLIDER);
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "edge_mode")), NB_GUI_WIDGET_COMBO);
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "background")), NB_GUI_WIDGET_COLOR);
-    assert_int_equal(nb_gui_form_widget(&f, key_index(s, "class_index")),
-                     NB_GUI_WIDGET_INT_SLIDER);
+    assert_int_equal(nb_gui_form_widget(&f, key_index(s, "class_index")), NB_GUI_WIDGET_INT_SLIDER);
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "auto_orbit")), NB_GUI_WIDGET_CHECKBOX);
     /* fields show the config */
     assert_near(f.field[key_index(s, "node_size")].value[0], 0.04, 1e-12);
@@ -78,8 +77,7 @@ static void test_widgets_and_names(void **state) {
     s = &nb_processing_schema;
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "seed")), NB_GUI_WIDGET_INT_INPUT);
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "layer_width")), NB_GUI_WIDGET_INPUT);
-    assert_int_equal(nb_gui_form_widget(&f, key_index(s, "importance_flags")),
-                     NB_GUI_WIDGET_TEXT);
+    assert_int_equal(nb_gui_form_widget(&f, key_index(s, "importance_flags")), NB_GUI_WIDGET_TEXT);
     assert_string_equal(f.field[key_index(s, "importance_flags")].text, pc.importance_flags);
     nb_gui_form_deinit(&f);
 
@@ -210,11 +208,12 @@ static void test_json_round_trip(void **state) {
     const nb_config_schema *s = &nb_rendering_schema;
     /* values that do not print exactly in few digits */
     assert_int_equal(nb_gui_form_set_number(&f, key_index(s, "edge_size"), 0.1 / 3.0), NB_OK);
-    assert_int_equal(nb_gui_form_set_number(&f, key_index(s, "node_depth_exponent"), 3.14159265358979323846),
-                     NB_OK);
-    assert_int_equal(nb_gui_form_set_number(&f, key_index(s, "edge_importance_threshold"),
-                                            0.123456789012345678),
-                     NB_OK);
+    assert_int_equal(
+        nb_gui_form_set_number(&f, key_index(s, "node_depth_exponent"), 3.14159265358979323846),
+        NB_OK);
+    assert_int_equal(
+        nb_gui_form_set_number(&f, key_index(s, "edge_importance_threshold"), 0.123456789012345678),
+        NB_OK);
     assert_int_equal(nb_gui_form_set_number(&f, key_index(s, "node_mode"), 1.0), NB_OK);
     assert_int_equal(nb_gui_form_set_number(&f, key_index(s, "transparency"), 1.0), NB_OK);
     assert_int_equal(nb_gui_form_set_number(&f, key_index(s, "class_view"), 2.0), NB_OK);

@@ -186,7 +186,7 @@ static void test_images(void **state) {
     nb_gui_image_gray_rgba(g, 4, rgba);
     assert_int_equal(rgba[0], 0);
     assert_int_equal(rgba[4], 255);
-    assert_int_equal(rgba[8], 128); /* lround(127.5) */
+    assert_int_equal(rgba[8], 128);  /* lround(127.5) */
     assert_int_equal(rgba[12], 255); /* clamped */
     for (int i = 0; i < 4; i++)
         assert_int_equal(rgba[4 * i + 3], 255);
@@ -194,7 +194,7 @@ static void test_images(void **state) {
     float mx = 0.0f;
     nb_gui_image_diverging_rgba(v, 4, rgba, &mx);
     assert_near(mx, 2.0, 0.0);
-    assert_int_equal(rgba[0], 33); /* 0.13 * 255 */
+    assert_int_equal(rgba[0], 33);  /* 0.13 * 255 */
     assert_int_equal(rgba[2], 171); /* 0.67 * 255 */
     assert_int_equal(rgba[4], 255); /* zero: white */
     assert_int_equal(rgba[5], 255);

@@ -101,11 +101,10 @@ static void frame(harness *h) {
         if (!taken && ev.type == SDL_MOUSEBUTTONDOWN && ev.button.button == SDL_BUTTON_LEFT) {
             float vp[16];
             nb_camera_view_projection(&h->cam, (float)W, (float)H, vp);
-            h->clicked = nb_gui_state_node_at(&h->model, vp, (float)W, (float)H,
-                                              (float)ev.button.x + 0.5f,
-                                              (float)ev.button.y + 0.5f, h->rc.node.size,
-                                              h->rc.node.importance_threshold,
-                                              h->st.selected_pair);
+            h->clicked =
+                nb_gui_state_node_at(&h->model, vp, (float)W, (float)H, (float)ev.button.x + 0.5f,
+                                     (float)ev.button.y + 0.5f, h->rc.node.size,
+                                     h->rc.node.importance_threshold, h->st.selected_pair);
             nb_gui_state_pick(&h->st, &h->model, h->clicked);
         }
     }
@@ -113,8 +112,8 @@ static void frame(harness *h) {
     nb_gui_draw_panels(h->gui, &h->st);
     nb_gui_state_handle_requests(&h->st, &h->model);
     glViewport(0, 0, W, H);
-    glClearColor((float)h->rc.background[0], (float)h->rc.background[1],
-                 (float)h->rc.background[2], 1.0f);
+    glClearColor((float)h->rc.background[0], (float)h->rc.background[1], (float)h->rc.background[2],
+                 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     nb_gui_render(h->gui);
     SDL_GL_SwapWindow(h->window);
@@ -156,8 +155,8 @@ static int setup(void **state) {
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 4);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
-    h->window = SDL_CreateWindow("test_gui_panels", 0, 0, W, H,
-                                 SDL_WINDOW_OPENGL | SDL_WINDOW_HIDDEN);
+    h->window =
+        SDL_CreateWindow("test_gui_panels", 0, 0, W, H, SDL_WINDOW_OPENGL | SDL_WINDOW_HIDDEN);
     if (!h->window) {
         fprintf(stderr, "SDL_CreateWindow: %s\n", SDL_GetError());
         return -1;
@@ -272,8 +271,8 @@ static void test_click_picks_node(void **state) {
         for (size_t o = 0; o < b->n_nodes; o++) {
             float ox, oy;
             if ((int64_t)o != g &&
-                nb_camera_project(&h->cam, (float)W, (float)H, b->node_position + 3 * o, &ox,
-                                  &oy, NULL) &&
+                nb_camera_project(&h->cam, (float)W, (float)H, b->node_position + 3 * o, &ox, &oy,
+                                  NULL) &&
                 hypotf(ox - sx, oy - sy) < 12.0f)
                 alone = false;
         }

@@ -57,7 +57,8 @@ static void test_project_then_ray_passes_through_point(void **state) {
     const float eye[3] = {-2.0f, 2.0f, 2.0f}, target[3] = {0.1f, -0.2f, 0.5f};
     float vp[16], inv[16];
     camera(eye, target, 1600.0f / 900.0f, vp, inv);
-    const float pts[4][3] = {{0, 0, 0}, {0.3f, -0.4f, 1.0f}, {-0.5f, 0.5f, 0.5f}, {0.1f, -0.2f, 0.5f}};
+    const float pts[4][3] = {
+        {0, 0, 0}, {0.3f, -0.4f, 1.0f}, {-0.5f, 0.5f, 0.5f}, {0.1f, -0.2f, 0.5f}};
     for (int i = 0; i < 4; i++) {
         float sx, sy, z;
         assert_true(nb_gui_pick_project(vp, 1600.0f, 900.0f, pts[i], &sx, &sy, &z));

@@ -139,8 +139,7 @@ static int teardown(void **state) {
 static void test_init_and_model(void **state) {
     fixture *fx = *state;
     nb_gui_state *st = &fx->st;
-    assert_true(st->show_rendering && st->show_stats && st->show_processing &&
-                st->show_inspector);
+    assert_true(st->show_rendering && st->show_stats && st->show_processing && st->show_inspector);
     assert_false(st->show_activation || st->show_layers);
     assert_string_equal(st->data_dir, NB_IDX_DEFAULT_DIR);
     assert_int_equal(st->selected_pair, -1);
@@ -220,8 +219,8 @@ static void test_pick_thumbnails_and_overlay(void **state) {
     assert_true(st->overlay_visible);
     assert_int_equal(st->n_overlay_lines, touching);
     float sx, sy;
-    assert_true(nb_camera_project(&cam, 800.0f, 600.0f, fx->m.bundle.node_position + 3 * node,
-                                  &sx, &sy, NULL));
+    assert_true(nb_camera_project(&cam, 800.0f, 600.0f, fx->m.bundle.node_position + 3 * node, &sx,
+                                  &sy, NULL));
     assert_float_equal(st->overlay_node[0], sx, 0.05f);
     assert_float_equal(st->overlay_node[1], sy, 0.05f);
     assert_true(st->overlay_node[2] >= 7.0f);
@@ -248,8 +247,8 @@ static void test_node_at(void **state) {
     int hits = 0;
     for (size_t g = 0; g < b->n_nodes; g++) {
         float sx, sy;
-        assert_true(nb_camera_project(&cam, 800.0f, 600.0f, b->node_position + 3 * g, &sx, &sy,
-                                      NULL));
+        assert_true(
+            nb_camera_project(&cam, 800.0f, 600.0f, b->node_position + 3 * g, &sx, &sy, NULL));
         int64_t hit = nb_gui_state_node_at(&fx->m, vp, 800.0f, 600.0f, sx, sy, 0.04, 0.0, -1);
         assert_true(hit >= 0); /* this node or one in front of it */
         hits += hit == (int64_t)g;
