@@ -74,50 +74,80 @@ static nb_status compile(GLenum type, const char *src, const char *name, GLuint 
     return NB_OK;
 }
 
-nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
-                                    const char *frag_src, const char *frag_name,
-                                    GLuint *program) {
-    GLuint vs = 0, fs = 0;
-    NB_TRY(compile(GL_VERTEX_SHADER, vert_src, vert_name, &vs));
-    nb_status st = compile(GL_FRAGMENT_SHADER, frag_src, frag_name, &fs);
+/* Compiles and links 2 or 3 stages (geometry optional); names[] name them in errors. */
+static nb_status link_stages(const char *const src[3], const char *const names[3],
+                             GLuint *program) {
+    static const GLenum types[3] = {GL_VERTEX_SHADER, GL_GEOMETRY_SHADER, GL_FRAGMENT_SHADER};
+    GLuint sh[3] = {0, 0, 0};
+    nb_status st = NB_OK;
+    for (int i = 0; i < 3 && st == NB_OK; i++)
+        if (src[i])
+            st = compile(types[i], src[i], names[i], &sh[i]);
     if (st != NB_OK) {
-        glDeleteShader(vs);
+        for (int i = 0; i < 3; i++)
+            if (sh[i])
+                glDeleteShader(sh[i]);
         return st;
     }
     GLuint prog = glCreateProgram();
-    glAttachShader(prog, vs);
-    glAttachShader(prog, fs);
+    for (int i = 0; i < 3; i++)
+        if (sh[i])
+            glAttachShader(prog, sh[i]);
     glLinkProgram(prog);
-    glDetachShader(prog, vs);
-    glDetachShader(prog, fs);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
+    for (int i = 0; i < 3; i++)
+        if (sh[i]) {
+            glDetachShader(prog, sh[i]);
+            glDeleteShader(sh[i]);
+        }
     GLint ok = GL_FALSE;
     glGetProgramiv(prog, GL_LINK_STATUS, &ok);
     if (ok != GL_TRUE) {
-        char log[2048] = "", subject[1024];
+        char log[2048] = "", subject[1536];
         glGetProgramInfoLog(prog, (GLsizei)sizeof log, NULL, log);
         glDeleteProgram(prog);
-        snprintf(subject, sizeof subject, "%s + %s", vert_name, frag_name);
+        if (src[1])
+            snprintf(subject, sizeof subject, "%s + %s + %s", names[0], names[1], names[2]);
+        else
+            snprintf(subject, sizeof subject, "%s + %s", names[0], names[2]);
         return NB_RAISE(NB_E_GL, subject, "link failed: %s", log[0] ? log : "(empty GL log)");
     }
     *program = prog;
     return NB_OK;
 }
 
-nb_status nb_gl_program_load(const char *vert_file, const char *frag_file, GLuint *program) {
+nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
+                                    const char *frag_src, const char *frag_name,
+                                    GLuint *program) {
+    const char *const src[3] = {vert_src, NULL, frag_src};
+    const char *const names[3] = {vert_name, NULL, frag_name};
+    return link_stages(src, names, program);
+}
+
+nb_status nb_gl_program_load_geom(const char *vert_file, const char *geom_file,
+                                  const char *frag_file, GLuint *program) {
     const char *dir = nb_gl_shader_dir();
-    char vpath[1024], fpath[1024];
-    snprintf(vpath, sizeof vpath, "%s/%s", dir, vert_file);
-    snprintf(fpath, sizeof fpath, "%s/%s", dir, frag_file);
-    char *vsrc = NULL, *fsrc = NULL;
-    NB_TRY(read_text(vpath, &vsrc));
-    nb_status st = read_text(fpath, &fsrc);
-    if (st == NB_OK)
-        st = nb_gl_program_from_source(vsrc, vpath, fsrc, fpath, program);
-    free(vsrc);
-    free(fsrc);
+    const char *files[3] = {vert_file, geom_file, frag_file};
+    char paths[3][1024];
+    char *src[3] = {NULL, NULL, NULL};
+    nb_status st = NB_OK;
+    for (int i = 0; i < 3 && st == NB_OK; i++) {
+        if (!files[i])
+            continue;
+        snprintf(paths[i], sizeof paths[i], "%s/%s", dir, files[i]);
+        st = read_text(paths[i], &src[i]);
+    }
+    if (st == NB_OK) {
+        const char *const csrc[3] = {src[0], src[1], src[2]};
+        const char *const names[3] = {paths[0], geom_file ? paths[1] : NULL, paths[2]};
+        st = link_stages(csrc, names, program);
+    }
+    for (int i = 0; i < 3; i++)
+        free(src[i]);
     return st;
+}
+
+nb_status nb_gl_program_load(const char *vert_file, const char *frag_file, GLuint *program) {
+    return nb_gl_program_load_geom(vert_file, NULL, frag_file, program);
 }
 
 nb_status nb_gl_check(const char *what) {

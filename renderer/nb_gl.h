@@ -27,6 +27,11 @@ const char *nb_gl_shader_dir(void);
  * GL info log; link failure: subject = "<vert path> + <frag path>"), NB_E_NOMEM. */
 nb_status nb_gl_program_load(const char *vert_file, const char *frag_file, GLuint *program);
 
+/* As nb_gl_program_load with a geometry stage between (geom_file may be NULL). A link
+ * failure names "<vert> + <geom> + <frag>". */
+nb_status nb_gl_program_load_geom(const char *vert_file, const char *geom_file,
+                                  const char *frag_file, GLuint *program);
+
 /* Compiles a program from source strings; `vert_name`/`frag_name` name them in errors. */
 nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
                                     const char *frag_src, const char *frag_name,

@@ -1,9 +1,12 @@
 /* nb_passes.c - node and edge impostor passes: vertex arrays, programs, instanced draws.
  *
- * DESIGN: two static vertex buffers (nodes, segments) with one vertex array each; every
- * attribute advances once per instance (divisor 1) and the shaders build the impostor's
- * corners from gl_VertexID, so no geometry shader is needed (on llvmpipe instancing and
- * geometry shaders cost the same: platform.md §4). Attribute locations are fixed:
+ * DESIGN: two static vertex buffers (nodes, segments). Spheres, lines and points are
+ * instanced (divisor 1; the vertex shader builds the 4 quad corners / 2 line ends from
+ * gl_VertexID). Ellipsoids go through a geometry shader (GL_POINTS, divisor 0): it builds the
+ * segment's frame once and emits the 14-vertex box; the instanced variant ran the frame
+ * construction 14 times per segment and was vertex-bound on llvmpipe (~1 s for 0.3 M segments
+ * on the loaded 2-core machine, where platform.md §4 found quads equally fast either way).
+ * Attribute locations are fixed:
  * 0 = centre or A (+ importance), 1 = colour (+ a0), 2 = cull key, 3 = B (+ f). For nodes the
  * cull key is the norm (location 2 reads the w of location 0). The ellipsoid box is drawn with
  * back-face culling on (see impostor_ellipsoid.vert) so each pixel is shaded once per object,
@@ -16,18 +19,20 @@
 
 #include "nb_gl.h"
 
-static void set_attrib(GLuint loc, GLint comps, size_t stride_floats, size_t offset_floats) {
+static void set_attrib(GLuint loc, GLint comps, size_t stride_floats, size_t offset_floats,
+                       GLuint divisor) {
     glEnableVertexAttribArray(loc);
     glVertexAttribPointer(loc, comps, GL_FLOAT, GL_FALSE, (GLsizei)(stride_floats * sizeof(float)),
                           (const void *)(offset_floats * sizeof(float)));
-    glVertexAttribDivisor(loc, 1);
+    glVertexAttribDivisor(loc, divisor);
 }
 
 nb_status nb_passes_load(nb_passes *p) {
     memset(p, 0, sizeof *p);
     nb_status st = nb_gl_program_load("impostor_sphere.vert", "impostor.frag", &p->prog_sphere);
     if (st == NB_OK)
-        st = nb_gl_program_load("impostor_ellipsoid.vert", "impostor.frag", &p->prog_ellipsoid);
+        st = nb_gl_program_load_geom("segment_points.vert", "impostor_ellipsoid.geom",
+                                     "impostor.frag", &p->prog_ellipsoid);
     if (st == NB_OK)
         st = nb_gl_program_load("flat_line.vert", "flat.frag", &p->prog_line);
     if (st == NB_OK)
@@ -40,19 +45,24 @@ nb_status nb_passes_load(nb_passes *p) {
     glGenBuffers(1, &p->seg_vbo);
     glGenVertexArrays(1, &p->node_vao);
     glGenVertexArrays(1, &p->seg_vao);
+    glGenVertexArrays(1, &p->seg_point_vao);
 
     glBindVertexArray(p->node_vao);
     glBindBuffer(GL_ARRAY_BUFFER, p->node_vbo);
-    set_attrib(0, 4, NB_SCENE_NODE_FLOATS, NB_SCENE_NODE_POS);
-    set_attrib(1, 4, NB_SCENE_NODE_FLOATS, NB_SCENE_NODE_COLOR);
-    set_attrib(2, 1, NB_SCENE_NODE_FLOATS, NB_SCENE_NODE_POS + 3);
+    set_attrib(0, 4, NB_SCENE_NODE_FLOATS, NB_SCENE_NODE_POS, 1);
+    set_attrib(1, 4, NB_SCENE_NODE_FLOATS, NB_SCENE_NODE_COLOR, 1);
+    set_attrib(2, 1, NB_SCENE_NODE_FLOATS, NB_SCENE_NODE_POS + 3, 1);
 
-    glBindVertexArray(p->seg_vao);
-    glBindBuffer(GL_ARRAY_BUFFER, p->seg_vbo);
-    set_attrib(0, 4, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_A);
-    set_attrib(1, 4, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_COLOR);
-    set_attrib(2, 1, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_EXTRA);
-    set_attrib(3, 4, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_B);
+    /* seg_vao: one instance per segment; seg_point_vao: one GL_POINTS vertex per segment */
+    for (int k = 0; k < 2; k++) {
+        GLuint divisor = k == 0 ? 1 : 0;
+        glBindVertexArray(k == 0 ? p->seg_vao : p->seg_point_vao);
+        glBindBuffer(GL_ARRAY_BUFFER, p->seg_vbo);
+        set_attrib(0, 4, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_A, divisor);
+        set_attrib(1, 4, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_COLOR, divisor);
+        set_attrib(2, 1, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_EXTRA, divisor);
+        set_attrib(3, 4, NB_SCENE_SEGMENT_FLOATS, NB_SCENE_SEG_B, divisor);
+    }
     glBindVertexArray(0);
     glBindBuffer(GL_ARRAY_BUFFER, 0);
     st = nb_gl_check("vertex arrays");
@@ -76,6 +86,8 @@ void nb_passes_unload(nb_passes *p) {
         glDeleteVertexArrays(1, &p->node_vao);
     if (p->seg_vao)
         glDeleteVertexArrays(1, &p->seg_vao);
+    if (p->seg_point_vao)
+        glDeleteVertexArrays(1, &p->seg_point_vao);
     memset(p, 0, sizeof *p);
 }
 
@@ -120,12 +132,14 @@ static void common_uniforms(GLuint prog, const nb_object_uniforms *u, const nb_v
 }
 
 void nb_passes_draw_nodes(const nb_passes *p, const nb_pass_state *pass,
-                          const nb_object_uniforms *u, const nb_view_uniforms *v) {
-    if (p->n_nodes == 0 || pass->pipeline == NB_PIPELINE_NONE)
+                          const nb_object_uniforms *u, const nb_view_uniforms *v, size_t count) {
+    if (count > p->n_nodes)
+        count = p->n_nodes;
+    if (count == 0 || pass->pipeline == NB_PIPELINE_NONE)
         return;
     glBindVertexArray(p->node_vao);
     glDisable(GL_CULL_FACE);
-    GLsizei n = (GLsizei)p->n_nodes;
+    GLsizei n = (GLsizei)count;
     if (pass->pipeline == NB_PIPELINE_POINT) {
         common_uniforms(p->prog_point, u, v, pass->output);
         glUniform1f(glGetUniformLocation(p->prog_point, "u_point_size"), 10.0f);
@@ -140,30 +154,36 @@ void nb_passes_draw_nodes(const nb_passes *p, const nb_pass_state *pass,
 }
 
 void nb_passes_draw_edges(const nb_passes *p, const nb_pass_state *pass,
-                          const nb_object_uniforms *u, const nb_view_uniforms *v) {
-    if (p->n_segments == 0 || pass->pipeline == NB_PIPELINE_NONE)
+                          const nb_object_uniforms *u, const nb_view_uniforms *v, size_t first,
+                          size_t count) {
+    if (first >= p->n_segments)
+        return;
+    if (count > p->n_segments - first)
+        count = p->n_segments - first;
+    if (count == 0 || pass->pipeline == NB_PIPELINE_NONE)
         return;
     glBindVertexArray(p->seg_vao);
-    GLsizei n = (GLsizei)p->n_segments;
+    GLsizei n = (GLsizei)count;
+    GLuint base = (GLuint)first;
     switch (pass->pipeline) {
     case NB_PIPELINE_LINE:
         glDisable(GL_CULL_FACE);
         common_uniforms(p->prog_line, u, v, pass->output);
         glLineWidth(2.0f);
-        glDrawArraysInstanced(GL_LINES, 0, 2, n);
+        glDrawArraysInstancedBaseInstance(GL_LINES, 0, 2, n, base);
         glLineWidth(1.0f);
         break;
     case NB_PIPELINE_SPHERE:
         glDisable(GL_CULL_FACE);
         common_uniforms(p->prog_sphere, u, v, pass->output);
-        glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, n);
+        glDrawArraysInstancedBaseInstance(GL_TRIANGLE_STRIP, 0, 4, n, base);
         break;
     case NB_PIPELINE_POINT:
         glDisable(GL_CULL_FACE);
         common_uniforms(p->prog_point, u, v, pass->output);
         glUniform1f(glGetUniformLocation(p->prog_point, "u_point_size"), 10.0f);
         glEnable(GL_PROGRAM_POINT_SIZE);
-        glDrawArraysInstanced(GL_POINTS, 0, 1, n);
+        glDrawArraysInstancedBaseInstance(GL_POINTS, 0, 1, n, base);
         glDisable(GL_PROGRAM_POINT_SIZE);
         break;
     default: /* NB_PIPELINE_ELLIPSOID */
@@ -171,7 +191,8 @@ void nb_passes_draw_edges(const nb_passes *p, const nb_pass_state *pass,
         glCullFace(GL_BACK);
         glFrontFace(GL_CCW);
         common_uniforms(p->prog_ellipsoid, u, v, pass->output);
-        glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 14, n);
+        glBindVertexArray(p->seg_point_vao);
+        glDrawArrays(GL_POINTS, (GLint)base, n);
         glDisable(GL_CULL_FACE);
         break;
     }

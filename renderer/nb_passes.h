@@ -3,7 +3,8 @@
  * Nodes and segments are uploaded once per scene build as instanced vertex data (records of
  * nb_scene.h); each pass draws them with the pipeline its mode asks for (nb_render_params.h):
  *   sphere     4-vertex strip per instance, impostor_sphere.vert + impostor.frag
- *   ellipsoid  14-vertex strip per instance (box), impostor_ellipsoid.vert + impostor.frag
+ *   ellipsoid  1 point per segment -> geometry shader emits its box (14-vertex strip),
+ *              segment_points.vert + impostor_ellipsoid.geom + impostor.frag
  *   line       2 vertices per instance (GL_LINES, 2 px), flat_line.vert + flat.frag
  *   point      1 vertex per instance (GL_POINTS, 10 px), flat_point.vert + flat.frag
  * Slider values arrive as uniforms; nothing is re-uploaded when they change.
@@ -23,7 +24,7 @@
 typedef struct nb_passes {
     GLuint prog_sphere, prog_ellipsoid, prog_line, prog_point;
     GLuint node_vbo, node_vao;
-    GLuint seg_vbo, seg_vao;
+    GLuint seg_vbo, seg_vao, seg_point_vao;
     size_t n_nodes, n_segments;
 } nb_passes;
 
@@ -46,11 +47,14 @@ nb_status nb_passes_upload(nb_passes *p, const nb_scene *s);
 /* Deletes every GL object; safe on a zeroed struct. */
 void nb_passes_unload(nb_passes *p);
 
-/* Draws the nodes / edges with the given pass state into the bound framebuffer. The caller
- * has set the blend/depth state for pass->output (nb_transparency.h). */
+/* Draws nodes [0, count) / segments [first, first + count) (the ranges that pass the
+ * thresholds: nb_scene_visible_nodes / nb_scene_visible_segments; the shaders still test the
+ * threshold) with the given pass state into the bound framebuffer. The caller has set the
+ * blend/depth state for pass->output (nb_transparency.h). Ranges are clipped to the upload. */
 void nb_passes_draw_nodes(const nb_passes *p, const nb_pass_state *pass,
-                          const nb_object_uniforms *u, const nb_view_uniforms *v);
+                          const nb_object_uniforms *u, const nb_view_uniforms *v, size_t count);
 void nb_passes_draw_edges(const nb_passes *p, const nb_pass_state *pass,
-                          const nb_object_uniforms *u, const nb_view_uniforms *v);
+                          const nb_object_uniforms *u, const nb_view_uniforms *v, size_t first,
+                          size_t count);
 
 #endif /* NB_PASSES_H */

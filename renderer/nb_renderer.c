@@ -110,6 +110,9 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
                            const nb_camera *cam) {
     nb_view_uniforms v;
     nb_renderer_view_uniforms(r, s, cam, &v);
+    size_t seg_first = 0;
+    size_t seg_count = nb_scene_visible_segments(s, p->edge.importance_threshold, &seg_first);
+    size_t node_count = nb_scene_visible_nodes(s, p->node.importance_threshold);
     glBindFramebuffer(GL_FRAMEBUFFER, r->target.fbo);
     glViewport(0, 0, r->target.width, r->target.height);
     glDepthMask(GL_TRUE);
@@ -121,22 +124,29 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
 
     /* Opaque passes first: they write the depth the transparent ones are tested against. */
     nb_transparency_begin_opaque();
-    if (p->edge_pass.output == NB_OUTPUT_OPAQUE)
-        nb_passes_draw_edges(&r->passes, &p->edge_pass, &p->edge, &v);
-    if (p->node_pass.output == NB_OUTPUT_OPAQUE)
-        nb_passes_draw_nodes(&r->passes, &p->node_pass, &p->node, &v);
+    bool opaque_drawn = false;
+    if (p->edge_pass.output == NB_OUTPUT_OPAQUE && p->edge_pass.pipeline != NB_PIPELINE_NONE &&
+        seg_count > 0) {
+        nb_passes_draw_edges(&r->passes, &p->edge_pass, &p->edge, &v, seg_first, seg_count);
+        opaque_drawn = true;
+    }
+    if (p->node_pass.output == NB_OUTPUT_OPAQUE && p->node_pass.pipeline != NB_PIPELINE_NONE &&
+        node_count > 0) {
+        nb_passes_draw_nodes(&r->passes, &p->node_pass, &p->node, &v, node_count);
+        opaque_drawn = true;
+    }
 
     bool edge_t = p->edge_pass.output != NB_OUTPUT_OPAQUE;
     bool node_t = p->node_pass.output != NB_OUTPUT_OPAQUE;
     if (edge_t || node_t) {
         if (p->transparency == NB_TRANSPARENCY_WBOIT)
-            nb_transparency_begin_wboit(&r->wboit);
+            nb_transparency_begin_wboit(&r->wboit, opaque_drawn);
         else
-            nb_transparency_begin_minmax();
+            nb_transparency_begin_minmax(opaque_drawn);
         if (edge_t)
-            nb_passes_draw_edges(&r->passes, &p->edge_pass, &p->edge, &v);
+            nb_passes_draw_edges(&r->passes, &p->edge_pass, &p->edge, &v, seg_first, seg_count);
         if (node_t)
-            nb_passes_draw_nodes(&r->passes, &p->node_pass, &p->node, &v);
+            nb_passes_draw_nodes(&r->passes, &p->node_pass, &p->node, &v, node_count);
     }
     if (r->count_fragments)
         glEndQuery(GL_SAMPLES_PASSED);

@@ -103,6 +103,45 @@ void nb_scene_count_visible(const nb_scene *s, float node_threshold, float edge_
         *segments = k;
 }
 
+/* First index in [0, n) whose key (at records + i * stride + offset) is <= threshold, for keys
+ * sorted descending. */
+static size_t first_not_above(const float *records, size_t n, size_t stride, size_t offset,
+                              float threshold) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (records[mid * stride + offset] > threshold)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t nb_scene_visible_nodes(const nb_scene *s, float threshold) {
+    return first_not_above(s->nodes, s->n_nodes, NB_SCENE_NODE_FLOATS, NB_SCENE_NODE_POS + 3,
+                           threshold);
+}
+
+size_t nb_scene_visible_segments(const nb_scene *s, float threshold, size_t *first) {
+    if (!s->segments_ascending) {
+        *first = 0;
+        return first_not_above(s->segments, s->n_segments, NB_SCENE_SEGMENT_FLOATS,
+                               NB_SCENE_SEG_EXTRA, threshold);
+    }
+    /* ascending: the visible records are a suffix */
+    size_t lo = 0, hi = s->n_segments;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->segments[mid * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA] > threshold)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *first = lo;
+    return s->n_segments - lo;
+}
+
 /* Colour and base alpha of an object with class shares p[C] (sum 1 or all zero). */
 static void view_color(const nb_scene_desc *d, const float fg[3], const float *share, size_t C,
                        float independent_a0, float out_rgb[3], float *out_a0) {
@@ -243,6 +282,92 @@ static nb_status copy_class_names(const nb_model *m, size_t C, char ***out) {
     return NB_OK;
 }
 
+/* Sort keys: (cull key descending, original index ascending), a total order, so the result
+ * does not depend on the sort algorithm. */
+typedef struct sort_item {
+    float key;
+    size_t index; /* edge run / node position in the unsorted arrays */
+    size_t first; /* first record */
+    size_t count; /* records */
+} sort_item;
+
+static int cmp_item(const void *pa, const void *pb) {
+    const sort_item *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key > b->key ? -1 : 1;
+    return a->index < b->index ? -1 : (a->index > b->index ? 1 : 0);
+}
+
+/* Reorders runs of records (stride floats each) by their key; node_id follows when given. */
+static nb_status sort_runs(sort_item *items, size_t n_items, float **records, size_t n_records,
+                           size_t stride, uint32_t **ids) {
+    qsort(items, n_items, sizeof *items, cmp_item);
+    float *sorted = malloc((n_records ? n_records : 1) * stride * sizeof(float));
+    uint32_t *sorted_ids = ids ? malloc((n_records ? n_records : 1) * sizeof(uint32_t)) : NULL;
+    if (!sorted || (ids && !sorted_ids)) {
+        free(sorted);
+        free(sorted_ids);
+        return NB_RAISE(NB_E_NOMEM, "scene", "sorting %zu records", n_records);
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < n_items; i++) {
+        memcpy(sorted + at * stride, *records + items[i].first * stride,
+               items[i].count * stride * sizeof(float));
+        if (ids)
+            memcpy(sorted_ids + at, *ids + items[i].first, items[i].count * sizeof(uint32_t));
+        at += items[i].count;
+    }
+    free(*records);
+    *records = sorted;
+    if (ids) {
+        free(*ids);
+        *ids = sorted_ids;
+    }
+    return NB_OK;
+}
+
+/* Orders nodes by norm and edges (runs of segments) by cull key, both descending, so the
+ * objects above any importance threshold are a prefix (nb_scene_visible_range). */
+static nb_status sort_by_cull_key(nb_scene *s) {
+    sort_item *items = malloc((s->n_nodes ? s->n_nodes : 1) * sizeof *items);
+    if (!items)
+        return NB_RAISE(NB_E_NOMEM, "scene", "sorting %zu nodes", s->n_nodes);
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        items[i].key = s->nodes[i * NB_SCENE_NODE_FLOATS + NB_SCENE_NODE_POS + 3];
+        items[i].index = i;
+        items[i].first = i;
+        items[i].count = 1;
+    }
+    nb_status st = sort_runs(items, s->n_nodes, &s->nodes, s->n_nodes, NB_SCENE_NODE_FLOATS,
+                             &s->node_id);
+    free(items);
+    if (st != NB_OK)
+        return st;
+    items = malloc((s->n_edges ? s->n_edges : 1) * sizeof *items);
+    if (!items)
+        return NB_RAISE(NB_E_NOMEM, "scene", "sorting %zu edges", s->n_edges);
+    size_t n_runs = 0;
+    for (size_t i = 0; i < s->n_segments;) {
+        const float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
+        float edge = r[NB_SCENE_SEG_EXTRA + 1];
+        size_t j = i + 1;
+        while (j < s->n_segments &&
+               s->segments[j * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 1] == edge &&
+               s->segments[j * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 3] >
+                   s->segments[(j - 1) * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 3])
+            j++;
+        items[n_runs].key = r[NB_SCENE_SEG_EXTRA];
+        items[n_runs].index = n_runs;
+        items[n_runs].first = i;
+        items[n_runs].count = j - i;
+        n_runs++;
+        i = j;
+    }
+    st = sort_runs(items, n_runs, &s->segments, s->n_segments, NB_SCENE_SEGMENT_FLOATS, NULL);
+    free(items);
+    return st;
+}
+
 nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const char *path,
                          nb_scene *out) {
     char subject[512];
@@ -315,11 +440,16 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
     }
     for (size_t g = 0; g < N; g++)
         grow_box(s.bbox_min, s.bbox_max, b->node_position + 3 * g);
+    memcpy(s.node_bbox_min, s.bbox_min, sizeof s.bbox_min);
+    memcpy(s.node_bbox_max, s.bbox_max, sizeof s.bbox_max);
     for (size_t i = 0; i < b->n_points; i++)
         grow_box(s.bbox_min, s.bbox_max, b->point_position + 3 * i);
     if (!(s.bbox_max[0] >= s.bbox_min[0]))
         for (int i = 0; i < 3; i++)
             s.bbox_min[i] = s.bbox_max[i] = 0.0f;
+    if (!(s.node_bbox_max[0] >= s.node_bbox_min[0]))
+        for (int i = 0; i < 3; i++)
+            s.node_bbox_min[i] = s.node_bbox_max[i] = 0.0f;
 
     const size_t pf = desc->filter_pairs ? desc->pair_first : 0;
     const size_t pl = desc->filter_pairs ? desc->pair_last : (L >= 2 ? L - 2 : 0);
@@ -395,6 +525,9 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
         }
     }
 #undef NODE_VEC
+    st = sort_by_cull_key(&s);
+    if (st != NB_OK)
+        goto fail;
     if (desc->reverse_segments && s.n_segments > 1) {
         float tmp[NB_SCENE_SEGMENT_FLOATS];
         for (size_t i = 0, j = s.n_segments - 1; i < j; i++, j--) {
@@ -404,6 +537,7 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
             memcpy(a, z, sizeof tmp);
             memcpy(z, tmp, sizeof tmp);
         }
+        s.segments_ascending = true;
     }
     free(node_layer);
     free(stats);

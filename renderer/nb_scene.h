@@ -22,6 +22,12 @@
  * t = (k + 0.5) / (N - 1) for segment k of an edge with N points (the segment's midpoint in
  * point-index parameterisation; the reference uses (k+1)/N when rendering and k/N when
  * processing). Class shares are q / sum(q).
+ * Order: nodes by norm, edges (with their segments in polyline order) by cull key, both
+ * descending, ties by /bundle order. The objects above an importance threshold are therefore a
+ * prefix, and the GL passes draw only that prefix instead of culling every instance in the
+ * vertex shader (1.2 M segments of which 0.3 M pass the default threshold: ~0.6 s per frame
+ * saved on llvmpipe). desc.reverse_segments reverses the whole segment array (ascending:
+ * the visible ones are a suffix); the draws are order-independent either way.
  */
 #ifndef NB_SCENE_H
 #define NB_SCENE_H
@@ -55,7 +61,7 @@ typedef struct nb_scene_desc {
     int edge_importance_type;  /* 0..3, spec §2.6 (from the file's /bundle config_json) */
     bool filter_pairs;         /* draw only layer pairs [pair_first, pair_last] */
     size_t pair_first, pair_last;
-    bool reverse_segments;     /* emit edges in reverse order (order-independence tests) */
+    bool reverse_segments;     /* reverse the segment order (order-independence tests) */
 } nb_scene_desc;
 
 typedef struct nb_scene {
@@ -70,10 +76,13 @@ typedef struct nb_scene {
     float *segments;        /* [n_segments][NB_SCENE_SEGMENT_FLOATS] */
     float bbox_min[3];      /* the whole network's box (all nodes and polyline points), world */
     float bbox_max[3];
+    float node_bbox_min[3]; /* the box of the nodes only (camera framing, like the reference's */
+    float node_bbox_max[3]; /* look-at point on the node cloud), world units */
     int edge_importance_type;
     int class_view;         /* copied from the desc, for the legend */
     size_t class_index;
     bool has_importance;    /* false: every node got norm 1 and uniform class shares */
+    bool segments_ascending; /* true only with desc.reverse_segments (see below) */
 } nb_scene;
 
 /* Copies the scene-relevant keys of a rendering config into desc (class_view, class_index
@@ -108,6 +117,13 @@ void nb_scene_deinit(nb_scene *s);
  * them (node norm > node_threshold, segment cull > edge_threshold). Outputs may be NULL. */
 void nb_scene_count_visible(const nb_scene *s, float node_threshold, float edge_threshold,
                             size_t *nodes, size_t *segments);
+
+/* Nodes drawn at a node importance threshold: they are nodes[0 .. returned count). */
+size_t nb_scene_visible_nodes(const nb_scene *s, float threshold);
+
+/* Segments drawn at an edge importance threshold: segments[*first .. *first + count), the
+ * returned count (binary search on the sorted cull keys). */
+size_t nb_scene_visible_segments(const nb_scene *s, float threshold, size_t *first);
 
 /* The layer of global node id g from /bundle's layer_offset (n_layers + 1 entries), or
  * n_layers if g is outside every layer. */

@@ -90,16 +90,24 @@ void nb_transparency_begin_opaque(void) {
     glDepthMask(GL_TRUE);
 }
 
-void nb_transparency_begin_minmax(void) {
-    glEnable(GL_BLEND);
-    glBlendEquationSeparate(GL_MIN, GL_MAX);
-    glBlendFunc(GL_ONE, GL_ONE); /* ignored by MIN/MAX */
-    glEnable(GL_DEPTH_TEST);
-    glDepthFunc(GL_LESS);
+static void depth_test(bool on) {
+    if (on) {
+        glEnable(GL_DEPTH_TEST);
+        glDepthFunc(GL_LESS);
+    } else {
+        glDisable(GL_DEPTH_TEST);
+    }
     glDepthMask(GL_FALSE);
 }
 
-void nb_transparency_begin_wboit(const nb_wboit *w) {
+void nb_transparency_begin_minmax(bool test_opaque_depth) {
+    glEnable(GL_BLEND);
+    glBlendEquationSeparate(GL_MIN, GL_MAX);
+    glBlendFunc(GL_ONE, GL_ONE); /* ignored by MIN/MAX */
+    depth_test(test_opaque_depth);
+}
+
+void nb_transparency_begin_wboit(const nb_wboit *w, bool test_opaque_depth) {
     glBindFramebuffer(GL_FRAMEBUFFER, w->fbo);
     glViewport(0, 0, w->width, w->height);
     const GLfloat zero[4] = {0.0f, 0.0f, 0.0f, 0.0f}, one[4] = {1.0f, 1.0f, 1.0f, 1.0f};
@@ -109,9 +117,7 @@ void nb_transparency_begin_wboit(const nb_wboit *w) {
     glBlendEquation(GL_FUNC_ADD);
     glBlendFunci(0, GL_ONE, GL_ONE);
     glBlendFunci(1, GL_ZERO, GL_ONE_MINUS_SRC_COLOR);
-    glEnable(GL_DEPTH_TEST);
-    glDepthFunc(GL_LESS);
-    glDepthMask(GL_FALSE);
+    depth_test(test_opaque_depth);
 }
 
 void nb_transparency_composite_wboit(const nb_wboit *w, const nb_gl_target *m) {

@@ -8,12 +8,14 @@
  *          Transparency", JCGT 2(2), 2013): fragments add (rgb a w, a w) into an RGBA16F
  *          accumulation target and multiply (1 - a) into an R16F revealage target; a
  *          full-screen pass composites over the opaque image. Works on dark backgrounds.
- * Transparent passes test depth against the opaque passes' depth (depth writes off); with no
- * opaque object drawn the depth buffer is clear, so nothing is culled and the result is
- * independent of draw order (the reference disables the depth test: same image).
+ * Transparent passes never write depth. When an opaque pass drew something they test against
+ * its depth, so transparent objects behind opaque ones are hidden; otherwise the depth test is
+ * off, as in the reference (spec §5.6), and the result is independent of draw order.
  */
 #ifndef NB_TRANSPARENCY_H
 #define NB_TRANSPARENCY_H
+
+#include <stdbool.h>
 
 #include <GL/glew.h>
 
@@ -43,12 +45,14 @@ void nb_wboit_unload(nb_wboit *w);
 /* Opaque passes: depth test and writes on, no blending, back-face culling off. */
 void nb_transparency_begin_opaque(void);
 
-/* MIN/MAX blending into the bound target: depth test on, depth writes off. */
-void nb_transparency_begin_minmax(void);
+/* MIN/MAX blending into the bound target; depth writes off, depth test only if
+ * test_opaque_depth. */
+void nb_transparency_begin_minmax(bool test_opaque_depth);
 
 /* Binds the WBOIT target, clears accum to 0 and revealage to 1, sets the per-buffer blend
- * functions (ONE, ONE) and (ZERO, ONE_MINUS_SRC_COLOR); depth test on, writes off. */
-void nb_transparency_begin_wboit(const nb_wboit *w);
+ * functions (ONE, ONE) and (ZERO, ONE_MINUS_SRC_COLOR); depth writes off, depth test only if
+ * test_opaque_depth. */
+void nb_transparency_begin_wboit(const nb_wboit *w, bool test_opaque_depth);
 
 /* Composites the WBOIT targets onto main_target (bound on return). */
 void nb_transparency_composite_wboit(const nb_wboit *w, const nb_gl_target *main_target);

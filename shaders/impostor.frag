@@ -65,6 +65,10 @@ void main() {
                   ((1.0 - u_depth_opacity) + u_depth_opacity * z_rel) *
                   (thick * (1.0 - u_base_opacity)) + u_base_opacity;
     if (u_output == 1) {
+        // a <= 0 pre-mixes to white (>= 1 after clamping) and cannot lower the MIN or raise
+        // the MAX: dropping the fragment gives the identical image, cheaper
+        if (alpha <= 0.0)
+            discard;
         o_color = vec4(v_color.rgb * alpha + (1.0 - alpha), alpha);
         return;
     }

@@ -220,7 +220,7 @@ static void test_shader_errors(void **state) {
     const char *src_dir = nb_gl_shader_dir();
     char dir[] = "/tmp/nb_test_shaders_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    static const char *files[] = {"impostor_sphere.vert", "impostor_ellipsoid.vert", "impostor.frag",
+    static const char *files[] = {"impostor_sphere.vert", "segment_points.vert", "impostor_ellipsoid.geom", "impostor.frag",
                                   "flat_line.vert", "flat_point.vert", "flat.frag",
                                   "fullscreen.vert", "wboit_composite.frag", "overlay.vert",
                                   "overlay.frag"};

@@ -48,7 +48,6 @@ static void test_nodes_per_class_view(void **state) {
         for (size_t i = 0; i < s.n_nodes; i++) {
             const float *r = s.nodes + i * NB_SCENE_NODE_FLOATS;
             size_t g = s.node_id[i];
-            assert_int_equal(g, i);
             assert_memory_equal(r, m.bundle.node_position + 3 * g, 3 * sizeof(float));
             const float *v = node_vec(&m, g);
             nb_node_stats st = nb_node_stats_of(v, C);
@@ -65,8 +64,14 @@ static void test_nodes_per_class_view(void **state) {
             }
             near(r[7], view == NB_CLASS_VIEW_ONE ? share[1] : st.mean, 1e-6f);
         }
-        /* output layer is one-hot: node 7 is class 0, node 8 class 1, norm 1 */
-        near(s.nodes[7 * NB_SCENE_NODE_FLOATS + 3], 1.0f, 0.0f);
+        /* output layer is one-hot (norm 1), and nodes are sorted by norm, descending */
+        for (size_t i = 0; i < s.n_nodes; i++) {
+            if (s.node_id[i] >= 7)
+                near(s.nodes[i * NB_SCENE_NODE_FLOATS + 3], 1.0f, 0.0f);
+            if (i > 0)
+                assert_true(s.nodes[i * NB_SCENE_NODE_FLOATS + 3] <=
+                            s.nodes[(i - 1) * NB_SCENE_NODE_FLOATS + 3]);
+        }
         nb_scene_deinit(&s);
     }
     /* on a dark background "independent" objects are white */
@@ -96,8 +101,9 @@ static void test_segments_use_shared_edge_importance(void **state) {
         for (size_t i = 0; i < s.n_segments; i++) {
             const float *r = s.segments + i * NB_SCENE_SEGMENT_FLOATS;
             size_t e = (size_t)r[NB_SCENE_SEG_EXTRA + 1];
-            size_t k = i % (P - 1);
-            assert_int_equal(e, i / (P - 1));
+            size_t k = i % (P - 1); /* each edge's segments stay together, in polyline order */
+            assert_int_equal(e, (size_t)s.segments[(i - k) * NB_SCENE_SEGMENT_FLOATS +
+                                                   NB_SCENE_SEG_EXTRA + 1]);
             uint32_t src = m.bundle.edge_source[e], dst = m.bundle.edge_target[e];
             const float *sv = node_vec(&m, src), *ev = node_vec(&m, dst);
             nb_node_stats ss = nb_node_stats_of(sv, 2), es = nb_node_stats_of(ev, 2);
@@ -160,12 +166,22 @@ static void test_layer_filter_reverse_and_counts(void **state) {
     assert_int_equal(s.n_edges, 6);
     assert_int_equal(s.n_segments, 6 * 3);
     assert_int_equal(s.n_nodes, 5); /* layers 1 and 2 */
-    assert_int_equal(s.node_id[0], 4);
+    for (size_t i = 0; i < s.n_nodes; i++)
+        assert_true(s.node_id[i] >= 4);
     for (size_t i = 0; i < s.n_segments; i++)
         near(s.segments[i * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 2], 1.0f, 0.0f);
     /* the box is the whole network's, whatever the filter */
     near(s.bbox_min[2], -0.5f, 1e-6f);
     near(s.bbox_max[2], 0.5f, 1e-6f);
+    near(s.node_bbox_min[2], -0.5f, 1e-6f);
+    near(s.node_bbox_max[0], 0.25f, 1e-6f); /* 4 nodes: 2 x 2 grid at +-0.25 */
+    /* polyline points widen the full box, not the node box */
+    m.bundle.point_position[3 * 2 + 1] = 3.0f;
+    nb_scene s2;
+    assert_int_equal(nb_scene_build(&m, &d, "m", &s2), NB_OK);
+    near(s2.bbox_max[1], 3.0f, 0.0f);
+    near(s2.node_bbox_max[1], s.node_bbox_max[1], 0.0f);
+    nb_scene_deinit(&s2);
     nb_scene_deinit(&s);
 
     d.filter_pairs = false;
@@ -188,6 +204,23 @@ static void test_layer_filter_reverse_and_counts(void **state) {
     assert_int_equal(nn, 0);
     assert_int_equal(ns, expect);
     assert_true(expect > 0 && expect < fwd.n_segments);
+    /* sorted by cull key: the visible segments are a prefix (a suffix when reversed) */
+    size_t first = 99;
+    assert_int_equal(nb_scene_visible_segments(&fwd, 0.2f, &first), expect);
+    assert_int_equal(first, 0);
+    for (size_t i = 0; i < fwd.n_segments; i++)
+        assert_true((fwd.segments[i * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA] > 0.2f) ==
+                    (i < expect));
+    assert_int_equal(nb_scene_visible_segments(&rev, 0.2f, &first), expect);
+    assert_int_equal(first, rev.n_segments - expect);
+    assert_int_equal(nb_scene_visible_segments(&fwd, 2.0f, &first), 0);
+    assert_int_equal(nb_scene_visible_segments(&rev, -1.0f, &first), rev.n_segments);
+    assert_int_equal(first, 0);
+    for (float thr = 0.0f; thr < 1.2f; thr += 0.1f) {
+        size_t lin;
+        nb_scene_count_visible(&fwd, thr, 0.0f, &lin, NULL);
+        assert_int_equal(nb_scene_visible_nodes(&fwd, thr), lin);
+    }
     nb_scene_deinit(&fwd);
     nb_scene_deinit(&rev);
     nb_model_deinit(&m);
