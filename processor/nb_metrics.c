@@ -35,6 +35,13 @@ typedef struct lattice {
     uint64_t *bits;
 } lattice;
 
+/* floor() for lattice coordinates (|x| < 2^62): a cast, not a libm call (the baseline
+ * x86-64 target has no SSE4.1 round instruction, so floor() is a function call). */
+static inline int64_t floor_i64(double x) {
+    int64_t i = (int64_t)x;
+    return i - (int64_t)((double)i > x);
+}
+
 static void mark(const lattice *lt, const int64_t c[3]) {
     uint64_t idx =
         (uint64_t)(c[0] - lt->lo[0]) +
@@ -60,8 +67,8 @@ static void mark_segment(const lattice *lt, const float *pa, const float *pb) {
     for (int k = 0; k < 3; k++) {
         a[k] = (double)pa[k] * lt->inv_voxel;
         b[k] = (double)pb[k] * lt->inv_voxel;
-        c[k] = (int64_t)floor(a[k]);
-        int64_t ce = (int64_t)floor(b[k]);
+        c[k] = floor_i64(a[k]);
+        int64_t ce = floor_i64(b[k]);
         double d = b[k] - a[k];
         if (ce > c[k]) {
             step[k] = 1;
@@ -182,12 +189,16 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
             }
         lattice lt;
         uint64_t cells = 0;
+        /* keep lattice coordinates far inside int64 (points may be anywhere finite) */
+        double reach = fmax(fmax(fabs(lo[0]), fabs(hi[0])),
+                            fmax(fmax(fabs(lo[1]), fabs(hi[1])), fmax(fabs(lo[2]), fabs(hi[2]))));
+        v = fmax(v, reach / 4503599627370496.0); /* 2^52 */
         for (;;) {
             lt.inv_voxel = 1.0 / v;
             cells = 1;
             for (int k = 0; k < 3; k++) {
-                lt.lo[k] = (int64_t)floor(lo[k] * lt.inv_voxel);
-                lt.n[k] = (uint64_t)((int64_t)floor(hi[k] * lt.inv_voxel) - lt.lo[k] + 1);
+                lt.lo[k] = floor_i64(lo[k] * lt.inv_voxel);
+                lt.n[k] = (uint64_t)(floor_i64(hi[k] * lt.inv_voxel) - lt.lo[k] + 1);
                 cells *= lt.n[k];
             }
             if (cells <= NB_METRICS_MAX_VOXELS)

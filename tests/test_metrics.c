@@ -109,6 +109,11 @@ static void test_empty_and_coarsened(void **state) {
     assert_int_equal(nb_metrics_compute(1, off, far, 1e-3, 1, &m, &used), NB_OK);
     assert_true(used > 1e-3);
     NEAR(m.ink_ratio, 1.0);
+    /* coordinates far beyond any lattice index: still finite, still measured */
+    const float huge[] = {-1e30f, 0, 0, 1e30f, 1, 1};
+    assert_int_equal(nb_metrics_compute(1, off, huge, 1e-3, 1, &m, &used), NB_OK);
+    NEAR(m.mean_distortion, 1.0);
+    NEAR(m.ink_ratio, 1.0);
 }
 
 static void test_errors(void **state) {
