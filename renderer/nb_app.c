@@ -498,6 +498,7 @@ static nb_status run_interactive(nb_app *app) {
     app->running = true;
     app->watch_next = nb_time_now() + WATCH_PERIOD_S;
     nb_gui_app *gui = nb_gui_app_open(app); /* GUI hook: init */
+    double frame_start = nb_time_now();
     while (app->running) {
         SDL_Event ev;
         while (SDL_PollEvent(&ev)) {
@@ -522,6 +523,12 @@ static nb_status run_interactive(nb_app *app) {
         SDL_GL_SwapWindow(app->window.window);
         if (app->opt.quit_after >= 0 && app->frame >= (uint64_t)app->opt.quit_after)
             app->running = false;
+        /* at most 120 frames per second (as the reference) when the swap does not wait for
+         * vsync; auto-orbit speed is per frame */
+        double spent = nb_time_now() - frame_start;
+        if (spent < 1.0 / 120.0 && app->running)
+            SDL_Delay((Uint32)((1.0 / 120.0 - spent) * 1000.0));
+        frame_start = nb_time_now();
     }
     nb_gui_app_close(gui); /* GUI hook: shutdown */
     return NB_OK;
