@@ -3,7 +3,8 @@
  * DESIGN: one process-wide verbosity set by main before any thread starts (so it is read,
  * never written, concurrently). A progress bar estimates ETA as elapsed/done*(total-done);
  * on a TTY it redraws one line with '\r' at most 10 times a second, otherwise it prints a
- * plain line at 0 %, each 10 % step and the end, so logs of batch jobs stay readable.
+ * plain line at each 10 % step (at most one per 5 s) and at the end, so logs of batch jobs
+ * stay readable: a bar that finishes within 5 s prints exactly one line.
  * Reads no config keys.
  */
 #include "nb_log.h"
@@ -141,7 +142,7 @@ void nb_progress_begin(nb_progress *p, const char *label, uint64_t total) {
     p->tty = g_tty >= 0 ? g_tty != 0 : isatty(STDERR_FILENO) != 0;
     if (p->active && !p->tty) {
         p->last_decile = 0;
-        progress_draw(p, NULL, false);
+        p->t_last = p->t_start; /* the first plain line comes after 5 s, or at the end */
     }
 }
 
@@ -153,8 +154,9 @@ void nb_progress_update(nb_progress *p, uint64_t done, const char *note) {
         if (nb_time_now() - p->t_last >= 0.1)
             progress_draw(p, note, false);
     } else if (p->total) {
+        /* plain lines: a 10 % step, but at most one line per 5 s, so short bars stay quiet */
         int decile = (int)((double)done * 10.0 / (double)p->total);
-        if (decile > p->last_decile && done < p->total) {
+        if (decile > p->last_decile && done < p->total && nb_time_now() - p->t_last >= 5.0) {
             p->last_decile = decile;
             progress_draw(p, note, false);
         }

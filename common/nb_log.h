@@ -3,7 +3,7 @@
  * Everything goes to stderr, so stdout stays free for results (`nnbundle info`, CSV).
  * Verbosity: NB_LOG_QUIET prints errors only and no progress; NB_LOG_NORMAL prints info,
  * warnings and progress; NB_LOG_VERBOSE adds debug lines. Progress renders as a redrawn bar
- * on a TTY and as plain lines (start, every 10 %, end) otherwise.
+ * on a TTY and as plain lines otherwise (every 10 % step, at most one line per 5 s, and the end).
  * Thread safety: logging functions may be called from any thread (one fprintf per line);
  * a progress object belongs to one thread (update it outside parallel regions).
  */
