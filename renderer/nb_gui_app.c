@@ -321,7 +321,7 @@ static void handle_requests(nb_gui_app *g, nb_app *app) {
     if (req & NB_GUI_REQ_RUN)
         start_job(g, app);
     if ((req & NB_GUI_REQ_CANCEL) && g->job)
-        nb_gui_job_cancel(g->job);
+        (void)nb_gui_job_cancel(g->job);
     if (req & NB_GUI_REQ_SAVE_RESULT)
         save_result(g, app);
 }

@@ -290,12 +290,16 @@ bool nb_gui_job_take_snapshot(nb_gui_job *j, nb_model *out) {
     return true;
 }
 
-void nb_gui_job_cancel(nb_gui_job *j) {
-    atomic_store(&j->cancel, true);
+unsigned nb_gui_job_cancel(nb_gui_job *j) {
+    /* Under the lock, so no snapshot is published between reading the count and the cancel
+     * reaching the bundler; the worker checks both flags after publishing the state pointer. */
     pthread_mutex_lock(&j->lock);
+    atomic_store(&j->cancel, true);
     if (j->bundle)
         nb_bundle_cancel(j->bundle);
+    unsigned published = j->snap_generation;
     pthread_mutex_unlock(&j->lock);
+    return published;
 }
 
 bool nb_gui_job_done(nb_gui_job *j) {
@@ -334,7 +338,7 @@ nb_status nb_gui_job_join(nb_gui_job *j, nb_model *result, char *message) {
 void nb_gui_job_destroy(nb_gui_job *j) {
     if (!j)
         return;
-    nb_gui_job_cancel(j);
+    (void)nb_gui_job_cancel(j);
     if (!j->joined) {
         pthread_join(j->thread, NULL);
         j->joined = true;

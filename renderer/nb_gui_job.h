@@ -45,8 +45,11 @@ void nb_gui_job_query(nb_gui_job *job, nb_gui_progress *out);
  * else returns false and leaves *out alone. GUI thread. On NB_E_NOMEM returns false. */
 bool nb_gui_job_take_snapshot(nb_gui_job *job, nb_model *out);
 
-/* Asks the worker to stop at the next iteration boundary. Any thread, any number of times. */
-void nb_gui_job_cancel(nb_gui_job *job);
+/* Asks the worker to stop at the next iteration boundary. Any thread, any number of times.
+ * Returns the number of snapshots published when the cancel was registered: the iteration in
+ * flight may still publish one more, none after that (so the final count is at most this + 1;
+ * tests rely on it). */
+unsigned nb_gui_job_cancel(nb_gui_job *job);
 
 /* True once the worker has ended (success, failure or cancel). */
 bool nb_gui_job_done(nb_gui_job *job);
