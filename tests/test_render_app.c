@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <SDL2/SDL.h>
+
 #include "nb_app.h"
 #include "nb_h5.h"
 #include "test_render_fixture.h"
@@ -178,6 +180,81 @@ static void test_config_changes_rebuild_scene(void **state) {
     remove_paths(&p);
 }
 
+static void push_key(SDL_Keycode k) {
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_KEYDOWN;
+    ev.key.keysym.sym = k;
+    assert_true(SDL_PushEvent(&ev) >= 0);
+}
+
+/* The interactive loop under SDL_VIDEODRIVER=offscreen, driven by synthetic events. */
+static void test_interactive_events(void **state) {
+    (void)state;
+    paths p;
+    make_paths(&p);
+    write_model(p.model, small, 3, true);
+    nb_render_options o;
+    batch_options(&o, &p);
+    o.mode = NB_RUN_INTERACTIVE;
+    o.screenshot_path = NULL;
+    o.quit_after = 2;
+    setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    nb_app app;
+    assert_int_equal(nb_app_init(&app, &o), NB_OK);
+    if (nb_app_open_gl(&app) != NB_OK)
+        fail_msg("GL: %s", nb_error_message());
+    /* key 1: FRONT pose; H: auto-orbit on; wheel: zoom in */
+    push_key(SDLK_1);
+    push_key(SDLK_h);
+    SDL_Event wheel;
+    memset(&wheel, 0, sizeof wheel);
+    wheel.type = SDL_MOUSEWHEEL;
+    wheel.wheel.y = 2;
+    assert_true(SDL_PushEvent(&wheel) >= 0);
+    assert_int_equal(nb_app_run(&app), NB_OK);
+    assert_int_equal(app.frame, 2);
+    assert_true(app.config.auto_orbit);
+    /* FRONT is yaw 0; two frames of auto-orbit at 0.5 degrees */
+    assert_true(app.camera.yaw > 0.9f && app.camera.yaw < 1.1f);
+    assert_true(app.camera.pitch > -0.01f && app.camera.pitch < 0.01f);
+    assert_true(app.camera.distance < 3.5f * app.camera.scale * 0.82f);
+    /* left drag orbits */
+    float yaw = app.camera.yaw;
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEBUTTONDOWN;
+    ev.button.button = SDL_BUTTON_LEFT;
+    assert_true(SDL_PushEvent(&ev) >= 0);
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEMOTION;
+    ev.motion.xrel = 20;
+    assert_true(SDL_PushEvent(&ev) >= 0);
+    app.config.auto_orbit = false;
+    app.opt.quit_after = 3;
+    assert_int_equal(nb_app_run(&app), NB_OK);
+    assert_true(app.camera.yaw > yaw + 9.9f && app.camera.yaw < yaw + 10.1f);
+    /* K writes <stem>_<UTC>.png into the current directory; ESC ends the loop early */
+    char cwd[512], shot_dir[128];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(shot_dir, sizeof shot_dir, "%s", p.dir);
+    assert_int_equal(chdir(shot_dir), 0);
+    push_key(SDLK_k);
+    push_key(SDLK_ESCAPE);
+    app.opt.quit_after = 1000;
+    uint64_t before = app.frame;
+    assert_int_equal(nb_app_run(&app), NB_OK);
+    assert_true(app.frame - before <= 2);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls %s/net_*Z.png > /dev/null 2>&1", shot_dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -f %s/net_*.png", shot_dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(chdir(cwd), 0);
+    nb_app_deinit(&app);
+    remove_paths(&p);
+}
+
 static void test_init_errors(void **state) {
     (void)state;
     paths p;
@@ -231,6 +308,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_config_changes_rebuild_scene),
+        cmocka_unit_test(test_interactive_events),
         cmocka_unit_test(test_init_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
