@@ -4,6 +4,7 @@
  * returns the exit code (0 ok, 1 error, 2 usage). Data flows train -> importance -> bundle
  * into one .nnb.h5 file; `run` does all three. No graphics library is linked here.
  */
+#include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,9 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    /* HDF5's own atexit handler reports "infinite loop closing library" after a corrupt file
+     * failed to close; our errors already said what was wrong, so skip that handler. */
+    H5dont_atexit();
     if (argc < 2) {
         usage(stderr);
         return NB_EXIT_USAGE;
