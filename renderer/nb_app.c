@@ -336,9 +336,8 @@ static nb_status run_benchmark(nb_app *app) {
     printf("  modes: edges %s, nodes %s, transparency %s, class view %s\n",
            edge_mode_name(app->config.edge.mode), node_mode_name(app->config.node.mode),
            app->params.transparency == NB_TRANSPARENCY_WBOIT ? "wboit" : "minmax",
-           app->config.class_view >= 0 && app->config.class_view < 3
-               ? views[app->config.class_view]
-               : "?");
+           app->config.class_view >= 0 && app->config.class_view < 3 ? views[app->config.class_view]
+                                                                     : "?");
     printf("  nodes %zu (drawn %zu), edges %zu, segments %zu (drawn %zu), fragments %llu\n",
            app->scene.n_nodes, nodes_drawn, app->scene.n_edges, app->scene.n_segments, segs_drawn,
            (unsigned long long)fragments);

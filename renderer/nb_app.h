@@ -34,33 +34,33 @@
 
 typedef struct nb_app {
     nb_render_options opt;
-    const char *path;             /* the input file (argv storage) */
-    nb_rendering_config config;   /* live config: defaults, --config, --set, then GUI edits */
-    nb_render_params params;      /* derived from config at the start of every frame */
-    nb_model model;               /* the loaded file (owned) */
+    const char *path;           /* the input file (argv storage) */
+    nb_rendering_config config; /* live config: defaults, --config, --set, then GUI edits */
+    nb_render_params params;    /* derived from config at the start of every frame */
+    nb_model model;             /* the loaded file (owned) */
     bool has_model;
-    int edge_importance_type;     /* from the model's /bundle config_json */
-    nb_scene scene;               /* built from model + config (owned) */
-    nb_scene_desc scene_desc;     /* what `scene` was built with */
+    int edge_importance_type; /* from the model's /bundle config_json */
+    nb_scene scene;           /* built from model + config (owned) */
+    nb_scene_desc scene_desc; /* what `scene` was built with */
     bool has_scene;
-    bool scene_dirty;             /* rebuild the scene before the next frame */
-    nb_scene_desc failed_desc;    /* last desc whose build failed (not retried every frame) */
+    bool scene_dirty;          /* rebuild the scene before the next frame */
+    nb_scene_desc failed_desc; /* last desc whose build failed (not retried every frame) */
     bool has_failed_desc;
     nb_window window;
     nb_renderer renderer;
     bool gl_ready;
     nb_camera camera;
     bool running;
-    uint64_t frame;               /* frames drawn since start */
-    double frame_ms;              /* wall time of the last frame's draw, milliseconds */
+    uint64_t frame;  /* frames drawn since start */
+    double frame_ms; /* wall time of the last frame's draw, milliseconds */
     /* interaction */
-    bool orbiting, panning;       /* mouse buttons held */
-    bool gui_wants_keyboard;      /* set by the GUI: W/A/S/D held-key moves are skipped */
-    bool recording;               /* R: write every frame */
+    bool orbiting, panning;  /* mouse buttons held */
+    bool gui_wants_keyboard; /* set by the GUI: W/A/S/D held-key moves are skipped */
+    bool recording;          /* R: write every frame */
     long record_index;
     time_t record_start;
     /* live reload (poll the file's mtime and size) */
-    double watch_next;            /* nb_time_now() of the next poll */
+    double watch_next; /* nb_time_now() of the next poll */
     long long loaded_mtime_ns, loaded_size;
     long long failed_mtime_ns, failed_size;
     double failed_retry_at;

@@ -18,19 +18,19 @@
 #include <cglm/cglm.h>
 
 #define REFERENCE_DIAGONAL 2.0615528f /* sqrt(1 + 1 + 1.5^2) */
-#define NB_PI 3.14159265358979323846
+#define NB_PI              3.14159265358979323846
 
 static const float pose_offsets[NB_CAMERA_POSES][3] = {
-    {0.0f, 0.0f, -2.5f},   /* 0 LEFT (the start pose of the reference) */
-    {3.5f, 0.0f, 0.0f},    /* 1 FRONT */
-    {0.0f, 0.0f, 2.5f},    /* 2 RIGHT */
-    {-2.5f, 0.0f, 2.5f},   /* 3 BACK_RIGHT */
-    {-2.5f, 0.0f, 2.5f},   /* 4 BACK_RIGHT */
-    {-2.0f, 2.0f, -2.0f},  /* 5 UPPER_BACK_LEFT */
-    {-2.0f, 2.0f, 2.0f},   /* 6 UPPER_BACK_RIGHT (default for recordings) */
-    {-2.75f, -1.0f, 1.25f},/* 7 LOWER_BACK_RIGHT */
-    {-4.0f, 0.0f, 0.0f},   /* 8 BACK */
-    {0.0f, 0.0f, -2.5f},   /* 9 LEFT */
+    {0.0f, 0.0f, -2.5f},    /* 0 LEFT (the start pose of the reference) */
+    {3.5f, 0.0f, 0.0f},     /* 1 FRONT */
+    {0.0f, 0.0f, 2.5f},     /* 2 RIGHT */
+    {-2.5f, 0.0f, 2.5f},    /* 3 BACK_RIGHT */
+    {-2.5f, 0.0f, 2.5f},    /* 4 BACK_RIGHT */
+    {-2.0f, 2.0f, -2.0f},   /* 5 UPPER_BACK_LEFT */
+    {-2.0f, 2.0f, 2.0f},    /* 6 UPPER_BACK_RIGHT (default for recordings) */
+    {-2.75f, -1.0f, 1.25f}, /* 7 LOWER_BACK_RIGHT */
+    {-4.0f, 0.0f, 0.0f},    /* 8 BACK */
+    {0.0f, 0.0f, -2.5f},    /* 9 LEFT */
 };
 
 static float deg2rad(float d) {

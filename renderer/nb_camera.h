@@ -20,19 +20,19 @@
 #define NB_CAMERA_POSES 10
 
 /* Limits (documented so the GUI can show them). */
-#define NB_CAMERA_PITCH_LIMIT 85.0 /* degrees, |pitch| <= this */
+#define NB_CAMERA_PITCH_LIMIT         85.0 /* degrees, |pitch| <= this */
 #define NB_CAMERA_MIN_DISTANCE_FACTOR 0.02 /* distance >= factor * scale */
 #define NB_CAMERA_MAX_DISTANCE_FACTOR 50.0 /* distance <= factor * scale */
 
 typedef struct nb_camera {
-    float target[3];    /* world units: the point looked at */
-    float distance;     /* world units, > 0 */
-    float yaw;          /* degrees, wrapped to [0, 360) */
-    float pitch;        /* degrees, [-NB_CAMERA_PITCH_LIMIT, NB_CAMERA_PITCH_LIMIT] */
-    float fov_degrees;  /* vertical field of view, (1, 170) */
-    float scale;        /* size of the scene relative to the reference network (1 = same) */
-    float near_plane;   /* world units, 0.01 * scale */
-    float far_plane;    /* world units, 100 * scale */
+    float target[3];   /* world units: the point looked at */
+    float distance;    /* world units, > 0 */
+    float yaw;         /* degrees, wrapped to [0, 360) */
+    float pitch;       /* degrees, [-NB_CAMERA_PITCH_LIMIT, NB_CAMERA_PITCH_LIMIT] */
+    float fov_degrees; /* vertical field of view, (1, 170) */
+    float scale;       /* size of the scene relative to the reference network (1 = same) */
+    float near_plane;  /* world units, 0.01 * scale */
+    float far_plane;   /* world units, 100 * scale */
 } nb_camera;
 
 /* Initialises a camera for a scene with bounding box [bmin, bmax] (world units; an empty or

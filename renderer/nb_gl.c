@@ -26,8 +26,10 @@ const char *nb_gl_shader_dir(void) {
 static nb_status read_text(const char *path, char **out) {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return NB_RAISE(NB_E_IO, path, "cannot open shader file (shader directory: "
-                                       "NNBUNDLE_SHADER_DIR or %s)", NB_SHADER_DIR);
+        return NB_RAISE(NB_E_IO, path,
+                        "cannot open shader file (shader directory: "
+                        "NNBUNDLE_SHADER_DIR or %s)",
+                        NB_SHADER_DIR);
     if (fseek(f, 0, SEEK_END) != 0) {
         fclose(f);
         return NB_RAISE(NB_E_IO, path, "cannot seek");
@@ -116,8 +118,7 @@ static nb_status link_stages(const char *const src[3], const char *const names[3
 }
 
 nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
-                                    const char *frag_src, const char *frag_name,
-                                    GLuint *program) {
+                                    const char *frag_src, const char *frag_name, GLuint *program) {
     const char *const src[3] = {vert_src, NULL, frag_src};
     const char *const names[3] = {vert_name, NULL, frag_name};
     return link_stages(src, names, program);
@@ -207,8 +208,8 @@ nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height) {
     if (status != GL_FRAMEBUFFER_COMPLETE || st != NB_OK) {
         nb_gl_target_unload(&n);
         if (st == NB_OK)
-            st = NB_RAISE(NB_E_GL, "render target", "framebuffer %dx%d incomplete (0x%04x)",
-                          width, height, status);
+            st = NB_RAISE(NB_E_GL, "render target", "framebuffer %dx%d incomplete (0x%04x)", width,
+                          height, status);
         return st;
     }
     nb_gl_target_unload(t);

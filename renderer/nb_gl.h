@@ -34,8 +34,7 @@ nb_status nb_gl_program_load_geom(const char *vert_file, const char *geom_file,
 
 /* Compiles a program from source strings; `vert_name`/`frag_name` name them in errors. */
 nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
-                                    const char *frag_src, const char *frag_name,
-                                    GLuint *program);
+                                    const char *frag_src, const char *frag_name, GLuint *program);
 
 /* Returns NB_OK if glGetError() reports nothing, else drains the error queue and returns
  * NB_E_GL with subject `what` and the first error code. */

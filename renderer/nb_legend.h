@@ -21,13 +21,13 @@
 #include "nb_status.h"
 
 #define NB_LEGEND_VERTEX_FLOATS 6
-#define NB_LEGEND_NAME_MAX 40
+#define NB_LEGEND_NAME_MAX      40
 
 typedef struct nb_legend_layout {
-    float x0, y0, x1, y1;  /* panel rectangle, pixels */
-    size_t n_rows;         /* lines listed (title excluded) */
+    float x0, y0, x1, y1; /* panel rectangle, pixels */
+    size_t n_rows;        /* lines listed (title excluded) */
     size_t n_columns;
-    int scale;             /* glyph scale factor */
+    int scale; /* glyph scale factor */
 } nb_legend_layout;
 
 /* Builds the legend of scene s for a width x height viewport (pixels, > 0), text colour fg[3],

@@ -36,7 +36,8 @@ bool nb_options_parse_size(const char *s, int *w, int *h) {
     memcpy(a, s, (size_t)(x - s));
     a[x - s] = '\0';
     long lw, lh;
-    if (!parse_long(a, 1, NB_OPTIONS_MAX_SIZE, &lw) || !parse_long(x + 1, 1, NB_OPTIONS_MAX_SIZE, &lh))
+    if (!parse_long(a, 1, NB_OPTIONS_MAX_SIZE, &lw) ||
+        !parse_long(x + 1, 1, NB_OPTIONS_MAX_SIZE, &lh))
         return false;
     *w = (int)lw;
     *h = (int)lh;
@@ -95,9 +96,9 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
     return 1;
 }
 
-static const char *const value_options[] = {"--config", "--set",    "--screenshot", "--frames",
-                                            "--benchmark", "--count", "--size", "--camera",
-                                            "--layers", "--quit-after", NULL};
+static const char *const value_options[] = {
+    "--config", "--set",    "--screenshot", "--frames",     "--benchmark", "--count",
+    "--size",   "--camera", "--layers",     "--quit-after", NULL};
 
 int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
     memset(o, 0, sizeof *o);

@@ -13,11 +13,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define NB_OPTIONS_MAX_SETS 64
-#define NB_OPTIONS_DEFAULT_WIDTH 1280
+#define NB_OPTIONS_MAX_SETS       64
+#define NB_OPTIONS_DEFAULT_WIDTH  1280
 #define NB_OPTIONS_DEFAULT_HEIGHT 720
 #define NB_OPTIONS_DEFAULT_FRAMES 36
-#define NB_OPTIONS_MAX_SIZE 16384
+#define NB_OPTIONS_MAX_SIZE       16384
 
 enum { NB_RENDER_EXIT_OK = 0, NB_RENDER_EXIT_FAILURE = 1, NB_RENDER_EXIT_USAGE = 2 };
 
@@ -29,8 +29,8 @@ typedef enum nb_render_run_mode {
 } nb_render_run_mode;
 
 typedef struct nb_render_options {
-    const char *input;       /* the .nnb.h5 file (argv storage) */
-    const char *config_path; /* --config, NULL if none */
+    const char *input;                     /* the .nnb.h5 file (argv storage) */
+    const char *config_path;               /* --config, NULL if none */
     const char *sets[NB_OPTIONS_MAX_SETS]; /* --set key=value, in order */
     int n_sets;
     nb_render_run_mode mode;
@@ -43,9 +43,9 @@ typedef struct nb_render_options {
     int camera;                  /* --camera 0..9, -1 = camera_pose of the config */
     bool filter_layers;          /* --layers A:B: layer pairs A..B (0-based, inclusive) */
     size_t pair_first, pair_last;
-    long quit_after;             /* --quit-after N: leave the interactive loop after N frames
-                                    (-1 = never; for tests and scripted runs) */
-    bool watch;                  /* live reload of FILE (default on; --no-watch) */
+    long quit_after; /* --quit-after N: leave the interactive loop after N frames
+                        (-1 = never; for tests and scripted runs) */
+    bool watch;      /* live reload of FILE (default on; --no-watch) */
     bool quiet, verbose;
     bool help, version;
 } nb_render_options;

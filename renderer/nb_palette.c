@@ -30,18 +30,10 @@ void nb_palette_hsv_to_rgb(float h, float s, float v, float rgb[3]) {
         sector = 5;
     float f = hh - (float)sector;
     float p = v * (1.0f - s), q = v * (1.0f - s * f), t = v * (1.0f - s * (1.0f - f));
-    float r, g, b;
-    switch (sector) {
-    case 0: r = v; g = t; b = p; break;
-    case 1: r = q; g = v; b = p; break;
-    case 2: r = p; g = v; b = t; break;
-    case 3: r = p; g = q; b = v; break;
-    case 4: r = t; g = p; b = v; break;
-    default: r = v; g = p; b = q; break;
-    }
-    rgb[0] = r;
-    rgb[1] = g;
-    rgb[2] = b;
+    const float table[6][3] = {{v, t, p}, {q, v, p}, {p, v, t}, {p, q, v}, {t, p, v}, {v, p, q}};
+    rgb[0] = table[sector][0];
+    rgb[1] = table[sector][1];
+    rgb[2] = table[sector][2];
 }
 
 void nb_palette_color(size_t c, float rgb[3]) {

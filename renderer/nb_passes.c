@@ -93,8 +93,7 @@ void nb_passes_unload(nb_passes *p) {
 
 nb_status nb_passes_upload(nb_passes *p, const nb_scene *s) {
     glBindBuffer(GL_ARRAY_BUFFER, p->node_vbo);
-    glBufferData(GL_ARRAY_BUFFER,
-                 (GLsizeiptr)(s->n_nodes * NB_SCENE_NODE_FLOATS * sizeof(float)),
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)(s->n_nodes * NB_SCENE_NODE_FLOATS * sizeof(float)),
                  s->n_nodes ? s->nodes : NULL, GL_STATIC_DRAW);
     glBindBuffer(GL_ARRAY_BUFFER, p->seg_vbo);
     glBufferData(GL_ARRAY_BUFFER,

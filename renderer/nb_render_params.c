@@ -81,8 +81,8 @@ nb_pass_state nb_render_edge_pass(int edge_mode, int transparency) {
 void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_params *p) {
     object_uniforms(&cfg->node, &p->node);
     object_uniforms(&cfg->edge, &p->edge);
-    p->transparency = cfg->transparency == NB_TRANSPARENCY_WBOIT ? NB_TRANSPARENCY_WBOIT
-                                                                  : NB_TRANSPARENCY_MINMAX;
+    p->transparency =
+        cfg->transparency == NB_TRANSPARENCY_WBOIT ? NB_TRANSPARENCY_WBOIT : NB_TRANSPARENCY_MINMAX;
     p->node_pass = nb_render_node_pass(cfg->node.mode, p->transparency);
     p->edge_pass = nb_render_edge_pass(cfg->edge.mode, p->transparency);
     for (int i = 0; i < 3; i++)

@@ -338,8 +338,8 @@ static nb_status sort_by_cull_key(nb_scene *s) {
         items[i].first = i;
         items[i].count = 1;
     }
-    nb_status st = sort_runs(items, s->n_nodes, &s->nodes, s->n_nodes, NB_SCENE_NODE_FLOATS,
-                             &s->node_id);
+    nb_status st =
+        sort_runs(items, s->n_nodes, &s->nodes, s->n_nodes, NB_SCENE_NODE_FLOATS, &s->node_id);
     free(items);
     if (st != NB_OK)
         return st;
@@ -392,8 +392,8 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
     if (desc->class_view == NB_CLASS_VIEW_ONE && desc->class_index >= C)
         return NB_RAISE(NB_E_CONFIG, "class_index", "class %zu requested, the network has %zu",
                         desc->class_index, C);
-    if (desc->filter_pairs && (desc->pair_first > desc->pair_last || L < 2 ||
-                               desc->pair_last >= L - 1))
+    if (desc->filter_pairs &&
+        (desc->pair_first > desc->pair_last || L < 2 || desc->pair_last >= L - 1))
         return NB_RAISE(NB_E_CONFIG, "--layers", "layer pairs %zu:%zu, the network has pairs 0:%zu",
                         desc->pair_first, desc->pair_last, L >= 2 ? L - 2 : 0);
 
@@ -422,10 +422,10 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
     for (size_t c = 0; c < C; c++)
         uniform[c] = 1.0f / sqrtf((float)C);
 
-    /* Node class vectors: row (g - layer_offset[l]) of /importance node_<l>. */
-#define NODE_VEC(g)                                                                        \
-    (has_imp ? m->importance.node + m->importance.node_offset[node_layer[g]] +             \
-                   ((size_t)(g) - (size_t)b->layer_offset[node_layer[g]]) * C              \
+        /* Node class vectors: row (g - layer_offset[l]) of /importance node_<l>. */
+#define NODE_VEC(g)                                                                                \
+    (has_imp ? m->importance.node + m->importance.node_offset[node_layer[g]] +                     \
+                   ((size_t)(g) - (size_t)b->layer_offset[node_layer[g]]) * C                      \
              : uniform)
     for (size_t l = 0; l < L; l++)
         for (int64_t g = b->layer_offset[l]; g < b->layer_offset[l + 1]; g++)

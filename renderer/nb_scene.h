@@ -40,48 +40,48 @@
 #include "nb_model.h"
 #include "nb_status.h"
 
-#define NB_SCENE_NODE_FLOATS 8
+#define NB_SCENE_NODE_FLOATS    8
 #define NB_SCENE_SEGMENT_FLOATS 16
 
 /* Offsets (in floats) inside the records, for the GL layer's vertex attributes. */
 enum {
-    NB_SCENE_NODE_POS = 0,    /* vec4: x, y, z, norm */
-    NB_SCENE_NODE_COLOR = 4,  /* vec4: r, g, b, a0 */
-    NB_SCENE_SEG_A = 0,       /* vec4: A, iota */
-    NB_SCENE_SEG_B = 4,       /* vec4: B, f */
-    NB_SCENE_SEG_COLOR = 8,   /* vec4: r, g, b, a0 */
-    NB_SCENE_SEG_EXTRA = 12,  /* vec4: cull, edge, pair, t */
+    NB_SCENE_NODE_POS = 0,   /* vec4: x, y, z, norm */
+    NB_SCENE_NODE_COLOR = 4, /* vec4: r, g, b, a0 */
+    NB_SCENE_SEG_A = 0,      /* vec4: A, iota */
+    NB_SCENE_SEG_B = 4,      /* vec4: B, f */
+    NB_SCENE_SEG_COLOR = 8,  /* vec4: r, g, b, a0 */
+    NB_SCENE_SEG_EXTRA = 12, /* vec4: cull, edge, pair, t */
 };
 
 /* What to build. Zero-initialised = class view "independent", type 0, all layer pairs. */
 typedef struct nb_scene_desc {
-    int class_view;            /* nb_class_view */
-    size_t class_index;        /* class shown by NB_CLASS_VIEW_ONE, < n_classes */
-    double background[3];      /* decides the "independent" colour (black on light) */
-    int edge_importance_type;  /* 0..3, spec §2.6 (from the file's /bundle config_json) */
-    bool filter_pairs;         /* draw only layer pairs [pair_first, pair_last] */
+    int class_view;           /* nb_class_view */
+    size_t class_index;       /* class shown by NB_CLASS_VIEW_ONE, < n_classes */
+    double background[3];     /* decides the "independent" colour (black on light) */
+    int edge_importance_type; /* 0..3, spec §2.6 (from the file's /bundle config_json) */
+    bool filter_pairs;        /* draw only layer pairs [pair_first, pair_last] */
     size_t pair_first, pair_last;
-    bool reverse_segments;     /* reverse the segment order (order-independence tests) */
+    bool reverse_segments; /* reverse the segment order (order-independence tests) */
 } nb_scene_desc;
 
 typedef struct nb_scene {
     size_t n_layers;
     size_t n_classes;
-    char **class_names;     /* [n_classes] copies ("0".."C-1" when the file has no /network) */
-    size_t n_nodes;         /* drawn nodes (after the layer filter) */
-    float *nodes;           /* [n_nodes][NB_SCENE_NODE_FLOATS] */
-    uint32_t *node_id;      /* [n_nodes] global node id in /bundle */
-    size_t n_edges;         /* drawn edges */
+    char **class_names; /* [n_classes] copies ("0".."C-1" when the file has no /network) */
+    size_t n_nodes;     /* drawn nodes (after the layer filter) */
+    float *nodes;       /* [n_nodes][NB_SCENE_NODE_FLOATS] */
+    uint32_t *node_id;  /* [n_nodes] global node id in /bundle */
+    size_t n_edges;     /* drawn edges */
     size_t n_segments;
-    float *segments;        /* [n_segments][NB_SCENE_SEGMENT_FLOATS] */
-    float bbox_min[3];      /* the whole network's box (all nodes and polyline points), world */
+    float *segments;   /* [n_segments][NB_SCENE_SEGMENT_FLOATS] */
+    float bbox_min[3]; /* the whole network's box (all nodes and polyline points), world */
     float bbox_max[3];
     float node_bbox_min[3]; /* the box of the nodes only (camera framing, like the reference's */
     float node_bbox_max[3]; /* look-at point on the node cloud), world units */
     int edge_importance_type;
-    int class_view;         /* copied from the desc, for the legend */
+    int class_view; /* copied from the desc, for the legend */
     size_t class_index;
-    bool has_importance;    /* false: every node got norm 1 and uniform class shares */
+    bool has_importance;     /* false: every node got norm 1 and uniform class shares */
     bool segments_ascending; /* true only with desc.reverse_segments (see below) */
 } nb_scene;
 

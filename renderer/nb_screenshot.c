@@ -81,8 +81,7 @@ nb_status nb_screenshot_name(char *out, size_t out_size, const char *dir, const 
     if (frame < 0)
         n = snprintf(out, out_size, "%s%s%s_%s.png", dir ? dir : "", sep, stem, stamp);
     else
-        n = snprintf(out, out_size, "%s%s%s_%s_%05ld.png", dir ? dir : "", sep, stem, stamp,
-                     frame);
+        n = snprintf(out, out_size, "%s%s%s_%s_%05ld.png", dir ? dir : "", sep, stem, stamp, frame);
     if (n < 0 || (size_t)n >= out_size)
         return NB_RAISE(NB_E_INVALID, input_path, "screenshot name too long");
     return NB_OK;

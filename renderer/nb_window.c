@@ -35,8 +35,7 @@ void nb_window_close(nb_window *w) {
     memset(w, 0, sizeof *w);
 }
 
-nb_status nb_window_open(nb_window *w, const char *title, int width, int height,
-                         bool interactive) {
+nb_status nb_window_open(nb_window *w, const char *title, int width, int height, bool interactive) {
     nb_window n;
     memset(&n, 0, sizeof n);
     n.interactive = interactive;
@@ -59,15 +58,16 @@ nb_status nb_window_open(nb_window *w, const char *title, int width, int height,
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
         return NB_RAISE(NB_E_DISPLAY, "interactive window",
                         "SDL chose the '%s' video driver: there is no display to show a window "
-                        "on; use --screenshot FILE.png or --frames DIR", n.driver);
+                        "on; use --screenshot FILE.png or --frames DIR",
+                        n.driver);
     }
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 4);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
     SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
     SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0); /* frames are drawn into our own target */
-    Uint32 flags = SDL_WINDOW_OPENGL | (interactive ? SDL_WINDOW_RESIZABLE | SDL_WINDOW_SHOWN
-                                                    : SDL_WINDOW_HIDDEN);
+    Uint32 flags = SDL_WINDOW_OPENGL |
+                   (interactive ? SDL_WINDOW_RESIZABLE | SDL_WINDOW_SHOWN : SDL_WINDOW_HIDDEN);
     n.window = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
                                 height, flags);
     if (!n.window) {

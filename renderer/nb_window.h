@@ -22,19 +22,18 @@
 typedef struct nb_window {
     SDL_Window *window;
     SDL_GLContext gl;
-    int width, height;      /* drawable size in pixels */
+    int width, height; /* drawable size in pixels */
     bool interactive;
-    char driver[32];        /* SDL video driver in use ("x11", "wayland", "offscreen", ...) */
-    char gl_renderer[128];  /* GL_RENDERER string */
-    char gl_version[128];   /* GL_VERSION string */
+    char driver[32];       /* SDL video driver in use ("x11", "wayland", "offscreen", ...) */
+    char gl_renderer[128]; /* GL_RENDERER string */
+    char gl_version[128];  /* GL_VERSION string */
 } nb_window;
 
 /* Opens the window and makes its context current. width, height: window size in pixels
  * (interactive) or any small size (batch: rendering goes to nb_renderer's own target).
  * Returns NB_OK, NB_E_DISPLAY (no display for an interactive window, SDL video init failed),
  * NB_E_GL (no OpenGL 4.3 core context, GLEW failure). On failure nothing stays open. */
-nb_status nb_window_open(nb_window *w, const char *title, int width, int height,
-                         bool interactive);
+nb_status nb_window_open(nb_window *w, const char *title, int width, int height, bool interactive);
 
 /* Closes the window and shuts SDL video down; safe on a zeroed struct. */
 void nb_window_close(nb_window *w);

@@ -38,10 +38,9 @@ static void test_init_reference_box(void **state) {
 
 static void test_all_poses(void **state) {
     (void)state;
-    static const float expect[10][3] = {{0, 0, -2.5f}, {3.5f, 0, 0},   {0, 0, 2.5f},
-                                        {-2.5f, 0, 2.5f}, {-2.5f, 0, 2.5f}, {-2, 2, -2},
-                                        {-2, 2, 2},    {-2.75f, -1, 1.25f}, {-4, 0, 0},
-                                        {0, 0, -2.5f}};
+    static const float expect[10][3] = {
+        {0, 0, -2.5f}, {3.5f, 0, 0}, {0, 0, 2.5f},        {-2.5f, 0, 2.5f}, {-2.5f, 0, 2.5f},
+        {-2, 2, -2},   {-2, 2, 2},   {-2.75f, -1, 1.25f}, {-4, 0, 0},       {0, 0, -2.5f}};
     const float bmin[3] = {1.0f, 2.0f, 3.0f}, bmax[3] = {3.0f, 4.0f, 6.0f}; /* diag sqrt(17) */
     nb_camera cam;
     nb_camera_init(&cam, bmin, bmax, 45.0f, 0);
@@ -97,8 +96,8 @@ static void test_view_matrix(void **state) {
     /* eye -> origin, target -> (0, 0, -distance) */
     for (int r = 0; r < 3; r++) {
         float e = v[r] * eye[0] + v[4 + r] * eye[1] + v[8 + r] * eye[2] + v[12 + r];
-        float t = v[r] * cam.target[0] + v[4 + r] * cam.target[1] + v[8 + r] * cam.target[2] +
-                  v[12 + r];
+        float t =
+            v[r] * cam.target[0] + v[4 + r] * cam.target[1] + v[8 + r] * cam.target[2] + v[12 + r];
         assert_near(e, 0.0f, 1e-5f);
         assert_near(t, r == 2 ? -cam.distance : 0.0f, 1e-5f);
     }

@@ -32,7 +32,7 @@ static void test_reference_colors(void **state) {
 
 /* Minimum pairwise RGB distance of the first n colours. */
 static float min_distance(size_t n) {
-    float (*cols)[3] = malloc(n * sizeof *cols);
+    float(*cols)[3] = malloc(n * sizeof *cols);
     assert_non_null(cols);
     for (size_t c = 0; c < n; c++)
         nb_palette_color(c, cols[c]);

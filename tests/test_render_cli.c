@@ -23,7 +23,7 @@ typedef struct ctx {
     char exe[1024];
     char model[128];
     char nobundle[128];
-    char out[256];  /* stdout + stderr of the last run */
+    char out[256]; /* stdout + stderr of the last run */
     char text[16384];
 } ctx;
 
@@ -180,8 +180,8 @@ static void test_screenshot_and_camera(void **state) {
     fputs("{\"background\": [0, 0, 0], \"show_legend\": false}\n", f);
     fclose(f);
     snprintf(args, sizeof args,
-             "'%s' --screenshot '%s' --size 120x80 --config '%s' --set edge_mode=line -q",
-             c->model, a, cfg);
+             "'%s' --screenshot '%s' --size 120x80 --config '%s' --set edge_mode=line -q", c->model,
+             a, cfg);
     assert_int_equal(run(c, NULL, args), 0);
     assert_int_equal(nb_screenshot_read_png(a, &ia, &w, &h), NB_OK);
     assert_int_equal(ia[0], 0); /* top-left pixel is the black background (no legend) */
@@ -223,10 +223,8 @@ static void test_frames_and_benchmark(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_usage_and_help),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_no_display),
-        cmocka_unit_test(test_screenshot_and_camera),
+        cmocka_unit_test(test_usage_and_help),       cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_no_display),           cmocka_unit_test(test_screenshot_and_camera),
         cmocka_unit_test(test_frames_and_benchmark),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

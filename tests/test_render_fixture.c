@@ -24,8 +24,8 @@ static void layout_layer(size_t n, size_t l, size_t n_layers, float *pos) {
     }
 }
 
-nb_status test_make_model(nb_model *m, const size_t *sizes, size_t n_layers,
-                          size_t points_per_edge, bool with_importance, uint64_t seed) {
+nb_status test_make_model(nb_model *m, const size_t *sizes, size_t n_layers, size_t points_per_edge,
+                          bool with_importance, uint64_t seed) {
     memset(m, 0, sizeof *m);
     if (n_layers < 2 || points_per_edge < 2)
         return NB_RAISE(NB_E_INVALID, "fixture", "bad shape");

@@ -19,8 +19,8 @@
 
 /* Builds the model; with_importance false leaves /importance out. Class names "class 0"...
  * Returns NB_OK or NB_E_NOMEM / NB_E_INVALID. */
-nb_status test_make_model(nb_model *m, const size_t *sizes, size_t n_layers,
-                          size_t points_per_edge, bool with_importance, uint64_t seed);
+nb_status test_make_model(nb_model *m, const size_t *sizes, size_t n_layers, size_t points_per_edge,
+                          bool with_importance, uint64_t seed);
 
 /* Rendering config with the shipped defaults (nb_rendering_schema) but show_legend off and
  * both importance thresholds 0, so every object of a tiny model is drawn. */

@@ -119,7 +119,8 @@ static void test_node_pixels_at_projection(void **state) {
     nb_camera cam;
     nb_scene scene;
     render(&m, &cfg, false, 1, &img, &cam, &scene);
-    const float pix_per_unit_at_1 = (float)H / 2.0f / tanf(0.5f * cam.fov_degrees * 3.14159265f / 180.0f);
+    const float pix_per_unit_at_1 =
+        (float)H / 2.0f / tanf(0.5f * cam.fov_degrees * 3.14159265f / 180.0f);
     float cx[16], cy[16], rad[16];
     assert_true(scene.n_nodes <= 16);
     for (size_t i = 0; i < scene.n_nodes; i++) {
@@ -128,8 +129,9 @@ static void test_node_pixels_at_projection(void **state) {
         assert_true(nb_camera_project(&cam, W, H, rec, &cx[i], &cy[i], &depth));
         float eye[3];
         nb_camera_eye(&cam, eye);
-        float d = sqrtf((rec[0] - eye[0]) * (rec[0] - eye[0]) + (rec[1] - eye[1]) * (rec[1] - eye[1]) +
-                        (rec[2] - eye[2]) * (rec[2] - eye[2]));
+        float d =
+            sqrtf((rec[0] - eye[0]) * (rec[0] - eye[0]) + (rec[1] - eye[1]) * (rec[1] - eye[1]) +
+                  (rec[2] - eye[2]) * (rec[2] - eye[2]));
         rad[i] = (float)cfg.node.size * rec[3] / d * pix_per_unit_at_1;
         int px = (int)cx[i], py = (int)cy[i];
         assert_true(px >= 0 && px < W && py >= 0 && py < H);
@@ -220,9 +222,16 @@ static void test_shader_errors(void **state) {
     const char *src_dir = nb_gl_shader_dir();
     char dir[] = "/tmp/nb_test_shaders_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    static const char *files[] = {"impostor_sphere.vert", "segment_points.vert", "impostor_ellipsoid.geom", "impostor.frag",
-                                  "flat_line.vert", "flat_point.vert", "flat.frag",
-                                  "fullscreen.vert", "wboit_composite.frag", "overlay.vert",
+    static const char *files[] = {"impostor_sphere.vert",
+                                  "segment_points.vert",
+                                  "impostor_ellipsoid.geom",
+                                  "impostor.frag",
+                                  "flat_line.vert",
+                                  "flat_point.vert",
+                                  "flat.frag",
+                                  "fullscreen.vert",
+                                  "wboit_composite.frag",
+                                  "overlay.vert",
                                   "overlay.frag"};
     char from[1024], to[1024];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {

@@ -29,9 +29,9 @@
 #include "nb_window.h"
 #include "test_render_fixture.h"
 
-#define W 160
-#define H 120
-#define PIXEL_TOL 8
+#define W              160
+#define H              120
+#define PIXEL_TOL      8
 #define MATCH_FRACTION 0.995
 
 static nb_window g_window;
@@ -71,22 +71,22 @@ static const golden_case cases[] = {
     /* defaults: ellipsoid_transparent edges, sphere_transparent nodes, minmax, all classes */
     {"default", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_MINMAX,
      NB_CLASS_VIEW_ALL, 0, 6, 1.0, true, 0, 0},
-    {"edge_sphere", NB_EDGE_SPHERE, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0,
-     6, 1.0, false, 0.05, 0},
-    {"edge_sphere_transparent", NB_EDGE_SPHERE_TRANSPARENT, NB_NODE_HIDDEN,
-     NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 6, 1.0, false, 0.05, 0},
+    {"edge_sphere", NB_EDGE_SPHERE, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 6,
+     1.0, false, 0.05, 0},
+    {"edge_sphere_transparent", NB_EDGE_SPHERE_TRANSPARENT, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX,
+     NB_CLASS_VIEW_ALL, 0, 6, 1.0, false, 0.05, 0},
     {"edge_line", NB_EDGE_LINE, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 1,
      1.0, false, 0, 0},
     {"edge_ellipsoid_independent", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_HIDDEN,
      NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_INDEPENDENT, 0, 1, 1.0, false, 0, 0},
-    {"node_sphere", NB_EDGE_HIDDEN, NB_NODE_SPHERE, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0,
-     3, 1.0, false, 0, 0.1},
-    {"node_sphere_transparent", NB_EDGE_HIDDEN, NB_NODE_SPHERE_TRANSPARENT,
-     NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 3, 1.0, false, 0, 0.1},
+    {"node_sphere", NB_EDGE_HIDDEN, NB_NODE_SPHERE, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 3,
+     1.0, false, 0, 0.1},
+    {"node_sphere_transparent", NB_EDGE_HIDDEN, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_MINMAX,
+     NB_CLASS_VIEW_ALL, 0, 3, 1.0, false, 0, 0.1},
     {"node_point", NB_EDGE_HIDDEN, NB_NODE_POINT, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 3,
      1.0, false, 0, 0},
-    {"wboit_dark", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT,
-     NB_TRANSPARENCY_WBOIT, NB_CLASS_VIEW_ALL, 0, 6, 0.0, true, 0, 0},
+    {"wboit_dark", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_WBOIT,
+     NB_CLASS_VIEW_ALL, 0, 6, 0.0, true, 0, 0},
     {"class_one_mixed", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE, NB_TRANSPARENCY_MINMAX,
      NB_CLASS_VIEW_ONE, 2, 5, 1.0, true, 0, 0},
 };

@@ -29,7 +29,7 @@ static int parse_list(args *a, nb_render_options *o, char *err, size_t n, const 
     return nb_options_parse(argc, a->argv, o, err, n);
 }
 
-#define PARSE(o, err, ...)                                                                     \
+#define PARSE(o, err, ...)                                                                         \
     parse_list(&storage, o, err, sizeof err, (const char *const[]){__VA_ARGS__, NULL})
 
 static void test_defaults(void **state) {
@@ -57,8 +57,8 @@ static void test_all_options(void **state) {
     char err[256];
     args storage;
     assert_int_equal(PARSE(&o, err, "--config", "r.json", "m.nnb.h5", "--set", "edge_mode=line",
-                           "--set=class_view=class", "--size", "320x200", "--camera=3",
-                           "--layers", "1:2", "--screenshot", "out.png", "--quiet"),
+                           "--set=class_view=class", "--size", "320x200", "--camera=3", "--layers",
+                           "1:2", "--screenshot", "out.png", "--quiet"),
                      NB_RENDER_EXIT_OK);
     assert_string_equal(o.config_path, "r.json");
     assert_int_equal(o.n_sets, 2);
@@ -140,10 +140,26 @@ static void test_help_lists_everything(void **state) {
     assert_non_null(f);
     nb_options_print_help(f);
     fclose(f);
-    const char *must[] = {"--config", "--set", "--layers", "--camera", "--size", "--screenshot",
-                          "--frames", "--count", "--orbit", "--benchmark", "--no-watch",
-                          "--quit-after", "--quiet", "--verbose", "--help", "--version",
-                          "NNBUNDLE_SHADER_DIR", "Exit status", "ESC", "wboit"};
+    const char *must[] = {"--config",
+                          "--set",
+                          "--layers",
+                          "--camera",
+                          "--size",
+                          "--screenshot",
+                          "--frames",
+                          "--count",
+                          "--orbit",
+                          "--benchmark",
+                          "--no-watch",
+                          "--quit-after",
+                          "--quiet",
+                          "--verbose",
+                          "--help",
+                          "--version",
+                          "NNBUNDLE_SHADER_DIR",
+                          "Exit status",
+                          "ESC",
+                          "wboit"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(buf, must[i]))
             fail_msg("--help lacks %s", must[i]);

@@ -118,8 +118,11 @@ static void test_pass_states(void **state) {
 
 static void test_opacity_formula(void **state) {
     (void)state;
-    nb_object_uniforms u = {.size = 0.02f, .base_opacity = 0.0f, .importance_opacity = 1.1f,
-                            .depth_opacity = 0.5f, .depth_exponent = 0.25f,
+    nb_object_uniforms u = {.size = 0.02f,
+                            .base_opacity = 0.0f,
+                            .importance_opacity = 1.1f,
+                            .depth_opacity = 0.5f,
+                            .depth_exponent = 0.25f,
                             .importance_threshold = 0.1f};
     /* a = [(1-I) + I a0] [(1-D) + D z] [rho^g (1-B)] + B */
     float a = nb_render_opacity(&u, 0.8f, 0.5f, 0.25f);

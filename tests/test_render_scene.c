@@ -102,8 +102,8 @@ static void test_segments_use_shared_edge_importance(void **state) {
             const float *r = s.segments + i * NB_SCENE_SEGMENT_FLOATS;
             size_t e = (size_t)r[NB_SCENE_SEG_EXTRA + 1];
             size_t k = i % (P - 1); /* each edge's segments stay together, in polyline order */
-            assert_int_equal(e, (size_t)s.segments[(i - k) * NB_SCENE_SEGMENT_FLOATS +
-                                                   NB_SCENE_SEG_EXTRA + 1]);
+            assert_int_equal(
+                e, (size_t)s.segments[(i - k) * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 1]);
             uint32_t src = m.bundle.edge_source[e], dst = m.bundle.edge_target[e];
             const float *sv = node_vec(&m, src), *ev = node_vec(&m, dst);
             nb_node_stats ss = nb_node_stats_of(sv, 2), es = nb_node_stats_of(ev, 2);
@@ -143,9 +143,12 @@ static void test_type_from_config_json(void **state) {
         nb_scene_edge_importance_type("{\"edge_importance_type\": 3, \"seed\": 1}", "f", &type),
         NB_OK);
     assert_int_equal(type, 3);
-    const char *bad[] = {"{\"edge_importance_type\": 4}", "{\"edge_importance_type\": -1}",
-                         "{\"edge_importance_type\": 1.5}", "{\"edge_importance_type\": \"2\"}",
-                         "[1, 2]", "{not json"};
+    const char *bad[] = {"{\"edge_importance_type\": 4}",
+                         "{\"edge_importance_type\": -1}",
+                         "{\"edge_importance_type\": 1.5}",
+                         "{\"edge_importance_type\": \"2\"}",
+                         "[1, 2]",
+                         "{not json"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         type = 7;
         assert_int_equal(nb_scene_edge_importance_type(bad[i], "f.nnb.h5", &type), NB_E_FORMAT);
