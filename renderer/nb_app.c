@@ -144,7 +144,9 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
     nb_render_params_from_config(&app->config, &app->params);
     (void)file_signature(app->path, &app->loaded_mtime_ns, &app->loaded_size);
     nb_model m;
+    double t0 = nb_time_now();
     NB_TRY(nb_h5_load(app->path, &m));
+    double t1 = nb_time_now();
     if (!m.has_bundle) {
         /* the loader accepts files at any stage; the renderer needs the last one */
         char subject[1024];
@@ -161,7 +163,10 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
         nb_model_deinit(&m);
         return st;
     }
-    return nb_app_replace_model(app, &m);
+    NB_TRY(nb_app_replace_model(app, &m));
+    nb_log_debug("loaded %s in %.3f s, scene (%zu nodes, %zu segments) built in %.3f s", app->path,
+                 t1 - t0, app->scene.n_nodes, app->scene.n_segments, nb_time_now() - t1);
+    return NB_OK;
 }
 
 /* ---- GL ---------------------------------------------------------------------------- */
