@@ -62,6 +62,7 @@ struct nb_gui_app {
     nb_model base; /* the real model while a derived one is shown */
     bool has_base;
     const float *shown_points; /* app->model.bundle.point_position when the GUI last synced */
+    unsigned stale_frames; /* frames presented with uniforms older than the config (0 expected) */
     nb_gui_job *job;
     /* layer filter given on the command line, restored by "show all" */
     bool opt_filter;
@@ -326,6 +327,52 @@ static void handle_requests(nb_gui_app *g, nb_app *app) {
         save_result(g, app);
 }
 
+static bool same_uniforms(const nb_object_uniforms *a, const nb_object_uniforms *b) {
+    return a->size == b->size && a->base_opacity == b->base_opacity &&
+           a->importance_opacity == b->importance_opacity && a->depth_opacity == b->depth_opacity &&
+           a->depth_exponent == b->depth_exponent &&
+           a->importance_threshold == b->importance_threshold;
+}
+
+static bool same_params(const nb_render_params *a, const nb_render_params *b) {
+    return same_uniforms(&a->node, &b->node) && same_uniforms(&a->edge, &b->edge) &&
+           a->node_pass.pipeline == b->node_pass.pipeline &&
+           a->node_pass.output == b->node_pass.output &&
+           a->edge_pass.pipeline == b->edge_pass.pipeline &&
+           a->edge_pass.output == b->edge_pass.output && a->transparency == b->transparency &&
+           a->background[0] == b->background[0] && a->background[1] == b->background[1] &&
+           a->background[2] == b->background[2] && a->fov_degrees == b->fov_degrees &&
+           a->show_legend == b->show_legend;
+}
+
+/* The scene was built for other class view / class / background / layer filter settings. */
+static bool scene_stale(const nb_app *app) {
+    nb_scene_desc want;
+    memset(&want, 0, sizeof want);
+    nb_scene_desc_from_config(&app->config, &want);
+    const nb_scene_desc *d = &app->scene_desc;
+    return want.class_view != d->class_view || want.class_index != d->class_index ||
+           want.background[0] != d->background[0] || want.background[1] != d->background[1] ||
+           want.background[2] != d->background[2] || app->opt.filter_layers != d->filter_pairs ||
+           (app->opt.filter_layers &&
+            (app->opt.pair_first != d->pair_first || app->opt.pair_last != d->pair_last));
+}
+
+/* The frame hook runs after the scene was drawn; when the panels changed the rendering config
+ * (or the layer filter) in this frame, the scene is drawn and presented again with the new
+ * uniforms, so an edit shows in the same frame as the widget that made it. */
+static void redraw_if_edited(nb_gui_app *g, nb_app *app, unsigned form_generation, bool pair) {
+    if (g->st.render_form.generation == form_generation && !pair)
+        return;
+    nb_render_params_from_config(&app->config, &app->params);
+    app->camera.fov_degrees = app->params.fov_degrees;
+    if (scene_stale(app) && nb_app_rebuild_scene(app) != NB_OK)
+        nb_log_warn("GUI: scene not rebuilt: %s", nb_error_message());
+    if (nb_renderer_draw(&app->renderer, &app->scene, &app->params, &app->camera) != NB_OK)
+        nb_log_warn("GUI: redraw failed: %s", nb_error_message());
+    nb_renderer_present(&app->renderer, app->window.width, app->window.height);
+}
+
 /* The model was replaced behind the GUI (live reload): drop derived state. */
 static void sync_model(nb_gui_app *g, nb_app *app) {
     if (app->model.bundle.point_position == g->shown_points)
@@ -430,6 +477,7 @@ static nb_status write_report(nb_gui_app *g, nb_app *app, const char *path) {
     cJSON_AddStringToObject(root, "render_file_error", g->st.render_form.file_error);
     cJSON_AddNumberToObject(root, "uniform_edge_depth_opacity",
                             (double)app->params.edge.depth_opacity);
+    cJSON_AddNumberToObject(root, "stale_frames", (double)g->stale_frames);
     char *cfg = NULL;
     if (nb_config_to_json(&nb_rendering_schema, &app->config, &cfg) == NB_OK) {
         cJSON *c = cJSON_Parse(cfg);
@@ -770,6 +818,7 @@ void nb_gui_app_frame(nb_gui_app *g, nb_app *app) {
     nb_gui_fps_add(&g->fps, now - g->last_frame_time);
     g->last_frame_time = now;
     g->st.fps = nb_gui_fps_value(&g->fps);
+    unsigned form_generation = g->st.render_form.generation;
     sync_model(g, app);
     poll_job(g, app);
     const char *after = script_frame(g, app);
@@ -787,7 +836,13 @@ void nb_gui_app_frame(nb_gui_app *g, nb_app *app) {
         nb_log_warn("GUI: %s", nb_error_message());
     nb_gui_new_frame(g->gui);
     nb_gui_draw_panels(g->gui, &g->st);
+    bool pair = (g->st.requests & NB_GUI_REQ_PAIR) != 0;
     handle_requests(g, app);
+    redraw_if_edited(g, app, form_generation, pair);
+    nb_render_params current;
+    nb_render_params_from_config(&app->config, &current);
+    if (!same_params(&current, &app->params))
+        g->stale_frames++;
     nb_gui_render(g->gui);
     app->gui_wants_keyboard = nb_gui_wants_keyboard(g->gui);
     if (after)

@@ -232,6 +232,8 @@ static void test_scripted_session(void **state) {
     assert_float_equal(app.config.node.depth_opacity, 0.5f, 1e-9f);
     cJSON *r0 = read_json(fx->report[0]);
     assert_float_equal(num(r0, "uniform_edge_depth_opacity"), (float)v, 1e-6f);
+    /* ... in the same frame: no frame was presented with uniforms older than the config */
+    assert_int_equal((int)num(r0, "stale_frames"), 0);
     /* 2. the click picked the node under the cursor */
     assert_int_equal((int64_t)num(r0, "last_click_pick"), target);
     assert_int_equal((int64_t)num(r0, "pick_node"), target);
