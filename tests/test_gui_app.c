@@ -28,6 +28,7 @@
 #include "nb_mlp.h"
 #include "nb_options.h"
 #include "nb_random.h"
+#include "nb_screenshot.h"
 #include "nb_rng.h"
 
 #define WIN_W  1024
@@ -36,7 +37,8 @@
 
 typedef struct fixture {
     char model_path[256], data_dir[256], bad_json[256], report[3][256], shot[256];
-    nb_model model; /* what was saved */
+    char saved_json[256], rt_shot[3][256]; /* rendering.json round trip: before, changed, after */
+    nb_model model;                        /* what was saved */
     float images[N_TEST * 36];
     uint8_t labels[N_TEST];
 } fixture;
@@ -142,6 +144,9 @@ static int setup(void **state) {
     for (int i = 0; i < 3; i++)
         snprintf(fx->report[i], sizeof fx->report[i], "test_gui_app_%ld_r%d.json", pid, i);
     snprintf(fx->shot, sizeof fx->shot, "test_gui_app_%ld.png", pid);
+    snprintf(fx->saved_json, sizeof fx->saved_json, "test_gui_app_%ld_saved.json", pid);
+    for (int i = 0; i < 3; i++)
+        snprintf(fx->rt_shot[i], sizeof fx->rt_shot[i], "test_gui_app_%ld_rt%d.png", pid, i);
     *state = fx;
     return 0;
 }
@@ -152,6 +157,9 @@ static int teardown(void **state) {
     remove(fx->model_path);
     remove(fx->bad_json);
     remove(fx->shot);
+    remove(fx->saved_json);
+    for (int i = 0; i < 3; i++)
+        remove(fx->rt_shot[i]);
     for (int i = 0; i < 3; i++)
         remove(fx->report[i]);
     snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", fx->data_dir);
@@ -215,9 +223,13 @@ static void test_scripted_session(void **state) {
 
     char script[4096];
     snprintf(script, sizeof script,
-             "wait 2; data %s; drag edge_depth_opacity 0.1 0.9; wait 1; click %d %d; wait 1; "
+             "wait 2; rsave %s; wait 1; screenshot %s; set edge_size=0.05; "
+             "set node_base_opacity=0.3; set background=0.9,0.9,1; wait 1; screenshot %s; "
+             "rload %s; wait 1; screenshot %s; "
+             "data %s; drag edge_depth_opacity 0.1 0.9; wait 1; click %d %d; wait 1; "
              "report %s; rload %s; wait 1; report %s; activation 3; wait 2; report %s; "
              "screenshot %s; quit",
+             fx->saved_json, fx->rt_shot[0], fx->rt_shot[1], fx->saved_json, fx->rt_shot[2],
              fx->data_dir, (int)tx, (int)ty, fx->report[0], fx->bad_json, fx->report[1],
              fx->report[2], fx->shot);
     assert_int_equal(setenv("NB_GUI_SCRIPT", script, 1), 0);
@@ -225,6 +237,26 @@ static void test_scripted_session(void **state) {
     unsetenv("NB_GUI_SCRIPT");
     assert_true(app.frame < 400); /* the script quit, not --quit-after */
 
+    /* 0. rendering.json saved, settings changed, file loaded again: the same image (the part of
+     * the window not covered by panels; the panels show different messages) */
+    unsigned char *img[3];
+    int iw[3], ih[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(nb_screenshot_read_png(fx->rt_shot[i], &img[i], &iw[i], &ih[i]), NB_OK);
+        assert_true(iw[i] == WIN_W && ih[i] == WIN_H);
+    }
+    size_t differ_changed = 0, differ_reloaded = 0;
+    for (int y = 40; y < WIN_H - 20; y++)
+        for (int x = 390; x < WIN_W - 360; x++)
+            for (int c = 0; c < 3; c++) {
+                size_t k = ((size_t)y * WIN_W + (size_t)x) * 3 + (size_t)c;
+                differ_changed += img[0][k] != img[1][k];
+                differ_reloaded += img[0][k] != img[2][k];
+            }
+    assert_true(differ_changed > 1000);   /* the change was visible ... */
+    assert_int_equal(differ_reloaded, 0); /* ... and the reloaded file gives the same pixels */
+    for (int i = 0; i < 3; i++)
+        free(img[i]);
     /* 1. the slider drag changed the config, and the uniform derived from it */
     double v = app.config.edge.depth_opacity;
     assert_true(v > 0.8 && v < 1.0);
