@@ -10,6 +10,8 @@
  * §4.7), so the absolute metrics differ a little from nnbundle's bundler, but both back-ends
  * see exactly the same stand-in.
  *   --mode pair    (default) per-iteration splat/move milliseconds on layer pair 0
+ *   --mode track   runs exact; at every iteration also runs fast on a copy of the same state
+ *                  and prints the mean cosine of their displacements (and the share < 0.5)
  *   --mode bundle  node + edge phase on all pairs; wall times and quality metrics (mean
  *                  distortion, ink ratio in occupied voxels of size h), and with
  *                  --backend both the relative differences and the mean cosine between the
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nb_density.h"
 #include "nb_log.h"
@@ -37,7 +40,7 @@ typedef struct opts {
     double rate, distance, width, k;
     int threads, iters, quiet;
     uint64_t seed;
-    int mode_bundle;
+    int mode_bundle, mode_track;
     int backend; /* 0 fast, 1 exact, 2 both */
 } opts;
 
@@ -57,6 +60,13 @@ typedef struct polys {
     float *pts;
     size_t cap;
 } polys;
+
+/* CPU seconds of the calling thread (with --threads 1 all density work runs on it). */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void die(const char *msg) {
     fprintf(stderr, "bench_density: %s\n", msg);
@@ -349,6 +359,16 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
     check(nb_density_create(backend, n.C, 10000.0, o->threads, &d));
     check(nb_density_set_fast_resolution(d, o->k));
     nb_grid g0 = pair_grid(o, 0, h);
+    nb_density *track = NULL, *shifted = NULL;
+    float *copy = NULL, *copy2 = NULL;
+    size_t copy_cap = 0;
+    if (o->mode_track) {
+        check(nb_density_create(NB_DENSITY_FAST, n.C, 10000.0, o->threads, &track));
+        check(nb_density_set_fast_resolution(track, o->k));
+        check(nb_density_create(NB_DENSITY_EXACT, n.C, 10000.0, o->threads, &shifted));
+        printf("%4s %8s %6s %10s %10s %12s\n", "iter", "bandw", "sim", "cos_fast", "fast<0.5",
+               "cos_shifted");
+    }
     double t0 = nb_time_now();
     if (o->mode_bundle) {
         double b0 = 0.75 * W, b = b0;
@@ -375,11 +395,12 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
     uint64_t *local = xmalloc((n.n_edges + 1) * sizeof *local);
     const double b0 = 0.5 * W;
     double b = b0, dens_s = 0.0, other_s = 0.0;
+    double *track_before = NULL;
     size_t pairs = o->mode_bundle ? o->n_layers - 1 : 1;
     int k = 0;
-    if (per_iter)
-        printf("%-6s %4s %8s %8s %10s %9s %9s %9s\n", "back", "iter", "bandw", "cell", "cells",
-               "splat_ms", "move_ms", "moved");
+    if (per_iter && !o->mode_track)
+        printf("%-6s %4s %8s %8s %10s %9s %9s %9s %9s %9s\n", "back", "iter", "bandw", "cell",
+               "cells", "splat_ms", "move_ms", "moved", "cpu_ms", "ns/seg");
     for (; b >= beta && (o->iters == 0 || k < o->iters); k++) {
         double sim = sqrt(fmax(0.0, 1.0 - (b - beta) / (b0 - beta)));
         double ts = nb_time_now();
@@ -397,15 +418,85 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
         for (size_t l = 0; l < pairs; l++) {
             nb_grid g = pair_grid(o, l, h);
             nb_sample_set s = pair_set(&n, &a, l, local);
-            double td = nb_time_now();
+            size_t np_pair = (size_t)s.point_offset[s.n_edges];
+            if (track) {
+                free(track_before);
+                track_before = xmalloc(np_pair * 3 * sizeof *track_before);
+                for (size_t i = 0; i < np_pair * 3; i++)
+                    track_before[i] = s.points[i];
+                if (copy_cap < np_pair * 3) {
+                    free(copy);
+                    copy_cap = np_pair * 3;
+                    copy = xmalloc(copy_cap * sizeof *copy);
+                }
+                memcpy(copy, s.points, np_pair * 3 * sizeof *copy);
+                nb_sample_set sf = s;
+                sf.points = copy;
+                check(nb_density_advect_samples(track, &g, &sf, b, sim));
+                /* the reference's own discretisation noise: exact on a grid shifted by a
+                 * fraction of a cell (same cell size, one more cell per axis) */
+                free(copy2);
+                copy2 = xmalloc(np_pair * 3 * sizeof *copy2);
+                memcpy(copy2, s.points, np_pair * 3 * sizeof *copy2);
+                nb_grid gs = g;
+                const double shift[3] = {0.37, 0.21, 0.43};
+                for (int ax = 0; ax < 3; ax++) {
+                    gs.origin[ax] -= shift[ax] * g.cell;
+                    gs.n[ax] += 1;
+                }
+                nb_sample_set ss = s;
+                ss.points = copy2;
+                check(nb_density_advect_samples(shifted, &gs, &ss, b, sim));
+            }
+            double td = nb_time_now(), tc = cpu_now();
             check(nb_density_advect_samples(d, &g, &s, b, sim));
             dens_s += nb_time_now() - td;
-            if (per_iter && l == 0) {
+            tc = cpu_now() - tc;
+            if (track) { /* fast moved `copy`, exact moved s.points: compare from `before` */
+                double cs = 0.0, cs2 = 0.0;
+                size_t cnt = 0, low = 0, cnt2 = 0;
+                for (size_t i = 0; i < np_pair; i++) {
+                    const float *pe = s.points + 3 * i, *pf = copy + 3 * i, *ps = copy2 + 3 * i;
+                    double w[3], nw = 0, dot2 = 0, nu2 = 0;
+                    for (int ax = 0; ax < 3; ax++) {
+                        double ue = (double)pe[ax] - track_before[3 * i + (size_t)ax];
+                        w[ax] = (double)ps[ax] - track_before[3 * i + (size_t)ax];
+                        nw += w[ax] * w[ax];
+                        nu2 += ue * ue;
+                        dot2 += ue * w[ax];
+                    }
+                    if (nu2 > 0 && nw > 0) {
+                        cs2 += dot2 / sqrt(nu2 * nw);
+                        cnt2++;
+                    }
+                    double u[3], v[3], nu = 0, nv = 0, dot = 0;
+                    for (int ax = 0; ax < 3; ax++) {
+                        u[ax] = (double)pe[ax] - track_before[3 * i + (size_t)ax];
+                        v[ax] = (double)pf[ax] - track_before[3 * i + (size_t)ax];
+                        nu += u[ax] * u[ax];
+                        nv += v[ax] * v[ax];
+                        dot += u[ax] * v[ax];
+                    }
+                    if (nu > 0 && nv > 0) {
+                        double c = dot / sqrt(nu * nv);
+                        cs += c;
+                        low += c < 0.5;
+                        cnt++;
+                    }
+                }
+                printf("%4d %8.4f %6.3f %10.4f %10.4f %12.4f\n", k, b, sim,
+                       cnt ? cs / (double)cnt : 0.0, cnt ? (double)low / (double)cnt : 0.0,
+                       cnt2 ? cs2 / (double)cnt2 : 0.0);
+                fflush(stdout);
+            }
+            if (per_iter && l == 0 && !track) {
                 nb_density_stats st;
                 nb_density_query_stats(d, &st);
-                printf("%-6s %4d %8.4f %8.4f %10zu %9.2f %9.2f %9zu\n",
+                size_t nseg = (size_t)s.point_offset[s.n_edges] - s.n_edges;
+                printf("%-6s %4d %8.4f %8.4f %10zu %9.2f %9.2f %9zu %9.2f %9.1f\n",
                        nb_density_backend_name(backend), k, b, st.cell, st.cells,
-                       1e3 * st.splat_seconds, 1e3 * st.advect_seconds, st.moved);
+                       1e3 * st.splat_seconds, 1e3 * st.advect_seconds, st.moved, 1e3 * tc,
+                       1e9 * tc / (double)nseg);
                 fflush(stdout);
             }
         }
@@ -448,6 +539,11 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
     free(bpl.pts);
     free(local);
     free(n.pos);
+    free(copy);
+    free(copy2);
+    free(track_before);
+    nb_density_destroy(shifted);
+    nb_density_destroy(track);
     nb_density_destroy(d);
     return r;
 }
@@ -501,8 +597,10 @@ static void parse(int argc, char **argv, opts *o) {
             o->iters = atoi(v);
         else if (!strcmp(a, "--k"))
             o->k = atof(v);
-        else if (!strcmp(a, "--mode"))
+        else if (!strcmp(a, "--mode")) {
             o->mode_bundle = !strcmp(v, "bundle");
+            o->mode_track = !strcmp(v, "track");
+        }
         else if (!strcmp(a, "--backend"))
             o->backend = !strcmp(v, "fast") ? 0 : !strcmp(v, "exact") ? 1 : 2;
         else
@@ -526,6 +624,8 @@ int main(int argc, char **argv) {
            o.mode_bundle ? "bundle" : "pair");
     run_result res[2];
     int have[2] = {0, 0};
+    if (o.mode_track)
+        o.backend = 1;
     for (int be = 0; be < 2; be++) {
         if (o.backend != 2 && o.backend != be)
             continue;

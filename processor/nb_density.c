@@ -20,6 +20,7 @@
  */
 #include "nb_density_internal.h"
 
+#include <limits.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,7 @@ void nb_density_destroy(nb_density *d) {
     if (!d)
         return;
     free(d->node_map);
+    free(d->node_row);
     free(d->cells);
     free(d->rec);
     free(d->hist);
@@ -149,7 +151,7 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
     if (!d || !out)
         return;
     *out = d->stats;
-    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->cells_cap * sizeof(int64_t) +
+    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) + d->cells_cap * sizeof(int64_t) +
                             d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
                             d->layer_cap * sizeof(float) + d->dens_cap * sizeof(float) +
                             d->tmp_cap * sizeof(float) + d->norm_cap * sizeof(float) +
@@ -209,8 +211,10 @@ static nb_status check_sample_set(const nb_density *d, const nb_sample_set *set)
             return NB_RAISE(NB_E_INVALID, "sample_set edge_target", "edge %zu: node %u >= %zu",
                             e, set->edge_target[e], set->n_nodes);
     }
-    if (set->point_offset[set->n_edges] - set->point_offset[0] > (uint64_t)SIZE_MAX / 3)
-        return NB_RAISE(NB_E_INVALID, "sample_set point_offset", "too many points");
+    if (set->point_offset[set->n_edges] > (uint64_t)UINT32_MAX)
+        return NB_RAISE(NB_E_INVALID, "sample_set point_offset",
+                        "%llu points, at most 2^32 - 1 per layer pair",
+                        (unsigned long long)set->point_offset[set->n_edges]);
     return NB_OK;
 }
 
@@ -291,12 +295,20 @@ nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_no
     NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
     const size_t C = d->n_classes;
     size_t nx = grid->n[0], ny = grid->n[1], cells, count;
-    if (mul_overflows(nx, ny, &cells) || mul_overflows(cells, C, &count))
+    if (nx > (size_t)INT_MAX || mul_overflows(nx, ny, &cells) || mul_overflows(cells, C, &count))
         return NB_RAISE(NB_E_NOMEM, "density workspace", "node map of %zu x %zu x %zu overflows",
                         nx, ny, C);
     void *buf = d->node_map;
     nb_status st = nb_density_reserve_(&buf, &d->node_map_cap, count, sizeof(int64_t));
     d->node_map = buf;
+    if (st == NB_OK) {
+        buf = d->node_row;
+        size_t row_elems;
+        st = mul_overflows(nx, (size_t)d->threads, &row_elems)
+                 ? NB_RAISE(NB_E_NOMEM, "density workspace", "node rows overflow")
+                 : nb_density_reserve_(&buf, &d->node_row_cap, row_elems, sizeof(double));
+        d->node_row = buf;
+    }
     if (st != NB_OK) {
         d->node_valid = 0;
         return st;
@@ -310,8 +322,12 @@ nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_no
     int64_t *map = d->node_map;
     const long nyl = (long)ny;
 
+    const double inv_b = 1.0 / b;
+    const int fits32 = nb_density_fits32_(S, importance, n_nodes * C);
+    double *rowbufs = d->node_row;
 #pragma omp parallel for num_threads(d->threads) schedule(dynamic, 2)
     for (long iy = 0; iy < nyl; iy++) {
+        double *rowbuf = rowbufs + (size_t)omp_get_thread_num() * nx;
         int64_t *row = map + (size_t)iy * nx * C;
         memset(row, 0, nx * C * sizeof *row);
         const double yc = oy + ((double)iy + 0.5) * h;
@@ -336,14 +352,26 @@ nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_no
             if (x1 > (long)nx - 1)
                 x1 = (long)nx - 1;
             const float *w = importance + i * C;
-            for (long ix = x0; ix <= x1; ix++) {
+            /* kernel values of the row segment first (branch-free), then the channels */
+            const int ix0 = (int)x0, ix1 = (int)x1; /* int: converts to double in SIMD */
+            double *rb = rowbuf - ix0;
+            for (int ix = ix0; ix <= ix1; ix++) {
                 const double dx = x - (ox + ((double)ix + 0.5) * h);
-                const double sv = S * node_value(sqrt(dx * dx + dy * dy), kappa, b);
+                const double dist = sqrt(dx * dx + dy * dy);
+                const double a = dist + kappa, e = fabs(dist - kappa);
+                const double an = (a < b ? a : b) * inv_b;
+                const double en = (e < b ? e : b) * inv_b;
+                /* = nb_density_value_ exactly: F is odd and an >= en, so the |.| resolves to
+                 * F(an) + F(en) inside the cell segment and F(an) - F(en) outside */
+                const double sgn = dist < kappa ? 1.0 : -1.0;
+                const double v = nb_density_F_(an) + sgn * nb_density_F_(en);
+                rb[ix] = e < b ? S * v : 0.0;
+            }
+            for (long ix = x0; ix <= x1; ix++) {
+                const double sv = rowbuf[ix - x0];
                 if (!(sv >= 1.0))
                     continue;
-                int64_t *cell = row + (size_t)ix * C;
-                for (size_t c = 0; c < C; c++)
-                    cell[c] += (int64_t)(sv * (double)w[c]);
+                nb_density_add_channels_(row + (size_t)ix * C, w, sv, C, fits32);
             }
         }
     }

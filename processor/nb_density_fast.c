@@ -32,6 +32,12 @@
 #include <omp.h>
 #include <string.h>
 
+/* floor for |x| < 2^62 (inline: floor() is a libm call on baseline x86-64). */
+static inline long ifloor(double x) {
+    long i = (long)x;
+    return i - (x < (double)i);
+}
+
 /* Second moments of the reference footprint of a segment of length len (along z) at
  * bandwidth b: per-axis perpendicular (*perp) and parallel (*par) variance. */
 static void footprint_moments(double len, double h, double b, double *perp, double *par) {
@@ -112,19 +118,18 @@ static void make_kernel(nb_density *d, double h, double b) {
     d->cache_H = H;
 }
 
-/* Relative footprint mass of a segment of length len at bandwidth b. */
-static inline double segment_weight(double len, double b) {
-    double x = len / b;
+/* Relative footprint mass of a segment of length len at bandwidth b (inv_b = 1/b). */
+static inline double segment_weight(double len, double inv_b) {
+    double x = len * inv_b;
     return 1.0 + 3.75 * x + (10.0 / 3.0) * x * x;
 }
 
-static inline size_t sub_points(double len, double spread, double H) {
-    double n = floor(len * spread / H + 0.5);
-    if (n < 1.0)
-        n = 1.0;
-    if (n > 1024.0)
-        n = 1024.0;
-    return (size_t)n;
+static inline size_t sub_points(double len, double spread_over_H) {
+    const double x = len * spread_over_H + 0.5;
+    if (!(x < 1024.0))
+        return 1024;
+    const long n = ifloor(x);
+    return n < 1 ? 1 : (size_t)n;
 }
 
 /* out[i] = sum_j taps[|j|] * in[i + j] over i in [0, n), zero outside; each element is
@@ -159,9 +164,15 @@ static inline long floor_div(long a, long b) {
     return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
+/* p inside the box [lo, hi] on every axis. */
+static inline int in_box(const double lo[3], const double hi[3], const double p[3]) {
+    return p[0] >= lo[0] && p[0] <= hi[0] && p[1] >= lo[1] && p[1] <= hi[1] && p[2] >= lo[2] &&
+           p[2] <= hi[2];
+}
+
 /* Grid-relative coarse z layer of coordinate z, clamped to [0, nlayers - 1]. */
 static inline long z_layer(double z, double gbase, double invH, long jz_min, long nlayers) {
-    long k = (long)floor((z - gbase) * invH) - jz_min;
+    long k = ifloor((z - gbase) * invH) - jz_min;
     return k < 0 ? 0 : (k > nlayers - 1 ? nlayers - 1 : k);
 }
 
@@ -245,23 +256,21 @@ static inline void splat_point(float *S, const nb_density_box *box, size_t C, co
     size_t i0[2];
     double f[2];
     for (int a = 0; a < 2; a++) {
-        double fl = floor(u[a]);
-        if (fl < 0.0)
-            fl = 0.0;
-        if (fl > (double)box->n[a] - 2.0)
-            fl = (double)box->n[a] - 2.0;
-        double t = u[a] - fl;
+        long fl = ifloor(u[a]);
+        fl = fl < 0 ? 0 : (fl > (long)box->n[a] - 2 ? (long)box->n[a] - 2 : fl);
+        double t = u[a] - (double)fl;
         f[a] = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
         i0[a] = (size_t)fl;
     }
-    for (long cz = 0; cz < 2; cz++) {
+    const long cz0 = dz_lo > 0 ? dz_lo : 0, cz1 = dz_hi < 1 ? dz_hi : 1;
+    for (long cz = cz0; cz <= cz1; cz++) {
         const long z = iz + cz;
-        if (cz < dz_lo || cz > dz_hi || z < 0 || z >= (long)box->n[2])
+        if (z < 0 || z >= (long)box->n[2])
             continue;
         const double wz = w * (cz ? fz : 1.0 - fz);
         for (int cy = 0; cy < 2; cy++) {
             const double wyz = wz * (cy ? f[1] : 1.0 - f[1]);
-            float *row = S + (((size_t)z * ny + i0[1] + (size_t)cy) * nx + i0[0]) * C;
+            float *restrict row = S + (((size_t)z * ny + i0[1] + (size_t)cy) * nx + i0[0]) * C;
             const float w0 = (float)(wyz * (1.0 - f[0]));
             const float w1 = (float)(wyz * f[0]);
             for (size_t c = 0; c < C; c++) {
@@ -278,9 +287,18 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
     const double h = grid->cell, b = bandwidth;
     make_kernel(d, h, b);
     const double H = d->cache_H, invH = 1.0 / H, spread = d->spread;
+    const double spread_over_H = spread * invH, inv_b = 1.0 / b;
+    double inv_small[16];
+    for (int i = 1; i < 16; i++)
+        inv_small[i] = 1.0 / (double)i;
+    inv_small[0] = 0.0;
     const long pad = (long)d->radius + 2;
     const double gbase[3] = {grid->origin[0] + 0.5 * h, grid->origin[1] + 0.5 * h,
                              grid->origin[2] + 0.5 * h};
+    const double glo[3] = {grid->origin[0], grid->origin[1], grid->origin[2]};
+    const double ghi[3] = {grid->origin[0] + (double)grid->n[0] * h,
+                           grid->origin[1] + (double)grid->n[1] * h,
+                           grid->origin[2] + (double)grid->n[2] * h};
     /* z layers (grid-relative) and the slabs that own them: LZ layers each, fixed by the
      * grid and H only, so the bucket contents never depend on the thread count */
     const long jz_min = (long)floor((grid->origin[2] - gbase[2]) * invH);
@@ -409,33 +427,37 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                     const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
                     const float *pa = pts + 3 * (p0 + k);
                     const double A[3] = {pa[0], pa[1], pa[2]}, B[3] = {pa[3], pa[4], pa[5]};
-                    /* as exact: a segment whose midpoint is outside the grid adds nothing */
-                    double M[3] = {0.5 * (A[0] + B[0]), 0.5 * (A[1] + B[1]),
-                                   0.5 * (A[2] + B[2])};
-                    const double M0[3] = {M[0], M[1], M[2]};
-                    nb_density_clamp_to_grid_(grid, M);
-                    if (M[0] != M0[0] || M[1] != M0[1] || M[2] != M0[2])
-                        continue;
-                    /* the clamped z range is what the slab keys were made from */
-                    double zr[2][3] = {{0.0, 0.0, dmin(A[2], B[2])}, {0.0, 0.0, dmax(A[2], B[2])}};
-                    nb_density_clamp_to_grid_(grid, zr[0]);
-                    nb_density_clamp_to_grid_(grid, zr[1]);
-                    const double zl = zr[0][2], zh = zr[1][2];
+                    const int inside = in_box(glo, ghi, A) && in_box(glo, ghi, B);
+                    double zl = dmin(A[2], B[2]), zh = dmax(A[2], B[2]);
+                    if (!inside) {
+                        /* as exact: a segment whose midpoint is outside the grid adds
+                         * nothing; the clamped z range is what the slab keys were made from */
+                        const double M[3] = {0.5 * (A[0] + B[0]), 0.5 * (A[1] + B[1]),
+                                             0.5 * (A[2] + B[2])};
+                        if (!in_box(glo, ghi, M))
+                            continue;
+                        zl = zl < glo[2] ? glo[2] : (zl > ghi[2] ? ghi[2] : zl);
+                        zh = zh < glo[2] ? glo[2] : (zh > ghi[2] ? ghi[2] : zh);
+                    }
                     const double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
                     const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-                    const size_t ns = sub_points(len, spread, H);
-                    const double w = segment_weight(len, b) / (double)ns;
+                    const size_t ns = sub_points(len, spread_over_H);
+                    const double inv_ns = ns < 16 ? inv_small[ns] : 1.0 / (double)ns;
+                    const double w = segment_weight(len, inv_b) * inv_ns;
                     nb_density_edge_q_(set, C, e, k, np, q);
                     for (size_t j = 0; j < ns; j++) {
-                        const double s = 0.5 + spread * (((double)j + 0.5) / (double)ns - 0.5);
-                        double z = A[2] + s * v[2];
-                        z = z < zl ? zl : (z > zh ? zh : z); /* keeps the layer in [kl, kh] */
-                        const double ug = (z - gbase[2]) * invH;
-                        const long key = z_layer(z, gbase[2], invH, jz_min, nlayers);
-                        double fz = ug - floor(ug);
+                        const double s = 0.5 + spread * (((double)j + 0.5) * inv_ns - 0.5);
+                        double P[3] = {A[0] + s * v[0], A[1] + s * v[1], A[2] + s * v[2]};
+                        /* keeps the layer within the keys the record was bucketed with */
+                        P[2] = P[2] < zl ? zl : (P[2] > zh ? zh : P[2]);
+                        if (!inside)
+                            nb_density_clamp_to_grid_(grid, P);
+                        const double ug = (P[2] - gbase[2]) * invH;
+                        long key = ifloor(ug);
+                        double fz = ug - (double)key;
+                        key -= jz_min;
+                        key = key < 0 ? 0 : (key > nlayers - 1 ? nlayers - 1 : key);
                         fz = fz < 0.0 ? 0.0 : (fz > 1.0 ? 1.0 : fz);
-                        double P[3] = {A[0] + s * v[0], A[1] + s * v[1], z};
-                        nb_density_clamp_to_grid_(grid, P);
                         const double u[2] = {(P[0] - bx0) * invH, (P[1] - by0) * invH};
                         splat_point(S, &box, C, u, key + jz_min - jz0, fz, w, q,
                                     key_lo - key, key_hi - key);
@@ -494,12 +516,9 @@ static inline void locate(const nb_density_box *box, const double p[3], size_t i
                           double f[3]) {
     for (int a = 0; a < 3; a++) {
         double u = (p[a] - box->base[a]) / box->step;
-        double fl = floor(u);
-        if (fl < 0.0)
-            fl = 0.0;
-        if (fl > (double)box->n[a] - 2.0)
-            fl = (double)box->n[a] - 2.0;
-        double t = u - fl;
+        long fl = ifloor(u);
+        fl = fl < 0 ? 0 : (fl > (long)box->n[a] - 2 ? (long)box->n[a] - 2 : fl);
+        double t = u - (double)fl;
         f[a] = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
         i0[a] = (size_t)fl;
     }
@@ -534,18 +553,25 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
                 size_t i0[3];
                 double f[3];
                 locate(box, p, i0, f);
-                double ph[8];
+                /* phi at the 8 nodes around p: 8 independent accumulators per channel */
+                const float *cell[8];
+                double dot[8], ph[8];
                 for (int corner = 0; corner < 8; corner++) {
                     const size_t ix = i0[0] + (size_t)(corner & 1);
                     const size_t iy = i0[1] + (size_t)((corner >> 1) & 1);
                     const size_t iz = i0[2] + (size_t)((corner >> 2) & 1);
                     const size_t ci = (iz * ny + iy) * nx + ix;
-                    const float *cell = dens + ci * C;
-                    double dot = 0.0;
-                    for (size_t c = 0; c < C; c++)
-                        dot += (double)q[c] * (double)cell[c];
-                    ph[corner] = dot - similarity * (double)norm[ci];
+                    cell[corner] = dens + ci * C;
+                    dot[corner] = 0.0;
+                    ph[corner] = -similarity * (double)norm[ci];
                 }
+                for (size_t c = 0; c < C; c++) {
+                    const double qc = (double)q[c];
+                    for (int corner = 0; corner < 8; corner++)
+                        dot[corner] += qc * (double)cell[corner][c];
+                }
+                for (int corner = 0; corner < 8; corner++)
+                    ph[corner] += dot[corner];
                 const double fx = f[0], fy = f[1], fz = f[2];
                 double g[3];
                 g[0] = (1 - fy) * (1 - fz) * (ph[1] - ph[0]) + fy * (1 - fz) * (ph[3] - ph[2]) +

@@ -40,6 +40,8 @@ struct nb_density {
     size_t node_map_cap; /* elements */
     nb_grid node_grid;
     int node_valid;
+    double *node_row; /* per-thread kernel values of one map row: double[threads][nx] */
+    size_t node_row_cap;
 
     /* sample density */
     int sample_valid;
@@ -81,15 +83,16 @@ struct nb_density {
 /* ---- reference kernel -------------------------------------------------------------- */
 
 static inline double nb_density_F_(double u) {
-    return u - u * u * u / 3.0;
+    return u - u * u * u * (1.0 / 3.0); /* a product: vectorises, no division */
 }
 
 /* spec §4.3: value of one cell from the distances of its far (a) and near (e) end. */
 static inline double nb_density_value_(double a, double e, int inside, double b) {
     if (!(a < b || e < b))
         return 0.0;
-    double an = (a < b ? a : b) / b;
-    double en = (e < b ? e : b) / b;
+    const double inv_b = 1.0 / b; /* hoisted by the compiler in the splat loops */
+    double an = (a < b ? a : b) * inv_b;
+    double en = (e < b ? e : b) * inv_b;
     if (inside)
         an = -an;
     return fabs(nb_density_F_(en) - nb_density_F_(an));
@@ -124,6 +127,30 @@ static inline double nb_density_seg_value_(const double A[3], const double B[3],
     double a = nb_density_ellipse_(pm, A, B, len);
     double e = nb_density_ellipse_(pp, A, B, len);
     return nb_density_value_(a, e, dist < kappa, b);
+}
+
+/* Adds trunc(sv * w[c]) to cell[c] for every channel. fits32: every product is known to
+ * lie below 2^31, so the truncation can go through int32 (same result, vectorises). */
+static inline void nb_density_add_channels_(int64_t *restrict cell, const float *restrict w,
+                                            double sv, size_t C, int fits32) {
+    if (fits32) {
+        for (size_t c = 0; c < C; c++)
+            cell[c] += (int64_t)(int32_t)(sv * (double)w[c]);
+    } else {
+        for (size_t c = 0; c < C; c++)
+            cell[c] += (int64_t)(sv * (double)w[c]);
+    }
+}
+
+/* 1 if S * 4/3 * max|w| < 2^31 (the largest kernel value is 4/3), so that every
+ * trunc(S * value * w) fits int32. */
+static inline int nb_density_fits32_(double S, const float *w, size_t n) {
+    double wmax = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = fabs((double)w[i]);
+        wmax = v > wmax ? v : wmax;
+    }
+    return S * (4.0 / 3.0) * wmax < 2147483000.0;
 }
 
 /* ---- shared helpers (nb_density.c) ------------------------------------------------- */
