@@ -478,6 +478,13 @@ static nb_status write_report(nb_gui_app *g, nb_app *app, const char *path) {
     cJSON_AddNumberToObject(root, "uniform_edge_depth_opacity",
                             (double)app->params.edge.depth_opacity);
     cJSON_AddNumberToObject(root, "stale_frames", (double)g->stale_frames);
+    /* what is shown: /bundle sizes and a checksum of the polylines (tests compare models) */
+    double checksum = 0.0;
+    for (size_t i = 0; i < 3 * app->model.bundle.n_points; i++)
+        checksum += (double)app->model.bundle.point_position[i] * (double)(1 + i % 7);
+    cJSON_AddNumberToObject(root, "shown_edges", (double)app->model.bundle.n_edges);
+    cJSON_AddNumberToObject(root, "shown_points", (double)app->model.bundle.n_points);
+    cJSON_AddNumberToObject(root, "shown_checksum", checksum);
     char *cfg = NULL;
     if (nb_config_to_json(&nb_rendering_schema, &app->config, &cfg) == NB_OK) {
         cJSON *c = cJSON_Parse(cfg);

@@ -313,9 +313,101 @@ static void test_scripted_session(void **state) {
     nb_app_deinit(&app);
 }
 
+static double checksum(const nb_bundle_data *b) {
+    double sum = 0.0;
+    for (size_t i = 0; i < 3 * b->n_points; i++)
+        sum += (double)b->point_position[i] * (double)(1 + i % 7);
+    return sum;
+}
+
+static unsigned char *read_all(const char *path, long *n) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc((size_t)*n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)*n, f), (size_t)*n);
+    fclose(f);
+    return buf;
+}
+
+/* Processing from the viewer: run + cancel puts the file's network back and leaves the file
+ * untouched; run to the end shows the result, which is saved only when asked. */
+static void test_processing_session(void **state) {
+    fixture *fx = *state;
+    write_model(fx);
+    long n_before;
+    unsigned char *before = read_all(fx->model_path, &n_before);
+    char out[300];
+    snprintf(out, sizeof out, "%s.out.nnb.h5", fx->model_path);
+    char a0[] = "nnbundle-render", a2[] = "--size", a3[] = "1024x640", a4[] = "--quit-after",
+         a5[] = "100000", a6[] = "--no-watch";
+    char *argv[] = {a0, fx->model_path, a2, a3, a4, a5, a6, NULL};
+    nb_render_options opt;
+    char err[256];
+    assert_int_equal(nb_options_parse(7, argv, &opt, err, sizeof err), NB_RENDER_EXIT_OK);
+    nb_app app;
+    assert_int_equal(nb_app_init(&app, &opt), NB_OK);
+    nb_status s = nb_app_open_gl(&app);
+    if (s != NB_OK)
+        fail_msg("no GL: %s", nb_error_message());
+    char script[2048];
+    snprintf(script, sizeof script,
+             "wait 1; pset density=exact; run; cancel; wait 3; report %s; pset density=fast; "
+             "pset sampling_rate=8; run; wait-job; "
+             "report %s; save %s; wait 1; report %s; quit",
+             fx->report[0], fx->report[1], out, fx->report[2]);
+    assert_int_equal(setenv("NB_GUI_SCRIPT", script, 1), 0);
+    assert_int_equal(nb_app_run(&app), NB_OK);
+    unsetenv("NB_GUI_SCRIPT");
+    cJSON *r0 = read_json(fx->report[0]), *r1 = read_json(fx->report[1]),
+          *r2 = read_json(fx->report[2]);
+    /* the run to the end: result shown, not saved until asked, then saved */
+    const cJSON *phase1 = cJSON_GetObjectItem(r1, "processing_phase");
+    assert_string_equal(phase1->valuestring, "done");
+    assert_non_null(
+        strstr(cJSON_GetObjectItem(r1, "processing_message")->valuestring, "not saved yet"));
+    assert_true(num(r1, "processing_snapshots") > 2.0);
+    assert_true(num(r1, "shown_checksum") != checksum(&fx->model.bundle)); /* bundled now */
+    assert_non_null(strstr(cJSON_GetObjectItem(r2, "processing_message")->valuestring, out));
+    nb_model saved;
+    assert_int_equal(nb_h5_load(out, &saved), NB_OK);
+    assert_true(saved.has_network && saved.has_importance && saved.has_bundle);
+    assert_int_equal((double)saved.bundle.n_points, num(r1, "shown_points"));
+    assert_true(fabs(checksum(&saved.bundle) - num(r1, "shown_checksum")) <=
+                1e-9 * fabs(checksum(&saved.bundle)));
+    nb_model_deinit(&saved);
+    remove(out);
+    /* the viewer's file was never written */
+    long n_after;
+    unsigned char *after = read_all(fx->model_path, &n_after);
+    assert_true(n_after == n_before);
+    assert_memory_equal(before, after, (size_t)n_before);
+    free(before);
+    free(after);
+    const cJSON *phase0 = cJSON_GetObjectItem(r0, "processing_phase");
+    bool cancelled = strcmp(phase0->valuestring, "cancelled") == 0;
+    if (cancelled) {
+        /* cancel: the file's network is shown again */
+        assert_non_null(
+            strstr(cJSON_GetObjectItem(r0, "processing_message")->valuestring, "cancelled"));
+        assert_int_equal((size_t)num(r0, "shown_points"), fx->model.bundle.n_points);
+        assert_true(num(r0, "shown_checksum") == checksum(&fx->model.bundle));
+    }
+    cJSON_Delete(r0);
+    cJSON_Delete(r1);
+    cJSON_Delete(r2);
+    nb_app_deinit(&app);
+    if (!cancelled)
+        skip(); /* the first run ended before the cancel reached it: cancel not checked */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scripted_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_processing_session, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
