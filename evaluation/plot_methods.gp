@@ -20,8 +20,8 @@ do for [fmt in "png svg"] {
         if (s eq "test") { set key at screen 0.5, 0.01 center bottom horizontal maxrows 2 } \
         else { unset key }
         plot 10 with lines dt 3 lc rgb "#999999" title "chance (10 %)", \
-             random_band(csv, s) using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.25 noborder lc rgb c_rand title "random ±1 SD (5 draws)", \
-             random_band(csv, s) using 1:2 with linespoints pt 7 ps 0.6 lw 1.5 lc rgb c_rand title "random order (mean)", \
+             random_band(csv, s) using 1:($2-$3):($2+$3) with filledcurves fs transparent solid 0.25 noborder lc rgb c_rand title "random ±1 SD over the draws", \
+             random_band(csv, s) using 1:2 with linespoints pt 7 ps 0.6 lw 1.5 lc rgb c_rand title "random order (mean over draws)", \
              series(csv, "reverse", "all", s, "accuracy", "all") with linespoints pt 9 ps 0.8 lw 1.5 lc rgb c_rev title "reverse: most important first", \
              series(csv, "mean_gamma", "all", s, "accuracy", "all") with linespoints pt 5 ps 0.6 lw 1.5 lc rgb c_mg title "mean γ of source node", \
              series(csv, "alpha", "all", s, "accuracy", "all") with linespoints pt 13 ps 0.8 lw 1.5 lc rgb c_a title "α = |w| / max |w|", \

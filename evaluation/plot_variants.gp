@@ -38,7 +38,7 @@ do for [fmt in "png svg"] {
         if (s eq "test") { set key at screen 0.5, 0.01 center bottom horizontal maxrows 2 } \
         else { unset key }
         plot 10 with lines dt 3 lc rgb "#999999" title "chance (10 %)", \
-             random_band(rcsv, s) using 1:2 with linespoints pt 7 ps 0.5 lw 1.5 lc rgb c_rand title "random order (mean of 5)", \
+             random_band(rcsv, s) using 1:2 with linespoints pt 7 ps 0.5 lw 1.5 lc rgb c_rand title "random order (mean over draws)", \
              for [i = 1:words(dirs)] series(word(dirs, i)."/pruning.csv", "alpha_mean_gamma", "all", s, "accuracy", "all") \
                  with linespoints pt point(i) ps 0.8 lw 2 lc rgb colour(i) title label(base(word(dirs, i)))
     }

@@ -54,7 +54,8 @@ else
     EPOCHS=15 FT_EPOCHS=20 DRAWS=5
 fi
 L1_WEIGHT=0.001  # Keras l1(0.001) kernel penalty of the thesis' regularised model (§2.1)
-CAMERA=6
+CAMERA=6          # UPPER_BACK_RIGHT (spec §5.1), the reference's recording pose
+FOV=22            # degrees; narrower than the default 45 so the network fills the frame
 SHOT_SIZE=800x600
 SEED=1
 # importance variants: importance_flags value -> the thesis' name (spec §2.3)
@@ -209,10 +210,10 @@ if [ "$RENDER" = 1 ]; then
     done
     step_done
 
-    step "render (nnbundle-render --screenshot, camera $CAMERA, $SHOT_SIZE)"
+    step "render (nnbundle-render --screenshot, camera $CAMERA, field of view $FOV°, $SHOT_SIZE)"
     for n in untrained trained l1; do
         run "render_$n" env SDL_VIDEODRIVER="${SDL_VIDEODRIVER:-offscreen}" "$NBR" "$OUT/net_$n.nnb.h5" \
-            --screenshot "$OUT/net_$n.png" --camera "$CAMERA" --size "$SHOT_SIZE"
+            --screenshot "$OUT/net_$n.png" --camera "$CAMERA" --size "$SHOT_SIZE" --set "fov_degrees=$FOV"
     done
     step_done
 
@@ -231,6 +232,24 @@ step "summary"
     echo "wall time: $((SECONDS - T_START)) s"
     echo
     cat "$OUT/summary_$MAIN.txt"
+    echo
+    echo "alpha_mean_gamma pruning, test accuracy per importance variant (same trained network)"
+    printf '%-24s' "pruned%"
+    awk -F, '$1 == "alpha_mean_gamma" && $5 == "test" && $6 == "accuracy" { printf " %6s", $3 }' \
+        "$OUT/eval/$MAIN/pruning.csv"
+    echo
+    for v in "${VARIANTS[@]}"; do
+        name=${v##*:}
+        printf '%-24s' "$name"
+        awk -F, '$1 == "alpha_mean_gamma" && $5 == "test" && $6 == "accuracy" { printf " %6.4f", $8 }' \
+            "$OUT/eval/$name/pruning.csv"
+        echo
+    done
+    if [ "$RENDER" = 1 ]; then
+        echo
+        echo "network comparison: test accuracy untrained $(acc untrained) %, trained $(acc trained) %," \
+            "L1 $L1_WEIGHT $(acc l1) %"
+    fi
 } >"$OUT/summary.txt"
 if [ "$UPDATE" = 1 ]; then
     mkdir -p "$EVAL/figures"
