@@ -1,5 +1,8 @@
-# GUI tests (nnbundle-render's Dear ImGui panels and their GL-free logic).
-#   unit: test_gui_pick (ray-sphere picking), ...
+# GUI tests (nnbundle-render's Dear ImGui panels and their GL-free logic; docs/gui.md).
+#   unit: test_gui_pick, test_gui_form, test_gui_stats, test_gui_inspect, test_gui_activation,
+#         test_gui_state, test_gui_job (no GL context)
+#   gl:   test_gui_panels (panels + synthetic SDL events, standalone), test_gui_app (the real
+#         nnbundle-render loop driven by NB_GUI_SCRIPT)
 if(NOT NB_RENDERER)
     return()
 endif()
