@@ -5,16 +5,18 @@
 #   - recall of class c                                   (solid, thick)
 #   - mean recall of the other classes, same networks     (dashed)
 #   - recall of class c under the class-blind alpha * mean gamma pruning (dotted, control)
-# Usage: gnuplot -c evaluation/plot_class_specific.gp EVAL_DIR OUT_PREFIX ["title"] [set]
+# Usage: gnuplot -c evaluation/plot_class_specific.gp EVAL_DIR OUT_PREFIX ["title"] [set] [names]
 # reads EVAL_DIR/class_specific.csv and EVAL_DIR/pruning.csv; writes OUT_PREFIX.{png,svg}.
+# set: test (default) or train; names: fashion (default, Fashion-MNIST labels) or index.
 here = system("dirname '".ARG0."'")
 load here."/plot_common.gp"
 ccsv = ARG1."/class_specific.csv"
 pcsv = ARG1."/pruning.csv"
 title = ARGC >= 3 ? ARG3 : "Fashion-MNIST 784-81-49-10"
 set_ = ARGC >= 4 ? ARG4 : "test"
+names = ARGC >= 5 ? ARG5 : "fashion"
 # Fashion-MNIST class names (labels 0-9)
-name(i) = i==0 ? "T-shirt/top" : i==1 ? "Trouser" : i==2 ? "Pullover" : i==3 ? "Dress" : \
+name(i) = names ne "fashion" ? sprintf("class %d", i) : i==0 ? "T-shirt/top" : i==1 ? "Trouser" : i==2 ? "Pullover" : i==3 ? "Dress" : \
           i==4 ? "Coat" : i==5 ? "Sandal" : i==6 ? "Shirt" : i==7 ? "Sneaker" : \
           i==8 ? "Bag" : i==9 ? "Ankle boot" : sprintf("class %d", i)
 # classes present: 0 .. max scored class in the CSV
@@ -31,10 +33,10 @@ do for [fmt in "png svg"] {
     set ytics 20
     do for [c = 0:nclass-1] {
         cs = sprintf("%d", c)
-        set title sprintf("class %d: %s", c, name(c))
+        set title (names eq "fashion" ? sprintf("class %d: %s", c, name(c)) : name(c))
         set xlabel (c >= (nrow - 1) * ncol ? "Pruned edges (%)" : "")
         set ylabel (c % ncol == 0 ? "Recall (%)" : "")
-        if (c == 0) { set key at screen 0.5, 0.01 center bottom horizontal vertical maxrows 3 nobox reverse Left font ",11" } \
+        if (c == 0) { set key at screen 0.5, 0.01 center bottom vertical maxrows 3 nobox reverse Left font ",11" } \
         else { unset key }
         plot series(ccsv, "alpha_mean_gamma", cs, set_, "recall", cs) with linespoints pt 7 ps 0.6 lw 2.5 lc rgb c_amg title "recall of class c, pruned by α·γ_c", \
              series(ccsv, "alpha_mean_gamma", cs, set_, "recall_others_mean", cs) with linespoints pt 5 ps 0.5 lw 1.5 dt 2 lc rgb c_rev title "mean recall of the other classes, same pruning", \
