@@ -207,9 +207,9 @@ int nb_cli_evaluate(int argc, char **argv) {
             continue;
         }
         if (a[0] == '-' && a[1] != '\0') {
-            static const char *const valued[] = {"--data", "--out", "--levels", "--methods",
-                                                 "--seed", "--draws", "--sets", "--max-images",
-                                                 NULL};
+            static const char *const valued[] = {"--data",    "--out",        "--levels",
+                                                 "--methods", "--seed",       "--draws",
+                                                 "--sets",    "--max-images", NULL};
             bool known = false;
             for (const char *const *v = valued; *v; v++)
                 known = known || !strcmp(a, *v);
@@ -240,8 +240,7 @@ int nb_cli_evaluate(int argc, char **argv) {
             continue;
         }
         if (file)
-            return nb_cli_usage_error("evaluate", "more than one input file ('%s', '%s')", file,
-                                      a);
+            return nb_cli_usage_error("evaluate", "more than one input file ('%s', '%s')", file, a);
         file = a;
     }
     if (!file)

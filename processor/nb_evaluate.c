@@ -95,13 +95,11 @@ nb_status nb_evaluate_parse_levels(const char *list, double *levels, size_t max_
         char *end = NULL;
         errno = 0;
         double v = strtod(p, &end);
-        if (end == p || errno || (*end && *end != ',') || !isfinite(v) || v < 0.0 ||
-            v > 100.0) {
+        if (end == p || errno || (*end && *end != ',') || !isfinite(v) || v < 0.0 || v > 100.0) {
             size_t len = strcspn(p, ",");
             free(tmp);
-            return NB_RAISE(NB_E_INVALID, "--levels",
-                            "'%.*s' is not a percentage in [0, 100]", (int)(len > 64 ? 64 : len),
-                            p);
+            return NB_RAISE(NB_E_INVALID, "--levels", "'%.*s' is not a percentage in [0, 100]",
+                            (int)(len > 64 ? 64 : len), p);
         }
         if (k >= max_n) {
             free(tmp);
@@ -119,18 +117,17 @@ nb_status nb_evaluate_parse_levels(const char *list, double *levels, size_t max_
 }
 
 /* Shape agreement of importance and network; `subject` names the importance. */
-static nb_status check_shape(const nb_network *net, const nb_importance *imp,
-                             const char *subject) {
+static nb_status check_shape(const nb_network *net, const nb_importance *imp, const char *subject) {
     if (imp->n_layers != net->n_layers)
-        return NB_RAISE(NB_E_MISMATCH, subject, "%zu layers, the network has %zu",
-                        imp->n_layers, net->n_layers);
+        return NB_RAISE(NB_E_MISMATCH, subject, "%zu layers, the network has %zu", imp->n_layers,
+                        net->n_layers);
     for (size_t l = 0; l < net->n_layers; l++)
         if (imp->layer_size[l] != net->layer_size[l])
-            return NB_RAISE(NB_E_MISMATCH, subject, "layer %zu has %zu nodes, the network %zu",
-                            l, imp->layer_size[l], net->layer_size[l]);
+            return NB_RAISE(NB_E_MISMATCH, subject, "layer %zu has %zu nodes, the network %zu", l,
+                            imp->layer_size[l], net->layer_size[l]);
     if (imp->n_classes != net->n_classes)
-        return NB_RAISE(NB_E_MISMATCH, subject, "%zu classes, the network has %zu",
-                        imp->n_classes, net->n_classes);
+        return NB_RAISE(NB_E_MISMATCH, subject, "%zu classes, the network has %zu", imp->n_classes,
+                        net->n_classes);
     return NB_OK;
 }
 
@@ -245,15 +242,15 @@ typedef struct eval_work {
     const nb_evaluate_set *sets;
     size_t n_sets;
     size_t E;
-    size_t *edge_offset; /* [L] first global edge index of pair l */
-    nb_network pruned;   /* private copy whose weights are overwritten per level */
-    float *scores;       /* [E] */
-    uint8_t *keep;       /* [E] */
-    uint8_t *pred;       /* [max set size] */
-    size_t n_threads;    /* OpenMP threads the workspace was sized for */
-    size_t ws_stride;    /* floats per thread in ws: 2 * chunk * widest layer */
-    float *ws;           /* [n_threads][ws_stride] forward ping-pong buffers */
-    double *chunk_loss;  /* [max chunks] summed cross-entropy of each chunk */
+    size_t *edge_offset;   /* [L] first global edge index of pair l */
+    nb_network pruned;     /* private copy whose weights are overwritten per level */
+    float *scores;         /* [E] */
+    uint8_t *keep;         /* [E] */
+    uint8_t *pred;         /* [max set size] */
+    size_t n_threads;      /* OpenMP threads the workspace was sized for */
+    size_t ws_stride;      /* floats per thread in ws: 2 * chunk * widest layer */
+    float *ws;             /* [n_threads][ws_stride] forward ping-pong buffers */
+    double *chunk_loss;    /* [max chunks] summed cross-entropy of each chunk */
     size_t *chunk_correct; /* [max chunks] */
     eval_metrics cur, none_pruned, all_pruned;
 } eval_work;
@@ -325,8 +322,7 @@ static nb_status work_init(eval_work *w, const nb_network *net, const nb_evaluat
     nb_status s = NB_OK;
     if (!w->edge_offset || !w->scores || !w->keep || !w->pred || !w->ws || !w->chunk_loss ||
         !w->chunk_correct)
-        s = NB_RAISE(NB_E_NOMEM, "evaluate", "work buffers for %zu edges, %zu images", w->E,
-                     max_n);
+        s = NB_RAISE(NB_E_NOMEM, "evaluate", "work buffers for %zu edges, %zu images", w->E, max_n);
     if (s == NB_OK)
         s = nb_network_copy(&w->pruned, net);
     if (s == NB_OK)
@@ -367,8 +363,8 @@ static void forward_set(eval_work *w, const nb_dataset *ds, double *loss, double
         float *out = buf0;
         for (size_t l = 0; l + 1 < L; l++) {
             const size_t n_in = net->layer_size[l], n_out = net->layer_size[l + 1];
-            nb_mlp_dense_forward(in, m, n_in, nb_network_weight(net, l),
-                                 nb_network_bias(net, l), n_out, out);
+            nb_mlp_dense_forward(in, m, n_in, nb_network_weight(net, l), nb_network_bias(net, l),
+                                 n_out, out);
             if (l + 2 < L)
                 for (size_t i = 0; i < m * n_out; i++)
                     out[i] = out[i] > 0.0f ? out[i] : 0.0f;
@@ -424,7 +420,7 @@ static nb_status evaluate_masked(eval_work *w) {
  * unpruned / fully pruned results, which do not depend on the order. */
 static nb_status evaluate_level(eval_work *w, size_t n_pruned) {
     const size_t C = w->net->n_classes;
-    eval_metrics *cache = n_pruned == 0 ? &w->none_pruned
+    eval_metrics *cache = n_pruned == 0      ? &w->none_pruned
                           : n_pruned == w->E ? &w->all_pruned
                                              : NULL;
     if (cache && cache->valid) {
@@ -464,12 +460,11 @@ static nb_status method_scores(eval_work *w, const nb_importance *imp, nb_evalua
     }
 }
 
-static const double default_levels[] = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5,
-                                        0.6, 0.7, 0.8, 0.9, 1.0};
+static const double default_levels[] = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
 
 nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
-                          const nb_evaluate_set *sets, size_t n_sets,
-                          const nb_evaluate_desc *desc, nb_evaluate_result *out) {
+                          const nb_evaluate_set *sets, size_t n_sets, const nb_evaluate_desc *desc,
+                          nb_evaluate_result *out) {
     const nb_evaluate_desc zero = {0};
     const nb_evaluate_desc *d = desc ? desc : &zero;
     const double *levels = d->levels && d->n_levels ? d->levels : default_levels;
@@ -510,8 +505,10 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
         NB_TRY(nb_evaluate_check_set(net, &sets[s]));
         if (!sets[s].name || strlen(sets[s].name) >= sizeof out->set_name[0] ||
             strchr(sets[s].name, ','))
-            return NB_RAISE(NB_E_INVALID, "sets", "set name '%s' is empty, too long or has a "
-                            "comma", sets[s].name ? sets[s].name : "");
+            return NB_RAISE(NB_E_INVALID, "sets",
+                            "set name '%s' is empty, too long or has a "
+                            "comma",
+                            sets[s].name ? sets[s].name : "");
     }
 
     const size_t n_classes_scored = d->class_specific ? C : 1;
@@ -575,8 +572,10 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
                     }
                     done++;
                     if (d->progress && !d->progress(d->user, done, total))
-                        st = NB_RAISE(NB_E_CANCELLED, "evaluate", "cancelled after %zu of %zu "
-                                      "networks", done, total);
+                        st = NB_RAISE(NB_E_CANCELLED, "evaluate",
+                                      "cancelled after %zu of %zu "
+                                      "networks",
+                                      done, total);
                 }
             }
             /* sums -> means; sum of squares -> sample SD */
@@ -585,8 +584,8 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
                 for (size_t s = 0; s < n_sets; s++) {
                     const size_t ps = (base + k) * n_sets + s;
                     const double mean = r.accuracy[ps] / nd;
-                    double var = n_draws > 1 ? (r.accuracy_sd[ps] - nd * mean * mean) / (nd - 1.0)
-                                             : 0.0;
+                    double var =
+                        n_draws > 1 ? (r.accuracy_sd[ps] - nd * mean * mean) / (nd - 1.0) : 0.0;
                     r.loss[ps] /= nd;
                     r.accuracy[ps] = mean;
                     r.accuracy_sd[ps] = var > 0.0 ? sqrt(var) : 0.0;

@@ -42,9 +42,9 @@ typedef enum nb_evaluate_method {
     NB_EVALUATE_N_METHODS = 5,
 } nb_evaluate_method;
 
-#define NB_EVALUATE_ALL_METHODS ((1u << NB_EVALUATE_N_METHODS) - 1u)
-#define NB_EVALUATE_MAX_LEVELS 1001
-#define NB_EVALUATE_MAX_SETS 4
+#define NB_EVALUATE_ALL_METHODS   ((1u << NB_EVALUATE_N_METHODS) - 1u)
+#define NB_EVALUATE_MAX_LEVELS    1001
+#define NB_EVALUATE_MAX_SETS      4
 #define NB_EVALUATE_DEFAULT_DRAWS 5
 
 /* "alpha_mean_gamma" etc.; "unknown" outside the enum. Static storage. */
@@ -63,9 +63,9 @@ nb_status nb_evaluate_parse_levels(const char *list, double *levels, size_t max_
 
 /* One data set to measure on. */
 typedef struct nb_evaluate_set {
-    const char *name;         /* "test", "train": the CSV's set column (no commas) */
-    const char *source;       /* subject for errors, e.g. the data directory */
-    const nb_dataset *data;   /* images [n][n_0], labels < C */
+    const char *name;       /* "test", "train": the CSV's set column (no commas) */
+    const char *source;     /* subject for errors, e.g. the data directory */
+    const nb_dataset *data; /* images [n][n_0], labels < C */
 } nb_evaluate_set;
 
 /* Called after each evaluated network (from the calling thread); return false to cancel. */
@@ -134,8 +134,8 @@ nb_status nb_evaluate_check_set(const nb_network *net, const nb_evaluate_set *se
  * Cost: one forward pass over every set per distinct pruned network (points x draws, minus
  * the shared unpruned and fully pruned networks, each evaluated once). */
 nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
-                          const nb_evaluate_set *sets, size_t n_sets,
-                          const nb_evaluate_desc *desc, nb_evaluate_result *out);
+                          const nb_evaluate_set *sets, size_t n_sets, const nb_evaluate_desc *desc,
+                          nb_evaluate_result *out);
 
 void nb_evaluate_result_deinit(nb_evaluate_result *r); /* frees; safe on a zeroed struct */
 

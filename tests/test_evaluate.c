@@ -76,8 +76,7 @@ static void fixture_deinit(fixture *f) {
 
 static const double levels5[5] = {0.0, 0.25, 0.5, 0.75, 1.0};
 
-static void run_one(fixture *f, nb_evaluate_method m, bool class_specific,
-                    nb_evaluate_result *r) {
+static void run_one(fixture *f, nb_evaluate_method m, bool class_specific, nb_evaluate_result *r) {
     nb_evaluate_set set = {"test", "tiny", &f->ds};
     nb_evaluate_desc d = {0};
     d.levels = levels5;
@@ -190,8 +189,9 @@ static void test_class_specific_known_answer(void **state) {
     assert_non_null(mem);
     assert_int_equal(nb_evaluate_write_csv_stream(&r, mem, "mem"), NB_OK);
     fclose(mem);
-    assert_true(!strncmp(buf, "method,scored_class,level_percent,pruned_fraction,set,metric,"
-                              "class,value\n",
+    assert_true(!strncmp(buf,
+                         "method,scored_class,level_percent,pruned_fraction,set,metric,"
+                         "class,value\n",
                          68));
     assert_non_null(strstr(buf, "\nalpha_mean_gamma,0,50,0.5,test,recall,0,0.5\n"));
     assert_non_null(strstr(buf, "\nalpha_mean_gamma,0,50,0.5,test,recall_others_mean,0,1\n"));
@@ -426,7 +426,7 @@ static void test_class_metrics(void **state) {
     const uint8_t pred[6] = {0, 1, 1, 1, 0, 0};
     double recall[4], balanced[4];
     nb_evaluate_class_metrics(labels, pred, 6, 4, recall, balanced);
-    assert_close(recall[0], 0.5, TOL);           /* TP 1 of 2 */
+    assert_close(recall[0], 0.5, TOL);                       /* TP 1 of 2 */
     assert_close(balanced[0], (0.5 + 2.0 / 4.0) / 2.0, TOL); /* TN 2 of 4 */
     assert_close(recall[1], 2.0 / 3.0, TOL);
     assert_close(balanced[1], (2.0 / 3.0 + 2.0 / 3.0) / 2.0, TOL);
