@@ -168,21 +168,49 @@ static nb_status load_pair(idx_file *img, idx_file *lab, const char *images_path
     ds.rows = rows;
     ds.cols = cols;
     ds.dim = dim;
-    ds.images = malloc(n * dim * sizeof(float));
-    ds.labels = malloc(n);
-    unsigned char *chunk = malloc(IDX_CHUNK);
-    if (!ds.images || !ds.labels || !chunk) {
-        free(chunk);
-        nb_dataset_deinit(&ds);
-        return NB_RAISE(NB_E_NOMEM, images_path, "cannot allocate %zu images of %zu pixels", n,
-                        dim);
-    }
-
-    nb_status s = read_exact(lab, ds.labels, n, "the labels", 0, n);
+    /* Buffers grow with the data actually read (doubling), so a header that declares more
+     * than the file holds fails as truncated before anything near the declared size is
+     * allocated (fuzz finding tests/fuzz/crashes/fuzz_idx/huge_declared_size.idx). */
     size_t total = n * dim, done = 0;
+    size_t lab_cap = n < IDX_CHUNK ? n : IDX_CHUNK;
+    size_t img_cap = total < IDX_CHUNK ? total : IDX_CHUNK;
+    ds.labels = malloc(lab_cap ? lab_cap : 1);
+    ds.images = malloc((img_cap ? img_cap : 1) * sizeof(float));
+    unsigned char *chunk = malloc(IDX_CHUNK);
+    nb_status s = NB_OK;
+    if (!ds.images || !ds.labels || !chunk)
+        s = NB_RAISE(NB_E_NOMEM, images_path, "cannot allocate read buffers");
+    for (size_t got = 0; s == NB_OK && got < n;) {
+        size_t len = n - got > IDX_CHUNK ? IDX_CHUNK : n - got;
+        if (got + len > lab_cap) {
+            size_t cap = lab_cap * 2 > got + len ? lab_cap * 2 : got + len;
+            cap = cap < n ? cap : n;
+            uint8_t *grown = realloc(ds.labels, cap);
+            if (!grown) {
+                s = NB_RAISE(NB_E_NOMEM, labels_path, "cannot allocate %zu labels", n);
+                break;
+            }
+            ds.labels = grown;
+            lab_cap = cap;
+        }
+        s = read_exact(lab, ds.labels + got, len, "the labels", got, n);
+        got += len;
+    }
     while (s == NB_OK && done < total) {
         size_t len = total - done > IDX_CHUNK ? IDX_CHUNK : total - done;
         s = read_exact(img, chunk, len, "the pixels", done, total);
+        if (s == NB_OK && done + len > img_cap) {
+            size_t cap = img_cap * 2 > done + len ? img_cap * 2 : done + len;
+            cap = cap < total ? cap : total;
+            float *grown = realloc(ds.images, cap * sizeof(float));
+            if (!grown) {
+                s = NB_RAISE(NB_E_NOMEM, images_path, "cannot allocate %zu images of %zu pixels",
+                             n, dim);
+                break;
+            }
+            ds.images = grown;
+            img_cap = cap;
+        }
         for (size_t i = 0; s == NB_OK && i < len; i++)
             ds.images[done + i] = (float)chunk[i] * (1.0f / 255.0f);
         done += len;
