@@ -78,7 +78,7 @@ for shape in $SHAPES; do
 
     # exact vs fast on the same (pruned) edges. prune_percentage removes round(p * E) edges
     # in importance order, so p = 1 - EXACT_MAX_EDGES / E keeps EXACT_MAX_EDGES of them.
-    prune=$(awk -v e="$edges" -v k="$EXACT_MAX_EDGES" 'BEGIN { printf "%.9f", e > k ? 1 - k / e : 0 }')
+    prune=$(awk -v e="$edges" -v k="$EXACT_MAX_EDGES" 'BEGIN { printf "%.9f", (e > k ? 1 - k / e : 0) }')
     for density in exact fast; do
         f=$OUT/${name}_$density.nnb.h5
         cp "$base" "$f"
