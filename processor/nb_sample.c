@@ -8,11 +8,12 @@
  * linearly between the previous vertex and the next; end handling at 0.3 l / 0.7 l), without
  * its P-slot cap and without collapsing an edge that has no interior point. Arithmetic is in
  * double, storage float32; endpoints are copied, never recomputed.
- * Threading: parallel over edges (OpenMP). Resampling is one pass: each thread walks its
- * contiguous range of edges and appends their points to its own staging row (kept in the
- * output buffer, so the steady state allocates nothing), recording each edge's count; a
- * serial exclusive prefix sum (E adds) gives the offsets and one memcpy per thread puts the
- * rows in place. Initial sampling counts, sums, then writes. Every edge's output depends
+ * Threading: parallel over edges (OpenMP). Resampling is one pass: the edges are cut into
+ * NB_SAMPLE_LANES contiguous ranges per thread, each thread walks its ranges interleaved (one
+ * vertex per range in turn, so the latency chains overlap) and appends every range's points
+ * to its own staging row (kept in the output buffer, so the steady state allocates nothing),
+ * recording each edge's count; a serial exclusive prefix sum (E adds) gives the offsets and
+ * one memcpy per range puts the rows in place. Initial sampling counts, sums, then writes. Every edge's output depends
  * only on its input, so the result is identical for any thread count. Small inputs run on
  * one thread (NB_SAMPLE_PARALLEL_MIN).
  * Config keys read (through arguments): layer_width / sampling_rate (the spacing).
@@ -225,59 +226,102 @@ static inline double dist2(const double *a, const double *b) {
     return dx * dx + dy * dy + dz * dz;
 }
 
-/* Resamples one polyline p[n][3] (n >= 2) at chord spacing l (spec §4.7) onto the end of
- * `row`. Returns the number of points appended, 0 if the row could not grow. Distances are
- * compared squared; square roots are taken only where a point is emitted. */
-static size_t resample_edge(const float *p, size_t n, double l, stage_row *row) {
-    const double emit2 = (0.99 * l) * (0.99 * l);
-    const size_t first = row->used;
-    double last[3] = {p[0], p[1], p[2]};
-    double prev2[3] = {last[0], last[1], last[2]};
-    double anchor[3] = {last[0], last[1], last[2]};
-    double d_anchor2 = 0.0; /* squared distance of anchor from last */
-    if (!stage_push(row, last))
-        return 0;
-    memcpy(row->p + 3 * first, p, 3 * sizeof(float)); /* the start point, bit-exact */
-    for (size_t k = 1; k < n; k++) {
-        const double q[3] = {p[3 * k], p[3 * k + 1], p[3 * k + 2]};
-        double d_q2 = dist2(last, q);
-        if (d_q2 >= emit2) {
-            double d_anchor = sqrt(d_anchor2);
-            do {
-                double d_q = sqrt(d_q2);
-                double t = (l - d_anchor) / (d_q - d_anchor);
-                t = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
-                double next[3];
-                for (int c = 0; c < 3; c++)
-                    next[c] = anchor[c] + t * (q[c] - anchor[c]);
-                if (!stage_push(row, next))
-                    return 0;
-                memcpy(prev2, last, sizeof last);
-                memcpy(last, next, sizeof last);
-                memcpy(anchor, next, sizeof anchor);
-                d_anchor = 0.0;
-                d_q2 = dist2(last, q);
-            } while (d_q2 >= emit2);
-        }
-        memcpy(anchor, q, sizeof anchor);
-        d_anchor2 = d_q2;
+/* Resampling walks each polyline vertex by vertex; every emitted point depends on the one
+ * before (a chain of square root, division and multiply-adds), so one walk is latency-bound.
+ * Each thread therefore walks NB_SAMPLE_LANES disjoint ranges of edges at once, one vertex
+ * per lane in turn, letting the processor overlap the independent chains. Each lane appends
+ * to its own staging row; the rows are concatenated in edge order afterwards. */
+#define NB_SAMPLE_LANES 4
+
+typedef struct lane {
+    const float *p;  /* current polyline */
+    size_t n, k;     /* its points; next vertex to visit */
+    double last[3];  /* last emitted point */
+    double prev2[3]; /* the one before */
+    double anchor[3];
+    double d_anchor2; /* squared distance of anchor from last */
+    size_t first;     /* row->used when the edge began */
+    size_t e, e_end;  /* current edge, end of the lane's range */
+    stage_row *row;
+    bool active;
+} lane;
+
+/* Starts the lane's next edge (or retires the lane). False if the row cannot grow. */
+static bool lane_begin(lane *ln, const uint64_t *off, const float *pts) {
+    ln->active = ln->e < ln->e_end;
+    if (!ln->active)
+        return true;
+    ln->p = pts + 3 * off[ln->e];
+    ln->n = (size_t)(off[ln->e + 1] - off[ln->e]);
+    ln->k = 1;
+    for (int c = 0; c < 3; c++)
+        ln->last[c] = ln->prev2[c] = ln->anchor[c] = ln->p[c];
+    ln->d_anchor2 = 0.0;
+    ln->first = ln->row->used;
+    if (!stage_push(ln->row, ln->last))
+        return false;
+    memcpy(ln->row->p + 3 * ln->first, ln->p, 3 * sizeof(float)); /* start point, bit-exact */
+    return true;
+}
+
+/* Visits vertex k (spec §4.7): emits a point each time the chord from the last emitted point
+ * reaches l, interpolating the distance linearly between the anchor and the vertex.
+ * Distances are compared squared; square roots are taken only where a point is emitted. */
+static bool lane_vertex(lane *ln, double l, double emit2) {
+    const float *v = ln->p + 3 * ln->k++;
+    const double q[3] = {v[0], v[1], v[2]};
+    double d_q2 = dist2(ln->last, q);
+    if (d_q2 >= emit2) {
+        double d_anchor = sqrt(ln->d_anchor2);
+        do {
+            double d_q = sqrt(d_q2);
+            double t = (l - d_anchor) / (d_q - d_anchor);
+            t = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
+            double next[3];
+            for (int c = 0; c < 3; c++)
+                next[c] = ln->anchor[c] + t * (q[c] - ln->anchor[c]);
+            if (!stage_push(ln->row, next))
+                return false;
+            memcpy(ln->prev2, ln->last, sizeof ln->last);
+            memcpy(ln->last, next, sizeof next);
+            memcpy(ln->anchor, next, sizeof next);
+            d_anchor = 0.0;
+            d_q2 = dist2(ln->last, q);
+        } while (d_q2 >= emit2);
     }
-    const float *end = p + 3 * (n - 1);
+    memcpy(ln->anchor, q, sizeof q);
+    ln->d_anchor2 = d_q2;
+    return true;
+}
+
+/* End handling of the current edge, its count into count[e + 1], then the next edge. */
+static bool lane_finish(lane *ln, double l, uint64_t *count, const uint64_t *off,
+                        const float *pts) {
+    stage_row *row = ln->row;
+    const float *end = ln->p + 3 * (ln->n - 1);
     const double e[3] = {end[0], end[1], end[2]};
-    double f = sqrt(dist2(last, e));
-    if (row->used - first > 1) { /* end handling applies only when an interior point was emitted */
+    double f = sqrt(dist2(ln->last, e));
+    if (row->used - ln->first > 1) { /* only when an interior point was emitted */
         if (f < 0.3 * l) {
             row->used--;
         } else if (f < 0.7 * l) {
             float *d = row->p + 3 * (row->used - 1);
             for (int c = 0; c < 3; c++)
-                d[c] = (float)(0.5 * (prev2[c] + e[c]));
+                d[c] = (float)(0.5 * (ln->prev2[c] + e[c]));
         }
     }
     if (!stage_push(row, e))
-        return 0;
-    memcpy(row->p + 3 * (row->used - 1), end, 3 * sizeof(float)); /* bit-exact end point */
-    return row->used - first;
+        return false;
+    memcpy(row->p + 3 * (row->used - 1), end, 3 * sizeof(float)); /* end point, bit-exact */
+    count[ln->e + 1] = row->used - ln->first;
+    ln->e++;
+    return lane_begin(ln, off, pts);
+}
+
+/* First edge of part `part` of `parts` equal ranges of n_edges edges. */
+static size_t part_start(size_t n_edges, size_t part, size_t parts) {
+    /* floor(n_edges * part / parts) without overflow: n_edges = a * parts + b */
+    return n_edges / parts * part + n_edges % parts * part / parts;
 }
 
 nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int threads,
@@ -291,29 +335,47 @@ nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int thr
                             (unsigned long long)(in->offset[e + 1] - in->offset[e]));
     NB_TRY(nb_sample_reserve(out, ne, 0));
     int nt = thread_count_for(threads, in->n_points);
-    NB_TRY(stage_reserve(out, nt));
+    NB_TRY(stage_reserve(out, nt * NB_SAMPLE_LANES));
     sample_stage *sg = out->stage;
     const uint64_t *ioff = in->offset;
     const float *ipts = in->points;
     uint64_t *ooff = out->offset;
-    int parts = 1, failed = 0;
+    const double emit2 = (0.99 * spacing) * (0.99 * spacing);
+    size_t parts = NB_SAMPLE_LANES;
+    int failed = 0;
 #pragma omp parallel num_threads(nt)
     {
-        int t = omp_get_thread_num(), T = omp_get_num_threads();
+        size_t t = (size_t)omp_get_thread_num(), T = (size_t)omp_get_num_threads();
         if (t == 0)
-            parts = T;
-        size_t e0 = ne * (size_t)t / (size_t)T, e1 = ne * (size_t)(t + 1) / (size_t)T;
-        stage_row *row = &sg->rows[t];
-        row->used = 0;
-        for (size_t e = e0; e < e1; e++) {
-            size_t m =
-                resample_edge(ipts + 3 * ioff[e], (size_t)(ioff[e + 1] - ioff[e]), spacing, row);
-            if (m == 0) {
-#pragma omp atomic write
-                failed = 1;
-                break;
+            parts = T * NB_SAMPLE_LANES;
+        lane lanes[NB_SAMPLE_LANES];
+        bool ok = true;
+        int active = 0;
+        for (size_t j = 0; j < NB_SAMPLE_LANES; j++) {
+            size_t part = t * NB_SAMPLE_LANES + j, P = T * NB_SAMPLE_LANES;
+            lane *ln = &lanes[j];
+            ln->e = part_start(ne, part, P);
+            ln->e_end = part_start(ne, part + 1, P);
+            ln->row = &sg->rows[part];
+            ln->row->used = 0;
+            ok = ok && lane_begin(ln, ioff, ipts);
+            active += ln->active;
+        }
+        while (ok && active > 0) {
+            active = 0;
+            for (size_t j = 0; j < NB_SAMPLE_LANES; j++) {
+                lane *ln = &lanes[j];
+                if (!ln->active)
+                    continue;
+                ok = ok && lane_vertex(ln, spacing, emit2);
+                if (ok && ln->k == ln->n)
+                    ok = lane_finish(ln, spacing, ooff, ioff, ipts);
+                active += ln->active;
             }
-            ooff[e + 1] = m;
+        }
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
         }
     }
     if (failed)
@@ -326,11 +388,13 @@ nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int thr
     NB_TRY(nb_sample_reserve(out, ne, (size_t)ooff[ne]));
     out->n_points = (size_t)ooff[ne];
     float *opts = out->points;
-#pragma omp parallel for schedule(static, 1) num_threads(nt)
-    for (int t = 0; t < parts; t++) {
-        size_t e0 = ne * (size_t)t / (size_t)parts;
-        if (sg->rows[t].used)
-            memcpy(opts + 3 * ooff[e0], sg->rows[t].p, sg->rows[t].used * 3 * sizeof(float));
+    long n_parts = (long)parts;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (long q = 0; q < n_parts; q++) {
+        const stage_row *row = &sg->rows[q];
+        if (row->used)
+            memcpy(opts + 3 * ooff[part_start(ne, (size_t)q, parts)], row->p,
+                   row->used * 3 * sizeof(float));
     }
     return NB_OK;
 }
