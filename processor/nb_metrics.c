@@ -195,15 +195,21 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
         v = fmax(v, reach / 4503599627370496.0); /* 2^52 */
         for (;;) {
             lt.inv_voxel = 1.0 / v;
-            cells = 1;
+            double fcells = 1.0; /* in double: the product may exceed 2^64 */
             for (int k = 0; k < 3; k++) {
                 lt.lo[k] = floor_i64(lo[k] * lt.inv_voxel);
                 lt.n[k] = (uint64_t)(floor_i64(hi[k] * lt.inv_voxel) - lt.lo[k] + 1);
-                cells *= lt.n[k];
+                fcells *= (double)lt.n[k];
             }
-            if (cells <= NB_METRICS_MAX_VOXELS)
+            uint64_t longest = lt.n[0] > lt.n[1] ? lt.n[0] : lt.n[1];
+            longest = longest > lt.n[2] ? longest : lt.n[2];
+            if (fcells <= (double)NB_METRICS_MAX_VOXELS && longest <= NB_METRICS_MAX_AXIS) {
+                cells = lt.n[0] * lt.n[1] * lt.n[2];
                 break;
-            v *= cbrt((double)cells / (double)NB_METRICS_MAX_VOXELS) * 1.01;
+            }
+            v *= fmax(cbrt(fcells / (double)NB_METRICS_MAX_VOXELS),
+                      (double)longest / (double)NB_METRICS_MAX_AXIS) *
+                 1.01;
         }
         size_t n_words = (size_t)((cells + 63) / 64);
         lt.bits = calloc(n_words, sizeof *lt.bits);

@@ -21,9 +21,12 @@
 #include "nb_model.h"
 #include "nb_status.h"
 
-/* Largest voxel lattice (cells) the ink ratio rasterises into; beyond it the voxel side is
- * scaled up until the bounding box fits (reported through *voxel_used). */
+/* Largest voxel lattice the ink ratio rasterises into: at most NB_METRICS_MAX_VOXELS cells
+ * (a 32 MiB bit set) and NB_METRICS_MAX_AXIS cells along any axis (which bounds the cost of
+ * one segment); beyond either the voxel side is scaled up until the bounding box fits
+ * (reported through *voxel_used). */
 #define NB_METRICS_MAX_VOXELS ((uint64_t)1 << 28)
+#define NB_METRICS_MAX_AXIS ((uint64_t)1 << 16)
 
 /* Computes all metrics of CSR polylines.
  *   offset[n_edges+1], points float32[offset[n_edges]][3]: polylines, world units.

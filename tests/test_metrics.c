@@ -82,7 +82,7 @@ static void test_threads_identical(void **state) {
     for (size_t e = 0; e < E; e++) {
         off[e + 1] = off[e] + N;
         for (size_t i = 0; i < N * 3; i++)
-            p[e * N * 3 + i] = (float)(nb_rng_uniform(&rng) - 0.5);
+            p[e * N * 3 + i] = (float)(0.2 * (nb_rng_uniform(&rng) - 0.5));
     }
     nb_bundle_metrics a, b;
     assert_int_equal(nb_metrics_compute(E, off, p, 1.0 / 45.0, 1, &a, NULL), NB_OK);
