@@ -116,6 +116,7 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
     if (d->threads < 1)
         d->threads = 1;
     d->fast_cells_per_bandwidth = 8.0;
+    d->fast_variance_scale = NB_DENSITY_FAST_VARIANCE_SCALE;
     *out = d;
     return NB_OK;
 }
@@ -144,6 +145,15 @@ nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwid
         return NB_RAISE(NB_E_INVALID, "cells_per_bandwidth", "%g, expected 2..64",
                         cells_per_bandwidth);
     d->fast_cells_per_bandwidth = cells_per_bandwidth;
+    return NB_OK;
+}
+
+nb_status nb_density_set_fast_kernel_scale(nb_density *d, double variance_scale) {
+    if (!d)
+        return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
+    if (!(variance_scale >= 0.25 && variance_scale <= 2.0))
+        return NB_RAISE(NB_E_INVALID, "variance_scale", "%g, expected 0.25..2", variance_scale);
+    d->fast_variance_scale = variance_scale;
     return NB_OK;
 }
 

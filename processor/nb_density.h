@@ -129,6 +129,13 @@ double nb_density_segment_kernel(const double a[3], const double b[3], const dou
  * ("cells_per_bandwidth"). No effect on the exact back-end. */
 nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwidth);
 
+/* Fast back-end kernel width: the per-axis variance of its separable kernel is
+ * variance_scale times the perpendicular variance of the exact kernel's footprint of a
+ * segment of length 3h (minus what cloud-in-cell splatting and interpolation add). Default
+ * 0.8, calibrated so that bundle metrics match exact (docs/density.md); range [0.25, 2].
+ * Returns NB_OK or NB_E_INVALID ("variance_scale"). No effect on the exact back-end. */
+nb_status nb_density_set_fast_kernel_scale(nb_density *d, double variance_scale);
+
 /* What the last calls did (for benchmarks and logs). */
 typedef struct nb_density_stats {
     double splat_seconds;   /* wall time of the last sample splat (incl. convolution) */

@@ -78,6 +78,7 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
         return NB_OK;
 
     int64_t *grid_cells = d->cells;
+    const int fits32 = S * (4.0 / 3.0) < 2147483000.0; /* q_c <= 1 (nb_edge_importance.h) */
     const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
     const long bx = box.lo[0], by = box.lo[1], bz = box.lo[2];
     const double ox = grid->origin[0], oy = grid->origin[1], oz = grid->origin[2];
@@ -172,9 +173,8 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
                                 S * nb_density_seg_value_(A, B, len, M, dir, g, kappa, b);
                             if (!(sv >= 1.0))
                                 continue;
-                            int64_t *cell = row + (size_t)(gx - bx) * C;
-                            for (size_t c = 0; c < C; c++)
-                                cell[c] += (int64_t)(sv * (double)q[c]);
+                            nb_density_add_channels_(row + (size_t)(gx - bx) * C, q, sv, C,
+                                                     fits32);
                         }
                     }
                 }
@@ -252,8 +252,9 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
                 }
                 const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
                 if (gn > 0.0 && isfinite(gn)) {
+                    const double step = bandwidth / gn;
                     for (int a = 0; a < 3; a++)
-                        p[a] += bandwidth * g[a] / gn;
+                        p[a] += step * g[a];
                     nb_density_clamp_to_grid_(grid, p);
                     moved++;
                 }

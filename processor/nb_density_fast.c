@@ -85,14 +85,15 @@ static double taps_variance(double r, double *taps, size_t *radius) {
 /* Chooses the coarse cell, the taps and the sub-point spread for bandwidth b. The coarse cell
  * is H = max(h, 4.5 * s_perp / k): about b / k while b >> h (s_perp ~ 0.22 b). */
 static void make_kernel(nb_density *d, double h, double b) {
-    if (d->cache_b == b && d->cache_h == h && d->cache_k == d->fast_cells_per_bandwidth)
+    if (d->cache_b == b && d->cache_h == h && d->cache_k == d->fast_cells_per_bandwidth &&
+        d->cache_v == d->fast_variance_scale)
         return;
     double perp, par;
     footprint_moments(3.0 * h, h, b, &perp, &par);
     double H = 4.5 * sqrt(perp) / d->fast_cells_per_bandwidth;
     if (!(H > h))
         H = h;
-    double target = (perp - H * H / 3.0) / (H * H); /* cells^2 */
+    double target = (d->fast_variance_scale * perp - H * H / 3.0) / (H * H); /* cells^2 */
     double lo = 1.0, hi = 2.0 * (double)NB_DENSITY_MAX_TAPS;
     if (target <= 0.0) {
         hi = 1.0;
@@ -115,6 +116,7 @@ static void make_kernel(nb_density *d, double h, double b) {
     d->cache_b = b;
     d->cache_h = h;
     d->cache_k = d->fast_cells_per_bandwidth;
+    d->cache_v = d->fast_variance_scale;
     d->cache_H = H;
 }
 
@@ -158,10 +160,8 @@ static inline double dmin(double a, double b) {
 static inline double dmax(double a, double b) {
     return a > b ? a : b;
 }
-
-static inline long floor_div(long a, long b) {
-    long q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
+static inline double dclamp(double x, double lo, double hi) {
+    return x < lo ? lo : (x > hi ? hi : x);
 }
 
 /* p inside the box [lo, hi] on every axis. */
@@ -170,10 +170,41 @@ static inline int in_box(const double lo[3], const double hi[3], const double p[
            p[2] <= hi[2];
 }
 
-/* Grid-relative coarse z layer of coordinate z, clamped to [0, nlayers - 1]. */
-static inline long z_layer(double z, double gbase, double invH, long jz_min, long nlayers) {
-    long k = ifloor((z - gbase) * invH) - jz_min;
-    return k < 0 ? 0 : (k > nlayers - 1 ? nlayers - 1 : k);
+/* Ownership of the fast splat. Coarse node J of an axis sits at gbase + J*H (gbase = the
+ * first fine cell centre). Every z layer of nodes belongs to a slab of LZ layers and every
+ * row of nodes to a band of BY rows; a segment is bucketed once, by the (slab, band) of the
+ * lowest corner of its cloud-in-cell footprint, if that footprint fits in slabs s..s+2 and
+ * bands b..b+1, otherwise in one extra "long" bucket. Splatting runs in 6 phases (s mod 3,
+ * b mod 2): the tasks of a phase write disjoint nodes, so nothing is shared, and every node
+ * receives its contributions in one fixed order (phase, then record order), whatever the
+ * number of threads: the float sums are bit-identical. The long bucket runs last, on one
+ * thread. Buckets depend only on the grid and H. */
+enum { LZ = 2, BY = 8 };
+
+typedef struct own_params {
+    double gbase[3], invH;
+    double glo[3], ghi[3]; /* grid box */
+    long jmin[3];          /* J of the first node that can hold a point of the grid */
+    long nkey[3];          /* node keys per axis: J - jmin in [0, nkey) */
+    long nslabs, nbands, nbuckets;
+} own_params;
+
+/* Node key (J - jmin, clamped) of coordinate x on axis a. */
+static inline long node_key(const own_params *op, int a, double x) {
+    long k = ifloor((x - op->gbase[a]) * op->invH) - op->jmin[a];
+    return k < 0 ? 0 : (k > op->nkey[a] - 1 ? op->nkey[a] - 1 : k);
+}
+
+/* Bucket of the segment between the clamped points pa and pb. */
+static inline long segment_bucket(const own_params *op, const double pa[3], const double pb[3]) {
+    const long zl = node_key(op, 2, dmin(pa[2], pb[2]));
+    const long zh = node_key(op, 2, dmax(pa[2], pb[2])) + 1;
+    const long yl = node_key(op, 1, dmin(pa[1], pb[1]));
+    const long yh = node_key(op, 1, dmax(pa[1], pb[1])) + 1;
+    const long s = zl / LZ, b = yl / BY;
+    if (zh / LZ - s > 2 || yh / BY - b > 1)
+        return op->nbuckets - 1;
+    return s * op->nbands + b;
 }
 
 /* Per-thread values of the first pass (bbox, bad flag). */
@@ -184,8 +215,9 @@ enum { TV_LO = 0, TV_HI = 3, TV_BAD = 6, TV_N = 8 };
 enum { PREP_OK = 0, PREP_NONFINITE, PREP_TOO_LARGE, PREP_NOMEM };
 
 /* Serial middle of the fast splat (inside `omp single`): merges the per-thread first pass,
- * sizes the box, grows the buffers and turns the bucket counts into offsets. Never raises. */
-static int fast_prepare(nb_density *d, size_t nth, long nslabs, const double gbase[3], long pad,
+ * sizes the box (box->lo holds its first node J per axis), grows the buffers and turns the
+ * bucket counts into offsets. Never raises. */
+static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double gbase[3], long pad,
                         nb_density_box *box) {
     const size_t C = d->n_classes;
     double *tv = d->tvals;
@@ -205,10 +237,11 @@ static int fast_prepare(nb_density *d, size_t nth, long nslabs, const double gba
     const double H = box->step;
     nb_density_box bx = *box;
     for (int a = 0; a < 3; a++) {
-        const double j0 = floor((lo[a] - gbase[a]) / H) - (double)pad;
-        const double j1 = floor((hi[a] - gbase[a]) / H) + 1.0 + (double)pad;
-        bx.n[a] = (size_t)(j1 - j0 + 1.0);
-        bx.base[a] = gbase[a] + j0 * H;
+        const long j0 = ifloor((lo[a] - gbase[a]) / H) - pad;
+        const long j1 = ifloor((hi[a] - gbase[a]) / H) + 1 + pad;
+        bx.lo[a] = j0;
+        bx.n[a] = (size_t)(j1 - j0 + 1);
+        bx.base[a] = gbase[a] + (double)j0 * H;
     }
     const size_t nx = bx.n[0], ny = bx.n[1], nz = bx.n[2];
     const size_t cells = nx * ny * nz;
@@ -218,16 +251,16 @@ static int fast_prepare(nb_density *d, size_t nth, long nslabs, const double gba
     }
     /* bucket offsets: bucket-major, thread-minor (ascending segment order in every bucket,
      * whatever nth is); the bucket starts follow the nth rows of counts */
-    size_t *hist = d->hist, total = 0, *starts = hist + nth * (size_t)nslabs;
-    for (long k = 0; k < nslabs; k++) {
+    size_t *hist = d->hist, total = 0, *starts = hist + nth * (size_t)nbuckets;
+    for (long k = 0; k < nbuckets; k++) {
         starts[k] = total;
         for (size_t t = 0; t < nth; t++) {
-            size_t c = hist[t * (size_t)nslabs + (size_t)k];
-            hist[t * (size_t)nslabs + (size_t)k] = total;
+            size_t c = hist[t * (size_t)nbuckets + (size_t)k];
+            hist[t * (size_t)nbuckets + (size_t)k] = total;
             total += c;
         }
     }
-    starts[nslabs] = total;
+    starts[nbuckets] = total;
     void *buf = d->rec;
     int ok = nb_density_grow_(&buf, &d->rec_cap, 2 * (total ? total : 1), sizeof(uint32_t));
     d->rec = buf;
@@ -247,30 +280,19 @@ static int fast_prepare(nb_density *d, size_t nth, long nslabs, const double gba
     return ok ? PREP_OK : PREP_NOMEM;
 }
 
-/* Splats one sub-point: box xy coordinates u, box z layer iz with fraction fz; only the z
- * corners c (0 or 1) with dz_lo <= c <= dz_hi are written (the caller's slab). */
-static inline void splat_point(float *S, const nb_density_box *box, size_t C, const double u[2],
-                               long iz, double fz, double w, const float *q, long dz_lo,
-                               long dz_hi) {
+/* Adds one sub-point with weight w and class vector q at box node (i[0..2]) + fractions
+ * f[0..2] (cloud in cell: the 8 surrounding nodes). */
+static inline void splat_point(float *S, const nb_density_box *box, size_t C, const long i[3],
+                               const double f[3], double w, const float *q) {
     const size_t nx = box->n[0], ny = box->n[1];
-    size_t i0[2];
-    double f[2];
-    for (int a = 0; a < 2; a++) {
-        long fl = ifloor(u[a]);
-        fl = fl < 0 ? 0 : (fl > (long)box->n[a] - 2 ? (long)box->n[a] - 2 : fl);
-        double t = u[a] - (double)fl;
-        f[a] = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
-        i0[a] = (size_t)fl;
-    }
-    const long cz0 = dz_lo > 0 ? dz_lo : 0, cz1 = dz_hi < 1 ? dz_hi : 1;
-    for (long cz = cz0; cz <= cz1; cz++) {
-        const long z = iz + cz;
-        if (z < 0 || z >= (long)box->n[2])
-            continue;
-        const double wz = w * (cz ? fz : 1.0 - fz);
+    for (int cz = 0; cz < 2; cz++) {
+        const double wz = w * (cz ? f[2] : 1.0 - f[2]);
         for (int cy = 0; cy < 2; cy++) {
             const double wyz = wz * (cy ? f[1] : 1.0 - f[1]);
-            float *restrict row = S + (((size_t)z * ny + i0[1] + (size_t)cy) * nx + i0[0]) * C;
+            float *restrict row =
+                S + ((((size_t)i[2] + (size_t)cz) * ny + (size_t)i[1] + (size_t)cy) * nx +
+                     (size_t)i[0]) *
+                        C;
             const float w0 = (float)(wyz * (1.0 - f[0]));
             const float w1 = (float)(wyz * f[0]);
             for (size_t c = 0; c < C; c++) {
@@ -281,35 +303,86 @@ static inline void splat_point(float *S, const nb_density_box *box, size_t C, co
     }
 }
 
+/* Constants of one fast splat call, shared by every record. */
+typedef struct splat_params {
+    double spread, spread_over_H, inv_b;
+    double inv_small[16];
+} splat_params;
+
+/* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S. */
+static inline void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
+                                const own_params *op, size_t C, size_t e, size_t gp, float *q,
+                                const splat_params *sp) {
+    const size_t p0 = (size_t)set->point_offset[e];
+    const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+    const size_t k = gp - p0;
+    const float *pa = set->points + 3 * gp;
+    const double A[3] = {pa[0], pa[1], pa[2]}, B[3] = {pa[3], pa[4], pa[5]};
+    if (!(in_box(op->glo, op->ghi, A) && in_box(op->glo, op->ghi, B))) {
+        /* as exact: a segment whose midpoint is outside the grid adds nothing */
+        const double M[3] = {0.5 * (A[0] + B[0]), 0.5 * (A[1] + B[1]), 0.5 * (A[2] + B[2])};
+        if (!in_box(op->glo, op->ghi, M))
+            return;
+    }
+    /* the clamped extent of the segment: what its bucket was made from; every sub-point is
+     * kept inside it, so its footprint stays inside the nodes its task owns */
+    double lo[3], hi[3];
+    for (int a = 0; a < 3; a++) {
+        lo[a] = dclamp(dmin(A[a], B[a]), op->glo[a], op->ghi[a]);
+        hi[a] = dclamp(dmax(A[a], B[a]), op->glo[a], op->ghi[a]);
+    }
+    const double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
+    const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    const size_t ns = sub_points(len, sp->spread_over_H);
+    const double inv_ns = ns < 16 ? sp->inv_small[ns] : 1.0 / (double)ns;
+    const double w = segment_weight(len, sp->inv_b) * inv_ns;
+    nb_density_edge_q_(set, C, e, k, np, q);
+    for (size_t j = 0; j < ns; j++) {
+        const double s = 0.5 + sp->spread * (((double)j + 0.5) * inv_ns - 0.5);
+        long i[3];
+        double f[3];
+        for (int a = 0; a < 3; a++) {
+            const double x = dclamp(A[a] + s * v[a], lo[a], hi[a]);
+            const double u = (x - op->gbase[a]) * op->invH;
+            const long J = ifloor(u);
+            f[a] = dclamp(u - (double)J, 0.0, 1.0);
+            i[a] = J - box->lo[a];
+        }
+        splat_point(S, box, C, i, f, w, q);
+    }
+}
+
 nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
                                  double bandwidth) {
     const size_t C = d->n_classes;
     const double h = grid->cell, b = bandwidth;
     make_kernel(d, h, b);
-    const double H = d->cache_H, invH = 1.0 / H, spread = d->spread;
-    const double spread_over_H = spread * invH, inv_b = 1.0 / b;
-    double inv_small[16];
-    for (int i = 1; i < 16; i++)
-        inv_small[i] = 1.0 / (double)i;
-    inv_small[0] = 0.0;
+    const double H = d->cache_H, invH = 1.0 / H;
     const long pad = (long)d->radius + 2;
-    const double gbase[3] = {grid->origin[0] + 0.5 * h, grid->origin[1] + 0.5 * h,
-                             grid->origin[2] + 0.5 * h};
-    const double glo[3] = {grid->origin[0], grid->origin[1], grid->origin[2]};
-    const double ghi[3] = {grid->origin[0] + (double)grid->n[0] * h,
-                           grid->origin[1] + (double)grid->n[1] * h,
-                           grid->origin[2] + (double)grid->n[2] * h};
-    /* z layers (grid-relative) and the slabs that own them: LZ layers each, fixed by the
-     * grid and H only, so the bucket contents never depend on the thread count */
-    const long jz_min = (long)floor((grid->origin[2] - gbase[2]) * invH);
-    const long jz_max = (long)floor((grid->origin[2] + (double)grid->n[2] * h - gbase[2]) * invH);
-    const long nlayers = jz_max - jz_min + 2;
-    long LZ = nlayers / 16;
-    LZ = LZ < 2 ? 2 : (LZ > 8 ? 8 : LZ);
-    const long nslabs = (nlayers + LZ - 1) / LZ;
+    own_params op;
+    for (int a = 0; a < 3; a++) {
+        op.gbase[a] = grid->origin[a] + 0.5 * h;
+        op.glo[a] = grid->origin[a];
+        op.ghi[a] = grid->origin[a] + (double)grid->n[a] * h;
+        op.jmin[a] = ifloor((op.glo[a] - op.gbase[a]) * invH);
+        op.nkey[a] = ifloor((op.ghi[a] - op.gbase[a]) * invH) - op.jmin[a] + 2;
+    }
+    op.invH = invH;
+    op.nslabs = (op.nkey[2] + LZ - 1) / LZ;
+    op.nbands = (op.nkey[1] + BY - 1) / BY;
+    op.nbuckets = op.nslabs * op.nbands + 1;
+    const long nbuckets = op.nbuckets;
+    splat_params sp;
+    sp.spread = d->spread;
+    sp.spread_over_H = d->spread * invH;
+    sp.inv_b = 1.0 / b;
+    sp.inv_small[0] = 0.0;
+    for (int i = 1; i < 16; i++)
+        sp.inv_small[i] = 1.0 / (double)i;
+
     const size_t T = (size_t)d->threads;
-    void *buf = d->hist; /* per-thread counts, then the bucket starts: (T + 1) * nslabs + 1 */
-    NB_TRY(nb_density_reserve_(&buf, &d->hist_cap, (T + 1) * (size_t)nslabs + 1, sizeof(size_t)));
+    void *buf = d->hist; /* per-thread counts, then the bucket starts: (T + 1) * nb + 1 */
+    NB_TRY(nb_density_reserve_(&buf, &d->hist_cap, (T + 1) * (size_t)nbuckets + 1, sizeof(size_t)));
     d->hist = buf;
     buf = d->tvals;
     NB_TRY(nb_density_reserve_(&buf, &d->tvals_cap, T * TV_N, sizeof(double)));
@@ -334,16 +407,16 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
         const size_t tid = (size_t)omp_get_thread_num();
         const size_t nth = (size_t)omp_get_num_threads();
         const size_t e0 = ne * tid / nth, e1 = ne * (tid + 1) / nth;
-        size_t *my_hist = hist + tid * (size_t)nslabs;
-        for (long k = 0; k < nslabs; k++)
-            my_hist[k] = 0;
+        size_t *my = hist + tid * (size_t)nbuckets;
+        for (long k = 0; k < nbuckets; k++)
+            my[k] = 0;
         double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
         int bad = 0;
-        /* pass 1: bounding box and bucket (slab) counts */
+        /* pass 1: bounding box and bucket counts (a contiguous block of edges per thread) */
         for (size_t e = e0; e < e1; e++) {
             const size_t p0 = (size_t)set->point_offset[e];
             const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-            double prev_z = 0.0;
+            double prev[3] = {0.0, 0.0, 0.0};
             for (size_t k = 0; k < np; k++) {
                 const float *pp = pts + 3 * (p0 + k);
                 double p[3] = {pp[0], pp[1], pp[2]};
@@ -356,14 +429,11 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                     lo[a] = dmin(lo[a], p[a]);
                     hi[a] = dmax(hi[a], p[a]);
                 }
-                if (k > 0) {
-                    const long kl = z_layer(dmin(prev_z, p[2]), gbase[2], invH, jz_min, nlayers);
-                    const long kh = z_layer(dmax(prev_z, p[2]), gbase[2], invH, jz_min, nlayers);
-                    const long s1 = (kh + 1 < nlayers ? kh + 1 : nlayers - 1) / LZ;
-                    for (long sl = kl / LZ; sl <= s1; sl++)
-                        my_hist[sl]++;
-                }
-                prev_z = p[2];
+                if (k > 0)
+                    my[segment_bucket(&op, prev, p)]++;
+                prev[0] = p[0];
+                prev[1] = p[1];
+                prev[2] = p[2];
             }
         }
         for (int a = 0; a < 3; a++) {
@@ -373,94 +443,58 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
         tv[tid * TV_N + TV_BAD] = bad;
 #pragma omp barrier
 #pragma omp single
-        prep = fast_prepare(d, nth, nslabs, gbase, pad, &box);
+        prep = fast_prepare(d, nth, nbuckets, op.gbase, pad, &box);
         /* implicit barrier: prep and box are shared and final */
         if (prep == PREP_OK && box.n[0] > 0) {
             const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
             const size_t plane = nx * ny * C;
-            const long jz0 = (long)floor((box.base[2] - gbase[2]) * invH + 0.5);
             uint32_t *rec = d->rec;
             float *S = d->dens, *Y = d->tmp, *norm = d->norm;
-            /* pass 2: scatter (edge, k) records into their slab buckets */
-            size_t *off = hist + tid * (size_t)nslabs;
+            /* pass 2: scatter (edge, global point index) records into their buckets, in the
+             * same blocks of edges as pass 1 */
+            size_t *off = hist + tid * (size_t)nbuckets;
             for (size_t e = e0; e < e1; e++) {
                 const size_t p0 = (size_t)set->point_offset[e];
                 const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
                 for (size_t k = 0; k + 1 < np; k++) {
-                    double pa[3] = {0.0, 0.0, pts[3 * (p0 + k) + 2]};
-                    double pb[3] = {0.0, 0.0, pts[3 * (p0 + k) + 5]};
+                    const float *pp = pts + 3 * (p0 + k);
+                    double pa[3] = {pp[0], pp[1], pp[2]}, pb[3] = {pp[3], pp[4], pp[5]};
                     nb_density_clamp_to_grid_(grid, pa);
                     nb_density_clamp_to_grid_(grid, pb);
-                    const long kl = z_layer(dmin(pa[2], pb[2]), gbase[2], invH, jz_min, nlayers);
-                    const long kh = z_layer(dmax(pa[2], pb[2]), gbase[2], invH, jz_min, nlayers);
-                    const long s1 = (kh + 1 < nlayers ? kh + 1 : nlayers - 1) / LZ;
-                    for (long sl = kl / LZ; sl <= s1; sl++) {
-                        const size_t at = off[sl]++;
-                        rec[2 * at] = (uint32_t)e;
-                        rec[2 * at + 1] = (uint32_t)k;
-                    }
+                    const size_t at = off[segment_bucket(&op, pa, pb)]++;
+                    rec[2 * at] = (uint32_t)e;
+                    rec[2 * at + 1] = (uint32_t)(p0 + k);
                 }
             }
-#pragma omp barrier
+            const size_t *bstart = hist + nth * (size_t)nbuckets;
+#pragma omp single nowait
+            {
+                d->rec_buckets = (size_t)nbuckets;
+                d->rec_start = bstart;
+            }
+            /* zero the whole box */
+#pragma omp for schedule(static)
+            for (long iz = 0; iz < (long)nz; iz++)
+                for (size_t t = 0; t < plane; t++)
+                    S[(size_t)iz * plane + t] = 0.0f;
             float *q = d->scratch + tid * 2 * C;
             float *X = d->layer + tid * nx * ny * C;
-            const double bx0 = box.base[0], by0 = box.base[1];
-            const size_t *bstart = hist + nth * (size_t)nslabs;
-            /* pass 3: each slab of LZ z layers is splatted by one thread, in record order */
-            const long s_first = floor_div(jz0 - jz_min, LZ);
-            const long s_last = floor_div(jz0 - jz_min + (long)nz - 1, LZ);
+            /* pass 3: six phases of disjoint tasks (see own_params), then the long bucket */
+            const long ns3 = op.nslabs, nb2 = op.nbands;
+            for (long ph = 0; ph < 7; ph++) {
+                const long pz = ph % 3, py = ph / 3 % 2;
+                const long tz = ph < 6 ? (ns3 - pz + 2) / 3 : 1;
+                const long ty = ph < 6 ? (nb2 - py + 1) / 2 : 1;
 #pragma omp for schedule(dynamic, 1)
-            for (long sl = s_first; sl <= s_last; sl++) {
-                long iz_lo = sl * LZ - (jz0 - jz_min), iz_hi = iz_lo + LZ - 1;
-                if (iz_lo < 0)
-                    iz_lo = 0;
-                if (iz_hi > (long)nz - 1)
-                    iz_hi = (long)nz - 1;
-                for (size_t t = (size_t)iz_lo * plane; t < (size_t)(iz_hi + 1) * plane; t++)
-                    S[t] = 0.0f;
-                if (sl < 0 || sl >= nslabs)
-                    continue;
-                const long key_lo = sl * LZ, key_hi = key_lo + LZ - 1;
-                for (size_t at = bstart[sl]; at < bstart[sl + 1]; at++) {
-                    const size_t e = rec[2 * at], k = rec[2 * at + 1];
-                    const size_t p0 = (size_t)set->point_offset[e];
-                    const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-                    const float *pa = pts + 3 * (p0 + k);
-                    const double A[3] = {pa[0], pa[1], pa[2]}, B[3] = {pa[3], pa[4], pa[5]};
-                    const int inside = in_box(glo, ghi, A) && in_box(glo, ghi, B);
-                    double zl = dmin(A[2], B[2]), zh = dmax(A[2], B[2]);
-                    if (!inside) {
-                        /* as exact: a segment whose midpoint is outside the grid adds
-                         * nothing; the clamped z range is what the slab keys were made from */
-                        const double M[3] = {0.5 * (A[0] + B[0]), 0.5 * (A[1] + B[1]),
-                                             0.5 * (A[2] + B[2])};
-                        if (!in_box(glo, ghi, M))
-                            continue;
-                        zl = zl < glo[2] ? glo[2] : (zl > ghi[2] ? ghi[2] : zl);
-                        zh = zh < glo[2] ? glo[2] : (zh > ghi[2] ? ghi[2] : zh);
-                    }
-                    const double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
-                    const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-                    const size_t ns = sub_points(len, spread_over_H);
-                    const double inv_ns = ns < 16 ? inv_small[ns] : 1.0 / (double)ns;
-                    const double w = segment_weight(len, inv_b) * inv_ns;
-                    nb_density_edge_q_(set, C, e, k, np, q);
-                    for (size_t j = 0; j < ns; j++) {
-                        const double s = 0.5 + spread * (((double)j + 0.5) * inv_ns - 0.5);
-                        double P[3] = {A[0] + s * v[0], A[1] + s * v[1], A[2] + s * v[2]};
-                        /* keeps the layer within the keys the record was bucketed with */
-                        P[2] = P[2] < zl ? zl : (P[2] > zh ? zh : P[2]);
-                        if (!inside)
-                            nb_density_clamp_to_grid_(grid, P);
-                        const double ug = (P[2] - gbase[2]) * invH;
-                        long key = ifloor(ug);
-                        double fz = ug - (double)key;
-                        key -= jz_min;
-                        key = key < 0 ? 0 : (key > nlayers - 1 ? nlayers - 1 : key);
-                        fz = fz < 0.0 ? 0.0 : (fz > 1.0 ? 1.0 : fz);
-                        const double u[2] = {(P[0] - bx0) * invH, (P[1] - by0) * invH};
-                        splat_point(S, &box, C, u, key + jz_min - jz0, fz, w, q,
-                                    key_lo - key, key_hi - key);
+                for (long task = 0; task < tz * ty; task++) {
+                    const long bk = ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty)
+                                           : nbuckets - 1;
+                    const size_t r1 = bstart[bk + 1];
+                    for (size_t at = bstart[bk]; at < r1; at++) {
+                        /* records hop between edges: fetch the points of later ones early */
+                        if (at + 8 < r1)
+                            __builtin_prefetch(pts + 3 * (size_t)rec[2 * (at + 8) + 1]);
+                        splat_record(S, &box, set, &op, C, rec[2 * at], rec[2 * at + 1], q, &sp);
                     }
                 }
             }
@@ -532,21 +566,32 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
     const float *dens = d->dens, *norm = d->norm;
     float *pts = set->points;
     size_t moved = 0;
-    const long ne = (long)set->n_edges;
     if (box->n[0] == 0) {
         d->stats.moved = 0;
         return;
     }
+    /* every interior point k + 1 is the end of exactly one segment record (e, P_k): walking
+     * the records slab by slab keeps the density reads local (the grid can be far larger
+     * than the caches); each point is read and written by one thread only */
+    const uint32_t *rec = d->rec;
+    const size_t *bstart = d->rec_start;
+    const long nb = (long)d->rec_buckets;
 #pragma omp parallel num_threads(d->threads) reduction(+ : moved)
     {
         float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
-#pragma omp for schedule(dynamic, 64)
-        for (long le = 0; le < ne; le++) {
-            const size_t e = (size_t)le;
-            const size_t p0 = (size_t)set->point_offset[e];
-            const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-            for (size_t k = 1; k + 1 < np; k++) {
-                float *pp = pts + 3 * (p0 + k);
+#pragma omp for schedule(dynamic, 1)
+        for (long bk = 0; bk < nb; bk++) {
+            const size_t r1 = bstart[bk + 1];
+            for (size_t at = bstart[bk]; at < r1; at++) {
+                if (at + 8 < r1)
+                    __builtin_prefetch(pts + 3 * ((size_t)rec[2 * (at + 8) + 1] + 1));
+                const size_t e = rec[2 * at], gp = (size_t)rec[2 * at + 1] + 1;
+                const size_t p0 = (size_t)set->point_offset[e];
+                const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+                const size_t k = gp - p0;
+                if (k + 1 >= np)
+                    continue; /* the last point of the edge */
+                float *pp = pts + 3 * gp;
                 double p[3] = {pp[0], pp[1], pp[2]};
                 nb_density_clamp_to_grid_(grid, p);
                 nb_density_edge_q_(set, C, e, k, np, q);
@@ -582,8 +627,9 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
                        (1 - fx) * fy * (ph[6] - ph[2]) + fx * fy * (ph[7] - ph[3]);
                 const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
                 if (gn > 0.0 && isfinite(gn)) {
+                    const double step = bandwidth / gn;
                     for (int a = 0; a < 3; a++)
-                        p[a] += bandwidth * g[a] / gn;
+                        p[a] += step * g[a];
                     nb_density_clamp_to_grid_(grid, p);
                     moved++;
                 }

@@ -12,6 +12,10 @@
 
 #include "nb_density.h"
 
+/* Default share of the exact footprint's perpendicular variance given to the fast kernel
+ * (nb_density_set_fast_kernel_scale; calibration in docs/density.md). */
+#define NB_DENSITY_FAST_VARIANCE_SCALE 0.8
+
 /* Kernel cell half-length factor of spec §4.1: kappa = NB_DENSITY_KAPPA * h. */
 #define NB_DENSITY_KAPPA 1.36602540378
 
@@ -34,6 +38,7 @@ struct nb_density {
     double strength;
     int threads;
     double fast_cells_per_bandwidth;
+    double fast_variance_scale;
 
     /* 2-D node map: int64[ny][nx][C] over node_grid's x, y cells. */
     int64_t *node_map;
@@ -60,6 +65,8 @@ struct nb_density {
     size_t hist_cap;
     float *layer;
     size_t layer_cap;
+    size_t rec_buckets;      /* buckets of the last fast splat; their starts follow: */
+    const size_t *rec_start; /* [rec_buckets + 1] offsets into rec (inside hist) */
     double *tvals; /* per-thread first-pass values */
     size_t tvals_cap;
     float *dens;
@@ -71,7 +78,7 @@ struct nb_density {
     double taps[NB_DENSITY_MAX_TAPS + 1]; /* taps[0..radius], symmetric, sum over +-radius = 1 */
     size_t radius;                          /* taps per side */
     double spread;    /* sub-points of a segment span spread * |AB| (second-moment match) */
-    double cache_b, cache_h, cache_k, cache_H; /* (bandwidth, h, k) the taps were made for; H */
+    double cache_b, cache_h, cache_k, cache_v, cache_H; /* inputs of the taps; H */
 
     /* per-thread scratch: float[threads][C] (two vectors each) */
     float *scratch;
