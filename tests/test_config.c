@@ -618,7 +618,7 @@ static void test_readme_tables_match(void **state) {
         fail_msg("cannot read %s", path);
     const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
     for (int i = 0; i < 2; i++) {
-        size_t b, e;
+        size_t b = 0, e = 0;
         if (!find_block(text, schemas[i], &b, &e))
             fail_msg("%s lacks the generated %s table", path, schemas[i]->name);
         char *want = generated_block(schemas[i]);
@@ -646,7 +646,7 @@ static int update_readme(const char *path) {
     }
     const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
     for (int i = 0; i < 2; i++) {
-        size_t b, e;
+        size_t b = 0, e = 0;
         if (!find_block(text, schemas[i], &b, &e)) {
             fprintf(stderr, "test_config: %s has no %s block markers\n", path, schemas[i]->name);
             free(text);
