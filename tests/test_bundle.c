@@ -231,6 +231,26 @@ static void test_advection_off_gives_straight_edges(void **state) {
     fixture_deinit(&f);
 }
 
+/* Two layers, and layers of a single node (placed on the axis): no NaN, valid output. */
+static void test_small_shapes(void **state) {
+    (void)state;
+    const size_t two[2] = {6, 3}, single[4] = {1, 5, 1, 2};
+    const size_t *shapes[2] = {two, single};
+    const size_t n_layers[2] = {2, 4};
+    for (int k = 0; k < 2; k++) {
+        fixture f;
+        random_fixture(&f, n_layers[k], shapes[k], 21);
+        nb_processing_config cfg = defaults();
+        nb_bundle_data b;
+        run(&cfg, &f, 2, &b);
+        assert_sane(&b);
+        assert_int_equal(b.n_edges, nb_network_n_edges(&f.net));
+        assert_int_equal(b.n_layers, n_layers[k]);
+        nb_bundle_data_deinit(&b);
+        fixture_deinit(&f);
+    }
+}
+
 static void test_pruning_exact_count(void **state) {
     (void)state;
     fixture f;
@@ -480,6 +500,7 @@ int main(void) {
         cmocka_unit_test(test_default_iteration_counts),
         cmocka_unit_test(test_phases_snapshots_and_threads),
         cmocka_unit_test(test_advection_off_gives_straight_edges),
+        cmocka_unit_test(test_small_shapes),
         cmocka_unit_test(test_pruning_exact_count),
         cmocka_unit_test(test_symmetric_network_gives_symmetric_bundle),
         cmocka_unit_test(test_cancel),
