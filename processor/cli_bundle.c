@@ -11,6 +11,7 @@
  * bundler (OpenMP); the result does not depend on it. Config keys read: all of the
  * processing keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
  */
+#include <errno.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +153,7 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     FILE *f = fopen(tmp, "w");
     if (!f) {
         free(text);
-        return NB_RAISE(NB_E_IO, stats_path, "cannot write: %s", "open failed");
+        return NB_RAISE(NB_E_IO, stats_path, "cannot write: %s", strerror(errno));
     }
     int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
     ok = (fclose(f) == 0) && ok;

@@ -110,6 +110,11 @@ expect 1 "sampling_rate" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --config "$W
 expect 1 "missing.json" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --config "$W/missing.json"
 [ "$(sha "$W/pristine.nnb.h5")" = "$before" ] || fail "a failed run changed the input file"
 
+# 5b. an unwritable --stats path: exit 1 naming it (the bundle itself is written first)
+cp "$W/pristine.nnb.h5" "$W/stats_fail.nnb.h5"
+expect 1 "no_dir/s.json" -- "$NNBUNDLE" bundle "$W/stats_fail.nnb.h5" --set edge_advection=false \
+    --set node_advection=false --stats "$W/no_dir/s.json" --quiet
+
 # 6. usage errors (exit 2) and unreadable files (exit 1)
 expect 2 "missing FILE" -- "$NNBUNDLE" bundle
 expect 2 "unknown option" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --frobnicate
