@@ -30,9 +30,6 @@
  * libFuzzer's -max_len, so bigger counts fail as truncated anyway). */
 #define COMPANION_MAX 4096
 
-/* Inputs whose header declares more image memory than this are not loaded (see below). */
-#define HUGE_BYTES ((uint64_t)256 << 20)
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint32_t be32_at(const uint8_t *p) {
@@ -59,12 +56,6 @@ static size_t header_of(const uint8_t *data, size_t size, uint8_t head[16]) {
     size_t got = size < 16 ? size : 16;
     memcpy(head, data, got);
     return got;
-}
-
-/* Bytes the loader will allocate for an images file with this header (count * rows * cols
- * floats; at most 2^30 * 2^16 * 2^16 * 4 fits in 64 bits). */
-static uint64_t declared_image_bytes(const uint8_t head[16]) {
-    return (uint64_t)be32_at(head + 4) * be32_at(head + 8) * be32_at(head + 12) * 4u;
 }
 
 static void put_be32(uint8_t *p, uint32_t v) {
@@ -135,20 +126,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t got = header_of(data, size, head);
     uint32_t count = got >= 8 ? be32_at(head + 4) : 1;
 
-    /* 1. the input as the images file. nb_idx_load_pair allocates what the header declares
-     * before reading the pixels (crashes/fuzz_idx/huge_declared_size.idx, README.md): such
-     * inputs are skipped unless NB_FUZZ_IDX_HUGE=1, so the run explores the rest at speed. */
-    if (got < 16 || declared_image_bytes(head) <= HUGE_BYTES || getenv("NB_FUZZ_IDX_HUGE")) {
-        write_labels(count, other, sizeof other);
-        check_load(input, other, 0);
-        check_load(input, other, 1);
-    }
+    /* 1. the input as the images file */
+    write_labels(count, other, sizeof other);
+    check_load(input, other, 0);
+    check_load(input, other, 1);
 
-    /* 2. the input as the labels file (the 1x1 images beside it declare count * 4 bytes) */
-    if ((uint64_t)count * 4u <= HUGE_BYTES || getenv("NB_FUZZ_IDX_HUGE")) {
-        write_images(count, other, sizeof other);
-        check_load(other, input, 0);
-        check_load(other, input, 1);
-    }
+    /* 2. the input as the labels file */
+    write_images(count, other, sizeof other);
+    check_load(other, input, 0);
+    check_load(other, input, 1);
     return 0;
 }
