@@ -32,12 +32,19 @@ int nb_density_grow_(void **buf, size_t *cap, size_t count, size_t size) {
         return 1;
     if (size != 0 && count > SIZE_MAX / size)
         return 0;
-    void *p = malloc(count * size);
+    /* grow by at least half: the sample grids widen over many iterations, and every fresh
+     * allocation costs page faults on first touch */
+    size_t want = *cap + *cap / 2;
+    if (want < count || (size != 0 && want > SIZE_MAX / size))
+        want = count;
+    void *p = malloc(want * size);
+    if (!p && want > count)
+        p = malloc((want = count) * size);
     if (!p)
         return 0;
     free(*buf);
     *buf = p;
-    *cap = count;
+    *cap = want;
     return 1;
 }
 

@@ -83,7 +83,7 @@ static double taps_variance(double r, double *taps, size_t *radius) {
 }
 
 /* Chooses the coarse cell, the taps and the sub-point spread for bandwidth b. The coarse cell
- * is H = max(h, 4.5 * s_perp / k): about b / k while b >> h (s_perp ~ 0.22 b). */
+ * is H = max(1.25 h, 4.5 * s_perp / k): about b / k while b >> h (s_perp ~ 0.22 b). */
 static void make_kernel(nb_density *d, double h, double b) {
     if (d->cache_b == b && d->cache_h == h && d->cache_k == d->fast_cells_per_bandwidth &&
         d->cache_v == d->fast_variance_scale)
@@ -91,8 +91,11 @@ static void make_kernel(nb_density *d, double h, double b) {
     double perp, par;
     footprint_moments(3.0 * h, h, b, &perp, &par);
     double H = 4.5 * sqrt(perp) / d->fast_cells_per_bandwidth;
-    if (!(H > h))
-        H = h;
+    /* floor 1.25 h: at the end of the schedule (b ~ 2h) this halves the grid against H = h
+     * with the same bundle metrics; 1.5 h degrades the last steps (docs/density.md) */
+    const double hmin = 1.25 * h;
+    if (!(H > hmin))
+        H = hmin;
     double target = (d->fast_variance_scale * perp - H * H / 3.0) / (H * H); /* cells^2 */
     double lo = 1.0, hi = 2.0 * (double)NB_DENSITY_MAX_TAPS;
     if (target <= 0.0) {
@@ -126,8 +129,11 @@ static inline double segment_weight(double len, double inv_b) {
     return 1.0 + 3.75 * x + (10.0 / 3.0) * x * x;
 }
 
+/* Sub-points of a segment: spaced at most 1.5 H along its spread, so that the sum along a
+ * polyline stays smooth (at the finest level, H = h and kernel std ~ h, the ripple of a
+ * 1.5 h spacing is ~5e-4; one point per 3 h segment would leave ~15 %). */
 static inline size_t sub_points(double len, double spread_over_H) {
-    const double x = len * spread_over_H + 0.5;
+    const double x = len * spread_over_H * (1.0 / 1.5) + 0.5;
     if (!(x < 1024.0))
         return 1024;
     const long n = ifloor(x);

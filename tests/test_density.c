@@ -416,16 +416,29 @@ static void test_segment_splat_symmetric(void **state) {
     (void)state;
     nb_grid g = dyadic_grid();
     const double h = g.cell;
-    /* segment along x centred on the centre of cell (32, 32, 32) */
-    const double c0 = -2.0 + 32.5 * h;
-    const double A[3] = {c0 - h, c0, c0}, B[3] = {c0 + h, c0, c0};
-    scene s;
-    one_segment(&s, A, B);
-    nb_sample_set set = scene_set(&s, 1);
     for (int be = 0; be < 2; be++) {
         nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 2, 2);
-        /* fast: a small bandwidth keeps its cell = h, nodes on the cell centres */
         const double b = be ? 0.3 : 2.2 * h;
+        /* the centre: a cell centre (exact) or a node of the fast grid, whose spacing H is
+         * known after a first splat (nodes sit at origin + h/2 + J H) */
+        double c0 = -2.0 + 32.5 * h, step = h;
+        scene s;
+        if (!be) {
+            const double A0[3] = {c0 - h, c0, c0}, B0[3] = {c0 + h, c0, c0};
+            one_segment(&s, A0, B0);
+            nb_sample_set set0 = scene_set(&s, 1);
+            assert_int_equal(nb_density_splat_samples(d, &g, &set0, b), NB_OK);
+            nb_density_stats st;
+            nb_density_query_stats(d, &st);
+            step = st.cell;
+            assert_true(step >= h);
+            c0 = -2.0 + 0.5 * h + floor(2.0 / step) * step;
+            scene_free(&s);
+        }
+        /* segment along x centred on c0 (one cell each way) */
+        const double A[3] = {c0 - h, c0, c0}, B[3] = {c0 + h, c0, c0};
+        one_segment(&s, A, B);
+        nb_sample_set set = scene_set(&s, 1);
         assert_int_equal(nb_density_splat_samples(d, &g, &set, b), NB_OK);
         double peak[2];
         const double pc[3] = {c0, c0, c0};
@@ -434,10 +447,10 @@ static void test_segment_splat_symmetric(void **state) {
         for (int i = -6; i <= 6; i++)
             for (int j = -6; j <= 6; j++)
                 for (int k = -6; k <= 6; k++) {
-                    const double p[3] = {c0 + i * h, c0 + j * h, c0 + k * h};
-                    const double mirrors[3][3] = {{c0 - i * h, c0 + j * h, c0 + k * h},
-                                                  {c0 + i * h, c0 - j * h, c0 + k * h},
-                                                  {c0 + i * h, c0 + k * h, c0 + j * h}};
+                    const double p[3] = {c0 + i * step, c0 + j * step, c0 + k * step};
+                    const double mirrors[3][3] = {{c0 - i * step, c0 + j * step, c0 + k * step},
+                                                  {c0 + i * step, c0 - j * step, c0 + k * step},
+                                                  {c0 + i * step, c0 + k * step, c0 + j * step}};
                     double v[2], m[2];
                     assert_int_equal(nb_density_query_sample_density(d, p, v), NB_OK);
                     for (int t = 0; t < 3; t++) {
@@ -450,8 +463,8 @@ static void test_segment_splat_symmetric(void **state) {
                     }
                 }
         nb_density_destroy(d);
+        scene_free(&s);
     }
-    scene_free(&s);
 }
 
 /* A bundle of 9 parallel edges along z at x = 0.25 and one test edge at x = 0. */
@@ -661,10 +674,10 @@ static double mean_cosine(const float *before, const float *u_pts, const float *
 /* fast vs exact: one advection step of a random layer pair at early, middle and late
  * bandwidths. The measure is the mean cosine between the displacement directions of the
  * interior points. Reference point: the exact back-end against itself on the same grid
- * shifted by a fraction of a cell (its own discretisation noise). The moment-matched fast
- * kernel (variance scale 1) must agree with exact at cosine > 0.8; the default kernel
- * (scale 0.8, calibrated on bundle metrics, docs/density.md) at > 0.7 and within 0.25 of
- * exact's agreement with itself. */
+ * shifted by a fraction of a cell (its own discretisation noise: ~0.99 when b spans many
+ * cells, ~0.8 at b ~ 3h). Required: the moment-matched fast kernel (variance scale 1) within
+ * 0.1 of exact's self-agreement and above 0.8 while b >= 6h; the default kernel (scale 0.8,
+ * calibrated on bundle metrics, docs/density.md) within 0.25 and above 0.75 while b >= 6h. */
 static void test_fast_agrees_with_exact(void **state) {
     (void)state;
     const double rate = 10.0;
@@ -700,9 +713,12 @@ static void test_fast_agrees_with_exact(void **state) {
                       "%.3f, fast %.3f, fast with scale 1 %.3f (%zu points)\n",
                       bands[i], sims[i], self, fast, one, c_fast);
         assert_true(c_fast > n / 2 && c_one > n / 2 && c_self > n / 2);
-        assert_true(one > 0.8);
-        assert_true(fast > 0.7);
+        assert_true(one > self - 0.1);
         assert_true(fast > self - 0.25);
+        if (bands[i] >= 6.0 * g.cell) {
+            assert_true(one > 0.8);
+            assert_true(fast > 0.75);
+        }
         for (int j = 0; j < 4; j++) {
             nb_density_destroy(d[j]);
             scene_free(&s[j]);
