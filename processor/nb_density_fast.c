@@ -32,6 +32,21 @@
 #include <omp.h>
 #include <string.h>
 
+/* The channel loops are vectorised; on x86-64 an AVX2 copy of the hot loops is chosen at load
+ * time. Without FMA and without reassociation every element is computed with the same IEEE
+ * operations in either copy, so results do not depend on the machine. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NB_DENSITY_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define NB_DENSITY_CLONES
+#endif
+/* helpers of the cloned loops must be inlined into each copy */
+#if defined(__GNUC__)
+#define NB_DENSITY_INLINE static inline __attribute__((always_inline))
+#else
+#define NB_DENSITY_INLINE static inline
+#endif
+
 /* floor for |x| < 2^62 (inline: floor() is a libm call on baseline x86-64). */
 static inline long ifloor(double x) {
     long i = (long)x;
@@ -142,8 +157,8 @@ static inline size_t sub_points(double len, double spread_over_H) {
 
 /* out[i] = sum_j taps[|j|] * in[i + j] over i in [0, n), zero outside; each element is
  * `inner` contiguous floats. One fixed order of operations per output element. */
-static void conv_line(const float *in, float *out, size_t n, size_t inner, const float *taps,
-                      long r) {
+NB_DENSITY_INLINE void conv_line(const float *in, float *out, size_t n, size_t inner,
+                                 const float *taps, long r) {
     const long nl = (long)n;
     for (size_t t = 0; t < n * inner; t++)
         out[t] = 0.0f;
@@ -288,7 +303,7 @@ static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double g
 
 /* Adds one sub-point with weight w and class vector q at box node (i[0..2]) + fractions
  * f[0..2] (cloud in cell: the 8 surrounding nodes). */
-static inline void splat_point(float *S, const nb_density_box *box, size_t C, const long i[3],
+NB_DENSITY_INLINE void splat_point(float *S, const nb_density_box *box, size_t C, const long i[3],
                                const double f[3], double w, const float *q) {
     const size_t nx = box->n[0], ny = box->n[1];
     for (int cz = 0; cz < 2; cz++) {
@@ -316,7 +331,7 @@ typedef struct splat_params {
 } splat_params;
 
 /* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S. */
-static inline void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
+NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
                                 const own_params *op, size_t C, size_t e, size_t gp, float *q,
                                 const splat_params *sp) {
     const size_t p0 = (size_t)set->point_offset[e];
@@ -355,6 +370,56 @@ static inline void splat_record(float *S, const nb_density_box *box, const nb_sa
             i[a] = J - box->lo[a];
         }
         splat_point(S, box, C, i, f, w, q);
+    }
+}
+
+/* Splats the records [r0, r1) in order. */
+NB_DENSITY_CLONES
+static void splat_bucket(float *S, const nb_density_box *box, const nb_sample_set *set,
+                         const own_params *op, size_t C, const uint32_t *rec, size_t r0,
+                         size_t r1, float *q, const splat_params *sp) {
+    const float *pts = set->points;
+    for (size_t at = r0; at < r1; at++) {
+        /* records hop between edges: fetch the points of later ones early */
+        if (at + 8 < r1)
+            __builtin_prefetch(pts + 3 * (size_t)rec[2 * (at + 8) + 1]);
+        splat_record(S, box, set, op, C, rec[2 * at], rec[2 * at + 1], q, sp);
+    }
+}
+
+/* x then y convolution of one z layer: L -> X (scratch) -> Yl. */
+NB_DENSITY_CLONES
+static void conv_layer_xy(const float *L, float *X, float *Yl, size_t nx, size_t ny, size_t C,
+                          const float *taps, long r) {
+    for (size_t y = 0; y < ny; y++)
+        conv_line(L + y * nx * C, X + y * nx * C, nx, C, taps, r);
+    conv_line(X, Yl, ny, nx * C, taps, r);
+}
+
+/* z convolution into layer iz of D (from the layers of Y) and the norm of its nodes. */
+NB_DENSITY_CLONES
+static void conv_layer_z(const float *Y, float *D, float *norm, long iz, size_t nz, size_t nx,
+                         size_t ny, size_t C, const float *taps, long r) {
+    const size_t plane = nx * ny * C;
+    float *Dl = D + (size_t)iz * plane;
+    for (size_t t = 0; t < plane; t++)
+        Dl[t] = 0.0f;
+    for (long j = -r; j <= r; j++) {
+        const long src = iz + j;
+        if (src < 0 || src >= (long)nz)
+            continue;
+        const float w = taps[j + r];
+        const float *Ys = Y + (size_t)src * plane;
+        for (size_t t = 0; t < plane; t++)
+            Dl[t] += w * Ys[t];
+    }
+    float *nl = norm + (size_t)iz * nx * ny;
+    for (size_t ci = 0; ci < nx * ny; ci++) {
+        const float *cell = Dl + ci * C;
+        double sq = 0.0;
+        for (size_t c = 0; c < C; c++)
+            sq += (double)cell[c] * (double)cell[c];
+        nl[ci] = (float)sqrt(sq);
     }
 }
 
@@ -495,47 +560,18 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                 for (long task = 0; task < tz * ty; task++) {
                     const long bk = ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty)
                                            : nbuckets - 1;
-                    const size_t r1 = bstart[bk + 1];
-                    for (size_t at = bstart[bk]; at < r1; at++) {
-                        /* records hop between edges: fetch the points of later ones early */
-                        if (at + 8 < r1)
-                            __builtin_prefetch(pts + 3 * (size_t)rec[2 * (at + 8) + 1]);
-                        splat_record(S, &box, set, &op, C, rec[2 * at], rec[2 * at + 1], q, &sp);
-                    }
+                    splat_bucket(S, &box, set, &op, C, rec, bstart[bk], bstart[bk + 1], q, &sp);
                 }
             }
             /* pass 4: x then y convolution per layer (S -> X -> Y) */
 #pragma omp for schedule(dynamic, 1)
-            for (long iz = 0; iz < (long)nz; iz++) {
-                const float *L = S + (size_t)iz * plane;
-                for (size_t y = 0; y < ny; y++)
-                    conv_line(L + y * nx * C, X + y * nx * C, nx, C, taps, r);
-                conv_line(X, Y + (size_t)iz * plane, ny, nx * C, taps, r);
-            }
+            for (long iz = 0; iz < (long)nz; iz++)
+                conv_layer_xy(S + (size_t)iz * plane, X, Y + (size_t)iz * plane, nx, ny, C, taps,
+                              r);
             /* pass 5: z convolution (Y -> S) and the norm of every node */
 #pragma omp for schedule(dynamic, 1)
-            for (long iz = 0; iz < (long)nz; iz++) {
-                float *Dl = S + (size_t)iz * plane;
-                for (size_t t = 0; t < plane; t++)
-                    Dl[t] = 0.0f;
-                for (long j = -r; j <= r; j++) {
-                    const long src = iz + j;
-                    if (src < 0 || src >= (long)nz)
-                        continue;
-                    const float w = taps[j + r];
-                    const float *Ys = Y + (size_t)src * plane;
-                    for (size_t t = 0; t < plane; t++)
-                        Dl[t] += w * Ys[t];
-                }
-                float *nl = norm + (size_t)iz * nx * ny;
-                for (size_t ci = 0; ci < nx * ny; ci++) {
-                    const float *cell = Dl + ci * C;
-                    double sq = 0.0;
-                    for (size_t c = 0; c < C; c++)
-                        sq += (double)cell[c] * (double)cell[c];
-                    nl[ci] = (float)sqrt(sq);
-                }
-            }
+            for (long iz = 0; iz < (long)nz; iz++)
+                conv_layer_z(Y, S, norm, iz, nz, nx, ny, C, taps, r);
         }
     }
     if (prep == PREP_NONFINITE)
@@ -564,86 +600,95 @@ static inline void locate(const nb_density_box *box, const double p[3], size_t i
     }
 }
 
-void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
-                           double bandwidth, double similarity) {
+/* Moves the end point of every record in [r0, r1) (Jacobi: reads only the density and the
+ * point itself); returns how many moved. */
+NB_DENSITY_CLONES
+static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                          size_t r0, size_t r1, double bandwidth, double similarity, float *q) {
     const size_t C = d->n_classes;
     const nb_density_box *box = &d->box;
     const size_t nx = box->n[0], ny = box->n[1];
     const float *dens = d->dens, *norm = d->norm;
+    const uint32_t *rec = d->rec;
     float *pts = set->points;
     size_t moved = 0;
-    if (box->n[0] == 0) {
+    for (size_t at = r0; at < r1; at++) {
+        if (at + 8 < r1)
+            __builtin_prefetch(pts + 3 * ((size_t)rec[2 * (at + 8) + 1] + 1));
+        const size_t e = rec[2 * at], gp = (size_t)rec[2 * at + 1] + 1;
+        const size_t p0 = (size_t)set->point_offset[e];
+        const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+        const size_t k = gp - p0;
+        if (k + 1 >= np)
+            continue; /* the last point of the edge */
+        float *pp = pts + 3 * gp;
+        double p[3] = {pp[0], pp[1], pp[2]};
+        nb_density_clamp_to_grid_(grid, p);
+        nb_density_edge_q_(set, C, e, k, np, q);
+        size_t i0[3];
+        double f[3];
+        locate(box, p, i0, f);
+        /* phi at the 8 nodes around p: 8 independent accumulators per channel */
+        const float *cell[8];
+        double dot[8], ph[8];
+        for (int corner = 0; corner < 8; corner++) {
+            const size_t ix = i0[0] + (size_t)(corner & 1);
+            const size_t iy = i0[1] + (size_t)((corner >> 1) & 1);
+            const size_t iz = i0[2] + (size_t)((corner >> 2) & 1);
+            const size_t ci = (iz * ny + iy) * nx + ix;
+            cell[corner] = dens + ci * C;
+            dot[corner] = 0.0;
+            ph[corner] = -similarity * (double)norm[ci];
+        }
+        for (size_t c = 0; c < C; c++) {
+            const double qc = (double)q[c];
+            for (int corner = 0; corner < 8; corner++)
+                dot[corner] += qc * (double)cell[corner][c];
+        }
+        for (int corner = 0; corner < 8; corner++)
+            ph[corner] += dot[corner];
+        const double fx = f[0], fy = f[1], fz = f[2];
+        double g[3];
+        g[0] = (1 - fy) * (1 - fz) * (ph[1] - ph[0]) + fy * (1 - fz) * (ph[3] - ph[2]) +
+               (1 - fy) * fz * (ph[5] - ph[4]) + fy * fz * (ph[7] - ph[6]);
+        g[1] = (1 - fx) * (1 - fz) * (ph[2] - ph[0]) + fx * (1 - fz) * (ph[3] - ph[1]) +
+               (1 - fx) * fz * (ph[6] - ph[4]) + fx * fz * (ph[7] - ph[5]);
+        g[2] = (1 - fx) * (1 - fy) * (ph[4] - ph[0]) + fx * (1 - fy) * (ph[5] - ph[1]) +
+               (1 - fx) * fy * (ph[6] - ph[2]) + fx * fy * (ph[7] - ph[3]);
+        const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+        if (gn > 0.0 && isfinite(gn)) {
+            const double step = bandwidth / gn;
+            for (int a = 0; a < 3; a++)
+                p[a] += step * g[a];
+            nb_density_clamp_to_grid_(grid, p);
+            moved++;
+        }
+        pp[0] = (float)p[0];
+        pp[1] = (float)p[1];
+        pp[2] = (float)p[2];
+    }
+    return moved;
+}
+
+void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                           double bandwidth, double similarity) {
+    size_t moved = 0;
+    if (d->box.n[0] == 0) {
         d->stats.moved = 0;
         return;
     }
     /* every interior point k + 1 is the end of exactly one segment record (e, P_k): walking
-     * the records slab by slab keeps the density reads local (the grid can be far larger
+     * the records bucket by bucket keeps the density reads local (the grid can be far larger
      * than the caches); each point is read and written by one thread only */
-    const uint32_t *rec = d->rec;
     const size_t *bstart = d->rec_start;
     const long nb = (long)d->rec_buckets;
 #pragma omp parallel num_threads(d->threads) reduction(+ : moved)
     {
-        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
+        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * d->n_classes;
 #pragma omp for schedule(dynamic, 1)
-        for (long bk = 0; bk < nb; bk++) {
-            const size_t r1 = bstart[bk + 1];
-            for (size_t at = bstart[bk]; at < r1; at++) {
-                if (at + 8 < r1)
-                    __builtin_prefetch(pts + 3 * ((size_t)rec[2 * (at + 8) + 1] + 1));
-                const size_t e = rec[2 * at], gp = (size_t)rec[2 * at + 1] + 1;
-                const size_t p0 = (size_t)set->point_offset[e];
-                const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-                const size_t k = gp - p0;
-                if (k + 1 >= np)
-                    continue; /* the last point of the edge */
-                float *pp = pts + 3 * gp;
-                double p[3] = {pp[0], pp[1], pp[2]};
-                nb_density_clamp_to_grid_(grid, p);
-                nb_density_edge_q_(set, C, e, k, np, q);
-                size_t i0[3];
-                double f[3];
-                locate(box, p, i0, f);
-                /* phi at the 8 nodes around p: 8 independent accumulators per channel */
-                const float *cell[8];
-                double dot[8], ph[8];
-                for (int corner = 0; corner < 8; corner++) {
-                    const size_t ix = i0[0] + (size_t)(corner & 1);
-                    const size_t iy = i0[1] + (size_t)((corner >> 1) & 1);
-                    const size_t iz = i0[2] + (size_t)((corner >> 2) & 1);
-                    const size_t ci = (iz * ny + iy) * nx + ix;
-                    cell[corner] = dens + ci * C;
-                    dot[corner] = 0.0;
-                    ph[corner] = -similarity * (double)norm[ci];
-                }
-                for (size_t c = 0; c < C; c++) {
-                    const double qc = (double)q[c];
-                    for (int corner = 0; corner < 8; corner++)
-                        dot[corner] += qc * (double)cell[corner][c];
-                }
-                for (int corner = 0; corner < 8; corner++)
-                    ph[corner] += dot[corner];
-                const double fx = f[0], fy = f[1], fz = f[2];
-                double g[3];
-                g[0] = (1 - fy) * (1 - fz) * (ph[1] - ph[0]) + fy * (1 - fz) * (ph[3] - ph[2]) +
-                       (1 - fy) * fz * (ph[5] - ph[4]) + fy * fz * (ph[7] - ph[6]);
-                g[1] = (1 - fx) * (1 - fz) * (ph[2] - ph[0]) + fx * (1 - fz) * (ph[3] - ph[1]) +
-                       (1 - fx) * fz * (ph[6] - ph[4]) + fx * fz * (ph[7] - ph[5]);
-                g[2] = (1 - fx) * (1 - fy) * (ph[4] - ph[0]) + fx * (1 - fy) * (ph[5] - ph[1]) +
-                       (1 - fx) * fy * (ph[6] - ph[2]) + fx * fy * (ph[7] - ph[3]);
-                const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
-                if (gn > 0.0 && isfinite(gn)) {
-                    const double step = bandwidth / gn;
-                    for (int a = 0; a < 3; a++)
-                        p[a] += step * g[a];
-                    nb_density_clamp_to_grid_(grid, p);
-                    moved++;
-                }
-                pp[0] = (float)p[0];
-                pp[1] = (float)p[1];
-                pp[2] = (float)p[2];
-            }
-        }
+        for (long bk = 0; bk < nb; bk++)
+            moved += move_bucket(d, grid, set, bstart[bk], bstart[bk + 1], bandwidth, similarity,
+                                 q);
     }
     d->stats.moved = moved;
 }
