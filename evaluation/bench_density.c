@@ -21,7 +21,9 @@
  *          --k 8 (fast cells per bandwidth) --shift 0 (grid origin moved by this many cells,
  *          to measure how much the result depends on the grid's placement) --vscale 0.8
  *          (fast kernel variance scale) --quiet
- * Threading: whatever nb_density uses (--threads); the stand-in stages are serial.
+ * Threading: whatever nb_density uses (--threads; its adaptive thread count stays on, the
+ * "thr" column shows what each call used; cpu_ms is the main thread's CPU time, i.e. the
+ * call's CPU time only with --threads 1); the stand-in stages are serial.
  * Config keys: none (the defaults of configs/processing.json are hard-wired).
  */
 #include <math.h>
@@ -408,8 +410,8 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
     size_t pairs = o->mode_bundle ? o->n_layers - 1 : 1;
     int k = 0;
     if (per_iter && !o->mode_track)
-        printf("%-6s %4s %8s %8s %10s %9s %9s %9s %9s %9s\n", "back", "iter", "bandw", "cell",
-               "cells", "splat_ms", "move_ms", "moved", "cpu_ms", "ns/seg");
+        printf("%-6s %4s %8s %8s %10s %9s %9s %9s %9s %9s %4s\n", "back", "iter", "bandw",
+               "cell", "cells", "splat_ms", "move_ms", "moved", "cpu_ms", "ns/seg", "thr");
     for (; b >= beta && (o->iters == 0 || k < o->iters); k++) {
         double sim = sqrt(fmax(0.0, 1.0 - (b - beta) / (b0 - beta)));
         double ts = nb_time_now();
@@ -502,10 +504,10 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
                 nb_density_stats st;
                 nb_density_query_stats(d, &st);
                 size_t nseg = (size_t)s.point_offset[s.n_edges] - s.n_edges;
-                printf("%-6s %4d %8.4f %8.4f %10zu %9.2f %9.2f %9zu %9.2f %9.1f\n",
+                printf("%-6s %4d %8.4f %8.4f %10zu %9.2f %9.2f %9zu %9.2f %9.1f %4d\n",
                        nb_density_backend_name(backend), k, b, st.cell, st.cells,
                        1e3 * st.splat_seconds, 1e3 * st.advect_seconds, st.moved, 1e3 * tc,
-                       1e9 * tc / (double)nseg);
+                       1e9 * tc / (double)nseg, st.threads);
                 fflush(stdout);
             }
         }

@@ -12,9 +12,10 @@
  * [min + step*b + 2h, max - step*b - 2h]; a zero-importance node or a zero/non-finite gradient
  * does not move. Jacobi: the map is complete before any node moves, so moving in place reads
  * the same snapshot. Sample phase: nb_density_exact.c / nb_density_fast.c.
- * Threading (OpenMP, d->threads): node splat is parallel over map rows, each row owned by one
- * thread (no atomics, no per-thread copies); node moves are parallel over nodes. Integer
- * accumulation makes every result independent of the thread count.
+ * Threading (OpenMP, up to d->threads): node splat is parallel over map rows, each row owned
+ * by one thread (no atomics, no per-thread copies); node moves are parallel over nodes. Integer
+ * accumulation makes every result independent of the thread count, so an adaptive tuner may
+ * run a call on 1 thread when that is faster (a loaded machine).
  * Config keys: none directly; the caller passes density, density_strength, node_step and the
  * bandwidth/similarity schedule of spec §4.6.
  */
@@ -122,6 +123,13 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
     d->threads = threads > 0 ? threads : omp_get_max_threads();
     if (d->threads < 1)
         d->threads = 1;
+    d->nt = d->threads;
+    d->tuning = 1;
+    for (int k = 0; k < 2; k++) {
+        d->tuner[k].current = d->threads;
+        d->tuner[k].period = NB_DENSITY_TUNE_FIRST;
+        d->tuner[k].wait = NB_DENSITY_TUNE_FIRST;
+    }
     d->fast_cells_per_bandwidth = 8.0;
     d->fast_variance_scale = NB_DENSITY_FAST_VARIANCE_SCALE;
     *out = d;
@@ -143,6 +151,73 @@ void nb_density_destroy(nb_density *d) {
     free(d->norm);
     free(d->scratch);
     free(d);
+}
+
+nb_status nb_density_set_thread_tuning(nb_density *d, int on) {
+    if (!d)
+        return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
+    d->tuning = on != 0;
+    d->nt = d->threads;
+    for (int k = 0; k < 2; k++) {
+        memset(&d->tuner[k], 0, sizeof d->tuner[k]);
+        d->tuner[k].current = d->threads;
+        d->tuner[k].period = NB_DENSITY_TUNE_FIRST;
+        d->tuner[k].wait = NB_DENSITY_TUNE_FIRST;
+    }
+    return NB_OK;
+}
+
+/* ---- adaptive thread count ------------------------------------------------------------
+ * On a machine shared with other processes, OpenMP barriers can cost more than the second
+ * thread gains (a waiting thread spins while its partner is descheduled). Results never
+ * depend on the thread count, so each kind of call (node iterations, layer-pair iterations)
+ * keeps the faster of 1 and `threads`: the running average of wall seconds per unit of work
+ * with the current count is compared with a trial of the other count (NB_DENSITY_TUNE_CALLS
+ * calls) every `period` calls; a switch needs a clear win (10 %), a failed trial doubles the
+ * period (up to NB_DENSITY_TUNE_MAX). With tuning off, every call uses `threads`. */
+
+static int tuner_begin(nb_density *d, int kind) {
+    nb_density_tuner *t = &d->tuner[kind];
+    if (!d->tuning || d->threads == 1)
+        return d->nt = d->threads;
+    if (!t->trial && t->avg > 0.0 && --t->wait <= 0) {
+        t->trial = t->current == 1 ? d->threads : 1;
+        t->trial_left = NB_DENSITY_TUNE_CALLS;
+        t->trial_cost = 0.0;
+        t->trial_n = 0;
+    }
+    return d->nt = t->trial ? t->trial : t->current;
+}
+
+/* The current count without trial bookkeeping (splat-only calls of the public API). */
+static void tuner_current(nb_density *d, int kind) {
+    d->nt = d->tuning ? (d->tuner[kind].current > 0 ? d->tuner[kind].current : d->threads)
+                      : d->threads;
+}
+
+static void tuner_end(nb_density *d, int kind, double seconds, double units) {
+    nb_density_tuner *t = &d->tuner[kind];
+    if (!d->tuning || d->threads == 1 || !(units > 0.0))
+        return;
+    const double cost = seconds / units;
+    if (!t->trial) {
+        t->avg = t->avg > 0.0 ? 0.7 * t->avg + 0.3 * cost : cost;
+        return;
+    }
+    t->trial_cost += cost;
+    t->trial_n++;
+    if (--t->trial_left > 0)
+        return;
+    const double trial = t->trial_cost / (double)t->trial_n;
+    if (trial < 0.9 * t->avg) {
+        t->current = t->trial;
+        t->avg = trial;
+        t->period = NB_DENSITY_TUNE_FIRST;
+    } else if (t->period < NB_DENSITY_TUNE_MAX) {
+        t->period *= 2;
+    }
+    t->wait = t->period;
+    t->trial = 0;
 }
 
 nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwidth) {
@@ -168,6 +243,7 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
     if (!d || !out)
         return;
     *out = d->stats;
+    out->threads = d->nt;
     out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) + d->cells_cap * sizeof(int64_t) +
                             d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
                             d->layer_cap * sizeof(float) + d->dens_cap * sizeof(float) +
@@ -266,7 +342,7 @@ nb_status nb_density_points_bbox_(const nb_density *d, const nb_grid *grid,
     double h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY;
     int bad = 0;
     const float *pts = set->points;
-#pragma omp parallel for num_threads(d->threads) schedule(static) reduction(min : l0, l1, l2) \
+#pragma omp parallel for num_threads(d->nt) schedule(static) reduction(min : l0, l1, l2) \
     reduction(max : h0, h1, h2) reduction(| : bad)
     for (size_t i = p0; i < p1; i++) {
         double p[3] = {pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]};
@@ -307,9 +383,8 @@ static inline long cell_index(double x, double origin, double h, size_t n, long 
     return (long)f;
 }
 
-nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
-                                 const float *pos, const float *importance, double bandwidth) {
-    NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
+static nb_status splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                             const float *pos, const float *importance, double bandwidth) {
     const size_t C = d->n_classes;
     size_t nx = grid->n[0], ny = grid->n[1], cells, count;
     if (nx > (size_t)INT_MAX || mul_overflows(nx, ny, &cells) || mul_overflows(cells, C, &count))
@@ -342,7 +417,7 @@ nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_no
     const double inv_b = 1.0 / b;
     const int fits32 = nb_density_fits32_(S, importance, n_nodes * C);
     double *rowbufs = d->node_row;
-#pragma omp parallel for num_threads(d->threads) schedule(dynamic, 2)
+#pragma omp parallel for num_threads(d->nt) schedule(dynamic, 2)
     for (long iy = 0; iy < nyl; iy++) {
         double *rowbuf = rowbufs + (size_t)omp_get_thread_num() * nx;
         int64_t *row = map + (size_t)iy * nx * C;
@@ -398,6 +473,13 @@ nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_no
     return NB_OK;
 }
 
+nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                                 const float *pos, const float *importance, double bandwidth) {
+    NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
+    tuner_current(d, 0);
+    return splat_nodes(d, grid, n_nodes, pos, importance, bandwidth);
+}
+
 nb_status nb_density_query_node_density(const nb_density *d, size_t ix, size_t iy, double *out) {
     if (!d || !d->node_valid)
         return NB_RAISE(NB_E_INVALID, "density", "no node map has been splatted");
@@ -431,7 +513,10 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
     if (!(step_fraction > 0.0) || !isfinite(step_fraction))
         return NB_RAISE(NB_E_INVALID, "node_step", "%g, expected > 0 and finite", step_fraction);
     double t0 = omp_get_wtime();
-    NB_TRY(nb_density_splat_nodes(d, grid, n_nodes, pos, importance, bandwidth));
+    tuner_begin(d, 0);
+    nb_status st = splat_nodes(d, grid, n_nodes, pos, importance, bandwidth);
+    if (st != NB_OK)
+        return st;
 
     const size_t C = d->n_classes, nx = grid->n[0], ny = grid->n[1];
     const double h = grid->cell, step = step_fraction * bandwidth;
@@ -446,7 +531,7 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
     size_t moved = 0;
     const long nn = (long)n_nodes;
 
-#pragma omp parallel for num_threads(d->threads) schedule(static) reduction(+ : moved)
+#pragma omp parallel for num_threads(d->nt) schedule(static) reduction(+ : moved)
     for (long li = 0; li < nn; li++) {
         const size_t i = (size_t)li;
         const float *w = importance + i * C;
@@ -498,6 +583,8 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
     }
     d->stats.moved = moved;
     d->stats.node_seconds = omp_get_wtime() - t0;
+    const double kr = (bandwidth + NB_DENSITY_KAPPA * h) / h;
+    tuner_end(d, 0, d->stats.node_seconds, (double)(n_nodes ? n_nodes : 1) * kr * kr);
     return NB_OK;
 }
 
@@ -509,6 +596,9 @@ static nb_status check_samples(const nb_density *d, const nb_grid *grid, const n
         return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
     NB_TRY(check_grid(grid, 3));
     NB_TRY(check_sample_set(d, set));
+    if (!(set->step_fraction >= 0.0 && set->step_fraction <= 1.0))
+        return NB_RAISE(NB_E_INVALID, "edge_step", "%g, expected in (0, 1] (0: reference 1)",
+                        set->step_fraction);
     return check_schedule(bandwidth, similarity);
 }
 
@@ -544,12 +634,14 @@ static nb_status splat_samples(nb_density *d, const nb_grid *grid, const nb_samp
 nb_status nb_density_splat_samples(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
                                    double bandwidth) {
     NB_TRY(check_samples(d, grid, set, bandwidth, 0.0));
+    tuner_current(d, 1);
     return splat_samples(d, grid, set, bandwidth);
 }
 
 nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sample_set *set,
                                     double bandwidth, double similarity) {
     NB_TRY(check_samples(d, grid, set, bandwidth, similarity));
+    tuner_begin(d, 1);
     NB_TRY(splat_samples(d, grid, set, bandwidth));
     double t0 = omp_get_wtime();
     if (set->n_edges > 0) {
@@ -561,6 +653,9 @@ nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sampl
         d->stats.moved = 0;
     }
     d->stats.advect_seconds = omp_get_wtime() - t0;
+    const double segments =
+        set->n_edges ? (double)(set->point_offset[set->n_edges] - set->point_offset[0]) : 0.0;
+    tuner_end(d, 1, d->stats.splat_seconds + d->stats.advect_seconds, segments);
     return NB_OK;
 }
 

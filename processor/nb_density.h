@@ -42,6 +42,8 @@ typedef struct nb_sample_set {
     const float *node_importance;   /* float32[N][n_classes] */
     const nb_node_stats *node_stats; /* [N] */
     int edge_importance_type;       /* 0..3, q from nb_edge_importance_eval at t = k/n_points */
+    double step_fraction;           /* step = step_fraction * bandwidth, in (0, 1]; 0 means 1,
+                                       the reference's full-bandwidth step (spec §4.9) */
     size_t n_nodes;                 /* optional N: if > 0, every node id is checked against it */
 } nb_sample_set;
 
@@ -136,6 +138,12 @@ nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwid
  * Returns NB_OK or NB_E_INVALID ("variance_scale"). No effect on the exact back-end. */
 nb_status nb_density_set_fast_kernel_scale(nb_density *d, double variance_scale);
 
+/* Adaptive thread count (default on): node and sample calls each keep the faster of 1 and
+ * `threads` threads, re-measured every few calls (on a busy machine OpenMP barriers can cost
+ * more than a second thread gains). Results never depend on it. Off: every call uses
+ * `threads`. Returns NB_OK or NB_E_INVALID ("density"). */
+nb_status nb_density_set_thread_tuning(nb_density *d, int on);
+
 /* What the last calls did (for benchmarks and logs). */
 typedef struct nb_density_stats {
     double splat_seconds;   /* wall time of the last sample splat (incl. convolution) */
@@ -146,6 +154,7 @@ typedef struct nb_density_stats {
     size_t kernel_taps;     /* fast: taps of the 1-D kernel per axis; exact: 0 */
     size_t moved;           /* points moved by the last sample or node move */
     uint64_t bytes;         /* bytes held by the workspace */
+    int threads;            /* threads used by the last call */
 } nb_density_stats;
 
 /* Copies the statistics of the last calls into *out. */

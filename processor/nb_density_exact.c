@@ -84,7 +84,7 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
     const double ox = grid->origin[0], oy = grid->origin[1], oz = grid->origin[2];
     const float *pts = set->points;
 
-#pragma omp parallel num_threads(d->threads)
+#pragma omp parallel num_threads(d->nt)
     {
         float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
 #pragma omp for schedule(dynamic, 1)
@@ -206,12 +206,13 @@ static inline double exact_phi(const nb_density *d, long gx, long gy, long gz, c
 
 void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
                             double bandwidth, double similarity) {
+    const double step_scale = set->step_fraction > 0.0 ? set->step_fraction : 1.0;
     const size_t C = d->n_classes;
     const double h = grid->cell;
     float *pts = set->points;
     size_t moved = 0;
     const long ne = (long)set->n_edges;
-#pragma omp parallel num_threads(d->threads) reduction(+ : moved)
+#pragma omp parallel num_threads(d->nt) reduction(+ : moved)
     {
         float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
 #pragma omp for schedule(dynamic, 64)
@@ -252,7 +253,7 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
                 }
                 const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
                 if (gn > 0.0 && isfinite(gn)) {
-                    const double step = bandwidth / gn;
+                    const double step = step_scale * bandwidth / gn;
                     for (int a = 0; a < 3; a++)
                         p[a] += step * g[a];
                     nb_density_clamp_to_grid_(grid, p);

@@ -473,7 +473,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
     box.step = H;
     d->stats.kernel_taps = 2 * d->radius + 1;
 
-#pragma omp parallel num_threads(d->threads)
+#pragma omp parallel num_threads(d->nt)
     {
         const size_t tid = (size_t)omp_get_thread_num();
         const size_t nth = (size_t)omp_get_num_threads();
@@ -605,6 +605,7 @@ static inline void locate(const nb_density_box *box, const double p[3], size_t i
 NB_DENSITY_CLONES
 static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_set *set,
                           size_t r0, size_t r1, double bandwidth, double similarity, float *q) {
+    const double step_scale = set->step_fraction > 0.0 ? set->step_fraction : 1.0;
     const size_t C = d->n_classes;
     const nb_density_box *box = &d->box;
     const size_t nx = box->n[0], ny = box->n[1];
@@ -657,7 +658,7 @@ static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_se
                (1 - fx) * fy * (ph[6] - ph[2]) + fx * fy * (ph[7] - ph[3]);
         const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
         if (gn > 0.0 && isfinite(gn)) {
-            const double step = bandwidth / gn;
+            const double step = step_scale * bandwidth / gn;
             for (int a = 0; a < 3; a++)
                 p[a] += step * g[a];
             nb_density_clamp_to_grid_(grid, p);
@@ -682,7 +683,7 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
      * than the caches); each point is read and written by one thread only */
     const size_t *bstart = d->rec_start;
     const long nb = (long)d->rec_buckets;
-#pragma omp parallel num_threads(d->threads) reduction(+ : moved)
+#pragma omp parallel num_threads(d->nt) reduction(+ : moved)
     {
         float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * d->n_classes;
 #pragma omp for schedule(dynamic, 1)

@@ -16,6 +16,11 @@
  * (nb_density_set_fast_kernel_scale; calibration in docs/density.md). */
 #define NB_DENSITY_FAST_VARIANCE_SCALE 0.8
 
+/* Thread tuner: calls before the first trial, calls per trial, longest wait between trials. */
+#define NB_DENSITY_TUNE_FIRST 4
+#define NB_DENSITY_TUNE_CALLS 2
+#define NB_DENSITY_TUNE_MAX 64
+
 /* Kernel cell half-length factor of spec §4.1: kappa = NB_DENSITY_KAPPA * h. */
 #define NB_DENSITY_KAPPA 1.36602540378
 
@@ -32,11 +37,26 @@ typedef struct nb_density_box {
     double step;     /* cell/node spacing, world units */
 } nb_density_box;
 
+/* Adaptive thread count of one kind of call (nodes, samples); see nb_density.c. */
+typedef struct nb_density_tuner {
+    int current;       /* threads used outside trials */
+    int trial;         /* threads under trial, 0 when none */
+    int wait;          /* calls until the next trial */
+    int period;        /* current wait between trials (doubles after a failed trial) */
+    int trial_left;    /* calls left in the running trial */
+    double avg;        /* running seconds per unit of work with `current` (0: unknown) */
+    double trial_cost; /* summed seconds per unit of the running trial */
+    int trial_n;
+} nb_density_tuner;
+
 struct nb_density {
     nb_density_backend backend;
     size_t n_classes;
     double strength;
-    int threads;
+    int threads; /* the most threads any call uses (buffers are sized for it) */
+    int nt;      /* threads of the running call */
+    int tuning;  /* adapt nt between 1 and threads (nb_density_set_thread_tuning) */
+    nb_density_tuner tuner[2];
     double fast_cells_per_bandwidth;
     double fast_variance_scale;
 

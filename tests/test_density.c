@@ -191,10 +191,12 @@ static void random_pair(scene *s, size_t n0, size_t n1, size_t C, double rate, u
     free(node);
 }
 
+/* A workspace that really uses `threads` threads on every call (no adaptive tuning). */
 static nb_density *make(nb_density_backend backend, size_t C, int threads) {
     nb_density *d = NULL;
     assert_int_equal(nb_density_create(backend, C, 10000.0, threads, &d), NB_OK);
     assert_non_null(d);
+    assert_int_equal(nb_density_set_thread_tuning(d, 0), NB_OK);
     return d;
 }
 
@@ -597,24 +599,26 @@ static void test_outside_point_clamped_and_moved(void **state) {
 }
 
 /* Advects a fresh copy of a random scene (nodes then samples, two iterations each). */
-static void run_scene(nb_density_backend backend, int threads, float **pts_out,
-                      float **nodes_out, size_t *n_pts) {
+static void run_scene(nb_density_backend backend, int threads, int tuned, int iters,
+                      float **pts_out, float **nodes_out, size_t *n_pts) {
     scene s;
     random_pair(&s, 16, 9, 4, 10.0, 11);
     nb_grid g = reference_grid(10.0, 0.5, -0.25);
     nb_density *d = make(backend, 4, threads);
+    if (tuned)
+        assert_int_equal(nb_density_set_thread_tuning(d, 1), NB_OK);
     float *nodes = malloc(s.n_nodes * 3 * sizeof *nodes);
     for (size_t i = 0; i < s.n_nodes; i++) {
         nodes[3 * i] = (float)(0.3 * sin((double)i));
         nodes[3 * i + 1] = (float)(0.3 * cos(1.7 * (double)i));
         nodes[3 * i + 2] = 0.0f;
     }
-    for (int it = 0; it < 2; it++) {
+    for (int it = 0; it < iters; it++) {
         double b = 0.5 * pow(0.9, it);
         assert_int_equal(nb_density_advect_nodes(d, &g, s.n_nodes, nodes, s.imp, b + 0.2, 0.3, 0.2),
                          NB_OK);
-        nb_sample_set set = scene_set(&s, it);
-        assert_int_equal(nb_density_advect_samples(d, &g, &set, b, 0.4 * it), NB_OK);
+        nb_sample_set set = scene_set(&s, it % NB_EDGE_IMPORTANCE_TYPES);
+        assert_int_equal(nb_density_advect_samples(d, &g, &set, b, fmin(0.9, 0.4 * it)), NB_OK);
     }
     *pts_out = s.pts;
     *n_pts = s.n_points;
@@ -630,21 +634,37 @@ static void test_bit_identical_across_threads(void **state) {
         nb_density_backend backend = be ? NB_DENSITY_EXACT : NB_DENSITY_FAST;
         float *p1, *p2, *p3, *n1, *n2, *n3;
         size_t c1, c2, c3;
-        run_scene(backend, 1, &p1, &n1, &c1);
-        run_scene(backend, 2, &p2, &n2, &c2);
-        run_scene(backend, 3, &p3, &n3, &c3);
+        run_scene(backend, 1, 0, 2, &p1, &n1, &c1);
+        run_scene(backend, 2, 0, 2, &p2, &n2, &c2);
+        run_scene(backend, 3, 0, 2, &p3, &n3, &c3);
         assert_int_equal(c1, c2);
         assert_int_equal(c1, c3);
         assert_memory_equal(p1, p2, c1 * 3 * sizeof(float));
         assert_memory_equal(p1, p3, c1 * 3 * sizeof(float));
         assert_memory_equal(n1, n2, 25 * 3 * sizeof(float));
         assert_memory_equal(n1, n3, 25 * 3 * sizeof(float));
+        nb_density_stats st;
+        nb_density *probe = make(backend, 4, 3);
+        nb_density_query_stats(probe, &st);
+        assert_int_equal(st.threads, 3);
+        nb_density_destroy(probe);
         free(p1);
         free(p2);
         free(p3);
         free(n1);
         free(n2);
         free(n3);
+        /* adaptive thread count (trials of 1 and 2 threads mid-run) against a fixed count */
+        const int iters = backend == NB_DENSITY_FAST ? 12 : 6;
+        run_scene(backend, 2, 1, iters, &p1, &n1, &c1);
+        run_scene(backend, 1, 0, iters, &p2, &n2, &c2);
+        assert_int_equal(c1, c2);
+        assert_memory_equal(p1, p2, c1 * 3 * sizeof(float));
+        assert_memory_equal(n1, n2, 25 * 3 * sizeof(float));
+        free(p1);
+        free(p2);
+        free(n1);
+        free(n2);
     }
 }
 
@@ -749,6 +769,7 @@ static void test_bad_arguments(void **state) {
     expect(nb_density_set_fast_resolution(NULL, 8.0), NB_E_INVALID, "density");
     expect(nb_density_set_fast_kernel_scale(d, 0.1), NB_E_INVALID, "variance_scale");
     expect(nb_density_set_fast_kernel_scale(NULL, 1.0), NB_E_INVALID, "density");
+    expect(nb_density_set_thread_tuning(NULL, 1), NB_E_INVALID, "density");
 
     nb_grid g = dyadic_grid(), bad = g;
     float pos[3] = {0.0f, 0.0f, 0.0f};
