@@ -40,6 +40,8 @@ typedef enum nb_importance_method {
  *   node_bandwidth_reduction [0.95]  (0, 1)   per node iteration (§4.6)
  *   edge_bandwidth_reduction [0.9]   (0, 1)   per edge iteration (§4.6)
  *   node_step                [0.2]   in bandwidths, (0, 1]  node advection step (§4.5)
+ *   edge_step                [0.5]   in bandwidths, (0, 1]  sample advection step (§4.9 uses 1;
+ *                                    see docs/bundling.md: at 1 edges overshoot into loops)
  *   density_strength         [10000] (0, 1e9]  splat scale before integer truncation (§4.3)
  *   edge_importance_type     [0]     0..3  (§2.6)
  *   smoothing                [true]        Laplacian smoothing on/off (§4.10)
@@ -68,6 +70,7 @@ typedef struct nb_processing_config {
     double node_bandwidth_reduction;
     double edge_bandwidth_reduction;
     double node_step;
+    double edge_step;
     double density_strength;
     int edge_importance_type;
     bool smoothing;

@@ -125,6 +125,12 @@ static const nb_config_key processing_keys[] = {
      .unit = "bandwidths",
      .doc = "Length of one node advection step as a fraction of the current bandwidth.",
      .source = "spec §4.5"},
+    {P(edge_step), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 1, .flags = EXCL_MIN,
+     .unit = "bandwidths",
+     .doc = "Length of one sample advection step as a fraction of the current bandwidth (the "
+            "reference moves a full bandwidth, which overshoots density maxima and folds edges "
+            "into loops; 1 reproduces it).",
+     .source = "spec §4.9, changed"},
     {P(density_strength), .type = NB_CONFIG_DOUBLE, .def = 10000, .min = 0, .max = 1e9,
      .flags = EXCL_MIN, .unit = "density units",
      .doc = "Scale of a splat contribution before its integer truncation; contributions "

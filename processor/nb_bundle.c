@@ -17,7 +17,7 @@
  * read them while a step runs.
  * Config keys read: layer_width, layer_distance, sampling_rate, prune_percentage,
  * node_bandwidth, edge_bandwidth, node_bandwidth_reduction, edge_bandwidth_reduction,
- * node_step, density_strength, density, edge_importance_type, smoothing,
+ * node_step, edge_step, density_strength, density, edge_importance_type, smoothing,
  * smoothing_iterations, smoothing_percent, node_advection, edge_advection.
  */
 #include "nb_bundle.h"
@@ -114,6 +114,7 @@ static nb_status check_config(const nb_processing_config *c) {
     NB_TRY(
         check_range("edge_bandwidth_reduction", c->edge_bandwidth_reduction, 0.0, 1.0, true, true));
     NB_TRY(check_range("node_step", c->node_step, 0.0, 1.0, true, false));
+    NB_TRY(check_range("edge_step", c->edge_step, 0.0, 1.0, true, false));
     NB_TRY(check_range("density_strength", c->density_strength, 0.0, INFINITY, true, true));
     NB_TRY(check_range("smoothing_percent", c->smoothing_percent, 0.0, 100.0, true, false));
     if (c->smoothing_iterations < 0)
@@ -381,6 +382,7 @@ static nb_status edge_step(nb_bundle_state *st) {
             .node_importance = st->node_imp,
             .node_stats = st->node_stats,
             .edge_importance_type = st->cfg.edge_importance_type,
+            .step_fraction = st->cfg.edge_step,
             .n_nodes = st->n_nodes,
         };
         if (set.n_edges == 0)
