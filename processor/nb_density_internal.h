@@ -73,9 +73,11 @@ struct nb_density {
     nb_grid sample_grid;
     nb_density_box box;
     double bandwidth;
-    /* exact: int64[cells][C] over the box */
+    /* exact: int64[cells][C] over the box, per-thread kernel values of a row */
     int64_t *cells;
     size_t cells_cap;
+    double *exact_row;
+    size_t exact_row_cap;
     /* fast: segment records (edge, k) bucketed by z layer, per-thread bucket counts, the
      * smoothed density float[cells][C] (+ a second grid for the passes), its norm
      * float[cells] and per-thread layer scratch float[threads][nx*ny*C]. */
