@@ -20,7 +20,8 @@
  *          --threads 0 --seed 1 --iters 0 (0 = full schedule) --backend fast|exact|both
  *          --k 8 (fast cells per bandwidth) --shift 0 (grid origin moved by this many cells,
  *          to measure how much the result depends on the grid's placement) --vscale 0.8
- *          (fast kernel variance scale) --quiet
+ *          (fast kernel variance scale) --edge-step 0.5 (samples move edge_step * b, the
+ *          nnbundle default; 1 = the reference's full-bandwidth step) --quiet
  * Threading: whatever nb_density uses (--threads; its adaptive thread count stays on, the
  * "thr" column shows what each call used; cpu_ms is the main thread's CPU time, i.e. the
  * call's CPU time only with --threads 1); the stand-in stages are serial.
@@ -41,7 +42,7 @@ typedef struct opts {
     size_t layers[16];
     size_t n_layers;
     size_t classes;
-    double rate, distance, width, k, shift, vscale;
+    double rate, distance, width, k, shift, vscale, edge_step;
     int threads, iters, quiet;
     uint64_t seed;
     int mode_bundle, mode_track;
@@ -322,7 +323,8 @@ static nb_grid pair_grid(const opts *o, size_t l, double h) {
     return g;
 }
 
-static nb_sample_set pair_set(const net *n, polys *pl, size_t l, uint64_t *local_off) {
+static nb_sample_set pair_set(const net *n, polys *pl, size_t l, uint64_t *local_off,
+                              double edge_step) {
     size_t e0 = n->pair_offset[l], e1 = n->pair_offset[l + 1];
     for (size_t e = e0; e <= e1; e++)
         local_off[e - e0] = pl->off[e] - pl->off[e0];
@@ -337,6 +339,7 @@ static nb_sample_set pair_set(const net *n, polys *pl, size_t l, uint64_t *local
     s.node_importance = n->imp;
     s.node_stats = n->stats;
     s.edge_importance_type = 0;
+    s.step_fraction = edge_step;
     s.n_nodes = n->n_nodes;
     return s;
 }
@@ -428,7 +431,7 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
         }
         for (size_t l = 0; l < pairs; l++) {
             nb_grid g = pair_grid(o, l, h);
-            nb_sample_set s = pair_set(&n, &a, l, local);
+            nb_sample_set s = pair_set(&n, &a, l, local, o->edge_step);
             size_t np_pair = (size_t)s.point_offset[s.n_edges];
             if (track) {
                 free(track_before);
@@ -570,6 +573,7 @@ static void parse(int argc, char **argv, opts *o) {
     o->width = 1;
     o->k = 8;
     o->vscale = 0.8;
+    o->edge_step = 0.5;
     o->seed = 1;
     o->backend = 2;
     for (int i = 1; i < argc; i++) {
@@ -613,6 +617,8 @@ static void parse(int argc, char **argv, opts *o) {
             o->shift = atof(v);
         else if (!strcmp(a, "--vscale"))
             o->vscale = atof(v);
+        else if (!strcmp(a, "--edge-step"))
+            o->edge_step = atof(v);
         else if (!strcmp(a, "--mode")) {
             o->mode_bundle = !strcmp(v, "bundle");
             o->mode_track = !strcmp(v, "track");
@@ -634,10 +640,11 @@ int main(int argc, char **argv) {
     printf("# bench_density: layers");
     for (size_t l = 0; l < o.n_layers; l++)
         printf("%s%zu", l ? "-" : " ", o.layers[l]);
-    printf(", %zu classes, %zu edges, rate %g, distance %g, threads %d, k %g, mode %s\n",
+    printf(", %zu classes, %zu edges, rate %g, distance %g, threads %d, k %g, vscale %g, "
+           "edge step %g, shift %g, seed %llu, mode %s\n",
            o.classes, n.n_edges, o.rate, o.distance,
-           o.threads > 0 ? o.threads : omp_get_max_threads(), o.k,
-           o.mode_bundle ? "bundle" : "pair");
+           o.threads > 0 ? o.threads : omp_get_max_threads(), o.k, o.vscale, o.edge_step, o.shift,
+           (unsigned long long)o.seed, o.mode_bundle ? "bundle" : o.mode_track ? "track" : "pair");
     run_result res[2];
     int have[2] = {0, 0};
     if (o.mode_track)

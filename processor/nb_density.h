@@ -73,10 +73,11 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
 
 /* One sample-advection iteration for one layer pair (spec §4.8-4.9): splat every segment of
  * `set` with `bandwidth`, then move every interior point (not the first or last of an edge)
- * by `bandwidth` along the normalised gradient of phi(D) = q . D - similarity * |D|, clamped
- * to `grid`. Jacobi update. Returns NB_OK, NB_E_INVALID (subjects "density", "grid",
- * "sample_set", "sample_set point_offset", "sample_set edge_importance_type",
- * "sample_set edge_source", "sample_set edge_target", "bandwidth", "similarity"),
+ * by set->step_fraction * bandwidth (0: the reference's full bandwidth) along the normalised
+ * gradient of phi(D) = q . D - similarity * |D|, clamped to `grid`. Jacobi update. Returns
+ * NB_OK, NB_E_INVALID (subjects "density", "grid", "sample_set", "sample_set point_offset",
+ * "sample_set edge_importance_type", "sample_set edge_source", "sample_set edge_target",
+ * "edge_step" (step_fraction outside [0, 1]), "bandwidth", "similarity"),
  * NB_E_NUMERIC ("sample_set points": a non-finite point), NB_E_NOMEM; on failure the points
  * are unchanged. */
 nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sample_set *set,

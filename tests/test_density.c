@@ -508,6 +508,26 @@ static void test_samples_move_toward_mass(void **state) {
             if (k == per / 2) /* the middle point: straight towards the bundle */
                 assert_true(dx > 0.95 * b);
         }
+        /* step_fraction: the same directions, steps of 0.5 b */
+        float *after = malloc(s.n_points * 3 * sizeof *after);
+        memcpy(after, s.pts, s.n_points * 3 * sizeof *after);
+        memcpy(s.pts, before, s.n_points * 3 * sizeof *before);
+        set.step_fraction = 0.5;
+        assert_int_equal(nb_density_advect_samples(d, &g, &set, b, 0.0), NB_OK);
+        for (size_t k = 1; k + 1 < per; k++) {
+            const size_t i = 3 * (e * per + k);
+            double full[3], half[3], nf = 0.0, nh = 0.0;
+            for (int a = 0; a < 3; a++) {
+                full[a] = after[i + (size_t)a] - before[i + (size_t)a];
+                half[a] = s.pts[i + (size_t)a] - before[i + (size_t)a];
+                nf += full[a] * full[a];
+                nh += half[a] * half[a];
+            }
+            assert_close(sqrt(nh), 0.5 * b, 1e-5);
+            for (int a = 0; a < 3; a++)
+                assert_close(half[a], 0.5 * full[a], 2e-6);
+        }
+        free(after);
         nb_density_destroy(d);
         free(before);
         scene_free(&s);
@@ -845,6 +865,13 @@ static void test_bad_arguments(void **state) {
         expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
                "sample_set edge_target");
         s.dst[2] = 4;
+        const double bad_steps[3] = {1.5, -0.25, NAN};
+        for (int i = 0; i < 3; i++) {
+            set.step_fraction = bad_steps[i];
+            expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
+                   "edge_step");
+        }
+        set.step_fraction = 0.0;
         /* a non-finite point: NB_E_NUMERIC and the points are unchanged */
         float *before = malloc(s.n_points * 3 * sizeof *before);
         s.pts[3 * 7 + 1] = NAN;
