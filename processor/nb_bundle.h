@@ -11,8 +11,9 @@
  *                          moved nodes and sampled at l = W / sampling_rate (§4.7)
  *                        edge phase k (§4.7-4.10): resample every edge at l; per layer pair
  *                          segment density + sample advection with b_k = edge_bandwidth * W *
- *                          r_e^k; smoothing_iterations Laplacian passes with factor
- *                          r_e^(k+1); while b_k >= 2h
+ *                          r_e^k (interior points move edge_step * b_k; the reference moves
+ *                          b_k); smoothing_iterations Laplacian passes with factor r_e^(k+1);
+ *                          while b_k >= 2h
  *   nb_bundle_finish   runs what is left, resamples once more, computes the metrics
  *                      (nb_metrics.h, voxel = h) and returns the /bundle group
  * sigma_k = sqrt(max(0, 1 - (b_k - 2h) / (b_0 - 2h))) (§4.6). Defaults (W = 1, rho = 15) give
@@ -81,7 +82,7 @@ double nb_bundle_similarity(double b, double b0, double limit);
 
 /* Sets up a bundling run.
  *   cfg:     resolved processing config (validated here again: layer_width, layer_distance,
- *            sampling_rate, prune_percentage, bandwidths and reductions, node_step,
+ *            sampling_rate, prune_percentage, bandwidths and reductions, node_step, edge_step,
  *            density_strength, density, edge_importance_type, smoothing_*).
  *   net:     the network (layer sizes; edges are its weights, pair-major, out x in order).
  *   imp:     importance of the same shape (node class importance [N][C], alpha per edge).
