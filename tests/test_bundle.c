@@ -458,6 +458,12 @@ static void test_errors(void **state) {
     cfg.edge_bandwidth_reduction = 0.0;
     expect_config_error(&f, cfg, "edge_bandwidth_reduction");
     cfg = defaults();
+    cfg.edge_step = 0.0;
+    expect_config_error(&f, cfg, "edge_step");
+    cfg = defaults();
+    cfg.node_step = 1.5;
+    expect_config_error(&f, cfg, "node_step");
+    cfg = defaults();
     cfg.prune_percentage = 1.0;
     expect_config_error(&f, cfg, "prune_percentage");
     cfg = defaults();
