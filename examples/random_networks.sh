@@ -78,13 +78,20 @@ for shape in $SHAPES; do
 
     # exact vs fast on the same (pruned) edges. prune_percentage removes round(p * E) edges
     # in importance order, so p = 1 - EXACT_MAX_EDGES / E keeps EXACT_MAX_EDGES of them.
-    prune=$(awk -v e="$edges" -v k="$EXACT_MAX_EDGES" 'BEGIN { printf "%.9f", (e > k ? 1 - k / e : 0) }')
-    for density in exact fast; do
+    # A network that small already is compared whole: its fast bundle is fast_full.
+    if [ "$edges" -gt "$EXACT_MAX_EDGES" ]; then
+        prune=$(awk -v e="$edges" -v k="$EXACT_MAX_EDGES" 'BEGIN { printf "%.9f", (1 - k / e) }')
+        densities="exact fast" what=pruned
+    else
+        prune=0 densities=exact what=all
+        cp "$OUT/${name}_fast_full.nnb.h5" "$OUT/${name}_fast.nnb.h5"
+    fi
+    for density in $densities; do
         f=$OUT/${name}_$density.nnb.h5
         cp "$base" "$f"
         "$NNBUNDLE" bundle "$f" --set density="$density" --set prune_percentage="$prune" \
             --set seed="$SEED" --threads "$THREADS" --quiet
-        bundle_row "$shape $density (pruned)" "$f" | tee -a "$TABLE"
+        bundle_row "$shape $density ($what)" "$f" | tee -a "$TABLE"
     done
 
     # Render each bundle from the default camera pose, all classes blended.
