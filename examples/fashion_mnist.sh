@@ -16,7 +16,7 @@
 #   PRUNE              share of edges pruned before bundling, [0, 1) (default 0)
 #   THREADS            threads for every stage (default: all cores)
 #   SIZE               screenshot size WxH (default 1280x720)
-# Runtime on a 2-core machine: about 3-4 minutes (see examples/README.md).
+# Runtime on a shared 2-core machine: about 1.5-2 minutes (see examples/README.md).
 set -euo pipefail
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }

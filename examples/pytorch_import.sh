@@ -14,7 +14,7 @@
 #   EPOCHS             torch training epochs (default 5)
 #   IMPORTANCE_EPOCHS  fine-tuning epochs per class (default 20)
 #   THREADS            threads (default: all cores)
-# Runtime on a 2-core machine: about 3 minutes (see examples/README.md).
+# Runtime on a shared 2-core machine: about 3-4 minutes (see examples/README.md).
 set -euo pipefail
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }

@@ -21,7 +21,7 @@
 #   SEED             seed of the random networks and of bundling (default 1)
 #   THREADS          threads (default: all cores)
 #   SIZE             screenshot size WxH (default 960x540)
-# Runtime on a 2-core machine: about 4-5 minutes (see examples/README.md).
+# Runtime on a shared 2-core machine: about 1.5 minutes (see examples/README.md).
 set -euo pipefail
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
