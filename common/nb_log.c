@@ -31,7 +31,8 @@ void nb_log_set_tty(int tty) {
     g_tty = tty;
 }
 
-static void log_v(const char *prefix, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static void log_v(const char *prefix, const char *fmt,
+                                                        va_list ap) {
     char line[2048];
     vsnprintf(line, sizeof line, fmt, ap);
     fprintf(stderr, "%s%s\n", prefix, line);
