@@ -19,7 +19,7 @@
  * Options: --layers 100,30,20,10 --classes 10 --rate 15 --distance 0.5 --width 1
  *          --threads 0 --seed 1 --iters 0 (0 = full schedule) --backend fast|exact|both
  *          --k 8 (fast cells per bandwidth) --shift 0 (grid origin moved by this many cells,
- *          to measure how much the result depends on the grid's placement) --vscale 0.8
+ *          to measure how much the result depends on the grid's placement) --vscale 0.7
  *          (fast kernel variance scale) --edge-step 0.5 (samples move edge_step * b, the
  *          nnbundle default; 1 = the reference's full-bandwidth step) --quiet
  * Threading: whatever nb_density uses (--threads; its adaptive thread count stays on, the
@@ -572,7 +572,7 @@ static void parse(int argc, char **argv, opts *o) {
     o->distance = 0.5;
     o->width = 1;
     o->k = 8;
-    o->vscale = 0.8;
+    o->vscale = 0.7;
     o->edge_step = 0.5;
     o->seed = 1;
     o->backend = 2;

@@ -135,7 +135,7 @@ nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwid
 /* Fast back-end kernel width: the per-axis variance of its separable kernel is
  * variance_scale times the perpendicular variance of the exact kernel's footprint of a
  * segment of length 3h (minus what cloud-in-cell splatting and interpolation add). Default
- * 0.8, calibrated so that bundle metrics match exact (docs/density.md); range [0.25, 2].
+ * 0.7, calibrated so that bundle metrics match exact (docs/density.md); range [0.25, 2].
  * Returns NB_OK or NB_E_INVALID ("variance_scale"). No effect on the exact back-end. */
 nb_status nb_density_set_fast_kernel_scale(nb_density *d, double variance_scale);
 

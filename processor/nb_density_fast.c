@@ -97,6 +97,11 @@ static double taps_variance(double r, double *taps, size_t *radius) {
     return var / sum;
 }
 
+/* Floor of the coarse cell in units of h (see make_kernel). */
+#ifndef NB_DENSITY_FAST_HMIN
+#define NB_DENSITY_FAST_HMIN 1.25
+#endif
+
 /* Chooses the coarse cell, the taps and the sub-point spread for bandwidth b. The coarse cell
  * is H = max(1.25 h, 4.5 * s_perp / k): about b / k while b >> h (s_perp ~ 0.22 b). */
 static void make_kernel(nb_density *d, double h, double b) {
@@ -108,7 +113,7 @@ static void make_kernel(nb_density *d, double h, double b) {
     double H = 4.5 * sqrt(perp) / d->fast_cells_per_bandwidth;
     /* floor 1.25 h: at the end of the schedule (b ~ 2h) this halves the grid against H = h
      * with the same bundle metrics; 1.5 h degrades the last steps (docs/density.md) */
-    const double hmin = 1.25 * h;
+    const double hmin = NB_DENSITY_FAST_HMIN * h;
     if (!(H > hmin))
         H = hmin;
     double target = (d->fast_variance_scale * perp - H * H / 3.0) / (H * H); /* cells^2 */

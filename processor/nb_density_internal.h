@@ -14,7 +14,7 @@
 
 /* Default share of the exact footprint's perpendicular variance given to the fast kernel
  * (nb_density_set_fast_kernel_scale; calibration in docs/density.md). */
-#define NB_DENSITY_FAST_VARIANCE_SCALE 0.8
+#define NB_DENSITY_FAST_VARIANCE_SCALE 0.7
 
 /* Thread tuner: calls before the first trial, calls per trial, longest wait between trials. */
 #define NB_DENSITY_TUNE_FIRST 4

@@ -716,8 +716,10 @@ static double mean_cosine(const float *before, const float *u_pts, const float *
  * interior points. Reference point: the exact back-end against itself on the same grid
  * shifted by a fraction of a cell (its own discretisation noise: ~0.99 when b spans many
  * cells, ~0.8 at b ~ 3h). Required: the moment-matched fast kernel (variance scale 1) within
- * 0.1 of exact's self-agreement and above 0.8 while b >= 6h; the default kernel (scale 0.8,
- * calibrated on bundle metrics, docs/density.md) within 0.25 and above 0.75 while b >= 6h. */
+ * 0.1 of exact's self-agreement and above 0.8 while b >= 6h. The default kernel (scale 0.7)
+ * is deliberately narrower: it trades per-step agreement for bundle metrics that match exact
+ * (docs/density.md: within 9 % on four networks/step sizes); here it must stay above 0.6
+ * and within 0.3 of exact's self-agreement. */
 static void test_fast_agrees_with_exact(void **state) {
     (void)state;
     const double rate = 10.0;
@@ -754,11 +756,10 @@ static void test_fast_agrees_with_exact(void **state) {
                       bands[i], sims[i], self, fast, one, c_fast);
         assert_true(c_fast > n / 2 && c_one > n / 2 && c_self > n / 2);
         assert_true(one > self - 0.1);
-        assert_true(fast > self - 0.25);
-        if (bands[i] >= 6.0 * g.cell) {
+        assert_true(fast > self - 0.3);
+        assert_true(fast > 0.6);
+        if (bands[i] >= 6.0 * g.cell)
             assert_true(one > 0.8);
-            assert_true(fast > 0.75);
-        }
         for (int j = 0; j < 4; j++) {
             nb_density_destroy(d[j]);
             scene_free(&s[j]);
