@@ -198,7 +198,8 @@ static void resample(const net *n, const polys *in, polys *out, double ell) {
                 t = 1;
             for (int a = 0; a < 3; a++)
                 q[3 * j + (size_t)a] =
-                    (float)(p[3 * k + (size_t)a] + t * (p[3 * (k + 1) + (size_t)a] - p[3 * k + (size_t)a]));
+                    (float)(p[3 * k + (size_t)a] +
+                            t * (p[3 * (k + 1) + (size_t)a] - p[3 * k + (size_t)a]));
         }
         memcpy(q + 3 * segs, p + 3 * (np - 1), 3 * sizeof *q);
     }
@@ -413,8 +414,8 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
     size_t pairs = o->mode_bundle ? o->n_layers - 1 : 1;
     int k = 0;
     if (per_iter && !o->mode_track)
-        printf("%-6s %4s %8s %8s %10s %9s %9s %9s %9s %9s %4s\n", "back", "iter", "bandw",
-               "cell", "cells", "splat_ms", "move_ms", "moved", "cpu_ms", "ns/seg", "thr");
+        printf("%-6s %4s %8s %8s %10s %9s %9s %9s %9s %9s %4s\n", "back", "iter", "bandw", "cell",
+               "cells", "splat_ms", "move_ms", "moved", "cpu_ms", "ns/seg", "thr");
     for (; b >= beta && (o->iters == 0 || k < o->iters); k++) {
         double sim = sqrt(fmax(0.0, 1.0 - (b - beta) / (b0 - beta)));
         double ts = nb_time_now();
@@ -518,10 +519,13 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
             size_t out1 = 0, out2 = 0, tot = (size_t)a.off[n.n_edges];
             for (size_t i = 0; i < tot; i++) {
                 double m = fmax(fabs(a.pts[3 * i]), fabs(a.pts[3 * i + 1]));
-                if (m > 0.6) out1++;
-                if (m > 0.9) out2++;
+                if (m > 0.6)
+                    out1++;
+                if (m > 0.9)
+                    out2++;
             }
-            fprintf(stderr, "iter %d: %zu points, %zu beyond 0.6, %zu beyond 0.9\n", k, tot, out1, out2);
+            fprintf(stderr, "iter %d: %zu points, %zu beyond 0.6, %zu beyond 0.9\n", k, tot, out1,
+                    out2);
         }
         if (k == 0)
             for (size_t i = 0; i < r.first_n * 3; i++)
@@ -622,8 +626,7 @@ static void parse(int argc, char **argv, opts *o) {
         else if (!strcmp(a, "--mode")) {
             o->mode_bundle = !strcmp(v, "bundle");
             o->mode_track = !strcmp(v, "track");
-        }
-        else if (!strcmp(a, "--backend"))
+        } else if (!strcmp(a, "--backend"))
             o->backend = !strcmp(v, "fast") ? 0 : !strcmp(v, "exact") ? 1 : 2;
         else
             die("unknown option");
@@ -644,7 +647,10 @@ int main(int argc, char **argv) {
            "edge step %g, shift %g, seed %llu, mode %s\n",
            o.classes, n.n_edges, o.rate, o.distance,
            o.threads > 0 ? o.threads : omp_get_max_threads(), o.k, o.vscale, o.edge_step, o.shift,
-           (unsigned long long)o.seed, o.mode_bundle ? "bundle" : o.mode_track ? "track" : "pair");
+           (unsigned long long)o.seed,
+           o.mode_bundle  ? "bundle"
+           : o.mode_track ? "track"
+                          : "pair");
     run_result res[2];
     int have[2] = {0, 0};
     if (o.mode_track)
@@ -657,8 +663,8 @@ int main(int argc, char **argv) {
         have[be] = 1;
         printf("%s: node phase %.3f s, edge density %.3f s, stand-in resample/smooth %.3f s, "
                "mean distortion %.4f, ink ratio %.4f (%zu voxels), peak RSS %.1f MiB\n",
-               nb_density_backend_name(backend), res[be].node_s, res[be].density_s,
-               res[be].other_s, res[be].m.mean_distortion, res[be].m.ink_ratio, res[be].m.voxels,
+               nb_density_backend_name(backend), res[be].node_s, res[be].density_s, res[be].other_s,
+               res[be].m.mean_distortion, res[be].m.ink_ratio, res[be].m.voxels,
                (double)nb_peak_rss_bytes() / 1048576.0);
         fflush(stdout);
     }

@@ -112,8 +112,7 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
         return NB_RAISE(NB_E_INVALID, "n_classes", "%zu classes, expected 1..%zu", n_classes,
                         (size_t)1 << 20);
     if (!(strength > 0.0) || !isfinite(strength))
-        return NB_RAISE(NB_E_INVALID, "density_strength", "%g, expected > 0 and finite",
-                        strength);
+        return NB_RAISE(NB_E_INVALID, "density_strength", "%g, expected > 0 and finite", strength);
     nb_density *d = calloc(1, sizeof *d);
     if (!d)
         return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate the workspace");
@@ -192,8 +191,8 @@ static int tuner_begin(nb_density *d, int kind) {
 
 /* The current count without trial bookkeeping (splat-only calls of the public API). */
 static void tuner_current(nb_density *d, int kind) {
-    d->nt = d->tuning ? (d->tuner[kind].current > 0 ? d->tuner[kind].current : d->threads)
-                      : d->threads;
+    d->nt =
+        d->tuning ? (d->tuner[kind].current > 0 ? d->tuner[kind].current : d->threads) : d->threads;
 }
 
 static void tuner_end(nb_density *d, int kind, double seconds, double units) {
@@ -245,7 +244,8 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
         return;
     *out = d->stats;
     out->threads = d->nt;
-    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) + d->cells_cap * sizeof(int64_t) + d->exact_row_cap * sizeof(double) +
+    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) +
+                            d->cells_cap * sizeof(int64_t) + d->exact_row_cap * sizeof(double) +
                             d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
                             d->layer_cap * sizeof(float) + d->dens_cap * sizeof(float) +
                             d->tmp_cap * sizeof(float) + d->norm_cap * sizeof(float) +
@@ -299,11 +299,11 @@ static nb_status check_sample_set(const nb_density *d, const nb_sample_set *set)
                             (unsigned long long)set->point_offset[e + 1], e,
                             (unsigned long long)set->point_offset[e]);
         if (set->n_nodes > 0 && set->edge_source[e] >= set->n_nodes)
-            return NB_RAISE(NB_E_INVALID, "sample_set edge_source", "edge %zu: node %u >= %zu",
-                            e, set->edge_source[e], set->n_nodes);
+            return NB_RAISE(NB_E_INVALID, "sample_set edge_source", "edge %zu: node %u >= %zu", e,
+                            set->edge_source[e], set->n_nodes);
         if (set->n_nodes > 0 && set->edge_target[e] >= set->n_nodes)
-            return NB_RAISE(NB_E_INVALID, "sample_set edge_target", "edge %zu: node %u >= %zu",
-                            e, set->edge_target[e], set->n_nodes);
+            return NB_RAISE(NB_E_INVALID, "sample_set edge_target", "edge %zu: node %u >= %zu", e,
+                            set->edge_target[e], set->n_nodes);
     }
     if (set->point_offset[set->n_edges] > (uint64_t)UINT32_MAX)
         return NB_RAISE(NB_E_INVALID, "sample_set point_offset",
@@ -331,8 +331,7 @@ static nb_status check_nodes(const nb_density *d, const nb_grid *grid, size_t n_
 /* ---- bounding box of a sample set --------------------------------------------------------- */
 
 nb_status nb_density_points_bbox_(const nb_density *d, const nb_grid *grid,
-                                  const nb_sample_set *set, double lo[3], double hi[3],
-                                  int *any) {
+                                  const nb_sample_set *set, double lo[3], double hi[3], int *any) {
     *any = 0;
     if (set->n_edges == 0)
         return NB_OK;
@@ -343,8 +342,11 @@ nb_status nb_density_points_bbox_(const nb_density *d, const nb_grid *grid,
     double h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY;
     int bad = 0;
     const float *pts = set->points;
-#pragma omp parallel for num_threads(d->nt) schedule(static) reduction(min : l0, l1, l2) \
-    reduction(max : h0, h1, h2) reduction(| : bad)
+#pragma omp parallel for num_threads(d->nt) schedule(static) reduction(min                         \
+                                                                       : l0, l1, l2)               \
+    reduction(max                                                                                  \
+              : h0, h1, h2) reduction(|                                                            \
+                                      : bad)
     for (size_t i = p0; i < p1; i++) {
         double p[3] = {pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]};
         if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
@@ -384,8 +386,8 @@ static inline long cell_index(double x, double origin, double h, size_t n, long 
     return (long)f;
 }
 
-static nb_status splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
-                             const float *pos, const float *importance, double bandwidth) {
+static nb_status splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes, const float *pos,
+                             const float *importance, double bandwidth) {
     const size_t C = d->n_classes;
     size_t nx = grid->n[0], ny = grid->n[1], cells, count;
     if (nx > (size_t)INT_MAX || mul_overflows(nx, ny, &cells) || mul_overflows(cells, C, &count))
@@ -485,8 +487,8 @@ nb_status nb_density_query_node_density(const nb_density *d, size_t ix, size_t i
     if (!d || !d->node_valid)
         return NB_RAISE(NB_E_INVALID, "density", "no node map has been splatted");
     if (ix >= d->node_grid.n[0] || iy >= d->node_grid.n[1] || !out)
-        return NB_RAISE(NB_E_INVALID, "cell", "(%zu, %zu) outside the %zu x %zu node map", ix,
-                        iy, d->node_grid.n[0], d->node_grid.n[1]);
+        return NB_RAISE(NB_E_INVALID, "cell", "(%zu, %zu) outside the %zu x %zu node map", ix, iy,
+                        d->node_grid.n[0], d->node_grid.n[1]);
     const int64_t *cell = d->node_map + (iy * d->node_grid.n[0] + ix) * d->n_classes;
     for (size_t c = 0; c < d->n_classes; c++)
         out[c] = (double)cell[c];
@@ -506,9 +508,9 @@ static inline double node_phi(const int64_t *map, size_t nx, size_t C, long ix, 
     return dot * inv_norm - sim * sqrt(sq);
 }
 
-nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
-                                  float *pos, const float *importance, double bandwidth,
-                                  double similarity, double step_fraction) {
+nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes, float *pos,
+                                  const float *importance, double bandwidth, double similarity,
+                                  double step_fraction) {
     NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
     NB_TRY(check_schedule(bandwidth, similarity));
     if (!(step_fraction > 0.0) || !isfinite(step_fraction))
@@ -618,9 +620,8 @@ static nb_status splat_samples(nb_density *d, const nb_grid *grid, const nb_samp
     NB_TRY(reserve_scratch(d));
     d->sample_valid = 0;
     double t0 = omp_get_wtime();
-    nb_status st = d->backend == NB_DENSITY_EXACT
-                       ? nb_density_exact_splat_(d, grid, set, bandwidth)
-                       : nb_density_fast_splat_(d, grid, set, bandwidth);
+    nb_status st = d->backend == NB_DENSITY_EXACT ? nb_density_exact_splat_(d, grid, set, bandwidth)
+                                                  : nb_density_fast_splat_(d, grid, set, bandwidth);
     if (st != NB_OK)
         return st;
     d->sample_grid = *grid;

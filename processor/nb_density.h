@@ -34,17 +34,17 @@ typedef struct nb_grid {
 /* The polylines of one layer pair and what the density needs to weigh their segments. */
 typedef struct nb_sample_set {
     size_t n_edges;
-    const uint64_t *point_offset;   /* [n_edges+1] CSR into points (offsets local to this set) */
-    float *points;                  /* float32[S][3] world units; interior points are moved */
-    const uint32_t *edge_source;    /* [n_edges] node ids into node_importance */
-    const uint32_t *edge_target;    /* [n_edges] */
-    const float *edge_alpha;        /* [n_edges] */
-    const float *node_importance;   /* float32[N][n_classes] */
+    const uint64_t *point_offset;    /* [n_edges+1] CSR into points (offsets local to this set) */
+    float *points;                   /* float32[S][3] world units; interior points are moved */
+    const uint32_t *edge_source;     /* [n_edges] node ids into node_importance */
+    const uint32_t *edge_target;     /* [n_edges] */
+    const float *edge_alpha;         /* [n_edges] */
+    const float *node_importance;    /* float32[N][n_classes] */
     const nb_node_stats *node_stats; /* [N] */
-    int edge_importance_type;       /* 0..3, q from nb_edge_importance_eval at t = k/n_points */
-    double step_fraction;           /* step = step_fraction * bandwidth, in (0, 1]; 0 means 1,
-                                       the reference's full-bandwidth step (spec §4.9) */
-    size_t n_nodes;                 /* optional N: if > 0, every node id is checked against it */
+    int edge_importance_type;        /* 0..3, q from nb_edge_importance_eval at t = k/n_points */
+    double step_fraction;            /* step = step_fraction * bandwidth, in (0, 1]; 0 means 1,
+                                        the reference's full-bandwidth step (spec §4.9) */
+    size_t n_nodes;                  /* optional N: if > 0, every node id is checked against it */
 } nb_sample_set;
 
 typedef struct nb_density nb_density; /* opaque workspace: grids, per-thread scratch */
@@ -67,9 +67,9 @@ void nb_density_destroy(nb_density *d);
  * Jacobi update. Returns NB_OK, NB_E_INVALID (subjects "density", "grid", "pos", "importance",
  * "bandwidth", "similarity", "node_step"), NB_E_NUMERIC ("pos": a non-finite position),
  * NB_E_NOMEM; on failure pos is unchanged. */
-nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
-                                  float *pos, const float *importance, double bandwidth,
-                                  double similarity, double step_fraction);
+nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes, float *pos,
+                                  const float *importance, double bandwidth, double similarity,
+                                  double step_fraction);
 
 /* One sample-advection iteration for one layer pair (spec §4.8-4.9): splat every segment of
  * `set` with `bandwidth`, then move every interior point (not the first or last of an edge)
@@ -147,15 +147,15 @@ nb_status nb_density_set_thread_tuning(nb_density *d, int on);
 
 /* What the last calls did (for benchmarks and logs). */
 typedef struct nb_density_stats {
-    double splat_seconds;   /* wall time of the last sample splat (incl. convolution) */
-    double advect_seconds;  /* wall time of the last sample move */
-    double node_seconds;    /* wall time of the last node iteration (splat + move) */
-    size_t cells;           /* cells of the last sample density grid (its active box) */
-    double cell;            /* its cell edge, world units */
-    size_t kernel_taps;     /* fast: taps of the 1-D kernel per axis; exact: 0 */
-    size_t moved;           /* points moved by the last sample or node move */
-    uint64_t bytes;         /* bytes held by the workspace */
-    int threads;            /* threads used by the last call */
+    double splat_seconds;  /* wall time of the last sample splat (incl. convolution) */
+    double advect_seconds; /* wall time of the last sample move */
+    double node_seconds;   /* wall time of the last node iteration (splat + move) */
+    size_t cells;          /* cells of the last sample density grid (its active box) */
+    double cell;           /* its cell edge, world units */
+    size_t kernel_taps;    /* fast: taps of the 1-D kernel per axis; exact: 0 */
+    size_t moved;          /* points moved by the last sample or node move */
+    uint64_t bytes;        /* bytes held by the workspace */
+    int threads;           /* threads used by the last call */
 } nb_density_stats;
 
 /* Copies the statistics of the last calls into *out. */

@@ -41,10 +41,9 @@
  * operations as nb_density_seg_value_, written without branches so that the row is computed
  * in SIMD (identical results; the cell segment of a centre on M lies along `dir`). */
 NB_DENSITY_CLONES
-static void seg_row_values(double *restrict out, const double A[3], const double B[3],
-                           double len, const double M[3], const double dir[3], int x0, int x1,
-                           double ox, double h, double yc, double zc, double kappa, double b,
-                           double S) {
+static void seg_row_values(double *restrict out, const double A[3], const double B[3], double len,
+                           const double M[3], const double dir[3], int x0, int x1, double ox,
+                           double h, double yc, double zc, double kappa, double b, double S) {
     const double inv_b = 1.0 / b;
     const double ax = A[0], ay = A[1], az = A[2], bx = B[0], by = B[1], bz = B[2];
     const double m0 = M[0], my = M[1] - yc, mz = M[2] - zc;
@@ -61,12 +60,10 @@ static void seg_row_values(double *restrict out, const double A[3], const double
         const double pxa = gxc + kappa * ux, pya = yc + kappa * uy, pza = zc + kappa * uz;
         const double a =
             sqrt((mxa - ax) * (mxa - ax) + (mya - ay) * (mya - ay) + (mza - az) * (mza - az)) +
-            sqrt((mxa - bx) * (mxa - bx) + (mya - by) * (mya - by) + (mza - bz) * (mza - bz)) -
-            len;
+            sqrt((mxa - bx) * (mxa - bx) + (mya - by) * (mya - by) + (mza - bz) * (mza - bz)) - len;
         const double e =
             sqrt((pxa - ax) * (pxa - ax) + (pya - ay) * (pya - ay) + (pza - az) * (pza - az)) +
-            sqrt((pxa - bx) * (pxa - bx) + (pya - by) * (pya - by) + (pza - bz) * (pza - bz)) -
-            len;
+            sqrt((pxa - bx) * (pxa - bx) + (pya - by) * (pya - by) + (pza - bz) * (pza - bz)) - len;
         double an = (a < b ? a : b) * inv_b;
         const double en = (e < b ? e : b) * inv_b;
         an = dist < kappa ? -an : an;
@@ -122,14 +119,13 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
     if (cells == 0)
         return NB_OK;
     buf = d->exact_row;
-    st = nb_density_reserve_(&buf, &d->exact_row_cap, box.n[0] * (size_t)d->threads,
-                             sizeof(double));
+    st =
+        nb_density_reserve_(&buf, &d->exact_row_cap, box.n[0] * (size_t)d->threads, sizeof(double));
     d->exact_row = buf;
     if (st != NB_OK)
         return st;
     if (box.n[0] > (size_t)INT_MAX)
-        return NB_RAISE(NB_E_NOMEM, "density workspace", "exact grid rows of %zu cells",
-                        box.n[0]);
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "exact grid rows of %zu cells", box.n[0]);
 
     int64_t *grid_cells = d->cells;
     const int fits32 = S * (4.0 / 3.0) < 2147483000.0; /* q_c <= 1 (nb_edge_importance.h) */
@@ -164,8 +160,7 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
                         continue;
                     const long mx = grid_index(M[0], ox, h, grid->n[0], R);
                     const long my = grid_index(M[1], oy, h, grid->n[1], R);
-                    if (mx < 0 || mx > (long)grid->n[0] - 1 || my < 0 ||
-                        my > (long)grid->n[1] - 1)
+                    if (mx < 0 || mx > (long)grid->n[0] - 1 || my < 0 || my > (long)grid->n[1] - 1)
                         continue;
                     double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
                     const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -224,14 +219,13 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
                         if (x0 > x1)
                             continue;
                         int64_t *row = slab + ((size_t)(gy - by) * nx) * C;
-                        seg_row_values(rowbuf, A, B, len, M, dir, (int)x0, (int)x1, ox, h, yc,
-                                       zc, kappa, b, S);
+                        seg_row_values(rowbuf, A, B, len, M, dir, (int)x0, (int)x1, ox, h, yc, zc,
+                                       kappa, b, S);
                         for (long gx = x0; gx <= x1; gx++) {
                             const double sv = rowbuf[gx - x0];
                             if (!(sv >= 1.0))
                                 continue;
-                            nb_density_add_channels_(row + (size_t)(gx - bx) * C, q, sv, C,
-                                                     fits32);
+                            nb_density_add_channels_(row + (size_t)(gx - bx) * C, q, sv, C, fits32);
                         }
                     }
                 }
@@ -337,9 +331,8 @@ void nb_density_exact_query_(const nb_density *d, const double p[3], double *out
             return;
     }
     const int64_t *cell =
-        d->cells +
-        (((size_t)ci[2] * d->box.n[1] + (size_t)ci[1]) * d->box.n[0] + (size_t)ci[0]) *
-            d->n_classes;
+        d->cells + (((size_t)ci[2] * d->box.n[1] + (size_t)ci[1]) * d->box.n[0] + (size_t)ci[0]) *
+                       d->n_classes;
     for (size_t c = 0; c < d->n_classes; c++)
         out[c] = (double)cell[c];
 }

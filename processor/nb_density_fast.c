@@ -309,7 +309,7 @@ static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double g
 /* Adds one sub-point with weight w and class vector q at box node (i[0..2]) + fractions
  * f[0..2] (cloud in cell: the 8 surrounding nodes). */
 NB_DENSITY_INLINE void splat_point(float *S, const nb_density_box *box, size_t C, const long i[3],
-                               const double f[3], double w, const float *q) {
+                                   const double f[3], double w, const float *q) {
     const size_t nx = box->n[0], ny = box->n[1];
     for (int cz = 0; cz < 2; cz++) {
         const double wz = w * (cz ? f[2] : 1.0 - f[2]);
@@ -337,8 +337,8 @@ typedef struct splat_params {
 
 /* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S. */
 NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
-                                const own_params *op, size_t C, size_t e, size_t gp, float *q,
-                                const splat_params *sp) {
+                                    const own_params *op, size_t C, size_t e, size_t gp, float *q,
+                                    const splat_params *sp) {
     const size_t p0 = (size_t)set->point_offset[e];
     const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
     const size_t k = gp - p0;
@@ -381,8 +381,8 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
 /* Splats the records [r0, r1) in order. */
 NB_DENSITY_CLONES
 static void splat_bucket(float *S, const nb_density_box *box, const nb_sample_set *set,
-                         const own_params *op, size_t C, const uint32_t *rec, size_t r0,
-                         size_t r1, float *q, const splat_params *sp) {
+                         const own_params *op, size_t C, const uint32_t *rec, size_t r0, size_t r1,
+                         float *q, const splat_params *sp) {
     const float *pts = set->points;
     for (size_t at = r0; at < r1; at++) {
         /* records hop between edges: fetch the points of later ones early */
@@ -563,8 +563,8 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                 const long ty = ph < 6 ? (nb2 - py + 1) / 2 : 1;
 #pragma omp for schedule(dynamic, 1)
                 for (long task = 0; task < tz * ty; task++) {
-                    const long bk = ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty)
-                                           : nbuckets - 1;
+                    const long bk =
+                        ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty) : nbuckets - 1;
                     splat_bucket(S, &box, set, &op, C, rec, bstart[bk], bstart[bk + 1], q, &sp);
                 }
             }
@@ -573,7 +573,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             for (long iz = 0; iz < (long)nz; iz++)
                 conv_layer_xy(S + (size_t)iz * plane, X, Y + (size_t)iz * plane, nx, ny, C, taps,
                               r);
-            /* pass 5: z convolution (Y -> S) and the norm of every node */
+                /* pass 5: z convolution (Y -> S) and the norm of every node */
 #pragma omp for schedule(dynamic, 1)
             for (long iz = 0; iz < (long)nz; iz++)
                 conv_layer_z(Y, S, norm, iz, nz, nx, ny, C, taps, r);
@@ -593,8 +593,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
 }
 
 /* Node coordinates of world point p: lower node i0 and fractions f in [0, 1]. */
-static inline void locate(const nb_density_box *box, const double p[3], size_t i0[3],
-                          double f[3]) {
+static inline void locate(const nb_density_box *box, const double p[3], size_t i0[3], double f[3]) {
     for (int a = 0; a < 3; a++) {
         double u = (p[a] - box->base[a]) / box->step;
         long fl = ifloor(u);
@@ -608,8 +607,8 @@ static inline void locate(const nb_density_box *box, const double p[3], size_t i
 /* Moves the end point of every record in [r0, r1) (Jacobi: reads only the density and the
  * point itself); returns how many moved. */
 NB_DENSITY_CLONES
-static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_set *set,
-                          size_t r0, size_t r1, double bandwidth, double similarity, float *q) {
+static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_set *set, size_t r0,
+                          size_t r1, double bandwidth, double similarity, float *q) {
     const double step_scale = set->step_fraction > 0.0 ? set->step_fraction : 1.0;
     const size_t C = d->n_classes;
     const nb_density_box *box = &d->box;
@@ -676,8 +675,8 @@ static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_se
     return moved;
 }
 
-void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
-                           double bandwidth, double similarity) {
+void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set, double bandwidth,
+                           double similarity) {
     size_t moved = 0;
     if (d->box.n[0] == 0) {
         d->stats.moved = 0;
@@ -693,8 +692,8 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
         float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * d->n_classes;
 #pragma omp for schedule(dynamic, 1)
         for (long bk = 0; bk < nb; bk++)
-            moved += move_bucket(d, grid, set, bstart[bk], bstart[bk + 1], bandwidth, similarity,
-                                 q);
+            moved +=
+                move_bucket(d, grid, set, bstart[bk], bstart[bk + 1], bandwidth, similarity, q);
     }
     d->stats.moved = moved;
 }
@@ -713,8 +712,8 @@ void nb_density_fast_query_(const nb_density *d, const double p[3], double *out)
     for (int corner = 0; corner < 8; corner++) {
         const int cx = corner & 1, cy = (corner >> 1) & 1, cz = (corner >> 2) & 1;
         const double w = (cx ? f[0] : 1 - f[0]) * (cy ? f[1] : 1 - f[1]) * (cz ? f[2] : 1 - f[2]);
-        const size_t ci = ((i0[2] + (size_t)cz) * ny + i0[1] + (size_t)cy) * nx + i0[0] +
-                          (size_t)cx;
+        const size_t ci =
+            ((i0[2] + (size_t)cz) * ny + i0[1] + (size_t)cy) * nx + i0[0] + (size_t)cx;
         for (size_t c = 0; c < C; c++)
             out[c] += w * (double)d->dens[ci * C + c];
     }

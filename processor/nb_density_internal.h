@@ -19,7 +19,7 @@
 /* Thread tuner: calls before the first trial, calls per trial, longest wait between trials. */
 #define NB_DENSITY_TUNE_FIRST 4
 #define NB_DENSITY_TUNE_CALLS 2
-#define NB_DENSITY_TUNE_MAX 64
+#define NB_DENSITY_TUNE_MAX   64
 
 /* Kernel cell half-length factor of spec §4.1: kappa = NB_DENSITY_KAPPA * h. */
 #define NB_DENSITY_KAPPA 1.36602540378
@@ -31,10 +31,10 @@
 /* The box of grid cells (exact) or coarse nodes (fast) that holds the sample density.
  * Cell/node j along axis a sits at world coordinate base[a] + j * step. */
 typedef struct nb_density_box {
-    long lo[3];      /* exact: first fine cell index of the box in the nb_grid */
-    size_t n[3];     /* cells/nodes per axis */
-    double base[3];  /* world position of cell/node 0 (its centre) */
-    double step;     /* cell/node spacing, world units */
+    long lo[3];     /* exact: first fine cell index of the box in the nb_grid */
+    size_t n[3];    /* cells/nodes per axis */
+    double base[3]; /* world position of cell/node 0 (its centre) */
+    double step;    /* cell/node spacing, world units */
 } nb_density_box;
 
 /* Adaptive thread count of one kind of call (nodes, samples); see nb_density.c. */
@@ -89,7 +89,7 @@ struct nb_density {
     size_t layer_cap;
     size_t rec_buckets;      /* buckets of the last fast splat; their starts follow: */
     const size_t *rec_start; /* [rec_buckets + 1] offsets into rec (inside hist) */
-    double *tvals; /* per-thread first-pass values */
+    double *tvals;           /* per-thread first-pass values */
     size_t tvals_cap;
     float *dens;
     size_t dens_cap;
@@ -98,8 +98,8 @@ struct nb_density {
     float *norm;
     size_t norm_cap;
     double taps[NB_DENSITY_MAX_TAPS + 1]; /* taps[0..radius], symmetric, sum over +-radius = 1 */
-    size_t radius;                          /* taps per side */
-    double spread;    /* sub-points of a segment span spread * |AB| (second-moment match) */
+    size_t radius;                        /* taps per side */
+    double spread; /* sub-points of a segment span spread * |AB| (second-moment match) */
     double cache_b, cache_h, cache_k, cache_v, cache_H; /* inputs of the taps; H */
 
     /* per-thread scratch: float[threads][C] (two vectors each) */
@@ -230,8 +230,8 @@ void nb_density_exact_query_(const nb_density *d, const double p[3], double *out
 
 nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
                                  double bandwidth);
-void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
-                           double bandwidth, double similarity);
+void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set, double bandwidth,
+                           double similarity);
 void nb_density_fast_query_(const nb_density *d, const double p[3], double *out);
 
 #endif /* NB_DENSITY_INTERNAL_H */

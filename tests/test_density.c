@@ -17,11 +17,11 @@
 #define KAPPA 1.36602540378
 
 /* cmocka's assert_float_equal works in float; this compares doubles. */
-#define assert_close(a, b, tol)                                                              \
-    do {                                                                                     \
-        double a_ = (a), b_ = (b);                                                           \
-        if (!(fabs(a_ - b_) <= (tol)))                                                       \
-            fail_msg("%s = %.17g, expected %.17g +- %g", #a, a_, b_, (double)(tol));         \
+#define assert_close(a, b, tol)                                                                    \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (tol)))                                                             \
+            fail_msg("%s = %.17g, expected %.17g +- %g", #a, a_, b_, (double)(tol));               \
     } while (0)
 
 static double F(double u) {
@@ -240,8 +240,7 @@ static void test_segment_kernel_hand(void **state) {
     const double P[3] = {0.0, 0.0, 0.0}, g2[3] = {0.0, 0.2, 0.0};
     const double k = KAPPA * 0.1;
     assert_close(nb_density_segment_kernel(P, P, g2, 0.1, 0.5),
-                       fabs(F(2.0 * (0.2 - k) / 0.5) - F(fmin(2.0 * (0.2 + k), 0.5) / 0.5)),
-                       1e-12);
+                 fabs(F(2.0 * (0.2 - k) / 0.5) - F(fmin(2.0 * (0.2 + k), 0.5) / 0.5)), 1e-12);
     /* a cell centre on the segment (M == g) keeps a finite, positive value */
     const double g3[3] = {0.1, 0.0, 0.0};
     double v = nb_density_segment_kernel(A, B, g3, 0.1, 0.5);
@@ -282,8 +281,8 @@ static void test_node_splat_matches_window_and_is_symmetric(void **state) {
             /* mirror symmetry about the node's cell, and the diagonal */
             long mx = 64 - ix, my = 64 - iy;
             if (mx < 64 && my < 64) {
-                assert_int_equal(
-                    nb_density_query_node_density(d, (size_t)mx, (size_t)my, m), NB_OK);
+                assert_int_equal(nb_density_query_node_density(d, (size_t)mx, (size_t)my, m),
+                                 NB_OK);
                 assert_true(m[0] == v[0] && m[1] == v[1]);
             }
             assert_int_equal(nb_density_query_node_density(d, (size_t)iy, (size_t)ix, m), NB_OK);
@@ -456,8 +455,7 @@ static void test_segment_splat_symmetric(void **state) {
                     double v[2], m[2];
                     assert_int_equal(nb_density_query_sample_density(d, p, v), NB_OK);
                     for (int t = 0; t < 3; t++) {
-                        assert_int_equal(nb_density_query_sample_density(d, mirrors[t], m),
-                                         NB_OK);
+                        assert_int_equal(nb_density_query_sample_density(d, mirrors[t], m), NB_OK);
                         if (be)
                             assert_true(m[0] == v[0] && m[1] == v[1]);
                         else
@@ -744,8 +742,7 @@ static void test_fast_agrees_with_exact(void **state) {
         for (int j = 0; j < 4; j++) {
             nb_sample_set set = scene_set(&s[j], 0);
             assert_int_equal(
-                nb_density_advect_samples(d[j], j == 1 ? &gs : &g, &set, bands[i], sims[i]),
-                NB_OK);
+                nb_density_advect_samples(d[j], j == 1 ? &gs : &g, &set, bands[i], sims[i]), NB_OK);
         }
         size_t c_self, c_fast, c_one;
         double self = mean_cosine(before, s[0].pts, s[1].pts, n, &c_self);
@@ -797,8 +794,7 @@ static void test_bad_arguments(void **state) {
     const float imp[1] = {1.0f};
     double v[1];
     expect(nb_density_query_node_density(d, 0, 0, v), NB_E_INVALID, "density");
-    expect(nb_density_advect_nodes(NULL, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID,
-           "density");
+    expect(nb_density_advect_nodes(NULL, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "density");
     expect(nb_density_advect_nodes(d, NULL, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "grid");
     bad.cell = 0.0;
     expect(nb_density_advect_nodes(d, &bad, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "grid");
@@ -809,16 +805,11 @@ static void test_bad_arguments(void **state) {
     bad.origin[0] = INFINITY;
     expect(nb_density_advect_nodes(d, &bad, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "grid");
     expect(nb_density_advect_nodes(d, &g, 1, NULL, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "pos");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, NULL, 0.5, 0.0, 0.2), NB_E_INVALID,
-           "importance");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.0, 0.0, 0.2), NB_E_INVALID,
-           "bandwidth");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, NAN, 0.0, 0.2), NB_E_INVALID,
-           "bandwidth");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, NAN, 0.2), NB_E_INVALID,
-           "similarity");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.0), NB_E_INVALID,
-           "node_step");
+    expect(nb_density_advect_nodes(d, &g, 1, pos, NULL, 0.5, 0.0, 0.2), NB_E_INVALID, "importance");
+    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.0, 0.0, 0.2), NB_E_INVALID, "bandwidth");
+    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, NAN, 0.0, 0.2), NB_E_INVALID, "bandwidth");
+    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, NAN, 0.2), NB_E_INVALID, "similarity");
+    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.0), NB_E_INVALID, "node_step");
     pos[1] = NAN;
     expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_NUMERIC, "pos");
     assert_true(isnan(pos[1]) && pos[0] == 0.0f); /* untouched on failure */
@@ -844,8 +835,7 @@ static void test_bad_arguments(void **state) {
         expect(nb_density_advect_samples(ds, &rg, NULL, 0.3, 0.0), NB_E_INVALID, "sample_set");
         expect(nb_density_advect_samples(ds, NULL, &set, 0.3, 0.0), NB_E_INVALID, "grid");
         expect(nb_density_advect_samples(ds, &rg, &set, -1.0, 0.0), NB_E_INVALID, "bandwidth");
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, INFINITY), NB_E_INVALID,
-               "similarity");
+        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, INFINITY), NB_E_INVALID, "similarity");
         set.edge_importance_type = 4;
         expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
                "sample_set edge_importance_type");
@@ -869,8 +859,7 @@ static void test_bad_arguments(void **state) {
         const double bad_steps[3] = {1.5, -0.25, NAN};
         for (int i = 0; i < 3; i++) {
             set.step_fraction = bad_steps[i];
-            expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
-                   "edge_step");
+            expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID, "edge_step");
         }
         set.step_fraction = 0.0;
         /* a non-finite point: NB_E_NUMERIC and the points are unchanged */
