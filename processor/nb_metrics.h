@@ -26,7 +26,7 @@
  * one segment); beyond either the voxel side is scaled up until the bounding box fits
  * (reported through *voxel_used). */
 #define NB_METRICS_MAX_VOXELS ((uint64_t)1 << 28)
-#define NB_METRICS_MAX_AXIS ((uint64_t)1 << 16)
+#define NB_METRICS_MAX_AXIS   ((uint64_t)1 << 16)
 
 /* Computes all metrics of CSR polylines.
  *   offset[n_edges+1], points float32[offset[n_edges]][3]: polylines, world units.

@@ -13,10 +13,10 @@
  * vertex per range in turn, so the latency chains overlap) and appends every range's points
  * to its own staging row (kept in the output buffer, so the steady state allocates nothing),
  * recording each edge's count; a serial exclusive prefix sum (E adds) gives the offsets and
- * one memcpy per range puts the rows in place. Initial sampling counts, sums, then writes. Every edge's output depends
- * only on its input, so the result is identical for any thread count. Small inputs run on
- * one thread (NB_SAMPLE_PARALLEL_MIN).
- * Config keys read (through arguments): layer_width / sampling_rate (the spacing).
+ * one memcpy per range puts the rows in place. Initial sampling counts, sums, then writes. Every
+ * edge's output depends only on its input, so the result is identical for any thread count. Small
+ * inputs run on one thread (NB_SAMPLE_PARALLEL_MIN). Config keys read (through arguments):
+ * layer_width / sampling_rate (the spacing).
  */
 #include "nb_sample.h"
 
