@@ -3,9 +3,13 @@
  * DESIGN: data flow (network, importance, config) -> node positions (nb_layout) -> kept
  * edges (nb_prune: score alpha * mean_c(source importance), exact count) -> node phase
  * (nb_density_advect_nodes on the 2-D node map) -> straight edges between the moved nodes,
- * sampled at l (nb_sample_initial) -> edge phase (per iteration: nb_sample_resample into the
- * other ping-pong buffer; per layer pair nb_density_advect_samples on that pair's grid;
- * nb_smooth_polylines) -> final resample -> /bundle (nb_model.h) + metrics (nb_metrics).
+ * sampled at l (nb_sample_initial) -> edge phase (per iteration: resample into the other
+ * ping-pong buffer; per layer pair nb_density_advect_samples on that pair's grid; Laplacian
+ * smoothing) -> final resample -> /bundle (nb_model.h) + metrics (nb_metrics). The smoothing
+ * of iteration k runs fused into the resample that starts iteration k+1 (or the final one):
+ * nb_sample_resample_smoothed smooths each edge in cache and resamples it, which reads the
+ * polylines once instead of twice and gives bit-identical results; snapshots taken between
+ * steps apply the pending smoothing to their copy.
  * Order of operations and schedules: reference spec §4.12 and §4.6, minus its quirks (no
  * dropped edges, no point cap, no redundant straight-edge rebuilds, a phase whose initial
  * bandwidth is already below 2h runs zero iterations). Polylines are kept per layer pair
@@ -63,6 +67,11 @@ struct nb_bundle_state {
     nb_sample_buffer *cur; /* [L-1] current polylines per pair */
     nb_sample_buffer *nxt; /* [L-1] ping-pong partner */
     nb_density *density;
+    /* Smoothing of the last edge iteration, not yet applied: it runs fused into the next
+     * resample (nb_sample_resample_smoothed), which reads the polylines once instead of
+     * twice; snapshots apply it to their copy, so what callers see is unchanged. */
+    bool smooth_pending;
+    nb_sample_presmooth pending;
 
     int node_iterations, edge_iterations;
     int node_done, edge_done;
@@ -352,13 +361,17 @@ static nb_status node_step(nb_bundle_state *st) {
     return NB_OK;
 }
 
+/* Resamples every pair into its other buffer, applying the pending smoothing on the way. */
 static nb_status resample_all(nb_bundle_state *st) {
+    const nb_sample_presmooth *pre = st->smooth_pending ? &st->pending : NULL;
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
-        NB_TRY(nb_sample_resample(&st->cur[p], st->spacing, st->threads, &st->nxt[p]));
+        NB_TRY(
+            nb_sample_resample_smoothed(&st->cur[p], pre, st->spacing, st->threads, &st->nxt[p]));
         nb_sample_buffer t = st->cur[p];
         st->cur[p] = st->nxt[p];
         st->nxt[p] = t;
     }
+    st->smooth_pending = false;
     return NB_OK;
 }
 
@@ -391,11 +404,10 @@ static nb_status edge_step(nb_bundle_state *st) {
     }
     double t2 = nb_time_now();
     if (st->cfg.smoothing && st->cfg.smoothing_iterations > 0) {
-        double factor = pow(r, (double)(k + 1));
-        for (size_t p = 0; p + 1 < st->n_layers; p++)
-            NB_TRY(nb_smooth_polylines(st->cur[p].n_edges, st->cur[p].offset, st->cur[p].points,
-                                       st->cfg.smoothing_iterations, st->cfg.smoothing_percent,
-                                       factor, st->threads));
+        st->pending.passes = st->cfg.smoothing_iterations;
+        st->pending.percent = st->cfg.smoothing_percent;
+        st->pending.factor = pow(r, (double)(k + 1));
+        st->smooth_pending = true;
     }
     double t3 = nb_time_now();
     st->t.resample += t1 - t0;
@@ -483,6 +495,15 @@ static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
             if (b->n_points)
                 memcpy(d.point_position + 3 * base, b->points, b->n_points * 3 * sizeof(float));
             base += b->n_points;
+        }
+    }
+    if (!straight && st->smooth_pending && E) {
+        nb_status s =
+            nb_smooth_polylines(E, d.edge_point_offset, d.point_position, st->pending.passes,
+                                st->pending.percent, st->pending.factor, st->threads);
+        if (s != NB_OK) {
+            nb_bundle_data_deinit(&d);
+            return s;
         }
     }
     d.node_iterations = st->node_done;

@@ -61,10 +61,11 @@ typedef struct nb_bundle_timings {
     double node_phase;     /* all node iterations */
     double straight;       /* rebuilding and sampling the straight edges after the node phase */
     double edge_phase;     /* all edge iterations (= resample + density + smoothing + rest) */
-    double resample;       /* per-iteration resampling (edge phase) */
+    double resample;       /* per-iteration resampling (edge phase), including the smoothing
+                              of the previous iteration, which runs fused into it */
     double density;        /* segment density + sample advection (edge phase) */
-    double smoothing;      /* Laplacian smoothing (edge phase) */
-    double final_resample; /* the resample after the last iteration */
+    double smoothing;      /* separate smoothing passes: ~0, smoothing is fused (above) */
+    double final_resample; /* the resample after the last iteration (with its smoothing) */
     double metrics;        /* quality metrics */
     double total;          /* everything from create to the end of finish */
 } nb_bundle_timings;

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb_smooth.h"
+
 /* Threads for `work` points: below NB_SAMPLE_PARALLEL_MIN one thread does it (a parallel
  * region costs more than the work, and much more on an oversubscribed machine). */
 #define NB_SAMPLE_PARALLEL_MIN 32768
@@ -165,9 +167,11 @@ nb_status nb_sample_initial(const float *node_pos, size_t n_edges, const uint32_
 
 /* A thread's staging row for nb_sample_resample: points it emitted, in edge order. */
 typedef struct stage_row {
-    float *p;    /* float32[cap][3] */
-    size_t cap;  /* points */
-    size_t used; /* points written by the last call */
+    float *p;           /* float32[cap][3] */
+    size_t cap;         /* points */
+    size_t used;        /* points written by the last call */
+    float *scratch;     /* pre-smoothing: the current edge and its ping-pong partner */
+    size_t scratch_cap; /* floats */
 } stage_row;
 
 typedef struct sample_stage {
@@ -179,8 +183,10 @@ static void stage_free(void *stage) {
     sample_stage *sg = stage;
     if (!sg)
         return;
-    for (int t = 0; t < sg->n_rows; t++)
+    for (int t = 0; t < sg->n_rows; t++) {
         free(sg->rows[t].p);
+        free(sg->rows[t].scratch);
+    }
     free(sg->rows);
     free(sg);
 }
@@ -246,13 +252,31 @@ typedef struct lane {
     bool active;
 } lane;
 
-/* Starts the lane's next edge (or retires the lane). False if the row cannot grow. */
-static bool lane_begin(lane *ln, const uint64_t *off, const float *pts) {
+/* Starts the lane's next edge (or retires the lane): with pre-smoothing (pre->passes > 0)
+ * the edge is copied into the row's scratch and smoothed there, so the input is read once.
+ * False if the row or its scratch cannot grow. */
+static bool lane_begin(lane *ln, const uint64_t *off, const float *pts,
+                       const nb_sample_presmooth *pre) {
     ln->active = ln->e < ln->e_end;
     if (!ln->active)
         return true;
     ln->p = pts + 3 * off[ln->e];
     ln->n = (size_t)(off[ln->e + 1] - off[ln->e]);
+    if (pre && pre->passes > 0 && ln->n >= 3) {
+        stage_row *row = ln->row;
+        if (row->scratch_cap < 6 * ln->n) {
+            size_t cap = 6 * ln->n > 2 * row->scratch_cap ? 6 * ln->n : 2 * row->scratch_cap;
+            float *sc = realloc(row->scratch, cap * sizeof *sc);
+            if (!sc)
+                return false;
+            row->scratch = sc;
+            row->scratch_cap = cap;
+        }
+        memcpy(row->scratch, ln->p, 3 * ln->n * sizeof(float));
+        nb_smooth_edge(row->scratch, ln->n, row->scratch + 3 * ln->n, pre->passes, pre->percent,
+                       pre->factor);
+        ln->p = row->scratch;
+    }
     ln->k = 1;
     for (int c = 0; c < 3; c++)
         ln->last[c] = ln->prev2[c] = ln->anchor[c] = ln->p[c];
@@ -295,8 +319,8 @@ static bool lane_vertex(lane *ln, double l, double emit2) {
 }
 
 /* End handling of the current edge, its count into count[e + 1], then the next edge. */
-static bool lane_finish(lane *ln, double l, uint64_t *count, const uint64_t *off,
-                        const float *pts) {
+static bool lane_finish(lane *ln, double l, uint64_t *count, const uint64_t *off, const float *pts,
+                        const nb_sample_presmooth *pre) {
     stage_row *row = ln->row;
     const float *end = ln->p + 3 * (ln->n - 1);
     const double e[3] = {end[0], end[1], end[2]};
@@ -315,7 +339,7 @@ static bool lane_finish(lane *ln, double l, uint64_t *count, const uint64_t *off
     memcpy(row->p + 3 * (row->used - 1), end, 3 * sizeof(float)); /* end point, bit-exact */
     count[ln->e + 1] = row->used - ln->first;
     ln->e++;
-    return lane_begin(ln, off, pts);
+    return lane_begin(ln, off, pts, pre);
 }
 
 /* First edge of part `part` of `parts` equal ranges of n_edges edges. */
@@ -326,8 +350,24 @@ static size_t part_start(size_t n_edges, size_t part, size_t parts) {
 
 nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int threads,
                              nb_sample_buffer *out) {
+    return nb_sample_resample_smoothed(in, NULL, spacing, threads, out);
+}
+
+nb_status nb_sample_resample_smoothed(const nb_sample_buffer *in, const nb_sample_presmooth *pre,
+                                      double spacing, int threads, nb_sample_buffer *out) {
     if (!(isfinite(spacing) && spacing > 0.0))
         return NB_RAISE(NB_E_INVALID, "sample spacing", "must be finite and > 0, got %g", spacing);
+    if (pre) {
+        if (pre->passes < 0)
+            return NB_RAISE(NB_E_INVALID, "smoothing_iterations", "must be >= 0, got %d",
+                            pre->passes);
+        if (!(pre->percent > 0.0 && pre->percent <= 100.0))
+            return NB_RAISE(NB_E_INVALID, "smoothing_percent", "must be in (0, 100], got %g",
+                            pre->percent);
+        if (!(pre->factor > 0.0 && pre->factor <= 1.0))
+            return NB_RAISE(NB_E_INVALID, "smoothing factor", "must be in (0, 1], got %g",
+                            pre->factor);
+    }
     size_t ne = in->n_edges;
     for (size_t e = 0; e < ne; e++)
         if (in->offset[e + 1] < in->offset[e] + 2)
@@ -358,7 +398,7 @@ nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int thr
             ln->e_end = part_start(ne, part + 1, P);
             ln->row = &sg->rows[part];
             ln->row->used = 0;
-            ok = ok && lane_begin(ln, ioff, ipts);
+            ok = ok && lane_begin(ln, ioff, ipts, pre);
             active += ln->active;
         }
         while (ok && active > 0) {
@@ -369,7 +409,7 @@ nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int thr
                     continue;
                 ok = ok && lane_vertex(ln, spacing, emit2);
                 if (ok && ln->k == ln->n)
-                    ok = lane_finish(ln, spacing, ooff, ioff, ipts);
+                    ok = lane_finish(ln, spacing, ooff, ioff, ipts, pre);
                 active += ln->active;
             }
         }

@@ -70,4 +70,20 @@ nb_status nb_sample_initial(const float *node_pos, size_t n_edges, const uint32_
 nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int threads,
                              nb_sample_buffer *out);
 
+/* Laplacian smoothing of every input edge fused into resampling (nb_smooth_edge; spec
+ * §4.10): the same passes nb_smooth_polylines would run, on a copy of each edge in cache, so
+ * the polylines are read once instead of twice. passes 0 = no smoothing. */
+typedef struct nb_sample_presmooth {
+    int passes;     /* smoothing_iterations, >= 0 */
+    double percent; /* smoothing_percent, (0, 100] */
+    double factor;  /* schedule factor r_e^(k+1), (0, 1] */
+} nb_sample_presmooth;
+
+/* nb_sample_resample of the input smoothed by `pre` (may be NULL: no smoothing); `in` is not
+ * modified. The result is bit-identical to nb_smooth_polylines on (a copy of) `in` followed by
+ * nb_sample_resample. Returns as nb_sample_resample, plus NB_E_INVALID for a bad `pre`
+ * (subjects "smoothing_iterations", "smoothing_percent", "smoothing factor"). */
+nb_status nb_sample_resample_smoothed(const nb_sample_buffer *in, const nb_sample_presmooth *pre,
+                                      double spacing, int threads, nb_sample_buffer *out);
+
 #endif /* NB_SAMPLE_H */

@@ -63,6 +63,24 @@ static void pass_window(const float *restrict src, float *restrict dst, size_t n
     }
 }
 
+void nb_smooth_edge(float *p, size_t n, float *scratch, int passes, double percent, double factor) {
+    if (n < 3 || passes <= 0)
+        return;
+    size_t r = nb_smooth_radius(n, percent, factor);
+    float *src = p, *dst = scratch;
+    for (int k = 0; k < passes; k++) {
+        if (r == 1)
+            pass_r1(src, dst, n);
+        else
+            pass_window(src, dst, n, r);
+        float *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != p)
+        memcpy(p, src, 3 * n * sizeof *p);
+}
+
 nb_status nb_smooth_polylines(size_t n_edges, const uint64_t *offset, float *points, int passes,
                               double percent, double factor, int threads) {
     if (passes < 0)
@@ -98,20 +116,7 @@ nb_status nb_smooth_polylines(size_t n_edges, const uint64_t *offset, float *poi
             size_t n = (size_t)(offset[e + 1] - offset[e]);
             if (n < 3)
                 continue;
-            float *p = points + 3 * offset[e];
-            size_t r = nb_smooth_radius(n, percent, factor);
-            float *src = p, *dst = tmp;
-            for (int k = 0; k < passes; k++) {
-                if (r == 1)
-                    pass_r1(src, dst, n);
-                else
-                    pass_window(src, dst, n, r);
-                float *t = src;
-                src = dst;
-                dst = t;
-            }
-            if (src != p)
-                memcpy(p, src, 3 * n * sizeof *p);
+            nb_smooth_edge(points + 3 * offset[e], n, tmp, passes, percent, factor);
         }
     }
     free(scratch);

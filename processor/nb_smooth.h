@@ -16,6 +16,11 @@
  * max(1, floor(n_points * percent / 100 * factor)). percent in (0, 100], factor in (0, 1]. */
 size_t nb_smooth_radius(size_t n_points, double percent, double factor);
 
+/* Smooths one polyline p[n][3] in place with `passes` Jacobi passes (window as in
+ * nb_smooth_radius), using scratch[3n] floats; endpoints are not touched. Arguments are not
+ * checked (nb_smooth_polylines checks them). Thread-safe for distinct p and scratch. */
+void nb_smooth_edge(float *p, size_t n, float *scratch, int passes, double percent, double factor);
+
 /* Runs `passes` Jacobi smoothing passes over every polyline, in place.
  *   n_edges, offset[n_edges+1], points float32[offset[n_edges]][3]: CSR polylines, world units.
  *   passes:  >= 0 (config smoothing_iterations); 0 does nothing.

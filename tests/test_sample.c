@@ -11,6 +11,7 @@
 
 #include "nb_rng.h"
 #include "nb_sample.h"
+#include "nb_smooth.h"
 
 static double dist(const float *a, const float *b) {
     double dx = (double)a[0] - b[0], dy = (double)a[1] - b[1], dz = (double)a[2] - b[2];
@@ -167,6 +168,53 @@ static void test_resample_bounds_endpoints_threads(void **state) {
     nb_sample_deinit(&b);
 }
 
+/* Fused smoothing + resampling equals smoothing a copy, then resampling, bit for bit. */
+static void test_resample_smoothed_matches_separate_passes(void **state) {
+    (void)state;
+    const double l = 1.0 / 15.0;
+    nb_sample_buffer in, copy, a, b;
+    random_polylines(&in, 3000, 8);
+    nb_sample_init(&copy);
+    nb_sample_init(&a);
+    nb_sample_init(&b);
+    assert_int_equal(nb_sample_copy(&copy, &in), NB_OK);
+    const float *before = in.points;
+    float *snapshot = malloc(in.n_points * 3 * sizeof(float));
+    memcpy(snapshot, in.points, in.n_points * 3 * sizeof(float));
+    const double factors[2] = {0.9, 0.2}; /* window radius 1 and wider */
+    for (int k = 0; k < 2; k++) {
+        const nb_sample_presmooth pre = {8, 40.0, factors[k]};
+        assert_int_equal(nb_sample_copy(&copy, &in), NB_OK);
+        assert_int_equal(nb_smooth_polylines(copy.n_edges, copy.offset, copy.points, pre.passes,
+                                             pre.percent, pre.factor, 2),
+                         NB_OK);
+        assert_int_equal(nb_sample_resample(&copy, l, 2, &a), NB_OK);
+        assert_int_equal(nb_sample_resample_smoothed(&in, &pre, l, 2, &b), NB_OK);
+        assert_int_equal(a.n_points, b.n_points);
+        assert_memory_equal(a.offset, b.offset, (a.n_edges + 1) * sizeof *a.offset);
+        assert_memory_equal(a.points, b.points, a.n_points * 3 * sizeof(float));
+    }
+    /* the input is not modified; zero passes is plain resampling */
+    assert_ptr_equal(in.points, before);
+    assert_memory_equal(in.points, snapshot, in.n_points * 3 * sizeof(float));
+    const nb_sample_presmooth none = {0, 8.0, 0.9};
+    assert_int_equal(nb_sample_resample(&in, l, 1, &a), NB_OK);
+    assert_int_equal(nb_sample_resample_smoothed(&in, &none, l, 1, &b), NB_OK);
+    assert_memory_equal(a.points, b.points, a.n_points * 3 * sizeof(float));
+    /* bad smoothing parameters */
+    const nb_sample_presmooth bad[3] = {{-1, 8.0, 0.9}, {8, 0.0, 0.9}, {8, 8.0, 1.5}};
+    const char *subject[3] = {"smoothing_iterations", "smoothing_percent", "smoothing factor"};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(nb_sample_resample_smoothed(&in, &bad[k], l, 1, &b), NB_E_INVALID);
+        assert_string_equal(nb_error_subject(), subject[k]);
+    }
+    free(snapshot);
+    nb_sample_deinit(&in);
+    nb_sample_deinit(&copy);
+    nb_sample_deinit(&a);
+    nb_sample_deinit(&b);
+}
+
 static void test_straight_stays_on_line(void **state) {
     (void)state;
     const double l = 1.0 / 15.0;
@@ -238,6 +286,7 @@ int main(void) {
         cmocka_unit_test(test_initial_sampling),
         cmocka_unit_test(test_end_handling),
         cmocka_unit_test(test_resample_bounds_endpoints_threads),
+        cmocka_unit_test(test_resample_smoothed_matches_separate_passes),
         cmocka_unit_test(test_straight_stays_on_line),
         cmocka_unit_test(test_straight_two_points),
         cmocka_unit_test(test_errors),
