@@ -607,7 +607,7 @@ static nb_status check_samples(const nb_density *d, const nb_grid *grid, const n
 
 static nb_status reserve_scratch(nb_density *d) {
     size_t count;
-    if (mul_overflows((size_t)d->threads, 2 * d->n_classes, &count))
+    if (mul_overflows((size_t)d->threads, nb_density_scratch_floats_(d->n_classes), &count))
         return NB_RAISE(NB_E_NOMEM, "density workspace", "scratch size overflows");
     void *buf = d->scratch;
     nb_status st = nb_density_reserve_(&buf, &d->scratch_cap, count, sizeof(float));

@@ -136,7 +136,7 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
 
 #pragma omp parallel num_threads(d->nt)
     {
-        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
+        float *q = d->scratch + (size_t)omp_get_thread_num() * nb_density_scratch_floats_(C);
         double *rowbuf = d->exact_row + (size_t)omp_get_thread_num() * nx;
 #pragma omp for schedule(dynamic, 1)
         for (long iz = 0; iz < (long)nz; iz++) {
@@ -265,7 +265,7 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
     const long ne = (long)set->n_edges;
 #pragma omp parallel num_threads(d->nt) reduction(+ : moved)
     {
-        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * C;
+        float *q = d->scratch + (size_t)omp_get_thread_num() * nb_density_scratch_floats_(C);
 #pragma omp for schedule(dynamic, 64)
         for (long le = 0; le < ne; le++) {
             const size_t e = (size_t)le;

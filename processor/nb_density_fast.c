@@ -245,7 +245,7 @@ enum { PREP_OK = 0, PREP_NONFINITE, PREP_TOO_LARGE, PREP_NOMEM };
  * bucket counts into offsets. Never raises. */
 static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double gbase[3], long pad,
                         nb_density_box *box) {
-    const size_t C = d->n_classes;
+    const size_t Cs = nb_density_stride_(d->n_classes);
     double *tv = d->tvals;
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     int bad = 0;
@@ -271,7 +271,7 @@ static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double g
     }
     const size_t nx = bx.n[0], ny = bx.n[1], nz = bx.n[2];
     const size_t cells = nx * ny * nz;
-    if (cells / nx / ny != nz || cells > SIZE_MAX / 8 / C / (nth + 2)) {
+    if (cells / nx / ny != nz || cells > SIZE_MAX / 8 / Cs / (nth + 2)) {
         *box = bx;
         return PREP_TOO_LARGE;
     }
@@ -291,40 +291,47 @@ static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double g
     int ok = nb_density_grow_(&buf, &d->rec_cap, 2 * (total ? total : 1), sizeof(uint32_t));
     d->rec = buf;
     buf = d->dens;
-    ok = ok && nb_density_grow_(&buf, &d->dens_cap, cells * C, sizeof(float));
+    ok = ok && nb_density_grow_(&buf, &d->dens_cap, cells * Cs, sizeof(float));
     d->dens = buf;
     buf = d->tmp;
-    ok = ok && nb_density_grow_(&buf, &d->tmp_cap, cells * C, sizeof(float));
+    ok = ok && nb_density_grow_(&buf, &d->tmp_cap, cells * Cs, sizeof(float));
     d->tmp = buf;
     buf = d->norm;
     ok = ok && nb_density_grow_(&buf, &d->norm_cap, cells, sizeof(float));
     d->norm = buf;
     buf = d->layer;
-    ok = ok && nb_density_grow_(&buf, &d->layer_cap, nth * nx * ny * C, sizeof(float));
+    ok = ok && nb_density_grow_(&buf, &d->layer_cap, nth * nx * ny * Cs, sizeof(float));
     d->layer = buf;
     *box = bx;
     return ok ? PREP_OK : PREP_NOMEM;
 }
 
-/* Adds one sub-point with weight w and class vector q at box node (i[0..2]) + fractions
- * f[0..2] (cloud in cell: the 8 surrounding nodes). */
-NB_DENSITY_INLINE void splat_point(float *S, const nb_density_box *box, size_t C, const long i[3],
-                                   const double f[3], double w, const float *q) {
+/* row[t] += a * v[t] for t in [0, n). */
+NB_DENSITY_INLINE void axpy(float *restrict row, const float *restrict v, float a, size_t n) {
+    for (size_t t = 0; t < n; t++)
+        row[t] += a * v[t];
+}
+
+/* Adds one sub-point at box node (i[0..2]) + fractions f[0..2] to the 8 surrounding nodes
+ * (cloud in cell). wq: its weighted class vector (Cs channels); V: scratch of 2 Cs floats.
+ * The two x corners of a row are adjacent (2 Cs floats): each of the 4 rows is one axpy. */
+NB_DENSITY_INLINE void splat_point(float *restrict S, const nb_density_box *box, size_t Cs,
+                                   const long i[3], const double f[3], const float *restrict wq,
+                                   float *restrict V) {
     const size_t nx = box->n[0], ny = box->n[1];
+    const float fx = (float)f[0], gx = (float)(1.0 - f[0]);
+    for (size_t c = 0; c < Cs; c++) {
+        V[c] = gx * wq[c];
+        V[Cs + c] = fx * wq[c];
+    }
     for (int cz = 0; cz < 2; cz++) {
-        const double wz = w * (cz ? f[2] : 1.0 - f[2]);
+        const double wz = cz ? f[2] : 1.0 - f[2];
         for (int cy = 0; cy < 2; cy++) {
-            const double wyz = wz * (cy ? f[1] : 1.0 - f[1]);
-            float *restrict row =
-                S + ((((size_t)i[2] + (size_t)cz) * ny + (size_t)i[1] + (size_t)cy) * nx +
-                     (size_t)i[0]) *
-                        C;
-            const float w0 = (float)(wyz * (1.0 - f[0]));
-            const float w1 = (float)(wyz * f[0]);
-            for (size_t c = 0; c < C; c++) {
-                row[c] += w0 * q[c];
-                row[C + c] += w1 * q[c];
-            }
+            const float wyz = (float)(wz * (cy ? f[1] : 1.0 - f[1]));
+            float *row = S + ((((size_t)i[2] + (size_t)cz) * ny + (size_t)i[1] + (size_t)cy) * nx +
+                              (size_t)i[0]) *
+                                 Cs;
+            axpy(row, V, wyz, 2 * Cs);
         }
     }
 }
@@ -337,8 +344,8 @@ typedef struct splat_params {
 
 /* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S. */
 NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
-                                    const own_params *op, size_t C, size_t e, size_t gp, float *q,
-                                    const splat_params *sp) {
+                                    const own_params *op, size_t C, size_t Cs, size_t e, size_t gp,
+                                    float *q, const splat_params *sp) {
     const size_t p0 = (size_t)set->point_offset[e];
     const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
     const size_t k = gp - p0;
@@ -361,8 +368,10 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
     const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
     const size_t ns = sub_points(len, sp->spread_over_H);
     const double inv_ns = ns < 16 ? sp->inv_small[ns] : 1.0 / (double)ns;
-    const double w = segment_weight(len, sp->inv_b) * inv_ns;
-    nb_density_edge_q_(set, C, e, k, np, q);
+    const float w = (float)(segment_weight(len, sp->inv_b) * inv_ns);
+    nb_density_edge_q_(set, C, e, k, np, q); /* q[C..Cs) stay 0 */
+    for (size_t c = 0; c < Cs; c++)
+        q[c] *= w;
     for (size_t j = 0; j < ns; j++) {
         const double s = 0.5 + sp->spread * (((double)j + 0.5) * inv_ns - 0.5);
         long i[3];
@@ -374,21 +383,46 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
             f[a] = dclamp(u - (double)J, 0.0, 1.0);
             i[a] = J - box->lo[a];
         }
-        splat_point(S, box, C, i, f, w, q);
+        splat_point(S, box, Cs, i, f, q, q + Cs);
     }
 }
 
-/* Splats the records [r0, r1) in order. */
-NB_DENSITY_CLONES
-static void splat_bucket(float *S, const nb_density_box *box, const nb_sample_set *set,
-                         const own_params *op, size_t C, const uint32_t *rec, size_t r0, size_t r1,
-                         float *q, const splat_params *sp) {
+/* Splats the records [r0, r1) in order; Cs is a constant where inlined by splat_bucket. */
+NB_DENSITY_INLINE void splat_records(float *S, const nb_density_box *box, const nb_sample_set *set,
+                                     const own_params *op, size_t C, size_t Cs, const uint32_t *rec,
+                                     size_t r0, size_t r1, float *q, const splat_params *sp) {
     const float *pts = set->points;
     for (size_t at = r0; at < r1; at++) {
         /* records hop between edges: fetch the points of later ones early */
         if (at + 8 < r1)
             __builtin_prefetch(pts + 3 * (size_t)rec[2 * (at + 8) + 1]);
-        splat_record(S, box, set, op, C, rec[2 * at], rec[2 * at + 1], q, sp);
+        splat_record(S, box, set, op, C, Cs, rec[2 * at], rec[2 * at + 1], q, sp);
+    }
+}
+
+/* splat_records with the channel stride known at compile time for up to 16 classes. q:
+ * per-thread scratch of 3 Cs floats whose first Cs are 0 beyond C. */
+NB_DENSITY_CLONES
+static void splat_bucket(float *S, const nb_density_box *box, const nb_sample_set *set,
+                         const own_params *op, size_t C, const uint32_t *rec, size_t r0, size_t r1,
+                         float *q, const splat_params *sp) {
+    const size_t Cs = nb_density_stride_(C);
+    switch (Cs) {
+    case 4:
+        splat_records(S, box, set, op, C, 4, rec, r0, r1, q, sp);
+        break;
+    case 8:
+        splat_records(S, box, set, op, C, 8, rec, r0, r1, q, sp);
+        break;
+    case 12:
+        splat_records(S, box, set, op, C, 12, rec, r0, r1, q, sp);
+        break;
+    case 16:
+        splat_records(S, box, set, op, C, 16, rec, r0, r1, q, sp);
+        break;
+    default:
+        splat_records(S, box, set, op, C, Cs, rec, r0, r1, q, sp);
+        break;
     }
 }
 
@@ -523,7 +557,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
         /* implicit barrier: prep and box are shared and final */
         if (prep == PREP_OK && box.n[0] > 0) {
             const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
-            const size_t plane = nx * ny * C;
+            const size_t Cs = nb_density_stride_(C), plane = nx * ny * Cs;
             uint32_t *rec = d->rec;
             float *S = d->dens, *Y = d->tmp, *norm = d->norm;
             /* pass 2: scatter (edge, global point index) records into their buckets, in the
@@ -553,8 +587,10 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             for (long iz = 0; iz < (long)nz; iz++)
                 for (size_t t = 0; t < plane; t++)
                     S[(size_t)iz * plane + t] = 0.0f;
-            float *q = d->scratch + tid * 2 * C;
-            float *X = d->layer + tid * nx * ny * C;
+            float *q = d->scratch + tid * nb_density_scratch_floats_(C);
+            for (size_t c = C; c < Cs; c++)
+                q[c] = 0.0f;
+            float *X = d->layer + tid * nx * ny * Cs;
             /* pass 3: six phases of disjoint tasks (see own_params), then the long bucket */
             const long ns3 = op.nslabs, nb2 = op.nbands;
             for (long ph = 0; ph < 7; ph++) {
@@ -571,12 +607,12 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             /* pass 4: x then y convolution per layer (S -> X -> Y) */
 #pragma omp for schedule(dynamic, 1)
             for (long iz = 0; iz < (long)nz; iz++)
-                conv_layer_xy(S + (size_t)iz * plane, X, Y + (size_t)iz * plane, nx, ny, C, taps,
+                conv_layer_xy(S + (size_t)iz * plane, X, Y + (size_t)iz * plane, nx, ny, Cs, taps,
                               r);
                 /* pass 5: z convolution (Y -> S) and the norm of every node */
 #pragma omp for schedule(dynamic, 1)
             for (long iz = 0; iz < (long)nz; iz++)
-                conv_layer_z(Y, S, norm, iz, nz, nx, ny, C, taps, r);
+                conv_layer_z(Y, S, norm, iz, nz, nx, ny, Cs, taps, r);
         }
     }
     if (prep == PREP_NONFINITE)
@@ -604,11 +640,25 @@ static inline void locate(const nb_density_box *box, const double p[3], size_t i
     }
 }
 
+/* a . b over n floats (n a multiple of 4) in 4 lanes, one fixed order of operations. */
+typedef float v4f __attribute__((vector_size(16)));
+NB_DENSITY_INLINE double dot_lanes(const float *a, const float *b, size_t n) {
+    v4f acc = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (size_t j = 0; j < n; j += 4) {
+        v4f x, y;
+        memcpy(&x, a + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        acc += x * y;
+    }
+    return (double)((acc[0] + acc[1]) + (acc[2] + acc[3]));
+}
+
 /* Moves the end point of every record in [r0, r1) (Jacobi: reads only the density and the
- * point itself); returns how many moved. */
-NB_DENSITY_CLONES
-static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_set *set, size_t r0,
-                          size_t r1, double bandwidth, double similarity, float *q) {
+ * point itself); returns how many moved. q: scratch of Cs floats, 0 beyond C. Cs is a
+ * constant where inlined by move_bucket. */
+NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, nb_sample_set *set,
+                                      size_t Cs, size_t r0, size_t r1, double bandwidth,
+                                      double similarity, float *q) {
     const double step_scale = set->step_fraction > 0.0 ? set->step_fraction : 1.0;
     const size_t C = d->n_classes;
     const nb_density_box *box = &d->box;
@@ -633,25 +683,16 @@ static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_se
         size_t i0[3];
         double f[3];
         locate(box, p, i0, f);
-        /* phi at the 8 nodes around p: 8 independent accumulators per channel */
-        const float *cell[8];
-        double dot[8], ph[8];
-        for (int corner = 0; corner < 8; corner++) {
-            const size_t ix = i0[0] + (size_t)(corner & 1);
-            const size_t iy = i0[1] + (size_t)((corner >> 1) & 1);
-            const size_t iz = i0[2] + (size_t)((corner >> 2) & 1);
-            const size_t ci = (iz * ny + iy) * nx + ix;
-            cell[corner] = dens + ci * C;
-            dot[corner] = 0.0;
-            ph[corner] = -similarity * (double)norm[ci];
+        /* phi at the 8 nodes around p (corner = cx + 2 cy + 4 cz): the two x corners of a
+         * row are adjacent */
+        double ph[8];
+        for (int r = 0; r < 4; r++) {
+            const size_t ci =
+                ((i0[2] + (size_t)(r >> 1)) * ny + i0[1] + (size_t)(r & 1)) * nx + i0[0];
+            const float *row = dens + ci * Cs;
+            ph[2 * r] = dot_lanes(row, q, Cs) - similarity * (double)norm[ci];
+            ph[2 * r + 1] = dot_lanes(row + Cs, q, Cs) - similarity * (double)norm[ci + 1];
         }
-        for (size_t c = 0; c < C; c++) {
-            const double qc = (double)q[c];
-            for (int corner = 0; corner < 8; corner++)
-                dot[corner] += qc * (double)cell[corner][c];
-        }
-        for (int corner = 0; corner < 8; corner++)
-            ph[corner] += dot[corner];
         const double fx = f[0], fy = f[1], fz = f[2];
         double g[3];
         g[0] = (1 - fy) * (1 - fz) * (ph[1] - ph[0]) + fy * (1 - fz) * (ph[3] - ph[2]) +
@@ -675,6 +716,25 @@ static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_se
     return moved;
 }
 
+/* move_records with the channel stride known at compile time for up to 16 classes. */
+NB_DENSITY_CLONES
+static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_set *set, size_t r0,
+                          size_t r1, double bandwidth, double similarity, float *q) {
+    const size_t Cs = nb_density_stride_(d->n_classes);
+    switch (Cs) {
+    case 4:
+        return move_records(d, grid, set, 4, r0, r1, bandwidth, similarity, q);
+    case 8:
+        return move_records(d, grid, set, 8, r0, r1, bandwidth, similarity, q);
+    case 12:
+        return move_records(d, grid, set, 12, r0, r1, bandwidth, similarity, q);
+    case 16:
+        return move_records(d, grid, set, 16, r0, r1, bandwidth, similarity, q);
+    default:
+        return move_records(d, grid, set, Cs, r0, r1, bandwidth, similarity, q);
+    }
+}
+
 void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set, double bandwidth,
                            double similarity) {
     size_t moved = 0;
@@ -689,7 +749,10 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
     const long nb = (long)d->rec_buckets;
 #pragma omp parallel num_threads(d->nt) reduction(+ : moved)
     {
-        float *q = d->scratch + (size_t)omp_get_thread_num() * 2 * d->n_classes;
+        float *q =
+            d->scratch + (size_t)omp_get_thread_num() * nb_density_scratch_floats_(d->n_classes);
+        for (size_t c = d->n_classes; c < nb_density_stride_(d->n_classes); c++)
+            q[c] = 0.0f;
 #pragma omp for schedule(dynamic, 1)
         for (long bk = 0; bk < nb; bk++)
             moved +=
@@ -700,7 +763,7 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
 
 void nb_density_fast_query_(const nb_density *d, const double p[3], double *out) {
     const nb_density_box *box = &d->box;
-    const size_t C = d->n_classes, nx = box->n[0], ny = box->n[1];
+    const size_t C = d->n_classes, Cs = nb_density_stride_(C), nx = box->n[0], ny = box->n[1];
     for (int a = 0; a < 3; a++) {
         double u = (p[a] - box->base[a]) / box->step;
         if (u < 0.0 || u > (double)box->n[a] - 1.0)
@@ -715,6 +778,6 @@ void nb_density_fast_query_(const nb_density *d, const double p[3], double *out)
         const size_t ci =
             ((i0[2] + (size_t)cz) * ny + i0[1] + (size_t)cy) * nx + i0[0] + (size_t)cx;
         for (size_t c = 0; c < C; c++)
-            out[c] += w * (double)d->dens[ci * C + c];
+            out[c] += w * (double)d->dens[ci * Cs + c];
     }
 }

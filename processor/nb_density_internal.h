@@ -102,7 +102,7 @@ struct nb_density {
     double spread; /* sub-points of a segment span spread * |AB| (second-moment match) */
     double cache_b, cache_h, cache_k, cache_v, cache_H; /* inputs of the taps; H */
 
-    /* per-thread scratch: float[threads][C] (two vectors each) */
+    /* per-thread scratch: float[threads][nb_density_scratch_floats_(C)] */
     float *scratch;
     size_t scratch_cap;
 
@@ -180,6 +180,17 @@ static inline int nb_density_fits32_(double S, const float *w, size_t n) {
         wmax = v > wmax ? v : wmax;
     }
     return S * (4.0 / 3.0) * wmax < 2147483000.0;
+}
+
+/* Channel stride of the fast grids: n_classes rounded up to a multiple of 4 (the padding
+ * channels stay 0), so that the two corners of a cloud-in-cell row span whole SIMD vectors. */
+static inline size_t nb_density_stride_(size_t n_classes) {
+    return (n_classes + 3) & ~(size_t)3;
+}
+
+/* Floats of per-thread scratch (d->scratch holds threads times this). */
+static inline size_t nb_density_scratch_floats_(size_t n_classes) {
+    return 4 * nb_density_stride_(n_classes);
 }
 
 /* ---- shared helpers (nb_density.c) ------------------------------------------------- */
