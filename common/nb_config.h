@@ -42,6 +42,11 @@ typedef enum nb_importance_method {
  *   node_step                [0.2]   in bandwidths, (0, 1]  node advection step (§4.5)
  *   edge_step                [0.5]   in bandwidths, (0, 1]  sample advection step (§4.9 uses 1;
  *                                    see docs/bundling.md: at 1 edges overshoot into loops)
+ *   edge_similarity_max      [0.7]   [0, 1]  cap on the edge phase's similarity threshold sigma_k
+ *                                    (§4.6 lets it reach ~1, which pushes samples of mixed
+ *                                    class into empty space; 1 reproduces it)
+ *   edge_clamp_to_layers     [true]  keep edge samples between their two layer planes (the
+ *                                    reference lets them loop behind the planes)
  *   density_strength         [10000] (0, 1e9]  splat scale before integer truncation (§4.3)
  *   edge_importance_type     [0]     0..3  (§2.6)
  *   smoothing                [true]        Laplacian smoothing on/off (§4.10)
@@ -71,6 +76,8 @@ typedef struct nb_processing_config {
     double edge_bandwidth_reduction;
     double node_step;
     double edge_step;
+    double edge_similarity_max;
+    bool edge_clamp_to_layers;
     double density_strength;
     int edge_importance_type;
     bool smoothing;

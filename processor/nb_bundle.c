@@ -21,8 +21,9 @@
  * read them while a step runs.
  * Config keys read: layer_width, layer_distance, sampling_rate, prune_percentage,
  * node_bandwidth, edge_bandwidth, node_bandwidth_reduction, edge_bandwidth_reduction,
- * node_step, edge_step, density_strength, density, edge_importance_type, smoothing,
- * smoothing_iterations, smoothing_percent, node_advection, edge_advection.
+ * node_step, edge_step, edge_similarity_max, edge_clamp_to_layers, density_strength, density,
+ * edge_importance_type, smoothing, smoothing_iterations, smoothing_percent, node_advection,
+ * edge_advection.
  */
 #include "nb_bundle.h"
 
@@ -94,11 +95,10 @@ int nb_bundle_iteration_count(double b0, double reduction, double limit) {
     return k;
 }
 
-double nb_bundle_similarity(double b, double b0, double limit) {
-    if (b0 <= limit)
-        return 1.0;
-    double s = 1.0 - (b - limit) / (b0 - limit);
-    return s > 0.0 ? sqrt(s) : 0.0;
+double nb_bundle_similarity(double b, double b0, double limit, double max) {
+    double s = b0 <= limit ? 1.0 : 1.0 - (b - limit) / (b0 - limit);
+    s = s > 0.0 ? sqrt(s) : 0.0;
+    return s < max ? s : max;
 }
 
 /* ---- config checks (the library may be called with a hand-made config) ----------------- */
@@ -124,6 +124,7 @@ static nb_status check_config(const nb_processing_config *c) {
         check_range("edge_bandwidth_reduction", c->edge_bandwidth_reduction, 0.0, 1.0, true, true));
     NB_TRY(check_range("node_step", c->node_step, 0.0, 1.0, true, false));
     NB_TRY(check_range("edge_step", c->edge_step, 0.0, 1.0, true, false));
+    NB_TRY(check_range("edge_similarity_max", c->edge_similarity_max, 0.0, 1.0, false, false));
     NB_TRY(check_range("density_strength", c->density_strength, 0.0, INFINITY, true, true));
     NB_TRY(check_range("smoothing_percent", c->smoothing_percent, 0.0, 100.0, true, false));
     if (c->smoothing_iterations < 0)
@@ -350,7 +351,7 @@ static nb_status node_step(nb_bundle_state *st) {
     double t0 = nb_time_now();
     int k = st->node_done;
     double b = st->node_b0 * pow(st->cfg.node_bandwidth_reduction, (double)k);
-    double sim = nb_bundle_similarity(b, st->node_b0, st->limit);
+    double sim = nb_bundle_similarity(b, st->node_b0, st->limit, 1.0);
     NB_TRY(nb_density_advect_nodes(st->density, &st->node_grid, st->n_nodes, st->node_pos,
                                    st->node_imp, b, sim, st->cfg.node_step));
     st->node_done = k + 1;
@@ -375,12 +376,26 @@ static nb_status resample_all(nb_bundle_state *st) {
     return NB_OK;
 }
 
+/* Clamps z of every point of layer pair p into [z_p, z_{p+1}] (edge_clamp_to_layers): an edge
+ * never passes behind either of its layer planes. End points lie on the planes already. */
+static void clamp_between_layers(nb_bundle_state *st, size_t p) {
+    const float z0 = (float)nb_layout_layer_z(&st->layout, st->n_layers, p);
+    const float z1 = (float)nb_layout_layer_z(&st->layout, st->n_layers, p + 1);
+    const long n = (long)st->cur[p].offset[st->cur[p].n_edges];
+    float *pts = st->cur[p].points;
+#pragma omp parallel for schedule(static) num_threads(st->threads)
+    for (long i = 0; i < n; i++) {
+        float z = pts[3 * i + 2];
+        pts[3 * i + 2] = z < z0 ? z0 : (z > z1 ? z1 : z);
+    }
+}
+
 static nb_status edge_step(nb_bundle_state *st) {
     double t0 = nb_time_now();
     int k = st->edge_done;
     double r = st->cfg.edge_bandwidth_reduction;
     double b = st->edge_b0 * pow(r, (double)k);
-    double sim = nb_bundle_similarity(b, st->edge_b0, st->limit);
+    double sim = nb_bundle_similarity(b, st->edge_b0, st->limit, st->cfg.edge_similarity_max);
     NB_TRY(resample_all(st));
     double t1 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
@@ -401,6 +416,8 @@ static nb_status edge_step(nb_bundle_state *st) {
         if (set.n_edges == 0)
             continue;
         NB_TRY(nb_density_advect_samples(st->density, &st->pair_grid[p], &set, b, sim));
+        if (st->cfg.edge_clamp_to_layers)
+            clamp_between_layers(st, p);
     }
     double t2 = nb_time_now();
     if (st->cfg.smoothing && st->cfg.smoothing_iterations > 0) {

@@ -77,9 +77,10 @@ typedef struct nb_bundle_state nb_bundle_state; /* opaque */
  * finite, b0 > 0, limit > 0, reduction in (0, 1). */
 int nb_bundle_iteration_count(double b0, double reduction, double limit);
 
-/* Similarity threshold sigma_k = sqrt(max(0, 1 - (b - limit) / (b0 - limit))) (spec §4.6);
- * 1 when b0 <= limit. */
-double nb_bundle_similarity(double b, double b0, double limit);
+/* Similarity threshold sigma_k = min(max, sqrt(max(0, 1 - (b - limit) / (b0 - limit))))
+ * (spec §4.6 with max = 1; the edge phase passes edge_similarity_max, the node phase 1);
+ * min(max, 1) when b0 <= limit. Bandwidths in world units, result a cosine in [0, max]. */
+double nb_bundle_similarity(double b, double b0, double limit, double max);
 
 /* Sets up a bundling run.
  *   cfg:     resolved processing config (validated here again: layer_width, layer_distance,

@@ -79,9 +79,14 @@ static void test_schedules(void **state) {
                               {5, 0.670}, {10, 0.846}, {22, 0.995}};
     for (int i = 0; i < 6; i++) {
         double b = 0.5 * pow(0.9, k_s[i][0]);
-        assert_true(fabs(nb_bundle_similarity(b, 0.5, 2 * h) - k_s[i][1]) < 1e-3);
+        assert_true(fabs(nb_bundle_similarity(b, 0.5, 2 * h, 1.0) - k_s[i][1]) < 1e-3);
+        /* edge_similarity_max caps the schedule and leaves values below the cap alone */
+        double capped = nb_bundle_similarity(b, 0.5, 2 * h, 0.7);
+        assert_true(fabs(capped - fmin(k_s[i][1], 0.7)) < 1e-3);
     }
-    assert_true(nb_bundle_similarity(0.01, 0.01, 2 * h) == 1.0);
+    assert_true(nb_bundle_similarity(0.01, 0.01, 2 * h, 1.0) == 1.0);
+    assert_true(nb_bundle_similarity(0.01, 0.01, 2 * h, 0.7) == 0.7);
+    assert_true(nb_bundle_similarity(0.5, 0.5, 2 * h, 0.0) == 0.0);
 }
 
 static void test_default_iteration_counts(void **state) {
@@ -398,6 +403,54 @@ static void test_symmetric_network_gives_symmetric_bundle(void **state) {
     fixture_deinit(&f);
 }
 
+/* Lowest and highest z over the polyline points of the edges from layer `l` (node ids of
+ * layer l: [layer_offset[l], layer_offset[l+1])), interior points only. */
+static void interior_z_range(const nb_bundle_data *b, size_t l, double *lo, double *hi) {
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t e = 0; e < b->n_edges; e++) {
+        if (b->edge_source[e] < (uint32_t)b->layer_offset[l] ||
+            b->edge_source[e] >= (uint32_t)b->layer_offset[l + 1])
+            continue;
+        for (uint64_t i = b->edge_point_offset[e] + 1; i + 1 < b->edge_point_offset[e + 1]; i++) {
+            *lo = fmin(*lo, b->point_position[3 * i + 2]);
+            *hi = fmax(*hi, b->point_position[3 * i + 2]);
+        }
+    }
+}
+
+static void test_clamp_to_layers(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[4] = {16, 9, 6, 4};
+    random_fixture(&f, 4, sizes, 3);
+    /* the reference settings (full steps, similarity up to 0.995, no clamp) send samples
+     * behind the layer planes on this network; the clamp keeps them between the planes */
+    nb_processing_config cfg = defaults();
+    cfg.edge_step = 1.0;
+    cfg.edge_similarity_max = 1.0;
+    cfg.edge_clamp_to_layers = false;
+    nb_bundle_data free_b, clamped;
+    run(&cfg, &f, 1, &free_b);
+    cfg.edge_clamp_to_layers = true;
+    run(&cfg, &f, 1, &clamped);
+    assert_sane(&clamped);
+    bool escaped = false;
+    for (size_t l = 0; l + 1 < 4; l++) {
+        const double z0 = clamped.node_position[3 * (size_t)clamped.layer_offset[l] + 2];
+        const double z1 = clamped.node_position[3 * (size_t)clamped.layer_offset[l + 1] + 2];
+        double lo, hi;
+        interior_z_range(&clamped, l, &lo, &hi);
+        assert_true(lo >= z0 && hi <= z1);
+        interior_z_range(&free_b, l, &lo, &hi);
+        escaped |= lo < z0 - 1e-3 || hi > z1 + 1e-3;
+    }
+    assert_true(escaped);
+    nb_bundle_data_deinit(&free_b);
+    nb_bundle_data_deinit(&clamped);
+    fixture_deinit(&f);
+}
+
 static void test_cancel(void **state) {
     (void)state;
     fixture f;
@@ -461,6 +514,13 @@ static void test_errors(void **state) {
     cfg.edge_step = 0.0;
     expect_config_error(&f, cfg, "edge_step");
     cfg = defaults();
+    cfg.edge_similarity_max = 1.5;
+    expect_config_error(&f, cfg, "edge_similarity_max");
+    cfg.edge_similarity_max = -0.1;
+    expect_config_error(&f, cfg, "edge_similarity_max");
+    cfg.edge_similarity_max = NAN;
+    expect_config_error(&f, cfg, "edge_similarity_max");
+    cfg = defaults();
     cfg.node_step = 1.5;
     expect_config_error(&f, cfg, "node_step");
     cfg = defaults();
@@ -509,6 +569,7 @@ int main(void) {
         cmocka_unit_test(test_small_shapes),
         cmocka_unit_test(test_pruning_exact_count),
         cmocka_unit_test(test_symmetric_network_gives_symmetric_bundle),
+        cmocka_unit_test(test_clamp_to_layers),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_errors),
     };
