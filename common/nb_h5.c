@@ -3,7 +3,7 @@
  * DESIGN: the file layout is DESIGN.md's table, documented field by field in
  * docs/file_format.md. Writing: nb_model_validate first (we never write a file we would
  * refuse to read), then every present group goes into "<path>.tmp.<pid>" (datasets over
- * 64 KiB chunked with shuffle + deflate level 4), the file is closed, fsync'd and renamed
+ * 64 KiB chunked with shuffle + deflate level 1), the file is closed, fsync'd and renamed
  * over path; on any failure the temporary file is removed and path is untouched. Reading:
  * the root attributes identify the file; /network is required; each dataset is checked for
  * link kind (hard links only), object kind, dtype class/size/sign, rank and shape (against
@@ -36,7 +36,7 @@
 #define SUBJ_MAX              512
 #define CHUNK_THRESHOLD_BYTES (64u * 1024u)
 #define CHUNK_TARGET_BYTES    (256u * 1024u)
-#define DEFLATE_LEVEL         4
+#define DEFLATE_LEVEL         1
 
 /* ---- errors --------------------------------------------------------------------------- */
 

@@ -52,7 +52,7 @@ nb_status nb_h5_load(const char *path, nb_model *m);
  * (one cell of longest + 1 bytes per string; not variable-length, whose global-heap storage
  * HDF5 1.10 cannot read safely when corrupted), in the HDF5 1.8 file format; integers as
  * int64 (seed, n_edges_total: uint64); floats as float64. Datasets over 64 KiB are chunked
- * with shuffle + deflate level 4. Layout: docs/file_format.md. */
+ * with shuffle + deflate level 1. Layout: docs/file_format.md. */
 nb_status nb_h5_save(const char *path, const nb_model *m);
 
 /* Checks a model as the reader and writer do: the network's shape (L >= 2, sizes >= 1, the

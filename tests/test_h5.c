@@ -417,7 +417,7 @@ static void test_large_datasets_are_compressed(void **state) {
     assert_int_equal(H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, 0, NULL, NULL), H5Z_FILTER_SHUFFLE);
     ncd = 4;
     assert_int_equal(H5Pget_filter2(dcpl, 1, &flags, &ncd, cd, 0, NULL, NULL), H5Z_FILTER_DEFLATE);
-    assert_int_equal(cd[0], 4);
+    assert_int_equal(cd[0], 1); /* deflate level */
     assert_true(H5Dget_storage_size(d) < 300 * 100 * sizeof(float) / 10);
     H5Pclose(dcpl);
     H5Dclose(d);
