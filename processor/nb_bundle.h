@@ -12,7 +12,10 @@
  *                        edge phase k (§4.7-4.10): resample every edge at l; per layer pair
  *                          segment density + sample advection with b_k = edge_bandwidth * W *
  *                          r_e^k (interior points move edge_step * b_k; the reference moves
- *                          b_k); smoothing_iterations Laplacian passes with factor r_e^(k+1);
+ *                          b_k) and similarity min(sigma_k, edge_similarity_max) (the
+ *                          reference: sigma_k); with edge_clamp_to_layers z is clamped between
+ *                          the pair's two layer planes (the reference: no clamp);
+ *                          smoothing_iterations Laplacian passes with factor r_e^(k+1);
  *                          while b_k >= 2h
  *   nb_bundle_finish   runs what is left, resamples once more, computes the metrics
  *                      (nb_metrics.h, voxel = h) and returns the /bundle group
@@ -85,7 +88,8 @@ double nb_bundle_similarity(double b, double b0, double limit, double max);
 /* Sets up a bundling run.
  *   cfg:     resolved processing config (validated here again: layer_width, layer_distance,
  *            sampling_rate, prune_percentage, bandwidths and reductions, node_step, edge_step,
- *            density_strength, density, edge_importance_type, smoothing_*).
+ *            edge_similarity_max, density_strength, density, edge_importance_type,
+ *            smoothing_*; edge_clamp_to_layers is a bool and needs no check).
  *   net:     the network (layer sizes; edges are its weights, pair-major, out x in order).
  *   imp:     importance of the same shape (node class importance [N][C], alpha per edge).
  *   threads: OpenMP threads (<= 0: all cores); results do not depend on it.
