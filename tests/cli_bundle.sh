@@ -103,6 +103,10 @@ expect 1 "edge_bandwidth_reduction" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
     --set edge_bandwidth_reduction=0
 expect 1 "layer_distance" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set layer_distance=-0.5
 expect 1 "edge_step" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set edge_step=0
+expect 1 "edge_similarity_max" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
+    --set edge_similarity_max=1.5
+expect 1 "edge_clamp_to_layers" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
+    --set edge_clamp_to_layers=maybe
 expect 1 "density" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set density=bogus
 expect 1 "prune_percentage" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set prune_percentage=1
 expect 1 "no_such_key" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set no_such_key=3
