@@ -149,6 +149,7 @@ void nb_density_destroy(nb_density *d) {
     free(d->dens);
     free(d->tmp);
     free(d->norm);
+    free(d->qrows);
     free(d->scratch);
     free(d);
 }
@@ -249,6 +250,7 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
                             d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
                             d->layer_cap * sizeof(float) + d->dens_cap * sizeof(float) +
                             d->tmp_cap * sizeof(float) + d->norm_cap * sizeof(float) +
+                            d->qrows_cap * sizeof(float) +
                             d->scratch_cap * sizeof(float) + sizeof *d);
 }
 

@@ -234,7 +234,7 @@ static inline long segment_bucket(const own_params *op, const double pa[3], cons
 }
 
 /* Per-thread values of the first pass (bbox, bad flag). */
-enum { TV_LO = 0, TV_HI = 3, TV_BAD = 6, TV_N = 8 };
+enum { TV_LO = 0, TV_HI = 3, TV_BAD = 6, TV_NODES = 7, TV_N = 8 };
 
 /* Outcomes of fast_prepare, raised by the calling thread after the parallel region (the
  * error record is per thread). */
@@ -243,13 +243,16 @@ enum { PREP_OK = 0, PREP_NONFINITE, PREP_TOO_LARGE, PREP_NOMEM };
 /* Serial middle of the fast splat (inside `omp single`): merges the per-thread first pass,
  * sizes the box (box->lo holds its first node J per axis), grows the buffers and turns the
  * bucket counts into offsets. Never raises. */
-static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double gbase[3], long pad,
-                        nb_density_box *box) {
+static int fast_prepare(nb_density *d, const nb_sample_set *set, size_t nth, long nbuckets,
+                        const double gbase[3], long pad, nb_density_box *box) {
     const size_t Cs = nb_density_stride_(d->n_classes);
     double *tv = d->tvals;
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     int bad = 0;
+    size_t nodes = 0;
     for (size_t t = 0; t < nth; t++) {
+        const size_t nt = (size_t)tv[t * TV_N + TV_NODES];
+        nodes = nt > nodes ? nt : nodes;
         for (int a = 0; a < 3; a++) {
             lo[a] = dmin(lo[a], tv[t * TV_N + TV_LO + (size_t)a]);
             hi[a] = dmax(hi[a], tv[t * TV_N + TV_HI + (size_t)a]);
@@ -302,6 +305,19 @@ static int fast_prepare(nb_density *d, size_t nth, long nbuckets, const double g
     buf = d->layer;
     ok = ok && nb_density_grow_(&buf, &d->layer_cap, nth * nx * ny * Cs, sizeof(float));
     d->layer = buf;
+    buf = d->qrows;
+    ok = ok && nb_density_grow_(&buf, &d->qrows_cap, nodes * (Cs + 1), sizeof(float));
+    d->qrows = buf;
+    if (ok) {
+        const size_t C = d->n_classes;
+        float *inv = d->qrows + nodes * Cs;
+        d->qrows_nodes = nodes;
+        for (size_t i = 0; i < nodes; i++) {
+            for (size_t c = 0; c < Cs; c++)
+                d->qrows[i * Cs + c] = c < C ? set->node_importance[i * C + c] : 0.0f;
+            inv[i] = nb_density_inv_or_zero_(set->node_stats[i].norm);
+        }
+    }
     *box = bx;
     return ok ? PREP_OK : PREP_NOMEM;
 }
@@ -336,6 +352,22 @@ NB_DENSITY_INLINE void splat_point(float *restrict S, const nb_density_box *box,
     }
 }
 
+/* q[0..Cs) of segment/point k of edge e with np points: nb_edge_importance_eval's class
+ * vector at t = k/np (bit-identical, see nb_density_edge_weights_), 0 beyond C, from the
+ * padded node rows of fast_prepare. */
+NB_DENSITY_INLINE void fast_q(const nb_density *d, const nb_sample_set *set, size_t Cs, size_t e,
+                              size_t k, size_t np, float *restrict q) {
+    const uint32_t s = set->edge_source[e], t = set->edge_target[e];
+    const float *inv = d->qrows + d->qrows_nodes * Cs;
+    float ws, we;
+    nb_density_edge_weights_(set->edge_importance_type, (float)k / (float)np,
+                             set->node_stats[s].norm, set->node_stats[t].norm, inv[s], inv[t], &ws,
+                             &we);
+    const float *rs = d->qrows + (size_t)s * Cs, *rt = d->qrows + (size_t)t * Cs;
+    for (size_t c = 0; c < Cs; c++)
+        q[c] = ws * rs[c] + we * rt[c];
+}
+
 /* Constants of one fast splat call, shared by every record. */
 typedef struct splat_params {
     double spread, spread_over_H, inv_b;
@@ -344,8 +376,8 @@ typedef struct splat_params {
 
 /* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S. */
 NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
-                                    const own_params *op, size_t C, size_t Cs, size_t e, size_t gp,
-                                    float *q, const splat_params *sp) {
+                                    const own_params *op, const nb_density *d, size_t Cs, size_t e,
+                                    size_t gp, float *q, const splat_params *sp) {
     const size_t p0 = (size_t)set->point_offset[e];
     const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
     const size_t k = gp - p0;
@@ -369,7 +401,7 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
     const size_t ns = sub_points(len, sp->spread_over_H);
     const double inv_ns = ns < 16 ? sp->inv_small[ns] : 1.0 / (double)ns;
     const float w = (float)(segment_weight(len, sp->inv_b) * inv_ns);
-    nb_density_edge_q_(set, C, e, k, np, q); /* q[C..Cs) stay 0 */
+    fast_q(d, set, Cs, e, k, np, q);
     for (size_t c = 0; c < Cs; c++)
         q[c] *= w;
     for (size_t j = 0; j < ns; j++) {
@@ -389,14 +421,15 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
 
 /* Splats the records [r0, r1) in order; Cs is a constant where inlined by splat_bucket. */
 NB_DENSITY_INLINE void splat_records(float *S, const nb_density_box *box, const nb_sample_set *set,
-                                     const own_params *op, size_t C, size_t Cs, const uint32_t *rec,
-                                     size_t r0, size_t r1, float *q, const splat_params *sp) {
+                                     const own_params *op, const nb_density *d, size_t Cs,
+                                     const uint32_t *rec, size_t r0, size_t r1, float *q,
+                                     const splat_params *sp) {
     const float *pts = set->points;
     for (size_t at = r0; at < r1; at++) {
         /* records hop between edges: fetch the points of later ones early */
         if (at + 8 < r1)
             __builtin_prefetch(pts + 3 * (size_t)rec[2 * (at + 8) + 1]);
-        splat_record(S, box, set, op, C, Cs, rec[2 * at], rec[2 * at + 1], q, sp);
+        splat_record(S, box, set, op, d, Cs, rec[2 * at], rec[2 * at + 1], q, sp);
     }
 }
 
@@ -404,24 +437,24 @@ NB_DENSITY_INLINE void splat_records(float *S, const nb_density_box *box, const 
  * per-thread scratch of 3 Cs floats whose first Cs are 0 beyond C. */
 NB_DENSITY_CLONES
 static void splat_bucket(float *S, const nb_density_box *box, const nb_sample_set *set,
-                         const own_params *op, size_t C, const uint32_t *rec, size_t r0, size_t r1,
-                         float *q, const splat_params *sp) {
-    const size_t Cs = nb_density_stride_(C);
+                         const own_params *op, const nb_density *d, const uint32_t *rec, size_t r0,
+                         size_t r1, float *q, const splat_params *sp) {
+    const size_t Cs = nb_density_stride_(d->n_classes);
     switch (Cs) {
     case 4:
-        splat_records(S, box, set, op, C, 4, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, d, 4, rec, r0, r1, q, sp);
         break;
     case 8:
-        splat_records(S, box, set, op, C, 8, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, d, 8, rec, r0, r1, q, sp);
         break;
     case 12:
-        splat_records(S, box, set, op, C, 12, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, d, 12, rec, r0, r1, q, sp);
         break;
     case 16:
-        splat_records(S, box, set, op, C, 16, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, d, 16, rec, r0, r1, q, sp);
         break;
     default:
-        splat_records(S, box, set, op, C, Cs, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, d, Cs, rec, r0, r1, q, sp);
         break;
     }
 }
@@ -522,8 +555,12 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             my[k] = 0;
         double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
         int bad = 0;
+        uint32_t maxnode = 0;
         /* pass 1: bounding box and bucket counts (a contiguous block of edges per thread) */
         for (size_t e = e0; e < e1; e++) {
+            const uint32_t ns = set->edge_source[e], nt = set->edge_target[e];
+            maxnode = ns > maxnode ? ns : maxnode;
+            maxnode = nt > maxnode ? nt : maxnode;
             const size_t p0 = (size_t)set->point_offset[e];
             const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
             double prev[3] = {0.0, 0.0, 0.0};
@@ -551,9 +588,10 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             tv[tid * TV_N + TV_HI + (size_t)a] = hi[a];
         }
         tv[tid * TV_N + TV_BAD] = bad;
+        tv[tid * TV_N + TV_NODES] = e1 > e0 ? (double)maxnode + 1.0 : 0.0;
 #pragma omp barrier
 #pragma omp single
-        prep = fast_prepare(d, nth, nbuckets, op.gbase, pad, &box);
+        prep = fast_prepare(d, set, nth, nbuckets, op.gbase, pad, &box);
         /* implicit barrier: prep and box are shared and final */
         if (prep == PREP_OK && box.n[0] > 0) {
             const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
@@ -601,7 +639,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                 for (long task = 0; task < tz * ty; task++) {
                     const long bk =
                         ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty) : nbuckets - 1;
-                    splat_bucket(S, &box, set, &op, C, rec, bstart[bk], bstart[bk + 1], q, &sp);
+                    splat_bucket(S, &box, set, &op, d, rec, bstart[bk], bstart[bk + 1], q, &sp);
                 }
             }
             /* pass 4: x then y convolution per layer (S -> X -> Y) */
@@ -660,7 +698,6 @@ NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, 
                                       size_t Cs, size_t r0, size_t r1, double bandwidth,
                                       double similarity, float *q) {
     const double step_scale = set->step_fraction > 0.0 ? set->step_fraction : 1.0;
-    const size_t C = d->n_classes;
     const nb_density_box *box = &d->box;
     const size_t nx = box->n[0], ny = box->n[1];
     const float *dens = d->dens, *norm = d->norm;
@@ -679,7 +716,7 @@ NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, 
         float *pp = pts + 3 * gp;
         double p[3] = {pp[0], pp[1], pp[2]};
         nb_density_clamp_to_grid_(grid, p);
-        nb_density_edge_q_(set, C, e, k, np, q);
+        fast_q(d, set, Cs, e, k, np, q);
         size_t i0[3];
         double f[3];
         locate(box, p, i0, f);

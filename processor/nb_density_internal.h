@@ -97,6 +97,11 @@ struct nb_density {
     size_t tmp_cap;
     float *norm;
     size_t norm_cap;
+    /* node rows for the fast q: float[nodes][stride] class importance (0 beyond C), then
+     * float[nodes] 1/norm (0 for a zero norm), nodes = largest node id of the set + 1 */
+    float *qrows;
+    size_t qrows_cap;
+    size_t qrows_nodes;
     double taps[NB_DENSITY_MAX_TAPS + 1]; /* taps[0..radius], symmetric, sum over +-radius = 1 */
     size_t radius;                        /* taps per side */
     double spread; /* sub-points of a segment span spread * |AB| (second-moment match) */
@@ -229,6 +234,36 @@ static inline void nb_density_edge_q_(const nb_sample_set *set, size_t n_classes
                             set->node_importance + (size_t)s * n_classes, set->node_stats[s],
                             set->node_importance + (size_t)t * n_classes, set->node_stats[t],
                             set->edge_alpha[e], q, NULL);
+}
+
+/* 1/x for x > 0, else 0 (as nb_edge_importance_eval). */
+static inline float nb_density_inv_or_zero_(float x) {
+    return x > 0.0f ? 1.0f / x : 0.0f;
+}
+
+/* The weights of nb_edge_importance_eval's class vector q = ws * s + we * e for type 0..3 at
+ * t, from the node norms and their inverses (nb_density_inv_or_zero_): the same float
+ * operations, so ws * s[c] + we * e[c] is bit-identical to eval's q[c] (test_density checks
+ * every type). Lets the fast back-end build q in SIMD without a call per segment. */
+static inline void nb_density_edge_weights_(int type, float t, float norm_s, float norm_e,
+                                            float inv_s, float inv_e, float *ws, float *we) {
+    switch (type) {
+    case 0:
+        *ws = (1.0f - t) * inv_s;
+        *we = t * inv_e;
+        break;
+    case 1:
+        *ws = inv_s;
+        *we = 0.0f;
+        break;
+    case 2:
+        *ws = *we = nb_density_inv_or_zero_(norm_s + norm_e);
+        break;
+    default:
+        *ws = 0.0f;
+        *we = inv_e;
+        break;
+    }
 }
 
 /* ---- back-ends (nb_density_exact.c, nb_density_fast.c) ------------------------------ */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "nb_density.h"
+#include "nb_density_internal.h"
 #include "nb_rng.h"
 #include "nb_status.h"
 
@@ -765,6 +766,37 @@ static void test_fast_agrees_with_exact(void **state) {
     }
 }
 
+/* The fast back-end builds q = ws * s + we * e from nb_density_edge_weights_ instead of
+ * calling nb_edge_importance_eval per segment: the two must agree bit for bit, for every
+ * type, every t = k/n the back-end uses, and zero-norm nodes. */
+static void test_fast_q_matches_eval(void **state) {
+    (void)state;
+    enum { C = 10 };
+    nb_rng rng;
+    nb_rng_init(&rng, 7);
+    for (int trial = 0; trial < 200; trial++) {
+        float s[C], e[C];
+        for (size_t c = 0; c < C; c++) {
+            s[c] = trial % 7 == 0 ? 0.0f : (float)nb_rng_uniform(&rng);
+            e[c] = trial % 11 == 0 ? 0.0f : (float)nb_rng_uniform(&rng);
+        }
+        const nb_node_stats ss = nb_node_stats_of(s, C), es = nb_node_stats_of(e, C);
+        const size_t np = 2 + (size_t)nb_rng_below(&rng, 40);
+        for (int type = 0; type < NB_EDGE_IMPORTANCE_TYPES; type++)
+            for (size_t k = 0; k < np; k++) {
+                const float t = (float)k / (float)np;
+                float want[C], got[C], ws, we;
+                nb_edge_importance_eval(type, t, C, s, ss, e, es, 0.5f, want, NULL);
+                nb_density_edge_weights_(type, t, ss.norm, es.norm,
+                                         nb_density_inv_or_zero_(ss.norm),
+                                         nb_density_inv_or_zero_(es.norm), &ws, &we);
+                for (size_t c = 0; c < C; c++)
+                    got[c] = ws * s[c] + we * e[c];
+                assert_memory_equal(got, want, sizeof want);
+            }
+    }
+}
+
 /* ---- errors ------------------------------------------------------------------------- */
 
 static void expect(nb_status got, nb_status want, const char *subject) {
@@ -907,6 +939,7 @@ int main(void) {
         cmocka_unit_test(test_outside_point_clamped_and_moved),
         cmocka_unit_test(test_bit_identical_across_threads),
         cmocka_unit_test(test_fast_agrees_with_exact),
+        cmocka_unit_test(test_fast_q_matches_eval),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
