@@ -25,6 +25,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -100,6 +101,107 @@ double nb_density_segment_kernel(const double a[3], const double b[3], const dou
     return nb_density_seg_value_(a, b, len, m, dir, g, NB_DENSITY_KAPPA * cell, bandwidth);
 }
 
+/* ---- adaptive thread count ------------------------------------------------------------
+ * On a machine shared with other processes, OpenMP barriers can cost more than the second
+ * thread gains (a waiting thread spins while its partner is descheduled). Results never
+ * depend on the thread count, so each kind of call (node iterations; the iterations of each
+ * layer pair, told apart by the pair's size, so that a trial is compared with calls of the
+ * same pair) keeps the faster of 1 and `threads`. The CPU efficiency of every call (process
+ * CPU seconds / (threads x wall seconds): 1 when every thread had a core, spinning included)
+ * is tracked; only when it falls below NB_DENSITY_TUNE_EFF (another process took a core), or
+ * while running on 1 thread, is the other count tried (NB_DENSITY_TUNE_CALLS calls) every
+ * `period` calls against the running average of wall seconds per unit of work. A switch needs
+ * a clear win (10 %); a failed trial doubles the period (up to NB_DENSITY_TUNE_MAX). On an
+ * idle machine no call runs a 1-thread trial. With tuning off, every call uses `threads`. */
+
+static void tuner_reset(const nb_density *d, nb_density_tuner *t, uint64_t key) {
+    memset(t, 0, sizeof *t);
+    t->key = key;
+    t->current = d->threads;
+    t->period = NB_DENSITY_TUNE_FIRST;
+    t->wait = NB_DENSITY_TUNE_FIRST;
+    t->eff = 1.0;
+}
+
+/* CPU seconds of the whole process (all threads). */
+static double process_cpu(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The tuner of node calls (key 0) or of the layer pair with `key` (a free or reused slot). */
+static nb_density_tuner *tuner_of(nb_density *d, uint64_t key) {
+    if (key == 0)
+        return &d->tuner[0];
+    nb_density_tuner *t = &d->tuner[1 + key % NB_DENSITY_TUNE_SLOTS];
+    if (t->key != key)
+        tuner_reset(d, t, key);
+    return t;
+}
+
+static int tuner_begin(nb_density *d, nb_density_tuner *t) {
+    if (!d->tuning || d->threads == 1)
+        return d->nt = d->threads;
+    if (!t->trial && t->avg > 0.0 && --t->wait <= 0) {
+        if (d->tuning == 2 || t->current == 1 || t->eff < NB_DENSITY_TUNE_EFF) {
+            t->trial = t->current == 1 ? d->threads : 1;
+            t->trial_left = NB_DENSITY_TUNE_CALLS;
+            t->trial_cost = 0.0;
+            t->trial_n = 0;
+        } else {
+            t->wait = t->period; /* every thread had a core: nothing to try */
+        }
+    }
+    d->tune_wall0 = omp_get_wtime();
+    d->tune_cpu0 = process_cpu();
+    return d->nt = t->trial ? t->trial : t->current;
+}
+
+/* The current count without trial bookkeeping (splat-only calls of the public API). */
+static void tuner_current(nb_density *d, const nb_density_tuner *t) {
+    d->nt = d->tuning ? (t->current > 0 ? t->current : d->threads) : d->threads;
+}
+
+static void tuner_end(nb_density *d, nb_density_tuner *t, double seconds, double units) {
+    if (!d->tuning || d->threads == 1 || !(units > 0.0))
+        return;
+    const double cost = seconds / units;
+    if (!t->trial) {
+        t->avg = t->avg > 0.0 ? 0.7 * t->avg + 0.3 * cost : cost;
+        const double wall = omp_get_wtime() - d->tune_wall0;
+        if (t->current > 1 && wall > 0.0) {
+            const double eff = (process_cpu() - d->tune_cpu0) / ((double)t->current * wall);
+            t->eff = 0.7 * t->eff + 0.3 * eff;
+        }
+        return;
+    }
+    t->trial_cost += cost;
+    t->trial_n++;
+    if (--t->trial_left > 0)
+        return;
+    const double trial = t->trial_cost / (double)t->trial_n;
+    if (trial < 0.9 * t->avg) {
+        t->current = t->trial;
+        t->avg = trial;
+        t->period = NB_DENSITY_TUNE_FIRST;
+        t->eff = 1.0;
+    } else if (t->period < NB_DENSITY_TUNE_MAX) {
+        t->period *= 2;
+    }
+    t->wait = t->period;
+    t->trial = 0;
+}
+
+/* Key of the sample tuner of the layer pair of `set` on `grid`. */
+static uint64_t pair_key(const nb_grid *grid, const nb_sample_set *set) {
+    uint64_t k = (uint64_t)set->n_edges * 0x9E3779B97F4A7C15ull;
+    for (int a = 0; a < 3; a++)
+        k = (k ^ (uint64_t)grid->n[a]) * 0x100000001B3ull;
+    return k ? k : 1;
+}
+
 /* ---- create / destroy -------------------------------------------------------------------- */
 
 nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double strength,
@@ -124,11 +226,8 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
         d->threads = 1;
     d->nt = d->threads;
     d->tuning = 1;
-    for (int k = 0; k < 2; k++) {
-        d->tuner[k].current = d->threads;
-        d->tuner[k].period = NB_DENSITY_TUNE_FIRST;
-        d->tuner[k].wait = NB_DENSITY_TUNE_FIRST;
-    }
+    for (int k = 0; k <= NB_DENSITY_TUNE_SLOTS; k++)
+        tuner_reset(d, &d->tuner[k], 0);
     d->fast_cells_per_bandwidth = 8.0;
     d->fast_variance_scale = NB_DENSITY_FAST_VARIANCE_SCALE;
     *out = d;
@@ -157,68 +256,11 @@ void nb_density_destroy(nb_density *d) {
 nb_status nb_density_set_thread_tuning(nb_density *d, int on) {
     if (!d)
         return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
-    d->tuning = on != 0;
+    d->tuning = on == 2 ? 2 : on != 0;
     d->nt = d->threads;
-    for (int k = 0; k < 2; k++) {
-        memset(&d->tuner[k], 0, sizeof d->tuner[k]);
-        d->tuner[k].current = d->threads;
-        d->tuner[k].period = NB_DENSITY_TUNE_FIRST;
-        d->tuner[k].wait = NB_DENSITY_TUNE_FIRST;
-    }
+    for (int k = 0; k <= NB_DENSITY_TUNE_SLOTS; k++)
+        tuner_reset(d, &d->tuner[k], 0);
     return NB_OK;
-}
-
-/* ---- adaptive thread count ------------------------------------------------------------
- * On a machine shared with other processes, OpenMP barriers can cost more than the second
- * thread gains (a waiting thread spins while its partner is descheduled). Results never
- * depend on the thread count, so each kind of call (node iterations, layer-pair iterations)
- * keeps the faster of 1 and `threads`: the running average of wall seconds per unit of work
- * with the current count is compared with a trial of the other count (NB_DENSITY_TUNE_CALLS
- * calls) every `period` calls; a switch needs a clear win (10 %), a failed trial doubles the
- * period (up to NB_DENSITY_TUNE_MAX). With tuning off, every call uses `threads`. */
-
-static int tuner_begin(nb_density *d, int kind) {
-    nb_density_tuner *t = &d->tuner[kind];
-    if (!d->tuning || d->threads == 1)
-        return d->nt = d->threads;
-    if (!t->trial && t->avg > 0.0 && --t->wait <= 0) {
-        t->trial = t->current == 1 ? d->threads : 1;
-        t->trial_left = NB_DENSITY_TUNE_CALLS;
-        t->trial_cost = 0.0;
-        t->trial_n = 0;
-    }
-    return d->nt = t->trial ? t->trial : t->current;
-}
-
-/* The current count without trial bookkeeping (splat-only calls of the public API). */
-static void tuner_current(nb_density *d, int kind) {
-    d->nt =
-        d->tuning ? (d->tuner[kind].current > 0 ? d->tuner[kind].current : d->threads) : d->threads;
-}
-
-static void tuner_end(nb_density *d, int kind, double seconds, double units) {
-    nb_density_tuner *t = &d->tuner[kind];
-    if (!d->tuning || d->threads == 1 || !(units > 0.0))
-        return;
-    const double cost = seconds / units;
-    if (!t->trial) {
-        t->avg = t->avg > 0.0 ? 0.7 * t->avg + 0.3 * cost : cost;
-        return;
-    }
-    t->trial_cost += cost;
-    t->trial_n++;
-    if (--t->trial_left > 0)
-        return;
-    const double trial = t->trial_cost / (double)t->trial_n;
-    if (trial < 0.9 * t->avg) {
-        t->current = t->trial;
-        t->avg = trial;
-        t->period = NB_DENSITY_TUNE_FIRST;
-    } else if (t->period < NB_DENSITY_TUNE_MAX) {
-        t->period *= 2;
-    }
-    t->wait = t->period;
-    t->trial = 0;
 }
 
 nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwidth) {
@@ -245,13 +287,13 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
         return;
     *out = d->stats;
     out->threads = d->nt;
-    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) +
-                            d->cells_cap * sizeof(int64_t) + d->exact_row_cap * sizeof(double) +
-                            d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
-                            d->layer_cap * sizeof(float) + d->dens_cap * sizeof(float) +
-                            d->tmp_cap * sizeof(float) + d->norm_cap * sizeof(float) +
-                            d->qrows_cap * sizeof(float) +
-                            d->scratch_cap * sizeof(float) + sizeof *d);
+    out->bytes =
+        (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) +
+                   d->cells_cap * sizeof(int64_t) + d->exact_row_cap * sizeof(double) +
+                   d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
+                   d->layer_cap * sizeof(float) + d->dens_cap * sizeof(float) +
+                   d->tmp_cap * sizeof(float) + d->norm_cap * sizeof(float) +
+                   d->qrows_cap * sizeof(float) + d->scratch_cap * sizeof(float) + sizeof *d);
 }
 
 /* ---- argument checks --------------------------------------------------------------------- */
@@ -481,7 +523,7 @@ static nb_status splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
 nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
                                  const float *pos, const float *importance, double bandwidth) {
     NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
-    tuner_current(d, 0);
+    tuner_current(d, tuner_of(d, 0));
     return splat_nodes(d, grid, n_nodes, pos, importance, bandwidth);
 }
 
@@ -518,7 +560,8 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
     if (!(step_fraction > 0.0) || !isfinite(step_fraction))
         return NB_RAISE(NB_E_INVALID, "node_step", "%g, expected > 0 and finite", step_fraction);
     double t0 = omp_get_wtime();
-    tuner_begin(d, 0);
+    nb_density_tuner *tuner = tuner_of(d, 0);
+    tuner_begin(d, tuner);
     nb_status st = splat_nodes(d, grid, n_nodes, pos, importance, bandwidth);
     if (st != NB_OK)
         return st;
@@ -589,7 +632,7 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
     d->stats.moved = moved;
     d->stats.node_seconds = omp_get_wtime() - t0;
     const double kr = (bandwidth + NB_DENSITY_KAPPA * h) / h;
-    tuner_end(d, 0, d->stats.node_seconds, (double)(n_nodes ? n_nodes : 1) * kr * kr);
+    tuner_end(d, tuner, d->stats.node_seconds, (double)(n_nodes ? n_nodes : 1) * kr * kr);
     return NB_OK;
 }
 
@@ -638,14 +681,15 @@ static nb_status splat_samples(nb_density *d, const nb_grid *grid, const nb_samp
 nb_status nb_density_splat_samples(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
                                    double bandwidth) {
     NB_TRY(check_samples(d, grid, set, bandwidth, 0.0));
-    tuner_current(d, 1);
+    tuner_current(d, tuner_of(d, pair_key(grid, set)));
     return splat_samples(d, grid, set, bandwidth);
 }
 
 nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sample_set *set,
                                     double bandwidth, double similarity) {
     NB_TRY(check_samples(d, grid, set, bandwidth, similarity));
-    tuner_begin(d, 1);
+    nb_density_tuner *tuner = tuner_of(d, pair_key(grid, set));
+    tuner_begin(d, tuner);
     NB_TRY(splat_samples(d, grid, set, bandwidth));
     double t0 = omp_get_wtime();
     if (set->n_edges > 0) {
@@ -659,7 +703,7 @@ nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sampl
     d->stats.advect_seconds = omp_get_wtime() - t0;
     const double segments =
         set->n_edges ? (double)(set->point_offset[set->n_edges] - set->point_offset[0]) : 0.0;
-    tuner_end(d, 1, d->stats.splat_seconds + d->stats.advect_seconds, segments);
+    tuner_end(d, tuner, d->stats.splat_seconds + d->stats.advect_seconds, segments);
     return NB_OK;
 }
 

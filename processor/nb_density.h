@@ -139,10 +139,13 @@ nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwid
  * Returns NB_OK or NB_E_INVALID ("variance_scale"). No effect on the exact back-end. */
 nb_status nb_density_set_fast_kernel_scale(nb_density *d, double variance_scale);
 
-/* Adaptive thread count (default on): node and sample calls each keep the faster of 1 and
- * `threads` threads, re-measured every few calls (on a busy machine OpenMP barriers can cost
- * more than a second thread gains). Results never depend on it. Off: every call uses
- * `threads`. Returns NB_OK or NB_E_INVALID ("density"). */
+/* Adaptive thread count (default on = 1): node calls and the calls of each layer pair keep
+ * the faster of 1 and `threads` threads (on a busy machine OpenMP barriers can cost more than
+ * a second thread gains). A 1-thread trial runs only when the process got less than
+ * NB_DENSITY_TUNE_EFF (0.8) of `threads` cores during its recent calls, so an idle machine
+ * never pays for trials; on = 2 trials every few calls regardless (tests). Results never
+ * depend on it. Off (0): every call uses `threads`. Returns NB_OK or NB_E_INVALID
+ * ("density"). */
 nb_status nb_density_set_thread_tuning(nb_density *d, int on);
 
 /* What the last calls did (for benchmarks and logs). */
