@@ -374,10 +374,46 @@ typedef struct splat_params {
     double inv_small[16];
 } splat_params;
 
-/* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S. */
+/* Sub-points waiting for their cloud-in-cell adds: the geometry of a run of records is
+ * computed first, then all their adds (the same adds in the same order as one record at a
+ * time; the two loops overlap better in the processor than one long dependent chain). */
+enum { SPLAT_RECS = 32, SPLAT_SUBS = 128, SPLAT_CS = 16 };
+typedef struct splat_batch {
+    size_t n, nrec;
+    size_t node[SPLAT_SUBS]; /* box node of the lower corner, linear index */
+    double f[SPLAT_SUBS][3]; /* fractions */
+    uint32_t slot[SPLAT_SUBS];
+    float wq[SPLAT_RECS][2 * SPLAT_CS]; /* weighted q of each record, then scratch */
+} splat_batch;
+
+/* The adds of every waiting sub-point (Cs <= SPLAT_CS). */
+NB_DENSITY_INLINE void splat_flush(float *restrict S, const nb_density_box *box, size_t Cs,
+                                   splat_batch *bt) {
+    const size_t row = box->n[0] * Cs, plane = box->n[1] * row;
+    for (size_t n = 0; n < bt->n; n++) {
+        const double *f = bt->f[n];
+        const float *wq = bt->wq[bt->slot[n]];
+        float *P = S + bt->node[n] * Cs;
+        float V[2 * SPLAT_CS];
+        const float fx = (float)f[0], gx = (float)(1.0 - f[0]);
+        for (size_t c = 0; c < Cs; c++) {
+            V[c] = gx * wq[c];
+            V[Cs + c] = fx * wq[c];
+        }
+        const double gz = 1.0 - f[2], gy = 1.0 - f[1];
+        axpy(P, V, (float)(gz * gy), 2 * Cs);
+        axpy(P + row, V, (float)(gz * f[1]), 2 * Cs);
+        axpy(P + plane, V, (float)(f[2] * gy), 2 * Cs);
+        axpy(P + plane + row, V, (float)(f[2] * f[1]), 2 * Cs);
+    }
+    bt->n = 0;
+}
+
+/* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S, directly
+ * (bt NULL) or through the batch bt (Cs <= SPLAT_CS). */
 NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
                                     const own_params *op, const nb_density *d, size_t Cs, size_t e,
-                                    size_t gp, float *q, const splat_params *sp) {
+                                    size_t gp, float *q, const splat_params *sp, splat_batch *bt) {
     const size_t p0 = (size_t)set->point_offset[e];
     const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
     const size_t k = gp - p0;
@@ -401,9 +437,19 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
     const size_t ns = sub_points(len, sp->spread_over_H);
     const double inv_ns = ns < 16 ? sp->inv_small[ns] : 1.0 / (double)ns;
     const float w = (float)(segment_weight(len, sp->inv_b) * inv_ns);
+    uint32_t slot = 0;
+    if (bt) {
+        if (bt->nrec == SPLAT_RECS) {
+            splat_flush(S, box, Cs, bt);
+            bt->nrec = 0;
+        }
+        slot = (uint32_t)bt->nrec++;
+        q = bt->wq[slot];
+    }
     fast_q(d, set, Cs, e, k, np, q);
     for (size_t c = 0; c < Cs; c++)
         q[c] *= w;
+    const size_t nx = box->n[0], ny = box->n[1];
     for (size_t j = 0; j < ns; j++) {
         const double s = 0.5 + sp->spread * (((double)j + 0.5) * inv_ns - 0.5);
         long i[3];
@@ -415,7 +461,18 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
             f[a] = dclamp(u - (double)J, 0.0, 1.0);
             i[a] = J - box->lo[a];
         }
-        splat_point(S, box, Cs, i, f, q, q + Cs);
+        if (!bt) {
+            splat_point(S, box, Cs, i, f, q, q + Cs);
+            continue;
+        }
+        if (bt->n == SPLAT_SUBS)
+            splat_flush(S, box, Cs, bt);
+        bt->node[bt->n] = ((size_t)i[2] * ny + (size_t)i[1]) * nx + (size_t)i[0];
+        bt->f[bt->n][0] = f[0];
+        bt->f[bt->n][1] = f[1];
+        bt->f[bt->n][2] = f[2];
+        bt->slot[bt->n] = slot;
+        bt->n++;
     }
 }
 
@@ -425,12 +482,16 @@ NB_DENSITY_INLINE void splat_records(float *S, const nb_density_box *box, const 
                                      const uint32_t *rec, size_t r0, size_t r1, float *q,
                                      const splat_params *sp) {
     const float *pts = set->points;
+    splat_batch batch, *bt = Cs <= SPLAT_CS ? &batch : NULL;
+    batch.n = batch.nrec = 0;
     for (size_t at = r0; at < r1; at++) {
         /* records hop between edges: fetch the points of later ones early */
         if (at + 8 < r1)
             __builtin_prefetch(pts + 3 * (size_t)rec[2 * (at + 8) + 1]);
-        splat_record(S, box, set, op, d, Cs, rec[2 * at], rec[2 * at + 1], q, sp);
+        splat_record(S, box, set, op, d, Cs, rec[2 * at], rec[2 * at + 1], q, sp, bt);
     }
+    if (bt)
+        splat_flush(S, box, Cs, bt);
 }
 
 /* splat_records with the channel stride known at compile time for up to 16 classes. q:
