@@ -221,12 +221,11 @@ static inline long node_key(const own_params *op, int a, double x) {
     return k < 0 ? 0 : (k > op->nkey[a] - 1 ? op->nkey[a] - 1 : k);
 }
 
-/* Bucket of the segment between the clamped points pa and pb. */
-static inline long segment_bucket(const own_params *op, const double pa[3], const double pb[3]) {
-    const long zl = node_key(op, 2, dmin(pa[2], pb[2]));
-    const long zh = node_key(op, 2, dmax(pa[2], pb[2])) + 1;
-    const long yl = node_key(op, 1, dmin(pa[1], pb[1]));
-    const long yh = node_key(op, 1, dmax(pa[1], pb[1])) + 1;
+/* Bucket of the segment between points with node keys (za, ya) and (zb, yb) (node_key is
+ * monotone: the keys of the segment's lowest and highest coordinates). */
+static inline long bucket_of_keys(const own_params *op, long za, long ya, long zb, long yb) {
+    const long zl = za < zb ? za : zb, zh = (za < zb ? zb : za) + 1;
+    const long yl = ya < yb ? ya : yb, yh = (ya < yb ? yb : ya) + 1;
     const long s = zl / LZ, b = yl / BY;
     if (zh / LZ - s > 2 || yh / BY - b > 1)
         return op->nbuckets - 1;
@@ -598,6 +597,15 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
 
     const float *pts = set->points;
     const size_t ne = set->n_edges;
+    /* node keys of every point for pass 2, if they fit 16 bits per axis */
+    uint32_t *keys = NULL;
+    if (ne > 0 && op.nkey[1] <= 65536 && op.nkey[2] <= 65536) {
+        buf = d->keys;
+        NB_TRY(nb_density_reserve_(&buf, &d->keys_cap, (size_t)set->point_offset[ne] + 1,
+                                   sizeof(uint32_t)));
+        d->keys = buf;
+        keys = d->keys;
+    }
     size_t *hist = d->hist;
     double *tv = d->tvals;
     int prep = PREP_OK;
@@ -617,14 +625,15 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
         double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
         int bad = 0;
         uint32_t maxnode = 0;
-        /* pass 1: bounding box and bucket counts (a contiguous block of edges per thread) */
+        /* pass 1: bounding box, node keys and bucket counts (a contiguous block of edges per
+         * thread); the keys are kept (z << 16 | y) when they fit 16 bits */
         for (size_t e = e0; e < e1; e++) {
             const uint32_t ns = set->edge_source[e], nt = set->edge_target[e];
             maxnode = ns > maxnode ? ns : maxnode;
             maxnode = nt > maxnode ? nt : maxnode;
             const size_t p0 = (size_t)set->point_offset[e];
             const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-            double prev[3] = {0.0, 0.0, 0.0};
+            long pz = 0, py = 0;
             for (size_t k = 0; k < np; k++) {
                 const float *pp = pts + 3 * (p0 + k);
                 double p[3] = {pp[0], pp[1], pp[2]};
@@ -637,11 +646,13 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                     lo[a] = dmin(lo[a], p[a]);
                     hi[a] = dmax(hi[a], p[a]);
                 }
+                const long kz = node_key(&op, 2, p[2]), ky = node_key(&op, 1, p[1]);
+                if (keys)
+                    keys[p0 + k] = (uint32_t)kz << 16 | (uint32_t)ky;
                 if (k > 0)
-                    my[segment_bucket(&op, prev, p)]++;
-                prev[0] = p[0];
-                prev[1] = p[1];
-                prev[2] = p[2];
+                    my[bucket_of_keys(&op, pz, py, kz, ky)]++;
+                pz = kz;
+                py = ky;
             }
         }
         for (int a = 0; a < 3; a++) {
@@ -666,11 +677,20 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                 const size_t p0 = (size_t)set->point_offset[e];
                 const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
                 for (size_t k = 0; k + 1 < np; k++) {
-                    const float *pp = pts + 3 * (p0 + k);
-                    double pa[3] = {pp[0], pp[1], pp[2]}, pb[3] = {pp[3], pp[4], pp[5]};
-                    nb_density_clamp_to_grid_(grid, pa);
-                    nb_density_clamp_to_grid_(grid, pb);
-                    const size_t at = off[segment_bucket(&op, pa, pb)]++;
+                    long bk;
+                    if (keys) {
+                        const uint32_t ka = keys[p0 + k], kb = keys[p0 + k + 1];
+                        bk = bucket_of_keys(&op, (long)(ka >> 16), (long)(ka & 0xFFFF),
+                                            (long)(kb >> 16), (long)(kb & 0xFFFF));
+                    } else {
+                        const float *pp = pts + 3 * (p0 + k);
+                        double pa[3] = {pp[0], pp[1], pp[2]}, pb[3] = {pp[3], pp[4], pp[5]};
+                        nb_density_clamp_to_grid_(grid, pa);
+                        nb_density_clamp_to_grid_(grid, pb);
+                        bk = bucket_of_keys(&op, node_key(&op, 2, pa[2]), node_key(&op, 1, pa[1]),
+                                            node_key(&op, 2, pb[2]), node_key(&op, 1, pb[1]));
+                    }
+                    const size_t at = off[bk]++;
                     rec[2 * at] = (uint32_t)e;
                     rec[2 * at + 1] = (uint32_t)(p0 + k);
                 }

@@ -93,6 +93,8 @@ struct nb_density {
     size_t rec_cap; /* uint32 elements (2 per segment) */
     size_t *hist;
     size_t hist_cap;
+    uint32_t *keys; /* per point: node keys z << 16 | y of the last fast splat */
+    size_t keys_cap;
     float *layer;
     size_t layer_cap;
     size_t rec_buckets;      /* buckets of the last fast splat; their starts follow: */
