@@ -431,6 +431,71 @@ static inline long cell_index(double x, double origin, double h, size_t n, long 
     return (long)f;
 }
 
+/* Constants of one node splat. */
+typedef struct node_params {
+    double ox, oy, h, b, inv_b, kappa, rad, S;
+    size_t nx, ny, C;
+    long R;
+    int fits32;
+} node_params;
+
+/* Row iy of the node map (int64[nx][C], overwritten) from every node within reach; rowbuf:
+ * scratch of nx doubles. */
+NB_DENSITY_CLONES
+static void node_row(const node_params *np, long iy, int64_t *row, double *rowbuf, size_t n_nodes,
+                     const float *pos, const float *importance) {
+    const double ox = np->ox, oy = np->oy, h = np->h, b = np->b, inv_b = np->inv_b;
+    const double kappa = np->kappa, rad = np->rad, S = np->S;
+    const size_t nx = np->nx, ny = np->ny, C = np->C;
+    const long R = np->R;
+    const int fits32 = np->fits32;
+    memset(row, 0, nx * C * sizeof *row);
+    const double yc = oy + ((double)iy + 0.5) * h;
+    for (size_t i = 0; i < n_nodes; i++) {
+        const double x = pos[3 * i], y = pos[3 * i + 1];
+        const long cy = cell_index(y, oy, h, ny, R);
+        if (iy < cy - R || iy > cy + R + 1)
+            continue;
+        const double dy = y - yc;
+        if (fabs(dy) >= rad)
+            continue;
+        const double half = sqrt(rad * rad - dy * dy);
+        const long cx = cell_index(x, ox, h, nx, R);
+        double fx0 = floor((x - half - ox) / h - 0.5), fx1 = ceil((x + half - ox) / h - 0.5);
+        long x0 = cx - R, x1 = cx + R + 1;
+        if (fx0 > (double)x0)
+            x0 = (long)fx0;
+        if (fx1 < (double)x1)
+            x1 = (long)fx1;
+        if (x0 < 0)
+            x0 = 0;
+        if (x1 > (long)nx - 1)
+            x1 = (long)nx - 1;
+        const float *w = importance + i * C;
+        /* kernel values of the row segment first (branch-free), then the channels */
+        const int ix0 = (int)x0, ix1 = (int)x1; /* int: converts to double in SIMD */
+        double *rb = rowbuf - ix0;
+        for (int ix = ix0; ix <= ix1; ix++) {
+            const double dx = x - (ox + ((double)ix + 0.5) * h);
+            const double dist = sqrt(dx * dx + dy * dy);
+            const double a = dist + kappa, e = fabs(dist - kappa);
+            const double an = (a < b ? a : b) * inv_b;
+            const double en = (e < b ? e : b) * inv_b;
+            /* = nb_density_value_ exactly: F is odd and an >= en, so the |.| resolves to
+             * F(an) + F(en) inside the cell segment and F(an) - F(en) outside */
+            const double sgn = dist < kappa ? 1.0 : -1.0;
+            const double v = nb_density_F_(an) + sgn * nb_density_F_(en);
+            rb[ix] = e < b ? S * v : 0.0;
+        }
+        for (long ix = x0; ix <= x1; ix++) {
+            const double sv = rowbuf[ix - x0];
+            if (!(sv >= 1.0))
+                continue;
+            nb_density_add_channels_(row + (size_t)ix * C, w, sv, C, fits32);
+        }
+    }
+}
+
 static nb_status splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes, const float *pos,
                              const float *importance, double bandwidth) {
     const size_t C = d->n_classes;
@@ -465,56 +530,11 @@ static nb_status splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
     const double inv_b = 1.0 / b;
     const int fits32 = nb_density_fits32_(S, importance, n_nodes * C);
     double *rowbufs = d->node_row;
+    node_params np = {ox, oy, h, b, inv_b, kappa, rad, S, nx, ny, C, R, fits32};
 #pragma omp parallel for num_threads(d->nt) schedule(dynamic, 2)
-    for (long iy = 0; iy < nyl; iy++) {
-        double *rowbuf = rowbufs + (size_t)omp_get_thread_num() * nx;
-        int64_t *row = map + (size_t)iy * nx * C;
-        memset(row, 0, nx * C * sizeof *row);
-        const double yc = oy + ((double)iy + 0.5) * h;
-        for (size_t i = 0; i < n_nodes; i++) {
-            const double x = pos[3 * i], y = pos[3 * i + 1];
-            const long cy = cell_index(y, oy, h, ny, R);
-            if (iy < cy - R || iy > cy + R + 1)
-                continue;
-            const double dy = y - yc;
-            if (fabs(dy) >= rad)
-                continue;
-            const double half = sqrt(rad * rad - dy * dy);
-            const long cx = cell_index(x, ox, h, nx, R);
-            double fx0 = floor((x - half - ox) / h - 0.5), fx1 = ceil((x + half - ox) / h - 0.5);
-            long x0 = cx - R, x1 = cx + R + 1;
-            if (fx0 > (double)x0)
-                x0 = (long)fx0;
-            if (fx1 < (double)x1)
-                x1 = (long)fx1;
-            if (x0 < 0)
-                x0 = 0;
-            if (x1 > (long)nx - 1)
-                x1 = (long)nx - 1;
-            const float *w = importance + i * C;
-            /* kernel values of the row segment first (branch-free), then the channels */
-            const int ix0 = (int)x0, ix1 = (int)x1; /* int: converts to double in SIMD */
-            double *rb = rowbuf - ix0;
-            for (int ix = ix0; ix <= ix1; ix++) {
-                const double dx = x - (ox + ((double)ix + 0.5) * h);
-                const double dist = sqrt(dx * dx + dy * dy);
-                const double a = dist + kappa, e = fabs(dist - kappa);
-                const double an = (a < b ? a : b) * inv_b;
-                const double en = (e < b ? e : b) * inv_b;
-                /* = nb_density_value_ exactly: F is odd and an >= en, so the |.| resolves to
-                 * F(an) + F(en) inside the cell segment and F(an) - F(en) outside */
-                const double sgn = dist < kappa ? 1.0 : -1.0;
-                const double v = nb_density_F_(an) + sgn * nb_density_F_(en);
-                rb[ix] = e < b ? S * v : 0.0;
-            }
-            for (long ix = x0; ix <= x1; ix++) {
-                const double sv = rowbuf[ix - x0];
-                if (!(sv >= 1.0))
-                    continue;
-                nb_density_add_channels_(row + (size_t)ix * C, w, sv, C, fits32);
-            }
-        }
-    }
+    for (long iy = 0; iy < nyl; iy++)
+        node_row(&np, iy, map + (size_t)iy * nx * C, rowbufs + (size_t)omp_get_thread_num() * nx,
+                 n_nodes, pos, importance);
     d->node_grid = *grid;
     d->node_valid = 1;
     d->stats.node_seconds = omp_get_wtime() - t0;

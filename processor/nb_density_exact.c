@@ -31,12 +31,6 @@
 #include <omp.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define NB_DENSITY_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define NB_DENSITY_CLONES
-#endif
-
 /* S * value of the cells gx = x0..x1 of one row (y = yc, z = zc) for segment (A, B): the same
  * operations as nb_density_seg_value_, written without branches so that the row is computed
  * in SIMD (identical results; the cell segment of a centre on M lies along `dir`). */

@@ -32,21 +32,6 @@
 #include <omp.h>
 #include <string.h>
 
-/* The channel loops are vectorised; on x86-64 an AVX2 copy of the hot loops is chosen at load
- * time. Without FMA and without reassociation every element is computed with the same IEEE
- * operations in either copy, so results do not depend on the machine. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define NB_DENSITY_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define NB_DENSITY_CLONES
-#endif
-/* helpers of the cloned loops must be inlined into each copy */
-#if defined(__GNUC__)
-#define NB_DENSITY_INLINE static inline __attribute__((always_inline))
-#else
-#define NB_DENSITY_INLINE static inline
-#endif
-
 /* floor for |x| < 2^62 (inline: floor() is a libm call on baseline x86-64). */
 static inline long ifloor(double x) {
     long i = (long)x;

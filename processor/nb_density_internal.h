@@ -12,6 +12,21 @@
 
 #include "nb_density.h"
 
+/* The hot loops are vectorised; on x86-64 (GCC) an AVX2 copy of each is chosen at load time.
+ * Without FMA and without reassociation every element is computed with the same IEEE
+ * operations in either copy, so results do not depend on the machine. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NB_DENSITY_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define NB_DENSITY_CLONES
+#endif
+/* helpers of the cloned loops must be inlined into each copy */
+#if defined(__GNUC__)
+#define NB_DENSITY_INLINE static inline __attribute__((always_inline))
+#else
+#define NB_DENSITY_INLINE static inline
+#endif
+
 /* Default share of the exact footprint's perpendicular variance given to the fast kernel
  * (nb_density_set_fast_kernel_scale; calibration in docs/density.md). */
 #define NB_DENSITY_FAST_VARIANCE_SCALE 0.7
