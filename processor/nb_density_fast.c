@@ -732,10 +732,12 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
     return NB_OK;
 }
 
-/* Node coordinates of world point p: lower node i0 and fractions f in [0, 1]. */
-static inline void locate(const nb_density_box *box, const double p[3], size_t i0[3], double f[3]) {
+/* Node coordinates of world point p: lower node i0 and fractions f in [0, 1] (inv_step =
+ * 1 / box->step). */
+static inline void locate(const nb_density_box *box, double inv_step, const double p[3],
+                          size_t i0[3], double f[3]) {
     for (int a = 0; a < 3; a++) {
-        double u = (p[a] - box->base[a]) / box->step;
+        double u = (p[a] - box->base[a]) * inv_step;
         long fl = ifloor(u);
         fl = fl < 0 ? 0 : (fl > (long)box->n[a] - 2 ? (long)box->n[a] - 2 : fl);
         double t = u - (double)fl;
@@ -772,6 +774,7 @@ NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, 
     const nb_density_box *box = &d->box;
     const size_t nx = box->n[0], ny = box->n[1];
     const float *dens = d->dens, *norm = d->norm;
+    const double inv_step = 1.0 / box->step;
     const uint32_t *rec = d->rec;
     float *pts = set->points;
     double glo[3], ghi[3]; /* as nb_density_clamp_to_grid_ */
@@ -800,7 +803,7 @@ NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, 
             fast_q(d, set, Cs, e, k, np, q);
             size_t i0[3];
             double f[3];
-            locate(box, p, i0, f);
+            locate(box, inv_step, p, i0, f);
             /* phi at the 8 nodes around p (corner = cx + 2 cy + 4 cz): the two x corners of
              * a row are adjacent */
             for (int r = 0; r < 4; r++) {
@@ -907,7 +910,7 @@ void nb_density_fast_query_(const nb_density *d, const double p[3], double *out)
     }
     size_t i0[3];
     double f[3];
-    locate(box, p, i0, f);
+    locate(box, 1.0 / box->step, p, i0, f);
     for (int corner = 0; corner < 8; corner++) {
         const int cx = corner & 1, cy = (corner >> 1) & 1, cz = (corner >> 2) & 1;
         const double w = (cx ? f[0] : 1 - f[0]) * (cy ? f[1] : 1 - f[1]) * (cz ? f[2] : 1 - f[2]);
