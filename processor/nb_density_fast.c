@@ -145,23 +145,40 @@ static inline size_t sub_points(double len, double spread_over_H) {
     return n < 1 ? 1 : (size_t)n;
 }
 
-/* out[i] = sum_j taps[|j|] * in[i + j] over i in [0, n), zero outside; each element is
- * `inner` contiguous floats. One fixed order of operations per output element. */
+/* out[i] = taps[0] in[i] + sum_{j=1..r} taps[j] (in[i-j] + in[i+j]) over i in [0, n), zero
+ * outside; each element is `inner` contiguous floats (taps[0..r]: the centre tap first).
+ * One fixed order of operations per output element, and the pairs (in[i-j] + in[i+j]) make
+ * the result exactly symmetric under i -> n-1-i. */
 NB_DENSITY_INLINE void conv_line(const float *in, float *out, size_t n, size_t inner,
                                  const float *taps, long r) {
     const long nl = (long)n;
+    const float w0 = taps[0];
     for (size_t t = 0; t < n * inner; t++)
-        out[t] = 0.0f;
-    for (long j = -r; j <= r; j++) {
-        const long i0 = j < 0 ? -j : 0, i1 = j > 0 ? nl - j : nl;
-        if (i1 <= i0)
-            continue;
-        const float w = taps[j + r];
-        float *dst = out + (size_t)i0 * inner;
-        const float *src = in + (size_t)(i0 + j) * inner;
-        const size_t len = (size_t)(i1 - i0) * inner;
-        for (size_t t = 0; t < len; t++)
-            dst[t] += w * src[t];
+        out[t] = w0 * in[t];
+    for (long j = 1; j <= r; j++) {
+        const float w = taps[j];
+        /* both neighbours inside: i in [j, n - j) */
+        for (long i = j; i < nl - j; i++) {
+            float *dst = out + (size_t)i * inner;
+            const float *lo = in + (size_t)(i - j) * inner, *hi = in + (size_t)(i + j) * inner;
+            for (size_t t = 0; t < inner; t++)
+                dst[t] += w * (lo[t] + hi[t]);
+        }
+        /* one neighbour inside (the other is 0: the same sum): only i + j for i < j, only
+         * i - j for i >= n - j */
+        const long a1 = j < nl - j ? j : nl - j, b0 = j > nl - j ? j : nl - j;
+        for (long i = 0; i < a1; i++) {
+            float *dst = out + (size_t)i * inner;
+            const float *src = in + (size_t)(i + j) * inner;
+            for (size_t t = 0; t < inner; t++)
+                dst[t] += w * src[t];
+        }
+        for (long i = b0; i < nl; i++) {
+            float *dst = out + (size_t)i * inner;
+            const float *src = in + (size_t)(i - j) * inner;
+            for (size_t t = 0; t < inner; t++)
+                dst[t] += w * src[t];
+        }
     }
 }
 
@@ -255,6 +272,7 @@ static int fast_prepare(nb_density *d, const nb_sample_set *set, size_t nth, lon
         bx.lo[a] = j0;
         bx.n[a] = (size_t)(j1 - j0 + 1);
         bx.base[a] = gbase[a] + (double)j0 * H;
+        bx.anchor[a] = gbase[a];
     }
     const size_t nx = bx.n[0], ny = bx.n[1], nz = bx.n[2];
     const size_t cells = nx * ny * nz;
@@ -519,16 +537,21 @@ static void conv_layer_z(const float *Y, float *D, float *norm, long iz, size_t 
                          size_t ny, size_t C, const float *taps, long r) {
     const size_t plane = nx * ny * C;
     float *Dl = D + (size_t)iz * plane;
+    const float w0 = taps[0], *Y0 = Y + (size_t)iz * plane;
     for (size_t t = 0; t < plane; t++)
-        Dl[t] = 0.0f;
-    for (long j = -r; j <= r; j++) {
-        const long src = iz + j;
-        if (src < 0 || src >= (long)nz)
-            continue;
-        const float w = taps[j + r];
-        const float *Ys = Y + (size_t)src * plane;
-        for (size_t t = 0; t < plane; t++)
-            Dl[t] += w * Ys[t];
+        Dl[t] = w0 * Y0[t];
+    for (long j = 1; j <= r; j++) {
+        const float w = taps[j];
+        const int has_lo = iz - j >= 0, has_hi = iz + j < (long)nz;
+        const float *lo = Y + (size_t)(iz - j) * plane, *hi = Y + (size_t)(iz + j) * plane;
+        if (has_lo && has_hi) {
+            for (size_t t = 0; t < plane; t++)
+                Dl[t] += w * (lo[t] + hi[t]);
+        } else if (has_lo || has_hi) {
+            const float *src = has_lo ? lo : hi;
+            for (size_t t = 0; t < plane; t++)
+                Dl[t] += w * src[t];
+        }
     }
     float *nl = norm + (size_t)iz * nx * ny;
     for (size_t ci = 0; ci < nx * ny; ci++) {
@@ -575,10 +598,10 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
     buf = d->tvals;
     NB_TRY(nb_density_reserve_(&buf, &d->tvals_cap, T * TV_N, sizeof(double)));
     d->tvals = buf;
-    float taps[2 * NB_DENSITY_MAX_TAPS + 1];
+    float taps[NB_DENSITY_MAX_TAPS + 1]; /* centre, then one side */
     const long r = (long)d->radius;
-    for (long j = -r; j <= r; j++)
-        taps[j + r] = (float)d->taps[j < 0 ? -j : j];
+    for (long j = 0; j <= r; j++)
+        taps[j] = (float)d->taps[j];
 
     const float *pts = set->points;
     const size_t ne = set->n_edges;
@@ -737,10 +760,10 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
 static inline void locate(const nb_density_box *box, double inv_step, const double p[3],
                           size_t i0[3], double f[3]) {
     for (int a = 0; a < 3; a++) {
-        double u = (p[a] - box->base[a]) * inv_step;
-        long fl = ifloor(u);
+        const double u = (p[a] - box->anchor[a]) * inv_step;
+        long fl = ifloor(u) - box->lo[a];
         fl = fl < 0 ? 0 : (fl > (long)box->n[a] - 2 ? (long)box->n[a] - 2 : fl);
-        double t = u - (double)fl;
+        double t = u - (double)(fl + box->lo[a]);
         f[a] = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
         i0[a] = (size_t)fl;
     }
@@ -825,15 +848,16 @@ NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, 
         /* the gradient of the trilinear interpolant of phi; zero or not finite: no move */
         for (size_t j = 0; j < n; j++) {
             const double x = fx[j], y = fy[j], z = fz[j];
-            const double g0 = (1 - y) * (1 - z) * (ph[1][j] - ph[0][j]) +
-                              y * (1 - z) * (ph[3][j] - ph[2][j]) +
-                              (1 - y) * z * (ph[5][j] - ph[4][j]) + y * z * (ph[7][j] - ph[6][j]);
-            const double g1 = (1 - x) * (1 - z) * (ph[2][j] - ph[0][j]) +
-                              x * (1 - z) * (ph[3][j] - ph[1][j]) +
-                              (1 - x) * z * (ph[6][j] - ph[4][j]) + x * z * (ph[7][j] - ph[5][j]);
-            const double g2 = (1 - x) * (1 - y) * (ph[4][j] - ph[0][j]) +
-                              x * (1 - y) * (ph[5][j] - ph[1][j]) +
-                              (1 - x) * y * (ph[6][j] - ph[2][j]) + x * y * (ph[7][j] - ph[3][j]);
+            /* terms paired so that mirroring x, y or z maps each sum onto itself exactly */
+            const double g0 =
+                ((1 - y) * (1 - z) * (ph[1][j] - ph[0][j]) + y * (1 - z) * (ph[3][j] - ph[2][j])) +
+                ((1 - y) * z * (ph[5][j] - ph[4][j]) + y * z * (ph[7][j] - ph[6][j]));
+            const double g1 =
+                ((1 - x) * (1 - z) * (ph[2][j] - ph[0][j]) + x * (1 - z) * (ph[3][j] - ph[1][j])) +
+                ((1 - x) * z * (ph[6][j] - ph[4][j]) + x * z * (ph[7][j] - ph[5][j]));
+            const double g2 =
+                ((1 - x) * (1 - y) * (ph[4][j] - ph[0][j]) + x * (1 - y) * (ph[5][j] - ph[1][j])) +
+                ((1 - x) * y * (ph[6][j] - ph[2][j]) + x * y * (ph[7][j] - ph[3][j]));
             const double gn = sqrt(g0 * g0 + g1 * g1 + g2 * g2);
             const int ok = gn > 0.0 && gn < INFINITY;
             const double sc = ok ? step / gn : 0.0;

@@ -53,6 +53,7 @@ typedef struct nb_density_box {
     long lo[3];     /* exact: first fine cell index of the box in the nb_grid */
     size_t n[3];    /* cells/nodes per axis */
     double base[3]; /* world position of cell/node 0 (its centre) */
+    double anchor[3]; /* fast: the lattice, node J of an axis at anchor + J * step */
     double step;    /* cell/node spacing, world units */
 } nb_density_box;
 
