@@ -13,9 +13,11 @@
  * does not move. Jacobi: the map is complete before any node moves, so moving in place reads
  * the same snapshot. Sample phase: nb_density_exact.c / nb_density_fast.c.
  * Threading (OpenMP, up to d->threads): node splat is parallel over map rows, each row owned
- * by one thread (no atomics, no per-thread copies); node moves are parallel over nodes. Integer
- * accumulation makes every result independent of the thread count, so an adaptive tuner may
- * run a call on 1 thread when that is faster (a loaded machine).
+ * by one thread (no atomics, no per-thread copies; the row loop has an AVX2 copy); node moves
+ * are parallel over nodes. Every result is independent of the thread count (integer sums
+ * here and in exact, single-writer float sums in fast), so an adaptive tuner may run a call
+ * on 1 thread when that is faster: only when the process's CPU time shows that another
+ * process took a core (see the tuner below; one tuner per layer pair).
  * Config keys: none directly; the caller passes density, density_strength, node_step and the
  * bandwidth/similarity schedule of spec §4.6.
  */

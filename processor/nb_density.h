@@ -7,8 +7,9 @@
  * classes. Two back-ends (nb_density_backend): NB_DENSITY_EXACT evaluates the reference
  * segment kernel on its true support (spec §9.6); NB_DENSITY_FAST splats into a grid whose
  * cell follows the bandwidth and convolves with a separable kernel, so its cost per iteration
- * does not grow with the bandwidth. Both accumulate in fixed point (integers), so results are
- * bit-identical for any thread count. docs/density.md describes both and their agreement.
+ * does not grow with the bandwidth. Results are bit-identical for any thread count: exact
+ * accumulates in fixed point (int64), fast in float with one writer per grid node and one
+ * fixed order of contributions. docs/density.md describes both and their agreement.
  *
  * Node densities use the reference kernel in both back-ends (nodes are few).
  */
@@ -127,9 +128,11 @@ double nb_density_segment_kernel(const double a[3], const double b[3], const dou
 
 /* ---- tuning and instrumentation --------------------------------------------------------- */
 
-/* Fast back-end resolution: the grid cell is max(h, h * floor(bandwidth / (k * h))) with
- * k = cells_per_bandwidth (default 8; range [2, 64]). Returns NB_OK or NB_E_INVALID
- * ("cells_per_bandwidth"). No effect on the exact back-end. */
+/* Fast back-end resolution: the grid cell is max(1.25 h, 4.5 s_perp / k) with k =
+ * cells_per_bandwidth (default 8; range [2, 64]) and s_perp the perpendicular standard
+ * deviation of the exact kernel's footprint of a 3h segment (about 0.22 b while b >> h), so
+ * about b / k early in the schedule. Returns NB_OK or NB_E_INVALID ("cells_per_bandwidth").
+ * No effect on the exact back-end. */
 nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwidth);
 
 /* Fast back-end kernel width: the per-axis variance of its separable kernel is

@@ -1,30 +1,43 @@
 /* nb_density_fast.c - segment density by binned splatting + separable convolution, and
  * sample advection along its interpolated gradient; cost independent of the bandwidth.
  *
- * DESIGN: the grid cell follows the bandwidth: H = m*h with m = max(1, floor(b / (k*h))),
- * k = cells per bandwidth (default 8), nodes aligned with the reference cell centres, over the
- * box of the points (+ kernel radius). Each segment (P_k, P_{k+1}) becomes n sub-points
- * spread along it, carrying q (nb_edge_importance_eval at t = k/N) times a weight, which are
- * splatted cloud-in-cell (trilinear) in fixed point; the grid is then convolved along x, y, z
- * with a 1-D Epanechnikov kernel. The approximation is moment-matched to the reference
- * kernel (spec §4.3, nb_density_exact.c): for a segment of the reference length 3h the exact
+ * DESIGN: the grid cell follows the bandwidth: H = max(1.25 h, 4.5 s_perp / k), k = cells
+ * per bandwidth (default 8), s_perp below; nodes at gbase + J*H (gbase = the first reference
+ * cell centre), over the box of the points (+ kernel radius + 2 nodes). Each segment
+ * (P_k, P_{k+1}) becomes n sub-points spread along it (spaced at most 1.5 H), carrying
+ * q (nb_edge_importance_eval's class vector at t = k/N) times a weight; they are splatted
+ * cloud-in-cell (trilinear) into a float grid, which is then convolved along x, y, z with a
+ * 1-D Epanechnikov kernel. The approximation is moment-matched to the reference kernel
+ * (spec §4.3, nb_density_exact.c): for a segment of the reference length 3h the exact
  * footprint's perpendicular variance s_perp^2 and parallel variance s_par^2 are integrated
- * numerically (once per bandwidth); the 1-D kernel gets variance s_perp^2 - H^2/3 (the
- * splat and the interpolation each add H^2/6), the sub-points span sqrt(12 (s_par^2 -
- * s_perp^2)) / 3h of the segment, and a segment's weight follows the footprint mass of the
- * Epanechnikov profile in ellipse distance, 1 + 3.75 x + 3.33 x^2 with x = |AB| / b.
+ * numerically (once per bandwidth); the 1-D kernel gets variance v s_perp^2 - H^2/3 (v = the
+ * variance scale, default 0.7; the splat and the interpolation each add H^2/6), the
+ * sub-points span sqrt(12 (s_par^2 - s_perp^2)) / 3h of the segment, and a segment's weight
+ * follows the footprint mass of the Epanechnikov profile in ellipse distance,
+ * 1 + 3.75 x + 3.33 x^2 with x = |AB| / b.
  * Advection: phi = q . D - sim*|D| is evaluated at the 8 nodes around the point (|D| is
- * precomputed per node) and the point moves b along the gradient of its trilinear
- * interpolant; zero or non-finite gradient: no move; points outside the grid are clamped in
- * first. The density is complete before any point moves (Jacobi). Cost per call:
- * O(sub-points * 8 * C + cells * C * taps), taps ~ k, cells ~ (box / H)^3.
- * Fixed point: corner weights are products of three 8-bit axis weights (sum 2^24 per
- * sub-point), class weights are rounded to 2^-qb with qb chosen from the number of segments
- * so no int64 sum can overflow; per-thread int64 grids are summed (integer: order-free) and
- * converted to float once; the convolution and the move compute each output with one fixed
- * sequence of float operations. Results are bit-identical for any thread count.
- * Threading: splat parallel over edges into per-thread grids; merge, convolution passes and
- * moves parallel over cells/rows/edges.
+ * precomputed per node) and the point moves step_fraction * b along the gradient of its
+ * trilinear interpolant; zero or non-finite gradient: no move; points outside the grid are
+ * clamped in first. The density is complete before any point moves (Jacobi).
+ * Layout and arithmetic: every node holds Cs = C rounded up to 4 float channels (the padding
+ * stays 0), so the two x corners of a cloud-in-cell row are 2 Cs contiguous floats (one
+ * vector add per row); the loops are specialised for Cs <= 16 and cloned for AVX2. q is built
+ * from padded copies of the node importance rows with nb_density_edge_weights_ (the same
+ * float operations as nb_edge_importance_eval, no call per segment). The splat computes the
+ * geometry of up to 32 records, then their cloud-in-cell adds; the move computes phi at the
+ * corners of up to 32 points, then their gradients and clamped updates in SIMD. Convolution
+ * taps are applied in mirror pairs (w_j (in[i-j] + in[i+j])). Cost per call:
+ * O(segments * 1.4 sub-points * 8 * Cs + cells * Cs * taps), taps <= 2 * 64 + 1 (7 or fewer
+ * with the defaults), cells ~ (box / H)^3.
+ * Determinism (float sums, single writer per node): every segment is one record (edge,
+ * point), counting-sorted into (z slab, y band) buckets in two passes over fixed blocks of
+ * edges (pass 1 keeps every point's node keys for pass 2); the splat runs in 6 phases of
+ * buckets that write disjoint nodes (own_params), so every node receives its float
+ * contributions in one fixed order whatever the thread count; the convolution and the move
+ * compute each output with one fixed sequence of float operations. Results are
+ * bit-identical for any thread count (tested with 1, 2 and 3).
+ * Threading: both record passes over blocks of edges; splat phases, convolution passes and
+ * the move (bucket by bucket) with dynamic schedules; no atomics, no per-thread grids.
  * Config keys: none (density_strength does not matter here: only directions are used).
  */
 #include "nb_density_internal.h"
