@@ -522,6 +522,7 @@ static void test_samples_move_toward_mass(void **state) {
                 nf += full[a] * full[a];
                 nh += half[a] * half[a];
             }
+            assert_close(sqrt(nf), b, 1e-5);
             assert_close(sqrt(nh), 0.5 * b, 1e-5);
             for (int a = 0; a < 3; a++)
                 assert_close(half[a], 0.5 * full[a], 2e-6);
