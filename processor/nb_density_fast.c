@@ -148,8 +148,10 @@ static inline double segment_weight(double len, double inv_b) {
 }
 
 /* Sub-points of a segment: spaced at most 1.5 H along its spread, so that the sum along a
- * polyline stays smooth (at the finest level, H = h and kernel std ~ h, the ripple of a
- * 1.5 h spacing is ~5e-4; one point per 3 h segment would leave ~15 %). */
+ * polyline stays smooth. Measured on a straight polyline of 3h segments (peak-to-peak over
+ * the mean of the density along it): 2 % at b = 0.5, 9-14 % at b = 0.2 ... 0.045 (H =
+ * 1.25 h, 3-7 taps; the spread of a segment is below 1, so its sub-points leave gaps); with
+ * 2 H spacing (one sub-point per segment at the end) up to 97 %. */
 static inline size_t sub_points(double len, double spread_over_H) {
     const double x = len * spread_over_H * (1.0 / 1.5) + 0.5;
     if (!(x < 1024.0))
