@@ -24,6 +24,7 @@
 #include <hdf5.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,27 @@
 #define CHUNK_THRESHOLD_BYTES (64u * 1024u)
 #define CHUNK_TARGET_BYTES    (256u * 1024u)
 #define DEFLATE_LEVEL         1
+
+/* The float64 attributes of /bundle (metrics and timings; NaN = not measured): one table for
+ * validation, writing and reading. */
+static const struct {
+    const char *name;
+    size_t offset; /* of the double in nb_bundle_data */
+} bundle_f64_attrs[] = {
+    {"mean_distortion", offsetof(nb_bundle_data, metrics.mean_distortion)},
+    {"max_distortion", offsetof(nb_bundle_data, metrics.max_distortion)},
+    {"mean_length_diff", offsetof(nb_bundle_data, metrics.mean_length_diff)},
+    {"ink_ratio", offsetof(nb_bundle_data, metrics.ink_ratio)},
+    {"time_layout", offsetof(nb_bundle_data, time_layout)},
+    {"time_node_phase", offsetof(nb_bundle_data, time_node_phase)},
+    {"time_edge_phase", offsetof(nb_bundle_data, time_edge_phase)},
+    {"time_total", offsetof(nb_bundle_data, time_total)},
+};
+#define N_BUNDLE_F64 (sizeof bundle_f64_attrs / sizeof bundle_f64_attrs[0])
+
+static const double *bundle_f64_const(const nb_bundle_data *b, size_t i) {
+    return (const double *)((const char *)b + bundle_f64_attrs[i].offset);
+}
 
 /* ---- errors --------------------------------------------------------------------------- */
 
@@ -432,22 +454,12 @@ static nb_status validate_bundle(const nb_bundle_data *b, const nb_network *net,
     if (b->node_iterations < 0 || b->edge_iterations < 0)
         return RAISE(NB_E_FORMAT, path, "/bundle", "negative iteration count (%d, %d)",
                      b->node_iterations, b->edge_iterations);
-    const struct {
-        const char *name;
-        double v;
-    } attrs[] = {
-        {"/bundle mean_distortion", b->metrics.mean_distortion},
-        {"/bundle max_distortion", b->metrics.max_distortion},
-        {"/bundle mean_length_diff", b->metrics.mean_length_diff},
-        {"/bundle ink_ratio", b->metrics.ink_ratio},
-        {"/bundle time_layout", b->time_layout},
-        {"/bundle time_node_phase", b->time_node_phase},
-        {"/bundle time_edge_phase", b->time_edge_phase},
-        {"/bundle time_total", b->time_total},
-    };
-    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
-        if (!is_finite_or_nan(attrs[i].v))
-            return RAISE(NB_E_NUMERIC, path, attrs[i].name, "infinite value");
+    for (size_t i = 0; i < N_BUNDLE_F64; i++)
+        if (!is_finite_or_nan(*bundle_f64_const(b, i))) {
+            char obj[64];
+            snprintf(obj, sizeof obj, "/bundle %s", bundle_f64_attrs[i].name);
+            return RAISE(NB_E_NUMERIC, path, obj, "infinite value");
+        }
     return NB_OK;
 }
 
@@ -754,21 +766,8 @@ static nb_status write_bundle(writer *w, hid_t file, const nb_bundle_data *b) {
         st = write_i64(w, g, o, "edge_iterations", b->edge_iterations);
     if (st == NB_OK)
         st = write_u64(w, g, o, "n_edges_total", (uint64_t)b->n_edges_total);
-    const struct {
-        const char *name;
-        double v;
-    } f[] = {
-        {"mean_distortion", b->metrics.mean_distortion},
-        {"max_distortion", b->metrics.max_distortion},
-        {"mean_length_diff", b->metrics.mean_length_diff},
-        {"ink_ratio", b->metrics.ink_ratio},
-        {"time_layout", b->time_layout},
-        {"time_node_phase", b->time_node_phase},
-        {"time_edge_phase", b->time_edge_phase},
-        {"time_total", b->time_total},
-    };
-    for (size_t i = 0; st == NB_OK && i < sizeof f / sizeof f[0]; i++)
-        st = write_f64(w, g, o, f[i].name, f[i].v);
+    for (size_t i = 0; st == NB_OK && i < N_BUNDLE_F64; i++)
+        st = write_f64(w, g, o, bundle_f64_attrs[i].name, *bundle_f64_const(b, i));
     H5Gclose(g);
     return st;
 }
@@ -1433,21 +1432,9 @@ static nb_status read_bundle(reader *r, hid_t file, const nb_network *net, nb_bu
     if (st == NB_OK)
         st = read_attr_int(r, g, "n_edges_total", o, false, true, &total);
     b->n_edges_total = (size_t)total;
-    struct {
-        const char *name;
-        double *v;
-    } f[] = {
-        {"mean_distortion", &b->metrics.mean_distortion},
-        {"max_distortion", &b->metrics.max_distortion},
-        {"mean_length_diff", &b->metrics.mean_length_diff},
-        {"ink_ratio", &b->metrics.ink_ratio},
-        {"time_layout", &b->time_layout},
-        {"time_node_phase", &b->time_node_phase},
-        {"time_edge_phase", &b->time_edge_phase},
-        {"time_total", &b->time_total},
-    };
-    for (size_t i = 0; st == NB_OK && i < sizeof f / sizeof f[0]; i++)
-        st = read_f64(r, g, f[i].name, o, false, f[i].v);
+    for (size_t i = 0; st == NB_OK && i < N_BUNDLE_F64; i++)
+        st = read_f64(r, g, bundle_f64_attrs[i].name, o, false,
+                      (double *)((char *)b + bundle_f64_attrs[i].offset));
     H5Gclose(g);
     return st;
 }
