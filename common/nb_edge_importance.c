@@ -22,31 +22,24 @@ nb_node_stats nb_node_stats_of(const float *v, size_t n_classes) {
     return st;
 }
 
-static inline float inv_or_zero(float x) {
-    return x > 0.0f ? 1.0f / x : 0.0f;
-}
-
 void nb_edge_importance_eval(int type, float t, size_t n_classes, const float *s,
                              nb_node_stats ss, const float *e, nb_node_stats es, float alpha,
                              float *q, float *iota) {
     assert(type >= 0 && type < NB_EDGE_IMPORTANCE_TYPES);
-    float ws = 0.0f, we = 0.0f, scalar = 0.0f;
+    float ws, we, scalar;
+    nb_edge_importance_weights(type, t, ss.norm, es.norm, nb_edge_importance_inv(ss.norm),
+                               nb_edge_importance_inv(es.norm), &ws, &we);
     switch (type) {
     case 0:
-        ws = (1.0f - t) * inv_or_zero(ss.norm);
-        we = t * inv_or_zero(es.norm);
         scalar = ((1.0f - t) * ss.norm + t * es.norm) * alpha;
         break;
     case 1:
-        ws = inv_or_zero(ss.norm);
         scalar = ss.norm * alpha;
         break;
     case 2:
-        ws = we = inv_or_zero(ss.norm + es.norm);
         scalar = 0.5f * (ss.norm + es.norm) * alpha;
         break;
     default:
-        we = inv_or_zero(es.norm);
         scalar = es.norm * alpha;
         break;
     }

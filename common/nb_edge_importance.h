@@ -30,6 +30,38 @@ typedef struct nb_node_stats {
 /* mean and L2 norm of v[n_classes]. */
 nb_node_stats nb_node_stats_of(const float *v, size_t n_classes);
 
+/* 1/x for x > 0, else 0: the inverse norm a zero-norm node gets (so it contributes zero). */
+static inline float nb_edge_importance_inv(float x) {
+    return x > 0.0f ? 1.0f / x : 0.0f;
+}
+
+/* The weights of the class vector q = ws * s + we * e of a segment at parameter t (the table
+ * above), from the node norms |s|, |e| and their inverses inv_s = nb_edge_importance_inv(|s|),
+ * inv_e likewise. nb_edge_importance_eval computes q with exactly these float operations, so
+ * a caller that precomputes the inverses per node and builds q itself (the fast density
+ * back-end, in SIMD) gets the same bits. type 0..3; any other value is treated as 3.
+ * Inline: it sits in the density back-end's per-segment loop. */
+static inline void nb_edge_importance_weights(int type, float t, float norm_s, float norm_e,
+                                              float inv_s, float inv_e, float *ws, float *we) {
+    switch (type) {
+    case 0:
+        *ws = (1.0f - t) * inv_s;
+        *we = t * inv_e;
+        break;
+    case 1:
+        *ws = inv_s;
+        *we = 0.0f;
+        break;
+    case 2:
+        *ws = *we = nb_edge_importance_inv(norm_s + norm_e);
+        break;
+    default:
+        *ws = 0.0f;
+        *we = inv_e;
+        break;
+    }
+}
+
 /* Evaluates the class vector q[n_classes] (may be NULL) and the scalar importance *iota
  * (may be NULL) of a segment at parameter t of an edge.
  *   type:      0..3 (edge_importance_type); other values are a programmer error (asserted).

@@ -22,7 +22,7 @@
  * Layout and arithmetic: every node holds Cs = C rounded up to 4 float channels (the padding
  * stays 0), so the two x corners of a cloud-in-cell row are 2 Cs contiguous floats (one
  * vector add per row); the loops are specialised for Cs <= 16 and cloned for AVX2. q is built
- * from padded copies of the node importance rows with nb_density_edge_weights_ (the same
+ * from padded copies of the node importance rows with nb_edge_importance_weights (the same
  * float operations as nb_edge_importance_eval, no call per segment). The splat computes the
  * geometry of up to 32 records, then their cloud-in-cell adds; the move computes phi at the
  * corners of up to 32 points, then their gradients and clamped updates in SIMD. Convolution
@@ -332,7 +332,7 @@ static int fast_prepare(nb_density *d, const nb_sample_set *set, size_t nth, lon
         for (size_t i = 0; i < nodes; i++) {
             for (size_t c = 0; c < Cs; c++)
                 d->qrows[i * Cs + c] = c < C ? set->node_importance[i * C + c] : 0.0f;
-            inv[i] = nb_density_inv_or_zero_(set->node_stats[i].norm);
+            inv[i] = nb_edge_importance_inv(set->node_stats[i].norm);
         }
     }
     *box = bx;
@@ -370,16 +370,16 @@ NB_DENSITY_INLINE void splat_point(float *restrict S, const nb_density_box *box,
 }
 
 /* q[0..Cs) of segment/point k of edge e with np points: nb_edge_importance_eval's class
- * vector at t = k/np (bit-identical, see nb_density_edge_weights_), 0 beyond C, from the
+ * vector at t = k/np (bit-identical, see nb_edge_importance_weights), 0 beyond C, from the
  * padded node rows of fast_prepare. */
 NB_DENSITY_INLINE void fast_q(const nb_density *d, const nb_sample_set *set, size_t Cs, size_t e,
                               size_t k, size_t np, float *restrict q) {
     const uint32_t s = set->edge_source[e], t = set->edge_target[e];
     const float *inv = d->qrows + d->qrows_nodes * Cs;
     float ws, we;
-    nb_density_edge_weights_(set->edge_importance_type, (float)k / (float)np,
-                             set->node_stats[s].norm, set->node_stats[t].norm, inv[s], inv[t], &ws,
-                             &we);
+    nb_edge_importance_weights(set->edge_importance_type, (float)k / (float)np,
+                               set->node_stats[s].norm, set->node_stats[t].norm, inv[s], inv[t],
+                               &ws, &we);
     const float *rs = d->qrows + (size_t)s * Cs, *rt = d->qrows + (size_t)t * Cs;
     for (size_t c = 0; c < Cs; c++)
         q[c] = ws * rs[c] + we * rt[c];

@@ -262,36 +262,6 @@ static inline void nb_density_edge_q_(const nb_sample_set *set, size_t n_classes
                             set->edge_alpha[e], q, NULL);
 }
 
-/* 1/x for x > 0, else 0 (as nb_edge_importance_eval). */
-static inline float nb_density_inv_or_zero_(float x) {
-    return x > 0.0f ? 1.0f / x : 0.0f;
-}
-
-/* The weights of nb_edge_importance_eval's class vector q = ws * s + we * e for type 0..3 at
- * t, from the node norms and their inverses (nb_density_inv_or_zero_): the same float
- * operations, so ws * s[c] + we * e[c] is bit-identical to eval's q[c] (test_density checks
- * every type). Lets the fast back-end build q in SIMD without a call per segment. */
-static inline void nb_density_edge_weights_(int type, float t, float norm_s, float norm_e,
-                                            float inv_s, float inv_e, float *ws, float *we) {
-    switch (type) {
-    case 0:
-        *ws = (1.0f - t) * inv_s;
-        *we = t * inv_e;
-        break;
-    case 1:
-        *ws = inv_s;
-        *we = 0.0f;
-        break;
-    case 2:
-        *ws = *we = nb_density_inv_or_zero_(norm_s + norm_e);
-        break;
-    default:
-        *ws = 0.0f;
-        *we = inv_e;
-        break;
-    }
-}
-
 /* ---- back-ends (nb_density_exact.c, nb_density_fast.c) ------------------------------ */
 
 nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,

@@ -767,7 +767,7 @@ static void test_fast_agrees_with_exact(void **state) {
     }
 }
 
-/* The fast back-end builds q = ws * s + we * e from nb_density_edge_weights_ instead of
+/* The fast back-end builds q = ws * s + we * e from nb_edge_importance_weights instead of
  * calling nb_edge_importance_eval per segment: the two must agree bit for bit, for every
  * type, every t = k/n the back-end uses, and zero-norm nodes. */
 static void test_fast_q_matches_eval(void **state) {
@@ -788,9 +788,9 @@ static void test_fast_q_matches_eval(void **state) {
                 const float t = (float)k / (float)np;
                 float want[C], got[C], ws, we;
                 nb_edge_importance_eval(type, t, C, s, ss, e, es, 0.5f, want, NULL);
-                nb_density_edge_weights_(type, t, ss.norm, es.norm,
-                                         nb_density_inv_or_zero_(ss.norm),
-                                         nb_density_inv_or_zero_(es.norm), &ws, &we);
+                nb_edge_importance_weights(type, t, ss.norm, es.norm,
+                                           nb_edge_importance_inv(ss.norm),
+                                           nb_edge_importance_inv(es.norm), &ws, &we);
                 for (size_t c = 0; c < C; c++)
                     got[c] = ws * s[c] + we * e[c];
                 assert_memory_equal(got, want, sizeof want);
