@@ -57,7 +57,7 @@ static const struct {
 #define N_BUNDLE_F64 (sizeof bundle_f64_attrs / sizeof bundle_f64_attrs[0])
 
 static const double *bundle_f64_const(const nb_bundle_data *b, size_t i) {
-    return (const double *)((const char *)b + bundle_f64_attrs[i].offset);
+    return (const double *)(const void *)((const char *)b + bundle_f64_attrs[i].offset);
 }
 
 /* ---- errors --------------------------------------------------------------------------- */
@@ -1434,7 +1434,7 @@ static nb_status read_bundle(reader *r, hid_t file, const nb_network *net, nb_bu
     b->n_edges_total = (size_t)total;
     for (size_t i = 0; st == NB_OK && i < N_BUNDLE_F64; i++)
         st = read_f64(r, g, bundle_f64_attrs[i].name, o, false,
-                      (double *)((char *)b + bundle_f64_attrs[i].offset));
+                      (double *)(void *)((char *)b + bundle_f64_attrs[i].offset));
     H5Gclose(g);
     return st;
 }
