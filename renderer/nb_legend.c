@@ -39,6 +39,81 @@ float nb_rect_overlap(const nb_rect *a, const nb_rect *b) {
     return rect_area(a) > 0.0f && rect_area(b) > 0.0f ? rect_area(&i) : 0.0f;
 }
 
+nb_status nb_coverage_from_rgb(nb_coverage *c, const unsigned char *rgb, int width, int height,
+                               const unsigned char bg[3], int tol, int cell) {
+    memset(c, 0, sizeof *c);
+    if (width <= 0 || height <= 0 || cell <= 0)
+        return NB_RAISE(NB_E_INVALID, "coverage", "image %dx%d, cell %d", width, height, cell);
+    int cols = (width + cell - 1) / cell, rows = (height + cell - 1) / cell;
+    float *cov = calloc((size_t)cols * (size_t)rows, sizeof *cov);
+    if (!cov)
+        return NB_RAISE(NB_E_NOMEM, "coverage", "%dx%d cells", cols, rows);
+    for (int y = 0; y < height; y++) {
+        const unsigned char *row = rgb + (size_t)y * (size_t)width * 3;
+        float *crow = cov + (size_t)(y / cell) * (size_t)cols;
+        for (int x = 0; x < width; x++) {
+            const unsigned char *p = row + 3 * x;
+            if (abs(p[0] - bg[0]) > tol || abs(p[1] - bg[1]) > tol || abs(p[2] - bg[2]) > tol)
+                crow[x / cell] += 1.0f;
+        }
+    }
+    for (int j = 0; j < rows; j++)
+        for (int i = 0; i < cols; i++) {
+            int cw = i == cols - 1 ? width - i * cell : cell;
+            int ch = j == rows - 1 ? height - j * cell : cell;
+            cov[(size_t)j * (size_t)cols + (size_t)i] /= (float)(cw * ch);
+        }
+    c->cols = cols;
+    c->rows = rows;
+    c->cell = cell;
+    c->width = width;
+    c->height = height;
+    c->covered = cov;
+    return NB_OK;
+}
+
+void nb_coverage_deinit(nb_coverage *c) {
+    if (!c)
+        return;
+    free(c->covered);
+    memset(c, 0, sizeof *c);
+}
+
+float nb_coverage_area(const nb_coverage *c, const nb_rect *r) {
+    if (!c->covered || rect_area(r) <= 0.0f)
+        return 0.0f;
+    const float s = (float)c->cell;
+    int i0 = (int)floorf(fmaxf(r->x0, 0.0f) / s), j0 = (int)floorf(fmaxf(r->y0, 0.0f) / s);
+    int i1 = (int)ceilf(fminf(r->x1, (float)c->width) / s);
+    int j1 = (int)ceilf(fminf(r->y1, (float)c->height) / s);
+    double area = 0.0;
+    for (int j = j0; j < j1 && j < c->rows; j++)
+        for (int i = i0; i < i1 && i < c->cols; i++) {
+            nb_rect cellr = {(float)i * s, (float)j * s, fminf((float)(i + 1) * s, (float)c->width),
+                             fminf((float)(j + 1) * s, (float)c->height)};
+            area += (double)c->covered[(size_t)j * (size_t)c->cols + (size_t)i] *
+                    (double)nb_rect_overlap(&cellr, r);
+        }
+    return (float)area;
+}
+
+/* Centroid of the drawn pixels; false when nothing is drawn. */
+static bool coverage_centroid(const nb_coverage *c, float *cx, float *cy) {
+    double sx = 0.0, sy = 0.0, sw = 0.0;
+    for (int j = 0; j < c->rows; j++)
+        for (int i = 0; i < c->cols; i++) {
+            double w = c->covered[(size_t)j * (size_t)c->cols + (size_t)i];
+            sx += w * ((double)i + 0.5) * c->cell;
+            sy += w * ((double)j + 0.5) * c->cell;
+            sw += w;
+        }
+    if (sw <= 0.0)
+        return false;
+    *cx = (float)(sx / sw);
+    *cy = (float)(sy / sw);
+    return true;
+}
+
 static nb_rect anchor_rect(nb_legend_anchor a, float W, float H, float m, float w, float h) {
     float x = m, y = m;
     switch (a) {
@@ -99,6 +174,10 @@ nb_legend_placement nb_legend_place(const nb_legend_place_desc *d, float panel_w
     bool has_drawing = rect_area(&draw) > 0.0f;
     const nb_rect *centre_of = has_drawing ? &draw : &image;
     float cx = 0.5f * (centre_of->x0 + centre_of->x1), cy = 0.5f * (centre_of->y0 + centre_of->y1);
+    if (d->coverage && !coverage_centroid(d->coverage, &cx, &cy)) {
+        cx = 0.5f * W; /* nothing drawn */
+        cy = 0.5f * H;
+    }
     const float diag = sqrtf(W * W + H * H);
     nb_legend_placement best = {0};
     bool have = false;
@@ -108,7 +187,10 @@ nb_legend_placement nb_legend_place(const nb_legend_place_desc *d, float panel_w
         nb_legend_placement c = {0};
         c.anchor = a;
         c.rect = anchor_rect(a, W, H, d->margin, panel_w, panel_h);
-        c.overlap_drawing = has_drawing ? nb_rect_overlap(&c.rect, &draw) : 0.0f;
+        if (d->coverage)
+            c.overlap_drawing = nb_coverage_area(d->coverage, &c.rect);
+        else
+            c.overlap_drawing = has_drawing ? nb_rect_overlap(&c.rect, &draw) : 0.0f;
         c.outside = rect_area(&c.rect) - nb_rect_overlap(&c.rect, &image);
         for (size_t t = 0; t < d->n_taken; t++)
             c.overlap_taken += nb_rect_overlap(&c.rect, &d->taken[t]);
@@ -577,8 +659,8 @@ nb_status nb_legend_build(const nb_legend_desc *d, nb_overlay_buffer *out,
         static const nb_legend_anchor enc_order[] = {
             NB_LEGEND_BOTTOM_LEFT, NB_LEGEND_BOTTOM_RIGHT, NB_LEGEND_TOP_RIGHT, NB_LEGEND_TOP_LEFT,
             NB_LEGEND_BOTTOM,      NB_LEGEND_TOP,          NB_LEGEND_RIGHT,     NB_LEGEND_LEFT};
-        nb_legend_place_desc pd = {d->width, d->height, c.margin, d->drawing, NULL, 0,
-                                   class_order, 8};
+        nb_legend_place_desc pd = {d->width, d->height, c.margin, d->drawing, d->coverage,
+                                   NULL, 0, class_order, 8};
         size_t ci = place_best(&pd, cls, 2, &lay.classes);
         lay.classes_rows = ci == 1;
         lay.n_rows = cls[ci].rows;

@@ -15,7 +15,8 @@
  * Text uses an nb_font_face (TrueType, or the block-font fallback) whose pixel size follows
  * the image (nb_legend_text_px). Each panel is placed where it hides least of the drawing:
  * nb_legend_place tries the four corners and the four side centres of the image and keeps
- * the one whose rectangle overlaps the drawing's screen rectangle least (ties: farther from
+ * the one that covers least of the drawing (its drawn pixels when a coverage grid is given,
+ * else its screen rectangle) (ties: farther from
  * the drawing's centre when both cover some of it, then a fixed preference order), never
  * overlapping a panel already placed. The class list also has a row-wise layout (wide and short) for when the free
  * space is a strip along the top or bottom.
@@ -44,6 +45,30 @@ typedef struct nb_rect {
 /* Area of the intersection of a and b (0 when they do not meet or one is empty). */
 float nb_rect_overlap(const nb_rect *a, const nb_rect *b);
 
+/* Where the drawing is, on a coarse grid over the image: the share of each cell's pixels
+ * that show something (colour differs from the background). Finer than a rectangle: a
+ * star-shaped network leaves the corners of its bounding rectangle free. */
+typedef struct nb_coverage {
+    int cols, rows;   /* grid cells */
+    int cell;         /* cell side, pixels */
+    int width, height; /* image, pixels */
+    float *covered;   /* [rows][cols] share of drawn pixels, 0..1 (owned) */
+} nb_coverage;
+
+/* Builds the coverage of an RGB image (rgb: width * height * 3 bytes, top row first) with
+ * background bg: a pixel is drawn when a channel differs from bg by more than tol levels.
+ * cell: grid cell side in pixels (> 0). Returns NB_OK, NB_E_INVALID (size or cell <= 0),
+ * NB_E_NOMEM; *c is zeroed on failure. */
+nb_status nb_coverage_from_rgb(nb_coverage *c, const unsigned char *rgb, int width, int height,
+                               const unsigned char bg[3], int tol, int cell);
+
+/* Frees the grid; safe on a zeroed struct. */
+void nb_coverage_deinit(nb_coverage *c);
+
+/* Drawn pixels (pixels^2, fractional) under rectangle r: each cell's share times the area of
+ * r inside the cell. */
+float nb_coverage_area(const nb_coverage *c, const nb_rect *r);
+
 typedef enum nb_legend_anchor {
     NB_LEGEND_TOP_LEFT = 0,
     NB_LEGEND_TOP_RIGHT,
@@ -62,6 +87,9 @@ typedef struct nb_legend_place_desc {
     float margin;       /* pixels between the panel and the image border */
     nb_rect drawing;    /* screen rectangle of the drawn network (may reach outside the image;
                            empty: nothing drawn) */
+    const nb_coverage *coverage; /* when not NULL, the overlap with the drawing is the drawn
+                                    pixels under the panel (and the drawing's centre their
+                                    centroid) instead of the rectangle's */
     const nb_rect *taken; /* panels already placed (must not be overlapped), n_taken of them */
     size_t n_taken;
     const nb_legend_anchor *order; /* anchors to try, in order of preference (NULL: enum order) */
@@ -71,7 +99,8 @@ typedef struct nb_legend_place_desc {
 typedef struct nb_legend_placement {
     nb_rect rect;            /* the panel, whole pixels */
     nb_legend_anchor anchor;
-    float overlap_drawing;   /* pixels^2 of the drawing rectangle (within the image) covered */
+    float overlap_drawing;   /* pixels^2 of the drawing covered (its rectangle within the image,
+                                or its drawn pixels with a coverage grid) */
     float overlap_taken;     /* pixels^2 of earlier panels covered (> 0: it does not fit) */
     float outside;           /* pixels^2 of the panel outside the image (> 0: too big) */
     float distance;          /* pixels from the panel's centre to the drawing's centre */
@@ -126,6 +155,7 @@ typedef struct nb_legend_desc {
     const nb_font_face *face;       /* text face at nb_legend_text_px(width, height) */
     int width, height;              /* image, pixels (> 0) */
     nb_rect drawing;                /* screen rectangle of the drawing (nb_legend_drawing_rect) */
+    const nb_coverage *coverage;    /* drawn pixels (may be NULL: the rectangle is used) */
 } nb_legend_desc;
 
 typedef struct nb_legend_layout {

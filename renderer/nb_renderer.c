@@ -5,14 +5,18 @@
  * spec §5.6 with the box fixed). The legend is rebuilt on the CPU every frame (a few thousand
  * triangles) and streamed into one small buffer; its font face is re-rasterised into the
  * R8 atlas texture only when the legend's text size changes with the image size. The
- * legend is placed against the screen rectangle of the scene's bounding box
- * (nb_legend_drawing_rect). Fragment counts use a GL_SAMPLES_PASSED query around the scene
+ * legend is placed on the drawn pixels: the finished scene is read back (RGB, one
+ * glReadPixels, ~4 MB at 1280x720) and reduced to an nb_coverage grid (cells of half the
+ * text height; a pixel counts when it differs from the background by more than 16 levels);
+ * the screen rectangle of the scene's bounding box (nb_legend_drawing_rect) only breaks
+ * ties when nothing is drawn. Fragment counts use a GL_SAMPLES_PASSED query around the scene
  * passes (not the legend or the composite). Output: RGB or RGBA read-back, un-blended
  * against the background for a transparent PNG (nb_screenshot). Single-threaded (GL).
  * Config keys: everything in nb_render_params (the caller maps the config).
  */
 #include "nb_renderer.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,17 +127,46 @@ static nb_status update_face(nb_renderer *r) {
     return nb_gl_check("legend font atlas");
 }
 
+/* The drawn pixels of the frame so far (the scene, before the legend). */
+static nb_status frame_coverage(const nb_renderer *r, const nb_render_params *p, nb_coverage *c) {
+    const int w = r->target.width, h = r->target.height;
+    unsigned char *rgb = malloc((size_t)w * (size_t)h * 3);
+    if (!rgb)
+        return NB_RAISE(NB_E_NOMEM, "legend", "%dx%d pixels", w, h);
+    nb_status st = nb_gl_target_read_rgb(&r->target, rgb);
+    if (st == NB_OK) {
+        const unsigned char bg[3] = {(unsigned char)lrintf(p->background[0] * 255.0f),
+                                     (unsigned char)lrintf(p->background[1] * 255.0f),
+                                     (unsigned char)lrintf(p->background[2] * 255.0f)};
+        int cell = (int)(0.5f * nb_legend_text_px(w, h));
+        st = nb_coverage_from_rgb(c, rgb, w, h, bg, 16, cell < 4 ? 4 : cell);
+    }
+    free(rgb);
+    return st;
+}
+
 static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
                              const nb_camera *cam) {
     NB_TRY(update_face(r));
-    nb_legend_desc d = {s, p, &r->face, r->target.width, r->target.height,
-                        nb_legend_drawing_rect(s, cam, r->target.width, r->target.height)};
+    nb_coverage cov;
+    NB_TRY(frame_coverage(r, p, &cov));
+    nb_legend_desc d = {.scene = s,
+                        .params = p,
+                        .face = &r->face,
+                        .width = r->target.width,
+                        .height = r->target.height,
+                        .drawing =
+                            nb_legend_drawing_rect(s, cam, r->target.width, r->target.height),
+                        .coverage = &cov};
     nb_overlay_buffer buf = {0};
-    nb_status st = nb_legend_build(&d, &buf, NULL);
+    nb_status st = nb_legend_build(&d, &buf, &r->legend);
+    nb_coverage_deinit(&cov);
     if (st != NB_OK) {
         free(buf.v);
         return st;
     }
+    r->has_legend = true;
+    glBindFramebuffer(GL_FRAMEBUFFER, r->target.fbo);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     glEnable(GL_BLEND);
@@ -209,6 +242,7 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
     glDepthMask(GL_TRUE);
     glBindFramebuffer(GL_FRAMEBUFFER, r->target.fbo);
     glViewport(0, 0, r->target.width, r->target.height);
+    r->has_legend = false;
     if (p->show_legend)
         NB_TRY(draw_legend(r, s, p, cam));
     glUseProgram(0);

@@ -10,7 +10,9 @@
  * opaque objects 1, MIN/MAX the largest fragment opacity, WBOIT composited and the legend
  * blended "over"), which is what a transparent-background PNG needs (nb_screenshot.h).
  * The legend's font is loaded once by nb_renderer_load (nb_font_default_path); when it cannot
- * be read the legend uses the block-font fallback and font_warning says why.
+ * be read the legend uses the block-font fallback and font_warning says why. The legend is
+ * placed on the pixels the scene passes drew (the frame is read back before the legend is
+ * drawn: an nb_coverage grid), so it goes where the picture is empty.
  * Requires a current GL 4.3 core context (nb_window_open). Not thread-safe.
  */
 #ifndef NB_RENDERER_H
@@ -24,6 +26,7 @@
 #include "nb_camera.h"
 #include "nb_font.h"
 #include "nb_gl.h"
+#include "nb_legend.h"
 #include "nb_passes.h"
 #include "nb_render_params.h"
 #include "nb_scene.h"
@@ -41,6 +44,8 @@ typedef struct nb_renderer {
     bool has_face;
     char font_warning[512];    /* non-empty when the font file could not be used */
     float last_background[3];  /* background of the last frame (un-blending) */
+    nb_legend_layout legend;   /* where the last frame's legend went (has_legend) */
+    bool has_legend;
     GLuint samples_query;
     uint64_t last_fragments; /* GL_SAMPLES_PASSED of the scene passes of the last frame */
     bool count_fragments;    /* wrap the scene passes in a GL_SAMPLES_PASSED query */

@@ -56,10 +56,11 @@ typedef struct frame {
     nb_render_params p;
     nb_rect panels[2];
     size_t n_panels;
+    nb_legend_layout legend;
 } frame;
 
-/* Renders the fixture with cfg (pose 6, zoomed so it fills part of the frame) and reads the
- * image both ways; the legend's panels (when shown) are recomputed from the same inputs. */
+/* Renders the fixture with cfg (pose 6) and reads the image both ways; the legend's panels
+ * (when shown) as the renderer placed them. */
 static void render(const nb_rendering_config *cfg, int w, int h, frame *f, unsigned char *rgb,
                    unsigned char *rgba) {
     nb_scene_desc desc = {0};
@@ -76,16 +77,12 @@ static void render(const nb_rendering_config *cfg, int w, int h, frame *f, unsig
     assert_int_equal(nb_renderer_read_rgba(&r, rgba), NB_OK);
     nb_screenshot_unblend(rgba, (size_t)w * (size_t)h, f->p.background);
     f->n_panels = 0;
-    if (f->p.show_legend) {
-        nb_legend_desc d = {&f->scene, &f->p, &r.face, w, h,
-                            nb_legend_drawing_rect(&f->scene, &f->cam, w, h)};
-        nb_overlay_buffer buf = {0};
-        nb_legend_layout lay;
-        assert_int_equal(nb_legend_build(&d, &buf, &lay), NB_OK);
-        free(buf.v);
-        f->panels[f->n_panels++] = lay.classes.rect;
-        if (lay.has_encoding)
-            f->panels[f->n_panels++] = lay.encoding.rect;
+    assert_true(r.has_legend == f->p.show_legend);
+    if (r.has_legend) {
+        f->panels[f->n_panels++] = r.legend.classes.rect;
+        if (r.legend.has_encoding)
+            f->panels[f->n_panels++] = r.legend.encoding.rect;
+        f->legend = r.legend;
     }
     nb_renderer_unload(&r);
 }
@@ -199,7 +196,8 @@ static void test_transparent_background(void **state) {
     nb_scene_deinit(&f.scene);
 }
 
-/* The legend draws only inside the panels its layout reports, and both panels are drawn. */
+/* The legend draws only inside the panels its layout reports, both panels are drawn, and
+ * they are placed off the drawn pixels. */
 static void test_legend_pixels_in_panels(void **state) {
     (void)state;
     enum { LW = 640, LH = 360 };
@@ -232,6 +230,19 @@ static void test_legend_pixels_in_panels(void **state) {
                 fail_msg("legend pixel (%d, %d) outside its panels", x, y);
         }
     assert_true(inside[0] > 200 && inside[1] > 200); /* text, swatches, discs, wedge */
+    /* the panels hide (almost) none of the network: count its pixels under them */
+    const unsigned char white[3] = {255, 255, 255};
+    size_t hidden = 0, drawn = test_count_non_background(off_rgb, LW, LH, white, 16);
+    for (size_t k = 0; k < f.n_panels; k++)
+        for (int y = (int)f.panels[k].y0; y < (int)f.panels[k].y1; y++)
+            for (int x = (int)f.panels[k].x0; x < (int)f.panels[k].x1; x++) {
+                const unsigned char *q = off_rgb + 3 * ((size_t)y * LW + (size_t)x);
+                hidden += abs(q[0] - 255) > 16 || abs(q[1] - 255) > 16 || abs(q[2] - 255) > 16;
+            }
+    if (hidden * 100 > drawn)
+        fail_msg("the legend hides %zu of %zu drawn pixels", hidden, drawn);
+    assert_true(fabsf(f.legend.classes.overlap_drawing + f.legend.encoding.overlap_drawing -
+                      (float)hidden) <= 0.02f * (float)drawn + 4.0f);
     nb_scene_deinit(&f.scene);
 }
 
