@@ -293,8 +293,8 @@ static nb_status run_frames(nb_app *app) {
         nb_progress_update(&prog, (uint64_t)(i + 1), NULL);
     }
     nb_progress_end(&prog, NULL);
-    nb_log_info("wrote %ld frames to %s/frame_%05d.%s ...", app->opt.count, app->opt.frames_dir,
-                0, nb_screenshot_extension(app->opt.image_format));
+    nb_log_info("wrote %ld frames to %s/frame_%05d.%s ...", app->opt.count, app->opt.frames_dir, 0,
+                nb_screenshot_extension(app->opt.image_format));
     return NB_OK;
 }
 

@@ -114,7 +114,11 @@ static int glyph_index(uint32_t cp) {
 static uint32_t next_cp(const char **s) {
     const unsigned char *p = (const unsigned char *)*s;
     uint32_t c = p[0];
-    int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+    int n = c < 0x80             ? 0
+            : (c & 0xE0) == 0xC0 ? 1
+            : (c & 0xF0) == 0xE0 ? 2
+            : (c & 0xF8) == 0xF0 ? 3
+                                 : -1;
     if (n < 0) {
         *s += 1;
         return 0xFFFD;
@@ -254,8 +258,8 @@ static void put(nb_overlay_buffer *buf, float x, float y, float u, float v, cons
 }
 
 /* Two triangles of an axis-aligned quad; colours per corner (left / right). */
-static void quad(nb_overlay_buffer *buf, float x0, float y0, float x1, float y1, float u0,
-                 float v0, float u1, float v1, const float left[4], const float right[4]) {
+static void quad(nb_overlay_buffer *buf, float x0, float y0, float x1, float y1, float u0, float v0,
+                 float u1, float v1, const float left[4], const float right[4]) {
     put(buf, x0, y0, u0, v0, left);
     put(buf, x1, y0, u1, v0, right);
     put(buf, x1, y1, u1, v1, right);
@@ -269,9 +273,8 @@ nb_status nb_overlay_rect(nb_overlay_buffer *buf, const nb_font_face *face, floa
     return nb_overlay_hgradient(buf, face, x0, y0, x1, y1, rgba, rgba);
 }
 
-nb_status nb_overlay_hgradient(nb_overlay_buffer *buf, const nb_font_face *face, float x0,
-                               float y0, float x1, float y1, const float rgba0[4],
-                               const float rgba1[4]) {
+nb_status nb_overlay_hgradient(nb_overlay_buffer *buf, const nb_font_face *face, float x0, float y0,
+                               float x1, float y1, const float rgba0[4], const float rgba1[4]) {
     NB_TRY(reserve(buf, 6));
     const float u = face->white_uv[0], v = face->white_uv[1];
     quad(buf, x0, y0, x1, y1, u, v, u, v, rgba0, rgba1);
@@ -346,8 +349,8 @@ float nb_font_text_width(const nb_font_face *face, const char *utf8) {
         uint32_t drawn = i < ASCII_COUNT ? (uint32_t)(ASCII_FIRST + i)
                                          : (uint32_t)(LATIN1_FIRST + i - ASCII_COUNT);
         if (prev)
-            w += scale * (float)stbtt_GetCodepointKernAdvance(&face->font->info, (int)prev,
-                                                              (int)drawn);
+            w += scale *
+                 (float)stbtt_GetCodepointKernAdvance(&face->font->info, (int)prev, (int)drawn);
         w += g[i].xadvance;
         prev = drawn;
     }
@@ -369,8 +372,8 @@ static nb_status draw_block(const nb_font_face *face, nb_overlay_buffer *buf, fl
         const float top = y + BLOCK_TOP_PAD * s;
         for (int q = 0; q < nq; q++) {
             const float *p = quads + (size_t)q * 16; /* 4 vertices of x, y, z, rgba8 */
-            quad(buf, x + p[0] * s, top + p[1] * s, x + p[8] * s, top + p[9] * s, u, v, u, v,
-                 rgba, rgba);
+            quad(buf, x + p[0] * s, top + p[1] * s, x + p[8] * s, top + p[9] * s, u, v, u, v, rgba,
+                 rgba);
         }
     }
     free(quads);
@@ -397,8 +400,8 @@ nb_status nb_font_draw_text(const nb_font_face *face, nb_overlay_buffer *buf, fl
         uint32_t drawn = i < ASCII_COUNT ? (uint32_t)(ASCII_FIRST + i)
                                          : (uint32_t)(LATIN1_FIRST + i - ASCII_COUNT);
         if (prev)
-            px += scale * (float)stbtt_GetCodepointKernAdvance(&face->font->info, (int)prev,
-                                                               (int)drawn);
+            px += scale *
+                  (float)stbtt_GetCodepointKernAdvance(&face->font->info, (int)prev, (int)drawn);
         prev = drawn;
         stbtt_aligned_quad q;
         float qy = base;

@@ -55,11 +55,11 @@ void nb_font_destroy(nb_font *f);
 
 /* A font rasterised at one pixel size, with its coverage atlas (8-bit, row 0 = v 0). */
 typedef struct nb_font_face {
-    bool truetype;       /* false: stb_easy_font block glyphs (no font file) */
-    float pixel_height;  /* the size asked for: ascent - descent in pixels */
-    float ascent;        /* pixels from the top of a line box to the baseline */
-    float line_height;   /* pixels from one line's top to the next (ascent - descent + gap) */
-    int block_scale;     /* block font: integer glyph scale (1 = 5x7-pixel glyphs) */
+    bool truetype;        /* false: stb_easy_font block glyphs (no font file) */
+    float pixel_height;   /* the size asked for: ascent - descent in pixels */
+    float ascent;         /* pixels from the top of a line box to the baseline */
+    float line_height;    /* pixels from one line's top to the next (ascent - descent + gap) */
+    int block_scale;      /* block font: integer glyph scale (1 = 5x7-pixel glyphs) */
     unsigned char *atlas; /* [atlas_height][atlas_width] coverage 0..255 (owned) */
     int atlas_width, atlas_height;
     float white_uv[2];   /* a texel of full coverage (solid shapes) */
@@ -90,9 +90,8 @@ nb_status nb_overlay_rect(nb_overlay_buffer *buf, const nb_font_face *face, floa
                           float x1, float y1, const float rgba[4]);
 
 /* Appends a filled rectangle whose alpha runs linearly from rgba0 (left) to rgba1 (right). */
-nb_status nb_overlay_hgradient(nb_overlay_buffer *buf, const nb_font_face *face, float x0,
-                               float y0, float x1, float y1, const float rgba0[4],
-                               const float rgba1[4]);
+nb_status nb_overlay_hgradient(nb_overlay_buffer *buf, const nb_font_face *face, float x0, float y0,
+                               float x1, float y1, const float rgba0[4], const float rgba1[4]);
 
 /* Appends a filled convex quadrilateral with corners (x[k], y[k]) in order around it and a
  * colour per corner (rgba[4 k .. 4 k + 3], interpolated). NB_E_NOMEM. */

@@ -9,12 +9,12 @@
  * encoding panel stacks its node and edge rows or puts them side by side. Class panel first
  * (preference top-left, top-right, bottom-left, bottom-right, then side centres), then the
  * encoding panel (bottom-left, bottom-right, top-right, top-left, ...), which is dropped when
- * it would cover the class panel or not fit in the image. The encoding numbers are read off the drawn objects
- * (nb_legend_encoding_of) and the opacity goes through nb_render_opacity, the CPU mirror of
- * the impostor shader, so the legend follows the scene's and the shader's mappings.
- * No threads. Config keys (through nb_render_params and the scene): show_legend (caller),
- * class_view, class_index, node_mode, edge_mode, transparency, *_importance_threshold and the
- * edge opacity keys, background.
+ * it would cover the class panel or not fit in the image. The encoding numbers are read off the
+ * drawn objects (nb_legend_encoding_of) and the opacity goes through nb_render_opacity, the CPU
+ * mirror of the impostor shader, so the legend follows the scene's and the shader's mappings. No
+ * threads. Config keys (through nb_render_params and the scene): show_legend (caller), class_view,
+ * class_index, node_mode, edge_mode, transparency, *_importance_threshold and the edge opacity
+ * keys, background.
  */
 #include "nb_legend.h"
 
@@ -169,8 +169,8 @@ bool nb_legend_placement_better(const nb_legend_placement *a, const nb_legend_pl
 nb_legend_placement nb_legend_place(const nb_legend_place_desc *d, float panel_w, float panel_h) {
     const float W = (float)d->width, H = (float)d->height;
     const nb_rect image = {0.0f, 0.0f, W, H};
-    nb_rect draw = {fmaxf(d->drawing.x0, 0.0f), fmaxf(d->drawing.y0, 0.0f),
-                    fminf(d->drawing.x1, W), fminf(d->drawing.y1, H)};
+    nb_rect draw = {fmaxf(d->drawing.x0, 0.0f), fmaxf(d->drawing.y0, 0.0f), fminf(d->drawing.x1, W),
+                    fminf(d->drawing.y1, H)};
     bool has_drawing = rect_area(&draw) > 0.0f;
     const nb_rect *centre_of = has_drawing ? &draw : &image;
     float cx = 0.5f * (centre_of->x0 + centre_of->x1), cy = 0.5f * (centre_of->y0 + centre_of->y1);
@@ -298,7 +298,8 @@ void nb_legend_encoding_of(const nb_scene *s, const nb_render_params *p, nb_lege
             l--;
         while (r < NB_LEGEND_RAMP && !count[r])
             r++;
-        double al = l >= 0 ? sum_a0[l] / (double)count[l] : 0, il = l >= 0 ? sum_iota[l] / (double)count[l] : 0;
+        double al = l >= 0 ? sum_a0[l] / (double)count[l] : 0,
+               il = l >= 0 ? sum_iota[l] / (double)count[l] : 0;
         double ar = r < NB_LEGEND_RAMP ? sum_a0[r] / (double)count[r] : al;
         double ir = r < NB_LEGEND_RAMP ? sum_iota[r] / (double)count[r] : il;
         if (l < 0) {
@@ -492,8 +493,8 @@ static void object_rgb(const ctx *c, float rgb[3]) {
 
 /* Node section at (x, y): title line, then three discs with their ||v|| labels. Returns the
  * section's size through w, h. */
-static nb_status node_section(const ctx *c, panel *p, const nb_legend_encoding *e, float x,
-                              float y, float *w, float *h) {
+static nb_status node_section(const ctx *c, panel *p, const nb_legend_encoding *e, float x, float y,
+                              float *w, float *h) {
     const char *title = "Node size: importance";
     NB_TRY(text(c, p, x, y, title, c->fg));
     float rgb[3];
@@ -517,8 +518,8 @@ static nb_status node_section(const ctx *c, panel *p, const nb_legend_encoding *
 }
 
 /* Edge section at (x, y): title line, the wedge/ramp, then its end labels. */
-static nb_status edge_section(const ctx *c, panel *p, const nb_legend_encoding *e, float x,
-                              float y, float *w, float *h) {
+static nb_status edge_section(const ctx *c, panel *p, const nb_legend_encoding *e, float x, float y,
+                              float *w, float *h) {
     const char *title = e->ramp_share     ? "Edge opacity: class share"
                         : e->edge_opacity ? "Edge width, opacity: importance"
                                           : "Edge width: importance";
@@ -602,8 +603,8 @@ static nb_status append(nb_overlay_buffer *out, const nb_overlay_buffer *in) {
 /* Places the best of the n candidate panels; returns its index. */
 static size_t place_best(const nb_legend_place_desc *pd, const panel *cand, size_t n,
                          nb_legend_placement *out) {
-    const float diag = sqrtf((float)pd->width * (float)pd->width +
-                             (float)pd->height * (float)pd->height);
+    const float diag =
+        sqrtf((float)pd->width * (float)pd->width + (float)pd->height * (float)pd->height);
     size_t best = 0;
     for (size_t i = 0; i < n; i++) {
         nb_legend_placement pl = nb_legend_place(pd, cand[i].w, cand[i].h);
@@ -659,8 +660,8 @@ nb_status nb_legend_build(const nb_legend_desc *d, nb_overlay_buffer *out,
         static const nb_legend_anchor enc_order[] = {
             NB_LEGEND_BOTTOM_LEFT, NB_LEGEND_BOTTOM_RIGHT, NB_LEGEND_TOP_RIGHT, NB_LEGEND_TOP_LEFT,
             NB_LEGEND_BOTTOM,      NB_LEGEND_TOP,          NB_LEGEND_RIGHT,     NB_LEGEND_LEFT};
-        nb_legend_place_desc pd = {d->width, d->height, c.margin, d->drawing, d->coverage,
-                                   NULL, 0, class_order, 8};
+        nb_legend_place_desc pd = {d->width, d->height, c.margin,    d->drawing, d->coverage,
+                                   NULL,     0,         class_order, 8};
         size_t ci = place_best(&pd, cls, 2, &lay.classes);
         lay.classes_rows = ci == 1;
         lay.n_rows = cls[ci].rows;

@@ -18,9 +18,9 @@
  * the one that covers least of the drawing (its drawn pixels when a coverage grid is given,
  * else its screen rectangle) (ties: farther from
  * the drawing's centre when both cover some of it, then a fixed preference order), never
- * overlapping a panel already placed. The class list also has a row-wise layout (wide and short) for when the free
- * space is a strip along the top or bottom.
- * Vertex format: nb_font.h (NB_OVERLAY_VERTEX_FLOATS); draw with "over" blending, no depth.
+ * overlapping a panel already placed. The class list also has a row-wise layout (wide and short)
+ * for when the free space is a strip along the top or bottom. Vertex format: nb_font.h
+ * (NB_OVERLAY_VERTEX_FLOATS); draw with "over" blending, no depth.
  */
 #ifndef NB_LEGEND_H
 #define NB_LEGEND_H
@@ -49,10 +49,10 @@ float nb_rect_overlap(const nb_rect *a, const nb_rect *b);
  * that show something (colour differs from the background). Finer than a rectangle: a
  * star-shaped network leaves the corners of its bounding rectangle free. */
 typedef struct nb_coverage {
-    int cols, rows;   /* grid cells */
-    int cell;         /* cell side, pixels */
+    int cols, rows;    /* grid cells */
+    int cell;          /* cell side, pixels */
     int width, height; /* image, pixels */
-    float *covered;   /* [rows][cols] share of drawn pixels, 0..1 (owned) */
+    float *covered;    /* [rows][cols] share of drawn pixels, 0..1 (owned) */
 } nb_coverage;
 
 /* Builds the coverage of an RGB image (rgb: width * height * 3 bytes, top row first) with
@@ -83,10 +83,10 @@ typedef enum nb_legend_anchor {
 
 /* Where to place one panel. */
 typedef struct nb_legend_place_desc {
-    int width, height;  /* image, pixels (> 0) */
-    float margin;       /* pixels between the panel and the image border */
-    nb_rect drawing;    /* screen rectangle of the drawn network (may reach outside the image;
-                           empty: nothing drawn) */
+    int width, height; /* image, pixels (> 0) */
+    float margin;      /* pixels between the panel and the image border */
+    nb_rect drawing;   /* screen rectangle of the drawn network (may reach outside the image;
+                          empty: nothing drawn) */
     const nb_coverage *coverage; /* when not NULL, the overlap with the drawing is the drawn
                                     pixels under the panel (and the drawing's centre their
                                     centroid) instead of the rectangle's */
@@ -97,20 +97,20 @@ typedef struct nb_legend_place_desc {
 } nb_legend_place_desc;
 
 typedef struct nb_legend_placement {
-    nb_rect rect;            /* the panel, whole pixels */
+    nb_rect rect; /* the panel, whole pixels */
     nb_legend_anchor anchor;
-    float overlap_drawing;   /* pixels^2 of the drawing covered (its rectangle within the image,
-                                or its drawn pixels with a coverage grid) */
-    float overlap_taken;     /* pixels^2 of earlier panels covered (> 0: it does not fit) */
-    float outside;           /* pixels^2 of the panel outside the image (> 0: too big) */
-    float distance;          /* pixels from the panel's centre to the drawing's centre */
+    float overlap_drawing; /* pixels^2 of the drawing covered (its rectangle within the image,
+                              or its drawn pixels with a coverage grid) */
+    float overlap_taken;   /* pixels^2 of earlier panels covered (> 0: it does not fit) */
+    float outside;         /* pixels^2 of the panel outside the image (> 0: too big) */
+    float distance;        /* pixels from the panel's centre to the drawing's centre */
 } nb_legend_placement;
 
 /* Places a panel_w x panel_h panel: of the anchors in d->order, the one with the least area
- * outside the image, then the least overlap with earlier panels, then the least overlap with the drawing (differences below
- * 2 % of the panel's area count as ties), then, when the tied panels do cover some of the
- * drawing, the largest distance from the drawing's centre (ties below 1 % of the image
- * diagonal), then the earliest in d->order. Pure. */
+ * outside the image, then the least overlap with earlier panels, then the least overlap with the
+ * drawing (differences below 2 % of the panel's area count as ties), then, when the tied panels do
+ * cover some of the drawing, the largest distance from the drawing's centre (ties below 1 % of the
+ * image diagonal), then the earliest in d->order. Pure. */
 nb_legend_placement nb_legend_place(const nb_legend_place_desc *d, float panel_w, float panel_h);
 
 /* True when placement a is better than b by the rule of nb_legend_place (a and b may be
@@ -130,16 +130,16 @@ float nb_legend_text_px(int width, int height);
 
 /* What node size and edge width/opacity encode in the current scene and params. */
 typedef struct nb_legend_encoding {
-    bool nodes;           /* node radius = node_size * ||v|| (node_mode sphere*, nodes drawn) */
-    float node_levels[3]; /* ||v|| of the three example discs, ascending */
-    bool edges;           /* an edge row is shown (edge_mode ellipsoid/sphere*, edges drawn) */
-    bool edge_width;      /* the wedge's height follows iota */
-    bool edge_opacity;    /* transparent edges: the ramp's alpha is the drawn opacity */
-    bool ramp_share;      /* x axis is the shown class's share (class view), else iota */
-    float ramp_min, ramp_max;            /* x axis range */
-    float iota_max;                      /* largest iota of the drawn segments */
-    float ramp_iota[NB_LEGEND_RAMP];     /* iota at each sample (for the wedge's height) */
-    float ramp_opacity[NB_LEGEND_RAMP];  /* opacity at each sample, in [0, 1] */
+    bool nodes;               /* node radius = node_size * ||v|| (node_mode sphere*, nodes drawn) */
+    float node_levels[3];     /* ||v|| of the three example discs, ascending */
+    bool edges;               /* an edge row is shown (edge_mode ellipsoid/sphere*, edges drawn) */
+    bool edge_width;          /* the wedge's height follows iota */
+    bool edge_opacity;        /* transparent edges: the ramp's alpha is the drawn opacity */
+    bool ramp_share;          /* x axis is the shown class's share (class view), else iota */
+    float ramp_min, ramp_max; /* x axis range */
+    float iota_max;           /* largest iota of the drawn segments */
+    float ramp_iota[NB_LEGEND_RAMP];    /* iota at each sample (for the wedge's height) */
+    float ramp_opacity[NB_LEGEND_RAMP]; /* opacity at each sample, in [0, 1] */
 } nb_legend_encoding;
 
 /* Reads the encoding off the scene's drawn objects (those above the params' thresholds):
@@ -170,7 +170,8 @@ typedef struct nb_legend_layout {
 /* Builds both panels for d into out (appended; zero-initialise it first; free(out->v)) and
  * describes them in *layout (may be NULL). The encoding panel is left out when it cannot be
  * placed inside the image without covering the class panel (small images) or when nothing
- * in it applies (line edges and point nodes). Returns NB_OK, NB_E_INVALID (size <= 0), NB_E_NOMEM (out unchanged). */
+ * in it applies (line edges and point nodes). Returns NB_OK, NB_E_INVALID (size <= 0), NB_E_NOMEM
+ * (out unchanged). */
 nb_status nb_legend_build(const nb_legend_desc *d, nb_overlay_buffer *out,
                           nb_legend_layout *layout);
 

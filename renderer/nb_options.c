@@ -6,8 +6,8 @@
  * (--transparent with a JPEG or --benchmark, --format with --screenshot, --jpeg-quality
  * without a JPEG) and a missing FILE are usage errors (exit 2) reported with one line, as in
  * the nnbundle CLI. An output name with an extension the writer does not produce is not a
- * usage error: nb_app refuses it with exit status 1 before loading anything. No globals, no threads. Config keys
- * are not interpreted here (--set strings are applied by nb_config_set later).
+ * usage error: nb_app refuses it with exit status 1 before loading anything. No globals, no
+ * threads. Config keys are not interpreted here (--set strings are applied by nb_config_set later).
  */
 #include "nb_options.h"
 
@@ -102,9 +102,8 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 }
 
 static const char *const value_options[] = {
-    "--config", "--set",    "--screenshot", "--frames",     "--benchmark", "--count",
-    "--size",   "--camera", "--layers",     "--quit-after", "--format",    "--jpeg-quality",
-    NULL};
+    "--config", "--set",    "--screenshot", "--frames", "--benchmark",    "--count", "--size",
+    "--camera", "--layers", "--quit-after", "--format", "--jpeg-quality", NULL};
 
 int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
     memset(o, 0, sizeof *o);
@@ -243,8 +242,7 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
     bool jpeg_out = o->mode == NB_RUN_SCREENSHOT ? shot_known && shot_format == NB_IMAGE_JPEG
                                                  : o->image_format == NB_IMAGE_JPEG;
     if (o->transparent && jpeg_out)
-        return usage(err, err_size,
-                     "--transparent needs PNG output: JPEG has no alpha channel");
+        return usage(err, err_size, "--transparent needs PNG output: JPEG has no alpha channel");
     if (o->jpeg_quality && !jpeg_out && !(o->mode == NB_RUN_SCREENSHOT && !shot_known))
         return usage(err, err_size,
                      "--jpeg-quality needs JPEG output (--screenshot OUT.jpg or --format jpg)");

@@ -50,9 +50,9 @@ typedef struct nb_render_options {
     nb_image_format image_format; /* --format: type of --frames and K/R images (default PNG);
                                      --screenshot takes it from OUT's extension */
     int jpeg_quality;             /* --jpeg-quality 1..100, 0 = default (90) */
-    long quit_after; /* --quit-after N: leave the interactive loop after N frames
-                        (-1 = never; for tests and scripted runs) */
-    bool watch;      /* live reload of FILE (default on; --no-watch) */
+    long quit_after;              /* --quit-after N: leave the interactive loop after N frames
+                                     (-1 = never; for tests and scripted runs) */
+    bool watch;                   /* live reload of FILE (default on; --no-watch) */
     bool quiet, verbose;
     bool help, version;
 } nb_render_options;

@@ -38,13 +38,13 @@ typedef struct nb_renderer {
     nb_wboit wboit;
     nb_passes passes;
     GLuint prog_overlay, overlay_vao, overlay_vbo;
-    GLuint atlas_texture;      /* R8 coverage atlas of `face` */
-    nb_font *font;             /* the legend's TrueType font; NULL: block-font fallback */
-    nb_font_face face;         /* font rasterised at the current legend text size */
+    GLuint atlas_texture; /* R8 coverage atlas of `face` */
+    nb_font *font;        /* the legend's TrueType font; NULL: block-font fallback */
+    nb_font_face face;    /* font rasterised at the current legend text size */
     bool has_face;
-    char font_warning[512];    /* non-empty when the font file could not be used */
-    float last_background[3];  /* background of the last frame (un-blending) */
-    nb_legend_layout legend;   /* where the last frame's legend went (has_legend) */
+    char font_warning[512];   /* non-empty when the font file could not be used */
+    float last_background[3]; /* background of the last frame (un-blending) */
+    nb_legend_layout legend;  /* where the last frame's legend went (has_legend) */
     bool has_legend;
     GLuint samples_query;
     uint64_t last_fragments; /* GL_SAMPLES_PASSED of the scene passes of the last frame */

@@ -91,8 +91,8 @@ static nb_status write_as(const char *path, nb_image_format format, const unsign
     return NB_OK;
 }
 
-nb_status nb_screenshot_write(const char *path, const unsigned char *pixels, int width,
-                              int height, int channels, int jpeg_quality) {
+nb_status nb_screenshot_write(const char *path, const unsigned char *pixels, int width, int height,
+                              int channels, int jpeg_quality) {
     nb_image_format format = NB_IMAGE_PNG;
     NB_TRY(nb_screenshot_format(path, &format));
     return write_as(path, format, pixels, width, height, channels, jpeg_quality);

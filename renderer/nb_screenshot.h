@@ -55,8 +55,8 @@ const char *nb_screenshot_extension(nb_image_format format);
  * PNG). Returns NB_OK, NB_E_INVALID (subject = path: zero size, bad channel count or
  * quality, an extension that is not written, RGBA into JPEG), NB_E_IO (subject = path:
  * cannot write or rename). On failure no file is left at path or at the temporary name. */
-nb_status nb_screenshot_write(const char *path, const unsigned char *pixels, int width,
-                              int height, int channels, int jpeg_quality);
+nb_status nb_screenshot_write(const char *path, const unsigned char *pixels, int width, int height,
+                              int channels, int jpeg_quality);
 
 /* Writes an 8-bit RGB image as PNG whatever the name (tests, golden images, the GUI). Same
  * statuses as nb_screenshot_write. */

@@ -89,7 +89,8 @@ static void test_truetype_face(void **state) {
     assert_int_equal(nb_font_face_init(&f48, font, 48.0f), NB_OK);
     assert_true(f16.truetype && f48.truetype);
     assert_true(fabsf(f16.line_height - 16.0f) < 1.0f); /* DejaVu has no line gap */
-    float w16 = nb_font_text_width(&f16, "T-shirt/top"), w48 = nb_font_text_width(&f48, "T-shirt/top");
+    float w16 = nb_font_text_width(&f16, "T-shirt/top"),
+          w48 = nb_font_text_width(&f48, "T-shirt/top");
     assert_true(w16 > 40.0f && w16 < 110.0f);
     assert_true(w48 / w16 > 2.8f && w48 / w16 < 3.2f);
     /* antialiased: the atlas has many partial-coverage texels, not just 0 and 255 */

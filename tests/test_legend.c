@@ -26,8 +26,12 @@ static const size_t sizes[3] = {4, 3, 2};
 
 static nb_legend_placement place(nb_rect drawing, const nb_rect *taken, size_t n_taken, float w,
                                  float h) {
-    nb_legend_place_desc d = {.width = 1280, .height = 720, .margin = 8.0f, .drawing = drawing,
-                              .taken = taken, .n_taken = n_taken};
+    nb_legend_place_desc d = {.width = 1280,
+                              .height = 720,
+                              .margin = 8.0f,
+                              .drawing = drawing,
+                              .taken = taken,
+                              .n_taken = n_taken};
     return nb_legend_place(&d, w, h);
 }
 
@@ -80,8 +84,8 @@ static void test_place_avoids_taken(void **state) {
     assert_true(p.overlap_taken == 0.0f);
     /* an explicit order */
     const nb_legend_anchor order[2] = {NB_LEGEND_BOTTOM, NB_LEGEND_TOP};
-    nb_legend_place_desc d = {.width = 640, .height = 360, .margin = 4.0f, .drawing = none,
-                              .order = order, .n_order = 2};
+    nb_legend_place_desc d = {
+        .width = 640, .height = 360, .margin = 4.0f, .drawing = none, .order = order, .n_order = 2};
     p = nb_legend_place(&d, 100, 50);
     assert_int_equal(p.anchor, NB_LEGEND_BOTTOM);
     assert_true(p.rect.x0 == 270.0f && p.rect.y1 == 356.0f);
@@ -129,8 +133,8 @@ static void unmake(fixture *f) {
 
 static nb_status build(const fixture *f, const nb_font_face *face, int w, int h, nb_rect drawing,
                        nb_overlay_buffer *buf, nb_legend_layout *lay) {
-    nb_legend_desc d = {.scene = &f->s, .params = &f->p, .face = face, .width = w, .height = h,
-                        .drawing = drawing};
+    nb_legend_desc d = {
+        .scene = &f->s, .params = &f->p, .face = face, .width = w, .height = h, .drawing = drawing};
     buf->n = 0;
     return nb_legend_build(&d, buf, lay);
 }

@@ -65,8 +65,9 @@ static void test_image_options(void **state) {
     assert_int_equal(PARSE(&o, err, "m", "--screenshot", "fig.JPG", "--jpeg-quality=75"),
                      NB_RENDER_EXIT_OK);
     assert_int_equal(o.jpeg_quality, 75);
-    assert_int_equal(PARSE(&o, err, "m", "--frames", "d", "--format", "jpg", "--jpeg-quality", "60"),
-                     NB_RENDER_EXIT_OK);
+    assert_int_equal(
+        PARSE(&o, err, "m", "--frames", "d", "--format", "jpg", "--jpeg-quality", "60"),
+        NB_RENDER_EXIT_OK);
     assert_int_equal(o.image_format, NB_IMAGE_JPEG);
     assert_int_equal(PARSE(&o, err, "m", "--format=jpeg"), NB_RENDER_EXIT_OK); /* K and R */
     assert_int_equal(o.image_format, NB_IMAGE_JPEG);
@@ -182,30 +183,14 @@ static void test_help_lists_everything(void **state) {
     assert_non_null(f);
     nb_options_print_help(f);
     fclose(f);
-    const char *must[] = {"--config",
-                          "--set",
-                          "--layers",
-                          "--camera",
-                          "--size",
-                          "--screenshot",
-                          "--frames",
-                          "--count",
-                          "--orbit",
-                          "--benchmark",
-                          "--no-watch",
-                          "--quit-after",
-                          "--quiet",
-                          "--verbose",
-                          "--help",
-                          "--version",
-                          "--transparent",
-                          "--format",
-                          "--jpeg-quality",
-                          ".jpg",
-                          "NNBUNDLE_SHADER_DIR",
-                          "NNBUNDLE_FONT",
-                          "Exit status",
-                          "ESC",
+    const char *must[] = {"--config",       "--set",         "--layers",
+                          "--camera",       "--size",        "--screenshot",
+                          "--frames",       "--count",       "--orbit",
+                          "--benchmark",    "--no-watch",    "--quit-after",
+                          "--quiet",        "--verbose",     "--help",
+                          "--version",      "--transparent", "--format",
+                          "--jpeg-quality", ".jpg",          "NNBUNDLE_SHADER_DIR",
+                          "NNBUNDLE_FONT",  "Exit status",   "ESC",
                           "wboit"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(buf, must[i]))

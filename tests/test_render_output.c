@@ -134,8 +134,7 @@ static void check_transparent(const frame *f, const char *what) {
 
 /* WBOIT and opaque objects blend linearly in the background, so the PNG made on one
  * background, composited over another colour, must give the render on that colour. */
-static void check_other_background(const frame *on_black, const frame *on_white,
-                                   const char *what) {
+static void check_other_background(const frame *on_black, const frame *on_white, const char *what) {
     static unsigned char comp[W * H * 3];
     nb_screenshot_composite(on_black->rgba, (size_t)W * H, on_white->p.background, comp);
     int worst = 0;
@@ -256,9 +255,8 @@ static void push_key(SDL_Keycode k) {
 
 /* Runs the window for `frames` frames in dir after pushing `keys`, with the given image
  * options; returns the `ls` listing of dir. */
-static void run_viewer(const char *dir, const char *model, bool transparent,
-                       nb_image_format format, const SDL_Keycode *keys, size_t n_keys,
-                       long frames) {
+static void run_viewer(const char *dir, const char *model, bool transparent, nb_image_format format,
+                       const SDL_Keycode *keys, size_t n_keys, long frames) {
     nb_render_options o;
     memset(&o, 0, sizeof o);
     o.input = model;

@@ -61,9 +61,8 @@ static void test_formats(void **state) {
     assert_string_equal(nb_screenshot_extension(NB_IMAGE_JPEG), "jpg");
     assert_string_equal(nb_screenshot_extension(NB_IMAGE_PNG), "png");
     char name[256];
-    assert_int_equal(nb_screenshot_name_format(name, sizeof name, "d", "m.nnb.h5", 0, 7,
-                                               NB_IMAGE_JPEG),
-                     NB_OK);
+    assert_int_equal(
+        nb_screenshot_name_format(name, sizeof name, "d", "m.nnb.h5", 0, 7, NB_IMAGE_JPEG), NB_OK);
     assert_string_equal(name, "d/m_19700101T000000Z_00007.jpg");
 }
 
