@@ -319,7 +319,8 @@ static const nb_config_key rendering_keys[] = {
      .unit = "degrees per frame", .doc = "Yaw added per frame while auto_orbit is on.",
      .source = "spec §5.1 (camera_rotation_speed)"},
     {R(show_legend), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
-     .doc = "Draw the class colour legend.", .source = "nnbundle"},
+     .doc = "Draw the legend: class colours, and what node size and edge width/opacity encode.",
+     .source = "nnbundle"},
 };
 
 #undef R

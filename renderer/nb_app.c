@@ -10,6 +10,10 @@
  * scene-relevant config keys change, draw, present, GUI frame hook, swap, recording.
  * Benchmark timing: wall clock around draw + glFinish per frame, median reported; fragments
  * from one GL_SAMPLES_PASSED query on the warm-up frame. Main thread only.
+ * Image output (--screenshot, --frames, K, R): nb_renderer_write_image with the options'
+ * --transparent / --jpeg-quality, the format from --screenshot's extension or --format; an
+ * output name the writer does not produce fails in nb_app_init, before the file is loaded,
+ * so nothing is drawn or written.
  * Config keys read: all rendering keys (through nb_render_params / nb_scene_desc),
  * camera_pose, auto_orbit, orbit_speed_degrees; edge_importance_type from the file.
  */
@@ -136,10 +140,20 @@ static bool file_signature(const char *path, long long *mtime_ns, long long *siz
     return true;
 }
 
+/* How every image of this run is written. */
+static nb_image_options image_options(const nb_app *app) {
+    nb_image_options o = {app->opt.transparent, app->opt.jpeg_quality};
+    return o;
+}
+
 nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
     memset(app, 0, sizeof *app);
     app->opt = *opt;
     app->path = opt->input;
+    if (opt->mode == NB_RUN_SCREENSHOT) { /* refuse a name we cannot write before any work */
+        nb_image_format format;
+        NB_TRY(nb_screenshot_format(opt->screenshot_path, &format));
+    }
     NB_TRY(build_config(opt, &app->config));
     nb_render_params_from_config(&app->config, &app->params);
     (void)file_signature(app->path, &app->loaded_mtime_ns, &app->loaded_size);
@@ -188,6 +202,8 @@ nb_status nb_app_open_gl(nb_app *app) {
                    app->params.fov_degrees, app->config.camera_pose);
     nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d", app->window.gl_renderer,
                  app->window.gl_version, app->window.driver, w, h);
+    if (app->renderer.font_warning[0] && app->config.show_legend)
+        nb_log_warn("legend font: %s", app->renderer.font_warning);
     return NB_OK;
 }
 
@@ -234,7 +250,8 @@ static nb_status draw(nb_app *app) {
 static nb_status run_screenshot(nb_app *app) {
     prepare_frame(app);
     NB_TRY(draw(app));
-    NB_TRY(nb_renderer_screenshot(&app->renderer, app->opt.screenshot_path));
+    const nb_image_options io = image_options(app);
+    NB_TRY(nb_renderer_write_image(&app->renderer, app->opt.screenshot_path, &io));
     nb_log_info("wrote %s (%dx%d)", app->opt.screenshot_path, app->renderer.target.width,
                 app->renderer.target.height);
     return NB_OK;
@@ -267,15 +284,17 @@ static nb_status run_frames(nb_app *app) {
         }
         NB_TRY(draw(app));
         char path[4096];
-        int n = snprintf(path, sizeof path, "%s/frame_%05ld.png", app->opt.frames_dir, i);
+        int n = snprintf(path, sizeof path, "%s/frame_%05ld.%s", app->opt.frames_dir, i,
+                         nb_screenshot_extension(app->opt.image_format));
         if (n < 0 || (size_t)n >= sizeof path)
             return NB_RAISE(NB_E_IO, app->opt.frames_dir, "path too long");
-        NB_TRY(nb_renderer_screenshot(&app->renderer, path));
+        const nb_image_options io = image_options(app);
+        NB_TRY(nb_renderer_write_image(&app->renderer, path, &io));
         nb_progress_update(&prog, (uint64_t)(i + 1), NULL);
     }
     nb_progress_end(&prog, NULL);
-    nb_log_info("wrote %ld frames to %s/frame_%05d.png ...", app->opt.count, app->opt.frames_dir,
-                0);
+    nb_log_info("wrote %ld frames to %s/frame_%05d.%s ...", app->opt.count, app->opt.frames_dir, 0,
+                nb_screenshot_extension(app->opt.image_format));
     return NB_OK;
 }
 
@@ -359,20 +378,23 @@ static nb_status run_benchmark(nb_app *app) {
 static void take_screenshot(nb_app *app, long frame) {
     char path[4096];
     time_t now = frame >= 0 ? app->record_start : time(NULL);
-    nb_status st = nb_screenshot_name(path, sizeof path, NULL, app->path, now, frame);
+    const char *ext = nb_screenshot_extension(app->opt.image_format);
+    nb_status st = nb_screenshot_name_format(path, sizeof path, NULL, app->path, now, frame,
+                                             app->opt.image_format);
     if (st == NB_OK && frame < 0) {
         /* two screenshots within one second get _2, _3, ... */
         struct stat sb;
         char base[4096];
         snprintf(base, sizeof base, "%s", path);
-        size_t len = strlen(base);
-        if (len > 4)
-            base[len - 4] = '\0';
+        size_t len = strlen(base), cut = strlen(ext) + 1;
+        if (len > cut)
+            base[len - cut] = '\0';
         for (int k = 2; stat(path, &sb) == 0 && k < 1000; k++)
-            snprintf(path, sizeof path, "%s_%d.png", base, k);
+            snprintf(path, sizeof path, "%s_%d.%s", base, k, ext);
     }
+    const nb_image_options io = image_options(app);
     if (st == NB_OK)
-        st = nb_renderer_screenshot(&app->renderer, path);
+        st = nb_renderer_write_image(&app->renderer, path, &io);
     if (st == NB_OK) {
         if (frame < 0)
             nb_log_info("screenshot %s", path);

@@ -217,12 +217,14 @@ nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height) {
     return NB_OK;
 }
 
-nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb) {
-    size_t row = (size_t)t->width * 3;
+/* Reads the target as `channels` (3: GL_RGB, 4: GL_RGBA) bytes per pixel, top row first. */
+static nb_status read_pixels(const nb_gl_target *t, int channels, unsigned char *out) {
+    size_t row = (size_t)t->width * (size_t)channels;
     glBindFramebuffer(GL_READ_FRAMEBUFFER, t->fbo);
     glReadBuffer(GL_COLOR_ATTACHMENT0);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadPixels(0, 0, t->width, t->height, GL_RGB, GL_UNSIGNED_BYTE, rgb);
+    glReadPixels(0, 0, t->width, t->height, channels == 4 ? GL_RGBA : GL_RGB, GL_UNSIGNED_BYTE,
+                 out);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
     NB_TRY(nb_gl_check("glReadPixels"));
     /* GL rows are bottom-up: flip in place. */
@@ -230,12 +232,20 @@ nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb) {
     if (!tmp)
         return NB_RAISE(NB_E_NOMEM, "screenshot", "row buffer");
     for (int y = 0; y < t->height / 2; y++) {
-        unsigned char *a = rgb + (size_t)y * row;
-        unsigned char *b = rgb + (size_t)(t->height - 1 - y) * row;
+        unsigned char *a = out + (size_t)y * row;
+        unsigned char *b = out + (size_t)(t->height - 1 - y) * row;
         memcpy(tmp, a, row);
         memcpy(a, b, row);
         memcpy(b, tmp, row);
     }
     free(tmp);
     return NB_OK;
+}
+
+nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb) {
+    return read_pixels(t, 3, rgb);
+}
+
+nb_status nb_gl_target_read_rgba(const nb_gl_target *t, unsigned char *rgba) {
+    return read_pixels(t, 4, rgba);
 }

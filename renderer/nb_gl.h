@@ -61,4 +61,8 @@ void nb_gl_target_unload(nb_gl_target *t);
 /* Reads the target's RGB pixels, top row first: rgb has width * height * 3 bytes. */
 nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb);
 
+/* Reads the target's RGBA pixels, top row first: rgba has width * height * 4 bytes. The
+ * alpha channel is the coverage of everything drawn (0 where only the background is). */
+nb_status nb_gl_target_read_rgba(const nb_gl_target *t, unsigned char *rgba);
+
 #endif /* NB_GL_H */

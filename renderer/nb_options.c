@@ -2,9 +2,12 @@
  *
  * DESIGN: a single pass over argv; every option that takes a value accepts "--opt value" and
  * "--opt=value"; numbers are parsed strictly (whole string, range-checked). Conflicting
- * output modes, --count/--orbit without --frames, and a missing FILE are usage errors
- * (exit 2) reported with one line, as in the nnbundle CLI. No globals, no threads. Config keys
- * are not interpreted here (--set strings are applied by nb_config_set later).
+ * output modes, --count/--orbit without --frames, image options that no output uses
+ * (--transparent with a JPEG or --benchmark, --format with --screenshot, --jpeg-quality
+ * without a JPEG) and a missing FILE are usage errors (exit 2) reported with one line, as in
+ * the nnbundle CLI. An output name with an extension the writer does not produce is not a
+ * usage error: nb_app refuses it with exit status 1 before loading anything. No globals, no
+ * threads. Config keys are not interpreted here (--set strings are applied by nb_config_set later).
  */
 #include "nb_options.h"
 
@@ -13,6 +16,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nb_font.h" /* NB_FONT_PATH */
 
 static bool parse_long(const char *s, long min, long max, long *out) {
     if (!s || !*s)
@@ -97,8 +102,8 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 }
 
 static const char *const value_options[] = {
-    "--config", "--set",    "--screenshot", "--frames",     "--benchmark", "--count",
-    "--size",   "--camera", "--layers",     "--quit-after", NULL};
+    "--config", "--set",    "--screenshot", "--frames", "--benchmark",    "--count", "--size",
+    "--camera", "--layers", "--quit-after", "--format", "--jpeg-quality", NULL};
 
 int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
     memset(o, 0, sizeof *o);
@@ -109,7 +114,7 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
     o->quit_after = -1;
     o->watch = true;
     int n_modes = 0;
-    bool count_given = false;
+    bool count_given = false, format_given = false;
     if (err && err_size)
         err[0] = '\0';
     for (int i = 1; i < argc; i++) {
@@ -125,6 +130,10 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
         }
         if (strcmp(a, "--orbit") == 0) {
             o->orbit = true;
+            continue;
+        }
+        if (strcmp(a, "--transparent") == 0) {
+            o->transparent = true;
             continue;
         }
         if (strcmp(a, "--no-watch") == 0) {
@@ -195,6 +204,15 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
                 return usage(err, err_size,
                              "--layers expects layer pairs A:B (0 <= A <= B) or A, got '%s'", v);
             o->filter_layers = true;
+        } else if (strcmp(name, "--format") == 0) {
+            if (!nb_screenshot_parse_format(v, &o->image_format))
+                return usage(err, err_size, "--format expects png or jpg, got '%s'", v);
+            format_given = true;
+        } else if (strcmp(name, "--jpeg-quality") == 0) {
+            long q;
+            if (!parse_long(v, 1, 100, &q))
+                return usage(err, err_size, "--jpeg-quality expects 1..100, got '%s'", v);
+            o->jpeg_quality = (int)q;
         } else { /* --quit-after */
             if (!parse_long(v, 0, LONG_MAX, &o->quit_after))
                 return usage(err, err_size, "--quit-after expects a frame count >= 0, got '%s'", v);
@@ -208,6 +226,26 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
         return usage(err, err_size, "--count and --orbit need --frames DIR");
     if (o->quit_after >= 0 && o->mode != NB_RUN_INTERACTIVE)
         return usage(err, err_size, "--quit-after applies to the interactive window only");
+    /* image options: which format each output gets */
+    nb_image_format shot_format = NB_IMAGE_PNG;
+    bool shot_known = o->mode == NB_RUN_SCREENSHOT &&
+                      nb_screenshot_format(o->screenshot_path, &shot_format) == NB_OK;
+    if (format_given && o->mode == NB_RUN_SCREENSHOT)
+        return usage(err, err_size,
+                     "--format sets the type of --frames and K/R images; --screenshot takes it "
+                     "from the extension of '%s'",
+                     o->screenshot_path);
+    if ((o->transparent || format_given || o->jpeg_quality) && o->mode == NB_RUN_BENCHMARK)
+        return usage(err, err_size,
+                     "--transparent, --format and --jpeg-quality apply to image outputs, not to "
+                     "--benchmark");
+    bool jpeg_out = o->mode == NB_RUN_SCREENSHOT ? shot_known && shot_format == NB_IMAGE_JPEG
+                                                 : o->image_format == NB_IMAGE_JPEG;
+    if (o->transparent && jpeg_out)
+        return usage(err, err_size, "--transparent needs PNG output: JPEG has no alpha channel");
+    if (o->jpeg_quality && !jpeg_out && !(o->mode == NB_RUN_SCREENSHOT && !shot_known))
+        return usage(err, err_size,
+                     "--jpeg-quality needs JPEG output (--screenshot OUT.jpg or --format jpg)");
     if (o->count < 0)
         o->count = NB_OPTIONS_DEFAULT_FRAMES;
     return NB_RENDER_EXIT_OK;
@@ -228,19 +266,28 @@ void nb_options_print_help(FILE *f) {
         "  --size WxH           image / window size in pixels (default 1280x720)\n"
         "\n"
         "Output without a window (no display needed):\n"
-        "  --screenshot OUT.png render one frame to OUT.png and exit\n"
+        "  --screenshot OUT     render one frame to OUT and exit; the extension picks the\n"
+        "                       format: .png, or .jpg/.jpeg (any other name: exit status 1)\n"
         "  --frames DIR         render numbered frames DIR/frame_00000.png ... and exit\n"
+        "                       (.jpg with --format jpg)\n"
         "    --count N          number of frames (default 36)\n"
         "    --orbit            turn the camera once around the network over the N frames\n"
         "  --benchmark N        render N frames offscreen (after one warm-up) and print the\n"
         "                       median ms/frame with node, segment and fragment counts\n"
+        "\n"
+        "Images (--screenshot, --frames, the window's K and R):\n"
+        "  --transparent        PNG with a transparent background (RGBA; the picture\n"
+        "                       composited over the background colour is the usual render);\n"
+        "                       without it PNGs are opaque RGB\n"
+        "  --format png|jpg     file type of --frames and K/R images (default png)\n"
+        "  --jpeg-quality Q     JPEG quality 1..100 (default 90)\n"
         "\n"
         "Interactive window:\n"
         "  --no-watch           do not reload FILE when it changes on disk (default: polled\n"
         "                       every 0.5 s; a failed reload keeps the current picture)\n"
         "  --quit-after N       close the window after N frames (scripted runs, tests)\n"
         "  keys: 0-9 camera poses, H auto-orbit on/off, W/A/S/D move, K screenshot\n"
-        "        (<file>_<UTC time>.png), R record every frame on/off, ESC quit\n"
+        "        (<file>_<UTC time>.png or .jpg), R record every frame on/off, ESC quit\n"
         "  mouse: left drag orbit, right or middle drag pan, wheel zoom\n"
         "\n"
         "Other:\n"
@@ -253,8 +300,10 @@ void nb_options_print_help(FILE *f) {
         "background, camera_pose, fov_degrees, auto_orbit, orbit_speed_degrees, show_legend.\n"
         "Edge modes: ellipsoid_transparent, sphere, sphere_transparent, line, none.\n"
         "Node modes: sphere_transparent, sphere, point, none.\n"
-        "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; SDL_VIDEODRIVER\n"
-        "picks the SDL video driver (offscreen for headless runs).\n"
+        "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; NNBUNDLE_FONT the\n"
+        "legend's TrueType font (default " NB_FONT_PATH ";\n"
+        "without it the legend uses a block font); SDL_VIDEODRIVER picks the SDL video\n"
+        "driver (offscreen for headless runs).\n"
         "\n"
         "Exit status: 0 success, 1 failure (message names the file/key), 2 usage error.\n",
         f);

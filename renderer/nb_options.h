@@ -2,8 +2,9 @@
  *
  *   nnbundle-render FILE [--config rendering.json] [--set key=value]... [--layers A:B]
  *                        [--camera K] [--size WxH]
- *                        [--screenshot OUT.png | --frames DIR [--count N] [--orbit]
- *                         | --benchmark N] [--quit-after N] [--no-watch] [--quiet|--verbose]
+ *                        [--screenshot OUT.png|OUT.jpg | --frames DIR [--count N] [--orbit]
+ *                         | --benchmark N] [--transparent] [--format png|jpg]
+ *                        [--jpeg-quality Q] [--quit-after N] [--no-watch] [--quiet|--verbose]
  * Exit codes follow the nnbundle CLI: 0 success, 1 failure, 2 usage error.
  */
 #ifndef NB_OPTIONS_H
@@ -12,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+#include "nb_screenshot.h"
 
 #define NB_OPTIONS_MAX_SETS       64
 #define NB_OPTIONS_DEFAULT_WIDTH  1280
@@ -43,9 +46,13 @@ typedef struct nb_render_options {
     int camera;                  /* --camera 0..9, -1 = camera_pose of the config */
     bool filter_layers;          /* --layers A:B: layer pairs A..B (0-based, inclusive) */
     size_t pair_first, pair_last;
-    long quit_after; /* --quit-after N: leave the interactive loop after N frames
-                        (-1 = never; for tests and scripted runs) */
-    bool watch;      /* live reload of FILE (default on; --no-watch) */
+    bool transparent;             /* --transparent: RGBA PNGs with a transparent background */
+    nb_image_format image_format; /* --format: type of --frames and K/R images (default PNG);
+                                     --screenshot takes it from OUT's extension */
+    int jpeg_quality;             /* --jpeg-quality 1..100, 0 = default (90) */
+    long quit_after;              /* --quit-after N: leave the interactive loop after N frames
+                                     (-1 = never; for tests and scripted runs) */
+    bool watch;                   /* live reload of FILE (default on; --no-watch) */
     bool quiet, verbose;
     bool help, version;
 } nb_render_options;

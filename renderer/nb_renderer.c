@@ -2,13 +2,22 @@
  *
  * DESIGN: the pass order and state changes of nb_renderer.h; the view uniforms carry the
  * depth range of the network's bounding box under the current view (nb_render_depth_range,
- * spec §5.6 with the box fixed). The legend is rebuilt on the CPU every frame (a few hundred
- * triangles) and streamed into one small buffer. Fragment counts use a GL_SAMPLES_PASSED
- * query around the scene passes (not the legend or the composite). Single-threaded (GL).
+ * spec §5.6 with the box fixed). The legend is rebuilt on the CPU every frame (a few thousand
+ * triangles) and streamed into one small buffer; its font face is re-rasterised into the
+ * R8 atlas texture only when the legend's text size changes with the image size. The
+ * legend is placed on the drawn pixels: the finished scene is read back (RGB, one
+ * glReadPixels, ~4 MB at 1280x720) and reduced to an nb_coverage grid (cells of half the
+ * text height; a pixel counts when it differs from the background by more than 16 levels);
+ * the screen rectangle of the scene's bounding box (nb_legend_drawing_rect) only breaks
+ * ties when nothing is drawn. Fragment counts use a GL_SAMPLES_PASSED query around the scene
+ * passes (not the legend or the composite). Output: RGB or RGBA read-back, un-blended
+ * against the background for a transparent PNG (nb_screenshot). Single-threaded (GL).
  * Config keys: everything in nb_render_params (the caller maps the config).
  */
 #include "nb_renderer.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,13 +41,24 @@ nb_status nb_renderer_load(nb_renderer *r, int width, int height) {
     glGenBuffers(1, &r->overlay_vbo);
     glBindVertexArray(r->overlay_vao);
     glBindBuffer(GL_ARRAY_BUFFER, r->overlay_vbo);
+    const GLsizei stride = NB_OVERLAY_VERTEX_FLOATS * sizeof(float);
     glEnableVertexAttribArray(0);
-    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, NB_LEGEND_VERTEX_FLOATS * sizeof(float),
-                          (const void *)0);
+    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, stride, (const void *)0);
     glEnableVertexAttribArray(1);
-    glVertexAttribPointer(1, 4, GL_FLOAT, GL_FALSE, NB_LEGEND_VERTEX_FLOATS * sizeof(float),
-                          (const void *)(2 * sizeof(float)));
+    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, stride, (const void *)(2 * sizeof(float)));
+    glEnableVertexAttribArray(2);
+    glVertexAttribPointer(2, 4, GL_FLOAT, GL_FALSE, stride, (const void *)(4 * sizeof(float)));
     glBindVertexArray(0);
+    glGenTextures(1, &r->atlas_texture);
+    /* the legend's font: a missing or broken file is not fatal (block-font fallback) */
+    const char *font_path = nb_font_default_path();
+    if (nb_font_create(font_path, &r->font) != NB_OK) {
+        r->font = NULL;
+        snprintf(r->font_warning, sizeof r->font_warning,
+                 "%s; the legend uses the built-in block font (install fonts-dejavu-core or "
+                 "set NNBUNDLE_FONT to a .ttf file)",
+                 nb_error_message());
+    }
     glBindBuffer(GL_ARRAY_BUFFER, 0);
     glGenQueries(1, &r->samples_query);
     st = nb_gl_check("renderer load");
@@ -61,6 +81,10 @@ void nb_renderer_unload(nb_renderer *r) {
         glDeleteBuffers(1, &r->overlay_vbo);
     if (r->samples_query)
         glDeleteQueries(1, &r->samples_query);
+    if (r->atlas_texture)
+        glDeleteTextures(1, &r->atlas_texture);
+    nb_font_face_deinit(&r->face);
+    nb_font_destroy(r->font);
     memset(r, 0, sizeof *r);
 }
 
@@ -81,27 +105,88 @@ void nb_renderer_view_uniforms(const nb_renderer *r, const nb_scene *s, const nb
     nb_render_depth_range(s->bbox_min, s->bbox_max, v->view, &v->depth_near, &v->depth_far);
 }
 
-static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p) {
-    float *verts = NULL;
-    size_t n = 0;
-    NB_TRY(nb_legend_build(s, p->foreground, p->background, r->target.width, r->target.height,
-                           &verts, &n, NULL));
+/* Re-rasterises the legend's face when the text size for the target changes. */
+static nb_status update_face(nb_renderer *r) {
+    float px = nb_legend_text_px(r->target.width, r->target.height);
+    if (r->has_face && r->face.pixel_height == px)
+        return NB_OK;
+    nb_font_face face;
+    NB_TRY(nb_font_face_init(&face, r->font, px));
+    nb_font_face_deinit(&r->face);
+    r->face = face;
+    r->has_face = true;
+    glBindTexture(GL_TEXTURE_2D, r->atlas_texture);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, face.atlas_width, face.atlas_height, 0, GL_RED,
+                 GL_UNSIGNED_BYTE, face.atlas);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    return nb_gl_check("legend font atlas");
+}
+
+/* The drawn pixels of the frame so far (the scene, before the legend). */
+static nb_status frame_coverage(const nb_renderer *r, const nb_render_params *p, nb_coverage *c) {
+    const int w = r->target.width, h = r->target.height;
+    unsigned char *rgb = malloc((size_t)w * (size_t)h * 3);
+    if (!rgb)
+        return NB_RAISE(NB_E_NOMEM, "legend", "%dx%d pixels", w, h);
+    nb_status st = nb_gl_target_read_rgb(&r->target, rgb);
+    if (st == NB_OK) {
+        const unsigned char bg[3] = {(unsigned char)lrintf(p->background[0] * 255.0f),
+                                     (unsigned char)lrintf(p->background[1] * 255.0f),
+                                     (unsigned char)lrintf(p->background[2] * 255.0f)};
+        int cell = (int)(0.5f * nb_legend_text_px(w, h));
+        st = nb_coverage_from_rgb(c, rgb, w, h, bg, 16, cell < 4 ? 4 : cell);
+    }
+    free(rgb);
+    return st;
+}
+
+static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                             const nb_camera *cam) {
+    NB_TRY(update_face(r));
+    nb_coverage cov;
+    NB_TRY(frame_coverage(r, p, &cov));
+    nb_legend_desc d = {.scene = s,
+                        .params = p,
+                        .face = &r->face,
+                        .width = r->target.width,
+                        .height = r->target.height,
+                        .drawing =
+                            nb_legend_drawing_rect(s, cam, r->target.width, r->target.height),
+                        .coverage = &cov};
+    nb_overlay_buffer buf = {0};
+    nb_status st = nb_legend_build(&d, &buf, &r->legend);
+    nb_coverage_deinit(&cov);
+    if (st != NB_OK) {
+        free(buf.v);
+        return st;
+    }
+    r->has_legend = true;
+    glBindFramebuffer(GL_FRAMEBUFFER, r->target.fbo);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     glEnable(GL_BLEND);
     glBlendEquation(GL_FUNC_ADD);
-    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    /* "over" for colour and for coverage (alpha), so the target's alpha stays the coverage */
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     glUseProgram(r->prog_overlay);
     glUniform2f(glGetUniformLocation(r->prog_overlay, "u_viewport"), (float)r->target.width,
                 (float)r->target.height);
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, r->atlas_texture);
     glBindBuffer(GL_ARRAY_BUFFER, r->overlay_vbo);
-    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)(n * NB_LEGEND_VERTEX_FLOATS * sizeof(float)), verts,
-                 GL_STREAM_DRAW);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)(buf.n * NB_OVERLAY_VERTEX_FLOATS * sizeof(float)),
+                 buf.v, GL_STREAM_DRAW);
     glBindBuffer(GL_ARRAY_BUFFER, 0);
-    free(verts);
+    free(buf.v);
     glBindVertexArray(r->overlay_vao);
-    glDrawArrays(GL_TRIANGLES, 0, (GLsizei)n);
+    glDrawArrays(GL_TRIANGLES, 0, (GLsizei)buf.n);
     glBindVertexArray(0);
+    glBindTexture(GL_TEXTURE_2D, 0);
     glDisable(GL_BLEND);
     return NB_OK;
 }
@@ -110,6 +195,7 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
                            const nb_camera *cam) {
     nb_view_uniforms v;
     nb_renderer_view_uniforms(r, s, cam, &v);
+    memcpy(r->last_background, p->background, sizeof r->last_background);
     size_t seg_first = 0;
     size_t seg_count = nb_scene_visible_segments(s, p->edge.importance_threshold, &seg_first);
     size_t node_count = nb_scene_visible_nodes(s, p->node.importance_threshold);
@@ -156,8 +242,9 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
     glDepthMask(GL_TRUE);
     glBindFramebuffer(GL_FRAMEBUFFER, r->target.fbo);
     glViewport(0, 0, r->target.width, r->target.height);
+    r->has_legend = false;
     if (p->show_legend)
-        NB_TRY(draw_legend(r, s, p));
+        NB_TRY(draw_legend(r, s, p, cam));
     glUseProgram(0);
     if (r->count_fragments) {
         GLuint64 samples = 0;
@@ -181,14 +268,35 @@ nb_status nb_renderer_read_rgb(const nb_renderer *r, unsigned char *rgb) {
     return nb_gl_target_read_rgb(&r->target, rgb);
 }
 
-nb_status nb_renderer_screenshot(const nb_renderer *r, const char *path) {
-    size_t n = (size_t)r->target.width * (size_t)r->target.height * 3;
-    unsigned char *rgb = malloc(n);
-    if (!rgb)
-        return NB_RAISE(NB_E_NOMEM, path, "%zu bytes of pixels", n);
-    nb_status st = nb_renderer_read_rgb(r, rgb);
+nb_status nb_renderer_read_rgba(const nb_renderer *r, unsigned char *rgba) {
+    return nb_gl_target_read_rgba(&r->target, rgba);
+}
+
+nb_status nb_renderer_write_image(const nb_renderer *r, const char *path,
+                                  const nb_image_options *o) {
+    const nb_image_options defaults = {0};
+    if (!o)
+        o = &defaults;
+    nb_image_format format;
+    NB_TRY(nb_screenshot_format(path, &format)); /* before reading anything back */
+    if (o->transparent && format != NB_IMAGE_PNG)
+        return NB_RAISE(NB_E_INVALID, path,
+                        "JPEG has no alpha channel: write a transparent background as .png");
+    const int channels = o->transparent ? 4 : 3;
+    size_t n_pixels = (size_t)r->target.width * (size_t)r->target.height;
+    unsigned char *px = malloc(n_pixels * (size_t)channels);
+    if (!px)
+        return NB_RAISE(NB_E_NOMEM, path, "%zu bytes of pixels", n_pixels * (size_t)channels);
+    nb_status st = channels == 4 ? nb_renderer_read_rgba(r, px) : nb_renderer_read_rgb(r, px);
+    if (st == NB_OK && channels == 4)
+        nb_screenshot_unblend(px, n_pixels, r->last_background);
     if (st == NB_OK)
-        st = nb_screenshot_write_png(path, rgb, r->target.width, r->target.height);
-    free(rgb);
+        st = nb_screenshot_write(path, px, r->target.width, r->target.height, channels,
+                                 o->jpeg_quality);
+    free(px);
     return st;
+}
+
+nb_status nb_renderer_screenshot(const nb_renderer *r, const char *path) {
+    return nb_renderer_write_image(r, path, NULL);
 }

@@ -6,6 +6,13 @@
  * (node "sphere"/"point", edge "sphere"/"line", depth written), transparent passes (minmax or
  * wboit, depth tested, not written), WBOIT composite, legend (reference spec §5.2, with the
  * opaque passes first so transparent objects are hidden behind opaque ones).
+ * The target's alpha channel is kept as the coverage of everything drawn (cleared to 0,
+ * opaque objects 1, MIN/MAX the largest fragment opacity, WBOIT composited and the legend
+ * blended "over"), which is what a transparent-background PNG needs (nb_screenshot.h).
+ * The legend's font is loaded once by nb_renderer_load (nb_font_default_path); when it cannot
+ * be read the legend uses the block-font fallback and font_warning says why. The legend is
+ * placed on the pixels the scene passes drew (the frame is read back before the legend is
+ * drawn: an nb_coverage grid), so it goes where the picture is empty.
  * Requires a current GL 4.3 core context (nb_window_open). Not thread-safe.
  */
 #ifndef NB_RENDERER_H
@@ -17,7 +24,9 @@
 #include <GL/glew.h>
 
 #include "nb_camera.h"
+#include "nb_font.h"
 #include "nb_gl.h"
+#include "nb_legend.h"
 #include "nb_passes.h"
 #include "nb_render_params.h"
 #include "nb_scene.h"
@@ -29,6 +38,14 @@ typedef struct nb_renderer {
     nb_wboit wboit;
     nb_passes passes;
     GLuint prog_overlay, overlay_vao, overlay_vbo;
+    GLuint atlas_texture; /* R8 coverage atlas of `face` */
+    nb_font *font;        /* the legend's TrueType font; NULL: block-font fallback */
+    nb_font_face face;    /* font rasterised at the current legend text size */
+    bool has_face;
+    char font_warning[512];   /* non-empty when the font file could not be used */
+    float last_background[3]; /* background of the last frame (un-blending) */
+    nb_legend_layout legend;  /* where the last frame's legend went (has_legend) */
+    bool has_legend;
     GLuint samples_query;
     uint64_t last_fragments; /* GL_SAMPLES_PASSED of the scene passes of the last frame */
     bool count_fragments;    /* wrap the scene passes in a GL_SAMPLES_PASSED query */
@@ -63,7 +80,25 @@ void nb_renderer_present(const nb_renderer *r, int window_w, int window_h);
 /* Reads the target's pixels (RGB, top row first, width * height * 3 bytes). */
 nb_status nb_renderer_read_rgb(const nb_renderer *r, unsigned char *rgb);
 
-/* Reads the target and writes it as a PNG to path (nb_screenshot_write_png). */
+/* Reads the target's pixels as RGBA (top row first, width * height * 4 bytes): colour over
+ * the background, alpha = coverage (before un-blending). */
+nb_status nb_renderer_read_rgba(const nb_renderer *r, unsigned char *rgba);
+
+/* How nb_renderer_write_image writes. Zero-initialised: opaque, format from the extension,
+ * JPEG quality 90. */
+typedef struct nb_image_options {
+    bool transparent; /* RGBA PNG with a transparent background (nb_screenshot_unblend
+                         against the last frame's background); NB_E_INVALID for JPEG */
+    int jpeg_quality; /* 1..100, 0 = NB_SCREENSHOT_JPEG_QUALITY */
+} nb_image_options;
+
+/* Reads the target and writes it to path in the format of its extension (PNG: RGB, or RGBA
+ * with o->transparent; JPEG: RGB). o may be NULL (defaults). Statuses of nb_screenshot_write
+ * (NB_E_INVALID for a name it does not write, nothing written), NB_E_NOMEM, NB_E_GL. */
+nb_status nb_renderer_write_image(const nb_renderer *r, const char *path,
+                                  const nb_image_options *o);
+
+/* nb_renderer_write_image with default options. */
 nb_status nb_renderer_screenshot(const nb_renderer *r, const char *path);
 
 #endif /* NB_RENDERER_H */

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libsdl2-dev libglew-dev libcglm-dev libcjson-dev libhdf5-dev hdf5-tools zlib1g-dev
-      libpng-dev libstb-dev libimgui-dev libopenblas-dev libcmocka-dev
+      libpng-dev libstb-dev fonts-dejavu-core libimgui-dev libopenblas-dev libcmocka-dev
       libegl-dev libgles-dev libgl-dev libgl1-mesa-dri libegl-mesa0 xvfb xauth mesa-utils
       dataset-fashion-mnist gnuplot-nox hyperfine)
 missing=()

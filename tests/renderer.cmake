@@ -16,3 +16,10 @@ nb_add_test(test_render_app SOURCES test_render_app.c test_render_fixture.c LIBS
 nb_add_test(test_render_cli SOURCES test_render_cli.c test_render_fixture.c LIBS nb_render_core
             LABEL gl TIMEOUT 180)
 add_dependencies(test_render_cli nnbundle-render)
+# Image output and the legend (GL-free): fonts, placement/encoding, PNG/JPEG/RGBA files.
+nb_add_test(test_font SOURCES test_font.c LIBS nb_render_core LABEL unit TIMEOUT 30)
+nb_add_test(test_legend SOURCES test_legend.c test_render_fixture.c LIBS nb_render_core
+            LABEL unit TIMEOUT 30)
+nb_add_test(test_screenshot SOURCES test_screenshot.c LIBS nb_render_core LABEL unit TIMEOUT 30)
+nb_add_test(test_render_output SOURCES test_render_output.c test_render_fixture.c
+            LIBS nb_render_app LABEL gl TIMEOUT 120)

@@ -1,6 +1,7 @@
 /* test_render_cli.c - the nnbundle-render executable: exit codes 0/1/2, messages for bad
  * input, --screenshot/--size/--camera, --frames --orbit, --benchmark, --layers, --set, the
- * no-display refusal and the interactive loop under SDL_VIDEODRIVER=offscreen. */
+ * no-display refusal, the interactive loop under SDL_VIDEODRIVER=offscreen, output formats
+ * (PNG, JPEG, transparent PNG, refused extensions) and the legend font fallback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,11 +222,127 @@ static void test_frames_and_benchmark(void **state) {
     expect_text(c, "edges 12, segments 48");
 }
 
+static bool file_exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Output names: the extension picks PNG or JPEG; any other is refused with exit status 1
+ * before anything is loaded or written; --transparent PNGs have an alpha channel. */
+static void test_output_formats(void **state) {
+    ctx *c = *state;
+    char args[1024], out[256];
+    /* an extension the writer does not produce */
+    snprintf(out, sizeof out, "%s/fig.bmp", c->dir);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 64x48", c->model, out);
+    assert_int_equal(run(c, NULL, args), 1);
+    expect_text(c, out);
+    expect_text(c, "cannot write '.bmp' images");
+    expect_text(c, ".png, .jpg or .jpeg");
+    expect_text(c, "NB_E_INVALID");
+    assert_false(file_exists(out));
+    /* ... refused before the input is even read (a missing input is not reported) */
+    snprintf(args, sizeof args, "'%s/missing.nnb.h5' --screenshot '%s/noext'", c->dir, c->dir);
+    assert_int_equal(run(c, NULL, args), 1);
+    expect_text(c, "no file extension");
+    /* JPEG */
+    snprintf(out, sizeof out, "%s/fig.jpg", c->dir);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 120x80 --jpeg-quality 80 -q",
+             c->model, out);
+    assert_int_equal(run(c, NULL, args), 0);
+    unsigned char *px = NULL;
+    int w = 0, h = 0, comp = 0;
+    assert_int_equal(nb_screenshot_read(out, 3, &px, &w, &h, &comp), NB_OK);
+    assert_true(w == 120 && h == 80 && comp == 3);
+    const unsigned char white[3] = {255, 255, 255};
+    assert_true(test_count_non_background(px, w, h, white, 24) > 100);
+    free(px);
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    unsigned char magic[2] = {0, 0};
+    assert_int_equal(fread(magic, 1, 2, f), 2);
+    fclose(f);
+    assert_true(magic[0] == 0xFF && magic[1] == 0xD8);
+    /* --transparent with JPEG: usage error */
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --transparent", c->model, out);
+    assert_int_equal(run(c, NULL, args), 2);
+    expect_text(c, "JPEG has no alpha channel");
+    /* opaque PNG is RGB; transparent PNG is RGBA with alpha 0 on the background */
+    snprintf(out, sizeof out, "%s/opaque.png", c->dir);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 120x80 -q", c->model, out);
+    assert_int_equal(run(c, NULL, args), 0);
+    assert_int_equal(nb_screenshot_read(out, 4, &px, &w, &h, &comp), NB_OK);
+    assert_int_equal(comp, 3);
+    free(px);
+    snprintf(out, sizeof out, "%s/clear.png", c->dir);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 120x80 --transparent -q", c->model,
+             out);
+    assert_int_equal(run(c, NULL, args), 0);
+    assert_int_equal(nb_screenshot_read(out, 4, &px, &w, &h, &comp), NB_OK);
+    assert_int_equal(comp, 4);
+    size_t clear = 0, covered = 0;
+    for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+        clear += px[4 * i + 3] == 0;
+        covered += px[4 * i + 3] > 0;
+    }
+    assert_true(clear > 1000 && covered > 100);
+    free(px);
+    /* --frames with --format jpg: frame_00000.jpg ... */
+    char dir[256], f0[320];
+    snprintf(dir, sizeof dir, "%s/jframes", c->dir);
+    snprintf(args, sizeof args, "'%s' --frames '%s' --count 2 --format jpg --size 64x48 -q",
+             c->model, dir);
+    assert_int_equal(run(c, NULL, args), 0);
+    snprintf(f0, sizeof f0, "%s/frame_00001.jpg", dir);
+    assert_int_equal(nb_screenshot_read(f0, 3, &px, &w, &h, &comp), NB_OK);
+    free(px);
+    snprintf(f0, sizeof f0, "%s/frame_00000.png", dir);
+    assert_false(file_exists(f0));
+}
+
+/* Without the font file the legend falls back to the block font with one warning. */
+static void test_font_fallback(void **state) {
+    ctx *c = *state;
+    char args[1024], out[256], env[256];
+    snprintf(out, sizeof out, "%s/nofont.png", c->dir);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 320x240", c->model, out);
+    snprintf(env, sizeof env, "NNBUNDLE_FONT='%s/none.ttf'", c->dir);
+    assert_int_equal(run(c, env, args), 0);
+    expect_text(c, "legend font: [");
+    expect_text(c, "none.ttf] cannot open the font file");
+    expect_text(c, "built-in block font");
+    const char *first = strstr(c->text, "legend font");
+    assert_null(strstr(first + 1, "legend font")); /* once */
+    /* the block-font legend is drawn: the image differs from one without a legend */
+    char bare[256];
+    snprintf(bare, sizeof bare, "%s/nolegend.png", c->dir);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 320x240 --set show_legend=false",
+             c->model, bare);
+    assert_int_equal(run(c, env, args), 0);
+    assert_null(strstr(c->text, "legend font")); /* no warning when the legend is off */
+    unsigned char *a = NULL, *b = NULL;
+    int w = 0, h = 0;
+    assert_int_equal(nb_screenshot_read_png(out, &a, &w, &h), NB_OK);
+    assert_int_equal(nb_screenshot_read_png(bare, &b, &w, &h), NB_OK);
+    size_t differ = 0;
+    for (size_t i = 0; i < (size_t)w * (size_t)h * 3; i++)
+        differ += a[i] != b[i];
+    assert_true(differ > 300);
+    free(a);
+    free(b);
+    /* no warning with the real font */
+    snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 64x48", c->model, out);
+    assert_int_equal(run(c, NULL, args), 0);
+    if (file_exists(NB_FONT_PATH))
+        assert_null(strstr(c->text, "legend font"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage_and_help),       cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_no_display),           cmocka_unit_test(test_screenshot_and_camera),
-        cmocka_unit_test(test_frames_and_benchmark),
+        cmocka_unit_test(test_frames_and_benchmark), cmocka_unit_test(test_output_formats),
+        cmocka_unit_test(test_font_fallback),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

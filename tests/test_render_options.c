@@ -49,6 +49,32 @@ static void test_defaults(void **state) {
     assert_false(o.filter_layers);
     assert_null(o.config_path);
     assert_int_equal(o.n_sets, 0);
+    assert_false(o.transparent);
+    assert_int_equal(o.image_format, NB_IMAGE_PNG);
+    assert_int_equal(o.jpeg_quality, 0);
+}
+
+static void test_image_options(void **state) {
+    (void)state;
+    nb_render_options o;
+    char err[256];
+    args storage;
+    assert_int_equal(PARSE(&o, err, "m", "--screenshot", "fig.png", "--transparent"),
+                     NB_RENDER_EXIT_OK);
+    assert_true(o.transparent);
+    assert_int_equal(PARSE(&o, err, "m", "--screenshot", "fig.JPG", "--jpeg-quality=75"),
+                     NB_RENDER_EXIT_OK);
+    assert_int_equal(o.jpeg_quality, 75);
+    assert_int_equal(
+        PARSE(&o, err, "m", "--frames", "d", "--format", "jpg", "--jpeg-quality", "60"),
+        NB_RENDER_EXIT_OK);
+    assert_int_equal(o.image_format, NB_IMAGE_JPEG);
+    assert_int_equal(PARSE(&o, err, "m", "--format=jpeg"), NB_RENDER_EXIT_OK); /* K and R */
+    assert_int_equal(o.image_format, NB_IMAGE_JPEG);
+    assert_int_equal(PARSE(&o, err, "m", "--transparent", "--format", "png"), NB_RENDER_EXIT_OK);
+    /* an unknown extension is not a usage error: nb_app refuses it with exit status 1 */
+    assert_int_equal(PARSE(&o, err, "m", "--screenshot", "fig.bmp", "--jpeg-quality", "50"),
+                     NB_RENDER_EXIT_OK);
 }
 
 static void test_all_options(void **state) {
@@ -131,6 +157,23 @@ static void test_usage_errors(void **state) {
     expect_usage(PARSE(&o, err, "m", "--screenshot", "a.png", "--frames", "d"), err, "exclude");
     expect_usage(PARSE(&o, err, "m", "--screenshot", "a.png", "--quit-after", "2"), err,
                  "interactive");
+    expect_usage(PARSE(&o, err, "m", "--format", "tiff"), err, "--format expects png or jpg");
+    expect_usage(PARSE(&o, err, "m", "--screenshot", "a.png", "--format", "jpg"), err,
+                 "extension of 'a.png'");
+    expect_usage(PARSE(&o, err, "m", "--screenshot", "a.jpg", "--transparent"), err,
+                 "JPEG has no alpha channel");
+    expect_usage(PARSE(&o, err, "m", "--frames", "d", "--format", "jpg", "--transparent"), err,
+                 "JPEG has no alpha channel");
+    expect_usage(PARSE(&o, err, "m", "--screenshot", "a.png", "--jpeg-quality", "80"), err,
+                 "--jpeg-quality needs JPEG output");
+    expect_usage(PARSE(&o, err, "m", "--frames", "d", "--jpeg-quality", "80"), err,
+                 "--jpeg-quality needs JPEG output");
+    expect_usage(PARSE(&o, err, "m", "--screenshot", "a.jpg", "--jpeg-quality", "0"), err,
+                 "--jpeg-quality expects 1..100");
+    expect_usage(PARSE(&o, err, "m", "--screenshot", "a.jpg", "--jpeg-quality", "101"), err,
+                 "--jpeg-quality expects 1..100");
+    expect_usage(PARSE(&o, err, "m", "--benchmark", "2", "--transparent"), err,
+                 "not to --benchmark");
 }
 
 static void test_help_lists_everything(void **state) {
@@ -140,25 +183,14 @@ static void test_help_lists_everything(void **state) {
     assert_non_null(f);
     nb_options_print_help(f);
     fclose(f);
-    const char *must[] = {"--config",
-                          "--set",
-                          "--layers",
-                          "--camera",
-                          "--size",
-                          "--screenshot",
-                          "--frames",
-                          "--count",
-                          "--orbit",
-                          "--benchmark",
-                          "--no-watch",
-                          "--quit-after",
-                          "--quiet",
-                          "--verbose",
-                          "--help",
-                          "--version",
-                          "NNBUNDLE_SHADER_DIR",
-                          "Exit status",
-                          "ESC",
+    const char *must[] = {"--config",       "--set",         "--layers",
+                          "--camera",       "--size",        "--screenshot",
+                          "--frames",       "--count",       "--orbit",
+                          "--benchmark",    "--no-watch",    "--quit-after",
+                          "--quiet",        "--verbose",     "--help",
+                          "--version",      "--transparent", "--format",
+                          "--jpeg-quality", ".jpg",          "NNBUNDLE_SHADER_DIR",
+                          "NNBUNDLE_FONT",  "Exit status",   "ESC",
                           "wboit"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(buf, must[i]))
@@ -169,6 +201,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_image_options),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_help_lists_everything),
     };

@@ -1,5 +1,5 @@
-/* test_render_scene.c - scene building (colours, importance, segments, errors), the legend
- * layout and screenshot names: the GL-free data the renderer draws. */
+/* test_render_scene.c - scene building (colours, importance, segments, errors) and screenshot
+ * names: the GL-free data the renderer draws (the legend: test_legend.c). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include "nb_edge_importance.h"
-#include "nb_legend.h"
 #include "nb_palette.h"
 #include "nb_scene.h"
 #include "nb_screenshot.h"
@@ -346,73 +345,6 @@ static void test_errors(void **state) {
     nb_model_deinit(&m);
 }
 
-static void test_legend_layout(void **state) {
-    (void)state;
-    nb_model m;
-    assert_int_equal(test_make_model(&m, sizes, 3, 3, true, 6), NB_OK);
-    assert_int_equal(nb_network_set_class_name(&m.network, 0, "T-shirt/top \xc3\xa9\x01"), NB_OK);
-    nb_scene_desc d = {0};
-    d.class_view = NB_CLASS_VIEW_ALL;
-    nb_scene s;
-    assert_int_equal(nb_scene_build(&m, &d, "m", &s), NB_OK);
-    const float fg[3] = {0, 0, 0}, bg[3] = {1, 1, 1};
-    float *v = NULL;
-    size_t n = 0;
-    nb_legend_layout lay;
-    assert_int_equal(nb_legend_build(&s, fg, bg, 320, 240, &v, &n, &lay), NB_OK);
-    assert_int_equal(lay.n_rows, 2);
-    assert_int_equal(lay.n_columns, 1);
-    assert_int_equal(lay.scale, 1);
-    assert_true(n > 6 && n % 3 == 0);
-    bool found_swatch = false;
-    float p1[3];
-    nb_palette_color(1, p1);
-    for (size_t i = 0; i < n; i++) {
-        const float *p = v + i * NB_LEGEND_VERTEX_FLOATS;
-        assert_true(p[0] >= lay.x0 - 0.01f && p[0] <= lay.x1 + 0.01f);
-        assert_true(p[1] >= lay.y0 - 0.01f && p[1] <= lay.y1 + 0.01f);
-        if (p[2] == p1[0] && p[3] == p1[1] && p[4] == p1[2])
-            found_swatch = true;
-    }
-    assert_true(found_swatch);
-    assert_true(lay.x1 < 160.0f && lay.y1 < 60.0f);
-    free(v);
-    /* larger viewports scale the glyphs */
-    assert_int_equal(nb_legend_build(&s, fg, bg, 1920, 1080, &v, &n, &lay), NB_OK);
-    assert_int_equal(lay.scale, 3);
-    free(v);
-    nb_scene_deinit(&s);
-
-    d.class_view = NB_CLASS_VIEW_ONE;
-    d.class_index = 1;
-    assert_int_equal(nb_scene_build(&m, &d, "m", &s), NB_OK);
-    assert_int_equal(nb_legend_build(&s, fg, bg, 320, 240, &v, &n, &lay), NB_OK);
-    assert_int_equal(lay.n_rows, 1);
-    free(v);
-    nb_scene_deinit(&s);
-    d.class_view = NB_CLASS_VIEW_INDEPENDENT;
-    assert_int_equal(nb_scene_build(&m, &d, "m", &s), NB_OK);
-    assert_int_equal(nb_legend_build(&s, fg, bg, 320, 240, &v, &n, &lay), NB_OK);
-    assert_int_equal(lay.n_rows, 0);
-    assert_true(n > 6);
-    free(v);
-    nb_scene_deinit(&s);
-    nb_model_deinit(&m);
-
-    /* 40 classes in a short viewport wrap into columns */
-    const size_t big[2] = {3, 40};
-    assert_int_equal(test_make_model(&m, big, 2, 2, true, 7), NB_OK);
-    d.class_view = NB_CLASS_VIEW_ALL;
-    assert_int_equal(nb_scene_build(&m, &d, "m", &s), NB_OK);
-    assert_int_equal(nb_legend_build(&s, fg, bg, 640, 200, &v, &n, &lay), NB_OK);
-    assert_int_equal(lay.n_rows, 40);
-    assert_true(lay.n_columns >= 3);
-    assert_true(lay.y1 <= 200.0f);
-    free(v);
-    nb_scene_deinit(&s);
-    nb_model_deinit(&m);
-}
-
 static void test_screenshot_names(void **state) {
     (void)state;
     char stem[64], name[256];
@@ -448,7 +380,6 @@ int main(void) {
         cmocka_unit_test(test_without_importance),
         cmocka_unit_test(test_layer_of),
         cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_legend_layout),
         cmocka_unit_test(test_screenshot_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
