@@ -645,7 +645,9 @@ void sidebar(nb_gui *g, nb_gui_state *st) {
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove |
                                    ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                                    ImGuiWindowFlags_MenuBar | ImGuiWindowFlags_NoSavedSettings;
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f); // docked: square corners
     ImGui::Begin("nnbundle##sidebar", nullptr, flags);
+    ImGui::PopStyleVar();
     record_panel(g, 0.0f);
     if (ImGui::BeginMenuBar()) {
         menu_panels(st);
@@ -671,7 +673,7 @@ void sidebar(nb_gui *g, nb_gui_state *st) {
 
 void panel_activation(nb_gui *g, nb_gui_state *st) {
     ImGuiIO &io = ImGui::GetIO();
-    place(8.0f, io.DisplaySize.y - 330.0f, 300.0f, 322.0f);
+    place(8.0f, io.DisplaySize.y - 408.0f, 300.0f, 400.0f);
     bool open = ImGui::Begin("Activations", &st->show_activation);
     record_panel(g, k_hover_pad);
     if (!open) {
