@@ -873,7 +873,9 @@ bool nb_gui_process_event(nb_gui *g, const SDL_Event *ev) {
                 : ev->button.button == SDL_BUTTON_RIGHT  ? 1
                 : ev->button.button == SDL_BUTTON_MIDDLE ? 2
                                                          : -1;
-        if (b >= 0 && ev->type == SDL_MOUSEBUTTONDOWN && panels)
+        // Dear ImGui sees every press: one the scene owns arrives with no pointer position
+        // (nb_gui_new_frame), a click on the void that only ends text editing and focus.
+        if (b >= 0 && ev->type == SDL_MOUSEBUTTONDOWN)
             g->mouse_down[b] = g->mouse_pressed[b] = true;
         else if (b >= 0 && ev->type == SDL_MOUSEBUTTONUP)
             g->mouse_down[b] = false;

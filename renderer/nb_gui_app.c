@@ -15,8 +15,12 @@
  * (nb_gui_job.c) runs on a worker thread; the frame hook takes its newest snapshot and shows it
  * through nb_app_replace_model; on success the result becomes the shown model (the file on disk is
  * untouched until "Save .nnb.h5", written with nb_h5_save's temp + rename). A model replaced
- * behind the GUI's back (live reload) is noticed by its point buffer changing. Picking:
- * press + release within 3 px outside the panels, ray-sphere test against the drawn impostor
+ * behind the GUI's back (live reload) is noticed by its point buffer changing. Input: events
+ * are routed by nb_gui_process_event (nb_gui_input.h: capture decided on the event); Tab
+ * hides and shows the panels. Every frame the largest rectangle the panels leave free
+ * (nb_gui_layout.h) becomes app->view_rect and the camera's lens shift, so the scene is
+ * centred there; a changed camera_pose moves the camera (nb_app_set_camera_pose). Picking:
+ * press + release within 3 px on the scene, ray-sphere test against the drawn impostor
  * radii (nb_gui_state_node_at). Scripts (NB_GUI_SCRIPT, see nb_gui_app.h) push real SDL
  * events for input, so tests exercise the same path as a user. Main thread only; the only
  * other thread is the job's worker, which shares nothing with this file but the job object.
@@ -676,10 +680,18 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
     }
     if (strcmp(word, "show") == 0 || strcmp(word, "hide") == 0) {
         bool *flag = panel_flag(&g->st, arg);
-        if (flag)
-            *flag = word[0] == 's';
-        else
+        if (!flag) {
             nb_log_warn("GUI script: no panel '%s'", arg);
+            return true;
+        }
+        *flag = word[0] == 's';
+        const nb_gui_tab tab = flag == &g->st.show_rendering    ? NB_GUI_TAB_RENDERING
+                               : flag == &g->st.show_inspector  ? NB_GUI_TAB_NODE
+                               : flag == &g->st.show_stats      ? NB_GUI_TAB_STATS
+                               : flag == &g->st.show_processing ? NB_GUI_TAB_PROCESSING
+                                                                : NB_GUI_TAB_NONE;
+        if (*flag && tab != NB_GUI_TAB_NONE)
+            nb_gui_state_show_tab(&g->st, tab);
         return true;
     }
     if (strcmp(word, "click") == 0) {

@@ -7,7 +7,9 @@
  * first). Whether an edge survived pruning is a scan of the /bundle edge list for the node
  * (O(E) once per click). Top-activating images are /importance top rows (reference spec §8.2
  * "show what a node reacts to"; stored by the importance stage). The diverging colour map is
- * ColorBrewer RdBu's end colours blended towards white. Single-threaded, called on a click.
+ * ColorBrewer RdBu's end colours blended towards white. An output node is named by its
+ * class (/network class_names; the panel heading and the chart labels are built here, so
+ * they are tested without ImGui). Single-threaded, called on a click.
  * Config keys read: none.
  */
 #include "nb_gui_inspect.h"
