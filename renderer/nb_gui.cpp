@@ -592,7 +592,8 @@ void menu_panels(nb_gui_state *st) {
         st->show_inspector ? (void)(st->show_inspector = false)
                            : nb_gui_state_show_tab(st, NB_GUI_TAB_NODE);
     if (ImGui::MenuItem("Statistics", nullptr, st->show_stats))
-        st->show_stats ? (void)(st->show_stats = false) : nb_gui_state_show_tab(st, NB_GUI_TAB_STATS);
+        st->show_stats ? (void)(st->show_stats = false)
+                       : nb_gui_state_show_tab(st, NB_GUI_TAB_STATS);
     if (ImGui::MenuItem("Processing", nullptr, st->show_processing))
         st->show_processing ? (void)(st->show_processing = false)
                             : nb_gui_state_show_tab(st, NB_GUI_TAB_PROCESSING);

@@ -450,8 +450,7 @@ static bool follow_camera_pose(nb_app *app) {
 
 /* A mouse event at window pixel (x, y); motion carries the relative move from the last
  * scripted position (the camera orbits and pans by it). */
-static void push_button(nb_gui_app *g, const nb_app *app, Uint32 type, int x, int y,
-                        Uint8 button) {
+static void push_button(nb_gui_app *g, const nb_app *app, Uint32 type, int x, int y, Uint8 button) {
     SDL_Event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = type;

@@ -72,7 +72,7 @@ void nb_gui_layout_free_rect(float w, float h, const float (*rects)[4], size_t n
     if (m == 0 || !(w > 0.0f && h > 0.0f))
         return;
     float xs[MAX_EDGES];
-    size_t nx = edges(w, (const float (*)[4])r, m, 0, xs);
+    size_t nx = edges(w, (const float(*)[4])r, m, 0, xs);
     double best = -1.0;
     float best_rect[4] = {0};
     for (size_t i = 0; i < nx; i++)
@@ -113,8 +113,8 @@ double nb_gui_layout_covered_share(float w, float h, const float (*rects)[4], si
     float r[MAX_EDGES / 2][4];
     size_t m = clip_rects(w, h, rects, n, r);
     float xs[MAX_EDGES], ys[MAX_EDGES];
-    size_t nx = edges(w, (const float (*)[4])r, m, 0, xs);
-    size_t ny = edges(h, (const float (*)[4])r, m, 1, ys);
+    size_t nx = edges(w, (const float(*)[4])r, m, 0, xs);
+    size_t ny = edges(h, (const float(*)[4])r, m, 1, ys);
     double covered = 0.0;
     for (size_t i = 0; i + 1 < nx; i++)
         for (size_t j = 0; j + 1 < ny; j++) {

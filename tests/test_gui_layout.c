@@ -27,7 +27,8 @@ static void test_sidebar_width(void **state) {
     assert_near(nb_gui_layout_sidebar_width(1440.0f), 360.0f, 1e-4);
     assert_near(nb_gui_layout_sidebar_width(800.0f), NB_GUI_LAYOUT_SIDEBAR_MIN, 1e-4);
     assert_near(nb_gui_layout_sidebar_width(3840.0f), NB_GUI_LAYOUT_SIDEBAR_MAX, 1e-4);
-    assert_near(nb_gui_layout_sidebar_width(200.0f), 200.0f, 1e-4); /* never wider than the window */
+    assert_near(nb_gui_layout_sidebar_width(200.0f), 200.0f,
+                1e-4); /* never wider than the window */
 }
 
 static void test_free_rect(void **state) {

@@ -41,10 +41,10 @@ typedef struct harness {
     nb_camera cam;
     int64_t clicked; /* last pick made by a click outside the panels, -2 = none */
     /* what the scene (the app's camera) received */
-    bool orbiting;        /* left button held by the scene */
-    int orbit_motion;     /* motion events seen while orbiting */
-    int zoom_steps;       /* wheel steps */
-    int scene_presses;    /* button presses */
+    bool orbiting;     /* left button held by the scene */
+    int orbit_motion;  /* motion events seen while orbiting */
+    int zoom_steps;    /* wheel steps */
+    int scene_presses; /* button presses */
 } harness;
 
 /* Random 16-9-4 network, random importance, nodes on square grids on planes 0.5 apart,
