@@ -414,6 +414,14 @@ static void resize(nb_app *app) {
         nb_log_warn("resize to %dx%d failed: %s", w, h, nb_error_message());
 }
 
+bool nb_app_set_camera_pose(nb_app *app, int k) {
+    if (!nb_camera_set_pose(&app->camera, k))
+        return false;
+    app->config.camera_pose = k;
+    app->camera_pose_applied = k;
+    return true;
+}
+
 static void handle_event(nb_app *app, const SDL_Event *ev) {
     switch (ev->type) {
     case SDL_QUIT:
@@ -429,7 +437,7 @@ static void handle_event(nb_app *app, const SDL_Event *ev) {
             break;
         SDL_Keycode k = ev->key.keysym.sym;
         if (k >= SDLK_0 && k <= SDLK_9)
-            nb_camera_set_pose(&app->camera, (int)(k - SDLK_0));
+            (void)nb_app_set_camera_pose(app, (int)(k - SDLK_0));
         else if (k == SDLK_h)
             app->config.auto_orbit = !app->config.auto_orbit;
         else if (k == SDLK_k)

@@ -56,6 +56,12 @@ typedef struct nb_app {
     /* interaction */
     bool orbiting, panning;  /* mouse buttons held */
     bool gui_wants_keyboard; /* set by the GUI: W/A/S/D held-key moves are skipped */
+    int camera_pose_applied; /* the key pose nb_app_set_camera_pose last moved the camera to
+                                (the GUI moves the camera when config.camera_pose differs) */
+    float view_rect[4];      /* x0, y0, x1, y1 (window pixels, top-left origin): the part of
+                                the window the GUI panels leave free, where the scene is
+                                centred (the camera's lens shift); set by the GUI every frame,
+                                all zero without GUI (= the whole window) */
     bool recording;          /* R: write every frame */
     long record_index;
     time_t record_start;
@@ -95,6 +101,11 @@ nb_status nb_app_replace_model(nb_app *app, nb_model *m);
  * previous model and scene; that version is retried after 5 s or when the file changes again
  * (writers rename atomically, so a changed file is normally complete). */
 nb_status nb_app_poll_reload(nb_app *app, bool force, bool *reloaded);
+
+/* Moves the camera to key pose k (0..9, reference spec §5.1) and records it as the config's
+ * camera_pose, so the GUI shows the pose in use; the number keys and the GUI's camera_pose
+ * field both come here. Returns false (nothing changed) for k outside 0..9. */
+bool nb_app_set_camera_pose(nb_app *app, int k);
 
 /* Frees everything (GL objects first); safe after a failed init. */
 void nb_app_deinit(nb_app *app);

@@ -7,7 +7,10 @@
  * kept"). Key-pose offsets are those of §5.1, multiplied by `scale` = box diagonal / 2.0616
  * (the reference network's box, 1 x 1 x 1.5), so other network sizes are framed alike.
  * Near/far planes follow the scale (0.01 s, 100 s) instead of the reference's fixed 0.1/100,
- * so close zoom does not clip. Pure functions of the struct; no GL, no globals, no threads.
+ * so close zoom does not clip. An optional lens shift (nb_camera_set_view_rect) translates the
+ * image in clip space so the look-at point is drawn at the centre of the part of the window
+ * the GUI panels leave free (an off-axis frustum, as a shift lens; the zero shift is the
+ * reference's centred view). Pure functions of the struct; no GL, no globals, no threads.
  * Config keys: fov_degrees and camera_pose are passed in by the caller.
  */
 #include "nb_camera.h"
@@ -200,6 +203,10 @@ void nb_camera_projection(const nb_camera *cam, float aspect, float proj[16]) {
     if (!(aspect > 0.0f))
         aspect = 1.0f;
     glm_perspective(deg2rad(cam->fov_degrees), aspect, cam->near_plane, cam->far_plane, m);
+    for (int c = 0; c < 4; c++) { /* lens shift: clip x, y += shift * clip w */
+        m[c][0] += cam->shift[0] * m[c][3];
+        m[c][1] += cam->shift[1] * m[c][3];
+    }
     memcpy(proj, m, sizeof m);
 }
 
@@ -225,4 +232,15 @@ bool nb_camera_project(const nb_camera *cam, float width, float height, const fl
     if (depth)
         *depth = nz * 0.5f + 0.5f;
     return true;
+}
+
+void nb_camera_set_view_rect(nb_camera *cam, float width, float height, const float rect[4]) {
+    cam->shift[0] = cam->shift[1] = 0.0f;
+    if (!rect || !(width > 0.0f) || !(height > 0.0f))
+        return;
+    float cx = 0.5f * (rect[0] + rect[2]), cy = 0.5f * (rect[1] + rect[3]);
+    if (!isfinite(cx) || !isfinite(cy))
+        return;
+    cam->shift[0] = 2.0f * cx / width - 1.0f;
+    cam->shift[1] = 1.0f - 2.0f * cy / height;
 }

@@ -33,6 +33,8 @@ typedef struct nb_camera {
     float scale;       /* size of the scene relative to the reference network (1 = same) */
     float near_plane;  /* world units, 0.01 * scale */
     float far_plane;   /* world units, 100 * scale */
+    float shift[2];    /* lens shift of the image centre, NDC units (0 = centred; set by
+                          nb_camera_set_view_rect, applied by nb_camera_projection) */
 } nb_camera;
 
 /* Initialises a camera for a scene with bounding box [bmin, bmax] (world units; an empty or
@@ -88,7 +90,8 @@ void nb_camera_move(nb_camera *cam, float forward, float right);
 /* View matrix (world -> view, right-handed, looking down -z). */
 void nb_camera_view(const nb_camera *cam, float view[16]);
 
-/* Perspective projection for a viewport of aspect = width / height (> 0). */
+/* Perspective projection for a viewport of aspect = width / height (> 0), with the lens
+ * shift cam->shift applied (clip x += shift[0] * w, clip y += shift[1] * w). */
 void nb_camera_projection(const nb_camera *cam, float aspect, float proj[16]);
 
 /* proj * view for a width x height viewport. */
@@ -99,5 +102,13 @@ void nb_camera_view_projection(const nb_camera *cam, float width, float height, 
  * behind the eye (clip w <= 0). */
 bool nb_camera_project(const nb_camera *cam, float width, float height, const float p[3], float *sx,
                        float *sy, float *depth);
+
+/* Off-centre view: sets cam->shift so that the look-at point (the image centre of an
+ * unshifted camera) is drawn at the centre of rect = x0, y0, x1, y1 (window pixels, top-left
+ * origin) of a width x height viewport, e.g. the part of the window the GUI panels leave
+ * free. A lens shift, not a rotation: the picture is the same, translated. rect = NULL, or a
+ * width or height <= 0, centres again (shift 0). Distance and field of view are unchanged
+ * (fitting the scene into rect is the caller's choice). */
+void nb_camera_set_view_rect(nb_camera *cam, float width, float height, const float rect[4]);
 
 #endif /* NB_CAMERA_H */

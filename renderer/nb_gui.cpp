@@ -7,15 +7,23 @@
 // (the CLI's --set validation) and errors are drawn next to the field. Buttons only set
 // request bits in st->requests; the C controller acts on them after the frame. Images
 // (thumbnails, weights, the activation input) are nb_gui_image RGBA8 buffers uploaded to GL
-// textures when their generation changes. Mouse position and buttons are tracked from SDL
-// events and written into ImGuiIO after the SDL backend's NewFrame, because the 1.86 backend
-// polls SDL_GetMouseState, which synthetic events (tests, scripted screenshots) do not move.
+// textures when their generation changes. Layout (nb_gui_layout.h): a sidebar docked to the
+// right edge holds Rendering, Node, Statistics and Processing as tabs, with the Panels and
+// Help menus in its menu bar; Activations and Layers float at the bottom of the free area.
+// Every panel window records its rectangle each frame; the next frame's events are routed
+// with them (nb_gui_input.h: a press over a panel belongs to Dear ImGui until its release, a
+// press elsewhere to the scene), and the app centres the scene in the area they leave free.
+// Mouse position and buttons are tracked from SDL events and written into ImGuiIO after the
+// SDL backend's NewFrame, because the 1.86 backend polls SDL_GetMouseState, which synthetic
+// events (tests, scripted screenshots) do not move; a press released before the next frame
+// is still seen as a press for one frame (as the 1.86 SDL backend does).
 // Reference for the panel set: reference spec §5.8 (the Tk "NNVIS Options" window).
 // Threading: GUI thread only (owns the GL context). Config keys read: all rendering and
 // processing keys, through the forms.
 #include "nb_gui.h"
 
 extern "C" {
+#include "nb_gui_layout.h"
 #include "nb_screenshot.h"
 }
 
@@ -47,9 +55,10 @@ struct nb_gui {
     SDL_Window *window;
     ImGuiContext *context;
     std::vector<texture_slot> textures;
-    float mouse_x, mouse_y;
-    bool mouse_inside;
-    bool mouse_down[3];
+    nb_gui_capture capture;     // who holds the mouse, pointer position (from events)
+    nb_gui_input_panels panels; // the panel rectangles of the last frame
+    bool mouse_down[3];         // buttons held by Dear ImGui
+    bool mouse_pressed[3];      // pressed since the last NewFrame (a click within one frame)
     bool sdl_ready, gl_ready;
 };
 
@@ -261,13 +270,147 @@ void place(float x, float y, float w, float h) {
     ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_FirstUseEver);
 }
 
-void panel_rendering(nb_gui_state *st) {
-    ImGuiIO &io = ImGui::GetIO();
-    place(8.0f, 28.0f, 360.0f, io.DisplaySize.y * 0.62f);
-    if (!ImGui::Begin("Rendering", &st->show_rendering)) {
-        ImGui::End();
+// Records the current window's rectangle for the next frame's event routing and the free
+// area (pad: hover margin of resizable windows, as Dear ImGui's WINDOWS_HOVER_PADDING).
+void record_panel(nb_gui *g, float pad) {
+    nb_gui_input_panels *p = &g->panels;
+    if (p->n_rects >= NB_GUI_INPUT_MAX_RECTS)
         return;
+    ImVec2 a = ImGui::GetWindowPos(), sz = ImGui::GetWindowSize();
+    float *r = p->rect[p->n_rects];
+    r[0] = a.x;
+    r[1] = a.y;
+    r[2] = a.x + sz.x;
+    r[3] = a.y + sz.y;
+    p->pad[p->n_rects] = pad;
+    p->n_rects++;
+}
+
+const float k_hover_pad = 4.0f;
+
+const char *class_name(const nb_gui_state *st, size_t c) {
+    return st->class_names && c < st->n_classes && st->class_names[c] ? st->class_names[c] : "?";
+}
+
+ImU32 class_colour(const nb_gui_state *st, size_t c) {
+    if (!st->class_color || c >= st->n_classes)
+        return IM_COL32(128, 128, 128, 255);
+    return ImGui::ColorConvertFloat4ToU32(
+        ImVec4(st->class_color[c][0], st->class_color[c][1], st->class_color[c][2], 1.0f));
+}
+
+// Vertical bars, one per class in its colour, values in [0, 1] on a fixed scale (the Layers
+// table's small charts); the values are listed in a tooltip.
+void bar_chart(const nb_gui_state *st, const float *v, size_t n, float width, float height) {
+    ImVec2 p0 = ImGui::GetCursorScreenPos();
+    float bar_w = n ? width / (float)n : width;
+    ImDrawList *dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p0, ImVec2(p0.x + width, p0.y + height), IM_COL32(235, 235, 235, 255));
+    for (size_t c = 0; c < n; c++) {
+        float f = v[c] < 0.0f ? 0.0f : v[c] > 1.0f ? 1.0f : v[c];
+        float x0 = p0.x + bar_w * (float)c;
+        dl->AddRectFilled(ImVec2(x0 + 1.0f, p0.y + height * (1.0f - f)),
+                          ImVec2(x0 + bar_w - 1.0f, p0.y + height), class_colour(st, c));
     }
+    ImGui::Dummy(ImVec2(width, height));
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        for (size_t c = 0; c < n; c++)
+            ImGui::Text("%-12s %.4f", class_name(st, c), (double)v[c]);
+        ImGui::EndTooltip();
+    }
+}
+
+// `text` cut to fit `width` pixels ("..." at the end when cut).
+void fit_text(const char *text, float width, char *out, size_t size) {
+    std::snprintf(out, size, "%s", text);
+    size_t n = std::strlen(out);
+    if (ImGui::CalcTextSize(out).x <= width)
+        return;
+    while (n > 0) {
+        n--;
+        if (n + 4 > size)
+            continue;
+        std::memcpy(out + n, "...", 4);
+        if (ImGui::CalcTextSize(out).x <= width)
+            return;
+    }
+    out[0] = '\0';
+}
+
+// One labelled row per class: "index name", a bar in the class colour on the 0..1 scale
+// drawn above the rows (ticks 0, 0.5, 1 with faint grid lines), and the value. More than 12
+// classes scroll in a box 12 rows high.
+void class_bars(const nb_gui_state *st, const char *id, const float *v, size_t n) {
+    if (n == 0)
+        return;
+    const float width = ImGui::GetContentRegionAvail().x;
+    const float row_h = ImGui::GetTextLineHeight() + 2.0f;
+    const float gap = 6.0f;
+    const float value_w = ImGui::CalcTextSize("0.000").x;
+    const float label_w = std::fmin(ImGui::CalcTextSize("0 T-shirt/top").x, 0.4f * width);
+    const float bar_x = label_w + gap, bar_w = width - label_w - value_w - 2.0f * gap;
+    if (bar_w < 8.0f)
+        return;
+    const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    ImDrawList *dl = ImGui::GetWindowDrawList();
+    // the value scale
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    static const float ticks[3] = {0.0f, 0.5f, 1.0f};
+    static const char *const tick_text[3] = {"0", "0.5", "1"};
+    for (int t = 0; t < 3; t++) {
+        float tw = ImGui::CalcTextSize(tick_text[t]).x;
+        float x = p.x + bar_x + ticks[t] * bar_w - (t == 0 ? 0.0f : t == 1 ? 0.5f * tw : tw);
+        dl->AddText(ImVec2(x, p.y), dim, tick_text[t]);
+    }
+    ImGui::Dummy(ImVec2(width, row_h));
+    const size_t max_rows = 12;
+    bool scroll = n > max_rows;
+    if (scroll)
+        ImGui::BeginChild(id, ImVec2(width, row_h * (float)max_rows + 2.0f), false);
+    dl = ImGui::GetWindowDrawList();
+    for (size_t c = 0; c < n; c++) {
+        ImGui::PushID((int)c);
+        ImVec2 q = ImGui::GetCursorScreenPos();
+        char label[NB_NAME_MAX + 32], shown[NB_NAME_MAX + 32];
+        nb_gui_inspect_class_label((const char *const *)st->class_names, st->n_classes, c, label,
+                                   sizeof label);
+        fit_text(label, label_w, shown, sizeof shown);
+        dl->AddText(q, ImGui::GetColorU32(ImGuiCol_Text), shown);
+        float x0 = q.x + bar_x, x1 = x0 + bar_w, y0 = q.y + 1.0f, y1 = q.y + row_h - 1.0f;
+        dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x1, y1), IM_COL32(232, 232, 232, 255));
+        float f = v[c] < 0.0f ? 0.0f : v[c] > 1.0f ? 1.0f : v[c];
+        if (std::isnan(v[c]))
+            f = 0.0f;
+        dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x0 + f * bar_w, y1), class_colour(st, c));
+        dl->AddLine(ImVec2(x0 + 0.5f * bar_w, y0), ImVec2(x0 + 0.5f * bar_w, y1),
+                    IM_COL32(255, 255, 255, 160));
+        char value[32];
+        std::snprintf(value, sizeof value, "%.3f", (double)v[c]);
+        dl->AddText(ImVec2(x1 + gap, q.y), ImGui::GetColorU32(ImGuiCol_Text), value);
+        ImGui::Dummy(ImVec2(width, row_h));
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("%s: %.4f", label, (double)v[c]);
+        ImGui::PopID();
+    }
+    if (scroll)
+        ImGui::EndChild();
+}
+
+void edge_list(const char *title, const nb_gui_edge_ref *e, size_t n) {
+    ImGui::TextUnformatted(title);
+    for (size_t k = 0; k < n; k++) {
+        if (e[k].kept)
+            ImGui::Text("  %zu:%zu  w = %+.4f", e[k].layer, e[k].index, (double)e[k].weight);
+        else
+            ImGui::TextColored(k_dim_colour, "  %zu:%zu  w = %+.4f  (pruned)", e[k].layer,
+                               e[k].index, (double)e[k].weight);
+    }
+    if (n == 0)
+        ImGui::TextDisabled("  none");
+}
+
+void tab_rendering(nb_gui_state *st) {
     ImGui::PushItemWidth(-150.0f);
     static const char *const sections[] = {"edge", "node", ""};
     static const char *const titles[] = {"Edges", "Nodes", "View"};
@@ -279,6 +422,9 @@ void panel_rendering(nb_gui_state *st) {
     ImGui::PushItemWidth(-1.0f);
     ImGui::InputText("##render_path", st->render_path, sizeof st->render_path);
     ImGui::PopItemWidth();
+    ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    const float path_rect[4] = {a.x, a.y, b.x, b.y};
+    std::memcpy(st->render_path_rect, path_rect, sizeof path_rect);
     if (ImGui::Button("Save"))
         st->requests |= NB_GUI_REQ_RENDER_SAVE;
     ImGui::SameLine();
@@ -294,16 +440,9 @@ void panel_rendering(nb_gui_state *st) {
     } else if (st->render_message[0]) {
         ImGui::TextWrapped("%s", st->render_message);
     }
-    ImGui::End();
 }
 
-void panel_stats(nb_gui_state *st) {
-    ImGuiIO &io = ImGui::GetIO();
-    place(io.DisplaySize.x - 338.0f, 28.0f, 330.0f, 300.0f);
-    if (!ImGui::Begin("Statistics", &st->show_stats)) {
-        ImGui::End();
-        return;
-    }
+void tab_stats(nb_gui_state *st) {
     const nb_gui_stats *s = &st->stats;
     if (st->model_path[0])
         ImGui::TextWrapped("%s", st->model_path);
@@ -313,12 +452,13 @@ void panel_stats(nb_gui_state *st) {
     ImGui::Text("Edges          %zu", s->n_edges);
     ImGui::Text("Pruned edges   %zu of %zu", s->n_pruned, s->n_edges_total);
     ImGui::Text("Samples        %zu", s->n_samples);
-    ImGui::Text("Drawn          %zu nodes, %zu segments", st->visible_nodes, st->visible_segments);
+    ImGui::Text("Drawn nodes    %zu", st->visible_nodes);
+    ImGui::Text("Drawn segments %zu", st->visible_segments);
     ImGui::Text("Parameters     %zu", s->n_params);
     if (s->has_bundle) {
         ImGui::Separator();
         if (std::isnan(s->metrics.mean_distortion)) {
-            ImGui::TextDisabled("Quality metrics are measured when bundling finishes.");
+            ImGui::TextWrapped("Quality metrics are measured when bundling finishes.");
         } else {
             ImGui::Text("Distortion     %.3f mean, %.3f max", s->metrics.mean_distortion,
                         s->metrics.max_distortion);
@@ -327,23 +467,16 @@ void panel_stats(nb_gui_state *st) {
         }
         ImGui::Text("Iterations     %d node, %d edge", s->node_iterations, s->edge_iterations);
         ImGui::Text("Time           %.2f s total", s->time_total);
-        ImGui::Text("               layout %.2f, nodes %.2f, edges %.2f", s->time_layout,
-                    s->time_node_phase, s->time_edge_phase);
+        ImGui::Text("  layout %.2f, nodes %.2f, edges %.2f", s->time_layout, s->time_node_phase,
+                    s->time_edge_phase);
     }
-    ImGui::End();
 }
 
-void panel_processing(nb_gui_state *st) {
-    ImGuiIO &io = ImGui::GetIO();
-    place(8.0f, io.DisplaySize.y * 0.62f + 36.0f, 360.0f, io.DisplaySize.y * 0.38f - 44.0f);
-    if (!ImGui::Begin("Processing", &st->show_processing)) {
-        ImGui::End();
-        return;
-    }
+void tab_processing(nb_gui_state *st) {
     bool running = st->progress.running;
     ImGui::BeginDisabled(running);
     if (ImGui::CollapsingHeader("Parameters")) {
-        ImGui::PushItemWidth(-190.0f);
+        ImGui::PushItemWidth(-170.0f);
         for (size_t i = 0; i < st->processing_form.schema->n_keys; i++)
             form_widget(&st->processing_form, i, st->processing_form.schema->keys[i].name, -1,
                         nullptr);
@@ -388,60 +521,10 @@ void panel_processing(nb_gui_state *st) {
     if (ImGui::Button("Save .nnb.h5"))
         st->requests |= NB_GUI_REQ_SAVE_RESULT;
     ImGui::EndDisabled();
-    ImGui::End();
 }
 
-const char *class_name(const nb_gui_state *st, size_t c) {
-    return st->class_names && c < st->n_classes && st->class_names[c] ? st->class_names[c] : "?";
-}
-
-// Vertical bars, one per class in its colour, values in [0, 1] on a fixed scale; the values
-// are listed in a tooltip.
-void bar_chart(const nb_gui_state *st, const float *v, size_t n, float width, float height) {
-    ImVec2 p0 = ImGui::GetCursorScreenPos();
-    float bar_w = n ? width / (float)n : width;
-    ImDrawList *dl = ImGui::GetWindowDrawList();
-    dl->AddRectFilled(p0, ImVec2(p0.x + width, p0.y + height), IM_COL32(235, 235, 235, 255));
-    for (size_t c = 0; c < n; c++) {
-        float f = v[c] < 0.0f ? 0.0f : v[c] > 1.0f ? 1.0f : v[c];
-        ImU32 col = IM_COL32(128, 128, 128, 255);
-        if (st->class_color && c < st->n_classes)
-            col = ImGui::ColorConvertFloat4ToU32(
-                ImVec4(st->class_color[c][0], st->class_color[c][1], st->class_color[c][2], 1.0f));
-        float x0 = p0.x + bar_w * (float)c;
-        dl->AddRectFilled(ImVec2(x0 + 1.0f, p0.y + height * (1.0f - f)),
-                          ImVec2(x0 + bar_w - 1.0f, p0.y + height), col);
-    }
-    ImGui::Dummy(ImVec2(width, height));
-    if (ImGui::IsItemHovered()) {
-        ImGui::BeginTooltip();
-        for (size_t c = 0; c < n; c++)
-            ImGui::Text("%-12s %.4f", class_name(st, c), (double)v[c]);
-        ImGui::EndTooltip();
-    }
-}
-
-void edge_list(const char *title, const nb_gui_edge_ref *e, size_t n) {
-    ImGui::TextUnformatted(title);
-    for (size_t k = 0; k < n; k++) {
-        if (e[k].kept)
-            ImGui::Text("  %zu:%zu  w = %+.4f", e[k].layer, e[k].index, (double)e[k].weight);
-        else
-            ImGui::TextColored(k_dim_colour, "  %zu:%zu  w = %+.4f  (pruned)", e[k].layer,
-                               e[k].index, (double)e[k].weight);
-    }
-    if (n == 0)
-        ImGui::TextDisabled("  none");
-}
-
-void panel_inspector(nb_gui *g, nb_gui_state *st) {
-    ImGuiIO &io = ImGui::GetIO();
-    place(io.DisplaySize.x - 338.0f, 336.0f, 330.0f, io.DisplaySize.y - 344.0f);
-    if (!ImGui::Begin("Node", &st->show_inspector)) {
-        ImGui::End();
-        return;
-    }
-    ImGui::PushItemWidth(70.0f);
+void tab_node(nb_gui *g, nb_gui_state *st) {
+    ImGui::PushItemWidth(60.0f);
     ImGui::InputInt("layer", &st->pick_layer, 0);
     ImGui::SameLine();
     ImGui::InputInt("index", &st->pick_index, 0);
@@ -453,16 +536,18 @@ void panel_inspector(nb_gui *g, nb_gui_state *st) {
         ImGui::TextDisabled("Click a node to inspect it.");
     } else {
         const nb_gui_node_info *p = &st->pick;
-        const char *kind = p->layer == 0 ? "input" : p->hidden ? "hidden" : "output";
-        ImGui::Text("Node %zu:%zu (%s, id %zu)", p->layer, p->index, kind, p->node);
-        if (p->layer > 0)
+        char title[NB_NAME_MAX + 96];
+        nb_gui_inspect_title(p, title, sizeof title);
+        ImGui::TextWrapped("%s", title);
+        if (p->layer > 0) {
             ImGui::Text("bias %+.4f", (double)p->bias);
-        ImGui::SameLine();
+            ImGui::SameLine();
+        }
         if (ImGui::SmallButton("Clear"))
             st->requests |= NB_GUI_REQ_CLEAR_PICK;
         if (p->importance) {
             ImGui::Text("Importance per class (norm %.2f)", (double)p->importance_norm);
-            bar_chart(st, p->importance, p->n_classes, ImGui::GetContentRegionAvail().x, 40.0f);
+            class_bars(st, "##importance", p->importance, p->n_classes);
         }
         bool thumbs = p->n_top > 0 && st->top_image[0].rgba;
         bool weights = p->has_input_image && st->weight_image.rgba;
@@ -495,13 +580,104 @@ void panel_inspector(nb_gui *g, nb_gui_state *st) {
     }
     if (st->inspector_message[0])
         ImGui::TextWrapped("%s", st->inspector_message);
+}
+
+void menu_panels(nb_gui_state *st) {
+    if (!ImGui::BeginMenu("Panels"))
+        return;
+    if (ImGui::MenuItem("Rendering", nullptr, st->show_rendering))
+        st->show_rendering ? (void)(st->show_rendering = false)
+                           : nb_gui_state_show_tab(st, NB_GUI_TAB_RENDERING);
+    if (ImGui::MenuItem("Node", nullptr, st->show_inspector))
+        st->show_inspector ? (void)(st->show_inspector = false)
+                           : nb_gui_state_show_tab(st, NB_GUI_TAB_NODE);
+    if (ImGui::MenuItem("Statistics", nullptr, st->show_stats))
+        st->show_stats ? (void)(st->show_stats = false)
+                       : nb_gui_state_show_tab(st, NB_GUI_TAB_STATS);
+    if (ImGui::MenuItem("Processing", nullptr, st->show_processing))
+        st->show_processing ? (void)(st->show_processing = false)
+                            : nb_gui_state_show_tab(st, NB_GUI_TAB_PROCESSING);
+    ImGui::MenuItem("Activations", nullptr, &st->show_activation);
+    ImGui::MenuItem("Layers", nullptr, &st->show_layers);
+    ImGui::Separator();
+    if (ImGui::MenuItem("Hide all panels", NB_GUI_INPUT_TOGGLE_KEY_NAME))
+        st->panels_hidden = true;
+    ImGui::EndMenu();
+}
+
+void menu_help() {
+    if (!ImGui::BeginMenu("Help"))
+        return;
+    if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+        for (const nb_gui_input_help *h = nb_gui_input_help_rows(); h->input; h++) {
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(h->input);
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(h->action);
+        }
+        ImGui::EndTable();
+    }
+    ImGui::Separator();
+    ImGui::TextDisabled("Every rendering key: configs/README.md; the panels: docs/gui.md");
+    ImGui::EndMenu();
+}
+
+// One tab of the sidebar; its body scrolls under a fixed tab bar.
+template <typename Body>
+void sidebar_tab(nb_gui_state *st, const char *label, bool shown, nb_gui_tab tab, Body body) {
+    if (!shown)
+        return;
+    ImGuiTabItemFlags flags = st->tab_request == tab ? ImGuiTabItemFlags_SetSelected : 0;
+    if (ImGui::BeginTabItem(label, nullptr, flags)) {
+        ImGui::BeginChild(label, ImVec2(0.0f, 0.0f), false);
+        body();
+        ImGui::EndChild();
+        ImGui::EndTabItem();
+    }
+}
+
+// The sidebar: docked to the right edge, full height, width nb_gui_layout_sidebar_width.
+void sidebar(nb_gui *g, nb_gui_state *st) {
+    ImGuiIO &io = ImGui::GetIO();
+    float w = nb_gui_layout_sidebar_width(io.DisplaySize.x);
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x - w, 0.0f), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(w, io.DisplaySize.y), ImGuiCond_Always);
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoMove |
+                                   ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                                   ImGuiWindowFlags_MenuBar | ImGuiWindowFlags_NoSavedSettings;
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f); // docked: square corners
+    ImGui::Begin("nnbundle##sidebar", nullptr, flags);
+    ImGui::PopStyleVar();
+    record_panel(g, 0.0f);
+    if (ImGui::BeginMenuBar()) {
+        menu_panels(st);
+        menu_help();
+        ImGui::TextDisabled("%s: hide", NB_GUI_INPUT_TOGGLE_KEY_NAME);
+        ImGui::EndMenuBar();
+    }
+    bool any = st->show_rendering || st->show_inspector || st->show_stats || st->show_processing;
+    if (!any) {
+        ImGui::TextWrapped("All tabs are closed; open one from the Panels menu.");
+    } else if (ImGui::BeginTabBar("##tabs")) {
+        sidebar_tab(st, "Rendering", st->show_rendering, NB_GUI_TAB_RENDERING,
+                    [&] { tab_rendering(st); });
+        sidebar_tab(st, "Node", st->show_inspector, NB_GUI_TAB_NODE, [&] { tab_node(g, st); });
+        sidebar_tab(st, "Statistics", st->show_stats, NB_GUI_TAB_STATS, [&] { tab_stats(st); });
+        sidebar_tab(st, "Processing", st->show_processing, NB_GUI_TAB_PROCESSING,
+                    [&] { tab_processing(st); });
+        ImGui::EndTabBar();
+    }
+    st->tab_request = NB_GUI_TAB_NONE;
     ImGui::End();
 }
 
 void panel_activation(nb_gui *g, nb_gui_state *st) {
     ImGuiIO &io = ImGui::GetIO();
-    place(376.0f, io.DisplaySize.y - 300.0f, 300.0f, 292.0f);
-    if (!ImGui::Begin("Activations", &st->show_activation)) {
+    place(8.0f, io.DisplaySize.y - 408.0f, 300.0f, 400.0f);
+    bool open = ImGui::Begin("Activations", &st->show_activation);
+    record_panel(g, k_hover_pad);
+    if (!open) {
         ImGui::End();
         return;
     }
@@ -536,30 +712,21 @@ void panel_activation(nb_gui *g, nb_gui_state *st) {
                                (size_t)a->label == a->predicted ? "correct" : "wrong");
         ImGui::EndGroup();
         ImGui::TextUnformatted("Class probabilities");
-        bar_chart(st, a->prob, a->n_classes, ImGui::GetContentRegionAvail().x, 40.0f);
-        size_t order[3] = {0, 0, 0}, n_order = a->n_classes < 3 ? a->n_classes : 3;
-        for (size_t k = 0; k < n_order; k++) { // the three most probable classes
-            size_t best = a->n_classes;
-            for (size_t c = 0; c < a->n_classes; c++) {
-                bool used = false;
-                for (size_t q = 0; q < k; q++)
-                    used = used || order[q] == c;
-                if (!used && (best == a->n_classes || a->prob[c] > a->prob[best]))
-                    best = c;
-            }
-            order[k] = best;
-            ImGui::Text("%5.1f %%  %s", 100.0 * (double)a->prob[best], class_name(st, best));
-        }
+        class_bars(st, "##probabilities", a->prob, a->n_classes);
     }
     if (st->data_message[0])
         ImGui::TextWrapped("%s", st->data_message);
     ImGui::End();
 }
 
-void panel_layers(nb_gui_state *st) {
+void panel_layers(nb_gui *g, nb_gui_state *st) {
     ImGuiIO &io = ImGui::GetIO();
-    place(376.0f, 28.0f, io.DisplaySize.x - 376.0f - 346.0f, 220.0f);
-    if (!ImGui::Begin("Layers", &st->show_layers)) {
+    float x0 = st->show_activation ? 316.0f : 8.0f;
+    float right = io.DisplaySize.x - nb_gui_layout_sidebar_width(io.DisplaySize.x) - 8.0f;
+    place(x0, io.DisplaySize.y - 228.0f, right - x0 > 200.0f ? right - x0 : 200.0f, 220.0f);
+    bool open = ImGui::Begin("Layers", &st->show_layers);
+    record_panel(g, k_hover_pad);
+    if (!open) {
         ImGui::End();
         return;
     }
@@ -673,7 +840,7 @@ nb_status nb_gui_create(SDL_Window *window, void *gl_context, nb_gui **out) {
         nb_gui_destroy(g);
         return NB_RAISE(NB_E_GL, "Dear ImGui", "SDL2/OpenGL3 backend initialisation failed");
     }
-    g->mouse_x = g->mouse_y = -FLT_MAX;
+    nb_gui_capture_init(&g->capture);
     *out = g;
     return NB_OK;
 }
@@ -695,39 +862,38 @@ void nb_gui_destroy(nb_gui *g) {
 
 bool nb_gui_process_event(nb_gui *g, const SDL_Event *ev) {
     ImGui::SetCurrentContext(g->context);
-    ImGui_ImplSDL2_ProcessEvent(ev);
     ImGuiIO &io = ImGui::GetIO();
+    g->panels.wants_keyboard = io.WantCaptureKeyboard;
+    bool panels = nb_gui_input_route(&g->capture, ev, &g->panels) == NB_GUI_INPUT_PANELS;
     switch (ev->type) {
-    case SDL_MOUSEMOTION:
-        g->mouse_x = (float)ev->motion.x;
-        g->mouse_y = (float)ev->motion.y;
-        g->mouse_inside = true;
-        return io.WantCaptureMouse;
+    case SDL_MOUSEMOTION: // position: g->capture
+        return panels;
     case SDL_MOUSEBUTTONDOWN:
     case SDL_MOUSEBUTTONUP: {
-        g->mouse_x = (float)ev->button.x;
-        g->mouse_y = (float)ev->button.y;
-        g->mouse_inside = true;
         int b = ev->button.button == SDL_BUTTON_LEFT     ? 0
                 : ev->button.button == SDL_BUTTON_RIGHT  ? 1
                 : ev->button.button == SDL_BUTTON_MIDDLE ? 2
                                                          : -1;
-        if (b >= 0)
-            g->mouse_down[b] = ev->type == SDL_MOUSEBUTTONDOWN;
-        // The decision uses the hover state of the last frame, as ImGui does itself.
-        return io.WantCaptureMouse;
+        // Dear ImGui sees every press: one the scene owns arrives with no pointer position
+        // (nb_gui_new_frame), a click on the void that only ends text editing and focus.
+        if (b >= 0 && ev->type == SDL_MOUSEBUTTONDOWN)
+            g->mouse_down[b] = g->mouse_pressed[b] = true;
+        else if (b >= 0 && ev->type == SDL_MOUSEBUTTONUP)
+            g->mouse_down[b] = false;
+        return panels;
     }
     case SDL_MOUSEWHEEL:
-        return io.WantCaptureMouse;
-    case SDL_WINDOWEVENT:
-        if (ev->window.event == SDL_WINDOWEVENT_LEAVE)
-            g->mouse_inside = false;
-        return false;
+        if (panels)
+            ImGui_ImplSDL2_ProcessEvent(ev);
+        return panels;
     case SDL_KEYDOWN:
     case SDL_KEYUP:
     case SDL_TEXTINPUT:
-        return io.WantCaptureKeyboard;
+    case SDL_TEXTEDITING:
+        ImGui_ImplSDL2_ProcessEvent(ev); // key state stays whole (releases included)
+        return panels;
     default:
+        ImGui_ImplSDL2_ProcessEvent(ev);
         return false;
     }
 }
@@ -737,42 +903,36 @@ void nb_gui_new_frame(nb_gui *g) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplSDL2_NewFrame();
     ImGuiIO &io = ImGui::GetIO();
-    // Event-tracked mouse (see DESIGN): overrides the backend's polled state.
-    io.MousePos = g->mouse_inside ? ImVec2(g->mouse_x, g->mouse_y) : ImVec2(-FLT_MAX, -FLT_MAX);
-    for (int b = 0; b < 3; b++)
-        io.MouseDown[b] = g->mouse_down[b];
+    // Event-tracked mouse (see DESIGN): overrides the backend's polled state. While the scene
+    // holds the mouse (a camera drag) the panels see no pointer, so nothing lights up under it.
+    const nb_gui_capture *c = &g->capture;
+    bool scene_drag = c->buttons && c->owner == NB_GUI_INPUT_SCENE;
+    io.MousePos = c->inside && !scene_drag ? ImVec2(c->x, c->y) : ImVec2(-FLT_MAX, -FLT_MAX);
+    for (int b = 0; b < 3; b++) {
+        io.MouseDown[b] = g->mouse_down[b] || g->mouse_pressed[b];
+        g->mouse_pressed[b] = false;
+    }
     ImGui::NewFrame();
 }
 
 void nb_gui_draw_panels(nb_gui *g, nb_gui_state *st) {
     ImGui::SetCurrentContext(g->context);
-    if (ImGui::BeginMainMenuBar()) {
-        if (ImGui::BeginMenu("Panels")) {
-            ImGui::MenuItem("Rendering", nullptr, &st->show_rendering);
-            ImGui::MenuItem("Statistics", nullptr, &st->show_stats);
-            ImGui::MenuItem("Processing", nullptr, &st->show_processing);
-            ImGui::MenuItem("Node", nullptr, &st->show_inspector);
-            ImGui::MenuItem("Activations", nullptr, &st->show_activation);
-            ImGui::MenuItem("Layers", nullptr, &st->show_layers);
-            ImGui::EndMenu();
-        }
-        if (st->model_path[0])
-            ImGui::TextDisabled("%s", st->model_path);
-        ImGui::EndMainMenuBar();
-    }
+    g->panels.n_rects = 0;
+    g->panels.popup_open = false;
     draw_overlay(st);
-    if (st->show_rendering)
-        panel_rendering(st);
-    if (st->show_stats)
-        panel_stats(st);
-    if (st->show_processing)
-        panel_processing(st);
-    if (st->show_inspector)
-        panel_inspector(g, st);
+    if (st->panels_hidden)
+        return;
+    sidebar(g, st);
     if (st->show_activation)
         panel_activation(g, st);
     if (st->show_layers)
-        panel_layers(st);
+        panel_layers(g, st);
+    g->panels.popup_open =
+        ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel);
+}
+
+void nb_gui_query_panels(const nb_gui *g, nb_gui_input_panels *out) {
+    *out = g->panels;
 }
 
 void nb_gui_render(nb_gui *g) {

@@ -18,6 +18,7 @@
 extern "C" { /* the project's headers are C: C linkage for all of them */
 #endif
 
+#include "nb_gui_input.h"
 #include "nb_gui_state.h"
 #include "nb_status.h"
 
@@ -31,18 +32,26 @@ nb_status nb_gui_create(SDL_Window *window, void *gl_context, nb_gui **out);
 /* Frees textures, backends and the context; NULL is a no-op. Needs the GL context current. */
 void nb_gui_destroy(nb_gui *g);
 
-/* Feeds one SDL event to ImGui. Returns true if the GUI takes it (the mouse is over a panel
- * or a widget is active, or a text field has the keyboard), so the app must not also use it
- * for the camera or picking. Mouse position and buttons are tracked from events, so
+/* Routes one SDL event (nb_gui_input_route with the panel rectangles of the last drawn frame:
+ * a press over a panel belongs to the panels until its release, a press elsewhere to the
+ * scene; wheel and motion with no button held go to what is under the pointer; keys to the
+ * panels while a text field or active widget has the keyboard) and feeds Dear ImGui what is
+ * its. Returns true if the panels take the event, so the app must not also use it for the
+ * camera, picking or its keys. Mouse position and buttons are tracked from events, so
  * synthetic events (SDL_PushEvent) drive the GUI exactly like real input. */
 bool nb_gui_process_event(nb_gui *g, const SDL_Event *ev);
+
+/* The panel windows drawn in the last frame (rectangles in window pixels; none while
+ * st->panels_hidden), whether a popup is open, and the keyboard state used for routing. */
+void nb_gui_query_panels(const nb_gui *g, nb_gui_input_panels *out);
 
 /* Starts a frame (display size from the window's drawable). */
 void nb_gui_new_frame(nb_gui *g);
 
-/* Builds every panel shown in st; edits go into st's forms (the rendering form writes the
- * app's live config), actions into st->requests. Also draws the highlight overlay of the
- * picked node (st->overlay_*) behind the panels. */
+/* Builds every panel shown in st (the sidebar with its tabs, Activations, Layers; nothing
+ * while st->panels_hidden) and records their rectangles; edits go into st's forms (the
+ * rendering form writes the app's live config), actions into st->requests. Also draws the
+ * highlight overlay of the picked node (st->overlay_*) behind the panels. */
 void nb_gui_draw_panels(nb_gui *g, nb_gui_state *st);
 
 /* Renders the frame's panels over the current framebuffer (uploads changed images first). */

@@ -15,8 +15,12 @@
  * (nb_gui_job.c) runs on a worker thread; the frame hook takes its newest snapshot and shows it
  * through nb_app_replace_model; on success the result becomes the shown model (the file on disk is
  * untouched until "Save .nnb.h5", written with nb_h5_save's temp + rename). A model replaced
- * behind the GUI's back (live reload) is noticed by its point buffer changing. Picking:
- * press + release within 3 px outside the panels, ray-sphere test against the drawn impostor
+ * behind the GUI's back (live reload) is noticed by its point buffer changing. Input: events
+ * are routed by nb_gui_process_event (nb_gui_input.h: capture decided on the event); Tab
+ * hides and shows the panels. Every frame the largest rectangle the panels leave free
+ * (nb_gui_layout.h) becomes app->view_rect and the camera's lens shift, so the scene is
+ * centred there; a changed camera_pose moves the camera (nb_app_set_camera_pose). Picking:
+ * press + release within 3 px on the scene, ray-sphere test against the drawn impostor
  * radii (nb_gui_state_node_at). Scripts (NB_GUI_SCRIPT, see nb_gui_app.h) push real SDL
  * events for input, so tests exercise the same path as a user. Main thread only; the only
  * other thread is the job's worker, which shares nothing with this file but the job object.
@@ -33,7 +37,9 @@
 #include <string.h>
 
 #include "nb_gui.h"
+#include "nb_gui_input.h"
 #include "nb_gui_job.h"
+#include "nb_gui_layout.h"
 #include "nb_gui_state.h"
 #include "nb_h5.h"
 #include "nb_log.h"
@@ -73,6 +79,9 @@ struct nb_gui_app {
     char *command; /* the command being run */
     int command_phase;
     int wait_frames;
+    bool script_has_pointer; /* the script moved the pointer: script_x, script_y */
+    int script_x, script_y;
+    Uint32 script_buttons; /* SDL_BUTTON masks the script holds */
     char message[NB_GUI_MESSAGE_MAX];
 };
 
@@ -359,10 +368,12 @@ static bool scene_stale(const nb_app *app) {
 }
 
 /* The frame hook runs after the scene was drawn; when the panels changed the rendering config
- * (or the layer filter) in this frame, the scene is drawn and presented again with the new
- * uniforms, so an edit shows in the same frame as the widget that made it. */
-static void redraw_if_edited(nb_gui_app *g, nb_app *app, unsigned form_generation, bool pair) {
-    if (g->st.render_form.generation == form_generation && !pair)
+ * (or the layer filter) in this frame, or the camera moved (camera_pose, the free area), the
+ * scene is drawn and presented again with the new uniforms and camera, so an edit shows in
+ * the same frame as the widget that made it. */
+static void redraw_if_edited(nb_gui_app *g, nb_app *app, unsigned form_generation, bool pair,
+                             bool view_moved) {
+    if (g->st.render_form.generation == form_generation && !pair && !view_moved)
         return;
     nb_render_params_from_config(&app->config, &app->params);
     app->camera.fov_degrees = app->params.fov_degrees;
@@ -406,11 +417,40 @@ static void pick_at(nb_gui_app *g, nb_app *app, int x, int y) {
     g->last_click_pick = node;
     if (nb_gui_state_pick(&g->st, real_model(g, app), node) != NB_OK)
         nb_log_warn("GUI: %s", nb_error_message());
+    else if (node >= 0)
+        nb_gui_state_show_tab(&g->st, NB_GUI_TAB_NODE);
+}
+
+/* The scene is centred in the part of the window the panels leave free (the panel rectangles
+ * of the last frame; none while hidden): app->view_rect and the camera's lens shift. Returns
+ * whether the shift changed. */
+static bool update_view_rect(nb_gui_app *g, nb_app *app) {
+    int w, h;
+    window_size(app, &w, &h);
+    nb_gui_input_panels p;
+    nb_gui_query_panels(g->gui, &p);
+    if (g->st.panels_hidden)
+        p.n_rects = 0;
+    nb_gui_layout_free_rect((float)w, (float)h, (const float(*)[4])p.rect, p.n_rects,
+                            app->view_rect);
+    const float old[2] = {app->camera.shift[0], app->camera.shift[1]};
+    nb_camera_set_view_rect(&app->camera, (float)w, (float)h, app->view_rect);
+    return app->camera.shift[0] != old[0] || app->camera.shift[1] != old[1];
+}
+
+/* The config's camera_pose changed (the Rendering panel, Load, Reset): move the camera. */
+static bool follow_camera_pose(nb_app *app) {
+    if (app->config.camera_pose == app->camera_pose_applied)
+        return false;
+    app->camera_pose_applied = app->config.camera_pose; /* an invalid one is not retried */
+    return nb_app_set_camera_pose(app, app->config.camera_pose);
 }
 
 /* ---- script ------------------------------------------------------------------------ */
 
-static void push_mouse(const nb_app *app, Uint32 type, int x, int y) {
+/* A mouse event at window pixel (x, y); motion carries the relative move from the last
+ * scripted position (the camera orbits and pans by it). */
+static void push_button(nb_gui_app *g, const nb_app *app, Uint32 type, int x, int y, Uint8 button) {
     SDL_Event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = type;
@@ -418,15 +458,59 @@ static void push_mouse(const nb_app *app, Uint32 type, int x, int y) {
         ev.motion.windowID = SDL_GetWindowID(app->window.window);
         ev.motion.x = x;
         ev.motion.y = y;
+        ev.motion.xrel = g->script_has_pointer ? x - g->script_x : 0;
+        ev.motion.yrel = g->script_has_pointer ? y - g->script_y : 0;
+        ev.motion.state = g->script_buttons;
     } else {
         ev.button.windowID = SDL_GetWindowID(app->window.window);
-        ev.button.button = SDL_BUTTON_LEFT;
+        ev.button.button = button;
         ev.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
         ev.button.clicks = 1;
         ev.button.x = x;
         ev.button.y = y;
+        if (type == SDL_MOUSEBUTTONDOWN)
+            g->script_buttons |= SDL_BUTTON(button);
+        else
+            g->script_buttons &= ~SDL_BUTTON(button);
     }
+    g->script_has_pointer = true;
+    g->script_x = x;
+    g->script_y = y;
     SDL_PushEvent(&ev);
+}
+
+static void push_mouse(nb_gui_app *g, const nb_app *app, Uint32 type, int x, int y) {
+    push_button(g, app, type, x, y, SDL_BUTTON_LEFT);
+}
+
+static void push_wheel(const nb_app *app, int steps) {
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEWHEEL;
+    ev.wheel.windowID = SDL_GetWindowID(app->window.window);
+    ev.wheel.y = steps;
+    ev.wheel.preciseY = (float)steps;
+    ev.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
+    SDL_PushEvent(&ev);
+}
+
+/* Key press and release of the key named `name` (SDL_GetKeyFromName: "Tab", "1", "h", ...).
+ * Returns false for an unknown name. */
+static bool push_key(const nb_app *app, const char *name) {
+    SDL_Keycode k = SDL_GetKeyFromName(name);
+    if (k == SDLK_UNKNOWN)
+        return false;
+    for (int up = 0; up < 2; up++) {
+        SDL_Event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = up ? SDL_KEYUP : SDL_KEYDOWN;
+        ev.key.windowID = SDL_GetWindowID(app->window.window);
+        ev.key.state = up ? SDL_RELEASED : SDL_PRESSED;
+        ev.key.keysym.sym = k;
+        ev.key.keysym.scancode = SDL_GetScancodeFromKey(k);
+        SDL_PushEvent(&ev);
+    }
+    return true;
 }
 
 static bool *panel_flag(nb_gui_state *st, const char *name) {
@@ -478,6 +562,32 @@ static nb_status write_report(nb_gui_app *g, nb_app *app, const char *path) {
     cJSON_AddNumberToObject(root, "uniform_edge_depth_opacity",
                             (double)app->params.edge.depth_opacity);
     cJSON_AddNumberToObject(root, "stale_frames", (double)g->stale_frames);
+    /* interaction: who holds the mouse, the panels, the free area, the camera */
+    cJSON_AddBoolToObject(root, "orbiting", app->orbiting);
+    cJSON_AddBoolToObject(root, "panning", app->panning);
+    cJSON_AddBoolToObject(root, "panels_hidden", g->st.panels_hidden);
+    nb_gui_input_panels panels;
+    nb_gui_query_panels(g->gui, &panels);
+    int w, h;
+    window_size(app, &w, &h);
+    cJSON_AddNumberToObject(root, "panel_rects", (double)panels.n_rects);
+    cJSON_AddNumberToObject(root, "panel_share",
+                            nb_gui_layout_covered_share((float)w, (float)h,
+                                                        (const float(*)[4])panels.rect,
+                                                        panels.n_rects));
+    const double vr[4] = {app->view_rect[0], app->view_rect[1], app->view_rect[2],
+                          app->view_rect[3]};
+    cJSON_AddItemToObject(root, "view_rect", cJSON_CreateDoubleArray(vr, 4));
+    const double shift[2] = {app->camera.shift[0], app->camera.shift[1]};
+    cJSON_AddItemToObject(root, "camera_shift", cJSON_CreateDoubleArray(shift, 2));
+    cJSON_AddNumberToObject(root, "camera_yaw", (double)app->camera.yaw);
+    cJSON_AddNumberToObject(root, "camera_pitch", (double)app->camera.pitch);
+    cJSON_AddNumberToObject(root, "camera_distance", (double)app->camera.distance);
+    if (g->st.has_pick) {
+        char title[NB_NAME_MAX + 96];
+        nb_gui_inspect_title(&g->st.pick, title, sizeof title);
+        cJSON_AddStringToObject(root, "pick_title", title);
+    }
     /* what is shown: /bundle sizes and a checksum of the polylines (tests compare models) */
     double checksum = 0.0;
     for (size_t i = 0; i < 3 * app->model.bundle.n_points; i++)
@@ -569,10 +679,18 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
     }
     if (strcmp(word, "show") == 0 || strcmp(word, "hide") == 0) {
         bool *flag = panel_flag(&g->st, arg);
-        if (flag)
-            *flag = word[0] == 's';
-        else
+        if (!flag) {
             nb_log_warn("GUI script: no panel '%s'", arg);
+            return true;
+        }
+        *flag = word[0] == 's';
+        const nb_gui_tab tab = flag == &g->st.show_rendering    ? NB_GUI_TAB_RENDERING
+                               : flag == &g->st.show_inspector  ? NB_GUI_TAB_NODE
+                               : flag == &g->st.show_stats      ? NB_GUI_TAB_STATS
+                               : flag == &g->st.show_processing ? NB_GUI_TAB_PROCESSING
+                                                                : NB_GUI_TAB_NONE;
+        if (*flag && tab != NB_GUI_TAB_NONE)
+            nb_gui_state_show_tab(&g->st, tab);
         return true;
     }
     if (strcmp(word, "click") == 0) {
@@ -586,8 +704,38 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
         Uint32 type = phase == 0   ? SDL_MOUSEMOTION
                       : phase == 1 ? SDL_MOUSEBUTTONDOWN
                                    : SDL_MOUSEBUTTONUP;
-        push_mouse(app, type, x, y);
+        push_mouse(g, app, type, x, y);
         return false;
+    }
+    if (strcmp(word, "move") == 0 || strcmp(word, "press") == 0 || strcmp(word, "release") == 0) {
+        int x = 0, y = 0, b = SDL_BUTTON_LEFT;
+        if (sscanf(arg, "%d %d %d", &x, &y, &b) < 2 || b < 1 || b > 5) {
+            nb_log_warn("GUI script: %s needs X Y [BUTTON 1..5]", word);
+            return true;
+        }
+        Uint32 type = word[0] == 'm'   ? SDL_MOUSEMOTION
+                      : word[0] == 'p' ? SDL_MOUSEBUTTONDOWN
+                                       : SDL_MOUSEBUTTONUP;
+        push_button(g, app, type, x, y, (Uint8)b);
+        return true;
+    }
+    if (strcmp(word, "wheel") == 0) {
+        int x = 0, y = 0, steps = 0;
+        if (sscanf(arg, "%d %d %d", &x, &y, &steps) != 3) {
+            nb_log_warn("GUI script: wheel needs X Y STEPS");
+            return true;
+        }
+        if (phase == 0) { /* the pointer first, as a real wheel turn comes after a motion */
+            push_mouse(g, app, SDL_MOUSEMOTION, x, y);
+            return false;
+        }
+        push_wheel(app, steps);
+        return true;
+    }
+    if (strcmp(word, "key") == 0) {
+        if (!push_key(app, arg))
+            nb_log_warn("GUI script: no key named '%s'", arg);
+        return true;
     }
     if (strcmp(word, "drag") == 0) {
         char key[128];
@@ -610,13 +758,13 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
         int x0 = (int)(r[0] + (float)f0 * (r[2] - r[0]));
         int x1 = (int)(r[0] + (float)f1 * (r[2] - r[0]));
         if (phase == 0)
-            push_mouse(app, SDL_MOUSEMOTION, x0, y);
+            push_mouse(g, app, SDL_MOUSEMOTION, x0, y);
         else if (phase == 1)
-            push_mouse(app, SDL_MOUSEBUTTONDOWN, x0, y);
+            push_mouse(g, app, SDL_MOUSEBUTTONDOWN, x0, y);
         else if (phase < 2 + steps)
-            push_mouse(app, SDL_MOUSEMOTION, x0 + (x1 - x0) * (phase - 1) / steps, y);
+            push_mouse(g, app, SDL_MOUSEMOTION, x0 + (x1 - x0) * (phase - 1) / steps, y);
         else if (phase == 2 + steps)
-            push_mouse(app, SDL_MOUSEBUTTONUP, x1, y);
+            push_mouse(g, app, SDL_MOUSEBUTTONUP, x1, y);
         else
             return true;
         return false;
@@ -682,7 +830,7 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
         return true;
     }
     if (strcmp(word, "camera") == 0) {
-        if (!nb_camera_set_pose(&app->camera, atoi(arg)))
+        if (!nb_app_set_camera_pose(app, atoi(arg)))
             nb_log_warn("GUI script: no camera pose %s", arg);
         return true;
     }
@@ -775,6 +923,7 @@ nb_gui_app *nb_gui_app_open(nb_app *app) {
     }
     g->shown_points = app->model.bundle.point_position;
     g->last_click_pick = -2;
+    app->camera_pose_applied = app->config.camera_pose; /* where nb_app_open_gl put it */
     if (app->opt.config_path)
         snprintf(g->st.render_path, sizeof g->st.render_path, "%s", app->opt.config_path);
     g->opt_filter = app->opt.filter_layers;
@@ -802,6 +951,10 @@ bool nb_gui_app_event(nb_gui_app *g, nb_app *app, const SDL_Event *ev) {
     if (taken) {
         if (ev->type == SDL_MOUSEBUTTONDOWN)
             g->press_pending = false;
+        return true;
+    }
+    if (nb_gui_input_is_panel_toggle(ev)) {
+        g->st.panels_hidden = !g->st.panels_hidden;
         return true;
     }
     if (ev->type == SDL_MOUSEBUTTONDOWN && ev->button.button == SDL_BUTTON_LEFT) {
@@ -834,6 +987,7 @@ void nb_gui_app_frame(nb_gui_app *g, nb_app *app) {
                                app->params.edge.importance_threshold, &g->st.visible_nodes,
                                &g->st.visible_segments);
     nb_gui_form_refresh(&g->st.render_form);
+    bool view_moved = update_view_rect(g, app);
     int w, h;
     window_size(app, &w, &h);
     float vp[16];
@@ -845,7 +999,8 @@ void nb_gui_app_frame(nb_gui_app *g, nb_app *app) {
     nb_gui_draw_panels(g->gui, &g->st);
     bool pair = (g->st.requests & NB_GUI_REQ_PAIR) != 0;
     handle_requests(g, app);
-    redraw_if_edited(g, app, form_generation, pair);
+    bool moved = follow_camera_pose(app);
+    redraw_if_edited(g, app, form_generation, pair, moved || view_moved);
     nb_render_params current;
     nb_render_params_from_config(&app->config, &current);
     if (!same_params(&current, &app->params))

@@ -7,12 +7,16 @@
  * first). Whether an edge survived pruning is a scan of the /bundle edge list for the node
  * (O(E) once per click). Top-activating images are /importance top rows (reference spec §8.2
  * "show what a node reacts to"; stored by the importance stage). The diverging colour map is
- * ColorBrewer RdBu's end colours blended towards white. Single-threaded, called on a click.
+ * ColorBrewer RdBu's end colours blended towards white. An output node is named by its
+ * class (/network class_names; the panel heading and the chart labels are built here, so
+ * they are tested without ImGui). Single-threaded, called on a click.
  * Config keys read: none.
  */
 #include "nb_gui_inspect.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nb_edge_importance.h"
@@ -82,6 +86,8 @@ nb_status nb_gui_inspect_node(const nb_model *m, size_t node, nb_gui_node_info *
     r.index = index;
     r.n_layers = net->n_layers;
     r.hidden = layer > 0 && layer + 1 < net->n_layers;
+    if (layer + 1 == net->n_layers && net->class_names && index < net->n_classes)
+        r.class_name = net->class_names[index];
     if (m->has_importance && m->importance.n_layers == net->n_layers) {
         const nb_importance *imp = &m->importance;
         r.n_classes = imp->n_classes;
@@ -167,4 +173,41 @@ void nb_gui_image_diverging_rgba(const float *v, size_t n, uint8_t *rgba, float 
     }
     if (max_abs)
         *max_abs = mx;
+}
+
+/* True if name is just the decimal index c (the default class names "0".."C-1"). */
+static bool is_index_name(const char *name, size_t c) {
+    char digits[32];
+    snprintf(digits, sizeof digits, "%zu", c);
+    return strcmp(name, digits) == 0;
+}
+
+void nb_gui_inspect_class_label(const char *const *names, size_t n_names, size_t c, char *buf,
+                                size_t size) {
+    if (!size)
+        return;
+    const char *name = names && c < n_names ? names[c] : NULL;
+    if (name && name[0] && !is_index_name(name, c))
+        snprintf(buf, size, "%zu %s", c, name);
+    else
+        snprintf(buf, size, "%zu", c);
+}
+
+void nb_gui_inspect_title(const nb_gui_node_info *info, char *buf, size_t size) {
+    if (!size)
+        return;
+    if (info->layer == 0) {
+        snprintf(buf, size, "Node %zu:%zu (input, id %zu)", info->layer, info->index, info->node);
+    } else if (info->hidden) {
+        snprintf(buf, size, "Node %zu:%zu (hidden, id %zu)", info->layer, info->index, info->node);
+    } else {
+        char label[NB_NAME_MAX + 32];
+        const char *name = info->class_name;
+        if (name && name[0] && !is_index_name(name, info->index))
+            snprintf(label, sizeof label, "%zu \"%s\"", info->index, name);
+        else
+            snprintf(label, sizeof label, "%zu", info->index);
+        snprintf(buf, size, "Node %zu:%zu (output, class %s, id %zu)", info->layer, info->index,
+                 label, info->node);
+    }
 }

@@ -31,6 +31,8 @@ typedef struct nb_gui_node_info {
     size_t node, layer, index;
     size_t n_layers;
     bool hidden;             /* 0 < layer < L-1 */
+    const char *class_name;  /* output node: the name of its class (class = index) from
+                                /network class_names, borrowed from the model; else NULL */
     size_t n_classes;        /* 0 without /importance */
     const float *importance; /* [n_classes] into the model, NULL without /importance */
     float importance_mean, importance_norm;
@@ -67,5 +69,15 @@ void nb_gui_image_gray_rgba(const float *pixels, size_t n, uint8_t *rgba);
  * positive red (0.70, 0.09, 0.17), |v| / max|v| (max|v| = 0 gives all white); rgba[n][4];
  * *max_abs (may be NULL) gets the scale. */
 void nb_gui_image_diverging_rgba(const float *v, size_t n, uint8_t *rgba, float *max_abs);
+
+/* The panel's heading for a node: "Node L:I (input, id G)", "Node L:I (hidden, id G)" or, for
+ * an output node, "Node L:I (output, class I \"NAME\", id G)" (the name left out when it is
+ * the default "I"). Truncated to size bytes (NUL included). */
+void nb_gui_inspect_title(const nb_gui_node_info *info, char *buf, size_t size);
+
+/* Label of class c for charts: "c NAME", or "c" when names is NULL, c >= n_names, or the
+ * name is empty or the default "c". Truncated to size bytes (NUL included). */
+void nb_gui_inspect_class_label(const char *const *names, size_t n_names, size_t c, char *buf,
+                                size_t size);
 
 #endif /* NB_GUI_INSPECT_H */

@@ -43,6 +43,18 @@ void nb_gui_image_clear(nb_gui_image *img) {
     img->generation++;
 }
 
+void nb_gui_state_show_tab(nb_gui_state *st, nb_gui_tab tab) {
+    bool *flag = tab == NB_GUI_TAB_RENDERING    ? &st->show_rendering
+                 : tab == NB_GUI_TAB_NODE       ? &st->show_inspector
+                 : tab == NB_GUI_TAB_STATS      ? &st->show_stats
+                 : tab == NB_GUI_TAB_PROCESSING ? &st->show_processing
+                                                : NULL;
+    if (!flag)
+        return;
+    *flag = true;
+    st->tab_request = tab;
+}
+
 nb_status nb_gui_state_init(nb_gui_state *st, nb_rendering_config *render_cfg) {
     memset(st, 0, sizeof *st);
     st->show_rendering = st->show_stats = st->show_processing = st->show_inspector = true;
@@ -318,6 +330,7 @@ unsigned nb_gui_state_handle_requests(nb_gui_state *st, const nb_model *m) {
         } else {
             size_t g = nb_gui_inspect_global(net, (size_t)st->pick_layer, (size_t)st->pick_index);
             nb_gui_state_pick(st, m, (int64_t)g);
+            nb_gui_state_show_tab(st, NB_GUI_TAB_NODE);
         }
     }
     if (req & NB_GUI_REQ_LOAD_DATA)

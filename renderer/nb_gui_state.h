@@ -58,9 +58,21 @@ typedef struct nb_gui_progress {
     unsigned snapshots; /* snapshots handed to the viewer so far */
 } nb_gui_progress;
 
+/* The sidebar's tabs (nb_gui_state.tab_request). */
+typedef enum nb_gui_tab {
+    NB_GUI_TAB_NONE = 0,
+    NB_GUI_TAB_RENDERING,
+    NB_GUI_TAB_NODE,
+    NB_GUI_TAB_STATS,
+    NB_GUI_TAB_PROCESSING,
+} nb_gui_tab;
+
 typedef struct nb_gui_state {
-    /* panels shown */
+    /* panels shown: Rendering, Statistics, Processing and Node (the inspector) are tabs of
+     * the sidebar, Activations and Layers float in the free area */
     bool show_rendering, show_stats, show_processing, show_inspector, show_activation, show_layers;
+    bool panels_hidden;     /* the hide/show key: no panel is drawn (the overlay stays) */
+    nb_gui_tab tab_request; /* bring this tab to the front in the next frame, then NONE */
 
     /* rendering panel: bound to the app's live config */
     nb_gui_form render_form;
@@ -131,6 +143,7 @@ typedef struct nb_gui_state {
      * for scripted input (tests): [render_form.schema->n_keys][4] = x0, y0, x1, y1 in window
      * pixels of the last frame; 0 if not drawn */
     float (*render_rect)[4];
+    float render_path_rect[4]; /* the Rendering tab's file path field, same convention */
 } nb_gui_state;
 
 /* Initialises the state: rendering form bound to *render_cfg (borrowed, the app's live
@@ -152,7 +165,8 @@ nb_status nb_gui_state_load_test(nb_gui_state *st, bool force);
 /* Picks node `node` (global id) of model m: fills pick, the thumbnails of its top-activating
  * test images (loads the test set when needed; without it the thumbnails stay empty and
  * inspector_message says why) and, for layer 1, its input-weight image. A negative node
- * clears the pick. Returns NB_OK or the inspection error (pick cleared). */
+ * clears the pick. Returns NB_OK or the inspection error (pick cleared). Callers acting on a
+ * user's pick show the Node tab with nb_gui_state_show_tab. */
 nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node);
 
 /* The node under screen point (px, py) of a w x h viewport seen through view_proj (float[16]
@@ -181,6 +195,10 @@ nb_status nb_gui_state_update_overlay(nb_gui_state *st, const nb_model *m,
  * pick_layer:pick_index), ACTIVATION, LOAD_DATA. Clears those bits and leaves RUN, CANCEL,
  * SAVE_RESULT and PAIR for the app. Returns the bits it handled. */
 unsigned nb_gui_state_handle_requests(nb_gui_state *st, const nb_model *m);
+
+/* Shows a sidebar tab and brings it to the front in the next frame it is drawn (sets its
+ * show_* flag and tab_request). Hidden panels stay hidden (the hide/show key decides). */
+void nb_gui_state_show_tab(nb_gui_state *st, nb_gui_tab tab);
 
 /* Sets an image's size and pixels (copied); bumps its generation. NB_OK or NB_E_NOMEM. */
 nb_status nb_gui_image_set(nb_gui_image *img, size_t width, size_t height, const uint8_t *rgba);

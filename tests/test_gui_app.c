@@ -4,7 +4,11 @@
  * the uniform derived from it changed, that the clicked node is the one whose screen position
  * the test computed from the camera, that the inspector found its top-activating images, that
  * loading a bad rendering.json shows the error and keeps the settings, and that the
- * activation view predicts what a direct forward pass predicts. */
+ * activation view predicts what a direct forward pass predicts. A second session checks the
+ * viewer's input rules in the real loop: the scene centred in the area the sidebar leaves
+ * free, press on a panel + release on the scene (no orbit) and the reverse (orbit ends),
+ * wheel over a panel (no zoom) and over the scene, camera_pose from the panel and from the
+ * keys, the hide/show key, and an output node named by its class. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +27,7 @@
 #include "nb_app.h"
 #include "nb_bundle.h"
 #include "nb_camera.h"
+#include "nb_gui_layout.h"
 #include "nb_h5.h"
 #include "nb_importance.h"
 #include "nb_mlp.h"
@@ -30,6 +35,8 @@
 #include "nb_random.h"
 #include "nb_screenshot.h"
 #include "nb_rng.h"
+
+#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (double)(tol))
 
 #define WIN_W  1024
 #define WIN_H  640
@@ -88,6 +95,7 @@ static void write_model(fixture *fx) {
     const size_t sizes[3] = {36, 16, 10};
     assert_int_equal(nb_random_network_init(&m->network, 3, sizes, 9), NB_OK);
     m->has_network = true;
+    assert_int_equal(nb_network_set_class_name(&m->network, 1, "Trouser"), NB_OK);
     nb_importance rnd;
     assert_int_equal(nb_importance_random(&m->network, 9, &rnd), NB_OK);
     assert_int_equal(nb_importance_init(&m->importance, 3, sizes, 9), NB_OK);
@@ -172,6 +180,12 @@ static int teardown(void **state) {
     return 0;
 }
 
+/* The area the default sidebar leaves free in a WIN_W x WIN_H window. */
+static void free_area(float fr[4]) {
+    const float side[1][4] = {{WIN_W - nb_gui_layout_sidebar_width(WIN_W), 0.0f, WIN_W, WIN_H}};
+    nb_gui_layout_free_rect(WIN_W, WIN_H, side, 1, fr);
+}
+
 static void test_scripted_session(void **state) {
     fixture *fx = *state;
     write_dataset(fx);
@@ -193,9 +207,12 @@ static void test_scripted_session(void **state) {
     nb_status s = nb_app_open_gl(&app);
     if (s != NB_OK)
         fail_msg("no GL: %s", nb_error_message());
-    /* The camera nb_app_open_gl placed, and an isolated hidden node in the free middle of
-     * the window (panels: left 8..368, right from WIN_W - 338) */
-    const nb_camera cam = app.camera;
+    /* The camera nb_app_open_gl placed, shifted to the area the sidebar leaves free, and an
+     * isolated hidden node in that area */
+    nb_camera cam = app.camera;
+    float fr[4];
+    free_area(fr);
+    nb_camera_set_view_rect(&cam, WIN_W, WIN_H, fr);
     const nb_bundle_data *b = &app.model.bundle;
     int64_t target = -1;
     float tx = 0, ty = 0;
@@ -203,7 +220,7 @@ static void test_scripted_session(void **state) {
         float sx, sy;
         if (!nb_camera_project(&cam, WIN_W, WIN_H, b->node_position + 3 * g, &sx, &sy, NULL))
             continue;
-        if (!(sx > 390.0f && sx < WIN_W - 360.0f && sy > 40.0f && sy < WIN_H - 20.0f))
+        if (!(sx > 20.0f && sx < fr[2] - 20.0f && sy > 40.0f && sy < WIN_H - 20.0f))
             continue;
         bool alone = true;
         for (size_t o = 0; o < b->n_nodes; o++) {
@@ -247,7 +264,7 @@ static void test_scripted_session(void **state) {
     }
     size_t differ_changed = 0, differ_reloaded = 0;
     for (int y = 40; y < WIN_H - 20; y++)
-        for (int x = 390; x < WIN_W - 360; x++)
+        for (int x = 20; x < (int)fr[2] - 20; x++)
             for (int c = 0; c < 3; c++) {
                 size_t k = ((size_t)y * WIN_W + (size_t)x) * 3 + (size_t)c;
                 differ_changed += img[0][k] != img[1][k];
@@ -310,6 +327,126 @@ static void test_scripted_session(void **state) {
     cJSON_Delete(r0);
     cJSON_Delete(r1);
     cJSON_Delete(r2);
+    nb_app_deinit(&app);
+}
+
+static const cJSON *item(const cJSON *j, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (!v)
+        fail_msg("report has no %s", key);
+    return v;
+}
+
+static double arr(const cJSON *j, const char *key, int i) {
+    const cJSON *a = item(j, key);
+    const cJSON *v = cJSON_GetArrayItem(a, i);
+    if (!cJSON_IsNumber(v))
+        fail_msg("report %s[%d] is not a number", key, i);
+    return v->valuedouble;
+}
+
+/* The viewer's input rules in the real loop (events pushed by the script, nb_app's own
+ * handlers for the scene). */
+static void test_viewer_interaction(void **state) {
+    fixture *fx = *state;
+    write_dataset(fx);
+    write_model(fx);
+    char a0[] = "nnbundle-render", a2[] = "--size", a3[] = "1024x640", a4[] = "--quit-after",
+         a5[] = "400", a6[] = "--no-watch";
+    char *argv[] = {a0, fx->model_path, a2, a3, a4, a5, a6, NULL};
+    nb_render_options opt;
+    char err[256];
+    assert_int_equal(nb_options_parse(7, argv, &opt, err, sizeof err), NB_RENDER_EXIT_OK);
+    nb_app app;
+    assert_int_equal(nb_app_init(&app, &opt), NB_OK);
+    if (nb_app_open_gl(&app) != NB_OK)
+        fail_msg("no GL: %s", nb_error_message());
+    const float scale = app.camera.scale;
+    float fr[4];
+    free_area(fr);
+    const int side_x = (int)fr[2] + 60; /* a point on the sidebar, below its tab bar */
+    char rp[10][300];
+    for (int i = 0; i < 10; i++)
+        snprintf(rp[i], sizeof rp[i], "%s.i%d.json", fx->model_path, i);
+    char script[4096];
+    snprintf(script, sizeof script,
+             /* 0: the layout */
+             "wait 3; report %s; "
+             /* 1: press on the sidebar, drag out over the scene, release there */
+             "move %d 300; press %d 300; move 300 300; move 200 310; release 200 310; wait 1; "
+             "report %s; "
+             /* 2: press on the scene, drag onto the sidebar, release there */
+             "move 300 300; press 300 300; move 340 300; move %d 300; release %d 300; wait 1; "
+             "report %s; "
+             /* 3, 4: wheel over the sidebar, then over the scene */
+             "wheel %d 300 3; wait 1; report %s; wheel 300 300 2; wait 1; report %s; "
+             /* 5: camera_pose through the Rendering panel's field; 6: key 3 */
+             "set camera_pose=1; wait 1; report %s; key 3; wait 1; report %s; "
+             /* 7: Tab hides every panel, 8: Tab shows them */
+             "key Tab; wait 2; report %s; key Tab; wait 2; report %s; "
+             /* 9: an output node */
+             "pick 2:1; wait 1; report %s; quit",
+             rp[0], side_x, side_x, rp[1], side_x, side_x, rp[2], side_x, rp[3], rp[4], rp[5],
+             rp[6], rp[7], rp[8], rp[9]);
+    assert_int_equal(setenv("NB_GUI_SCRIPT", script, 1), 0);
+    assert_int_equal(nb_app_run(&app), NB_OK);
+    unsetenv("NB_GUI_SCRIPT");
+    assert_true(app.frame < 400);
+    cJSON *r[10];
+    for (int i = 0; i < 10; i++)
+        r[i] = read_json(rp[i]);
+
+    /* 0. one panel (the sidebar) over a quarter of the window, at most 280 px of 1024; the
+     * scene centred in the rest: the camera's lens shift puts the image centre there */
+    assert_int_equal((int)num(r[0], "panel_rects"), 1);
+    assert_near(num(r[0], "panel_share"), (WIN_W - fr[2]) / WIN_W, 1e-6);
+    for (int k = 0; k < 4; k++)
+        assert_near(arr(r[0], "view_rect", k), fr[k], 1e-3);
+    assert_near(arr(r[0], "camera_shift", 0), fr[2] / WIN_W - 1.0, 1e-6);
+    assert_near(arr(r[0], "camera_shift", 1), 0.0, 1e-6);
+    float sx, sy;
+    nb_camera c0 = app.camera;
+    c0.shift[0] = (float)arr(r[0], "camera_shift", 0);
+    assert_true(nb_camera_project(&c0, WIN_W, WIN_H, c0.target, &sx, &sy, NULL));
+    assert_near(sx, 0.5 * fr[2], 0.5);
+    assert_near(sy, 0.5 * WIN_H, 0.5);
+    /* 1. press on a panel, release on the scene: no orbit, the camera did not move */
+    assert_false(cJSON_IsTrue(item(r[1], "orbiting")));
+    assert_near(num(r[1], "camera_yaw"), num(r[0], "camera_yaw"), 1e-4);
+    assert_near(num(r[1], "camera_pitch"), num(r[0], "camera_pitch"), 1e-4);
+    /* 2. press on the scene, release on a panel: the camera orbited by the drag (0.5 degrees
+     * per pixel) and the orbit ended with the release */
+    assert_false(cJSON_IsTrue(item(r[2], "orbiting")));
+    double turned = fmod(num(r[2], "camera_yaw") - num(r[1], "camera_yaw") + 720.0, 360.0);
+    assert_near(turned, fmod(0.5 * (side_x - 300), 360.0), 1e-3);
+    /* 3. wheel over the sidebar: no zoom; 4. over the scene: two steps of 0.9 */
+    assert_near(num(r[3], "camera_distance"), num(r[2], "camera_distance"), 1e-6);
+    assert_near(num(r[4], "camera_distance"), 0.81 * num(r[3], "camera_distance"), 1e-4);
+    /* 5. camera_pose = 1 (FRONT, offset (3.5, 0, 0) x scale) moves the camera */
+    assert_near(num(r[5], "camera_yaw"), 0.0, 1e-3);
+    assert_near(num(r[5], "camera_pitch"), 0.0, 1e-3);
+    assert_near(num(r[5], "camera_distance"), 3.5 * scale, 1e-4);
+    /* 6. key 3 (BACK_RIGHT, (-2.5, 0, 2.5)) moves it and shows in the config */
+    assert_near(num(r[6], "camera_yaw"), 135.0, 1e-3);
+    assert_near(num(r[6], "camera_distance"), 2.5 * sqrt(2.0) * scale, 1e-4);
+    assert_int_equal((int)num(item(r[6], "rendering"), "camera_pose"), 3);
+    /* 7. Tab: no panel, the scene centred in the whole window; 8. Tab: back */
+    assert_true(cJSON_IsTrue(item(r[7], "panels_hidden")));
+    assert_int_equal((int)num(r[7], "panel_rects"), 0);
+    assert_near(num(r[7], "panel_share"), 0.0, 1e-9);
+    assert_near(arr(r[7], "view_rect", 2), WIN_W, 1e-3);
+    assert_near(arr(r[7], "camera_shift", 0), 0.0, 1e-9);
+    assert_false(cJSON_IsTrue(item(r[8], "panels_hidden")));
+    assert_int_equal((int)num(r[8], "panel_rects"), 1);
+    assert_near(arr(r[8], "view_rect", 2), fr[2], 1e-3);
+    /* 9. an output node is named by its class */
+    const cJSON *title = item(r[9], "pick_title");
+    assert_true(cJSON_IsString(title));
+    assert_string_equal(title->valuestring, "Node 2:1 (output, class 1 \"Trouser\", id 53)");
+    for (int i = 0; i < 10; i++) {
+        cJSON_Delete(r[i]);
+        remove(rp[i]);
+    }
     nb_app_deinit(&app);
 }
 
@@ -408,6 +545,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scripted_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_processing_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_viewer_interaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,6 +207,54 @@ static void test_images(void **state) {
     assert_int_equal(rgba[6], 255);
 }
 
+/* An output node is named by its class (/network class_names) in the panel's heading; hidden
+ * and input nodes are not; default names "0".."C-1" are not repeated after the index. */
+static void test_titles_and_class_names(void **state) {
+    (void)state;
+    nb_model m;
+    make_model(&m);
+    assert_int_equal(nb_network_set_class_name(&m.network, 1, "Trouser"), NB_OK);
+    nb_gui_node_info info;
+    char title[256];
+    assert_int_equal(nb_gui_inspect_node(&m, 13, &info), NB_OK); /* output node 2:1 */
+    assert_non_null(info.class_name);
+    assert_string_equal(info.class_name, "Trouser");
+    nb_gui_inspect_title(&info, title, sizeof title);
+    assert_string_equal(title, "Node 2:1 (output, class 1 \"Trouser\", id 13)");
+    assert_int_equal(nb_gui_inspect_node(&m, 12, &info), NB_OK); /* output 2:0, name "0" */
+    assert_string_equal(info.class_name, "0");
+    nb_gui_inspect_title(&info, title, sizeof title);
+    assert_string_equal(title, "Node 2:0 (output, class 0, id 12)");
+    assert_int_equal(nb_gui_inspect_node(&m, 10, &info), NB_OK);
+    assert_null(info.class_name);
+    nb_gui_inspect_title(&info, title, sizeof title);
+    assert_string_equal(title, "Node 1:1 (hidden, id 10)");
+    assert_int_equal(nb_gui_inspect_node(&m, 4, &info), NB_OK);
+    assert_null(info.class_name);
+    nb_gui_inspect_title(&info, title, sizeof title);
+    assert_string_equal(title, "Node 0:4 (input, id 4)");
+    /* truncation keeps a terminated string */
+    assert_int_equal(nb_gui_inspect_node(&m, 13, &info), NB_OK);
+    char small[12];
+    nb_gui_inspect_title(&info, small, sizeof small);
+    assert_string_equal(small, "Node 2:1 (o");
+    /* chart labels: "c NAME", or the index alone */
+    char label[64];
+    const char *const *names = (const char *const *)m.network.class_names;
+    nb_gui_inspect_class_label(names, 2, 1, label, sizeof label);
+    assert_string_equal(label, "1 Trouser");
+    nb_gui_inspect_class_label(names, 2, 0, label, sizeof label);
+    assert_string_equal(label, "0");
+    nb_gui_inspect_class_label(names, 2, 5, label, sizeof label); /* beyond the names */
+    assert_string_equal(label, "5");
+    nb_gui_inspect_class_label(NULL, 0, 3, label, sizeof label);
+    assert_string_equal(label, "3");
+    const char *const empty[1] = {""};
+    nb_gui_inspect_class_label(empty, 1, 0, label, sizeof label);
+    assert_string_equal(label, "0");
+    nb_model_deinit(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_locate),
@@ -215,6 +263,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_input_weights_shape),
         cmocka_unit_test(test_images),
+        cmocka_unit_test(test_titles_and_class_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

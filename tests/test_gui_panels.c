@@ -1,7 +1,11 @@
 /* test_gui_panels.c - the ImGui panels headless (SDL offscreen + GL 4.3 core), driven by
  * synthetic SDL events: a slider drag changes the rendering config (and so the uniform), a
- * click on a node's projected screen position picks that node, the inspector fills in.
- * Independent of the renderer's scene: the frame here is a clear plus the panels. */
+ * click on a node's projected screen position picks that node, the inspector fills in; the
+ * event-capture rule through Dear ImGui itself (press on a panel + release on the scene and
+ * the reverse, wheel over a panel or the scene, a click on a widget in the same frame as the
+ * motion onto it); the hide/show key. Independent of the renderer's scene: the frame here is
+ * a clear plus the panels, and the harness plays the app's part (orbit while the left button
+ * it got is held, zoom on the wheel it gets, pick on a click, the toggle key). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +22,7 @@
 
 #include "nb_camera.h"
 #include "nb_gui.h"
+#include "nb_gui_layout.h"
 #include "nb_gui_state.h"
 #include "nb_importance.h"
 #include "nb_random.h"
@@ -35,6 +40,11 @@ typedef struct harness {
     nb_model model;
     nb_camera cam;
     int64_t clicked; /* last pick made by a click outside the panels, -2 = none */
+    /* what the scene (the app's camera) received */
+    bool orbiting;     /* left button held by the scene */
+    int orbit_motion;  /* motion events seen while orbiting */
+    int zoom_steps;    /* wheel steps */
+    int scene_presses; /* button presses */
 } harness;
 
 /* Random 16-9-4 network, random importance, nodes on square grids on planes 0.5 apart,
@@ -98,7 +108,21 @@ static void frame(harness *h) {
     SDL_Event ev;
     while (SDL_PollEvent(&ev)) {
         bool taken = nb_gui_process_event(h->gui, &ev);
-        if (!taken && ev.type == SDL_MOUSEBUTTONDOWN && ev.button.button == SDL_BUTTON_LEFT) {
+        if (taken)
+            continue;
+        if (nb_gui_input_is_panel_toggle(&ev))
+            h->st.panels_hidden = !h->st.panels_hidden;
+        if (ev.type == SDL_MOUSEBUTTONDOWN)
+            h->scene_presses++;
+        if (ev.type == SDL_MOUSEBUTTONDOWN && ev.button.button == SDL_BUTTON_LEFT)
+            h->orbiting = true;
+        if (ev.type == SDL_MOUSEBUTTONUP && ev.button.button == SDL_BUTTON_LEFT)
+            h->orbiting = false;
+        if (ev.type == SDL_MOUSEMOTION && h->orbiting)
+            h->orbit_motion++;
+        if (ev.type == SDL_MOUSEWHEEL)
+            h->zoom_steps += ev.wheel.y;
+        if (ev.type == SDL_MOUSEBUTTONDOWN && ev.button.button == SDL_BUTTON_LEFT) {
             float vp[16];
             nb_camera_view_projection(&h->cam, (float)W, (float)H, vp);
             h->clicked =
@@ -136,6 +160,43 @@ static void push_mouse(harness *h, Uint32 type, int x, int y) {
         ev.button.y = y;
     }
     assert_int_equal(SDL_PushEvent(&ev), 1);
+}
+
+static void push_wheel(harness *h, int steps) {
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEWHEEL;
+    ev.wheel.windowID = SDL_GetWindowID(h->window);
+    ev.wheel.y = steps;
+    assert_int_equal(SDL_PushEvent(&ev), 1);
+}
+
+static void push_key(harness *h, SDL_Keycode k) {
+    for (int up = 0; up < 2; up++) {
+        SDL_Event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = up ? SDL_KEYUP : SDL_KEYDOWN;
+        ev.key.windowID = SDL_GetWindowID(h->window);
+        ev.key.state = up ? SDL_RELEASED : SDL_PRESSED;
+        ev.key.keysym.sym = k;
+        ev.key.keysym.scancode = SDL_GetScancodeFromKey(k);
+        assert_int_equal(SDL_PushEvent(&ev), 1);
+    }
+}
+
+static void reset_scene(harness *h) {
+    h->orbiting = false;
+    h->orbit_motion = h->zoom_steps = h->scene_presses = 0;
+}
+
+/* The centre of the widget of rendering key `name` (its frame, label excluded). */
+static void widget_centre(const harness *h, const char *name, int *x, int *y) {
+    const nb_config_key *k = nb_config_find(&nb_rendering_schema, name);
+    assert_non_null(k);
+    const float *r = h->st.render_rect[k - nb_rendering_schema.keys];
+    assert_true(r[2] > r[0]);
+    *x = (int)(0.5f * (r[0] + r[2]));
+    *y = (int)(0.5f * (r[1] + r[3]));
 }
 
 /* Move, frame, press, frame, release, frame: a click as ImGui sees it. */
@@ -201,18 +262,39 @@ static int teardown(void **state) {
     return 0;
 }
 
-static void test_panels_drawn(void **state) {
-    harness *h = *state;
-    /* the Rendering panel's area differs from the white background */
+/* Pixels of a 64 x 64 block at window (x, y) (top-left origin) that differ from white. */
+static size_t non_white(int x, int y) {
     unsigned char px[4 * 64 * 64];
     glReadBuffer(GL_BACK);
-    frame(h);
-    glReadPixels(40, H - 200, 64, 64, GL_RGBA, GL_UNSIGNED_BYTE, px);
+    glReadPixels(x, H - y - 64, 64, 64, GL_RGBA, GL_UNSIGNED_BYTE, px);
     size_t differ = 0;
     for (size_t i = 0; i < 64 * 64; i++)
         differ += px[4 * i] != 255 || px[4 * i + 1] != 255 || px[4 * i + 2] != 255;
-    assert_true(differ > 100);
+    return differ;
+}
+
+static void test_panels_drawn(void **state) {
+    harness *h = *state;
+    /* the sidebar (Rendering tab) differs from the white background, the scene area not */
+    frame(h);
+    assert_true(non_white(W - 200, 200) > 100);
+    assert_int_equal(non_white(400, 100), 0);
     assert_int_equal(glGetError(), GL_NO_ERROR);
+    /* the sidebar, Activations and Layers: a quarter of the window for the sidebar; the free
+     * area is left of it and overlaps no panel, at least the strip above both floating ones */
+    nb_gui_input_panels p;
+    nb_gui_query_panels(h->gui, &p);
+    assert_int_equal(p.n_rects, 3);
+    assert_true(p.rect[0][0] == (float)W - nb_gui_layout_sidebar_width((float)W));
+    assert_true(p.rect[0][1] == 0.0f && p.rect[0][2] == (float)W && p.rect[0][3] == (float)H);
+    float fr[4];
+    nb_gui_layout_free_rect((float)W, (float)H, (const float(*)[4])p.rect, p.n_rects, fr);
+    assert_true(fr[1] == 0.0f && fr[2] == p.rect[0][0]);
+    for (size_t i = 0; i < p.n_rects; i++)
+        assert_false(p.rect[i][0] < fr[2] && p.rect[i][2] > fr[0] && p.rect[i][1] < fr[3] &&
+                     p.rect[i][3] > fr[1]);
+    float top = p.rect[1][1] < p.rect[2][1] ? p.rect[1][1] : p.rect[2][1];
+    assert_true((fr[2] - fr[0]) * (fr[3] - fr[1]) >= p.rect[0][0] * top);
     /* every rendering key got a widget with a rectangle */
     for (size_t i = 0; i < nb_rendering_schema.n_keys; i++)
         if (!(h->st.render_rect[i][2] > h->st.render_rect[i][0]))
@@ -265,7 +347,7 @@ static void test_click_picks_node(void **state) {
     for (int64_t g = b->layer_offset[1]; g < b->layer_offset[2] && target < 0; g++) {
         assert_true(nb_camera_project(&h->cam, (float)W, (float)H, b->node_position + 3 * g, &sx,
                                       &sy, NULL));
-        if (!(sx > 380.0f && sx < (float)W - 350.0f && sy > 260.0f && sy < (float)H - 310.0f))
+        if (!(sx > 320.0f && sx < (float)W - 340.0f && sy > 40.0f && sy < (float)H - 340.0f))
             continue;
         bool alone = true;
         for (size_t o = 0; o < b->n_nodes; o++) {
@@ -291,14 +373,166 @@ static void test_click_picks_node(void **state) {
     assert_int_equal(h->st.weight_image.width, 4);
     frame(h); /* the inspector with its texture draws without GL errors */
     assert_int_equal(glGetError(), GL_NO_ERROR);
-    /* a click on empty space (top-middle, above the network) picks nothing */
-    click(h, W / 2, 262);
+    /* a click on empty space (top-left, away from the network) picks nothing */
+    click(h, 40, 40);
     assert_int_equal(h->clicked, -1);
     assert_false(h->st.has_pick);
     /* a click on a panel goes to the GUI, not to picking */
     h->clicked = -2;
-    click(h, 100, 200);
+    click(h, W - 100, 300);
     assert_int_equal(h->clicked, -2);
+}
+
+/* Press on a panel widget, drag out over the scene, release there: Dear ImGui had the whole
+ * gesture (the slider followed), the scene saw no press and does not orbit. The motion onto
+ * the widget and the press arrive in the same frame (the reported bug: capture decided from
+ * the previous frame's WantCaptureMouse sent that press to the camera). */
+static void test_press_on_panel_release_on_scene(void **state) {
+    harness *h = *state;
+    h->st.tab_request = NB_GUI_TAB_RENDERING;
+    frame(h);
+    int x, y;
+    widget_centre(h, "node_depth_opacity", &x, &y);
+    push_mouse(h, SDL_MOUSEMOTION, 400, 300); /* the pointer rests on the scene */
+    frame(h);
+    reset_scene(h);
+    double before = h->rc.node.depth_opacity;
+    push_mouse(h, SDL_MOUSEMOTION, x, y); /* onto the slider and pressed in one frame */
+    push_mouse(h, SDL_MOUSEBUTTONDOWN, x, y);
+    frame(h);
+    for (int s = 1; s <= 4; s++) {
+        push_mouse(h, SDL_MOUSEMOTION, x - 150 * s, y);
+        frame(h);
+    }
+    push_mouse(h, SDL_MOUSEBUTTONUP, x - 600, y);
+    frame(h);
+    assert_int_equal(h->scene_presses, 0);
+    assert_false(h->orbiting);
+    assert_int_equal(h->orbit_motion, 0);
+    /* the slider was dragged to its left end: Dear ImGui got press, motion and release */
+    assert_true(h->rc.node.depth_opacity < before);
+    assert_float_equal(h->rc.node.depth_opacity, 0.0, 1e-9);
+    /* and the pointer, now on the scene, belongs to the scene again */
+    push_mouse(h, SDL_MOUSEMOTION, 400, 300);
+    push_mouse(h, SDL_MOUSEBUTTONDOWN, 400, 300);
+    frame(h);
+    assert_true(h->orbiting);
+    push_mouse(h, SDL_MOUSEBUTTONUP, 400, 300);
+    frame(h);
+    assert_false(h->orbiting);
+    h->rc.node.depth_opacity = before;
+}
+
+/* Press on the scene (orbit), drag over a panel and release on a checkbox there: the scene
+ * got press, motion and release (the orbit ends), the checkbox did not toggle. */
+static void test_press_on_scene_release_on_panel(void **state) {
+    harness *h = *state;
+    h->st.tab_request = NB_GUI_TAB_RENDERING;
+    frame(h);
+    int x, y;
+    widget_centre(h, "show_legend", &x, &y);
+    bool legend = h->rc.show_legend;
+    reset_scene(h);
+    push_mouse(h, SDL_MOUSEMOTION, 400, 300);
+    frame(h);
+    push_mouse(h, SDL_MOUSEBUTTONDOWN, 400, 300);
+    frame(h);
+    assert_true(h->orbiting);
+    for (int s = 1; s <= 4; s++) {
+        push_mouse(h, SDL_MOUSEMOTION, 400 + (x - 400) * s / 4, 300 + (y - 300) * s / 4);
+        frame(h);
+    }
+    push_mouse(h, SDL_MOUSEBUTTONUP, x, y);
+    frame(h);
+    assert_false(h->orbiting);
+    assert_int_equal(h->orbit_motion, 4);
+    assert_true(h->rc.show_legend == legend);
+    /* a click on the checkbox itself (motion, press, release in one frame) reaches it */
+    push_mouse(h, SDL_MOUSEMOTION, x, y);
+    push_mouse(h, SDL_MOUSEBUTTONDOWN, x, y);
+    push_mouse(h, SDL_MOUSEBUTTONUP, x, y);
+    frame(h);
+    frame(h);
+    assert_true(h->rc.show_legend != legend);
+    assert_int_equal(h->scene_presses, 1);
+    h->rc.show_legend = legend;
+    nb_gui_form_refresh(&h->st.render_form);
+}
+
+/* Wheel over a panel is the panel's, over the scene the camera's. */
+static void test_wheel(void **state) {
+    harness *h = *state;
+    reset_scene(h);
+    push_mouse(h, SDL_MOUSEMOTION, W - 150, 400);
+    push_wheel(h, 3);
+    frame(h);
+    push_wheel(h, -1);
+    frame(h);
+    assert_int_equal(h->zoom_steps, 0);
+    push_mouse(h, SDL_MOUSEMOTION, 300, 200);
+    push_wheel(h, 2);
+    frame(h);
+    assert_int_equal(h->zoom_steps, 2);
+    /* over the floating Layers panel too */
+    nb_gui_input_panels p;
+    nb_gui_query_panels(h->gui, &p);
+    assert_true(p.n_rects == 3);
+    push_mouse(h, SDL_MOUSEMOTION, (int)(0.5f * (p.rect[2][0] + p.rect[2][2])),
+               (int)(0.5f * (p.rect[2][1] + p.rect[2][3])));
+    push_wheel(h, 5);
+    frame(h);
+    assert_int_equal(h->zoom_steps, 2);
+}
+
+/* Tab hides every panel (the scene gets the whole window, clicks and wheel included) and
+ * shows them again; while a text field has the keyboard, Tab stays with the text field. */
+static void test_hide_show_key(void **state) {
+    harness *h = *state;
+    frame(h);
+    assert_true(non_white(W - 200, 200) > 100);
+    push_key(h, SDLK_TAB);
+    frame(h);
+    frame(h);
+    assert_true(h->st.panels_hidden);
+    nb_gui_input_panels p;
+    nb_gui_query_panels(h->gui, &p);
+    assert_int_equal(p.n_rects, 0);
+    assert_int_equal(non_white(W - 200, 200), 0);
+    assert_int_equal(non_white(40, H - 200), 0);
+    reset_scene(h);
+    push_mouse(h, SDL_MOUSEMOTION, W - 150, 400);
+    push_wheel(h, 1);
+    frame(h);
+    assert_int_equal(h->zoom_steps, 1);
+    push_key(h, SDLK_TAB);
+    frame(h);
+    frame(h);
+    assert_false(h->st.panels_hidden);
+    nb_gui_query_panels(h->gui, &p);
+    assert_int_equal(p.n_rects, 3);
+    assert_true(non_white(W - 200, 200) > 100);
+    /* a click into the Rendering tab's path field gives it the keyboard: Tab is its own */
+    h->st.tab_request = NB_GUI_TAB_RENDERING;
+    frame(h);
+    const float *r = h->st.render_path_rect;
+    assert_true(r[2] > r[0]);
+    click(h, (int)(0.5f * (r[0] + r[2])), (int)(0.5f * (r[1] + r[3])));
+    frame(h);
+    assert_true(nb_gui_wants_keyboard(h->gui));
+    push_key(h, SDLK_TAB);
+    frame(h);
+    assert_false(h->st.panels_hidden);
+    /* a click on the scene ends the editing (and is the scene's click) */
+    reset_scene(h);
+    click(h, 300, 200);
+    frame(h);
+    assert_false(nb_gui_wants_keyboard(h->gui));
+    assert_int_equal(h->scene_presses, 1);
+    push_key(h, SDLK_TAB);
+    frame(h);
+    assert_true(h->st.panels_hidden);
+    h->st.panels_hidden = false;
+    frame(h);
 }
 
 int main(void) {
@@ -306,6 +540,10 @@ int main(void) {
         cmocka_unit_test(test_panels_drawn),
         cmocka_unit_test(test_slider_drag_changes_config_and_uniform),
         cmocka_unit_test(test_click_picks_node),
+        cmocka_unit_test(test_press_on_panel_release_on_scene),
+        cmocka_unit_test(test_press_on_scene_release_on_panel),
+        cmocka_unit_test(test_wheel),
+        cmocka_unit_test(test_hide_show_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,6 @@
 /* test_render_app.c - nb_app in-process: init errors, live reload (new file, broken file, file
- * without /bundle, poll period), camera kept across reloads, scene rebuilt on config changes. */
+ * without /bundle, poll period), camera kept across reloads, scene rebuilt on config changes,
+ * the interactive loop's keys and mouse (number keys set the pose and camera_pose). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,6 +216,9 @@ static void test_interactive_events(void **state) {
     assert_int_equal(nb_app_run(&app), NB_OK);
     assert_int_equal(app.frame, 2);
     assert_true(app.config.auto_orbit);
+    /* the key pose is also the config's camera_pose (the GUI's field shows it) */
+    assert_int_equal(app.config.camera_pose, 1);
+    assert_int_equal(app.camera_pose_applied, 1);
     /* FRONT is yaw 0; two frames of auto-orbit at 0.5 degrees */
     assert_true(app.camera.yaw > 0.9f && app.camera.yaw < 1.1f);
     assert_true(app.camera.pitch > -0.01f && app.camera.pitch < 0.01f);
