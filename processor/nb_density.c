@@ -578,6 +578,14 @@ static inline double node_phi(const int64_t *map, size_t nx, size_t C, long ix, 
 nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes, float *pos,
                                   const float *importance, double bandwidth, double similarity,
                                   double step_fraction) {
+    return nb_density_advect_nodes_weighted(d, grid, n_nodes, pos, importance, NULL, bandwidth,
+                                            similarity, step_fraction);
+}
+
+nb_status nb_density_advect_nodes_weighted(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                                           float *pos, const float *importance,
+                                           const float *step_weight, double bandwidth,
+                                           double similarity, double step_fraction) {
     NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
     NB_TRY(check_schedule(bandwidth, similarity));
     if (!(step_fraction > 0.0) || !isfinite(step_fraction))
@@ -642,8 +650,11 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
         const double gn = sqrt(g[0] * g[0] + g[1] * g[1]);
         if (!(gn > 0.0) || !isfinite(gn))
             continue;
+        const double wstep = step_weight ? step * (double)step_weight[i] : step;
+        if (!(wstep > 0.0))
+            continue;
         for (int a = 0; a < 2; a++) {
-            double v = p[a] + step * g[a] / gn;
+            double v = p[a] + wstep * g[a] / gn;
             if (v < lo[a])
                 v = lo[a];
             if (v > hi[a])

@@ -84,6 +84,15 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
 nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sample_set *set,
                                     double bandwidth, double similarity);
 
+/* nb_density_advect_nodes with a step length per node: node i moves
+ * step_weight[i] * step_fraction * bandwidth (step_weight: float32[n_nodes], each in [0, 1],
+ * or NULL for 1 everywhere; a weight of 0 keeps the node where it is). The clamp box is the
+ * one of the full step. Same statuses; weights are not checked (the caller's own data). */
+nb_status nb_density_advect_nodes_weighted(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                                           float *pos, const float *importance,
+                                           const float *step_weight, double bandwidth,
+                                           double similarity, double step_fraction);
+
 /* ---- the two halves of each step, for tests, benchmarks and debug views -------------- */
 
 /* Splats the nodes into the 2-D node map only (first half of nb_density_advect_nodes).
