@@ -54,6 +54,10 @@ typedef enum nb_importance_method {
  *   edge_similarity_max      [0.7]   [0, 1]  cap on the edge phase's similarity threshold sigma_k
  *                                    (§4.6 lets it reach ~1, which pushes samples of mixed
  *                                    class into empty space; 1 reproduces it)
+ *   edge_repulsion_saturation [0.25] [0, 1000]  the repulsion term sigma |D| of the edge phase
+ *                                    saturates as s tanh(|D| / s), s = this times the
+ *                                    density-weighted mean density (0 = exact |D|, the
+ *                                    reference's text)
  *   edge_clamp_to_layers     [true]  keep edge samples between their two layer planes (the
  *                                    reference lets them loop behind the planes)
  *   density_strength         [10000] (0, 1e9]  splat scale before integer truncation (§4.3)
@@ -89,6 +93,7 @@ typedef struct nb_processing_config {
     double node_min_distance;
     double edge_step;
     double edge_similarity_max;
+    double edge_repulsion_saturation;
     bool edge_clamp_to_layers;
     double density_strength;
     int edge_importance_type;

@@ -160,6 +160,14 @@ static const nb_config_key processing_keys[] = {
             "of a mixed-class edge is pushed into empty space (edges balloon outwards, ink "
             "ratio 1.95 on Fashion-MNIST); 1 reproduces it.",
      .source = "spec §4.6, changed"},
+    {P(edge_repulsion_saturation), .type = NB_CONFIG_DOUBLE, .def = 0.25, .min = 0, .max = 1000,
+     .unit = "density-weighted mean densities",
+     .doc = "Saturating repulsion of the edge phase: a sample follows the gradient of q.D - "
+            "sigma s tanh(|D| / s), s = this times the density-weighted mean density of the "
+            "layer pair (sum |D|^2 / sum |D|), so repulsion acts where density is low and "
+            "fades where many edges meet, and bundles contract into tubes. 0 uses the exact "
+            "norm |D| of the reference's text.",
+     .source = "docs/bundling.md, changed"},
     {P(edge_clamp_to_layers), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Keep every edge sample between the planes of its two layers (z clamped after "
             "each advection step); false lets samples loop behind the planes as in the "

@@ -134,6 +134,11 @@ static void print_bundle(const nb_bundle_data *b) {
     printf("max distortion: %.4f\n", b->metrics.max_distortion);
     printf("mean edge length difference: %.4f\n", b->metrics.mean_length_diff);
     printf("ink ratio: %.4f\n", b->metrics.ink_ratio);
+    if (!isnan(b->metrics.ink_ratio_layout))
+        printf("ink ratio against the laid-out straight edges: %.4f\n",
+               b->metrics.ink_ratio_layout);
+    if (!isnan(b->metrics.max_turn_degrees))
+        printf("max turn: %.1f degrees\n", b->metrics.max_turn_degrees);
     printf("time layout: %.3f s\n", b->time_layout);
     printf("time node phase: %.3f s\n", b->time_node_phase);
     printf("time edge phase: %.3f s\n", b->time_edge_phase);

@@ -60,6 +60,7 @@ struct nb_bundle_state {
     nb_node_stats *node_stats;
     /* node-phase layout guard (node_min_spread, node_min_distance) */
     float *node_weight;   /* [N] step weight from the class contrast (node_class_contrast) */
+    float *layout_pos;    /* [N][3] node positions as laid out, before the node phase */
     double *spread0;      /* [L][2] laid-out std of x and y per layer */
     double *guard_move;   /* [max layer][2] separation displacements (Jacobi) */
     uint32_t *guard_next; /* [max layer] hash chains */
@@ -136,6 +137,8 @@ static nb_status check_config(const nb_processing_config *c) {
     NB_TRY(check_range("node_min_distance", c->node_min_distance, 0.0, 1.0, false, false));
     NB_TRY(check_range("edge_step", c->edge_step, 0.0, 1.0, true, false));
     NB_TRY(check_range("edge_similarity_max", c->edge_similarity_max, 0.0, 1.0, false, false));
+    NB_TRY(check_range("edge_repulsion_saturation", c->edge_repulsion_saturation, 0.0, 1000.0,
+                       false, false));
     NB_TRY(check_range("density_strength", c->density_strength, 0.0, INFINITY, true, true));
     NB_TRY(check_range("smoothing_percent", c->smoothing_percent, 0.0, 100.0, true, false));
     if (c->smoothing_iterations < 0)
@@ -272,8 +275,10 @@ static void guard_layer(nb_bundle_state *st, size_t l) {
 static nb_status guard_init(nb_bundle_state *st) {
     size_t L = st->n_layers, nmax = 0;
     st->spread0 = malloc(2 * L * sizeof *st->spread0);
-    if (!st->spread0)
+    st->layout_pos = malloc((st->n_nodes ? st->n_nodes : 1) * 3 * sizeof *st->layout_pos);
+    if (!st->spread0 || !st->layout_pos)
         return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the layer spreads");
+    memcpy(st->layout_pos, st->node_pos, st->n_nodes * 3 * sizeof *st->layout_pos);
     for (size_t l = 0; l < L; l++) {
         size_t n = (size_t)(st->layer_offset[l + 1] - st->layer_offset[l]);
         nb_layout_spread(st->node_pos + 3 * (size_t)st->layer_offset[l], n, st->spread0 + 2 * l);
@@ -367,6 +372,7 @@ void nb_bundle_destroy(nb_bundle_state *st) {
     free(st->node_imp);
     free(st->node_stats);
     free(st->spread0);
+    free(st->layout_pos);
     free(st->node_weight);
     free(st->guard_move);
     free(st->guard_next);
@@ -634,6 +640,7 @@ static nb_status edge_step(nb_bundle_state *st) {
             .edge_importance_type = st->cfg.edge_importance_type,
             .step_fraction = st->cfg.edge_step,
             .n_nodes = st->n_nodes,
+            .repulsion_saturation = st->cfg.edge_repulsion_saturation,
         };
         if (set.n_edges == 0)
             continue;
@@ -786,8 +793,19 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
     NB_TRY(assemble(st, &d));
     if (!st->measured) {
         double t0 = nb_time_now();
-        nb_status s = nb_metrics_compute(d.n_edges, d.edge_point_offset, d.point_position, st->cell,
-                                         st->threads, &st->metrics, NULL);
+        float *ends = malloc((d.n_edges ? d.n_edges : 1) * 6 * sizeof *ends);
+        if (!ends) {
+            nb_bundle_data_deinit(&d);
+            return NB_RAISE(NB_E_NOMEM, "metrics", "no room for %zu laid-out edges", d.n_edges);
+        }
+        for (size_t e = 0; e < d.n_edges; e++) {
+            memcpy(ends + 6 * e, st->layout_pos + 3 * (size_t)d.edge_source[e], 3 * sizeof *ends);
+            memcpy(ends + 6 * e + 3, st->layout_pos + 3 * (size_t)d.edge_target[e],
+                   3 * sizeof *ends);
+        }
+        nb_status s = nb_metrics_compute_against(d.n_edges, d.edge_point_offset, d.point_position,
+                                                 ends, st->cell, st->threads, &st->metrics, NULL);
+        free(ends);
         if (s != NB_OK) {
             nb_bundle_data_deinit(&d);
             return s;
