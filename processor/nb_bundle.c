@@ -308,8 +308,8 @@ static nb_status contrast_init(nb_bundle_state *st) {
         return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu node weights", st->n_nodes);
     }
     const double full = st->cfg.node_class_contrast;
-    char uniform[512] = "";
-    size_t len = 0;
+    char layers[256] = "", cosines[256] = "";
+    size_t ll = 0, lc = 0;
     for (size_t l = 0; l < L; l++) {
         size_t o = (size_t)st->layer_offset[l];
         size_t n = (size_t)(st->layer_offset[l + 1] - st->layer_offset[l]);
@@ -339,17 +339,21 @@ static nb_status contrast_init(nb_bundle_state *st) {
             st->node_weight[o + i] = full > 0.0 ? (float)(sn < full ? sn / full : 1.0) : 1.0f;
         }
         double mc = counted ? cos_sum / (double)counted : 1.0;
-        if (l + 1 < L && C > 1 && mc >= 0.95 && len + 32 < sizeof uniform)
-            len += (size_t)snprintf(uniform + len, sizeof uniform - len, "%s%zu (%.3f)",
-                                    len ? ", " : "", l, mc);
+        if (l + 1 < L && C > 1 && counted > 1 && mc >= 0.95 && ll + 24 < sizeof layers &&
+            lc + 24 < sizeof cosines) {
+            ll += (size_t)snprintf(layers + ll, sizeof layers - ll, "%s%zu", ll ? ", " : "", l);
+            lc += (size_t)snprintf(cosines + lc, sizeof cosines - lc, "%s%.3f", lc ? ", " : "",
+                                   mc);
+        }
     }
     free(mean);
-    if (len)
-        nb_log_warn("class importance is nearly the same for every node of layer %s (mean "
-                    "cosine with the layer's mean class vector): the picture can show little "
-                    "class structure; train longer, raise importance_epochs, or run `nnbundle "
-                    "importance` if the file has none",
-                    uniform);
+    if (ll)
+        nb_log_warn("class importance is nearly the same for every node of layer(s) %s (mean "
+                    "cosine with the layer's mean class vector %s): nodes with no class of "
+                    "their own keep their layout and the picture shows little class structure; "
+                    "train longer, raise importance_epochs, or run `nnbundle importance` if the "
+                    "file has none",
+                    layers, cosines);
     return NB_OK;
 }
 
