@@ -19,9 +19,15 @@
  * `threads` threads and deterministic, so the whole run is identical for any thread count.
  * The cancel flag and the progress counters are C11 atomics so that other threads may set /
  * read them while a step runs.
+ * Node phase changes (docs/bundling.md, "Node phase"): a node's step is scaled by its class
+ * contrast (contrast_init), and after every node iteration a layout guard keeps each layer
+ * spread out and its nodes apart (guard_layer). Edge phase change ("Edge phase"): the
+ * repulsion term saturates with density (nb_sample_set.repulsion_saturation, applied by the
+ * density back-ends). Metrics add the ink ratio against the laid-out straight drawing.
  * Config keys read: layer_width, layer_distance, sampling_rate, prune_percentage,
  * node_bandwidth, edge_bandwidth, node_bandwidth_reduction, edge_bandwidth_reduction,
- * node_step, edge_step, edge_similarity_max, edge_clamp_to_layers, density_strength, density,
+ * node_step, node_class_contrast, node_min_spread, node_min_distance, edge_step,
+ * edge_similarity_max, edge_repulsion_saturation, edge_clamp_to_layers, density_strength, density,
  * edge_importance_type, smoothing, smoothing_iterations, smoothing_percent, node_advection,
  * edge_advection.
  */
