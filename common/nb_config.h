@@ -40,11 +40,24 @@ typedef enum nb_importance_method {
  *   node_bandwidth_reduction [0.95]  (0, 1)   per node iteration (§4.6)
  *   edge_bandwidth_reduction [0.9]   (0, 1)   per edge iteration (§4.6)
  *   node_step                [0.2]   in bandwidths, (0, 1]  node advection step (§4.5)
+ *   node_class_contrast      [0.5]   [0, 1]  sin of the angle between a node's class vector and
+ *                                    its layer's mean at which the node takes a full step;
+ *                                    nearer the mean it moves proportionally less (0 = off,
+ *                                    the reference)
+ *   node_min_spread          [0.5]   [0, 1]  each layer keeps at least this share of its laid-out
+ *                                    spread (std of x and y) through the node phase (0 = off,
+ *                                    the reference; docs/bundling.md "Node phase")
+ *   node_min_distance        [0.75]   [0, 1]  nodes of a layer stay at least this many layout
+ *                                    spacings apart through the node phase (0 = off)
  *   edge_step                [0.5]   in bandwidths, (0, 1]  sample advection step (§4.9 uses 1;
  *                                    see docs/bundling.md: at 1 edges overshoot into loops)
  *   edge_similarity_max      [0.7]   [0, 1]  cap on the edge phase's similarity threshold sigma_k
  *                                    (§4.6 lets it reach ~1, which pushes samples of mixed
  *                                    class into empty space; 1 reproduces it)
+ *   edge_repulsion_saturation [0.25] [0, 1000]  the repulsion term sigma |D| of the edge phase
+ *                                    saturates as s tanh(|D| / s), s = this times the
+ *                                    density-weighted mean density (0 = exact |D|, the
+ *                                    reference's text)
  *   edge_clamp_to_layers     [true]  keep edge samples between their two layer planes (the
  *                                    reference lets them loop behind the planes)
  *   density_strength         [10000] (0, 1e9]  splat scale before integer truncation (§4.3)
@@ -75,8 +88,12 @@ typedef struct nb_processing_config {
     double node_bandwidth_reduction;
     double edge_bandwidth_reduction;
     double node_step;
+    double node_class_contrast;
+    double node_min_spread;
+    double node_min_distance;
     double edge_step;
     double edge_similarity_max;
+    double edge_repulsion_saturation;
     bool edge_clamp_to_layers;
     double density_strength;
     int edge_importance_type;

@@ -125,6 +125,27 @@ static const nb_config_key processing_keys[] = {
      .unit = "bandwidths",
      .doc = "Length of one node advection step as a fraction of the current bandwidth.",
      .source = "spec §4.5"},
+    {P(node_class_contrast), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 1,
+     .unit = "sine of an angle",
+     .doc = "Class contrast of the node phase: a node whose class vector makes an angle theta "
+            "with the mean class vector of its layer moves min(1, sin(theta) / this) of a "
+            "step, so nodes that prefer no class more than their layer does stay where they "
+            "are. 0 moves every node a full step (the reference).",
+     .source = "docs/bundling.md, changed"},
+    {P(node_min_spread), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 1,
+     .unit = "share of the laid-out spread",
+     .doc = "Layout guard of the node phase: after every node iteration a layer whose standard "
+            "deviation of x or y fell below this share of its laid-out value is scaled back up "
+            "about its mean, so that weak or uniform class importance cannot pull a layer into "
+            "one clump. 0 turns the guard off (the reference).",
+     .source = "docs/bundling.md, changed"},
+    {P(node_min_distance), .type = NB_CONFIG_DOUBLE, .def = 0.75, .min = 0, .max = 1,
+     .unit = "layout spacings",
+     .doc = "Layout guard of the node phase: nodes of one layer closer than this many layout "
+            "spacings (layer_width / ceil(sqrt(nodes))) are pushed apart after every node "
+            "iteration, so that nodes never pile onto one point. 0 turns it off (the "
+            "reference).",
+     .source = "docs/bundling.md, changed"},
     {P(edge_step), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 1, .flags = EXCL_MIN,
      .unit = "bandwidths",
      .doc = "Length of one sample advection step as a fraction of the current bandwidth (the "
@@ -139,6 +160,14 @@ static const nb_config_key processing_keys[] = {
             "of a mixed-class edge is pushed into empty space (edges balloon outwards, ink "
             "ratio 1.95 on Fashion-MNIST); 1 reproduces it.",
      .source = "spec §4.6, changed"},
+    {P(edge_repulsion_saturation), .type = NB_CONFIG_DOUBLE, .def = 0.25, .min = 0, .max = 1000,
+     .unit = "density-weighted mean densities",
+     .doc = "Saturating repulsion of the edge phase: a sample follows the gradient of q.D - "
+            "sigma s tanh(|D| / s), s = this times the density-weighted mean density of the "
+            "layer pair (sum |D|^2 / sum |D|), so repulsion acts where density is low and "
+            "fades where many edges meet, and bundles contract into tubes. 0 uses the exact "
+            "norm |D| of the reference's text.",
+     .source = "docs/bundling.md, changed"},
     {P(edge_clamp_to_layers), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Keep every edge sample between the planes of its two layers (z clamped after "
             "each advection step); false lets samples loop behind the planes as in the "

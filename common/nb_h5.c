@@ -49,6 +49,8 @@ static const struct {
     {"max_distortion", offsetof(nb_bundle_data, metrics.max_distortion)},
     {"mean_length_diff", offsetof(nb_bundle_data, metrics.mean_length_diff)},
     {"ink_ratio", offsetof(nb_bundle_data, metrics.ink_ratio)},
+    {"ink_ratio_layout", offsetof(nb_bundle_data, metrics.ink_ratio_layout)},
+    {"max_turn_degrees", offsetof(nb_bundle_data, metrics.max_turn_degrees)},
     {"time_layout", offsetof(nb_bundle_data, time_layout)},
     {"time_node_phase", offsetof(nb_bundle_data, time_node_phase)},
     {"time_edge_phase", offsetof(nb_bundle_data, time_edge_phase)},

@@ -336,6 +336,8 @@ nb_status nb_bundle_data_init(nb_bundle_data *b, size_t n_layers, size_t n_nodes
     d.metrics.max_distortion = NAN;
     d.metrics.mean_length_diff = NAN;
     d.metrics.ink_ratio = NAN;
+    d.metrics.ink_ratio_layout = NAN;
+    d.metrics.max_turn_degrees = NAN;
     *b = d;
     return NB_OK;
 }

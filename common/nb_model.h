@@ -109,6 +109,10 @@ typedef struct nb_bundle_metrics {
     double max_distortion;
     double mean_length_diff; /* MELD, world units */
     double ink_ratio;        /* bundled / straight occupancy (see docs/metrics.md) */
+    double ink_ratio_layout; /* bundled / straight between the laid-out (pre-node-phase)
+                                node positions; NaN when not measured */
+    double max_turn_degrees; /* sharpest turn between consecutive segments of any polyline,
+                                degrees in [0, 180]; NaN when not measured */
 } nb_bundle_metrics;
 
 typedef struct nb_bundle_data {

@@ -138,6 +138,8 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     cJSON_AddNumberToObject(mt, "max_distortion", b->metrics.max_distortion);
     cJSON_AddNumberToObject(mt, "mean_edge_length_difference", b->metrics.mean_length_diff);
     cJSON_AddNumberToObject(mt, "ink_ratio", b->metrics.ink_ratio);
+    cJSON_AddNumberToObject(mt, "ink_ratio_layout", b->metrics.ink_ratio_layout);
+    cJSON_AddNumberToObject(mt, "max_turn_degrees", b->metrics.max_turn_degrees);
     cJSON *cfg = b->config_json ? cJSON_Parse(b->config_json) : NULL;
     if (cfg)
         cJSON_AddItemToObject(root, "config", cfg);

@@ -9,11 +9,13 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "nb_config.h"
 #include "nb_h5.h"
+#include "nb_layout.h"
 
 static void info_help(void) {
     printf("usage: nnbundle info FILE.nnb.h5\n\n"
@@ -75,6 +77,31 @@ static void print_importance(const nb_importance *imp) {
         printf("fine-tune accuracy (mean of %zu classes): %.4f\n", n, sum / (double)n);
 }
 
+/* Per layer: spread of the bundled node positions over the spread of the laid-out grid
+ * (standard deviation of x and of y, nb_layout_spread); 1 = as laid out, below 0.5 the
+ * node phase has pulled the layer together (docs/bundling.md, "Node phase"). */
+static void print_spread(const nb_bundle_data *b, const nb_processing_config *cfg) {
+    size_t L = b->n_layers, *sizes = malloc(L * sizeof *sizes);
+    float *grid = malloc(b->n_nodes * 3 * sizeof *grid);
+    nb_layout_desc ld = {cfg->layer_width, cfg->layer_distance, cfg->sampling_rate};
+    for (size_t l = 0; sizes && l < L; l++)
+        sizes[l] = (size_t)(b->layer_offset[l + 1] - b->layer_offset[l]);
+    if (sizes && grid && nb_layout_nodes(&ld, L, sizes, grid) == NB_OK) {
+        printf("layer spread (x, y; after / before the node phase):");
+        for (size_t l = 0; l < L; l++) {
+            size_t o = (size_t)b->layer_offset[l];
+            double s0[2], s1[2];
+            nb_layout_spread(grid + 3 * o, sizes[l], s0);
+            nb_layout_spread(b->node_position + 3 * o, sizes[l], s1);
+            printf("%s %.2f %.2f", l ? ";" : "", s0[0] > 0 ? s1[0] / s0[0] : 1.0,
+                   s0[1] > 0 ? s1[1] / s0[1] : 1.0);
+        }
+        printf("\n");
+    }
+    free(sizes);
+    free(grid);
+}
+
 static void print_bundle(const nb_bundle_data *b) {
     printf("bundle edges: %zu of %zu (%zu pruned)\n", b->n_edges, b->n_edges_total,
            b->n_edges_total >= b->n_edges ? b->n_edges_total - b->n_edges : 0);
@@ -98,6 +125,7 @@ static void print_bundle(const nb_bundle_data *b) {
                    "prune_percentage %g, smoothing %s\n",
                    density, cfg.sampling_rate, cfg.layer_width, cfg.layer_distance,
                    cfg.prune_percentage, cfg.smoothing ? "on" : "off");
+            print_spread(b, &cfg);
         } else {
             printf("config: (unreadable: %s)\n", nb_error_message());
         }
@@ -106,6 +134,11 @@ static void print_bundle(const nb_bundle_data *b) {
     printf("max distortion: %.4f\n", b->metrics.max_distortion);
     printf("mean edge length difference: %.4f\n", b->metrics.mean_length_diff);
     printf("ink ratio: %.4f\n", b->metrics.ink_ratio);
+    if (!isnan(b->metrics.ink_ratio_layout))
+        printf("ink ratio against the laid-out straight edges: %.4f\n",
+               b->metrics.ink_ratio_layout);
+    if (!isnan(b->metrics.max_turn_degrees))
+        printf("max turn: %.1f degrees\n", b->metrics.max_turn_degrees);
     printf("time layout: %.3f s\n", b->time_layout);
     printf("time node phase: %.3f s\n", b->time_node_phase);
     printf("time edge phase: %.3f s\n", b->time_edge_phase);

@@ -19,15 +19,22 @@
  * `threads` threads and deterministic, so the whole run is identical for any thread count.
  * The cancel flag and the progress counters are C11 atomics so that other threads may set /
  * read them while a step runs.
+ * Node phase changes (docs/bundling.md, "Node phase"): a node's step is scaled by its class
+ * contrast (contrast_init), and after every node iteration a layout guard keeps each layer
+ * spread out and its nodes apart (guard_layer). Edge phase change ("Edge phase"): the
+ * repulsion term saturates with density (nb_sample_set.repulsion_saturation, applied by the
+ * density back-ends). Metrics add the ink ratio against the laid-out straight drawing.
  * Config keys read: layer_width, layer_distance, sampling_rate, prune_percentage,
  * node_bandwidth, edge_bandwidth, node_bandwidth_reduction, edge_bandwidth_reduction,
- * node_step, edge_step, edge_similarity_max, edge_clamp_to_layers, density_strength, density,
+ * node_step, node_class_contrast, node_min_spread, node_min_distance, edge_step,
+ * edge_similarity_max, edge_repulsion_saturation, edge_clamp_to_layers, density_strength, density,
  * edge_importance_type, smoothing, smoothing_iterations, smoothing_percent, node_advection,
  * edge_advection.
  */
 #include "nb_bundle.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <omp.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -57,6 +64,14 @@ struct nb_bundle_state {
     float *node_pos;       /* [N][3] */
     float *node_imp;       /* [N][C] */
     nb_node_stats *node_stats;
+    /* node-phase layout guard (node_min_spread, node_min_distance) */
+    float *node_weight;   /* [N] step weight from the class contrast (node_class_contrast) */
+    float *layout_pos;    /* [N][3] node positions as laid out, before the node phase */
+    double *spread0;      /* [L][2] laid-out std of x and y per layer */
+    double *guard_move;   /* [max layer][2] separation displacements (Jacobi) */
+    uint32_t *guard_next; /* [max layer] hash chains */
+    uint32_t *guard_head; /* [guard_cap] hash heads */
+    size_t guard_cap;
 
     size_t n_edges, n_edges_total;
     size_t *pair_edge; /* [L]: pair l's edges are [pair_edge[l], pair_edge[l+1]) */
@@ -123,8 +138,13 @@ static nb_status check_config(const nb_processing_config *c) {
     NB_TRY(
         check_range("edge_bandwidth_reduction", c->edge_bandwidth_reduction, 0.0, 1.0, true, true));
     NB_TRY(check_range("node_step", c->node_step, 0.0, 1.0, true, false));
+    NB_TRY(check_range("node_class_contrast", c->node_class_contrast, 0.0, 1.0, false, false));
+    NB_TRY(check_range("node_min_spread", c->node_min_spread, 0.0, 1.0, false, false));
+    NB_TRY(check_range("node_min_distance", c->node_min_distance, 0.0, 1.0, false, false));
     NB_TRY(check_range("edge_step", c->edge_step, 0.0, 1.0, true, false));
     NB_TRY(check_range("edge_similarity_max", c->edge_similarity_max, 0.0, 1.0, false, false));
+    NB_TRY(check_range("edge_repulsion_saturation", c->edge_repulsion_saturation, 0.0, 1000.0,
+                       false, false));
     NB_TRY(check_range("density_strength", c->density_strength, 0.0, INFINITY, true, true));
     NB_TRY(check_range("smoothing_percent", c->smoothing_percent, 0.0, 100.0, true, false));
     if (c->smoothing_iterations < 0)
@@ -135,6 +155,211 @@ static nb_status check_config(const nb_processing_config *c) {
                         c->edge_importance_type, NB_EDGE_IMPORTANCE_TYPES - 1);
     if (c->density != NB_DENSITY_FAST && c->density != NB_DENSITY_EXACT)
         return NB_RAISE(NB_E_CONFIG, "density", "unknown back-end %d", c->density);
+    return NB_OK;
+}
+
+/* ---- node-phase layout guard ------------------------------------------------------------ */
+
+/* Layout spacing of layer l: layer_width / ceil(sqrt(n)) (nb_layout.h). */
+static double layer_spacing(const nb_bundle_state *st, size_t n) {
+    double s = ceil(sqrt((double)n));
+    return st->cfg.layer_width / (s > 0.0 ? s : 1.0);
+}
+
+/* Keeps layer l readable after a node iteration (docs/bundling.md, "Node phase"):
+ * 1. spread: an axis whose standard deviation fell below node_min_spread times its laid-out
+ *    value is scaled about the layer's mean back to that value;
+ * 2. separation: nodes closer than node_min_distance layout spacings are pushed apart along
+ *    their join, half the overlap each (Jacobi over a uniform hash grid, up to 4 passes);
+ *    coincident nodes part along a direction fixed by their ids.
+ * Positions stay inside the node map minus 2 cells. Sequential and in a fixed order, so the
+ * result does not depend on the thread count. */
+static void guard_layer(nb_bundle_state *st, size_t l) {
+    const size_t o = (size_t)st->layer_offset[l];
+    const size_t n = (size_t)(st->layer_offset[l + 1] - st->layer_offset[l]);
+    float *pos = st->node_pos + 3 * o;
+    const nb_grid *g = &st->node_grid;
+    double lo[2], hi[2];
+    for (int a = 0; a < 2; a++) {
+        lo[a] = g->origin[a] + 2.0 * g->cell;
+        hi[a] = g->origin[a] + (double)g->n[a] * g->cell - 2.0 * g->cell;
+    }
+    if (n < 2)
+        return;
+    if (st->cfg.node_min_spread > 0.0) {
+        double spread[2];
+        nb_layout_spread(pos, n, spread);
+        for (int a = 0; a < 2; a++) {
+            const double want = st->cfg.node_min_spread * st->spread0[2 * l + (size_t)a];
+            if (!(spread[a] < want) || !(spread[a] > 0.0))
+                continue;
+            double mean = 0.0;
+            for (size_t i = 0; i < n; i++)
+                mean += pos[3 * i + (size_t)a];
+            mean /= (double)n;
+            const double f = want / spread[a];
+            for (size_t i = 0; i < n; i++) {
+                double v = mean + (pos[3 * i + (size_t)a] - mean) * f;
+                pos[3 * i + (size_t)a] = (float)(v < lo[a] ? lo[a] : (v > hi[a] ? hi[a] : v));
+            }
+        }
+    }
+    const double dmin = st->cfg.node_min_distance * layer_spacing(st, n);
+    if (!(dmin > 0.0))
+        return;
+    double *mv = st->guard_move;
+    for (int pass = 0; pass < 4; pass++) {
+        double bmin[2] = {INFINITY, INFINITY}, bmax[2] = {-INFINITY, -INFINITY};
+        for (size_t i = 0; i < n; i++)
+            for (int a = 0; a < 2; a++) {
+                bmin[a] = fmin(bmin[a], pos[3 * i + (size_t)a]);
+                bmax[a] = fmax(bmax[a], pos[3 * i + (size_t)a]);
+            }
+        /* cells of side >= dmin (so a 3 x 3 block holds every neighbour closer than dmin),
+         * at most guard_cap of them */
+        double cell = dmin;
+        size_t cx, cy;
+        for (;;) {
+            cx = (size_t)((bmax[0] - bmin[0]) / cell) + 1;
+            cy = (size_t)((bmax[1] - bmin[1]) / cell) + 1;
+            if (cx * cy <= st->guard_cap)
+                break;
+            cell *= 1.5;
+        }
+        for (size_t c = 0; c < cx * cy; c++)
+            st->guard_head[c] = UINT32_MAX;
+        for (size_t i = 0; i < n; i++) {
+            size_t ix = (size_t)((pos[3 * i] - bmin[0]) / cell);
+            size_t iy = (size_t)((pos[3 * i + 1] - bmin[1]) / cell);
+            size_t c = (iy < cy ? iy : cy - 1) * cx + (ix < cx ? ix : cx - 1);
+            st->guard_next[i] = st->guard_head[c];
+            st->guard_head[c] = (uint32_t)i;
+        }
+        size_t pushed = 0;
+        for (size_t i = 0; i < n; i++) {
+            mv[2 * i] = mv[2 * i + 1] = 0.0;
+            const double xi = pos[3 * i], yi = pos[3 * i + 1];
+            const long ix = (long)((xi - bmin[0]) / cell), iy = (long)((yi - bmin[1]) / cell);
+            for (long jy = iy - 1; jy <= iy + 1; jy++)
+                for (long jx = ix - 1; jx <= ix + 1; jx++) {
+                    if (jx < 0 || jy < 0 || jx >= (long)cx || jy >= (long)cy)
+                        continue;
+                    for (uint32_t j = st->guard_head[(size_t)jy * cx + (size_t)jx];
+                         j != UINT32_MAX; j = st->guard_next[j]) {
+                        if (j == i)
+                            continue;
+                        double dx = xi - pos[3 * (size_t)j], dy = yi - pos[3 * (size_t)j + 1];
+                        double d = sqrt(dx * dx + dy * dy);
+                        if (!(d < dmin))
+                            continue;
+                        if (d > 0.0) {
+                            dx /= d;
+                            dy /= d;
+                        } else { /* coincident: a direction fixed by the pair, opposite for j */
+                            size_t a = i < j ? i : j, b = i < j ? j : i;
+                            double t = 2.399963229728653 * (double)(a * 7919u + b);
+                            dx = (i < j ? 1.0 : -1.0) * cos(t);
+                            dy = (i < j ? 1.0 : -1.0) * sin(t);
+                        }
+                        mv[2 * i] += 0.5 * (dmin - d) * dx;
+                        mv[2 * i + 1] += 0.5 * (dmin - d) * dy;
+                        pushed++;
+                    }
+                }
+        }
+        if (!pushed)
+            break;
+        for (size_t i = 0; i < n; i++)
+            for (int a = 0; a < 2; a++) {
+                double v = pos[3 * i + (size_t)a] + mv[2 * i + (size_t)a];
+                pos[3 * i + (size_t)a] = (float)(v < lo[a] ? lo[a] : (v > hi[a] ? hi[a] : v));
+            }
+    }
+}
+
+/* Records every layer's laid-out spread and sizes the guard's scratch. */
+static nb_status guard_init(nb_bundle_state *st) {
+    size_t L = st->n_layers, nmax = 0;
+    st->spread0 = malloc(2 * L * sizeof *st->spread0);
+    st->layout_pos = malloc((st->n_nodes ? st->n_nodes : 1) * 3 * sizeof *st->layout_pos);
+    if (!st->spread0 || !st->layout_pos)
+        return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the layer spreads");
+    memcpy(st->layout_pos, st->node_pos, st->n_nodes * 3 * sizeof *st->layout_pos);
+    for (size_t l = 0; l < L; l++) {
+        size_t n = (size_t)(st->layer_offset[l + 1] - st->layer_offset[l]);
+        nb_layout_spread(st->node_pos + 3 * (size_t)st->layer_offset[l], n, st->spread0 + 2 * l);
+        nmax = n > nmax ? n : nmax;
+    }
+    st->guard_cap = 4 * nmax + 16;
+    st->guard_move = malloc(2 * (nmax ? nmax : 1) * sizeof *st->guard_move);
+    st->guard_next = malloc((nmax ? nmax : 1) * sizeof *st->guard_next);
+    st->guard_head = malloc(st->guard_cap * sizeof *st->guard_head);
+    if (!st->guard_move || !st->guard_next || !st->guard_head)
+        return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the node guard (%zu nodes)", nmax);
+    return NB_OK;
+}
+
+/* Class contrast of every node (docs/bundling.md, "Node phase"): theta_i is the angle between
+ * node i's class vector and the mean class vector of its layer; the node's step is scaled by
+ * min(1, sin(theta_i) / node_class_contrast), so a node that prefers no class more than its
+ * layer does has nothing to be drawn to and stays (node_class_contrast = 0: every node takes
+ * the full step, the reference). Warns, in one line, about every layer but the last whose
+ * mean cos(theta) is >= 0.95: its class importance is nearly the same for every node. */
+static nb_status contrast_init(nb_bundle_state *st) {
+    size_t C = st->n_classes, L = st->n_layers;
+    st->node_weight = malloc((st->n_nodes ? st->n_nodes : 1) * sizeof *st->node_weight);
+    double *mean = malloc(C * sizeof *mean);
+    if (!st->node_weight || !mean) {
+        free(mean);
+        return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu node weights", st->n_nodes);
+    }
+    const double full = st->cfg.node_class_contrast;
+    char layers[256] = "", cosines[256] = "";
+    size_t ll = 0, lc = 0;
+    for (size_t l = 0; l < L; l++) {
+        size_t o = (size_t)st->layer_offset[l];
+        size_t n = (size_t)(st->layer_offset[l + 1] - st->layer_offset[l]);
+        double mm = 0.0, cos_sum = 0.0;
+        size_t counted = 0;
+        for (size_t c = 0; c < C; c++)
+            mean[c] = 0.0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < C; c++)
+                mean[c] += st->node_imp[(o + i) * C + c];
+        for (size_t c = 0; c < C; c++)
+            mm += mean[c] * mean[c];
+        for (size_t i = 0; i < n; i++) {
+            double dot = 0.0, vv = 0.0;
+            for (size_t c = 0; c < C; c++) {
+                double v = st->node_imp[(o + i) * C + c];
+                dot += v * mean[c];
+                vv += v * v;
+            }
+            double cs = vv > 0.0 && mm > 0.0 ? dot / sqrt(vv * mm) : 1.0;
+            cs = cs > 1.0 ? 1.0 : cs;
+            if (vv > 0.0) {
+                cos_sum += cs;
+                counted++;
+            }
+            double sn = sqrt(1.0 - cs * cs);
+            st->node_weight[o + i] = full > 0.0 ? (float)(sn < full ? sn / full : 1.0) : 1.0f;
+        }
+        double mc = counted ? cos_sum / (double)counted : 1.0;
+        if (l + 1 < L && C > 1 && counted > 1 && mc >= 0.95 && ll + 24 < sizeof layers &&
+            lc + 24 < sizeof cosines) {
+            ll += (size_t)snprintf(layers + ll, sizeof layers - ll, "%s%zu", ll ? ", " : "", l);
+            lc += (size_t)snprintf(cosines + lc, sizeof cosines - lc, "%s%.3f", lc ? ", " : "",
+                                   mc);
+        }
+    }
+    free(mean);
+    if (ll)
+        nb_log_warn("class importance is nearly the same for every node of layer(s) %s (mean "
+                    "cosine with the layer's mean class vector %s): nodes with no class of "
+                    "their own keep their layout and the picture shows little class structure; "
+                    "train longer, raise importance_epochs, or run `nnbundle importance` if the "
+                    "file has none",
+                    layers, cosines);
     return NB_OK;
 }
 
@@ -156,6 +381,12 @@ void nb_bundle_destroy(nb_bundle_state *st) {
     free(st->node_pos);
     free(st->node_imp);
     free(st->node_stats);
+    free(st->spread0);
+    free(st->layout_pos);
+    free(st->node_weight);
+    free(st->guard_move);
+    free(st->guard_next);
+    free(st->guard_head);
     free(st->pair_edge);
     free(st->edge_source);
     free(st->edge_target);
@@ -304,6 +535,10 @@ nb_status nb_bundle_create(const nb_processing_config *cfg, const nb_network *ne
     for (size_t p = 0; p + 1 < L; p++)
         if ((s = nb_layout_pair_grid(&st->layout, L, p, &st->pair_grid[p])) != NB_OK)
             goto fail;
+    if ((s = guard_init(st)) != NB_OK)
+        goto fail;
+    if ((s = contrast_init(st)) != NB_OK)
+        goto fail;
     if ((s = select_edges(st, net, imp)) != NB_OK)
         goto fail;
     if ((s = nb_config_to_json(&nb_processing_schema, cfg, &st->config_json)) != NB_OK)
@@ -352,8 +587,11 @@ static nb_status node_step(nb_bundle_state *st) {
     int k = st->node_done;
     double b = st->node_b0 * pow(st->cfg.node_bandwidth_reduction, (double)k);
     double sim = nb_bundle_similarity(b, st->node_b0, st->limit, 1.0);
-    NB_TRY(nb_density_advect_nodes(st->density, &st->node_grid, st->n_nodes, st->node_pos,
-                                   st->node_imp, b, sim, st->cfg.node_step));
+    NB_TRY(nb_density_advect_nodes_weighted(st->density, &st->node_grid, st->n_nodes,
+                                            st->node_pos, st->node_imp, st->node_weight, b, sim,
+                                            st->cfg.node_step));
+    for (size_t l = 0; l < st->n_layers; l++)
+        guard_layer(st, l);
     st->node_done = k + 1;
     st->t.node_phase += nb_time_now() - t0;
     atomic_store(&st->iteration, st->node_done);
@@ -412,6 +650,7 @@ static nb_status edge_step(nb_bundle_state *st) {
             .edge_importance_type = st->cfg.edge_importance_type,
             .step_fraction = st->cfg.edge_step,
             .n_nodes = st->n_nodes,
+            .repulsion_saturation = st->cfg.edge_repulsion_saturation,
         };
         if (set.n_edges == 0)
             continue;
@@ -564,8 +803,19 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
     NB_TRY(assemble(st, &d));
     if (!st->measured) {
         double t0 = nb_time_now();
-        nb_status s = nb_metrics_compute(d.n_edges, d.edge_point_offset, d.point_position, st->cell,
-                                         st->threads, &st->metrics, NULL);
+        float *ends = malloc((d.n_edges ? d.n_edges : 1) * 6 * sizeof *ends);
+        if (!ends) {
+            nb_bundle_data_deinit(&d);
+            return NB_RAISE(NB_E_NOMEM, "metrics", "no room for %zu laid-out edges", d.n_edges);
+        }
+        for (size_t e = 0; e < d.n_edges; e++) {
+            memcpy(ends + 6 * e, st->layout_pos + 3 * (size_t)d.edge_source[e], 3 * sizeof *ends);
+            memcpy(ends + 6 * e + 3, st->layout_pos + 3 * (size_t)d.edge_target[e],
+                   3 * sizeof *ends);
+        }
+        nb_status s = nb_metrics_compute_against(d.n_edges, d.edge_point_offset, d.point_position,
+                                                 ends, st->cell, st->threads, &st->metrics, NULL);
+        free(ends);
         if (s != NB_OK) {
             nb_bundle_data_deinit(&d);
             return s;

@@ -7,18 +7,24 @@
  *   nb_bundle_step     one iteration of the current phase:
  *                        node phase k (§4.4-4.6): 2-D density + node advection with
  *                          bandwidth b_k = node_bandwidth * W * r_n^k and similarity sigma_k,
- *                          while b_k >= 2h; at its end straight edges are rebuilt between the
- *                          moved nodes and sampled at l = W / sampling_rate (§4.7)
+ *                          node i stepping w_i * node_step * b_k (w_i from its class contrast,
+ *                          node_class_contrast), then the layout guard of each layer
+ *                          (node_min_distance, node_min_spread; docs/bundling.md "Node
+ *                          phase"), while b_k >= 2h; at its end straight edges are rebuilt
+ *                          between the moved nodes and sampled at l = W / sampling_rate (§4.7)
  *                        edge phase k (§4.7-4.10): resample every edge at l; per layer pair
  *                          segment density + sample advection with b_k = edge_bandwidth * W *
  *                          r_e^k (interior points move edge_step * b_k; the reference moves
  *                          b_k) and similarity min(sigma_k, edge_similarity_max) (the
- *                          reference: sigma_k); with edge_clamp_to_layers z is clamped between
+ *                          reference: sigma_k), repulsion saturating with density
+ *                          (edge_repulsion_saturation; docs/bundling.md "Edge phase"); with
+ *                          edge_clamp_to_layers z is clamped between
  *                          the pair's two layer planes (the reference: no clamp);
  *                          smoothing_iterations Laplacian passes with factor r_e^(k+1);
  *                          while b_k >= 2h
  *   nb_bundle_finish   runs what is left, resamples once more, computes the metrics
- *                      (nb_metrics.h, voxel = h) and returns the /bundle group
+ *                      (nb_metrics.h, voxel = h; the layout ink ratio against the straight
+ *                      edges between the laid-out nodes) and returns the /bundle group
  * sigma_k = sqrt(max(0, 1 - (b_k - 2h) / (b_0 - 2h))) (§4.6). Defaults (W = 1, rho = 15) give
  * 56 node and 23 edge iterations. node_advection / edge_advection = false skip a phase (no
  * iterations; with both off the result is the straight edges, sampled at l).
@@ -87,8 +93,10 @@ double nb_bundle_similarity(double b, double b0, double limit, double max);
 
 /* Sets up a bundling run.
  *   cfg:     resolved processing config (validated here again: layer_width, layer_distance,
- *            sampling_rate, prune_percentage, bandwidths and reductions, node_step, edge_step,
- *            edge_similarity_max, density_strength, density, edge_importance_type,
+ *            sampling_rate, prune_percentage, bandwidths and reductions, node_step,
+ *            node_class_contrast, node_min_spread, node_min_distance, edge_step,
+ *            edge_similarity_max, edge_repulsion_saturation, density_strength, density,
+ *            edge_importance_type,
  *            smoothing_*; edge_clamp_to_layers is a bool and needs no check).
  *   net:     the network (layer sizes; edges are its weights, pair-major, out x in order).
  *   imp:     importance of the same shape (node class importance [N][C], alpha per edge).
@@ -96,6 +104,8 @@ double nb_bundle_similarity(double b, double b0, double limit, double max);
  * Copies what it needs: net and imp may be freed after the call. Edges keep the weight order
  * (pair-major, then out x in); pruned edges are dropped. The caller owns *out
  * (nb_bundle_destroy).
+ * Logs a warning (nb_log_warn) naming the layers whose class vectors are nearly parallel to
+ * their layer's mean (mean cosine >= 0.95).
  * Returns NB_OK, NB_E_CONFIG (a bad config value, subject = the key), NB_E_MISMATCH
  * (importance shape differs from the network; subject "importance"), NB_E_INVALID (a network
  * with more than 2^32 nodes), NB_E_NOMEM, or a status of nb_density_create. */

@@ -251,6 +251,7 @@ void nb_density_destroy(nb_density *d) {
     free(d->dens);
     free(d->tmp);
     free(d->norm);
+    free(d->sat_part);
     free(d->qrows);
     free(d->scratch);
     free(d);
@@ -295,7 +296,7 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
                             d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
                             d->keys_cap * sizeof(uint32_t) + d->layer_cap * sizeof(float) +
                             d->dens_cap * sizeof(float) + d->tmp_cap * sizeof(float) +
-                            d->norm_cap * sizeof(float) + d->qrows_cap * sizeof(float) +
+                            d->norm_cap * sizeof(float) + d->sat_part_cap * sizeof(double) + d->qrows_cap * sizeof(float) +
                             d->scratch_cap * sizeof(float) + sizeof *d);
 }
 
@@ -578,6 +579,14 @@ static inline double node_phi(const int64_t *map, size_t nx, size_t C, long ix, 
 nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes, float *pos,
                                   const float *importance, double bandwidth, double similarity,
                                   double step_fraction) {
+    return nb_density_advect_nodes_weighted(d, grid, n_nodes, pos, importance, NULL, bandwidth,
+                                            similarity, step_fraction);
+}
+
+nb_status nb_density_advect_nodes_weighted(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                                           float *pos, const float *importance,
+                                           const float *step_weight, double bandwidth,
+                                           double similarity, double step_fraction) {
     NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
     NB_TRY(check_schedule(bandwidth, similarity));
     if (!(step_fraction > 0.0) || !isfinite(step_fraction))
@@ -642,8 +651,11 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
         const double gn = sqrt(g[0] * g[0] + g[1] * g[1]);
         if (!(gn > 0.0) || !isfinite(gn))
             continue;
+        const double wstep = step_weight ? step * (double)step_weight[i] : step;
+        if (!(wstep > 0.0))
+            continue;
         for (int a = 0; a < 2; a++) {
-            double v = p[a] + step * g[a] / gn;
+            double v = p[a] + wstep * g[a] / gn;
             if (v < lo[a])
                 v = lo[a];
             if (v > hi[a])
@@ -690,6 +702,12 @@ static nb_status splat_samples(nb_density *d, const nb_grid *grid, const nb_samp
     double t0 = omp_get_wtime();
     nb_status st = d->backend == NB_DENSITY_EXACT ? nb_density_exact_splat_(d, grid, set, bandwidth)
                                                   : nb_density_fast_splat_(d, grid, set, bandwidth);
+    if (st == NB_OK && d->backend == NB_DENSITY_FAST) {
+        void *buf = d->sat_part;
+        st = nb_density_reserve_(&buf, &d->sat_part_cap, 2 * (d->box.n[2] ? d->box.n[2] : 1),
+                                 sizeof(double));
+        d->sat_part = buf;
+    }
     if (st != NB_OK)
         return st;
     d->sample_grid = *grid;

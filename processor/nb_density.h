@@ -46,6 +46,10 @@ typedef struct nb_sample_set {
     double step_fraction;            /* step = step_fraction * bandwidth, in (0, 1]; 0 means 1,
                                         the reference's full-bandwidth step (spec §4.9) */
     size_t n_nodes;                  /* optional N: if > 0, every node id is checked against it */
+    double repulsion_saturation;     /* kappa >= 0: the repulsion term uses the saturated norm
+                                        R(|D|) = s tanh(|D| / s), s = kappa * the
+                                        density-weighted mean density of the pair's grid
+                                        (sum |D|^2 / sum |D|); 0: the exact |D| (reference) */
 } nb_sample_set;
 
 typedef struct nb_density nb_density; /* opaque workspace: grids, per-thread scratch */
@@ -75,7 +79,9 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
 /* One sample-advection iteration for one layer pair (spec §4.8-4.9): splat every segment of
  * `set` with `bandwidth`, then move every interior point (not the first or last of an edge)
  * by set->step_fraction * bandwidth (0: the reference's full bandwidth) along the normalised
- * gradient of phi(D) = q . D - similarity * |D|, clamped to `grid`. Jacobi update. Returns
+ * gradient of phi(D) = q . D - similarity * R(|D|), clamped to `grid`, with R the identity or,
+ * with set->repulsion_saturation > 0, the saturating norm documented at nb_sample_set
+ * (docs/bundling.md, "Edge phase"). Jacobi update. Returns
  * NB_OK, NB_E_INVALID (subjects "density", "grid", "sample_set", "sample_set point_offset",
  * "sample_set edge_importance_type", "sample_set edge_source", "sample_set edge_target",
  * "edge_step" (step_fraction outside [0, 1]), "bandwidth", "similarity"),
@@ -83,6 +89,15 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
  * are unchanged. */
 nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sample_set *set,
                                     double bandwidth, double similarity);
+
+/* nb_density_advect_nodes with a step length per node: node i moves
+ * step_weight[i] * step_fraction * bandwidth (step_weight: float32[n_nodes], each in [0, 1],
+ * or NULL for 1 everywhere; a weight of 0 keeps the node where it is). The clamp box is the
+ * one of the full step. Same statuses; weights are not checked (the caller's own data). */
+nb_status nb_density_advect_nodes_weighted(nb_density *d, const nb_grid *grid, size_t n_nodes,
+                                           float *pos, const float *importance,
+                                           const float *step_weight, double bandwidth,
+                                           double similarity, double step_fraction);
 
 /* ---- the two halves of each step, for tests, benchmarks and debug views -------------- */
 

@@ -231,7 +231,7 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
 
 /* phi(D) = q . D - sim * |D| of grid cell (gx, gy, gz); zero density outside the box. */
 static inline double exact_phi(const nb_density *d, long gx, long gy, long gz, const float *q,
-                               double sim) {
+                               double sim, double sat) {
     const nb_density_box *bx = &d->box;
     long ix = gx - bx->lo[0], iy = gy - bx->lo[1], iz = gz - bx->lo[2];
     if (ix < 0 || iy < 0 || iz < 0 || ix >= (long)bx->n[0] || iy >= (long)bx->n[1] ||
@@ -246,12 +246,40 @@ static inline double exact_phi(const nb_density *d, long gx, long gy, long gz, c
         dot += (double)q[c] * v;
         sq += v * v;
     }
-    return dot - sim * sqrt(sq);
+    return dot - sim * nb_density_saturate_(sqrt(sq), sat);
+}
+
+/* Saturation scale s = kappa * sum |D|^2 / sum |D| over the cells of the box (0 when kappa
+ * is 0 or the box is empty); per-plane partial sums added in plane order. */
+static double exact_saturation(const nb_density *d, double kappa) {
+    const nb_density_box *bx = &d->box;
+    if (!(kappa > 0.0) || bx->n[0] == 0)
+        return 0.0;
+    const size_t C = d->n_classes, plane = bx->n[0] * bx->n[1];
+    const long nz = (long)bx->n[2];
+    double s1 = 0.0, s2 = 0.0;
+    for (long iz = 0; iz < nz; iz++) {
+        double p1 = 0.0, p2 = 0.0;
+        const int64_t *cell = d->cells + (size_t)iz * plane * C;
+        for (size_t t = 0; t < plane; t++) {
+            double sq = 0.0;
+            for (size_t c = 0; c < C; c++) {
+                double v = (double)cell[t * C + c];
+                sq += v * v;
+            }
+            p1 += sqrt(sq);
+            p2 += sq;
+        }
+        s1 += p1;
+        s2 += p2;
+    }
+    return s1 > 0.0 ? kappa * s2 / s1 : 0.0;
 }
 
 void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
                             double bandwidth, double similarity) {
     const double step_scale = set->step_fraction > 0.0 ? set->step_fraction : 1.0;
+    const double sat = exact_saturation(d, set->repulsion_saturation);
     const size_t C = d->n_classes;
     const double h = grid->cell;
     float *pts = set->points;
@@ -282,7 +310,7 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
                     ci[a] = (long)fl;
                     side[a] = (f - fl) - 0.5 >= 0.0 ? 1 : -1;
                 }
-                const double phi0 = exact_phi(d, ci[0], ci[1], ci[2], q, similarity);
+                const double phi0 = exact_phi(d, ci[0], ci[1], ci[2], q, similarity, sat);
                 double g[3] = {0.0, 0.0, 0.0};
                 for (int a = 0; a < 3; a++) {
                     long nb = ci[a] + side[a];
@@ -294,7 +322,7 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
                     }
                     long j[3] = {ci[0], ci[1], ci[2]};
                     j[a] = nb;
-                    g[a] = side[a] * (exact_phi(d, j[0], j[1], j[2], q, similarity) - phi0);
+                    g[a] = side[a] * (exact_phi(d, j[0], j[1], j[2], q, similarity, sat) - phi0);
                 }
                 const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
                 if (gn > 0.0 && isfinite(gn)) {

@@ -913,6 +913,41 @@ static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_se
     }
 }
 
+/* Replaces every node's |D| by the saturated norm s tanh(|D| / s), s = kappa * sum |D|^2 /
+ * sum |D| over the box (per-plane partial sums added in plane order: thread-count
+ * independent). */
+static void saturate_norms(nb_density *d, double kappa) {
+    const nb_density_box *box = &d->box;
+    const size_t plane = box->n[0] * box->n[1];
+    const long nz = (long)box->n[2];
+    double *part = d->sat_part;
+#pragma omp parallel for num_threads(d->nt) schedule(static)
+    for (long iz = 0; iz < nz; iz++) {
+        const float *nl = d->norm + (size_t)iz * plane;
+        double p1 = 0.0, p2 = 0.0;
+        for (size_t t = 0; t < plane; t++) {
+            p1 += (double)nl[t];
+            p2 += (double)nl[t] * (double)nl[t];
+        }
+        part[2 * iz] = p1;
+        part[2 * iz + 1] = p2;
+    }
+    double s1 = 0.0, s2 = 0.0;
+    for (long iz = 0; iz < nz; iz++) {
+        s1 += part[2 * iz];
+        s2 += part[2 * iz + 1];
+    }
+    if (!(s1 > 0.0))
+        return;
+    const double s = kappa * s2 / s1;
+#pragma omp parallel for num_threads(d->nt) schedule(static)
+    for (long iz = 0; iz < nz; iz++) {
+        float *nl = d->norm + (size_t)iz * plane;
+        for (size_t t = 0; t < plane; t++)
+            nl[t] = (float)nb_density_saturate_((double)nl[t], s);
+    }
+}
+
 void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set, double bandwidth,
                            double similarity) {
     size_t moved = 0;
@@ -920,6 +955,8 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
         d->stats.moved = 0;
         return;
     }
+    if (set->repulsion_saturation > 0.0)
+        saturate_norms(d, set->repulsion_saturation); /* sat_part reserved by the splat */
     /* every interior point k + 1 is the end of exactly one segment record (e, P_k): walking
      * the records bucket by bucket keeps the density reads local (the grid can be far larger
      * than the caches); each point is read and written by one thread only */

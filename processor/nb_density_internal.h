@@ -121,6 +121,8 @@ struct nb_density {
     size_t dens_cap;
     float *tmp;
     size_t tmp_cap;
+    double *sat_part; /* fast: [2 * box.n[2]] per-plane sums of the saturation scale */
+    size_t sat_part_cap;
     float *norm;
     size_t norm_cap;
     /* node rows for the fast q: float[nodes][stride] class importance (0 beyond C), then
@@ -211,6 +213,11 @@ static inline int nb_density_fits32_(double S, const float *w, size_t n) {
         wmax = v > wmax ? v : wmax;
     }
     return S * (4.0 / 3.0) * wmax < 2147483000.0;
+}
+
+/* The saturating norm of the repulsion term: s tanh(x / s) for s > 0, x itself otherwise. */
+static inline double nb_density_saturate_(double x, double s) {
+    return s > 0.0 ? s * tanh(x / s) : x;
 }
 
 /* Channel stride of the fast grids: n_classes rounded up to a multiple of 4 (the padding

@@ -85,6 +85,20 @@ static size_t axis_cells(double extent, double h) {
     return (size_t)floor((extent + 2.0 * NB_LAYOUT_MARGIN) / h) + 1;
 }
 
+void nb_layout_spread(const float *pos, size_t n, double spread[2]) {
+    for (int a = 0; a < 2; a++) {
+        double mean = 0.0, var = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += pos[3 * i + (size_t)a];
+        mean = n ? mean / (double)n : 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double d = pos[3 * i + (size_t)a] - mean;
+            var += d * d;
+        }
+        spread[a] = n ? sqrt(var / (double)n) : 0.0;
+    }
+}
+
 nb_status nb_layout_node_grid(const nb_layout_desc *desc, size_t n_layers, nb_grid *out) {
     NB_TRY(nb_layout_validate(desc));
     double h = nb_layout_cell(desc);

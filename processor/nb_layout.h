@@ -46,6 +46,10 @@ double nb_layout_layer_z(const nb_layout_desc *desc, size_t n_layers, size_t lay
 nb_status nb_layout_nodes(const nb_layout_desc *desc, size_t n_layers, const size_t *layer_size,
                           float *pos);
 
+/* Spread of one layer's nodes in its plane: the standard deviation of x and of y (world
+ * units) of pos float32[n][3] (population form, sums in double). n = 0 gives 0, 0. */
+void nb_layout_spread(const float *pos, size_t n, double spread[2]);
+
 /* The 2-D node density map (spec §4.4): x, y over [-W/2 - 1, W/2 + 1] with n = floor((W+2)/h)
  * + 1 cells per axis; n[2] = 1 and origin[2] = the first layer's z minus the margin.
  * Returns NB_OK or NB_E_CONFIG (invalid desc). */

@@ -24,6 +24,7 @@
 
 typedef struct block_sum {
     double distortion, length_diff, max_distortion;
+    double min_turn_cos; /* cosine of the sharpest turn */
     size_t counted;
     size_t bad_edge; /* first edge with a non-finite point, or SIZE_MAX */
 } block_sum;
@@ -115,6 +116,31 @@ static uint64_t popcount_all(const uint64_t *bits, size_t n_words) {
 nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float *points,
                              double voxel, int threads, nb_bundle_metrics *out,
                              double *voxel_used) {
+    return nb_metrics_compute_against(n_edges, offset, points, NULL, voxel, threads, out,
+                                      voxel_used);
+}
+
+/* Cosine of the turn at the joint b of segments a-b and b-c (1 = straight on), or 1 when a
+ * segment is shorter than NB_METRICS_MIN_STRAIGHT. */
+static double turn_cos(const float *a, const float *b, const float *c) {
+    double u[3], v[3], uu = 0.0, vv = 0.0, uv = 0.0;
+    for (int k = 0; k < 3; k++) {
+        u[k] = (double)b[k] - a[k];
+        v[k] = (double)c[k] - b[k];
+        uu += u[k] * u[k];
+        vv += v[k] * v[k];
+        uv += u[k] * v[k];
+    }
+    const double m = NB_METRICS_MIN_STRAIGHT * NB_METRICS_MIN_STRAIGHT;
+    if (!(uu > m) || !(vv > m))
+        return 1.0;
+    double cs = uv / sqrt(uu * vv);
+    return cs > 1.0 ? 1.0 : (cs < -1.0 ? -1.0 : cs);
+}
+
+nb_status nb_metrics_compute_against(size_t n_edges, const uint64_t *offset, const float *points,
+                                     const float *layout_ends, double voxel, int threads,
+                                     nb_bundle_metrics *out, double *voxel_used) {
     if (!(isfinite(voxel) && voxel > 0.0))
         return NB_RAISE(NB_E_INVALID, "ink voxel", "must be finite and > 0, got %g", voxel);
     size_t total_points = n_edges ? (size_t)offset[n_edges] : 0;
@@ -128,7 +154,7 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
     long nb = (long)n_blocks;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (long bi = 0; bi < nb; bi++) {
-        block_sum s = {0.0, 0.0, 0.0, 0, SIZE_MAX};
+        block_sum s = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
         size_t e0 = (size_t)bi * NB_METRICS_BLOCK;
         size_t e1 = e0 + NB_METRICS_BLOCK < n_edges ? e0 + NB_METRICS_BLOCK : n_edges;
         for (size_t e = e0; e < e1; e++) {
@@ -147,6 +173,10 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
                 continue;
             for (size_t i = 0; i + 1 < n; i++)
                 len += seg_len(p + 3 * i, p + 3 * (i + 1));
+            for (size_t i = 1; i + 1 < n; i++) {
+                double cs = turn_cos(p + 3 * (i - 1), p + 3 * i, p + 3 * (i + 1));
+                s.min_turn_cos = cs < s.min_turn_cos ? cs : s.min_turn_cos;
+            }
             double straight = seg_len(p, p + 3 * (n - 1));
             if (straight < NB_METRICS_MIN_STRAIGHT)
                 continue;
@@ -158,7 +188,7 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
         }
         blocks[bi] = s;
     }
-    block_sum total = {0.0, 0.0, 0.0, 0, SIZE_MAX};
+    block_sum total = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
     for (size_t bi = 0; bi < n_blocks; bi++) {
         if (blocks[bi].bad_edge != SIZE_MAX) {
             size_t bad = blocks[bi].bad_edge;
@@ -168,11 +198,16 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
         total.distortion += blocks[bi].distortion;
         total.length_diff += blocks[bi].length_diff;
         total.max_distortion = fmax(total.max_distortion, blocks[bi].max_distortion);
+        total.min_turn_cos = fmin(total.min_turn_cos, blocks[bi].min_turn_cos);
         total.counted += blocks[bi].counted;
     }
     free(blocks);
 
-    nb_bundle_metrics m = {1.0, 1.0, 0.0, 1.0};
+    for (size_t i = 0; layout_ends && i < 6 * n_edges; i++)
+        if (!isfinite(layout_ends[i]))
+            return NB_RAISE(NB_E_NUMERIC, "layout ends", "edge %zu has a non-finite end", i / 6);
+    nb_bundle_metrics m = {1.0, 1.0, 0.0, 1.0, layout_ends ? 1.0 : NAN, 0.0};
+    m.max_turn_degrees = acos(total.min_turn_cos) * 57.29577951308232 /* 180 / pi */;
     if (total.counted > 0) {
         m.mean_distortion = total.distortion / (double)total.counted;
         m.max_distortion = total.max_distortion;
@@ -186,6 +221,11 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
             for (int k = 0; k < 3; k++) {
                 lo[k] = fmin(lo[k], points[3 * i + k]);
                 hi[k] = fmax(hi[k], points[3 * i + k]);
+            }
+        for (size_t i = 0; layout_ends && i < 2 * n_edges; i++)
+            for (int k = 0; k < 3; k++) {
+                lo[k] = fmin(lo[k], layout_ends[3 * i + k]);
+                hi[k] = fmax(hi[k], layout_ends[3 * i + k]);
             }
         lattice lt;
         uint64_t cells = 0;
@@ -236,8 +276,16 @@ nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float
                 mark_segment(&lt, p, p + 3 * (n - 1));
         }
         uint64_t straight = popcount_all(lt.bits, n_words);
-        free(lt.bits);
         m.ink_ratio = straight > 0 ? (double)bundled / (double)straight : 1.0;
+        if (layout_ends) {
+            memset(lt.bits, 0, n_words * sizeof *lt.bits);
+#pragma omp parallel for schedule(dynamic, 1024) num_threads(nt)
+            for (long e = 0; e < ne; e++)
+                mark_segment(&lt, layout_ends + 6 * e, layout_ends + 6 * e + 3);
+            uint64_t laid = popcount_all(lt.bits, n_words);
+            m.ink_ratio_layout = laid > 0 ? (double)bundled / (double)laid : 1.0;
+        }
+        free(lt.bits);
     }
     *out = m;
     if (voxel_used)

@@ -10,6 +10,12 @@
  *                   both rasterised into the same axis-aligned voxel lattice (cube side
  *                   `voxel`, lattice anchored at the world origin) with an exact 3-D DDA
  *                   traversal of every segment (every voxel a segment passes through counts).
+ *   ink ratio (layout) = occupied voxels of all polylines / occupied voxels of the straight
+ *                   edges between the laid-out node positions (before the node phase moved
+ *                   them), when those are given
+ *   max turn      = the largest angle between consecutive segments of any polyline, degrees
+ *                   (0 = straight on, 180 = a full reversal); segments shorter than 1e-9 wu
+ *                   are skipped
  * Edges with a straight length below 1e-9 wu are left out of the distortion and MELD means.
  */
 #ifndef NB_METRICS_H
@@ -39,5 +45,13 @@
  * subject "edge <e>"), NB_E_NOMEM. On failure *out is untouched. */
 nb_status nb_metrics_compute(size_t n_edges, const uint64_t *offset, const float *points,
                              double voxel, int threads, nb_bundle_metrics *out, double *voxel_used);
+
+/* nb_metrics_compute, plus the ink ratio against a second straight drawing:
+ *   layout_ends: float32[n_edges][2][3], the start and end of every edge as laid out (world
+ *   units), or NULL (then out->ink_ratio_layout = NaN).
+ * Same statuses (NB_E_NUMERIC also for a non-finite layout end, subject "layout ends"). */
+nb_status nb_metrics_compute_against(size_t n_edges, const uint64_t *offset, const float *points,
+                                     const float *layout_ends, double voxel, int threads,
+                                     nb_bundle_metrics *out, double *voxel_used);
 
 #endif /* NB_METRICS_H */

@@ -84,10 +84,15 @@ write_idx() { # DIR PREFIX N: N random 2x2 images, labels i mod 3
 write_idx "$W/data" train 30
 write_idx "$W/data" t10k 12
 if "$NNBUNDLE" train --data "$W/data" --layers 6 --epochs 1 --seed 3 -o "$W/noimp.nnb.h5" --quiet; then
-    expect 0 "magnitude" -- "$NNBUNDLE" bundle "$W/noimp.nnb.h5" --set edge_advection=false
+    # magnitude importance is the same for every class: the warning names the layers, and the
+    # node phase keeps the layout (spread ratio 1 in layers 0 and 1)
+    expect 0 "nearly the same for every node of layer(s) 0, 1" -- "$NNBUNDLE" bundle \
+        "$W/noimp.nnb.h5" --set edge_advection=false
+    grep -qF "magnitude" "$W/err.txt" || fail "no notice about magnitude importance"
     expect 0 "" -- "$NNBUNDLE" info "$W/noimp.nnb.h5"
     out_has "importance method: magnitude"
     out_has "iterations: 56 (node 56, edge 0)"
+    out_has "layer spread (x, y; after / before the node phase): 1.00 1.00; 1.00 1.00;"
 else
     fail "cannot make a file without /importance with nnbundle train"
 fi
@@ -105,6 +110,13 @@ expect 1 "layer_distance" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set layer
 expect 1 "edge_step" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set edge_step=0
 expect 1 "edge_similarity_max" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
     --set edge_similarity_max=1.5
+expect 1 "node_class_contrast" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
+    --set node_class_contrast=2
+expect 1 "node_min_spread" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set node_min_spread=-1
+expect 1 "node_min_distance" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
+    --set node_min_distance=1.5
+expect 1 "edge_repulsion_saturation" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
+    --set edge_repulsion_saturation=-0.5
 expect 1 "edge_clamp_to_layers" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" \
     --set edge_clamp_to_layers=maybe
 expect 1 "density" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --set density=bogus

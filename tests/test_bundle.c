@@ -429,6 +429,7 @@ static void test_clamp_to_layers(void **state) {
     nb_processing_config cfg = defaults();
     cfg.edge_step = 1.0;
     cfg.edge_similarity_max = 1.0;
+    cfg.edge_repulsion_saturation = 0.0;
     cfg.edge_clamp_to_layers = false;
     nb_bundle_data free_b, clamped;
     run(&cfg, &f, 1, &free_b);
@@ -449,6 +450,82 @@ static void test_clamp_to_layers(void **state) {
     nb_bundle_data_deinit(&free_b);
     nb_bundle_data_deinit(&clamped);
     fixture_deinit(&f);
+}
+
+/* Per layer: spread ratio (min over x and y of std after / std as laid out) and the smallest
+ * nearest-neighbour distance in the plane, in layout spacings (layer_width / ceil(sqrt(n))). */
+static void layer_guard_figures(const nb_bundle_data *b, const nb_processing_config *cfg,
+                                size_t l, double *ratio, double *nn) {
+    const size_t L = b->n_layers, o = (size_t)b->layer_offset[l];
+    const size_t n = (size_t)(b->layer_offset[l + 1] - b->layer_offset[l]);
+    size_t sizes[16];
+    assert_true(L <= 16);
+    for (size_t k = 0; k < L; k++)
+        sizes[k] = (size_t)(b->layer_offset[k + 1] - b->layer_offset[k]);
+    float *grid = malloc(b->n_nodes * 3 * sizeof *grid);
+    assert_non_null(grid);
+    nb_layout_desc ld = {cfg->layer_width, cfg->layer_distance, cfg->sampling_rate};
+    assert_int_equal(nb_layout_nodes(&ld, L, sizes, grid), NB_OK);
+    double s0[2], s1[2];
+    nb_layout_spread(grid + 3 * o, n, s0);
+    nb_layout_spread(b->node_position + 3 * o, n, s1);
+    *ratio = fmin(s1[0] / s0[0], s1[1] / s0[1]);
+    const double spacing = cfg->layer_width / ceil(sqrt((double)n));
+    double best = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            const float *p = b->node_position + 3 * (o + i), *q = b->node_position + 3 * (o + j);
+            best = fmin(best, hypot((double)p[0] - q[0], (double)p[1] - q[1]));
+        }
+    *nn = best / spacing;
+    free(grid);
+}
+
+/* Uniform or nearly uniform class importance must not collapse a layer (docs/bundling.md,
+ * "Node phase"): with the defaults every layer keeps at least half its laid-out spread and
+ * no two nodes of a layer come closer than half a layout spacing; with the guard off (the
+ * reference) the same networks collapse, which shows what the test guards against. */
+static void test_node_guard_keeps_layers_readable(void **state) {
+    (void)state;
+    const size_t sizes[4] = {64, 25, 16, 4};
+    for (int kind = 0; kind < 2; kind++) {
+        fixture f;
+        random_fixture(&f, 4, sizes, 7);
+        nb_rng rng;
+        nb_rng_init(&rng, 11);
+        for (size_t l = 0; l + 1 < 4; l++) /* hidden and input layers; output stays one-hot */
+            for (size_t i = 0; i < sizes[l] * f.imp.n_classes; i++)
+                nb_importance_node(&f.imp, l)[i] =
+                    kind == 0 ? 1.0f : (float)(0.5 + 0.01 * nb_rng_uniform(&rng));
+        nb_processing_config cfg = defaults();
+        nb_bundle_data b;
+        run(&cfg, &f, 2, &b);
+        assert_sane(&b);
+        for (size_t l = 0; l < 4; l++) {
+            double ratio, nn;
+            layer_guard_figures(&b, &cfg, l, &ratio, &nn);
+            print_message("%s importance, layer %zu: spread ratio %.3f, nearest pair %.3f "
+                          "spacings\n",
+                          kind ? "weak" : "uniform", l, ratio, nn);
+            assert_true(ratio >= 0.5);
+            assert_true(nn >= 0.5);
+            if (kind == 0 && l < 3) /* uniform: no class contrast, the layout is kept */
+                assert_true(fabs(ratio - 1.0) < 1e-6);
+        }
+        nb_bundle_data_deinit(&b);
+        cfg.node_class_contrast = 0.0;
+        cfg.node_min_spread = 0.0;
+        cfg.node_min_distance = 0.0;
+        run(&cfg, &f, 2, &b);
+        double ratio, nn;
+        layer_guard_figures(&b, &cfg, 0, &ratio, &nn);
+        print_message("%s importance, guard off: input layer spread ratio %.3f, nearest pair "
+                      "%.3f spacings\n",
+                      kind ? "weak" : "uniform", ratio, nn);
+        assert_true(ratio < 0.5 || nn < 0.1);
+        nb_bundle_data_deinit(&b);
+        fixture_deinit(&f);
+    }
 }
 
 static void test_cancel(void **state) {
@@ -524,6 +601,18 @@ static void test_errors(void **state) {
     cfg.node_step = 1.5;
     expect_config_error(&f, cfg, "node_step");
     cfg = defaults();
+    cfg.node_class_contrast = -0.1;
+    expect_config_error(&f, cfg, "node_class_contrast");
+    cfg = defaults();
+    cfg.node_min_spread = 1.5;
+    expect_config_error(&f, cfg, "node_min_spread");
+    cfg = defaults();
+    cfg.node_min_distance = NAN;
+    expect_config_error(&f, cfg, "node_min_distance");
+    cfg = defaults();
+    cfg.edge_repulsion_saturation = -1.0;
+    expect_config_error(&f, cfg, "edge_repulsion_saturation");
+    cfg = defaults();
     cfg.prune_percentage = 1.0;
     expect_config_error(&f, cfg, "prune_percentage");
     cfg = defaults();
@@ -570,6 +659,7 @@ int main(void) {
         cmocka_unit_test(test_pruning_exact_count),
         cmocka_unit_test(test_symmetric_network_gives_symmetric_bundle),
         cmocka_unit_test(test_clamp_to_layers),
+        cmocka_unit_test(test_node_guard_keeps_layers_readable),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_errors),
     };

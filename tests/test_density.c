@@ -534,6 +534,50 @@ static void test_samples_move_toward_mass(void **state) {
     }
 }
 
+/* Saturating repulsion (docs/bundling.md, "Edge phase"): a bundle of 9 edges of class vector
+ * (1, 0) at x = 0.25 and a test edge of class vector (0.6, 0.8) at x = 0 (cosine 0.6). With
+ * similarity 0.7 and the exact norm the bundle's density repels the test edge (cos < sigma);
+ * with a strongly saturated norm the repulsion fades where the density is high and the test
+ * edge is drawn towards the bundle. Both back-ends. */
+static void test_saturated_repulsion_attracts(void **state) {
+    (void)state;
+    nb_grid g = dyadic_grid();
+    const size_t per = 9, mid = 9 * per + per / 2;
+    for (int be = 0; be < 2; be++) {
+        double dx[2];
+        for (int sat = 0; sat < 2; sat++) {
+            scene s;
+            scene_alloc(&s, 10, per, 4, 2);
+            for (size_t e = 0; e < 10; e++) {
+                double x = e < 9 ? 0.25 + 0.03125 * ((double)(e % 3) - 1.0) : 0.0;
+                double y = e < 9 ? 0.03125 * ((double)(e / 3) - 1.0) : 0.0;
+                const double p[3] = {x, y, -0.25}, q[3] = {x, y, 0.25};
+                scene_line(&s, e, p, q, per);
+                s.src[e] = e < 9 ? 0 : 2;
+                s.dst[e] = e < 9 ? 1 : 3;
+            }
+            s.imp[0] = s.imp[2] = 1.0f; /* nodes 0, 1: (1, 0) */
+            s.imp[4] = s.imp[6] = 0.6f; /* nodes 2, 3: (0.6, 0.8) */
+            s.imp[5] = s.imp[7] = 0.8f;
+            scene_stats(&s);
+            const float x0 = s.pts[3 * mid];
+            nb_sample_set set = scene_set(&s, 0);
+            set.step_fraction = 0.25;
+            set.repulsion_saturation = sat ? 0.05 : 0.0;
+            nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 2, 2);
+            assert_int_equal(nb_density_advect_samples(d, &g, &set, 0.4, 0.7), NB_OK);
+            dx[sat] = (double)s.pts[3 * mid] - (double)x0;
+            nb_density_destroy(d);
+            scene_free(&s);
+        }
+        print_message("%s: middle point of the test edge moves dx = %.4f (exact norm), %.4f "
+                      "(saturated)\n",
+                      be ? "exact" : "fast", dx[0], dx[1]);
+        assert_true(dx[0] < 0.0); /* pushed away from the other class */
+        assert_true(dx[1] > 0.0); /* drawn into the dense bundle */
+    }
+}
+
 static void test_endpoints_untouched(void **state) {
     (void)state;
     nb_grid g = reference_grid(10.0, 0.5, -0.25);
@@ -935,6 +979,7 @@ int main(void) {
         cmocka_unit_test(test_exact_segment_splat_matches_window),
         cmocka_unit_test(test_segment_splat_symmetric),
         cmocka_unit_test(test_samples_move_toward_mass),
+        cmocka_unit_test(test_saturated_repulsion_attracts),
         cmocka_unit_test(test_endpoints_untouched),
         cmocka_unit_test(test_zero_density_no_move),
         cmocka_unit_test(test_outside_point_clamped_and_moved),

@@ -120,7 +120,7 @@ static void test_errors(void **state) {
     (void)state;
     const float p[] = {0, 0, 0, 1, NAN, 1};
     const uint64_t off[2] = {0, 2};
-    nb_bundle_metrics m = {7, 7, 7, 7};
+    nb_bundle_metrics m = {7, 7, 7, 7, 7, 7};
     assert_int_equal(nb_metrics_compute(1, off, p, 0.0, 1, &m, NULL), NB_E_INVALID);
     assert_string_equal(nb_error_subject(), "ink voxel");
     assert_int_equal(nb_metrics_compute(1, off, p, 0.1, 1, &m, NULL), NB_E_NUMERIC);
@@ -128,8 +128,44 @@ static void test_errors(void **state) {
     assert_true(m.mean_distortion == 7 && m.ink_ratio == 7);
 }
 
+/* max_turn_degrees: a right angle and a 135-degree turn; the sharpest wins. ink_ratio_layout:
+ * the same bundle against a straight drawing whose ends were moved (a longer drawing: more
+ * voxels, a smaller ratio). */
+static void test_turn_and_layout_ink(void **state) {
+    (void)state;
+    const float p[] = {
+        0.125f, 0.125f, 0.125f, 1.125f, 0.125f, 0.125f, 1.125f, 1.125f, 0.125f, /* 90 deg */
+        0.125f, 0.125f, 1.125f, 1.125f, 0.125f, 1.125f, 0.125f, 1.125f, 1.125f, /* 135 deg */
+    };
+    const uint64_t off[3] = {0, 3, 6};
+    nb_bundle_metrics m;
+    assert_int_equal(nb_metrics_compute(2, off, p, 0.25, 1, &m, NULL), NB_OK);
+    assert_true(fabs(m.max_turn_degrees - 135.0) < 1e-6);
+    assert_true(isnan(m.ink_ratio_layout));
+    /* straight ends as laid out: the same ends, then ends twice as far apart */
+    float ends[12] = {0.125f, 0.125f, 0.125f, 1.125f, 1.125f, 0.125f,
+                      0.125f, 0.125f, 1.125f, 0.125f, 1.125f, 1.125f};
+    assert_int_equal(nb_metrics_compute_against(2, off, p, ends, 0.25, 1, &m, NULL), NB_OK);
+    NEAR(m.ink_ratio_layout, m.ink_ratio);
+    nb_bundle_metrics far;
+    ends[3] = ends[4] = 2.125f;
+    ends[10] = 2.125f;
+    assert_int_equal(nb_metrics_compute_against(2, off, p, ends, 0.25, 1, &far, NULL), NB_OK);
+    assert_true(far.ink_ratio_layout < m.ink_ratio_layout);
+    NEAR(far.ink_ratio, m.ink_ratio);
+    ends[0] = NAN;
+    assert_int_equal(nb_metrics_compute_against(2, off, p, ends, 0.25, 1, &far, NULL),
+                     NB_E_NUMERIC);
+    /* a straight polyline turns by 0 */
+    const float q[] = {0.1f, 0.1f, 0.1f, 0.2f, 0.2f, 0.2f, 0.4f, 0.4f, 0.4f};
+    const uint64_t qo[2] = {0, 3};
+    assert_int_equal(nb_metrics_compute(1, qo, q, 0.25, 1, &m, NULL), NB_OK);
+    assert_true(m.max_turn_degrees < 0.01);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_turn_and_layout_ink),
         cmocka_unit_test(test_straight_edges_are_neutral),
         cmocka_unit_test(test_bundled_pair_by_hand),
         cmocka_unit_test(test_traversal_counts_every_voxel),
