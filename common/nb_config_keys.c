@@ -221,6 +221,7 @@ static const char *const node_mode_names[] = {"sphere_transparent", "sphere", "p
                                               NULL};
 static const char *const transparency_names[] = {"minmax", "wboit", NULL};
 static const char *const class_view_names[] = {"independent", "all", "class", NULL};
+static const char *const normalization_names[] = {"none", "network", "layer", NULL};
 
 #define R(field)       .name = #field, .offset = offsetof(nb_rendering_config, field)
 #define RO(obj, field) .name = #obj "_" #field, .offset = offsetof(nb_rendering_config, obj.field)
@@ -298,6 +299,14 @@ static const nb_config_key rendering_keys[] = {
      .doc = "Order-independent transparency: minmax (reference MIN/MAX blending over white) or "
             "wboit (weighted blended OIT).",
      .source = "spec §5.6; wboit: McGuire & Bavoil 2013"},
+    {R(importance_normalization), .type = NB_CONFIG_ENUM, .def = NB_NORMALIZE_LAYER,
+     .enum_names = normalization_names, .unit = "",
+     .doc = "Display scale of importance: layer divides node importance by the 99th percentile "
+            "of its layer and edge importance by that of its layer pair (capped at 1), network "
+            "by the 99th percentile of the whole drawn scene, none keeps the raw values. Sizes, "
+            "opacities and both importance thresholds use the scaled values, so a threshold is "
+            "a fraction of that percentile on every network.",
+     .source = "nnbundle (none = spec §5.3, §5.7: absolute values)"},
     {R(class_view), .type = NB_CONFIG_ENUM, .def = NB_CLASS_VIEW_ALL,
      .enum_names = class_view_names, .unit = "",
      .doc = "Colouring: independent (black, alpha by importance), all (palette blend of all "
@@ -305,6 +314,11 @@ static const nb_config_key rendering_keys[] = {
      .source = "spec §5.3 (show_class)"},
     {R(class_index), .type = NB_CONFIG_INT, .def = 0, .min = 0, .max = 1023, .unit = "class",
      .doc = "The class shown when class_view is class.", .source = "spec §5.3"},
+    {R(class_contrast), .type = NB_CONFIG_DOUBLE, .def = 2.0, .min = 1, .max = 8, .unit = "exponent",
+     .doc = "Class view all: colour = sum of palette colours weighted by share^class_contrast "
+            "(normalised), so an object's strongest classes dominate its colour; 1 is the "
+            "reference's plain share blend.",
+     .source = "nnbundle (1 = spec §5.3)"},
     {R(background), .type = NB_CONFIG_COLOR, .def = 1.0, .min = 0, .max = 1, .unit = "RGB",
      .doc = "Clear colour of the frame.", .source = "spec §5.1 (white)"},
     {R(camera_pose), .type = NB_CONFIG_INT, .def = 6, .min = 0, .max = 9, .unit = "key",
@@ -312,6 +326,15 @@ static const nb_config_key rendering_keys[] = {
     {R(fov_degrees), .type = NB_CONFIG_DOUBLE, .def = 45, .min = 1, .max = 170, .flags = EXCL_BOTH,
      .unit = "degrees", .doc = "Vertical field of view of the perspective camera.",
      .source = "spec §5.1"},
+    {R(camera_fit), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
+     .doc = "Frame the drawn geometry (nodes and edge impostors above the thresholds, with their "
+            "sizes) from the pose's direction, filling the frame up to camera_margin; false "
+            "places the camera at the pose's reference offset scaled by the node box.",
+     .source = "nnbundle (false = spec §5.1)"},
+    {R(camera_margin), .type = NB_CONFIG_DOUBLE, .def = 0.03, .min = 0, .max = 0.45,
+     .unit = "fraction", .doc = "Share of the frame's width (left and right) and height (top and "
+            "bottom) that the camera fit leaves free around the drawing.",
+     .source = "nnbundle"},
     {R(auto_orbit), .type = NB_CONFIG_BOOL, .def = 0, .unit = "",
      .doc = "Orbit the camera around the network's centre every frame.",
      .source = "spec §5.1 (on in the reference)"},

@@ -62,6 +62,7 @@ static bool same_desc(const nb_scene_desc *a, const nb_scene_desc *b) {
            a->background[0] == b->background[0] && a->background[1] == b->background[1] &&
            a->background[2] == b->background[2] &&
            a->edge_importance_type == b->edge_importance_type &&
+           a->normalization == b->normalization && a->class_contrast == b->class_contrast &&
            a->filter_pairs == b->filter_pairs && a->pair_first == b->pair_first &&
            a->pair_last == b->pair_last && a->reverse_segments == b->reverse_segments;
 }
@@ -182,13 +183,89 @@ nb_status nb_app_open_gl(nb_app *app) {
     NB_TRY(nb_renderer_load(&app->renderer, w, h));
     app->gl_ready = true;
     NB_TRY(nb_renderer_upload(&app->renderer, &app->scene));
-    /* framed on the nodes (the reference looks at the node cloud): a few stray polylines
-     * must not push the camera away; depth still spans every point (scene.bbox) */
+    /* the pose's direction (and, with camera_fit off, the reference's offset scaled by the
+     * node box: the reference looks at the node cloud); depth spans every point (scene.bbox) */
     nb_camera_init(&app->camera, app->scene.node_bbox_min, app->scene.node_bbox_max,
                    app->params.fov_degrees, app->config.camera_pose);
+    if (app->params.camera_fit) {
+        /* a turntable (--frames --orbit, or auto_orbit) keeps one distance for all frames */
+        bool orbit = app->config.auto_orbit || (app->opt.mode == NB_RUN_FRAMES && app->opt.orbit);
+        int n_yaws = app->opt.mode == NB_RUN_FRAMES && app->opt.orbit && app->opt.count <= 360
+                         ? (int)app->opt.count
+                         : 72;
+        if (orbit)
+            (void)nb_app_fit_camera_orbit(app, n_yaws);
+        else
+            (void)nb_app_fit_camera(app, NULL);
+    }
     nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d", app->window.gl_renderer,
                  app->window.gl_version, app->window.driver, w, h);
     return NB_OK;
+}
+
+/* ---- camera placement ---------------------------------------------------------------- */
+
+static void fit_viewport(const nb_app *app, float *w, float *h) {
+    int tw = app->renderer.target.width, th = app->renderer.target.height;
+    if (!(tw > 0 && th > 0)) {
+        tw = app->opt.width;
+        th = app->opt.height;
+    }
+    *w = (float)(tw > 0 ? tw : 1);
+    *h = (float)(th > 0 ? th : 1);
+}
+
+bool nb_app_fit_camera(nb_app *app, const float rect[4]) {
+    if (!app->has_scene)
+        return false;
+    nb_render_params_from_config(&app->config, &app->params);
+    app->camera.fov_degrees = app->params.fov_degrees;
+    float w, h;
+    fit_viewport(app, &w, &h);
+    nb_camera_bounds b;
+    nb_camera_bounds_begin(&b, &app->camera, w, h, rect, app->params.camera_margin);
+    nb_scene_bound_drawn(&app->scene, &app->params, &b);
+    return nb_camera_bounds_fit(&b, &app->camera);
+}
+
+bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws) {
+    if (!app->has_scene)
+        return false;
+    if (n_yaws <= 0)
+        n_yaws = 72;
+    nb_render_params_from_config(&app->config, &app->params);
+    app->camera.fov_degrees = app->params.fov_degrees;
+    float w, h;
+    fit_viewport(app, &w, &h);
+    nb_camera_bounds b;
+    nb_camera_bounds_begin(&b, &app->camera, w, h, NULL, app->params.camera_margin);
+    nb_scene_bound_drawn(&app->scene, &app->params, &b);
+    if (b.n == 0)
+        return false;
+    nb_camera cam = app->camera;
+    for (int i = 0; i < 3; i++)
+        cam.target[i] = 0.5f * (b.lo[i] + b.hi[i]);
+    float far = 0.0f;
+    for (int k = 0; k < n_yaws; k++) {
+        nb_camera c = cam;
+        nb_camera_orbit(&c, 360.0f * (float)k / (float)n_yaws, 0.0f);
+        nb_camera_bounds_begin(&b, &c, w, h, NULL, app->params.camera_margin);
+        nb_scene_bound_drawn(&app->scene, &app->params, &b);
+        if (nb_camera_bounds_fit_distance(&b, &c) && c.distance > far)
+            far = c.distance;
+    }
+    cam.distance = far;
+    cam.shift[0] = cam.shift[1] = 0.0f;
+    app->camera = cam;
+    return true;
+}
+
+bool nb_app_set_pose(nb_app *app, int k, const float rect[4]) {
+    if (!nb_camera_set_pose(&app->camera, k))
+        return false;
+    if (app->config.camera_fit)
+        (void)nb_app_fit_camera(app, rect);
+    return true;
 }
 
 void nb_app_deinit(nb_app *app) {
@@ -407,7 +484,9 @@ static void handle_event(nb_app *app, const SDL_Event *ev) {
             break;
         SDL_Keycode k = ev->key.keysym.sym;
         if (k >= SDLK_0 && k <= SDLK_9)
-            nb_camera_set_pose(&app->camera, (int)(k - SDLK_0));
+            (void)nb_app_set_pose(app, (int)(k - SDLK_0), NULL);
+        else if (k == SDLK_f) /* re-fit the drawn geometry, keeping the direction */
+            (void)nb_app_fit_camera(app, NULL);
         else if (k == SDLK_h)
             app->config.auto_orbit = !app->config.auto_orbit;
         else if (k == SDLK_k)

@@ -8,7 +8,16 @@
  * (the reference network's box, 1 x 1 x 1.5), so other network sizes are framed alike.
  * Near/far planes follow the scale (0.01 s, 100 s) instead of the reference's fixed 0.1/100,
  * so close zoom does not clip. Pure functions of the struct; no GL, no globals, no threads.
- * Config keys: fov_degrees and camera_pose are passed in by the caller.
+ * Framing (nb_camera_bounds_*): with the orientation fixed, the sub-rectangle's frustum has
+ * four planes through the eye, symmetric about the view axis once the lens shift puts the
+ * rectangle's centre on it. In the camera frame (x right, y up, z forward) a sphere (c, rho)
+ * is inside the right-hand plane iff tan_x (z - ez) - (x - ex) >= rho sec_x, i.e.
+ * tan_x ez - ex <= tan_x z - x - rho sec_x: each plane bounds one linear function of the eye
+ * by the minimum over the spheres, so four running minima are all the state. The tightest
+ * eye puts both planes of a pair on their minima (two equations, exact); the pair that needs
+ * the farther eye binds, the other pair then has equal slack on both sides. A lens shift
+ * rather than an off-axis target keeps orbit and zoom centred in the rectangle.
+ * Config keys: fov_degrees, camera_pose, camera_margin are passed in by the caller.
  */
 #include "nb_camera.h"
 
@@ -200,7 +209,120 @@ void nb_camera_projection(const nb_camera *cam, float aspect, float proj[16]) {
     if (!(aspect > 0.0f))
         aspect = 1.0f;
     glm_perspective(deg2rad(cam->fov_degrees), aspect, cam->near_plane, cam->far_plane, m);
+    /* lens shift: x' = x + shift_x w, y' = y + shift_y w (row 0/1 += shift * row 3) */
+    for (int c = 0; c < 4; c++) {
+        m[c][0] += cam->shift[0] * m[c][3];
+        m[c][1] += cam->shift[1] * m[c][3];
+    }
     memcpy(proj, m, sizeof m);
+}
+
+/* ---- framing ------------------------------------------------------------------------ */
+
+void nb_camera_bounds_begin(nb_camera_bounds *b, const nb_camera *cam, float width, float height,
+                            const float rect[4], float margin) {
+    memset(b, 0, sizeof *b);
+    if (!(width > 0.0f))
+        width = 1.0f;
+    if (!(height > 0.0f))
+        height = 1.0f;
+    float x0 = 0.0f, y0 = 0.0f, x1 = width, y1 = height;
+    if (rect) {
+        x0 = clampf(rect[0], 0.0f, width);
+        y0 = clampf(rect[1], 0.0f, height);
+        x1 = clampf(rect[2], 0.0f, width);
+        y1 = clampf(rect[3], 0.0f, height);
+        if (!(x1 > x0) || !(y1 > y0)) { /* empty or NaN: the whole viewport */
+            x0 = y0 = 0.0f;
+            x1 = width;
+            y1 = height;
+        }
+    }
+    margin = clampf(isfinite(margin) ? margin : 0.0f, 0.0f, 0.45f);
+    nb_camera_basis(cam, b->forward, b->right, b->up);
+    float t = tanf(0.5f * deg2rad(cam->fov_degrees));
+    /* NDC half-sizes of the rectangle minus the margin */
+    float hx = (x1 - x0) / width * (1.0f - 2.0f * margin);
+    float hy = (y1 - y0) / height * (1.0f - 2.0f * margin);
+    b->tan_x = hx * t * (width / height);
+    b->tan_y = hy * t;
+    b->sec_x = sqrtf(1.0f + b->tan_x * b->tan_x);
+    b->sec_y = sqrtf(1.0f + b->tan_y * b->tan_y);
+    b->shift[0] = (x0 + x1) / width - 1.0f;
+    b->shift[1] = 1.0f - (y0 + y1) / height;
+    b->min_l = b->min_r = b->min_b = b->min_t = INFINITY;
+    for (int i = 0; i < 3; i++) {
+        b->lo[i] = INFINITY;
+        b->hi[i] = -INFINITY;
+    }
+}
+
+static float dot3(const float a[3], const float b[3]) {
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+void nb_camera_bounds_add(nb_camera_bounds *b, const float c[3], float radius) {
+    if (!isfinite(c[0]) || !isfinite(c[1]) || !isfinite(c[2]))
+        return;
+    float rho = isfinite(radius) && radius > 0.0f ? radius : 0.0f;
+    float x = dot3(b->right, c), y = dot3(b->up, c), z = dot3(b->forward, c);
+    float zx = b->tan_x * z - rho * b->sec_x, zy = b->tan_y * z - rho * b->sec_y;
+    b->min_r = fminf(b->min_r, zx - x);
+    b->min_l = fminf(b->min_l, zx + x);
+    b->min_t = fminf(b->min_t, zy - y);
+    b->min_b = fminf(b->min_b, zy + y);
+    for (int i = 0; i < 3; i++) {
+        b->lo[i] = fminf(b->lo[i], c[i]);
+        b->hi[i] = fmaxf(b->hi[i], c[i]);
+    }
+    b->n++;
+}
+
+/* Sets cam's target and distance from an eye position and a target depth along forward. */
+static void place_eye(nb_camera *cam, const nb_camera_bounds *b, const float eye[3], float depth) {
+    for (int i = 0; i < 3; i++)
+        cam->target[i] = eye[i] + depth * b->forward[i];
+    cam->distance = depth;
+    cam->shift[0] = b->shift[0];
+    cam->shift[1] = b->shift[1];
+    clamp_distance(cam);
+}
+
+bool nb_camera_bounds_fit(const nb_camera_bounds *b, nb_camera *cam) {
+    if (b->n == 0 || !(b->tan_x > 0.0f) || !(b->tan_y > 0.0f))
+        return false;
+    float ez_h = (b->min_r + b->min_l) / (2.0f * b->tan_x);
+    float ez_v = (b->min_t + b->min_b) / (2.0f * b->tan_y);
+    float ex = 0.5f * (b->min_l - b->min_r), ey = 0.5f * (b->min_b - b->min_t);
+    float ez = fminf(ez_h, ez_v);
+    float eye[3], centre[3];
+    for (int i = 0; i < 3; i++) {
+        eye[i] = ex * b->right[i] + ey * b->up[i] + ez * b->forward[i];
+        centre[i] = 0.5f * (b->lo[i] + b->hi[i]);
+    }
+    /* every centre lies in front of the eye (z - ez >= rho sec / tan > 0 for rho > 0) */
+    float depth = dot3(b->forward, centre) - ez;
+    if (!(depth > 0.0f))
+        depth = (float)NB_CAMERA_MIN_DISTANCE_FACTOR * cam->scale;
+    place_eye(cam, b, eye, depth);
+    return true;
+}
+
+bool nb_camera_bounds_fit_distance(const nb_camera_bounds *b, nb_camera *cam) {
+    if (b->n == 0 || !(b->tan_x > 0.0f) || !(b->tan_y > 0.0f))
+        return false;
+    float tx = dot3(b->right, cam->target), ty = dot3(b->up, cam->target);
+    float tz = dot3(b->forward, cam->target);
+    float ez = fminf(fminf((b->min_r + tx) / b->tan_x, (b->min_l - tx) / b->tan_x),
+                     fminf((b->min_t + ty) / b->tan_y, (b->min_b - ty) / b->tan_y));
+    float depth = tz - ez;
+    if (!(depth > 0.0f))
+        depth = (float)NB_CAMERA_MIN_DISTANCE_FACTOR * cam->scale;
+    float eye[3];
+    for (int i = 0; i < 3; i++)
+        eye[i] = cam->target[i] - depth * b->forward[i];
+    place_eye(cam, b, eye, depth);
+    return true;
 }
 
 void nb_camera_view_projection(const nb_camera *cam, float width, float height, float vp[16]) {

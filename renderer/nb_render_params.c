@@ -7,7 +7,7 @@
  * The opacity formula and the depth range are spec §5.6, with the depth box being the
  * network's bounding box instead of the processing grid (the spec's quirk). No threads.
  * Config keys read: edge_*, node_*, transparency, background, fov_degrees,
- * orbit_speed_degrees, show_legend.
+ * orbit_speed_degrees, show_legend, class_view (opaque fading), camera_fit, camera_margin.
  */
 #include "nb_render_params.h"
 
@@ -92,6 +92,9 @@ void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_para
     p->fov_degrees = clampf(cfg->fov_degrees, 1.0 + 1e-3, 170.0 - 1e-3);
     p->orbit_speed_degrees = clampf(cfg->orbit_speed_degrees, -10.0, 10.0);
     p->show_legend = cfg->show_legend;
+    p->fade_opaque = cfg->class_view == NB_CLASS_VIEW_ONE;
+    p->camera_fit = cfg->camera_fit;
+    p->camera_margin = clampf(cfg->camera_margin, 0.0, 0.45);
 }
 
 float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel) {

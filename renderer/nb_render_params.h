@@ -55,6 +55,13 @@ typedef struct nb_render_params {
     float fov_degrees;   /* (1, 170) */
     float orbit_speed_degrees;
     bool show_legend;
+    /* Class view "class": opaque passes (Phong spheres, lines, points) mix their colour
+     * with the background by the object's a0 (its importance for the class), as the
+     * transparent passes fade through their opacity; otherwise opaque colours are drawn as
+     * they are (reference). */
+    bool fade_opaque;
+    bool camera_fit;     /* frame the drawn geometry (key camera_fit) */
+    float camera_margin; /* [0, 0.45] (key camera_margin) */
 } nb_render_params;
 
 /* Maps a rendering config to uniforms and pass states. Values outside a key's range are

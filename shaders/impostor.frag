@@ -5,9 +5,11 @@
 // front hit gives gl_FragDepth, the normal (S^2 (p - M)) and the thickness rho = sqrt(disc/a),
 // the cosine between ray and inward normal in scaled space = chord / diameter for a sphere
 // (reference spec §5.4-5.5). Outputs (u_output):
-//   0 opaque: 0.2 ambient + colour * max(n.l, 0) + 0.1 * max(r.v, 0)^4, light (1,1,1)/sqrt 3
-//   1 minmax: spec §5.6 opacity a; rgb = colour * a + (1 - a) (pre-mixed towards white);
-//             blended with MIN (rgb) / MAX (alpha): order-independent
+//   0 opaque: 0.2 ambient + colour * max(n.l, 0) + 0.1 * max(r.v, 0)^4, light (1,1,1)/sqrt 3;
+//             with u_fade (class view "class") mixed with the background by a0
+//   1 minmax: spec §5.6 opacity a; rgb = colour * a + background * (1 - a) (pre-mixed towards
+//             the background: white in the reference); blended with MIN (rgb) / MAX (alpha):
+//             order-independent
 //   2 wboit:  McGuire & Bavoil 2013: accum += (colour * a, a) * w(a, z), revealage *= (1 - a)
 layout(location = 0) out vec4 o_color;
 layout(location = 1) out float o_reveal;
@@ -25,6 +27,8 @@ uniform float u_importance_opacity; // I
 uniform float u_depth_opacity;      // D
 uniform float u_depth_exponent;     // gamma
 uniform vec2 u_depth_range;         // view-space z of the nearest / farthest box corner
+uniform vec3 u_background;
+uniform int u_fade;                 // opaque output: mix with the background by a0
 
 vec3 scaled(vec3 x, float L, float r) {
     return x / r + (1.0 / L - 1.0 / r) * dot(v_axis, x) * v_axis;
@@ -53,7 +57,10 @@ void main() {
         vec3 l = vec3(0.57735027);
         float diffuse = max(dot(n, l), 0.0);
         float spec = pow(max(dot(reflect(-l, n), -d), 0.0), 4.0);
-        o_color = vec4(min(vec3(0.2) + v_color.rgb * diffuse + vec3(0.1 * spec), vec3(1.0)), 1.0);
+        vec3 lit = min(vec3(0.2) + v_color.rgb * diffuse + vec3(0.1 * spec), vec3(1.0));
+        if (u_fade != 0)
+            lit = mix(u_background, lit, clamp(v_color.a, 0.0, 1.0));
+        o_color = vec4(lit, 1.0);
         return;
     }
 
@@ -65,11 +72,11 @@ void main() {
                   ((1.0 - u_depth_opacity) + u_depth_opacity * z_rel) *
                   (thick * (1.0 - u_base_opacity)) + u_base_opacity;
     if (u_output == 1) {
-        // a <= 0 pre-mixes to white (>= 1 after clamping) and cannot lower the MIN or raise
-        // the MAX: dropping the fragment gives the identical image, cheaper
+        // a <= 0 pre-mixes to the background (or beyond) and cannot lower the MIN below it or
+        // raise the MAX: dropping the fragment gives the identical image, cheaper
         if (alpha <= 0.0)
             discard;
-        o_color = vec4(v_color.rgb * alpha + (1.0 - alpha), alpha);
+        o_color = vec4(v_color.rgb * alpha + u_background * (1.0 - alpha), alpha);
         return;
     }
     alpha = clamp(alpha, 0.0, 1.0);
