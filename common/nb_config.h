@@ -119,6 +119,12 @@ typedef enum nb_transparency_mode {
     NB_TRANSPARENCY_WBOIT = 1,  /* "wboit": weighted blended OIT (McGuire & Bavoil 2013) */
 } nb_transparency_mode;
 
+/* Lighting of the opaque impostors (key shading). */
+typedef enum nb_shading {
+    NB_SHADING_SOFT = 0,  /* "soft": colour * (0.55 + 0.45 max(n.l, 0)) + 0.15 spec */
+    NB_SHADING_PHONG = 1, /* "phong": 0.2 grey ambient + colour * max(n.l, 0) + 0.1 spec (ref.) */
+} nb_shading;
+
 /* How importance values are scaled for display (key importance_normalization). */
 typedef enum nb_importance_normalization {
     NB_NORMALIZE_NONE = 0,    /* "none": raw values, absolute thresholds (the reference) */
@@ -142,6 +148,7 @@ typedef enum nb_class_view {
  *   mode                  ["ellipsoid_transparent" / "sphere_transparent"]
  * Global:
  *   transparency   ["minmax"] | "wboit"
+ *   shading        ["soft"] | "phong" (reference): lighting of opaque sphere impostors
  *   importance_normalization ["layer"] | "network" | "none" (reference: raw, absolute)
  *   class_view     ["all"] | "independent" | "class";  class_index [0] 0..1023
  *   class_contrast [CONTRAST] [1, 8]: exponent on class shares in the "all" view (1 = reference)
@@ -165,7 +172,8 @@ typedef struct nb_render_object_config {
 typedef struct nb_rendering_config {
     nb_render_object_config edge;
     nb_render_object_config node;
-    int transparency; /* nb_transparency_mode */
+    int transparency;             /* nb_transparency_mode */
+    int shading;                  /* nb_shading */
     int importance_normalization; /* nb_importance_normalization */
     int class_view;               /* nb_class_view */
     int class_index;

@@ -16,6 +16,7 @@
 #include "nb_app.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,44 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
 
 /* ---- GL ---------------------------------------------------------------------------- */
 
+/* --verbose: where the camera is and where each layer lands in the image (the columns of its
+ * nodes and of their mean position), so scripts can measure a layer pair's slab
+ * (evaluation/picture_stats.sh). */
+static void log_camera(const nb_app *app) {
+    const nb_camera *c = &app->camera;
+    float eye[3];
+    nb_camera_eye(c, eye);
+    float w = (float)app->renderer.target.width, h = (float)app->renderer.target.height;
+    nb_log_debug("camera: pose %d, eye (%.4g, %.4g, %.4g), target (%.4g, %.4g, %.4g), distance "
+                 "%.4g, fov %.4g, shift (%.3g, %.3g), fit %s",
+                 app->config.camera_pose, (double)eye[0], (double)eye[1], (double)eye[2],
+                 (double)c->target[0], (double)c->target[1], (double)c->target[2],
+                 (double)c->distance, (double)c->fov_degrees, (double)c->shift[0],
+                 (double)c->shift[1], app->params.camera_fit ? "on" : "off");
+    const nb_bundle_data *b = &app->model.bundle;
+    for (size_t l = 0; l < b->n_layers; l++) {
+        double mean[3] = {0.0, 0.0, 0.0};
+        float lo = INFINITY, hi = -INFINITY, sx, sy;
+        size_t n = 0;
+        for (int64_t g = b->layer_offset[l]; g < b->layer_offset[l + 1]; g++, n++) {
+            const float *p = b->node_position + 3 * g;
+            for (int i = 0; i < 3; i++)
+                mean[i] += p[i];
+            if (nb_camera_project(c, w, h, p, &sx, &sy, NULL)) {
+                lo = fminf(lo, sx);
+                hi = fmaxf(hi, sx);
+            }
+        }
+        if (n == 0)
+            continue;
+        float m[3] = {(float)(mean[0] / (double)n), (float)(mean[1] / (double)n),
+                      (float)(mean[2] / (double)n)};
+        if (nb_camera_project(c, w, h, m, &sx, &sy, NULL))
+            nb_log_debug("layer %zu: column %.1f (nodes %.1f..%.1f)", l, (double)sx, (double)lo,
+                         (double)hi);
+    }
+}
+
 nb_status nb_app_open_gl(nb_app *app) {
     const bool interactive = app->opt.mode == NB_RUN_INTERACTIVE;
     char title[512];
@@ -198,6 +237,7 @@ nb_status nb_app_open_gl(nb_app *app) {
         else
             (void)nb_app_fit_camera(app, NULL);
     }
+    log_camera(app);
     nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d", app->window.gl_renderer,
                  app->window.gl_version, app->window.driver, w, h);
     return NB_OK;
@@ -224,8 +264,15 @@ bool nb_app_fit_camera(nb_app *app, const float rect[4]) {
     fit_viewport(app, &w, &h);
     nb_camera_bounds b;
     nb_camera_bounds_begin(&b, &app->camera, w, h, rect, app->params.camera_margin);
-    nb_scene_bound_drawn(&app->scene, &app->params, &b);
-    return nb_camera_bounds_fit(&b, &app->camera);
+    nb_scene_bound_drawn(&app->scene, &app->params, &b, NULL);
+    if (!nb_camera_bounds_fit(&b, &app->camera))
+        return false;
+    /* second pass: centre exactly in pixels (the fit is exact only where it binds) */
+    nb_camera_extent e;
+    nb_camera_extent_begin(&e, &app->camera, w, h);
+    nb_scene_bound_drawn(&app->scene, &app->params, NULL, &e);
+    (void)nb_camera_extent_centre(&e, &app->camera, w, h, rect);
+    return true;
 }
 
 bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws) {
@@ -239,7 +286,7 @@ bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws) {
     fit_viewport(app, &w, &h);
     nb_camera_bounds b;
     nb_camera_bounds_begin(&b, &app->camera, w, h, NULL, app->params.camera_margin);
-    nb_scene_bound_drawn(&app->scene, &app->params, &b);
+    nb_scene_bound_drawn(&app->scene, &app->params, &b, NULL);
     if (b.n == 0)
         return false;
     nb_camera cam = app->camera;
@@ -250,7 +297,7 @@ bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws) {
         nb_camera c = cam;
         nb_camera_orbit(&c, 360.0f * (float)k / (float)n_yaws, 0.0f);
         nb_camera_bounds_begin(&b, &c, w, h, NULL, app->params.camera_margin);
-        nb_scene_bound_drawn(&app->scene, &app->params, &b);
+        nb_scene_bound_drawn(&app->scene, &app->params, &b, NULL);
         if (nb_camera_bounds_fit_distance(&b, &c) && c.distance > far)
             far = c.distance;
     }

@@ -348,3 +348,63 @@ bool nb_camera_project(const nb_camera *cam, float width, float height, const fl
         *depth = nz * 0.5f + 0.5f;
     return true;
 }
+
+void nb_camera_extent_begin(nb_camera_extent *e, const nb_camera *cam, float width, float height) {
+    memset(e, 0, sizeof *e);
+    nb_camera_basis(cam, e->forward, e->right, e->up);
+    nb_camera_eye(cam, e->eye);
+    float t = tanf(0.5f * deg2rad(cam->fov_degrees));
+    e->tan_y = t;
+    e->tan_x = t * (height > 0.0f && width > 0.0f ? width / height : 1.0f);
+    e->lo[0] = e->lo[1] = INFINITY;
+    e->hi[0] = e->hi[1] = -INFINITY;
+}
+
+void nb_camera_extent_add(nb_camera_extent *e, const float c[3], float radius) {
+    if (!isfinite(c[0]) || !isfinite(c[1]) || !isfinite(c[2]))
+        return;
+    float rho = isfinite(radius) && radius > 0.0f ? radius : 0.0f;
+    float d[3] = {c[0] - e->eye[0], c[1] - e->eye[1], c[2] - e->eye[2]};
+    float z = dot3(e->forward, d);
+    const float lateral[2] = {dot3(e->right, d), dot3(e->up, d)};
+    const float tans[2] = {e->tan_x, e->tan_y};
+    float lo[2], hi[2];
+    for (int k = 0; k < 2; k++) {
+        /* in the plane of the view axis and this image axis: the two tangent lines */
+        float x = lateral[k], dist = sqrtf(x * x + z * z);
+        if (!(dist > rho))
+            return;
+        float centre = atan2f(x, z), half = asinf(rho / dist);
+        if (!(centre - half > -1.5707f && centre + half < 1.5707f))
+            return;
+        lo[k] = tanf(centre - half) / tans[k];
+        hi[k] = tanf(centre + half) / tans[k];
+    }
+    for (int k = 0; k < 2; k++) {
+        e->lo[k] = fminf(e->lo[k], lo[k]);
+        e->hi[k] = fmaxf(e->hi[k], hi[k]);
+    }
+    e->n++;
+}
+
+bool nb_camera_extent_pixels(const nb_camera_extent *e, const nb_camera *cam, float width,
+                             float height, float box[4]) {
+    if (e->n == 0)
+        return false;
+    box[0] = (e->lo[0] + cam->shift[0] + 1.0f) * 0.5f * width;
+    box[2] = (e->hi[0] + cam->shift[0] + 1.0f) * 0.5f * width;
+    box[1] = (1.0f - (e->hi[1] + cam->shift[1] + 1.0f) * 0.5f) * height;
+    box[3] = (1.0f - (e->lo[1] + cam->shift[1] + 1.0f) * 0.5f) * height;
+    return true;
+}
+
+bool nb_camera_extent_centre(const nb_camera_extent *e, nb_camera *cam, float width, float height,
+                             const float rect[4]) {
+    if (e->n == 0)
+        return false;
+    nb_camera_bounds b; /* the rectangle's centre in NDC, clipped as the fit clips it */
+    nb_camera_bounds_begin(&b, cam, width, height, rect, 0.0f);
+    cam->shift[0] = b.shift[0] - 0.5f * (e->lo[0] + e->hi[0]);
+    cam->shift[1] = b.shift[1] - 0.5f * (e->lo[1] + e->hi[1]);
+    return true;
+}

@@ -36,6 +36,7 @@ typedef struct nb_view_uniforms {
     float depth_far;  /* view-space z of the farthest corner */
     float background[3]; /* RGB: transparent fragments are pre-mixed towards it (minmax) */
     int fade_opaque;     /* 1: opaque fragments are mixed with the background by a0 */
+    int shading;         /* nb_shading of opaque impostors */
 } nb_view_uniforms;
 
 /* Loads the four programs and creates the vertex arrays. NB_E_IO / NB_E_GL from shader

@@ -7,7 +7,8 @@
  * The opacity formula and the depth range are spec §5.6, with the depth box being the
  * network's bounding box instead of the processing grid (the spec's quirk). No threads.
  * Config keys read: edge_*, node_*, transparency, background, fov_degrees,
- * orbit_speed_degrees, show_legend, class_view (opaque fading), camera_fit, camera_margin.
+ * orbit_speed_degrees, show_legend, class_view (opaque fading), shading, camera_fit,
+ * camera_margin.
  */
 #include "nb_render_params.h"
 
@@ -93,6 +94,7 @@ void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_para
     p->orbit_speed_degrees = clampf(cfg->orbit_speed_degrees, -10.0, 10.0);
     p->show_legend = cfg->show_legend;
     p->fade_opaque = cfg->class_view == NB_CLASS_VIEW_ONE;
+    p->shading = cfg->shading == NB_SHADING_PHONG ? NB_SHADING_PHONG : NB_SHADING_SOFT;
     p->camera_fit = cfg->camera_fit;
     p->camera_margin = clampf(cfg->camera_margin, 0.0, 0.45);
 }

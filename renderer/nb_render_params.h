@@ -60,6 +60,7 @@ typedef struct nb_render_params {
      * transparent passes fade through their opacity; otherwise opaque colours are drawn as
      * they are (reference). */
     bool fade_opaque;
+    int shading;         /* nb_shading of the opaque impostors */
     bool camera_fit;     /* frame the drawn geometry (key camera_fit) */
     float camera_margin; /* [0, 0.45] (key camera_margin) */
 } nb_render_params;

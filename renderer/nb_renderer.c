@@ -81,6 +81,7 @@ void nb_renderer_view_uniforms(const nb_renderer *r, const nb_scene *s, const nb
     nb_render_depth_range(s->bbox_min, s->bbox_max, v->view, &v->depth_near, &v->depth_far);
     v->background[0] = v->background[1] = v->background[2] = 1.0f;
     v->fade_opaque = 0;
+    v->shading = 0;
 }
 
 static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p) {
@@ -115,6 +116,7 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
     for (int i = 0; i < 3; i++)
         v.background[i] = p->background[i];
     v.fade_opaque = p->fade_opaque ? 1 : 0;
+    v.shading = p->shading;
     size_t seg_first = 0;
     size_t seg_count = nb_scene_visible_segments(s, p->edge.importance_threshold, &seg_first);
     size_t node_count = nb_scene_visible_nodes(s, p->node.importance_threshold);

@@ -751,13 +751,21 @@ fail:
     return st;
 }
 
-void nb_scene_bound_drawn(const nb_scene *s, const nb_render_params *p, nb_camera_bounds *b) {
+static void add_sphere(nb_camera_bounds *b, nb_camera_extent *e, const float c[3], float r) {
+    if (b)
+        nb_camera_bounds_add(b, c, r);
+    if (e)
+        nb_camera_extent_add(e, c, r);
+}
+
+void nb_scene_bound_drawn(const nb_scene *s, const nb_render_params *p, nb_camera_bounds *b,
+                          nb_camera_extent *e) {
     if (p->node_pass.pipeline != NB_PIPELINE_NONE) {
         size_t n = nb_scene_visible_nodes(s, p->node.importance_threshold);
         float size = p->node_pass.pipeline == NB_PIPELINE_POINT ? 0.0f : p->node.size;
         for (size_t i = 0; i < n; i++) {
             const float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
-            nb_camera_bounds_add(b, r, size * r[3]);
+            add_sphere(b, e, r, size * r[3]);
         }
     }
     if (p->edge_pass.pipeline == NB_PIPELINE_NONE)
@@ -770,15 +778,15 @@ void nb_scene_bound_drawn(const nb_scene *s, const nb_render_params *p, nb_camer
         float rad = p->edge.size * a[3];
         switch (p->edge_pass.pipeline) {
         case NB_PIPELINE_LINE:
-            nb_camera_bounds_add(b, a, 0.0f);
-            nb_camera_bounds_add(b, bb, 0.0f);
+            add_sphere(b, e, a, 0.0f);
+            add_sphere(b, e, bb, 0.0f);
             break;
         case NB_PIPELINE_POINT:
-            nb_camera_bounds_add(b, a, 0.0f);
+            add_sphere(b, e, a, 0.0f);
             break;
         case NB_PIPELINE_SPHERE: /* one sphere per sample, at A (impostor_sphere.vert) */
             if (rad > 0.0f)
-                nb_camera_bounds_add(b, a, rad);
+                add_sphere(b, e, a, rad);
             break;
         default: { /* ellipsoid (impostor_ellipsoid.geom): inside the capsule around its axis */
             float d[3] = {bb[0] - a[0], bb[1] - a[1], bb[2] - a[2]};
@@ -792,8 +800,8 @@ void nb_scene_bound_drawn(const nb_scene *s, const nb_render_params *p, nb_camer
                 e0[k] = m - half * u;
                 e1[k] = m + half * u;
             }
-            nb_camera_bounds_add(b, e0, rad);
-            nb_camera_bounds_add(b, e1, rad);
+            add_sphere(b, e, e0, rad);
+            add_sphere(b, e, e1, rad);
             break;
         }
         }

@@ -158,15 +158,17 @@ size_t nb_scene_visible_nodes(const nb_scene *s, float threshold);
  * returned count (binary search on the sorted cull keys). */
 size_t nb_scene_visible_segments(const nb_scene *s, float threshold, size_t *first);
 
-/* Streams the drawn geometry into a camera framing (nb_camera_bounds_add): the nodes above
- * the node threshold as spheres of radius node_size * norm (points and hidden nodes: radius 0
- * / nothing), the segments above the edge threshold as their impostors' bounds (ellipsoid:
- * the capsule around it; sphere modes: a sphere at each sample; line: the two end points),
- * exactly as p draws them. */
+/* Streams the drawn geometry into a camera framing (nb_camera_bounds_add, b) and/or an
+ * extent measurement (nb_camera_extent_add, e); either may be NULL. The nodes above the node
+ * threshold become spheres of radius node_size * norm (points: radius 0; hidden: nothing),
+ * the segments above the edge threshold their impostors' bounds (ellipsoid: the two end
+ * spheres of the capsule that contains it; sphere modes: a sphere at each sample; line: the
+ * two end points), exactly as p draws them. */
 struct nb_camera_bounds;
+struct nb_camera_extent;
 struct nb_render_params;
 void nb_scene_bound_drawn(const nb_scene *s, const struct nb_render_params *p,
-                          struct nb_camera_bounds *b);
+                          struct nb_camera_bounds *b, struct nb_camera_extent *e);
 
 /* The layer of global node id g from /bundle's layer_offset (n_layers + 1 entries), or
  * n_layers if g is outside every layer. */
