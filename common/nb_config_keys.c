@@ -299,12 +299,12 @@ static const nb_config_key rendering_keys[] = {
      .enum_names = node_mode_names, .unit = "",
      .doc = "How nodes are drawn: transparent or opaque sphere impostors, points, or not at "
             "all.",
-     .source = "spec §5.4 (node_render_mode)"},
+     .source = "spec §5.4 (node_render_mode; reference default sphere_transparent)"},
     {R(transparency), .type = NB_CONFIG_ENUM, .def = NB_TRANSPARENCY_WBOIT,
      .enum_names = transparency_names, .unit = "",
      .doc = "Order-independent transparency: minmax (reference MIN/MAX blending over white) or "
             "wboit (weighted blended OIT).",
-     .source = "spec §5.6; wboit: McGuire & Bavoil 2013"},
+     .source = "spec §5.6 (reference: minmax); wboit: McGuire & Bavoil 2013"},
     {R(shading), .type = NB_CONFIG_ENUM, .def = NB_SHADING_SOFT, .enum_names = shading_names,
      .unit = "",
      .doc = "Lighting of opaque sphere impostors (node_mode and edge_mode sphere): soft keeps "
@@ -335,10 +335,12 @@ static const nb_config_key rendering_keys[] = {
     {R(background), .type = NB_CONFIG_COLOR, .def = 1.0, .min = 0, .max = 1, .unit = "RGB",
      .doc = "Clear colour of the frame.", .source = "spec §5.1 (white)"},
     {R(camera_pose), .type = NB_CONFIG_INT, .def = 8, .min = 0, .max = 9, .unit = "key",
-     .doc = "Start camera pose, numbered like the reference's number keys.", .source = "spec §5.1"},
+     .doc = "Start camera pose, numbered like the reference's number keys (8: the side view, "
+            "input layer on the left).",
+     .source = "spec §5.1 (reference: 0 at start, 6 for recordings)"},
     {R(fov_degrees), .type = NB_CONFIG_DOUBLE, .def = 30, .min = 1, .max = 170, .flags = EXCL_BOTH,
      .unit = "degrees", .doc = "Vertical field of view of the perspective camera.",
-     .source = "spec §5.1"},
+     .source = "spec §5.1 (reference: 45)"},
     {R(camera_fit), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Frame the drawn geometry (nodes and edge impostors above the thresholds, with their "
             "sizes) from the pose's direction, filling the frame up to camera_margin; false "

@@ -262,17 +262,7 @@ bool nb_app_fit_camera(nb_app *app, const float rect[4]) {
     app->camera.fov_degrees = app->params.fov_degrees;
     float w, h;
     fit_viewport(app, &w, &h);
-    nb_camera_bounds b;
-    nb_camera_bounds_begin(&b, &app->camera, w, h, rect, app->params.camera_margin);
-    nb_scene_bound_drawn(&app->scene, &app->params, &b, NULL);
-    if (!nb_camera_bounds_fit(&b, &app->camera))
-        return false;
-    /* second pass: centre exactly in pixels (the fit is exact only where it binds) */
-    nb_camera_extent e;
-    nb_camera_extent_begin(&e, &app->camera, w, h);
-    nb_scene_bound_drawn(&app->scene, &app->params, NULL, &e);
-    (void)nb_camera_extent_centre(&e, &app->camera, w, h, rect);
-    return true;
+    return nb_scene_frame(&app->scene, &app->params, w, h, rect, &app->camera);
 }
 
 bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws) {

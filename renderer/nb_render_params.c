@@ -107,6 +107,17 @@ float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float 
     return imp * dep * (thick * (1.0f - u->base_opacity)) + u->base_opacity;
 }
 
+void nb_render_fade(const float bg[3], const float rgb[3], float a0, float out[3]) {
+    float t = a0 > 0.0f ? (a0 < 1.0f ? a0 : 1.0f) : 0.0f;
+    for (int i = 0; i < 3; i++)
+        out[i] = bg[i] + (rgb[i] - bg[i]) * t;
+}
+
+void nb_render_minmax_premix(const float bg[3], const float rgb[3], float a, float out[3]) {
+    for (int i = 0; i < 3; i++)
+        out[i] = rgb[i] * a + bg[i] * (1.0f - a);
+}
+
 void nb_render_depth_range(const float bmin[3], const float bmax[3], const float view[16],
                            float *z_near, float *z_far) {
     float zmax = -INFINITY, zmin = INFINITY;

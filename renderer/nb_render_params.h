@@ -80,6 +80,15 @@ nb_pass_state nb_render_edge_pass(int edge_mode, int transparency);
  * clamped: a < 0 happens for I > 1 and small a0, and is invisible (spec's soft threshold). */
 float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel);
 
+/* The class view's fade, as the shaders apply it with u_fade (impostor.frag, flat.frag):
+ * out = mix(bg, rgb, clamp(a0, 0, 1)) per channel. Every channel of out lies between bg and
+ * rgb, so a faded object is never darker than both its colour and the background. */
+void nb_render_fade(const float bg[3], const float rgb[3], float a0, float out[3]);
+
+/* The minmax pre-mix of a transparent fragment of opacity a (impostor.frag, output 1):
+ * out = rgb * a + bg * (1 - a) (the reference mixes towards white, the same on white). */
+void nb_render_minmax_premix(const float bg[3], const float rgb[3], float a, float out[3]);
+
 /* View-space depth range of an axis-aligned box (the network's bounding box, world units)
  * under view matrix `view` (float[16], column-major): *z_near = max view z of the 8 corners,
  * clamped to <= 0; *z_far = min view z (view space looks down -z, so both are <= 0 in front

@@ -807,3 +807,18 @@ void nb_scene_bound_drawn(const nb_scene *s, const nb_render_params *p, nb_camer
         }
     }
 }
+
+bool nb_scene_frame(const nb_scene *s, const nb_render_params *p, float width, float height,
+                    const float rect[4], nb_camera *cam) {
+    nb_camera_bounds b;
+    nb_camera_bounds_begin(&b, cam, width, height, rect, p->camera_margin);
+    nb_scene_bound_drawn(s, p, &b, NULL);
+    if (!nb_camera_bounds_fit(&b, cam))
+        return false;
+    /* second pass: centre exactly in pixels (the fit is exact only where it binds) */
+    nb_camera_extent e;
+    nb_camera_extent_begin(&e, cam, width, height);
+    nb_scene_bound_drawn(s, p, NULL, &e);
+    (void)nb_camera_extent_centre(&e, cam, width, height, rect);
+    return true;
+}

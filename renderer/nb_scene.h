@@ -170,6 +170,15 @@ struct nb_render_params;
 void nb_scene_bound_drawn(const nb_scene *s, const struct nb_render_params *p,
                           struct nb_camera_bounds *b, struct nb_camera_extent *e);
 
+/* Frames the drawn geometry (nb_scene_bound_drawn with p) with cam's current direction and
+ * fov into rect ({x0, y0, x1, y1} pixels of a width x height viewport, NULL = all of it)
+ * with p->camera_margin: nb_camera_bounds_fit, then nb_camera_extent_centre so the drawing
+ * is centred in pixels in both directions. Returns false (cam unchanged) when nothing is
+ * drawn. This is the framing of nnbundle-render's screenshots, frames and window. */
+struct nb_camera;
+bool nb_scene_frame(const nb_scene *s, const struct nb_render_params *p, float width,
+                    float height, const float rect[4], struct nb_camera *cam);
+
 /* The layer of global node id g from /bundle's layer_offset (n_layers + 1 entries), or
  * n_layers if g is outside every layer. */
 size_t nb_scene_layer_of(const int64_t *layer_offset, size_t n_layers, uint64_t g);
