@@ -159,7 +159,8 @@ static void view_color(const nb_scene_desc *d, const float fg[3], const float *s
         for (size_t c = 0; c < C; c++) {
             if (!(share[c] > 0.0f))
                 continue;
-            double w = contrast == 1.0f ? (double)share[c] : pow((double)share[c], contrast);
+            double x = (double)share[c];
+            double w = contrast == 1.0f ? x : contrast == 2.0f ? x * x : pow(x, contrast);
             nb_palette_color(c, pal);
             for (int i = 0; i < 3; i++)
                 acc[i] += pal[i] * w;
