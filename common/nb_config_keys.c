@@ -295,8 +295,8 @@ static const nb_config_key rendering_keys[] = {
                 "fraction of the 99th percentile of the layer).",
                 "spec §5.3, §5.7 (with importance_normalization none: the reference's absolute "
                 "value 0.01)"),
-    {RO(node, mode), .type = NB_CONFIG_ENUM, .def = NB_NODE_SPHERE,
-     .enum_names = node_mode_names, .unit = "",
+    {RO(node, mode), .type = NB_CONFIG_ENUM, .def = NB_NODE_SPHERE, .enum_names = node_mode_names,
+     .unit = "",
      .doc = "How nodes are drawn: transparent or opaque sphere impostors, points, or not at "
             "all.",
      .source = "spec §5.4 (node_render_mode; reference default sphere_transparent)"},
@@ -327,7 +327,8 @@ static const nb_config_key rendering_keys[] = {
      .source = "spec §5.3 (show_class)"},
     {R(class_index), .type = NB_CONFIG_INT, .def = 0, .min = 0, .max = 1023, .unit = "class",
      .doc = "The class shown when class_view is class.", .source = "spec §5.3"},
-    {R(class_contrast), .type = NB_CONFIG_DOUBLE, .def = 2.0, .min = 1, .max = 8, .unit = "exponent",
+    {R(class_contrast), .type = NB_CONFIG_DOUBLE, .def = 2.0, .min = 1, .max = 8,
+     .unit = "exponent",
      .doc = "Class view all: colour = sum of palette colours weighted by share^class_contrast "
             "(normalised), so an object's strongest classes dominate its colour; 1 is the "
             "reference's plain share blend.",
@@ -347,7 +348,8 @@ static const nb_config_key rendering_keys[] = {
             "places the camera at the pose's reference offset scaled by the node box.",
      .source = "nnbundle (false = spec §5.1)"},
     {R(camera_margin), .type = NB_CONFIG_DOUBLE, .def = 0.03, .min = 0, .max = 0.45,
-     .unit = "fraction", .doc = "Share of the frame's width (left and right) and height (top and "
+     .unit = "fraction",
+     .doc = "Share of the frame's width (left and right) and height (top and "
             "bottom) that the camera fit leaves free around the drawing.",
      .source = "nnbundle"},
     {R(auto_orbit), .type = NB_CONFIG_BOOL, .def = 0, .unit = "",

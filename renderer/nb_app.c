@@ -10,8 +10,12 @@
  * scene-relevant config keys change, draw, present, GUI frame hook, swap, recording.
  * Benchmark timing: wall clock around draw + glFinish per frame, median reported; fragments
  * from one GL_SAMPLES_PASSED query on the warm-up frame. Main thread only.
+ * Camera placement (nb_app_open_gl, the F key, pose keys): the pose's direction, then with
+ * camera_fit the framing of the drawn geometry (nb_scene_frame); turntables (--orbit,
+ * auto_orbit) look at the drawn box's centre from the largest distance any frame's yaw needs.
  * Config keys read: all rendering keys (through nb_render_params / nb_scene_desc),
- * camera_pose, auto_orbit, orbit_speed_degrees; edge_importance_type from the file.
+ * camera_pose, camera_fit, camera_margin, auto_orbit, orbit_speed_degrees;
+ * edge_importance_type from the file.
  */
 #include "nb_app.h"
 

@@ -8,9 +8,15 @@
  * attributes. The edge cull key is alpha * mean_src (spec §5.3). The bounding box covers every
  * node and polyline point of the network (not the processing grid, spec §5.6 quirk) and does
  * not depend on the layer filter, so depth colouring is stable while layers are toggled.
- * Single-threaded: ~1 M segments of the 784-81-49-10 network take tens of milliseconds.
- * Config keys read (through nb_scene_desc): class_view, class_index, background; and
- * edge_importance_type from the file's /bundle config_json.
+ * A second pass turns raw importance into display values (nb_scene.h: per layer / layer pair
+ * division by the 99th percentile, found by quickselect on a scratch copy per group, so the
+ * pass is O(n)); the records are then sorted by the display cull key. nb_scene_bound_drawn
+ * and nb_scene_frame stream the drawn objects' bounding spheres into the camera's framing
+ * (nb_camera.h). Single-threaded: the 0.8 M segments of the demo network take 0.3 s.
+ * Config keys read (through nb_scene_desc): class_view, class_index, class_contrast,
+ * importance_normalization, background; edge_importance_type from the file's /bundle
+ * config_json; nb_scene_bound_drawn reads the drawn modes, sizes, thresholds and
+ * camera_margin through nb_render_params.
  */
 #include "nb_scene.h"
 
@@ -641,9 +647,9 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
     const size_t pl = desc->filter_pairs ? desc->pair_last : (L >= 2 ? L - 2 : 0);
     float fg[3];
     nb_palette_foreground(desc->background, fg);
-    const float contrast =
-        desc->class_contrast > 1.0f ? (desc->class_contrast < 8.0f ? desc->class_contrast : 8.0f)
-                                    : 1.0f;
+    const float contrast = desc->class_contrast > 1.0f
+                               ? (desc->class_contrast < 8.0f ? desc->class_contrast : 8.0f)
+                               : 1.0f;
     const bool one_class = desc->class_view == NB_CLASS_VIEW_ONE;
     const size_t k_shown = desc->class_index;
 

@@ -111,8 +111,8 @@ typedef struct nb_scene {
     int normalization; /* copied from the desc */
     /* Divisors of the display scale (1 for "none"): per layer the node norm's percentile,
      * per layer pair the segment iota's percentile (the legend can say what size means). */
-    float *node_norm_ref; /* [n_layers] */
-    float *seg_iota_ref;  /* [n_layers - 1], NULL when n_layers < 2 */
+    float *node_norm_ref;    /* [n_layers] */
+    float *seg_iota_ref;     /* [n_layers - 1], NULL when n_layers < 2 */
     bool has_importance;     /* false: every node got norm 1 and uniform class shares */
     bool segments_ascending; /* true only with desc.reverse_segments (see below) */
 } nb_scene;
@@ -176,8 +176,8 @@ void nb_scene_bound_drawn(const nb_scene *s, const struct nb_render_params *p,
  * is centred in pixels in both directions. Returns false (cam unchanged) when nothing is
  * drawn. This is the framing of nnbundle-render's screenshots, frames and window. */
 struct nb_camera;
-bool nb_scene_frame(const nb_scene *s, const struct nb_render_params *p, float width,
-                    float height, const float rect[4], struct nb_camera *cam);
+bool nb_scene_frame(const nb_scene *s, const struct nb_render_params *p, float width, float height,
+                    const float rect[4], struct nb_camera *cam);
 
 /* The layer of global node id g from /bundle's layer_offset (n_layers + 1 entries), or
  * n_layers if g is outside every layer. */

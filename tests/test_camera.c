@@ -307,15 +307,15 @@ static void check_fit(nb_camera *cam, float w, float h, const float *rect, float
           box[3] <= y1 - my + tol))
         fail_msg("pose yaw %g pitch %g fov %g, %gx%g: extent %g,%g..%g,%g outside %g,%g..%g,%g",
                  (double)yaw, (double)pitch, (double)cam->fov_degrees, (double)w, (double)h,
-                 (double)box[0], (double)box[1], (double)box[2], (double)box[3],
-                 (double)(x0 + mx), (double)(y0 + my), (double)(x1 - mx), (double)(y1 - my));
+                 (double)box[0], (double)box[1], (double)box[2], (double)box[3], (double)(x0 + mx),
+                 (double)(y0 + my), (double)(x1 - mx), (double)(y1 - my));
     /* tight: both sides of one direction are reached (within 0.5 % of the frame) */
     float t = 5e-3f * (w > h ? w : h);
     bool fills_x = box[0] <= x0 + mx + t && box[2] >= x1 - mx - t;
     bool fills_y = box[1] <= y0 + my + t && box[3] >= y1 - my - t;
     if (keep_target) /* a fixed target fills one side at least */
-        fills_x = fills_x || box[0] <= x0 + mx + t || box[2] >= x1 - mx - t || box[1] <= y0 + my + t ||
-                  box[3] >= y1 - my - t;
+        fills_x = fills_x || box[0] <= x0 + mx + t || box[2] >= x1 - mx - t ||
+                  box[1] <= y0 + my + t || box[3] >= y1 - my - t;
     if (!(fills_x || fills_y))
         fail_msg("pose yaw %g pitch %g, %gx%g: extent %g,%g..%g,%g does not fill %g,%g..%g,%g",
                  (double)yaw, (double)pitch, (double)w, (double)h, (double)box[0], (double)box[1],

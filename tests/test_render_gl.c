@@ -260,8 +260,8 @@ static void test_fit_frames_the_drawing(void **state) {
             bool fills_x = (float)box[0] <= mx + 2.0f && (float)box[2] >= (float)fw - mx - 2.0f;
             bool fills_y = (float)box[1] <= my + 2.0f && (float)box[3] >= (float)fh - my - 2.0f;
             if (!(fills_x || fills_y))
-                fail_msg("pose %d, %dx%d: drawing %d,%d..%d,%d does not fill the frame", pose,
-                         fw, fh, box[0], box[1], box[2], box[3]);
+                fail_msg("pose %d, %dx%d: drawing %d,%d..%d,%d does not fill the frame", pose, fw,
+                         fh, box[0], box[1], box[2], box[3]);
             nb_scene_deinit(&scene);
         }
         free(rgb);

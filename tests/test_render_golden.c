@@ -79,8 +79,8 @@ static const golden_case cases[] = {
     {"default", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE, NB_TRANSPARENCY_WBOIT,
      NB_CLASS_VIEW_ALL, 0, 8, 1.0, true, 0, 0, false, -1},
     /* the reference's look: transparent nodes, MIN/MAX, raw importance, phong, pose 6 */
-    {"reference", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT,
-     NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 6, 1.0, true, 0, 0.04, true, -1},
+    {"reference", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_MINMAX,
+     NB_CLASS_VIEW_ALL, 0, 6, 1.0, true, 0, 0.04, true, -1},
     {"edge_sphere", NB_EDGE_SPHERE, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 6,
      1.0, false, 0.05, 0, false, -1},
     {"edge_sphere_transparent", NB_EDGE_SPHERE_TRANSPARENT, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX,

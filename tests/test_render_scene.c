@@ -352,7 +352,6 @@ static void test_errors(void **state) {
     nb_model_deinit(&m);
 }
 
-
 /* ---- display scale, class view, framing ------------------------------------------------- */
 
 static int cmp_float(const void *a, const void *b) {
@@ -565,8 +564,7 @@ static void test_class_view_colour_rule(void **state) {
             const float *sv = node_vec(&m, src), *ev = node_vec(&m, dst);
             float iota;
             nb_edge_importance_eval(0, r[NB_SCENE_SEG_EXTRA + 3], C, sv, nb_node_stats_of(sv, C),
-                                    ev, nb_node_stats_of(ev, C), m.bundle.edge_alpha[e], q,
-                                    &iota);
+                                    ev, nb_node_stats_of(ev, C), m.bundle.edge_alpha[e], q, &iota);
             rawk[i] = iota * q[k];
             float qsum = 0.0f;
             for (size_t c = 0; c < C; c++)
