@@ -93,7 +93,8 @@ void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_para
     p->fov_degrees = clampf(cfg->fov_degrees, 1.0 + 1e-3, 170.0 - 1e-3);
     p->orbit_speed_degrees = clampf(cfg->orbit_speed_degrees, -10.0, 10.0);
     p->show_legend = cfg->show_legend;
-    p->fade_opaque = cfg->class_view == NB_CLASS_VIEW_ONE;
+    p->fade_opaque =
+        cfg->class_view == NB_CLASS_VIEW_ONE || cfg->class_view == NB_CLASS_VIEW_INDEPENDENT;
     p->shading = cfg->shading == NB_SHADING_PHONG ? NB_SHADING_PHONG : NB_SHADING_SOFT;
     p->camera_fit = cfg->camera_fit;
     p->camera_margin = clampf(cfg->camera_margin, 0.0, 0.45);

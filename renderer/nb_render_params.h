@@ -55,10 +55,12 @@ typedef struct nb_render_params {
     float fov_degrees;   /* (1, 170) */
     float orbit_speed_degrees;
     bool show_legend;
-    /* Class view "class": opaque passes (Phong spheres, lines, points) mix their colour
-     * with the background by the object's a0 (its importance for the class), as the
-     * transparent passes fade through their opacity; otherwise opaque colours are drawn as
-     * they are (reference). */
+    /* Class views with one colour ("class" and "independent"): the importance an object has
+     * (for the class, or overall) is shown by fading its colour towards the background by
+     * its a0 in every pass: opaque passes (Phong/soft spheres, lines, points) mix their
+     * shaded colour with the background and drop objects below a0 = 0.05, transparent
+     * passes mix the colour as well as lowering the opacity (so piled-up faint fragments
+     * stay near the background under WBOIT). Off in "all" (reference colours as they are). */
     bool fade_opaque;
     int shading;         /* nb_shading of the opaque impostors */
     bool camera_fit;     /* frame the drawn geometry (key camera_fit) */

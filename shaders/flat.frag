@@ -1,7 +1,8 @@
 #version 430 core
-// flat.frag - flat colour for lines and points (opaque, depth-tested). With u_fade (class view
-// "class") the colour is mixed with the background by a0, the object's importance for the
-// class, so unimportant objects fade into the background instead of darkening.
+// flat.frag - flat colour for lines and points (opaque, depth-tested). With u_fade (the
+// one-colour class views "class" and "independent") the colour is mixed with the background
+// by a0, the object's importance (for the class), so unimportant objects fade into the
+// background instead of darkening.
 flat in vec4 v_color; // rgb, a0
 layout(location = 0) out vec4 o_color;
 

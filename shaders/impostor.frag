@@ -8,8 +8,9 @@
 //   0 opaque: light (1,1,1)/sqrt 3 in view space; u_shading 1 (phong, the reference):
 //             0.2 ambient + colour * max(n.l, 0) + 0.1 * max(r.v, 0)^4; 0 (soft): colour *
 //             (0.55 + 0.45 max(n.l, 0)) + 0.15 * max(r.v, 0)^4, so the unlit side keeps the
-//             class colour at >= 55 % instead of turning dark grey; with u_fade (class view
-//             "class") mixed with the background by a0, and discarded below a0 = 0.05
+//             class colour at >= 55 % instead of turning dark grey; with u_fade (the
+//             one-colour class views "class" and "independent") mixed with the background
+//             by a0, and discarded below a0 = 0.05
 //   u_fade also mixes the colour of transparent fragments with the background by a0 (on top
 //   of the opacity, which a0 already lowers)
 //   1 minmax: spec §5.6 opacity a; rgb = colour * a + background * (1 - a) (pre-mixed towards
@@ -75,7 +76,7 @@ void main() {
         return;
     }
 
-    // class view "class": the colour itself fades with a0 as well as the opacity, so that
+    // one-colour class views ("class", "independent"): the colour itself fades with a0 as well as the opacity, so that
     // where many faint fragments pile up (full coverage) their average stays near the
     // background instead of reaching the class colour (WBOIT averages colours)
     vec3 colour = u_fade != 0 ? mix(u_background, v_color.rgb, clamp(v_color.a, 0.0, 1.0))

@@ -56,6 +56,9 @@ static void test_defaults_map_to_uniforms(void **state) {
     cfg.class_view = NB_CLASS_VIEW_ONE;
     nb_render_params_from_config(&cfg, &p);
     assert_true(p.fade_opaque);
+    cfg.class_view = NB_CLASS_VIEW_INDEPENDENT;
+    nb_render_params_from_config(&cfg, &p);
+    assert_true(p.fade_opaque);
 }
 
 /* configs/rendering_reference.json restores the reference's values (spec §5.7, README edge
