@@ -136,6 +136,19 @@ typedef enum nb_transparency_mode {
     NB_TRANSPARENCY_WBOIT = 1,  /* "wboit": weighted blended OIT (McGuire & Bavoil 2013) */
 } nb_transparency_mode;
 
+/* Lighting of the opaque impostors (key shading). */
+typedef enum nb_shading {
+    NB_SHADING_SOFT = 0,  /* "soft": colour * (0.55 + 0.45 max(n.l, 0)) + 0.15 spec */
+    NB_SHADING_PHONG = 1, /* "phong": 0.2 grey ambient + colour * max(n.l, 0) + 0.1 spec (ref.) */
+} nb_shading;
+
+/* How importance values are scaled for display (key importance_normalization). */
+typedef enum nb_importance_normalization {
+    NB_NORMALIZE_NONE = 0,    /* "none": raw values, absolute thresholds (the reference) */
+    NB_NORMALIZE_NETWORK = 1, /* "network": / 99th percentile over the drawn scene */
+    NB_NORMALIZE_LAYER = 2,   /* "layer": / 99th percentile per layer (nodes) and layer pair */
+} nb_importance_normalization;
+
 typedef enum nb_class_view {
     NB_CLASS_VIEW_INDEPENDENT = 0, /* "independent": black, alpha by importance (§5.3 mode 0) */
     NB_CLASS_VIEW_ALL = 1,         /* "all": palette blend of all classes */
@@ -152,9 +165,14 @@ typedef enum nb_class_view {
  *   mode                  ["ellipsoid_transparent" / "sphere_transparent"]
  * Global:
  *   transparency   ["minmax"] | "wboit"
+ *   shading        ["soft"] | "phong" (reference): lighting of opaque sphere impostors
+ *   importance_normalization ["layer"] | "network" | "none" (reference: raw, absolute)
  *   class_view     ["all"] | "independent" | "class";  class_index [0] 0..1023
+ *   class_contrast [CONTRAST] [1, 8]: exponent on class shares in the "all" view (1 = reference)
  *   background     [[1,1,1]] RGB in [0,1]
  *   camera_pose    [6] 0..9 (§5.1 key poses);  fov_degrees [45] (1, 170)
+ *   camera_fit     [true]: frame the drawn geometry (false: reference pose offsets x scale)
+ *   camera_margin  [0.03] [0, 0.45]: share of the frame left free on each side by the fit
  *   auto_orbit     [false];  orbit_speed_degrees [0.5] per frame, [-10, 10]
  *   show_legend    [true]
  */
@@ -171,12 +189,17 @@ typedef struct nb_render_object_config {
 typedef struct nb_rendering_config {
     nb_render_object_config edge;
     nb_render_object_config node;
-    int transparency; /* nb_transparency_mode */
-    int class_view;   /* nb_class_view */
+    int transparency;             /* nb_transparency_mode */
+    int shading;                  /* nb_shading */
+    int importance_normalization; /* nb_importance_normalization */
+    int class_view;               /* nb_class_view */
     int class_index;
+    double class_contrast;
     double background[3];
     int camera_pose;
     double fov_degrees;
+    bool camera_fit;
+    double camera_margin;
     bool auto_orbit;
     double orbit_speed_degrees;
     bool show_legend;

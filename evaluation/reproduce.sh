@@ -55,7 +55,6 @@ else
 fi
 L1_WEIGHT=0.001  # Keras l1(0.001) kernel penalty of the thesis' regularised model (§2.1)
 CAMERA=6          # UPPER_BACK_RIGHT (spec §5.1), the reference's recording pose
-FOV=22            # degrees; narrower than the default 45 so the network fills the frame
 SHOT_SIZE=800x600
 SEED=1
 # importance variants: importance_flags value -> the thesis' name (spec §2.3)
@@ -210,10 +209,10 @@ if [ "$RENDER" = 1 ]; then
     done
     step_done
 
-    step "render (nnbundle-render --screenshot, camera $CAMERA, field of view $FOV°, $SHOT_SIZE)"
+    step "render (nnbundle-render --screenshot, camera $CAMERA, $SHOT_SIZE)"
     for n in untrained trained l1; do
         run "render_$n" env SDL_VIDEODRIVER="${SDL_VIDEODRIVER:-offscreen}" "$NBR" "$OUT/net_$n.nnb.h5" \
-            --screenshot "$OUT/net_$n.png" --camera "$CAMERA" --size "$SHOT_SIZE" --set "fov_degrees=$FOV"
+            --screenshot "$OUT/net_$n.png" --camera "$CAMERA" --size "$SHOT_SIZE"
     done
     step_done
 

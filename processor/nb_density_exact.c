@@ -258,6 +258,7 @@ static double exact_saturation(const nb_density *d, double kappa) {
     const size_t C = d->n_classes, plane = bx->n[0] * bx->n[1];
     const long nz = (long)bx->n[2];
     double s1 = 0.0, s2 = 0.0;
+#pragma omp parallel for num_threads(d->nt) schedule(static) ordered
     for (long iz = 0; iz < nz; iz++) {
         double p1 = 0.0, p2 = 0.0;
         const int64_t *cell = d->cells + (size_t)iz * plane * C;
@@ -270,8 +271,11 @@ static double exact_saturation(const nb_density *d, double kappa) {
             p1 += sqrt(sq);
             p2 += sq;
         }
-        s1 += p1;
-        s2 += p2;
+#pragma omp ordered
+        {
+            s1 += p1;
+            s2 += p2;
+        }
     }
     return s1 > 0.0 ? kappa * s2 / s1 : 0.0;
 }

@@ -14,12 +14,17 @@
  * --transparent / --jpeg-quality, the format from --screenshot's extension or --format; an
  * output name the writer does not produce fails in nb_app_init, before the file is loaded,
  * so nothing is drawn or written.
+ * Camera placement (nb_app_open_gl, the F key, pose keys): the pose's direction, then with
+ * camera_fit the framing of the drawn geometry (nb_scene_frame); turntables (--orbit,
+ * auto_orbit) look at the drawn box's centre from the largest distance any frame's yaw needs.
  * Config keys read: all rendering keys (through nb_render_params / nb_scene_desc),
- * camera_pose, auto_orbit, orbit_speed_degrees; edge_importance_type from the file.
+ * camera_pose, camera_fit, camera_margin, auto_orbit, orbit_speed_degrees;
+ * edge_importance_type from the file.
  */
 #include "nb_app.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +71,7 @@ static bool same_desc(const nb_scene_desc *a, const nb_scene_desc *b) {
            a->background[0] == b->background[0] && a->background[1] == b->background[1] &&
            a->background[2] == b->background[2] &&
            a->edge_importance_type == b->edge_importance_type &&
+           a->normalization == b->normalization && a->class_contrast == b->class_contrast &&
            a->filter_pairs == b->filter_pairs && a->pair_first == b->pair_first &&
            a->pair_last == b->pair_last && a->reverse_segments == b->reverse_segments;
 }
@@ -185,6 +191,44 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
 
 /* ---- GL ---------------------------------------------------------------------------- */
 
+/* --verbose: where the camera is and where each layer lands in the image (the columns of its
+ * nodes and of their mean position), so scripts can measure a layer pair's slab
+ * (evaluation/picture_stats.sh). */
+static void log_camera(const nb_app *app) {
+    const nb_camera *c = &app->camera;
+    float eye[3];
+    nb_camera_eye(c, eye);
+    float w = (float)app->renderer.target.width, h = (float)app->renderer.target.height;
+    nb_log_debug("camera: pose %d, eye (%.4g, %.4g, %.4g), target (%.4g, %.4g, %.4g), distance "
+                 "%.4g, fov %.4g, shift (%.3g, %.3g), fit %s",
+                 app->config.camera_pose, (double)eye[0], (double)eye[1], (double)eye[2],
+                 (double)c->target[0], (double)c->target[1], (double)c->target[2],
+                 (double)c->distance, (double)c->fov_degrees, (double)c->shift[0],
+                 (double)c->shift[1], app->params.camera_fit ? "on" : "off");
+    const nb_bundle_data *b = &app->model.bundle;
+    for (size_t l = 0; l < b->n_layers; l++) {
+        double mean[3] = {0.0, 0.0, 0.0};
+        float lo = INFINITY, hi = -INFINITY, sx, sy;
+        size_t n = 0;
+        for (int64_t g = b->layer_offset[l]; g < b->layer_offset[l + 1]; g++, n++) {
+            const float *p = b->node_position + 3 * g;
+            for (int i = 0; i < 3; i++)
+                mean[i] += p[i];
+            if (nb_camera_project(c, w, h, p, &sx, &sy, NULL)) {
+                lo = fminf(lo, sx);
+                hi = fmaxf(hi, sx);
+            }
+        }
+        if (n == 0)
+            continue;
+        float m[3] = {(float)(mean[0] / (double)n), (float)(mean[1] / (double)n),
+                      (float)(mean[2] / (double)n)};
+        if (nb_camera_project(c, w, h, m, &sx, &sy, NULL))
+            nb_log_debug("layer %zu: column %.1f (nodes %.1f..%.1f)", l, (double)sx, (double)lo,
+                         (double)hi);
+    }
+}
+
 nb_status nb_app_open_gl(nb_app *app) {
     const bool interactive = app->opt.mode == NB_RUN_INTERACTIVE;
     char title[512];
@@ -196,15 +240,89 @@ nb_status nb_app_open_gl(nb_app *app) {
     NB_TRY(nb_renderer_load(&app->renderer, w, h));
     app->gl_ready = true;
     NB_TRY(nb_renderer_upload(&app->renderer, &app->scene));
-    /* framed on the nodes (the reference looks at the node cloud): a few stray polylines
-     * must not push the camera away; depth still spans every point (scene.bbox) */
+    /* the pose's direction (and, with camera_fit off, the reference's offset scaled by the
+     * node box: the reference looks at the node cloud); depth spans every point (scene.bbox) */
     nb_camera_init(&app->camera, app->scene.node_bbox_min, app->scene.node_bbox_max,
                    app->params.fov_degrees, app->config.camera_pose);
+    if (app->params.camera_fit) {
+        /* a turntable (--frames --orbit, or auto_orbit) keeps one distance for all frames */
+        bool orbit = app->config.auto_orbit || (app->opt.mode == NB_RUN_FRAMES && app->opt.orbit);
+        int n_yaws = app->opt.mode == NB_RUN_FRAMES && app->opt.orbit && app->opt.count <= 360
+                         ? (int)app->opt.count
+                         : 72;
+        if (orbit)
+            (void)nb_app_fit_camera_orbit(app, n_yaws);
+        else
+            (void)nb_app_fit_camera(app, NULL);
+    }
+    log_camera(app);
     nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d", app->window.gl_renderer,
                  app->window.gl_version, app->window.driver, w, h);
     if (app->renderer.font_warning[0] && app->config.show_legend)
         nb_log_warn("legend font: %s", app->renderer.font_warning);
     return NB_OK;
+}
+
+/* ---- camera placement ---------------------------------------------------------------- */
+
+static void fit_viewport(const nb_app *app, float *w, float *h) {
+    int tw = app->renderer.target.width, th = app->renderer.target.height;
+    if (!(tw > 0 && th > 0)) {
+        tw = app->opt.width;
+        th = app->opt.height;
+    }
+    *w = (float)(tw > 0 ? tw : 1);
+    *h = (float)(th > 0 ? th : 1);
+}
+
+bool nb_app_fit_camera(nb_app *app, const float rect[4]) {
+    if (!app->has_scene)
+        return false;
+    nb_render_params_from_config(&app->config, &app->params);
+    app->camera.fov_degrees = app->params.fov_degrees;
+    float w, h;
+    fit_viewport(app, &w, &h);
+    return nb_scene_frame(&app->scene, &app->params, w, h, rect, &app->camera);
+}
+
+bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws) {
+    if (!app->has_scene)
+        return false;
+    if (n_yaws <= 0)
+        n_yaws = 72;
+    nb_render_params_from_config(&app->config, &app->params);
+    app->camera.fov_degrees = app->params.fov_degrees;
+    float w, h;
+    fit_viewport(app, &w, &h);
+    nb_camera_bounds b;
+    nb_camera_bounds_begin(&b, &app->camera, w, h, NULL, app->params.camera_margin);
+    nb_scene_bound_drawn(&app->scene, &app->params, &b, NULL);
+    if (b.n == 0)
+        return false;
+    nb_camera cam = app->camera;
+    for (int i = 0; i < 3; i++)
+        cam.target[i] = 0.5f * (b.lo[i] + b.hi[i]);
+    float far = 0.0f;
+    for (int k = 0; k < n_yaws; k++) {
+        nb_camera c = cam;
+        nb_camera_orbit(&c, 360.0f * (float)k / (float)n_yaws, 0.0f);
+        nb_camera_bounds_begin(&b, &c, w, h, NULL, app->params.camera_margin);
+        nb_scene_bound_drawn(&app->scene, &app->params, &b, NULL);
+        if (nb_camera_bounds_fit_distance(&b, &c) && c.distance > far)
+            far = c.distance;
+    }
+    cam.distance = far;
+    cam.shift[0] = cam.shift[1] = 0.0f;
+    app->camera = cam;
+    return true;
+}
+
+bool nb_app_set_pose(nb_app *app, int k, const float rect[4]) {
+    if (!nb_camera_set_pose(&app->camera, k))
+        return false;
+    if (app->config.camera_fit)
+        (void)nb_app_fit_camera(app, rect);
+    return true;
 }
 
 void nb_app_deinit(nb_app *app) {
@@ -414,8 +532,13 @@ static void resize(nb_app *app) {
         nb_log_warn("resize to %dx%d failed: %s", w, h, nb_error_message());
 }
 
+const float *nb_app_free_rect(const nb_app *app) {
+    const float *r = app->view_rect;
+    return r[2] > r[0] && r[3] > r[1] ? r : NULL;
+}
+
 bool nb_app_set_camera_pose(nb_app *app, int k) {
-    if (!nb_camera_set_pose(&app->camera, k))
+    if (!nb_app_set_pose(app, k, nb_app_free_rect(app)))
         return false;
     app->config.camera_pose = k;
     app->camera_pose_applied = k;
@@ -438,6 +561,8 @@ static void handle_event(nb_app *app, const SDL_Event *ev) {
         SDL_Keycode k = ev->key.keysym.sym;
         if (k >= SDLK_0 && k <= SDLK_9)
             (void)nb_app_set_camera_pose(app, (int)(k - SDLK_0));
+        else if (k == SDLK_f) /* re-fit the drawn geometry, keeping the direction */
+            (void)nb_app_fit_camera(app, nb_app_free_rect(app));
         else if (k == SDLK_h)
             app->config.auto_orbit = !app->config.auto_orbit;
         else if (k == SDLK_k)

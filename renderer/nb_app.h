@@ -102,10 +102,35 @@ nb_status nb_app_replace_model(nb_app *app, nb_model *m);
  * (writers rename atomically, so a changed file is normally complete). */
 nb_status nb_app_poll_reload(nb_app *app, bool force, bool *reloaded);
 
-/* Moves the camera to key pose k (0..9, reference spec §5.1) and records it as the config's
- * camera_pose, so the GUI shows the pose in use; the number keys and the GUI's camera_pose
- * field both come here. Returns false (nothing changed) for k outside 0..9. */
+/* Moves the camera to key pose k (0..9, reference spec §5.1) with nb_app_set_pose (framed
+ * into app->view_rect, the area the GUI panels leave free, when that is set) and records it
+ * as the config's camera_pose, so the GUI shows the pose in use; the number keys and the
+ * GUI's camera_pose field both come here. Returns false (nothing changed) for k outside
+ * 0..9. */
 bool nb_app_set_camera_pose(nb_app *app, int k);
+
+/* app->view_rect when it is a non-empty rectangle (the GUI has panels open), else NULL (the
+ * whole render target): the rectangle the camera fits into. */
+const float *nb_app_free_rect(const nb_app *app);
+
+/* Frames the drawn geometry (nb_scene_bound_drawn with the current config: thresholds,
+ * sizes, modes, layer filter, class view) from the camera's current direction into `rect`
+ * ({x0, y0, x1, y1} pixels of the render target, top-left origin; NULL = all of it), with
+ * the margin camera_margin (nb_camera_bounds_fit: target, distance and lens shift change).
+ * The viewer passes the area its panels leave free. Returns false (camera unchanged) when
+ * nothing is drawn or there is no scene. Needs no GL context (uses the target's size, or
+ * opt.width x opt.height before nb_app_open_gl). */
+bool nb_app_fit_camera(nb_app *app, const float rect[4]);
+
+/* Like nb_app_fit_camera, for a camera that will orbit: the target becomes the centre of the
+ * drawn geometry's box, the lens shift 0, and the distance the largest that any yaw of the
+ * orbit (n_yaws equal steps of 360 / n_yaws degrees from the current yaw; <= 0 gives 72)
+ * needs, so every frame of a turntable shows everything. */
+bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws);
+
+/* Key pose k (0..9): nb_camera_set_pose, then nb_app_fit_camera(app, rect) when camera_fit is
+ * on. Returns false for k outside 0..9 (camera unchanged). */
+bool nb_app_set_pose(nb_app *app, int k, const float rect[4]);
 
 /* Frees everything (GL objects first); safe after a failed init. */
 void nb_app_deinit(nb_app *app);

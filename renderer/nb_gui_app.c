@@ -422,8 +422,10 @@ static void pick_at(nb_gui_app *g, nb_app *app, int x, int y) {
 }
 
 /* The scene is centred in the part of the window the panels leave free (the panel rectangles
- * of the last frame; none while hidden): app->view_rect and the camera's lens shift. Returns
- * whether the shift changed. */
+ * of the last frame; none while hidden): app->view_rect. The first time there is such a
+ * rectangle the drawing is framed into it (nb_app_fit_camera, with camera_fit); afterwards,
+ * when panels open, close or move, the picture follows the rectangle's centre (a lens shift,
+ * nb_camera_follow_rect), so zoom and pan are kept. Returns whether the view moved. */
 static bool update_view_rect(nb_gui_app *g, nb_app *app) {
     int w, h;
     window_size(app, &w, &h);
@@ -431,11 +433,20 @@ static bool update_view_rect(nb_gui_app *g, nb_app *app) {
     nb_gui_query_panels(g->gui, &p);
     if (g->st.panels_hidden)
         p.n_rects = 0;
+    float old[4];
+    memcpy(old, app->view_rect, sizeof old);
     nb_gui_layout_free_rect((float)w, (float)h, (const float(*)[4])p.rect, p.n_rects,
                             app->view_rect);
-    const float old[2] = {app->camera.shift[0], app->camera.shift[1]};
-    nb_camera_set_view_rect(&app->camera, (float)w, (float)h, app->view_rect);
-    return app->camera.shift[0] != old[0] || app->camera.shift[1] != old[1];
+    if (!memcmp(old, app->view_rect, sizeof old))
+        return false;
+    if (!(old[2] > old[0] && old[3] > old[1])) {
+        const float whole[4] = {0.0f, 0.0f, (float)w, (float)h};
+        if (!(app->config.camera_fit && nb_app_fit_camera(app, app->view_rect)))
+            nb_camera_follow_rect(&app->camera, (float)w, (float)h, whole, app->view_rect);
+    } else {
+        nb_camera_follow_rect(&app->camera, (float)w, (float)h, old, app->view_rect);
+    }
+    return true;
 }
 
 /* The config's camera_pose changed (the Rendering panel, Load, Reset): move the camera. */
@@ -583,6 +594,9 @@ static nb_status write_report(nb_gui_app *g, nb_app *app, const char *path) {
     cJSON_AddNumberToObject(root, "camera_yaw", (double)app->camera.yaw);
     cJSON_AddNumberToObject(root, "camera_pitch", (double)app->camera.pitch);
     cJSON_AddNumberToObject(root, "camera_distance", (double)app->camera.distance);
+    const double target[3] = {app->camera.target[0], app->camera.target[1],
+                              app->camera.target[2]};
+    cJSON_AddItemToObject(root, "camera_target", cJSON_CreateDoubleArray(target, 3));
     if (g->st.has_pick) {
         char title[NB_NAME_MAX + 96];
         nb_gui_inspect_title(&g->st.pick, title, sizeof title);
@@ -931,6 +945,20 @@ nb_gui_app *nb_gui_app_open(nb_app *app) {
     g->opt_last = app->opt.pair_last;
     nb_gui_fps_init(&g->fps);
     g->last_frame_time = nb_time_now();
+    /* the default layout's free area (everything left of the sidebar): frame the drawing
+     * into it now, before the first frame's events, so a key or wheel event of that frame is
+     * not undone by the framing; update_view_rect follows later layout changes */
+    int w, h;
+    window_size(app, &w, &h);
+    if (w > 0 && h > 0) {
+        const float side[1][4] = {
+            {(float)w - nb_gui_layout_sidebar_width((float)w), 0.0f, (float)w, (float)h}};
+        nb_gui_layout_free_rect((float)w, (float)h, side, 1, app->view_rect);
+        if (!(app->config.camera_fit && nb_app_fit_camera(app, app->view_rect))) {
+            const float whole[4] = {0.0f, 0.0f, (float)w, (float)h};
+            nb_camera_follow_rect(&app->camera, (float)w, (float)h, whole, app->view_rect);
+        }
+    }
     const char *script = getenv("NB_GUI_SCRIPT");
     if (script && *script) {
         size_t n = strnlen(script, NB_GUI_SCRIPT_MAX);

@@ -119,6 +119,9 @@ static void common_uniforms(GLuint prog, const nb_object_uniforms *u, const nb_v
     GLint loc = glGetUniformLocation(prog, "u_size");
     if (loc >= 0)
         glUniform1f(loc, u->size);
+    glUniform3fv(glGetUniformLocation(prog, "u_background"), 1, v->background);
+    glUniform1i(glGetUniformLocation(prog, "u_fade"), v->fade_opaque);
+    glUniform1i(glGetUniformLocation(prog, "u_shading"), v->shading);
     loc = glGetUniformLocation(prog, "u_output");
     if (loc < 0)
         return; /* flat programs */

@@ -30,10 +30,13 @@ typedef struct nb_passes {
 
 /* Per-frame view data shared by both passes. */
 typedef struct nb_view_uniforms {
-    float view[16];   /* world -> view, column-major */
-    float proj[16];   /* view -> clip */
-    float depth_near; /* view-space z of the nearest bounding-box corner (<= 0) */
-    float depth_far;  /* view-space z of the farthest corner */
+    float view[16];      /* world -> view, column-major */
+    float proj[16];      /* view -> clip */
+    float depth_near;    /* view-space z of the nearest bounding-box corner (<= 0) */
+    float depth_far;     /* view-space z of the farthest corner */
+    float background[3]; /* RGB: transparent fragments are pre-mixed towards it (minmax) */
+    int fade_opaque;     /* 1: opaque fragments are mixed with the background by a0 */
+    int shading;         /* nb_shading of opaque impostors */
 } nb_view_uniforms;
 
 /* Loads the four programs and creates the vertex arrays. NB_E_IO / NB_E_GL from shader

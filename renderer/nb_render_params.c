@@ -7,7 +7,8 @@
  * The opacity formula and the depth range are spec §5.6, with the depth box being the
  * network's bounding box instead of the processing grid (the spec's quirk). No threads.
  * Config keys read: edge_*, node_*, transparency, background, fov_degrees,
- * orbit_speed_degrees, show_legend.
+ * orbit_speed_degrees, show_legend, class_view (opaque fading), shading, camera_fit,
+ * camera_margin.
  */
 #include "nb_render_params.h"
 
@@ -92,6 +93,11 @@ void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_para
     p->fov_degrees = clampf(cfg->fov_degrees, 1.0 + 1e-3, 170.0 - 1e-3);
     p->orbit_speed_degrees = clampf(cfg->orbit_speed_degrees, -10.0, 10.0);
     p->show_legend = cfg->show_legend;
+    p->fade_opaque =
+        cfg->class_view == NB_CLASS_VIEW_ONE || cfg->class_view == NB_CLASS_VIEW_INDEPENDENT;
+    p->shading = cfg->shading == NB_SHADING_PHONG ? NB_SHADING_PHONG : NB_SHADING_SOFT;
+    p->camera_fit = cfg->camera_fit;
+    p->camera_margin = clampf(cfg->camera_margin, 0.0, 0.45);
 }
 
 float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel) {
@@ -100,6 +106,17 @@ float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float 
     float thick = powf(rho > 0.0f ? rho : 0.0f, u->depth_exponent);
     thick = thick < 0.0f ? 0.0f : (thick > 1.0f ? 1.0f : thick);
     return imp * dep * (thick * (1.0f - u->base_opacity)) + u->base_opacity;
+}
+
+void nb_render_fade(const float bg[3], const float rgb[3], float a0, float out[3]) {
+    float t = a0 > 0.0f ? (a0 < 1.0f ? a0 : 1.0f) : 0.0f;
+    for (int i = 0; i < 3; i++)
+        out[i] = bg[i] + (rgb[i] - bg[i]) * t;
+}
+
+void nb_render_minmax_premix(const float bg[3], const float rgb[3], float a, float out[3]) {
+    for (int i = 0; i < 3; i++)
+        out[i] = rgb[i] * a + bg[i] * (1.0f - a);
 }
 
 void nb_render_depth_range(const float bmin[3], const float bmax[3], const float view[16],

@@ -55,6 +55,16 @@ typedef struct nb_render_params {
     float fov_degrees;   /* (1, 170) */
     float orbit_speed_degrees;
     bool show_legend;
+    /* Class views with one colour ("class" and "independent"): the importance an object has
+     * (for the class, or overall) is shown by fading its colour towards the background by
+     * its a0 in every pass: opaque passes (Phong/soft spheres, lines, points) mix their
+     * shaded colour with the background and drop objects below a0 = 0.05, transparent
+     * passes mix the colour as well as lowering the opacity (so piled-up faint fragments
+     * stay near the background under WBOIT). Off in "all" (reference colours as they are). */
+    bool fade_opaque;
+    int shading;         /* nb_shading of the opaque impostors */
+    bool camera_fit;     /* frame the drawn geometry (key camera_fit) */
+    float camera_margin; /* [0, 0.45] (key camera_margin) */
 } nb_render_params;
 
 /* Maps a rendering config to uniforms and pass states. Values outside a key's range are
@@ -71,6 +81,15 @@ nb_pass_state nb_render_edge_pass(int edge_mode, int transparency);
  * centre, 0 at the rim); z_rel: relative depth in [0, 1] (1 nearest). The result is not
  * clamped: a < 0 happens for I > 1 and small a0, and is invisible (spec's soft threshold). */
 float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel);
+
+/* The class view's fade, as the shaders apply it with u_fade (impostor.frag, flat.frag):
+ * out = mix(bg, rgb, clamp(a0, 0, 1)) per channel. Every channel of out lies between bg and
+ * rgb, so a faded object is never darker than both its colour and the background. */
+void nb_render_fade(const float bg[3], const float rgb[3], float a0, float out[3]);
+
+/* The minmax pre-mix of a transparent fragment of opacity a (impostor.frag, output 1):
+ * out = rgb * a + bg * (1 - a) (the reference mixes towards white, the same on white). */
+void nb_render_minmax_premix(const float bg[3], const float rgb[3], float a, float out[3]);
 
 /* View-space depth range of an axis-aligned box (the network's bounding box, world units)
  * under view matrix `view` (float[16], column-major): *z_near = max view z of the 8 corners,

@@ -103,6 +103,9 @@ void nb_renderer_view_uniforms(const nb_renderer *r, const nb_scene *s, const nb
     nb_camera_view(cam, v->view);
     nb_camera_projection(cam, aspect, v->proj);
     nb_render_depth_range(s->bbox_min, s->bbox_max, v->view, &v->depth_near, &v->depth_far);
+    v->background[0] = v->background[1] = v->background[2] = 1.0f;
+    v->fade_opaque = 0;
+    v->shading = 0;
 }
 
 /* Re-rasterises the legend's face when the text size for the target changes. */
@@ -196,6 +199,10 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
     nb_view_uniforms v;
     nb_renderer_view_uniforms(r, s, cam, &v);
     memcpy(r->last_background, p->background, sizeof r->last_background);
+    for (int i = 0; i < 3; i++)
+        v.background[i] = p->background[i];
+    v.fade_opaque = p->fade_opaque ? 1 : 0;
+    v.shading = p->shading;
     size_t seg_first = 0;
     size_t seg_count = nb_scene_visible_segments(s, p->edge.importance_threshold, &seg_first);
     size_t node_count = nb_scene_visible_nodes(s, p->node.importance_threshold);

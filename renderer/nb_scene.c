@@ -8,9 +8,15 @@
  * attributes. The edge cull key is alpha * mean_src (spec §5.3). The bounding box covers every
  * node and polyline point of the network (not the processing grid, spec §5.6 quirk) and does
  * not depend on the layer filter, so depth colouring is stable while layers are toggled.
- * Single-threaded: ~1 M segments of the 784-81-49-10 network take tens of milliseconds.
- * Config keys read (through nb_scene_desc): class_view, class_index, background; and
- * edge_importance_type from the file's /bundle config_json.
+ * A second pass turns raw importance into display values (nb_scene.h: per layer / layer pair
+ * division by the 99th percentile, found by quickselect on a scratch copy per group, so the
+ * pass is O(n)); the records are then sorted by the display cull key. nb_scene_bound_drawn
+ * and nb_scene_frame stream the drawn objects' bounding spheres into the camera's framing
+ * (nb_camera.h). Single-threaded: the 0.8 M segments of the demo network take 0.3 s.
+ * Config keys read (through nb_scene_desc): class_view, class_index, class_contrast,
+ * importance_normalization, background; edge_importance_type from the file's /bundle
+ * config_json; nb_scene_bound_drawn reads the drawn modes, sizes, thresholds and
+ * camera_margin through nb_render_params.
  */
 #include "nb_scene.h"
 
@@ -21,12 +27,16 @@
 
 #include <cjson/cJSON.h>
 
+#include "nb_camera.h"
 #include "nb_edge_importance.h"
 #include "nb_palette.h"
+#include "nb_render_params.h"
 
 void nb_scene_desc_from_config(const nb_rendering_config *cfg, nb_scene_desc *desc) {
     desc->class_view = cfg->class_view;
     desc->class_index = cfg->class_index > 0 ? (size_t)cfg->class_index : 0;
+    desc->normalization = cfg->importance_normalization;
+    desc->class_contrast = (float)cfg->class_contrast;
     for (int i = 0; i < 3; i++)
         desc->background[i] = cfg->background[i];
 }
@@ -85,6 +95,8 @@ void nb_scene_deinit(nb_scene *s) {
     free(s->nodes);
     free(s->node_id);
     free(s->segments);
+    free(s->node_norm_ref);
+    free(s->seg_iota_ref);
     memset(s, 0, sizeof *s);
 }
 
@@ -142,34 +154,112 @@ size_t nb_scene_visible_segments(const nb_scene *s, float threshold, size_t *fir
     return s->n_segments - lo;
 }
 
-/* Colour and base alpha of an object with class shares p[C] (sum 1 or all zero). */
+/* Colour of an object with class shares share[C] (sum 1 or all zero) under the class view;
+ * the base alpha is set later, once the display scale is known (see nb_scene.h). */
 static void view_color(const nb_scene_desc *d, const float fg[3], const float *share, size_t C,
-                       float independent_a0, float out_rgb[3], float *out_a0) {
+                       float contrast, float out_rgb[3]) {
     float pal[3];
     switch (d->class_view) {
-    case NB_CLASS_VIEW_ALL:
-        out_rgb[0] = out_rgb[1] = out_rgb[2] = 0.0f;
+    case NB_CLASS_VIEW_ALL: {
+        double acc[3] = {0.0, 0.0, 0.0}, wsum = 0.0;
         for (size_t c = 0; c < C; c++) {
-            if (share[c] == 0.0f)
+            if (!(share[c] > 0.0f))
                 continue;
+            double x = (double)share[c];
+            double w = contrast == 1.0f ? x : contrast == 2.0f ? x * x : pow(x, contrast);
             nb_palette_color(c, pal);
             for (int i = 0; i < 3; i++)
-                out_rgb[i] += pal[i] * share[c];
+                acc[i] += pal[i] * w;
+            wsum += w;
         }
-        *out_a0 = independent_a0;
-        break;
-    case NB_CLASS_VIEW_ONE:
-        nb_palette_color(d->class_index, pal);
         for (int i = 0; i < 3; i++)
-            out_rgb[i] = pal[i] * share[d->class_index];
-        *out_a0 = share[d->class_index];
+            out_rgb[i] = wsum > 0.0 ? (float)(acc[i] / wsum) : 0.0f;
+        break;
+    }
+    case NB_CLASS_VIEW_ONE:
+        nb_palette_color(d->class_index, out_rgb);
         break;
     default: /* NB_CLASS_VIEW_INDEPENDENT */
         for (int i = 0; i < 3; i++)
             out_rgb[i] = fg[i];
-        *out_a0 = independent_a0;
         break;
     }
+}
+
+/* ---- display scale ------------------------------------------------------------------ */
+
+#define REFERENCE_PERCENTILE 0.99
+
+/* The k-th smallest of v[0..n) (v is reordered): quickselect, median-of-three pivot. */
+static float select_kth(float *v, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        float a = v[lo], b = v[mid], c = v[hi];
+        float pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+/* ref[g] = the display divisor of group g: the REFERENCE_PERCENTILE value of vals[i] over the
+ * items i with grp[i] == g (its maximum if that is 0; 0 for an all-zero group, 1 for an
+ * empty one). scratch: n floats. */
+static void group_refs(const float *vals, const uint32_t *grp, size_t n, size_t n_groups,
+                       float *scratch, size_t *count, float *ref) {
+    memset(count, 0, (n_groups + 1) * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        count[grp[i] + 1]++;
+    for (size_t g = 0; g < n_groups; g++)
+        count[g + 1] += count[g]; /* count[g] = start of group g */
+    for (size_t i = 0; i < n; i++)
+        scratch[count[grp[i]]++] = vals[i]; /* count[g] becomes the end of group g */
+    size_t start = 0;
+    for (size_t g = 0; g < n_groups; g++) {
+        size_t m = count[g] - start;
+        float *v = scratch + start;
+        start = count[g];
+        if (m == 0) {
+            ref[g] = 1.0f;
+            continue;
+        }
+        float p = select_kth(v, m, (size_t)(REFERENCE_PERCENTILE * (double)(m - 1)));
+        if (!(p > 0.0f)) {
+            p = 0.0f;
+            for (size_t i = 0; i < m; i++)
+                p = v[i] > p ? v[i] : p;
+        }
+        ref[g] = p;
+    }
+}
+
+/* x in display scale: x / ref capped at 1 (0 when ref is 0). */
+static float scaled(float x, float ref) {
+    if (!(ref > 0.0f))
+        return 0.0f;
+    float y = x / ref;
+    return y < 1.0f ? (y > 0.0f ? y : 0.0f) : 1.0f;
 }
 
 static void shares_of(const float *v, size_t C, float *share) {
@@ -368,6 +458,108 @@ static nb_status sort_by_cull_key(nb_scene *s) {
     return st;
 }
 
+/* Pass 2 of nb_scene_build: turns the raw importance of the records into display values
+ * (nb_scene.h): node norm and a0, segment iota, cull key, a0 and the overlap factor f, and
+ * fills the per-layer / per-pair divisors. node_layer: [N] layer of every global node id. */
+static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uint32_t *node_layer) {
+    const size_t L = s->n_layers, P = L >= 2 ? L - 1 : 0;
+    const bool one_class = desc->class_view == NB_CLASS_VIEW_ONE;
+    const int mode = desc->normalization == NB_NORMALIZE_LAYER     ? NB_NORMALIZE_LAYER
+                     : desc->normalization == NB_NORMALIZE_NETWORK ? NB_NORMALIZE_NETWORK
+                                                                   : NB_NORMALIZE_NONE;
+    s->normalization = mode;
+    s->node_norm_ref = malloc(L * sizeof(float));
+    s->seg_iota_ref = P ? malloc(P * sizeof(float)) : NULL;
+    if (!s->node_norm_ref || (P && !s->seg_iota_ref))
+        return NB_RAISE(NB_E_NOMEM, "scene", "display scale");
+    for (size_t l = 0; l < L; l++)
+        s->node_norm_ref[l] = 1.0f;
+    for (size_t l = 0; l < P; l++)
+        s->seg_iota_ref[l] = 1.0f;
+
+    if (mode == NB_NORMALIZE_NONE) { /* the reference: raw values, a0 of spec §5.3 */
+        const float inv_sqrt_c = 1.0f / sqrtf((float)s->n_classes);
+        for (size_t i = 0; i < s->n_nodes; i++) {
+            float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
+            if (one_class)
+                r[7] = r[7] < 1.0f ? (r[7] > 0.0f ? r[7] : 0.0f) : 1.0f;
+        }
+        for (size_t i = 0; i < s->n_segments; i++) {
+            float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
+            float iota = r[NB_SCENE_SEG_A + 3], *a0 = r + NB_SCENE_SEG_COLOR + 3;
+            *a0 = one_class ? (*a0 < 1.0f ? (*a0 > 0.0f ? *a0 : 0.0f) : 1.0f) : iota * inv_sqrt_c;
+            if (r[NB_SCENE_SEG_B + 3] != 1.0f)
+                r[NB_SCENE_SEG_B + 3] = 1.0f + 1.5f * iota;
+        }
+        return NB_OK;
+    }
+
+    const size_t n_groups = mode == NB_NORMALIZE_LAYER ? (L > P ? L : P) : 1;
+    const size_t n = s->n_nodes > s->n_segments ? s->n_nodes : s->n_segments;
+    float *vals = calloc(n ? n : 1, sizeof *vals);
+    float *scratch = malloc((n ? n : 1) * sizeof *scratch);
+    uint32_t *grp = calloc(n ? n : 1, sizeof *grp);
+    size_t *count = malloc((n_groups + 1) * sizeof *count);
+    float *ref = malloc(3 * n_groups * sizeof *ref);
+    if (!vals || !scratch || !grp || !count || !ref) {
+        free(vals);
+        free(scratch);
+        free(grp);
+        free(count);
+        free(ref);
+        return NB_RAISE(NB_E_NOMEM, "scene", "display scale of %zu objects", n);
+    }
+    float *ref_a = ref, *ref_b = ref + n_groups, *ref_c = ref + 2 * n_groups;
+
+    /* nodes: norm (size and cull key) and the a0 importance, per layer */
+    for (size_t i = 0; i < s->n_nodes; i++)
+        grp[i] = mode == NB_NORMALIZE_LAYER ? node_layer[s->node_id[i]] : 0;
+    for (size_t i = 0; i < s->n_nodes; i++)
+        vals[i] = s->nodes[i * NB_SCENE_NODE_FLOATS + 3];
+    group_refs(vals, grp, s->n_nodes, n_groups, scratch, count, ref_a);
+    for (size_t i = 0; i < s->n_nodes; i++)
+        vals[i] = s->nodes[i * NB_SCENE_NODE_FLOATS + 7];
+    group_refs(vals, grp, s->n_nodes, n_groups, scratch, count, ref_b);
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
+        r[3] = scaled(r[3], ref_a[grp[i]]);
+        r[7] = scaled(r[7], ref_b[grp[i]]);
+    }
+    for (size_t l = 0; l < L; l++)
+        s->node_norm_ref[l] = ref_a[mode == NB_NORMALIZE_LAYER ? l : 0];
+
+    /* segments: iota (size, f), cull key and the a0 importance, per layer pair */
+    for (size_t i = 0; i < s->n_segments; i++)
+        grp[i] = mode == NB_NORMALIZE_LAYER
+                     ? (uint32_t)s->segments[i * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 2]
+                     : 0;
+    static const size_t slot[3] = {NB_SCENE_SEG_A + 3, NB_SCENE_SEG_EXTRA, NB_SCENE_SEG_COLOR + 3};
+    float *refs[3] = {ref_a, ref_b, ref_c};
+    for (int q = 0; q < (one_class ? 3 : 2); q++) {
+        for (size_t i = 0; i < s->n_segments; i++)
+            vals[i] = s->segments[i * NB_SCENE_SEGMENT_FLOATS + slot[q]];
+        group_refs(vals, grp, s->n_segments, n_groups, scratch, count, refs[q]);
+    }
+    for (size_t i = 0; i < s->n_segments; i++) {
+        float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
+        size_t g = grp[i];
+        float iota = scaled(r[NB_SCENE_SEG_A + 3], ref_a[g]);
+        r[NB_SCENE_SEG_A + 3] = iota;
+        r[NB_SCENE_SEG_EXTRA] = scaled(r[NB_SCENE_SEG_EXTRA], ref_b[g]);
+        r[NB_SCENE_SEG_COLOR + 3] = one_class ? scaled(r[NB_SCENE_SEG_COLOR + 3], ref_c[g]) : iota;
+        if (r[NB_SCENE_SEG_B + 3] != 1.0f)
+            r[NB_SCENE_SEG_B + 3] = 1.0f + 1.5f * iota;
+    }
+    for (size_t l = 0; l < P; l++)
+        s->seg_iota_ref[l] = ref_a[mode == NB_NORMALIZE_LAYER ? l : 0];
+    free(vals);
+    free(scratch);
+    free(grp);
+    free(count);
+    free(ref);
+    return NB_OK;
+}
+
 nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const char *path,
                          nb_scene *out) {
     char subject[512];
@@ -455,9 +647,14 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
     const size_t pl = desc->filter_pairs ? desc->pair_last : (L >= 2 ? L - 2 : 0);
     float fg[3];
     nb_palette_foreground(desc->background, fg);
-    const float inv_sqrt_c = 1.0f / sqrtf((float)C);
+    const float contrast = desc->class_contrast > 1.0f
+                               ? (desc->class_contrast < 8.0f ? desc->class_contrast : 8.0f)
+                               : 1.0f;
+    const bool one_class = desc->class_view == NB_CLASS_VIEW_ONE;
+    const size_t k_shown = desc->class_index;
 
-    /* Nodes of layers pf .. pl+1. */
+    /* Nodes of layers pf .. pl+1. Pass 1 stores raw values; the a0 slot holds the raw
+     * importance that becomes a0 (mean of v, or v_k for the class view). */
     size_t n_nodes = 0;
     for (size_t g = 0; g < N; g++)
         n_nodes += node_layer[g] >= pf && node_layer[g] <= pl + 1;
@@ -474,7 +671,8 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
         memcpy(r, b->node_position + 3 * g, 3 * sizeof(float));
         r[3] = stats[g].norm;
         shares_of(NODE_VEC(g), C, share);
-        view_color(desc, fg, share, C, stats[g].mean, r + 4, r + 7);
+        view_color(desc, fg, share, C, contrast, r + 4);
+        r[7] = one_class ? NODE_VEC(g)[k_shown] : stats[g].mean;
         s.node_id[s.n_nodes++] = (uint32_t)g;
     }
 
@@ -513,10 +711,10 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
             r[NB_SCENE_SEG_A + 3] = iota;
             memcpy(r + NB_SCENE_SEG_B, b->point_position + 3 * (p0 + k + 1), 3 * sizeof(float));
             bool inner = k != 0 && k + 3 < np; /* not the first, not the last two (k >= np-3) */
-            r[NB_SCENE_SEG_B + 3] = inner ? 1.0f + 1.5f * iota : 1.0f;
+            r[NB_SCENE_SEG_B + 3] = inner ? 2.0f : 1.0f; /* marker; f is set by display_scale */
             shares_of(q, C, share);
-            view_color(desc, fg, share, C, iota * inv_sqrt_c, r + NB_SCENE_SEG_COLOR,
-                       r + NB_SCENE_SEG_COLOR + 3);
+            view_color(desc, fg, share, C, contrast, r + NB_SCENE_SEG_COLOR);
+            r[NB_SCENE_SEG_COLOR + 3] = one_class ? iota * q[k_shown] : iota;
             r[NB_SCENE_SEG_EXTRA + 0] = cull;
             r[NB_SCENE_SEG_EXTRA + 1] = (float)e;
             r[NB_SCENE_SEG_EXTRA + 2] = (float)pair;
@@ -525,6 +723,9 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
         }
     }
 #undef NODE_VEC
+    st = display_scale(&s, desc, node_layer);
+    if (st != NB_OK)
+        goto fail;
     st = sort_by_cull_key(&s);
     if (st != NB_OK)
         goto fail;
@@ -555,4 +756,76 @@ fail:
     free(q);
     nb_scene_deinit(&s);
     return st;
+}
+
+static void add_sphere(nb_camera_bounds *b, nb_camera_extent *e, const float c[3], float r) {
+    if (b)
+        nb_camera_bounds_add(b, c, r);
+    if (e)
+        nb_camera_extent_add(e, c, r);
+}
+
+void nb_scene_bound_drawn(const nb_scene *s, const nb_render_params *p, nb_camera_bounds *b,
+                          nb_camera_extent *e) {
+    if (p->node_pass.pipeline != NB_PIPELINE_NONE) {
+        size_t n = nb_scene_visible_nodes(s, p->node.importance_threshold);
+        float size = p->node_pass.pipeline == NB_PIPELINE_POINT ? 0.0f : p->node.size;
+        for (size_t i = 0; i < n; i++) {
+            const float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
+            add_sphere(b, e, r, size * r[3]);
+        }
+    }
+    if (p->edge_pass.pipeline == NB_PIPELINE_NONE)
+        return;
+    size_t first = 0;
+    size_t n = nb_scene_visible_segments(s, p->edge.importance_threshold, &first);
+    for (size_t i = first; i < first + n; i++) {
+        const float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
+        const float *a = r + NB_SCENE_SEG_A, *bb = r + NB_SCENE_SEG_B;
+        float rad = p->edge.size * a[3];
+        switch (p->edge_pass.pipeline) {
+        case NB_PIPELINE_LINE:
+            add_sphere(b, e, a, 0.0f);
+            add_sphere(b, e, bb, 0.0f);
+            break;
+        case NB_PIPELINE_POINT:
+            add_sphere(b, e, a, 0.0f);
+            break;
+        case NB_PIPELINE_SPHERE: /* one sphere per sample, at A (impostor_sphere.vert) */
+            if (rad > 0.0f)
+                add_sphere(b, e, a, rad);
+            break;
+        default: { /* ellipsoid (impostor_ellipsoid.geom): inside the capsule around its axis */
+            float d[3] = {bb[0] - a[0], bb[1] - a[1], bb[2] - a[2]};
+            float len = sqrtf(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+            if (!(rad > 0.0f) || !(len > 0.0f))
+                break;
+            float half = 0.5f * len * bb[3]; /* long radius L = half + rad; ends at L - rad */
+            float e0[3], e1[3];
+            for (int k = 0; k < 3; k++) {
+                float m = 0.5f * (a[k] + bb[k]), u = d[k] / len;
+                e0[k] = m - half * u;
+                e1[k] = m + half * u;
+            }
+            add_sphere(b, e, e0, rad);
+            add_sphere(b, e, e1, rad);
+            break;
+        }
+        }
+    }
+}
+
+bool nb_scene_frame(const nb_scene *s, const nb_render_params *p, float width, float height,
+                    const float rect[4], nb_camera *cam) {
+    nb_camera_bounds b;
+    nb_camera_bounds_begin(&b, cam, width, height, rect, p->camera_margin);
+    nb_scene_bound_drawn(s, p, &b, NULL);
+    if (!nb_camera_bounds_fit(&b, cam))
+        return false;
+    /* second pass: centre exactly in pixels (the fit is exact only where it binds) */
+    nb_camera_extent e;
+    nb_camera_extent_begin(&e, cam, width, height);
+    nb_scene_bound_drawn(s, p, NULL, &e);
+    (void)nb_camera_extent_centre(&e, cam, width, height, rect);
+    return true;
 }

@@ -6,17 +6,41 @@
  * a file, after processing produced new geometry, or when class_view / class_index /
  * background / the layer filter change (nb_app marks the scene dirty).
  *
+ * Display importance (desc.normalization, key importance_normalization). Importance values
+ * differ in scale between networks and between layers (input pixels weigh little), so with
+ * "layer" every node quantity below is divided by the 99th percentile of that quantity over
+ * its layer's nodes, and every segment quantity by the 99th percentile over its layer pair's
+ * segments ("network": over the whole scene), then capped at 1; "none" keeps the raw values
+ * (the reference). The percentile is the value at rank floor(0.99 (n - 1)) of the sorted
+ * values (the maximum for n <= 100); a group whose percentile is 0 uses its maximum, an
+ * all-zero group stays 0. Thresholds compare against the scaled keys, so a threshold means
+ * "a fraction of the layer's top importance" on every network.
+ *
  * Node record, float32[NB_SCENE_NODE_FLOATS] per drawn node:
- *   x, y, z (world units), norm (L2 norm of the class-importance vector: the impostor radius
- *   is node_size * norm, the cull key is norm), r, g, b, a0 (class-view colour and base alpha,
- *   reference spec §5.3).
+ *   x, y, z (world units), norm (display L2 norm of the class-importance vector: the impostor
+ *   radius is node_size * norm, the cull key is norm), r, g, b, a0 (class-view colour and base
+ *   alpha, below).
  * Segment record, float32[NB_SCENE_SEGMENT_FLOATS] per polyline segment (A, B):
- *   ax, ay, az, iota   start point, scalar importance (impostor radius edge_size * iota)
+ *   ax, ay, az, iota   start point, display scalar importance (radius edge_size * iota)
  *   bx, by, bz, f      end point, long-axis overlap factor (1 + 1.5 iota for inner segments,
  *                      1 for the first and the last two segments of an edge, spec §5.5)
- *   r, g, b, a0        class-view colour and base alpha (spec §5.3)
- *   cull, edge, pair, t  cull key alpha * mean_src (spec §5.3: drawn iff cull > threshold),
- *                      edge index in /bundle, layer pair, segment parameter t
+ *   r, g, b, a0        class-view colour and base alpha (below)
+ *   cull, edge, pair, t  display cull key alpha * mean_src (spec §5.3: drawn iff cull >
+ *                      threshold), edge index in /bundle, layer pair, segment parameter t
+ * Class views (rgb, a0), with share = the object's class vector L1-normalised:
+ *   independent  foreground (black on light backgrounds), a0 = importance
+ *   all          sum_c palette_c share_c^g / sum_c share_c^g with g = desc.class_contrast
+ *                (g = 1: the reference's blend), a0 = importance
+ *   class k      palette_k, a0 = w_k, the object's importance *for class k* in display
+ *                scale: node v_k, segment iota * q_k (both scaled like the rest, by the
+ *                percentile of the class-k values of the layer / pair). The passes fade
+ *                towards the background by w_k: transparent passes through the opacity,
+ *                opaque passes by mixing the shaded colour with the background
+ *                (nb_render_params fade_opaque), so nothing ever turns darker than its class
+ *                colour. (The reference colours palette_k * share_k with a0 = share_k, which
+ *                goes to black wherever class k has a small share: every hidden layer.)
+ *   "importance" for a0 is: node mean of v (display-scaled; raw mean in "none"), segment
+ *   iota (display-scaled; raw iota / sqrt(C) in "none", spec §5.3).
  * q and iota come from nb_edge_importance_eval (common/nb_edge_importance.h), the one
  * definition shared with the bundler, with the file's edge_importance_type and
  * t = (k + 0.5) / (N - 1) for segment k of an edge with N points (the segment's midpoint in
@@ -53,10 +77,13 @@ enum {
     NB_SCENE_SEG_EXTRA = 12, /* vec4: cull, edge, pair, t */
 };
 
-/* What to build. Zero-initialised = class view "independent", type 0, all layer pairs. */
+/* What to build. Zero-initialised = class view "independent", type 0, all layer pairs, raw
+ * importance (normalization "none"), class_contrast 1. */
 typedef struct nb_scene_desc {
     int class_view;           /* nb_class_view */
     size_t class_index;       /* class shown by NB_CLASS_VIEW_ONE, < n_classes */
+    int normalization;        /* nb_importance_normalization; other values count as none */
+    float class_contrast;     /* exponent g of the "all" view, [1, 8]; <= 1 or NaN = 1 */
     double background[3];     /* decides the "independent" colour (black on light) */
     int edge_importance_type; /* 0..3, spec §2.6 (from the file's /bundle config_json) */
     bool filter_pairs;        /* draw only layer pairs [pair_first, pair_last] */
@@ -81,12 +108,18 @@ typedef struct nb_scene {
     int edge_importance_type;
     int class_view; /* copied from the desc, for the legend */
     size_t class_index;
+    int normalization; /* copied from the desc */
+    /* Divisors of the display scale (1 for "none"): per layer the node norm's percentile,
+     * per layer pair the segment iota's percentile (the legend can say what size means). */
+    float *node_norm_ref;    /* [n_layers] */
+    float *seg_iota_ref;     /* [n_layers - 1], NULL when n_layers < 2 */
     bool has_importance;     /* false: every node got norm 1 and uniform class shares */
     bool segments_ascending; /* true only with desc.reverse_segments (see below) */
 } nb_scene;
 
 /* Copies the scene-relevant keys of a rendering config into desc (class_view, class_index
- * (negative -> 0), background); leaves the other fields as they are. */
+ * (negative -> 0), importance_normalization, class_contrast, background); leaves the other
+ * fields as they are. */
 void nb_scene_desc_from_config(const nb_rendering_config *cfg, nb_scene_desc *desc);
 
 /* Reads edge_importance_type from the resolved processing config stored in /bundle
@@ -124,6 +157,27 @@ size_t nb_scene_visible_nodes(const nb_scene *s, float threshold);
 /* Segments drawn at an edge importance threshold: segments[*first .. *first + count), the
  * returned count (binary search on the sorted cull keys). */
 size_t nb_scene_visible_segments(const nb_scene *s, float threshold, size_t *first);
+
+/* Streams the drawn geometry into a camera framing (nb_camera_bounds_add, b) and/or an
+ * extent measurement (nb_camera_extent_add, e); either may be NULL. The nodes above the node
+ * threshold become spheres of radius node_size * norm (points: radius 0; hidden: nothing),
+ * the segments above the edge threshold their impostors' bounds (ellipsoid: the two end
+ * spheres of the capsule that contains it; sphere modes: a sphere at each sample; line: the
+ * two end points), exactly as p draws them. */
+struct nb_camera_bounds;
+struct nb_camera_extent;
+struct nb_render_params;
+void nb_scene_bound_drawn(const nb_scene *s, const struct nb_render_params *p,
+                          struct nb_camera_bounds *b, struct nb_camera_extent *e);
+
+/* Frames the drawn geometry (nb_scene_bound_drawn with p) with cam's current direction and
+ * fov into rect ({x0, y0, x1, y1} pixels of a width x height viewport, NULL = all of it)
+ * with p->camera_margin: nb_camera_bounds_fit, then nb_camera_extent_centre so the drawing
+ * is centred in pixels in both directions. Returns false (cam unchanged) when nothing is
+ * drawn. This is the framing of nnbundle-render's screenshots, frames and window. */
+struct nb_camera;
+bool nb_scene_frame(const nb_scene *s, const struct nb_render_params *p, float width, float height,
+                    const float rect[4], struct nb_camera *cam);
 
 /* The layer of global node id g from /bundle's layer_offset (n_layers + 1 entries), or
  * n_layers if g is outside every layer. */

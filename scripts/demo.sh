@@ -12,7 +12,7 @@ DATA=${DATA:-/usr/share/datasets/fashion-mnist}
 ./build/release/processor/nnbundle run --data "$DATA" -o out/fashion_mnist.nnb.h5
 ./build/release/processor/nnbundle info out/fashion_mnist.nnb.h5
 SDL_VIDEODRIVER=offscreen ./build/release/renderer/nnbundle-render out/fashion_mnist.nnb.h5 \
-    --screenshot out/fashion_mnist.png --size 1600x900 --camera 6 --set fov_degrees=25
+    --screenshot out/fashion_mnist.png --size 1600x900
 echo "wrote out/fashion_mnist.nnb.h5 and out/fashion_mnist.png"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${CI:-}" ]; then
   ./build/release/renderer/nnbundle-render out/fashion_mnist.nnb.h5

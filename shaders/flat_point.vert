@@ -14,7 +14,7 @@ uniform float u_point_size;
 flat out vec4 v_color;
 
 void main() {
-    v_color = vec4(a_color.rgb, 1.0);
+    v_color = a_color; // rgb, a0 (flat.frag fades by a0 in the class view)
     gl_PointSize = u_point_size;
     if (!(a_cull > u_threshold)) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);

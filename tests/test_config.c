@@ -124,7 +124,7 @@ static void check_schema(const nb_config_schema *s, size_t expected_keys) {
 static void test_schema_tables(void **state) {
     (void)state;
     check_schema(&nb_processing_schema, 33);
-    check_schema(&nb_rendering_schema, 23);
+    check_schema(&nb_rendering_schema, 28);
     assert_string_equal(nb_processing_schema.name, "processing");
     assert_string_equal(nb_rendering_schema.name, "rendering");
 }
@@ -161,7 +161,7 @@ static void test_defaults(void **state) {
 
     nb_rendering_config r = rend_defaults();
     assert_float_equal(r.edge.size, 0.02, 0);
-    assert_float_equal(r.node.size, 0.04, 0);
+    assert_float_equal(r.node.size, 0.06, 0);
     assert_float_equal(r.edge.base_opacity, 0.0, 0);
     assert_float_equal(r.edge.importance_opacity, 1.1, 0);
     assert_float_equal(r.node.importance_opacity, 1.0, 0);
@@ -169,17 +169,22 @@ static void test_defaults(void **state) {
     assert_float_equal(r.node.depth_opacity, 0.5, 0);
     assert_float_equal(r.edge.depth_exponent, 0.25, 0);
     assert_float_equal(r.node.depth_exponent, 0.5, 0);
-    assert_float_equal(r.edge.importance_threshold, 0.1, 0);
-    assert_float_equal(r.node.importance_threshold, 0.01, 0);
+    assert_float_equal(r.edge.importance_threshold, 0.3, 0);
+    assert_float_equal(r.node.importance_threshold, 0.05, 0);
     assert_int_equal(r.edge.mode, NB_EDGE_ELLIPSOID_TRANSPARENT);
-    assert_int_equal(r.node.mode, NB_NODE_SPHERE_TRANSPARENT);
-    assert_int_equal(r.transparency, NB_TRANSPARENCY_MINMAX);
+    assert_int_equal(r.node.mode, NB_NODE_SPHERE);
+    assert_int_equal(r.transparency, NB_TRANSPARENCY_WBOIT);
+    assert_int_equal(r.shading, NB_SHADING_SOFT);
+    assert_int_equal(r.importance_normalization, NB_NORMALIZE_LAYER);
     assert_int_equal(r.class_view, NB_CLASS_VIEW_ALL);
     assert_int_equal(r.class_index, 0);
+    assert_float_equal(r.class_contrast, 2.0, 0);
     for (int i = 0; i < 3; i++)
         assert_float_equal(r.background[i], 1.0, 0);
-    assert_int_equal(r.camera_pose, 6);
-    assert_float_equal(r.fov_degrees, 45, 0);
+    assert_int_equal(r.camera_pose, 8);
+    assert_float_equal(r.fov_degrees, 30, 0);
+    assert_true(r.camera_fit);
+    assert_float_equal(r.camera_margin, 0.03, 0);
     assert_false(r.auto_orbit);
     assert_float_equal(r.orbit_speed_degrees, 0.5, 0);
     assert_true(r.show_legend);

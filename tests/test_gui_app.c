@@ -207,12 +207,12 @@ static void test_scripted_session(void **state) {
     nb_status s = nb_app_open_gl(&app);
     if (s != NB_OK)
         fail_msg("no GL: %s", nb_error_message());
-    /* The camera nb_app_open_gl placed, shifted to the area the sidebar leaves free, and an
-     * isolated hidden node in that area */
-    nb_camera cam = app.camera;
+    /* The camera as the first GUI frame places it (the drawing framed into the area the
+     * sidebar leaves free), and an isolated hidden node in that area */
     float fr[4];
     free_area(fr);
-    nb_camera_set_view_rect(&cam, WIN_W, WIN_H, fr);
+    assert_true(nb_app_fit_camera(&app, fr));
+    nb_camera cam = app.camera;
     const nb_bundle_data *b = &app.model.bundle;
     int64_t target = -1;
     float tx = 0, ty = 0;
@@ -402,14 +402,24 @@ static void test_viewer_interaction(void **state) {
     assert_near(num(r[0], "panel_share"), (WIN_W - fr[2]) / WIN_W, 1e-6);
     for (int k = 0; k < 4; k++)
         assert_near(arr(r[0], "view_rect", k), fr[k], 1e-3);
-    assert_near(arr(r[0], "camera_shift", 0), fr[2] / WIN_W - 1.0, 1e-6);
-    assert_near(arr(r[0], "camera_shift", 1), 0.0, 1e-6);
-    float sx, sy;
+    /* the drawing (its projected extent, from the camera of that report) is centred in that
+     * area */
     nb_camera c0 = app.camera;
     c0.shift[0] = (float)arr(r[0], "camera_shift", 0);
-    assert_true(nb_camera_project(&c0, WIN_W, WIN_H, c0.target, &sx, &sy, NULL));
-    assert_near(sx, 0.5 * fr[2], 0.5);
-    assert_near(sy, 0.5 * WIN_H, 0.5);
+    c0.shift[1] = (float)arr(r[0], "camera_shift", 1);
+    c0.yaw = (float)num(r[0], "camera_yaw");
+    c0.pitch = (float)num(r[0], "camera_pitch");
+    c0.distance = (float)num(r[0], "camera_distance");
+    for (int k = 0; k < 3; k++)
+        c0.target[k] = (float)arr(r[0], "camera_target", k);
+    nb_camera_extent ext;
+    nb_camera_extent_begin(&ext, &c0, WIN_W, WIN_H);
+    nb_scene_bound_drawn(&app.scene, &app.params, NULL, &ext);
+    float box[4];
+    assert_true(nb_camera_extent_pixels(&ext, &c0, WIN_W, WIN_H, box));
+    assert_near(0.5 * (box[0] + box[2]), 0.5 * (fr[0] + fr[2]), 1.0);
+    assert_near(0.5 * (box[1] + box[3]), 0.5 * (fr[1] + fr[3]), 1.0);
+    assert_true(box[0] >= fr[0] - 1.0f && box[2] <= fr[2] + 1.0f);
     /* 1. press on a panel, release on the scene: no orbit, the camera did not move */
     assert_false(cJSON_IsTrue(item(r[1], "orbiting")));
     assert_near(num(r[1], "camera_yaw"), num(r[0], "camera_yaw"), 1e-4);
@@ -422,23 +432,35 @@ static void test_viewer_interaction(void **state) {
     /* 3. wheel over the sidebar: no zoom; 4. over the scene: two steps of 0.9 */
     assert_near(num(r[3], "camera_distance"), num(r[2], "camera_distance"), 1e-6);
     assert_near(num(r[4], "camera_distance"), 0.81 * num(r[3], "camera_distance"), 1e-4);
-    /* 5. camera_pose = 1 (FRONT, offset (3.5, 0, 0) x scale) moves the camera */
+    /* 5. camera_pose = 1 (FRONT, offset (3.5, 0, 0)) moves the camera: its direction, and
+     * the distance that frames the drawing into the free area from there (camera_fit) */
+    (void)scale;
+    nb_camera saved = app.camera;
+    assert_true(nb_app_set_pose(&app, 1, fr));
+    const double d_front = app.camera.distance;
+    assert_true(nb_app_set_pose(&app, 3, fr));
+    const double d_back_right = app.camera.distance;
+    app.camera = saved;
     assert_near(num(r[5], "camera_yaw"), 0.0, 1e-3);
     assert_near(num(r[5], "camera_pitch"), 0.0, 1e-3);
-    assert_near(num(r[5], "camera_distance"), 3.5 * scale, 1e-4);
+    assert_near(num(r[5], "camera_distance"), d_front, 1e-3 * d_front);
     /* 6. key 3 (BACK_RIGHT, (-2.5, 0, 2.5)) moves it and shows in the config */
     assert_near(num(r[6], "camera_yaw"), 135.0, 1e-3);
-    assert_near(num(r[6], "camera_distance"), 2.5 * sqrt(2.0) * scale, 1e-4);
+    assert_near(num(r[6], "camera_distance"), d_back_right, 1e-3 * d_back_right);
     assert_int_equal((int)num(item(r[6], "rendering"), "camera_pose"), 3);
-    /* 7. Tab: no panel, the scene centred in the whole window; 8. Tab: back */
+    /* 7. Tab: no panel, the picture follows the free area's centre into the whole window
+     * (a lens shift by the move of the centre, 2 * dx / width in NDC); 8. Tab: back */
     assert_true(cJSON_IsTrue(item(r[7], "panels_hidden")));
     assert_int_equal((int)num(r[7], "panel_rects"), 0);
     assert_near(num(r[7], "panel_share"), 0.0, 1e-9);
     assert_near(arr(r[7], "view_rect", 2), WIN_W, 1e-3);
-    assert_near(arr(r[7], "camera_shift", 0), 0.0, 1e-9);
+    const double dx_ndc = (WIN_W - fr[2]) / WIN_W; /* 2 * ((W - fr[2]) / 2) / W */
+    assert_near(arr(r[7], "camera_shift", 0) - arr(r[6], "camera_shift", 0), dx_ndc, 1e-5);
+    assert_near(arr(r[7], "camera_shift", 1), arr(r[6], "camera_shift", 1), 1e-6);
     assert_false(cJSON_IsTrue(item(r[8], "panels_hidden")));
     assert_int_equal((int)num(r[8], "panel_rects"), 1);
     assert_near(arr(r[8], "view_rect", 2), fr[2], 1e-3);
+    assert_near(arr(r[8], "camera_shift", 0), arr(r[6], "camera_shift", 0), 1e-5);
     /* 9. an output node is named by its class */
     const cJSON *title = item(r[9], "pick_title");
     assert_true(cJSON_IsString(title));
@@ -492,7 +514,7 @@ static void test_processing_session(void **state) {
         fail_msg("no GL: %s", nb_error_message());
     char script[2048];
     snprintf(script, sizeof script,
-             "wait 1; pset density=exact; run; cancel; wait 3; report %s; pset density=fast; "
+             "wait 1; pset density=exact; run; cancel; wait-job; report %s; pset density=fast; "
              "pset sampling_rate=8; run; wait-job; "
              "report %s; save %s; wait 1; report %s; quit",
              fx->report[0], fx->report[1], out, fx->report[2]);

@@ -67,7 +67,7 @@ static void test_widgets_and_names(void **state) {
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "class_index")), NB_GUI_WIDGET_INT_SLIDER);
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "auto_orbit")), NB_GUI_WIDGET_CHECKBOX);
     /* fields show the config */
-    assert_near(f.field[key_index(s, "node_size")].value[0], 0.04, 1e-12);
+    assert_near(f.field[key_index(s, "node_size")].value[0], 0.06, 1e-12);
     assert_near(f.field[key_index(s, "background")].value[2], 1.0, 1e-12);
     nb_gui_form_deinit(&f);
 

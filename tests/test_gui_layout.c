@@ -148,7 +148,8 @@ static void test_lens_shift(void **state) {
     assert_near(cx, 640.0, 1e-2);
     assert_near(cy, 360.0, 1e-2);
     const float free_rect[4] = {0.0f, 40.0f, 960.0f, 720.0f};
-    nb_camera_set_view_rect(&cam, w, h, free_rect);
+    const float whole[4] = {0.0f, 0.0f, w, h};
+    nb_camera_follow_rect(&cam, w, h, whole, free_rect);
     assert_true(nb_camera_project(&cam, w, h, cam.target, &cx, &cy, NULL));
     assert_near(cx, 480.0, 1e-2);
     assert_near(cy, 380.0, 1e-2);
@@ -162,12 +163,14 @@ static void test_lens_shift(void **state) {
         assert_true(nb_camera_project(&c0, w, h, pts[i], &sx, &sy, &d0));
         assert_near(d0, d1, 1e-6); /* depth is unchanged */
     }
-    /* NULL or a degenerate viewport centres again */
-    nb_camera_set_view_rect(&cam, w, h, NULL);
-    assert_true(cam.shift[0] == 0.0f && cam.shift[1] == 0.0f);
-    nb_camera_set_view_rect(&cam, w, h, free_rect);
-    nb_camera_set_view_rect(&cam, 0.0f, h, free_rect);
-    assert_true(cam.shift[0] == 0.0f && cam.shift[1] == 0.0f);
+    /* back to the whole window: centred again; NULL or a degenerate viewport change nothing */
+    nb_camera_follow_rect(&cam, w, h, free_rect, whole);
+    assert_near(cam.shift[0], 0.0, 1e-6);
+    assert_near(cam.shift[1], 0.0, 1e-6);
+    nb_camera_follow_rect(&cam, w, h, whole, NULL);
+    nb_camera_follow_rect(&cam, 0.0f, h, whole, free_rect);
+    assert_near(cam.shift[0], 0.0, 1e-6);
+    assert_near(cam.shift[1], 0.0, 1e-6);
 }
 
 int main(void) {

@@ -430,8 +430,8 @@ static void test_press_on_scene_release_on_panel(void **state) {
     h->st.tab_request = NB_GUI_TAB_RENDERING;
     frame(h);
     int x, y;
-    widget_centre(h, "show_legend", &x, &y);
-    bool legend = h->rc.show_legend;
+    widget_centre(h, "camera_fit", &x, &y);
+    bool legend = h->rc.camera_fit;
     reset_scene(h);
     push_mouse(h, SDL_MOUSEMOTION, 400, 300);
     frame(h);
@@ -446,16 +446,16 @@ static void test_press_on_scene_release_on_panel(void **state) {
     frame(h);
     assert_false(h->orbiting);
     assert_int_equal(h->orbit_motion, 4);
-    assert_true(h->rc.show_legend == legend);
+    assert_true(h->rc.camera_fit == legend);
     /* a click on the checkbox itself (motion, press, release in one frame) reaches it */
     push_mouse(h, SDL_MOUSEMOTION, x, y);
     push_mouse(h, SDL_MOUSEBUTTONDOWN, x, y);
     push_mouse(h, SDL_MOUSEBUTTONUP, x, y);
     frame(h);
     frame(h);
-    assert_true(h->rc.show_legend != legend);
+    assert_true(h->rc.camera_fit != legend);
     assert_int_equal(h->scene_presses, 1);
-    h->rc.show_legend = legend;
+    h->rc.camera_fit = legend;
     nb_gui_form_refresh(&h->st.render_form);
 }
 

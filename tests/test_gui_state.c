@@ -298,7 +298,7 @@ static void test_requests(void **state) {
     assert_non_null(strstr(st->render_message, "saved"));
     st->requests = NB_GUI_REQ_RENDER_RESET;
     nb_gui_state_handle_requests(st, &fx->m);
-    assert_float_equal(fx->rc.node.size, 0.04, 0.0);
+    assert_float_equal(fx->rc.node.size, 0.06, 0.0);
     st->requests = NB_GUI_REQ_RENDER_LOAD;
     nb_gui_state_handle_requests(st, &fx->m);
     assert_float_equal(fx->rc.node.size, 0.125, 0.0);

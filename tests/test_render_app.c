@@ -1,6 +1,7 @@
 /* test_render_app.c - nb_app in-process: init errors, live reload (new file, broken file, file
  * without /bundle, poll period), camera kept across reloads, scene rebuilt on config changes,
  * the interactive loop's keys and mouse (number keys set the pose and camera_pose). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +206,11 @@ static void test_interactive_events(void **state) {
     assert_int_equal(nb_app_init(&app, &o), NB_OK);
     if (nb_app_open_gl(&app) != NB_OK)
         fail_msg("GL: %s", nb_error_message());
+    /* the distance pose 1 gets (framed on the drawing with camera_fit) */
+    nb_camera saved = app.camera;
+    assert_true(nb_app_set_pose(&app, 1, NULL));
+    const float d1 = app.camera.distance;
+    app.camera = saved;
     /* key 1: FRONT pose; H: auto-orbit on; wheel: zoom in */
     push_key(SDLK_1);
     push_key(SDLK_h);
@@ -222,7 +228,8 @@ static void test_interactive_events(void **state) {
     /* FRONT is yaw 0; two frames of auto-orbit at 0.5 degrees */
     assert_true(app.camera.yaw > 0.9f && app.camera.yaw < 1.1f);
     assert_true(app.camera.pitch > -0.01f && app.camera.pitch < 0.01f);
-    assert_true(app.camera.distance < 3.5f * app.camera.scale * 0.82f);
+    print_message("distance %g, pose-1 fit %g\n", app.camera.distance, d1);
+    assert_true(fabsf(app.camera.distance - d1 * 0.81f) < 0.01f * d1); /* two steps of 0.9 */
     /* left drag orbits */
     float yaw = app.camera.yaw;
     SDL_Event ev;

@@ -1,5 +1,6 @@
 /* test_render_gl.c - headless rendering: non-blank output, node pixels where the camera
- * projects them, MIN/MAX order independence, WBOIT, shader and screenshot errors. */
+ * projects them, MIN/MAX order independence, WBOIT, framing of the drawn geometry for every
+ * pose and aspect, the class view's fade in every mode, shader and screenshot errors. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,6 +165,8 @@ static void test_minmax_order_independent(void **state) {
     nb_rendering_config cfg;
     test_render_config(&cfg);
     cfg.class_view = NB_CLASS_VIEW_ALL;
+    cfg.transparency = NB_TRANSPARENCY_MINMAX;
+    cfg.node.mode = NB_NODE_SPHERE_TRANSPARENT;
     static rendered a, b;
     render(&m, &cfg, false, 6, &a, NULL, NULL);
     render(&m, &cfg, true, 6, &b, NULL, NULL);
@@ -173,6 +176,135 @@ static void test_minmax_order_independent(void **state) {
     render(&m, &cfg, false, 3, &a, NULL, NULL);
     render(&m, &cfg, true, 3, &b, NULL, NULL);
     assert_memory_equal(a.rgb, b.rgb, sizeof a.rgb);
+    /* opaque nodes first, transparent edges tested against their depth: still exact */
+    cfg.edge.mode = NB_EDGE_ELLIPSOID_TRANSPARENT;
+    cfg.node.mode = NB_NODE_SPHERE;
+    render(&m, &cfg, false, 8, &a, NULL, NULL);
+    render(&m, &cfg, true, 8, &b, NULL, NULL);
+    assert_memory_equal(a.rgb, b.rgb, sizeof a.rgb);
+    /* WBOIT (the default) sums in half floats: the order changes the last bit at most */
+    test_render_config(&cfg);
+    render(&m, &cfg, false, 8, &a, NULL, NULL);
+    render(&m, &cfg, true, 8, &b, NULL, NULL);
+    for (size_t i = 0; i < sizeof a.rgb; i++)
+        assert_true(abs((int)a.rgb[i] - (int)b.rgb[i]) <= 2);
+    nb_model_deinit(&m);
+}
+
+/* Bounding box {x0, y0, x1, y1} (x1, y1 exclusive) of the pixels that differ from bg by more
+ * than tol; false when there are none. */
+static bool drawn_box(const unsigned char *rgb, int w, int h, const unsigned char bg[3], int tol,
+                      int box[4]) {
+    box[0] = w;
+    box[1] = h;
+    box[2] = box[3] = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const unsigned char *c = rgb + 3 * ((size_t)y * (size_t)w + (size_t)x);
+            if (abs(c[0] - bg[0]) > tol || abs(c[1] - bg[1]) > tol || abs(c[2] - bg[2]) > tol) {
+                box[0] = x < box[0] ? x : box[0];
+                box[1] = y < box[1] ? y : box[1];
+                box[2] = x + 1 > box[2] ? x + 1 : box[2];
+                box[3] = y + 1 > box[3] ? y + 1 : box[3];
+            }
+        }
+    return box[2] > box[0];
+}
+
+/* The default framing (nb_scene_frame, as nnbundle-render places its camera): for every pose
+ * and a wide and a tall frame, the rendered drawing lies inside the frame minus the margin
+ * and fills it in one direction. Opaque nodes and line edges, so every drawn object reaches
+ * the pixels its geometry covers. */
+static void test_fit_frames_the_drawing(void **state) {
+    (void)state;
+    static const size_t fit_sizes[4] = {9, 6, 5, 3};
+    nb_model m;
+    assert_int_equal(test_make_model(&m, fit_sizes, 4, 7, true, 21), NB_OK);
+    nb_rendering_config cfg;
+    nb_config_defaults(&nb_rendering_schema, &cfg);
+    cfg.show_legend = false;
+    cfg.edge.mode = NB_EDGE_LINE;
+    cfg.camera_margin = 0.05;
+    static const int frames[2][2] = {{192, 108}, {90, 160}};
+    nb_window_close(&g_window); /* a context of its own: another target size */
+    assert_int_equal(nb_window_open(&g_window, "test_render_gl", 64, 64, false), NB_OK);
+    for (int f = 0; f < 2; f++) {
+        int fw = frames[f][0], fh = frames[f][1];
+        nb_renderer r;
+        assert_int_equal(nb_renderer_load(&r, fw, fh), NB_OK);
+        unsigned char *rgb = malloc((size_t)fw * (size_t)fh * 3);
+        assert_non_null(rgb);
+        for (int pose = 0; pose < 10; pose++) {
+            nb_scene_desc desc = {0};
+            nb_scene_desc_from_config(&cfg, &desc);
+            nb_scene scene;
+            assert_int_equal(nb_scene_build(&m, &desc, "fit.nnb.h5", &scene), NB_OK);
+            nb_render_params p;
+            nb_render_params_from_config(&cfg, &p);
+            nb_camera cam;
+            nb_camera_init(&cam, scene.node_bbox_min, scene.node_bbox_max, p.fov_degrees, pose);
+            assert_true(nb_scene_frame(&scene, &p, (float)fw, (float)fh, NULL, &cam));
+            assert_int_equal(nb_renderer_upload(&r, &scene), NB_OK);
+            assert_int_equal(nb_renderer_draw(&r, &scene, &p, &cam), NB_OK);
+            assert_int_equal(nb_renderer_read_rgb(&r, rgb), NB_OK);
+            const unsigned char white[3] = {255, 255, 255};
+            int box[4];
+            assert_true(drawn_box(rgb, fw, fh, white, 8, box));
+            float mx = 0.05f * (float)fw, my = 0.05f * (float)fh;
+            /* inside the margin (one pixel of rasterisation slack) */
+            if (!((float)box[0] >= mx - 1.0f && (float)box[2] <= (float)fw - mx + 1.0f &&
+                  (float)box[1] >= my - 1.0f && (float)box[3] <= (float)fh - my + 1.0f))
+                fail_msg("pose %d, %dx%d: drawing %d,%d..%d,%d outside the margin", pose, fw, fh,
+                         box[0], box[1], box[2], box[3]);
+            /* and filling it in one direction (to within 2 pixels each side) */
+            bool fills_x = (float)box[0] <= mx + 2.0f && (float)box[2] >= (float)fw - mx - 2.0f;
+            bool fills_y = (float)box[1] <= my + 2.0f && (float)box[3] >= (float)fh - my - 2.0f;
+            if (!(fills_x || fills_y))
+                fail_msg("pose %d, %dx%d: drawing %d,%d..%d,%d does not fill the frame", pose, fw,
+                         fh, box[0], box[1], box[2], box[3]);
+            nb_scene_deinit(&scene);
+        }
+        free(rgb);
+        nb_renderer_unload(&r);
+    }
+    nb_model_deinit(&m);
+}
+
+/* Class view k in every edge mode, node mode and transparency: objects fade towards the
+ * background (white), so something is drawn and no pixel is near-black (every channel < 64;
+ * the reference's palette * share turned line-mode edges black). Class 1 is the darkest
+ * reference colour (dark blue, 0 0 139). */
+static void test_class_view_fades_to_background(void **state) {
+    (void)state;
+    nb_model m;
+    assert_int_equal(test_make_model(&m, sizes, 3, 6, true, 13), NB_OK);
+    static const int edge_modes[4] = {NB_EDGE_ELLIPSOID_TRANSPARENT, NB_EDGE_SPHERE,
+                                      NB_EDGE_SPHERE_TRANSPARENT, NB_EDGE_LINE};
+    static const int node_modes[3] = {NB_NODE_SPHERE, NB_NODE_SPHERE_TRANSPARENT, NB_NODE_POINT};
+    static rendered img;
+    for (int e = 0; e < 4; e++)
+        for (int n = 0; n < 3; n++)
+            for (int t = 0; t < 2; t++) {
+                nb_rendering_config cfg;
+                test_render_config(&cfg);
+                cfg.class_view = NB_CLASS_VIEW_ONE;
+                cfg.class_index = 1;
+                cfg.edge.mode = edge_modes[e];
+                cfg.node.mode = node_modes[n];
+                cfg.transparency = t ? NB_TRANSPARENCY_WBOIT : NB_TRANSPARENCY_MINMAX;
+                cfg.edge.size = 0.05;
+                render(&m, &cfg, false, 8, &img, NULL, NULL);
+                const unsigned char white[3] = {255, 255, 255};
+                assert_true(test_count_non_background(img.rgb, W, H, white, 8) > 50);
+                for (size_t i = 0; i < (size_t)W * H; i++) {
+                    const unsigned char *c = img.rgb + 3 * i;
+                    /* near-black: every channel below 64 */
+                    if (c[0] < 64 && c[1] < 64 && c[2] < 64)
+                        fail_msg("edge mode %d, node mode %d, transparency %d: black pixel %zu "
+                                 "(%d,%d,%d)",
+                                 edge_modes[e], node_modes[n], t, i, c[0], c[1], c[2]);
+                }
+            }
     nb_model_deinit(&m);
 }
 
@@ -307,6 +439,8 @@ int main(void) {
         cmocka_unit_test(test_node_pixels_at_projection),
         cmocka_unit_test(test_minmax_order_independent),
         cmocka_unit_test(test_wboit_dark_background),
+        cmocka_unit_test(test_fit_frames_the_drawing),
+        cmocka_unit_test(test_class_view_fades_to_background),
         cmocka_unit_test(test_shader_errors),
         cmocka_unit_test(test_target_size_and_screenshot_errors),
     };

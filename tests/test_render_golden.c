@@ -1,5 +1,6 @@
 /* test_render_golden.c - golden images: a tiny fixed network in every node mode, edge mode,
- * transparency mode and class view, compared with committed PNGs in tests/golden/.
+ * transparency mode, shading and class view, the defaults and the reference's look, each
+ * framed by the default camera fit, compared with committed PNGs in tests/golden/.
  *
  * Tolerance: a pixel matches when every channel differs by at most 8 (of 255); an image
  * matches when at least 99.5 % of its pixels match. llvmpipe output is bit-identical across
@@ -65,35 +66,59 @@ typedef struct golden_case {
     double background;
     bool legend;
     double edge_size, node_size; /* 0: the default */
+    bool reference;              /* configs/rendering_reference.json's values (raw importance,
+                                  * phong, contrast 1, fov 45) under the given modes */
+    int shading;                 /* -1: the default */
 } golden_case;
 
+/* Each case starts from the shipped defaults (test_render_config: thresholds 0, legend off),
+ * sets the fields, then the edge threshold 0.05 (a few culled edges); the camera is the
+ * default framing (nb_scene_frame) from the case's pose. */
 static const golden_case cases[] = {
-    /* defaults: ellipsoid_transparent edges, sphere_transparent nodes, minmax, all classes */
-    {"default", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_MINMAX,
-     NB_CLASS_VIEW_ALL, 0, 6, 1.0, true, 0, 0},
+    /* the defaults: ellipsoid edges, opaque soft nodes, WBOIT, all classes, the side pose */
+    {"default", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE, NB_TRANSPARENCY_WBOIT,
+     NB_CLASS_VIEW_ALL, 0, 8, 1.0, true, 0, 0, false, -1},
+    /* the reference's look: transparent nodes, MIN/MAX, raw importance, phong, pose 6 */
+    {"reference", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_MINMAX,
+     NB_CLASS_VIEW_ALL, 0, 6, 1.0, true, 0, 0.04, true, -1},
     {"edge_sphere", NB_EDGE_SPHERE, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 6,
-     1.0, false, 0.05, 0},
+     1.0, false, 0.05, 0, false, -1},
     {"edge_sphere_transparent", NB_EDGE_SPHERE_TRANSPARENT, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX,
-     NB_CLASS_VIEW_ALL, 0, 6, 1.0, false, 0.05, 0},
+     NB_CLASS_VIEW_ALL, 0, 6, 1.0, false, 0.05, 0, false, -1},
     {"edge_line", NB_EDGE_LINE, NB_NODE_HIDDEN, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 1,
-     1.0, false, 0, 0},
+     1.0, false, 0, 0, false, -1},
     {"edge_ellipsoid_independent", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_HIDDEN,
-     NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_INDEPENDENT, 0, 1, 1.0, false, 0, 0},
+     NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_INDEPENDENT, 0, 1, 1.0, false, 0, 0, false, -1},
     {"node_sphere", NB_EDGE_HIDDEN, NB_NODE_SPHERE, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 3,
-     1.0, false, 0, 0.1},
+     1.0, false, 0, 0.1, false, -1},
+    {"node_sphere_phong", NB_EDGE_HIDDEN, NB_NODE_SPHERE, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL,
+     0, 3, 1.0, false, 0, 0.1, false, NB_SHADING_PHONG},
     {"node_sphere_transparent", NB_EDGE_HIDDEN, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_MINMAX,
-     NB_CLASS_VIEW_ALL, 0, 3, 1.0, false, 0, 0.1},
+     NB_CLASS_VIEW_ALL, 0, 3, 1.0, false, 0, 0.1, false, -1},
     {"node_point", NB_EDGE_HIDDEN, NB_NODE_POINT, NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ALL, 0, 3,
-     1.0, false, 0, 0},
+     1.0, false, 0, 0, false, -1},
     {"wboit_dark", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT, NB_TRANSPARENCY_WBOIT,
-     NB_CLASS_VIEW_ALL, 0, 6, 0.0, true, 0, 0},
-    {"class_one_mixed", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE, NB_TRANSPARENCY_MINMAX,
-     NB_CLASS_VIEW_ONE, 2, 5, 1.0, true, 0, 0},
+     NB_CLASS_VIEW_ALL, 0, 6, 0.0, true, 0, 0, false, -1},
+    /* class view: class colour faded towards the background in every kind of pass */
+    {"class_one_mixed", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE, NB_TRANSPARENCY_WBOIT,
+     NB_CLASS_VIEW_ONE, 2, 5, 1.0, true, 0, 0, false, -1},
+    {"class_one_line", NB_EDGE_LINE, NB_NODE_POINT, NB_TRANSPARENCY_WBOIT, NB_CLASS_VIEW_ONE, 2, 8,
+     1.0, false, 0, 0, false, -1},
+    {"class_one_minmax", NB_EDGE_ELLIPSOID_TRANSPARENT, NB_NODE_SPHERE_TRANSPARENT,
+     NB_TRANSPARENCY_MINMAX, NB_CLASS_VIEW_ONE, 1, 8, 1.0, false, 0, 0, false, -1},
 };
 
 static void render_case(const golden_case *c, unsigned char *rgb) {
     nb_rendering_config cfg;
     test_render_config(&cfg);
+    if (c->reference) {
+        cfg.importance_normalization = NB_NORMALIZE_NONE;
+        cfg.shading = NB_SHADING_PHONG;
+        cfg.class_contrast = 1.0;
+        cfg.fov_degrees = 45.0;
+    }
+    if (c->shading >= 0)
+        cfg.shading = c->shading;
     cfg.edge.mode = c->edge_mode;
     cfg.node.mode = c->node_mode;
     cfg.transparency = c->transparency;
@@ -113,8 +138,8 @@ static void render_case(const golden_case *c, unsigned char *rgb) {
     nb_render_params p;
     nb_render_params_from_config(&cfg, &p);
     nb_camera cam;
-    nb_camera_init(&cam, scene.bbox_min, scene.bbox_max, p.fov_degrees, c->pose);
-    nb_camera_zoom(&cam, 6.0f); /* fill the small frame */
+    nb_camera_init(&cam, scene.node_bbox_min, scene.node_bbox_max, p.fov_degrees, c->pose);
+    assert_true(nb_scene_frame(&scene, &p, (float)W, (float)H, NULL, &cam));
     assert_int_equal(nb_renderer_upload(&g_renderer, &scene), NB_OK);
     assert_int_equal(nb_renderer_draw(&g_renderer, &scene, &p, &cam), NB_OK);
     assert_int_equal(nb_renderer_read_rgb(&g_renderer, rgb), NB_OK);
@@ -192,8 +217,8 @@ static void test_comparison_detects_changes(void **state) {
     moved.pose = 5;
     render_case(&moved, b);
     assert_true(match_fraction(a, b, (size_t)W * H) < MATCH_FRACTION);
-    render_case(&cases[1], a);
-    render_case(&cases[2], b); /* opaque vs transparent spheres */
+    render_case(&cases[2], a);
+    render_case(&cases[3], b); /* opaque vs transparent spheres */
     assert_true(match_fraction(a, b, (size_t)W * H) < MATCH_FRACTION);
     /* a one-level shift everywhere is within tolerance */
     memcpy(b, a, sizeof a);

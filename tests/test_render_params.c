@@ -4,12 +4,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "nb_camera.h"
 #include "nb_config.h"
+#include "nb_palette.h"
 #include "nb_render_params.h"
 
 static void near(float a, float b, float tol) {
@@ -23,29 +26,104 @@ static void test_defaults_map_to_uniforms(void **state) {
     nb_config_defaults(&nb_rendering_schema, &cfg);
     nb_render_params p;
     nb_render_params_from_config(&cfg, &p);
-    /* spec §5.7 defaults (edge threshold: README's 0.1) */
+    /* spec §5.7 opacity parameters; nnbundle's display-scale thresholds, sizes and modes */
     near(p.edge.size, 0.02f, 1e-7f);
     near(p.edge.importance_opacity, 1.1f, 1e-7f);
     near(p.edge.depth_opacity, 0.5f, 1e-7f);
     near(p.edge.depth_exponent, 0.25f, 1e-7f);
-    near(p.edge.importance_threshold, 0.1f, 1e-7f);
+    near(p.edge.importance_threshold, 0.3f, 1e-7f);
     near(p.edge.base_opacity, 0.0f, 0.0f);
-    near(p.node.size, 0.04f, 1e-7f);
+    near(p.node.size, 0.06f, 1e-7f);
     near(p.node.importance_opacity, 1.0f, 0.0f);
     near(p.node.depth_exponent, 0.5f, 1e-7f);
-    near(p.node.importance_threshold, 0.01f, 1e-7f);
-    assert_int_equal(p.transparency, NB_TRANSPARENCY_MINMAX);
+    near(p.node.importance_threshold, 0.05f, 1e-7f);
+    assert_int_equal(p.transparency, NB_TRANSPARENCY_WBOIT);
     assert_int_equal(p.edge_pass.pipeline, NB_PIPELINE_ELLIPSOID);
-    assert_int_equal(p.edge_pass.output, NB_OUTPUT_MINMAX);
+    assert_int_equal(p.edge_pass.output, NB_OUTPUT_WBOIT);
     assert_int_equal(p.node_pass.pipeline, NB_PIPELINE_SPHERE);
-    assert_int_equal(p.node_pass.output, NB_OUTPUT_MINMAX);
+    assert_int_equal(p.node_pass.output, NB_OUTPUT_OPAQUE);
+    assert_int_equal(p.shading, NB_SHADING_SOFT);
     for (int i = 0; i < 3; i++) {
         near(p.background[i], 1.0f, 0.0f);
         near(p.foreground[i], 0.0f, 0.0f);
     }
-    near(p.fov_degrees, 45.0f, 0.0f);
+    near(p.fov_degrees, 30.0f, 0.0f);
     near(p.orbit_speed_degrees, 0.5f, 0.0f);
     assert_true(p.show_legend);
+    assert_false(p.fade_opaque); /* class view "all" */
+    assert_true(p.camera_fit);
+    near(p.camera_margin, 0.03f, 1e-7f);
+    cfg.class_view = NB_CLASS_VIEW_ONE;
+    nb_render_params_from_config(&cfg, &p);
+    assert_true(p.fade_opaque);
+    cfg.class_view = NB_CLASS_VIEW_INDEPENDENT;
+    nb_render_params_from_config(&cfg, &p);
+    assert_true(p.fade_opaque);
+}
+
+/* configs/rendering_reference.json restores the reference's values (spec §5.7, README edge
+ * threshold 0.1) and switches off every nnbundle addition. */
+static void test_reference_profile(void **state) {
+    (void)state;
+    const char *src = getenv("NB_SOURCE_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/configs/rendering_reference.json", src ? src : "..");
+    nb_rendering_config cfg;
+    nb_config_defaults(&nb_rendering_schema, &cfg);
+    if (nb_config_load(&nb_rendering_schema, path, &cfg) != NB_OK)
+        fail_msg("%s", nb_error_message());
+    assert_int_equal(cfg.importance_normalization, NB_NORMALIZE_NONE);
+    assert_int_equal(cfg.shading, NB_SHADING_PHONG);
+    assert_int_equal(cfg.camera_pose, 6);
+    assert_false(cfg.camera_fit);
+    near((float)cfg.class_contrast, 1.0f, 0.0f);
+    nb_render_params p;
+    nb_render_params_from_config(&cfg, &p);
+    near(p.edge.importance_threshold, 0.1f, 1e-7f);
+    near(p.node.importance_threshold, 0.01f, 1e-7f);
+    near(p.node.size, 0.04f, 1e-7f);
+    near(p.fov_degrees, 45.0f, 0.0f);
+    assert_int_equal(p.transparency, NB_TRANSPARENCY_MINMAX);
+    assert_int_equal(p.edge_pass.output, NB_OUTPUT_MINMAX);
+    assert_int_equal(p.node_pass.output, NB_OUTPUT_MINMAX);
+    assert_int_equal(p.shading, NB_SHADING_PHONG);
+}
+
+static void test_fade_and_premix(void **state) {
+    (void)state;
+    const float white[3] = {1, 1, 1}, grey[3] = {0.5f, 0.6f, 0.7f}, black[3] = {0, 0, 0};
+    const float *bgs[3] = {white, grey, black};
+    float pal[3], out[3];
+    for (size_t c = 0; c < 12; c++) {
+        nb_palette_color(c, pal);
+        for (int b = 0; b < 3; b++) {
+            const float *bg = bgs[b];
+            for (int k = 0; k <= 10; k++) {
+                float a0 = (float)k / 10.0f;
+                nb_render_fade(bg, pal, a0, out);
+                for (int i = 0; i < 3; i++) {
+                    /* between the background and the class colour: never darker than both */
+                    float lo = fminf(bg[i], pal[i]), hi = fmaxf(bg[i], pal[i]);
+                    assert_true(out[i] >= lo - 1e-6f && out[i] <= hi + 1e-6f);
+                    near(out[i], bg[i] + (pal[i] - bg[i]) * a0, 1e-6f);
+                }
+            }
+            nb_render_fade(bg, pal, -1.0f, out); /* clamped: the background */
+            for (int i = 0; i < 3; i++)
+                near(out[i], bg[i], 0.0f);
+            nb_render_fade(bg, pal, 3.0f, out); /* clamped: the class colour */
+            for (int i = 0; i < 3; i++)
+                near(out[i], pal[i], 1e-6f);
+        }
+    }
+    /* minmax pre-mix: towards the background (white = the reference's rgb a + 1 - a) */
+    nb_palette_color(7, pal);
+    nb_render_minmax_premix(white, pal, 0.25f, out);
+    for (int i = 0; i < 3; i++)
+        near(out[i], pal[i] * 0.25f + 0.75f, 1e-6f);
+    nb_render_minmax_premix(grey, pal, 0.0f, out);
+    for (int i = 0; i < 3; i++)
+        near(out[i], grey[i], 0.0f);
 }
 
 static void test_values_are_clamped(void **state) {
@@ -66,6 +144,8 @@ static void test_values_are_clamped(void **state) {
     cfg.transparency = 7;
     cfg.edge.mode = 42;
     cfg.node.mode = -3;
+    cfg.shading = 9;
+    cfg.camera_margin = 3.0;
     nb_render_params p;
     nb_render_params_from_config(&cfg, &p);
     near(p.edge.size, 1.0f, 0.0f);
@@ -80,6 +160,8 @@ static void test_values_are_clamped(void **state) {
     assert_true(p.fov_degrees < 170.0f && p.fov_degrees > 169.0f);
     near(p.orbit_speed_degrees, -10.0f, 0.0f);
     assert_int_equal(p.transparency, NB_TRANSPARENCY_MINMAX);
+    assert_int_equal(p.shading, NB_SHADING_SOFT);
+    near(p.camera_margin, 0.45f, 0.0f);
     assert_int_equal(p.edge_pass.pipeline, NB_PIPELINE_ELLIPSOID); /* unknown -> default */
     assert_int_equal(p.node_pass.pipeline, NB_PIPELINE_SPHERE);
 }
@@ -184,6 +266,8 @@ static void test_depth_range(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_map_to_uniforms),
+        cmocka_unit_test(test_reference_profile),
+        cmocka_unit_test(test_fade_and_premix),
         cmocka_unit_test(test_values_are_clamped),
         cmocka_unit_test(test_pass_states),
         cmocka_unit_test(test_opacity_formula),
