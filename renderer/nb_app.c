@@ -191,9 +191,10 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
 
 /* ---- GL ---------------------------------------------------------------------------- */
 
-/* --verbose: where the camera is and where each layer lands in the image (the columns of its
- * nodes and of their mean position), so scripts can measure a layer pair's slab
- * (evaluation/picture_stats.sh). */
+/* --verbose: where the camera is and where each layer lands in the image (the columns and rows
+ * of its nodes and of their mean position), so scripts can measure a layer pair's slab
+ * (evaluation/picture_stats.sh), and where each output node (class) lands, so scripts can
+ * label them (docs/images/make_reading.sh). */
 static void log_camera(const nb_app *app) {
     const nb_camera *c = &app->camera;
     float eye[3];
@@ -208,7 +209,7 @@ static void log_camera(const nb_app *app) {
     const nb_bundle_data *b = &app->model.bundle;
     for (size_t l = 0; l < b->n_layers; l++) {
         double mean[3] = {0.0, 0.0, 0.0};
-        float lo = INFINITY, hi = -INFINITY, sx, sy;
+        float lo = INFINITY, hi = -INFINITY, ylo = INFINITY, yhi = -INFINITY, sx, sy;
         size_t n = 0;
         for (int64_t g = b->layer_offset[l]; g < b->layer_offset[l + 1]; g++, n++) {
             const float *p = b->node_position + 3 * g;
@@ -217,6 +218,8 @@ static void log_camera(const nb_app *app) {
             if (nb_camera_project(c, w, h, p, &sx, &sy, NULL)) {
                 lo = fminf(lo, sx);
                 hi = fmaxf(hi, sx);
+                ylo = fminf(ylo, sy);
+                yhi = fmaxf(yhi, sy);
             }
         }
         if (n == 0)
@@ -224,8 +227,21 @@ static void log_camera(const nb_app *app) {
         float m[3] = {(float)(mean[0] / (double)n), (float)(mean[1] / (double)n),
                       (float)(mean[2] / (double)n)};
         if (nb_camera_project(c, w, h, m, &sx, &sy, NULL))
-            nb_log_debug("layer %zu: column %.1f (nodes %.1f..%.1f)", l, (double)sx, (double)lo,
-                         (double)hi);
+            nb_log_debug("layer %zu: column %.1f (nodes %.1f..%.1f), row %.1f (nodes %.1f..%.1f)",
+                         l, (double)sx, (double)lo, (double)hi, (double)sy, (double)ylo,
+                         (double)yhi);
+    }
+    /* the output layer's nodes are the classes (one-hot importance) */
+    if (b->n_layers >= 2 && app->scene.class_names) {
+        const size_t l = b->n_layers - 1;
+        size_t k = 0;
+        for (int64_t g = b->layer_offset[l]; g < b->layer_offset[l + 1]; g++, k++) {
+            float sx, sy;
+            if (k < app->scene.n_classes &&
+                nb_camera_project(c, w, h, b->node_position + 3 * g, &sx, &sy, NULL))
+                nb_log_debug("class %zu (%s): node at (%.1f, %.1f)", k, app->scene.class_names[k],
+                             (double)sx, (double)sy);
+        }
     }
 }
 
