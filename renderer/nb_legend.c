@@ -520,7 +520,7 @@ static nb_status node_section(const ctx *c, panel *p, const nb_legend_encoding *
 /* Edge section at (x, y): title line, the wedge/ramp, then its end labels. */
 static nb_status edge_section(const ctx *c, panel *p, const nb_legend_encoding *e, float x, float y,
                               float *w, float *h) {
-    const char *title = e->ramp_share     ? "Edge opacity: class share"
+    const char *title = e->ramp_share     ? "Edge opacity: class importance"
                         : e->edge_opacity ? "Edge width, opacity: importance"
                                           : "Edge width: importance";
     NB_TRY(text(c, p, x, y, title, c->fg));
