@@ -119,12 +119,11 @@ static nb_status prepare(compare_run *c) {
     for (size_t i = 0; i < c->n; i++) {
         NB_TRY(load_file(c, i));
         NB_TRY(build_scene(c, i, NULL));
-        nb_log_debug("%s: %zu nodes, %zu edges, %zu segments", opt->inputs[i],
-                     c->scenes[i].n_nodes, c->scenes[i].n_edges, c->scenes[i].n_segments);
+        nb_log_debug("%s: %zu nodes, %zu edges, %zu segments", opt->inputs[i], c->scenes[i].n_nodes,
+                     c->scenes[i].n_edges, c->scenes[i].n_segments);
     }
     char warn[1024];
-    NB_TRY(nb_compare_classes(c->scene_ptr, c->n, opt->inputs, &c->names_from, warn,
-                              sizeof warn));
+    NB_TRY(nb_compare_classes(c->scene_ptr, c->n, opt->inputs, &c->names_from, warn, sizeof warn));
     if (warn[0])
         nb_log_warn("%s", warn);
     if (opt->shared_scale) {

@@ -145,8 +145,8 @@ void nb_compare_panel_camera(const nb_compare_layout *l, const nb_camera *cam0, 
 }
 
 nb_status nb_compare_choose(const nb_scene *const *scenes, size_t n, const nb_render_params *p,
-                            int width, int height, int title_h, int columns,
-                            nb_compare_layout *l, nb_camera *cam) {
+                            int width, int height, int title_h, int columns, nb_compare_layout *l,
+                            nb_camera *cam) {
     nb_compare_layout best_l = {0};
     nb_camera best_cam = *cam;
     double best_score = -1.0;
@@ -186,9 +186,9 @@ nb_status nb_compare_choose(const nb_scene *const *scenes, size_t n, const nb_re
             break;
     }
     if (best_score < 0.0)
-        return first_error != NB_OK ? first_error
-                                    : NB_RAISE(NB_E_INVALID, "--size", "no grid fits %dx%d",
-                                               width, height);
+        return first_error != NB_OK
+                   ? first_error
+                   : NB_RAISE(NB_E_INVALID, "--size", "no grid fits %dx%d", width, height);
     *l = best_l;
     *cam = best_cam;
     return NB_OK;
@@ -346,8 +346,8 @@ nb_status nb_compare_classes(const nb_scene *const *scenes, size_t n, const char
     return NB_OK;
 }
 
-nb_status nb_compare_shared_scale(const nb_scene *const *scenes, size_t n,
-                                  const char *const *paths, nb_compare_scale *out) {
+nb_status nb_compare_shared_scale(const nb_scene *const *scenes, size_t n, const char *const *paths,
+                                  nb_compare_scale *out) {
     memset(out, 0, sizeof *out);
     const size_t L = scenes[0]->n_layers, P = L >= 2 ? L - 1 : 0;
     for (size_t i = 1; i < n; i++)

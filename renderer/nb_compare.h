@@ -100,8 +100,8 @@ void nb_compare_panel_camera(const nb_compare_layout *l, const nb_camera *cam0, 
  * On success *l is the layout and *cam the framed panel-0 camera (with camera_fit off, cam
  * is left as it is). Statuses of nb_compare_layout_init (no grid fits the image). */
 nb_status nb_compare_choose(const nb_scene *const *scenes, size_t n, const nb_render_params *p,
-                            int width, int height, int title_h, int columns,
-                            nb_compare_layout *l, nb_camera *cam);
+                            int width, int height, int title_h, int columns, nb_compare_layout *l,
+                            nb_camera *cam);
 
 /* The default title of a file: its base name without ".nnb.h5" (or ".h5", or its last
  * extension). out: NB_COMPARE_TITLE_MAX bytes. */
@@ -111,8 +111,7 @@ void nb_compare_title_of(const char *path, char *out, size_t out_size);
  * NB_COMPARE_TITLE_MAX - 1 bytes; leading and trailing spaces removed; empty titles allowed:
  * "a,,c" gives 3). Returns the number of titles the value has (may exceed max; only the
  * first max are stored). */
-size_t nb_compare_split_titles(const char *value, char (*titles)[NB_COMPARE_TITLE_MAX],
-                               size_t max);
+size_t nb_compare_split_titles(const char *value, char (*titles)[NB_COMPARE_TITLE_MAX], size_t max);
 
 /* Appends the titles (titles[i] for panel i, UTF-8; NULL or "" draws none) as overlay
  * triangles: centred in each panel's title band, in colour rgba, cut with "..." to the panel
@@ -139,8 +138,8 @@ typedef struct nb_compare_scale {
 /* Per layer / layer pair the largest divisor of the n scenes (nb_scene_query_scale). The
  * scenes must have the same number of layers (NB_E_MISMATCH, subject paths[i], the first that
  * differs from paths[0]). NB_E_NOMEM. Free with nb_compare_scale_deinit. */
-nb_status nb_compare_shared_scale(const nb_scene *const *scenes, size_t n,
-                                  const char *const *paths, nb_compare_scale *out);
+nb_status nb_compare_shared_scale(const nb_scene *const *scenes, size_t n, const char *const *paths,
+                                  nb_compare_scale *out);
 
 /* Frees the scale; safe on a zeroed struct. */
 void nb_compare_scale_deinit(nb_compare_scale *s);

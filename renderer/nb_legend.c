@@ -660,7 +660,7 @@ nb_status nb_legend_build(const nb_legend_desc *d, nb_overlay_buffer *out,
         static const nb_legend_anchor enc_order[] = {
             NB_LEGEND_BOTTOM_LEFT, NB_LEGEND_BOTTOM_RIGHT, NB_LEGEND_TOP_RIGHT, NB_LEGEND_TOP_LEFT,
             NB_LEGEND_BOTTOM,      NB_LEGEND_TOP,          NB_LEGEND_RIGHT,     NB_LEGEND_LEFT};
-        nb_legend_place_desc pd = {d->width, d->height, c.margin,    d->drawing, d->coverage,
+        nb_legend_place_desc pd = {d->width, d->height,  c.margin,    d->drawing, d->coverage,
                                    d->avoid, d->n_avoid, class_order, 8};
         size_t ci = place_best(&pd, cls, 2, &lay.classes);
         lay.classes_rows = ci == 1;

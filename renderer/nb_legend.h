@@ -34,8 +34,8 @@
 #include "nb_scene.h"
 #include "nb_status.h"
 
-#define NB_LEGEND_NAME_MAX 40 /* class names are cut to this many characters */
-#define NB_LEGEND_RAMP     32 /* samples of the edge opacity ramp */
+#define NB_LEGEND_NAME_MAX  40 /* class names are cut to this many characters */
+#define NB_LEGEND_RAMP      32 /* samples of the edge opacity ramp */
 #define NB_LEGEND_MAX_AVOID 16 /* nb_legend_desc.avoid rectangles used (more are ignored) */
 
 /* An axis-aligned rectangle in pixels, top-left origin; empty when x1 <= x0 or y1 <= y0. */

@@ -102,9 +102,9 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 }
 
 static const char *const value_options[] = {
-    "--config", "--set",    "--screenshot", "--frames", "--benchmark",    "--count", "--size",
-    "--camera", "--layers", "--quit-after", "--format", "--jpeg-quality", "--titles",
-    "--columns", NULL};
+    "--config", "--set",          "--screenshot", "--frames",  "--benchmark",
+    "--count",  "--size",         "--camera",     "--layers",  "--quit-after",
+    "--format", "--jpeg-quality", "--titles",     "--columns", NULL};
 
 int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
     memset(o, 0, sizeof *o);
@@ -253,9 +253,8 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
             for (const char *t = o->titles; *t; t++)
                 n += *t == ',';
             if (n != o->n_inputs)
-                return usage(err, err_size,
-                             "--titles has %d comma-separated title%s for %d files", n,
-                             n == 1 ? "" : "s", o->n_inputs);
+                return usage(err, err_size, "--titles has %d comma-separated title%s for %d files",
+                             n, n == 1 ? "" : "s", o->n_inputs);
         }
         if (o->columns > o->n_inputs)
             return usage(err, err_size, "--columns %d is more than the %d files", o->columns,
@@ -327,49 +326,48 @@ void nb_options_print_help(FILE *f) {
         "  --jpeg-quality Q     JPEG quality 1..100 (default 90)\n"
         "\n",
         f);
-    fputs(
-        "Several networks side by side (compare mode: two or more FILEs, up to 16):\n"
-        "  one image of panels (one row; a grid when that draws the networks larger), all\n"
-        "  with one camera (same pose, distance and fov: equal sizes are equal in pixels),\n"
-        "  framed so every network fits its panel, and one legend. Needs --screenshot or\n"
-        "  --frames (a usage error otherwise). Every other option applies to every panel.\n"
-        "  --titles \"a,b,c\"   panel titles, one per FILE (default: the file names without\n"
-        "                       .nnb.h5); a different count is a usage error\n"
-        "  --no-titles          panels without titles\n"
-        "  --columns N          N panels per row (default: the grid that draws largest)\n"
-        "  --shared-scale       one importance scale for all panels (per layer the largest\n"
-        "                       display divisor of the files), so the same importance has the\n"
-        "                       same size and opacity everywhere; default: each panel is\n"
-        "                       scaled as its file would be alone (importance_normalization)\n"
-        "  The files must have the same number of classes (exit status 1 naming the file).\n"
-        "\n"
-        "Interactive window:\n"
-        "  --no-watch           do not reload FILE when it changes on disk (default: polled\n"
-        "                       every 0.5 s; a failed reload keeps the current picture)\n"
-        "  --quit-after N       close the window after N frames (scripted runs, tests)\n"
-        "  keys: 0-9 camera poses, F frame the drawing again, H auto-orbit on/off,\n"
-        "        W/A/S/D move, K screenshot (<file>_<UTC time>.png or .jpg),\n"
-        "        R record every frame on/off, Tab hide/show the panels, ESC quit\n"
-        "  mouse: left drag orbit, right or middle drag pan, wheel zoom\n"
-        "\n"
-        "Other:\n"
-        "  --quiet, --verbose   less / more output on stderr\n"
-        "  --help, --version\n"
-        "\n"
-        "Rendering keys (configs/rendering.json): edge_* and node_* (size, base_opacity,\n"
-        "importance_opacity, depth_opacity, depth_exponent, importance_threshold, mode),\n"
-        "transparency (wboit | minmax), shading (soft | phong), importance_normalization\n"
-        "(layer | network | none), class_view (all | independent | class), class_index,\n"
-        "class_contrast, background, camera_pose, fov_degrees, camera_fit, camera_margin,\n"
-        "auto_orbit, orbit_speed_degrees, show_legend. The original tool's settings:\n"
-        "--config configs/rendering_reference.json.\n"
-        "Edge modes: ellipsoid_transparent, sphere, sphere_transparent, line, none.\n"
-        "Node modes: sphere, sphere_transparent, point, none.\n"
-        "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; NNBUNDLE_FONT the\n"
-        "legend's TrueType font (default " NB_FONT_PATH ";\n"
-        "without it the legend uses a block font); SDL_VIDEODRIVER picks the SDL video\n"
-        "driver (offscreen for headless runs).\n"
-        "\n"
-        "Exit status: 0 success, 1 failure (message names the file/key), 2 usage error.\n",
-        f);
+    fputs("Several networks side by side (compare mode: two or more FILEs, up to 16):\n"
+          "  one image of panels (one row; a grid when that draws the networks larger), all\n"
+          "  with one camera (same pose, distance and fov: equal sizes are equal in pixels),\n"
+          "  framed so every network fits its panel, and one legend. Needs --screenshot or\n"
+          "  --frames (a usage error otherwise). Every other option applies to every panel.\n"
+          "  --titles \"a,b,c\"   panel titles, one per FILE (default: the file names without\n"
+          "                       .nnb.h5); a different count is a usage error\n"
+          "  --no-titles          panels without titles\n"
+          "  --columns N          N panels per row (default: the grid that draws largest)\n"
+          "  --shared-scale       one importance scale for all panels (per layer the largest\n"
+          "                       display divisor of the files), so the same importance has the\n"
+          "                       same size and opacity everywhere; default: each panel is\n"
+          "                       scaled as its file would be alone (importance_normalization)\n"
+          "  The files must have the same number of classes (exit status 1 naming the file).\n"
+          "\n"
+          "Interactive window:\n"
+          "  --no-watch           do not reload FILE when it changes on disk (default: polled\n"
+          "                       every 0.5 s; a failed reload keeps the current picture)\n"
+          "  --quit-after N       close the window after N frames (scripted runs, tests)\n"
+          "  keys: 0-9 camera poses, F frame the drawing again, H auto-orbit on/off,\n"
+          "        W/A/S/D move, K screenshot (<file>_<UTC time>.png or .jpg),\n"
+          "        R record every frame on/off, Tab hide/show the panels, ESC quit\n"
+          "  mouse: left drag orbit, right or middle drag pan, wheel zoom\n"
+          "\n"
+          "Other:\n"
+          "  --quiet, --verbose   less / more output on stderr\n"
+          "  --help, --version\n"
+          "\n"
+          "Rendering keys (configs/rendering.json): edge_* and node_* (size, base_opacity,\n"
+          "importance_opacity, depth_opacity, depth_exponent, importance_threshold, mode),\n"
+          "transparency (wboit | minmax), shading (soft | phong), importance_normalization\n"
+          "(layer | network | none), class_view (all | independent | class), class_index,\n"
+          "class_contrast, background, camera_pose, fov_degrees, camera_fit, camera_margin,\n"
+          "auto_orbit, orbit_speed_degrees, show_legend. The original tool's settings:\n"
+          "--config configs/rendering_reference.json.\n"
+          "Edge modes: ellipsoid_transparent, sphere, sphere_transparent, line, none.\n"
+          "Node modes: sphere, sphere_transparent, point, none.\n"
+          "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; NNBUNDLE_FONT the\n"
+          "legend's TrueType font (default " NB_FONT_PATH ";\n"
+          "without it the legend uses a block font); SDL_VIDEODRIVER picks the SDL video\n"
+          "driver (offscreen for headless runs).\n"
+          "\n"
+          "Exit status: 0 success, 1 failure (message names the file/key), 2 usage error.\n",
+          f);
 }

@@ -39,15 +39,15 @@ typedef enum nb_render_run_mode {
 } nb_render_run_mode;
 
 typedef struct nb_render_options {
-    const char *input;                     /* the .nnb.h5 file (argv storage) = inputs[0] */
+    const char *input;                         /* the .nnb.h5 file (argv storage) = inputs[0] */
     const char *inputs[NB_OPTIONS_MAX_INPUTS]; /* every file given, in order */
     int n_inputs;                              /* > 1: compare mode */
     const char *titles;                        /* --titles: comma-separated panel titles */
     bool no_titles;                            /* --no-titles: panels without titles */
     int columns;                               /* --columns N (0: the grid is chosen) */
     bool shared_scale;                         /* --shared-scale: one importance scale */
-    const char *config_path;               /* --config, NULL if none */
-    const char *sets[NB_OPTIONS_MAX_SETS]; /* --set key=value, in order */
+    const char *config_path;                   /* --config, NULL if none */
+    const char *sets[NB_OPTIONS_MAX_SETS];     /* --set key=value, in order */
     int n_sets;
     nb_render_run_mode mode;
     const char *screenshot_path; /* --screenshot */

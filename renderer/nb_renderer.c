@@ -204,9 +204,8 @@ static nb_status draw_legend_rect(nb_renderer *r, const nb_scene *s, const nb_re
 
 static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
                              const nb_camera *cam) {
-    return draw_legend_rect(r, s, p,
-                            nb_legend_drawing_rect(s, cam, r->target.width, r->target.height),
-                            NULL, 0);
+    return draw_legend_rect(
+        r, s, p, nb_legend_drawing_rect(s, cam, r->target.width, r->target.height), NULL, 0);
 }
 
 nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_params *p,

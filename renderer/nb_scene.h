@@ -104,7 +104,7 @@ typedef struct nb_scene_desc {
     int edge_importance_type; /* 0..3, spec §2.6 (from the file's /bundle config_json) */
     bool filter_pairs;        /* draw only layer pairs [pair_first, pair_last] */
     size_t pair_first, pair_last;
-    bool reverse_segments; /* reverse the segment order (order-independence tests) */
+    bool reverse_segments;       /* reverse the segment order (order-independence tests) */
     const nb_scene_scale *scale; /* divisors to use instead of the scene's own percentiles
                                     (NULL: its own); ignored with normalization "none";
                                     n_layers must be the model's (NB_E_MISMATCH) */

@@ -183,8 +183,8 @@ static void test_compare_options(void **state) {
     char err[256];
     args storage;
     assert_int_equal(PARSE(&o, err, "a.nnb.h5", "b.nnb.h5", "c.nnb.h5", "--screenshot", "cmp.png",
-                           "--titles", "untrained,trained,L1", "--columns", "2",
-                           "--shared-scale", "--camera", "6"),
+                           "--titles", "untrained,trained,L1", "--columns", "2", "--shared-scale",
+                           "--camera", "6"),
                      NB_RENDER_EXIT_OK);
     assert_int_equal(o.n_inputs, 3);
     assert_string_equal(o.input, "a.nnb.h5");
@@ -209,9 +209,9 @@ static void test_compare_options(void **state) {
                  "--titles has 1 comma-separated title for 2 files");
     expect_usage(PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--titles", "p,q,r"), err,
                  "--titles has 3 comma-separated titles for 2 files");
-    expect_usage(PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--titles", "p,q",
-                       "--no-titles"),
-                 err, "exclude each other");
+    expect_usage(
+        PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--titles", "p,q", "--no-titles"), err,
+        "exclude each other");
     expect_usage(PARSE(&o, err, "a", "b"), err, "2 files are compared side by side");
     expect_usage(PARSE(&o, err, "a", "b", "--benchmark", "3"), err,
                  "the window and --benchmark show one network");
@@ -238,15 +238,15 @@ static void test_help_lists_everything(void **state) {
     assert_non_null(f);
     nb_options_print_help(f);
     fclose(f);
-    const char *must[] = {"--config",       "--set",         "--layers",
-                          "--camera",       "--size",        "--screenshot",
-                          "--frames",       "--count",       "--orbit",
-                          "--benchmark",    "--no-watch",    "--quit-after",
-                          "--quiet",        "--verbose",     "--help",
-                          "--version",      "--transparent", "--format",
-                          "--jpeg-quality", ".jpg",          "NNBUNDLE_SHADER_DIR",
-                          "NNBUNDLE_FONT",  "Exit status",   "ESC",
-                          "wboit",          "--titles",      "--no-titles",
+    const char *must[] = {"--config",       "--set",          "--layers",
+                          "--camera",       "--size",         "--screenshot",
+                          "--frames",       "--count",        "--orbit",
+                          "--benchmark",    "--no-watch",     "--quit-after",
+                          "--quiet",        "--verbose",      "--help",
+                          "--version",      "--transparent",  "--format",
+                          "--jpeg-quality", ".jpg",           "NNBUNDLE_SHADER_DIR",
+                          "NNBUNDLE_FONT",  "Exit status",    "ESC",
+                          "wboit",          "--titles",       "--no-titles",
                           "--columns",      "--shared-scale", "FILE1 FILE2"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(buf, must[i]))
@@ -255,12 +255,9 @@ static void test_help_lists_everything(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_all_options),
-        cmocka_unit_test(test_image_options),
-        cmocka_unit_test(test_usage_errors),
-        cmocka_unit_test(test_compare_options),
-        cmocka_unit_test(test_help_lists_everything),
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_image_options),   cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_compare_options), cmocka_unit_test(test_help_lists_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
