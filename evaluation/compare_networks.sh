@@ -8,18 +8,25 @@
 # its importance (`nnbundle importance`, bn-gamma, 20 fine-tuning epochs per class), measures
 # its test accuracy (`nnbundle evaluate --levels 0`), bundles it (`nnbundle bundle`, default
 # processing config) and renders the three side by side with one nnbundle-render command
-# (compare mode: one camera, one scale in world units):
-#   networks.png         default rendering config, default pose (8, side view), 1800x640
-#   networks_pose6.png   pose 6 (UPPER_BACK_RIGHT, the original's recording pose)
-#   networks_shared.png  as networks.png with --shared-scale (one importance scale)
+# each (compare mode: one camera, so equal sizes in world units are equal in pixels):
+#   networks.png            the figure: one importance scale for the three (--shared-scale),
+#                           otherwise the default rendering config (pose 8, side view), 1800x640
+#   networks_own_scale.png  the same without --shared-scale (each panel on its own display
+#                           scale, as its file would be drawn alone: compare mode's default)
+#   networks_pose6.png      as networks.png from pose 6 (UPPER_BACK_RIGHT, the original's
+#                           recording pose)
+#   networks_reference.png  the original tool's look (configs/rendering_reference.json: raw
+#                           importance, transparent nodes, MIN/MAX) in its grey class-independent
+#                           view, pose 6, framed: the closest to the thesis' figure
 # and prints the picture measures of each (evaluation/picture_stats: drawn %, saturation,
 # span) and the wall time of every step.
 #
-# usage: evaluation/compare_networks.sh BUILD_DIR OUT_DIR [--quick]
-#   BUILD_DIR  build directory with processor/nnbundle, renderer/nnbundle-render (and
-#              evaluation/picture_stats for the measures)
-#   OUT_DIR    where the networks, logs and figures go (created)
-#   --quick    2 training epochs, 2 fine-tuning epochs (a smoke run, under a minute)
+# usage: evaluation/compare_networks.sh BUILD_DIR OUT_DIR [--quick | --render-only]
+#   BUILD_DIR      build directory with processor/nnbundle, renderer/nnbundle-render (and
+#                  evaluation/picture_stats for the measures)
+#   OUT_DIR        where the networks, logs and figures go (created)
+#   --quick        2 training epochs, 2 fine-tuning epochs (a smoke run, under a minute)
+#   --render-only  only the renders, from the networks an earlier run left in OUT_DIR
 # Environment: NB_DATA (default /usr/share/datasets/fashion-mnist), NB_THREADS (default: all
 # cores), SDL_VIDEODRIVER (default offscreen).
 set -euo pipefail
@@ -31,9 +38,14 @@ if [ $# -lt 2 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
 fi
 BUILD=$1
 OUT=$2
-QUICK=0
-[ "${3:-}" = "--quick" ] && QUICK=1
-[ $# -gt 2 ] && [ "$QUICK" = 0 ] && { echo "compare_networks.sh: unknown option '$3'" >&2; exit 2; }
+QUICK=0 MAKE=1
+case ${3:-} in
+"") ;;
+--quick) QUICK=1 ;;
+--render-only) MAKE=0 ;;
+*) echo "compare_networks.sh: unknown option '$3' (try --help)" >&2; exit 2 ;;
+esac
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DATA=${NB_DATA:-/usr/share/datasets/fashion-mnist}
 NB=$BUILD/processor/nnbundle
 NBR=$BUILD/renderer/nnbundle-render
@@ -78,6 +90,7 @@ run() {
     fi
 }
 
+if [ "$MAKE" = 1 ]; then # make, measure and bundle the three networks
 step "untrained: nnbundle random (seed $SEED)"
 run random "$NB" random --layers 784,81,49,10 -o "$OUT/untrained.nnb.h5" --seed "$SEED"
 step_done
@@ -101,33 +114,41 @@ for n in untrained trained l1; do
         --methods alpha_mean_gamma --levels 0 --sets test "${threads_opt[@]}"
     step_done
 done
-acc() { awk -F, '$6 == "accuracy" && $3 == 0 { printf "%.1f", 100 * $8 }' "$OUT/eval_$1/pruning.csv"; }
 for n in untrained trained l1; do
     step "$n: nnbundle bundle (default processing config)"
     run "bundle_$n" "$NB" bundle "$OUT/$n.nnb.h5" "${threads_opt[@]}"
     step_done
 done
+fi # MAKE
+acc() { awk -F, '$6 == "accuracy" && $3 == 0 { printf "%.1f", 100 * $8 }' "$OUT/eval_$1/pruning.csv"; }
 
 TITLES="untrained: $(acc untrained) % test accuracy,trained: $(acc trained) %,trained with L1 $L1_WEIGHT: $(acc l1) %"
 FILES=("$OUT/untrained.nnb.h5" "$OUT/trained.nnb.h5" "$OUT/l1.nnb.h5")
-step "render networks.png (compare mode, default pose, $SIZE)"
-run render "$NBR" "${FILES[@]}" --screenshot "$OUT/networks.png" --titles "$TITLES" --size "$SIZE"
+step "render networks.png (compare mode, --shared-scale, $SIZE)"
+run render "$NBR" "${FILES[@]}" --screenshot "$OUT/networks.png" --titles "$TITLES" \
+    --size "$SIZE" --shared-scale
+step_done
+step "render networks_own_scale.png (each panel on its own scale)"
+run render_own "$NBR" "${FILES[@]}" --screenshot "$OUT/networks_own_scale.png" \
+    --titles "$TITLES" --size "$SIZE"
 step_done
 step "render networks_pose6.png (pose 6)"
 run render_pose6 "$NBR" "${FILES[@]}" --screenshot "$OUT/networks_pose6.png" --titles "$TITLES" \
-    --size "$SIZE" --camera 6
+    --size "$SIZE" --shared-scale --camera 6
 step_done
-step "render networks_shared.png (--shared-scale)"
-run render_shared "$NBR" "${FILES[@]}" --screenshot "$OUT/networks_shared.png" --titles "$TITLES" \
-    --size "$SIZE" --shared-scale
+step "render networks_reference.png (the original's settings, grey)"
+run render_reference "$NBR" "${FILES[@]}" --screenshot "$OUT/networks_reference.png" \
+    --titles "$TITLES" --size "$SIZE" --config "$ROOT/configs/rendering_reference.json" \
+    --set class_view=independent --set camera_fit=true
 step_done
 
 echo "test accuracy: untrained $(acc untrained) %, trained $(acc trained) %, L1 $(acc l1) %"
-echo "the render command:"
+echo "the figure's command:"
 echo "  nnbundle-render untrained.nnb.h5 trained.nnb.h5 l1.nnb.h5 --screenshot networks.png \\"
-echo "      --titles \"$TITLES\" --size $SIZE"
+echo "      --titles \"$TITLES\" --size $SIZE --shared-scale"
 if [ -x "$PS" ]; then
     echo "picture measures (drawn %, mean saturation 0-255, span):"
-    "$PS" "$OUT/networks.png" "$OUT/networks_pose6.png" "$OUT/networks_shared.png"
+    "$PS" "$OUT/networks.png" "$OUT/networks_own_scale.png" "$OUT/networks_pose6.png" \
+        "$OUT/networks_reference.png"
 fi
 echo "compare_networks.sh: finished in $((SECONDS - T_START)) s; figures in $OUT"

@@ -128,6 +128,19 @@ static nb_status prepare(compare_run *c) {
         nb_log_warn("%s", warn);
     if (opt->shared_scale) {
         NB_TRY(nb_compare_shared_scale(c->scene_ptr, c->n, opt->inputs, &c->shared));
+        for (size_t i = 0; i <= c->n; i++) { /* the divisors of the edge cull key, per pair */
+            nb_scene_scale own;
+            if (i < c->n)
+                nb_scene_query_scale(&c->scenes[i], &own);
+            const nb_scene_scale *sc = i < c->n ? &own : &c->shared.scale;
+            char line[512] = "";
+            size_t at = 0;
+            for (size_t l = 0; l + 1 < sc->n_layers && at + 16 < sizeof line; l++)
+                at += (size_t)snprintf(line + at, sizeof line - at, " %.3g",
+                                       (double)sc->seg_cull[l]);
+            nb_log_debug("edge cull divisors per layer pair, %s:%s",
+                         i < c->n ? opt->inputs[i] : "shared (largest)", line);
+        }
         for (size_t i = 0; i < c->n; i++)
             NB_TRY(build_scene(c, i, &c->shared.scale));
     }
@@ -239,6 +252,14 @@ static nb_status render(compare_run *c) {
                 c->n, c->layout.cols, c->layout.rows, c->layout.panel_w, c->layout.panel_h,
                 c->config.camera_pose, (double)cam.distance, (double)cam.fov_degrees,
                 opt->shared_scale ? ", one importance scale" : "");
+    for (size_t i = 0; i < c->n; i++) {
+        size_t nodes = 0, segments = 0;
+        nb_scene_count_visible(&c->scenes[i], c->params.node.importance_threshold,
+                               c->params.edge.importance_threshold, &nodes, &segments);
+        nb_log_debug("panel %zu, %s: %zu of %zu nodes, %zu of %zu segments drawn", i,
+                     opt->inputs[i], nodes, c->scenes[i].n_nodes, segments,
+                     c->scenes[i].n_segments);
+    }
     const nb_image_options io = {opt->transparent, opt->jpeg_quality};
     if (!frames) {
         NB_TRY(draw_image(c, &cam));
