@@ -136,8 +136,8 @@ static nb_status prepare(compare_run *c) {
             char line[512] = "";
             size_t at = 0;
             for (size_t l = 0; l + 1 < sc->n_layers && at + 16 < sizeof line; l++)
-                at += (size_t)snprintf(line + at, sizeof line - at, " %.3g",
-                                       (double)sc->seg_cull[l]);
+                at +=
+                    (size_t)snprintf(line + at, sizeof line - at, " %.3g", (double)sc->seg_cull[l]);
             nb_log_debug("edge cull divisors per layer pair, %s:%s",
                          i < c->n ? opt->inputs[i] : "shared (largest)", line);
         }

@@ -9,7 +9,8 @@
  * encoding panel stacks its node and edge rows or puts them side by side. Class panel first
  * (preference top-left, top-right, bottom-left, bottom-right, then side centres), then the
  * encoding panel (bottom-left, bottom-right, top-right, top-left, ...), which is dropped when
- * it would cover the class panel or not fit in the image. The encoding numbers are read off the
+ * it would cover the class panel (or a rectangle the caller asks to avoid: compare mode's
+ * titles) or not fit in the image. The encoding numbers are read off the
  * drawn objects (nb_legend_encoding_of) and the opacity goes through nb_render_opacity, the CPU
  * mirror of the impostor shader, so the legend follows the scene's and the shader's mappings. No
  * threads. Config keys (through nb_render_params and the scene): show_legend (caller), class_view,

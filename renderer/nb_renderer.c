@@ -11,7 +11,10 @@
  * the screen rectangle of the scene's bounding box (nb_legend_drawing_rect) only breaks
  * ties when nothing is drawn. Fragment counts use a GL_SAMPLES_PASSED query around the scene
  * passes (not the legend or the composite). Output: RGB or RGBA read-back, un-blended
- * against the background for a transparent PNG (nb_screenshot). Single-threaded (GL).
+ * against the background for a transparent PNG (nb_screenshot). Compare mode (nb_compare.h)
+ * draws several scenes into the one target: each with the ordinary frame under a scissor box
+ * (every clear, pass and the WBOIT composite stay inside the panel), then titles and one
+ * legend over the whole image through the same overlay path. Single-threaded (GL).
  * Config keys: everything in nb_render_params (the caller maps the config).
  */
 #include "nb_renderer.h"
