@@ -266,6 +266,17 @@ static void test_errors(void **state) {
     expect_text(c, "missing.nnb.h5");
     expect_text(c, "NB_E_IO");
     assert_false(exists(png));
+    /* a broken second file (not HDF5): exit 1 naming it, nothing written */
+    char broken[256];
+    snprintf(broken, sizeof broken, "%s/broken.nnb.h5", c->dir);
+    FILE *f = fopen(broken, "w");
+    assert_non_null(f);
+    fputs("not an HDF5 file\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s'", c->a, broken, png);
+    assert_int_equal(run(c, args), 1);
+    expect_text(c, "broken.nnb.h5");
+    assert_false(exists(png));
     /* a second file without /bundle */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s'", c->a, c->nobundle, png);
     assert_int_equal(run(c, args), 1);
