@@ -5,7 +5,8 @@
 # variants of the thesis (reference spec §2.3, §6.2), runs `nnbundle evaluate` (pruning
 # curves of five edge orders, class-specific pruning, the variants), plots everything with
 # gnuplot (evaluation/plot_*.gp) and renders an untrained, a trained and an L1-trained
-# network side by side. Everything goes to evaluation/out/ (override with NB_EVAL_OUT);
+# network side by side (nnbundle-render's compare mode: one camera, one importance scale).
+# Everything goes to evaluation/out/ (override with NB_EVAL_OUT);
 # --update-figures also copies the PNGs to evaluation/figures/ (the README shows those).
 #
 # Usage: evaluation/reproduce.sh [--quick] [--no-render] [--update-figures] [--threads N]
@@ -54,8 +55,7 @@ else
     EPOCHS=15 FT_EPOCHS=20 DRAWS=5
 fi
 L1_WEIGHT=0.001  # Keras l1(0.001) kernel penalty of the thesis' regularised model (§2.1)
-CAMERA=6          # UPPER_BACK_RIGHT (spec §5.1), the reference's recording pose
-SHOT_SIZE=800x600
+SHOT_SIZE=1800x640 # three 600x640 panels (evaluation/compare_networks.sh makes the same figure)
 SEED=1
 # importance variants: importance_flags value -> the thesis' name (spec §2.3)
 VARIANTS=(
@@ -73,7 +73,7 @@ NBR=$BUILD/renderer/nnbundle-render
 LOGS=$OUT/logs
 T_START=$SECONDS
 STEP=0
-N_STEPS=$((6 + ${#VARIANTS[@]} + (RENDER ? 6 : 0)))
+N_STEPS=$((6 + ${#VARIANTS[@]} + (RENDER ? 5 : 0)))
 
 step() {
     STEP=$((STEP + 1))
@@ -209,18 +209,11 @@ if [ "$RENDER" = 1 ]; then
     done
     step_done
 
-    step "render (nnbundle-render --screenshot, camera $CAMERA, $SHOT_SIZE)"
-    for n in untrained trained l1; do
-        run "render_$n" env SDL_VIDEODRIVER="${SDL_VIDEODRIVER:-offscreen}" "$NBR" "$OUT/net_$n.nnb.h5" \
-            --screenshot "$OUT/net_$n.png" --camera "$CAMERA" --size "$SHOT_SIZE"
-    done
-    step_done
-
-    step "compose the network comparison"
-    run plot_networks gnuplot -c "$EVAL/plot_networks.gp" "$OUT/networks" \
-        "$OUT/net_untrained.png" "untrained (random weights), test accuracy $(acc untrained) %" \
-        "$OUT/net_trained.png" "trained, test accuracy $(acc trained) %" \
-        "$OUT/net_l1.png" "trained with L1 $L1_WEIGHT on weights, test accuracy $(acc l1) %"
+    step "render the three side by side (nnbundle-render compare mode, $SHOT_SIZE)"
+    titles="untrained: $(acc untrained) % test accuracy,trained: $(acc trained) %,trained with L1 $L1_WEIGHT: $(acc l1) %"
+    run render env SDL_VIDEODRIVER="${SDL_VIDEODRIVER:-offscreen}" "$NBR" "$OUT/net_untrained.nnb.h5" \
+        "$OUT/net_trained.nnb.h5" "$OUT/net_l1.nnb.h5" --screenshot "$OUT/networks.png" \
+        --titles "$titles" --size "$SHOT_SIZE" --shared-scale
     step_done
 fi
 

@@ -17,6 +17,7 @@
  * Camera placement (nb_app_open_gl, the F key, pose keys): the pose's direction, then with
  * camera_fit the framing of the drawn geometry (nb_scene_frame); turntables (--orbit,
  * auto_orbit) look at the drawn box's centre from the largest distance any frame's yaw needs.
+ * Several input files go to compare mode (nb_app_compare.c) before any of this.
  * Config keys read: all rendering keys (through nb_render_params / nb_scene_desc),
  * camera_pose, camera_fit, camera_margin, auto_orbit, orbit_speed_degrees;
  * edge_importance_type from the file.
@@ -55,6 +56,10 @@ static nb_status build_config(const nb_render_options *opt, nb_rendering_config 
         c.camera_pose = opt->camera;
     *cfg = c;
     return NB_OK;
+}
+
+nb_status nb_app_build_config(const nb_render_options *opt, nb_rendering_config *cfg) {
+    return build_config(opt, cfg);
 }
 
 static void desired_desc(const nb_app *app, nb_scene_desc *d) {
@@ -738,6 +743,16 @@ int nb_app_main(int argc, char **argv) {
         return NB_RENDER_EXIT_OK;
     }
     nb_log_set_level(opt.quiet ? NB_LOG_QUIET : opt.verbose ? NB_LOG_VERBOSE : NB_LOG_NORMAL);
+    if (opt.n_inputs > 1) { /* several files: side by side (nb_app_compare.c) */
+        nb_status cst = nb_app_compare_run(&opt);
+        if (cst != NB_OK) {
+            nb_error_print("nnbundle-render", cst);
+            if (opt.verbose && nb_error_origin()[0])
+                fprintf(stderr, "nnbundle-render: (raised at %s)\n", nb_error_origin());
+            return NB_RENDER_EXIT_FAILURE;
+        }
+        return NB_RENDER_EXIT_OK;
+    }
     nb_app app;
     nb_status st = nb_app_init(&app, &opt);
     if (st == NB_OK)

@@ -135,8 +135,19 @@ bool nb_app_set_pose(nb_app *app, int k, const float rect[4]);
 /* Frees everything (GL objects first); safe after a failed init. */
 void nb_app_deinit(nb_app *app);
 
-/* The whole program: parse, init, open, run; prints errors; returns the exit code
- * (0 success, 1 failure, 2 usage). */
+/* The rendering config of a command line: schema defaults < opt->config_path < opt->sets
+ * (validated) < opt->camera as camera_pose. NB_E_CONFIG / NB_E_IO naming the key or file. */
+nb_status nb_app_build_config(const nb_render_options *opt, nb_rendering_config *cfg);
+
+/* Compare mode (two or more opt->inputs; nb_app_compare.c, nb_compare.h): loads every file,
+ * renders them side by side with one camera into opt->screenshot_path or opt->frames_dir and
+ * frees everything. Errors name the file (NB_E_IO, NB_E_FORMAT, NB_E_MISSING for a file
+ * without /bundle, NB_E_MISMATCH for files whose class counts differ, or whose layer counts
+ * differ under --shared-scale); nothing is written unless every file loaded. */
+nb_status nb_app_compare_run(const nb_render_options *opt);
+
+/* The whole program: parse, init, open, run (compare mode for several files); prints errors;
+ * returns the exit code (0 success, 1 failure, 2 usage). */
 int nb_app_main(int argc, char **argv);
 
 #endif /* NB_APP_H */

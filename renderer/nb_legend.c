@@ -9,7 +9,8 @@
  * encoding panel stacks its node and edge rows or puts them side by side. Class panel first
  * (preference top-left, top-right, bottom-left, bottom-right, then side centres), then the
  * encoding panel (bottom-left, bottom-right, top-right, top-left, ...), which is dropped when
- * it would cover the class panel or not fit in the image. The encoding numbers are read off the
+ * it would cover the class panel (or a rectangle the caller asks to avoid: compare mode's
+ * titles) or not fit in the image. The encoding numbers are read off the
  * drawn objects (nb_legend_encoding_of) and the opacity goes through nb_render_opacity, the CPU
  * mirror of the impostor shader, so the legend follows the scene's and the shader's mappings. No
  * threads. Config keys (through nb_render_params and the scene): show_legend (caller), class_view,
@@ -660,17 +661,22 @@ nb_status nb_legend_build(const nb_legend_desc *d, nb_overlay_buffer *out,
         static const nb_legend_anchor enc_order[] = {
             NB_LEGEND_BOTTOM_LEFT, NB_LEGEND_BOTTOM_RIGHT, NB_LEGEND_TOP_RIGHT, NB_LEGEND_TOP_LEFT,
             NB_LEGEND_BOTTOM,      NB_LEGEND_TOP,          NB_LEGEND_RIGHT,     NB_LEGEND_LEFT};
-        nb_legend_place_desc pd = {d->width, d->height, c.margin,    d->drawing, d->coverage,
-                                   NULL,     0,         class_order, 8};
+        nb_legend_place_desc pd = {d->width, d->height,  c.margin,    d->drawing, d->coverage,
+                                   d->avoid, d->n_avoid, class_order, 8};
         size_t ci = place_best(&pd, cls, 2, &lay.classes);
         lay.classes_rows = ci == 1;
         lay.n_rows = cls[ci].rows;
         lay.n_columns = cls[ci].cols;
         translate(&cls[ci], lay.classes.rect.x0, lay.classes.rect.y0);
         st = append(out, &cls[ci].buf);
+        nb_rect taken[NB_LEGEND_MAX_AVOID + 1];
+        size_t n_taken = d->n_avoid < NB_LEGEND_MAX_AVOID ? d->n_avoid : NB_LEGEND_MAX_AVOID;
+        if (n_taken)
+            memcpy(taken, d->avoid, n_taken * sizeof *taken);
+        taken[n_taken++] = lay.classes.rect;
         if (st == NB_OK && want_enc) {
-            pd.taken = &lay.classes.rect;
-            pd.n_taken = 1;
+            pd.taken = taken;
+            pd.n_taken = n_taken;
             pd.order = enc_order;
             size_t ei = place_best(&pd, enc, 2, &lay.encoding);
             if (lay.encoding.overlap_taken <= 0.5f && lay.encoding.outside <= 0.5f) {

@@ -34,8 +34,9 @@
 #include "nb_scene.h"
 #include "nb_status.h"
 
-#define NB_LEGEND_NAME_MAX 40 /* class names are cut to this many characters */
-#define NB_LEGEND_RAMP     32 /* samples of the edge opacity ramp */
+#define NB_LEGEND_NAME_MAX  40 /* class names are cut to this many characters */
+#define NB_LEGEND_RAMP      32 /* samples of the edge opacity ramp */
+#define NB_LEGEND_MAX_AVOID 16 /* nb_legend_desc.avoid rectangles used (more are ignored) */
 
 /* An axis-aligned rectangle in pixels, top-left origin; empty when x1 <= x0 or y1 <= y0. */
 typedef struct nb_rect {
@@ -156,6 +157,10 @@ typedef struct nb_legend_desc {
     int width, height;              /* image, pixels (> 0) */
     nb_rect drawing;                /* screen rectangle of the drawing (nb_legend_drawing_rect) */
     const nb_coverage *coverage;    /* drawn pixels (may be NULL: the rectangle is used) */
+    const nb_rect *avoid;           /* rectangles the panels must not cover when they can
+                                       help it (compare mode's panel titles), n_avoid of
+                                       them; NULL: none */
+    size_t n_avoid;
 } nb_legend_desc;
 
 typedef struct nb_legend_layout {
@@ -168,8 +173,9 @@ typedef struct nb_legend_layout {
 } nb_legend_layout;
 
 /* Builds both panels for d into out (appended; zero-initialise it first; free(out->v)) and
- * describes them in *layout (may be NULL). The encoding panel is left out when it cannot be
- * placed inside the image without covering the class panel (small images) or when nothing
+ * describes them in *layout (may be NULL). The d->avoid rectangles count as panels already
+ * placed. The encoding panel is left out when it cannot be placed inside the image without
+ * covering the class panel or an avoid rectangle (small images) or when nothing
  * in it applies (line edges and point nodes). Returns NB_OK, NB_E_INVALID (size <= 0), NB_E_NOMEM
  * (out unchanged). */
 nb_status nb_legend_build(const nb_legend_desc *d, nb_overlay_buffer *out,

@@ -102,8 +102,9 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 }
 
 static const char *const value_options[] = {
-    "--config", "--set",    "--screenshot", "--frames", "--benchmark",    "--count", "--size",
-    "--camera", "--layers", "--quit-after", "--format", "--jpeg-quality", NULL};
+    "--config", "--set",          "--screenshot", "--frames",  "--benchmark",
+    "--count",  "--size",         "--camera",     "--layers",  "--quit-after",
+    "--format", "--jpeg-quality", "--titles",     "--columns", NULL};
 
 int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
     memset(o, 0, sizeof *o);
@@ -140,6 +141,14 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
             o->watch = false;
             continue;
         }
+        if (strcmp(a, "--no-titles") == 0) {
+            o->no_titles = true;
+            continue;
+        }
+        if (strcmp(a, "--shared-scale") == 0) {
+            o->shared_scale = true;
+            continue;
+        }
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = true;
             continue;
@@ -159,10 +168,11 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
         if (!name) {
             if (a[0] == '-' && a[1] != '\0')
                 return usage(err, err_size, "unknown option '%s'", a);
-            if (o->input)
-                return usage(err, err_size, "more than one input file ('%s' and '%s')", o->input,
-                             a);
-            o->input = a;
+            if (o->n_inputs >= NB_OPTIONS_MAX_INPUTS)
+                return usage(err, err_size, "too many input files (at most %d side by side)",
+                             NB_OPTIONS_MAX_INPUTS);
+            o->inputs[o->n_inputs++] = a;
+            o->input = o->inputs[0];
         } else if (strcmp(name, "--config") == 0) {
             o->config_path = v;
         } else if (strcmp(name, "--set") == 0) {
@@ -213,6 +223,14 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
             if (!parse_long(v, 1, 100, &q))
                 return usage(err, err_size, "--jpeg-quality expects 1..100, got '%s'", v);
             o->jpeg_quality = (int)q;
+        } else if (strcmp(name, "--titles") == 0) {
+            o->titles = v;
+        } else if (strcmp(name, "--columns") == 0) {
+            long k;
+            if (!parse_long(v, 1, NB_OPTIONS_MAX_INPUTS, &k))
+                return usage(err, err_size, "--columns expects 1..%d, got '%s'",
+                             NB_OPTIONS_MAX_INPUTS, v);
+            o->columns = (int)k;
         } else { /* --quit-after */
             if (!parse_long(v, 0, LONG_MAX, &o->quit_after))
                 return usage(err, err_size, "--quit-after expects a frame count >= 0, got '%s'", v);
@@ -222,6 +240,30 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
         return usage(err, err_size, "no input file (a .nnb.h5 made by `nnbundle bundle`)");
     if (n_modes > 1)
         return usage(err, err_size, "--screenshot, --frames and --benchmark exclude each other");
+    if (o->n_inputs > 1) { /* compare mode */
+        if (o->mode != NB_RUN_SCREENSHOT && o->mode != NB_RUN_FRAMES)
+            return usage(err, err_size,
+                         "%d files are compared side by side in an image: add --screenshot OUT "
+                         "or --frames DIR (the window and --benchmark show one network)",
+                         o->n_inputs);
+        if (o->titles && o->no_titles)
+            return usage(err, err_size, "--titles and --no-titles exclude each other");
+        if (o->titles) {
+            int n = 1;
+            for (const char *t = o->titles; *t; t++)
+                n += *t == ',';
+            if (n != o->n_inputs)
+                return usage(err, err_size, "--titles has %d comma-separated title%s for %d files",
+                             n, n == 1 ? "" : "s", o->n_inputs);
+        }
+        if (o->columns > o->n_inputs)
+            return usage(err, err_size, "--columns %d is more than the %d files", o->columns,
+                         o->n_inputs);
+    } else if (o->titles || o->no_titles || o->columns || o->shared_scale) {
+        return usage(err, err_size,
+                     "--titles, --no-titles, --columns and --shared-scale apply to several files "
+                     "(compare mode)");
+    }
     if ((count_given || o->orbit) && o->mode != NB_RUN_FRAMES)
         return usage(err, err_size, "--count and --orbit need --frames DIR");
     if (o->quit_after >= 0 && o->mode != NB_RUN_INTERACTIVE)
@@ -254,6 +296,7 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
 void nb_options_print_help(FILE *f) {
     fputs(
         "Usage: nnbundle-render FILE [options]\n"
+        "       nnbundle-render FILE1 FILE2 [...] --screenshot OUT | --frames DIR [options]\n"
         "Draws a bundled network (FILE.nnb.h5 from `nnbundle bundle`) with sphere and ellipsoid\n"
         "impostors and order-independent transparency, in a window or into PNG files.\n"
         "\n"
@@ -281,34 +324,50 @@ void nb_options_print_help(FILE *f) {
         "                       without it PNGs are opaque RGB\n"
         "  --format png|jpg     file type of --frames and K/R images (default png)\n"
         "  --jpeg-quality Q     JPEG quality 1..100 (default 90)\n"
-        "\n"
-        "Interactive window:\n"
-        "  --no-watch           do not reload FILE when it changes on disk (default: polled\n"
-        "                       every 0.5 s; a failed reload keeps the current picture)\n"
-        "  --quit-after N       close the window after N frames (scripted runs, tests)\n"
-        "  keys: 0-9 camera poses, F frame the drawing again, H auto-orbit on/off,\n"
-        "        W/A/S/D move, K screenshot (<file>_<UTC time>.png or .jpg),\n"
-        "        R record every frame on/off, Tab hide/show the panels, ESC quit\n"
-        "  mouse: left drag orbit, right or middle drag pan, wheel zoom\n"
-        "\n"
-        "Other:\n"
-        "  --quiet, --verbose   less / more output on stderr\n"
-        "  --help, --version\n"
-        "\n"
-        "Rendering keys (configs/rendering.json): edge_* and node_* (size, base_opacity,\n"
-        "importance_opacity, depth_opacity, depth_exponent, importance_threshold, mode),\n"
-        "transparency (wboit | minmax), shading (soft | phong), importance_normalization\n"
-        "(layer | network | none), class_view (all | independent | class), class_index,\n"
-        "class_contrast, background, camera_pose, fov_degrees, camera_fit, camera_margin,\n"
-        "auto_orbit, orbit_speed_degrees, show_legend. The original tool's settings:\n"
-        "--config configs/rendering_reference.json.\n"
-        "Edge modes: ellipsoid_transparent, sphere, sphere_transparent, line, none.\n"
-        "Node modes: sphere, sphere_transparent, point, none.\n"
-        "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; NNBUNDLE_FONT the\n"
-        "legend's TrueType font (default " NB_FONT_PATH ";\n"
-        "without it the legend uses a block font); SDL_VIDEODRIVER picks the SDL video\n"
-        "driver (offscreen for headless runs).\n"
-        "\n"
-        "Exit status: 0 success, 1 failure (message names the file/key), 2 usage error.\n",
+        "\n",
         f);
+    fputs("Several networks side by side (compare mode: two or more FILEs, up to 16):\n"
+          "  one image of panels (one row; a grid when that draws the networks larger), all\n"
+          "  with one camera (same pose, distance and fov: equal sizes are equal in pixels),\n"
+          "  framed so every network fits its panel, and one legend. Needs --screenshot or\n"
+          "  --frames (a usage error otherwise). Every other option applies to every panel.\n"
+          "  --titles \"a,b,c\"   panel titles, one per FILE (default: the file names without\n"
+          "                       .nnb.h5); a different count is a usage error\n"
+          "  --no-titles          panels without titles\n"
+          "  --columns N          N panels per row (default: the grid that draws largest)\n"
+          "  --shared-scale       one importance scale for all panels (per layer the largest\n"
+          "                       display divisor of the files), so the same importance has the\n"
+          "                       same size and opacity everywhere; default: each panel is\n"
+          "                       scaled as its file would be alone (importance_normalization)\n"
+          "  The files must have the same number of classes (exit status 1 naming the file).\n"
+          "\n"
+          "Interactive window:\n"
+          "  --no-watch           do not reload FILE when it changes on disk (default: polled\n"
+          "                       every 0.5 s; a failed reload keeps the current picture)\n"
+          "  --quit-after N       close the window after N frames (scripted runs, tests)\n"
+          "  keys: 0-9 camera poses, F frame the drawing again, H auto-orbit on/off,\n"
+          "        W/A/S/D move, K screenshot (<file>_<UTC time>.png or .jpg),\n"
+          "        R record every frame on/off, Tab hide/show the panels, ESC quit\n"
+          "  mouse: left drag orbit, right or middle drag pan, wheel zoom\n"
+          "\n"
+          "Other:\n"
+          "  --quiet, --verbose   less / more output on stderr\n"
+          "  --help, --version\n"
+          "\n"
+          "Rendering keys (configs/rendering.json): edge_* and node_* (size, base_opacity,\n"
+          "importance_opacity, depth_opacity, depth_exponent, importance_threshold, mode),\n"
+          "transparency (wboit | minmax), shading (soft | phong), importance_normalization\n"
+          "(layer | network | none), class_view (all | independent | class), class_index,\n"
+          "class_contrast, background, camera_pose, fov_degrees, camera_fit, camera_margin,\n"
+          "auto_orbit, orbit_speed_degrees, show_legend. The original tool's settings:\n"
+          "--config configs/rendering_reference.json.\n"
+          "Edge modes: ellipsoid_transparent, sphere, sphere_transparent, line, none.\n"
+          "Node modes: sphere, sphere_transparent, point, none.\n"
+          "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; NNBUNDLE_FONT the\n"
+          "legend's TrueType font (default " NB_FONT_PATH ";\n"
+          "without it the legend uses a block font); SDL_VIDEODRIVER picks the SDL video\n"
+          "driver (offscreen for headless runs).\n"
+          "\n"
+          "Exit status: 0 success, 1 failure (message names the file/key), 2 usage error.\n",
+          f);
 }

@@ -5,6 +5,12 @@
  *                        [--screenshot OUT.png|OUT.jpg | --frames DIR [--count N] [--orbit]
  *                         | --benchmark N] [--transparent] [--format png|jpg]
  *                        [--jpeg-quality Q] [--quit-after N] [--no-watch] [--quiet|--verbose]
+ *   nnbundle-render A B [C ...] (--screenshot OUT | --frames DIR ...) [--titles "a,b,c" |
+ *                        --no-titles] [--columns N] [--shared-scale] [the options above]
+ * Several files are compare mode (nb_compare.h): panels side by side, one camera; it writes
+ * images only (--screenshot, --frames), so the window, --benchmark and --quit-after are usage
+ * errors with several files, and --titles, --no-titles, --columns, --shared-scale are usage
+ * errors with one.
  * Exit codes follow the nnbundle CLI: 0 success, 1 failure, 2 usage error.
  */
 #ifndef NB_OPTIONS_H
@@ -21,6 +27,7 @@
 #define NB_OPTIONS_DEFAULT_HEIGHT 720
 #define NB_OPTIONS_DEFAULT_FRAMES 36
 #define NB_OPTIONS_MAX_SIZE       16384
+#define NB_OPTIONS_MAX_INPUTS     16 /* files of compare mode (= NB_COMPARE_MAX_FILES) */
 
 enum { NB_RENDER_EXIT_OK = 0, NB_RENDER_EXIT_FAILURE = 1, NB_RENDER_EXIT_USAGE = 2 };
 
@@ -32,9 +39,15 @@ typedef enum nb_render_run_mode {
 } nb_render_run_mode;
 
 typedef struct nb_render_options {
-    const char *input;                     /* the .nnb.h5 file (argv storage) */
-    const char *config_path;               /* --config, NULL if none */
-    const char *sets[NB_OPTIONS_MAX_SETS]; /* --set key=value, in order */
+    const char *input;                         /* the .nnb.h5 file (argv storage) = inputs[0] */
+    const char *inputs[NB_OPTIONS_MAX_INPUTS]; /* every file given, in order */
+    int n_inputs;                              /* > 1: compare mode */
+    const char *titles;                        /* --titles: comma-separated panel titles */
+    bool no_titles;                            /* --no-titles: panels without titles */
+    int columns;                               /* --columns N (0: the grid is chosen) */
+    bool shared_scale;                         /* --shared-scale: one importance scale */
+    const char *config_path;                   /* --config, NULL if none */
+    const char *sets[NB_OPTIONS_MAX_SETS];     /* --set key=value, in order */
     int n_sets;
     nb_render_run_mode mode;
     const char *screenshot_path; /* --screenshot */

@@ -11,7 +11,10 @@
  * the screen rectangle of the scene's bounding box (nb_legend_drawing_rect) only breaks
  * ties when nothing is drawn. Fragment counts use a GL_SAMPLES_PASSED query around the scene
  * passes (not the legend or the composite). Output: RGB or RGBA read-back, un-blended
- * against the background for a transparent PNG (nb_screenshot). Single-threaded (GL).
+ * against the background for a transparent PNG (nb_screenshot). Compare mode (nb_compare.h)
+ * draws several scenes into the one target: each with the ordinary frame under a scissor box
+ * (every clear, pass and the WBOIT composite stay inside the panel), then titles and one
+ * legend over the whole image through the same overlay path. Single-threaded (GL).
  * Config keys: everything in nb_render_params (the caller maps the config).
  */
 #include "nb_renderer.h"
@@ -148,28 +151,10 @@ static nb_status frame_coverage(const nb_renderer *r, const nb_render_params *p,
     return st;
 }
 
-static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
-                             const nb_camera *cam) {
-    NB_TRY(update_face(r));
-    nb_coverage cov;
-    NB_TRY(frame_coverage(r, p, &cov));
-    nb_legend_desc d = {.scene = s,
-                        .params = p,
-                        .face = &r->face,
-                        .width = r->target.width,
-                        .height = r->target.height,
-                        .drawing =
-                            nb_legend_drawing_rect(s, cam, r->target.width, r->target.height),
-                        .coverage = &cov};
-    nb_overlay_buffer buf = {0};
-    nb_status st = nb_legend_build(&d, &buf, &r->legend);
-    nb_coverage_deinit(&cov);
-    if (st != NB_OK) {
-        free(buf.v);
-        return st;
-    }
-    r->has_legend = true;
+/* Draws overlay triangles (nb_font.h vertex format, target pixels) with the face's atlas. */
+static void draw_overlay_buffer(nb_renderer *r, const nb_overlay_buffer *buf) {
     glBindFramebuffer(GL_FRAMEBUFFER, r->target.fbo);
+    glViewport(0, 0, r->target.width, r->target.height);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     glEnable(GL_BLEND);
@@ -182,16 +167,48 @@ static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_
     glActiveTexture(GL_TEXTURE0);
     glBindTexture(GL_TEXTURE_2D, r->atlas_texture);
     glBindBuffer(GL_ARRAY_BUFFER, r->overlay_vbo);
-    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)(buf.n * NB_OVERLAY_VERTEX_FLOATS * sizeof(float)),
-                 buf.v, GL_STREAM_DRAW);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)(buf->n * NB_OVERLAY_VERTEX_FLOATS * sizeof(float)),
+                 buf->v, GL_STREAM_DRAW);
     glBindBuffer(GL_ARRAY_BUFFER, 0);
-    free(buf.v);
     glBindVertexArray(r->overlay_vao);
-    glDrawArrays(GL_TRIANGLES, 0, (GLsizei)buf.n);
+    glDrawArrays(GL_TRIANGLES, 0, (GLsizei)buf->n);
     glBindVertexArray(0);
     glBindTexture(GL_TEXTURE_2D, 0);
     glDisable(GL_BLEND);
+}
+
+/* The legend of scene s over what the target holds, placed on its drawn pixels. */
+static nb_status draw_legend_rect(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                                  nb_rect drawing, const nb_rect *avoid, size_t n_avoid) {
+    NB_TRY(update_face(r));
+    nb_coverage cov;
+    NB_TRY(frame_coverage(r, p, &cov));
+    nb_legend_desc d = {.scene = s,
+                        .params = p,
+                        .face = &r->face,
+                        .width = r->target.width,
+                        .height = r->target.height,
+                        .drawing = drawing,
+                        .coverage = &cov,
+                        .avoid = avoid,
+                        .n_avoid = n_avoid};
+    nb_overlay_buffer buf = {0};
+    nb_status st = nb_legend_build(&d, &buf, &r->legend);
+    nb_coverage_deinit(&cov);
+    if (st != NB_OK) {
+        free(buf.v);
+        return st;
+    }
+    r->has_legend = true;
+    draw_overlay_buffer(r, &buf);
+    free(buf.v);
     return NB_OK;
+}
+
+static nb_status draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                             const nb_camera *cam) {
+    return draw_legend_rect(
+        r, s, p, nb_legend_drawing_rect(s, cam, r->target.width, r->target.height), NULL, 0);
 }
 
 nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
@@ -260,6 +277,59 @@ nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_pa
     }
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     return nb_gl_check("frame");
+}
+
+/* ---- compare mode: panels, titles, one legend ------------------------------------------ */
+
+nb_status nb_renderer_clear(nb_renderer *r, const float background[3]) {
+    memcpy(r->last_background, background, sizeof r->last_background);
+    r->has_legend = false;
+    glBindFramebuffer(GL_FRAMEBUFFER, r->target.fbo);
+    glViewport(0, 0, r->target.width, r->target.height);
+    glDisable(GL_SCISSOR_TEST);
+    glDepthMask(GL_TRUE);
+    glClearColor(background[0], background[1], background[2], 0.0f);
+    glClearDepth(1.0);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return nb_gl_check("clear");
+}
+
+nb_status nb_renderer_draw_panel(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                                 const nb_camera *cam, const int box[4]) {
+    nb_render_params q = *p;
+    q.show_legend = false;
+    /* every clear and pass of the frame (the WBOIT buffers' clears and composite included)
+     * is limited to the box, so the other panels stay as they are */
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(box[0], box[1], box[2], box[3]);
+    nb_status st = nb_renderer_draw(r, s, &q, cam);
+    glDisable(GL_SCISSOR_TEST);
+    return st;
+}
+
+nb_status nb_renderer_text_face(nb_renderer *r, const nb_font_face **face) {
+    NB_TRY(update_face(r));
+    *face = &r->face;
+    return NB_OK;
+}
+
+nb_status nb_renderer_draw_overlay(nb_renderer *r, const nb_overlay_buffer *buf) {
+    NB_TRY(update_face(r));
+    if (buf->n > 0)
+        draw_overlay_buffer(r, buf);
+    glUseProgram(0);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return nb_gl_check("overlay");
+}
+
+nb_status nb_renderer_draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                                  nb_rect drawing, const nb_rect *avoid, size_t n_avoid) {
+    r->has_legend = false;
+    NB_TRY(draw_legend_rect(r, s, p, drawing, avoid, n_avoid));
+    glUseProgram(0);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return nb_gl_check("legend");
 }
 
 void nb_renderer_present(const nb_renderer *r, int window_w, int window_h) {

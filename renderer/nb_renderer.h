@@ -74,6 +74,34 @@ void nb_renderer_view_uniforms(const nb_renderer *r, const nb_scene *s, const nb
 nb_status nb_renderer_draw(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
                            const nb_camera *cam);
 
+/* Compare mode (nb_compare.h) draws several scenes into one target, panel by panel:
+ * nb_renderer_clear, then nb_renderer_upload + nb_renderer_draw_panel for each panel, then
+ * nb_renderer_draw_overlay (titles) and nb_renderer_draw_legend. */
+
+/* Clears the whole target to background (alpha 0) and its depth. NB_E_GL. */
+nb_status nb_renderer_clear(nb_renderer *r, const float background[3]);
+
+/* Draws scene s (uploaded) like nb_renderer_draw, without the legend, with every clear and
+ * pass limited to the scissor box (GL convention: x, y from the bottom-left, width, height;
+ * nb_compare_panel_scissor); the rest of the target is kept. NB_E_GL. */
+nb_status nb_renderer_draw_panel(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                                 const nb_camera *cam, const int box[4]);
+
+/* The legend's text face at the target's size (rasterised now if the size changed), for
+ * measuring and building overlay text; owned by r, valid until the next resize. NB_E_NOMEM,
+ * NB_E_GL. */
+nb_status nb_renderer_text_face(nb_renderer *r, const nb_font_face **face);
+
+/* Draws overlay triangles (nb_font.h vertex format, target pixels, built with the face of
+ * nb_renderer_text_face) "over" what the target holds. NB_E_GL. */
+nb_status nb_renderer_draw_overlay(nb_renderer *r, const nb_overlay_buffer *buf);
+
+/* Draws the legend of scene s (classes and encoding) over what the target holds, placed on
+ * the target's drawn pixels (the panels, titles included), away from the avoid rectangles
+ * (nb_legend_desc); drawing: the drawings' screen rectangle (ties only). NB_E_NOMEM, NB_E_GL. */
+nb_status nb_renderer_draw_legend(nb_renderer *r, const nb_scene *s, const nb_render_params *p,
+                                  nb_rect drawing, const nb_rect *avoid, size_t n_avoid);
+
 /* Copies the target to the window's default framebuffer (window_w x window_h pixels). */
 void nb_renderer_present(const nb_renderer *r, int window_w, int window_h);
 

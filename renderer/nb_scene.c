@@ -97,7 +97,19 @@ void nb_scene_deinit(nb_scene *s) {
     free(s->segments);
     free(s->node_norm_ref);
     free(s->seg_iota_ref);
+    free(s->node_a0_ref);
+    free(s->seg_cull_ref);
+    free(s->seg_a0_ref);
     memset(s, 0, sizeof *s);
+}
+
+void nb_scene_query_scale(const nb_scene *s, nb_scene_scale *out) {
+    out->n_layers = s->n_layers;
+    out->node_norm = s->node_norm_ref;
+    out->node_a0 = s->node_a0_ref;
+    out->seg_iota = s->seg_iota_ref;
+    out->seg_cull = s->seg_cull_ref;
+    out->seg_a0 = s->seg_a0_ref;
 }
 
 void nb_scene_count_visible(const nb_scene *s, float node_threshold, float edge_threshold,
@@ -469,13 +481,22 @@ static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uin
                                                                    : NB_NORMALIZE_NONE;
     s->normalization = mode;
     s->node_norm_ref = malloc(L * sizeof(float));
+    s->node_a0_ref = malloc(L * sizeof(float));
     s->seg_iota_ref = P ? malloc(P * sizeof(float)) : NULL;
-    if (!s->node_norm_ref || (P && !s->seg_iota_ref))
+    s->seg_cull_ref = P ? malloc(P * sizeof(float)) : NULL;
+    s->seg_a0_ref = P ? malloc(P * sizeof(float)) : NULL;
+    if (!s->node_norm_ref || !s->node_a0_ref ||
+        (P && (!s->seg_iota_ref || !s->seg_cull_ref || !s->seg_a0_ref)))
         return NB_RAISE(NB_E_NOMEM, "scene", "display scale");
     for (size_t l = 0; l < L; l++)
-        s->node_norm_ref[l] = 1.0f;
+        s->node_norm_ref[l] = s->node_a0_ref[l] = 1.0f;
     for (size_t l = 0; l < P; l++)
-        s->seg_iota_ref[l] = 1.0f;
+        s->seg_iota_ref[l] = s->seg_cull_ref[l] = s->seg_a0_ref[l] = 1.0f;
+    const nb_scene_scale *given = mode == NB_NORMALIZE_NONE ? NULL : desc->scale;
+    if (given && given->n_layers != L)
+        return NB_RAISE(NB_E_MISMATCH, "display scale",
+                        "a shared importance scale of %zu layers, the network has %zu",
+                        given->n_layers, L);
 
     if (mode == NB_NORMALIZE_NONE) { /* the reference: raw values, a0 of spec §5.3 */
         const float inv_sqrt_c = 1.0f / sqrtf((float)s->n_classes);
@@ -520,13 +541,20 @@ static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uin
     for (size_t i = 0; i < s->n_nodes; i++)
         vals[i] = s->nodes[i * NB_SCENE_NODE_FLOATS + 7];
     group_refs(vals, grp, s->n_nodes, n_groups, scratch, count, ref_b);
+    if (given) /* one scale for several networks: the given divisors replace the percentiles */
+        for (size_t g = 0; g < n_groups && g < L; g++) {
+            ref_a[g] = given->node_norm[g];
+            ref_b[g] = given->node_a0[g];
+        }
     for (size_t i = 0; i < s->n_nodes; i++) {
         float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
         r[3] = scaled(r[3], ref_a[grp[i]]);
         r[7] = scaled(r[7], ref_b[grp[i]]);
     }
-    for (size_t l = 0; l < L; l++)
+    for (size_t l = 0; l < L; l++) {
         s->node_norm_ref[l] = ref_a[mode == NB_NORMALIZE_LAYER ? l : 0];
+        s->node_a0_ref[l] = ref_b[mode == NB_NORMALIZE_LAYER ? l : 0];
+    }
 
     /* segments: iota (size, f), cull key and the a0 importance, per layer pair */
     for (size_t i = 0; i < s->n_segments; i++)
@@ -540,6 +568,14 @@ static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uin
             vals[i] = s->segments[i * NB_SCENE_SEGMENT_FLOATS + slot[q]];
         group_refs(vals, grp, s->n_segments, n_groups, scratch, count, refs[q]);
     }
+    if (!one_class)
+        memcpy(ref_c, ref_a, n_groups * sizeof *ref_c); /* a0 is iota outside the class view */
+    if (given)
+        for (size_t g = 0; g < n_groups && g < P; g++) {
+            ref_a[g] = given->seg_iota[g];
+            ref_b[g] = given->seg_cull[g];
+            ref_c[g] = one_class ? given->seg_a0[g] : given->seg_iota[g];
+        }
     for (size_t i = 0; i < s->n_segments; i++) {
         float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
         size_t g = grp[i];
@@ -550,8 +586,12 @@ static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uin
         if (r[NB_SCENE_SEG_B + 3] != 1.0f)
             r[NB_SCENE_SEG_B + 3] = 1.0f + 1.5f * iota;
     }
-    for (size_t l = 0; l < P; l++)
-        s->seg_iota_ref[l] = ref_a[mode == NB_NORMALIZE_LAYER ? l : 0];
+    for (size_t l = 0; l < P; l++) {
+        size_t g = mode == NB_NORMALIZE_LAYER ? l : 0;
+        s->seg_iota_ref[l] = ref_a[g];
+        s->seg_cull_ref[l] = ref_b[g];
+        s->seg_a0_ref[l] = ref_c[g];
+    }
     free(vals);
     free(scratch);
     free(grp);

@@ -14,7 +14,9 @@
  * (the reference). The percentile is the value at rank floor(0.99 (n - 1)) of the sorted
  * values (the maximum for n <= 100); a group whose percentile is 0 uses its maximum, an
  * all-zero group stays 0. Thresholds compare against the scaled keys, so a threshold means
- * "a fraction of the layer's top importance" on every network.
+ * "a fraction of the layer's top importance" on every network. desc.scale replaces the
+ * percentiles by given divisors (compare mode's shared scale: the same raw importance gets
+ * the same size and opacity in every network drawn with it).
  *
  * Node record, float32[NB_SCENE_NODE_FLOATS] per drawn node:
  *   x, y, z (world units), norm (display L2 norm of the class-importance vector: the impostor
@@ -77,6 +79,20 @@ enum {
     NB_SCENE_SEG_EXTRA = 12, /* vec4: cull, edge, pair, t */
 };
 
+/* Divisors of a display scale given from outside: nnbundle-render's compare mode draws several
+ * networks on one importance scale (--shared-scale). Per layer l for the node quantities, per
+ * layer pair for the segment quantities; with importance_normalization "network" every entry
+ * holds the one network-wide value. A divisor of 0 scales its group to 0 (see nb_scene.h's
+ * display importance). The arrays are borrowed. */
+typedef struct nb_scene_scale {
+    size_t n_layers;
+    const float *node_norm; /* [n_layers] node norm (radius, cull key) */
+    const float *node_a0;   /* [n_layers] node base-alpha importance */
+    const float *seg_iota;  /* [n_layers - 1] segment iota (radius, f, a0 outside class view) */
+    const float *seg_cull;  /* [n_layers - 1] edge cull key */
+    const float *seg_a0;    /* [n_layers - 1] class view "class": the class's share */
+} nb_scene_scale;
+
 /* What to build. Zero-initialised = class view "independent", type 0, all layer pairs, raw
  * importance (normalization "none"), class_contrast 1. */
 typedef struct nb_scene_desc {
@@ -88,7 +104,10 @@ typedef struct nb_scene_desc {
     int edge_importance_type; /* 0..3, spec §2.6 (from the file's /bundle config_json) */
     bool filter_pairs;        /* draw only layer pairs [pair_first, pair_last] */
     size_t pair_first, pair_last;
-    bool reverse_segments; /* reverse the segment order (order-independence tests) */
+    bool reverse_segments;       /* reverse the segment order (order-independence tests) */
+    const nb_scene_scale *scale; /* divisors to use instead of the scene's own percentiles
+                                    (NULL: its own); ignored with normalization "none";
+                                    n_layers must be the model's (NB_E_MISMATCH) */
 } nb_scene_desc;
 
 typedef struct nb_scene {
@@ -113,6 +132,9 @@ typedef struct nb_scene {
      * per layer pair the segment iota's percentile (the legend can say what size means). */
     float *node_norm_ref;    /* [n_layers] */
     float *seg_iota_ref;     /* [n_layers - 1], NULL when n_layers < 2 */
+    float *node_a0_ref;      /* [n_layers] the other divisors (nb_scene_query_scale) */
+    float *seg_cull_ref;     /* [n_layers - 1] */
+    float *seg_a0_ref;       /* [n_layers - 1] */
     bool has_importance;     /* false: every node got norm 1 and uniform class shares */
     bool segments_ascending; /* true only with desc.reverse_segments (see below) */
 } nb_scene;
@@ -145,6 +167,10 @@ nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const cha
 
 /* Frees a scene; safe on a zeroed struct. */
 void nb_scene_deinit(nb_scene *s);
+
+/* The divisors scene s was scaled with (pointers into s, valid while s lives): all 1 with
+ * normalization "none". */
+void nb_scene_query_scale(const nb_scene *s, nb_scene_scale *out);
 
 /* Counts the nodes and segments that pass the importance thresholds as the shaders cull
  * them (node norm > node_threshold, segment cull > edge_threshold). Outputs may be NULL. */

@@ -23,3 +23,12 @@ nb_add_test(test_legend SOURCES test_legend.c test_render_fixture.c LIBS nb_rend
 nb_add_test(test_screenshot SOURCES test_screenshot.c LIBS nb_render_core LABEL unit TIMEOUT 30)
 nb_add_test(test_render_output SOURCES test_render_output.c test_render_fixture.c
             LIBS nb_render_app LABEL gl TIMEOUT 120)
+# Compare mode (several networks side by side): the GL-free layout, shared camera, titles,
+# class check and shared scale.
+nb_add_test(test_compare SOURCES test_compare.c test_render_fixture.c LIBS nb_render_core
+            LABEL unit TIMEOUT 60)
+# Compare mode through the executable: golden image (tests/golden/compare_two.png), titles,
+# one camera in the pixels, frames, error paths.
+nb_add_test(test_render_compare SOURCES test_render_compare.c test_render_fixture.c
+            LIBS nb_render_core LABEL gl TIMEOUT 180)
+add_dependencies(test_render_compare nnbundle-render)

@@ -137,7 +137,7 @@ static void test_usage_errors(void **state) {
     char err[256];
     args storage;
     expect_usage(PARSE(&o, err, "--size", "10x10"), err, "no input file");
-    expect_usage(PARSE(&o, err, "a", "b"), err, "more than one input");
+    expect_usage(PARSE(&o, err, "a", "b"), err, "add --screenshot OUT or --frames DIR");
     expect_usage(PARSE(&o, err, "m", "--bogus"), err, "unknown option '--bogus'");
     expect_usage(PARSE(&o, err, "m", "--config"), err, "--config needs a value");
     expect_usage(PARSE(&o, err, "m", "--set", "novalue"), err, "key=value");
@@ -176,22 +176,78 @@ static void test_usage_errors(void **state) {
                  "not to --benchmark");
 }
 
+/* Several files: compare mode, its options and its usage errors. */
+static void test_compare_options(void **state) {
+    (void)state;
+    nb_render_options o;
+    char err[256];
+    args storage;
+    assert_int_equal(PARSE(&o, err, "a.nnb.h5", "b.nnb.h5", "c.nnb.h5", "--screenshot", "cmp.png",
+                           "--titles", "untrained,trained,L1", "--columns", "2", "--shared-scale",
+                           "--camera", "6"),
+                     NB_RENDER_EXIT_OK);
+    assert_int_equal(o.n_inputs, 3);
+    assert_string_equal(o.input, "a.nnb.h5");
+    assert_string_equal(o.inputs[1], "b.nnb.h5");
+    assert_string_equal(o.inputs[2], "c.nnb.h5");
+    assert_string_equal(o.titles, "untrained,trained,L1");
+    assert_int_equal(o.columns, 2);
+    assert_true(o.shared_scale);
+    assert_false(o.no_titles);
+    assert_int_equal(o.camera, 6);
+    assert_int_equal(PARSE(&o, err, "a", "b", "--frames", "d", "--orbit", "--no-titles"),
+                     NB_RENDER_EXIT_OK);
+    assert_int_equal(o.n_inputs, 2);
+    assert_true(o.no_titles);
+    assert_null(o.titles);
+    /* one file keeps the single-file path */
+    assert_int_equal(PARSE(&o, err, "m"), NB_RENDER_EXIT_OK);
+    assert_int_equal(o.n_inputs, 1);
+    assert_string_equal(o.input, "m");
+
+    expect_usage(PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--titles", "one"), err,
+                 "--titles has 1 comma-separated title for 2 files");
+    expect_usage(PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--titles", "p,q,r"), err,
+                 "--titles has 3 comma-separated titles for 2 files");
+    expect_usage(
+        PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--titles", "p,q", "--no-titles"), err,
+        "exclude each other");
+    expect_usage(PARSE(&o, err, "a", "b"), err, "2 files are compared side by side");
+    expect_usage(PARSE(&o, err, "a", "b", "--benchmark", "3"), err,
+                 "the window and --benchmark show one network");
+    expect_usage(PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--columns", "3"), err,
+                 "--columns 3 is more than the 2 files");
+    expect_usage(PARSE(&o, err, "a", "b", "--screenshot", "x.png", "--columns", "0"), err,
+                 "--columns expects");
+    expect_usage(PARSE(&o, err, "m", "--screenshot", "x.png", "--titles", "t"), err,
+                 "apply to several files");
+    expect_usage(PARSE(&o, err, "m", "--screenshot", "x.png", "--shared-scale"), err,
+                 "apply to several files");
+    const char *many[NB_OPTIONS_MAX_INPUTS + 3];
+    for (int i = 0; i <= NB_OPTIONS_MAX_INPUTS; i++)
+        many[i] = "f.nnb.h5";
+    many[NB_OPTIONS_MAX_INPUTS + 1] = "--screenshot=x.png";
+    many[NB_OPTIONS_MAX_INPUTS + 2] = NULL;
+    expect_usage(parse_list(&storage, &o, err, sizeof err, many), err, "too many input files");
+}
+
 static void test_help_lists_everything(void **state) {
     (void)state;
-    char buf[8192] = "";
+    char buf[16384] = "";
     FILE *f = fmemopen(buf, sizeof buf - 1, "w");
     assert_non_null(f);
     nb_options_print_help(f);
     fclose(f);
-    const char *must[] = {"--config",       "--set",         "--layers",
-                          "--camera",       "--size",        "--screenshot",
-                          "--frames",       "--count",       "--orbit",
-                          "--benchmark",    "--no-watch",    "--quit-after",
-                          "--quiet",        "--verbose",     "--help",
-                          "--version",      "--transparent", "--format",
-                          "--jpeg-quality", ".jpg",          "NNBUNDLE_SHADER_DIR",
-                          "NNBUNDLE_FONT",  "Exit status",   "ESC",
-                          "wboit"};
+    const char *must[] = {"--config",       "--set",          "--layers",
+                          "--camera",       "--size",         "--screenshot",
+                          "--frames",       "--count",        "--orbit",
+                          "--benchmark",    "--no-watch",     "--quit-after",
+                          "--quiet",        "--verbose",      "--help",
+                          "--version",      "--transparent",  "--format",
+                          "--jpeg-quality", ".jpg",           "NNBUNDLE_SHADER_DIR",
+                          "NNBUNDLE_FONT",  "Exit status",    "ESC",
+                          "wboit",          "--titles",       "--no-titles",
+                          "--columns",      "--shared-scale", "FILE1 FILE2"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(buf, must[i]))
             fail_msg("--help lacks %s", must[i]);
@@ -199,11 +255,9 @@ static void test_help_lists_everything(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_all_options),
-        cmocka_unit_test(test_image_options),
-        cmocka_unit_test(test_usage_errors),
-        cmocka_unit_test(test_help_lists_everything),
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_image_options),   cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_compare_options), cmocka_unit_test(test_help_lists_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
