@@ -411,7 +411,10 @@ static void pick_at(nb_gui_app *g, nb_app *app, int x, int y) {
     window_size(app, &w, &h);
     float vp[16];
     nb_camera_view_projection(&app->camera, (float)w, (float)h, vp);
-    int64_t node = nb_gui_state_node_at(&app->model, vp, (float)w, (float)h, (float)x + 0.5f,
+    /* the scene's radii are the drawn ones (display-scaled importance) when it was built from
+     * the model shown */
+    const nb_scene *scene = app->has_scene ? &app->scene : NULL;
+    int64_t node = nb_gui_state_node_at(&app->model, scene, vp, (float)w, (float)h, (float)x + 0.5f,
                                         (float)y + 0.5f, app->params.node.size,
                                         app->params.node.importance_threshold, g->st.selected_pair);
     g->last_click_pick = node;
@@ -594,8 +597,7 @@ static nb_status write_report(nb_gui_app *g, nb_app *app, const char *path) {
     cJSON_AddNumberToObject(root, "camera_yaw", (double)app->camera.yaw);
     cJSON_AddNumberToObject(root, "camera_pitch", (double)app->camera.pitch);
     cJSON_AddNumberToObject(root, "camera_distance", (double)app->camera.distance);
-    const double target[3] = {app->camera.target[0], app->camera.target[1],
-                              app->camera.target[2]};
+    const double target[3] = {app->camera.target[0], app->camera.target[1], app->camera.target[2]};
     cJSON_AddItemToObject(root, "camera_target", cJSON_CreateDoubleArray(target, 3));
     if (g->st.has_pick) {
         char title[NB_NAME_MAX + 96];

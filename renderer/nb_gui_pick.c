@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "nb_edge_importance.h"
+#include "nb_scene.h"
 
 bool nb_gui_pick_invert(const float m[16], float out[16]) {
     double a[16], inv[16];
@@ -156,5 +157,17 @@ void nb_gui_pick_node_radii(const nb_bundle_data *b, const nb_importance *imp, d
             bool culled = !(norm > 0.0) || norm <= threshold;
             radius[g] = culled ? 0.0f : (float)(size * norm);
         }
+    }
+}
+
+void nb_gui_pick_node_radii_scene(const nb_scene *s, size_t n_nodes, double size, double threshold,
+                                  float *radius) {
+    for (size_t g = 0; g < n_nodes; g++)
+        radius[g] = 0.0f;
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        size_t g = s->node_id[i];
+        float norm = s->nodes[i * NB_SCENE_NODE_FLOATS + NB_SCENE_NODE_POS + 3];
+        if (g < n_nodes && norm > 0.0f && (double)norm > threshold)
+            radius[g] = (float)(size * (double)norm);
     }
 }

@@ -56,4 +56,13 @@ int64_t nb_gui_pick_spheres(const nb_gui_ray *ray, const float *centres, const f
 void nb_gui_pick_node_radii(const nb_bundle_data *b, const nb_importance *imp, double size,
                             double threshold, float *radius);
 
+/* Node impostor radii as scene s draws them: radius[node_id[i]] = size * the display norm of
+ * scene node i (its record's norm, after importance_normalization) when that is above
+ * threshold, else 0; 0 for every node the scene does not draw (layer filter). radius:
+ * float32[n_nodes] in global order, n_nodes = the bundle's node count (ids >= n_nodes are
+ * skipped). This is what the renderer draws, so picking matches the picture. */
+struct nb_scene;
+void nb_gui_pick_node_radii_scene(const struct nb_scene *s, size_t n_nodes, double size,
+                                  double threshold, float *radius);
+
 #endif /* NB_GUI_PICK_H */

@@ -242,9 +242,9 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node) {
     return NB_OK;
 }
 
-int64_t nb_gui_state_node_at(const nb_model *m, const float view_proj[16], float w, float h,
-                             float px, float py, double node_size, double node_threshold,
-                             int pair) {
+int64_t nb_gui_state_node_at(const nb_model *m, const struct nb_scene *scene,
+                             const float view_proj[16], float w, float h, float px, float py,
+                             double node_size, double node_threshold, int pair) {
     if (!m || !m->has_bundle || m->bundle.n_nodes == 0)
         return -1;
     const nb_bundle_data *b = &m->bundle;
@@ -256,7 +256,11 @@ int64_t nb_gui_state_node_at(const nb_model *m, const float view_proj[16], float
     if (!radius)
         return -1;
     bool imp_ok = m->has_importance && m->importance.n_layers == b->n_layers;
-    nb_gui_pick_node_radii(b, imp_ok ? &m->importance : NULL, node_size, node_threshold, radius);
+    if (scene)
+        nb_gui_pick_node_radii_scene(scene, b->n_nodes, node_size, node_threshold, radius);
+    else
+        nb_gui_pick_node_radii(b, imp_ok ? &m->importance : NULL, node_size, node_threshold,
+                               radius);
     if (pair >= 0) {
         size_t lo = (size_t)pair, hi = (size_t)pair + 1;
         for (size_t l = 0; l < b->n_layers; l++)

@@ -173,9 +173,13 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node);
  * column-major), drawn as spheres node_size * norm (culled at node_threshold; tested with at
  * least half the node size so small nodes stay clickable): global id or -1. Only layers
  * pair and pair + 1 count when pair >= 0 (the layer-pair filter). Uses /bundle node
- * positions and /importance norms of m; -1 without /bundle. */
-int64_t nb_gui_state_node_at(const nb_model *m, const float view_proj[16], float w, float h,
-                             float px, float py, double node_size, double node_threshold, int pair);
+ * positions of m and, with scene non-NULL, the radii that scene draws (display-scaled norms,
+ * nb_gui_pick_node_radii_scene; scene must be built from m), else the raw /importance norms;
+ * -1 without /bundle. */
+struct nb_scene;
+int64_t nb_gui_state_node_at(const nb_model *m, const struct nb_scene *scene,
+                             const float view_proj[16], float w, float h, float px, float py,
+                             double node_size, double node_threshold, int pair);
 
 /* Runs the activation view for st->activation_image (clamped to the test set) when
  * activation_on: forward pass, input image. Loads the test set when needed. Returns NB_OK,

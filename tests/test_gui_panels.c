@@ -125,10 +125,10 @@ static void frame(harness *h) {
         if (ev.type == SDL_MOUSEBUTTONDOWN && ev.button.button == SDL_BUTTON_LEFT) {
             float vp[16];
             nb_camera_view_projection(&h->cam, (float)W, (float)H, vp);
-            h->clicked =
-                nb_gui_state_node_at(&h->model, vp, (float)W, (float)H, (float)ev.button.x + 0.5f,
-                                     (float)ev.button.y + 0.5f, h->rc.node.size,
-                                     h->rc.node.importance_threshold, h->st.selected_pair);
+            h->clicked = nb_gui_state_node_at(&h->model, NULL, vp, (float)W, (float)H,
+                                              (float)ev.button.x + 0.5f, (float)ev.button.y + 0.5f,
+                                              h->rc.node.size, h->rc.node.importance_threshold,
+                                              h->st.selected_pair);
             nb_gui_state_pick(&h->st, &h->model, h->clicked);
         }
     }

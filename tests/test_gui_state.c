@@ -15,11 +15,13 @@
 
 #include "nb_bundle.h"
 #include "nb_camera.h"
+#include "nb_gui_pick.h"
 #include "nb_gui_state.h"
 #include "nb_importance.h"
 #include "nb_palette.h"
 #include "nb_random.h"
 #include "nb_rng.h"
+#include "nb_scene.h"
 
 #define N_TEST 20
 
@@ -237,6 +239,57 @@ static void test_pick_thumbnails_and_overlay(void **state) {
     assert_false(st->has_pick);
 }
 
+/* Picking uses the radii the scene draws: with the default display normalisation a node's
+ * radius is node_size times its display-scaled norm, not its raw norm, and nodes below the
+ * threshold or outside the layer filter cannot be hit. */
+static void test_node_radii_from_scene(void **state) {
+    fixture *fx = *state;
+    const nb_bundle_data *b = &fx->m.bundle;
+    nb_rendering_config cfg;
+    nb_config_defaults(&nb_rendering_schema, &cfg);
+    nb_scene_desc desc;
+    memset(&desc, 0, sizeof desc);
+    nb_scene_desc_from_config(&cfg, &desc);
+    nb_scene s;
+    assert_int_equal(nb_scene_build(&fx->m, &desc, "test", &s), NB_OK);
+    float *r = malloc(b->n_nodes * sizeof *r), *raw = malloc(b->n_nodes * sizeof *raw);
+    assert_non_null(r);
+    assert_non_null(raw);
+    const double thr = 0.3;
+    nb_gui_pick_node_radii_scene(&s, b->n_nodes, 0.06, thr, r);
+    nb_gui_pick_node_radii(b, &fx->m.importance, 0.06, thr, raw);
+    size_t differ = 0, drawn = 0;
+    for (size_t i = 0; i < s.n_nodes; i++) {
+        size_t g = s.node_id[i];
+        float norm = s.nodes[i * NB_SCENE_NODE_FLOATS + NB_SCENE_NODE_POS + 3];
+        float want = norm > thr ? 0.06f * norm : 0.0f;
+        assert_float_equal(r[g], want, 1e-6f);
+        drawn += want > 0.0f;
+        differ += fabsf(r[g] - raw[g]) > 1e-6f;
+    }
+    print_message("%zu of %zu nodes pickable at threshold %.1f, %zu radii differ from the raw "
+                  "norms\n",
+                  drawn, s.n_nodes, thr, differ);
+    assert_true(drawn > 0);
+    assert_true(differ > 0); /* display scaling changes the radii on this network */
+    /* every pickable node is found at its projection (or one in front of it) */
+    nb_camera cam;
+    camera_on(&fx->m, &cam);
+    float vp[16];
+    nb_camera_view_projection(&cam, 800.0f, 600.0f, vp);
+    for (size_t g = 0; g < b->n_nodes; g++) {
+        float sx, sy;
+        if (!(r[g] > 0.0f) ||
+            !nb_camera_project(&cam, 800.0f, 600.0f, b->node_position + 3 * g, &sx, &sy, NULL))
+            continue;
+        assert_true(nb_gui_state_node_at(&fx->m, &s, vp, 800.0f, 600.0f, sx, sy, 0.06, thr, -1) >=
+                    0);
+    }
+    free(r);
+    free(raw);
+    nb_scene_deinit(&s);
+}
+
 static void test_node_at(void **state) {
     fixture *fx = *state;
     const nb_bundle_data *b = &fx->m.bundle;
@@ -249,23 +302,24 @@ static void test_node_at(void **state) {
         float sx, sy;
         assert_true(
             nb_camera_project(&cam, 800.0f, 600.0f, b->node_position + 3 * g, &sx, &sy, NULL));
-        int64_t hit = nb_gui_state_node_at(&fx->m, vp, 800.0f, 600.0f, sx, sy, 0.04, 0.0, -1);
+        int64_t hit = nb_gui_state_node_at(&fx->m, NULL, vp, 800.0f, 600.0f, sx, sy, 0.04, 0.0, -1);
         assert_true(hit >= 0); /* this node or one in front of it */
         hits += hit == (int64_t)g;
         /* with only layer pair 1 shown, input nodes cannot be picked */
-        int64_t filtered = nb_gui_state_node_at(&fx->m, vp, 800.0f, 600.0f, sx, sy, 0.04, 0.0, 1);
+        int64_t filtered =
+            nb_gui_state_node_at(&fx->m, NULL, vp, 800.0f, 600.0f, sx, sy, 0.04, 0.0, 1);
         assert_true(filtered == -1 || filtered >= 36);
     }
     assert_true(hits > (int)b->n_nodes / 2);
     /* far away from everything, and without /bundle */
-    assert_int_equal(nb_gui_state_node_at(&fx->m, vp, 800.0f, 600.0f, 2.0f, 2.0f, 0.04, 0.0, -1),
-                     -1);
+    assert_int_equal(
+        nb_gui_state_node_at(&fx->m, NULL, vp, 800.0f, 600.0f, 2.0f, 2.0f, 0.04, 0.0, -1), -1);
     fx->m.has_bundle = false;
     assert_int_equal(
-        nb_gui_state_node_at(&fx->m, vp, 800.0f, 600.0f, 400.0f, 300.0f, 0.04, 0.0, -1), -1);
+        nb_gui_state_node_at(&fx->m, NULL, vp, 800.0f, 600.0f, 400.0f, 300.0f, 0.04, 0.0, -1), -1);
     fx->m.has_bundle = true;
-    assert_int_equal(nb_gui_state_node_at(NULL, vp, 800.0f, 600.0f, 400.0f, 300.0f, 0.04, 0.0, -1),
-                     -1);
+    assert_int_equal(
+        nb_gui_state_node_at(NULL, NULL, vp, 800.0f, 600.0f, 400.0f, 300.0f, 0.04, 0.0, -1), -1);
 }
 
 static void test_requests(void **state) {
@@ -351,6 +405,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_and_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pick_thumbnails_and_overlay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_node_radii_from_scene, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_activation, setup, teardown),
