@@ -244,8 +244,8 @@ static void guard_layer(nb_bundle_state *st, size_t l) {
                 for (long jx = ix - 1; jx <= ix + 1; jx++) {
                     if (jx < 0 || jy < 0 || jx >= (long)cx || jy >= (long)cy)
                         continue;
-                    for (uint32_t j = st->guard_head[(size_t)jy * cx + (size_t)jx];
-                         j != UINT32_MAX; j = st->guard_next[j]) {
+                    for (uint32_t j = st->guard_head[(size_t)jy * cx + (size_t)jx]; j != UINT32_MAX;
+                         j = st->guard_next[j]) {
                         if (j == i)
                             continue;
                         double dx = xi - pos[3 * (size_t)j], dy = yi - pos[3 * (size_t)j + 1];
@@ -348,8 +348,7 @@ static nb_status contrast_init(nb_bundle_state *st) {
         if (l + 1 < L && C > 1 && counted > 1 && mc >= 0.95 && ll + 24 < sizeof layers &&
             lc + 24 < sizeof cosines) {
             ll += (size_t)snprintf(layers + ll, sizeof layers - ll, "%s%zu", ll ? ", " : "", l);
-            lc += (size_t)snprintf(cosines + lc, sizeof cosines - lc, "%s%.3f", lc ? ", " : "",
-                                   mc);
+            lc += (size_t)snprintf(cosines + lc, sizeof cosines - lc, "%s%.3f", lc ? ", " : "", mc);
         }
     }
     free(mean);
@@ -587,8 +586,8 @@ static nb_status node_step(nb_bundle_state *st) {
     int k = st->node_done;
     double b = st->node_b0 * pow(st->cfg.node_bandwidth_reduction, (double)k);
     double sim = nb_bundle_similarity(b, st->node_b0, st->limit, 1.0);
-    NB_TRY(nb_density_advect_nodes_weighted(st->density, &st->node_grid, st->n_nodes,
-                                            st->node_pos, st->node_imp, st->node_weight, b, sim,
+    NB_TRY(nb_density_advect_nodes_weighted(st->density, &st->node_grid, st->n_nodes, st->node_pos,
+                                            st->node_imp, st->node_weight, b, sim,
                                             st->cfg.node_step));
     for (size_t l = 0; l < st->n_layers; l++)
         guard_layer(st, l);

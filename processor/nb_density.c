@@ -291,13 +291,14 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
         return;
     *out = d->stats;
     out->threads = d->nt;
-    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) +
-                            d->cells_cap * sizeof(int64_t) + d->exact_row_cap * sizeof(double) +
-                            d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
-                            d->keys_cap * sizeof(uint32_t) + d->layer_cap * sizeof(float) +
-                            d->dens_cap * sizeof(float) + d->tmp_cap * sizeof(float) +
-                            d->norm_cap * sizeof(float) + d->sat_part_cap * sizeof(double) + d->qrows_cap * sizeof(float) +
-                            d->scratch_cap * sizeof(float) + sizeof *d);
+    out->bytes =
+        (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) +
+                   d->cells_cap * sizeof(int64_t) + d->exact_row_cap * sizeof(double) +
+                   d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
+                   d->keys_cap * sizeof(uint32_t) + d->layer_cap * sizeof(float) +
+                   d->dens_cap * sizeof(float) + d->tmp_cap * sizeof(float) +
+                   d->norm_cap * sizeof(float) + d->sat_part_cap * sizeof(double) +
+                   d->qrows_cap * sizeof(float) + d->scratch_cap * sizeof(float) + sizeof *d);
 }
 
 /* ---- argument checks --------------------------------------------------------------------- */

@@ -50,11 +50,11 @@
 /* The box of grid cells (exact) or coarse nodes (fast) that holds the sample density.
  * Cell/node j along axis a sits at world coordinate base[a] + j * step. */
 typedef struct nb_density_box {
-    long lo[3];     /* exact: first fine cell index of the box in the nb_grid */
-    size_t n[3];    /* cells/nodes per axis */
-    double base[3]; /* world position of cell/node 0 (its centre) */
+    long lo[3];       /* exact: first fine cell index of the box in the nb_grid */
+    size_t n[3];      /* cells/nodes per axis */
+    double base[3];   /* world position of cell/node 0 (its centre) */
     double anchor[3]; /* fast: the lattice, node J of an axis at anchor + J * step */
-    double step;    /* cell/node spacing, world units */
+    double step;      /* cell/node spacing, world units */
 } nb_density_box;
 
 /* Adaptive thread count of one kind of call (nodes, one layer pair's samples); see

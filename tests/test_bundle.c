@@ -454,8 +454,8 @@ static void test_clamp_to_layers(void **state) {
 
 /* Per layer: spread ratio (min over x and y of std after / std as laid out) and the smallest
  * nearest-neighbour distance in the plane, in layout spacings (layer_width / ceil(sqrt(n))). */
-static void layer_guard_figures(const nb_bundle_data *b, const nb_processing_config *cfg,
-                                size_t l, double *ratio, double *nn) {
+static void layer_guard_figures(const nb_bundle_data *b, const nb_processing_config *cfg, size_t l,
+                                double *ratio, double *nn) {
     const size_t L = b->n_layers, o = (size_t)b->layer_offset[l];
     const size_t n = (size_t)(b->layer_offset[l + 1] - b->layer_offset[l]);
     size_t sizes[16];
