@@ -5,4 +5,5 @@ target_sources(nb_common PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/nb_model.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_idx.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_h5.c
+    ${CMAKE_CURRENT_LIST_DIR}/nb_file.c
 )

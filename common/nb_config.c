@@ -9,22 +9,22 @@
  * checker). Numbers are checked for finiteness and range with exclusive bounds where the
  * table says so; integers must be integral; enum values are words. Serialisation prints
  * doubles with the shortest of %.15g/%.17g that re-reads to the same value, so save -> load
- * is exact. Saving writes "<path>.tmp.<pid>", fsyncs and renames.
+ * is exact. Saving goes through nb_file (temporary
+ * file, fsync, rename, directory fsync).
  * Threading: no shared mutable state; each call works on its own buffers.
  * Config keys: all of nb_processing_schema and nb_rendering_schema (see configs/README.md).
  */
 #include "nb_config.h"
+#include "nb_file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define NB_CONFIG_SUBJECT_MAX 512
 #define NB_CONFIG_FILE_MAX    (1u << 20) /* a config file is a few KiB; refuse anything huge */
@@ -593,41 +593,7 @@ nb_status nb_config_to_json(const nb_config_schema *schema, const void *cfg, cha
 nb_status nb_config_save(const nb_config_schema *schema, const void *cfg, const char *path) {
     char *json = NULL;
     NB_TRY(nb_config_to_json(schema, cfg, &json));
-    size_t tmp_len = strlen(path) + 32;
-    char *tmp = malloc(tmp_len);
-    if (!tmp) {
-        free(json);
-        return NB_RAISE(NB_E_NOMEM, path, "cannot allocate");
-    }
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-
-    nb_status s = NB_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        s = NB_RAISE(NB_E_IO, path, "cannot create %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    size_t len = strlen(json), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, json + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            s = NB_RAISE(NB_E_IO, path, "write failed: %s", strerror(errno));
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (s == NB_OK && fsync(fd) != 0)
-        s = NB_RAISE(NB_E_IO, path, "fsync failed: %s", strerror(errno));
-    if (close(fd) != 0 && s == NB_OK)
-        s = NB_RAISE(NB_E_IO, path, "close failed: %s", strerror(errno));
-    if (s == NB_OK && rename(tmp, path) != 0)
-        s = NB_RAISE(NB_E_IO, path, "cannot rename %s over it: %s", tmp, strerror(errno));
-    if (s != NB_OK)
-        unlink(tmp);
-done:
-    free(tmp);
+    nb_status s = nb_file_save(path, json, strlen(json));
     free(json);
     return s;
 }

@@ -18,6 +18,7 @@
  * resolved config is stored as JSON text).
  */
 #include "nb_h5.h"
+#include "nb_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -787,14 +788,37 @@ static nb_status write_file(writer *w, hid_t file, const nb_model *m) {
     return NB_OK;
 }
 
-static nb_status fsync_path(const char *tmp, const char *path) {
-    int fd = open(tmp, O_RDONLY);
-    if (fd < 0)
-        return RAISE(NB_E_IO, path, NULL, "cannot reopen %s: %s", tmp, strerror(errno));
-    nb_status st = NB_OK;
-    if (fsync(fd) != 0)
-        st = RAISE(NB_E_IO, path, NULL, "fsync of %s failed: %s", tmp, strerror(errno));
-    close(fd);
+/* The file at tmp_path (nb_file_save_with's callback): created, written, closed. */
+typedef struct save_job {
+    writer *w;
+    const nb_model *m;
+} save_job;
+
+static nb_status create_and_write(const char *tmp, void *user) {
+    save_job *job = user;
+    writer *w = job->w;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* 1.8 file format: attributes over 64 KiB (many long class names) go to dense storage;
+     * readable by any HDF5 >= 1.8 */
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+        nb_status st =
+            RAISE(NB_E_IO, w->path, NULL, "cannot set up file access: %s", h5_msg(w->h5err));
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return st;
+    }
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (file < 0) {
+        /* before H5Pclose, which would clear HDF5's error stack */
+        nb_status st = RAISE(NB_E_IO, w->path, NULL, "cannot create %s: %s", tmp, h5_msg(w->h5err));
+        H5Pclose(fapl);
+        return st;
+    }
+    H5Pclose(fapl);
+    nb_status st = write_file(w, file, job->m);
+    if (H5Fclose(file) < 0 && st == NB_OK)
+        st = RAISE(NB_E_IO, w->path, NULL, "cannot close %s: %s", tmp, h5_msg(w->h5err));
     return st;
 }
 
@@ -804,47 +828,12 @@ nb_status nb_h5_save(const char *path, const nb_model *m) {
     if (!m->has_network)
         return RAISE(NB_E_INVALID, path, "/network", "the model has no network to write");
     NB_TRY(nb_model_validate(m, path));
-
-    size_t tmp_len = strlen(path) + 32;
-    char *tmp = malloc(tmp_len);
-    if (!tmp)
-        return RAISE(NB_E_NOMEM, path, NULL, "cannot allocate");
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-
     h5_quiet q;
     quiet_begin(&q);
     writer w = {.path = path};
-    nb_status st = NB_OK;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    /* 1.8 file format: attributes over 64 KiB (many long class names) go to dense storage;
-     * readable by any HDF5 >= 1.8 */
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
-        st = RAISE(NB_E_IO, path, NULL, "cannot set up file access: %s", h5_msg(w.h5err));
-        if (fapl >= 0)
-            H5Pclose(fapl);
-        goto done;
-    }
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (file < 0) {
-        /* before H5Pclose, which would clear HDF5's error stack */
-        st = RAISE(NB_E_IO, path, NULL, "cannot create %s: %s", tmp, h5_msg(w.h5err));
-        H5Pclose(fapl);
-        goto done;
-    }
-    H5Pclose(fapl);
-    st = write_file(&w, file, m);
-    if (H5Fclose(file) < 0 && st == NB_OK)
-        st = RAISE(NB_E_IO, path, NULL, "cannot close %s: %s", tmp, h5_msg(w.h5err));
-    if (st == NB_OK)
-        st = fsync_path(tmp, path);
-    if (st == NB_OK && rename(tmp, path) != 0)
-        st = RAISE(NB_E_IO, path, NULL, "cannot rename %s over it: %s", tmp, strerror(errno));
-    if (st != NB_OK)
-        unlink(tmp);
-done:
+    save_job job = {.w = &w, .m = m};
+    nb_status st = nb_file_save_with(path, create_and_write, &job);
     quiet_end(&q);
-    free(tmp);
     return st;
 }
 
