@@ -2,6 +2,7 @@
 target_sources(nb_common PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/nb_config_engine.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_processing_config.c
+    ${CMAKE_CURRENT_LIST_DIR}/nb_rendering_config.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_model.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_idx.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_h5.c
