@@ -6,5 +6,7 @@ target_sources(nb_common PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/nb_model.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_idx.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_h5.c
+    ${CMAKE_CURRENT_LIST_DIR}/nb_h5_io.c
+    ${CMAKE_CURRENT_LIST_DIR}/nb_h5_schema.c
     ${CMAKE_CURRENT_LIST_DIR}/nb_file.c
 )
