@@ -112,34 +112,30 @@ static hid_t dtype_id(nb_h5_dtype t, bool file) {
 
 /* "float64", "uint8", "string", ... for a file datatype. */
 static void describe_type(hid_t t, char *buf, size_t cap) {
+    static const struct {
+        H5T_class_t c;
+        const char *name;
+    } other[] = {{H5T_STRING, "string"},
+                 {H5T_COMPOUND, "compound"},
+                 {H5T_ARRAY, "array"},
+                 {H5T_VLEN, "vlen"},
+                 {H5T_ENUM, "enum"}};
     H5T_class_t c = H5Tget_class(t);
     size_t bits = H5Tget_size(t) * 8;
-    switch (c) {
-    case H5T_FLOAT:
+    if (c == H5T_FLOAT) {
         snprintf(buf, cap, "float%zu", bits);
-        break;
-    case H5T_INTEGER:
-        snprintf(buf, cap, "%s%zu", H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int", bits);
-        break;
-    case H5T_STRING:
-        snprintf(buf, cap, "string");
-        break;
-    case H5T_COMPOUND:
-        snprintf(buf, cap, "compound");
-        break;
-    case H5T_ARRAY:
-        snprintf(buf, cap, "array");
-        break;
-    case H5T_VLEN:
-        snprintf(buf, cap, "vlen");
-        break;
-    case H5T_ENUM:
-        snprintf(buf, cap, "enum");
-        break;
-    default:
-        snprintf(buf, cap, "HDF5 class %d", (int)c);
-        break;
+        return;
     }
+    if (c == H5T_INTEGER) {
+        snprintf(buf, cap, "%s%zu", H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int", bits);
+        return;
+    }
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (other[i].c == c) {
+            snprintf(buf, cap, "%s", other[i].name);
+            return;
+        }
+    snprintf(buf, cap, "HDF5 class %d", (int)c);
 }
 
 static bool type_matches(hid_t t, nb_h5_dtype k) {

@@ -269,34 +269,20 @@ static nb_status rule_edges_total(const nb_h5_values *v, const char *subject) {
 
 /* ---- /network ------------------------------------------------------------------------- */
 
+/* The tables keep one row per dataset or attribute, laid out by hand. */
+/* clang-format off */
+
 #define NET(field) offsetof(nb_network, field)
 
 static const nb_h5_dataset network_datasets[] = {
-    {.name = "layer_sizes",
-     .dtype = NB_H5_I32,
-     .rank = 1,
-     .shape = {NB_H5_DIM_L},
-     .data = NET(layer_size),
-     .flags = NB_H5_SIZES,
-     .rule = rule_layer_sizes},
-    {.name = "weight",
-     .subgroup = "dense_",
-     .each = NB_H5_EACH_PAIR,
-     .dtype = NB_H5_F32,
-     .rank = 2,
-     .shape = {NB_H5_DIM_NEXT, NB_H5_DIM_LAYER},
-     .data = NET(weights),
-     .index = NET(weight_offset),
-     .rule = nb_h5_rule_finite},
-    {.name = "bias",
-     .subgroup = "dense_",
-     .each = NB_H5_EACH_PAIR,
-     .dtype = NB_H5_F32,
-     .rank = 1,
-     .shape = {NB_H5_DIM_NEXT},
-     .data = NET(biases),
-     .index = NET(bias_offset),
-     .rule = nb_h5_rule_finite},
+    {.name = "layer_sizes", .dtype = NB_H5_I32, .rank = 1, .shape = {NB_H5_DIM_L},
+     .data = NET(layer_size), .flags = NB_H5_SIZES, .rule = rule_layer_sizes},
+    {.name = "weight", .subgroup = "dense_", .each = NB_H5_EACH_PAIR,
+     .dtype = NB_H5_F32, .rank = 2, .shape = {NB_H5_DIM_NEXT, NB_H5_DIM_LAYER},
+     .data = NET(weights), .index = NET(weight_offset), .rule = nb_h5_rule_finite},
+    {.name = "bias", .subgroup = "dense_", .each = NB_H5_EACH_PAIR,
+     .dtype = NB_H5_F32, .rank = 1, .shape = {NB_H5_DIM_NEXT},
+     .data = NET(biases), .index = NET(bias_offset), .rule = nb_h5_rule_finite},
 };
 
 #define NET_CHARS(member)                                                                          \
@@ -304,44 +290,25 @@ static const nb_h5_dataset network_datasets[] = {
     .size = sizeof(((nb_network *)0)->member)
 
 static const nb_h5_attr network_attrs[] = {
-    {.name = "n_classes",
-     .dtype = NB_H5_I64,
-     .ctype = NB_H5_C_SIZE,
-     .field = NET(n_classes),
-     .max = INT64_MAX,
-     .flags = NB_H5_DERIVED,
-     .rule = rule_class_count},
-    {.name = "class_names",
-     .dtype = NB_H5_STRING,
-     .ctype = NB_H5_C_NAMES,
-     .field = NET(class_names),
-     .size = NB_NAME_MAX - 1,
-     .rule = rule_class_names},
+    {.name = "n_classes", .dtype = NB_H5_I64, .ctype = NB_H5_C_SIZE, .field = NET(n_classes),
+     .max = INT64_MAX, .flags = NB_H5_DERIVED, .rule = rule_class_count},
+    {.name = "class_names", .dtype = NB_H5_STRING, .ctype = NB_H5_C_NAMES,
+     .field = NET(class_names), .size = NB_NAME_MAX - 1, .rule = rule_class_names},
     {NET_CHARS(activation)},
     {NET_CHARS(source)},
     {NET_CHARS(dataset)},
-    {.name = "epochs",
-     .dtype = NB_H5_I64,
-     .ctype = NB_H5_C_INT,
-     .field = NET(epochs),
+    {.name = "epochs", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT, .field = NET(epochs),
      .max = INT32_MAX},
     {.name = "seed", .dtype = NB_H5_U64, .ctype = NB_H5_C_U64, .field = NET(seed)},
-    {.name = "l1",
-     .dtype = NB_H5_F64,
-     .ctype = NB_H5_C_DOUBLE,
-     .field = NET(l1),
+    {.name = "l1", .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE, .field = NET(l1),
      .rule = rule_finite_nonnegative},
-    {.name = "train_accuracy",
-     .dtype = NB_H5_F64,
-     .ctype = NB_H5_C_DOUBLE,
-     .field = NET(train_accuracy),
-     .rule = rule_accuracy},
-    {.name = "test_accuracy",
-     .dtype = NB_H5_F64,
-     .ctype = NB_H5_C_DOUBLE,
-     .field = NET(test_accuracy),
-     .rule = rule_accuracy},
+    {.name = "train_accuracy", .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE,
+     .field = NET(train_accuracy), .rule = rule_accuracy},
+    {.name = "test_accuracy", .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE,
+     .field = NET(test_accuracy), .rule = rule_accuracy},
 };
+
+/* clang-format on */
 
 static void network_count(const void *grp, nb_h5_dims *k) {
     const nb_network *net = grp;
@@ -355,67 +322,37 @@ static nb_status network_init(void *grp, const nb_h5_dims *k) {
 
 /* ---- /importance ---------------------------------------------------------------------- */
 
+/* clang-format off */
+
 #define IMP(field) offsetof(nb_importance, field)
 
 static const nb_h5_dataset importance_datasets[] = {
-    {.name = "node_",
-     .each = NB_H5_EACH_LAYER,
-     .dtype = NB_H5_F32,
-     .rank = 2,
+    {.name = "node_", .each = NB_H5_EACH_LAYER, .dtype = NB_H5_F32, .rank = 2,
      .shape = {NB_H5_DIM_LAYER, NB_H5_DIM_C},
-     .data = IMP(node),
-     .index = IMP(node_offset),
-     .rule = nb_h5_rule_unit},
-    {.name = "edge_",
-     .each = NB_H5_EACH_PAIR,
-     .dtype = NB_H5_F32,
-     .rank = 2,
+     .data = IMP(node), .index = IMP(node_offset), .rule = nb_h5_rule_unit},
+    {.name = "edge_", .each = NB_H5_EACH_PAIR, .dtype = NB_H5_F32, .rank = 2,
      .shape = {NB_H5_DIM_NEXT, NB_H5_DIM_LAYER},
-     .data = IMP(edge),
-     .index = IMP(edge_offset),
-     .rule = nb_h5_rule_unit},
-    {.name = "top_",
-     .each = NB_H5_EACH_HIDDEN,
-     .dtype = NB_H5_I32,
-     .rank = 2,
+     .data = IMP(edge), .index = IMP(edge_offset), .rule = nb_h5_rule_unit},
+    {.name = "top_", .each = NB_H5_EACH_HIDDEN, .dtype = NB_H5_I32, .rank = 2,
      .shape = {NB_H5_DIM_LAYER, NB_H5_DIM_TOP_K},
-     .data = IMP(top),
-     .index = IMP(top_offset),
-     .rule = rule_image_indices},
-    {.name = "finetune_accuracy",
-     .dtype = NB_H5_F64,
-     .rank = 1,
-     .shape = {NB_H5_DIM_C},
-     .data = IMP(finetune_accuracy),
-     .flags = NB_H5_OPTIONAL,
-     .rule = rule_class_accuracies},
+     .data = IMP(top), .index = IMP(top_offset), .rule = rule_image_indices},
+    {.name = "finetune_accuracy", .dtype = NB_H5_F64, .rank = 1, .shape = {NB_H5_DIM_C},
+     .data = IMP(finetune_accuracy), .flags = NB_H5_OPTIONAL, .rule = rule_class_accuracies},
 };
 
 static const nb_h5_attr importance_attrs[] = {
-    {.name = "method",
-     .dtype = NB_H5_STRING,
-     .ctype = NB_H5_C_CHARS,
-     .field = IMP(method),
+    {.name = "method", .dtype = NB_H5_STRING, .ctype = NB_H5_C_CHARS, .field = IMP(method),
      .size = sizeof(((nb_importance *)0)->method)},
-    {.name = "flags",
-     .dtype = NB_H5_STRING,
-     .ctype = NB_H5_C_CHARS,
-     .field = IMP(flags),
+    {.name = "flags", .dtype = NB_H5_STRING, .ctype = NB_H5_C_CHARS, .field = IMP(flags),
      .size = sizeof(((nb_importance *)0)->flags)},
-    {.name = "epochs",
-     .dtype = NB_H5_I64,
-     .ctype = NB_H5_C_INT,
-     .field = IMP(epochs),
+    {.name = "epochs", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT, .field = IMP(epochs),
      .max = INT32_MAX},
     {.name = "seed", .dtype = NB_H5_U64, .ctype = NB_H5_C_U64, .field = IMP(seed)},
-    {.name = "top_k",
-     .dtype = NB_H5_I64,
-     .ctype = NB_H5_C_SIZE,
-     .field = IMP(top_k),
-     .max = NB_H5_MAX_TOP_K,
-     .flags = NB_H5_DECLARES,
-     .rule = rule_top_k},
+    {.name = "top_k", .dtype = NB_H5_I64, .ctype = NB_H5_C_SIZE, .field = IMP(top_k),
+     .max = NB_H5_MAX_TOP_K, .flags = NB_H5_DECLARES, .rule = rule_top_k},
 };
+
+/* clang-format on */
 
 static void importance_count(const void *grp, nb_h5_dims *k) {
     k->top_k = ((const nb_importance *)grp)->top_k;
@@ -444,80 +381,40 @@ static nb_status importance_init(void *grp, const nb_h5_dims *k) {
 
 /* ---- /bundle -------------------------------------------------------------------------- */
 
+/* clang-format off */
+
 #define BUN(field) offsetof(nb_bundle_data, field)
 
 static const nb_h5_dataset bundle_datasets[] = {
-    {.name = "node_position",
-     .dtype = NB_H5_F32,
-     .rank = 2,
-     .shape = {NB_H5_DIM_N, NB_H5_DIM_3},
-     .data = BUN(node_position),
-     .rule = nb_h5_rule_finite},
-    {.name = "layer_offset",
-     .dtype = NB_H5_I64,
-     .rank = 1,
-     .shape = {NB_H5_DIM_L1},
-     .data = BUN(layer_offset),
-     .rule = rule_layer_offsets},
-    {.name = "edge_source",
-     .dtype = NB_H5_U32,
-     .rank = 1,
-     .shape = {NB_H5_DIM_E},
-     .data = BUN(edge_source),
-     .flags = NB_H5_DECLARES,
-     .rule = rule_node_ids},
-    {.name = "edge_target",
-     .dtype = NB_H5_U32,
-     .rank = 1,
-     .shape = {NB_H5_DIM_E},
-     .data = BUN(edge_target),
-     .rule = rule_edge_targets},
-    {.name = "edge_point_offset",
-     .dtype = NB_H5_U64,
-     .rank = 1,
-     .shape = {NB_H5_DIM_E1},
-     .data = BUN(edge_point_offset),
-     .rule = rule_point_offsets},
-    {.name = "point_position",
-     .dtype = NB_H5_F32,
-     .rank = 2,
-     .shape = {NB_H5_DIM_S, NB_H5_DIM_3},
-     .data = BUN(point_position),
-     .flags = NB_H5_DECLARES,
-     .rule = nb_h5_rule_finite},
-    {.name = "edge_alpha",
-     .dtype = NB_H5_F32,
-     .rank = 1,
-     .shape = {NB_H5_DIM_E},
-     .data = BUN(edge_alpha),
-     .rule = nb_h5_rule_unit},
+    {.name = "node_position", .dtype = NB_H5_F32, .rank = 2, .shape = {NB_H5_DIM_N, NB_H5_DIM_3},
+     .data = BUN(node_position), .rule = nb_h5_rule_finite},
+    {.name = "layer_offset", .dtype = NB_H5_I64, .rank = 1, .shape = {NB_H5_DIM_L1},
+     .data = BUN(layer_offset), .rule = rule_layer_offsets},
+    {.name = "edge_source", .dtype = NB_H5_U32, .rank = 1, .shape = {NB_H5_DIM_E},
+     .data = BUN(edge_source), .flags = NB_H5_DECLARES, .rule = rule_node_ids},
+    {.name = "edge_target", .dtype = NB_H5_U32, .rank = 1, .shape = {NB_H5_DIM_E},
+     .data = BUN(edge_target), .rule = rule_edge_targets},
+    {.name = "edge_point_offset", .dtype = NB_H5_U64, .rank = 1, .shape = {NB_H5_DIM_E1},
+     .data = BUN(edge_point_offset), .rule = rule_point_offsets},
+    {.name = "point_position", .dtype = NB_H5_F32, .rank = 2, .shape = {NB_H5_DIM_S, NB_H5_DIM_3},
+     .data = BUN(point_position), .flags = NB_H5_DECLARES, .rule = nb_h5_rule_finite},
+    {.name = "edge_alpha", .dtype = NB_H5_F32, .rank = 1, .shape = {NB_H5_DIM_E},
+     .data = BUN(edge_alpha), .rule = nb_h5_rule_unit},
 };
 
 /* Metrics and timings: float64, NaN = not measured. */
 #define BUN_F64(name_, field_)                                                                     \
-    { .name = name_, .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE, .field = BUN(field_) }
+    {.name = name_, .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE, .field = BUN(field_)}
 
 static const nb_h5_attr bundle_attrs[] = {
-    {.name = "config_json",
-     .dtype = NB_H5_STRING,
-     .ctype = NB_H5_C_TEXT,
-     .field = BUN(config_json),
-     .size = NB_H5_MAX_CONFIG_JSON},
-    {.name = "node_iterations",
-     .dtype = NB_H5_I64,
-     .ctype = NB_H5_C_INT,
-     .field = BUN(node_iterations),
-     .max = INT32_MAX},
-    {.name = "edge_iterations",
-     .dtype = NB_H5_I64,
-     .ctype = NB_H5_C_INT,
-     .field = BUN(edge_iterations),
-     .max = INT32_MAX},
-    {.name = "n_edges_total",
-     .dtype = NB_H5_U64,
-     .ctype = NB_H5_C_SIZE,
-     .field = BUN(n_edges_total),
-     .rule = rule_edges_total},
+    {.name = "config_json", .dtype = NB_H5_STRING, .ctype = NB_H5_C_TEXT,
+     .field = BUN(config_json), .size = NB_H5_MAX_CONFIG_JSON},
+    {.name = "node_iterations", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT,
+     .field = BUN(node_iterations), .max = INT32_MAX},
+    {.name = "edge_iterations", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT,
+     .field = BUN(edge_iterations), .max = INT32_MAX},
+    {.name = "n_edges_total", .dtype = NB_H5_U64, .ctype = NB_H5_C_SIZE,
+     .field = BUN(n_edges_total), .rule = rule_edges_total},
     BUN_F64("mean_distortion", metrics.mean_distortion),
     BUN_F64("max_distortion", metrics.max_distortion),
     BUN_F64("mean_length_diff", metrics.mean_length_diff),
@@ -529,6 +426,8 @@ static const nb_h5_attr bundle_attrs[] = {
     BUN_F64("time_edge_phase", time_edge_phase),
     BUN_F64("time_total", time_total),
 };
+
+/* clang-format on */
 
 static void bundle_count(const void *grp, nb_h5_dims *k) {
     const nb_bundle_data *b = grp;
