@@ -237,20 +237,29 @@ out:
     return st;
 }
 
-nb_status nb_h5io_write_scalar(const char *path, hid_t loc, const char *obj, const char *name,
-                               nb_h5_dtype dtype, const void *value) {
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t a = space >= 0
-                  ? H5Acreate2(loc, name, dtype_id(dtype, true), space, H5P_DEFAULT, H5P_DEFAULT)
+/* Attribute loc/name of file type ftype over `space`, written from buf (memory type mtype);
+ * ftype or space < 0 (their setup failed) is a write failure too. */
+static nb_status write_attribute(const char *path, hid_t loc, const char *obj, const char *name,
+                                 hid_t ftype, hid_t mtype, hid_t space, const void *buf) {
+    hid_t a = ftype >= 0 && space >= 0
+                  ? H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)
                   : H5I_INVALID_HID;
     nb_status st = NB_OK;
-    if (a < 0 || H5Awrite(a, dtype_id(dtype, false), value) < 0) {
+    if (a < 0 || H5Awrite(a, mtype, buf) < 0) {
         char what[160];
         snprintf(what, sizeof what, "attribute %s", name);
         st = W_FAIL(path, obj, what);
     }
     if (a >= 0)
         H5Aclose(a);
+    return st;
+}
+
+nb_status nb_h5io_write_scalar(const char *path, hid_t loc, const char *obj, const char *name,
+                               nb_h5_dtype dtype, const void *value) {
+    hid_t space = H5Screate(H5S_SCALAR);
+    nb_status st = write_attribute(path, loc, obj, name, dtype_id(dtype, true),
+                                   dtype_id(dtype, false), space, value);
     if (space >= 0)
         H5Sclose(space);
     return st;
@@ -270,20 +279,12 @@ nb_status nb_h5io_write_strings(const char *path, hid_t loc, const char *obj, co
     for (size_t i = 0; i < count; i++)
         memcpy(buf + i * cell, strings[i], strlen(strings[i]));
     hid_t t = H5Tcopy(H5T_C_S1);
+    bool typed = t >= 0 && H5Tset_size(t, cell) >= 0 && H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 &&
+                 H5Tset_cset(t, H5T_CSET_UTF8) >= 0;
     hsize_t dim = n;
     hid_t space = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR);
-    nb_status st = NB_OK;
-    hid_t a = H5I_INVALID_HID;
-    if (t >= 0 && space >= 0 && H5Tset_size(t, cell) >= 0 &&
-        H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0)
-        a = H5Acreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, buf) < 0) {
-        char what[160];
-        snprintf(what, sizeof what, "attribute %s", name);
-        st = W_FAIL(path, obj, what);
-    }
-    if (a >= 0)
-        H5Aclose(a);
+    nb_status st =
+        write_attribute(path, loc, obj, name, typed ? t : H5I_INVALID_HID, t, space, buf);
     if (space >= 0)
         H5Sclose(space);
     if (t >= 0)
