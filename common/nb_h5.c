@@ -1,800 +1,521 @@
-/* nb_h5.c - reading, validating and atomically writing .nnb.h5 files (HDF5 1.10 API).
+/* nb_h5.c - reading, validating and atomically writing .nnb.h5 files by walking the schema.
  *
- * DESIGN: the file layout is DESIGN.md's table, documented field by field in
- * docs/file_format.md. Writing: nb_model_validate first (we never write a file we would
- * refuse to read), then every present group goes into "<path>.tmp.<pid>" (datasets over
- * 64 KiB chunked with shuffle + deflate level 1), the file is closed, fsync'd and renamed
- * over path; on any failure the temporary file is removed and path is untouched. Reading:
- * the root attributes identify the file; /network is required; each dataset is checked for
- * link kind (hard links only), object kind, dtype class/size/sign, rank and shape (against
- * layer_sizes, or bounded by sane limits before anything is allocated for sizes the file
- * declares), then read; nb_model_validate then checks contents (finite values, ranges,
- * monotone CSR offsets, node ids in range and in adjacent layers). HDF5's automatic error
- * printing is switched off for the duration of each call (and restored after); HDF5
- * failures become NB_E_IO / NB_E_FORMAT with HDF5's innermost message appended. Subjects
- * read "<path> /group/dataset" or "<path> /group attribute".
+ * DESIGN: the file layout is data (nb_h5_schema.c: a table of datasets and one of
+ * attributes per group); this file walks those tables three ways, with the HDF5 calls in
+ * nb_h5_io.c. Validating (nb_model_validate): per present group, its arrays are allocated,
+ * the counts it declares are in bounds (layer sizes, top_k, E, S), its shape equals the
+ * network's, then every dataset instance and attribute passes its rule. Writing: the model
+ * is validated first (we never write a file we would refuse to read), then the root
+ * attributes and every present group go into a temporary file that nb_file fsyncs and
+ * renames over the target (nothing is left behind on failure). Reading: the root attributes
+ * identify the file; per group (/network required, the others if present) the counts it
+ * declares are read and bounded before anything is allocated, the group is allocated, every
+ * dataset is read with its dtype, rank and exact shape checked, then the attributes; the
+ * model is validated at the end. Within a group, consecutive repeated rows go index by
+ * index (dense_0/weight, dense_0/bias, dense_1/weight, ...), the rest in table order, so the
+ * file's object order is that of the tables. HDF5's automatic error printing is off for the
+ * duration of each call (and restored after). Subjects read "<path> /group/dataset" or
+ * "<path> /group attribute".
  * Threading: no shared state of ours; HDF5 (thread-safe build) serialises its own calls.
- * The error-printing switch is per thread in HDF5. Reads no config keys (the bundle's
- * resolved config is stored as JSON text).
+ * Reads no config keys (the bundle's resolved config is stored as JSON text).
  */
 #include "nb_h5.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <hdf5.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#ifndef NB_VERSION
-#define NB_VERSION "unknown"
-#endif
+#include "nb_file.h"
+#include "nb_h5_io.h"
+#include "nb_h5_schema.h"
 
-#define SUBJ_MAX              512
-#define CHUNK_THRESHOLD_BYTES (64u * 1024u)
-#define CHUNK_TARGET_BYTES    (256u * 1024u)
-#define DEFLATE_LEVEL         1
+#define RAISE   NB_H5IO_RAISE
+#define OBJ_MAX NB_H5IO_OBJ_MAX
 
-/* The float64 attributes of /bundle (metrics and timings; NaN = not measured): one table for
- * validation, writing and reading. */
-static const struct {
-    const char *name;
-    size_t offset; /* of the double in nb_bundle_data */
-} bundle_f64_attrs[] = {
-    {"mean_distortion", offsetof(nb_bundle_data, metrics.mean_distortion)},
-    {"max_distortion", offsetof(nb_bundle_data, metrics.max_distortion)},
-    {"mean_length_diff", offsetof(nb_bundle_data, metrics.mean_length_diff)},
-    {"ink_ratio", offsetof(nb_bundle_data, metrics.ink_ratio)},
-    {"ink_ratio_layout", offsetof(nb_bundle_data, metrics.ink_ratio_layout)},
-    {"max_turn_degrees", offsetof(nb_bundle_data, metrics.max_turn_degrees)},
-    {"time_layout", offsetof(nb_bundle_data, time_layout)},
-    {"time_node_phase", offsetof(nb_bundle_data, time_node_phase)},
-    {"time_edge_phase", offsetof(nb_bundle_data, time_edge_phase)},
-    {"time_total", offsetof(nb_bundle_data, time_total)},
-};
-#define N_BUNDLE_F64 (sizeof bundle_f64_attrs / sizeof bundle_f64_attrs[0])
+/* ---- the schema applied to memory ------------------------------------------------------ */
 
-static const double *bundle_f64_const(const nb_bundle_data *b, size_t i) {
-    return (const double *)(const void *)((const char *)b + bundle_f64_attrs[i].offset);
+static void *group_of(const nb_model *m, const nb_h5_group *g) {
+    return (char *)m + g->member;
 }
 
-/* ---- errors --------------------------------------------------------------------------- */
-
-/* Raises with subject "<path> <obj>" (obj may be NULL). */
-__attribute__((format(printf, 5, 6))) static nb_status
-raise_at(nb_status st, int line, const char *path, const char *obj, const char *fmt, ...) {
-    char subject[SUBJ_MAX], reason[1024];
-    if (obj && obj[0])
-        snprintf(subject, sizeof subject, "%s %s", path ? path : "model", obj);
-    else
-        snprintf(subject, sizeof subject, "%s", path ? path : "model");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    return nb_error_raise(st, __FILE__, line, subject, "%s", reason);
+static bool *present_of(const nb_model *m, const nb_h5_group *g) {
+    return (bool *)((char *)m + g->present);
 }
-#define RAISE(st, path, obj, ...) raise_at((st), __LINE__, (path), (obj), __VA_ARGS__)
 
-static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data) {
-    (void)n;
-    if (err->desc && err->desc[0])
-        snprintf((char *)data, 256, "%s", err->desc);
+static size_t dim_size(nb_h5_dim d, const nb_h5_dims *k, size_t l) {
+    switch (d) {
+    case NB_H5_DIM_L:
+        return k->L;
+    case NB_H5_DIM_L1:
+        return k->L + 1;
+    case NB_H5_DIM_LAYER:
+        return k->n[l];
+    case NB_H5_DIM_NEXT:
+        return k->n[l + 1];
+    case NB_H5_DIM_C:
+        return k->C;
+    case NB_H5_DIM_TOP_K:
+        return k->top_k;
+    case NB_H5_DIM_N:
+        return k->N;
+    case NB_H5_DIM_E:
+        return k->E;
+    case NB_H5_DIM_E1:
+        return k->E + 1;
+    case NB_H5_DIM_S:
+        return k->S;
+    case NB_H5_DIM_3:
+        return 3;
+    }
     return 0;
 }
 
-/* HDF5's innermost error description of the current stack ("" if none); clears it. */
-static const char *h5_msg(char buf[256]) {
-    buf[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, buf);
-    H5Eclear2(H5E_DEFAULT);
-    return buf[0] ? buf : "HDF5 error";
+/* The count a declaring row sets (E, S, top_k), and the most the reader accepts. */
+static size_t *count_of(nb_h5_dim d, nb_h5_dims *k) {
+    return d == NB_H5_DIM_E ? &k->E : d == NB_H5_DIM_S ? &k->S : &k->top_k;
 }
 
-typedef struct h5_quiet {
-    H5E_auto2_t func;
-    void *data;
-} h5_quiet;
-
-static void quiet_begin(h5_quiet *q) {
-    q->func = NULL;
-    q->data = NULL;
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+static size_t count_bound(nb_h5_dim d, const nb_h5_dims *k) {
+    return d == NB_H5_DIM_E ? k->weights : NB_H5_MAX_POINTS;
 }
 
-static void quiet_end(const h5_quiet *q) {
-    H5Eclear2(H5E_DEFAULT);
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-/* ---- dtypes --------------------------------------------------------------------------- */
-
-typedef enum dkind { K_F32, K_F64, K_I32, K_I64, K_U32, K_U64 } dkind;
-
-static const char *kind_name(dkind k) {
-    static const char *const names[] = {"float32", "float64", "int32", "int64", "uint32", "uint64"};
-    return names[k];
-}
-
-static hid_t kind_mem(dkind k) {
-    switch (k) {
-    case K_F32:
-        return H5T_NATIVE_FLOAT;
-    case K_F64:
-        return H5T_NATIVE_DOUBLE;
-    case K_I32:
-        return H5T_NATIVE_INT32;
-    case K_I64:
-        return H5T_NATIVE_INT64;
-    case K_U32:
-        return H5T_NATIVE_UINT32;
-    case K_U64:
-        return H5T_NATIVE_UINT64;
+static bool instance_exists(const nb_h5_dataset *ds, const nb_h5_dims *k, size_t l) {
+    switch (ds->each) {
+    case NB_H5_ONCE:
+        return l == 0;
+    case NB_H5_EACH_LAYER:
+        return l < k->L;
+    case NB_H5_EACH_PAIR:
+        return l + 1 < k->L;
+    case NB_H5_EACH_HIDDEN:
+        return k->top_k > 0 && l >= 1 && l + 1 < k->L;
     }
-    return H5I_INVALID_HID;
+    return false;
 }
 
-static hid_t kind_file(dkind k) {
-    switch (k) {
-    case K_F32:
-        return H5T_IEEE_F32LE;
-    case K_F64:
-        return H5T_IEEE_F64LE;
-    case K_I32:
-        return H5T_STD_I32LE;
-    case K_I64:
-        return H5T_STD_I64LE;
-    case K_U32:
-        return H5T_STD_U32LE;
-    case K_U64:
-        return H5T_STD_U64LE;
+/* Instance l's dims and element count. */
+static size_t shape_of(const nb_h5_dataset *ds, const nb_h5_dims *k, size_t l, hsize_t dims[2]) {
+    size_t n = 1;
+    for (int i = 0; i < ds->rank; i++) {
+        dims[i] = dim_size(ds->shape[i], k, l);
+        n *= (size_t)dims[i];
     }
-    return H5I_INVALID_HID;
+    return n;
 }
 
-static size_t kind_size(dkind k) {
-    return (k == K_F32 || k == K_I32 || k == K_U32) ? 4 : 8;
+/* A pointer member of a group struct (memcpy: the member's own type is float *, ...). */
+static void *member_ptr(const void *grp, size_t offset) {
+    void *p;
+    memcpy(&p, (const char *)grp + offset, sizeof p);
+    return p;
 }
 
-/* "float64", "uint8", "string", ... for a file datatype. */
-static void describe_type(hid_t t, char *buf, size_t cap) {
-    H5T_class_t c = H5Tget_class(t);
-    size_t bits = H5Tget_size(t) * 8;
-    switch (c) {
-    case H5T_FLOAT:
-        snprintf(buf, cap, "float%zu", bits);
+/* Instance l's first element in memory. */
+static void *data_of(const nb_h5_dataset *ds, const void *grp, size_t l) {
+    char *base = member_ptr(grp, ds->data);
+    if (ds->each == NB_H5_ONCE)
+        return base;
+    const size_t *index = member_ptr(grp, ds->index);
+    return base + index[l] * nb_h5io_dtype_size(ds->dtype);
+}
+
+static void *field_of(const nb_h5_attr *a, const void *grp) {
+    return (char *)grp + a->field;
+}
+
+/* "node_3" for a repeated name, the name itself otherwise. */
+static void name_of(char *buf, size_t cap, const char *name, bool repeated, size_t l) {
+    if (repeated)
+        snprintf(buf, cap, "%s%zu", name, l);
+    else
+        snprintf(buf, cap, "%s", name);
+}
+
+/* A numeric attribute's value as the file's dtype holds it. */
+typedef union number {
+    int64_t i;
+    uint64_t u;
+    double d;
+} number;
+
+static number attr_get(const nb_h5_attr *a, const void *grp) {
+    const void *f = field_of(a, grp);
+    number v = {0};
+    switch (a->ctype) {
+    case NB_H5_C_INT:
+        v.i = *(const int *)f;
         break;
-    case H5T_INTEGER:
-        snprintf(buf, cap, "%s%zu", H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int", bits);
+    case NB_H5_C_SIZE:
+        if (a->dtype == NB_H5_U64)
+            v.u = *(const size_t *)f;
+        else
+            v.i = (int64_t) * (const size_t *)f;
         break;
-    case H5T_STRING:
-        snprintf(buf, cap, "string");
+    case NB_H5_C_U64:
+        v.u = *(const uint64_t *)f;
         break;
-    case H5T_COMPOUND:
-        snprintf(buf, cap, "compound");
-        break;
-    case H5T_ARRAY:
-        snprintf(buf, cap, "array");
-        break;
-    case H5T_VLEN:
-        snprintf(buf, cap, "vlen");
-        break;
-    case H5T_ENUM:
-        snprintf(buf, cap, "enum");
+    case NB_H5_C_DOUBLE:
+        v.d = *(const double *)f;
         break;
     default:
-        snprintf(buf, cap, "HDF5 class %d", (int)c);
+        break;
+    }
+    return v;
+}
+
+/* Stores v into memory of the attribute's ctype at f (read ranges keep the casts exact). */
+static void attr_put(const nb_h5_attr *a, void *f, number v) {
+    switch (a->ctype) {
+    case NB_H5_C_INT:
+        *(int *)f = (int)v.i;
+        break;
+    case NB_H5_C_SIZE:
+        *(size_t *)f = a->dtype == NB_H5_U64 ? (size_t)v.u : (size_t)v.i;
+        break;
+    case NB_H5_C_U64:
+        *(uint64_t *)f = v.u;
+        break;
+    case NB_H5_C_DOUBLE:
+        *(double *)f = v.d;
+        break;
+    default:
         break;
     }
 }
 
-static bool type_matches(hid_t t, dkind k) {
-    H5T_class_t c = H5Tget_class(t);
-    if (H5Tget_size(t) != kind_size(k))
-        return false;
-    if (k == K_F32 || k == K_F64)
-        return c == H5T_FLOAT;
-    if (c != H5T_INTEGER)
-        return false;
-    bool is_signed = H5Tget_sign(t) == H5T_SGN_2;
-    return (k == K_I32 || k == K_I64) ? is_signed : !is_signed;
-}
+/* ---- walking the datasets of a group --------------------------------------------------- */
 
-static void dims_text(const hsize_t *d, int rank, char *buf, size_t cap) {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < rank; i++) {
-        int n = snprintf(buf + used, cap - used, "%s%llu", i ? "x" : "", (unsigned long long)d[i]);
-        if (n < 0 || (size_t)n >= cap - used)
-            break;
-        used += (size_t)n;
-    }
-    if (rank == 0)
-        snprintf(buf, cap, "scalar");
-}
+typedef struct walk walk;
+struct walk {
+    const nb_h5_group *g;
+    const nb_h5_dims *k;
+    void *grp;        /* the group's struct */
+    const char *path; /* for subjects */
+    hid_t loc;        /* the group in the file; unused when validating */
+    /* opens (reading) or creates (writing) a per-instance subgroup; NULL when validating */
+    nb_status (*enter)(walk *w, const char *name, const char *obj, hid_t *sub);
+    /* one dataset instance: its name in `loc` and its object path for subjects */
+    nb_status (*visit)(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc, const char *name,
+                       const char *obj);
+};
 
-/* ---- validation of in-memory data (shared by reader and writer) ----------------------- */
-
-static bool is_finite_or_nan(double v) {
-    return !isinf(v);
-}
-
-static bool fraction_or_nan(double v) {
-    return isnan(v) || (v >= 0.0 && v <= 1.0);
-}
-
-/* All values finite and, if `unit`, in [0, 1]. Reports the first bad index. */
-static nb_status check_floats(const float *v, size_t n, size_t cols, bool unit, const char *path,
-                              const char *obj) {
-    for (size_t i = 0; i < n; i++) {
-        float x = v[i];
-        if (!isfinite(x) || (unit && !(x >= 0.0f && x <= 1.0f))) {
-            char where[64], what[64];
-            if (cols)
-                snprintf(where, sizeof where, "[%zu, %zu]", i / cols, i % cols);
-            else
-                snprintf(where, sizeof where, "[%zu]", i);
-            if (isnan(x))
-                snprintf(what, sizeof what, "NaN");
-            else if (isinf(x))
-                snprintf(what, sizeof what, "infinite value");
-            else
-                snprintf(what, sizeof what, "value %g", (double)x);
-            return RAISE(NB_E_NUMERIC, path, obj, "%s at %s%s", what, where,
-                         unit && isfinite(x) ? ", expected a value in [0, 1]" : "");
+/* Rows [first, end) repeat per index: index by index, each instance that exists, inside its
+ * subgroup when it has one. */
+static nb_status walk_repeated(walk *w, size_t first, size_t end) {
+    char gobj[OBJ_MAX], sub_name[64], name[64], obj[OBJ_MAX];
+    snprintf(gobj, sizeof gobj, "/%s", w->g->name);
+    nb_status st = NB_OK;
+    for (size_t l = 0; l < w->k->L && st == NB_OK; l++) {
+        hid_t sub = H5I_INVALID_HID;
+        for (size_t r = first; r < end && st == NB_OK; r++) {
+            const nb_h5_dataset *ds = &w->g->datasets[r];
+            if (!instance_exists(ds, w->k, l))
+                continue;
+            char dir[OBJ_MAX];
+            snprintf(dir, sizeof dir, "%s", gobj);
+            if (ds->subgroup) {
+                name_of(sub_name, sizeof sub_name, ds->subgroup, true, l);
+                snprintf(dir, sizeof dir, "%s/%s", gobj, sub_name);
+                if (sub < 0 && w->enter)
+                    st = w->enter(w, sub_name, dir, &sub);
+            }
+            name_of(name, sizeof name, ds->name, !ds->subgroup, l);
+            snprintf(obj, sizeof obj, "%s/%s", dir, name);
+            if (st == NB_OK)
+                st = w->visit(w, ds, l, ds->subgroup ? sub : w->loc, name, obj);
         }
+        if (sub >= 0)
+            H5Gclose(sub);
+    }
+    return st;
+}
+
+static nb_status walk_datasets(walk *w) {
+    const nb_h5_group *g = w->g;
+    for (size_t i = 0; i < g->n_datasets;) {
+        const nb_h5_dataset *ds = &g->datasets[i];
+        if (ds->each == NB_H5_ONCE) {
+            char obj[OBJ_MAX];
+            snprintf(obj, sizeof obj, "/%s/%s", g->name, ds->name);
+            NB_TRY(w->visit(w, ds, 0, w->loc, ds->name, obj));
+            i++;
+            continue;
+        }
+        size_t end = i;
+        while (end < g->n_datasets && g->datasets[end].each != NB_H5_ONCE)
+            end++;
+        NB_TRY(walk_repeated(w, i, end));
+        i = end;
     }
     return NB_OK;
 }
 
-static nb_status check_network_shape(const size_t *sizes, size_t n_layers, const char *path) {
-    const char *obj = "/network/layer_sizes";
-    if (n_layers < 2 || n_layers > NB_H5_MAX_LAYERS)
-        return RAISE(NB_E_FORMAT, path, obj, "%zu layers, expected 2..%d", n_layers,
-                     NB_H5_MAX_LAYERS);
-    size_t n_nodes = 0, n_w = 0;
-    for (size_t l = 0; l < n_layers; l++)
-        if (sizes[l] < 1 || sizes[l] > NB_H5_MAX_LAYER_SIZE)
-            return RAISE(NB_E_FORMAT, path, obj, "layer %zu has %zu nodes, expected 1..%d", l,
-                         sizes[l], NB_H5_MAX_LAYER_SIZE);
-    for (size_t l = 0; l < n_layers; l++) {
-        n_nodes += sizes[l];
-        if (l + 1 < n_layers) {
-            if (sizes[l + 1] > NB_H5_MAX_ELEMENTS / sizes[l])
-                return RAISE(NB_E_FORMAT, path, obj, "layer pair %zu has over %llu weights", l,
-                             (unsigned long long)NB_H5_MAX_ELEMENTS);
-            n_w += sizes[l] * sizes[l + 1];
-        }
+/* ---- validation ----------------------------------------------------------------------- */
+
+static nb_status check_allocated(const nb_h5_group *g, const void *grp, const char *path) {
+    char gobj[OBJ_MAX];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
+    bool ok = true;
+    for (size_t i = 0; i < g->n_datasets; i++) {
+        const nb_h5_dataset *ds = &g->datasets[i];
+        ok = ok && member_ptr(grp, ds->data) &&
+             (ds->each == NB_H5_ONCE || member_ptr(grp, ds->index));
     }
-    /* sizes <= 2^24 and L <= 1024 keep these sums far from overflow */
-    if (n_w > NB_H5_MAX_ELEMENTS)
-        return RAISE(NB_E_FORMAT, path, obj, "%zu weights, at most %llu", n_w,
-                     (unsigned long long)NB_H5_MAX_ELEMENTS);
-    size_t n_classes = sizes[n_layers - 1];
-    if (n_classes > NB_H5_MAX_ELEMENTS / n_nodes)
-        return RAISE(NB_E_FORMAT, path, obj, "%zu nodes x %zu classes is too large", n_nodes,
-                     n_classes);
+    for (size_t i = 0; i < g->n_attrs; i++)
+        if (g->attrs[i].ctype == NB_H5_C_NAMES)
+            ok = ok && member_ptr(grp, g->attrs[i].field);
+    if (!ok)
+        return RAISE(NB_E_INVALID, path, gobj, "%s is not initialised", g->name);
     return NB_OK;
 }
 
-static nb_status validate_network(const nb_network *net, const char *path) {
-    char obj[128];
-    if (!net->layer_size || !net->weights || !net->biases || !net->class_names)
-        return RAISE(NB_E_INVALID, path, "/network", "network is not initialised");
-    NB_TRY(check_network_shape(net->layer_size, net->n_layers, path));
-    if (net->n_classes != net->layer_size[net->n_layers - 1])
-        return RAISE(NB_E_FORMAT, path, "/network n_classes",
-                     "%zu classes, but the output layer has %zu nodes", net->n_classes,
-                     net->layer_size[net->n_layers - 1]);
-    for (size_t c = 0; c < net->n_classes; c++)
-        if (!net->class_names[c] || strlen(net->class_names[c]) >= NB_NAME_MAX)
-            return RAISE(NB_E_FORMAT, path, "/network class_names",
-                         "class %zu has no name or one of %d or more bytes", c, NB_NAME_MAX);
-    for (size_t l = 0; l + 1 < net->n_layers; l++) {
-        size_t in = net->layer_size[l], out = net->layer_size[l + 1];
-        snprintf(obj, sizeof obj, "/network/dense_%zu/weight", l);
-        NB_TRY(check_floats(nb_network_weight(net, l), in * out, in, false, path, obj));
-        snprintf(obj, sizeof obj, "/network/dense_%zu/bias", l);
-        NB_TRY(check_floats(nb_network_bias(net, l), out, 0, false, path, obj));
+/* The layer sizes a group declares (NB_H5_SIZES) pass their rule; k's network counts. */
+static nb_status check_sizes(const nb_h5_group *g, const void *grp, nb_h5_dims *k,
+                             const char *path) {
+    for (size_t i = 0; i < g->n_datasets; i++) {
+        const nb_h5_dataset *ds = &g->datasets[i];
+        if (!(ds->flags & NB_H5_SIZES))
+            continue;
+        char obj[OBJ_MAX], subject[512];
+        snprintf(obj, sizeof obj, "/%s/%s", g->name, ds->name);
+        nb_h5io_subject(subject, sizeof subject, path, obj);
+        nb_h5_values v = {.data = k->n, .n = k->L, .group = grp, .dims = k};
+        NB_TRY(ds->rule(&v, subject));
+        nb_h5_dims_of_network(k, k->L, k->n);
     }
-    if (!memchr(net->activation, '\0', sizeof net->activation) ||
-        !memchr(net->source, '\0', sizeof net->source) ||
-        !memchr(net->dataset, '\0', sizeof net->dataset))
-        return RAISE(NB_E_INVALID, path, "/network", "unterminated string attribute");
-    if (net->epochs < 0)
-        return RAISE(NB_E_FORMAT, path, "/network epochs", "%d epochs", net->epochs);
-    if (!isfinite(net->l1) || net->l1 < 0)
-        return RAISE(NB_E_NUMERIC, path, "/network l1", "l1 %g, expected a finite value >= 0",
-                     net->l1);
-    if (!fraction_or_nan(net->train_accuracy))
-        return RAISE(NB_E_NUMERIC, path, "/network train_accuracy", "%g, expected NaN or [0, 1]",
-                     net->train_accuracy);
-    if (!fraction_or_nan(net->test_accuracy))
-        return RAISE(NB_E_NUMERIC, path, "/network test_accuracy", "%g, expected NaN or [0, 1]",
-                     net->test_accuracy);
     return NB_OK;
 }
 
-static nb_status validate_importance(const nb_importance *imp, const nb_network *net,
-                                     const char *path) {
-    char obj[128];
-    if (!imp->layer_size || !imp->node || !imp->edge || !imp->top || !imp->finetune_accuracy ||
-        !imp->node_offset || !imp->edge_offset || !imp->top_offset)
-        return RAISE(NB_E_INVALID, path, "/importance", "importance is not initialised");
-    if (imp->n_layers != net->n_layers)
-        return RAISE(NB_E_MISMATCH, path, "/importance", "%zu layers, the network has %zu",
-                     imp->n_layers, net->n_layers);
-    for (size_t l = 0; l < net->n_layers; l++)
-        if (imp->layer_size[l] != net->layer_size[l])
-            return RAISE(NB_E_MISMATCH, path, "/importance",
-                         "layer %zu has %zu nodes, the network %zu", l, imp->layer_size[l],
-                         net->layer_size[l]);
-    if (imp->n_classes != net->n_classes)
-        return RAISE(NB_E_MISMATCH, path, "/importance", "%zu classes, the network has %zu",
-                     imp->n_classes, net->n_classes);
-    if (imp->top_k > NB_H5_MAX_TOP_K)
-        return RAISE(NB_E_FORMAT, path, "/importance top_k", "top_k %zu, at most %d", imp->top_k,
-                     NB_H5_MAX_TOP_K);
-    size_t C = imp->n_classes;
-    for (size_t l = 0; l < imp->n_layers; l++) {
-        snprintf(obj, sizeof obj, "/importance/node_%zu", l);
-        NB_TRY(
-            check_floats(nb_importance_node(imp, l), imp->layer_size[l] * C, C, true, path, obj));
-        if (l + 1 < imp->n_layers) {
-            snprintf(obj, sizeof obj, "/importance/edge_%zu", l);
-            NB_TRY(check_floats(nb_importance_edge(imp, l),
-                                imp->layer_size[l] * imp->layer_size[l + 1], imp->layer_size[l],
-                                true, path, obj));
-        }
-        const int32_t *top = nb_importance_top(imp, l);
-        if (top) {
-            snprintf(obj, sizeof obj, "/importance/top_%zu", l);
-            for (size_t i = 0; i < imp->layer_size[l] * imp->top_k; i++)
-                if (top[i] < -1)
-                    return RAISE(NB_E_FORMAT, path, obj,
-                                 "image index %d at [%zu, %zu], expected >= -1", (int)top[i],
-                                 i / imp->top_k, i % imp->top_k);
-        }
+/* A first dimension the file declares (E, S) within its bound (before any allocation). */
+static nb_status check_declared_dims(const char *path, const char *obj, const nb_h5_dataset *ds,
+                                     const hsize_t *dims, const nb_h5_dims *k) {
+    hsize_t most = count_bound(ds->shape[0], k);
+    if (dims[0] > most || (ds->rank == 2 && dims[1] != dim_size(ds->shape[1], k, 0))) {
+        char got[96];
+        nb_h5io_dims_text(dims, ds->rank, got, sizeof got);
+        return RAISE(NB_E_FORMAT, path, obj, "shape %s, expected at most %llu%s", got,
+                     (unsigned long long)most, ds->rank == 2 ? "x3" : " entries");
     }
-    for (size_t c = 0; c < C; c++)
-        if (!fraction_or_nan(imp->finetune_accuracy[c]))
-            return RAISE(NB_E_NUMERIC, path, "/importance/finetune_accuracy",
-                         "class %zu: %g, expected NaN or [0, 1]", c, imp->finetune_accuracy[c]);
-    if (!memchr(imp->method, '\0', sizeof imp->method) ||
-        !memchr(imp->flags, '\0', sizeof imp->flags))
-        return RAISE(NB_E_INVALID, path, "/importance", "unterminated string attribute");
-    if (imp->epochs < 0)
-        return RAISE(NB_E_FORMAT, path, "/importance epochs", "%d epochs", imp->epochs);
     return NB_OK;
 }
 
-/* Layer of global node id v, given layer_offset[L+1] (validated, strictly increasing). */
-static size_t layer_of(const int64_t *layer_offset, size_t n_layers, uint32_t v) {
-    size_t lo = 0, hi = n_layers; /* layer_offset[lo] <= v < layer_offset[hi] */
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if ((int64_t)v >= layer_offset[mid])
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+/* An attribute's value in memory: integer range, no infinity, terminated text, its rule. */
+static nb_status check_attr(const nb_h5_attr *a, const void *grp, const nb_h5_dims *k,
+                            const char *path, const char *gobj) {
+    char obj[OBJ_MAX], subject[512];
+    snprintf(obj, sizeof obj, "%s %s", gobj, a->name);
+    nb_h5io_subject(subject, sizeof subject, path, obj);
+    const void *f = field_of(a, grp);
+    number v = attr_get(a, grp);
+    if (a->dtype == NB_H5_I64 && (v.i < a->min || v.i > a->max))
+        return NB_RAISE(NB_E_FORMAT, subject, "%lld, expected %lld..%lld", (long long)v.i,
+                        (long long)a->min, (long long)a->max);
+    if (a->ctype == NB_H5_C_DOUBLE && isinf(v.d))
+        return NB_RAISE(NB_E_NUMERIC, subject, "infinite value");
+    if (a->ctype == NB_H5_C_CHARS && !memchr(f, '\0', a->size))
+        return NB_RAISE(NB_E_INVALID, subject, "unterminated string");
+    const char *text = a->ctype == NB_H5_C_TEXT ? *(char *const *)f : NULL;
+    if (text && strlen(text) > a->size)
+        return NB_RAISE(NB_E_FORMAT, subject, "text of %zu bytes, at most %zu", strlen(text),
+                        a->size);
+    nb_h5_values vals = {
+        .data = f, .n = a->ctype == NB_H5_C_NAMES ? k->C : 1, .group = grp, .dims = k};
+    return a->rule ? a->rule(&vals, subject) : NB_OK;
 }
 
-static nb_status validate_bundle(const nb_bundle_data *b, const nb_network *net, const char *path) {
-    if (!b->node_position || !b->layer_offset || !b->edge_source || !b->edge_target ||
-        !b->edge_alpha || !b->edge_point_offset || !b->point_position)
-        return RAISE(NB_E_INVALID, path, "/bundle", "bundle is not initialised");
-    size_t L = net->n_layers, N = nb_network_n_nodes(net);
-    if (b->n_layers != L)
-        return RAISE(NB_E_MISMATCH, path, "/bundle/layer_offset", "%zu layers, the network has %zu",
-                     b->n_layers, L);
-    if (b->n_nodes != N)
-        return RAISE(NB_E_MISMATCH, path, "/bundle/node_position", "%zu nodes, the network has %zu",
-                     b->n_nodes, N);
-    int64_t expect = 0;
-    for (size_t l = 0; l <= L; l++) {
-        if (b->layer_offset[l] != expect)
-            return RAISE(NB_E_FORMAT, path, "/bundle/layer_offset",
-                         "entry %zu is %lld, expected %lld (from layer_sizes)", l,
-                         (long long)b->layer_offset[l], (long long)expect);
-        if (l < L)
-            expect += (int64_t)net->layer_size[l];
+/* The counts a group declares, in memory, within their bounds. */
+static nb_status check_declared(const nb_h5_group *g, const void *grp, const nb_h5_dims *k,
+                                const char *path) {
+    char gobj[OBJ_MAX], obj[OBJ_MAX];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
+    for (size_t i = 0; i < g->n_datasets; i++) {
+        const nb_h5_dataset *ds = &g->datasets[i];
+        if (!(ds->flags & NB_H5_DECLARES))
+            continue;
+        hsize_t dims[2];
+        shape_of(ds, k, 0, dims);
+        snprintf(obj, sizeof obj, "%s/%s", gobj, ds->name);
+        NB_TRY(check_declared_dims(path, obj, ds, dims, k));
     }
-    NB_TRY(check_floats(b->node_position, N * 3, 3, false, path, "/bundle/node_position"));
-
-    size_t E = b->n_edges;
-    if (E > nb_network_n_edges(net))
-        return RAISE(NB_E_FORMAT, path, "/bundle/edge_source",
-                     "%zu edges, the network has only %zu", E, nb_network_n_edges(net));
-    if (b->n_edges_total > nb_network_n_edges(net))
-        return RAISE(NB_E_FORMAT, path, "/bundle n_edges_total",
-                     "%zu edges before pruning, the network has only %zu", b->n_edges_total,
-                     nb_network_n_edges(net));
-    for (size_t e = 0; e < E; e++) {
-        uint32_t s = b->edge_source[e], t = b->edge_target[e];
-        if (s >= N)
-            return RAISE(NB_E_FORMAT, path, "/bundle/edge_source",
-                         "edge %zu: node id %u, expected < %zu", e, s, N);
-        if (t >= N)
-            return RAISE(NB_E_FORMAT, path, "/bundle/edge_target",
-                         "edge %zu: node id %u, expected < %zu", e, t, N);
-        size_t ls = layer_of(b->layer_offset, L, s), lt = layer_of(b->layer_offset, L, t);
-        if (lt != ls + 1)
-            return RAISE(NB_E_FORMAT, path, "/bundle/edge_target",
-                         "edge %zu: target %u is in layer %zu, source %u in layer %zu "
-                         "(expected adjacent layers)",
-                         e, t, lt, s, ls);
-    }
-    NB_TRY(check_floats(b->edge_alpha, E, 0, true, path, "/bundle/edge_alpha"));
-    if (b->edge_point_offset[0] != 0)
-        return RAISE(NB_E_FORMAT, path, "/bundle/edge_point_offset", "entry 0 is %llu, expected 0",
-                     (unsigned long long)b->edge_point_offset[0]);
-    for (size_t e = 0; e < E; e++) {
-        uint64_t a = b->edge_point_offset[e], z = b->edge_point_offset[e + 1];
-        if (z < a || z - a < 2)
-            return RAISE(NB_E_FORMAT, path, "/bundle/edge_point_offset",
-                         "edge %zu spans points [%llu, %llu): offsets must increase by at "
-                         "least 2",
-                         e, (unsigned long long)a, (unsigned long long)z);
-        if (z > b->n_points)
-            return RAISE(NB_E_FORMAT, path, "/bundle/edge_point_offset",
-                         "edge %zu ends at point %llu, beyond the %zu points", e,
-                         (unsigned long long)z, b->n_points);
-    }
-    if (b->edge_point_offset[E] != b->n_points)
-        return RAISE(NB_E_FORMAT, path, "/bundle/edge_point_offset",
-                     "last entry is %llu, expected the point count %zu",
-                     (unsigned long long)b->edge_point_offset[E], b->n_points);
-    NB_TRY(
-        check_floats(b->point_position, b->n_points * 3, 3, false, path, "/bundle/point_position"));
-    if (b->node_iterations < 0 || b->edge_iterations < 0)
-        return RAISE(NB_E_FORMAT, path, "/bundle", "negative iteration count (%d, %d)",
-                     b->node_iterations, b->edge_iterations);
-    for (size_t i = 0; i < N_BUNDLE_F64; i++)
-        if (!is_finite_or_nan(*bundle_f64_const(b, i))) {
-            char obj[64];
-            snprintf(obj, sizeof obj, "/bundle %s", bundle_f64_attrs[i].name);
-            return RAISE(NB_E_NUMERIC, path, obj, "infinite value");
-        }
+    for (size_t i = 0; i < g->n_attrs; i++)
+        if (g->attrs[i].flags & NB_H5_DECLARES)
+            NB_TRY(check_attr(&g->attrs[i], grp, k, path, gobj));
     return NB_OK;
 }
 
-nb_status nb_model_validate(const nb_model *m, const char *path) {
+static nb_status validate_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc,
+                                const char *name, const char *obj) {
+    (void)loc;
+    (void)name;
+    if (!ds->rule || (ds->flags & NB_H5_SIZES))
+        return NB_OK;
+    hsize_t dims[2];
+    char subject[512];
+    nb_h5io_subject(subject, sizeof subject, w->path, obj);
+    nb_h5_values v = {.data = data_of(ds, w->grp, l),
+                      .n = shape_of(ds, w->k, l, dims),
+                      .cols = ds->rank == 2 ? (size_t)dims[1] : 0,
+                      .group = w->grp,
+                      .dims = w->k};
+    return ds->rule(&v, subject);
+}
+
+static nb_status validate_group(const nb_h5_group *g, const void *grp, nb_h5_dims *k,
+                                const char *path) {
+    char gobj[OBJ_MAX];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
+    NB_TRY(check_allocated(g, grp, path));
+    g->count(grp, k);
+    NB_TRY(check_sizes(g, grp, k, path));
+    NB_TRY(check_declared(g, grp, k, path));
+    if (g->match)
+        NB_TRY(g->match(grp, k, path));
+    walk w = {.g = g, .k = k, .grp = (void *)grp, .path = path, .visit = validate_visit};
+    NB_TRY(walk_datasets(&w));
+    for (size_t i = 0; i < g->n_attrs; i++)
+        if (!(g->attrs[i].flags & NB_H5_DECLARES))
+            NB_TRY(check_attr(&g->attrs[i], grp, k, path, gobj));
+    return NB_OK;
+}
+
+/* Validates m and gives the counts of its present groups. */
+static nb_status validate_model(const nb_model *m, const char *path, nb_h5_dims *k) {
+    memset(k, 0, sizeof *k);
     if (!m->has_network) {
         if (m->has_importance || m->has_bundle)
             return RAISE(NB_E_MISSING, path, "/network",
                          "importance or bundle data without a network");
         return NB_OK;
     }
-    NB_TRY(validate_network(&m->network, path));
-    if (m->has_importance)
-        NB_TRY(validate_importance(&m->importance, &m->network, path));
-    if (m->has_bundle)
-        NB_TRY(validate_bundle(&m->bundle, &m->network, path));
+    for (size_t i = 0; i < nb_h5_n_groups; i++)
+        if (*present_of(m, &nb_h5_groups[i]))
+            NB_TRY(validate_group(&nb_h5_groups[i], group_of(m, &nb_h5_groups[i]), k, path));
     return NB_OK;
+}
+
+nb_status nb_model_validate(const nb_model *m, const char *path) {
+    nb_h5_dims k;
+    return validate_model(m, path, &k);
 }
 
 /* ---- writing -------------------------------------------------------------------------- */
 
-typedef struct writer {
-    const char *path; /* the final path, for error subjects */
-    char h5err[256];
-} writer;
-
-static nb_status w_fail(writer *w, int line, const char *obj, const char *what) {
-    return raise_at(NB_E_IO, line, w->path, obj, "cannot write %s: %s", what, h5_msg(w->h5err));
-}
-#define W_FAIL(w, obj, what) w_fail((w), __LINE__, (obj), (what))
-
-/* Dataset of `kind` with the given dims; chunked + shuffle + deflate above 64 KiB. */
-static nb_status write_dset(writer *w, hid_t loc, const char *obj, const char *name, dkind kind,
-                            int rank, const hsize_t *dims, const void *data) {
-    hsize_t n = 1;
-    for (int i = 0; i < rank; i++)
-        n *= dims[i];
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+static nb_status write_enter(walk *w, const char *name, const char *obj, hid_t *sub) {
     nb_status st = NB_OK;
-    if (space < 0 || dcpl < 0) {
-        st = W_FAIL(w, obj, "the dataspace");
-        goto out;
-    }
-    if (n * kind_size(kind) > CHUNK_THRESHOLD_BYTES) {
-        /* chunk = whole rows, ~256 KiB; a row longer than that is split */
-        hsize_t chunk[2] = {1, 1};
-        hsize_t target = CHUNK_TARGET_BYTES / kind_size(kind);
-        if (rank == 1) {
-            chunk[0] = dims[0] < target ? dims[0] : target;
-        } else {
-            hsize_t row = dims[1] ? dims[1] : 1;
-            if (row >= target) {
-                chunk[0] = 1;
-                chunk[1] = target;
-            } else {
-                hsize_t rows = target / row;
-                chunk[0] = dims[0] < rows ? dims[0] : rows;
-                chunk[1] = row;
-            }
-        }
-        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-            H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) {
-            st = W_FAIL(w, obj, "the chunking/compression properties");
-            goto out;
-        }
-    }
-    hid_t d = H5Dcreate2(loc, name, kind_file(kind), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d < 0) {
-        st = W_FAIL(w, obj, "the dataset");
-        goto out;
-    }
-    if (n > 0 && H5Dwrite(d, kind_mem(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        st = W_FAIL(w, obj, "the data");
-    if (H5Dclose(d) < 0 && st == NB_OK)
-        st = W_FAIL(w, obj, "the dataset (close)");
-out:
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
+    *sub = nb_h5io_create_group(w->path, w->loc, name, obj, &st);
     return st;
 }
 
-static nb_status write_attr(writer *w, hid_t loc, const char *obj, const char *name, dkind kind,
-                            const void *value) {
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t a = space >= 0 ? H5Acreate2(loc, name, kind_file(kind), space, H5P_DEFAULT, H5P_DEFAULT)
-                         : H5I_INVALID_HID;
-    nb_status st = NB_OK;
-    if (a < 0 || H5Awrite(a, kind_mem(kind), value) < 0) {
-        char what[160];
-        snprintf(what, sizeof what, "attribute %s", name);
-        st = W_FAIL(w, obj, what);
-    }
-    if (a >= 0)
-        H5Aclose(a);
-    if (space >= 0)
-        H5Sclose(space);
-    return st;
-}
-
-static nb_status write_i64(writer *w, hid_t loc, const char *obj, const char *name, int64_t v) {
-    return write_attr(w, loc, obj, name, K_I64, &v);
-}
-
-static nb_status write_u64(writer *w, hid_t loc, const char *obj, const char *name, uint64_t v) {
-    return write_attr(w, loc, obj, name, K_U64, &v);
-}
-
-static nb_status write_f64(writer *w, hid_t loc, const char *obj, const char *name, double v) {
-    return write_attr(w, loc, obj, name, K_F64, &v);
-}
-
-/* Fixed-length UTF-8 string attribute: scalar (n == 0, strings[0]) or array of n, each
- * NUL-terminated in a cell of (longest + 1) bytes. Fixed rather than variable length: the
- * strings then live in the attribute itself, not in HDF5's global heap, whose corruption
- * HDF5 1.10 does not survive (a fuzzed file crashed H5Aread in H5HG_read). */
-static nb_status write_strings(writer *w, hid_t loc, const char *obj, const char *name,
-                               const char *const *strings, size_t n) {
-    size_t count = n ? n : 1, cell = 1;
-    for (size_t i = 0; i < count; i++) {
-        size_t len = strlen(strings[i]) + 1;
-        if (len > cell)
-            cell = len;
-    }
-    char *buf = calloc(count, cell);
-    if (!buf)
-        return RAISE(NB_E_NOMEM, w->path, obj, "cannot allocate attribute %s", name);
-    for (size_t i = 0; i < count; i++)
-        memcpy(buf + i * cell, strings[i], strlen(strings[i]));
-    hid_t t = H5Tcopy(H5T_C_S1);
-    hsize_t dim = n;
-    hid_t space = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR);
-    nb_status st = NB_OK;
-    hid_t a = H5I_INVALID_HID;
-    if (t < 0 || space < 0 || H5Tset_size(t, cell) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(t, H5T_CSET_UTF8) < 0)
-        goto fail;
-    a = H5Acreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, buf) < 0)
-        goto fail;
-    goto out;
-fail : {
-    char what[160];
-    snprintf(what, sizeof what, "attribute %s", name);
-    st = W_FAIL(w, obj, what);
-}
-out:
-    if (a >= 0)
-        H5Aclose(a);
-    if (space >= 0)
-        H5Sclose(space);
-    if (t >= 0)
-        H5Tclose(t);
-    free(buf);
-    return st;
-}
-
-static nb_status write_string(writer *w, hid_t loc, const char *obj, const char *name,
-                              const char *s) {
-    const char *one[1] = {s ? s : ""};
-    return write_strings(w, loc, obj, name, one, 0);
-}
-
-static hid_t create_group(writer *w, hid_t loc, const char *name, const char *obj, nb_status *st) {
-    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0)
-        *st = W_FAIL(w, obj, "the group");
-    return g;
-}
-
-static nb_status write_network(writer *w, hid_t file, const nb_network *net) {
-    nb_status st = NB_OK;
-    hid_t g = create_group(w, file, "network", "/network", &st);
-    if (g < 0)
-        return st;
-    size_t L = net->n_layers;
-    int32_t *sizes = malloc(L * sizeof(int32_t));
-    if (!sizes) {
-        H5Gclose(g);
-        return RAISE(NB_E_NOMEM, w->path, "/network/layer_sizes", "cannot allocate");
-    }
-    for (size_t l = 0; l < L; l++)
-        sizes[l] = (int32_t)net->layer_size[l];
-    hsize_t dl = L;
-    st = write_dset(w, g, "/network/layer_sizes", "layer_sizes", K_I32, 1, &dl, sizes);
+static nb_status write_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc,
+                             const char *name, const char *obj) {
+    hsize_t dims[2];
+    size_t n = shape_of(ds, w->k, l, dims);
+    if (!(ds->flags & NB_H5_SIZES))
+        return nb_h5io_write_dataset(w->path, loc, obj, name, ds->dtype, ds->rank, dims,
+                                     data_of(ds, w->grp, l));
+    int32_t *sizes = malloc(n * sizeof *sizes);
+    if (!sizes)
+        return RAISE(NB_E_NOMEM, w->path, obj, "cannot allocate");
+    for (size_t i = 0; i < n; i++)
+        sizes[i] = (int32_t)w->k->n[i];
+    nb_status st = nb_h5io_write_dataset(w->path, loc, obj, name, ds->dtype, ds->rank, dims, sizes);
     free(sizes);
-    for (size_t l = 0; st == NB_OK && l + 1 < L; l++) {
-        char name[64], obj[96];
-        snprintf(name, sizeof name, "dense_%zu", l);
-        snprintf(obj, sizeof obj, "/network/%s", name);
-        hid_t d = create_group(w, g, name, obj, &st);
-        if (d < 0)
-            break;
-        hsize_t dims[2] = {net->layer_size[l + 1], net->layer_size[l]};
-        snprintf(obj, sizeof obj, "/network/%s/weight", name);
-        st = write_dset(w, d, obj, "weight", K_F32, 2, dims, nb_network_weight(net, l));
-        if (st == NB_OK) {
-            snprintf(obj, sizeof obj, "/network/%s/bias", name);
-            st = write_dset(w, d, obj, "bias", K_F32, 1, dims, nb_network_bias(net, l));
-        }
-        H5Gclose(d);
+    return st;
+}
+
+static nb_status write_attr(const char *path, hid_t loc, const char *gobj, const nb_h5_attr *a,
+                            const void *grp, const nb_h5_dims *k) {
+    const void *f = field_of(a, grp);
+    switch (a->ctype) {
+    case NB_H5_C_CHARS: {
+        const char *one[1] = {f};
+        return nb_h5io_write_strings(path, loc, gobj, a->name, one, 0);
     }
-    const char *o = "/network";
-    if (st == NB_OK)
-        st = write_i64(w, g, o, "n_classes", (int64_t)net->n_classes);
-    if (st == NB_OK)
-        st = write_strings(w, g, o, "class_names", (const char *const *)net->class_names,
-                           net->n_classes);
-    if (st == NB_OK)
-        st = write_string(w, g, o, "activation", net->activation);
-    if (st == NB_OK)
-        st = write_string(w, g, o, "source", net->source);
-    if (st == NB_OK)
-        st = write_string(w, g, o, "dataset", net->dataset);
-    if (st == NB_OK)
-        st = write_i64(w, g, o, "epochs", net->epochs);
-    if (st == NB_OK)
-        st = write_u64(w, g, o, "seed", net->seed);
-    if (st == NB_OK)
-        st = write_f64(w, g, o, "l1", net->l1);
-    if (st == NB_OK)
-        st = write_f64(w, g, o, "train_accuracy", net->train_accuracy);
-    if (st == NB_OK)
-        st = write_f64(w, g, o, "test_accuracy", net->test_accuracy);
-    H5Gclose(g);
-    return st;
-}
-
-static nb_status write_importance(writer *w, hid_t file, const nb_importance *imp) {
-    nb_status st = NB_OK;
-    hid_t g = create_group(w, file, "importance", "/importance", &st);
-    if (g < 0)
-        return st;
-    size_t L = imp->n_layers, C = imp->n_classes;
-    for (size_t l = 0; st == NB_OK && l < L; l++) {
-        char name[64], obj[96];
-        snprintf(name, sizeof name, "node_%zu", l);
-        snprintf(obj, sizeof obj, "/importance/%s", name);
-        hsize_t dn[2] = {imp->layer_size[l], C};
-        st = write_dset(w, g, obj, name, K_F32, 2, dn, nb_importance_node(imp, l));
-        if (st == NB_OK && l + 1 < L) {
-            snprintf(name, sizeof name, "edge_%zu", l);
-            snprintf(obj, sizeof obj, "/importance/%s", name);
-            hsize_t de[2] = {imp->layer_size[l + 1], imp->layer_size[l]};
-            st = write_dset(w, g, obj, name, K_F32, 2, de, nb_importance_edge(imp, l));
-        }
-        const int32_t *top = nb_importance_top(imp, l);
-        if (st == NB_OK && top) {
-            snprintf(name, sizeof name, "top_%zu", l);
-            snprintf(obj, sizeof obj, "/importance/%s", name);
-            hsize_t dt[2] = {imp->layer_size[l], imp->top_k};
-            st = write_dset(w, g, obj, name, K_I32, 2, dt, top);
-        }
+    case NB_H5_C_TEXT: {
+        const char *one[1] = {*(char *const *)f};
+        return one[0] ? nb_h5io_write_strings(path, loc, gobj, a->name, one, 0) : NB_OK;
     }
-    hsize_t dc = C;
-    if (st == NB_OK)
-        st = write_dset(w, g, "/importance/finetune_accuracy", "finetune_accuracy", K_F64, 1, &dc,
-                        imp->finetune_accuracy);
-    const char *o = "/importance";
-    if (st == NB_OK)
-        st = write_string(w, g, o, "method", imp->method);
-    if (st == NB_OK)
-        st = write_string(w, g, o, "flags", imp->flags);
-    if (st == NB_OK)
-        st = write_i64(w, g, o, "epochs", imp->epochs);
-    if (st == NB_OK)
-        st = write_u64(w, g, o, "seed", imp->seed);
-    if (st == NB_OK)
-        st = write_i64(w, g, o, "top_k", (int64_t)imp->top_k);
-    H5Gclose(g);
-    return st;
+    case NB_H5_C_NAMES:
+        return nb_h5io_write_strings(path, loc, gobj, a->name, *(const char *const *const *)f,
+                                     k->C);
+    default: {
+        number v = attr_get(a, grp);
+        return nb_h5io_write_scalar(path, loc, gobj, a->name, a->dtype, &v);
+    }
+    }
 }
 
-static nb_status write_bundle(writer *w, hid_t file, const nb_bundle_data *b) {
+static nb_status write_group(const char *path, hid_t file, const nb_h5_group *g, const void *grp,
+                             const nb_h5_dims *k) {
+    char gobj[OBJ_MAX];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
     nb_status st = NB_OK;
-    hid_t g = create_group(w, file, "bundle", "/bundle", &st);
-    if (g < 0)
+    hid_t h = nb_h5io_create_group(path, file, g->name, gobj, &st);
+    if (h < 0)
         return st;
-    hsize_t dn[2] = {b->n_nodes, 3}, dl = b->n_layers + 1, de = b->n_edges, deo = b->n_edges + 1,
-            dp[2] = {b->n_points, 3};
-    st = write_dset(w, g, "/bundle/node_position", "node_position", K_F32, 2, dn, b->node_position);
-    if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/layer_offset", "layer_offset", K_I64, 1, &dl,
-                        b->layer_offset);
-    if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/edge_source", "edge_source", K_U32, 1, &de, b->edge_source);
-    if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/edge_target", "edge_target", K_U32, 1, &de, b->edge_target);
-    if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/edge_point_offset", "edge_point_offset", K_U64, 1, &deo,
-                        b->edge_point_offset);
-    if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/point_position", "point_position", K_F32, 2, dp,
-                        b->point_position);
-    if (st == NB_OK)
-        st = write_dset(w, g, "/bundle/edge_alpha", "edge_alpha", K_F32, 1, &de, b->edge_alpha);
-    const char *o = "/bundle";
-    if (st == NB_OK && b->config_json)
-        st = write_string(w, g, o, "config_json", b->config_json);
-    if (st == NB_OK)
-        st = write_i64(w, g, o, "node_iterations", b->node_iterations);
-    if (st == NB_OK)
-        st = write_i64(w, g, o, "edge_iterations", b->edge_iterations);
-    if (st == NB_OK)
-        st = write_u64(w, g, o, "n_edges_total", (uint64_t)b->n_edges_total);
-    for (size_t i = 0; st == NB_OK && i < N_BUNDLE_F64; i++)
-        st = write_f64(w, g, o, bundle_f64_attrs[i].name, *bundle_f64_const(b, i));
-    H5Gclose(g);
+    walk w = {.g = g,
+              .k = k,
+              .grp = (void *)grp,
+              .path = path,
+              .loc = h,
+              .enter = write_enter,
+              .visit = write_visit};
+    st = walk_datasets(&w);
+    for (size_t i = 0; i < g->n_attrs && st == NB_OK; i++)
+        st = write_attr(path, h, gobj, &g->attrs[i], grp, k);
+    H5Gclose(h);
     return st;
 }
 
-static nb_status write_file(writer *w, hid_t file, const nb_model *m) {
-    int64_t version = NB_FORMAT_VERSION;
-    NB_TRY(write_string(w, file, "/", "format", "nnbundle"));
-    NB_TRY(write_i64(w, file, "/", "format_version", version));
-    NB_TRY(write_string(w, file, "/", "software_version", NB_VERSION));
-    NB_TRY(write_network(w, file, &m->network));
-    if (m->has_importance)
-        NB_TRY(write_importance(w, file, &m->importance));
-    if (m->has_bundle)
-        NB_TRY(write_bundle(w, file, &m->bundle));
+static nb_status write_root(const char *path, hid_t file) {
+    for (size_t i = 0; i < NB_H5_N_ROOT; i++) {
+        const nb_h5_root_attr *a = &nb_h5_root[i];
+        if (a->dtype == NB_H5_STRING)
+            NB_TRY(nb_h5io_write_strings(path, file, "/", a->name, &a->text, 0));
+        else
+            NB_TRY(nb_h5io_write_scalar(path, file, "/", a->name, a->dtype, &a->value));
+    }
     return NB_OK;
 }
 
-static nb_status fsync_path(const char *tmp, const char *path) {
-    int fd = open(tmp, O_RDONLY);
-    if (fd < 0)
-        return RAISE(NB_E_IO, path, NULL, "cannot reopen %s: %s", tmp, strerror(errno));
-    nb_status st = NB_OK;
-    if (fsync(fd) != 0)
-        st = RAISE(NB_E_IO, path, NULL, "fsync of %s failed: %s", tmp, strerror(errno));
-    close(fd);
+typedef struct save_job {
+    const char *path; /* the target, for subjects */
+    const nb_model *m;
+    const nb_h5_dims *k;
+} save_job;
+
+/* nb_file_save_with's callback: the HDF5 file at tmp, created, written and closed. */
+static nb_status create_and_write(const char *tmp, void *user) {
+    const save_job *job = user;
+    char h5m[256];
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* 1.8 file format: attributes over 64 KiB (many long class names) go to dense storage;
+     * readable by any HDF5 >= 1.8 */
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+        nb_status st =
+            RAISE(NB_E_IO, job->path, NULL, "cannot set up file access: %s", nb_h5io_message(h5m));
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return st;
+    }
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (file < 0) {
+        /* before H5Pclose, which would clear HDF5's error stack */
+        nb_status st =
+            RAISE(NB_E_IO, job->path, NULL, "cannot create %s: %s", tmp, nb_h5io_message(h5m));
+        H5Pclose(fapl);
+        return st;
+    }
+    H5Pclose(fapl);
+    nb_status st = write_root(job->path, file);
+    for (size_t i = 0; i < nb_h5_n_groups && st == NB_OK; i++)
+        if (*present_of(job->m, &nb_h5_groups[i]))
+            st = write_group(job->path, file, &nb_h5_groups[i], group_of(job->m, &nb_h5_groups[i]),
+                             job->k);
+    if (H5Fclose(file) < 0 && st == NB_OK)
+        st = RAISE(NB_E_IO, job->path, NULL, "cannot close %s: %s", tmp, nb_h5io_message(h5m));
     return st;
 }
 
@@ -803,688 +524,247 @@ nb_status nb_h5_save(const char *path, const nb_model *m) {
         return RAISE(NB_E_INVALID, path, NULL, "no path or model");
     if (!m->has_network)
         return RAISE(NB_E_INVALID, path, "/network", "the model has no network to write");
-    NB_TRY(nb_model_validate(m, path));
-
-    size_t tmp_len = strlen(path) + 32;
-    char *tmp = malloc(tmp_len);
-    if (!tmp)
-        return RAISE(NB_E_NOMEM, path, NULL, "cannot allocate");
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-
-    h5_quiet q;
-    quiet_begin(&q);
-    writer w = {.path = path};
-    nb_status st = NB_OK;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    /* 1.8 file format: attributes over 64 KiB (many long class names) go to dense storage;
-     * readable by any HDF5 >= 1.8 */
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
-        st = RAISE(NB_E_IO, path, NULL, "cannot set up file access: %s", h5_msg(w.h5err));
-        if (fapl >= 0)
-            H5Pclose(fapl);
-        goto done;
-    }
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (file < 0) {
-        /* before H5Pclose, which would clear HDF5's error stack */
-        st = RAISE(NB_E_IO, path, NULL, "cannot create %s: %s", tmp, h5_msg(w.h5err));
-        H5Pclose(fapl);
-        goto done;
-    }
-    H5Pclose(fapl);
-    st = write_file(&w, file, m);
-    if (H5Fclose(file) < 0 && st == NB_OK)
-        st = RAISE(NB_E_IO, path, NULL, "cannot close %s: %s", tmp, h5_msg(w.h5err));
-    if (st == NB_OK)
-        st = fsync_path(tmp, path);
-    if (st == NB_OK && rename(tmp, path) != 0)
-        st = RAISE(NB_E_IO, path, NULL, "cannot rename %s over it: %s", tmp, strerror(errno));
-    if (st != NB_OK)
-        unlink(tmp);
-done:
-    quiet_end(&q);
-    free(tmp);
+    nb_h5_dims k;
+    NB_TRY(validate_model(m, path, &k));
+    nb_h5io_quiet q;
+    nb_h5io_quiet_begin(&q);
+    save_job job = {.path = path, .m = m, .k = &k};
+    nb_status st = nb_file_save_with(path, create_and_write, &job);
+    nb_h5io_quiet_end(&q);
     return st;
 }
 
 /* ---- reading -------------------------------------------------------------------------- */
 
-typedef struct reader {
-    const char *path;
-    char h5err[256];
-} reader;
-
-/* loc/name must be a hard link to an object of type `type`. NB_E_MISSING if absent. */
-static nb_status check_link(reader *r, hid_t loc, const char *name, H5O_type_t type,
-                            const char *obj) {
-    htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
-    if (ex < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot look up: %s", h5_msg(r->h5err));
-    if (ex == 0)
-        return RAISE(NB_E_MISSING, r->path, obj, "%s not found",
-                     type == H5O_TYPE_GROUP ? "group" : "dataset");
-    H5L_info_t li;
-    if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot read the link: %s", h5_msg(r->h5err));
-    if (li.type != H5L_TYPE_HARD)
-        return RAISE(NB_E_FORMAT, r->path, obj, "is a soft or external link, not a %s",
-                     type == H5O_TYPE_GROUP ? "group" : "dataset");
-    H5O_info_t oi;
-    if (H5Oget_info_by_name2(loc, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot read the object: %s", h5_msg(r->h5err));
-    if (oi.type != type)
-        return RAISE(NB_E_FORMAT, r->path, obj, "is not a %s",
-                     type == H5O_TYPE_GROUP ? "group" : "dataset");
-    return NB_OK;
-}
-
-static nb_status open_group(reader *r, hid_t loc, const char *name, const char *obj, hid_t *g) {
-    NB_TRY(check_link(r, loc, name, H5O_TYPE_GROUP, obj));
-    *g = H5Gopen2(loc, name, H5P_DEFAULT);
-    if (*g < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot open the group: %s", h5_msg(r->h5err));
-    return NB_OK;
-}
-
-/* Opens dataset loc/name, checks dtype and rank, returns its dims. */
-static nb_status open_dset(reader *r, hid_t loc, const char *name, const char *obj, dkind kind,
-                           int rank, hsize_t *dims, hid_t *out) {
-    *out = H5I_INVALID_HID;
-    NB_TRY(check_link(r, loc, name, H5O_TYPE_DATASET, obj));
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot open the dataset: %s", h5_msg(r->h5err));
-    hid_t t = H5Dget_type(d);
-    hid_t s = H5Dget_space(d);
-    nb_status st = NB_OK;
-    if (t < 0 || s < 0) {
-        st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read the dataset header: %s",
-                   h5_msg(r->h5err));
-    } else if (!type_matches(t, kind)) {
-        char found[64];
-        describe_type(t, found, sizeof found);
-        st = RAISE(NB_E_FORMAT, r->path, obj, "dtype %s, expected %s", found, kind_name(kind));
-    } else {
-        int nd = H5Sget_simple_extent_ndims(s);
-        if (H5Sget_simple_extent_type(s) != H5S_SIMPLE || nd != rank) {
-            st = RAISE(NB_E_FORMAT, r->path, obj, "rank %d, expected %d",
-                       H5Sget_simple_extent_type(s) == H5S_SIMPLE ? nd : 0, rank);
-        } else if (H5Sget_simple_extent_dims(s, dims, NULL) < 0) {
-            st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read the shape: %s", h5_msg(r->h5err));
-        }
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    if (s >= 0)
-        H5Sclose(s);
-    if (st != NB_OK) {
-        H5Dclose(d);
-        return st;
-    }
-    *out = d;
-    return NB_OK;
-}
-
-static nb_status check_shape(reader *r, const char *obj, int rank, const hsize_t *got,
-                             const hsize_t *want) {
-    for (int i = 0; i < rank; i++)
-        if (got[i] != want[i]) {
-            char g[96], w[96];
-            dims_text(got, rank, g, sizeof g);
-            dims_text(want, rank, w, sizeof w);
-            return RAISE(NB_E_FORMAT, r->path, obj, "shape %s, expected %s", g, w);
-        }
-    return NB_OK;
-}
-
-static nb_status read_dset_data(reader *r, hid_t d, const char *obj, dkind kind, hsize_t n,
-                                void *buf) {
-    if (n > 0 && H5Dread(d, kind_mem(kind), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot read the data: %s", h5_msg(r->h5err));
-    return NB_OK;
-}
-
-/* Reads loc/name, which must be `kind` with exactly the dims `want`, into buf. */
-static nb_status read_fixed(reader *r, hid_t loc, const char *name, const char *obj, dkind kind,
-                            int rank, const hsize_t *want, void *buf) {
-    hid_t d = H5I_INVALID_HID;
-    hsize_t dims[2];
-    NB_TRY(open_dset(r, loc, name, obj, kind, rank, dims, &d));
-    nb_status st = check_shape(r, obj, rank, dims, want);
-    hsize_t n = 1;
-    for (int i = 0; i < rank; i++)
-        n *= want[i];
-    if (st == NB_OK)
-        st = read_dset_data(r, d, obj, kind, n, buf);
-    H5Dclose(d);
-    return st;
-}
-
-/* ---- attributes ---- */
-
-/* Opens attribute `name` of loc; *a < 0 if absent (NB_OK). The dataspace must hold exactly one
- * element (scalar or [1]) unless n_expected > 0 (a 1-D array of that many). */
-static nb_status open_attr(reader *r, hid_t loc, const char *name, const char *obj, bool required,
-                           hsize_t n_expected, hid_t *a) {
-    *a = H5I_INVALID_HID;
-    htri_t ex = H5Aexists(loc, name);
-    if (ex < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot look up the attribute: %s",
-                     h5_msg(r->h5err));
-    if (ex == 0)
-        return required ? RAISE(NB_E_MISSING, r->path, obj, "attribute not found") : NB_OK;
-    hid_t id = H5Aopen(loc, name, H5P_DEFAULT);
-    if (id < 0)
-        return RAISE(NB_E_FORMAT, r->path, obj, "cannot open the attribute: %s", h5_msg(r->h5err));
-    hid_t s = H5Aget_space(id);
-    hssize_t npts = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
-    int nd = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
-    if (s >= 0)
-        H5Sclose(s);
-    bool ok = n_expected ? (nd == 1 && npts == (hssize_t)n_expected) : (npts == 1 && nd <= 1);
-    if (!ok) {
-        H5Aclose(id);
-        if (n_expected)
-            return RAISE(NB_E_FORMAT, r->path, obj, "%lld values (rank %d), expected %llu",
-                         (long long)npts, nd, (unsigned long long)n_expected);
-        return RAISE(NB_E_FORMAT, r->path, obj, "%lld values, expected a single value",
-                     (long long)npts);
-    }
-    *a = id;
-    return NB_OK;
-}
-
-/* Integer attribute (any integer dtype) into *v; absent + !required keeps *v. */
-static nb_status read_attr_int(reader *r, hid_t loc, const char *name, const char *gobj,
-                               bool required, bool is_unsigned, void *v) {
-    char obj[160];
-    snprintf(obj, sizeof obj, "%s %s", gobj, name);
-    hid_t a = H5I_INVALID_HID;
-    NB_TRY(open_attr(r, loc, name, obj, required, 0, &a));
-    if (a < 0)
-        return NB_OK;
-    hid_t t = H5Aget_type(a);
-    nb_status st = NB_OK;
-    if (t < 0 || H5Tget_class(t) != H5T_INTEGER) {
-        char found[64] = "?";
-        if (t >= 0)
-            describe_type(t, found, sizeof found);
-        st = RAISE(NB_E_FORMAT, r->path, obj, "dtype %s, expected an integer", found);
-    } else if (H5Aread(a, is_unsigned ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, v) < 0) {
-        st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read: %s", h5_msg(r->h5err));
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    return st;
-}
-
-static nb_status read_i64(reader *r, hid_t loc, const char *name, const char *gobj, bool required,
-                          int64_t min, int64_t max, int64_t *v) {
-    int64_t x = *v;
-    NB_TRY(read_attr_int(r, loc, name, gobj, required, false, &x));
-    if (x < min || x > max) {
-        char obj[160];
-        snprintf(obj, sizeof obj, "%s %s", gobj, name);
-        return RAISE(NB_E_FORMAT, r->path, obj, "%lld, expected %lld..%lld", (long long)x,
-                     (long long)min, (long long)max);
-    }
-    *v = x;
-    return NB_OK;
-}
-
-/* Float attribute (float or integer dtype); NaN allowed, infinity not. */
-static nb_status read_f64(reader *r, hid_t loc, const char *name, const char *gobj, bool required,
-                          double *v) {
-    char obj[160];
-    snprintf(obj, sizeof obj, "%s %s", gobj, name);
-    hid_t a = H5I_INVALID_HID;
-    NB_TRY(open_attr(r, loc, name, obj, required, 0, &a));
-    if (a < 0)
-        return NB_OK;
-    hid_t t = H5Aget_type(a);
-    nb_status st = NB_OK;
-    double x = 0;
-    H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    if (c != H5T_FLOAT && c != H5T_INTEGER) {
-        char found[64] = "?";
-        if (t >= 0)
-            describe_type(t, found, sizeof found);
-        st = RAISE(NB_E_FORMAT, r->path, obj, "dtype %s, expected a number", found);
-    } else if (H5Aread(a, H5T_NATIVE_DOUBLE, &x) < 0) {
-        st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read: %s", h5_msg(r->h5err));
-    } else if (isinf(x)) {
-        st = RAISE(NB_E_NUMERIC, r->path, obj, "infinite value");
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    if (st == NB_OK)
-        *v = x;
-    return st;
-}
-
-/* String attribute(s), fixed or variable length: n == 0 reads a scalar into out[0], else a
- * 1-D array of n. Each string is malloc'd (caller frees); longer than max_len bytes fails.
- * Absent + !required: out untouched, *found = false. */
-static nb_status read_strings(reader *r, hid_t loc, const char *name, const char *gobj,
-                              bool required, size_t n, size_t max_len, char **out, bool *found) {
-    char obj[160];
-    snprintf(obj, sizeof obj, "%s %s", gobj, name);
-    *found = false;
-    hid_t a = H5I_INVALID_HID;
-    NB_TRY(open_attr(r, loc, name, obj, required, n, &a));
-    if (a < 0)
-        return NB_OK;
-    size_t count = n ? n : 1;
-    hid_t ft = H5Aget_type(a);
-    hid_t mt = H5I_INVALID_HID;
-    nb_status st = NB_OK;
-    char *buf = NULL;
-    char **ptrs = NULL;
-    size_t done = 0;
-    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-        char found_t[64] = "?";
-        if (ft >= 0)
-            describe_type(ft, found_t, sizeof found_t);
-        st = RAISE(NB_E_FORMAT, r->path, obj, "dtype %s, expected a string", found_t);
-        goto out;
-    }
-    mt = H5Tcopy(H5T_C_S1);
-    /* HDF5 converts no strings between character sets: read in the file's own */
-    if (mt < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0) {
-        st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read: %s", h5_msg(r->h5err));
-        goto out;
-    }
-    if (H5Tis_variable_str(ft) > 0) {
-        ptrs = calloc(count, sizeof *ptrs);
-        if (!ptrs) {
-            st = RAISE(NB_E_NOMEM, r->path, obj, "cannot allocate");
-            goto out;
-        }
-        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, ptrs) < 0) {
-            free(ptrs);
-            ptrs = NULL;
-            st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read: %s", h5_msg(r->h5err));
-            goto out;
-        }
-        for (; done < count; done++) {
-            const char *s = ptrs[done] ? ptrs[done] : "";
-            size_t len = strlen(s);
-            if (len > max_len) {
-                st = RAISE(NB_E_FORMAT, r->path, obj, "string %zu has %zu bytes, at most %zu", done,
-                           len, max_len);
-                break;
-            }
-            out[done] = malloc(len + 1);
-            if (!out[done]) {
-                st = RAISE(NB_E_NOMEM, r->path, obj, "cannot allocate");
-                break;
-            }
-            memcpy(out[done], s, len + 1);
-        }
-        hid_t space = H5Aget_space(a);
-        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, ptrs);
-        H5Sclose(space);
-        free(ptrs);
-    } else {
-        size_t size = H5Tget_size(ft);
-        if (size == 0 || size > max_len + 1) {
-            st = RAISE(NB_E_FORMAT, r->path, obj, "fixed-length string of %zu bytes, at most %zu",
-                       size, max_len);
-            goto out;
-        }
-        if (H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0) {
-            st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read: %s", h5_msg(r->h5err));
-            goto out;
-        }
-        buf = calloc(count, size + 1);
-        if (!buf) {
-            st = RAISE(NB_E_NOMEM, r->path, obj, "cannot allocate");
-            goto out;
-        }
-        if (H5Aread(a, mt, buf) < 0) {
-            st = RAISE(NB_E_FORMAT, r->path, obj, "cannot read: %s", h5_msg(r->h5err));
-            goto out;
-        }
-        for (; done < count; done++) {
-            const char *s = buf + done * (size + 1);
-            size_t len = strnlen(s, size);
-            out[done] = malloc(len + 1);
-            if (!out[done]) {
-                st = RAISE(NB_E_NOMEM, r->path, obj, "cannot allocate");
-                break;
-            }
-            memcpy(out[done], s, len);
-            out[done][len] = '\0';
-        }
-    }
-out:
-    if (st != NB_OK)
-        for (size_t i = 0; i < done; i++) {
-            free(out[i]);
-            out[i] = NULL;
-        }
-    else
-        *found = true;
-    free(buf);
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (ft >= 0)
-        H5Tclose(ft);
-    H5Aclose(a);
-    return st;
-}
-
-/* A scalar string attribute into a fixed buffer (cap bytes with the NUL). */
-static nb_status read_string_buf(reader *r, hid_t loc, const char *name, const char *gobj,
-                                 bool required, char *dst, size_t cap) {
-    char *s = NULL;
-    bool found;
-    NB_TRY(read_strings(r, loc, name, gobj, required, 0, cap - 1, &s, &found));
-    if (found) {
-        memcpy(dst, s, strlen(s) + 1);
-        free(s);
-    }
-    return NB_OK;
-}
-
-/* ---- groups ---- */
-
-static nb_status read_root(reader *r, hid_t file) {
-    char format[64] = "";
-    nb_status st = read_string_buf(r, file, "format", "/", true, format, sizeof format);
+static nb_status read_root(const char *path, hid_t file) {
+    const nb_h5_root_attr *fa = &nb_h5_root[NB_H5_ROOT_FORMAT];
+    const nb_h5_root_attr *va = &nb_h5_root[NB_H5_ROOT_VERSION];
+    char format[64] = "", fobj[OBJ_MAX], vobj[OBJ_MAX];
+    snprintf(fobj, sizeof fobj, "/ %s", fa->name);
+    snprintf(vobj, sizeof vobj, "/ %s", va->name);
+    nb_status st = nb_h5io_read_string_buf(path, file, fa->name, "/", true, format, sizeof format);
     if (st == NB_E_MISSING)
-        return RAISE(NB_E_FORMAT, r->path, "/ format",
-                     "not an nnbundle file (no \"format\" attribute)");
+        return RAISE(NB_E_FORMAT, path, fobj, "not an nnbundle file (no \"%s\" attribute)",
+                     fa->name);
     NB_TRY(st);
-    if (strcmp(format, "nnbundle") != 0)
-        return RAISE(NB_E_FORMAT, r->path, "/ format", "format \"%s\", expected \"nnbundle\"",
-                     format);
+    if (strcmp(format, fa->text) != 0)
+        return RAISE(NB_E_FORMAT, path, fobj, "format \"%s\", expected \"%s\"", format, fa->text);
     int64_t version = 0;
-    NB_TRY(read_i64(r, file, "format_version", "/", true, 1, INT64_MAX, &version));
-    if (version > NB_FORMAT_VERSION)
-        return RAISE(NB_E_FORMAT, r->path, "/ format_version",
-                     "version %lld is newer than this nnbundle reads (%d)", (long long)version,
-                     NB_FORMAT_VERSION);
+    NB_TRY(nb_h5io_read_i64(path, file, va->name, "/", true, 1, INT64_MAX, &version));
+    if (version > va->value)
+        return RAISE(NB_E_FORMAT, path, vobj,
+                     "version %lld is newer than this nnbundle reads (%lld)", (long long)version,
+                     (long long)va->value);
     return NB_OK;
 }
 
-static nb_status read_network(reader *r, hid_t file, nb_network *net) {
-    hid_t g = H5I_INVALID_HID;
-    NB_TRY(open_group(r, file, "network", "/network", &g));
-    const char *ls_obj = "/network/layer_sizes";
+/* /network/layer_sizes: L bounded before the values are read, each >= 1, then the rule. */
+static nb_status read_sizes(const char *path, hid_t loc, const nb_h5_dataset *ds, const char *obj,
+                            size_t *sizes, nb_h5_dims *k) {
+    char subject[512];
+    nb_h5io_subject(subject, sizeof subject, path, obj);
     hid_t d = H5I_INVALID_HID;
     hsize_t dims[1];
-    nb_status st = open_dset(r, g, "layer_sizes", ls_obj, K_I32, 1, dims, &d);
-    if (st != NB_OK) {
-        H5Gclose(g);
-        return st;
-    }
-    size_t L = (size_t)dims[0];
-    if (L < 2 || L > NB_H5_MAX_LAYERS) {
-        H5Dclose(d);
-        H5Gclose(g);
-        return RAISE(NB_E_FORMAT, r->path, ls_obj, "%zu layers, expected 2..%d", L,
-                     NB_H5_MAX_LAYERS);
-    }
+    NB_TRY(nb_h5io_open_dataset(path, loc, ds->name, obj, ds->dtype, 1, dims, &d));
+    nb_h5_values v = {.data = NULL, .n = (size_t)dims[0], .dims = k};
+    nb_status st = ds->rule(&v, subject); /* the count alone */
     int32_t raw[NB_H5_MAX_LAYERS];
-    size_t sizes[NB_H5_MAX_LAYERS];
-    st = read_dset_data(r, d, ls_obj, K_I32, L, raw);
+    if (st == NB_OK)
+        st = nb_h5io_read_open(path, d, obj, ds->dtype, dims[0], raw);
     H5Dclose(d);
-    for (size_t l = 0; st == NB_OK && l < L; l++) {
+    for (size_t l = 0; st == NB_OK && l < v.n; l++) {
         if (raw[l] < 1)
-            st = RAISE(NB_E_FORMAT, r->path, ls_obj, "layer %zu has %d nodes, expected >= 1", l,
-                       (int)raw[l]);
-        sizes[l] = (size_t)(raw[l] > 0 ? raw[l] : 0);
+            return RAISE(NB_E_FORMAT, path, obj, "layer %zu has %d nodes, expected >= 1", l,
+                         (int)raw[l]);
+        sizes[l] = (size_t)raw[l];
     }
+    v.data = sizes;
     if (st == NB_OK)
-        st = check_network_shape(sizes, L, r->path);
+        st = ds->rule(&v, subject);
     if (st == NB_OK)
-        st = nb_network_init(net, L, sizes);
-    for (size_t l = 0; st == NB_OK && l + 1 < L; l++) {
-        char name[64], obj[128];
-        snprintf(name, sizeof name, "dense_%zu", l);
-        snprintf(obj, sizeof obj, "/network/%s", name);
-        hid_t dg = H5I_INVALID_HID;
-        st = open_group(r, g, name, obj, &dg);
-        if (st != NB_OK)
-            break;
-        hsize_t wd[2] = {sizes[l + 1], sizes[l]};
-        snprintf(obj, sizeof obj, "/network/%s/weight", name);
-        st = read_fixed(r, dg, "weight", obj, K_F32, 2, wd, nb_network_weight(net, l));
-        if (st == NB_OK) {
-            snprintf(obj, sizeof obj, "/network/%s/bias", name);
-            st = read_fixed(r, dg, "bias", obj, K_F32, 1, wd, nb_network_bias(net, l));
-        }
-        H5Gclose(dg);
-    }
-    const char *o = "/network";
-    if (st == NB_OK) {
-        int64_t C = (int64_t)net->n_classes;
-        st = read_i64(r, g, "n_classes", o, false, 0, INT64_MAX, &C);
-        if (st == NB_OK && (size_t)C != net->n_classes)
-            st = RAISE(NB_E_FORMAT, r->path, "/network n_classes",
-                       "%lld classes, but the output layer has %zu nodes", (long long)C,
-                       net->n_classes);
-    }
-    if (st == NB_OK) {
-        char **names = calloc(net->n_classes, sizeof *names);
-        bool found = false;
-        if (!names)
-            st = RAISE(NB_E_NOMEM, r->path, "/network class_names", "cannot allocate");
-        else
-            st = read_strings(r, g, "class_names", o, false, net->n_classes, NB_NAME_MAX - 1, names,
-                              &found);
-        if (st == NB_OK && found)
-            for (size_t c = 0; c < net->n_classes; c++) {
-                free(net->class_names[c]);
-                net->class_names[c] = names[c];
-            }
-        free(names);
-    }
-    if (st == NB_OK)
-        st = read_string_buf(r, g, "activation", o, false, net->activation, sizeof net->activation);
-    if (st == NB_OK)
-        st = read_string_buf(r, g, "source", o, false, net->source, sizeof net->source);
-    if (st == NB_OK)
-        st = read_string_buf(r, g, "dataset", o, false, net->dataset, sizeof net->dataset);
-    int64_t epochs = 0;
-    if (st == NB_OK)
-        st = read_i64(r, g, "epochs", o, false, 0, INT32_MAX, &epochs);
-    net->epochs = (int)epochs;
-    if (st == NB_OK)
-        st = read_attr_int(r, g, "seed", o, false, true, &net->seed);
-    if (st == NB_OK)
-        st = read_f64(r, g, "l1", o, false, &net->l1);
-    if (st == NB_OK)
-        st = read_f64(r, g, "train_accuracy", o, false, &net->train_accuracy);
-    if (st == NB_OK)
-        st = read_f64(r, g, "test_accuracy", o, false, &net->test_accuracy);
-    H5Gclose(g);
+        nb_h5_dims_of_network(k, v.n, sizes);
     return st;
 }
 
-static nb_status read_importance(reader *r, hid_t file, const nb_network *net, nb_importance *imp) {
-    hid_t g = H5I_INVALID_HID;
-    NB_TRY(open_group(r, file, "importance", "/importance", &g));
-    const char *o = "/importance";
-    int64_t top_k = 0;
-    nb_status st = read_i64(r, g, "top_k", o, false, 0, NB_H5_MAX_TOP_K, &top_k);
-    size_t L = net->n_layers, C = net->n_classes;
-    if (st == NB_OK) {
-        size_t hidden = 0;
-        for (size_t l = 1; l + 1 < L; l++)
-            hidden += net->layer_size[l];
-        if ((size_t)top_k > 0 && hidden > NB_H5_MAX_ELEMENTS / (size_t)top_k)
-            st = RAISE(NB_E_FORMAT, r->path, "/importance top_k",
-                       "top_k %lld over %zu hidden nodes is too large", (long long)top_k, hidden);
-    }
-    if (st == NB_OK)
-        st = nb_importance_init(imp, L, net->layer_size, (size_t)top_k);
-    for (size_t l = 0; st == NB_OK && l < L; l++) {
-        char name[64], obj[128];
-        snprintf(name, sizeof name, "node_%zu", l);
-        snprintf(obj, sizeof obj, "/importance/%s", name);
-        hsize_t dn[2] = {net->layer_size[l], C};
-        st = read_fixed(r, g, name, obj, K_F32, 2, dn, nb_importance_node(imp, l));
-        if (st == NB_OK && l + 1 < L) {
-            snprintf(name, sizeof name, "edge_%zu", l);
-            snprintf(obj, sizeof obj, "/importance/%s", name);
-            hsize_t de[2] = {net->layer_size[l + 1], net->layer_size[l]};
-            st = read_fixed(r, g, name, obj, K_F32, 2, de, nb_importance_edge(imp, l));
-        }
-        int32_t *top = nb_importance_top(imp, l);
-        if (st == NB_OK && top) {
-            snprintf(name, sizeof name, "top_%zu", l);
-            snprintf(obj, sizeof obj, "/importance/%s", name);
-            hsize_t dt[2] = {net->layer_size[l], (hsize_t)top_k};
-            st = read_fixed(r, g, name, obj, K_I32, 2, dt, top);
-        }
-    }
-    if (st == NB_OK && H5Lexists(g, "finetune_accuracy", H5P_DEFAULT) > 0) {
-        hsize_t dc = C;
-        st = read_fixed(r, g, "finetune_accuracy", "/importance/finetune_accuracy", K_F64, 1, &dc,
-                        imp->finetune_accuracy);
-    }
-    if (st == NB_OK)
-        st = read_string_buf(r, g, "method", o, false, imp->method, sizeof imp->method);
-    if (st == NB_OK)
-        st = read_string_buf(r, g, "flags", o, false, imp->flags, sizeof imp->flags);
-    int64_t epochs = 0;
-    if (st == NB_OK)
-        st = read_i64(r, g, "epochs", o, false, 0, INT32_MAX, &epochs);
-    imp->epochs = (int)epochs;
-    if (st == NB_OK)
-        st = read_attr_int(r, g, "seed", o, false, true, &imp->seed);
-    H5Gclose(g);
-    return st;
-}
-
-/* Opens a 1-D or 2-D bundle dataset whose first dimension the file declares. */
-static nb_status open_counted(reader *r, hid_t g, const char *name, const char *obj, dkind kind,
-                              int rank, hsize_t max_first, hsize_t *dims, hid_t *d) {
-    NB_TRY(open_dset(r, g, name, obj, kind, rank, dims, d));
-    if (dims[0] > max_first || (rank == 2 && dims[1] != 3)) {
-        char got[96];
-        dims_text(dims, rank, got, sizeof got);
-        H5Dclose(*d);
-        *d = H5I_INVALID_HID;
-        return RAISE(NB_E_FORMAT, r->path, obj, "shape %s, expected at most %llu%s", got,
-                     (unsigned long long)max_first, rank == 2 ? "x3" : " entries");
-    }
+/* The first dimension of a declaring dataset (E, S), bounded, into k. */
+static nb_status read_declared_dims(const char *path, hid_t loc, const nb_h5_dataset *ds,
+                                    const char *obj, nb_h5_dims *k) {
+    hid_t d = H5I_INVALID_HID;
+    hsize_t dims[2];
+    NB_TRY(nb_h5io_open_dataset(path, loc, ds->name, obj, ds->dtype, ds->rank, dims, &d));
+    H5Dclose(d);
+    NB_TRY(check_declared_dims(path, obj, ds, dims, k));
+    *count_of(ds->shape[0], k) = (size_t)dims[0];
     return NB_OK;
 }
 
-static nb_status read_bundle(reader *r, hid_t file, const nb_network *net, nb_bundle_data *b) {
-    hid_t g = H5I_INVALID_HID;
-    NB_TRY(open_group(r, file, "bundle", "/bundle", &g));
-    size_t L = net->n_layers, N = nb_network_n_nodes(net), E_net = nb_network_n_edges(net);
-    hid_t d_src = H5I_INVALID_HID, d_pts = H5I_INVALID_HID;
-    hsize_t de[1], dp[2];
-    nb_status st =
-        open_counted(r, g, "edge_source", "/bundle/edge_source", K_U32, 1, E_net, de, &d_src);
-    if (st == NB_OK)
-        st = open_counted(r, g, "point_position", "/bundle/point_position", K_F32, 2,
-                          NB_H5_MAX_POINTS, dp, &d_pts);
-    size_t E = (size_t)de[0], S = (size_t)dp[0];
-    if (st == NB_OK)
-        st = nb_bundle_data_init(b, L, N, E, S);
-    if (st == NB_OK)
-        st = read_dset_data(r, d_src, "/bundle/edge_source", K_U32, E, b->edge_source);
-    if (st == NB_OK)
-        st = read_dset_data(r, d_pts, "/bundle/point_position", K_F32, (hsize_t)S * 3,
-                            b->point_position);
-    if (d_src >= 0)
-        H5Dclose(d_src);
-    if (d_pts >= 0)
-        H5Dclose(d_pts);
-    hsize_t dn[2] = {N, 3}, dl = L + 1, deo = (hsize_t)E + 1;
-    if (st == NB_OK)
-        st = read_fixed(r, g, "node_position", "/bundle/node_position", K_F32, 2, dn,
-                        b->node_position);
-    if (st == NB_OK)
-        st = read_fixed(r, g, "layer_offset", "/bundle/layer_offset", K_I64, 1, &dl,
-                        b->layer_offset);
-    if (st == NB_OK)
-        st = read_fixed(r, g, "edge_target", "/bundle/edge_target", K_U32, 1, de, b->edge_target);
-    if (st == NB_OK)
-        st = read_fixed(r, g, "edge_point_offset", "/bundle/edge_point_offset", K_U64, 1, &deo,
-                        b->edge_point_offset);
-    if (st == NB_OK)
-        st = read_fixed(r, g, "edge_alpha", "/bundle/edge_alpha", K_F32, 1, de, b->edge_alpha);
-    const char *o = "/bundle";
-    if (st == NB_OK) {
-        char *json = NULL;
-        bool found = false;
-        st = read_strings(r, g, "config_json", o, false, 0, NB_H5_MAX_CONFIG_JSON, &json, &found);
-        if (found)
-            b->config_json = json;
+/* A declaring attribute (top_k): in range and within its rule, into k. */
+static nb_status read_declared_attr(const char *path, hid_t loc, const char *gobj,
+                                    const nb_h5_attr *a, nb_h5_dims *k) {
+    char obj[OBJ_MAX], subject[512];
+    snprintf(obj, sizeof obj, "%s %s", gobj, a->name);
+    nb_h5io_subject(subject, sizeof subject, path, obj);
+    int64_t x = 0;
+    NB_TRY(nb_h5io_read_i64(path, loc, a->name, gobj, false, a->min, a->max, &x));
+    size_t value = (size_t)x;
+    nb_h5_values v = {.data = &value, .n = 1, .dims = k};
+    if (a->rule)
+        NB_TRY(a->rule(&v, subject));
+    *count_of(NB_H5_DIM_TOP_K, k) = value;
+    return NB_OK;
+}
+
+/* Everything group g declares, read and bounded before the group is allocated. */
+static nb_status read_declared(const char *path, hid_t loc, const nb_h5_group *g, size_t *sizes,
+                               nb_h5_dims *k) {
+    char gobj[OBJ_MAX], obj[OBJ_MAX];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
+    for (size_t i = 0; i < g->n_datasets; i++) {
+        const nb_h5_dataset *ds = &g->datasets[i];
+        snprintf(obj, sizeof obj, "%s/%s", gobj, ds->name);
+        if (ds->flags & NB_H5_SIZES)
+            NB_TRY(read_sizes(path, loc, ds, obj, sizes, k));
+        else if (ds->flags & NB_H5_DECLARES)
+            NB_TRY(read_declared_dims(path, loc, ds, obj, k));
     }
-    int64_t it = 0;
-    if (st == NB_OK)
-        st = read_i64(r, g, "node_iterations", o, false, 0, INT32_MAX, &it);
-    b->node_iterations = (int)it;
-    it = 0;
-    if (st == NB_OK)
-        st = read_i64(r, g, "edge_iterations", o, false, 0, INT32_MAX, &it);
-    b->edge_iterations = (int)it;
-    uint64_t total = E;
-    if (st == NB_OK)
-        st = read_attr_int(r, g, "n_edges_total", o, false, true, &total);
-    b->n_edges_total = (size_t)total;
-    for (size_t i = 0; st == NB_OK && i < N_BUNDLE_F64; i++)
-        st = read_f64(r, g, bundle_f64_attrs[i].name, o, false,
-                      (double *)(void *)((char *)b + bundle_f64_attrs[i].offset));
-    H5Gclose(g);
+    for (size_t i = 0; i < g->n_attrs; i++)
+        if (g->attrs[i].flags & NB_H5_DECLARES)
+            NB_TRY(read_declared_attr(path, loc, gobj, &g->attrs[i], k));
+    return NB_OK;
+}
+
+static nb_status read_enter(walk *w, const char *name, const char *obj, hid_t *sub) {
+    return nb_h5io_open_group(w->path, w->loc, name, obj, sub);
+}
+
+static nb_status read_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc, const char *name,
+                            const char *obj) {
+    if (ds->flags & NB_H5_SIZES) /* read before the group was allocated */
+        return NB_OK;
+    if (ds->flags & NB_H5_OPTIONAL) {
+        bool exists = false;
+        NB_TRY(nb_h5io_exists(w->path, loc, name, obj, &exists));
+        if (!exists)
+            return NB_OK;
+    }
+    hsize_t dims[2];
+    shape_of(ds, w->k, l, dims);
+    return nb_h5io_read_dataset(w->path, loc, name, obj, ds->dtype, ds->rank, dims,
+                                data_of(ds, w->grp, l));
+}
+
+/* class_names: replaces the init's defaults when the file has them. */
+static nb_status read_names(const char *path, hid_t loc, const char *gobj, const nb_h5_attr *a,
+                            char **names, size_t C) {
+    char obj[OBJ_MAX];
+    snprintf(obj, sizeof obj, "%s %s", gobj, a->name);
+    char **got = calloc(C ? C : 1, sizeof *got);
+    if (!got)
+        return RAISE(NB_E_NOMEM, path, obj, "cannot allocate");
+    bool found = false;
+    nb_status st = nb_h5io_read_strings(path, loc, a->name, gobj, false, C, a->size, got, &found);
+    for (size_t c = 0; st == NB_OK && found && c < C; c++) {
+        free(names[c]);
+        names[c] = got[c];
+    }
+    free(got);
     return st;
 }
 
-/* Opens path read-only, telling "missing", "not HDF5" and "corrupt" apart. */
-static nb_status open_file(reader *r, hid_t *file) {
-    if (access(r->path, R_OK) != 0)
-        return RAISE(NB_E_IO, r->path, NULL, "cannot open: %s", strerror(errno));
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-        if (fapl >= 0)
-            H5Pclose(fapl);
-        return RAISE(NB_E_IO, r->path, NULL, "cannot set up file access: %s", h5_msg(r->h5err));
-    }
-    *file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
-    /* every HDF5 API call clears the error stack: take the message before H5Pclose */
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s", *file >= 0 ? "" : h5_msg(r->h5err));
-    H5Pclose(fapl);
-    if (*file >= 0)
-        return NB_OK;
-    htri_t is_h5 = H5Fis_hdf5(r->path);
-    H5Eclear2(H5E_DEFAULT);
-    if (is_h5 > 0)
-        return RAISE(NB_E_FORMAT, r->path, NULL, "corrupt or truncated HDF5 file: %s", msg);
-    return RAISE(NB_E_IO, r->path, NULL, "not an HDF5 file (%s)", msg);
+/* A derived attribute (n_classes): read, checked by its rule against k, not stored. */
+static nb_status read_derived(const char *path, hid_t loc, const char *gobj, const nb_h5_attr *a,
+                              const void *grp, const nb_h5_dims *k) {
+    char obj[OBJ_MAX], subject[512];
+    snprintf(obj, sizeof obj, "%s %s", gobj, a->name);
+    nb_h5io_subject(subject, sizeof subject, path, obj);
+    number v = attr_get(a, grp);
+    NB_TRY(nb_h5io_read_i64(path, loc, a->name, gobj, false, a->min, a->max, &v.i));
+    size_t value[1] = {0};
+    attr_put(a, value, v);
+    nb_h5_values vals = {.data = value, .n = 1, .group = grp, .dims = k};
+    return a->rule(&vals, subject);
 }
 
-static nb_status load_model(reader *r, nb_model *m) {
-    hid_t file = H5I_INVALID_HID;
-    NB_TRY(open_file(r, &file));
-    nb_status st = read_root(r, file);
-    if (st == NB_OK)
-        st = read_network(r, file, &m->network);
-    if (st == NB_OK)
-        m->has_network = true;
-    if (st == NB_OK && H5Lexists(file, "importance", H5P_DEFAULT) > 0) {
-        st = read_importance(r, file, &m->network, &m->importance);
-        m->has_importance = true; /* so that deinit frees what was read */
+static nb_status read_attr(const char *path, hid_t loc, const char *gobj, const nb_h5_attr *a,
+                           void *grp, const nb_h5_dims *k) {
+    void *f = field_of(a, grp);
+    if (a->flags & NB_H5_DERIVED)
+        return read_derived(path, loc, gobj, a, grp, k);
+    number v = attr_get(a, grp);
+    switch (a->ctype) {
+    case NB_H5_C_CHARS:
+        return nb_h5io_read_string_buf(path, loc, a->name, gobj, false, f, a->size);
+    case NB_H5_C_TEXT: {
+        char *text = NULL;
+        bool found = false;
+        NB_TRY(nb_h5io_read_strings(path, loc, a->name, gobj, false, 0, a->size, &text, &found));
+        if (found)
+            *(char **)f = text;
+        return NB_OK;
     }
-    if (st == NB_OK && H5Lexists(file, "bundle", H5P_DEFAULT) > 0) {
-        st = read_bundle(r, file, &m->network, &m->bundle);
-        m->has_bundle = true;
+    case NB_H5_C_NAMES:
+        return read_names(path, loc, gobj, a, *(char **const *)f, k->C);
+    case NB_H5_C_DOUBLE:
+        NB_TRY(nb_h5io_read_f64(path, loc, a->name, gobj, false, &v.d));
+        break;
+    default:
+        if (a->dtype == NB_H5_U64)
+            NB_TRY(nb_h5io_read_int(path, loc, a->name, gobj, false, true, &v.u));
+        else
+            NB_TRY(nb_h5io_read_i64(path, loc, a->name, gobj, false, a->min, a->max, &v.i));
+        break;
+    }
+    attr_put(a, f, v);
+    return NB_OK;
+}
+
+/* One group: declared counts, allocation, datasets, attributes. */
+static nb_status read_group(const char *path, hid_t file, const nb_h5_group *g, nb_model *m,
+                            nb_h5_dims *k) {
+    char gobj[OBJ_MAX];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
+    hid_t h = H5I_INVALID_HID;
+    NB_TRY(nb_h5io_open_group(path, file, g->name, gobj, &h));
+    void *grp = group_of(m, g);
+    size_t sizes[NB_H5_MAX_LAYERS];
+    nb_status st = read_declared(path, h, g, sizes, k);
+    if (st == NB_OK)
+        st = g->init(grp, k);
+    if (st == NB_OK) {
+        *present_of(m, g) = true; /* so that nb_model_deinit frees what was read */
+        g->count(grp, k);         /* k now points into the model, not at `sizes` */
+        nb_h5_dims_of_network(k, k->L, k->n);
+        walk w = {.g = g,
+                  .k = k,
+                  .grp = grp,
+                  .path = path,
+                  .loc = h,
+                  .enter = read_enter,
+                  .visit = read_visit};
+        st = walk_datasets(&w);
+    }
+    for (size_t i = 0; i < g->n_attrs && st == NB_OK; i++)
+        if (!(g->attrs[i].flags & NB_H5_DECLARES))
+            st = read_attr(path, h, gobj, &g->attrs[i], grp, k);
+    H5Gclose(h);
+    return st;
+}
+
+static nb_status load_model(const char *path, nb_model *m) {
+    char h5m[256];
+    hid_t file = H5I_INVALID_HID;
+    NB_TRY(nb_h5io_open_file(path, &file));
+    nb_h5_dims k = {0};
+    nb_status st = read_root(path, file);
+    for (size_t i = 0; i < nb_h5_n_groups && st == NB_OK; i++) {
+        const nb_h5_group *g = &nb_h5_groups[i];
+        if (g->required || H5Lexists(file, g->name, H5P_DEFAULT) > 0)
+            st = read_group(path, file, g, m, &k);
     }
     if (H5Fclose(file) < 0 && st == NB_OK)
-        st = RAISE(NB_E_IO, r->path, NULL, "cannot close: %s", h5_msg(r->h5err));
+        st = RAISE(NB_E_IO, path, NULL, "cannot close: %s", nb_h5io_message(h5m));
     if (st == NB_OK)
-        st = nb_model_validate(m, r->path);
+        st = nb_model_validate(m, path);
     return st;
 }
 
@@ -1494,11 +774,10 @@ nb_status nb_h5_load(const char *path, nb_model *m) {
     memset(m, 0, sizeof *m);
     if (!path)
         return RAISE(NB_E_INVALID, "(null)", NULL, "no path");
-    h5_quiet q;
-    quiet_begin(&q);
-    reader r = {.path = path};
-    nb_status st = load_model(&r, m);
-    quiet_end(&q);
+    nb_h5io_quiet q;
+    nb_h5io_quiet_begin(&q);
+    nb_status st = load_model(path, m);
+    nb_h5io_quiet_end(&q);
     if (st != NB_OK)
         nb_model_deinit(m);
     return st;

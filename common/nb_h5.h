@@ -1,13 +1,15 @@
 /* nb_h5.h - reading and writing .nnb.h5 files (HDF5).
  *
- * Layout (DESIGN.md, docs/file_format.md): root attributes format = "nnbundle",
+ * Layout (docs/file_format.md; as data in nb_h5_schema.h/.c, the one place that names the
+ * file's groups, datasets and attributes): root attributes format = "nnbundle",
  * format_version = 1, software_version; groups /network, /importance, /bundle.
  * Readers validate everything: presence of datasets, dtypes, shapes against layer_sizes,
  * finite values, offsets monotone and in range, node ids in range. A file that lies gets
  * NB_E_FORMAT (or NB_E_NUMERIC for NaN/Inf) naming "path /group/dataset" and the reason;
  * a missing group or dataset is NB_E_MISSING. Never a crash.
- * Writers write the whole model to "<path>.tmp.<pid>" and rename it over path, so an
- * interrupted run never leaves a half-written file and readers never see one.
+ * Writers write the whole model through nb_file (a temporary file beside path, fsync,
+ * rename, directory fsync), so an interrupted run never leaves a half-written file and
+ * readers never see one.
  */
 #ifndef NB_H5_H
 #define NB_H5_H

@@ -148,6 +148,73 @@ void nb_dataset_deinit(nb_dataset *ds) {
     memset(ds, 0, sizeof *ds);
 }
 
+/* Buffers grow with the data actually read (doubling, from one chunk), so a header that
+ * declares more than the file holds fails as truncated before anything near the declared
+ * size is allocated (fuzz finding tests/fuzz/crashes/fuzz_idx/huge_declared_size.idx). */
+static size_t grown_cap(size_t cap, size_t need, size_t most) {
+    size_t c = cap * 2 > need ? cap * 2 : need;
+    return c < most ? c : most;
+}
+
+/* n label bytes into *labels (malloc'd on success). */
+static nb_status read_labels(idx_file *lab, const char *path, size_t n, uint8_t **labels) {
+    size_t cap = n < IDX_CHUNK ? n : IDX_CHUNK;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    nb_status s = buf ? NB_OK : NB_RAISE(NB_E_NOMEM, path, "cannot allocate read buffers");
+    for (size_t got = 0; s == NB_OK && got < n;) {
+        size_t len = n - got > IDX_CHUNK ? IDX_CHUNK : n - got;
+        if (got + len > cap) {
+            cap = grown_cap(cap, got + len, n);
+            uint8_t *grown = realloc(buf, cap);
+            if (!grown) {
+                s = NB_RAISE(NB_E_NOMEM, path, "cannot allocate %zu labels", n);
+                break;
+            }
+            buf = grown;
+        }
+        s = read_exact(lab, buf + got, len, "the labels", got, n);
+        got += len;
+    }
+    if (s != NB_OK) {
+        free(buf);
+        return s;
+    }
+    *labels = buf;
+    return NB_OK;
+}
+
+/* n images of dim pixels, scaled to [0, 1], into *images (malloc'd on success). */
+static nb_status read_pixels(idx_file *img, const char *path, size_t n, size_t dim,
+                             float **images) {
+    size_t total = n * dim, cap = total < IDX_CHUNK ? total : IDX_CHUNK;
+    float *buf = malloc((cap ? cap : 1) * sizeof(float));
+    unsigned char *chunk = malloc(IDX_CHUNK);
+    nb_status s = buf && chunk ? NB_OK : NB_RAISE(NB_E_NOMEM, path, "cannot allocate read buffers");
+    for (size_t done = 0; s == NB_OK && done < total;) {
+        size_t len = total - done > IDX_CHUNK ? IDX_CHUNK : total - done;
+        s = read_exact(img, chunk, len, "the pixels", done, total);
+        if (s == NB_OK && done + len > cap) {
+            cap = grown_cap(cap, done + len, total);
+            float *grown = realloc(buf, cap * sizeof(float));
+            if (!grown) {
+                s = NB_RAISE(NB_E_NOMEM, path, "cannot allocate %zu images of %zu pixels", n, dim);
+                break;
+            }
+            buf = grown;
+        }
+        for (size_t i = 0; s == NB_OK && i < len; i++)
+            buf[done + i] = (float)chunk[i] * (1.0f / 255.0f);
+        done += len;
+    }
+    free(chunk);
+    if (s != NB_OK) {
+        free(buf);
+        return s;
+    }
+    *images = buf;
+    return NB_OK;
+}
+
 static nb_status load_pair(idx_file *img, idx_file *lab, const char *images_path,
                            const char *labels_path, size_t max_n, nb_dataset *out) {
     NB_TRY(open_idx(lab, labels_path, 1, "IDX labels 0x00000801"));
@@ -163,59 +230,10 @@ static nb_status load_pair(idx_file *img, idx_file *lab, const char *images_path
         return NB_RAISE(NB_E_NOMEM, images_path, "%zu images of %zu pixels do not fit in memory", n,
                         dim);
 
-    nb_dataset ds = {0};
-    ds.n = n;
-    ds.rows = rows;
-    ds.cols = cols;
-    ds.dim = dim;
-    /* Buffers grow with the data actually read (doubling), so a header that declares more
-     * than the file holds fails as truncated before anything near the declared size is
-     * allocated (fuzz finding tests/fuzz/crashes/fuzz_idx/huge_declared_size.idx). */
-    size_t total = n * dim, done = 0;
-    size_t lab_cap = n < IDX_CHUNK ? n : IDX_CHUNK;
-    size_t img_cap = total < IDX_CHUNK ? total : IDX_CHUNK;
-    ds.labels = malloc(lab_cap ? lab_cap : 1);
-    ds.images = malloc((img_cap ? img_cap : 1) * sizeof(float));
-    unsigned char *chunk = malloc(IDX_CHUNK);
-    nb_status s = NB_OK;
-    if (!ds.images || !ds.labels || !chunk)
-        s = NB_RAISE(NB_E_NOMEM, images_path, "cannot allocate read buffers");
-    for (size_t got = 0; s == NB_OK && got < n;) {
-        size_t len = n - got > IDX_CHUNK ? IDX_CHUNK : n - got;
-        if (got + len > lab_cap) {
-            size_t cap = lab_cap * 2 > got + len ? lab_cap * 2 : got + len;
-            cap = cap < n ? cap : n;
-            uint8_t *grown = realloc(ds.labels, cap);
-            if (!grown) {
-                s = NB_RAISE(NB_E_NOMEM, labels_path, "cannot allocate %zu labels", n);
-                break;
-            }
-            ds.labels = grown;
-            lab_cap = cap;
-        }
-        s = read_exact(lab, ds.labels + got, len, "the labels", got, n);
-        got += len;
-    }
-    while (s == NB_OK && done < total) {
-        size_t len = total - done > IDX_CHUNK ? IDX_CHUNK : total - done;
-        s = read_exact(img, chunk, len, "the pixels", done, total);
-        if (s == NB_OK && done + len > img_cap) {
-            size_t cap = img_cap * 2 > done + len ? img_cap * 2 : done + len;
-            cap = cap < total ? cap : total;
-            float *grown = realloc(ds.images, cap * sizeof(float));
-            if (!grown) {
-                s = NB_RAISE(NB_E_NOMEM, images_path, "cannot allocate %zu images of %zu pixels",
-                             n, dim);
-                break;
-            }
-            ds.images = grown;
-            img_cap = cap;
-        }
-        for (size_t i = 0; s == NB_OK && i < len; i++)
-            ds.images[done + i] = (float)chunk[i] * (1.0f / 255.0f);
-        done += len;
-    }
-    free(chunk);
+    nb_dataset ds = {.n = n, .rows = rows, .cols = cols, .dim = dim};
+    nb_status s = read_labels(lab, labels_path, n, &ds.labels);
+    if (s == NB_OK)
+        s = read_pixels(img, images_path, n, dim, &ds.images);
     if (s == NB_OK && n == n_file) {
         s = check_end(lab);
         if (s == NB_OK)

@@ -19,6 +19,7 @@ typedef struct nb_error_record {
     int line;
     char origin[256];
     char subject[NB_ERROR_SUBJECT_MAX];
+    char reason[NB_ERROR_MESSAGE_MAX];
     char message[NB_ERROR_MESSAGE_MAX];
 } nb_error_record;
 
@@ -26,8 +27,8 @@ static _Thread_local nb_error_record tls_error;
 
 const char *nb_status_name(nb_status s) {
     switch (s) {
-#define NB_STATUS_NAME_(name, text)                                                        \
-    case NB_##name:                                                                        \
+#define NB_STATUS_NAME_(name, text)                                                                \
+    case NB_##name:                                                                                \
         return "NB_" #name;
         NB_STATUS_MAP(NB_STATUS_NAME_)
 #undef NB_STATUS_NAME_
@@ -38,8 +39,8 @@ const char *nb_status_name(nb_status s) {
 
 const char *nb_status_str(nb_status s) {
     switch (s) {
-#define NB_STATUS_TEXT_(name, text)                                                        \
-    case NB_##name:                                                                        \
+#define NB_STATUS_TEXT_(name, text)                                                                \
+    case NB_##name:                                                                                \
         return text;
         NB_STATUS_MAP(NB_STATUS_TEXT_)
 #undef NB_STATUS_TEXT_
@@ -50,21 +51,27 @@ const char *nb_status_str(nb_status s) {
 
 nb_status nb_error_raise(nb_status status, const char *src_file, int src_line, const char *subject,
                          const char *fmt, ...) {
+    /* formatted aside first: the subject or an argument may point into the record (a
+     * re-raise of nb_error_reason() under a new subject) */
     char reason[NB_ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
 
+    char subj[NB_ERROR_SUBJECT_MAX];
+    snprintf(subj, sizeof subj, "%s", subject ? subject : "");
+
     nb_error_record *e = &tls_error;
+    memcpy(e->reason, reason, sizeof reason);
     e->status = status;
     e->line = src_line;
     const char *base = src_file ? strrchr(src_file, '/') : NULL;
     snprintf(e->origin, sizeof e->origin, "%s:%d", base ? base + 1 : (src_file ? src_file : "?"),
              src_line);
-    snprintf(e->subject, sizeof e->subject, "%s", subject ? subject : "");
-    if (subject && subject[0])
-        snprintf(e->message, sizeof e->message, "[%s] %s (%s)", subject, reason,
+    memcpy(e->subject, subj, sizeof subj);
+    if (subj[0])
+        snprintf(e->message, sizeof e->message, "[%s] %s (%s)", subj, reason,
                  nb_status_name(status));
     else
         snprintf(e->message, sizeof e->message, "%s (%s)", reason, nb_status_name(status));
@@ -73,6 +80,10 @@ nb_status nb_error_raise(nb_status status, const char *src_file, int src_line, c
 
 const char *nb_error_message(void) {
     return tls_error.message;
+}
+
+const char *nb_error_reason(void) {
+    return tls_error.reason;
 }
 
 nb_status nb_error_status(void) {

@@ -14,26 +14,26 @@
 #include <stddef.h>
 
 /* X(name, text): one table, one enum, one string function (libuv UV_ERRNO_MAP style). */
-#define NB_STATUS_MAP(X)                                                                  \
-    X(OK, "success")                                                                      \
-    X(E_INVALID, "invalid argument")                                                      \
-    X(E_IO, "input/output error")                                                         \
-    X(E_FORMAT, "malformed or inconsistent file")                                         \
-    X(E_CONFIG, "invalid configuration")                                                  \
-    X(E_NOMEM, "out of memory")                                                           \
-    X(E_MISSING, "required data missing")                                                 \
-    X(E_MISMATCH, "data does not match the network")                                      \
-    X(E_NUMERIC, "non-finite or out-of-range value")                                      \
-    X(E_GL, "OpenGL error")                                                               \
-    X(E_DISPLAY, "no display available")                                                  \
-    X(E_CANCELLED, "cancelled")                                                           \
+#define NB_STATUS_MAP(X)                                                                           \
+    X(OK, "success")                                                                               \
+    X(E_INVALID, "invalid argument")                                                               \
+    X(E_IO, "input/output error")                                                                  \
+    X(E_FORMAT, "malformed or inconsistent file")                                                  \
+    X(E_CONFIG, "invalid configuration")                                                           \
+    X(E_NOMEM, "out of memory")                                                                    \
+    X(E_MISSING, "required data missing")                                                          \
+    X(E_MISMATCH, "data does not match the network")                                               \
+    X(E_NUMERIC, "non-finite or out-of-range value")                                               \
+    X(E_GL, "OpenGL error")                                                                        \
+    X(E_DISPLAY, "no display available")                                                           \
+    X(E_CANCELLED, "cancelled")                                                                    \
     X(E_INTERNAL, "internal error")
 
 typedef enum nb_status {
 #define NB_STATUS_ENUM_(name, text) NB_##name,
     NB_STATUS_MAP(NB_STATUS_ENUM_)
 #undef NB_STATUS_ENUM_
-    NB_STATUS_COUNT_
+        NB_STATUS_COUNT_
 } nb_status;
 
 /* "NB_E_FORMAT" for NB_E_FORMAT; "NB_E_UNKNOWN" for a value outside the table. Static storage. */
@@ -46,23 +46,28 @@ const char *nb_status_str(nb_status s);
  *     return NB_RAISE(NB_E_FORMAT, path, "wrong magic 0x%08x", magic);
  * raises in one line. `subject` names the object (may be NULL); `fmt` is printf-style.
  * Use the macro, which adds __FILE__ and __LINE__. */
-#define NB_RAISE(status, subject, ...) \
+#define NB_RAISE(status, subject, ...)                                                             \
     nb_error_raise((status), __FILE__, __LINE__, (subject), __VA_ARGS__)
 
 nb_status nb_error_raise(nb_status status, const char *src_file, int src_line, const char *subject,
                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Propagates a status unchanged (keeps the recorded message). */
-#define NB_TRY(expr)                                                                        \
-    do {                                                                                    \
-        nb_status nb_try_status_ = (expr);                                                  \
-        if (nb_try_status_ != NB_OK)                                                        \
-            return nb_try_status_;                                                          \
+#define NB_TRY(expr)                                                                               \
+    do {                                                                                           \
+        nb_status nb_try_status_ = (expr);                                                         \
+        if (nb_try_status_ != NB_OK)                                                               \
+            return nb_try_status_;                                                                 \
     } while (0)
 
 /* The calling thread's last recorded message, "[subject] reason (NB_E_X)", or "" if none.
  * Valid until the next raise on this thread. */
 const char *nb_error_message(void);
+
+/* The reason alone of the last error ("" if none): what follows the subject, without the
+ * status name. For re-raising under another subject or status:
+ *     return NB_RAISE(NB_E_FORMAT, file_subject, "%s: %s", key, nb_error_reason()); */
+const char *nb_error_reason(void);
 
 /* The last recorded status of the calling thread (NB_OK if none). */
 nb_status nb_error_status(void);

@@ -4,61 +4,15 @@
  * "--update-readme PATH" to rewrite them in place (test_readme_tables_match checks that the
  * README carries exactly these tables).
  */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <cmocka.h>
 
 #include "nb_config.h"
+#include "nb_test.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
-
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *t = malloc((size_t)n + 1);
-    size_t got = fread(t, 1, (size_t)n, f);
-    t[got] = '\0';
-    fclose(f);
-    return t;
-}
-
-static void write_text(const char *path, const char *text, size_t n) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, n, f), n);
-    fclose(f);
-}
-
-static void source_path(char *buf, size_t cap, const char *rel) {
-    const char *src = getenv("NB_SOURCE_DIR");
-    snprintf(buf, cap, "%s/%s", src ? src : "..", rel);
-}
-
-/* Asserts the last error: status, exact subject, and a fragment of the message. */
-static void expect_error(nb_status got, nb_status want, const char *subject, const char *frag) {
-    if (got != want || strcmp(nb_error_subject(), subject) != 0 ||
-        (frag && !strstr(nb_error_message(), frag)))
-        print_error("got %s \"%s\", want %s [%s] containing \"%s\"\n", nb_status_name(got),
-                    nb_error_message(), nb_status_name(want), subject, frag ? frag : "");
-    assert_int_equal(got, want);
-    assert_string_equal(nb_error_subject(), subject);
-    if (frag)
-        assert_non_null(strstr(nb_error_message(), frag));
-}
 
 static nb_processing_config proc_defaults(void) {
     nb_processing_config c;
@@ -197,8 +151,8 @@ static void test_defaults(void **state) {
 
 static void check_shipped(const nb_config_schema *s, const char *rel) {
     char path[1024];
-    source_path(path, sizeof path, rel);
-    char *text = read_text(path);
+    nb_test_source_path(path, sizeof path, rel);
+    char *text = nb_test_read_file(path, NULL);
     if (!text)
         fail_msg("cannot read %s", path);
     cJSON *root = cJSON_Parse(text);
@@ -242,7 +196,7 @@ static void expect_parse_error(const char *text, const char *subject, const char
     nb_processing_config before = c;
     nb_error_clear();
     nb_status s = nb_config_parse(&nb_processing_schema, text, "p.json", &c);
-    expect_error(s, NB_E_CONFIG, subject, frag);
+    nb_expect_error(s, NB_E_CONFIG, subject, frag);
     assert_memory_equal(&c, &before, sizeof c);
 }
 
@@ -320,25 +274,25 @@ static void test_parse_errors(void **state) {
     nb_rendering_config r = rend_defaults(), before = r;
     nb_status s =
         nb_config_parse(&nb_rendering_schema, "{\"background\": [0, 2, 0]}", "r.json", &r);
-    expect_error(s, NB_E_CONFIG, "r.json background", "2 is out of range [0, 1]");
+    nb_expect_error(s, NB_E_CONFIG, "r.json background", "2 is out of range [0, 1]");
     s = nb_config_parse(&nb_rendering_schema, "{\"background\": [0, 0]}", "r.json", &r);
-    expect_error(s, NB_E_CONFIG, "r.json background", "array of 3 numbers");
+    nb_expect_error(s, NB_E_CONFIG, "r.json background", "array of 3 numbers");
     s = nb_config_parse(&nb_rendering_schema, "{\"background\": [0, \"x\", 0]}", "r.json", &r);
-    expect_error(s, NB_E_CONFIG, "r.json background", "component 1");
+    nb_expect_error(s, NB_E_CONFIG, "r.json background", "component 1");
     s = nb_config_parse(&nb_rendering_schema, "{\"edge_mode\": \"tube\"}", "r.json", &r);
-    expect_error(s, NB_E_CONFIG, "r.json edge_mode",
-                 "(allowed: ellipsoid_transparent, sphere, sphere_transparent, line, none)");
+    nb_expect_error(s, NB_E_CONFIG, "r.json edge_mode",
+                    "(allowed: ellipsoid_transparent, sphere, sphere_transparent, line, none)");
     s = nb_config_parse(&nb_rendering_schema, "{\"fov_degrees\": 170}", "r.json", &r);
-    expect_error(s, NB_E_CONFIG, "r.json fov_degrees", "(1, 170)");
+    nb_expect_error(s, NB_E_CONFIG, "r.json fov_degrees", "(1, 170)");
     s = nb_config_parse(&nb_rendering_schema, "{\"edge\": {\"size\": 1}}", "r.json", &r);
-    expect_error(s, NB_E_CONFIG, "r.json edge", "unknown rendering key");
+    nb_expect_error(s, NB_E_CONFIG, "r.json edge", "unknown rendering key");
     assert_memory_equal(&r, &before, sizeof r);
 
     /* NULL source: the schema's name is the subject */
     s = nb_config_parse(&nb_rendering_schema, "{\"edge_size\": 0}", NULL, &r);
-    expect_error(s, NB_E_CONFIG, "rendering edge_size", "out of range");
+    nb_expect_error(s, NB_E_CONFIG, "rendering edge_size", "out of range");
     s = nb_config_parse(&nb_rendering_schema, NULL, "r.json", &r);
-    expect_error(s, NB_E_INVALID, "r.json", NULL);
+    nb_expect_error(s, NB_E_INVALID, "r.json", NULL);
 }
 
 /* ---- files ---------------------------------------------------------------------------- */
@@ -347,31 +301,25 @@ static void test_load_errors(void **state) {
     (void)state;
     nb_processing_config c = proc_defaults(), before = c;
     nb_status s = nb_config_load(&nb_processing_schema, "no_such_dir/p.json", &c);
-    expect_error(s, NB_E_IO, "no_such_dir/p.json", "cannot open");
+    nb_expect_error(s, NB_E_IO, "no_such_dir/p.json", "cannot open");
 
-    write_text("cfg_nul.json", "{\"seed\": 2}\0{}", 14);
+    nb_test_write_file("cfg_nul.json", "{\"seed\": 2}\0{}", 14);
     s = nb_config_load(&nb_processing_schema, "cfg_nul.json", &c);
-    expect_error(s, NB_E_CONFIG, "cfg_nul.json", "NUL byte");
+    nb_expect_error(s, NB_E_CONFIG, "cfg_nul.json", "NUL byte");
 
     const char *bad = "{\n  \"seed\": 2,\n  \"sampling_rate\": -3\n}\n";
-    write_text("cfg_bad.json", bad, strlen(bad));
+    nb_test_write_file("cfg_bad.json", bad, strlen(bad));
     s = nb_config_load(&nb_processing_schema, "cfg_bad.json", &c);
-    expect_error(s, NB_E_CONFIG, "cfg_bad.json sampling_rate", "-3 is out of range (0, 200]");
+    nb_expect_error(s, NB_E_CONFIG, "cfg_bad.json sampling_rate", "-3 is out of range (0, 200]");
     assert_memory_equal(&c, &before, sizeof c);
 
     const char *good = "{\"seed\": 2}";
-    write_text("cfg_good.json", good, strlen(good));
+    nb_test_write_file("cfg_good.json", good, strlen(good));
     assert_int_equal(nb_config_load(&nb_processing_schema, "cfg_good.json", &c), NB_OK);
     assert_int_equal(c.seed, 2);
     unlink("cfg_nul.json");
     unlink("cfg_bad.json");
     unlink("cfg_good.json");
-}
-
-static bool dir_has_tmp(const char *prefix) {
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "ls %s.tmp.* >/dev/null 2>&1", prefix);
-    return system(cmd) == 0;
 }
 
 static void test_save_round_trip(void **state) {
@@ -385,7 +333,7 @@ static void test_save_round_trip(void **state) {
     snprintf(c.importance_flags, sizeof c.importance_flags, "centering");
     unlink("cfg_save.json");
     assert_int_equal(nb_config_save(&nb_processing_schema, &c, "cfg_save.json"), NB_OK);
-    assert_false(dir_has_tmp("cfg_save.json"));
+    assert_false(nb_test_tmp_left("cfg_save.json"));
     nb_processing_config d;
     memset(&d, 0, sizeof d);
     assert_int_equal(nb_config_load(&nb_processing_schema, "cfg_save.json", &d), NB_OK);
@@ -411,25 +359,25 @@ static void test_save_errors(void **state) {
     (void)state;
     nb_processing_config c = proc_defaults();
     nb_status s = nb_config_save(&nb_processing_schema, &c, "no_such_dir/out.json");
-    expect_error(s, NB_E_IO, "no_such_dir/out.json", "cannot create");
+    nb_expect_error(s, NB_E_IO, "no_such_dir/out.json", "cannot create");
 
     /* an existing file survives a failed save untouched */
     const char *old = "{\"seed\": 5}";
-    write_text("cfg_keep.json", old, strlen(old));
+    nb_test_write_file("cfg_keep.json", old, strlen(old));
     c.layer_width = -1;
     s = nb_config_save(&nb_processing_schema, &c, "cfg_keep.json");
-    expect_error(s, NB_E_CONFIG, "processing layer_width", "out of range");
-    char *t = read_text("cfg_keep.json");
+    nb_expect_error(s, NB_E_CONFIG, "processing layer_width", "out of range");
+    char *t = nb_test_read_file("cfg_keep.json", NULL);
     assert_string_equal(t, old);
     free(t);
-    assert_false(dir_has_tmp("cfg_keep.json"));
+    assert_false(nb_test_tmp_left("cfg_keep.json"));
 
     /* rename onto a directory fails after the temporary file was written: it is removed */
     mkdir("cfg_dir.json", 0755);
     c = proc_defaults();
     s = nb_config_save(&nb_processing_schema, &c, "cfg_dir.json");
-    expect_error(s, NB_E_IO, "cfg_dir.json", "cannot rename");
-    assert_false(dir_has_tmp("cfg_dir.json"));
+    nb_expect_error(s, NB_E_IO, "cfg_dir.json", "cannot rename");
+    assert_false(nb_test_tmp_left("cfg_dir.json"));
     rmdir("cfg_dir.json");
     unlink("cfg_keep.json");
 }
@@ -461,32 +409,32 @@ static void test_set(void **state) {
 
     nb_processing_config before = c;
     nb_status s = nb_config_set(&nb_processing_schema, "layer_width", &c);
-    expect_error(s, NB_E_CONFIG, "--set layer_width", "expected key=value");
+    nb_expect_error(s, NB_E_CONFIG, "--set layer_width", "expected key=value");
     s = nb_config_set(&nb_processing_schema, "=3", &c);
-    expect_error(s, NB_E_CONFIG, "--set =3", "expected key=value");
+    nb_expect_error(s, NB_E_CONFIG, "--set =3", "expected key=value");
     s = nb_config_set(&nb_processing_schema, "bogus=3", &c);
-    expect_error(s, NB_E_CONFIG, "--set bogus", "unknown processing key");
+    nb_expect_error(s, NB_E_CONFIG, "--set bogus", "unknown processing key");
     s = nb_config_set(&nb_processing_schema, "sampling_rte=3", &c);
-    expect_error(s, NB_E_CONFIG, "--set sampling_rte", "did you mean \"sampling_rate\"");
+    nb_expect_error(s, NB_E_CONFIG, "--set sampling_rte", "did you mean \"sampling_rate\"");
     s = nb_config_set(&nb_processing_schema, "layer_width=abc", &c);
-    expect_error(s, NB_E_CONFIG, "--set layer_width", "cannot read \"abc\" as a number");
+    nb_expect_error(s, NB_E_CONFIG, "--set layer_width", "cannot read \"abc\" as a number");
     s = nb_config_set(&nb_processing_schema, "layer_width=-2", &c);
-    expect_error(s, NB_E_CONFIG, "--set layer_width", "out of range");
+    nb_expect_error(s, NB_E_CONFIG, "--set layer_width", "out of range");
     s = nb_config_set(&nb_processing_schema, "smoothing=yes", &c);
-    expect_error(s, NB_E_CONFIG, "--set smoothing", "cannot read \"yes\" as a boolean");
+    nb_expect_error(s, NB_E_CONFIG, "--set smoothing", "cannot read \"yes\" as a boolean");
     s = nb_config_set(&nb_processing_schema, "smoothing=1", &c);
-    expect_error(s, NB_E_CONFIG, "--set smoothing", "expected true or false");
+    nb_expect_error(s, NB_E_CONFIG, "--set smoothing", "expected true or false");
     s = nb_config_set(&nb_processing_schema, "density=gpu", &c);
-    expect_error(s, NB_E_CONFIG, "--set density", "(allowed: fast, exact)");
+    nb_expect_error(s, NB_E_CONFIG, "--set density", "(allowed: fast, exact)");
     s = nb_config_set(&nb_processing_schema, "importance_flags=gamma,nope", &c);
-    expect_error(s, NB_E_CONFIG, "--set importance_flags", "unknown flag \"nope\"");
+    nb_expect_error(s, NB_E_CONFIG, "--set importance_flags", "unknown flag \"nope\"");
     s = nb_config_set(&nb_processing_schema, "importance_epochs=0", &c);
-    expect_error(s, NB_E_CONFIG, "--set importance_epochs", "out of range [1, 1000]");
+    nb_expect_error(s, NB_E_CONFIG, "--set importance_epochs", "out of range [1, 1000]");
     assert_memory_equal(&c, &before, sizeof c);
     s = nb_config_set(&nb_rendering_schema, "background=red", &r);
-    expect_error(s, NB_E_CONFIG, "--set background", "JSON array");
+    nb_expect_error(s, NB_E_CONFIG, "--set background", "JSON array");
     s = nb_config_set(&nb_processing_schema, NULL, &c);
-    expect_error(s, NB_E_INVALID, "--set", NULL);
+    nb_expect_error(s, NB_E_INVALID, "--set", NULL);
 }
 
 /* ---- validate ------------------------------------------------------------------------- */
@@ -495,45 +443,45 @@ static void test_validate(void **state) {
     (void)state;
     nb_processing_config c = proc_defaults();
     c.layer_width = -1;
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
-                 "processing layer_width", "out of range");
+    nb_expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                    "processing layer_width", "out of range");
     c = proc_defaults();
     c.node_step = NAN;
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG, "processing node_step",
-                 "not a finite number");
+    nb_expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                    "processing node_step", "not a finite number");
     c = proc_defaults();
     c.density = 7;
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG, "processing density",
-                 "enum index 7 is not one of: fast, exact");
+    nb_expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                    "processing density", "enum index 7 is not one of: fast, exact");
     c = proc_defaults();
     snprintf(c.importance_flags, sizeof c.importance_flags, "gamma,,l1");
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
-                 "processing importance_flags", "empty flag");
+    nb_expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                    "processing importance_flags", "empty flag");
     c = proc_defaults();
     memset(c.importance_flags, 'x', sizeof c.importance_flags);
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
-                 "processing importance_flags", "not terminated");
+    nb_expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                    "processing importance_flags", "not terminated");
     c = proc_defaults();
     c.importance_top_k = 65;
-    expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
-                 "processing importance_top_k", "out of range [0, 64]");
+    nb_expect_error(nb_config_validate(&nb_processing_schema, &c), NB_E_CONFIG,
+                    "processing importance_top_k", "out of range [0, 64]");
     char *json = NULL;
-    expect_error(nb_config_to_json(&nb_processing_schema, &c, &json), NB_E_CONFIG,
-                 "processing importance_top_k", NULL);
+    nb_expect_error(nb_config_to_json(&nb_processing_schema, &c, &json), NB_E_CONFIG,
+                    "processing importance_top_k", NULL);
     assert_null(json);
 
     nb_rendering_config r = rend_defaults();
     r.background[1] = -0.5;
-    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG, "rendering background",
-                 "out of range");
+    nb_expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
+                    "rendering background", "out of range");
     r = rend_defaults();
     r.edge.mode = 5;
-    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG, "rendering edge_mode",
-                 "enum index 5");
+    nb_expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
+                    "rendering edge_mode", "enum index 5");
     r = rend_defaults();
     r.node.importance_opacity = 2.5;
-    expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
-                 "rendering node_importance_opacity", "out of range [0, 2]");
+    nb_expect_error(nb_config_validate(&nb_rendering_schema, &r), NB_E_CONFIG,
+                    "rendering node_importance_opacity", "out of range [0, 2]");
 }
 
 /* ---- importance flags ----------------------------------------------------------------- */
@@ -554,15 +502,166 @@ static void test_importance_flags(void **state) {
     assert_int_equal(bits, 15);
 
     bits = 99;
-    expect_error(nb_config_parse_importance_flags("gamma,L1", &bits), NB_E_CONFIG,
-                 "importance_flags", "unknown flag \"L1\" (allowed: gamma, l1, l2, centering)");
-    expect_error(nb_config_parse_importance_flags("beta", &bits), NB_E_CONFIG, "importance_flags",
-                 "unknown flag \"beta\"");
-    expect_error(nb_config_parse_importance_flags("gamma,", &bits), NB_E_CONFIG, "importance_flags",
-                 "empty flag");
-    expect_error(nb_config_parse_importance_flags(",", &bits), NB_E_CONFIG, "importance_flags",
-                 "empty flag");
+    nb_expect_error(nb_config_parse_importance_flags("gamma,L1", &bits), NB_E_CONFIG,
+                    "importance_flags", "unknown flag \"L1\" (allowed: gamma, l1, l2, centering)");
+    nb_expect_error(nb_config_parse_importance_flags("beta", &bits), NB_E_CONFIG,
+                    "importance_flags", "unknown flag \"beta\"");
+    nb_expect_error(nb_config_parse_importance_flags("gamma,", &bits), NB_E_CONFIG,
+                    "importance_flags", "empty flag");
+    nb_expect_error(nb_config_parse_importance_flags(",", &bits), NB_E_CONFIG, "importance_flags",
+                    "empty flag");
     assert_int_equal(bits, 99);
+}
+
+/* ---- enum words ----------------------------------------------------------------------- */
+
+static void test_enum_words(void **state) {
+    (void)state;
+    /* every enum constant names its word in the table */
+    static const struct {
+        const nb_config_schema *schema;
+        const char *key;
+        int value;
+        const char *word;
+    } words[] = {
+        {&nb_processing_schema, "density", NB_DENSITY_FAST, "fast"},
+        {&nb_processing_schema, "density", NB_DENSITY_EXACT, "exact"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_BN_GAMMA, "bn-gamma"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_MAGNITUDE, "magnitude"},
+        {&nb_rendering_schema, "edge_mode", NB_EDGE_ELLIPSOID_TRANSPARENT, "ellipsoid_transparent"},
+        {&nb_rendering_schema, "edge_mode", NB_EDGE_SPHERE, "sphere"},
+        {&nb_rendering_schema, "edge_mode", NB_EDGE_SPHERE_TRANSPARENT, "sphere_transparent"},
+        {&nb_rendering_schema, "edge_mode", NB_EDGE_LINE, "line"},
+        {&nb_rendering_schema, "edge_mode", NB_EDGE_HIDDEN, "none"},
+        {&nb_rendering_schema, "node_mode", NB_NODE_SPHERE_TRANSPARENT, "sphere_transparent"},
+        {&nb_rendering_schema, "node_mode", NB_NODE_SPHERE, "sphere"},
+        {&nb_rendering_schema, "node_mode", NB_NODE_POINT, "point"},
+        {&nb_rendering_schema, "node_mode", NB_NODE_HIDDEN, "none"},
+        {&nb_rendering_schema, "transparency", NB_TRANSPARENCY_MINMAX, "minmax"},
+        {&nb_rendering_schema, "transparency", NB_TRANSPARENCY_WBOIT, "wboit"},
+        {&nb_rendering_schema, "shading", NB_SHADING_SOFT, "soft"},
+        {&nb_rendering_schema, "shading", NB_SHADING_PHONG, "phong"},
+        {&nb_rendering_schema, "importance_normalization", NB_NORMALIZE_NONE, "none"},
+        {&nb_rendering_schema, "importance_normalization", NB_NORMALIZE_NETWORK, "network"},
+        {&nb_rendering_schema, "importance_normalization", NB_NORMALIZE_LAYER, "layer"},
+        {&nb_rendering_schema, "class_view", NB_CLASS_VIEW_INDEPENDENT, "independent"},
+        {&nb_rendering_schema, "class_view", NB_CLASS_VIEW_ALL, "all"},
+        {&nb_rendering_schema, "class_view", NB_CLASS_VIEW_ONE, "class"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        const char *w = nb_config_enum_name(words[i].schema, words[i].key, words[i].value);
+        assert_non_null(w);
+        assert_string_equal(w, words[i].word);
+        int v = -1;
+        assert_int_equal(nb_config_enum_value(words[i].schema, words[i].key, w, &v), NB_OK);
+        assert_int_equal(v, words[i].value);
+    }
+    /* and every word of every enum key round-trips */
+    const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < schemas[s]->n_keys; i++) {
+            const nb_config_key *k = &schemas[s]->keys[i];
+            size_t n = nb_config_key_enum_count(k);
+            assert_true((n > 0) == (k->type == NB_CONFIG_ENUM));
+            for (size_t e = 0; e < n; e++) {
+                int v = -1;
+                assert_int_equal(nb_config_enum_value(schemas[s], k->name,
+                                                      nb_config_key_enum_name(k, (int)e), &v),
+                                 NB_OK);
+                assert_int_equal(v, (int)e);
+            }
+            assert_null(nb_config_key_enum_name(k, (int)n));
+        }
+
+    assert_null(nb_config_enum_name(&nb_processing_schema, "density", 2));
+    assert_null(nb_config_enum_name(&nb_processing_schema, "density", -1));
+    assert_null(nb_config_enum_name(&nb_processing_schema, "seed", 0));
+    assert_null(nb_config_enum_name(&nb_processing_schema, "no_such_key", 0));
+    assert_null(nb_config_key_enum_name(NULL, 0));
+    assert_int_equal(nb_config_key_enum_count(NULL), 0);
+
+    int v = 99;
+    nb_expect_error(nb_config_enum_value(&nb_rendering_schema, "node_mode", "cube", &v),
+                    NB_E_CONFIG, "rendering node_mode",
+                    "unknown value \"cube\" (allowed: sphere_transparent, sphere, point, none)");
+    nb_expect_error(nb_config_enum_value(&nb_processing_schema, "seed", "1", &v), NB_E_CONFIG,
+                    "processing seed", "not an enum key");
+    assert_int_equal(v, 99);
+
+    char buf[64];
+    assert_string_equal(
+        nb_config_enum_words(&nb_processing_schema, "importance_method", " | ", buf, sizeof buf),
+        "bn-gamma | magnitude");
+    assert_string_equal(nb_config_enum_words(&nb_rendering_schema, "transparency", ", ", buf, 9),
+                        "minmax");
+    assert_string_equal(nb_config_enum_words(&nb_processing_schema, "seed", ", ", buf, sizeof buf),
+                        "");
+}
+
+/* ---- the config stored in a file's /bundle ---------------------------------------------- */
+
+static void expect_stored_error(const char *text, const char *path, const char *subject,
+                                const char *frag) {
+    nb_processing_config c, before;
+    memset(&c, 0x5a, sizeof c);
+    before = c;
+    nb_error_clear();
+    nb_expect_error(nb_processing_config_read_stored(text, path, &c), NB_E_FORMAT, subject, frag);
+    assert_memory_equal(&c, &before, sizeof c);
+}
+
+static void test_stored_config(void **state) {
+    (void)state;
+    const nb_processing_config def = proc_defaults();
+    nb_processing_config c;
+    /* no stored config (a file bundled before configs were stored): the defaults */
+    memset(&c, 0x5a, sizeof c);
+    assert_int_equal(nb_processing_config_read_stored(NULL, "f.nnb.h5", &c), NB_OK);
+    assert_memory_equal(&c, &def, sizeof c);
+    memset(&c, 0x5a, sizeof c);
+    assert_int_equal(nb_processing_config_read_stored("", "f.nnb.h5", &c), NB_OK);
+    assert_memory_equal(&c, &def, sizeof c);
+
+    /* what nnbundle bundle stores reads back exactly */
+    nb_processing_config w = proc_defaults();
+    w.edge_importance_type = 3;
+    w.density = NB_DENSITY_EXACT;
+    w.layer_width = 0.1 + 0.2;
+    memset(w.importance_flags, 0, sizeof w.importance_flags);
+    snprintf(w.importance_flags, sizeof w.importance_flags, "l2");
+    char *json = NULL;
+    assert_int_equal(nb_config_to_json(&nb_processing_schema, &w, &json), NB_OK);
+    assert_int_equal(nb_processing_config_read_stored(json, "f.nnb.h5", &c), NB_OK);
+    assert_memory_equal(&c, &w, sizeof c);
+    free(json);
+
+    /* keys of an older file are missing (defaults), keys of a newer one unknown (skipped) */
+    assert_int_equal(nb_processing_config_read_stored(
+                         "{\"edge_importance_type\": 2, \"a_later_key\": [1, {}]}", "f", &c),
+                     NB_OK);
+    nb_processing_config want = def;
+    want.edge_importance_type = 2;
+    assert_memory_equal(&c, &want, sizeof c);
+
+    /* a value the table refuses names the file, the group attribute and the key */
+    const char *s = "f.nnb.h5 /bundle config_json";
+    expect_stored_error("{\"edge_importance_type\": 4}", "f.nnb.h5", s,
+                        "edge_importance_type: 4 is out of range [0, 3]");
+    expect_stored_error("{\"edge_importance_type\": -1}", "f.nnb.h5", s, "out of range");
+    expect_stored_error("{\"edge_importance_type\": 1.5}", "f.nnb.h5", s,
+                        "edge_importance_type: 1.5 is not an integer");
+    expect_stored_error("{\"edge_importance_type\": \"2\"}", "f.nnb.h5", s,
+                        "edge_importance_type: expected an integer, got a string");
+    expect_stored_error("{\"density\": \"gpu\"}", "f.nnb.h5", s,
+                        "density: unknown value \"gpu\" (allowed: fast, exact)");
+    expect_stored_error("{\"importance_flags\": \"beta\"}", "f.nnb.h5", s,
+                        "importance_flags: unknown flag \"beta\"");
+    expect_stored_error("{\"seed\": 1, \"seed\": 2}", "f.nnb.h5", s,
+                        "seed: key appears more than once");
+    expect_stored_error("[1, 2]", "f.nnb.h5", s, "expected a JSON object");
+    expect_stored_error("{not json", "f.nnb.h5", s, "JSON syntax error at line 1");
+    expect_stored_error("{\"seed\": true}", NULL, "model /bundle config_json",
+                        "seed: expected an integer, got a boolean");
 }
 
 /* ---- docs ----------------------------------------------------------------------------- */
@@ -617,8 +716,8 @@ static bool find_block(const char *text, const nb_config_schema *s, size_t *b, s
 static void test_readme_tables_match(void **state) {
     (void)state;
     char path[1024];
-    source_path(path, sizeof path, "configs/README.md");
-    char *text = read_text(path);
+    nb_test_source_path(path, sizeof path, "configs/README.md");
+    char *text = nb_test_read_file(path, NULL);
     if (!text)
         fail_msg("cannot read %s", path);
     const nb_config_schema *schemas[2] = {&nb_processing_schema, &nb_rendering_schema};
@@ -644,7 +743,7 @@ static void test_readme_tables_match(void **state) {
 
 /* Rewrites the generated blocks of the README at path in place. */
 static int update_readme(const char *path) {
-    char *text = read_text(path);
+    char *text = nb_test_read_file(path, NULL);
     if (!text) {
         fprintf(stderr, "test_config: cannot read %s\n", path);
         return 1;
@@ -708,6 +807,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_importance_flags),
+        cmocka_unit_test(test_enum_words),
+        cmocka_unit_test(test_stored_config),
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_readme_tables_match),
     };

@@ -4,23 +4,15 @@
  * nb_h5_save, then a copy altered with the HDF5 API for each lie.
  */
 #include <fcntl.h>
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <hdf5.h>
 
 #include "nb_h5.h"
+#include "nb_h5_schema.h"
 #include "nb_rng.h"
+#include "nb_test.h"
 
 /* ---- model builders ------------------------------------------------------------------- */
 
@@ -115,13 +107,6 @@ static void make_small(nb_model *m) {
     make_model(m, small_sizes, 4, 2, true, true);
 }
 
-static void assert_same_double(double a, double b) {
-    if (isnan(a) || isnan(b))
-        assert_true(isnan(a) && isnan(b));
-    else
-        assert_true(a == b);
-}
-
 static void assert_same_model(const nb_model *a, const nb_model *b) {
     assert_int_equal(a->has_network, b->has_network);
     assert_int_equal(a->has_importance, b->has_importance);
@@ -139,9 +124,9 @@ static void assert_same_model(const nb_model *a, const nb_model *b) {
     assert_string_equal(x->dataset, y->dataset);
     assert_int_equal(x->epochs, y->epochs);
     assert_true(x->seed == y->seed);
-    assert_same_double(x->l1, y->l1);
-    assert_same_double(x->train_accuracy, y->train_accuracy);
-    assert_same_double(x->test_accuracy, y->test_accuracy);
+    nb_assert_same_double(x->l1, y->l1);
+    nb_assert_same_double(x->train_accuracy, y->train_accuracy);
+    nb_assert_same_double(x->test_accuracy, y->test_accuracy);
     if (a->has_importance) {
         const nb_importance *p = &a->importance, *q = &b->importance;
         size_t L = p->n_layers;
@@ -151,7 +136,7 @@ static void assert_same_model(const nb_model *a, const nb_model *b) {
         assert_memory_equal(p->edge, q->edge, p->edge_offset[L - 1] * sizeof(float));
         assert_memory_equal(p->top, q->top, p->top_offset[L] * sizeof(int32_t));
         for (size_t c = 0; c < p->n_classes; c++)
-            assert_same_double(p->finetune_accuracy[c], q->finetune_accuracy[c]);
+            nb_assert_same_double(p->finetune_accuracy[c], q->finetune_accuracy[c]);
         assert_string_equal(p->method, q->method);
         assert_string_equal(p->flags, q->flags);
         assert_int_equal(p->epochs, q->epochs);
@@ -178,49 +163,20 @@ static void assert_same_model(const nb_model *a, const nb_model *b) {
         assert_int_equal(p->node_iterations, q->node_iterations);
         assert_int_equal(p->edge_iterations, q->edge_iterations);
         assert_int_equal(p->n_edges_total, q->n_edges_total);
-        assert_same_double(p->metrics.mean_distortion, q->metrics.mean_distortion);
-        assert_same_double(p->metrics.max_distortion, q->metrics.max_distortion);
-        assert_same_double(p->metrics.mean_length_diff, q->metrics.mean_length_diff);
-        assert_same_double(p->metrics.ink_ratio, q->metrics.ink_ratio);
-        assert_same_double(p->time_layout, q->time_layout);
-        assert_same_double(p->time_node_phase, q->time_node_phase);
-        assert_same_double(p->time_edge_phase, q->time_edge_phase);
-        assert_same_double(p->time_total, q->time_total);
+        nb_assert_same_double(p->metrics.mean_distortion, q->metrics.mean_distortion);
+        nb_assert_same_double(p->metrics.max_distortion, q->metrics.max_distortion);
+        nb_assert_same_double(p->metrics.mean_length_diff, q->metrics.mean_length_diff);
+        nb_assert_same_double(p->metrics.ink_ratio, q->metrics.ink_ratio);
+        nb_assert_same_double(p->metrics.ink_ratio_layout, q->metrics.ink_ratio_layout);
+        nb_assert_same_double(p->metrics.max_turn_degrees, q->metrics.max_turn_degrees);
+        nb_assert_same_double(p->time_layout, q->time_layout);
+        nb_assert_same_double(p->time_node_phase, q->time_node_phase);
+        nb_assert_same_double(p->time_edge_phase, q->time_edge_phase);
+        nb_assert_same_double(p->time_total, q->time_total);
     }
 }
 
 /* ---- file helpers --------------------------------------------------------------------- */
-
-static void copy_file(const char *src, const char *dst) {
-    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
-    assert_non_null(in);
-    assert_non_null(out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-}
-
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    return b;
-}
-
-static bool tmp_left(const char *path) {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "ls %s.tmp.* >/dev/null 2>&1", path);
-    return system(cmd) == 0;
-}
 
 #define BASE "h5_base.nnb.h5"
 #define LIE  "h5_lie.nnb.h5"
@@ -231,7 +187,7 @@ static hid_t open_lie(void) {
     make_small(&m);
     assert_int_equal(nb_h5_save(BASE, &m), NB_OK);
     nb_model_deinit(&m);
-    copy_file(BASE, LIE);
+    nb_test_copy_file(BASE, LIE);
     hid_t f = H5Fopen(LIE, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(f >= 0);
     return f;
@@ -281,14 +237,7 @@ static void expect_load(hid_t f, nb_status want, const char *obj, const char *fr
         snprintf(subject, sizeof subject, "%s %s", LIE, obj);
     else
         snprintf(subject, sizeof subject, "%s", LIE);
-    if (got != want || strcmp(nb_error_subject(), subject) != 0 ||
-        (frag && !strstr(nb_error_message(), frag)))
-        print_error("got %s \"%s\", want %s [%s] containing \"%s\"\n", nb_status_name(got),
-                    nb_error_message(), nb_status_name(want), subject, frag ? frag : "");
-    assert_int_equal(got, want);
-    assert_string_equal(nb_error_subject(), subject);
-    if (frag)
-        assert_non_null(strstr(nb_error_message(), frag));
+    nb_expect_error(got, want, subject, frag);
     /* on failure the model is zeroed */
     assert_false(m.has_network);
     assert_null(m.network.weights);
@@ -303,7 +252,7 @@ static void test_round_trip_all_groups(void **state) {
     make_small(&m);
     unlink("h5_rt.nnb.h5");
     assert_int_equal(nb_h5_save("h5_rt.nnb.h5", &m), NB_OK);
-    assert_false(tmp_left("h5_rt.nnb.h5"));
+    assert_false(nb_test_tmp_left("h5_rt.nnb.h5"));
     assert_int_equal(nb_h5_load("h5_rt.nnb.h5", &r), NB_OK);
     assert_same_model(&m, &r);
     assert_string_equal(r.network.class_names[2], "class \"2\" é");
@@ -859,7 +808,7 @@ static void test_failed_save_leaves_old_file(void **state) {
     make_small(&m);
     assert_int_equal(nb_h5_save("h5_keep.nnb.h5", &m), NB_OK);
     size_t len0 = 0;
-    char *before = slurp("h5_keep.nnb.h5", &len0);
+    char *before = nb_test_read_file("h5_keep.nnb.h5", &len0);
     assert_non_null(before);
 
     /* an invalid model is refused before anything is written */
@@ -874,11 +823,11 @@ static void test_failed_save_leaves_old_file(void **state) {
     assert_string_equal(nb_error_subject(), "h5_keep.nnb.h5 /bundle/edge_target");
     m.bundle.edge_target[2] = 6 + 2;
     size_t len1 = 0;
-    char *after = slurp("h5_keep.nnb.h5", &len1);
+    char *after = nb_test_read_file("h5_keep.nnb.h5", &len1);
     assert_int_equal(len0, len1);
     assert_memory_equal(before, after, len0);
     free(after);
-    assert_false(tmp_left("h5_keep.nnb.h5"));
+    assert_false(nb_test_tmp_left("h5_keep.nnb.h5"));
 
     /* a directory that does not exist */
     st = nb_h5_save("h5_no_dir/out.nnb.h5", &m);
@@ -893,18 +842,18 @@ static void test_failed_save_leaves_old_file(void **state) {
     assert_int_equal(st, NB_E_IO);
     assert_string_equal(nb_error_subject(), "h5_dir.nnb.h5");
     assert_non_null(strstr(nb_error_message(), "cannot rename"));
-    assert_false(tmp_left("h5_dir.nnb.h5"));
+    assert_false(nb_test_tmp_left("h5_dir.nnb.h5"));
     rmdir("h5_dir.nnb.h5");
 
     /* a read-only directory (permissions do not bind root, so only as a normal user) */
     if (geteuid() != 0) {
         mkdir("h5_ro", 0755);
-        copy_file("h5_keep.nnb.h5", "h5_ro/keep.nnb.h5");
+        nb_test_copy_file("h5_keep.nnb.h5", "h5_ro/keep.nnb.h5");
         chmod("h5_ro", 0555);
         st = nb_h5_save("h5_ro/keep.nnb.h5", &m);
         assert_int_equal(st, NB_E_IO);
         chmod("h5_ro", 0755);
-        after = slurp("h5_ro/keep.nnb.h5", &len1);
+        after = nb_test_read_file("h5_ro/keep.nnb.h5", &len1);
         assert_int_equal(len0, len1);
         assert_memory_equal(before, after, len0);
         free(after);
@@ -969,6 +918,135 @@ static void test_model_validate(void **state) {
     nb_model_deinit(&m);
 }
 
+/* The writer refuses what the reader would refuse, with the reader's words. */
+static void test_writer_refuses_what_reader_refuses(void **state) {
+    (void)state;
+    nb_model m;
+    make_small(&m);
+    m.network.epochs = -3;
+    nb_expect_error(nb_h5_save("h5_w.nnb.h5", &m), NB_E_FORMAT, "h5_w.nnb.h5 /network epochs",
+                    "-3, expected 0..2147483647");
+    m.network.epochs = 15;
+    memset(m.network.activation, 'a', sizeof m.network.activation);
+    nb_expect_error(nb_model_validate(&m, "x"), NB_E_INVALID, "x /network activation",
+                    "unterminated string");
+    snprintf(m.network.activation, sizeof m.network.activation, "relu");
+    m.importance.top_k = 2000; /* checked before any array is looked at */
+    nb_expect_error(nb_model_validate(&m, "x"), NB_E_FORMAT, "x /importance top_k",
+                    "2000, expected 0..1024");
+    m.importance.top_k = 2;
+    m.bundle.n_edges = 63; /* the network has 62 weights */
+    nb_expect_error(nb_model_validate(&m, "x"), NB_E_FORMAT, "x /bundle/edge_source",
+                    "shape 63, expected at most 62 entries");
+    m.bundle.n_edges = 15;
+    m.bundle.node_iterations = -1;
+    nb_expect_error(nb_model_validate(&m, "x"), NB_E_FORMAT, "x /bundle node_iterations",
+                    "-1, expected 0..2147483647");
+    m.bundle.node_iterations = 56;
+    m.bundle.n_edges_total = 63;
+    nb_expect_error(nb_model_validate(&m, "x"), NB_E_FORMAT, "x /bundle n_edges_total",
+                    "63 edges before pruning, the network has only 62");
+    m.bundle.n_edges_total = 62;
+    free(m.bundle.config_json);
+    m.bundle.config_json = malloc(NB_H5_MAX_CONFIG_JSON + 2);
+    memset(m.bundle.config_json, ' ', NB_H5_MAX_CONFIG_JSON + 1);
+    m.bundle.config_json[NB_H5_MAX_CONFIG_JSON + 1] = '\0';
+    nb_expect_error(nb_model_validate(&m, "x"), NB_E_FORMAT, "x /bundle config_json",
+                    "text of 1048577 bytes, at most 1048576");
+    m.bundle.config_json[NB_H5_MAX_CONFIG_JSON] = '\0';
+    assert_int_equal(nb_model_validate(&m, "x"), NB_OK);
+    assert_false(nb_test_tmp_left("h5_w.nnb.h5"));
+    nb_model_deinit(&m);
+}
+
+/* A fixed-length string attribute that fills its cell without a NUL: the longest that fits
+ * the in-memory buffer loads, one byte more is refused (it used to overflow it by one). */
+static void test_fixed_string_without_nul(void **state) {
+    (void)state;
+    for (size_t size = 31; size <= 32; size++) {
+        hid_t f = open_lie();
+        hid_t g = H5Gopen2(f, "/network", H5P_DEFAULT);
+        H5Adelete(g, "activation");
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, size);
+        hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t a = H5Acreate2(g, "activation", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        char text[32];
+        memset(text, 'x', sizeof text);
+        H5Awrite(a, t, text);
+        H5Aclose(a);
+        H5Sclose(sp);
+        H5Tclose(t);
+        H5Gclose(g);
+        if (size == 32) {
+            expect_load(f, NB_E_FORMAT, "/network activation", "string 0 has 32 bytes, at most 31");
+            continue;
+        }
+        H5Fclose(f);
+        nb_model m;
+        assert_int_equal(nb_h5_load(LIE, &m), NB_OK);
+        assert_int_equal(strlen(m.network.activation), 31);
+        nb_model_deinit(&m);
+    }
+}
+
+/* Adds one to *count for every dataset (H5Ovisit callback). */
+static herr_t count_dataset(hid_t obj, const char *name, const H5O_info_t *info, void *count) {
+    (void)obj;
+    (void)name;
+    if (info->type == H5O_TYPE_DATASET)
+        (*(size_t *)count)++;
+    return 0;
+}
+
+/* Every instance of every row of the schema is in a written file, and nothing else is. */
+static void test_file_holds_the_schema(void **state) {
+    (void)state;
+    nb_model m;
+    make_small(&m); /* L = 4, top_k = 2 */
+    assert_int_equal(nb_h5_save("h5_schema.nnb.h5", &m), NB_OK);
+    hid_t f = H5Fopen("h5_schema.nnb.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    size_t expected = 0, found = 0;
+    for (size_t gi = 0; gi < nb_h5_n_groups; gi++) {
+        const nb_h5_group *g = &nb_h5_groups[gi];
+        for (size_t i = 0; i < g->n_datasets; i++) {
+            const nb_h5_dataset *ds = &g->datasets[i];
+            assert_true(ds->rank == 1 || ds->rank == 2);
+            for (size_t j = 0; j < i; j++) /* names typed once per group */
+                assert_string_not_equal(ds->name, g->datasets[j].name);
+            size_t first = ds->each == NB_H5_EACH_HIDDEN ? 1 : 0;
+            size_t end = ds->each == NB_H5_ONCE ? 1 : ds->each == NB_H5_EACH_LAYER ? 4 : 3;
+            for (size_t l = first; l < end; l++) {
+                char path[128];
+                if (ds->each == NB_H5_ONCE)
+                    snprintf(path, sizeof path, "/%s/%s", g->name, ds->name);
+                else if (ds->subgroup)
+                    snprintf(path, sizeof path, "/%s/%s%zu/%s", g->name, ds->subgroup, l, ds->name);
+                else
+                    snprintf(path, sizeof path, "/%s/%s%zu", g->name, ds->name, l);
+                if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+                    fail_msg("%s is missing", path);
+                expected++;
+            }
+        }
+        hid_t h = H5Gopen2(f, g->name, H5P_DEFAULT);
+        for (size_t i = 0; i < g->n_attrs; i++)
+            if (H5Aexists(h, g->attrs[i].name) <= 0)
+                fail_msg("/%s %s is missing", g->name, g->attrs[i].name);
+        H5Gclose(h);
+    }
+    for (size_t i = 0; i < NB_H5_N_ROOT; i++)
+        assert_true(H5Aexists(f, nb_h5_root[i].name) > 0);
+    assert_true(
+        H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, count_dataset, &found, H5O_INFO_BASIC) >= 0);
+    assert_int_equal(found, expected);
+    assert_int_equal(expected, 1 + 2 * 3 + (4 + 3 + 2 + 1) + 7);
+    H5Fclose(f);
+    nb_model_deinit(&m);
+    unlink("h5_schema.nnb.h5");
+}
+
 /* Seeded byte flips in a valid file: every load must fail cleanly or give a valid model
  * (HDF5 1.8-format metadata checksums catch most flips; the rest are ours to catch). */
 /* own names: test_h5 and test_h5_fuzz may run in parallel in the same folder */
@@ -982,7 +1060,7 @@ static void test_fuzzed_files(void **state) {
     assert_int_equal(nb_h5_save(FUZZ_BASE, &m), NB_OK);
     nb_model_deinit(&m);
     size_t len = 0;
-    char *orig = slurp(FUZZ_BASE, &len);
+    char *orig = nb_test_read_file(FUZZ_BASE, &len);
     assert_non_null(orig);
     char *buf = malloc(len);
     nb_rng rng;
@@ -1055,6 +1133,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_truncated_file),
         cmocka_unit_test(test_failed_save_leaves_old_file),
         cmocka_unit_test(test_model_validate),
+        cmocka_unit_test(test_writer_refuses_what_reader_refuses),
+        cmocka_unit_test(test_fixed_string_without_nul),
+        cmocka_unit_test(test_file_holds_the_schema),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

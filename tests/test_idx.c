@@ -1,20 +1,11 @@
 /* test_idx.c - IDX loading from tiny generated files (raw and gzip'd), every error path, and
  * the real Fashion-MNIST test split when the Debian package is installed. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include <cmocka.h>
-
 #include "nb_idx.h"
+#include "nb_test.h"
 
 /* ---- fixture writers ------------------------------------------------------------------ */
 
@@ -69,16 +60,10 @@ static void write_labels(const char *path, uint32_t magic, uint32_t n, unsigned 
     free(b);
 }
 
+/* The error (nb_expect_error) and, on failure, a zeroed output. */
 static void expect_error(nb_status got, nb_status want, const char *subject, const char *frag,
                          const nb_dataset *ds) {
-    if (got != want || strcmp(nb_error_subject(), subject) != 0 ||
-        (frag && !strstr(nb_error_message(), frag)))
-        print_error("got %s \"%s\", want %s [%s] containing \"%s\"\n", nb_status_name(got),
-                    nb_error_message(), nb_status_name(want), subject, frag ? frag : "");
-    assert_int_equal(got, want);
-    assert_string_equal(nb_error_subject(), subject);
-    if (frag)
-        assert_non_null(strstr(nb_error_message(), frag));
+    nb_expect_error(got, want, subject, frag);
     /* on failure the output is zeroed */
     assert_null(ds->images);
     assert_null(ds->labels);
@@ -96,7 +81,7 @@ static void check_tiny(const nb_dataset *ds, size_t n) {
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(ds->labels[i], i % 3);
         for (size_t p = 0; p < 12; p++)
-            assert_float_equal(ds->images[i * 12 + p], (float)((i * 31 + p) % 256) / 255.0f, 1e-7f);
+            nb_assert_near(ds->images[i * 12 + p], (float)((i * 31 + p) % 256) / 255.0f, 1e-7);
     }
 }
 

@@ -1,16 +1,6 @@
 /* test_model.c - allocation, offsets, copies and error paths of the in-memory model. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "nb_model.h"
+#include "nb_test.h"
 
 static void test_network_init(void **state) {
     (void)state;
@@ -40,8 +30,8 @@ static void test_network_init(void **state) {
     assert_int_equal(nb_network_set_class_name(&n, 1, "Trouser"), NB_OK);
     assert_string_equal(n.class_names[1], "Trouser");
     nb_error_clear();
-    assert_int_equal(nb_network_set_class_name(&n, 2, "x"), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "network class_names");
+    nb_expect_error(nb_network_set_class_name(&n, 2, "x"), NB_E_INVALID, "network class_names",
+                    NULL);
 
     for (size_t i = 0; i < 42; i++)
         n.weights[i] = (float)i * 0.5f;
@@ -59,7 +49,7 @@ static void test_network_init(void **state) {
     assert_ptr_not_equal(c.class_names[1], n.class_names[1]);
     assert_int_equal(c.epochs, 15);
     assert_int_equal(c.seed, 99);
-    assert_float_equal(c.train_accuracy, 0.9, 0);
+    nb_assert_same_double(c.train_accuracy, 0.9);
     assert_true(isnan(c.test_accuracy));
     assert_string_equal(c.dataset, "fashion");
     nb_network_deinit(&c);
@@ -73,16 +63,13 @@ static void test_network_init_errors(void **state) {
     nb_network n;
     memset(&n, 0xAB, sizeof n);
     const size_t one[1] = {5};
-    assert_int_equal(nb_network_init(&n, 1, one), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "network");
+    nb_expect_error(nb_network_init(&n, 1, one), NB_E_INVALID, "network", "1 layers");
     assert_null(n.weights);
     assert_int_equal(n.n_layers, 0);
     const size_t zero[3] = {5, 0, 2};
-    assert_int_equal(nb_network_init(&n, 3, zero), NB_E_INVALID);
-    assert_non_null(strstr(nb_error_message(), "layer 1 has 0 nodes"));
+    nb_expect_error(nb_network_init(&n, 3, zero), NB_E_INVALID, "network", "layer 1 has 0 nodes");
     const size_t huge[3] = {SIZE_MAX / 2, 4, 2};
-    assert_int_equal(nb_network_init(&n, 3, huge), NB_E_INVALID);
-    assert_non_null(strstr(nb_error_message(), "overflow"));
+    nb_expect_error(nb_network_init(&n, 3, huge), NB_E_INVALID, "network", "overflow");
     assert_null(n.layer_size);
 }
 
@@ -123,7 +110,7 @@ static void test_importance(void **state) {
     assert_true(c.node[27] == 1.0f);
     assert_true(c.edge[37] == 0.5f);
     assert_int_equal(c.top[20], 7);
-    assert_float_equal(c.finetune_accuracy[1], 0.75, 0);
+    nb_assert_same_double(c.finetune_accuracy[1], 0.75);
     assert_string_equal(c.method, "bn-gamma");
     nb_importance_deinit(&c);
     nb_importance_deinit(&imp);
@@ -132,8 +119,7 @@ static void test_importance(void **state) {
     assert_null(nb_importance_top(&imp, 1));
     assert_non_null(imp.top); /* allocated even when empty */
     nb_importance_deinit(&imp);
-    assert_int_equal(nb_importance_init(&imp, 1, sizes, 0), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "importance");
+    nb_expect_error(nb_importance_init(&imp, 1, sizes, 0), NB_E_INVALID, "importance", NULL);
 }
 
 static void test_bundle(void **state) {
@@ -157,7 +143,7 @@ static void test_bundle(void **state) {
     assert_int_equal(c.edge_point_offset[4], 11);
     assert_int_equal(c.layer_offset[3], 7);
     assert_int_equal(c.edge_target[3], 6);
-    assert_float_equal(c.time_total, 1.5, 0);
+    nb_assert_same_double(c.time_total, 1.5);
     assert_string_equal(c.config_json, "{\"seed\": 1}");
     assert_ptr_not_equal(c.config_json, b.config_json);
     nb_bundle_data_deinit(&c);
@@ -168,8 +154,7 @@ static void test_bundle(void **state) {
     assert_non_null(b.edge_source);
     assert_non_null(b.edge_point_offset);
     nb_bundle_data_deinit(&b);
-    assert_int_equal(nb_bundle_data_init(&b, 2, SIZE_MAX / 2, 0, 0), NB_E_NOMEM);
-    assert_string_equal(nb_error_subject(), "bundle");
+    nb_expect_error(nb_bundle_data_init(&b, 2, SIZE_MAX / 2, 0, 0), NB_E_NOMEM, "bundle", NULL);
     assert_null(b.node_position);
 }
 

@@ -1,16 +1,8 @@
 /* test_status.c - status names, the error record, and the shared edge-importance formulas. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "nb_edge_importance.h"
 #include "nb_rng.h"
 #include "nb_status.h"
+#include "nb_test.h"
 
 static void test_names(void **state) {
     (void)state;
@@ -29,14 +21,19 @@ static void test_raise_formats_subject_and_reason(void **state) {
     nb_error_clear();
     assert_int_equal(nb_error_status(), NB_OK);
     nb_status s = fail_with_shape("model.nnb.h5 /network/dense_1/weight");
-    assert_int_equal(s, NB_E_FORMAT);
+    nb_expect_error(s, NB_E_FORMAT, "model.nnb.h5 /network/dense_1/weight", "shape 81x784");
     assert_int_equal(nb_error_status(), NB_E_FORMAT);
-    assert_string_equal(nb_error_subject(), "model.nnb.h5 /network/dense_1/weight");
+    assert_string_equal(nb_error_reason(), "shape 81x784, expected 49x81");
     assert_string_equal(nb_error_message(), "[model.nnb.h5 /network/dense_1/weight] shape "
                                             "81x784, expected 49x81 (NB_E_FORMAT)");
     assert_non_null(strstr(nb_error_origin(), "test_status.c:"));
+    /* a re-raise of the reason under another subject (nb_error_reason) */
+    s = NB_RAISE(NB_E_CONFIG, nb_error_subject(), "again: %s", nb_error_reason());
+    assert_string_equal(nb_error_message(), "[model.nnb.h5 /network/dense_1/weight] again: shape "
+                                            "81x784, expected 49x81 (NB_E_CONFIG)");
     nb_error_clear();
     assert_string_equal(nb_error_message(), "");
+    assert_string_equal(nb_error_reason(), "");
 }
 
 static void test_edge_importance_types(void **state) {
@@ -44,25 +41,25 @@ static void test_edge_importance_types(void **state) {
     const float s[3] = {3.0f, 4.0f, 0.0f}; /* norm 5 */
     const float e[3] = {0.0f, 0.0f, 2.0f}; /* norm 2 */
     nb_node_stats ss = nb_node_stats_of(s, 3), es = nb_node_stats_of(e, 3);
-    assert_float_equal(ss.norm, 5.0f, 1e-6f);
-    assert_float_equal(ss.mean, 7.0f / 3.0f, 1e-6f);
+    nb_assert_near(ss.norm, 5.0f, 1e-6f);
+    nb_assert_near(ss.mean, 7.0f / 3.0f, 1e-6f);
     float q[3], iota;
     nb_edge_importance_eval(0, 0.25f, 3, s, ss, e, es, 0.5f, q, &iota);
-    assert_float_equal(q[0], 0.75f * 0.6f, 1e-6f);
-    assert_float_equal(q[1], 0.75f * 0.8f, 1e-6f);
-    assert_float_equal(q[2], 0.25f * 1.0f, 1e-6f);
-    assert_float_equal(iota, (0.75f * 5.0f + 0.25f * 2.0f) * 0.5f, 1e-6f);
+    nb_assert_near(q[0], 0.75f * 0.6f, 1e-6f);
+    nb_assert_near(q[1], 0.75f * 0.8f, 1e-6f);
+    nb_assert_near(q[2], 0.25f * 1.0f, 1e-6f);
+    nb_assert_near(iota, (0.75f * 5.0f + 0.25f * 2.0f) * 0.5f, 1e-6f);
     nb_edge_importance_eval(1, 0.9f, 3, s, ss, e, es, 1.0f, q, &iota);
-    assert_float_equal(q[0], 0.6f, 1e-6f);
-    assert_float_equal(q[2], 0.0f, 1e-6f);
-    assert_float_equal(iota, 5.0f, 1e-6f);
+    nb_assert_near(q[0], 0.6f, 1e-6f);
+    nb_assert_near(q[2], 0.0f, 1e-6f);
+    nb_assert_near(iota, 5.0f, 1e-6f);
     nb_edge_importance_eval(2, 0.5f, 3, s, ss, e, es, 1.0f, q, &iota);
-    assert_float_equal(q[0], 3.0f / 7.0f, 1e-6f);
-    assert_float_equal(q[2], 2.0f / 7.0f, 1e-6f);
-    assert_float_equal(iota, 3.5f, 1e-6f);
+    nb_assert_near(q[0], 3.0f / 7.0f, 1e-6f);
+    nb_assert_near(q[2], 2.0f / 7.0f, 1e-6f);
+    nb_assert_near(iota, 3.5f, 1e-6f);
     nb_edge_importance_eval(3, 0.1f, 3, s, ss, e, es, 1.0f, q, &iota);
-    assert_float_equal(q[2], 1.0f, 1e-6f);
-    assert_float_equal(iota, 2.0f, 1e-6f);
+    nb_assert_near(q[2], 1.0f, 1e-6f);
+    nb_assert_near(iota, 2.0f, 1e-6f);
     /* a zero-importance node never yields NaN */
     const float z[3] = {0, 0, 0};
     nb_node_stats zs = nb_node_stats_of(z, 3);

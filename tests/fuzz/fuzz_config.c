@@ -1,7 +1,7 @@
 /* fuzz_config.c - libFuzzer target: arbitrary text through the config parser and --set.
  *
  * DESIGN: the input, NUL-terminated, goes to nb_config_parse for both schemas (processing,
- * rendering; common/nb_config.c on cJSON), then each of its lines to nb_config_set as one
+ * rendering; common/nb_config_engine.c on cJSON), then each of its lines to nb_config_set as one
  * "key=value" assignment on both schemas, and the whole text to
  * nb_config_parse_importance_flags. Properties checked on every input:
  *   - a failing call returns a recorded status (NB_RAISE) and leaves the config unchanged
@@ -74,8 +74,8 @@ static void check_round_trip(const nb_config_schema *schema, const config_buf *c
                              const char *what) {
     nb_error_clear();
     nb_status st = nb_config_validate(schema, c);
-    FUZZ_CHECK(st == NB_OK, "%s accepted a %s config that fails validation: %s", what,
-               schema->name, nb_error_message());
+    FUZZ_CHECK(st == NB_OK, "%s accepted a %s config that fails validation: %s", what, schema->name,
+               nb_error_message());
     char *json = NULL;
     st = nb_config_to_json(schema, c, &json);
     FUZZ_CHECK(st == NB_OK && json, "%s: to_json failed: %s", what, nb_error_message());

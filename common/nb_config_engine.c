@@ -1,30 +1,33 @@
-/* nb_config.c - the schema-driven config engine: defaults, JSON load, --set, validate, save.
+/* nb_config_engine.c - the schema-driven config engine: defaults, JSON load, --set, validate,
+ * save, enum words.
  *
- * DESIGN: a config is a plain struct described by a key table (nb_config_keys.c): name,
- * type, offsetof, default, range, enum words, unit, doc. Every operation walks that table,
- * so adding a key is one row. Loading parses the JSON text with cJSON, then applies each
- * member of the top-level object to a private copy of the caller's struct; only when every
- * member passed the type, range and per-key checks is the copy written back, so a failed
- * load or --set leaves the caller's struct untouched (Redis config.c style: one table, one
- * checker). Numbers are checked for finiteness and range with exclusive bounds where the
- * table says so; integers must be integral; enum values are words. Serialisation prints
- * doubles with the shortest of %.15g/%.17g that re-reads to the same value, so save -> load
- * is exact. Saving writes "<path>.tmp.<pid>", fsyncs and renames.
+ * DESIGN: a config is a plain struct described by a key table (nb_processing_config.c,
+ * nb_rendering_config.c): name, type, offsetof, default, range, enum words, unit, doc.
+ * Every operation walks that table, so adding a key is one row. Loading parses the JSON text
+ * with cJSON, then applies each member of the top-level object to a private copy of the
+ * caller's struct; only when every member passed the type, range and per-key checks is the
+ * copy written back, so a failed load or --set leaves the caller's struct untouched (Redis
+ * config.c style: one table, one checker). Numbers are checked for finiteness and range
+ * with exclusive bounds where the table says so; integers must be integral; enum values are
+ * words. Config text stored in a data file goes through the same checks, with unknown keys
+ * skipped and failures reported against the file (nb_config_parse_stored). Serialisation
+ * prints doubles with the shortest of %.15g/%.17g that re-reads to the same value, so
+ * save -> load is exact. Saving goes through nb_file (temporary file, fsync, rename,
+ * directory fsync).
  * Threading: no shared mutable state; each call works on its own buffers.
  * Config keys: all of nb_processing_schema and nb_rendering_schema (see configs/README.md).
  */
-#include "nb_config.h"
+#include "nb_config_engine.h"
+#include "nb_file.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define NB_CONFIG_SUBJECT_MAX 512
 #define NB_CONFIG_FILE_MAX    (1u << 20) /* a config file is a few KiB; refuse anything huge */
@@ -107,22 +110,30 @@ static const void *field_cptr(const void *cfg, const nb_config_key *k) {
     return (const char *)cfg + k->offset;
 }
 
-static size_t enum_count(const nb_config_key *k) {
+size_t nb_config_key_enum_count(const nb_config_key *key) {
     size_t n = 0;
-    while (k->enum_names && k->enum_names[n])
+    while (key && key->type == NB_CONFIG_ENUM && key->enum_names && key->enum_names[n])
         n++;
     return n;
 }
 
-static void enum_list(const nb_config_key *k, char *buf, size_t cap) {
-    size_t used = 0;
+/* The key's enum words joined by sep into buf (as many whole words as fit in cap). */
+static const char *enum_words(const nb_config_key *k, const char *sep, char *buf, size_t cap) {
+    size_t used = 0, n = nb_config_key_enum_count(k);
     buf[0] = '\0';
-    for (size_t i = 0; k->enum_names && k->enum_names[i]; i++) {
-        int n = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", k->enum_names[i]);
-        if (n < 0 || (size_t)n >= cap - used)
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(buf + used, cap - used, "%s%s", i ? sep : "", k->enum_names[i]);
+        if (w < 0 || (size_t)w >= cap - used) {
+            buf[used] = '\0'; /* whole words only */
             break;
-        used += (size_t)n;
+        }
+        used += (size_t)w;
     }
+    return buf;
+}
+
+static void enum_list(const nb_config_key *k, char *buf, size_t cap) {
+    enum_words(k, ", ", buf, cap);
 }
 
 static const char *type_name(nb_config_type t) {
@@ -205,7 +216,7 @@ static nb_status check_field(const nb_config_key *k, const void *cfg, const char
         break;
     case NB_CONFIG_ENUM: {
         int v = *(const int *)f;
-        if (v < 0 || (size_t)v >= enum_count(k)) {
+        if (v < 0 || (size_t)v >= nb_config_key_enum_count(k)) {
             char words[256];
             enum_list(k, words, sizeof words);
             return NB_RAISE(NB_E_CONFIG, subject, "enum index %d is not one of: %s", v, words);
@@ -229,23 +240,79 @@ static nb_status check_field(const nb_config_key *k, const void *cfg, const char
     return NB_OK;
 }
 
-/* Checks a JSON value against the key and stores it into cfg (which may be left partly
- * written on failure: callers work on a copy). */
+/* The apply_* helpers check one JSON value against the key and store it in the field f
+ * (which may be left partly written on failure: callers work on a copy). */
+
+static nb_status apply_number(const nb_config_key *k, const cJSON *item, const char *subject,
+                              void *f) {
+    if (!cJSON_IsNumber(item))
+        return NB_RAISE(NB_E_CONFIG, subject, "expected %s, got %s",
+                        k->type == NB_CONFIG_INT ? "an integer" : "a number", json_type_name(item));
+    NB_TRY(check_number(k, item->valuedouble, subject));
+    if (k->type == NB_CONFIG_INT)
+        *(int *)f = (int)item->valuedouble;
+    else
+        *(double *)f = item->valuedouble;
+    return NB_OK;
+}
+
+static nb_status apply_enum(const nb_config_key *k, const cJSON *item, const char *subject,
+                            void *f) {
+    char words[256];
+    enum_list(k, words, sizeof words);
+    if (!cJSON_IsString(item))
+        return NB_RAISE(NB_E_CONFIG, subject, "expected one of %s, got %s", words,
+                        json_type_name(item));
+    size_t n = nb_config_key_enum_count(k);
+    size_t i = 0;
+    while (i < n && strcmp(k->enum_names[i], item->valuestring) != 0)
+        i++;
+    if (i == n)
+        return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
+                        item->valuestring, words);
+    *(int *)f = (int)i;
+    return NB_OK;
+}
+
+static nb_status apply_string(const nb_config_key *k, const cJSON *item, const char *subject,
+                              void *f) {
+    if (!cJSON_IsString(item))
+        return NB_RAISE(NB_E_CONFIG, subject, "expected a string, got %s", json_type_name(item));
+    size_t len = strlen(item->valuestring);
+    if (len >= k->string_size)
+        return NB_RAISE(NB_E_CONFIG, subject, "string of %zu characters, at most %zu", len,
+                        k->string_size - 1);
+    memset(f, 0, k->string_size);
+    memcpy(f, item->valuestring, len);
+    return NB_OK;
+}
+
+static nb_status apply_color(const nb_config_key *k, const cJSON *item, const char *subject,
+                             void *f) {
+    if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3)
+        return NB_RAISE(NB_E_CONFIG, subject, "expected an array of 3 numbers, got %s",
+                        json_type_name(item));
+    double c[3];
+    for (int i = 0; i < 3; i++) {
+        const cJSON *e = cJSON_GetArrayItem(item, i);
+        if (!cJSON_IsNumber(e))
+            return NB_RAISE(NB_E_CONFIG, subject, "component %d: expected a number, got %s", i,
+                            json_type_name(e));
+        NB_TRY(check_number(k, e->valuedouble, subject));
+        c[i] = e->valuedouble;
+    }
+    memcpy(f, c, sizeof c);
+    return NB_OK;
+}
+
+/* Checks a JSON value against the key (type, range, the key's own check) and stores it. */
 static nb_status apply_item(const nb_config_key *k, const cJSON *item, const char *subject,
                             void *cfg) {
     void *f = field_ptr(cfg, k);
     switch (k->type) {
     case NB_CONFIG_DOUBLE:
     case NB_CONFIG_INT:
-        if (!cJSON_IsNumber(item))
-            return NB_RAISE(NB_E_CONFIG, subject, "expected %s, got %s",
-                            k->type == NB_CONFIG_INT ? "an integer" : "a number",
-                            json_type_name(item));
-        NB_TRY(check_number(k, item->valuedouble, subject));
-        if (k->type == NB_CONFIG_INT)
-            *(int *)f = (int)item->valuedouble;
-        else
-            *(double *)f = item->valuedouble;
+        NB_TRY(apply_number(k, item, subject, f));
         break;
     case NB_CONFIG_BOOL:
         if (!cJSON_IsBool(item))
@@ -253,50 +320,15 @@ static nb_status apply_item(const nb_config_key *k, const cJSON *item, const cha
                             json_type_name(item));
         *(bool *)f = cJSON_IsTrue(item);
         break;
-    case NB_CONFIG_ENUM: {
-        char words[256];
-        enum_list(k, words, sizeof words);
-        if (!cJSON_IsString(item))
-            return NB_RAISE(NB_E_CONFIG, subject, "expected one of %s, got %s", words,
-                            json_type_name(item));
-        size_t n = enum_count(k);
-        size_t i = 0;
-        while (i < n && strcmp(k->enum_names[i], item->valuestring) != 0)
-            i++;
-        if (i == n)
-            return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
-                            item->valuestring, words);
-        *(int *)f = (int)i;
+    case NB_CONFIG_ENUM:
+        NB_TRY(apply_enum(k, item, subject, f));
         break;
-    }
-    case NB_CONFIG_STRING: {
-        if (!cJSON_IsString(item))
-            return NB_RAISE(NB_E_CONFIG, subject, "expected a string, got %s",
-                            json_type_name(item));
-        size_t len = strlen(item->valuestring);
-        if (len >= k->string_size)
-            return NB_RAISE(NB_E_CONFIG, subject, "string of %zu characters, at most %zu", len,
-                            k->string_size - 1);
-        memset(f, 0, k->string_size);
-        memcpy(f, item->valuestring, len);
+    case NB_CONFIG_STRING:
+        NB_TRY(apply_string(k, item, subject, f));
         break;
-    }
-    case NB_CONFIG_COLOR: {
-        if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3)
-            return NB_RAISE(NB_E_CONFIG, subject, "expected an array of 3 numbers, got %s",
-                            json_type_name(item));
-        double c[3];
-        for (int i = 0; i < 3; i++) {
-            const cJSON *e = cJSON_GetArrayItem(item, i);
-            if (!cJSON_IsNumber(e))
-                return NB_RAISE(NB_E_CONFIG, subject, "component %d: expected a number, got %s", i,
-                                json_type_name(e));
-            NB_TRY(check_number(k, e->valuedouble, subject));
-            c[i] = e->valuedouble;
-        }
-        memcpy(f, c, sizeof c);
+    case NB_CONFIG_COLOR:
+        NB_TRY(apply_color(k, item, subject, f));
         break;
-    }
     }
     if (k->check)
         NB_TRY(k->check(f, subject));
@@ -379,6 +411,41 @@ const nb_config_key *nb_config_find(const nb_config_schema *schema, const char *
     return NULL;
 }
 
+const char *nb_config_key_enum_name(const nb_config_key *key, int value) {
+    if (value < 0 || (size_t)value >= nb_config_key_enum_count(key))
+        return NULL;
+    return key->enum_names[value];
+}
+
+const char *nb_config_enum_name(const nb_config_schema *schema, const char *key, int value) {
+    return nb_config_key_enum_name(nb_config_find(schema, key), value);
+}
+
+nb_status nb_config_enum_value(const nb_config_schema *schema, const char *key, const char *word,
+                               int *value) {
+    char subject[NB_CONFIG_SUBJECT_MAX], words[256];
+    snprintf(subject, sizeof subject, "%s %s", schema->name, key ? key : "");
+    const nb_config_key *k = nb_config_find(schema, key);
+    size_t n = nb_config_key_enum_count(k);
+    if (n == 0)
+        return NB_RAISE(NB_E_CONFIG, subject, "not an enum key of the %s config", schema->name);
+    for (size_t i = 0; i < n; i++)
+        if (word && strcmp(k->enum_names[i], word) == 0) {
+            *value = (int)i;
+            return NB_OK;
+        }
+    enum_list(k, words, sizeof words);
+    return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
+                    word ? word : "(null)", words);
+}
+
+const char *nb_config_enum_words(const nb_config_schema *schema, const char *key, const char *sep,
+                                 char *buf, size_t cap) {
+    if (cap == 0)
+        return buf;
+    return enum_words(nb_config_find(schema, key), sep ? sep : ", ", buf, cap);
+}
+
 /* 1-based line and column of position `pos` in text. */
 static void line_col(const char *text, size_t pos, int *line, int *col) {
     *line = 1;
@@ -393,55 +460,79 @@ static void line_col(const char *text, size_t pos, int *line, int *col) {
     }
 }
 
-nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text, const char *source,
-                          void *cfg) {
-    char subject[NB_CONFIG_SUBJECT_MAX];
-    const char *src = source ? source : schema->name;
-    if (!json_text)
-        return NB_RAISE(NB_E_INVALID, src, "no JSON text");
-
+/* Parses json_text, which must be a JSON object, into *root (caller deletes). A syntax error
+ * or another top level is `status` with subject src. */
+static nb_status parse_object(const char *json_text, const char *src, nb_status status,
+                              cJSON **root) {
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(json_text, &end, 1);
-    if (!root) {
+    *root = cJSON_ParseWithOpts(json_text, &end, 1);
+    if (!*root) {
         int line, col;
         size_t pos = end && end >= json_text ? (size_t)(end - json_text) : 0;
         line_col(json_text, pos, &line, &col);
-        return NB_RAISE(NB_E_CONFIG, src, "JSON syntax error at line %d, column %d", line, col);
+        return NB_RAISE(status, src, "JSON syntax error at line %d, column %d", line, col);
     }
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return NB_RAISE(NB_E_CONFIG, src, "expected a JSON object of key: value pairs");
+    if (!cJSON_IsObject(*root)) {
+        cJSON_Delete(*root);
+        *root = NULL;
+        return NB_RAISE(status, src, "expected a JSON object of key: value pairs");
     }
+    return NB_OK;
+}
 
+/* Applies one member of the object `root` to cfg: a key given once, known to the schema,
+ * with a valid value. `stored`: unknown keys are skipped and a failure is re-raised as
+ * NB_E_FORMAT under subject src with the key in the reason. */
+static nb_status apply_member(const nb_config_schema *schema, const cJSON *root, const cJSON *item,
+                              const char *src, bool stored, void *cfg) {
+    char subject[NB_CONFIG_SUBJECT_MAX];
+    const char *name = item->string ? item->string : "";
+    snprintf(subject, sizeof subject, "%s %s", src, name);
+    const nb_config_key *k = nb_config_find(schema, name);
+    nb_status s = NB_OK;
+    for (const cJSON *prev = root->child; prev != item && s == NB_OK; prev = prev->next)
+        if (prev->string && strcmp(prev->string, name) == 0)
+            s = NB_RAISE(NB_E_CONFIG, subject, "key appears more than once");
+    if (s == NB_OK && !k)
+        s = stored ? NB_OK : unknown_key(schema, name, subject);
+    else if (s == NB_OK)
+        s = apply_item(k, item, subject, cfg);
+    if (s != NB_OK && stored && s != NB_E_NOMEM)
+        s = NB_RAISE(NB_E_FORMAT, src, "%.64s: %s", name, nb_error_reason());
+    return s;
+}
+
+/* The whole of json_text into cfg, through a copy that is written back only on success. */
+static nb_status parse_text(const nb_config_schema *schema, const char *json_text, const char *src,
+                            bool stored, void *cfg) {
+    if (!json_text)
+        return NB_RAISE(NB_E_INVALID, src, "no JSON text");
+    cJSON *root = NULL;
+    NB_TRY(parse_object(json_text, src, stored ? NB_E_FORMAT : NB_E_CONFIG, &root));
     void *copy = malloc(schema->struct_size);
     if (!copy) {
         cJSON_Delete(root);
         return NB_RAISE(NB_E_NOMEM, src, "cannot allocate a config copy");
     }
     memcpy(copy, cfg, schema->struct_size);
-
     nb_status s = NB_OK;
-    for (const cJSON *item = root->child; item && s == NB_OK; item = item->next) {
-        const char *name = item->string ? item->string : "";
-        snprintf(subject, sizeof subject, "%s %s", src, name);
-        for (const cJSON *prev = root->child; prev != item; prev = prev->next)
-            if (prev->string && strcmp(prev->string, name) == 0) {
-                s = NB_RAISE(NB_E_CONFIG, subject, "key appears more than once");
-                break;
-            }
-        if (s != NB_OK)
-            break;
-        const nb_config_key *k = nb_config_find(schema, name);
-        if (!k)
-            s = unknown_key(schema, name, subject);
-        else
-            s = apply_item(k, item, subject, copy);
-    }
+    for (const cJSON *item = root->child; item && s == NB_OK; item = item->next)
+        s = apply_member(schema, root, item, src, stored, copy);
     if (s == NB_OK)
         memcpy(cfg, copy, schema->struct_size);
     free(copy);
     cJSON_Delete(root);
     return s;
+}
+
+nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text, const char *source,
+                          void *cfg) {
+    return parse_text(schema, json_text, source ? source : schema->name, false, cfg);
+}
+
+nb_status nb_config_parse_stored(const nb_config_schema *schema, const char *json_text,
+                                 const char *subject, void *cfg) {
+    return parse_text(schema, json_text, subject ? subject : schema->name, true, cfg);
 }
 
 nb_status nb_config_load(const nb_config_schema *schema, const char *path, void *cfg) {
@@ -593,41 +684,7 @@ nb_status nb_config_to_json(const nb_config_schema *schema, const void *cfg, cha
 nb_status nb_config_save(const nb_config_schema *schema, const void *cfg, const char *path) {
     char *json = NULL;
     NB_TRY(nb_config_to_json(schema, cfg, &json));
-    size_t tmp_len = strlen(path) + 32;
-    char *tmp = malloc(tmp_len);
-    if (!tmp) {
-        free(json);
-        return NB_RAISE(NB_E_NOMEM, path, "cannot allocate");
-    }
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-
-    nb_status s = NB_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        s = NB_RAISE(NB_E_IO, path, "cannot create %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    size_t len = strlen(json), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, json + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            s = NB_RAISE(NB_E_IO, path, "write failed: %s", strerror(errno));
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (s == NB_OK && fsync(fd) != 0)
-        s = NB_RAISE(NB_E_IO, path, "fsync failed: %s", strerror(errno));
-    if (close(fd) != 0 && s == NB_OK)
-        s = NB_RAISE(NB_E_IO, path, "close failed: %s", strerror(errno));
-    if (s == NB_OK && rename(tmp, path) != 0)
-        s = NB_RAISE(NB_E_IO, path, "cannot rename %s over it: %s", tmp, strerror(errno));
-    if (s != NB_OK)
-        unlink(tmp);
-done:
-    free(tmp);
+    nb_status s = nb_file_save(path, json, strlen(json));
     free(json);
     return s;
 }
@@ -642,6 +699,38 @@ static void sb_md_cell(strbuf *sb, const char *text) {
     }
 }
 
+/* The "range" cell of a key's Markdown row. */
+static void range_cell(const nb_config_key *k, char *range, size_t cap) {
+    char r[96];
+    switch (k->type) {
+    case NB_CONFIG_DOUBLE:
+    case NB_CONFIG_INT:
+        range_text(k, range, cap);
+        break;
+    case NB_CONFIG_COLOR:
+        range_text(k, r, sizeof r);
+        snprintf(range, cap, "3 x %s", r);
+        break;
+    case NB_CONFIG_BOOL:
+        snprintf(range, cap, "true, false");
+        break;
+    case NB_CONFIG_ENUM: {
+        size_t used = 0;
+        range[0] = '\0';
+        for (size_t e = 0; k->enum_names[e]; e++) {
+            int n = snprintf(range + used, cap - used, "%s`%s`", e ? ", " : "", k->enum_names[e]);
+            if (n < 0 || (size_t)n >= cap - used)
+                break;
+            used += (size_t)n;
+        }
+        break;
+    }
+    case NB_CONFIG_STRING:
+        snprintf(range, cap, "at most %zu characters", k->string_size - 1);
+        break;
+    }
+}
+
 nb_status nb_config_to_markdown(const nb_config_schema *schema, char **md_out) {
     strbuf sb = {0};
     void *def = calloc(1, schema->struct_size);
@@ -653,46 +742,15 @@ nb_status nb_config_to_markdown(const nb_config_schema *schema, char **md_out) {
     for (size_t i = 0; i < schema->n_keys; i++) {
         const nb_config_key *k = &schema->keys[i];
         char range[256];
-        switch (k->type) {
-        case NB_CONFIG_DOUBLE:
-        case NB_CONFIG_INT:
-            range_text(k, range, sizeof range);
-            break;
-        case NB_CONFIG_COLOR: {
-            char r[96];
-            range_text(k, r, sizeof r);
-            snprintf(range, sizeof range, "3 x %s", r);
-            break;
-        }
-        case NB_CONFIG_BOOL:
-            snprintf(range, sizeof range, "true, false");
-            break;
-        case NB_CONFIG_ENUM: {
-            size_t used = 0;
-            range[0] = '\0';
-            for (size_t e = 0; k->enum_names[e]; e++) {
-                int n = snprintf(range + used, sizeof range - used, "%s`%s`", e ? ", " : "",
-                                 k->enum_names[e]);
-                if (n < 0 || (size_t)n >= sizeof range - used)
-                    break;
-                used += (size_t)n;
-            }
-            break;
-        }
-        case NB_CONFIG_STRING:
-            snprintf(range, sizeof range, "at most %zu characters", k->string_size - 1);
-            break;
-        }
+        range_cell(k, range, sizeof range);
         sb_printf(&sb, "| `%s` | %s | `", k->name, type_name(k->type));
         value_json(&sb, k, def);
-        sb_puts(&sb, "` | ");
-        sb_md_cell(&sb, range);
-        sb_puts(&sb, " | ");
-        sb_md_cell(&sb, k->unit ? k->unit : "");
-        sb_puts(&sb, " | ");
-        sb_md_cell(&sb, k->doc ? k->doc : "");
-        sb_puts(&sb, " | ");
-        sb_md_cell(&sb, k->source ? k->source : "");
+        const char *cells[4] = {range, k->unit ? k->unit : "", k->doc ? k->doc : "",
+                                k->source ? k->source : ""};
+        for (int c = 0; c < 4; c++) {
+            sb_puts(&sb, c ? " | " : "` | ");
+            sb_md_cell(&sb, cells[c]);
+        }
         sb_puts(&sb, " |\n");
     }
     free(def);

@@ -1,0 +1,664 @@
+/* nb_h5_io.c - typed HDF5 primitives (one dataset or attribute at a time) for nb_h5.c.
+ *
+ * DESIGN: the HDF5 1.10 C API behind small functions that speak the schema's dtypes and
+ * raise with subjects naming the file and the object. Writing: datasets over 64 KiB are
+ * chunked by whole rows (about 256 KiB per chunk) with shuffle + deflate level 1; strings are
+ * fixed-length NUL-terminated UTF-8. Reading never trusts the file: every object must be a
+ * hard link of the right kind (no soft or external links), datasets are checked for dtype
+ * class, size and sign and for rank and shape before anything is read, attributes for their
+ * element count and class; integer attributes of any integer dtype and float attributes of
+ * any float or integer dtype are accepted (files of other tools), strings of either length
+ * kind in any character set. HDF5 clears its error stack on every API call, so its message
+ * is taken right after the failing call.
+ * Threading: no state of ours. Reads no config keys.
+ */
+#include "nb_h5_io.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK_THRESHOLD_BYTES (64u * 1024u)
+#define CHUNK_TARGET_BYTES    (256u * 1024u)
+#define DEFLATE_LEVEL         1
+
+/* ---- errors --------------------------------------------------------------------------- */
+
+void nb_h5io_subject(char *buf, size_t cap, const char *path, const char *obj) {
+    if (obj && obj[0])
+        snprintf(buf, cap, "%s %s", path ? path : "model", obj);
+    else
+        snprintf(buf, cap, "%s", path ? path : "model");
+}
+
+nb_status nb_h5io_raise(nb_status st, int line, const char *path, const char *obj, const char *fmt,
+                        ...) {
+    char subject[512], reason[1024];
+    nb_h5io_subject(subject, sizeof subject, path, obj);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    return nb_error_raise(st, __FILE__, line, subject, "%s", reason);
+}
+#define RAISE NB_H5IO_RAISE
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data) {
+    (void)n;
+    if (err->desc && err->desc[0])
+        snprintf((char *)data, 256, "%s", err->desc);
+    return 0;
+}
+
+const char *nb_h5io_message(char buf[256]) {
+    buf[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, buf);
+    H5Eclear2(H5E_DEFAULT);
+    return buf[0] ? buf : "HDF5 error";
+}
+
+/* HDF5's message, into a buffer the calling function declares as `char h5m[256]`. */
+#define H5MSG() nb_h5io_message(h5m)
+
+void nb_h5io_quiet_begin(nb_h5io_quiet *q) {
+    q->func = NULL;
+    q->data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void nb_h5io_quiet_end(const nb_h5io_quiet *q) {
+    H5Eclear2(H5E_DEFAULT);
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+/* ---- dtypes --------------------------------------------------------------------------- */
+
+const char *nb_h5io_dtype_name(nb_h5_dtype t) {
+    static const char *const names[] = {"float32", "float64", "int32", "int64",
+                                        "uint32",  "uint64",  "string"};
+    return names[t];
+}
+
+size_t nb_h5io_dtype_size(nb_h5_dtype t) {
+    return (t == NB_H5_F32 || t == NB_H5_I32 || t == NB_H5_U32) ? 4 : 8;
+}
+
+/* The in-memory (native) type of a numeric dtype, or with `file` its little-endian file type.
+ * (HDF5's predefined types are run-time ids, so a switch rather than a table.) */
+static hid_t dtype_id(nb_h5_dtype t, bool file) {
+    switch (t) {
+    case NB_H5_F32:
+        return file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT;
+    case NB_H5_F64:
+        return file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
+    case NB_H5_I32:
+        return file ? H5T_STD_I32LE : H5T_NATIVE_INT32;
+    case NB_H5_I64:
+        return file ? H5T_STD_I64LE : H5T_NATIVE_INT64;
+    case NB_H5_U32:
+        return file ? H5T_STD_U32LE : H5T_NATIVE_UINT32;
+    case NB_H5_U64:
+        return file ? H5T_STD_U64LE : H5T_NATIVE_UINT64;
+    case NB_H5_STRING:
+        break;
+    }
+    return H5I_INVALID_HID;
+}
+
+/* "float64", "uint8", "string", ... for a file datatype. */
+static void describe_type(hid_t t, char *buf, size_t cap) {
+    static const struct {
+        H5T_class_t c;
+        const char *name;
+    } other[] = {{H5T_STRING, "string"},
+                 {H5T_COMPOUND, "compound"},
+                 {H5T_ARRAY, "array"},
+                 {H5T_VLEN, "vlen"},
+                 {H5T_ENUM, "enum"}};
+    H5T_class_t c = H5Tget_class(t);
+    size_t bits = H5Tget_size(t) * 8;
+    if (c == H5T_FLOAT) {
+        snprintf(buf, cap, "float%zu", bits);
+        return;
+    }
+    if (c == H5T_INTEGER) {
+        snprintf(buf, cap, "%s%zu", H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int", bits);
+        return;
+    }
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (other[i].c == c) {
+            snprintf(buf, cap, "%s", other[i].name);
+            return;
+        }
+    snprintf(buf, cap, "HDF5 class %d", (int)c);
+}
+
+static bool type_matches(hid_t t, nb_h5_dtype k) {
+    H5T_class_t c = H5Tget_class(t);
+    if (H5Tget_size(t) != nb_h5io_dtype_size(k))
+        return false;
+    if (k == NB_H5_F32 || k == NB_H5_F64)
+        return c == H5T_FLOAT;
+    if (c != H5T_INTEGER)
+        return false;
+    bool is_signed = H5Tget_sign(t) == H5T_SGN_2;
+    return (k == NB_H5_I32 || k == NB_H5_I64) ? is_signed : !is_signed;
+}
+
+void nb_h5io_dims_text(const hsize_t *d, int rank, char *buf, size_t cap) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < rank; i++) {
+        int n = snprintf(buf + used, cap - used, "%s%llu", i ? "x" : "", (unsigned long long)d[i]);
+        if (n < 0 || (size_t)n >= cap - used)
+            break;
+        used += (size_t)n;
+    }
+    if (rank == 0)
+        snprintf(buf, cap, "scalar");
+}
+
+/* ---- writing -------------------------------------------------------------------------- */
+
+static nb_status write_failed(int line, const char *path, const char *obj, const char *what) {
+    char h5m[256];
+    return nb_h5io_raise(NB_E_IO, line, path, obj, "cannot write %s: %s", what, H5MSG());
+}
+#define W_FAIL(path, obj, what) write_failed(__LINE__, (path), (obj), (what))
+
+hid_t nb_h5io_create_group(const char *path, hid_t loc, const char *name, const char *obj,
+                           nb_status *st) {
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        *st = W_FAIL(path, obj, "the group");
+    return g;
+}
+
+/* Chunks of whole rows, about CHUNK_TARGET_BYTES each; a row longer than that is split. */
+static int set_chunks(hid_t dcpl, nb_h5_dtype dtype, int rank, const hsize_t *dims) {
+    hsize_t chunk[2] = {1, 1};
+    hsize_t target = CHUNK_TARGET_BYTES / nb_h5io_dtype_size(dtype);
+    if (rank == 1) {
+        chunk[0] = dims[0] < target ? dims[0] : target;
+    } else {
+        hsize_t row = dims[1] ? dims[1] : 1;
+        if (row >= target) {
+            chunk[0] = 1;
+            chunk[1] = target;
+        } else {
+            hsize_t rows = target / row;
+            chunk[0] = dims[0] < rows ? dims[0] : rows;
+            chunk[1] = row;
+        }
+    }
+    if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+        H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0)
+        return -1;
+    return 0;
+}
+
+nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, const char *name,
+                                nb_h5_dtype dtype, int rank, const hsize_t *dims,
+                                const void *data) {
+    hsize_t n = 1;
+    for (int i = 0; i < rank; i++)
+        n *= dims[i];
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    nb_status st = NB_OK;
+    if (space < 0 || dcpl < 0) {
+        st = W_FAIL(path, obj, "the dataspace");
+        goto out;
+    }
+    if (n * nb_h5io_dtype_size(dtype) > CHUNK_THRESHOLD_BYTES &&
+        set_chunks(dcpl, dtype, rank, dims) < 0) {
+        st = W_FAIL(path, obj, "the chunking/compression properties");
+        goto out;
+    }
+    hid_t d = H5Dcreate2(loc, name, dtype_id(dtype, true), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0) {
+        st = W_FAIL(path, obj, "the dataset");
+        goto out;
+    }
+    if (n > 0 && H5Dwrite(d, dtype_id(dtype, false), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        st = W_FAIL(path, obj, "the data");
+    if (H5Dclose(d) < 0 && st == NB_OK)
+        st = W_FAIL(path, obj, "the dataset (close)");
+out:
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return st;
+}
+
+/* Attribute loc/name of file type ftype over `space`, written from buf (memory type mtype);
+ * ftype or space < 0 (their setup failed) is a write failure too. */
+static nb_status write_attribute(const char *path, hid_t loc, const char *obj, const char *name,
+                                 hid_t ftype, hid_t mtype, hid_t space, const void *buf) {
+    hid_t a = ftype >= 0 && space >= 0
+                  ? H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)
+                  : H5I_INVALID_HID;
+    nb_status st = NB_OK;
+    if (a < 0 || H5Awrite(a, mtype, buf) < 0) {
+        char what[160];
+        snprintf(what, sizeof what, "attribute %s", name);
+        st = W_FAIL(path, obj, what);
+    }
+    if (a >= 0)
+        H5Aclose(a);
+    return st;
+}
+
+nb_status nb_h5io_write_scalar(const char *path, hid_t loc, const char *obj, const char *name,
+                               nb_h5_dtype dtype, const void *value) {
+    hid_t space = H5Screate(H5S_SCALAR);
+    nb_status st = write_attribute(path, loc, obj, name, dtype_id(dtype, true),
+                                   dtype_id(dtype, false), space, value);
+    if (space >= 0)
+        H5Sclose(space);
+    return st;
+}
+
+nb_status nb_h5io_write_strings(const char *path, hid_t loc, const char *obj, const char *name,
+                                const char *const *strings, size_t n) {
+    size_t count = n ? n : 1, cell = 1;
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(strings[i]) + 1;
+        if (len > cell)
+            cell = len;
+    }
+    char *buf = calloc(count, cell);
+    if (!buf)
+        return RAISE(NB_E_NOMEM, path, obj, "cannot allocate attribute %s", name);
+    for (size_t i = 0; i < count; i++)
+        memcpy(buf + i * cell, strings[i], strlen(strings[i]));
+    hid_t t = H5Tcopy(H5T_C_S1);
+    bool typed = t >= 0 && H5Tset_size(t, cell) >= 0 && H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 &&
+                 H5Tset_cset(t, H5T_CSET_UTF8) >= 0;
+    hsize_t dim = n;
+    hid_t space = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR);
+    nb_status st =
+        write_attribute(path, loc, obj, name, typed ? t : H5I_INVALID_HID, t, space, buf);
+    if (space >= 0)
+        H5Sclose(space);
+    if (t >= 0)
+        H5Tclose(t);
+    free(buf);
+    return st;
+}
+
+/* ---- reading: files, links, datasets -------------------------------------------------- */
+
+nb_status nb_h5io_open_file(const char *path, hid_t *file) {
+    char h5m[256];
+    if (access(path, R_OK) != 0)
+        return RAISE(NB_E_IO, path, NULL, "cannot open: %s", strerror(errno));
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return RAISE(NB_E_IO, path, NULL, "cannot set up file access: %s", H5MSG());
+    }
+    *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    /* every HDF5 API call clears the error stack: take the message before H5Pclose */
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", *file >= 0 ? "" : H5MSG());
+    H5Pclose(fapl);
+    if (*file >= 0)
+        return NB_OK;
+    htri_t is_h5 = H5Fis_hdf5(path);
+    H5Eclear2(H5E_DEFAULT);
+    if (is_h5 > 0)
+        return RAISE(NB_E_FORMAT, path, NULL, "corrupt or truncated HDF5 file: %s", msg);
+    return RAISE(NB_E_IO, path, NULL, "not an HDF5 file (%s)", msg);
+}
+
+nb_status nb_h5io_exists(const char *path, hid_t loc, const char *name, const char *obj,
+                         bool *exists) {
+    char h5m[256];
+    htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
+    if (ex < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot look up: %s", H5MSG());
+    *exists = ex > 0;
+    return NB_OK;
+}
+
+/* loc/name must be a hard link to an object of type `type`. NB_E_MISSING if absent. */
+static nb_status check_link(const char *path, hid_t loc, const char *name, H5O_type_t type,
+                            const char *obj) {
+    char h5m[256];
+    const char *kind = type == H5O_TYPE_GROUP ? "group" : "dataset";
+    bool exists = false;
+    NB_TRY(nb_h5io_exists(path, loc, name, obj, &exists));
+    if (!exists)
+        return RAISE(NB_E_MISSING, path, obj, "%s not found", kind);
+    H5L_info_t li;
+    if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot read the link: %s", H5MSG());
+    if (li.type != H5L_TYPE_HARD)
+        return RAISE(NB_E_FORMAT, path, obj, "is a soft or external link, not a %s", kind);
+    H5O_info_t oi;
+    if (H5Oget_info_by_name2(loc, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot read the object: %s", H5MSG());
+    if (oi.type != type)
+        return RAISE(NB_E_FORMAT, path, obj, "is not a %s", kind);
+    return NB_OK;
+}
+
+nb_status nb_h5io_open_group(const char *path, hid_t loc, const char *name, const char *obj,
+                             hid_t *group) {
+    char h5m[256];
+    NB_TRY(check_link(path, loc, name, H5O_TYPE_GROUP, obj));
+    *group = H5Gopen2(loc, name, H5P_DEFAULT);
+    if (*group < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot open the group: %s", H5MSG());
+    return NB_OK;
+}
+
+/* Checks an open dataset's dtype and rank and gives its dims. */
+static nb_status check_header(const char *path, hid_t d, const char *obj, nb_h5_dtype dtype,
+                              int rank, hsize_t *dims) {
+    char h5m[256];
+    hid_t t = H5Dget_type(d);
+    hid_t s = H5Dget_space(d);
+    nb_status st = NB_OK;
+    if (t < 0 || s < 0) {
+        st = RAISE(NB_E_FORMAT, path, obj, "cannot read the dataset header: %s", H5MSG());
+    } else if (!type_matches(t, dtype)) {
+        char found[64];
+        describe_type(t, found, sizeof found);
+        st = RAISE(NB_E_FORMAT, path, obj, "dtype %s, expected %s", found,
+                   nb_h5io_dtype_name(dtype));
+    } else {
+        int nd = H5Sget_simple_extent_ndims(s);
+        if (H5Sget_simple_extent_type(s) != H5S_SIMPLE || nd != rank)
+            st = RAISE(NB_E_FORMAT, path, obj, "rank %d, expected %d",
+                       H5Sget_simple_extent_type(s) == H5S_SIMPLE ? nd : 0, rank);
+        else if (H5Sget_simple_extent_dims(s, dims, NULL) < 0)
+            st = RAISE(NB_E_FORMAT, path, obj, "cannot read the shape: %s", H5MSG());
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    return st;
+}
+
+nb_status nb_h5io_open_dataset(const char *path, hid_t loc, const char *name, const char *obj,
+                               nb_h5_dtype dtype, int rank, hsize_t *dims, hid_t *dataset) {
+    char h5m[256];
+    *dataset = H5I_INVALID_HID;
+    NB_TRY(check_link(path, loc, name, H5O_TYPE_DATASET, obj));
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot open the dataset: %s", H5MSG());
+    nb_status st = check_header(path, d, obj, dtype, rank, dims);
+    if (st != NB_OK) {
+        H5Dclose(d);
+        return st;
+    }
+    *dataset = d;
+    return NB_OK;
+}
+
+nb_status nb_h5io_read_open(const char *path, hid_t dataset, const char *obj, nb_h5_dtype dtype,
+                            hsize_t n, void *buf) {
+    char h5m[256];
+    if (n > 0 && H5Dread(dataset, dtype_id(dtype, false), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot read the data: %s", H5MSG());
+    return NB_OK;
+}
+
+nb_status nb_h5io_read_dataset(const char *path, hid_t loc, const char *name, const char *obj,
+                               nb_h5_dtype dtype, int rank, const hsize_t *want, void *buf) {
+    hid_t d = H5I_INVALID_HID;
+    hsize_t dims[2];
+    NB_TRY(nb_h5io_open_dataset(path, loc, name, obj, dtype, rank, dims, &d));
+    nb_status st = NB_OK;
+    hsize_t n = 1;
+    for (int i = 0; i < rank; i++) {
+        n *= want[i];
+        if (dims[i] != want[i] && st == NB_OK) {
+            char g[96], w[96];
+            nb_h5io_dims_text(dims, rank, g, sizeof g);
+            nb_h5io_dims_text(want, rank, w, sizeof w);
+            st = RAISE(NB_E_FORMAT, path, obj, "shape %s, expected %s", g, w);
+        }
+    }
+    if (st == NB_OK)
+        st = nb_h5io_read_open(path, d, obj, dtype, n, buf);
+    H5Dclose(d);
+    return st;
+}
+
+/* ---- reading: attributes -------------------------------------------------------------- */
+
+/* Opens attribute `name` of loc; *a < 0 if absent (NB_OK unless required). The dataspace
+ * must hold exactly one element (scalar or [1]) unless n_expected > 0 (a 1-D array of that
+ * many). */
+static nb_status open_attr(const char *path, hid_t loc, const char *name, const char *obj,
+                           bool required, hsize_t n_expected, hid_t *a) {
+    char h5m[256];
+    *a = H5I_INVALID_HID;
+    htri_t ex = H5Aexists(loc, name);
+    if (ex < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot look up the attribute: %s", H5MSG());
+    if (ex == 0)
+        return required ? RAISE(NB_E_MISSING, path, obj, "attribute not found") : NB_OK;
+    hid_t id = H5Aopen(loc, name, H5P_DEFAULT);
+    if (id < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot open the attribute: %s", H5MSG());
+    hid_t s = H5Aget_space(id);
+    hssize_t npts = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    int nd = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    if (s >= 0)
+        H5Sclose(s);
+    bool ok = n_expected ? (nd == 1 && npts == (hssize_t)n_expected) : (npts == 1 && nd <= 1);
+    if (!ok) {
+        H5Aclose(id);
+        if (n_expected)
+            return RAISE(NB_E_FORMAT, path, obj, "%lld values (rank %d), expected %llu",
+                         (long long)npts, nd, (unsigned long long)n_expected);
+        return RAISE(NB_E_FORMAT, path, obj, "%lld values, expected a single value",
+                     (long long)npts);
+    }
+    *a = id;
+    return NB_OK;
+}
+
+/* Opens attribute `name` of a numeric class (H5T_INTEGER, or H5T_FLOAT too with
+ * `or_float`); *a < 0 if absent and optional. */
+static nb_status open_number(const char *path, hid_t loc, const char *name, const char *obj,
+                             bool required, bool or_float, hid_t *a) {
+    NB_TRY(open_attr(path, loc, name, obj, required, 0, a));
+    if (*a < 0)
+        return NB_OK;
+    hid_t t = H5Aget_type(*a);
+    H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    nb_status st = NB_OK;
+    if (c != H5T_INTEGER && !(or_float && c == H5T_FLOAT)) {
+        char found[64] = "?";
+        if (t >= 0)
+            describe_type(t, found, sizeof found);
+        st = RAISE(NB_E_FORMAT, path, obj, "dtype %s, expected %s", found,
+                   or_float ? "a number" : "an integer");
+        H5Aclose(*a);
+        *a = H5I_INVALID_HID;
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    return st;
+}
+
+nb_status nb_h5io_read_int(const char *path, hid_t loc, const char *name, const char *gobj,
+                           bool required, bool is_unsigned, void *value) {
+    char obj[NB_H5IO_OBJ_MAX], h5m[256];
+    snprintf(obj, sizeof obj, "%s %s", gobj, name);
+    hid_t a = H5I_INVALID_HID;
+    NB_TRY(open_number(path, loc, name, obj, required, false, &a));
+    if (a < 0)
+        return NB_OK;
+    nb_status st = NB_OK;
+    if (H5Aread(a, is_unsigned ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, value) < 0)
+        st = RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+    H5Aclose(a);
+    return st;
+}
+
+nb_status nb_h5io_read_i64(const char *path, hid_t loc, const char *name, const char *gobj,
+                           bool required, int64_t min, int64_t max, int64_t *value) {
+    int64_t x = *value;
+    NB_TRY(nb_h5io_read_int(path, loc, name, gobj, required, false, &x));
+    if (x < min || x > max) {
+        char obj[NB_H5IO_OBJ_MAX];
+        snprintf(obj, sizeof obj, "%s %s", gobj, name);
+        return RAISE(NB_E_FORMAT, path, obj, "%lld, expected %lld..%lld", (long long)x,
+                     (long long)min, (long long)max);
+    }
+    *value = x;
+    return NB_OK;
+}
+
+nb_status nb_h5io_read_f64(const char *path, hid_t loc, const char *name, const char *gobj,
+                           bool required, double *value) {
+    char obj[NB_H5IO_OBJ_MAX], h5m[256];
+    snprintf(obj, sizeof obj, "%s %s", gobj, name);
+    hid_t a = H5I_INVALID_HID;
+    NB_TRY(open_number(path, loc, name, obj, required, true, &a));
+    if (a < 0)
+        return NB_OK;
+    double x = 0;
+    nb_status st = NB_OK;
+    if (H5Aread(a, H5T_NATIVE_DOUBLE, &x) < 0)
+        st = RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+    else if (isinf(x))
+        st = RAISE(NB_E_NUMERIC, path, obj, "infinite value");
+    H5Aclose(a);
+    if (st == NB_OK)
+        *value = x;
+    return st;
+}
+
+/* Copies `count` strings of at most max_len bytes into malloc'd out[]; *done counts them. */
+static nb_status copy_strings(const char *path, const char *obj, const char *const *src,
+                              size_t count, size_t max_len, char **out, size_t *done) {
+    for (; *done < count; (*done)++) {
+        const char *s = src[*done] ? src[*done] : "";
+        size_t len = strlen(s);
+        if (len > max_len)
+            return RAISE(NB_E_FORMAT, path, obj, "string %zu has %zu bytes, at most %zu", *done,
+                         len, max_len);
+        out[*done] = malloc(len + 1);
+        if (!out[*done])
+            return RAISE(NB_E_NOMEM, path, obj, "cannot allocate");
+        memcpy(out[*done], s, len + 1);
+    }
+    return NB_OK;
+}
+
+/* Variable-length strings (h5py's default) through HDF5's own buffers. */
+static nb_status read_vlen_strings(const char *path, hid_t a, hid_t mt, const char *obj,
+                                   size_t count, size_t max_len, char **out, size_t *done) {
+    char h5m[256];
+    char **ptrs = calloc(count, sizeof *ptrs);
+    if (!ptrs)
+        return RAISE(NB_E_NOMEM, path, obj, "cannot allocate");
+    if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, ptrs) < 0) {
+        free(ptrs);
+        return RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+    }
+    nb_status st = copy_strings(path, obj, (const char *const *)ptrs, count, max_len, out, done);
+    hid_t space = H5Aget_space(a);
+    H5Dvlen_reclaim(mt, space, H5P_DEFAULT, ptrs);
+    H5Sclose(space);
+    free(ptrs);
+    return st;
+}
+
+/* Fixed-length strings of `size` bytes each, terminated or not. */
+static nb_status read_fixed_strings(const char *path, hid_t a, hid_t mt, const char *obj,
+                                    size_t size, size_t count, size_t max_len, char **out,
+                                    size_t *done) {
+    char h5m[256];
+    if (size == 0 || size > max_len + 1)
+        return RAISE(NB_E_FORMAT, path, obj, "fixed-length string of %zu bytes, at most %zu", size,
+                     max_len);
+    if (H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0)
+        return RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+    char *buf = calloc(count, size + 1);
+    if (!buf)
+        return RAISE(NB_E_NOMEM, path, obj, "cannot allocate");
+    nb_status st = NB_OK;
+    if (H5Aread(a, mt, buf) < 0)
+        st = RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+    /* each cell is NUL-terminated by the memory type's extra byte */
+    const char **cells = st == NB_OK ? calloc(count, sizeof *cells) : NULL;
+    if (st == NB_OK && !cells)
+        st = RAISE(NB_E_NOMEM, path, obj, "cannot allocate");
+    if (st == NB_OK) {
+        for (size_t i = 0; i < count; i++)
+            cells[i] = buf + i * (size + 1);
+        st = copy_strings(path, obj, cells, count, max_len, out, done);
+    }
+    free(cells);
+    free(buf);
+    return st;
+}
+
+nb_status nb_h5io_read_strings(const char *path, hid_t loc, const char *name, const char *gobj,
+                               bool required, size_t n, size_t max_len, char **out, bool *found) {
+    char obj[NB_H5IO_OBJ_MAX], h5m[256];
+    snprintf(obj, sizeof obj, "%s %s", gobj, name);
+    *found = false;
+    hid_t a = H5I_INVALID_HID;
+    NB_TRY(open_attr(path, loc, name, obj, required, n, &a));
+    if (a < 0)
+        return NB_OK;
+    size_t count = n ? n : 1, done = 0;
+    hid_t ft = H5Aget_type(a), mt = H5I_INVALID_HID;
+    nb_status st = NB_OK;
+    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
+        char found_t[64] = "?";
+        if (ft >= 0)
+            describe_type(ft, found_t, sizeof found_t);
+        st = RAISE(NB_E_FORMAT, path, obj, "dtype %s, expected a string", found_t);
+    } else if ((mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0) {
+        /* HDF5 converts no strings between character sets: read in the file's own */
+        st = RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+    } else if (H5Tis_variable_str(ft) > 0) {
+        st = read_vlen_strings(path, a, mt, obj, count, max_len, out, &done);
+    } else {
+        st = read_fixed_strings(path, a, mt, obj, H5Tget_size(ft), count, max_len, out, &done);
+    }
+    if (st != NB_OK)
+        for (size_t i = 0; i < done; i++) {
+            free(out[i]);
+            out[i] = NULL;
+        }
+    else
+        *found = true;
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Aclose(a);
+    return st;
+}
+
+nb_status nb_h5io_read_string_buf(const char *path, hid_t loc, const char *name, const char *gobj,
+                                  bool required, char *dst, size_t cap) {
+    char *s = NULL;
+    bool found;
+    NB_TRY(nb_h5io_read_strings(path, loc, name, gobj, required, 0, cap - 1, &s, &found));
+    if (found) {
+        memcpy(dst, s, strlen(s) + 1);
+        free(s);
+    }
+    return NB_OK;
+}

@@ -1,0 +1,481 @@
+/* nb_h5_schema.c - the tables of the .nnb.h5 schema, the groups' hooks and the value rules.
+ *
+ * DESIGN: one table of datasets and one of attributes per group (nb_h5_schema.h says how to
+ * read a row and how to add one), walked by the writer, the reader and the validator of
+ * nb_h5.c. The rules are the file's invariants in code: finite floats, importance and alpha
+ * in [0, 1], accuracies NaN or in [0, 1], layer_offset = cumulative layer sizes, edge ids
+ * < N and in adjacent layers, edge_point_offset a CSR index (starts at 0, steps of >= 2
+ * points, ends at S), and the NB_H5_MAX_* bounds that keep a lying header from making the
+ * reader allocate without limit. A rule gets the values in memory, so the same check refuses
+ * a file on reading and a model on writing; its message names the first bad element.
+ * Threading: the tables are const; the rules keep no state. Reads no config keys.
+ */
+#include "nb_h5_schema.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nb_h5.h"
+
+#ifndef NB_VERSION
+#define NB_VERSION "unknown"
+#endif
+
+/* ---- counts --------------------------------------------------------------------------- */
+
+void nb_h5_dims_of_network(nb_h5_dims *k, size_t n_layers, const size_t *layer_size) {
+    k->L = n_layers;
+    k->n = layer_size;
+    k->C = layer_size[n_layers - 1];
+    k->N = k->weights = k->hidden = 0;
+    for (size_t l = 0; l < n_layers; l++) {
+        k->N += layer_size[l];
+        if (l + 1 < n_layers)
+            k->weights += layer_size[l] * layer_size[l + 1];
+        if (l > 0 && l + 1 < n_layers)
+            k->hidden += layer_size[l];
+    }
+}
+
+/* ---- rules ---------------------------------------------------------------------------- */
+
+/* "[i, j]" or "[i]" for element i of values with `cols` columns (0: one-dimensional). */
+static void where(char *buf, size_t cap, size_t i, size_t cols) {
+    if (cols)
+        snprintf(buf, cap, "[%zu, %zu]", i / cols, i % cols);
+    else
+        snprintf(buf, cap, "[%zu]", i);
+}
+
+/* All float32 values finite and, with `unit`, in [0, 1]; names the first that is not. */
+static nb_status check_floats(const nb_h5_values *v, bool unit, const char *subject) {
+    const float *x = v->data;
+    for (size_t i = 0; i < v->n; i++) {
+        if (isfinite(x[i]) && (!unit || (x[i] >= 0.0f && x[i] <= 1.0f)))
+            continue;
+        char at[64], what[64];
+        where(at, sizeof at, i, v->cols);
+        if (isnan(x[i]))
+            snprintf(what, sizeof what, "NaN");
+        else if (isinf(x[i]))
+            snprintf(what, sizeof what, "infinite value");
+        else
+            snprintf(what, sizeof what, "value %g", (double)x[i]);
+        return NB_RAISE(NB_E_NUMERIC, subject, "%s at %s%s", what, at,
+                        unit && isfinite(x[i]) ? ", expected a value in [0, 1]" : "");
+    }
+    return NB_OK;
+}
+
+nb_status nb_h5_rule_finite(const nb_h5_values *v, const char *subject) {
+    return check_floats(v, false, subject);
+}
+
+nb_status nb_h5_rule_unit(const nb_h5_values *v, const char *subject) {
+    return check_floats(v, true, subject);
+}
+
+static bool fraction_or_nan(double v) {
+    return isnan(v) || (v >= 0.0 && v <= 1.0);
+}
+
+/* A double attribute: an accuracy, NaN when unknown. */
+static nb_status rule_accuracy(const nb_h5_values *v, const char *subject) {
+    double x = *(const double *)v->data;
+    if (!fraction_or_nan(x))
+        return NB_RAISE(NB_E_NUMERIC, subject, "%g, expected NaN or [0, 1]", x);
+    return NB_OK;
+}
+
+/* double[C]: one accuracy per class, NaN when not applicable. */
+static nb_status rule_class_accuracies(const nb_h5_values *v, const char *subject) {
+    const double *x = v->data;
+    for (size_t c = 0; c < v->n; c++)
+        if (!fraction_or_nan(x[c]))
+            return NB_RAISE(NB_E_NUMERIC, subject, "class %zu: %g, expected NaN or [0, 1]", c,
+                            x[c]);
+    return NB_OK;
+}
+
+static nb_status rule_finite_nonnegative(const nb_h5_values *v, const char *subject) {
+    double x = *(const double *)v->data;
+    if (!isfinite(x) || x < 0)
+        return NB_RAISE(NB_E_NUMERIC, subject, "%g, expected a finite value >= 0", x);
+    return NB_OK;
+}
+
+/* size_t[L] layer sizes (data NULL: the count alone): 2..NB_H5_MAX_LAYERS layers of
+ * 1..NB_H5_MAX_LAYER_SIZE nodes, at most NB_H5_MAX_ELEMENTS weights and node-class pairs. */
+static nb_status rule_layer_sizes(const nb_h5_values *v, const char *subject) {
+    size_t L = v->n;
+    const size_t *n = v->data;
+    if (L < 2 || L > NB_H5_MAX_LAYERS)
+        return NB_RAISE(NB_E_FORMAT, subject, "%zu layers, expected 2..%d", L, NB_H5_MAX_LAYERS);
+    if (!n)
+        return NB_OK;
+    for (size_t l = 0; l < L; l++)
+        if (n[l] < 1 || n[l] > NB_H5_MAX_LAYER_SIZE)
+            return NB_RAISE(NB_E_FORMAT, subject, "layer %zu has %zu nodes, expected 1..%d", l,
+                            n[l], NB_H5_MAX_LAYER_SIZE);
+    size_t n_nodes = 0, n_w = 0;
+    for (size_t l = 0; l < L; l++) {
+        n_nodes += n[l];
+        if (l + 1 < L) {
+            if (n[l + 1] > NB_H5_MAX_ELEMENTS / n[l])
+                return NB_RAISE(NB_E_FORMAT, subject, "layer pair %zu has over %llu weights", l,
+                                (unsigned long long)NB_H5_MAX_ELEMENTS);
+            n_w += n[l] * n[l + 1];
+        }
+    }
+    /* sizes <= 2^24 and L <= 1024 keep these sums far from overflow */
+    if (n_w > NB_H5_MAX_ELEMENTS)
+        return NB_RAISE(NB_E_FORMAT, subject, "%zu weights, at most %llu", n_w,
+                        (unsigned long long)NB_H5_MAX_ELEMENTS);
+    if (n[L - 1] > NB_H5_MAX_ELEMENTS / n_nodes)
+        return NB_RAISE(NB_E_FORMAT, subject, "%zu nodes x %zu classes is too large", n_nodes,
+                        n[L - 1]);
+    return NB_OK;
+}
+
+/* The n_classes attribute (size_t) equals the output layer's size. */
+static nb_status rule_class_count(const nb_h5_values *v, const char *subject) {
+    size_t C = *(const size_t *)v->data;
+    if (C != v->dims->C)
+        return NB_RAISE(NB_E_FORMAT, subject, "%zu classes, but the output layer has %zu nodes", C,
+                        v->dims->C);
+    return NB_OK;
+}
+
+/* char *[C]: every class has a name shorter than NB_NAME_MAX bytes. */
+static nb_status rule_class_names(const nb_h5_values *v, const char *subject) {
+    char *const *names = *(char *const *const *)v->data;
+    for (size_t c = 0; c < v->n; c++)
+        if (!names[c] || strlen(names[c]) >= NB_NAME_MAX)
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "class %zu has no name or one of %d or more bytes", c, NB_NAME_MAX);
+    return NB_OK;
+}
+
+/* int32[n_l][top_k] test-image indices, -1 for none. */
+static nb_status rule_image_indices(const nb_h5_values *v, const char *subject) {
+    const int32_t *top = v->data;
+    for (size_t i = 0; i < v->n; i++)
+        if (top[i] < -1)
+            return NB_RAISE(NB_E_FORMAT, subject, "image index %d at [%zu, %zu], expected >= -1",
+                            (int)top[i], i / v->cols, i % v->cols);
+    return NB_OK;
+}
+
+/* top_k (size_t) stays within NB_H5_MAX_ELEMENTS stored indices. */
+static nb_status rule_top_k(const nb_h5_values *v, const char *subject) {
+    size_t top_k = *(const size_t *)v->data, hidden = v->dims->hidden;
+    if (top_k > 0 && hidden > NB_H5_MAX_ELEMENTS / top_k)
+        return NB_RAISE(NB_E_FORMAT, subject, "top_k %zu over %zu hidden nodes is too large", top_k,
+                        hidden);
+    return NB_OK;
+}
+
+/* int64[L+1]: layer_offset[l] = n_0 + ... + n_{l-1}. */
+static nb_status rule_layer_offsets(const nb_h5_values *v, const char *subject) {
+    const int64_t *off = v->data;
+    int64_t expect = 0;
+    for (size_t l = 0; l <= v->dims->L; l++) {
+        if (off[l] != expect)
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "entry %zu is %lld, expected %lld (from layer_sizes)", l,
+                            (long long)off[l], (long long)expect);
+        if (l < v->dims->L)
+            expect += (int64_t)v->dims->n[l];
+    }
+    return NB_OK;
+}
+
+/* uint32[E] global node ids < N. */
+static nb_status rule_node_ids(const nb_h5_values *v, const char *subject) {
+    const uint32_t *id = v->data;
+    for (size_t e = 0; e < v->n; e++)
+        if (id[e] >= v->dims->N)
+            return NB_RAISE(NB_E_FORMAT, subject, "edge %zu: node id %u, expected < %zu", e, id[e],
+                            v->dims->N);
+    return NB_OK;
+}
+
+/* Layer of global node id g, given layer_offset[L+1] (valid, increasing). */
+static size_t layer_of(const int64_t *layer_offset, size_t n_layers, uint32_t g) {
+    size_t lo = 0, hi = n_layers; /* layer_offset[lo] <= g < layer_offset[hi] */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if ((int64_t)g >= layer_offset[mid])
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* uint32[E] edge targets: node ids < N, each in the layer after its source's (the rows of
+ * layer_offset and edge_source come first in the table, so both are valid here). */
+static nb_status rule_edge_targets(const nb_h5_values *v, const char *subject) {
+    NB_TRY(rule_node_ids(v, subject));
+    const nb_bundle_data *b = v->group;
+    const uint32_t *t = v->data;
+    for (size_t e = 0; e < v->n; e++) {
+        uint32_t s = b->edge_source[e];
+        size_t ls = layer_of(b->layer_offset, v->dims->L, s);
+        size_t lt = layer_of(b->layer_offset, v->dims->L, t[e]);
+        if (lt != ls + 1)
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "edge %zu: target %u is in layer %zu, source %u in layer %zu "
+                            "(expected adjacent layers)",
+                            e, t[e], lt, s, ls);
+    }
+    return NB_OK;
+}
+
+/* uint64[E+1] CSR offsets into the S points: from 0, by >= 2 per edge, to S. */
+static nb_status rule_point_offsets(const nb_h5_values *v, const char *subject) {
+    const uint64_t *off = v->data;
+    size_t E = v->n - 1, S = v->dims->S;
+    if (off[0] != 0)
+        return NB_RAISE(NB_E_FORMAT, subject, "entry 0 is %llu, expected 0",
+                        (unsigned long long)off[0]);
+    for (size_t e = 0; e < E; e++) {
+        uint64_t a = off[e], z = off[e + 1];
+        if (z < a || z - a < 2)
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "edge %zu spans points [%llu, %llu): offsets must increase by at "
+                            "least 2",
+                            e, (unsigned long long)a, (unsigned long long)z);
+        if (z > S)
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "edge %zu ends at point %llu, beyond the %zu points", e,
+                            (unsigned long long)z, S);
+    }
+    if (off[E] != S)
+        return NB_RAISE(NB_E_FORMAT, subject, "last entry is %llu, expected the point count %zu",
+                        (unsigned long long)off[E], S);
+    return NB_OK;
+}
+
+/* n_edges_total (size_t): no more edges before pruning than the network has. */
+static nb_status rule_edges_total(const nb_h5_values *v, const char *subject) {
+    size_t total = *(const size_t *)v->data;
+    if (total > v->dims->weights)
+        return NB_RAISE(NB_E_FORMAT, subject, "%zu edges before pruning, the network has only %zu",
+                        total, v->dims->weights);
+    return NB_OK;
+}
+
+/* ---- /network ------------------------------------------------------------------------- */
+
+/* The tables keep one row per dataset or attribute, laid out by hand. */
+/* clang-format off */
+
+#define NET(field) offsetof(nb_network, field)
+
+static const nb_h5_dataset network_datasets[] = {
+    {.name = "layer_sizes", .dtype = NB_H5_I32, .rank = 1, .shape = {NB_H5_DIM_L},
+     .data = NET(layer_size), .flags = NB_H5_SIZES, .rule = rule_layer_sizes},
+    {.name = "weight", .subgroup = "dense_", .each = NB_H5_EACH_PAIR,
+     .dtype = NB_H5_F32, .rank = 2, .shape = {NB_H5_DIM_NEXT, NB_H5_DIM_LAYER},
+     .data = NET(weights), .index = NET(weight_offset), .rule = nb_h5_rule_finite},
+    {.name = "bias", .subgroup = "dense_", .each = NB_H5_EACH_PAIR,
+     .dtype = NB_H5_F32, .rank = 1, .shape = {NB_H5_DIM_NEXT},
+     .data = NET(biases), .index = NET(bias_offset), .rule = nb_h5_rule_finite},
+};
+
+#define NET_CHARS(member)                                                                          \
+    .name = #member, .dtype = NB_H5_STRING, .ctype = NB_H5_C_CHARS, .field = NET(member),          \
+    .size = sizeof(((nb_network *)0)->member)
+
+static const nb_h5_attr network_attrs[] = {
+    {.name = "n_classes", .dtype = NB_H5_I64, .ctype = NB_H5_C_SIZE, .field = NET(n_classes),
+     .max = INT64_MAX, .flags = NB_H5_DERIVED, .rule = rule_class_count},
+    {.name = "class_names", .dtype = NB_H5_STRING, .ctype = NB_H5_C_NAMES,
+     .field = NET(class_names), .size = NB_NAME_MAX - 1, .rule = rule_class_names},
+    {NET_CHARS(activation)},
+    {NET_CHARS(source)},
+    {NET_CHARS(dataset)},
+    {.name = "epochs", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT, .field = NET(epochs),
+     .max = INT32_MAX},
+    {.name = "seed", .dtype = NB_H5_U64, .ctype = NB_H5_C_U64, .field = NET(seed)},
+    {.name = "l1", .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE, .field = NET(l1),
+     .rule = rule_finite_nonnegative},
+    {.name = "train_accuracy", .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE,
+     .field = NET(train_accuracy), .rule = rule_accuracy},
+    {.name = "test_accuracy", .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE,
+     .field = NET(test_accuracy), .rule = rule_accuracy},
+};
+
+/* clang-format on */
+
+static void network_count(const void *grp, nb_h5_dims *k) {
+    const nb_network *net = grp;
+    k->L = net->n_layers;
+    k->n = net->layer_size;
+}
+
+static nb_status network_init(void *grp, const nb_h5_dims *k) {
+    return nb_network_init(grp, k->L, k->n);
+}
+
+/* ---- /importance ---------------------------------------------------------------------- */
+
+/* clang-format off */
+
+#define IMP(field) offsetof(nb_importance, field)
+
+static const nb_h5_dataset importance_datasets[] = {
+    {.name = "node_", .each = NB_H5_EACH_LAYER, .dtype = NB_H5_F32, .rank = 2,
+     .shape = {NB_H5_DIM_LAYER, NB_H5_DIM_C},
+     .data = IMP(node), .index = IMP(node_offset), .rule = nb_h5_rule_unit},
+    {.name = "edge_", .each = NB_H5_EACH_PAIR, .dtype = NB_H5_F32, .rank = 2,
+     .shape = {NB_H5_DIM_NEXT, NB_H5_DIM_LAYER},
+     .data = IMP(edge), .index = IMP(edge_offset), .rule = nb_h5_rule_unit},
+    {.name = "top_", .each = NB_H5_EACH_HIDDEN, .dtype = NB_H5_I32, .rank = 2,
+     .shape = {NB_H5_DIM_LAYER, NB_H5_DIM_TOP_K},
+     .data = IMP(top), .index = IMP(top_offset), .rule = rule_image_indices},
+    {.name = "finetune_accuracy", .dtype = NB_H5_F64, .rank = 1, .shape = {NB_H5_DIM_C},
+     .data = IMP(finetune_accuracy), .flags = NB_H5_OPTIONAL, .rule = rule_class_accuracies},
+};
+
+static const nb_h5_attr importance_attrs[] = {
+    {.name = "method", .dtype = NB_H5_STRING, .ctype = NB_H5_C_CHARS, .field = IMP(method),
+     .size = sizeof(((nb_importance *)0)->method)},
+    {.name = "flags", .dtype = NB_H5_STRING, .ctype = NB_H5_C_CHARS, .field = IMP(flags),
+     .size = sizeof(((nb_importance *)0)->flags)},
+    {.name = "epochs", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT, .field = IMP(epochs),
+     .max = INT32_MAX},
+    {.name = "seed", .dtype = NB_H5_U64, .ctype = NB_H5_C_U64, .field = IMP(seed)},
+    {.name = "top_k", .dtype = NB_H5_I64, .ctype = NB_H5_C_SIZE, .field = IMP(top_k),
+     .max = NB_H5_MAX_TOP_K, .flags = NB_H5_DECLARES, .rule = rule_top_k},
+};
+
+/* clang-format on */
+
+static void importance_count(const void *grp, nb_h5_dims *k) {
+    k->top_k = ((const nb_importance *)grp)->top_k;
+}
+
+static nb_status importance_match(const void *grp, const nb_h5_dims *k, const char *path) {
+    const nb_importance *imp = grp;
+    char subject[512];
+    snprintf(subject, sizeof subject, "%s /importance", path ? path : "model");
+    if (imp->n_layers != k->L)
+        return NB_RAISE(NB_E_MISMATCH, subject, "%zu layers, the network has %zu", imp->n_layers,
+                        k->L);
+    for (size_t l = 0; l < k->L; l++)
+        if (imp->layer_size[l] != k->n[l])
+            return NB_RAISE(NB_E_MISMATCH, subject, "layer %zu has %zu nodes, the network %zu", l,
+                            imp->layer_size[l], k->n[l]);
+    if (imp->n_classes != k->C)
+        return NB_RAISE(NB_E_MISMATCH, subject, "%zu classes, the network has %zu", imp->n_classes,
+                        k->C);
+    return NB_OK;
+}
+
+static nb_status importance_init(void *grp, const nb_h5_dims *k) {
+    return nb_importance_init(grp, k->L, k->n, k->top_k);
+}
+
+/* ---- /bundle -------------------------------------------------------------------------- */
+
+/* clang-format off */
+
+#define BUN(field) offsetof(nb_bundle_data, field)
+
+static const nb_h5_dataset bundle_datasets[] = {
+    {.name = "node_position", .dtype = NB_H5_F32, .rank = 2, .shape = {NB_H5_DIM_N, NB_H5_DIM_3},
+     .data = BUN(node_position), .rule = nb_h5_rule_finite},
+    {.name = "layer_offset", .dtype = NB_H5_I64, .rank = 1, .shape = {NB_H5_DIM_L1},
+     .data = BUN(layer_offset), .rule = rule_layer_offsets},
+    {.name = "edge_source", .dtype = NB_H5_U32, .rank = 1, .shape = {NB_H5_DIM_E},
+     .data = BUN(edge_source), .flags = NB_H5_DECLARES, .rule = rule_node_ids},
+    {.name = "edge_target", .dtype = NB_H5_U32, .rank = 1, .shape = {NB_H5_DIM_E},
+     .data = BUN(edge_target), .rule = rule_edge_targets},
+    {.name = "edge_point_offset", .dtype = NB_H5_U64, .rank = 1, .shape = {NB_H5_DIM_E1},
+     .data = BUN(edge_point_offset), .rule = rule_point_offsets},
+    {.name = "point_position", .dtype = NB_H5_F32, .rank = 2, .shape = {NB_H5_DIM_S, NB_H5_DIM_3},
+     .data = BUN(point_position), .flags = NB_H5_DECLARES, .rule = nb_h5_rule_finite},
+    {.name = "edge_alpha", .dtype = NB_H5_F32, .rank = 1, .shape = {NB_H5_DIM_E},
+     .data = BUN(edge_alpha), .rule = nb_h5_rule_unit},
+};
+
+/* Metrics and timings: float64, NaN = not measured. */
+#define BUN_F64(name_, field_)                                                                     \
+    {.name = name_, .dtype = NB_H5_F64, .ctype = NB_H5_C_DOUBLE, .field = BUN(field_)}
+
+static const nb_h5_attr bundle_attrs[] = {
+    {.name = "config_json", .dtype = NB_H5_STRING, .ctype = NB_H5_C_TEXT,
+     .field = BUN(config_json), .size = NB_H5_MAX_CONFIG_JSON},
+    {.name = "node_iterations", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT,
+     .field = BUN(node_iterations), .max = INT32_MAX},
+    {.name = "edge_iterations", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT,
+     .field = BUN(edge_iterations), .max = INT32_MAX},
+    {.name = "n_edges_total", .dtype = NB_H5_U64, .ctype = NB_H5_C_SIZE,
+     .field = BUN(n_edges_total), .rule = rule_edges_total},
+    BUN_F64("mean_distortion", metrics.mean_distortion),
+    BUN_F64("max_distortion", metrics.max_distortion),
+    BUN_F64("mean_length_diff", metrics.mean_length_diff),
+    BUN_F64("ink_ratio", metrics.ink_ratio),
+    BUN_F64("ink_ratio_layout", metrics.ink_ratio_layout),
+    BUN_F64("max_turn_degrees", metrics.max_turn_degrees),
+    BUN_F64("time_layout", time_layout),
+    BUN_F64("time_node_phase", time_node_phase),
+    BUN_F64("time_edge_phase", time_edge_phase),
+    BUN_F64("time_total", time_total),
+};
+
+/* clang-format on */
+
+static void bundle_count(const void *grp, nb_h5_dims *k) {
+    const nb_bundle_data *b = grp;
+    k->E = b->n_edges;
+    k->S = b->n_points;
+}
+
+static nb_status bundle_match(const void *grp, const nb_h5_dims *k, const char *path) {
+    const nb_bundle_data *b = grp;
+    char subject[512];
+    if (b->n_layers != k->L) {
+        snprintf(subject, sizeof subject, "%s /bundle/layer_offset", path ? path : "model");
+        return NB_RAISE(NB_E_MISMATCH, subject, "%zu layers, the network has %zu", b->n_layers,
+                        k->L);
+    }
+    if (b->n_nodes != k->N) {
+        snprintf(subject, sizeof subject, "%s /bundle/node_position", path ? path : "model");
+        return NB_RAISE(NB_E_MISMATCH, subject, "%zu nodes, the network has %zu", b->n_nodes, k->N);
+    }
+    return NB_OK;
+}
+
+/* A file without n_edges_total had nothing pruned: the init default is E. */
+static nb_status bundle_init(void *grp, const nb_h5_dims *k) {
+    nb_bundle_data *b = grp;
+    NB_TRY(nb_bundle_data_init(b, k->L, k->N, k->E, k->S));
+    b->n_edges_total = k->E;
+    return NB_OK;
+}
+
+/* ---- the file ------------------------------------------------------------------------- */
+
+#define TABLE(t) t, sizeof t / sizeof t[0]
+
+const nb_h5_group nb_h5_groups[] = {
+    {"network", offsetof(nb_model, network), offsetof(nb_model, has_network), true,
+     TABLE(network_datasets), TABLE(network_attrs), network_count, NULL, network_init},
+    {"importance", offsetof(nb_model, importance), offsetof(nb_model, has_importance), false,
+     TABLE(importance_datasets), TABLE(importance_attrs), importance_count, importance_match,
+     importance_init},
+    {"bundle", offsetof(nb_model, bundle), offsetof(nb_model, has_bundle), false,
+     TABLE(bundle_datasets), TABLE(bundle_attrs), bundle_count, bundle_match, bundle_init},
+};
+
+const size_t nb_h5_n_groups = sizeof nb_h5_groups / sizeof nb_h5_groups[0];
+
+const nb_h5_root_attr nb_h5_root[NB_H5_N_ROOT] = {
+    [NB_H5_ROOT_FORMAT] = {"format", NB_H5_STRING, "nnbundle", 0},
+    [NB_H5_ROOT_VERSION] = {"format_version", NB_H5_I64, NULL, NB_FORMAT_VERSION},
+    [NB_H5_ROOT_SOFTWARE] = {"software_version", NB_H5_STRING, NB_VERSION, 0},
+};
