@@ -1,6 +1,6 @@
 /* nb_gui_app.c - the GUI in nnbundle-render's main loop: hooks, model bookkeeping, scripts.
  *
- * DESIGN: glue between nb_app (renderer/nb_app.h) and the GUI (nb_gui_state + the ImGui view
+ * DESIGN: glue between nb_app (renderer/app/nb_app.h) and the GUI (nb_gui_state + the ImGui view
  * nb_gui.cpp). The rendering form edits app->config in place; nb_app re-derives the uniforms
  * from it every frame and rebuilds the scene when class view, background or the layer filter
  * change, so a slider move shows in the next drawn frame (the frame hook runs after the scene
@@ -27,7 +27,7 @@
  * Config keys read: node_size, node_importance_threshold (picking), all rendering keys
  * through the form.
  */
-#include "nb_gui_app.h"
+#include "nb_gui_session.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

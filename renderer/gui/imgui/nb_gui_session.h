@@ -38,8 +38,8 @@
  *   report PATH          JSON: picked node, rendering config, activation, processing state
  *   quit                 leave the loop
  */
-#ifndef NB_GUI_APP_H
-#define NB_GUI_APP_H
+#ifndef NB_GUI_SESSION_H
+#define NB_GUI_SESSION_H
 
 #include <stdbool.h>
 
@@ -74,4 +74,4 @@ void nb_gui_app_frame(nb_gui_app *gui, nb_app *app);
  * context. NULL is a no-op. */
 void nb_gui_app_close(nb_gui_app *gui);
 
-#endif /* NB_GUI_APP_H */
+#endif /* NB_GUI_SESSION_H */

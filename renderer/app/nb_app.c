@@ -34,7 +34,7 @@
 #include <GL/glew.h>
 #include <SDL2/SDL.h>
 
-#include "nb_gui_app.h" /* the GUI hooks */
+#include "nb_gui_session.h" /* the GUI hooks */
 #include "nb_h5.h"
 #include "nb_log.h"
 #include "nb_screenshot.h"
