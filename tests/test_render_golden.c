@@ -142,7 +142,7 @@ static void render_case(const golden_case *c, unsigned char *rgb) {
     assert_true(nb_scene_frame(&scene, &p, (float)W, (float)H, NULL, &cam));
     assert_int_equal(nb_renderer_upload(&g_renderer, &scene), NB_OK);
     assert_int_equal(nb_renderer_draw(&g_renderer, &scene, &p, &cam), NB_OK);
-    assert_int_equal(nb_renderer_read_rgb(&g_renderer, rgb), NB_OK);
+    assert_int_equal(nb_renderer_read_pixels(&g_renderer, 3, rgb), NB_OK);
     nb_scene_deinit(&scene);
 }
 

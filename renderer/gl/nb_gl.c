@@ -217,35 +217,31 @@ nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height) {
     return NB_OK;
 }
 
-/* Reads the target as `channels` (3: GL_RGB, 4: GL_RGBA) bytes per pixel, top row first. */
-static nb_status read_pixels(const nb_gl_target *t, int channels, unsigned char *out) {
-    size_t row = (size_t)t->width * (size_t)channels;
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, t->fbo);
-    glReadBuffer(GL_COLOR_ATTACHMENT0);
+nb_status nb_gl_read_pixels(GLuint fbo, int width, int height, int channels, unsigned char *out) {
+    if (width < 1 || height < 1 || (channels != 3 && channels != 4))
+        return NB_RAISE(NB_E_INVALID, "glReadPixels", "%dx%d pixels of %d channels", width, height,
+                        channels);
+    size_t row = (size_t)width * (size_t)channels;
+    GLint old_align = 4;
+    glGetIntegerv(GL_PACK_ALIGNMENT, &old_align);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, fbo);
+    glReadBuffer(fbo ? GL_COLOR_ATTACHMENT0 : GL_BACK);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadPixels(0, 0, t->width, t->height, channels == 4 ? GL_RGBA : GL_RGB, GL_UNSIGNED_BYTE,
-                 out);
+    glReadPixels(0, 0, width, height, channels == 4 ? GL_RGBA : GL_RGB, GL_UNSIGNED_BYTE, out);
+    glPixelStorei(GL_PACK_ALIGNMENT, old_align);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
     NB_TRY(nb_gl_check("glReadPixels"));
     /* GL rows are bottom-up: flip in place. */
     unsigned char *tmp = malloc(row);
     if (!tmp)
-        return NB_RAISE(NB_E_NOMEM, "screenshot", "row buffer");
-    for (int y = 0; y < t->height / 2; y++) {
+        return NB_RAISE(NB_E_NOMEM, "glReadPixels", "row buffer");
+    for (int y = 0; y < height / 2; y++) {
         unsigned char *a = out + (size_t)y * row;
-        unsigned char *b = out + (size_t)(t->height - 1 - y) * row;
+        unsigned char *b = out + (size_t)(height - 1 - y) * row;
         memcpy(tmp, a, row);
         memcpy(a, b, row);
         memcpy(b, tmp, row);
     }
     free(tmp);
     return NB_OK;
-}
-
-nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb) {
-    return read_pixels(t, 3, rgb);
-}
-
-nb_status nb_gl_target_read_rgba(const nb_gl_target *t, unsigned char *rgba) {
-    return read_pixels(t, 4, rgba);
 }

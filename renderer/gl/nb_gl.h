@@ -58,11 +58,12 @@ nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height);
 /* Deletes the GL objects; safe on a zeroed struct. */
 void nb_gl_target_unload(nb_gl_target *t);
 
-/* Reads the target's RGB pixels, top row first: rgb has width * height * 3 bytes. */
-nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb);
-
-/* Reads the target's RGBA pixels, top row first: rgba has width * height * 4 bytes. The
- * alpha channel is the coverage of everything drawn (0 where only the background is). */
-nb_status nb_gl_target_read_rgba(const nb_gl_target *t, unsigned char *rgba);
+/* Reads width x height pixels of framebuffer `fbo` (0: the window's back buffer, else its colour
+ * attachment 0) as `channels` bytes per pixel (3: RGB, 4: RGBA), top row first, into `out`
+ * (width * height * channels bytes). The one GL read-back: screenshots, frames, the legend's
+ * coverage and the GUI's window screenshots all read through it. Leaves GL_READ_FRAMEBUFFER
+ * bound to 0 and the pack alignment as it found it. Returns NB_OK, NB_E_INVALID (size or
+ * channels), NB_E_GL (subject "glReadPixels"), NB_E_NOMEM. */
+nb_status nb_gl_read_pixels(GLuint fbo, int width, int height, int channels, unsigned char *out);
 
 #endif /* NB_GL_H */

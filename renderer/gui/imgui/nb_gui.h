@@ -57,12 +57,6 @@ void nb_gui_draw_panels(nb_gui *g, nb_gui_state *st);
 /* Renders the frame's panels over the current framebuffer (uploads changed images first). */
 void nb_gui_render(nb_gui *g);
 
-/* Reads the current (default) framebuffer's back buffer, width x height pixels, after
- * nb_gui_render, and writes it as a PNG (scene + panels, as the user sees it). Returns NB_OK,
- * NB_E_INVALID (size), NB_E_NOMEM, NB_E_GL (a GL error while reading), NB_E_IO (subject =
- * path). */
-nb_status nb_gui_screenshot(nb_gui *g, int width, int height, const char *path);
-
 /* Whether ImGui currently wants the mouse / the keyboard (see nb_gui_process_event). */
 bool nb_gui_wants_mouse(const nb_gui *g);
 bool nb_gui_wants_keyboard(const nb_gui *g);

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb_gl.h"
 #include "nb_gui.h"
 #include "nb_gui_input.h"
 #include "nb_gui_job.h"
@@ -43,6 +44,7 @@
 #include "nb_gui_state.h"
 #include "nb_h5.h"
 #include "nb_log.h"
+#include "nb_screenshot.h"
 
 #define NB_GUI_CLICK_SLOP      3    /* px between press and release that still count as a click */
 #define NB_GUI_SCRIPT_MAX      8192 /* bytes of NB_GUI_SCRIPT */
@@ -856,6 +858,21 @@ static bool script_step(nb_gui_app *g, nb_app *app, char *cmd) {
     return true;
 }
 
+/* The window as shown (scene + panels) as an RGB PNG: the back buffer, after nb_gui_render. */
+static nb_status window_screenshot(int width, int height, const char *path) {
+    if (width < 1 || height < 1)
+        return NB_RAISE(NB_E_INVALID, path, "screenshot of %dx%d pixels", width, height);
+    size_t n = (size_t)width * (size_t)height * 3;
+    unsigned char *rgb = malloc(n);
+    if (!rgb)
+        return NB_RAISE(NB_E_NOMEM, path, "%zu bytes of pixels", n);
+    nb_status s = nb_gl_read_pixels(0, width, height, 3, rgb);
+    if (s == NB_OK)
+        s = nb_screenshot_write_png(path, rgb, width, height);
+    free(rgb);
+    return s;
+}
+
 /* Commands that act on the finished frame: screenshot, report, quit. */
 static void script_after_render(nb_gui_app *g, nb_app *app, const char *cmd) {
     char word[32] = "", arg[1024] = "";
@@ -865,7 +882,7 @@ static void script_after_render(nb_gui_app *g, nb_app *app, const char *cmd) {
     if (strcmp(word, "screenshot") == 0) {
         int w = 0, h = 0;
         SDL_GL_GetDrawableSize(app->window.window, &w, &h);
-        s = nb_gui_screenshot(g->gui, w, h, arg);
+        s = window_screenshot(w, h, arg);
         if (s == NB_OK)
             nb_log_info("GUI screenshot %s (%dx%d)", arg, w, h);
     } else if (strcmp(word, "report") == 0) {
