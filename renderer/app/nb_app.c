@@ -442,17 +442,6 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-static const char *edge_mode_name(int m) {
-    static const char *names[] = {"ellipsoid_transparent", "sphere", "sphere_transparent", "line",
-                                  "none"};
-    return m >= 0 && m < 5 ? names[m] : "?";
-}
-
-static const char *node_mode_name(int m) {
-    static const char *names[] = {"sphere_transparent", "sphere", "point", "none"};
-    return m >= 0 && m < 4 ? names[m] : "?";
-}
-
 /* CPU time of the whole process (all llvmpipe threads included), seconds. */
 static double process_cpu_seconds(void) {
     struct timespec ts;
@@ -495,12 +484,11 @@ static nb_status run_benchmark(nb_app *app) {
                            app->params.edge.importance_threshold, &nodes_drawn, &segs_drawn);
     printf("nnbundle-render benchmark: %s, %dx%d, %ld frames after 1 warm-up\n", app->path,
            app->renderer.target.width, app->renderer.target.height, n);
-    static const char *views[] = {"independent", "all", "class"};
     printf("  modes: edges %s, nodes %s, transparency %s, class view %s\n",
-           edge_mode_name(app->config.edge.mode), node_mode_name(app->config.node.mode),
-           app->params.transparency == NB_TRANSPARENCY_WBOIT ? "wboit" : "minmax",
-           app->config.class_view >= 0 && app->config.class_view < 3 ? views[app->config.class_view]
-                                                                     : "?");
+           nb_render_enum_name("edge_mode", app->config.edge.mode),
+           nb_render_enum_name("node_mode", app->config.node.mode),
+           nb_render_enum_name("transparency", app->params.transparency),
+           nb_render_enum_name("class_view", app->config.class_view));
     printf("  nodes %zu (drawn %zu), edges %zu, segments %zu (drawn %zu), fragments %llu\n",
            app->scene.n_nodes, nodes_drawn, app->scene.n_edges, app->scene.n_segments, segs_drawn,
            (unsigned long long)fragments);

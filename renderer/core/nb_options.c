@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb_config.h"
 #include "nb_font.h" /* NB_FONT_PATH */
 
 static bool parse_long(const char *s, long min, long max, long *out) {
@@ -293,6 +294,118 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
     return NB_RENDER_EXIT_OK;
 }
 
+/* ---- --help ---------------------------------------------------------------------------- */
+
+#define HELP_WIDTH 88
+
+/* Words written with line breaks before HELP_WIDTH columns. */
+typedef struct help_text {
+    FILE *f;
+    int col;
+} help_text;
+
+static void help_words(help_text *t, const char *text) {
+    while (*text) {
+        size_t n = strcspn(text, " ");
+        if (n > 0) {
+            if (t->col > 0 && t->col + 1 + (int)n > HELP_WIDTH) {
+                fputc('\n', t->f);
+                t->col = 0;
+            } else if (t->col > 0) {
+                fputc(' ', t->f);
+                t->col++;
+            }
+            fwrite(text, 1, n, t->f);
+            t->col += (int)n;
+        }
+        text += n;
+        text += strspn(text, " ");
+    }
+}
+
+static void help_end_line(help_text *t) {
+    fputc('\n', t->f);
+    t->col = 0;
+}
+
+/* Text appended to a fixed buffer (the help paragraphs are a few hundred bytes). */
+typedef struct help_buffer {
+    char text[4096];
+    size_t len;
+} help_buffer;
+
+static void help_append(help_buffer *b, const char *s) {
+    int n = snprintf(b->text + b->len, sizeof b->text - b->len, "%s", s);
+    if (n > 0)
+        b->len = b->len + (size_t)n < sizeof b->text ? b->len + (size_t)n : sizeof b->text - 1;
+}
+
+/* The words of enum key k separated by sep, its default first. */
+static void help_choices(help_buffer *b, const nb_config_key *k, const char *sep) {
+    const int def = (int)k->def;
+    help_append(b, k->enum_names[def]);
+    for (int i = 0; k->enum_names[i]; i++)
+        if (i != def) {
+            help_append(b, sep);
+            help_append(b, k->enum_names[i]);
+        }
+}
+
+static bool is_object_key(const nb_config_key *k) {
+    return strncmp(k->name, "edge_", 5) == 0 || strncmp(k->name, "node_", 5) == 0;
+}
+
+/* Every rendering key and the words of each enum key, from the key table
+ * (nb_rendering_schema); the edge_* and node_* keys (one set of names for both object kinds)
+ * as one group. */
+static void print_rendering_keys(FILE *f) {
+    const nb_config_schema *sc = &nb_rendering_schema;
+    help_buffer b = {.len = 0};
+    help_append(&b, "Rendering keys (configs/rendering.json): edge_* and node_* (");
+    bool first = true;
+    for (size_t i = 0; i < sc->n_keys; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = is_object_key(&sc->keys[j]) &&
+                   strcmp(sc->keys[j].name + 5, sc->keys[i].name + 5) == 0;
+        if (!is_object_key(&sc->keys[i]) || seen)
+            continue;
+        help_append(&b, first ? "" : ", ");
+        help_append(&b, sc->keys[i].name + 5);
+        first = false;
+    }
+    help_append(&b, ")");
+    for (size_t i = 0; i < sc->n_keys; i++) {
+        const nb_config_key *k = &sc->keys[i];
+        if (is_object_key(k))
+            continue;
+        help_append(&b, ", ");
+        help_append(&b, k->name);
+        if (k->type == NB_CONFIG_ENUM) {
+            help_append(&b, " (");
+            help_choices(&b, k, " | ");
+            help_append(&b, ")");
+        }
+    }
+    help_append(&b, ". The original tool's settings: --config configs/rendering_reference.json.");
+    help_text t = {f, 0};
+    help_words(&t, b.text);
+    help_end_line(&t);
+    for (size_t i = 0; i < sc->n_keys; i++) {
+        const nb_config_key *k = &sc->keys[i];
+        if (!is_object_key(k) || k->type != NB_CONFIG_ENUM)
+            continue;
+        b.len = 0;
+        b.text[0] = '\0';
+        help_append(&b, k->name);
+        help_append(&b, ": ");
+        help_choices(&b, k, ", ");
+        help_append(&b, ".");
+        help_words(&t, b.text);
+        help_end_line(&t);
+    }
+}
+
 void nb_options_print_help(FILE *f) {
     fputs(
         "Usage: nnbundle-render FILE [options]\n"
@@ -353,17 +466,10 @@ void nb_options_print_help(FILE *f) {
           "Other:\n"
           "  --quiet, --verbose   less / more output on stderr\n"
           "  --help, --version\n"
-          "\n"
-          "Rendering keys (configs/rendering.json): edge_* and node_* (size, base_opacity,\n"
-          "importance_opacity, depth_opacity, depth_exponent, importance_threshold, mode),\n"
-          "transparency (wboit | minmax), shading (soft | phong), importance_normalization\n"
-          "(layer | network | none), class_view (all | independent | class), class_index,\n"
-          "class_contrast, background, camera_pose, fov_degrees, camera_fit, camera_margin,\n"
-          "auto_orbit, orbit_speed_degrees, show_legend. The original tool's settings:\n"
-          "--config configs/rendering_reference.json.\n"
-          "Edge modes: ellipsoid_transparent, sphere, sphere_transparent, line, none.\n"
-          "Node modes: sphere, sphere_transparent, point, none.\n"
-          "Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; NNBUNDLE_FONT the\n"
+          "\n",
+          f);
+    print_rendering_keys(f);
+    fputs("Environment: NNBUNDLE_SHADER_DIR overrides the shader directory; NNBUNDLE_FONT the\n"
           "legend's TrueType font (default " NB_FONT_PATH ";\n"
           "without it the legend uses a block font); SDL_VIDEODRIVER picks the SDL video\n"
           "driver (offscreen for headless runs).\n"

@@ -71,6 +71,11 @@ typedef struct nb_render_params {
  * clamped; an unknown mode enum falls back to that key's default. Never fails. */
 void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_params *p);
 
+/* The word of value `value` of the enum rendering key `key` ("edge_mode", "class_view", ...),
+ * from the key table (nb_rendering_schema), or "?" when key is not an enum key or value is
+ * not one of its values. Static storage. */
+const char *nb_render_enum_name(const char *key, int value);
+
 /* Pass state of a node mode / edge mode under a transparency mode (exposed for tests). */
 nb_pass_state nb_render_node_pass(int node_mode, int transparency);
 nb_pass_state nb_render_edge_pass(int edge_mode, int transparency);
