@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,178 +108,180 @@ static const char *const value_options[] = {
     "--count",  "--size",         "--camera",     "--layers",  "--quit-after",
     "--format", "--jpeg-quality", "--titles",     "--columns", NULL};
 
-int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
-    memset(o, 0, sizeof *o);
-    o->width = NB_OPTIONS_DEFAULT_WIDTH;
-    o->height = NB_OPTIONS_DEFAULT_HEIGHT;
-    o->camera = -1;
-    o->count = -1;
-    o->quit_after = -1;
-    o->watch = true;
-    int n_modes = 0;
-    bool count_given = false, format_given = false;
-    if (err && err_size)
-        err[0] = '\0';
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        int r;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            o->help = true;
-            return NB_RENDER_EXIT_OK;
-        }
-        if (strcmp(a, "--version") == 0) {
-            o->version = true;
-            return NB_RENDER_EXIT_OK;
-        }
-        if (strcmp(a, "--orbit") == 0) {
-            o->orbit = true;
-            continue;
-        }
-        if (strcmp(a, "--transparent") == 0) {
-            o->transparent = true;
-            continue;
-        }
-        if (strcmp(a, "--no-watch") == 0) {
-            o->watch = false;
-            continue;
-        }
-        if (strcmp(a, "--no-titles") == 0) {
-            o->no_titles = true;
-            continue;
-        }
-        if (strcmp(a, "--shared-scale") == 0) {
-            o->shared_scale = true;
-            continue;
-        }
-        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = true;
-            continue;
-        }
-        if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
-            o->verbose = true;
-            continue;
-        }
-        const char *name = NULL;
-        for (size_t k = 0; value_options[k] && !name; k++) {
-            r = take_value(argc, argv, &i, value_options[k], &v);
-            if (r < 0)
-                return usage(err, err_size, "option %s needs a value", value_options[k]);
-            if (r > 0)
-                name = value_options[k];
-        }
-        if (!name) {
-            if (a[0] == '-' && a[1] != '\0')
-                return usage(err, err_size, "unknown option '%s'", a);
-            if (o->n_inputs >= NB_OPTIONS_MAX_INPUTS)
-                return usage(err, err_size, "too many input files (at most %d side by side)",
-                             NB_OPTIONS_MAX_INPUTS);
-            o->inputs[o->n_inputs++] = a;
-            o->input = o->inputs[0];
-        } else if (strcmp(name, "--config") == 0) {
-            o->config_path = v;
-        } else if (strcmp(name, "--set") == 0) {
-            if (o->n_sets >= NB_OPTIONS_MAX_SETS)
-                return usage(err, err_size, "too many --set options (at most %d)",
-                             NB_OPTIONS_MAX_SETS);
-            if (!strchr(v, '='))
-                return usage(err, err_size, "--set expects key=value, got '%s'", v);
-            o->sets[o->n_sets++] = v;
-        } else if (strcmp(name, "--screenshot") == 0) {
-            o->screenshot_path = v;
-            o->mode = NB_RUN_SCREENSHOT;
-            n_modes++;
-        } else if (strcmp(name, "--frames") == 0) {
-            o->frames_dir = v;
-            o->mode = NB_RUN_FRAMES;
-            n_modes++;
-        } else if (strcmp(name, "--benchmark") == 0) {
-            if (!parse_long(v, 1, 100000, &o->benchmark_frames))
-                return usage(err, err_size, "--benchmark expects a frame count 1..100000, got '%s'",
-                             v);
-            o->mode = NB_RUN_BENCHMARK;
-            n_modes++;
-        } else if (strcmp(name, "--count") == 0) {
-            if (!parse_long(v, 1, 1000000, &o->count))
-                return usage(err, err_size, "--count expects 1..1000000, got '%s'", v);
-            count_given = true;
-        } else if (strcmp(name, "--size") == 0) {
-            if (!nb_options_parse_size(v, &o->width, &o->height))
-                return usage(err, err_size, "--size expects WxH with sides 1..%d, got '%s'",
-                             NB_OPTIONS_MAX_SIZE, v);
-        } else if (strcmp(name, "--camera") == 0) {
-            long k;
-            if (!parse_long(v, 0, 9, &k))
-                return usage(err, err_size, "--camera expects a key pose 0..9, got '%s'", v);
-            o->camera = (int)k;
-        } else if (strcmp(name, "--layers") == 0) {
-            if (!nb_options_parse_layers(v, &o->pair_first, &o->pair_last))
-                return usage(err, err_size,
-                             "--layers expects layer pairs A:B (0 <= A <= B) or A, got '%s'", v);
-            o->filter_layers = true;
-        } else if (strcmp(name, "--format") == 0) {
-            if (!nb_screenshot_parse_format(v, &o->image_format))
-                return usage(err, err_size, "--format expects png or jpg, got '%s'", v);
-            format_given = true;
-        } else if (strcmp(name, "--jpeg-quality") == 0) {
-            long q;
-            if (!parse_long(v, 1, 100, &q))
-                return usage(err, err_size, "--jpeg-quality expects 1..100, got '%s'", v);
-            o->jpeg_quality = (int)q;
-        } else if (strcmp(name, "--titles") == 0) {
-            o->titles = v;
-        } else if (strcmp(name, "--columns") == 0) {
-            long k;
-            if (!parse_long(v, 1, NB_OPTIONS_MAX_INPUTS, &k))
-                return usage(err, err_size, "--columns expects 1..%d, got '%s'",
-                             NB_OPTIONS_MAX_INPUTS, v);
-            o->columns = (int)k;
-        } else { /* --quit-after */
-            if (!parse_long(v, 0, LONG_MAX, &o->quit_after))
-                return usage(err, err_size, "--quit-after expects a frame count >= 0, got '%s'", v);
-        }
+/* What the checks after the loop need to know about the command line. */
+typedef struct parse_state {
+    int n_modes; /* --screenshot, --frames, --benchmark given */
+    bool count_given, format_given;
+} parse_state;
+
+/* The options without a value; false if `a` is none of them. */
+static bool parse_flag(const char *a, nb_render_options *o) {
+    static const struct {
+        const char *name, *alias;
+        size_t offset;
+    } flags[] = {
+        {"--orbit", NULL, offsetof(nb_render_options, orbit)},
+        {"--transparent", NULL, offsetof(nb_render_options, transparent)},
+        {"--no-titles", NULL, offsetof(nb_render_options, no_titles)},
+        {"--shared-scale", NULL, offsetof(nb_render_options, shared_scale)},
+        {"--quiet", "-q", offsetof(nb_render_options, quiet)},
+        {"--verbose", "-v", offsetof(nb_render_options, verbose)},
+    };
+    if (strcmp(a, "--no-watch") == 0) {
+        o->watch = false;
+        return true;
     }
-    if (!o->input)
-        return usage(err, err_size, "no input file (a .nnb.h5 made by `nnbundle bundle`)");
-    if (n_modes > 1)
-        return usage(err, err_size, "--screenshot, --frames and --benchmark exclude each other");
-    if (o->n_inputs > 1) { /* compare mode */
-        if (o->mode != NB_RUN_SCREENSHOT && o->mode != NB_RUN_FRAMES)
+    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+        if (strcmp(a, flags[k].name) == 0 || (flags[k].alias && strcmp(a, flags[k].alias) == 0)) {
+            *(bool *)((char *)o + flags[k].offset) = true;
+            return true;
+        }
+    return false;
+}
+
+/* A file name: the next input. */
+static int parse_input(const char *a, nb_render_options *o, char *err, size_t err_size) {
+    if (a[0] == '-' && a[1] != '\0')
+        return usage(err, err_size, "unknown option '%s'", a);
+    if (o->n_inputs >= NB_OPTIONS_MAX_INPUTS)
+        return usage(err, err_size, "too many input files (at most %d side by side)",
+                     NB_OPTIONS_MAX_INPUTS);
+    o->inputs[o->n_inputs++] = a;
+    o->input = o->inputs[0];
+    return NB_RENDER_EXIT_OK;
+}
+
+/* The output modes and their counts: --screenshot, --frames, --benchmark, --count. */
+static int parse_output(const char *name, const char *v, nb_render_options *o, parse_state *ps,
+                        char *err, size_t err_size) {
+    if (strcmp(name, "--screenshot") == 0) {
+        o->screenshot_path = v;
+        o->mode = NB_RUN_SCREENSHOT;
+    } else if (strcmp(name, "--frames") == 0) {
+        o->frames_dir = v;
+        o->mode = NB_RUN_FRAMES;
+    } else if (strcmp(name, "--benchmark") == 0) {
+        if (!parse_long(v, 1, 100000, &o->benchmark_frames))
+            return usage(err, err_size, "--benchmark expects a frame count 1..100000, got '%s'", v);
+        o->mode = NB_RUN_BENCHMARK;
+    } else { /* --count */
+        if (!parse_long(v, 1, 1000000, &o->count))
+            return usage(err, err_size, "--count expects 1..1000000, got '%s'", v);
+        ps->count_given = true;
+        return NB_RENDER_EXIT_OK;
+    }
+    ps->n_modes++;
+    return NB_RENDER_EXIT_OK;
+}
+
+/* The image options: --format, --jpeg-quality. */
+static int parse_image(const char *name, const char *v, nb_render_options *o, parse_state *ps,
+                       char *err, size_t err_size) {
+    if (strcmp(name, "--format") == 0) {
+        if (!nb_screenshot_parse_format(v, &o->image_format))
+            return usage(err, err_size, "--format expects png or jpg, got '%s'", v);
+        ps->format_given = true;
+        return NB_RENDER_EXIT_OK;
+    }
+    long q;
+    if (!parse_long(v, 1, 100, &q))
+        return usage(err, err_size, "--jpeg-quality expects 1..100, got '%s'", v);
+    o->jpeg_quality = (int)q;
+    return NB_RENDER_EXIT_OK;
+}
+
+/* The view: --config, --set, --size, --camera, --layers, --titles, --columns, --quit-after. */
+static int parse_view(const char *name, const char *v, nb_render_options *o, char *err,
+                      size_t err_size) {
+    long k;
+    if (strcmp(name, "--config") == 0) {
+        o->config_path = v;
+    } else if (strcmp(name, "--set") == 0) {
+        if (o->n_sets >= NB_OPTIONS_MAX_SETS)
+            return usage(err, err_size, "too many --set options (at most %d)", NB_OPTIONS_MAX_SETS);
+        if (!strchr(v, '='))
+            return usage(err, err_size, "--set expects key=value, got '%s'", v);
+        o->sets[o->n_sets++] = v;
+    } else if (strcmp(name, "--size") == 0) {
+        if (!nb_options_parse_size(v, &o->width, &o->height))
+            return usage(err, err_size, "--size expects WxH with sides 1..%d, got '%s'",
+                         NB_OPTIONS_MAX_SIZE, v);
+    } else if (strcmp(name, "--camera") == 0) {
+        if (!parse_long(v, 0, 9, &k))
+            return usage(err, err_size, "--camera expects a key pose 0..9, got '%s'", v);
+        o->camera = (int)k;
+    } else if (strcmp(name, "--layers") == 0) {
+        if (!nb_options_parse_layers(v, &o->pair_first, &o->pair_last))
             return usage(err, err_size,
-                         "%d files are compared side by side in an image: add --screenshot OUT "
-                         "or --frames DIR (the window and --benchmark show one network)",
-                         o->n_inputs);
-        if (o->titles && o->no_titles)
-            return usage(err, err_size, "--titles and --no-titles exclude each other");
-        if (o->titles) {
-            int n = 1;
-            for (const char *t = o->titles; *t; t++)
-                n += *t == ',';
-            if (n != o->n_inputs)
-                return usage(err, err_size, "--titles has %d comma-separated title%s for %d files",
-                             n, n == 1 ? "" : "s", o->n_inputs);
-        }
-        if (o->columns > o->n_inputs)
-            return usage(err, err_size, "--columns %d is more than the %d files", o->columns,
-                         o->n_inputs);
-    } else if (o->titles || o->no_titles || o->columns || o->shared_scale) {
-        return usage(err, err_size,
-                     "--titles, --no-titles, --columns and --shared-scale apply to several files "
-                     "(compare mode)");
+                         "--layers expects layer pairs A:B (0 <= A <= B) or A, got '%s'", v);
+        o->filter_layers = true;
+    } else if (strcmp(name, "--titles") == 0) {
+        o->titles = v;
+    } else if (strcmp(name, "--columns") == 0) {
+        if (!parse_long(v, 1, NB_OPTIONS_MAX_INPUTS, &k))
+            return usage(err, err_size, "--columns expects 1..%d, got '%s'", NB_OPTIONS_MAX_INPUTS,
+                         v);
+        o->columns = (int)k;
+    } else { /* --quit-after */
+        if (!parse_long(v, 0, LONG_MAX, &o->quit_after))
+            return usage(err, err_size, "--quit-after expects a frame count >= 0, got '%s'", v);
     }
-    if ((count_given || o->orbit) && o->mode != NB_RUN_FRAMES)
-        return usage(err, err_size, "--count and --orbit need --frames DIR");
-    if (o->quit_after >= 0 && o->mode != NB_RUN_INTERACTIVE)
-        return usage(err, err_size, "--quit-after applies to the interactive window only");
-    /* image options: which format each output gets */
+    return NB_RENDER_EXIT_OK;
+}
+
+static int parse_value(const char *name, const char *v, nb_render_options *o, parse_state *ps,
+                       char *err, size_t err_size) {
+    if (strcmp(name, "--screenshot") == 0 || strcmp(name, "--frames") == 0 ||
+        strcmp(name, "--benchmark") == 0 || strcmp(name, "--count") == 0)
+        return parse_output(name, v, o, ps, err, err_size);
+    if (strcmp(name, "--format") == 0 || strcmp(name, "--jpeg-quality") == 0)
+        return parse_image(name, v, o, ps, err, err_size);
+    return parse_view(name, v, o, err, err_size);
+}
+
+/* Several files (compare mode) write images only and take the panel options; one file takes
+ * none of them. */
+static int check_compare(const nb_render_options *o, char *err, size_t err_size) {
+    if (o->n_inputs <= 1) {
+        if (o->titles || o->no_titles || o->columns || o->shared_scale)
+            return usage(err, err_size,
+                         "--titles, --no-titles, --columns and --shared-scale apply to several "
+                         "files (compare mode)");
+        return NB_RENDER_EXIT_OK;
+    }
+    if (o->mode != NB_RUN_SCREENSHOT && o->mode != NB_RUN_FRAMES)
+        return usage(err, err_size,
+                     "%d files are compared side by side in an image: add --screenshot OUT "
+                     "or --frames DIR (the window and --benchmark show one network)",
+                     o->n_inputs);
+    if (o->titles && o->no_titles)
+        return usage(err, err_size, "--titles and --no-titles exclude each other");
+    if (o->titles) {
+        int n = 1;
+        for (const char *t = o->titles; *t; t++)
+            n += *t == ',';
+        if (n != o->n_inputs)
+            return usage(err, err_size, "--titles has %d comma-separated title%s for %d files", n,
+                         n == 1 ? "" : "s", o->n_inputs);
+    }
+    if (o->columns > o->n_inputs)
+        return usage(err, err_size, "--columns %d is more than the %d files", o->columns,
+                     o->n_inputs);
+    return NB_RENDER_EXIT_OK;
+}
+
+/* Image options that no output of this run uses: which format each output gets. */
+static int check_image_options(const nb_render_options *o, const parse_state *ps, char *err,
+                               size_t err_size) {
     nb_image_format shot_format = NB_IMAGE_PNG;
     bool shot_known = o->mode == NB_RUN_SCREENSHOT &&
                       nb_screenshot_format(o->screenshot_path, &shot_format) == NB_OK;
-    if (format_given && o->mode == NB_RUN_SCREENSHOT)
+    if (ps->format_given && o->mode == NB_RUN_SCREENSHOT)
         return usage(err, err_size,
                      "--format sets the type of --frames and K/R images; --screenshot takes it "
                      "from the extension of '%s'",
                      o->screenshot_path);
-    if ((o->transparent || format_given || o->jpeg_quality) && o->mode == NB_RUN_BENCHMARK)
+    if ((o->transparent || ps->format_given || o->jpeg_quality) && o->mode == NB_RUN_BENCHMARK)
         return usage(err, err_size,
                      "--transparent, --format and --jpeg-quality apply to image outputs, not to "
                      "--benchmark");
@@ -289,6 +292,64 @@ int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, siz
     if (o->jpeg_quality && !jpeg_out && !(o->mode == NB_RUN_SCREENSHOT && !shot_known))
         return usage(err, err_size,
                      "--jpeg-quality needs JPEG output (--screenshot OUT.jpg or --format jpg)");
+    return NB_RENDER_EXIT_OK;
+}
+
+/* The rules between options, after every option was read. */
+static int check_options(const nb_render_options *o, const parse_state *ps, char *err,
+                         size_t err_size) {
+    if (!o->input)
+        return usage(err, err_size, "no input file (a .nnb.h5 made by `nnbundle bundle`)");
+    if (ps->n_modes > 1)
+        return usage(err, err_size, "--screenshot, --frames and --benchmark exclude each other");
+    int r = check_compare(o, err, err_size);
+    if (r != NB_RENDER_EXIT_OK)
+        return r;
+    if ((ps->count_given || o->orbit) && o->mode != NB_RUN_FRAMES)
+        return usage(err, err_size, "--count and --orbit need --frames DIR");
+    if (o->quit_after >= 0 && o->mode != NB_RUN_INTERACTIVE)
+        return usage(err, err_size, "--quit-after applies to the interactive window only");
+    return check_image_options(o, ps, err, err_size);
+}
+
+int nb_options_parse(int argc, char **argv, nb_render_options *o, char *err, size_t err_size) {
+    memset(o, 0, sizeof *o);
+    o->width = NB_OPTIONS_DEFAULT_WIDTH;
+    o->height = NB_OPTIONS_DEFAULT_HEIGHT;
+    o->camera = -1;
+    o->count = -1;
+    o->quit_after = -1;
+    o->watch = true;
+    parse_state ps = {0};
+    if (err && err_size)
+        err[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL, *name = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+            return NB_RENDER_EXIT_OK;
+        }
+        if (strcmp(a, "--version") == 0) {
+            o->version = true;
+            return NB_RENDER_EXIT_OK;
+        }
+        if (parse_flag(a, o))
+            continue;
+        for (size_t k = 0; value_options[k] && !name; k++) {
+            int r = take_value(argc, argv, &i, value_options[k], &v);
+            if (r < 0)
+                return usage(err, err_size, "option %s needs a value", value_options[k]);
+            if (r > 0)
+                name = value_options[k];
+        }
+        int r =
+            name ? parse_value(name, v, o, &ps, err, err_size) : parse_input(a, o, err, err_size);
+        if (r != NB_RENDER_EXIT_OK)
+            return r;
+    }
+    int r = check_options(o, &ps, err, err_size);
+    if (r != NB_RENDER_EXIT_OK)
+        return r;
     if (o->count < 0)
         o->count = NB_OPTIONS_DEFAULT_FRAMES;
     return NB_RENDER_EXIT_OK;
