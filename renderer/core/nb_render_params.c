@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nb_palette.h"
 
@@ -101,6 +102,7 @@ nb_pass_state nb_render_edge_pass(int edge_mode, int transparency) {
 }
 
 void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_params *p) {
+    memset(p, 0, sizeof *p); /* padding too: two params of one config compare equal bytewise */
     object_uniforms("node", &cfg->node, &p->node);
     object_uniforms("edge", &cfg->edge, &p->edge);
     p->transparency =

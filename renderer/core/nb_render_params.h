@@ -67,8 +67,10 @@ typedef struct nb_render_params {
     float camera_margin; /* [0, 0.45] (key camera_margin) */
 } nb_render_params;
 
-/* Maps a rendering config to uniforms and pass states. Values outside a key's range are
- * clamped; an unknown mode enum falls back to that key's default. Never fails. */
+/* Maps a rendering config to uniforms and pass states. Values outside a key's range (the key
+ * table's) are clamped; an unknown mode enum falls back to the transparent sphere (nodes) or
+ * ellipsoid (edges). Every byte of *p is written (padding zeroed), so the params of equal
+ * configs compare equal with memcmp. Never fails. */
 void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_params *p);
 
 /* The word of value `value` of the enum rendering key `key` ("edge_mode", "class_view", ...),

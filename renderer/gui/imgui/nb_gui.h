@@ -1,7 +1,7 @@
 /* nb_gui.h - the Dear ImGui panels of nnbundle-render behind a C interface.
  *
- * Implemented in the project's one C++ file, renderer/gui/imgui/nb_gui.cpp (Dear ImGui 1.86 from Debian
- * libimgui-dev, SDL2 + OpenGL3 backends). The panels are a view of an nb_gui_state
+ * Implemented in the project's one C++ file, renderer/gui/imgui/nb_gui.cpp (Dear ImGui 1.86 from
+ * Debian libimgui-dev, SDL2 + OpenGL3 backends). The panels are a view of an nb_gui_state
  * (nb_gui_state.h): they draw it, write edits into its forms and set request bits; C code
  * does everything else. Frame order: nb_gui_new_frame, nb_gui_draw_panels (before the scene
  * is drawn, so an edit applies to the same frame), draw the scene, nb_gui_render, swap.
