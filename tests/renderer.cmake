@@ -32,3 +32,9 @@ nb_add_test(test_compare SOURCES test_compare.c test_render_fixture.c LIBS nb_re
 nb_add_test(test_render_compare SOURCES test_render_compare.c test_render_fixture.c
             LIBS nb_render_core LABEL gl TIMEOUT 180)
 add_dependencies(test_render_compare nnbundle-render)
+# The installed layout (cmake --install into a temporary prefix): the installed binaries draw
+# with the shaders installed next to them, also after the prefix moved.
+add_test(NAME test_render_install COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_render_install.sh
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(test_render_install PROPERTIES LABELS gl TIMEOUT 180
+    ENVIRONMENT "NB_BINARY_DIR=${CMAKE_BINARY_DIR};CMAKE=${CMAKE_COMMAND};OMP_NUM_THREADS=2")

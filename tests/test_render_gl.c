@@ -351,7 +351,8 @@ static void copy_file(const char *from, const char *to) {
 
 static void test_shader_errors(void **state) {
     (void)state;
-    const char *src_dir = nb_gl_shader_dir();
+    char src_buf[4096], buf[4096];
+    const char *src_dir = nb_gl_shader_dir(src_buf, sizeof src_buf);
     char dir[] = "/tmp/nb_test_shaders_XXXXXX";
     assert_non_null(mkdtemp(dir));
     static const char *files[] = {"impostor_sphere.vert",
@@ -372,7 +373,7 @@ static void test_shader_errors(void **state) {
         copy_file(from, to);
     }
     setenv("NNBUNDLE_SHADER_DIR", dir, 1);
-    assert_string_equal(nb_gl_shader_dir(), dir);
+    assert_string_equal(nb_gl_shader_dir(buf, sizeof buf), dir);
     nb_renderer r;
     assert_int_equal(nb_renderer_load(&r, W, H), NB_OK); /* the copies work */
     nb_renderer_unload(&r);

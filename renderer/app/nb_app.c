@@ -283,8 +283,10 @@ nb_status nb_app_open_gl(nb_app *app) {
             (void)nb_app_fit_camera(app, NULL);
     }
     log_camera(app);
-    nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d", app->window.gl_renderer,
-                 app->window.gl_version, app->window.driver, w, h);
+    char shader_dir[4096];
+    nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d, shaders %s", app->window.gl_renderer,
+                 app->window.gl_version, app->window.driver, w, h,
+                 nb_gl_shader_dir(shader_dir, sizeof shader_dir));
     if (app->renderer.font_warning[0] && app->config.show_legend)
         nb_log_warn("legend font: %s", app->renderer.font_warning);
     return NB_OK;

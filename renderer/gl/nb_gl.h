@@ -1,11 +1,11 @@
 /* nb_gl.h - the thin OpenGL layer: shader programs from files, render targets, GL errors.
  *
  * Requires a current OpenGL 4.3+ core context with GLEW initialised (nb_window_open).
- * Shader files live in one directory: $NNBUNDLE_SHADER_DIR if set and non-empty, else the
- * compile-time NB_SHADER_DIR (the source tree's shaders/). Every failure is a status: a missing
- * file is NB_E_IO naming the path; a compile or link failure is NB_E_GL whose subject is the
- * shader file(s) and whose reason carries the GL info log.
- * Not thread-safe (GL contexts belong to one thread).
+ * Shader files live in one directory (nb_gl_shader_dir): $NNBUNDLE_SHADER_DIR, the installed
+ * share/nnbundle/shaders next to the executable, or the source tree's shaders/. Every failure is a
+ * status: a missing file is NB_E_IO naming the path; a compile or link failure is NB_E_GL whose
+ * subject is the shader file(s) and whose reason carries the GL info log. Not thread-safe (GL
+ * contexts belong to one thread).
  */
 #ifndef NB_GL_H
 #define NB_GL_H
@@ -17,9 +17,12 @@
 
 #include "nb_status.h"
 
-/* The shader directory in use (environment override or compile-time default). Static or
- * environment storage; valid until the environment changes. */
-const char *nb_gl_shader_dir(void);
+/* The shader directory: $NNBUNDLE_SHADER_DIR if set and non-empty (returned as is), else
+ * NB_SHADER_RELDIR ("../share/nnbundle/shaders" for the default install layout) relative to
+ * the directory of the running executable when that directory exists (an installed binary),
+ * else the compile-time NB_SHADER_DIR (the source tree's shaders/: a build tree). buf (size
+ * bytes, 4096 is enough) holds the path in the last two cases. */
+const char *nb_gl_shader_dir(char *buf, size_t size);
 
 /* Compiles shaders/<vert_file> and shaders/<frag_file> and links them. On success *program
  * is a new program object (delete with glDeleteProgram). Returns NB_OK, NB_E_IO (unreadable
