@@ -3,10 +3,6 @@
 #         test_gui_state, test_gui_job, test_gui_input, test_gui_layout (no GL context)
 #   gl:   test_gui_panels (panels + synthetic SDL events, standalone), test_gui_app (the real
 #         nnbundle-render loop driven by NB_GUI_SCRIPT)
-if(NOT NB_RENDERER)
-    return()
-endif()
-
 nb_add_test(test_gui_pick SOURCES test_gui_pick.c LIBS nb_gui_core PkgConfig::CGLM LABEL unit TIMEOUT 30)
 nb_add_test(test_gui_form SOURCES test_gui_form.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
 nb_add_test(test_gui_stats SOURCES test_gui_stats.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
