@@ -418,20 +418,8 @@ static nb_status run_screenshot(nb_app *app) {
     return NB_OK;
 }
 
-static nb_status ensure_dir(const char *dir) {
-    struct stat sb;
-    if (stat(dir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return NB_RAISE(NB_E_IO, dir, "exists and is not a directory");
-        return NB_OK;
-    }
-    if (mkdir(dir, 0777) != 0)
-        return NB_RAISE(NB_E_IO, dir, "cannot create directory: %s", strerror(errno));
-    return NB_OK;
-}
-
 static nb_status run_frames(nb_app *app) {
-    NB_TRY(ensure_dir(app->opt.frames_dir));
+    NB_TRY(nb_screenshot_make_dir(app->opt.frames_dir));
     const nb_camera start = app->camera;
     nb_progress prog;
     nb_progress_begin(&prog, "frames", (uint64_t)app->opt.count);
@@ -833,23 +821,18 @@ int nb_app_main(int argc, char **argv) {
         return NB_RENDER_EXIT_OK;
     }
     nb_log_set_level(opt.quiet ? NB_LOG_QUIET : opt.verbose ? NB_LOG_VERBOSE : NB_LOG_NORMAL);
+    nb_status st;
     if (opt.n_inputs > 1) { /* several files: side by side (nb_app_compare.c) */
-        nb_status cst = nb_app_compare_run(&opt);
-        if (cst != NB_OK) {
-            nb_error_print("nnbundle-render", cst);
-            if (opt.verbose && nb_error_origin()[0])
-                fprintf(stderr, "nnbundle-render: (raised at %s)\n", nb_error_origin());
-            return NB_RENDER_EXIT_FAILURE;
-        }
-        return NB_RENDER_EXIT_OK;
+        st = nb_app_compare_run(&opt);
+    } else {
+        nb_app app;
+        st = nb_app_init(&app, &opt);
+        if (st == NB_OK)
+            st = nb_app_open_gl(&app);
+        if (st == NB_OK)
+            st = nb_app_run(&app);
+        nb_app_deinit(&app);
     }
-    nb_app app;
-    nb_status st = nb_app_init(&app, &opt);
-    if (st == NB_OK)
-        st = nb_app_open_gl(&app);
-    if (st == NB_OK)
-        st = nb_app_run(&app);
-    nb_app_deinit(&app);
     if (st != NB_OK) {
         nb_error_print("nnbundle-render", st);
         if (opt.verbose && nb_error_origin()[0])

@@ -206,7 +206,7 @@ void nb_gl_target_unload(nb_gl_target *t) {
     memset(t, 0, sizeof *t);
 }
 
-static GLuint make_texture(GLenum internal, int w, int h) {
+GLuint nb_gl_texture(GLenum internal, int w, int h) {
     GLuint tex = 0;
     glGenTextures(1, &tex);
     glBindTexture(GL_TEXTURE_2D, tex);
@@ -230,8 +230,8 @@ nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height) {
     nb_gl_target n = {0};
     n.width = width;
     n.height = height;
-    n.color = make_texture(GL_RGBA8, width, height);
-    n.depth = make_texture(GL_DEPTH_COMPONENT24, width, height);
+    n.color = nb_gl_texture(GL_RGBA8, width, height);
+    n.depth = nb_gl_texture(GL_DEPTH_COMPONENT24, width, height);
     glGenFramebuffers(1, &n.fbo);
     glBindFramebuffer(GL_FRAMEBUFFER, n.fbo);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, n.color, 0);

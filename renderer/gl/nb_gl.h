@@ -43,6 +43,10 @@ nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
  * NB_E_GL with subject `what` and the first error code. */
 nb_status nb_gl_check(const char *what);
 
+/* A new w x h 2D texture with immutable storage of format `internal`, nearest filtering and
+ * clamped edges (render-target attachments; delete with glDeleteTextures). */
+GLuint nb_gl_texture(GLenum internal, int w, int h);
+
 /* The colour + depth target every frame is drawn into (never the window's framebuffer, so
  * windowed, offscreen and screenshot output are the same pixels): RGBA8 colour texture and a
  * DEPTH_COMPONENT24 texture (shared with the WBOIT target). */
