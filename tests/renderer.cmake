@@ -1,5 +1,5 @@
 # Renderer tests: GL-free units (label unit) and headless GL tests (label gl, SDL offscreen).
-nb_add_test(test_camera SOURCES test_camera.c LIBS nb_render_core LABEL unit TIMEOUT 30)
+nb_add_test(test_camera SOURCES test_camera.c LIBS nb_render_core LABEL unit TIMEOUT 90)
 nb_add_test(test_render_gl SOURCES test_render_gl.c test_render_fixture.c LIBS nb_render_gl
             LABEL gl TIMEOUT 180)
 nb_add_test(test_palette SOURCES test_palette.c LIBS nb_render_core LABEL unit TIMEOUT 30)
