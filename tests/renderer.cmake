@@ -5,7 +5,7 @@ nb_add_test(test_render_gl SOURCES test_render_gl.c test_render_fixture.c LIBS n
 nb_add_test(test_palette SOURCES test_palette.c LIBS nb_render_core LABEL unit TIMEOUT 30)
 nb_add_test(test_render_params SOURCES test_render_params.c LIBS nb_render_core LABEL unit TIMEOUT 30)
 nb_add_test(test_render_scene SOURCES test_render_scene.c test_render_fixture.c LIBS nb_render_core
-            LABEL unit TIMEOUT 30)
+            LABEL unit TIMEOUT 90)
 nb_add_test(test_render_options SOURCES test_render_options.c LIBS nb_render_core LABEL unit
             TIMEOUT 30)
 nb_add_test(test_render_golden SOURCES test_render_golden.c test_render_fixture.c LIBS nb_render_gl
