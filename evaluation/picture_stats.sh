@@ -75,7 +75,7 @@ for entry in "${IMAGES[@]}"; do
     printf '%-22s %8s %11s %6s\n' "$name" "$drawn" "$sat" "$span"
 done
 
-# Hue (degrees) of the reference palette colours of classes 0..9 (renderer/nb_palette.c).
+# Hue (degrees) of the reference palette colours of classes 0..9 (renderer/core/nb_palette.c).
 PALETTE=("0.133 0.545 0.133" "0 0 0.545" "0.69 0.188 0.376" "1 0.271 0" "1 1 0"
          "0.871 0.722 0.529" "0 1 0" "0 1 1" "1 0 1" "0.392 0.584 0.929")
 hue_of() {

@@ -1,11 +1,11 @@
 # Renderer tests: GL-free units (label unit) and headless GL tests (label gl, SDL offscreen).
-nb_add_test(test_camera SOURCES test_camera.c LIBS nb_render_core LABEL unit TIMEOUT 30)
+nb_add_test(test_camera SOURCES test_camera.c LIBS nb_render_core LABEL unit TIMEOUT 90)
 nb_add_test(test_render_gl SOURCES test_render_gl.c test_render_fixture.c LIBS nb_render_gl
             LABEL gl TIMEOUT 180)
 nb_add_test(test_palette SOURCES test_palette.c LIBS nb_render_core LABEL unit TIMEOUT 30)
 nb_add_test(test_render_params SOURCES test_render_params.c LIBS nb_render_core LABEL unit TIMEOUT 30)
 nb_add_test(test_render_scene SOURCES test_render_scene.c test_render_fixture.c LIBS nb_render_core
-            LABEL unit TIMEOUT 30)
+            LABEL unit TIMEOUT 90)
 nb_add_test(test_render_options SOURCES test_render_options.c LIBS nb_render_core LABEL unit
             TIMEOUT 30)
 nb_add_test(test_render_golden SOURCES test_render_golden.c test_render_fixture.c LIBS nb_render_gl
@@ -32,3 +32,9 @@ nb_add_test(test_compare SOURCES test_compare.c test_render_fixture.c LIBS nb_re
 nb_add_test(test_render_compare SOURCES test_render_compare.c test_render_fixture.c
             LIBS nb_render_core LABEL gl TIMEOUT 180)
 add_dependencies(test_render_compare nnbundle-render)
+# The installed layout (cmake --install into a temporary prefix): the installed binaries draw
+# with the shaders installed next to them, also after the prefix moved.
+add_test(NAME test_render_install COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_render_install.sh
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(test_render_install PROPERTIES LABELS gl TIMEOUT 180
+    ENVIRONMENT "NB_BINARY_DIR=${CMAKE_BINARY_DIR};CMAKE=${CMAKE_COMMAND};OMP_NUM_THREADS=2")

@@ -186,37 +186,29 @@ static void free_area(float fr[4]) {
     nb_gui_layout_free_rect(WIN_W, WIN_H, side, 1, fr);
 }
 
-static void test_scripted_session(void **state) {
-    fixture *fx = *state;
-    write_dataset(fx);
-    write_model(fx);
-    FILE *f = fopen(fx->bad_json, "w");
-    assert_non_null(f);
-    fputs("{\"edge_base_opacity\": 0.3, \"node_size\": 7}\n", f);
-    fclose(f);
-
+/* An app on the fixture's model in a WIN_W x WIN_H window, GL open, ending after quit_after
+ * frames at the latest. */
+static void open_app(const fixture *fx, const char *quit_after, nb_app *app) {
     char a0[] = "nnbundle-render", a2[] = "--size", a3[] = "1024x640", a4[] = "--quit-after",
-         a5[] = "400", a6[] = "--no-watch";
-    char *argv[] = {a0, fx->model_path, a2, a3, a4, a5, a6, NULL};
+         a6[] = "--no-watch", model[256], a5[32];
+    snprintf(model, sizeof model, "%s", fx->model_path);
+    snprintf(a5, sizeof a5, "%s", quit_after);
+    char *argv[] = {a0, model, a2, a3, a4, a5, a6, NULL};
     nb_render_options opt;
     char err[256];
     assert_int_equal(nb_options_parse(7, argv, &opt, err, sizeof err), NB_RENDER_EXIT_OK);
-    nb_app app;
-    assert_int_equal(nb_app_init(&app, &opt), NB_OK);
-
-    nb_status s = nb_app_open_gl(&app);
-    if (s != NB_OK)
+    assert_int_equal(nb_app_init(app, &opt), NB_OK);
+    if (nb_app_open_gl(app) != NB_OK)
         fail_msg("no GL: %s", nb_error_message());
-    /* The camera as the first GUI frame places it (the drawing framed into the area the
-     * sidebar leaves free), and an isolated hidden node in that area */
-    float fr[4];
-    free_area(fr);
-    assert_true(nb_app_fit_camera(&app, fr));
-    nb_camera cam = app.camera;
-    const nb_bundle_data *b = &app.model.bundle;
-    int64_t target = -1;
-    float tx = 0, ty = 0;
-    for (int64_t g = b->layer_offset[1]; g < b->layer_offset[2] && target < 0; g++) {
+}
+
+/* A hidden-layer node that the camera of the first GUI frame (the drawing framed into the
+ * free area fr) shows inside fr with no other node within 10 px: its id and pixel. */
+static int64_t isolated_node(nb_app *app, const float fr[4], float *tx, float *ty) {
+    assert_true(nb_app_fit_camera(app, fr));
+    const nb_camera cam = app->camera;
+    const nb_bundle_data *b = &app->model.bundle;
+    for (int64_t g = b->layer_offset[1]; g < b->layer_offset[2]; g++) {
         float sx, sy;
         if (!nb_camera_project(&cam, WIN_W, WIN_H, b->node_position + 3 * g, &sx, &sy, NULL))
             continue;
@@ -231,31 +223,18 @@ static void test_scripted_session(void **state) {
                 alone = false;
         }
         if (alone) {
-            target = g;
-            tx = sx;
-            ty = sy;
+            *tx = sx;
+            *ty = sy;
+            return g;
         }
     }
-    assert_true(target >= 0);
+    fail_msg("no isolated node in the free area");
+    return -1;
+}
 
-    char script[4096];
-    snprintf(script, sizeof script,
-             "wait 2; rsave %s; wait 1; screenshot %s; set edge_size=0.05; "
-             "set node_base_opacity=0.3; set background=0.9,0.9,1; wait 1; screenshot %s; "
-             "rload %s; wait 1; screenshot %s; "
-             "data %s; drag edge_depth_opacity 0.1 0.9; wait 1; click %d %d; wait 1; "
-             "report %s; rload %s; wait 1; report %s; activation 3; wait 2; report %s; "
-             "screenshot %s; quit",
-             fx->saved_json, fx->rt_shot[0], fx->rt_shot[1], fx->saved_json, fx->rt_shot[2],
-             fx->data_dir, (int)tx, (int)ty, fx->report[0], fx->bad_json, fx->report[1],
-             fx->report[2], fx->shot);
-    assert_int_equal(setenv("NB_GUI_SCRIPT", script, 1), 0);
-    assert_int_equal(nb_app_run(&app), NB_OK);
-    unsetenv("NB_GUI_SCRIPT");
-    assert_true(app.frame < 400); /* the script quit, not --quit-after */
-
-    /* 0. rendering.json saved, settings changed, file loaded again: the same image (the part of
-     * the window not covered by panels; the panels show different messages) */
+/* rendering.json saved, settings changed, file loaded again: the same image (the part of the
+ * window not covered by panels; the panels show different messages). */
+static void check_round_trip(const fixture *fx, const float fr[4]) {
     unsigned char *img[3];
     int iw[3], ih[3];
     for (int i = 0; i < 3; i++) {
@@ -274,6 +253,41 @@ static void test_scripted_session(void **state) {
     assert_int_equal(differ_reloaded, 0); /* ... and the reloaded file gives the same pixels */
     for (int i = 0; i < 3; i++)
         free(img[i]);
+}
+
+static void test_scripted_session(void **state) {
+    fixture *fx = *state;
+    write_dataset(fx);
+    write_model(fx);
+    FILE *f = fopen(fx->bad_json, "w");
+    assert_non_null(f);
+    fputs("{\"edge_base_opacity\": 0.3, \"node_size\": 7}\n", f);
+    fclose(f);
+
+    nb_app app;
+    open_app(fx, "400", &app);
+    float fr[4], tx = 0, ty = 0;
+    free_area(fr);
+    const int64_t target = isolated_node(&app, fr, &tx, &ty);
+    const nb_bundle_data *b = &app.model.bundle;
+
+    char script[4096];
+    snprintf(script, sizeof script,
+             "wait 2; rsave %s; wait 1; screenshot %s; set edge_size=0.05; "
+             "set node_base_opacity=0.3; set background=0.9,0.9,1; wait 1; screenshot %s; "
+             "rload %s; wait 1; screenshot %s; "
+             "data %s; drag edge_depth_opacity 0.1 0.9; wait 1; click %d %d; wait 1; "
+             "report %s; rload %s; wait 1; report %s; activation 3; wait 2; report %s; "
+             "screenshot %s; quit",
+             fx->saved_json, fx->rt_shot[0], fx->rt_shot[1], fx->saved_json, fx->rt_shot[2],
+             fx->data_dir, (int)tx, (int)ty, fx->report[0], fx->bad_json, fx->report[1],
+             fx->report[2], fx->shot);
+    assert_int_equal(setenv("NB_GUI_SCRIPT", script, 1), 0);
+    assert_int_equal(nb_app_run(&app), NB_OK);
+    unsetenv("NB_GUI_SCRIPT");
+    assert_true(app.frame < 400); /* the script quit, not --quit-after */
+
+    check_round_trip(fx, fr);
     /* 1. the slider drag changed the config, and the uniform derived from it */
     double v = app.config.edge.depth_opacity;
     assert_true(v > 0.8 && v < 1.0);
@@ -345,23 +359,35 @@ static double arr(const cJSON *j, const char *key, int i) {
     return v->valuedouble;
 }
 
+/* The drawing (its projected extent, from the camera of report r) is centred in the free
+ * area fr and inside it. */
+static void check_centred(const nb_app *app, const cJSON *r, const float fr[4]) {
+    nb_camera c0 = app->camera;
+    c0.shift[0] = (float)arr(r, "camera_shift", 0);
+    c0.shift[1] = (float)arr(r, "camera_shift", 1);
+    c0.yaw = (float)num(r, "camera_yaw");
+    c0.pitch = (float)num(r, "camera_pitch");
+    c0.distance = (float)num(r, "camera_distance");
+    for (int k = 0; k < 3; k++)
+        c0.target[k] = (float)arr(r, "camera_target", k);
+    nb_camera_extent ext;
+    nb_camera_extent_begin(&ext, &c0, WIN_W, WIN_H);
+    nb_scene_bound_drawn(&app->scene, &app->params, NULL, &ext);
+    float box[4];
+    assert_true(nb_camera_extent_pixels(&ext, &c0, WIN_W, WIN_H, box));
+    assert_near(0.5 * (box[0] + box[2]), 0.5 * (fr[0] + fr[2]), 1.0);
+    assert_near(0.5 * (box[1] + box[3]), 0.5 * (fr[1] + fr[3]), 1.0);
+    assert_true(box[0] >= fr[0] - 1.0f && box[2] <= fr[2] + 1.0f);
+}
+
 /* The viewer's input rules in the real loop (events pushed by the script, nb_app's own
  * handlers for the scene). */
 static void test_viewer_interaction(void **state) {
     fixture *fx = *state;
     write_dataset(fx);
     write_model(fx);
-    char a0[] = "nnbundle-render", a2[] = "--size", a3[] = "1024x640", a4[] = "--quit-after",
-         a5[] = "400", a6[] = "--no-watch";
-    char *argv[] = {a0, fx->model_path, a2, a3, a4, a5, a6, NULL};
-    nb_render_options opt;
-    char err[256];
-    assert_int_equal(nb_options_parse(7, argv, &opt, err, sizeof err), NB_RENDER_EXIT_OK);
     nb_app app;
-    assert_int_equal(nb_app_init(&app, &opt), NB_OK);
-    if (nb_app_open_gl(&app) != NB_OK)
-        fail_msg("no GL: %s", nb_error_message());
-    const float scale = app.camera.scale;
+    open_app(fx, "400", &app);
     float fr[4];
     free_area(fr);
     const int side_x = (int)fr[2] + 60; /* a point on the sidebar, below its tab bar */
@@ -402,24 +428,7 @@ static void test_viewer_interaction(void **state) {
     assert_near(num(r[0], "panel_share"), (WIN_W - fr[2]) / WIN_W, 1e-6);
     for (int k = 0; k < 4; k++)
         assert_near(arr(r[0], "view_rect", k), fr[k], 1e-3);
-    /* the drawing (its projected extent, from the camera of that report) is centred in that
-     * area */
-    nb_camera c0 = app.camera;
-    c0.shift[0] = (float)arr(r[0], "camera_shift", 0);
-    c0.shift[1] = (float)arr(r[0], "camera_shift", 1);
-    c0.yaw = (float)num(r[0], "camera_yaw");
-    c0.pitch = (float)num(r[0], "camera_pitch");
-    c0.distance = (float)num(r[0], "camera_distance");
-    for (int k = 0; k < 3; k++)
-        c0.target[k] = (float)arr(r[0], "camera_target", k);
-    nb_camera_extent ext;
-    nb_camera_extent_begin(&ext, &c0, WIN_W, WIN_H);
-    nb_scene_bound_drawn(&app.scene, &app.params, NULL, &ext);
-    float box[4];
-    assert_true(nb_camera_extent_pixels(&ext, &c0, WIN_W, WIN_H, box));
-    assert_near(0.5 * (box[0] + box[2]), 0.5 * (fr[0] + fr[2]), 1.0);
-    assert_near(0.5 * (box[1] + box[3]), 0.5 * (fr[1] + fr[3]), 1.0);
-    assert_true(box[0] >= fr[0] - 1.0f && box[2] <= fr[2] + 1.0f);
+    check_centred(&app, r[0], fr);
     /* 1. press on a panel, release on the scene: no orbit, the camera did not move */
     assert_false(cJSON_IsTrue(item(r[1], "orbiting")));
     assert_near(num(r[1], "camera_yaw"), num(r[0], "camera_yaw"), 1e-4);
@@ -434,7 +443,6 @@ static void test_viewer_interaction(void **state) {
     assert_near(num(r[4], "camera_distance"), 0.81 * num(r[3], "camera_distance"), 1e-4);
     /* 5. camera_pose = 1 (FRONT, offset (3.5, 0, 0)) moves the camera: its direction, and
      * the distance that frames the drawing into the free area from there (camera_fit) */
-    (void)scale;
     nb_camera saved = app.camera;
     assert_true(nb_app_set_pose(&app, 1, fr));
     const double d_front = app.camera.distance;
@@ -501,17 +509,8 @@ static void test_processing_session(void **state) {
     unsigned char *before = read_all(fx->model_path, &n_before);
     char out[300];
     snprintf(out, sizeof out, "%s.out.nnb.h5", fx->model_path);
-    char a0[] = "nnbundle-render", a2[] = "--size", a3[] = "1024x640", a4[] = "--quit-after",
-         a5[] = "100000", a6[] = "--no-watch";
-    char *argv[] = {a0, fx->model_path, a2, a3, a4, a5, a6, NULL};
-    nb_render_options opt;
-    char err[256];
-    assert_int_equal(nb_options_parse(7, argv, &opt, err, sizeof err), NB_RENDER_EXIT_OK);
     nb_app app;
-    assert_int_equal(nb_app_init(&app, &opt), NB_OK);
-    nb_status s = nb_app_open_gl(&app);
-    if (s != NB_OK)
-        fail_msg("no GL: %s", nb_error_message());
+    open_app(fx, "100000", &app);
     char script[2048];
     snprintf(script, sizeof script,
              "wait 1; pset density=exact; run; cancel; wait-job; report %s; pset density=fast; "

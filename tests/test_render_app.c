@@ -44,15 +44,7 @@ static void remove_paths(const paths *p) {
 
 /* Writes a fixture model with the given layer sizes (bundle optional) to path. */
 static void write_model(const char *path, const size_t *sizes, size_t n, bool bundle) {
-    nb_model m;
-    assert_int_equal(test_make_model(&m, sizes, n, 4, true, 9), NB_OK);
-    if (!bundle) {
-        nb_bundle_data_deinit(&m.bundle);
-        m.has_bundle = false;
-    }
-    if (nb_h5_save(path, &m) != NB_OK)
-        fail_msg("save: %s", nb_error_message());
-    nb_model_deinit(&m);
+    test_save_model(path, sizes, n, 4, 9, bundle);
 }
 
 /* Replaces path atomically with arbitrary bytes (what a broken writer could leave). */

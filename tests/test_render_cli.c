@@ -30,23 +30,14 @@ typedef struct ctx {
 
 static void write_model(const char *path, bool bundle) {
     static const size_t sizes[3] = {5, 4, 3};
-    nb_model m;
-    assert_int_equal(test_make_model(&m, sizes, 3, 5, true, 3), NB_OK);
-    if (!bundle) {
-        nb_bundle_data_deinit(&m.bundle);
-        m.has_bundle = false;
-    }
-    if (nb_h5_save(path, &m) != NB_OK)
-        fail_msg("save: %s", nb_error_message());
-    nb_model_deinit(&m);
+    test_save_model(path, sizes, 3, 5, 3, bundle);
 }
 
 static int setup(void **state) {
     ctx *c = calloc(1, sizeof *c);
     if (!c)
         return -1;
-    const char *bin = getenv("NB_BINARY_DIR");
-    snprintf(c->exe, sizeof c->exe, "%s/renderer/nnbundle-render", bin ? bin : "..");
+    test_renderer_exe(c->exe, sizeof c->exe);
     snprintf(c->dir, sizeof c->dir, "/tmp/nb_test_cli_XXXXXX");
     if (!mkdtemp(c->dir))
         return -1;
@@ -70,17 +61,7 @@ static int teardown(void **state) {
 
 /* Runs `env ENV exe ARGS` with stdout+stderr captured in c->text; returns the exit code. */
 static int run(ctx *c, const char *env, const char *args) {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "env %s '%s' %s > '%s' 2>&1", env ? env : "", c->exe, args, c->out);
-    int status = system(cmd);
-    c->text[0] = '\0';
-    FILE *f = fopen(c->out, "r");
-    if (f) {
-        size_t n = fread(c->text, 1, sizeof c->text - 1, f);
-        c->text[n] = '\0';
-        fclose(f);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return test_run_program(c->exe, env, args, c->out, c->text, sizeof c->text);
 }
 
 static void expect_text(const ctx *c, const char *fragment) {

@@ -2,10 +2,18 @@
 #include "test_render_fixture.h"
 
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
+#include <cmocka.h>
+
+#include "nb_h5.h"
 #include "nb_rng.h"
 
 static void layout_layer(size_t n, size_t l, size_t n_layers, float *pos) {
@@ -121,4 +129,37 @@ size_t test_count_non_background(const unsigned char *rgb, int w, int h, const u
             }
     }
     return n;
+}
+
+void test_save_model(const char *path, const size_t *sizes, size_t n_layers, size_t points_per_edge,
+                     uint64_t seed, bool bundle) {
+    nb_model m;
+    assert_int_equal(test_make_model(&m, sizes, n_layers, points_per_edge, true, seed), NB_OK);
+    if (!bundle) {
+        nb_bundle_data_deinit(&m.bundle);
+        m.has_bundle = false;
+    }
+    if (nb_h5_save(path, &m) != NB_OK)
+        fail_msg("save: %s", nb_error_message());
+    nb_model_deinit(&m);
+}
+
+void test_renderer_exe(char *out, size_t out_size) {
+    const char *bin = getenv("NB_BINARY_DIR");
+    snprintf(out, out_size, "%s/renderer/nnbundle-render", bin ? bin : "..");
+}
+
+int test_run_program(const char *exe, const char *env, const char *args, const char *out_path,
+                     char *text, size_t text_size) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "env %s '%s' %s > '%s' 2>&1", env ? env : "", exe, args, out_path);
+    int status = system(cmd);
+    text[0] = '\0';
+    FILE *f = fopen(out_path, "r");
+    if (f) {
+        size_t n = fread(text, 1, text_size - 1, f);
+        text[n] = '\0';
+        fclose(f);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -26,6 +26,21 @@ nb_status test_make_model(nb_model *m, const size_t *sizes, size_t n_layers, siz
  * both importance thresholds 0, so every object of a tiny model is drawn. */
 void test_render_config(nb_rendering_config *cfg);
 
+/* Saves the model of test_make_model (with /importance) to path, without /bundle when bundle
+ * is false. Fails the test on any error. */
+void test_save_model(const char *path, const size_t *sizes, size_t n_layers, size_t points_per_edge,
+                     uint64_t seed, bool bundle);
+
+/* The nnbundle-render of the build tree ($NB_BINARY_DIR/renderer/nnbundle-render, or
+ * ../renderer/nnbundle-render) into out. */
+void test_renderer_exe(char *out, size_t out_size);
+
+/* Runs `env ENV exe ARGS` (env may be NULL; args are shell words), stdout and stderr into the
+ * file out_path and its first text_size - 1 bytes into text. Returns the exit status, -1 when
+ * the program did not exit normally. */
+int test_run_program(const char *exe, const char *env, const char *args, const char *out_path,
+                     char *text, size_t text_size);
+
 /* Count of pixels of rgb (w x h) whose colour differs from bg by more than tol in any channel. */
 size_t test_count_non_background(const unsigned char *rgb, int w, int h, const unsigned char bg[3],
                                  int tol);

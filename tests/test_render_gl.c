@@ -65,7 +65,7 @@ static void render(const nb_model *m, const nb_rendering_config *cfg, bool rever
         fail_msg("renderer load: %s", nb_error_message());
     assert_int_equal(nb_renderer_upload(&r, &scene), NB_OK);
     assert_int_equal(nb_renderer_draw(&r, &scene, &p, &cam), NB_OK);
-    assert_int_equal(nb_renderer_read_rgb(&r, out->rgb), NB_OK);
+    assert_int_equal(nb_renderer_read_pixels(&r, 3, out->rgb), NB_OK);
     nb_renderer_unload(&r);
     if (cam_out)
         *cam_out = cam;
@@ -246,7 +246,7 @@ static void test_fit_frames_the_drawing(void **state) {
             assert_true(nb_scene_frame(&scene, &p, (float)fw, (float)fh, NULL, &cam));
             assert_int_equal(nb_renderer_upload(&r, &scene), NB_OK);
             assert_int_equal(nb_renderer_draw(&r, &scene, &p, &cam), NB_OK);
-            assert_int_equal(nb_renderer_read_rgb(&r, rgb), NB_OK);
+            assert_int_equal(nb_renderer_read_pixels(&r, 3, rgb), NB_OK);
             const unsigned char white[3] = {255, 255, 255};
             int box[4];
             assert_true(drawn_box(rgb, fw, fh, white, 8, box));
@@ -351,7 +351,8 @@ static void copy_file(const char *from, const char *to) {
 
 static void test_shader_errors(void **state) {
     (void)state;
-    const char *src_dir = nb_gl_shader_dir();
+    char src_buf[4096], buf[4096];
+    const char *src_dir = nb_gl_shader_dir(src_buf, sizeof src_buf);
     char dir[] = "/tmp/nb_test_shaders_XXXXXX";
     assert_non_null(mkdtemp(dir));
     static const char *files[] = {"impostor_sphere.vert",
@@ -372,7 +373,7 @@ static void test_shader_errors(void **state) {
         copy_file(from, to);
     }
     setenv("NNBUNDLE_SHADER_DIR", dir, 1);
-    assert_string_equal(nb_gl_shader_dir(), dir);
+    assert_string_equal(nb_gl_shader_dir(buf, sizeof buf), dir);
     nb_renderer r;
     assert_int_equal(nb_renderer_load(&r, W, H), NB_OK); /* the copies work */
     nb_renderer_unload(&r);

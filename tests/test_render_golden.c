@@ -4,7 +4,7 @@
  *
  * Tolerance: a pixel matches when every channel differs by at most 8 (of 255); an image
  * matches when at least 99.5 % of its pixels match. llvmpipe output is bit-identical across
- * SDL offscreen / Xvfb and loaders on one machine (platform.md §3.5) but may shift by a few
+ * SDL offscreen / Xvfb and loaders on one machine but may shift by a few
  * levels with another Mesa/LLVM version or SIMD width, hence the tolerance.
  * On a mismatch the rendered image is written next to the test binary as
  * golden_actual_<name>.png for inspection.
@@ -142,7 +142,7 @@ static void render_case(const golden_case *c, unsigned char *rgb) {
     assert_true(nb_scene_frame(&scene, &p, (float)W, (float)H, NULL, &cam));
     assert_int_equal(nb_renderer_upload(&g_renderer, &scene), NB_OK);
     assert_int_equal(nb_renderer_draw(&g_renderer, &scene, &p, &cam), NB_OK);
-    assert_int_equal(nb_renderer_read_rgb(&g_renderer, rgb), NB_OK);
+    assert_int_equal(nb_renderer_read_pixels(&g_renderer, 3, rgb), NB_OK);
     nb_scene_deinit(&scene);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "nb_config.h"
 #include "nb_options.h"
 
 /* argv storage: -Wwrite-strings makes literals const, argv is char *[] */
@@ -251,6 +252,18 @@ static void test_help_lists_everything(void **state) {
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(buf, must[i]))
             fail_msg("--help lacks %s", must[i]);
+    /* every rendering key (edge_ and node_ keys by their common suffix) and every word of its
+     * enum, as the key table has them */
+    for (size_t i = 0; i < nb_rendering_schema.n_keys; i++) {
+        const nb_config_key *k = &nb_rendering_schema.keys[i];
+        const char *name =
+            strncmp(k->name, "edge_", 5) && strncmp(k->name, "node_", 5) ? k->name : k->name + 5;
+        if (!strstr(buf, name))
+            fail_msg("--help lacks the key %s", k->name);
+        for (size_t e = 0; k->type == NB_CONFIG_ENUM && k->enum_names[e]; e++)
+            if (!strstr(buf, k->enum_names[e]))
+                fail_msg("--help lacks %s of %s", k->enum_names[e], k->name);
+    }
 }
 
 int main(void) {

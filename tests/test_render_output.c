@@ -73,8 +73,8 @@ static void render(const nb_rendering_config *cfg, int w, int h, frame *f, unsig
         fail_msg("renderer load: %s", nb_error_message());
     assert_int_equal(nb_renderer_upload(&r, &f->scene), NB_OK);
     assert_int_equal(nb_renderer_draw(&r, &f->scene, &f->p, &f->cam), NB_OK);
-    assert_int_equal(nb_renderer_read_rgb(&r, rgb), NB_OK);
-    assert_int_equal(nb_renderer_read_rgba(&r, rgba), NB_OK);
+    assert_int_equal(nb_renderer_read_pixels(&r, 3, rgb), NB_OK);
+    assert_int_equal(nb_renderer_read_pixels(&r, 4, rgba), NB_OK);
     nb_screenshot_unblend(rgba, (size_t)w * (size_t)h, f->p.background);
     f->n_panels = 0;
     assert_true(r.has_legend == f->p.show_legend);

@@ -166,6 +166,20 @@ static void test_values_are_clamped(void **state) {
     assert_int_equal(p.node_pass.pipeline, NB_PIPELINE_SPHERE);
 }
 
+/* Mode names come from the key table: the benchmark's summary and --help print them. */
+static void test_enum_names(void **state) {
+    (void)state;
+    assert_string_equal(nb_render_enum_name("edge_mode", NB_EDGE_LINE), "line");
+    assert_string_equal(nb_render_enum_name("node_mode", NB_NODE_SPHERE_TRANSPARENT),
+                        "sphere_transparent");
+    assert_string_equal(nb_render_enum_name("transparency", NB_TRANSPARENCY_WBOIT), "wboit");
+    assert_string_equal(nb_render_enum_name("class_view", NB_CLASS_VIEW_ONE), "class");
+    assert_string_equal(nb_render_enum_name("class_view", 3), "?");
+    assert_string_equal(nb_render_enum_name("class_view", -1), "?");
+    assert_string_equal(nb_render_enum_name("class_index", 0), "?"); /* not an enum */
+    assert_string_equal(nb_render_enum_name("no_such_key", 0), "?");
+}
+
 static void test_pass_states(void **state) {
     (void)state;
     for (int t = 0; t < 2; t++) {
@@ -269,6 +283,7 @@ int main(void) {
         cmocka_unit_test(test_reference_profile),
         cmocka_unit_test(test_fade_and_premix),
         cmocka_unit_test(test_values_are_clamped),
+        cmocka_unit_test(test_enum_names),
         cmocka_unit_test(test_pass_states),
         cmocka_unit_test(test_opacity_formula),
         cmocka_unit_test(test_depth_range),

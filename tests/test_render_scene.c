@@ -343,6 +343,15 @@ static void test_errors(void **state) {
     m.importance.layer_size[1] = 4;
     expect_error(&m, &d, NB_E_MISMATCH, "m.nnb.h5 /importance");
     m.importance.layer_size[1] = 3;
+    /* the reader's rule: bundle data without a network is not a model */
+    m.has_network = false;
+    expect_error(&m, &d, NB_E_MISSING, "m.nnb.h5 /network");
+    m.has_network = true;
+    /* ... and its alpha range, which the scene used to take on trust */
+    float ka = m.bundle.edge_alpha[4];
+    m.bundle.edge_alpha[4] = 1.5f;
+    expect_error(&m, &d, NB_E_NUMERIC, "m.nnb.h5 /bundle/edge_alpha");
+    m.bundle.edge_alpha[4] = ka;
 
     nb_scene s; /* and the repaired model builds again */
     assert_int_equal(nb_scene_build(&m, &d, "m.nnb.h5", &s), NB_OK);

@@ -138,7 +138,7 @@ class_labels() {
         END { flush() }')
 }
 # class_key NAME Y: one row of colour swatches with the class names (the ten reference
-# colours of renderer/nb_palette.c; networks with more classes get no key)
+# colours of renderer/core/nb_palette.c; networks with more classes get no key)
 PALETTE=(0x228B22 0x00008B 0xB03060 0xFF4500 0xFFFF00 0xDEB887 0x00FF00 0x00FFFF 0xFF00FF 0x6495ED)
 class_key() {
     local name=$1 y=$2 n k x=8 label w

@@ -105,12 +105,10 @@ nb_status nb_renderer_draw_legend(nb_renderer *r, const nb_scene *s, const nb_re
 /* Copies the target to the window's default framebuffer (window_w x window_h pixels). */
 void nb_renderer_present(const nb_renderer *r, int window_w, int window_h);
 
-/* Reads the target's pixels (RGB, top row first, width * height * 3 bytes). */
-nb_status nb_renderer_read_rgb(const nb_renderer *r, unsigned char *rgb);
-
-/* Reads the target's pixels as RGBA (top row first, width * height * 4 bytes): colour over
- * the background, alpha = coverage (before un-blending). */
-nb_status nb_renderer_read_rgba(const nb_renderer *r, unsigned char *rgba);
+/* Reads the target's pixels (nb_gl_read_pixels): channels 3 (RGB) or 4 (RGBA: colour over the
+ * background, alpha = coverage, before un-blending), top row first, width * height * channels
+ * bytes. */
+nb_status nb_renderer_read_pixels(const nb_renderer *r, int channels, unsigned char *out);
 
 /* How nb_renderer_write_image writes. Zero-initialised: opaque, format from the extension,
  * JPEG quality 90. */

@@ -5,11 +5,12 @@
  * gl_VertexID). Ellipsoids go through a geometry shader (GL_POINTS, divisor 0): it builds the
  * segment's frame once and emits the 14-vertex box; the instanced variant ran the frame
  * construction 14 times per segment and was vertex-bound on llvmpipe (~1 s for 0.3 M segments
- * on the loaded 2-core machine, where platform.md §4 found quads equally fast either way).
+ * on the loaded 2-core machine, where instanced quads and the geometry shader measured equally
+ * fast otherwise).
  * Attribute locations are fixed:
  * 0 = centre or A (+ importance), 1 = colour (+ a0), 2 = cull key, 3 = B (+ f). For nodes the
  * cull key is the norm (location 2 reads the w of location 0). The ellipsoid box is drawn with
- * back-face culling on (see impostor_ellipsoid.vert) so each pixel is shaded once per object,
+ * back-face culling on (see impostor_ellipsoid.geom) so each pixel is shaded once per object,
  * which keeps WBOIT sums right. Algorithms: reference spec §5.4-5.5. Single-threaded (GL).
  * Config keys: edge_* and node_* (through nb_object_uniforms / nb_pass_state).
  */

@@ -1,7 +1,7 @@
 /* nb_gui.h - the Dear ImGui panels of nnbundle-render behind a C interface.
  *
- * Implemented in the project's one C++ file, renderer/nb_gui.cpp (Dear ImGui 1.86 from Debian
- * libimgui-dev, SDL2 + OpenGL3 backends). The panels are a view of an nb_gui_state
+ * Implemented in the project's one C++ file, renderer/gui/imgui/nb_gui.cpp (Dear ImGui 1.86 from
+ * Debian libimgui-dev, SDL2 + OpenGL3 backends). The panels are a view of an nb_gui_state
  * (nb_gui_state.h): they draw it, write edits into its forms and set request bits; C code
  * does everything else. Frame order: nb_gui_new_frame, nb_gui_draw_panels (before the scene
  * is drawn, so an edit applies to the same frame), draw the scene, nb_gui_render, swap.
@@ -56,12 +56,6 @@ void nb_gui_draw_panels(nb_gui *g, nb_gui_state *st);
 
 /* Renders the frame's panels over the current framebuffer (uploads changed images first). */
 void nb_gui_render(nb_gui *g);
-
-/* Reads the current (default) framebuffer's back buffer, width x height pixels, after
- * nb_gui_render, and writes it as a PNG (scene + panels, as the user sees it). Returns NB_OK,
- * NB_E_INVALID (size), NB_E_NOMEM, NB_E_GL (a GL error while reading), NB_E_IO (subject =
- * path). */
-nb_status nb_gui_screenshot(nb_gui *g, int width, int height, const char *path);
 
 /* Whether ImGui currently wants the mouse / the keyboard (see nb_gui_process_event). */
 bool nb_gui_wants_mouse(const nb_gui *g);

@@ -1,19 +1,25 @@
-/* nb_app.h - nnbundle-render's application state and main loop (the GUI's integration point).
+/* nb_app.h - nnbundle-render's application state and main loop.
  *
  * One nb_app holds everything a frame needs: options, the live rendering config (the GUI's
  * sliders edit app->config directly; uniforms are re-derived every frame), the loaded model,
  * the scene built from it, the window + GL context, the renderer, the camera, frame counters
- * and the "scene dirty" flag. nb_app.c's interactive loop has marked GUI hook points:
- *   / * GUI hook: init * /      after the window, renderer and scene exist, before the loop
- *   / * GUI hook: event * /     first thing for every SDL event; set `consumed = true` when the
- *                               GUI used it and the renderer's own handling is skipped
- *   / * GUI hook: frame * /     after the scene is drawn and shown, before the buffer swap
- *   / * GUI hook: shutdown * /  after the loop, while the GL context still exists
- * The GUI engineer may edit exactly those hook lines. Batch modes (--screenshot, --frames,
- * --benchmark) never call the hooks.
+ * and the "scene dirty" flag. A frame of the interactive loop (nb_app_run), with the GUI's
+ * hooks (nb_gui_session.h) at the marked points:
+ *   1. SDL events: the GUI first (hook: event), then the camera keys and mouse
+ *   2. held W/A/S/D (skipped while a panel has the keyboard), live reload, auto-orbit
+ *   3. hook: update   the panels are built; their edits go into the config and the camera
+ *   4. prepare        uniforms from the config, the camera follows a changed camera_pose, the
+ *                     scene is rebuilt when it is stale (the one stale check: nb_app.c
+ *                     scene_is_stale)
+ *   5. draw the scene into the target, present it to the window
+ *   6. hook: draw     the panels over the presented frame
+ *   7. recording (R), swap
+ * so every frame is drawn once, with the edits of its own panels. The GUI reads the app only
+ * through the nb_gui_host the app gives it (a view and four requests); batch modes
+ * (--screenshot, --frames, --benchmark) have no GUI.
  * Scene rebuilds: set scene_dirty (or call nb_app_rebuild_scene) after replacing the model;
- * class_view, class_index, background and the layer filter are watched every frame and
- * rebuild the scene by themselves. Main thread only.
+ * class_view, class_index, background, importance_normalization, class_contrast and the layer
+ * filter are watched every frame and rebuild the scene by themselves. Main thread only.
  */
 #ifndef NB_APP_H
 #define NB_APP_H
@@ -43,7 +49,9 @@ typedef struct nb_app {
     nb_scene scene;           /* built from model + config (owned) */
     nb_scene_desc scene_desc; /* what `scene` was built with */
     bool has_scene;
-    bool scene_dirty;          /* rebuild the scene before the next frame */
+    bool scene_dirty;  /* rebuild the scene before the next frame */
+    bool filter_pairs; /* the layer pairs drawn: --layers, or the GUI's Layers panel */
+    size_t pair_first, pair_last;
     nb_scene_desc failed_desc; /* last desc whose build failed (not retried every frame) */
     bool has_failed_desc;
     nb_window window;
@@ -55,13 +63,12 @@ typedef struct nb_app {
     double frame_ms; /* wall time of the last frame's draw, milliseconds */
     /* interaction */
     bool orbiting, panning;  /* mouse buttons held */
-    bool gui_wants_keyboard; /* set by the GUI: W/A/S/D held-key moves are skipped */
-    int camera_pose_applied; /* the key pose nb_app_set_camera_pose last moved the camera to
-                                (the GUI moves the camera when config.camera_pose differs) */
+    int camera_pose_applied; /* the key pose the camera was last moved to; a config.camera_pose
+                                that differs (the GUI's field, Load, Reset) moves the camera */
     float view_rect[4];      /* x0, y0, x1, y1 (window pixels, top-left origin): the part of
                                 the window the GUI panels leave free, where the scene is
-                                centred (the camera's lens shift); set by the GUI every frame,
-                                all zero without GUI (= the whole window) */
+                                centred (the camera's lens shift; nb_app_set_free_rect), all
+                                zero without GUI (= the whole window) */
     bool recording;          /* R: write every frame */
     long record_index;
     time_t record_start;
@@ -108,6 +115,17 @@ nb_status nb_app_poll_reload(nb_app *app, bool force, bool *reloaded);
  * GUI's camera_pose field both come here. Returns false (nothing changed) for k outside
  * 0..9. */
 bool nb_app_set_camera_pose(nb_app *app, int k);
+
+/* The GUI's panels leave rect free: app->view_rect = rect, and the scene is centred there.
+ * The first time (view_rect was empty) the drawing is framed into it (nb_app_fit_camera, with
+ * camera_fit); afterwards, when panels open, close or move, the picture follows the
+ * rectangle's centre (a lens shift, nb_camera_follow_rect), so zoom and pan are kept.
+ * Returns whether the camera moved (false when rect is the current view_rect). */
+bool nb_app_set_free_rect(nb_app *app, const float rect[4]);
+
+/* Draws layer pair `pair` alone, or, for pair < 0, the pairs of --layers (all without it);
+ * the scene is rebuilt before the next frame. */
+void nb_app_show_pair(nb_app *app, int pair);
 
 /* app->view_rect when it is a non-empty rectangle (the GUI has panels open), else NULL (the
  * whole render target): the rectangle the camera fits into. */

@@ -67,9 +67,16 @@ typedef struct nb_render_params {
     float camera_margin; /* [0, 0.45] (key camera_margin) */
 } nb_render_params;
 
-/* Maps a rendering config to uniforms and pass states. Values outside a key's range are
- * clamped; an unknown mode enum falls back to that key's default. Never fails. */
+/* Maps a rendering config to uniforms and pass states. Values outside a key's range (the key
+ * table's) are clamped; an unknown mode enum falls back to the transparent sphere (nodes) or
+ * ellipsoid (edges). Every byte of *p is written (padding zeroed), so the params of equal
+ * configs compare equal with memcmp. Never fails. */
 void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_params *p);
+
+/* The word of value `value` of the enum rendering key `key` ("edge_mode", "class_view", ...),
+ * from the key table (nb_rendering_schema), or "?" when key is not an enum key or value is
+ * not one of its values. Static storage. */
+const char *nb_render_enum_name(const char *key, int value);
 
 /* Pass state of a node mode / edge mode under a transparency mode (exposed for tests). */
 nb_pass_state nb_render_node_pass(int node_mode, int transparency);

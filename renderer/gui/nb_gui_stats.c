@@ -5,7 +5,7 @@
  * otherwise; the layer table's mean importance per class averages /importance node_<l> rows;
  * kept edges per pair count /bundle edges by the layer of their source node (binary search in
  * layer_offset). Metrics and timings are the /bundle attributes written by `nnbundle bundle`
- * (DESIGN.md "Quality of a bundle"). The FPS is a sliding window mean of frame times.
+ * (docs/bundling.md). The FPS is a sliding window mean of frame times.
  * Single-threaded, called on the GUI thread when a model is loaded or a snapshot arrives.
  * Config keys read: none.
  */

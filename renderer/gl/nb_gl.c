@@ -1,35 +1,68 @@
 /* nb_gl.c - shader loading with file names and GL logs in errors; render targets; readback.
  *
- * DESIGN: shaders are read from NNBUNDLE_SHADER_DIR or the compile-time NB_SHADER_DIR, so an
- * installed binary and a build tree both find them and a user can try edited shaders without
- * recompiling. Compile and link logs go into the NB_E_GL reason (truncated by the status
- * record's buffer, the start of a GLSL log names the line). Render targets are plain FBOs with
- * texture attachments (RGBA8 + DEPTH24); readback flips rows so PNGs are top-down (GL rows
- * are bottom-up: platform.md §3.5). Single-threaded (the GL context's thread).
- * Config keys: none.
+ * DESIGN: shaders are read from $NNBUNDLE_SHADER_DIR, else from NB_SHADER_RELDIR next to the
+ * running executable (an installed <prefix>/bin/nnbundle-render reads
+ * <prefix>/share/nnbundle/shaders, wherever the prefix was moved), else from the compile-time
+ * NB_SHADER_DIR (the source tree's shaders/, for a build tree), so an installed binary and a
+ * build tree both find them and a user can try edited shaders without recompiling. Compile and link
+ * logs go into the NB_E_GL reason (truncated by the status record's buffer, the start of a GLSL log
+ * names the line). Render targets are plain FBOs with texture attachments (RGBA8 + DEPTH24);
+ * readback flips rows so PNGs are top-down (GL rows are bottom-up). Single-threaded (the GL
+ * context's thread). Config keys: none.
  */
 #include "nb_gl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef NB_SHADER_DIR
 #define NB_SHADER_DIR "shaders"
 #endif
+#ifndef NB_SHADER_RELDIR
+#define NB_SHADER_RELDIR "../share/nnbundle/shaders"
+#endif
 
-const char *nb_gl_shader_dir(void) {
+static bool is_dir(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* "<directory of the running executable>/NB_SHADER_RELDIR" into buf; false if the
+ * executable's path is unknown or that is not a directory. */
+static bool installed_shader_dir(char *buf, size_t size) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    int k = snprintf(buf, size, "%s/%s", exe, NB_SHADER_RELDIR);
+    return k > 0 && (size_t)k < size && is_dir(buf);
+}
+
+const char *nb_gl_shader_dir(char *buf, size_t size) {
     const char *env = getenv("NNBUNDLE_SHADER_DIR");
-    return env && env[0] ? env : NB_SHADER_DIR;
+    if (env && env[0])
+        return env;
+    if (installed_shader_dir(buf, size))
+        return buf;
+    snprintf(buf, size, "%s", NB_SHADER_DIR);
+    return buf;
 }
 
 static nb_status read_text(const char *path, char **out) {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NB_RAISE(NB_E_IO, path,
-                        "cannot open shader file (shader directory: "
-                        "NNBUNDLE_SHADER_DIR or %s)",
-                        NB_SHADER_DIR);
+                        "cannot open shader file (shader directory: $NNBUNDLE_SHADER_DIR, "
+                        "else <program directory>/%s, else %s)",
+                        NB_SHADER_RELDIR, NB_SHADER_DIR);
     if (fseek(f, 0, SEEK_END) != 0) {
         fclose(f);
         return NB_RAISE(NB_E_IO, path, "cannot seek");
@@ -126,7 +159,8 @@ nb_status nb_gl_program_from_source(const char *vert_src, const char *vert_name,
 
 nb_status nb_gl_program_load_geom(const char *vert_file, const char *geom_file,
                                   const char *frag_file, GLuint *program) {
-    const char *dir = nb_gl_shader_dir();
+    char dir_buf[4096];
+    const char *dir = nb_gl_shader_dir(dir_buf, sizeof dir_buf);
     const char *files[3] = {vert_file, geom_file, frag_file};
     char paths[3][1024];
     char *src[3] = {NULL, NULL, NULL};
@@ -172,7 +206,7 @@ void nb_gl_target_unload(nb_gl_target *t) {
     memset(t, 0, sizeof *t);
 }
 
-static GLuint make_texture(GLenum internal, int w, int h) {
+GLuint nb_gl_texture(GLenum internal, int w, int h) {
     GLuint tex = 0;
     glGenTextures(1, &tex);
     glBindTexture(GL_TEXTURE_2D, tex);
@@ -196,8 +230,8 @@ nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height) {
     nb_gl_target n = {0};
     n.width = width;
     n.height = height;
-    n.color = make_texture(GL_RGBA8, width, height);
-    n.depth = make_texture(GL_DEPTH_COMPONENT24, width, height);
+    n.color = nb_gl_texture(GL_RGBA8, width, height);
+    n.depth = nb_gl_texture(GL_DEPTH_COMPONENT24, width, height);
     glGenFramebuffers(1, &n.fbo);
     glBindFramebuffer(GL_FRAMEBUFFER, n.fbo);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, n.color, 0);
@@ -217,35 +251,31 @@ nb_status nb_gl_target_resize(nb_gl_target *t, int width, int height) {
     return NB_OK;
 }
 
-/* Reads the target as `channels` (3: GL_RGB, 4: GL_RGBA) bytes per pixel, top row first. */
-static nb_status read_pixels(const nb_gl_target *t, int channels, unsigned char *out) {
-    size_t row = (size_t)t->width * (size_t)channels;
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, t->fbo);
-    glReadBuffer(GL_COLOR_ATTACHMENT0);
+nb_status nb_gl_read_pixels(GLuint fbo, int width, int height, int channels, unsigned char *out) {
+    if (width < 1 || height < 1 || (channels != 3 && channels != 4))
+        return NB_RAISE(NB_E_INVALID, "glReadPixels", "%dx%d pixels of %d channels", width, height,
+                        channels);
+    size_t row = (size_t)width * (size_t)channels;
+    GLint old_align = 4;
+    glGetIntegerv(GL_PACK_ALIGNMENT, &old_align);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, fbo);
+    glReadBuffer(fbo ? GL_COLOR_ATTACHMENT0 : GL_BACK);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadPixels(0, 0, t->width, t->height, channels == 4 ? GL_RGBA : GL_RGB, GL_UNSIGNED_BYTE,
-                 out);
+    glReadPixels(0, 0, width, height, channels == 4 ? GL_RGBA : GL_RGB, GL_UNSIGNED_BYTE, out);
+    glPixelStorei(GL_PACK_ALIGNMENT, old_align);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
     NB_TRY(nb_gl_check("glReadPixels"));
     /* GL rows are bottom-up: flip in place. */
     unsigned char *tmp = malloc(row);
     if (!tmp)
-        return NB_RAISE(NB_E_NOMEM, "screenshot", "row buffer");
-    for (int y = 0; y < t->height / 2; y++) {
+        return NB_RAISE(NB_E_NOMEM, "glReadPixels", "row buffer");
+    for (int y = 0; y < height / 2; y++) {
         unsigned char *a = out + (size_t)y * row;
-        unsigned char *b = out + (size_t)(t->height - 1 - y) * row;
+        unsigned char *b = out + (size_t)(height - 1 - y) * row;
         memcpy(tmp, a, row);
         memcpy(a, b, row);
         memcpy(b, tmp, row);
     }
     free(tmp);
     return NB_OK;
-}
-
-nb_status nb_gl_target_read_rgb(const nb_gl_target *t, unsigned char *rgb) {
-    return read_pixels(t, 3, rgb);
-}
-
-nb_status nb_gl_target_read_rgba(const nb_gl_target *t, unsigned char *rgba) {
-    return read_pixels(t, 4, rgba);
 }

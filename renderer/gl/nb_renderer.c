@@ -139,7 +139,7 @@ static nb_status frame_coverage(const nb_renderer *r, const nb_render_params *p,
     unsigned char *rgb = malloc((size_t)w * (size_t)h * 3);
     if (!rgb)
         return NB_RAISE(NB_E_NOMEM, "legend", "%dx%d pixels", w, h);
-    nb_status st = nb_gl_target_read_rgb(&r->target, rgb);
+    nb_status st = nb_renderer_read_pixels(r, 3, rgb);
     if (st == NB_OK) {
         const unsigned char bg[3] = {(unsigned char)lrintf(p->background[0] * 255.0f),
                                      (unsigned char)lrintf(p->background[1] * 255.0f),
@@ -341,12 +341,8 @@ void nb_renderer_present(const nb_renderer *r, int window_w, int window_h) {
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
 }
 
-nb_status nb_renderer_read_rgb(const nb_renderer *r, unsigned char *rgb) {
-    return nb_gl_target_read_rgb(&r->target, rgb);
-}
-
-nb_status nb_renderer_read_rgba(const nb_renderer *r, unsigned char *rgba) {
-    return nb_gl_target_read_rgba(&r->target, rgba);
+nb_status nb_renderer_read_pixels(const nb_renderer *r, int channels, unsigned char *out) {
+    return nb_gl_read_pixels(r->target.fbo, r->target.width, r->target.height, channels, out);
 }
 
 nb_status nb_renderer_write_image(const nb_renderer *r, const char *path,
@@ -364,7 +360,7 @@ nb_status nb_renderer_write_image(const nb_renderer *r, const char *path,
     unsigned char *px = malloc(n_pixels * (size_t)channels);
     if (!px)
         return NB_RAISE(NB_E_NOMEM, path, "%zu bytes of pixels", n_pixels * (size_t)channels);
-    nb_status st = channels == 4 ? nb_renderer_read_rgba(r, px) : nb_renderer_read_rgb(r, px);
+    nb_status st = nb_renderer_read_pixels(r, channels, px);
     if (st == NB_OK && channels == 4)
         nb_screenshot_unblend(px, n_pixels, r->last_background);
     if (st == NB_OK)

@@ -29,6 +29,7 @@
 
 #include "nb_camera.h"
 #include "nb_edge_importance.h"
+#include "nb_h5.h" /* nb_model_validate */
 #include "nb_palette.h"
 #include "nb_render_params.h"
 
@@ -282,10 +283,6 @@ static void shares_of(const float *v, size_t C, float *share) {
         share[c] = sum > 0.0 && v[c] > 0.0f ? (float)(v[c] / sum) : 0.0f;
 }
 
-static bool finite3(const float *p) {
-    return isfinite(p[0]) && isfinite(p[1]) && isfinite(p[2]);
-}
-
 static void grow_box(float bmin[3], float bmax[3], const float *p) {
     for (int i = 0; i < 3; i++) {
         bmin[i] = p[i] < bmin[i] ? p[i] : bmin[i];
@@ -293,84 +290,38 @@ static void grow_box(float bmin[3], float bmax[3], const float *p) {
     }
 }
 
-/* Checks what nb_scene_build indexes with, so that a bad model is an error, not a crash. */
-static nb_status check_bundle(const nb_bundle_data *b, const char *path) {
-    char subject[512];
-    if (b->n_layers < 1 || !b->layer_offset)
-        return NB_RAISE(NB_E_FORMAT, path, "/bundle has no layers");
-    for (size_t l = 0; l < b->n_layers; l++)
-        if (b->layer_offset[l] < 0 || b->layer_offset[l + 1] < b->layer_offset[l]) {
-            snprintf(subject, sizeof subject, "%s /bundle/layer_offset", path);
-            return NB_RAISE(NB_E_FORMAT, subject, "offsets not monotone at layer %zu", l);
-        }
-    if (b->layer_offset[0] != 0 || (uint64_t)b->layer_offset[b->n_layers] != b->n_nodes) {
-        snprintf(subject, sizeof subject, "%s /bundle/layer_offset", path);
-        return NB_RAISE(NB_E_FORMAT, subject, "offsets span %lld..%lld, expected 0..%zu",
-                        (long long)b->layer_offset[0], (long long)b->layer_offset[b->n_layers],
-                        b->n_nodes);
-    }
-    for (size_t i = 0; i < b->n_nodes; i++)
-        if (!finite3(b->node_position + 3 * i)) {
-            snprintf(subject, sizeof subject, "%s /bundle/node_position", path);
-            return NB_RAISE(NB_E_NUMERIC, subject, "node %zu has a non-finite position", i);
-        }
-    if (b->n_edges > 0 && (!b->edge_point_offset || !b->edge_source || !b->edge_target)) {
+/* The model checks of nb_scene_build: the reader's validation (nb_model_validate: shapes,
+ * offsets, ids, finite positions, importance matching the network) and the desc's choices,
+ * which the reader does not know. */
+static nb_status check_input(const nb_model *m, const nb_scene_desc *desc, const char *path) {
+    if (!m->has_bundle) {
+        char subject[512];
         snprintf(subject, sizeof subject, "%s /bundle", path);
-        return NB_RAISE(NB_E_FORMAT, subject, "edge arrays missing");
+        return NB_RAISE(NB_E_MISSING, subject,
+                        "no bundled geometry in this file; run `nnbundle bundle %s` first", path);
     }
-    for (size_t e = 0; e < b->n_edges; e++) {
-        if (b->edge_source[e] >= b->n_nodes || b->edge_target[e] >= b->n_nodes) {
-            snprintf(subject, sizeof subject, "%s /bundle/edge_%s", path,
-                     b->edge_source[e] >= b->n_nodes ? "source" : "target");
-            return NB_RAISE(NB_E_FORMAT, subject, "edge %zu: node id out of range 0..%zu", e,
-                            b->n_nodes - 1);
-        }
-        uint64_t p0 = b->edge_point_offset[e], p1 = b->edge_point_offset[e + 1];
-        if (p1 < p0 + 2 || p1 > b->n_points) {
-            snprintf(subject, sizeof subject, "%s /bundle/edge_point_offset", path);
-            return NB_RAISE(NB_E_FORMAT, subject,
-                            "edge %zu: points [%llu, %llu) (need >= 2, <= %zu)", e,
-                            (unsigned long long)p0, (unsigned long long)p1, b->n_points);
-        }
-    }
-    for (size_t i = 0; i < b->n_points; i++)
-        if (!finite3(b->point_position + 3 * i)) {
-            snprintf(subject, sizeof subject, "%s /bundle/point_position", path);
-            return NB_RAISE(NB_E_NUMERIC, subject, "point %zu is not finite", i);
-        }
+    NB_TRY(nb_model_validate(m, path));
+    const size_t L = m->bundle.n_layers, C = m->network.n_classes;
+    if (desc->edge_importance_type < 0 || desc->edge_importance_type >= NB_EDGE_IMPORTANCE_TYPES)
+        return NB_RAISE(NB_E_CONFIG, "edge_importance_type", "%d is not in 0..%d",
+                        desc->edge_importance_type, NB_EDGE_IMPORTANCE_TYPES - 1);
+    if (desc->class_view == NB_CLASS_VIEW_ONE && desc->class_index >= C)
+        return NB_RAISE(NB_E_CONFIG, "class_index", "class %zu requested, the network has %zu",
+                        desc->class_index, C);
+    if (desc->filter_pairs &&
+        (desc->pair_first > desc->pair_last || L < 2 || desc->pair_last >= L - 1))
+        return NB_RAISE(NB_E_CONFIG, "--layers", "layer pairs %zu:%zu, the network has pairs 0:%zu",
+                        desc->pair_first, desc->pair_last, L >= 2 ? L - 2 : 0);
     return NB_OK;
 }
 
-static nb_status check_importance(const nb_importance *imp, const nb_bundle_data *b,
-                                  const char *path) {
-    char subject[512];
-    snprintf(subject, sizeof subject, "%s /importance", path);
-    if (imp->n_layers != b->n_layers || imp->n_classes == 0)
-        return NB_RAISE(NB_E_MISMATCH, subject, "%zu layers x %zu classes, /bundle has %zu layers",
-                        imp->n_layers, imp->n_classes, b->n_layers);
-    for (size_t l = 0; l < b->n_layers; l++) {
-        size_t n = (size_t)(b->layer_offset[l + 1] - b->layer_offset[l]);
-        if (imp->layer_size[l] != n)
-            return NB_RAISE(NB_E_MISMATCH, subject, "layer %zu has %zu nodes, /bundle has %zu", l,
-                            imp->layer_size[l], n);
-    }
-    return NB_OK;
-}
-
-static nb_status copy_class_names(const nb_model *m, size_t C, char ***out) {
+static nb_status copy_class_names(const nb_network *net, char ***out) {
+    const size_t C = net->n_classes;
     char **names = calloc(C, sizeof *names);
     if (!names)
         return NB_RAISE(NB_E_NOMEM, "scene", "class names");
     for (size_t c = 0; c < C; c++) {
-        char buf[32];
-        const char *src = NULL;
-        if (m->has_network && m->network.class_names && c < m->network.n_classes)
-            src = m->network.class_names[c];
-        if (!src) {
-            snprintf(buf, sizeof buf, "%zu", c);
-            src = buf;
-        }
-        size_t len = strlen(src);
+        size_t len = strlen(net->class_names[c]);
         names[c] = malloc(len + 1);
         if (!names[c]) {
             for (size_t k = 0; k < c; k++)
@@ -378,7 +329,7 @@ static nb_status copy_class_names(const nb_model *m, size_t C, char ***out) {
             free(names);
             return NB_RAISE(NB_E_NOMEM, "scene", "class names");
         }
-        memcpy(names[c], src, len + 1);
+        memcpy(names[c], net->class_names[c], len + 1);
     }
     *out = names;
     return NB_OK;
@@ -470,16 +421,20 @@ static nb_status sort_by_cull_key(nb_scene *s) {
     return st;
 }
 
-/* Pass 2 of nb_scene_build: turns the raw importance of the records into display values
- * (nb_scene.h): node norm and a0, segment iota, cull key, a0 and the overlap factor f, and
- * fills the per-layer / per-pair divisors. node_layer: [N] layer of every global node id. */
-static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uint32_t *node_layer) {
+/* The scratch of display_scale's percentile passes. */
+typedef struct scale_work {
+    int mode;                     /* NB_NORMALIZE_LAYER or NB_NORMALIZE_NETWORK */
+    size_t n_groups;              /* layers (or pairs) with "layer", 1 with "network" */
+    const nb_scene_scale *given;  /* divisors replacing the percentiles, or NULL */
+    float *vals, *scratch;        /* [max(nodes, segments)] */
+    uint32_t *grp;                /* [max(nodes, segments)] group of every record */
+    size_t *count;                /* [n_groups + 1] */
+    float *ref_a, *ref_b, *ref_c; /* [n_groups] each: the divisors of up to three values */
+} scale_work;
+
+/* The divisor arrays of s, all 1 (normalization "none"). */
+static nb_status alloc_refs(nb_scene *s) {
     const size_t L = s->n_layers, P = L >= 2 ? L - 1 : 0;
-    const bool one_class = desc->class_view == NB_CLASS_VIEW_ONE;
-    const int mode = desc->normalization == NB_NORMALIZE_LAYER     ? NB_NORMALIZE_LAYER
-                     : desc->normalization == NB_NORMALIZE_NETWORK ? NB_NORMALIZE_NETWORK
-                                                                   : NB_NORMALIZE_NONE;
-    s->normalization = mode;
     s->node_norm_ref = malloc(L * sizeof(float));
     s->node_a0_ref = malloc(L * sizeof(float));
     s->seg_iota_ref = P ? malloc(P * sizeof(float)) : NULL;
@@ -492,310 +447,373 @@ static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uin
         s->node_norm_ref[l] = s->node_a0_ref[l] = 1.0f;
     for (size_t l = 0; l < P; l++)
         s->seg_iota_ref[l] = s->seg_cull_ref[l] = s->seg_a0_ref[l] = 1.0f;
-    const nb_scene_scale *given = mode == NB_NORMALIZE_NONE ? NULL : desc->scale;
-    if (given && given->n_layers != L)
-        return NB_RAISE(NB_E_MISMATCH, "display scale",
-                        "a shared importance scale of %zu layers, the network has %zu",
-                        given->n_layers, L);
+    return NB_OK;
+}
 
-    if (mode == NB_NORMALIZE_NONE) { /* the reference: raw values, a0 of spec §5.3 */
-        const float inv_sqrt_c = 1.0f / sqrtf((float)s->n_classes);
-        for (size_t i = 0; i < s->n_nodes; i++) {
-            float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
-            if (one_class)
-                r[7] = r[7] < 1.0f ? (r[7] > 0.0f ? r[7] : 0.0f) : 1.0f;
-        }
-        for (size_t i = 0; i < s->n_segments; i++) {
-            float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
-            float iota = r[NB_SCENE_SEG_A + 3], *a0 = r + NB_SCENE_SEG_COLOR + 3;
-            *a0 = one_class ? (*a0 < 1.0f ? (*a0 > 0.0f ? *a0 : 0.0f) : 1.0f) : iota * inv_sqrt_c;
-            if (r[NB_SCENE_SEG_B + 3] != 1.0f)
-                r[NB_SCENE_SEG_B + 3] = 1.0f + 1.5f * iota;
-        }
-        return NB_OK;
+/* Normalization "none", the reference: raw values, a0 of spec §5.3. */
+static void scale_raw(nb_scene *s, bool one_class) {
+    const float inv_sqrt_c = 1.0f / sqrtf((float)s->n_classes);
+    for (size_t i = 0; i < s->n_nodes; i++) {
+        float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
+        if (one_class)
+            r[7] = r[7] < 1.0f ? (r[7] > 0.0f ? r[7] : 0.0f) : 1.0f;
     }
+    for (size_t i = 0; i < s->n_segments; i++) {
+        float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
+        float iota = r[NB_SCENE_SEG_A + 3], *a0 = r + NB_SCENE_SEG_COLOR + 3;
+        *a0 = one_class ? (*a0 < 1.0f ? (*a0 > 0.0f ? *a0 : 0.0f) : 1.0f) : iota * inv_sqrt_c;
+        if (r[NB_SCENE_SEG_B + 3] != 1.0f)
+            r[NB_SCENE_SEG_B + 3] = 1.0f + 1.5f * iota;
+    }
+}
 
-    const size_t n_groups = mode == NB_NORMALIZE_LAYER ? (L > P ? L : P) : 1;
+static void scale_work_deinit(scale_work *w) {
+    free(w->vals);
+    free(w->scratch);
+    free(w->grp);
+    free(w->count);
+    free(w->ref_a);
+}
+
+static nb_status scale_work_init(scale_work *w, const nb_scene *s, int mode,
+                                 const nb_scene_scale *given) {
+    const size_t L = s->n_layers, P = L >= 2 ? L - 1 : 0;
+    memset(w, 0, sizeof *w);
+    w->mode = mode;
+    w->given = given;
+    w->n_groups = mode == NB_NORMALIZE_LAYER ? (L > P ? L : P) : 1;
     const size_t n = s->n_nodes > s->n_segments ? s->n_nodes : s->n_segments;
-    float *vals = calloc(n ? n : 1, sizeof *vals);
-    float *scratch = malloc((n ? n : 1) * sizeof *scratch);
-    uint32_t *grp = calloc(n ? n : 1, sizeof *grp);
-    size_t *count = malloc((n_groups + 1) * sizeof *count);
-    float *ref = malloc(3 * n_groups * sizeof *ref);
-    if (!vals || !scratch || !grp || !count || !ref) {
-        free(vals);
-        free(scratch);
-        free(grp);
-        free(count);
-        free(ref);
+    w->vals = calloc(n ? n : 1, sizeof *w->vals);
+    w->scratch = malloc((n ? n : 1) * sizeof *w->scratch);
+    w->grp = calloc(n ? n : 1, sizeof *w->grp);
+    w->count = malloc((w->n_groups + 1) * sizeof *w->count);
+    w->ref_a = malloc(3 * w->n_groups * sizeof *w->ref_a);
+    if (!w->vals || !w->scratch || !w->grp || !w->count || !w->ref_a) {
+        scale_work_deinit(w);
         return NB_RAISE(NB_E_NOMEM, "scene", "display scale of %zu objects", n);
     }
-    float *ref_a = ref, *ref_b = ref + n_groups, *ref_c = ref + 2 * n_groups;
+    w->ref_b = w->ref_a + w->n_groups;
+    w->ref_c = w->ref_a + 2 * w->n_groups;
+    return NB_OK;
+}
 
-    /* nodes: norm (size and cull key) and the a0 importance, per layer */
+/* Nodes: norm (size and cull key) and the a0 importance, per layer. */
+static void scale_nodes(scale_work *w, nb_scene *s, const uint32_t *node_layer) {
+    const bool per_layer = w->mode == NB_NORMALIZE_LAYER;
     for (size_t i = 0; i < s->n_nodes; i++)
-        grp[i] = mode == NB_NORMALIZE_LAYER ? node_layer[s->node_id[i]] : 0;
+        w->grp[i] = per_layer ? node_layer[s->node_id[i]] : 0;
     for (size_t i = 0; i < s->n_nodes; i++)
-        vals[i] = s->nodes[i * NB_SCENE_NODE_FLOATS + 3];
-    group_refs(vals, grp, s->n_nodes, n_groups, scratch, count, ref_a);
+        w->vals[i] = s->nodes[i * NB_SCENE_NODE_FLOATS + 3];
+    group_refs(w->vals, w->grp, s->n_nodes, w->n_groups, w->scratch, w->count, w->ref_a);
     for (size_t i = 0; i < s->n_nodes; i++)
-        vals[i] = s->nodes[i * NB_SCENE_NODE_FLOATS + 7];
-    group_refs(vals, grp, s->n_nodes, n_groups, scratch, count, ref_b);
-    if (given) /* one scale for several networks: the given divisors replace the percentiles */
-        for (size_t g = 0; g < n_groups && g < L; g++) {
-            ref_a[g] = given->node_norm[g];
-            ref_b[g] = given->node_a0[g];
+        w->vals[i] = s->nodes[i * NB_SCENE_NODE_FLOATS + 7];
+    group_refs(w->vals, w->grp, s->n_nodes, w->n_groups, w->scratch, w->count, w->ref_b);
+    if (w->given) /* one scale for several networks: the given divisors replace the percentiles */
+        for (size_t g = 0; g < w->n_groups && g < s->n_layers; g++) {
+            w->ref_a[g] = w->given->node_norm[g];
+            w->ref_b[g] = w->given->node_a0[g];
         }
     for (size_t i = 0; i < s->n_nodes; i++) {
         float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
-        r[3] = scaled(r[3], ref_a[grp[i]]);
-        r[7] = scaled(r[7], ref_b[grp[i]]);
+        r[3] = scaled(r[3], w->ref_a[w->grp[i]]);
+        r[7] = scaled(r[7], w->ref_b[w->grp[i]]);
     }
-    for (size_t l = 0; l < L; l++) {
-        s->node_norm_ref[l] = ref_a[mode == NB_NORMALIZE_LAYER ? l : 0];
-        s->node_a0_ref[l] = ref_b[mode == NB_NORMALIZE_LAYER ? l : 0];
+    for (size_t l = 0; l < s->n_layers; l++) {
+        s->node_norm_ref[l] = w->ref_a[per_layer ? l : 0];
+        s->node_a0_ref[l] = w->ref_b[per_layer ? l : 0];
     }
+}
 
-    /* segments: iota (size, f), cull key and the a0 importance, per layer pair */
+/* Segments: iota (size, f), cull key and the a0 importance, per layer pair. */
+static void scale_segments(scale_work *w, nb_scene *s, bool one_class) {
+    const bool per_layer = w->mode == NB_NORMALIZE_LAYER;
+    const size_t P = s->n_layers >= 2 ? s->n_layers - 1 : 0;
     for (size_t i = 0; i < s->n_segments; i++)
-        grp[i] = mode == NB_NORMALIZE_LAYER
-                     ? (uint32_t)s->segments[i * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 2]
-                     : 0;
+        w->grp[i] =
+            per_layer ? (uint32_t)s->segments[i * NB_SCENE_SEGMENT_FLOATS + NB_SCENE_SEG_EXTRA + 2]
+                      : 0;
     static const size_t slot[3] = {NB_SCENE_SEG_A + 3, NB_SCENE_SEG_EXTRA, NB_SCENE_SEG_COLOR + 3};
-    float *refs[3] = {ref_a, ref_b, ref_c};
+    float *refs[3] = {w->ref_a, w->ref_b, w->ref_c};
     for (int q = 0; q < (one_class ? 3 : 2); q++) {
         for (size_t i = 0; i < s->n_segments; i++)
-            vals[i] = s->segments[i * NB_SCENE_SEGMENT_FLOATS + slot[q]];
-        group_refs(vals, grp, s->n_segments, n_groups, scratch, count, refs[q]);
+            w->vals[i] = s->segments[i * NB_SCENE_SEGMENT_FLOATS + slot[q]];
+        group_refs(w->vals, w->grp, s->n_segments, w->n_groups, w->scratch, w->count, refs[q]);
     }
-    if (!one_class)
-        memcpy(ref_c, ref_a, n_groups * sizeof *ref_c); /* a0 is iota outside the class view */
-    if (given)
-        for (size_t g = 0; g < n_groups && g < P; g++) {
-            ref_a[g] = given->seg_iota[g];
-            ref_b[g] = given->seg_cull[g];
-            ref_c[g] = one_class ? given->seg_a0[g] : given->seg_iota[g];
+    if (!one_class) /* a0 is iota outside the class view */
+        memcpy(w->ref_c, w->ref_a, w->n_groups * sizeof *w->ref_c);
+    if (w->given)
+        for (size_t g = 0; g < w->n_groups && g < P; g++) {
+            w->ref_a[g] = w->given->seg_iota[g];
+            w->ref_b[g] = w->given->seg_cull[g];
+            w->ref_c[g] = one_class ? w->given->seg_a0[g] : w->given->seg_iota[g];
         }
     for (size_t i = 0; i < s->n_segments; i++) {
         float *r = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
-        size_t g = grp[i];
-        float iota = scaled(r[NB_SCENE_SEG_A + 3], ref_a[g]);
+        size_t g = w->grp[i];
+        float iota = scaled(r[NB_SCENE_SEG_A + 3], w->ref_a[g]);
         r[NB_SCENE_SEG_A + 3] = iota;
-        r[NB_SCENE_SEG_EXTRA] = scaled(r[NB_SCENE_SEG_EXTRA], ref_b[g]);
-        r[NB_SCENE_SEG_COLOR + 3] = one_class ? scaled(r[NB_SCENE_SEG_COLOR + 3], ref_c[g]) : iota;
+        r[NB_SCENE_SEG_EXTRA] = scaled(r[NB_SCENE_SEG_EXTRA], w->ref_b[g]);
+        r[NB_SCENE_SEG_COLOR + 3] =
+            one_class ? scaled(r[NB_SCENE_SEG_COLOR + 3], w->ref_c[g]) : iota;
         if (r[NB_SCENE_SEG_B + 3] != 1.0f)
             r[NB_SCENE_SEG_B + 3] = 1.0f + 1.5f * iota;
     }
     for (size_t l = 0; l < P; l++) {
-        size_t g = mode == NB_NORMALIZE_LAYER ? l : 0;
-        s->seg_iota_ref[l] = ref_a[g];
-        s->seg_cull_ref[l] = ref_b[g];
-        s->seg_a0_ref[l] = ref_c[g];
+        size_t g = per_layer ? l : 0;
+        s->seg_iota_ref[l] = w->ref_a[g];
+        s->seg_cull_ref[l] = w->ref_b[g];
+        s->seg_a0_ref[l] = w->ref_c[g];
     }
-    free(vals);
-    free(scratch);
-    free(grp);
-    free(count);
-    free(ref);
+}
+
+/* Pass 2 of nb_scene_build: turns the raw importance of the records into display values
+ * (nb_scene.h): node norm and a0, segment iota, cull key, a0 and the overlap factor f, and
+ * fills the per-layer / per-pair divisors. node_layer: [N] layer of every global node id. */
+static nb_status display_scale(nb_scene *s, const nb_scene_desc *desc, const uint32_t *node_layer) {
+    const bool one_class = desc->class_view == NB_CLASS_VIEW_ONE;
+    const int mode = desc->normalization == NB_NORMALIZE_LAYER     ? NB_NORMALIZE_LAYER
+                     : desc->normalization == NB_NORMALIZE_NETWORK ? NB_NORMALIZE_NETWORK
+                                                                   : NB_NORMALIZE_NONE;
+    s->normalization = mode;
+    NB_TRY(alloc_refs(s));
+    const nb_scene_scale *given = mode == NB_NORMALIZE_NONE ? NULL : desc->scale;
+    if (given && given->n_layers != s->n_layers)
+        return NB_RAISE(NB_E_MISMATCH, "display scale",
+                        "a shared importance scale of %zu layers, the network has %zu",
+                        given->n_layers, s->n_layers);
+    if (mode == NB_NORMALIZE_NONE) {
+        scale_raw(s, one_class);
+        return NB_OK;
+    }
+    scale_work w;
+    NB_TRY(scale_work_init(&w, s, mode, given));
+    scale_nodes(&w, s, node_layer);
+    scale_segments(&w, s, one_class);
+    scale_work_deinit(&w);
     return NB_OK;
 }
 
-nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const char *path,
-                         nb_scene *out) {
-    char subject[512];
-    if (!path)
-        path = "";
-    if (!m->has_bundle) {
-        snprintf(subject, sizeof subject, "%s /bundle", path);
-        return NB_RAISE(NB_E_MISSING, subject,
-                        "no bundled geometry in this file; run `nnbundle bundle %s` first", path);
-    }
+/* ---- building ------------------------------------------------------------------------ */
+
+/* What the passes of nb_scene_build share: the model, the desc and per-node scratch. */
+typedef struct scene_input {
+    const nb_model *m;
+    const nb_bundle_data *b;
+    const nb_scene_desc *desc;
+    size_t C;
+    uint32_t *node_layer;         /* [N] layer of every global node id */
+    nb_node_stats *stats;         /* [N] of the node class vectors */
+    float *uniform;               /* [C] the class vector of every node without /importance */
+    float *share, *q;             /* [C] scratch */
+    float fg[3];                  /* the "independent" colour */
+    float contrast;               /* the "all" view's exponent, in [1, 8] */
+    size_t pair_first, pair_last; /* the layer pairs drawn */
+} scene_input;
+
+/* The class vector of global node g: row (g - layer_offset[l]) of /importance node_<l>. */
+static const float *node_vec(const scene_input *in, size_t g) {
+    if (!in->m->has_importance)
+        return in->uniform;
+    const nb_importance *imp = &in->m->importance;
+    const size_t l = in->node_layer[g];
+    return imp->node + imp->node_offset[l] + (g - (size_t)in->b->layer_offset[l]) * in->C;
+}
+
+static void input_deinit(scene_input *in) {
+    free(in->node_layer);
+    free(in->stats);
+    free(in->uniform);
+    free(in->share);
+    free(in->q);
+}
+
+/* The scratch of the passes, each node's layer and class-vector statistics, the class view's
+ * colour settings and the drawn layer pairs. */
+static nb_status input_init(scene_input *in, const nb_model *m, const nb_scene_desc *desc) {
+    memset(in, 0, sizeof *in);
     const nb_bundle_data *b = &m->bundle;
-    NB_TRY(check_bundle(b, path));
-    const bool has_imp = m->has_importance;
-    if (has_imp)
-        NB_TRY(check_importance(&m->importance, b, path));
-    const size_t L = b->n_layers, N = b->n_nodes;
-    size_t C = has_imp ? m->importance.n_classes
-                       : (m->has_network && m->network.n_classes ? m->network.n_classes : 1);
-    if (desc->edge_importance_type < 0 || desc->edge_importance_type >= NB_EDGE_IMPORTANCE_TYPES)
-        return NB_RAISE(NB_E_CONFIG, "edge_importance_type", "%d is not in 0..%d",
-                        desc->edge_importance_type, NB_EDGE_IMPORTANCE_TYPES - 1);
-    if (desc->class_view == NB_CLASS_VIEW_ONE && desc->class_index >= C)
-        return NB_RAISE(NB_E_CONFIG, "class_index", "class %zu requested, the network has %zu",
-                        desc->class_index, C);
-    if (desc->filter_pairs &&
-        (desc->pair_first > desc->pair_last || L < 2 || desc->pair_last >= L - 1))
-        return NB_RAISE(NB_E_CONFIG, "--layers", "layer pairs %zu:%zu, the network has pairs 0:%zu",
-                        desc->pair_first, desc->pair_last, L >= 2 ? L - 2 : 0);
-
-    nb_status st = NB_OK;
-    nb_scene s;
-    memset(&s, 0, sizeof s);
-    s.n_layers = L;
-    s.n_classes = C;
-    s.edge_importance_type = desc->edge_importance_type;
-    s.class_view = desc->class_view;
-    s.class_index = desc->class_index;
-    s.has_importance = has_imp;
-
-    uint32_t *node_layer = malloc((N ? N : 1) * sizeof *node_layer);
-    nb_node_stats *stats = malloc((N ? N : 1) * sizeof *stats);
-    float *uniform = malloc(C * sizeof *uniform);
-    float *share = malloc(C * sizeof *share);
-    float *q = malloc(C * sizeof *q);
-    if (!node_layer || !stats || !uniform || !share || !q) {
-        st = NB_RAISE(NB_E_NOMEM, "scene", "%zu nodes", N);
-        goto fail;
+    const size_t L = b->n_layers, N = b->n_nodes, C = m->network.n_classes;
+    in->m = m;
+    in->b = b;
+    in->desc = desc;
+    in->C = C;
+    in->node_layer = malloc((N ? N : 1) * sizeof *in->node_layer);
+    in->stats = malloc((N ? N : 1) * sizeof *in->stats);
+    in->uniform = malloc(C * sizeof *in->uniform);
+    in->share = malloc(C * sizeof *in->share);
+    in->q = malloc(C * sizeof *in->q);
+    if (!in->node_layer || !in->stats || !in->uniform || !in->share || !in->q) {
+        input_deinit(in);
+        return NB_RAISE(NB_E_NOMEM, "scene", "%zu nodes", N);
     }
-    st = copy_class_names(m, C, &s.class_names);
-    if (st != NB_OK)
-        goto fail;
     for (size_t c = 0; c < C; c++)
-        uniform[c] = 1.0f / sqrtf((float)C);
-
-        /* Node class vectors: row (g - layer_offset[l]) of /importance node_<l>. */
-#define NODE_VEC(g)                                                                                \
-    (has_imp ? m->importance.node + m->importance.node_offset[node_layer[g]] +                     \
-                   ((size_t)(g) - (size_t)b->layer_offset[node_layer[g]]) * C                      \
-             : uniform)
+        in->uniform[c] = 1.0f / sqrtf((float)C);
     for (size_t l = 0; l < L; l++)
         for (int64_t g = b->layer_offset[l]; g < b->layer_offset[l + 1]; g++)
-            node_layer[g] = (uint32_t)l;
+            in->node_layer[g] = (uint32_t)l;
     for (size_t g = 0; g < N; g++)
-        stats[g] = nb_node_stats_of(NODE_VEC(g), C);
+        in->stats[g] = nb_node_stats_of(node_vec(in, g), C);
+    in->pair_first = desc->filter_pairs ? desc->pair_first : 0;
+    in->pair_last = desc->filter_pairs ? desc->pair_last : (L >= 2 ? L - 2 : 0);
+    nb_palette_foreground(desc->background, in->fg);
+    in->contrast = desc->class_contrast > 1.0f
+                       ? (desc->class_contrast < 8.0f ? desc->class_contrast : 8.0f)
+                       : 1.0f;
+    return NB_OK;
+}
 
-    /* Bounding box of the whole network. */
+/* The box of every node and polyline point, and the box of the nodes alone (both 0 when
+ * empty). */
+static void bound_network(const nb_bundle_data *b, nb_scene *s) {
     for (int i = 0; i < 3; i++) {
-        s.bbox_min[i] = INFINITY;
-        s.bbox_max[i] = -INFINITY;
+        s->bbox_min[i] = INFINITY;
+        s->bbox_max[i] = -INFINITY;
     }
-    for (size_t g = 0; g < N; g++)
-        grow_box(s.bbox_min, s.bbox_max, b->node_position + 3 * g);
-    memcpy(s.node_bbox_min, s.bbox_min, sizeof s.bbox_min);
-    memcpy(s.node_bbox_max, s.bbox_max, sizeof s.bbox_max);
+    for (size_t g = 0; g < b->n_nodes; g++)
+        grow_box(s->bbox_min, s->bbox_max, b->node_position + 3 * g);
+    memcpy(s->node_bbox_min, s->bbox_min, sizeof s->bbox_min);
+    memcpy(s->node_bbox_max, s->bbox_max, sizeof s->bbox_max);
     for (size_t i = 0; i < b->n_points; i++)
-        grow_box(s.bbox_min, s.bbox_max, b->point_position + 3 * i);
-    if (!(s.bbox_max[0] >= s.bbox_min[0]))
+        grow_box(s->bbox_min, s->bbox_max, b->point_position + 3 * i);
+    if (!(s->bbox_max[0] >= s->bbox_min[0]))
         for (int i = 0; i < 3; i++)
-            s.bbox_min[i] = s.bbox_max[i] = 0.0f;
-    if (!(s.node_bbox_max[0] >= s.node_bbox_min[0]))
+            s->bbox_min[i] = s->bbox_max[i] = 0.0f;
+    if (!(s->node_bbox_max[0] >= s->node_bbox_min[0]))
         for (int i = 0; i < 3; i++)
-            s.node_bbox_min[i] = s.node_bbox_max[i] = 0.0f;
+            s->node_bbox_min[i] = s->node_bbox_max[i] = 0.0f;
+}
 
-    const size_t pf = desc->filter_pairs ? desc->pair_first : 0;
-    const size_t pl = desc->filter_pairs ? desc->pair_last : (L >= 2 ? L - 2 : 0);
-    float fg[3];
-    nb_palette_foreground(desc->background, fg);
-    const float contrast = desc->class_contrast > 1.0f
-                               ? (desc->class_contrast < 8.0f ? desc->class_contrast : 8.0f)
-                               : 1.0f;
-    const bool one_class = desc->class_view == NB_CLASS_VIEW_ONE;
-    const size_t k_shown = desc->class_index;
-
-    /* Nodes of layers pf .. pl+1. Pass 1 stores raw values; the a0 slot holds the raw
-     * importance that becomes a0 (mean of v, or v_k for the class view). */
+/* Pass 1, nodes of layers pair_first .. pair_last + 1, with raw values; the a0 slot holds the
+ * raw importance that becomes a0 (mean of v, or v_k for the class view). */
+static nb_status build_nodes(scene_input *in, nb_scene *s) {
+    const nb_bundle_data *b = in->b;
+    const size_t first = in->pair_first, last = in->pair_last + 1, C = in->C;
+    const bool one_class = in->desc->class_view == NB_CLASS_VIEW_ONE;
     size_t n_nodes = 0;
-    for (size_t g = 0; g < N; g++)
-        n_nodes += node_layer[g] >= pf && node_layer[g] <= pl + 1;
-    s.nodes = malloc((n_nodes ? n_nodes : 1) * NB_SCENE_NODE_FLOATS * sizeof(float));
-    s.node_id = malloc((n_nodes ? n_nodes : 1) * sizeof(uint32_t));
-    if (!s.nodes || !s.node_id) {
-        st = NB_RAISE(NB_E_NOMEM, "scene", "%zu nodes", n_nodes);
-        goto fail;
-    }
-    for (size_t g = 0; g < N; g++) {
-        if (!(node_layer[g] >= pf && node_layer[g] <= pl + 1))
+    for (size_t g = 0; g < b->n_nodes; g++)
+        n_nodes += in->node_layer[g] >= first && in->node_layer[g] <= last;
+    s->nodes = malloc((n_nodes ? n_nodes : 1) * NB_SCENE_NODE_FLOATS * sizeof(float));
+    s->node_id = malloc((n_nodes ? n_nodes : 1) * sizeof(uint32_t));
+    if (!s->nodes || !s->node_id)
+        return NB_RAISE(NB_E_NOMEM, "scene", "%zu nodes", n_nodes);
+    for (size_t g = 0; g < b->n_nodes; g++) {
+        if (!(in->node_layer[g] >= first && in->node_layer[g] <= last))
             continue;
-        float *r = s.nodes + s.n_nodes * NB_SCENE_NODE_FLOATS;
+        const float *v = node_vec(in, g);
+        float *r = s->nodes + s->n_nodes * NB_SCENE_NODE_FLOATS;
         memcpy(r, b->node_position + 3 * g, 3 * sizeof(float));
-        r[3] = stats[g].norm;
-        shares_of(NODE_VEC(g), C, share);
-        view_color(desc, fg, share, C, contrast, r + 4);
-        r[7] = one_class ? NODE_VEC(g)[k_shown] : stats[g].mean;
-        s.node_id[s.n_nodes++] = (uint32_t)g;
+        r[3] = in->stats[g].norm;
+        shares_of(v, C, in->share);
+        view_color(in->desc, in->fg, in->share, C, in->contrast, r + 4);
+        r[7] = one_class ? v[in->desc->class_index] : in->stats[g].mean;
+        s->node_id[s->n_nodes++] = (uint32_t)g;
     }
+    return NB_OK;
+}
 
-    /* Edges of pairs pf .. pl: one record per polyline segment. */
+/* Pass 1, the segment records of edge e (layer pair `pair`), appended to s->segments. */
+static void build_edge_segments(scene_input *in, size_t e, size_t pair, nb_scene *s) {
+    const nb_bundle_data *b = in->b;
+    const size_t C = in->C;
+    const bool one_class = in->desc->class_view == NB_CLASS_VIEW_ONE;
+    const uint32_t src = b->edge_source[e], dst = b->edge_target[e];
+    const float *sv = node_vec(in, src), *ev = node_vec(in, dst);
+    const float alpha = b->edge_alpha ? b->edge_alpha[e] : 1.0f;
+    const float cull = alpha * in->stats[src].mean;
+    const size_t p0 = (size_t)b->edge_point_offset[e];
+    const size_t np = (size_t)b->edge_point_offset[e + 1] - p0;
+    for (size_t k = 0; k + 1 < np; k++) {
+        float *r = s->segments + s->n_segments * NB_SCENE_SEGMENT_FLOATS;
+        float t = ((float)k + 0.5f) / (float)(np - 1);
+        float iota;
+        nb_edge_importance_eval(in->desc->edge_importance_type, t, C, sv, in->stats[src], ev,
+                                in->stats[dst], alpha, in->q, &iota);
+        memcpy(r + NB_SCENE_SEG_A, b->point_position + 3 * (p0 + k), 3 * sizeof(float));
+        r[NB_SCENE_SEG_A + 3] = iota;
+        memcpy(r + NB_SCENE_SEG_B, b->point_position + 3 * (p0 + k + 1), 3 * sizeof(float));
+        bool inner = k != 0 && k + 3 < np; /* not the first, not the last two (k >= np-3) */
+        r[NB_SCENE_SEG_B + 3] = inner ? 2.0f : 1.0f; /* marker; f is set by display_scale */
+        shares_of(in->q, C, in->share);
+        view_color(in->desc, in->fg, in->share, C, in->contrast, r + NB_SCENE_SEG_COLOR);
+        r[NB_SCENE_SEG_COLOR + 3] = one_class ? iota * in->q[in->desc->class_index] : iota;
+        r[NB_SCENE_SEG_EXTRA + 0] = cull;
+        r[NB_SCENE_SEG_EXTRA + 1] = (float)e;
+        r[NB_SCENE_SEG_EXTRA + 2] = (float)pair;
+        r[NB_SCENE_SEG_EXTRA + 3] = t;
+        s->n_segments++;
+    }
+}
+
+/* Pass 1, the edges of pairs pair_first .. pair_last: one record per polyline segment. */
+static nb_status build_segments(scene_input *in, nb_scene *s) {
+    const nb_bundle_data *b = in->b;
     size_t n_seg = 0, n_edges = 0;
     for (size_t e = 0; e < b->n_edges; e++) {
-        size_t pair = node_layer[b->edge_source[e]];
-        if (pair < pf || pair > pl)
+        size_t pair = in->node_layer[b->edge_source[e]];
+        if (pair < in->pair_first || pair > in->pair_last)
             continue;
         n_edges++;
         n_seg += (size_t)(b->edge_point_offset[e + 1] - b->edge_point_offset[e]) - 1;
     }
-    s.segments = malloc((n_seg ? n_seg : 1) * NB_SCENE_SEGMENT_FLOATS * sizeof(float));
-    if (!s.segments) {
-        st = NB_RAISE(NB_E_NOMEM, "scene", "%zu segments", n_seg);
-        goto fail;
-    }
-    s.n_edges = n_edges;
+    s->segments = malloc((n_seg ? n_seg : 1) * NB_SCENE_SEGMENT_FLOATS * sizeof(float));
+    if (!s->segments)
+        return NB_RAISE(NB_E_NOMEM, "scene", "%zu segments", n_seg);
+    s->n_edges = n_edges;
     for (size_t e = 0; e < b->n_edges; e++) {
-        uint32_t src = b->edge_source[e], dst = b->edge_target[e];
-        size_t pair = node_layer[src];
-        if (pair < pf || pair > pl)
-            continue;
-        const float *sv = NODE_VEC(src), *ev = NODE_VEC(dst);
-        float alpha = b->edge_alpha ? b->edge_alpha[e] : 1.0f;
-        float cull = alpha * stats[src].mean;
-        size_t p0 = (size_t)b->edge_point_offset[e];
-        size_t np = (size_t)b->edge_point_offset[e + 1] - p0;
-        for (size_t k = 0; k + 1 < np; k++) {
-            float *r = s.segments + s.n_segments * NB_SCENE_SEGMENT_FLOATS;
-            float t = ((float)k + 0.5f) / (float)(np - 1);
-            float iota;
-            nb_edge_importance_eval(desc->edge_importance_type, t, C, sv, stats[src], ev,
-                                    stats[dst], alpha, q, &iota);
-            memcpy(r + NB_SCENE_SEG_A, b->point_position + 3 * (p0 + k), 3 * sizeof(float));
-            r[NB_SCENE_SEG_A + 3] = iota;
-            memcpy(r + NB_SCENE_SEG_B, b->point_position + 3 * (p0 + k + 1), 3 * sizeof(float));
-            bool inner = k != 0 && k + 3 < np; /* not the first, not the last two (k >= np-3) */
-            r[NB_SCENE_SEG_B + 3] = inner ? 2.0f : 1.0f; /* marker; f is set by display_scale */
-            shares_of(q, C, share);
-            view_color(desc, fg, share, C, contrast, r + NB_SCENE_SEG_COLOR);
-            r[NB_SCENE_SEG_COLOR + 3] = one_class ? iota * q[k_shown] : iota;
-            r[NB_SCENE_SEG_EXTRA + 0] = cull;
-            r[NB_SCENE_SEG_EXTRA + 1] = (float)e;
-            r[NB_SCENE_SEG_EXTRA + 2] = (float)pair;
-            r[NB_SCENE_SEG_EXTRA + 3] = t;
-            s.n_segments++;
-        }
+        size_t pair = in->node_layer[b->edge_source[e]];
+        if (pair >= in->pair_first && pair <= in->pair_last)
+            build_edge_segments(in, e, pair, s);
     }
-#undef NODE_VEC
-    st = display_scale(&s, desc, node_layer);
-    if (st != NB_OK)
-        goto fail;
-    st = sort_by_cull_key(&s);
-    if (st != NB_OK)
-        goto fail;
-    if (desc->reverse_segments && s.n_segments > 1) {
-        float tmp[NB_SCENE_SEGMENT_FLOATS];
-        for (size_t i = 0, j = s.n_segments - 1; i < j; i++, j--) {
-            float *a = s.segments + i * NB_SCENE_SEGMENT_FLOATS;
-            float *z = s.segments + j * NB_SCENE_SEGMENT_FLOATS;
-            memcpy(tmp, a, sizeof tmp);
-            memcpy(a, z, sizeof tmp);
-            memcpy(z, tmp, sizeof tmp);
-        }
-        s.segments_ascending = true;
+    return NB_OK;
+}
+
+/* Reverses the whole segment array (desc.reverse_segments). */
+static void reverse_segments(nb_scene *s) {
+    float tmp[NB_SCENE_SEGMENT_FLOATS];
+    for (size_t i = 0, j = s->n_segments - 1; i < j; i++, j--) {
+        float *a = s->segments + i * NB_SCENE_SEGMENT_FLOATS;
+        float *z = s->segments + j * NB_SCENE_SEGMENT_FLOATS;
+        memcpy(tmp, a, sizeof tmp);
+        memcpy(a, z, sizeof tmp);
+        memcpy(z, tmp, sizeof tmp);
     }
-    free(node_layer);
-    free(stats);
-    free(uniform);
-    free(share);
-    free(q);
+    s->segments_ascending = true;
+}
+
+nb_status nb_scene_build(const nb_model *m, const nb_scene_desc *desc, const char *path,
+                         nb_scene *out) {
+    if (!path)
+        path = "";
+    NB_TRY(check_input(m, desc, path));
+    scene_input in;
+    NB_TRY(input_init(&in, m, desc));
+    nb_scene s;
+    memset(&s, 0, sizeof s);
+    s.n_layers = m->bundle.n_layers;
+    s.n_classes = in.C;
+    s.edge_importance_type = desc->edge_importance_type;
+    s.class_view = desc->class_view;
+    s.class_index = desc->class_index;
+    s.has_importance = m->has_importance;
+    bound_network(&m->bundle, &s);
+    nb_status st = copy_class_names(&m->network, &s.class_names);
+    if (st == NB_OK)
+        st = build_nodes(&in, &s);
+    if (st == NB_OK)
+        st = build_segments(&in, &s);
+    if (st == NB_OK)
+        st = display_scale(&s, desc, in.node_layer);
+    if (st == NB_OK)
+        st = sort_by_cull_key(&s);
+    if (st == NB_OK && desc->reverse_segments && s.n_segments > 1)
+        reverse_segments(&s);
+    input_deinit(&in);
+    if (st != NB_OK) {
+        nb_scene_deinit(&s);
+        return st;
+    }
     *out = s;
     return NB_OK;
-
-fail:
-    free(node_layer);
-    free(stats);
-    free(uniform);
-    free(share);
-    free(q);
-    nb_scene_deinit(&s);
-    return st;
 }
 
 static void add_sphere(nb_camera_bounds *b, nb_camera_extent *e, const float c[3], float r) {

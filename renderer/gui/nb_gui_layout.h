@@ -4,7 +4,8 @@
  * height, holding the Rendering, Node, Statistics and Processing panels as tabs; the optional
  * Activations and Layers panels float at the bottom of the area the sidebar leaves free. The
  * scene is centred in the largest free rectangle (nb_gui_layout_free_rect) through a lens
- * shift of the projection (nb_app_fit_camera into it, then nb_camera_follow_rect), so no panel sits
+ * shift of the projection (the viewer frames the drawing into it, then follows it with
+ * nb_camera_follow_rect), so no panel sits
  * over its middle. Rectangles are float[4] = x0, y0, x1, y1 in window pixels, origin at the
  * top-left corner, x0 <= x1, y0 <= y1. Pure functions; no state.
  */

@@ -92,6 +92,11 @@ nb_status nb_screenshot_name_format(char *out, size_t out_size, const char *dir,
                                     const char *input_path, time_t utc, long frame,
                                     nb_image_format format);
 
+/* The directory numbered frames go into (--frames DIR): created (mode 0777 before the umask)
+ * unless it exists. NB_E_IO (subject = dir) when it cannot be created or is not a
+ * directory. */
+nb_status nb_screenshot_make_dir(const char *dir);
+
 /* The stem of an input path: base name without ".nnb.h5" (or without its last ".ext"). */
 void nb_screenshot_stem(const char *input_path, char *out, size_t out_size);
 

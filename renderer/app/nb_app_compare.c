@@ -173,18 +173,6 @@ static void pose_camera(const compare_run *c, nb_camera *cam) {
     nb_camera_init(cam, lo, hi, c->params.fov_degrees, c->config.camera_pose);
 }
 
-static nb_status ensure_dir(const char *dir) {
-    struct stat sb;
-    if (stat(dir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return NB_RAISE(NB_E_IO, dir, "exists and is not a directory");
-        return NB_OK;
-    }
-    if (mkdir(dir, 0777) != 0)
-        return NB_RAISE(NB_E_IO, dir, "cannot create directory: %s", strerror(errno));
-    return NB_OK;
-}
-
 /* One image: every panel with its camera, the titles, the legend. */
 static nb_status draw_image(compare_run *c, const nb_camera *cam0) {
     const nb_compare_layout *l = &c->layout;
@@ -267,7 +255,7 @@ static nb_status render(compare_run *c) {
         nb_log_info("wrote %s (%dx%d)", opt->screenshot_path, W, H);
         return NB_OK;
     }
-    NB_TRY(ensure_dir(opt->frames_dir));
+    NB_TRY(nb_screenshot_make_dir(opt->frames_dir));
     nb_progress prog;
     nb_progress_begin(&prog, "frames", (uint64_t)opt->count);
     nb_camera frame_cam = cam;

@@ -17,15 +17,20 @@ nb_status nb_wboit_load(nb_wboit *w) {
     return nb_gl_check("wboit load");
 }
 
-void nb_wboit_unload(nb_wboit *w) {
-    if (!w)
-        return;
+/* Deletes the accumulation target (framebuffer and its two textures). */
+static void delete_target(nb_wboit *w) {
     if (w->fbo)
         glDeleteFramebuffers(1, &w->fbo);
     if (w->accum)
         glDeleteTextures(1, &w->accum);
     if (w->reveal)
         glDeleteTextures(1, &w->reveal);
+}
+
+void nb_wboit_unload(nb_wboit *w) {
+    if (!w)
+        return;
+    delete_target(w);
     if (w->composite_program)
         glDeleteProgram(w->composite_program);
     if (w->empty_vao)
@@ -33,22 +38,11 @@ void nb_wboit_unload(nb_wboit *w) {
     memset(w, 0, sizeof *w);
 }
 
-static GLuint float_texture(GLenum internal, int width, int height) {
-    GLuint tex = 0;
-    glGenTextures(1, &tex);
-    glBindTexture(GL_TEXTURE_2D, tex);
-    glTexStorage2D(GL_TEXTURE_2D, 1, internal, width, height);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glBindTexture(GL_TEXTURE_2D, 0);
-    return tex;
-}
-
 nb_status nb_wboit_resize(nb_wboit *w, const nb_gl_target *m) {
     if (w->fbo && w->width == m->width && w->height == m->height && w->depth_attached == m->depth)
         return NB_OK;
-    GLuint fbo = 0, accum = float_texture(GL_RGBA16F, m->width, m->height);
-    GLuint reveal = float_texture(GL_R16F, m->width, m->height);
+    GLuint fbo = 0, accum = nb_gl_texture(GL_RGBA16F, m->width, m->height);
+    GLuint reveal = nb_gl_texture(GL_R16F, m->width, m->height);
     glGenFramebuffers(1, &fbo);
     glBindFramebuffer(GL_FRAMEBUFFER, fbo);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, accum, 0);
@@ -68,12 +62,7 @@ nb_status nb_wboit_resize(nb_wboit *w, const nb_gl_target *m) {
                           m->width, m->height, status);
         return st;
     }
-    if (w->fbo)
-        glDeleteFramebuffers(1, &w->fbo);
-    if (w->accum)
-        glDeleteTextures(1, &w->accum);
-    if (w->reveal)
-        glDeleteTextures(1, &w->reveal);
+    delete_target(w);
     w->fbo = fbo;
     w->accum = accum;
     w->reveal = reveal;

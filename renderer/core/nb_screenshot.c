@@ -11,11 +11,13 @@
  */
 #include "nb_screenshot.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stb_image.h>
@@ -196,4 +198,16 @@ nb_status nb_screenshot_name_format(char *out, size_t out_size, const char *dir,
 nb_status nb_screenshot_name(char *out, size_t out_size, const char *dir, const char *input_path,
                              time_t utc, long frame) {
     return nb_screenshot_name_format(out, out_size, dir, input_path, utc, frame, NB_IMAGE_PNG);
+}
+
+nb_status nb_screenshot_make_dir(const char *dir) {
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return NB_RAISE(NB_E_IO, dir, "exists and is not a directory");
+        return NB_OK;
+    }
+    if (mkdir(dir, 0777) != 0)
+        return NB_RAISE(NB_E_IO, dir, "cannot create directory: %s", strerror(errno));
+    return NB_OK;
 }

@@ -24,7 +24,6 @@
 
 extern "C" {
 #include "nb_gui_layout.h"
-#include "nb_screenshot.h"
 }
 
 #include <GL/gl.h>
@@ -939,34 +938,6 @@ void nb_gui_render(nb_gui *g) {
     ImGui::SetCurrentContext(g->context);
     ImGui::Render();
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-}
-
-nb_status nb_gui_screenshot(nb_gui *g, int width, int height, const char *path) {
-    (void)g;
-    if (width < 1 || height < 1)
-        return NB_RAISE(NB_E_INVALID, path, "screenshot of %dx%d pixels", width, height);
-    size_t row = (size_t)width * 3, n = row * (size_t)height;
-    std::vector<unsigned char> buf, flipped;
-    try {
-        buf.resize(n);
-        flipped.resize(n);
-    } catch (const std::bad_alloc &) {
-        return NB_RAISE(NB_E_NOMEM, path, "%zu bytes of pixels", n);
-    }
-    while (glGetError() != GL_NO_ERROR) {
-    }
-    GLint old_align = 0;
-    glGetIntegerv(GL_PACK_ALIGNMENT, &old_align);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, buf.data());
-    glPixelStorei(GL_PACK_ALIGNMENT, old_align);
-    GLenum err = glGetError();
-    if (err != GL_NO_ERROR)
-        return NB_RAISE(NB_E_GL, path, "glReadPixels of the window failed (0x%04x)", err);
-    for (int y = 0; y < height; y++) // GL rows are bottom-up, PNG rows top-down
-        std::memcpy(&flipped[(size_t)y * row], &buf[(size_t)(height - 1 - y) * row], row);
-    return nb_screenshot_write_png(path, flipped.data(), width, height);
 }
 
 bool nb_gui_wants_mouse(const nb_gui *g) {

@@ -5,9 +5,9 @@
  * nb_window_open refuses with NB_E_DISPLAY and a hint to use --screenshot/--frames, unless
  * SDL_VIDEODRIVER was set explicitly (tests drive the interactive loop that way).
  * Batch use (screenshots, frames, benchmark, tests) opens a hidden window; with no display it
- * selects the offscreen driver itself (EGL on Mesa llvmpipe: platform.md §3.1).
+ * selects the offscreen driver itself (EGL on Mesa llvmpipe).
  * GL: 4.3 core requested (llvmpipe gives 4.5; 4.6 would fail), GLEW with
- * GLEW_ERROR_NO_GLX_DISPLAY (4, every EGL context) accepted as success (platform.md §3.4).
+ * GLEW_ERROR_NO_GLX_DISPLAY (4, every EGL context) accepted as success.
  * One window per process; call from the main thread.
  */
 #ifndef NB_WINDOW_H

@@ -1,10 +1,10 @@
 /* nb_gui_state.h - everything the GUI panels show and edit, as plain C data (GL-free).
  *
- * The panels (renderer/nb_gui.cpp, Dear ImGui) are a pure view of an nb_gui_state: they draw
- * it, write edited values into its forms, and record what the user asked for as request
- * bits. The controller (nb_gui_state.c here, nb_gui_app.c for the app) does the work: picks,
- * inspection, activations, file I/O, processing jobs. So every behaviour except drawing is
- * testable without a GL context or ImGui.
+ * The panels (renderer/gui/imgui/nb_gui.cpp, Dear ImGui) are a pure view of an nb_gui_state: they
+ * draw it, write edited values into its forms, and record what the user asked for as request bits.
+ * The controller (nb_gui_state.c here, nb_gui_app.c for the app) does the work: picks, inspection,
+ * activations, file I/O, processing jobs. So every behaviour except drawing is testable without a
+ * GL context or ImGui.
  */
 #ifndef NB_GUI_STATE_H
 #define NB_GUI_STATE_H

@@ -1,6 +1,6 @@
 /* nb_window.c - SDL2 video init, window, GL 4.3 core context, GLEW; headless detection.
  *
- * DESIGN: follows platform.md §3 and §9: request 4.3 core (never 4.6), accept glewInit() == 4
+ * DESIGN: request 4.3 core (never 4.6: llvmpipe gives 4.5), accept glewInit() == 4
  * (GLEW_ERROR_NO_GLX_DISPLAY) on EGL contexts, drain glGetError afterwards. Headless batch runs
  * pick SDL's offscreen driver through SDL_HINT_VIDEODRIVER (deterministic, and it silences the
  * Wayland probe's XDG_RUNTIME_DIR message); interactive runs without a display are refused

@@ -113,7 +113,7 @@ typedef struct nb_scene_desc {
 typedef struct nb_scene {
     size_t n_layers;
     size_t n_classes;
-    char **class_names; /* [n_classes] copies ("0".."C-1" when the file has no /network) */
+    char **class_names; /* [n_classes] copies of /network's class names */
     size_t n_nodes;     /* drawn nodes (after the layer filter) */
     float *nodes;       /* [n_nodes][NB_SCENE_NODE_FLOATS] */
     uint32_t *node_id;  /* [n_nodes] global node id in /bundle */
@@ -152,12 +152,11 @@ nb_status nb_scene_edge_importance_type(const char *config_json, const char *pat
 
 /* Builds the draw data of model m. `path` names the file in errors. Requirements:
  * m->has_bundle (else NB_E_MISSING, subject "<path> /bundle", reason says to run
- * `nnbundle bundle FILE`); /importance optional (without it every node has norm 1, uniform
- * shares, and the reason is recorded in has_importance); if present its layer sizes must
- * match /bundle's layer_offset (NB_E_MISMATCH, subject "<path> /importance").
- * The bundle is re-checked cheaply so a bad in-memory model never crashes: node ids and
- * point offsets in range, >= 2 points per edge, finite positions (NB_E_FORMAT naming
- * "<path> /bundle/<dataset>"). desc errors: class_index >= n_classes for the "class" view or
+ * `nnbundle bundle FILE`), and a model the file reader accepts: nb_model_validate(m, path)
+ * runs first and its status is returned (NB_E_FORMAT / NB_E_NUMERIC / NB_E_MISMATCH /
+ * NB_E_MISSING naming "<path> /group/dataset": a bad in-memory model is an error, not a
+ * crash). /importance is optional (without it every node has norm 1 and uniform shares,
+ * recorded in has_importance). desc errors: class_index >= n_classes for the "class" view or
  * an importance type outside 0..3 (NB_E_CONFIG, subject "class_index" /
  * "edge_importance_type"), filter_pairs with pair_first > pair_last or pair_last >= L - 1
  * (NB_E_CONFIG, subject "--layers"). NB_E_NOMEM. On success *out owns its arrays (free with

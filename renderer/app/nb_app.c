@@ -3,11 +3,13 @@
  * DESIGN: nb_app_main parses the command line (nb_options), builds the rendering config
  * (schema defaults < --config < --set), loads the file (nb_h5_load), builds the scene, then
  * either runs the interactive loop or renders offscreen (--screenshot, --frames, --benchmark)
- * and exits. The loop: SDL events (GUI first, then camera keys and mouse: reference spec §5.1),
- * held W/A/S/D, live reload (stat() of the file every 0.5 s; writers rename atomically, so a
- * changed signature means a complete new file; a failed load keeps the current scene and is
- * retried when the file changes again or after 5 s), auto-orbit, scene rebuild when
- * scene-relevant config keys change, draw, present, GUI frame hook, swap, recording.
+ * and exits. The loop (frame order in nb_app.h): SDL events (GUI first, then camera keys and
+ * mouse: reference spec §5.1), held W/A/S/D, live reload (stat() of the file every 0.5 s;
+ * writers rename atomically, so a changed signature means a complete new file; a failed load
+ * keeps the current scene and is retried when the file changes again or after 5 s),
+ * auto-orbit, the GUI's update hook (panels and their edits), prepare (uniforms, camera pose,
+ * scene rebuild when scene-relevant config keys change), draw, present, the GUI's draw hook,
+ * recording, swap. The GUI reads the app through the nb_gui_host built here (host_*).
  * Benchmark timing: wall clock around draw + glFinish per frame, median reported; fragments
  * from one GL_SAMPLES_PASSED query on the warm-up frame. Main thread only.
  * Image output (--screenshot, --frames, K, R): nb_renderer_write_image with the options'
@@ -34,7 +36,7 @@
 #include <GL/glew.h>
 #include <SDL2/SDL.h>
 
-#include "nb_gui_app.h" /* the GUI hooks */
+#include "nb_gui_session.h" /* the GUI hooks */
 #include "nb_h5.h"
 #include "nb_log.h"
 #include "nb_screenshot.h"
@@ -66,9 +68,9 @@ static void desired_desc(const nb_app *app, nb_scene_desc *d) {
     memset(d, 0, sizeof *d);
     nb_scene_desc_from_config(&app->config, d);
     d->edge_importance_type = app->edge_importance_type;
-    d->filter_pairs = app->opt.filter_layers;
-    d->pair_first = app->opt.pair_first;
-    d->pair_last = app->opt.pair_last;
+    d->filter_pairs = app->filter_pairs;
+    d->pair_first = app->pair_first;
+    d->pair_last = app->pair_last;
 }
 
 static bool same_desc(const nb_scene_desc *a, const nb_scene_desc *b) {
@@ -161,6 +163,9 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
     memset(app, 0, sizeof *app);
     app->opt = *opt;
     app->path = opt->input;
+    app->filter_pairs = opt->filter_layers;
+    app->pair_first = opt->pair_first;
+    app->pair_last = opt->pair_last;
     if (opt->mode == NB_RUN_SCREENSHOT) { /* refuse a name we cannot write before any work */
         nb_image_format format;
         NB_TRY(nb_screenshot_format(opt->screenshot_path, &format));
@@ -265,6 +270,7 @@ nb_status nb_app_open_gl(nb_app *app) {
      * node box: the reference looks at the node cloud); depth spans every point (scene.bbox) */
     nb_camera_init(&app->camera, app->scene.node_bbox_min, app->scene.node_bbox_max,
                    app->params.fov_degrees, app->config.camera_pose);
+    app->camera_pose_applied = app->config.camera_pose;
     if (app->params.camera_fit) {
         /* a turntable (--frames --orbit, or auto_orbit) keeps one distance for all frames */
         bool orbit = app->config.auto_orbit || (app->opt.mode == NB_RUN_FRAMES && app->opt.orbit);
@@ -277,8 +283,10 @@ nb_status nb_app_open_gl(nb_app *app) {
             (void)nb_app_fit_camera(app, NULL);
     }
     log_camera(app);
-    nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d", app->window.gl_renderer,
-                 app->window.gl_version, app->window.driver, w, h);
+    char shader_dir[4096];
+    nb_log_debug("GL: %s, %s (SDL driver %s), target %dx%d, shaders %s", app->window.gl_renderer,
+                 app->window.gl_version, app->window.driver, w, h,
+                 nb_gl_shader_dir(shader_dir, sizeof shader_dir));
     if (app->renderer.font_warning[0] && app->config.show_legend)
         nb_log_warn("legend font: %s", app->renderer.font_warning);
     return NB_OK;
@@ -360,14 +368,28 @@ void nb_app_deinit(nb_app *app) {
     app->has_scene = app->has_model = false;
 }
 
-/* Derives params, applies camera settings and rebuilds the scene if it is out of date. */
+/* The scene was built for other settings than the config and the layer filter ask for
+ * (class view, class, background, normalization, contrast, layer pairs, importance type), or
+ * marked dirty; a desc whose build failed is not retried until something changes. */
+static bool scene_is_stale(const nb_app *app, const nb_scene_desc *want) {
+    if (app->scene_dirty)
+        return true;
+    return !same_desc(want, &app->scene_desc) &&
+           !(app->has_failed_desc && same_desc(want, &app->failed_desc));
+}
+
+/* Derives params, applies camera settings (fov, a changed camera_pose) and rebuilds the scene
+ * if it is out of date. */
 static void prepare_frame(nb_app *app) {
     nb_render_params_from_config(&app->config, &app->params);
     app->camera.fov_degrees = app->params.fov_degrees;
+    if (app->config.camera_pose != app->camera_pose_applied) {
+        app->camera_pose_applied = app->config.camera_pose; /* an invalid one is not retried */
+        (void)nb_app_set_camera_pose(app, app->config.camera_pose);
+    }
     nb_scene_desc d;
     desired_desc(app, &d);
-    bool stale = app->scene_dirty || !same_desc(&d, &app->scene_desc);
-    if (stale && !(app->has_failed_desc && !app->scene_dirty && same_desc(&d, &app->failed_desc))) {
+    if (scene_is_stale(app, &d)) {
         nb_status st = nb_app_rebuild_scene(app);
         if (st != NB_OK) {
             nb_log_warn("scene not rebuilt, keeping the previous one: %s", nb_error_message());
@@ -396,20 +418,8 @@ static nb_status run_screenshot(nb_app *app) {
     return NB_OK;
 }
 
-static nb_status ensure_dir(const char *dir) {
-    struct stat sb;
-    if (stat(dir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return NB_RAISE(NB_E_IO, dir, "exists and is not a directory");
-        return NB_OK;
-    }
-    if (mkdir(dir, 0777) != 0)
-        return NB_RAISE(NB_E_IO, dir, "cannot create directory: %s", strerror(errno));
-    return NB_OK;
-}
-
 static nb_status run_frames(nb_app *app) {
-    NB_TRY(ensure_dir(app->opt.frames_dir));
+    NB_TRY(nb_screenshot_make_dir(app->opt.frames_dir));
     const nb_camera start = app->camera;
     nb_progress prog;
     nb_progress_begin(&prog, "frames", (uint64_t)app->opt.count);
@@ -440,17 +450,6 @@ static nb_status run_frames(nb_app *app) {
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : (x > y ? 1 : 0);
-}
-
-static const char *edge_mode_name(int m) {
-    static const char *names[] = {"ellipsoid_transparent", "sphere", "sphere_transparent", "line",
-                                  "none"};
-    return m >= 0 && m < 5 ? names[m] : "?";
-}
-
-static const char *node_mode_name(int m) {
-    static const char *names[] = {"sphere_transparent", "sphere", "point", "none"};
-    return m >= 0 && m < 4 ? names[m] : "?";
 }
 
 /* CPU time of the whole process (all llvmpipe threads included), seconds. */
@@ -495,12 +494,11 @@ static nb_status run_benchmark(nb_app *app) {
                            app->params.edge.importance_threshold, &nodes_drawn, &segs_drawn);
     printf("nnbundle-render benchmark: %s, %dx%d, %ld frames after 1 warm-up\n", app->path,
            app->renderer.target.width, app->renderer.target.height, n);
-    static const char *views[] = {"independent", "all", "class"};
     printf("  modes: edges %s, nodes %s, transparency %s, class view %s\n",
-           edge_mode_name(app->config.edge.mode), node_mode_name(app->config.node.mode),
-           app->params.transparency == NB_TRANSPARENCY_WBOIT ? "wboit" : "minmax",
-           app->config.class_view >= 0 && app->config.class_view < 3 ? views[app->config.class_view]
-                                                                     : "?");
+           nb_render_enum_name("edge_mode", app->config.edge.mode),
+           nb_render_enum_name("node_mode", app->config.node.mode),
+           nb_render_enum_name("transparency", app->params.transparency),
+           nb_render_enum_name("class_view", app->config.class_view));
     printf("  nodes %zu (drawn %zu), edges %zu, segments %zu (drawn %zu), fragments %llu\n",
            app->scene.n_nodes, nodes_drawn, app->scene.n_edges, app->scene.n_segments, segs_drawn,
            (unsigned long long)fragments);
@@ -556,6 +554,44 @@ static void resize(nb_app *app) {
 const float *nb_app_free_rect(const nb_app *app) {
     const float *r = app->view_rect;
     return r[2] > r[0] && r[3] > r[1] ? r : NULL;
+}
+
+/* The window's size in window coordinates (the GUI's and the events' pixels). */
+static void window_size(const nb_app *app, int *w, int *h) {
+    SDL_GetWindowSize(app->window.window, w, h);
+    if (*w < 1 || *h < 1) {
+        *w = app->window.width;
+        *h = app->window.height;
+    }
+}
+
+bool nb_app_set_free_rect(nb_app *app, const float rect[4]) {
+    float old[4];
+    memcpy(old, app->view_rect, sizeof old);
+    memcpy(app->view_rect, rect, sizeof old);
+    if (!memcmp(old, app->view_rect, sizeof old))
+        return false;
+    int w, h;
+    window_size(app, &w, &h);
+    if (!(old[2] > old[0] && old[3] > old[1])) {
+        const float whole[4] = {0.0f, 0.0f, (float)w, (float)h};
+        if (!(app->config.camera_fit && nb_app_fit_camera(app, app->view_rect)))
+            nb_camera_follow_rect(&app->camera, (float)w, (float)h, whole, app->view_rect);
+    } else {
+        nb_camera_follow_rect(&app->camera, (float)w, (float)h, old, app->view_rect);
+    }
+    return true;
+}
+
+void nb_app_show_pair(nb_app *app, int pair) {
+    if (pair < 0) {
+        app->filter_pairs = app->opt.filter_layers;
+        app->pair_first = app->opt.pair_first;
+        app->pair_last = app->opt.pair_last;
+    } else {
+        app->filter_pairs = true;
+        app->pair_first = app->pair_last = (size_t)pair;
+    }
 }
 
 bool nb_app_set_camera_pose(nb_app *app, int k) {
@@ -623,8 +659,9 @@ static void handle_event(nb_app *app, const SDL_Event *ev) {
     }
 }
 
-static void held_keys(nb_app *app) {
-    if (app->gui_wants_keyboard)
+/* W/A/S/D held down move the camera, unless a panel has the keyboard. */
+static void held_keys(nb_app *app, bool keyboard_taken) {
+    if (keyboard_taken)
         return;
     const Uint8 *ks = SDL_GetKeyboardState(NULL);
     float fwd = (float)ks[SDL_SCANCODE_W] - (float)ks[SDL_SCANCODE_S];
@@ -674,30 +711,71 @@ nb_status nb_app_poll_reload(nb_app *app, bool force, bool *reloaded) {
     return st;
 }
 
+/* ---- the GUI's view of the app (nb_gui_host) ------------------------------------------ */
+
+static void host_query(void *viewer, nb_gui_view *out) {
+    nb_app *app = viewer;
+    *out = (nb_gui_view){
+        .window = app->window.window,
+        .config = &app->config,
+        .camera = &app->camera,
+        .model = &app->model,
+        .path = app->path,
+        .scene = app->has_scene ? &app->scene : NULL,
+        .params = &app->params,
+        .config_path = app->opt.config_path,
+        .frame = app->frame,
+        .orbiting = app->orbiting,
+        .panning = app->panning,
+    };
+}
+
+static nb_status host_show_model(void *viewer, nb_model *m) {
+    return nb_app_replace_model(viewer, m);
+}
+
+static bool host_set_free_rect(void *viewer, const float rect[4]) {
+    return nb_app_set_free_rect(viewer, rect);
+}
+
+static bool host_set_camera_pose(void *viewer, int k) {
+    return nb_app_set_camera_pose(viewer, k);
+}
+
+static void host_show_pair(void *viewer, int pair) {
+    nb_app_show_pair(viewer, pair);
+}
+
+/* ---- interactive loop ---------------------------------------------------------------- */
+
+/* The frame order of nb_app.h: events, held keys, reload, auto-orbit, GUI update, prepare,
+ * draw, present, GUI draw, recording, swap. */
 static nb_status run_interactive(nb_app *app) {
     app->running = true;
     app->watch_next = nb_time_now() + WATCH_PERIOD_S;
-    nb_gui_app *gui = nb_gui_app_open(app); /* GUI hook: init */
+    const nb_gui_host host = {
+        app, host_query, host_show_model, host_set_free_rect, host_set_camera_pose, host_show_pair};
+    nb_gui_session *gui = nb_gui_session_open(&host); /* GUI hook: open */
+    nb_status st = NB_OK;
     double frame_start = nb_time_now();
     while (app->running) {
         SDL_Event ev;
-        while (SDL_PollEvent(&ev)) {
-            bool consumed = false;
-            consumed = nb_gui_app_event(gui, app, &ev); /* GUI hook: event */
-            if (!consumed)
+        while (SDL_PollEvent(&ev))
+            if (!nb_gui_session_event(gui, &ev)) /* GUI hook: event */
                 handle_event(app, &ev);
-        }
-        held_keys(app);
+        held_keys(app, nb_gui_session_wants_keyboard(gui));
         bool reloaded;
         (void)nb_app_poll_reload(app, false, &reloaded); /* failures keep the old scene */
-        prepare_frame(app);
         if (app->config.auto_orbit)
             nb_camera_orbit(&app->camera, app->params.orbit_speed_degrees, 0.0f);
-        nb_status st = draw(app);
+        nb_gui_session_update(gui); /* GUI hook: update */
+        prepare_frame(app);
+        st = draw(app);
         if (st != NB_OK)
-            return st;
+            break;
         nb_renderer_present(&app->renderer, app->window.width, app->window.height);
-        nb_gui_app_frame(gui, app); /* GUI hook: frame */
+        if (!nb_gui_session_draw(gui)) /* GUI hook: draw */
+            app->running = false;
         if (app->recording)
             take_screenshot(app, app->record_index++);
         SDL_GL_SwapWindow(app->window.window);
@@ -710,8 +788,8 @@ static nb_status run_interactive(nb_app *app) {
             SDL_Delay((Uint32)((1.0 / 120.0 - spent) * 1000.0));
         frame_start = nb_time_now();
     }
-    nb_gui_app_close(gui); /* GUI hook: shutdown */
-    return NB_OK;
+    nb_gui_session_close(gui); /* GUI hook: close */
+    return st;
 }
 
 nb_status nb_app_run(nb_app *app) {
@@ -743,23 +821,18 @@ int nb_app_main(int argc, char **argv) {
         return NB_RENDER_EXIT_OK;
     }
     nb_log_set_level(opt.quiet ? NB_LOG_QUIET : opt.verbose ? NB_LOG_VERBOSE : NB_LOG_NORMAL);
+    nb_status st;
     if (opt.n_inputs > 1) { /* several files: side by side (nb_app_compare.c) */
-        nb_status cst = nb_app_compare_run(&opt);
-        if (cst != NB_OK) {
-            nb_error_print("nnbundle-render", cst);
-            if (opt.verbose && nb_error_origin()[0])
-                fprintf(stderr, "nnbundle-render: (raised at %s)\n", nb_error_origin());
-            return NB_RENDER_EXIT_FAILURE;
-        }
-        return NB_RENDER_EXIT_OK;
+        st = nb_app_compare_run(&opt);
+    } else {
+        nb_app app;
+        st = nb_app_init(&app, &opt);
+        if (st == NB_OK)
+            st = nb_app_open_gl(&app);
+        if (st == NB_OK)
+            st = nb_app_run(&app);
+        nb_app_deinit(&app);
     }
-    nb_app app;
-    nb_status st = nb_app_init(&app, &opt);
-    if (st == NB_OK)
-        st = nb_app_open_gl(&app);
-    if (st == NB_OK)
-        st = nb_app_run(&app);
-    nb_app_deinit(&app);
     if (st != NB_OK) {
         nb_error_print("nnbundle-render", st);
         if (opt.verbose && nb_error_origin()[0])

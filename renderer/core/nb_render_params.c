@@ -1,9 +1,10 @@
 /* nb_render_params.c - rendering config to uniforms, pass states, opacity and depth range.
  *
- * DESIGN: pure functions. Each object kind's six sliders are clamped to the ranges of
- * common/nb_config.h and copied as floats. A pass is opaque when its mode is (node "sphere"
- * and "point", edge "sphere" and "line": spec §5.4-5.5 "depth test on, no blending"), else it
- * uses the transparency mode (minmax = spec §5.6, wboit = McGuire & Bavoil, JCGT 2(2), 2013).
+ * DESIGN: pure functions. Each object kind's six sliders, the background, fov, orbit speed and
+ * camera margin are clamped to their keys' ranges in the key table (nb_rendering_schema: the
+ * one place the ranges are written) and copied as floats. A pass is opaque when its mode is (node
+ * "sphere" and "point", edge "sphere" and "line": spec §5.4-5.5 "depth test on, no blending"), else
+ * it uses the transparency mode (minmax = spec §5.6, wboit = McGuire & Bavoil, JCGT 2(2), 2013).
  * The opacity formula and the depth range are spec §5.6, with the depth box being the
  * network's bounding box instead of the processing grid (the spec's quirk). No threads.
  * Config keys read: edge_*, node_*, transparency, background, fov_degrees,
@@ -13,6 +14,8 @@
 #include "nb_render_params.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "nb_palette.h"
 
@@ -22,13 +25,32 @@ static float clampf(double x, double lo, double hi) {
     return (float)(x > hi ? hi : x);
 }
 
-static void object_uniforms(const nb_render_object_config *c, nb_object_uniforms *u) {
-    u->size = clampf(c->size, 1e-6, 1.0);
-    u->base_opacity = clampf(c->base_opacity, 0.0, 1.0);
-    u->importance_opacity = clampf(c->importance_opacity, 0.0, 2.0);
-    u->depth_opacity = clampf(c->depth_opacity, 0.0, 1.0);
-    u->depth_exponent = clampf(c->depth_exponent, 0.0, 4.0);
-    u->importance_threshold = clampf(c->importance_threshold, 0.0, 1.0);
+/* x clamped to the range of rendering key `name` in the key table; an exclusive bound is moved
+ * inside by a millionth of the range. */
+static float clamp_key(const char *name, double x) {
+    const nb_config_key *k = nb_config_find(&nb_rendering_schema, name);
+    const double span = k->max - k->min;
+    const double lo = k->min + (k->flags & NB_CONFIG_MIN_EXCLUSIVE ? 1e-6 * span : 0.0);
+    const double hi = k->max - (k->flags & NB_CONFIG_MAX_EXCLUSIVE ? 1e-6 * span : 0.0);
+    return clampf(x, lo, hi);
+}
+
+/* clamp_key for the key "<kind>_<field>" of an object kind ("edge" or "node"). */
+static float clamp_object_key(const char *kind, const char *field, double x) {
+    char name[64];
+    snprintf(name, sizeof name, "%s_%s", kind, field);
+    return clamp_key(name, x);
+}
+
+static void object_uniforms(const char *kind, const nb_render_object_config *c,
+                            nb_object_uniforms *u) {
+    u->size = clamp_object_key(kind, "size", c->size);
+    u->base_opacity = clamp_object_key(kind, "base_opacity", c->base_opacity);
+    u->importance_opacity = clamp_object_key(kind, "importance_opacity", c->importance_opacity);
+    u->depth_opacity = clamp_object_key(kind, "depth_opacity", c->depth_opacity);
+    u->depth_exponent = clamp_object_key(kind, "depth_exponent", c->depth_exponent);
+    u->importance_threshold =
+        clamp_object_key(kind, "importance_threshold", c->importance_threshold);
 }
 
 static nb_output_mode transparent_output(int transparency) {
@@ -80,24 +102,35 @@ nb_pass_state nb_render_edge_pass(int edge_mode, int transparency) {
 }
 
 void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_params *p) {
-    object_uniforms(&cfg->node, &p->node);
-    object_uniforms(&cfg->edge, &p->edge);
+    memset(p, 0, sizeof *p); /* padding too: two params of one config compare equal bytewise */
+    object_uniforms("node", &cfg->node, &p->node);
+    object_uniforms("edge", &cfg->edge, &p->edge);
     p->transparency =
         cfg->transparency == NB_TRANSPARENCY_WBOIT ? NB_TRANSPARENCY_WBOIT : NB_TRANSPARENCY_MINMAX;
     p->node_pass = nb_render_node_pass(cfg->node.mode, p->transparency);
     p->edge_pass = nb_render_edge_pass(cfg->edge.mode, p->transparency);
     for (int i = 0; i < 3; i++)
-        p->background[i] = clampf(cfg->background[i], 0.0, 1.0);
+        p->background[i] = clamp_key("background", cfg->background[i]);
     double bg[3] = {p->background[0], p->background[1], p->background[2]};
     nb_palette_foreground(bg, p->foreground);
-    p->fov_degrees = clampf(cfg->fov_degrees, 1.0 + 1e-3, 170.0 - 1e-3);
-    p->orbit_speed_degrees = clampf(cfg->orbit_speed_degrees, -10.0, 10.0);
+    p->fov_degrees = clamp_key("fov_degrees", cfg->fov_degrees);
+    p->orbit_speed_degrees = clamp_key("orbit_speed_degrees", cfg->orbit_speed_degrees);
     p->show_legend = cfg->show_legend;
     p->fade_opaque =
         cfg->class_view == NB_CLASS_VIEW_ONE || cfg->class_view == NB_CLASS_VIEW_INDEPENDENT;
     p->shading = cfg->shading == NB_SHADING_PHONG ? NB_SHADING_PHONG : NB_SHADING_SOFT;
     p->camera_fit = cfg->camera_fit;
-    p->camera_margin = clampf(cfg->camera_margin, 0.0, 0.45);
+    p->camera_margin = clamp_key("camera_margin", cfg->camera_margin);
+}
+
+const char *nb_render_enum_name(const char *key, int value) {
+    const nb_config_key *k = nb_config_find(&nb_rendering_schema, key);
+    if (!k || k->type != NB_CONFIG_ENUM || value < 0)
+        return "?";
+    for (int i = 0; k->enum_names[i]; i++)
+        if (i == value)
+            return k->enum_names[i];
+    return "?";
 }
 
 float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel) {
