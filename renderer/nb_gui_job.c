@@ -9,7 +9,7 @@
  * and after every step; (3) nb_bundle_finish (final resample + metrics). Shared fields
  * (progress, the latest snapshot, the bundling state pointer used by cancel) are guarded by
  * one mutex; the cancel flag and the done flag are C11 atomics. Cancel calls nb_bundle_cancel,
- * which the bundler checks between iterations (processor/nb_bundle.h), so a cancel takes
+ * which the bundler checks between iterations (processor/bundle/nb_bundle.h), so a cancel takes
  * effect within one iteration. Snapshots are handed over by moving the buffer out under the
  * lock (no copy of the polylines on the GUI thread). The worker's error message (thread-local
  * in nb_status) is copied into the job for the GUI. Config keys read: all processing keys

@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include "nb_density.h"
-#include "nb_density_internal.h"
 #include "nb_rng.h"
 #include "nb_status.h"
 
