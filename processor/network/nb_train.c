@@ -37,6 +37,7 @@
 #include "nb_mlp.h"
 #include "nb_random.h"
 #include "nb_rng.h"
+#include "nb_tuner.h"
 
 enum {
     NB_TRAIN_STREAM_SHUFFLE = 1,
@@ -347,80 +348,29 @@ static double train_step(nb_network *net, train_work *w, const nb_dataset *ds, c
     return loss_sum;
 }
 
-/* Thread-count tuner. A step is ~1 ms of work and needs two barriers; when the machine is
- * oversubscribed (more runnable processes than cores) every barrier waits for the other
- * threads to be scheduled again, and 2 threads ran 12x slower than 1 (141 s vs 11 s for the
- * full Fashion-MNIST run at load average 10 on 2 cores). Since results do not depend on the
- * thread count, the tuner may change it at any step: it runs on 1 thread or on all, keeps an
- * average step time for the current choice, and now and then tries the other choice for a
- * few steps, switching when that is clearly faster. A failed trial doubles the wait before
- * the next one, so trials cost little under steady load. */
-#define NB_TRAIN_TUNE_FIRST  16   /* steps before the first trial */
-#define NB_TRAIN_TUNE_PERIOD 200  /* steps between trials after a switch */
-#define NB_TRAIN_TUNE_MAX    6400 /* longest wait between trials */
-#define NB_TRAIN_TUNE_STEPS  8    /* steps per trial (the first is not timed: wake-up) */
-
-typedef struct thread_tuner {
-    int max_threads;
-    int current;      /* thread count in use outside trials */
-    int trial;        /* thread count under trial, 0 when none */
-    uint64_t next;    /* step index at which the next trial starts */
-    uint64_t period;  /* current wait between trials */
-    int trial_left;   /* steps left in the running trial */
-    double avg;       /* moving average of the step time with `current` (s), < 0 if none */
-    double trial_sum; /* timed seconds of the running trial */
-    int trial_n;      /* timed steps of the running trial */
-} thread_tuner;
-
-/* fixed > 0: always that many threads, no trials. */
-static void tuner_init(thread_tuner *tu, int max_threads, int fixed) {
-    memset(tu, 0, sizeof *tu);
-    tu->max_threads = max_threads;
-    tu->current = fixed > 0 ? fixed : 1;
-    tu->next = fixed == 0 && max_threads > 1 ? NB_TRAIN_TUNE_FIRST : UINT64_MAX;
-    tu->period = NB_TRAIN_TUNE_PERIOD;
-    tu->avg = -1.0;
-}
-
-/* Thread count for step number `step` (0-based). */
-static int tuner_threads(thread_tuner *tu, uint64_t step) {
-    if (!tu->trial && step >= tu->next && tu->avg > 0.0) {
-        tu->trial = tu->current == 1 ? tu->max_threads : 1;
-        tu->trial_left = NB_TRAIN_TUNE_STEPS;
-        tu->trial_sum = 0.0;
-        tu->trial_n = 0;
-    }
-    return tu->trial ? tu->trial : tu->current;
-}
-
-/* Records that the step just run took `seconds`. */
-static void tuner_record(thread_tuner *tu, double seconds) {
-    if (!tu->trial) {
-        tu->avg = tu->avg < 0.0 ? seconds : 0.9 * tu->avg + 0.1 * seconds;
-        return;
-    }
-    if (tu->trial_left < NB_TRAIN_TUNE_STEPS) { /* the first trial step only wakes threads */
-        tu->trial_sum += seconds;
-        tu->trial_n++;
-    }
-    if (--tu->trial_left > 0)
-        return;
-    const double trial_avg = tu->trial_sum / (double)(tu->trial_n ? tu->trial_n : 1);
-    if (trial_avg < 0.85 * tu->avg) {
-        nb_log_debug("training: %d thread(s) from now on (%.2f ms per step, %d thread(s) took "
-                     "%.2f ms)",
-                     tu->trial, 1e3 * trial_avg, tu->current, 1e3 * tu->avg);
-        tu->current = tu->trial;
-        tu->avg = trial_avg;
-        tu->period = NB_TRAIN_TUNE_PERIOD;
-    } else {
-        nb_log_debug("training: staying on %d thread(s) (%.2f ms per step, %d thread(s) took "
-                     "%.2f ms)",
-                     tu->current, 1e3 * tu->avg, tu->trial, 1e3 * trial_avg);
-        tu->period = tu->period * 2 < NB_TRAIN_TUNE_MAX ? tu->period * 2 : NB_TRAIN_TUNE_MAX;
-    }
-    tu->next += tu->period;
-    tu->trial = 0;
+/* Thread count of the steps (nb_tuner.h). A step is ~1 ms of work and needs two barriers;
+ * when the machine is oversubscribed every barrier waits for the other threads to be
+ * scheduled again, and 2 threads ran 12x slower than 1 (141 s vs 11 s for the full
+ * Fashion-MNIST run at load average 10 on 2 cores). Steps this short are noisy and too short
+ * to measure CPU time over, so the tuner starts on 1 thread, always tries the other count
+ * (16 steps before the first trial, 200 after a switch, up to 6400 after failed trials),
+ * times 7 steps per trial after one untimed warm-up step, and switches at a 15 % win. fixed
+ * > 0: always that many threads. */
+static void tuner_init(nb_tuner *tu, int max_threads, int fixed) {
+    const nb_tuner_desc desc = {
+        .threads = fixed > 0 ? fixed : max_threads,
+        .mode = fixed > 0 ? NB_TUNER_FIXED : NB_TUNER_ALWAYS_TRY,
+        .start = 1,
+        .first_wait = 16,
+        .period = 200,
+        .max_wait = 6400,
+        .trial_calls = 7,
+        .warmup_calls = 1,
+        .win = 0.85,
+        .weight = 0.1,
+        .name = "training",
+    };
+    nb_tuner_init(tu, &desc);
 }
 
 /* Mean loss and accuracy of net on ds (validated): chunks of NB_TRAIN_EVAL_CHUNK images in
@@ -549,7 +499,7 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     nb_rng_init_stream(&shuffle, d.seed, NB_TRAIN_STREAM_SHUFFLE);
     const size_t n_batches = (n + B - 1) / B;
     uint64_t t = 0;
-    thread_tuner tuner;
+    nb_tuner tuner;
     tuner_init(&tuner, w.n_threads, d.threads);
     double last_test_accuracy = NAN;
     for (int epoch = 1; epoch <= d.epochs && s == NB_OK; epoch++) {
@@ -564,12 +514,12 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
         for (size_t b = 0; b < n_batches; b++) {
             const size_t i0 = b * B;
             const size_t m = n - i0 < B ? n - i0 : B;
-            const int threads = tuner_threads(&tuner, t);
+            const int threads = nb_tuner_begin(&tuner);
             const double t_step = nb_time_now();
             t++;
             const double batch_loss =
                 train_step(&net, &w, train, w.perm + i0, m, &d, t, threads, &correct);
-            tuner_record(&tuner, nb_time_now() - t_step);
+            nb_tuner_end(&tuner, nb_time_now() - t_step, 1.0);
             loss_sum += batch_loss;
             if (!isfinite(batch_loss)) {
                 s = NB_RAISE(NB_E_NUMERIC, "training",
@@ -595,7 +545,8 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
             .test_loss = NAN,
         };
         if (test)
-            evaluate_set(&net, test, &w, tuner.current, &st.test_loss, &st.test_accuracy);
+            evaluate_set(&net, test, &w, nb_tuner_current(&tuner), &st.test_loss,
+                         &st.test_accuracy);
         last_test_accuracy = st.test_accuracy;
         st.seconds = nb_time_now() - t0;
         if (d.l1 > 0.0)
@@ -612,7 +563,7 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     }
     if (s == NB_OK) {
         double loss = NAN, acc = NAN;
-        evaluate_set(&net, train, &w, tuner.current, &loss, &acc);
+        evaluate_set(&net, train, &w, nb_tuner_current(&tuner), &loss, &acc);
         net.train_accuracy = acc;
         net.test_accuracy = last_test_accuracy;
     }

@@ -15,9 +15,9 @@
  * Threading (OpenMP, up to d->threads): node splat is parallel over map rows, each row owned
  * by one thread (no atomics, no per-thread copies; the row loop has an AVX2 copy); node moves
  * are parallel over nodes. Every result is independent of the thread count (integer sums
- * here and in exact, single-writer float sums in fast), so an adaptive tuner may run a call
- * on 1 thread when that is faster: only when the process's CPU time shows that another
- * process took a core (see the tuner below; one tuner per layer pair).
+ * here and in exact, single-writer float sums in fast), so an adaptive tuner (nb_tuner.h, one
+ * for node calls and one per layer pair) may run a call on 1 thread when that is faster: only
+ * when the process's CPU time shows that another process took a core.
  * Config keys: none directly; the caller passes density, density_strength, node_step and the
  * bandwidth/similarity schedule of spec §4.6.
  */
@@ -27,7 +27,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
@@ -103,97 +102,25 @@ double nb_density_segment_kernel(const double a[3], const double b[3], const dou
     return nb_density_seg_value_(a, b, len, m, dir, g, NB_DENSITY_KAPPA * cell, bandwidth);
 }
 
-/* ---- adaptive thread count ------------------------------------------------------------
- * On a machine shared with other processes, OpenMP barriers can cost more than the second
- * thread gains (a waiting thread spins while its partner is descheduled). Results never
- * depend on the thread count, so each kind of call (node iterations; the iterations of each
- * layer pair, told apart by the pair's size, so that a trial is compared with calls of the
- * same pair) keeps the faster of 1 and `threads`. The CPU efficiency of every call (process
- * CPU seconds / (threads x wall seconds): 1 when every thread had a core, spinning included)
- * is tracked; only when it falls below NB_DENSITY_TUNE_EFF (another process took a core), or
- * while running on 1 thread, is the other count tried (NB_DENSITY_TUNE_CALLS calls) every
- * `period` calls against the running average of wall seconds per unit of work. A switch needs
- * a clear win (10 %); a failed trial doubles the period (up to NB_DENSITY_TUNE_MAX). On an
- * idle machine no call runs a 1-thread trial. With tuning off, every call uses `threads`. */
-
-static void tuner_reset(const nb_density *d, nb_density_tuner *t, uint64_t key) {
-    memset(t, 0, sizeof *t);
-    t->key = key;
-    t->current = d->threads;
-    t->period = NB_DENSITY_TUNE_FIRST;
-    t->wait = NB_DENSITY_TUNE_FIRST;
-    t->eff = 1.0;
-}
-
-/* CPU seconds of the whole process (all threads). */
-static double process_cpu(void) {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-        return 0.0;
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+/* ---- adaptive thread count (nb_tuner.h) ------------------------------------------------- */
 
 /* The tuner of node calls (key 0) or of the layer pair with `key` (a free or reused slot). */
-static nb_density_tuner *tuner_of(nb_density *d, uint64_t key) {
+static nb_tuner *tuner_of(nb_density *d, uint64_t key) {
     if (key == 0)
         return &d->tuner[0];
-    nb_density_tuner *t = &d->tuner[1 + key % NB_DENSITY_TUNE_SLOTS];
-    if (t->key != key)
-        tuner_reset(d, t, key);
-    return t;
+    const size_t k = 1 + key % NB_DENSITY_TUNE_SLOTS;
+    if (d->tuner_key[k] != key) {
+        nb_tuner_init(&d->tuner[k], &d->tune);
+        d->tuner_key[k] = key;
+    }
+    return &d->tuner[k];
 }
 
-static int tuner_begin(nb_density *d, nb_density_tuner *t) {
-    if (!d->tuning || d->threads == 1)
-        return d->nt = d->threads;
-    if (!t->trial && t->avg > 0.0 && --t->wait <= 0) {
-        if (d->tuning == 2 || t->current == 1 || t->eff < NB_DENSITY_TUNE_EFF) {
-            t->trial = t->current == 1 ? d->threads : 1;
-            t->trial_left = NB_DENSITY_TUNE_CALLS;
-            t->trial_cost = 0.0;
-            t->trial_n = 0;
-        } else {
-            t->wait = t->period; /* every thread had a core: nothing to try */
-        }
+static void tuners_reset(nb_density *d) {
+    for (int k = 0; k <= NB_DENSITY_TUNE_SLOTS; k++) {
+        nb_tuner_init(&d->tuner[k], &d->tune);
+        d->tuner_key[k] = 0;
     }
-    d->tune_wall0 = omp_get_wtime();
-    d->tune_cpu0 = process_cpu();
-    return d->nt = t->trial ? t->trial : t->current;
-}
-
-/* The current count without trial bookkeeping (splat-only calls of the public API). */
-static void tuner_current(nb_density *d, const nb_density_tuner *t) {
-    d->nt = d->tuning ? (t->current > 0 ? t->current : d->threads) : d->threads;
-}
-
-static void tuner_end(nb_density *d, nb_density_tuner *t, double seconds, double units) {
-    if (!d->tuning || d->threads == 1 || !(units > 0.0))
-        return;
-    const double cost = seconds / units;
-    if (!t->trial) {
-        t->avg = t->avg > 0.0 ? 0.7 * t->avg + 0.3 * cost : cost;
-        const double wall = omp_get_wtime() - d->tune_wall0;
-        if (t->current > 1 && wall > 0.0) {
-            const double eff = (process_cpu() - d->tune_cpu0) / ((double)t->current * wall);
-            t->eff = 0.7 * t->eff + 0.3 * eff;
-        }
-        return;
-    }
-    t->trial_cost += cost;
-    t->trial_n++;
-    if (--t->trial_left > 0)
-        return;
-    const double trial = t->trial_cost / (double)t->trial_n;
-    if (trial < 0.9 * t->avg) {
-        t->current = t->trial;
-        t->avg = trial;
-        t->period = NB_DENSITY_TUNE_FIRST;
-        t->eff = 1.0;
-    } else if (t->period < NB_DENSITY_TUNE_MAX) {
-        t->period *= 2;
-    }
-    t->wait = t->period;
-    t->trial = 0;
 }
 
 /* Key of the sample tuner of the layer pair of `set` on `grid`. */
@@ -227,9 +154,8 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
     if (d->threads < 1)
         d->threads = 1;
     d->nt = d->threads;
-    d->tuning = 1;
-    for (int k = 0; k <= NB_DENSITY_TUNE_SLOTS; k++)
-        tuner_reset(d, &d->tuner[k], 0);
+    d->tune = (nb_tuner_desc){.threads = d->threads, .mode = NB_TUNER_ADAPTIVE};
+    tuners_reset(d);
     d->fast_cells_per_bandwidth = 8.0;
     d->fast_variance_scale = NB_DENSITY_FAST_VARIANCE_SCALE;
     *out = d;
@@ -260,10 +186,9 @@ void nb_density_destroy(nb_density *d) {
 nb_status nb_density_set_thread_tuning(nb_density *d, int on) {
     if (!d)
         return NB_RAISE(NB_E_INVALID, "density", "NULL workspace");
-    d->tuning = on == 2 ? 2 : on != 0;
+    d->tune.mode = on == 2 ? NB_TUNER_ALWAYS_TRY : on ? NB_TUNER_ADAPTIVE : NB_TUNER_FIXED;
     d->nt = d->threads;
-    for (int k = 0; k <= NB_DENSITY_TUNE_SLOTS; k++)
-        tuner_reset(d, &d->tuner[k], 0);
+    tuners_reset(d);
     return NB_OK;
 }
 
@@ -548,7 +473,7 @@ static nb_status splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
 nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_nodes,
                                  const float *pos, const float *importance, double bandwidth) {
     NB_TRY(check_nodes(d, grid, n_nodes, pos, importance, bandwidth));
-    tuner_current(d, tuner_of(d, 0));
+    d->nt = nb_tuner_current(tuner_of(d, 0));
     return splat_nodes(d, grid, n_nodes, pos, importance, bandwidth);
 }
 
@@ -593,8 +518,8 @@ nb_status nb_density_advect_nodes_weighted(nb_density *d, const nb_grid *grid, s
     if (!(step_fraction > 0.0) || !isfinite(step_fraction))
         return NB_RAISE(NB_E_INVALID, "node_step", "%g, expected > 0 and finite", step_fraction);
     double t0 = omp_get_wtime();
-    nb_density_tuner *tuner = tuner_of(d, 0);
-    tuner_begin(d, tuner);
+    nb_tuner *tuner = tuner_of(d, 0);
+    d->nt = nb_tuner_begin(tuner);
     nb_status st = splat_nodes(d, grid, n_nodes, pos, importance, bandwidth);
     if (st != NB_OK)
         return st;
@@ -668,7 +593,7 @@ nb_status nb_density_advect_nodes_weighted(nb_density *d, const nb_grid *grid, s
     d->stats.moved = moved;
     d->stats.node_seconds = omp_get_wtime() - t0;
     const double kr = (bandwidth + NB_DENSITY_KAPPA * h) / h;
-    tuner_end(d, tuner, d->stats.node_seconds, (double)(n_nodes ? n_nodes : 1) * kr * kr);
+    nb_tuner_end(tuner, d->stats.node_seconds, (double)(n_nodes ? n_nodes : 1) * kr * kr);
     return NB_OK;
 }
 
@@ -723,15 +648,15 @@ static nb_status splat_samples(nb_density *d, const nb_grid *grid, const nb_samp
 nb_status nb_density_splat_samples(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
                                    double bandwidth) {
     NB_TRY(check_samples(d, grid, set, bandwidth, 0.0));
-    tuner_current(d, tuner_of(d, pair_key(grid, set)));
+    d->nt = nb_tuner_current(tuner_of(d, pair_key(grid, set)));
     return splat_samples(d, grid, set, bandwidth);
 }
 
 nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sample_set *set,
                                     double bandwidth, double similarity) {
     NB_TRY(check_samples(d, grid, set, bandwidth, similarity));
-    nb_density_tuner *tuner = tuner_of(d, pair_key(grid, set));
-    tuner_begin(d, tuner);
+    nb_tuner *tuner = tuner_of(d, pair_key(grid, set));
+    d->nt = nb_tuner_begin(tuner);
     NB_TRY(splat_samples(d, grid, set, bandwidth));
     double t0 = omp_get_wtime();
     if (set->n_edges > 0) {
@@ -745,7 +670,7 @@ nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sampl
     d->stats.advect_seconds = omp_get_wtime() - t0;
     const double segments =
         set->n_edges ? (double)(set->point_offset[set->n_edges] - set->point_offset[0]) : 0.0;
-    tuner_end(d, tuner, d->stats.splat_seconds + d->stats.advect_seconds, segments);
+    nb_tuner_end(tuner, d->stats.splat_seconds + d->stats.advect_seconds, segments);
     return NB_OK;
 }
 

@@ -158,9 +158,9 @@ nb_status nb_density_set_fast_resolution(nb_density *d, double cells_per_bandwid
 nb_status nb_density_set_fast_kernel_scale(nb_density *d, double variance_scale);
 
 /* Adaptive thread count (default on = 1): node calls and the calls of each layer pair keep
- * the faster of 1 and `threads` threads (on a busy machine OpenMP barriers can cost more than
- * a second thread gains). A 1-thread trial runs only when the process got less than
- * NB_DENSITY_TUNE_EFF (0.8) of `threads` cores during its recent calls, so an idle machine
+ * the faster of 1 and `threads` threads (nb_tuner.h, default settings: on a busy machine
+ * OpenMP barriers can cost more than a second thread gains). A 1-thread trial runs only when
+ * the process got less than 0.8 of `threads` cores during its recent calls, so an idle machine
  * never pays for trials; on = 2 trials every few calls regardless (tests). Results never
  * depend on it. Off (0): every call uses `threads`. Returns NB_OK or NB_E_INVALID
  * ("density"). */

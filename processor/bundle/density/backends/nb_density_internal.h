@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "nb_density.h"
+#include "nb_tuner.h"
 
 /* The hot loops are vectorised; on x86-64 (GCC) an AVX2 copy of each is chosen at load time.
  * Without FMA and without reassociation every element is computed with the same IEEE
@@ -31,14 +32,9 @@
  * (nb_density_set_fast_kernel_scale; calibration in docs/density.md). */
 #define NB_DENSITY_FAST_VARIANCE_SCALE 0.7
 
-/* Thread tuner: calls before the first trial, calls per trial, longest wait between trials;
- * sample-call tuners (one per layer pair, keyed by its size); CPU efficiency (process CPU
- * seconds / (threads x wall seconds)) below which a multi-thread count is tried against 1. */
-#define NB_DENSITY_TUNE_FIRST 4
-#define NB_DENSITY_TUNE_CALLS 2
-#define NB_DENSITY_TUNE_MAX   64
+/* Tuners: one for node calls, NB_DENSITY_TUNE_SLOTS for the sample calls of layer pairs (keyed
+ * by the pair's size, so that a trial is compared with calls of the same pair). */
 #define NB_DENSITY_TUNE_SLOTS 8
-#define NB_DENSITY_TUNE_EFF   0.8
 
 /* Kernel cell half-length factor of spec §4.1: kappa = NB_DENSITY_KAPPA * h. */
 #define NB_DENSITY_KAPPA 1.36602540378
@@ -57,30 +53,15 @@ typedef struct nb_density_box {
     double step;      /* cell/node spacing, world units */
 } nb_density_box;
 
-/* Adaptive thread count of one kind of call (nodes, one layer pair's samples); see
- * nb_density.c. */
-typedef struct nb_density_tuner {
-    uint64_t key;      /* samples: the layer pair it tunes (0: nodes, or free) */
-    int current;       /* threads used outside trials */
-    int trial;         /* threads under trial, 0 when none */
-    int wait;          /* calls until the next trial */
-    int period;        /* current wait between trials (doubles after a failed trial) */
-    int trial_left;    /* calls left in the running trial */
-    double avg;        /* running seconds per unit of work with `current` (0: unknown) */
-    double trial_cost; /* summed seconds per unit of the running trial */
-    int trial_n;
-    double eff; /* running CPU efficiency of the calls with current > 1 thread */
-} nb_density_tuner;
-
 struct nb_density {
     nb_density_backend backend;
     size_t n_classes;
     double strength;
-    int threads; /* the most threads any call uses (buffers are sized for it) */
-    int nt;      /* threads of the running call */
-    int tuning;  /* 0 off, 1 adaptive, 2 adaptive with unconditional trials */
-    nb_density_tuner tuner[1 + NB_DENSITY_TUNE_SLOTS]; /* [0] nodes, then samples */
-    double tune_wall0, tune_cpu0;                      /* start of the running call */
+    int threads;        /* the most threads any call uses (buffers are sized for it) */
+    int nt;             /* threads of the running call */
+    nb_tuner_desc tune; /* threads and mode of every tuner */
+    nb_tuner tuner[1 + NB_DENSITY_TUNE_SLOTS];     /* [0] nodes, then samples */
+    uint64_t tuner_key[1 + NB_DENSITY_TUNE_SLOTS]; /* the layer pair of a sample tuner */
     double fast_cells_per_bandwidth;
     double fast_variance_scale;
 
