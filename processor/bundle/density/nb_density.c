@@ -21,7 +21,7 @@
  * Config keys: none directly; the caller passes density, density_strength, node_step and the
  * bandwidth/similarity schedule of spec §4.6.
  */
-#include "nb_density_internal.h"
+#include "nb_density_backend.h"
 
 #include <limits.h>
 #include <omp.h>

@@ -25,7 +25,7 @@
  * integer sums: bit-identical for any thread count). The move is parallel over edges.
  * Config keys: none (bandwidth, similarity, density_strength come from the caller).
  */
-#include "nb_density_internal.h"
+#include "nb_density_backend.h"
 
 #include <limits.h>
 #include <omp.h>

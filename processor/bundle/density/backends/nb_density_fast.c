@@ -40,7 +40,7 @@
  * the move (bucket by bucket) with dynamic schedules; no atomics, no per-thread grids.
  * Config keys: none (density_strength does not matter here: only directions are used).
  */
-#include "nb_density_internal.h"
+#include "nb_density_backend.h"
 
 #include <omp.h>
 #include <string.h>
