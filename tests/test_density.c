@@ -849,6 +849,34 @@ static void expect(nb_status got, nb_status want, const char *subject) {
     nb_error_clear();
 }
 
+/* The back-end table matches the `density` key: every word of the key names a back-end that
+ * can be created (and is named back by nb_density_backend_name), the next id and negative ids
+ * are errors, never a silent default. */
+static void test_backend_table(void **state) {
+    (void)state;
+    const nb_config_key *key = nb_config_find(&nb_processing_schema, "density");
+    assert_non_null(key);
+    assert_non_null(key->enum_names);
+    int n = 0;
+    for (; key->enum_names[n]; n++) {
+        nb_density *d = NULL;
+        assert_int_equal(nb_density_create((nb_density_backend)n, 2, 10000.0, 1, &d), NB_OK);
+        assert_non_null(d);
+        assert_string_equal(nb_density_backend_name((nb_density_backend)n), key->enum_names[n]);
+        nb_density_stats st;
+        nb_density_query_stats(d, &st);
+        assert_true(st.bytes > 0);
+        nb_density_destroy(d);
+    }
+    assert_true(n >= 2);
+    nb_density *d = NULL;
+    expect(nb_density_create((nb_density_backend)n, 2, 10000.0, 1, &d), NB_E_INVALID, "density");
+    expect(nb_density_create((nb_density_backend)-1, 2, 10000.0, 1, &d), NB_E_INVALID, "density");
+    assert_null(d);
+    assert_string_equal(nb_density_backend_name((nb_density_backend)n), "unknown");
+    assert_string_equal(nb_density_backend_name((nb_density_backend)-1), "unknown");
+}
+
 static void test_bad_arguments(void **state) {
     (void)state;
     nb_density *d = NULL;
@@ -985,6 +1013,7 @@ int main(void) {
         cmocka_unit_test(test_bit_identical_across_threads),
         cmocka_unit_test(test_fast_agrees_with_exact),
         cmocka_unit_test(test_fast_q_matches_eval),
+        cmocka_unit_test(test_backend_table),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

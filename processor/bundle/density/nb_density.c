@@ -1,17 +1,18 @@
 /* nb_density.c - density workspace, argument checks, the node phase, back-end dispatch.
  *
- * DESIGN: nb_density owns every buffer of both phases (grown on demand, reused across
- * iterations). Node phase (spec §4.4-4.5), used by both back-ends: all nodes splat their raw
- * class-importance vector N[i,c] into one 2-D map (x, y of the grid) with the reference
- * kernel of spec §4.3 (node distance = xy Euclidean), restricted to its true support
- * |cell - node| < b + kappa and to the reference window -R..R+1 (R = ceil(b/h) + 1); each
- * contribution adds trunc(S*value*N[i,c]) when S*value >= 1. The node at a cell centre keeps
- * its own-cell contribution (the reference loses it to 0/0). Then every node moves
+ * DESIGN: the workspace owns the node map and the per-thread scratch, each sample back-end its
+ * own buffers (all grown on demand, reused across iterations). Node phase (spec §4.4-4.5), used by
+ * both back-ends: all nodes splat their raw class-importance vector N[i,c] into one 2-D map (x, y
+ * of the grid) with the reference kernel of spec §4.3 (node distance = xy Euclidean), restricted to
+ * its true support |cell - node| < b + kappa and to the reference window -R..R+1 (R = ceil(b/h) +
+ * 1); each contribution adds trunc(S*value*N[i,c]) when S*value >= 1. The node at a cell centre
+ * keeps its own-cell contribution (the reference loses it to 0/0). Then every node moves
  * step_fraction*b along G/|G| with G the one-sided difference (neighbour chosen by the sub-cell
  * position) of phi(D) = n_hat . D - similarity*|D| over the class channels, clamped to
  * [min + step*b + 2h, max - step*b - 2h]; a zero-importance node or a zero/non-finite gradient
  * does not move. Jacobi: the map is complete before any node moves, so moving in place reads
- * the same snapshot. Sample phase: nb_density_exact.c / nb_density_fast.c.
+ * the same snapshot. Sample phase: the back-end chosen at create (backend_table below; one
+ * file each in backends/, interface in backends/nb_density_backend.h).
  * Threading (OpenMP, up to d->threads): node splat is parallel over map rows, each row owned
  * by one thread (no atomics, no per-thread copies; the row loop has an AVX2 copy); node moves
  * are parallel over nodes. Every result is independent of the thread count (integer sums
@@ -30,34 +31,6 @@
 
 /* ---- small helpers --------------------------------------------------------------------- */
 
-int nb_density_grow_(void **buf, size_t *cap, size_t count, size_t size) {
-    if (count <= *cap)
-        return 1;
-    if (size != 0 && count > SIZE_MAX / size)
-        return 0;
-    /* grow by at least half: the sample grids widen over many iterations, and every fresh
-     * allocation costs page faults on first touch */
-    size_t want = *cap + *cap / 2;
-    if (want < count || (size != 0 && want > SIZE_MAX / size))
-        want = count;
-    void *p = malloc(want * size);
-    if (!p && want > count)
-        p = malloc((want = count) * size);
-    if (!p)
-        return 0;
-    free(*buf);
-    *buf = p;
-    *cap = want;
-    return 1;
-}
-
-nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size) {
-    if (nb_density_grow_(buf, cap, count, size))
-        return NB_OK;
-    return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate %zu elements of %zu bytes",
-                    count, size);
-}
-
 static int mul_overflows(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > SIZE_MAX / a)
         return 1;
@@ -65,15 +38,27 @@ static int mul_overflows(size_t a, size_t b, size_t *out) {
     return 0;
 }
 
+/* ---- back-ends ---------------------------------------------------------------------------
+ * One row per back-end, indexed by nb_density_backend; the names are the enum words of the
+ * `density` config key (common/nb_config_keys.c). */
+static const nb_density_backend_ops *const backend_table[] = {
+    [NB_DENSITY_FAST] = &nb_density_fast_backend,
+    [NB_DENSITY_EXACT] = &nb_density_exact_backend,
+};
+enum { N_BACKENDS = sizeof backend_table / sizeof backend_table[0] };
+
+static const nb_density_backend_ops *backend_of(nb_density_backend backend) {
+    return (int)backend >= 0 && (int)backend < N_BACKENDS ? backend_table[backend] : NULL;
+}
+
 const char *nb_density_backend_name(nb_density_backend backend) {
-    switch (backend) {
-    case NB_DENSITY_FAST:
-        return "fast";
-    case NB_DENSITY_EXACT:
-        return "exact";
-    default:
+    const nb_config_key *key = nb_config_find(&nb_processing_schema, "density");
+    if (!backend_of(backend) || !key || !key->enum_names)
         return "unknown";
-    }
+    for (int k = 0; key->enum_names[k]; k++)
+        if (k == (int)backend)
+            return key->enum_names[k];
+    return "unknown";
 }
 
 /* ---- kernel ------------------------------------------------------------------------------ */
@@ -137,8 +122,10 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
                             int threads, nb_density **out) {
     if (!out)
         return NB_RAISE(NB_E_INVALID, "out", "NULL output pointer");
-    if (backend != NB_DENSITY_FAST && backend != NB_DENSITY_EXACT)
-        return NB_RAISE(NB_E_INVALID, "density", "unknown back-end %d", (int)backend);
+    const nb_density_backend_ops *ops = backend_of(backend);
+    if (!ops)
+        return NB_RAISE(NB_E_INVALID, "density", "unknown back-end %d (%d back-ends)", (int)backend,
+                        (int)N_BACKENDS);
     if (n_classes == 0 || n_classes > (size_t)1 << 20)
         return NB_RAISE(NB_E_INVALID, "n_classes", "%zu classes, expected 1..%zu", n_classes,
                         (size_t)1 << 20);
@@ -158,6 +145,12 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
     tuners_reset(d);
     d->fast_cells_per_bandwidth = 8.0;
     d->fast_variance_scale = NB_DENSITY_FAST_VARIANCE_SCALE;
+    nb_status st = ops->create(d, &d->state);
+    if (st != NB_OK) {
+        free(d);
+        return st;
+    }
+    d->ops = ops;
     *out = d;
     return NB_OK;
 }
@@ -165,20 +158,10 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
 void nb_density_destroy(nb_density *d) {
     if (!d)
         return;
+    if (d->ops)
+        d->ops->destroy(d->state);
     free(d->node_map);
     free(d->node_row);
-    free(d->cells);
-    free(d->exact_row);
-    free(d->rec);
-    free(d->hist);
-    free(d->keys);
-    free(d->layer);
-    free(d->tvals);
-    free(d->dens);
-    free(d->tmp);
-    free(d->norm);
-    free(d->sat_part);
-    free(d->qrows);
     free(d->scratch);
     free(d);
 }
@@ -216,14 +199,9 @@ void nb_density_query_stats(const nb_density *d, nb_density_stats *out) {
         return;
     *out = d->stats;
     out->threads = d->nt;
-    out->bytes =
-        (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) +
-                   d->cells_cap * sizeof(int64_t) + d->exact_row_cap * sizeof(double) +
-                   d->rec_cap * sizeof(uint32_t) + d->hist_cap * sizeof(size_t) +
-                   d->keys_cap * sizeof(uint32_t) + d->layer_cap * sizeof(float) +
-                   d->dens_cap * sizeof(float) + d->tmp_cap * sizeof(float) +
-                   d->norm_cap * sizeof(float) + d->sat_part_cap * sizeof(double) +
-                   d->qrows_cap * sizeof(float) + d->scratch_cap * sizeof(float) + sizeof *d);
+    out->bytes = (uint64_t)(d->node_map_cap * sizeof(int64_t) + d->node_row_cap * sizeof(double) +
+                            d->scratch_cap * sizeof(float) + sizeof *d) +
+                 d->ops->bytes(d->state);
 }
 
 /* ---- argument checks --------------------------------------------------------------------- */
@@ -299,51 +277,6 @@ static nb_status check_nodes(const nb_density *d, const nb_grid *grid, size_t n_
     for (size_t i = 0; i < n_nodes; i++)
         if (!isfinite(pos[3 * i]) || !isfinite(pos[3 * i + 1]))
             return NB_RAISE(NB_E_NUMERIC, "pos", "node %zu has a non-finite position", i);
-    return NB_OK;
-}
-
-/* ---- bounding box of a sample set --------------------------------------------------------- */
-
-nb_status nb_density_points_bbox_(const nb_density *d, const nb_grid *grid,
-                                  const nb_sample_set *set, double lo[3], double hi[3], int *any) {
-    *any = 0;
-    if (set->n_edges == 0)
-        return NB_OK;
-    size_t p0 = (size_t)set->point_offset[0], p1 = (size_t)set->point_offset[set->n_edges];
-    if (p1 <= p0)
-        return NB_OK;
-    double l0 = INFINITY, l1 = INFINITY, l2 = INFINITY;
-    double h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY;
-    int bad = 0;
-    const float *pts = set->points;
-#pragma omp parallel for num_threads(d->nt) schedule(static) reduction(min                         \
-                                                                       : l0, l1, l2)               \
-    reduction(max                                                                                  \
-              : h0, h1, h2) reduction(|                                                            \
-                                      : bad)
-    for (size_t i = p0; i < p1; i++) {
-        double p[3] = {pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]};
-        if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
-            bad = 1;
-            continue;
-        }
-        nb_density_clamp_to_grid_(grid, p);
-        l0 = fmin(l0, p[0]);
-        l1 = fmin(l1, p[1]);
-        l2 = fmin(l2, p[2]);
-        h0 = fmax(h0, p[0]);
-        h1 = fmax(h1, p[1]);
-        h2 = fmax(h2, p[2]);
-    }
-    if (bad)
-        return NB_RAISE(NB_E_NUMERIC, "sample_set points", "a point is not finite");
-    lo[0] = l0;
-    lo[1] = l1;
-    lo[2] = l2;
-    hi[0] = h0;
-    hi[1] = h1;
-    hi[2] = h2;
-    *any = 1;
     return NB_OK;
 }
 
@@ -626,22 +559,10 @@ static nb_status splat_samples(nb_density *d, const nb_grid *grid, const nb_samp
     NB_TRY(reserve_scratch(d));
     d->sample_valid = 0;
     double t0 = omp_get_wtime();
-    nb_status st = d->backend == NB_DENSITY_EXACT ? nb_density_exact_splat_(d, grid, set, bandwidth)
-                                                  : nb_density_fast_splat_(d, grid, set, bandwidth);
-    if (st == NB_OK && d->backend == NB_DENSITY_FAST) {
-        void *buf = d->sat_part;
-        st = nb_density_reserve_(&buf, &d->sat_part_cap, 2 * (d->box.n[2] ? d->box.n[2] : 1),
-                                 sizeof(double));
-        d->sat_part = buf;
-    }
-    if (st != NB_OK)
-        return st;
+    NB_TRY(d->ops->splat(d, d->state, grid, set, bandwidth));
     d->sample_grid = *grid;
-    d->bandwidth = bandwidth;
     d->sample_valid = 1;
     d->stats.splat_seconds = omp_get_wtime() - t0;
-    d->stats.cells = d->box.n[0] * d->box.n[1] * d->box.n[2];
-    d->stats.cell = d->box.step;
     return NB_OK;
 }
 
@@ -660,10 +581,7 @@ nb_status nb_density_advect_samples(nb_density *d, const nb_grid *grid, nb_sampl
     NB_TRY(splat_samples(d, grid, set, bandwidth));
     double t0 = omp_get_wtime();
     if (set->n_edges > 0) {
-        if (d->backend == NB_DENSITY_EXACT)
-            nb_density_exact_move_(d, grid, set, bandwidth, similarity);
-        else
-            nb_density_fast_move_(d, grid, set, bandwidth, similarity);
+        d->ops->move(d, d->state, grid, set, bandwidth, similarity);
     } else {
         d->stats.moved = 0;
     }
@@ -681,11 +599,6 @@ nb_status nb_density_query_sample_density(const nb_density *d, const double p[3]
         return NB_RAISE(NB_E_INVALID, "p", "NULL or non-finite query point");
     for (size_t c = 0; c < d->n_classes; c++)
         out[c] = 0.0;
-    if (d->box.n[0] == 0)
-        return NB_OK;
-    if (d->backend == NB_DENSITY_EXACT)
-        nb_density_exact_query_(d, p, out);
-    else
-        nb_density_fast_query_(d, p, out);
+    d->ops->query(d, d->state, p, out);
     return NB_OK;
 }

@@ -1,14 +1,24 @@
-/* nb_density_internal.h - the workspace and helpers shared by the density back-ends.
+/* nb_density_backend.h - the sample-density back-end interface, the density workspace and the
+ * kernel helpers shared by the core (nb_density.c) and the back-ends.
  *
- * Private to processor/nb_density*.c. The workspace owns every buffer; buffers only grow
- * (nb_density_reserve_) and are reused across iterations, so the hot loops never allocate.
+ * Private to processor/bundle/density. A back-end is one file, backends/nb_density_<name>.c,
+ * that defines one nb_density_backend_ops, plus one row of the table in nb_density.c, indexed
+ * by nb_density_backend (the id is the index of its name among the enum words of the
+ * `density` config key, common/nb_config_keys.c). The back-end is chosen once, at
+ * nb_density_create; an id without a row is an error. The core owns what every back-end uses
+ * (class count, strength, threads, per-thread scratch, statistics, the node phase); each
+ * back-end owns its buffers in a private state that it allocates in create and frees in
+ * destroy. Buffers only grow (nb_density_reserve_) and are reused across iterations, so the
+ * hot loops never allocate. Calls run one way: nb_density.c -> a back-end -> the inline
+ * helpers below.
  */
-#ifndef NB_DENSITY_INTERNAL_H
-#define NB_DENSITY_INTERNAL_H
+#ifndef NB_DENSITY_BACKEND_H
+#define NB_DENSITY_BACKEND_H
 
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "nb_density.h"
 #include "nb_tuner.h"
@@ -39,10 +49,6 @@
 /* Kernel cell half-length factor of spec §4.1: kappa = NB_DENSITY_KAPPA * h. */
 #define NB_DENSITY_KAPPA 1.36602540378
 
-/* Fast back-end: most taps per side of the 1-D kernel (the kernel radius is about
- * k/2 coarse cells, k = cells per bandwidth <= 64). */
-#define NB_DENSITY_MAX_TAPS 64
-
 /* The box of grid cells (exact) or coarse nodes (fast) that holds the sample density.
  * Cell/node j along axis a sits at world coordinate base[a] + j * step. */
 typedef struct nb_density_box {
@@ -62,7 +68,7 @@ struct nb_density {
     nb_tuner_desc tune; /* threads and mode of every tuner */
     nb_tuner tuner[1 + NB_DENSITY_TUNE_SLOTS];     /* [0] nodes, then samples */
     uint64_t tuner_key[1 + NB_DENSITY_TUNE_SLOTS]; /* the layer pair of a sample tuner */
-    double fast_cells_per_bandwidth;
+    double fast_cells_per_bandwidth; /* settings of the fast back-end (nb_density.h) */
     double fast_variance_scale;
 
     /* 2-D node map: int64[ny][nx][C] over node_grid's x, y cells. */
@@ -73,48 +79,11 @@ struct nb_density {
     double *node_row; /* per-thread kernel values of one map row: double[threads][nx] */
     size_t node_row_cap;
 
-    /* sample density */
-    int sample_valid;
-    nb_grid sample_grid;
-    nb_density_box box;
-    double bandwidth;
-    /* exact: int64[cells][C] over the box, per-thread kernel values of a row */
-    int64_t *cells;
-    size_t cells_cap;
-    double *exact_row;
-    size_t exact_row_cap;
-    /* fast: segment records (edge, k) bucketed by z layer, per-thread bucket counts, the
-     * smoothed density float[cells][C] (+ a second grid for the passes), its norm
-     * float[cells] and per-thread layer scratch float[threads][nx*ny*C]. */
-    uint32_t *rec;
-    size_t rec_cap; /* uint32 elements (2 per segment) */
-    size_t *hist;
-    size_t hist_cap;
-    uint32_t *keys; /* per point: node keys z << 16 | y of the last fast splat */
-    size_t keys_cap;
-    float *layer;
-    size_t layer_cap;
-    size_t rec_buckets;      /* buckets of the last fast splat; their starts follow: */
-    const size_t *rec_start; /* [rec_buckets + 1] offsets into rec (inside hist) */
-    double *tvals;           /* per-thread first-pass values */
-    size_t tvals_cap;
-    float *dens;
-    size_t dens_cap;
-    float *tmp;
-    size_t tmp_cap;
-    double *sat_part; /* fast: [2 * box.n[2]] per-plane sums of the saturation scale */
-    size_t sat_part_cap;
-    float *norm;
-    size_t norm_cap;
-    /* node rows for the fast q: float[nodes][stride] class importance (0 beyond C), then
-     * float[nodes] 1/norm (0 for a zero norm), nodes = largest node id of the set + 1 */
-    float *qrows;
-    size_t qrows_cap;
-    size_t qrows_nodes;
-    double taps[NB_DENSITY_MAX_TAPS + 1]; /* taps[0..radius], symmetric, sum over +-radius = 1 */
-    size_t radius;                        /* taps per side */
-    double spread; /* sub-points of a segment span spread * |AB| (second-moment match) */
-    double cache_b, cache_h, cache_k, cache_v, cache_H; /* inputs of the taps; H */
+    /* sample density: the back-end chosen at create and its private state */
+    const struct nb_density_backend_ops *ops;
+    void *state;
+    int sample_valid;    /* a sample splat succeeded since the last failure */
+    nb_grid sample_grid; /* the grid of that splat */
 
     /* per-thread scratch: float[threads][nb_density_scratch_floats_(C)] */
     float *scratch;
@@ -212,21 +181,38 @@ static inline size_t nb_density_scratch_floats_(size_t n_classes) {
     return 4 * nb_density_stride_(n_classes);
 }
 
-/* ---- shared helpers (nb_density.c) ------------------------------------------------- */
+/* ---- buffers ----------------------------------------------------------------------------- */
 
 /* Grows *buf to hold `count` elements of `size` bytes without raising (usable inside
- * parallel regions): 1 on success, 0 on overflow or allocation failure. */
-int nb_density_grow_(void **buf, size_t *cap, size_t count, size_t size);
+ * parallel regions): 1 on success, 0 on overflow or allocation failure. Contents are not kept;
+ * the capacity grows by at least half (the sample grids widen over many iterations, and every
+ * fresh allocation costs page faults on first touch). */
+static inline int nb_density_grow_(void **buf, size_t *cap, size_t count, size_t size) {
+    if (count <= *cap)
+        return 1;
+    if (size != 0 && count > SIZE_MAX / size)
+        return 0;
+    size_t want = *cap + *cap / 2;
+    if (want < count || (size != 0 && want > SIZE_MAX / size))
+        want = count;
+    void *p = malloc(want * size);
+    if (!p && want > count)
+        p = malloc((want = count) * size);
+    if (!p)
+        return 0;
+    free(*buf);
+    *buf = p;
+    *cap = want;
+    return 1;
+}
 
-/* Grows *buf to hold `count` elements of `size` bytes (contents not kept). NB_E_NOMEM with
- * subject "density workspace" on overflow or allocation failure. */
-nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size);
-
-/* Bounding box of all points of `set`, each clamped into the grid box. NB_E_NUMERIC
- * ("sample_set points") if a point is not finite. lo/hi stay untouched (and *any = 0) when
- * the set has no points. */
-nb_status nb_density_points_bbox_(const nb_density *d, const nb_grid *grid,
-                                  const nb_sample_set *set, double lo[3], double hi[3], int *any);
+/* nb_density_grow_ that raises NB_E_NOMEM with subject "density workspace". */
+static inline nb_status nb_density_reserve_(void **buf, size_t *cap, size_t count, size_t size) {
+    if (nb_density_grow_(buf, cap, count, size))
+        return NB_OK;
+    return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate %zu elements of %zu bytes",
+                    count, size);
+}
 
 /* Clamps p into the grid box [origin, origin + n*cell]. */
 static inline void nb_density_clamp_to_grid_(const nb_grid *g, double p[3]) {
@@ -250,18 +236,33 @@ static inline void nb_density_edge_q_(const nb_sample_set *set, size_t n_classes
                             set->edge_alpha[e], q, NULL);
 }
 
-/* ---- back-ends (nb_density_exact.c, nb_density_fast.c) ------------------------------ */
+/* ---- the back-end interface --------------------------------------------------------------- */
 
-nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
-                                  double bandwidth);
-void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
-                            double bandwidth, double similarity);
-void nb_density_exact_query_(const nb_density *d, const double p[3], double *out);
+/* One sample-density back-end. `d` is the workspace (class count, strength, d->nt threads for
+ * this call, per-thread scratch d->scratch of nb_density_scratch_floats_(C) floats per thread,
+ * already reserved for d->threads); `state` is what the back-end's create returned. */
+typedef struct nb_density_backend_ops {
+    /* Allocates the private state (buffers empty). NB_OK or NB_E_NOMEM. */
+    nb_status (*create)(const nb_density *d, void **state);
+    /* Frees the state; NULL is a no-op. */
+    void (*destroy)(void *state);
+    /* Splats every segment of `set` (checked by the caller) with `bandwidth`; on success the
+     * density is what move and query read, and d->stats.cells, .cell and .kernel_taps describe
+     * it. NB_OK, NB_E_NUMERIC ("sample_set points": a point is not finite), NB_E_NOMEM. */
+    nb_status (*splat)(nb_density *d, void *state, const nb_grid *grid, const nb_sample_set *set,
+                       double bandwidth);
+    /* After a successful splat of the same set (n_edges > 0): moves every interior point along
+     * the gradient of phi (nb_density.h, nb_density_advect_samples); sets d->stats.moved. */
+    void (*move)(nb_density *d, void *state, const nb_grid *grid, nb_sample_set *set,
+                 double bandwidth, double similarity);
+    /* After a successful splat: adds the class density at world point p to out[C] (zeroed by
+     * the caller; left 0 outside the density's box). */
+    void (*query)(const nb_density *d, const void *state, const double p[3], double *out);
+    /* Bytes held by the state. */
+    uint64_t (*bytes)(const void *state);
+} nb_density_backend_ops;
 
-nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
-                                 double bandwidth);
-void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set, double bandwidth,
-                           double similarity);
-void nb_density_fast_query_(const nb_density *d, const double p[3], double *out);
+extern const nb_density_backend_ops nb_density_exact_backend; /* backends/nb_density_exact.c */
+extern const nb_density_backend_ops nb_density_fast_backend;  /* backends/nb_density_fast.c */
 
-#endif /* NB_DENSITY_INTERNAL_H */
+#endif /* NB_DENSITY_BACKEND_H */

@@ -31,6 +31,15 @@
 #include <omp.h>
 #include <string.h>
 
+/* The private state: the cells that hold the density and the per-thread row scratch. */
+typedef struct exact_state {
+    nb_density_box box; /* box.lo: index of its first cell in the nb_grid */
+    int64_t *cells;     /* int64[box cells][C] */
+    size_t cells_cap;
+    double *row; /* per-thread kernel values of one row: double[threads][box.n[0]] */
+    size_t row_cap;
+} exact_state;
+
 /* S * value of the cells gx = x0..x1 of one row (y = yc, z = zc) for segment (A, B): the same
  * operations as nb_density_seg_value_, written without branches so that the row is computed
  * in SIMD (identical results; the cell segment of a centre on M lies along `dir`). */
@@ -66,6 +75,52 @@ static void seg_row_values(double *restrict out, const double A[3], const double
     }
 }
 
+/* Bounding box of all points of `set`, each clamped into the grid box. NB_E_NUMERIC
+ * ("sample_set points") if a point is not finite. lo/hi stay untouched (and *any = 0) when
+ * the set has no points. */
+static nb_status points_bbox(const nb_density *d, const nb_grid *grid, const nb_sample_set *set,
+                             double lo[3], double hi[3], int *any) {
+    *any = 0;
+    if (set->n_edges == 0)
+        return NB_OK;
+    size_t p0 = (size_t)set->point_offset[0], p1 = (size_t)set->point_offset[set->n_edges];
+    if (p1 <= p0)
+        return NB_OK;
+    double l0 = INFINITY, l1 = INFINITY, l2 = INFINITY;
+    double h0 = -INFINITY, h1 = -INFINITY, h2 = -INFINITY;
+    int bad = 0;
+    const float *pts = set->points;
+#pragma omp parallel for num_threads(d->nt) schedule(static) reduction(min                         \
+                                                                       : l0, l1, l2)               \
+    reduction(max                                                                                  \
+              : h0, h1, h2) reduction(|                                                            \
+                                      : bad)
+    for (size_t i = p0; i < p1; i++) {
+        double p[3] = {pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]};
+        if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
+            bad = 1;
+            continue;
+        }
+        nb_density_clamp_to_grid_(grid, p);
+        l0 = fmin(l0, p[0]);
+        l1 = fmin(l1, p[1]);
+        l2 = fmin(l2, p[2]);
+        h0 = fmax(h0, p[0]);
+        h1 = fmax(h1, p[1]);
+        h2 = fmax(h2, p[2]);
+    }
+    if (bad)
+        return NB_RAISE(NB_E_NUMERIC, "sample_set points", "a point is not finite");
+    lo[0] = l0;
+    lo[1] = l1;
+    lo[2] = l2;
+    hi[0] = h0;
+    hi[1] = h1;
+    hi[2] = h2;
+    *any = 1;
+    return NB_OK;
+}
+
 /* Clamped floor of (x - origin)/h as a long within [-pad-2, n+pad+2]. */
 static inline long grid_index(double x, double origin, double h, size_t n, long pad) {
     double f = floor((x - origin) / h);
@@ -73,8 +128,9 @@ static inline long grid_index(double x, double origin, double h, size_t n, long 
     return (long)(f < lo ? lo : (f > hi ? hi : f));
 }
 
-nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
-                                  double bandwidth) {
+static nb_status exact_splat(nb_density *d, void *state, const nb_grid *grid,
+                             const nb_sample_set *set, double bandwidth) {
+    exact_state *x = state;
     const size_t C = d->n_classes;
     const double h = grid->cell, b = bandwidth, kappa = NB_DENSITY_KAPPA * h;
     const double S = d->strength;
@@ -82,7 +138,7 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
     const long R = Rd > 1e9 ? 1000000000L : (long)Rd;
     double lo[3], hi[3];
     int any;
-    NB_TRY(nb_density_points_bbox_(d, grid, set, lo, hi, &any));
+    NB_TRY(points_bbox(d, grid, set, lo, hi, &any));
     nb_density_box box;
     memset(&box, 0, sizeof box);
     box.step = h;
@@ -103,25 +159,26 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
     if (box.n[0] && (cells / box.n[0] / box.n[1] != box.n[2] || cells > SIZE_MAX / 8 / C))
         return NB_RAISE(NB_E_NOMEM, "density workspace", "exact grid of %zu x %zu x %zu cells",
                         box.n[0], box.n[1], box.n[2]);
-    void *buf = d->cells;
-    nb_status st = nb_density_reserve_(&buf, &d->cells_cap, cells * C, sizeof(int64_t));
-    d->cells = buf;
+    void *buf = x->cells;
+    nb_status st = nb_density_reserve_(&buf, &x->cells_cap, cells * C, sizeof(int64_t));
+    x->cells = buf;
     if (st != NB_OK)
         return st;
-    d->box = box;
+    x->box = box;
     d->stats.kernel_taps = 0;
+    d->stats.cells = cells;
+    d->stats.cell = box.step;
     if (cells == 0)
         return NB_OK;
-    buf = d->exact_row;
-    st =
-        nb_density_reserve_(&buf, &d->exact_row_cap, box.n[0] * (size_t)d->threads, sizeof(double));
-    d->exact_row = buf;
+    buf = x->row;
+    st = nb_density_reserve_(&buf, &x->row_cap, box.n[0] * (size_t)d->threads, sizeof(double));
+    x->row = buf;
     if (st != NB_OK)
         return st;
     if (box.n[0] > (size_t)INT_MAX)
         return NB_RAISE(NB_E_NOMEM, "density workspace", "exact grid rows of %zu cells", box.n[0]);
 
-    int64_t *grid_cells = d->cells;
+    int64_t *grid_cells = x->cells;
     const int fits32 = S * (4.0 / 3.0) < 2147483000.0; /* q_c <= 1 (nb_edge_importance.h) */
     const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
     const long bx = box.lo[0], by = box.lo[1], bz = box.lo[2];
@@ -131,7 +188,7 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
 #pragma omp parallel num_threads(d->nt)
     {
         float *q = d->scratch + (size_t)omp_get_thread_num() * nb_density_scratch_floats_(C);
-        double *rowbuf = d->exact_row + (size_t)omp_get_thread_num() * nx;
+        double *rowbuf = x->row + (size_t)omp_get_thread_num() * nx;
 #pragma omp for schedule(dynamic, 1)
         for (long iz = 0; iz < (long)nz; iz++) {
             int64_t *slab = grid_cells + (size_t)iz * nx * ny * C;
@@ -230,16 +287,15 @@ nb_status nb_density_exact_splat_(nb_density *d, const nb_grid *grid, const nb_s
 }
 
 /* phi(D) = q . D - sim * |D| of grid cell (gx, gy, gz); zero density outside the box. */
-static inline double exact_phi(const nb_density *d, long gx, long gy, long gz, const float *q,
-                               double sim, double sat) {
-    const nb_density_box *bx = &d->box;
+static inline double exact_phi(const exact_state *x, size_t C, long gx, long gy, long gz,
+                               const float *q, double sim, double sat) {
+    const nb_density_box *bx = &x->box;
     long ix = gx - bx->lo[0], iy = gy - bx->lo[1], iz = gz - bx->lo[2];
     if (ix < 0 || iy < 0 || iz < 0 || ix >= (long)bx->n[0] || iy >= (long)bx->n[1] ||
         iz >= (long)bx->n[2])
         return 0.0;
-    const size_t C = d->n_classes;
     const int64_t *cell =
-        d->cells + (((size_t)iz * bx->n[1] + (size_t)iy) * bx->n[0] + (size_t)ix) * C;
+        x->cells + (((size_t)iz * bx->n[1] + (size_t)iy) * bx->n[0] + (size_t)ix) * C;
     double dot = 0.0, sq = 0.0;
     for (size_t c = 0; c < C; c++) {
         double v = (double)cell[c];
@@ -251,8 +307,8 @@ static inline double exact_phi(const nb_density *d, long gx, long gy, long gz, c
 
 /* Saturation scale s = kappa * sum |D|^2 / sum |D| over the cells of the box (0 when kappa
  * is 0 or the box is empty); per-plane partial sums added in plane order. */
-static double exact_saturation(const nb_density *d, double kappa) {
-    const nb_density_box *bx = &d->box;
+static double exact_saturation(const nb_density *d, const exact_state *x, double kappa) {
+    const nb_density_box *bx = &x->box;
     if (!(kappa > 0.0) || bx->n[0] == 0)
         return 0.0;
     const size_t C = d->n_classes, plane = bx->n[0] * bx->n[1];
@@ -261,7 +317,7 @@ static double exact_saturation(const nb_density *d, double kappa) {
 #pragma omp parallel for num_threads(d->nt) schedule(static) ordered
     for (long iz = 0; iz < nz; iz++) {
         double p1 = 0.0, p2 = 0.0;
-        const int64_t *cell = d->cells + (size_t)iz * plane * C;
+        const int64_t *cell = x->cells + (size_t)iz * plane * C;
         for (size_t t = 0; t < plane; t++) {
             double sq = 0.0;
             for (size_t c = 0; c < C; c++) {
@@ -280,10 +336,11 @@ static double exact_saturation(const nb_density *d, double kappa) {
     return s1 > 0.0 ? kappa * s2 / s1 : 0.0;
 }
 
-void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set,
-                            double bandwidth, double similarity) {
+static void exact_move(nb_density *d, void *state, const nb_grid *grid, nb_sample_set *set,
+                       double bandwidth, double similarity) {
+    const exact_state *x = state;
     const double step_scale = set->step_fraction > 0.0 ? set->step_fraction : 1.0;
-    const double sat = exact_saturation(d, set->repulsion_saturation);
+    const double sat = exact_saturation(d, x, set->repulsion_saturation);
     const size_t C = d->n_classes;
     const double h = grid->cell;
     float *pts = set->points;
@@ -314,7 +371,7 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
                     ci[a] = (long)fl;
                     side[a] = (f - fl) - 0.5 >= 0.0 ? 1 : -1;
                 }
-                const double phi0 = exact_phi(d, ci[0], ci[1], ci[2], q, similarity, sat);
+                const double phi0 = exact_phi(x, C, ci[0], ci[1], ci[2], q, similarity, sat);
                 double g[3] = {0.0, 0.0, 0.0};
                 for (int a = 0; a < 3; a++) {
                     long nb = ci[a] + side[a];
@@ -326,7 +383,7 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
                     }
                     long j[3] = {ci[0], ci[1], ci[2]};
                     j[a] = nb;
-                    g[a] = side[a] * (exact_phi(d, j[0], j[1], j[2], q, similarity, sat) - phi0);
+                    g[a] = side[a] * (exact_phi(x, C, j[0], j[1], j[2], q, similarity, sat) - phi0);
                 }
                 const double gn = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
                 if (gn > 0.0 && isfinite(gn)) {
@@ -345,20 +402,56 @@ void nb_density_exact_move_(nb_density *d, const nb_grid *grid, nb_sample_set *s
     d->stats.moved = moved;
 }
 
-void nb_density_exact_query_(const nb_density *d, const double p[3], double *out) {
+static void exact_query(const nb_density *d, const void *state, const double p[3], double *out) {
+    const exact_state *x = state;
     const nb_grid *g = &d->sample_grid;
+    if (x->box.n[0] == 0)
+        return;
     long ci[3];
     for (int a = 0; a < 3; a++) {
         double f = floor((p[a] - g->origin[a]) / g->cell);
         if (f < -1.0 || f > (double)g->n[a])
             return;
-        ci[a] = (long)f - d->box.lo[a];
-        if (ci[a] < 0 || ci[a] >= (long)d->box.n[a])
+        ci[a] = (long)f - x->box.lo[a];
+        if (ci[a] < 0 || ci[a] >= (long)x->box.n[a])
             return;
     }
     const int64_t *cell =
-        d->cells + (((size_t)ci[2] * d->box.n[1] + (size_t)ci[1]) * d->box.n[0] + (size_t)ci[0]) *
+        x->cells + (((size_t)ci[2] * x->box.n[1] + (size_t)ci[1]) * x->box.n[0] + (size_t)ci[0]) *
                        d->n_classes;
     for (size_t c = 0; c < d->n_classes; c++)
         out[c] = (double)cell[c];
 }
+
+/* ---- the interface ------------------------------------------------------------------------ */
+
+static nb_status exact_create(const nb_density *d, void **state) {
+    (void)d;
+    *state = calloc(1, sizeof(exact_state));
+    if (!*state)
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate the exact back-end");
+    return NB_OK;
+}
+
+static void exact_destroy(void *state) {
+    exact_state *x = state;
+    if (!x)
+        return;
+    free(x->cells);
+    free(x->row);
+    free(x);
+}
+
+static uint64_t exact_bytes(const void *state) {
+    const exact_state *x = state;
+    return (uint64_t)(x->cells_cap * sizeof(int64_t) + x->row_cap * sizeof(double) + sizeof *x);
+}
+
+const nb_density_backend_ops nb_density_exact_backend = {
+    .create = exact_create,
+    .destroy = exact_destroy,
+    .splat = exact_splat,
+    .move = exact_move,
+    .query = exact_query,
+    .bytes = exact_bytes,
+};

@@ -45,6 +45,51 @@
 #include <omp.h>
 #include <string.h>
 
+/* Most taps per side of the 1-D kernel (the kernel radius is about k/2 coarse cells, k = cells
+ * per bandwidth <= 64). */
+#define NB_DENSITY_MAX_TAPS 64
+
+/* The private state: the kernel of the last bandwidth, the segment records and their buckets,
+ * the smoothed density and its norms. Every buffer only grows. */
+typedef struct fast_state {
+    size_t n_classes;
+    nb_density_box box; /* the coarse nodes of the last splat (box.lo: first node J per axis) */
+    /* segment records (edge, point) bucketed by (z slab, y band), per-thread bucket counts
+     * followed by the bucket starts, per-point node keys z << 16 | y of the last splat */
+    uint32_t *rec;
+    size_t rec_cap; /* uint32 elements (2 per segment) */
+    size_t *hist;
+    size_t hist_cap;
+    uint32_t *keys;
+    size_t keys_cap;
+    size_t rec_buckets;      /* buckets of the last splat; their starts follow: */
+    const size_t *rec_start; /* [rec_buckets + 1] offsets into rec (inside hist) */
+    double *tvals;           /* per-thread first-pass values */
+    size_t tvals_cap;
+    /* the smoothed density float[cells][Cs] (+ a second grid for the passes), its norm
+     * float[cells], per-thread layer scratch float[threads][nx*ny*Cs], per-plane sums of the
+     * saturation scale double[2 * box.n[2]] */
+    float *dens;
+    size_t dens_cap;
+    float *tmp;
+    size_t tmp_cap;
+    float *norm;
+    size_t norm_cap;
+    float *layer;
+    size_t layer_cap;
+    double *sat_part;
+    size_t sat_part_cap;
+    /* node rows for q: float[nodes][Cs] class importance (0 beyond C), then float[nodes]
+     * 1/norm (0 for a zero norm), nodes = largest node id of the set + 1 */
+    float *qrows;
+    size_t qrows_cap;
+    size_t qrows_nodes;
+    double taps[NB_DENSITY_MAX_TAPS + 1]; /* taps[0..radius], symmetric, sum over +-radius = 1 */
+    size_t radius;                        /* taps per side */
+    double spread; /* sub-points of a segment span spread * |AB| (second-moment match) */
+    double cache_b, cache_h, cache_k, cache_v, cache_H; /* inputs of the taps; H */
+} fast_state;
+
 /* floor for |x| < 2^62 (inline: floor() is a libm call on baseline x86-64). */
 static inline long ifloor(double x) {
     long i = (long)x;
@@ -102,9 +147,9 @@ static double taps_variance(double r, double *taps, size_t *radius) {
 
 /* Chooses the coarse cell, the taps and the sub-point spread for bandwidth b. The coarse cell
  * is H = max(1.25 h, 4.5 * s_perp / k): about b / k while b >> h (s_perp ~ 0.22 b). */
-static void make_kernel(nb_density *d, double h, double b) {
-    if (d->cache_b == b && d->cache_h == h && d->cache_k == d->fast_cells_per_bandwidth &&
-        d->cache_v == d->fast_variance_scale)
+static void make_kernel(fast_state *fs, const nb_density *d, double h, double b) {
+    if (fs->cache_b == b && fs->cache_h == h && fs->cache_k == d->fast_cells_per_bandwidth &&
+        fs->cache_v == d->fast_variance_scale)
         return;
     double perp, par;
     footprint_moments(3.0 * h, h, b, &perp, &par);
@@ -118,27 +163,27 @@ static void make_kernel(nb_density *d, double h, double b) {
     double lo = 1.0, hi = 2.0 * (double)NB_DENSITY_MAX_TAPS;
     if (target <= 0.0) {
         hi = 1.0;
-    } else if (taps_variance(hi, d->taps, &d->radius) < target) {
+    } else if (taps_variance(hi, fs->taps, &fs->radius) < target) {
         lo = hi;
     } else {
         for (int it = 0; it < 60; it++) {
             double mid = 0.5 * (lo + hi);
-            if (taps_variance(mid, d->taps, &d->radius) < target)
+            if (taps_variance(mid, fs->taps, &fs->radius) < target)
                 lo = mid;
             else
                 hi = mid;
         }
     }
-    taps_variance(hi, d->taps, &d->radius);
+    taps_variance(hi, fs->taps, &fs->radius);
     double spread2 = 12.0 * (par - perp);
-    d->spread = spread2 > 0.0 ? sqrt(spread2) / (3.0 * h) : 0.0;
-    if (d->spread > 1.0)
-        d->spread = 1.0;
-    d->cache_b = b;
-    d->cache_h = h;
-    d->cache_k = d->fast_cells_per_bandwidth;
-    d->cache_v = d->fast_variance_scale;
-    d->cache_H = H;
+    fs->spread = spread2 > 0.0 ? sqrt(spread2) / (3.0 * h) : 0.0;
+    if (fs->spread > 1.0)
+        fs->spread = 1.0;
+    fs->cache_b = b;
+    fs->cache_h = h;
+    fs->cache_k = d->fast_cells_per_bandwidth;
+    fs->cache_v = d->fast_variance_scale;
+    fs->cache_H = H;
 }
 
 /* Relative footprint mass of a segment of length len at bandwidth b (inv_b = 1/b). */
@@ -259,10 +304,10 @@ enum { PREP_OK = 0, PREP_NONFINITE, PREP_TOO_LARGE, PREP_NOMEM };
 /* Serial middle of the fast splat (inside `omp single`): merges the per-thread first pass,
  * sizes the box (box->lo holds its first node J per axis), grows the buffers and turns the
  * bucket counts into offsets. Never raises. */
-static int fast_prepare(nb_density *d, const nb_sample_set *set, size_t nth, long nbuckets,
-                        const double gbase[3], long pad, nb_density_box *box) {
+static int fast_prepare(const nb_density *d, fast_state *fs, const nb_sample_set *set, size_t nth,
+                        long nbuckets, const double gbase[3], long pad, nb_density_box *box) {
     const size_t Cs = nb_density_stride_(d->n_classes);
-    double *tv = d->tvals;
+    double *tv = fs->tvals;
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     int bad = 0;
     size_t nodes = 0;
@@ -297,7 +342,7 @@ static int fast_prepare(nb_density *d, const nb_sample_set *set, size_t nth, lon
     }
     /* bucket offsets: bucket-major, thread-minor (ascending segment order in every bucket,
      * whatever nth is); the bucket starts follow the nth rows of counts */
-    size_t *hist = d->hist, total = 0, *starts = hist + nth * (size_t)nbuckets;
+    size_t *hist = fs->hist, total = 0, *starts = hist + nth * (size_t)nbuckets;
     for (long k = 0; k < nbuckets; k++) {
         starts[k] = total;
         for (size_t t = 0; t < nth; t++) {
@@ -307,31 +352,31 @@ static int fast_prepare(nb_density *d, const nb_sample_set *set, size_t nth, lon
         }
     }
     starts[nbuckets] = total;
-    void *buf = d->rec;
-    int ok = nb_density_grow_(&buf, &d->rec_cap, 2 * (total ? total : 1), sizeof(uint32_t));
-    d->rec = buf;
-    buf = d->dens;
-    ok = ok && nb_density_grow_(&buf, &d->dens_cap, cells * Cs, sizeof(float));
-    d->dens = buf;
-    buf = d->tmp;
-    ok = ok && nb_density_grow_(&buf, &d->tmp_cap, cells * Cs, sizeof(float));
-    d->tmp = buf;
-    buf = d->norm;
-    ok = ok && nb_density_grow_(&buf, &d->norm_cap, cells, sizeof(float));
-    d->norm = buf;
-    buf = d->layer;
-    ok = ok && nb_density_grow_(&buf, &d->layer_cap, nth * nx * ny * Cs, sizeof(float));
-    d->layer = buf;
-    buf = d->qrows;
-    ok = ok && nb_density_grow_(&buf, &d->qrows_cap, nodes * (Cs + 1), sizeof(float));
-    d->qrows = buf;
+    void *buf = fs->rec;
+    int ok = nb_density_grow_(&buf, &fs->rec_cap, 2 * (total ? total : 1), sizeof(uint32_t));
+    fs->rec = buf;
+    buf = fs->dens;
+    ok = ok && nb_density_grow_(&buf, &fs->dens_cap, cells * Cs, sizeof(float));
+    fs->dens = buf;
+    buf = fs->tmp;
+    ok = ok && nb_density_grow_(&buf, &fs->tmp_cap, cells * Cs, sizeof(float));
+    fs->tmp = buf;
+    buf = fs->norm;
+    ok = ok && nb_density_grow_(&buf, &fs->norm_cap, cells, sizeof(float));
+    fs->norm = buf;
+    buf = fs->layer;
+    ok = ok && nb_density_grow_(&buf, &fs->layer_cap, nth * nx * ny * Cs, sizeof(float));
+    fs->layer = buf;
+    buf = fs->qrows;
+    ok = ok && nb_density_grow_(&buf, &fs->qrows_cap, nodes * (Cs + 1), sizeof(float));
+    fs->qrows = buf;
     if (ok) {
         const size_t C = d->n_classes;
-        float *inv = d->qrows + nodes * Cs;
-        d->qrows_nodes = nodes;
+        float *inv = fs->qrows + nodes * Cs;
+        fs->qrows_nodes = nodes;
         for (size_t i = 0; i < nodes; i++) {
             for (size_t c = 0; c < Cs; c++)
-                d->qrows[i * Cs + c] = c < C ? set->node_importance[i * C + c] : 0.0f;
+                fs->qrows[i * Cs + c] = c < C ? set->node_importance[i * C + c] : 0.0f;
             inv[i] = nb_edge_importance_inv(set->node_stats[i].norm);
         }
     }
@@ -372,15 +417,15 @@ NB_DENSITY_INLINE void splat_point(float *restrict S, const nb_density_box *box,
 /* q[0..Cs) of segment/point k of edge e with np points: nb_edge_importance_eval's class
  * vector at t = k/np (bit-identical, see nb_edge_importance_weights), 0 beyond C, from the
  * padded node rows of fast_prepare. */
-NB_DENSITY_INLINE void fast_q(const nb_density *d, const nb_sample_set *set, size_t Cs, size_t e,
+NB_DENSITY_INLINE void fast_q(const fast_state *fs, const nb_sample_set *set, size_t Cs, size_t e,
                               size_t k, size_t np, float *restrict q) {
     const uint32_t s = set->edge_source[e], t = set->edge_target[e];
-    const float *inv = d->qrows + d->qrows_nodes * Cs;
+    const float *inv = fs->qrows + fs->qrows_nodes * Cs;
     float ws, we;
     nb_edge_importance_weights(set->edge_importance_type, (float)k / (float)np,
                                set->node_stats[s].norm, set->node_stats[t].norm, inv[s], inv[t],
                                &ws, &we);
-    const float *rs = d->qrows + (size_t)s * Cs, *rt = d->qrows + (size_t)t * Cs;
+    const float *rs = fs->qrows + (size_t)s * Cs, *rt = fs->qrows + (size_t)t * Cs;
     for (size_t c = 0; c < Cs; c++)
         q[c] = ws * rs[c] + we * rt[c];
 }
@@ -429,7 +474,7 @@ NB_DENSITY_INLINE void splat_flush(float *restrict S, const nb_density_box *box,
 /* Splats segment (P_gp, P_gp+1) of edge e (every sub-point, every CIC corner) into S, directly
  * (bt NULL) or through the batch bt (Cs <= SPLAT_CS). */
 NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const nb_sample_set *set,
-                                    const own_params *op, const nb_density *d, size_t Cs, size_t e,
+                                    const own_params *op, const fast_state *fs, size_t Cs, size_t e,
                                     size_t gp, float *q, const splat_params *sp, splat_batch *bt) {
     const size_t p0 = (size_t)set->point_offset[e];
     const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
@@ -463,7 +508,7 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
         slot = (uint32_t)bt->nrec++;
         q = bt->wq[slot];
     }
-    fast_q(d, set, Cs, e, k, np, q);
+    fast_q(fs, set, Cs, e, k, np, q);
     for (size_t c = 0; c < Cs; c++)
         q[c] *= w;
     const size_t nx = box->n[0], ny = box->n[1];
@@ -495,7 +540,7 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
 
 /* Splats the records [r0, r1) in order; Cs is a constant where inlined by splat_bucket. */
 NB_DENSITY_INLINE void splat_records(float *S, const nb_density_box *box, const nb_sample_set *set,
-                                     const own_params *op, const nb_density *d, size_t Cs,
+                                     const own_params *op, const fast_state *fs, size_t Cs,
                                      const uint32_t *rec, size_t r0, size_t r1, float *q,
                                      const splat_params *sp) {
     const float *pts = set->points;
@@ -505,7 +550,7 @@ NB_DENSITY_INLINE void splat_records(float *S, const nb_density_box *box, const 
         /* records hop between edges: fetch the points of later ones early */
         if (at + 8 < r1)
             __builtin_prefetch(pts + 3 * (size_t)rec[2 * (at + 8) + 1]);
-        splat_record(S, box, set, op, d, Cs, rec[2 * at], rec[2 * at + 1], q, sp, bt);
+        splat_record(S, box, set, op, fs, Cs, rec[2 * at], rec[2 * at + 1], q, sp, bt);
     }
     if (bt)
         splat_flush(S, box, Cs, bt);
@@ -515,24 +560,24 @@ NB_DENSITY_INLINE void splat_records(float *S, const nb_density_box *box, const 
  * per-thread scratch of 3 Cs floats whose first Cs are 0 beyond C. */
 NB_DENSITY_CLONES
 static void splat_bucket(float *S, const nb_density_box *box, const nb_sample_set *set,
-                         const own_params *op, const nb_density *d, const uint32_t *rec, size_t r0,
+                         const own_params *op, const fast_state *fs, const uint32_t *rec, size_t r0,
                          size_t r1, float *q, const splat_params *sp) {
-    const size_t Cs = nb_density_stride_(d->n_classes);
+    const size_t Cs = nb_density_stride_(fs->n_classes);
     switch (Cs) {
     case 4:
-        splat_records(S, box, set, op, d, 4, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, fs, 4, rec, r0, r1, q, sp);
         break;
     case 8:
-        splat_records(S, box, set, op, d, 8, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, fs, 8, rec, r0, r1, q, sp);
         break;
     case 12:
-        splat_records(S, box, set, op, d, 12, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, fs, 12, rec, r0, r1, q, sp);
         break;
     case 16:
-        splat_records(S, box, set, op, d, 16, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, fs, 16, rec, r0, r1, q, sp);
         break;
     default:
-        splat_records(S, box, set, op, d, Cs, rec, r0, r1, q, sp);
+        splat_records(S, box, set, op, fs, Cs, rec, r0, r1, q, sp);
         break;
     }
 }
@@ -578,13 +623,14 @@ static void conv_layer_z(const float *Y, float *D, float *norm, long iz, size_t 
     }
 }
 
-nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sample_set *set,
-                                 double bandwidth) {
+static nb_status fast_splat(nb_density *d, void *state, const nb_grid *grid,
+                            const nb_sample_set *set, double bandwidth) {
+    fast_state *fs = state;
     const size_t C = d->n_classes;
     const double h = grid->cell, b = bandwidth;
-    make_kernel(d, h, b);
-    const double H = d->cache_H, invH = 1.0 / H;
-    const long pad = (long)d->radius + 2;
+    make_kernel(fs, d, h, b);
+    const double H = fs->cache_H, invH = 1.0 / H;
+    const long pad = (long)fs->radius + 2;
     own_params op;
     for (int a = 0; a < 3; a++) {
         op.gbase[a] = grid->origin[a] + 0.5 * h;
@@ -599,43 +645,44 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
     op.nbuckets = op.nslabs * op.nbands + 1;
     const long nbuckets = op.nbuckets;
     splat_params sp;
-    sp.spread = d->spread;
-    sp.spread_over_H = d->spread * invH;
+    sp.spread = fs->spread;
+    sp.spread_over_H = fs->spread * invH;
     sp.inv_b = 1.0 / b;
     sp.inv_small[0] = 0.0;
     for (int i = 1; i < 16; i++)
         sp.inv_small[i] = 1.0 / (double)i;
 
     const size_t T = (size_t)d->threads;
-    void *buf = d->hist; /* per-thread counts, then the bucket starts: (T + 1) * nb + 1 */
-    NB_TRY(nb_density_reserve_(&buf, &d->hist_cap, (T + 1) * (size_t)nbuckets + 1, sizeof(size_t)));
-    d->hist = buf;
-    buf = d->tvals;
-    NB_TRY(nb_density_reserve_(&buf, &d->tvals_cap, T * TV_N, sizeof(double)));
-    d->tvals = buf;
+    void *buf = fs->hist; /* per-thread counts, then the bucket starts: (T + 1) * nb + 1 */
+    NB_TRY(
+        nb_density_reserve_(&buf, &fs->hist_cap, (T + 1) * (size_t)nbuckets + 1, sizeof(size_t)));
+    fs->hist = buf;
+    buf = fs->tvals;
+    NB_TRY(nb_density_reserve_(&buf, &fs->tvals_cap, T * TV_N, sizeof(double)));
+    fs->tvals = buf;
     float taps[NB_DENSITY_MAX_TAPS + 1]; /* centre, then one side */
-    const long r = (long)d->radius;
+    const long r = (long)fs->radius;
     for (long j = 0; j <= r; j++)
-        taps[j] = (float)d->taps[j];
+        taps[j] = (float)fs->taps[j];
 
     const float *pts = set->points;
     const size_t ne = set->n_edges;
     /* node keys of every point for pass 2, if they fit 16 bits per axis */
     uint32_t *keys = NULL;
     if (ne > 0 && op.nkey[1] <= 65536 && op.nkey[2] <= 65536) {
-        buf = d->keys;
-        NB_TRY(nb_density_reserve_(&buf, &d->keys_cap, (size_t)set->point_offset[ne] + 1,
+        buf = fs->keys;
+        NB_TRY(nb_density_reserve_(&buf, &fs->keys_cap, (size_t)set->point_offset[ne] + 1,
                                    sizeof(uint32_t)));
-        d->keys = buf;
-        keys = d->keys;
+        fs->keys = buf;
+        keys = fs->keys;
     }
-    size_t *hist = d->hist;
-    double *tv = d->tvals;
+    size_t *hist = fs->hist;
+    double *tv = fs->tvals;
     int prep = PREP_OK;
     nb_density_box box;
     memset(&box, 0, sizeof box);
     box.step = H;
-    d->stats.kernel_taps = 2 * d->radius + 1;
+    d->stats.kernel_taps = 2 * fs->radius + 1;
 
 #pragma omp parallel num_threads(d->nt)
     {
@@ -686,13 +733,13 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
         tv[tid * TV_N + TV_NODES] = e1 > e0 ? (double)maxnode + 1.0 : 0.0;
 #pragma omp barrier
 #pragma omp single
-        prep = fast_prepare(d, set, nth, nbuckets, op.gbase, pad, &box);
+        prep = fast_prepare(d, fs, set, nth, nbuckets, op.gbase, pad, &box);
         /* implicit barrier: prep and box are shared and final */
         if (prep == PREP_OK && box.n[0] > 0) {
             const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
             const size_t Cs = nb_density_stride_(C), plane = nx * ny * Cs;
-            uint32_t *rec = d->rec;
-            float *S = d->dens, *Y = d->tmp, *norm = d->norm;
+            uint32_t *rec = fs->rec;
+            float *S = fs->dens, *Y = fs->tmp, *norm = fs->norm;
             /* pass 2: scatter (edge, global point index) records into their buckets, in the
              * same blocks of edges as pass 1 */
             size_t *off = hist + tid * (size_t)nbuckets;
@@ -721,8 +768,8 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             const size_t *bstart = hist + nth * (size_t)nbuckets;
 #pragma omp single nowait
             {
-                d->rec_buckets = (size_t)nbuckets;
-                d->rec_start = bstart;
+                fs->rec_buckets = (size_t)nbuckets;
+                fs->rec_start = bstart;
             }
             /* zero the whole box */
 #pragma omp for schedule(static)
@@ -732,7 +779,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
             float *q = d->scratch + tid * nb_density_scratch_floats_(C);
             for (size_t c = C; c < Cs; c++)
                 q[c] = 0.0f;
-            float *X = d->layer + tid * nx * ny * Cs;
+            float *X = fs->layer + tid * nx * ny * Cs;
             /* pass 3: six phases of disjoint tasks (see own_params), then the long bucket */
             const long ns3 = op.nslabs, nb2 = op.nbands;
             for (long ph = 0; ph < 7; ph++) {
@@ -743,7 +790,7 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
                 for (long task = 0; task < tz * ty; task++) {
                     const long bk =
                         ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty) : nbuckets - 1;
-                    splat_bucket(S, &box, set, &op, d, rec, bstart[bk], bstart[bk + 1], q, &sp);
+                    splat_bucket(S, &box, set, &op, fs, rec, bstart[bk], bstart[bk + 1], q, &sp);
                 }
             }
             /* pass 4: x then y convolution per layer (S -> X -> Y) */
@@ -766,8 +813,14 @@ nb_status nb_density_fast_splat_(nb_density *d, const nb_grid *grid, const nb_sa
         return NB_RAISE(NB_E_NOMEM, "density workspace",
                         "cannot allocate the fast grid of %zu x %zu x %zu cells", box.n[0],
                         box.n[1], box.n[2]);
-    d->box = box;
-    return NB_OK;
+    fs->box = box;
+    d->stats.cells = box.n[0] * box.n[1] * box.n[2];
+    d->stats.cell = box.step;
+    void *sat = fs->sat_part;
+    nb_status st =
+        nb_density_reserve_(&sat, &fs->sat_part_cap, 2 * (box.n[2] ? box.n[2] : 1), sizeof(double));
+    fs->sat_part = sat;
+    return st;
 }
 
 /* Node coordinates of world point p: lower node i0 and fractions f in [0, 1] (inv_step =
@@ -805,15 +858,15 @@ enum { MOVE_BATCH = 32 };
 /* Moves the end point of every record in [r0, r1) (Jacobi: reads only the density and the
  * point itself); returns how many moved. q: scratch of Cs floats. Cs is a constant where
  * inlined by move_bucket. */
-NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, nb_sample_set *set,
+NB_DENSITY_INLINE size_t move_records(const fast_state *fs, const nb_grid *grid, nb_sample_set *set,
                                       size_t Cs, size_t r0, size_t r1, double bandwidth,
                                       double similarity, float *q) {
     const double step = (set->step_fraction > 0.0 ? set->step_fraction : 1.0) * bandwidth;
-    const nb_density_box *box = &d->box;
+    const nb_density_box *box = &fs->box;
     const size_t nx = box->n[0], ny = box->n[1];
-    const float *dens = d->dens, *norm = d->norm;
+    const float *dens = fs->dens, *norm = fs->norm;
     const double inv_step = 1.0 / box->step;
-    const uint32_t *rec = d->rec;
+    const uint32_t *rec = fs->rec;
     float *pts = set->points;
     double glo[3], ghi[3]; /* as nb_density_clamp_to_grid_ */
     for (int a = 0; a < 3; a++) {
@@ -838,7 +891,7 @@ NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, 
             const float *pp = pts + 3 * gp;
             double p[3] = {pp[0], pp[1], pp[2]};
             nb_density_clamp_to_grid_(grid, p);
-            fast_q(d, set, Cs, e, k, np, q);
+            fast_q(fs, set, Cs, e, k, np, q);
             size_t i0[3];
             double f[3];
             locate(box, inv_step, p, i0, f);
@@ -896,34 +949,34 @@ NB_DENSITY_INLINE size_t move_records(const nb_density *d, const nb_grid *grid, 
 
 /* move_records with the channel stride known at compile time for up to 16 classes. */
 NB_DENSITY_CLONES
-static size_t move_bucket(const nb_density *d, const nb_grid *grid, nb_sample_set *set, size_t r0,
+static size_t move_bucket(const fast_state *fs, const nb_grid *grid, nb_sample_set *set, size_t r0,
                           size_t r1, double bandwidth, double similarity, float *q) {
-    const size_t Cs = nb_density_stride_(d->n_classes);
+    const size_t Cs = nb_density_stride_(fs->n_classes);
     switch (Cs) {
     case 4:
-        return move_records(d, grid, set, 4, r0, r1, bandwidth, similarity, q);
+        return move_records(fs, grid, set, 4, r0, r1, bandwidth, similarity, q);
     case 8:
-        return move_records(d, grid, set, 8, r0, r1, bandwidth, similarity, q);
+        return move_records(fs, grid, set, 8, r0, r1, bandwidth, similarity, q);
     case 12:
-        return move_records(d, grid, set, 12, r0, r1, bandwidth, similarity, q);
+        return move_records(fs, grid, set, 12, r0, r1, bandwidth, similarity, q);
     case 16:
-        return move_records(d, grid, set, 16, r0, r1, bandwidth, similarity, q);
+        return move_records(fs, grid, set, 16, r0, r1, bandwidth, similarity, q);
     default:
-        return move_records(d, grid, set, Cs, r0, r1, bandwidth, similarity, q);
+        return move_records(fs, grid, set, Cs, r0, r1, bandwidth, similarity, q);
     }
 }
 
 /* Replaces every node's |D| by the saturated norm s tanh(|D| / s), s = kappa * sum |D|^2 /
  * sum |D| over the box (per-plane partial sums added in plane order: thread-count
  * independent). */
-static void saturate_norms(nb_density *d, double kappa) {
-    const nb_density_box *box = &d->box;
+static void saturate_norms(const nb_density *d, fast_state *fs, double kappa) {
+    const nb_density_box *box = &fs->box;
     const size_t plane = box->n[0] * box->n[1];
     const long nz = (long)box->n[2];
-    double *part = d->sat_part;
+    double *part = fs->sat_part;
 #pragma omp parallel for num_threads(d->nt) schedule(static)
     for (long iz = 0; iz < nz; iz++) {
-        const float *nl = d->norm + (size_t)iz * plane;
+        const float *nl = fs->norm + (size_t)iz * plane;
         double p1 = 0.0, p2 = 0.0;
         for (size_t t = 0; t < plane; t++) {
             p1 += (double)nl[t];
@@ -942,26 +995,27 @@ static void saturate_norms(nb_density *d, double kappa) {
     const double s = kappa * s2 / s1;
 #pragma omp parallel for num_threads(d->nt) schedule(static)
     for (long iz = 0; iz < nz; iz++) {
-        float *nl = d->norm + (size_t)iz * plane;
+        float *nl = fs->norm + (size_t)iz * plane;
         for (size_t t = 0; t < plane; t++)
             nl[t] = (float)nb_density_saturate_((double)nl[t], s);
     }
 }
 
-void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *set, double bandwidth,
-                           double similarity) {
+static void fast_move(nb_density *d, void *state, const nb_grid *grid, nb_sample_set *set,
+                      double bandwidth, double similarity) {
+    fast_state *fs = state;
     size_t moved = 0;
-    if (d->box.n[0] == 0) {
+    if (fs->box.n[0] == 0) {
         d->stats.moved = 0;
         return;
     }
     if (set->repulsion_saturation > 0.0)
-        saturate_norms(d, set->repulsion_saturation); /* sat_part reserved by the splat */
+        saturate_norms(d, fs, set->repulsion_saturation); /* sat_part reserved by the splat */
     /* every interior point k + 1 is the end of exactly one segment record (e, P_k): walking
      * the records bucket by bucket keeps the density reads local (the grid can be far larger
      * than the caches); each point is read and written by one thread only */
-    const size_t *bstart = d->rec_start;
-    const long nb = (long)d->rec_buckets;
+    const size_t *bstart = fs->rec_start;
+    const long nb = (long)fs->rec_buckets;
 #pragma omp parallel num_threads(d->nt) reduction(+ : moved)
     {
         float *q =
@@ -971,13 +1025,16 @@ void nb_density_fast_move_(nb_density *d, const nb_grid *grid, nb_sample_set *se
 #pragma omp for schedule(dynamic, 1)
         for (long bk = 0; bk < nb; bk++)
             moved +=
-                move_bucket(d, grid, set, bstart[bk], bstart[bk + 1], bandwidth, similarity, q);
+                move_bucket(fs, grid, set, bstart[bk], bstart[bk + 1], bandwidth, similarity, q);
     }
     d->stats.moved = moved;
 }
 
-void nb_density_fast_query_(const nb_density *d, const double p[3], double *out) {
-    const nb_density_box *box = &d->box;
+static void fast_query(const nb_density *d, const void *state, const double p[3], double *out) {
+    const fast_state *fs = state;
+    const nb_density_box *box = &fs->box;
+    if (box->n[0] == 0)
+        return;
     const size_t C = d->n_classes, Cs = nb_density_stride_(C), nx = box->n[0], ny = box->n[1];
     for (int a = 0; a < 3; a++) {
         double u = (p[a] - box->base[a]) / box->step;
@@ -993,6 +1050,53 @@ void nb_density_fast_query_(const nb_density *d, const double p[3], double *out)
         const size_t ci =
             ((i0[2] + (size_t)cz) * ny + i0[1] + (size_t)cy) * nx + i0[0] + (size_t)cx;
         for (size_t c = 0; c < C; c++)
-            out[c] += w * (double)d->dens[ci * Cs + c];
+            out[c] += w * (double)fs->dens[ci * Cs + c];
     }
 }
+
+/* ---- the interface ------------------------------------------------------------------------ */
+
+static nb_status fast_create(const nb_density *d, void **state) {
+    fast_state *fs = calloc(1, sizeof *fs);
+    if (!fs)
+        return NB_RAISE(NB_E_NOMEM, "density workspace", "cannot allocate the fast back-end");
+    fs->n_classes = d->n_classes;
+    *state = fs;
+    return NB_OK;
+}
+
+static void fast_destroy(void *state) {
+    fast_state *fs = state;
+    if (!fs)
+        return;
+    free(fs->rec);
+    free(fs->hist);
+    free(fs->keys);
+    free(fs->tvals);
+    free(fs->dens);
+    free(fs->tmp);
+    free(fs->norm);
+    free(fs->layer);
+    free(fs->sat_part);
+    free(fs->qrows);
+    free(fs);
+}
+
+static uint64_t fast_bytes(const void *state) {
+    const fast_state *fs = state;
+    return (uint64_t)(fs->rec_cap * sizeof(uint32_t) + fs->hist_cap * sizeof(size_t) +
+                      fs->keys_cap * sizeof(uint32_t) + fs->tvals_cap * sizeof(double) +
+                      fs->dens_cap * sizeof(float) + fs->tmp_cap * sizeof(float) +
+                      fs->norm_cap * sizeof(float) + fs->layer_cap * sizeof(float) +
+                      fs->sat_part_cap * sizeof(double) + fs->qrows_cap * sizeof(float) +
+                      sizeof *fs);
+}
+
+const nb_density_backend_ops nb_density_fast_backend = {
+    .create = fast_create,
+    .destroy = fast_destroy,
+    .splat = fast_splat,
+    .move = fast_move,
+    .query = fast_query,
+    .bytes = fast_bytes,
+};
