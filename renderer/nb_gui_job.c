@@ -105,8 +105,11 @@ static nb_status run_importance(nb_gui_job *j) {
     memset(&imp, 0, sizeof imp);
     if (s == NB_OK) {
         set_phase(j, "importance", 0, (int)j->net.n_classes, 0.0);
-        s = nb_importance_compute(&j->cfg, &j->net, data ? &train : NULL, data ? &test : NULL,
-                                  importance_progress, j, &imp);
+        nb_importance_settings is;
+        s = nb_importance_settings_from_config(&j->cfg, &is);
+        if (s == NB_OK)
+            s = nb_importance_compute(&is, &j->net, data ? &train : NULL, data ? &test : NULL,
+                                      importance_progress, j, &imp);
     }
     nb_dataset_deinit(&train);
     nb_dataset_deinit(&test);
@@ -139,7 +142,9 @@ static nb_status run_bundle(nb_gui_job *j) {
     double base = j->importance_share;
     set_phase(j, "layout", 0, 0, base);
     nb_bundle_state *b = NULL;
-    NB_TRY(nb_bundle_create(&j->cfg, &j->net, &j->imp, j->threads, &b));
+    nb_bundle_settings bs;
+    NB_TRY(nb_bundle_settings_from_config(&j->cfg, &bs));
+    NB_TRY(nb_bundle_create(&bs, &j->net, &j->imp, j->threads, &b));
     pthread_mutex_lock(&j->lock);
     j->bundle = b;
     pthread_mutex_unlock(&j->lock);

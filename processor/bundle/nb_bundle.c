@@ -24,12 +24,9 @@
  * spread out and its nodes apart (guard_layer). Edge phase change ("Edge phase"): the
  * repulsion term saturates with density (nb_sample_set.repulsion_saturation, applied by the
  * density back-ends). Metrics add the ink ratio against the laid-out straight drawing.
- * Config keys read: layer_width, layer_distance, sampling_rate, prune_percentage,
- * node_bandwidth, edge_bandwidth, node_bandwidth_reduction, edge_bandwidth_reduction,
- * node_step, node_class_contrast, node_min_spread, node_min_distance, edge_step,
- * edge_similarity_max, edge_repulsion_saturation, edge_clamp_to_layers, density_strength, density,
- * edge_importance_type, smoothing, smoothing_iterations, smoothing_percent, node_advection,
- * edge_advection.
+ * Config keys read: the fields of nb_bundle_settings, one per key (BUNDLE_REALS, BUNDLE_INTS,
+ * BUNDLE_BOOLS and density below); they are resolved and checked against the key table in one
+ * place (nb_bundle_settings_resolve / _validate), never range-checked here.
  */
 #include "nb_bundle.h"
 
@@ -51,7 +48,7 @@
 #include "nb_smooth.h"
 
 struct nb_bundle_state {
-    nb_processing_config cfg;
+    nb_bundle_settings s; /* resolved; s.record is not kept */
     int threads;
     nb_layout_desc layout;
     double spacing; /* l */
@@ -116,46 +113,81 @@ double nb_bundle_similarity(double b, double b0, double limit, double max) {
     return s < max ? s : max;
 }
 
-/* ---- config checks (the library may be called with a hand-made config) ----------------- */
+/* ---- settings ------------------------------------------------------------------------------
+ * The processing keys of this stage by type; each list drives from_config, resolve and the
+ * mapping back onto a processing config (validation by the key table and the record). The
+ * settings fields are named like the keys. */
+#define BUNDLE_REALS(X)                                                                            \
+    X(layer_distance)                                                                              \
+    X(layer_width)                                                                                 \
+    X(prune_percentage)                                                                            \
+    X(sampling_rate)                                                                               \
+    X(node_bandwidth)                                                                              \
+    X(edge_bandwidth)                                                                              \
+    X(node_bandwidth_reduction)                                                                    \
+    X(edge_bandwidth_reduction)                                                                    \
+    X(node_step)                                                                                   \
+    X(node_class_contrast)                                                                         \
+    X(node_min_spread)                                                                             \
+    X(node_min_distance)                                                                           \
+    X(edge_step)                                                                                   \
+    X(edge_similarity_max)                                                                         \
+    X(edge_repulsion_saturation)                                                                   \
+    X(density_strength)                                                                            \
+    X(smoothing_percent)
+#define BUNDLE_INTS(X)  X(edge_importance_type) X(smoothing_iterations)
+#define BUNDLE_BOOLS(X) X(edge_clamp_to_layers) X(smoothing) X(node_advection) X(edge_advection)
 
-static nb_status check_range(const char *key, double v, double lo, double hi, bool lo_open,
-                             bool hi_open) {
-    bool ok = isfinite(v) && (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
-    if (!ok)
-        return NB_RAISE(NB_E_CONFIG, key, "%g is outside %c%g, %g%c", v, lo_open ? '(' : '[', lo,
-                        hi, hi_open ? ')' : ']');
+nb_status nb_bundle_settings_from_config(const nb_processing_config *cfg, nb_bundle_settings *out) {
+    NB_TRY(nb_config_validate(&nb_processing_schema, cfg));
+    memset(out, 0, sizeof *out);
+#define FROM(k)     out->k = nb_setting_from_value(#k, cfg->k);
+#define FROM_INT(k) out->k = (int)nb_setting_from_value(#k, (double)cfg->k);
+    BUNDLE_REALS(FROM)
+    BUNDLE_INTS(FROM_INT)
+    BUNDLE_BOOLS(FROM_INT)
+#undef FROM
+#undef FROM_INT
+    out->density = (nb_density_backend)nb_setting_from_value("density", (double)cfg->density);
+    out->record = cfg;
     return NB_OK;
 }
 
-static nb_status check_config(const nb_processing_config *c) {
-    nb_layout_desc ld = {c->layer_width, c->layer_distance, c->sampling_rate};
-    NB_TRY(nb_layout_validate(&ld));
-    NB_TRY(check_range("prune_percentage", c->prune_percentage, 0.0, 1.0, false, true));
-    NB_TRY(check_range("node_bandwidth", c->node_bandwidth, 0.0, INFINITY, true, true));
-    NB_TRY(check_range("edge_bandwidth", c->edge_bandwidth, 0.0, INFINITY, true, true));
-    NB_TRY(
-        check_range("node_bandwidth_reduction", c->node_bandwidth_reduction, 0.0, 1.0, true, true));
-    NB_TRY(
-        check_range("edge_bandwidth_reduction", c->edge_bandwidth_reduction, 0.0, 1.0, true, true));
-    NB_TRY(check_range("node_step", c->node_step, 0.0, 1.0, true, false));
-    NB_TRY(check_range("node_class_contrast", c->node_class_contrast, 0.0, 1.0, false, false));
-    NB_TRY(check_range("node_min_spread", c->node_min_spread, 0.0, 1.0, false, false));
-    NB_TRY(check_range("node_min_distance", c->node_min_distance, 0.0, 1.0, false, false));
-    NB_TRY(check_range("edge_step", c->edge_step, 0.0, 1.0, true, false));
-    NB_TRY(check_range("edge_similarity_max", c->edge_similarity_max, 0.0, 1.0, false, false));
-    NB_TRY(check_range("edge_repulsion_saturation", c->edge_repulsion_saturation, 0.0, 1000.0,
-                       false, false));
-    NB_TRY(check_range("density_strength", c->density_strength, 0.0, INFINITY, true, true));
-    NB_TRY(check_range("smoothing_percent", c->smoothing_percent, 0.0, 100.0, true, false));
-    if (c->smoothing_iterations < 0)
-        return NB_RAISE(NB_E_CONFIG, "smoothing_iterations", "%d is negative",
-                        c->smoothing_iterations);
-    if (c->edge_importance_type < 0 || c->edge_importance_type >= NB_EDGE_IMPORTANCE_TYPES)
-        return NB_RAISE(NB_E_CONFIG, "edge_importance_type", "%d is outside 0..%d",
-                        c->edge_importance_type, NB_EDGE_IMPORTANCE_TYPES - 1);
-    if (c->density != NB_DENSITY_FAST && c->density != NB_DENSITY_EXACT)
-        return NB_RAISE(NB_E_CONFIG, "density", "unknown back-end %d", c->density);
-    return NB_OK;
+void nb_bundle_settings_resolve(const nb_bundle_settings *settings, nb_bundle_settings *out) {
+    nb_bundle_settings r = *settings;
+#define RESOLVE(k)     r.k = nb_setting_value(#k, settings->k);
+#define RESOLVE_INT(k) r.k = (int)nb_setting_value(#k, (double)settings->k);
+    BUNDLE_REALS(RESOLVE)
+    BUNDLE_INTS(RESOLVE_INT)
+    BUNDLE_BOOLS(RESOLVE_INT)
+#undef RESOLVE
+#undef RESOLVE_INT
+    r.density = (nb_density_backend)nb_setting_value("density", (double)settings->density);
+    *out = r;
+}
+
+/* *cfg = the record (or the defaults) with the bundle keys set from the resolved settings r. */
+static void settings_to_config(const nb_bundle_settings *r, nb_processing_config *cfg) {
+    if (r->record)
+        *cfg = *r->record;
+    else
+        nb_config_defaults(&nb_processing_schema, cfg);
+#define BACK(k)      cfg->k = r->k;
+#define BACK_BOOL(k) cfg->k = r->k != 0;
+    BUNDLE_REALS(BACK)
+    BUNDLE_INTS(BACK)
+    BUNDLE_BOOLS(BACK_BOOL)
+#undef BACK
+#undef BACK_BOOL
+    cfg->density = (int)r->density;
+}
+
+nb_status nb_bundle_settings_validate(const nb_bundle_settings *settings) {
+    nb_bundle_settings r;
+    nb_processing_config cfg;
+    nb_bundle_settings_resolve(settings, &r);
+    settings_to_config(&r, &cfg);
+    return nb_config_validate(&nb_processing_schema, &cfg);
 }
 
 /* ---- node-phase layout guard ------------------------------------------------------------ */
@@ -163,7 +195,7 @@ static nb_status check_config(const nb_processing_config *c) {
 /* Layout spacing of layer l: layer_width / ceil(sqrt(n)) (nb_layout.h). */
 static double layer_spacing(const nb_bundle_state *st, size_t n) {
     double s = ceil(sqrt((double)n));
-    return st->cfg.layer_width / (s > 0.0 ? s : 1.0);
+    return st->s.layer_width / (s > 0.0 ? s : 1.0);
 }
 
 /* Keeps layer l readable after a node iteration (docs/bundling.md, "Node phase"):
@@ -186,11 +218,11 @@ static void guard_layer(nb_bundle_state *st, size_t l) {
     }
     if (n < 2)
         return;
-    if (st->cfg.node_min_spread > 0.0) {
+    if (st->s.node_min_spread > 0.0) {
         double spread[2];
         nb_layout_spread(pos, n, spread);
         for (int a = 0; a < 2; a++) {
-            const double want = st->cfg.node_min_spread * st->spread0[2 * l + (size_t)a];
+            const double want = st->s.node_min_spread * st->spread0[2 * l + (size_t)a];
             if (!(spread[a] < want) || !(spread[a] > 0.0))
                 continue;
             double mean = 0.0;
@@ -204,7 +236,7 @@ static void guard_layer(nb_bundle_state *st, size_t l) {
             }
         }
     }
-    const double dmin = st->cfg.node_min_distance * layer_spacing(st, n);
+    const double dmin = st->s.node_min_distance * layer_spacing(st, n);
     if (!(dmin > 0.0))
         return;
     double *mv = st->guard_move;
@@ -313,7 +345,7 @@ static nb_status contrast_init(nb_bundle_state *st) {
         free(mean);
         return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu node weights", st->n_nodes);
     }
-    const double full = st->cfg.node_class_contrast;
+    const double full = st->s.node_class_contrast;
     char layers[256] = "", cosines[256] = "";
     size_t ll = 0, lc = 0;
     for (size_t l = 0; l < L; l++) {
@@ -420,7 +452,7 @@ static nb_status select_edges(nb_bundle_state *st, const nb_network *net,
     uint8_t *keep = NULL;
     size_t kept = total;
     st->n_edges_total = total;
-    if (st->cfg.prune_percentage > 0.0 && total > 0) {
+    if (st->s.prune_percentage > 0.0 && total > 0) {
         float *scores = malloc(total * sizeof *scores);
         keep = malloc(total);
         if (!scores || !keep) {
@@ -431,7 +463,7 @@ static nb_status select_edges(nb_bundle_state *st, const nb_network *net,
         nb_status s = nb_prune_scores(imp, NB_PRUNE_ALPHA_MEAN_GAMMA, -1, scores);
         size_t pruned = 0;
         if (s == NB_OK)
-            s = nb_prune_mask(scores, total, st->cfg.prune_percentage, keep, &pruned);
+            s = nb_prune_mask(scores, total, st->s.prune_percentage, keep, &pruned);
         free(scores);
         if (s != NB_OK) {
             free(keep);
@@ -472,23 +504,28 @@ static nb_status select_edges(nb_bundle_state *st, const nb_network *net,
 
 static nb_status enter_edge_phase(nb_bundle_state *st);
 
-nb_status nb_bundle_create(const nb_processing_config *cfg, const nb_network *net,
+nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network *net,
                            const nb_importance *imp, int threads, nb_bundle_state **out) {
     double t0 = nb_time_now();
-    NB_TRY(check_config(cfg));
+    nb_bundle_settings r;
+    nb_processing_config record;
+    nb_bundle_settings_resolve(settings, &r);
+    settings_to_config(&r, &record);
+    NB_TRY(nb_config_validate(&nb_processing_schema, &record));
     NB_TRY(check_shapes(net, imp));
     nb_bundle_state *st = calloc(1, sizeof *st);
     if (!st)
         return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the bundling state");
     st->t_start = t0;
-    st->cfg = *cfg;
+    st->s = r;
+    st->s.record = NULL;
     st->threads = threads > 0 ? threads : omp_get_max_threads();
-    st->layout = (nb_layout_desc){cfg->layer_width, cfg->layer_distance, cfg->sampling_rate};
+    st->layout = (nb_layout_desc){r.layer_width, r.layer_distance, r.sampling_rate};
     st->spacing = nb_layout_sample_spacing(&st->layout);
     st->cell = nb_layout_cell(&st->layout);
     st->limit = 2.0 * st->cell;
-    st->node_b0 = cfg->node_bandwidth * cfg->layer_width;
-    st->edge_b0 = cfg->edge_bandwidth * cfg->layer_width;
+    st->node_b0 = r.node_bandwidth * r.layer_width;
+    st->edge_b0 = r.edge_bandwidth * r.layer_width;
     st->n_layers = net->n_layers;
     st->n_nodes = nb_network_n_nodes(net);
     st->n_classes = imp->n_classes;
@@ -540,20 +577,20 @@ nb_status nb_bundle_create(const nb_processing_config *cfg, const nb_network *ne
         goto fail;
     if ((s = select_edges(st, net, imp)) != NB_OK)
         goto fail;
-    if ((s = nb_config_to_json(&nb_processing_schema, cfg, &st->config_json)) != NB_OK)
+    if ((s = nb_config_to_json(&nb_processing_schema, &record, &st->config_json)) != NB_OK)
         goto fail;
 
     st->node_iterations =
-        cfg->node_advection
-            ? nb_bundle_iteration_count(st->node_b0, cfg->node_bandwidth_reduction, st->limit)
+        r.node_advection
+            ? nb_bundle_iteration_count(st->node_b0, r.node_bandwidth_reduction, st->limit)
             : 0;
     st->edge_iterations =
-        cfg->edge_advection
-            ? nb_bundle_iteration_count(st->edge_b0, cfg->edge_bandwidth_reduction, st->limit)
+        r.edge_advection
+            ? nb_bundle_iteration_count(st->edge_b0, r.edge_bandwidth_reduction, st->limit)
             : 0;
     if (st->node_iterations + st->edge_iterations > 0 &&
-        (s = nb_density_create((nb_density_backend)cfg->density, C, cfg->density_strength,
-                               st->threads, &st->density)) != NB_OK)
+        (s = nb_density_create(r.density, C, r.density_strength, st->threads, &st->density)) !=
+            NB_OK)
         goto fail;
     st->t.layout = nb_time_now() - t0;
     if (st->node_iterations == 0 && (s = enter_edge_phase(st)) != NB_OK)
@@ -584,11 +621,11 @@ static nb_status enter_edge_phase(nb_bundle_state *st) {
 static nb_status node_step(nb_bundle_state *st) {
     double t0 = nb_time_now();
     int k = st->node_done;
-    double b = st->node_b0 * pow(st->cfg.node_bandwidth_reduction, (double)k);
+    double b = st->node_b0 * pow(st->s.node_bandwidth_reduction, (double)k);
     double sim = nb_bundle_similarity(b, st->node_b0, st->limit, 1.0);
     NB_TRY(nb_density_advect_nodes_weighted(st->density, &st->node_grid, st->n_nodes, st->node_pos,
                                             st->node_imp, st->node_weight, b, sim,
-                                            st->cfg.node_step));
+                                            st->s.node_step));
     for (size_t l = 0; l < st->n_layers; l++)
         guard_layer(st, l);
     st->node_done = k + 1;
@@ -630,9 +667,9 @@ static void clamp_between_layers(nb_bundle_state *st, size_t p) {
 static nb_status edge_step(nb_bundle_state *st) {
     double t0 = nb_time_now();
     int k = st->edge_done;
-    double r = st->cfg.edge_bandwidth_reduction;
+    double r = st->s.edge_bandwidth_reduction;
     double b = st->edge_b0 * pow(r, (double)k);
-    double sim = nb_bundle_similarity(b, st->edge_b0, st->limit, st->cfg.edge_similarity_max);
+    double sim = nb_bundle_similarity(b, st->edge_b0, st->limit, st->s.edge_similarity_max);
     NB_TRY(resample_all(st));
     double t1 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
@@ -646,21 +683,21 @@ static nb_status edge_step(nb_bundle_state *st) {
             .edge_alpha = st->edge_alpha + e0,
             .node_importance = st->node_imp,
             .node_stats = st->node_stats,
-            .edge_importance_type = st->cfg.edge_importance_type,
-            .step_fraction = st->cfg.edge_step,
+            .edge_importance_type = st->s.edge_importance_type,
+            .step_fraction = st->s.edge_step,
             .n_nodes = st->n_nodes,
-            .repulsion_saturation = st->cfg.edge_repulsion_saturation,
+            .repulsion_saturation = st->s.edge_repulsion_saturation,
         };
         if (set.n_edges == 0)
             continue;
         NB_TRY(nb_density_advect_samples(st->density, &st->pair_grid[p], &set, b, sim));
-        if (st->cfg.edge_clamp_to_layers)
+        if (st->s.edge_clamp_to_layers)
             clamp_between_layers(st, p);
     }
     double t2 = nb_time_now();
-    if (st->cfg.smoothing && st->cfg.smoothing_iterations > 0) {
-        st->pending.passes = st->cfg.smoothing_iterations;
-        st->pending.percent = st->cfg.smoothing_percent;
+    if (st->s.smoothing && st->s.smoothing_iterations > 0) {
+        st->pending.passes = st->s.smoothing_iterations;
+        st->pending.percent = st->s.smoothing_percent;
         st->pending.factor = pow(r, (double)(k + 1));
         st->smooth_pending = true;
     }

@@ -91,25 +91,69 @@ int nb_bundle_iteration_count(double b0, double reduction, double limit);
  * min(max, 1) when b0 <= limit. Bandwidths in world units, result a cosine in [0, max]. */
 double nb_bundle_similarity(double b, double b0, double limit, double max);
 
+/* What a bundling run reads: one field per processing key of the stage, named like the key;
+ * its meaning, default and range are the key's (common/nb_config_keys.c, configs/README.md).
+ * A zero field means the key's default; NB_SETTING_ZERO asks for 0 (false) where the default
+ * is not 0. nb_bundle_create resolves and validates the settings against the key table. */
+typedef struct nb_bundle_settings {
+    double layer_distance;
+    double layer_width;
+    double prune_percentage;
+    double sampling_rate;
+    double node_bandwidth;
+    double edge_bandwidth;
+    double node_bandwidth_reduction;
+    double edge_bandwidth_reduction;
+    double node_step;
+    double node_class_contrast;
+    double node_min_spread;
+    double node_min_distance;
+    double edge_step;
+    double edge_similarity_max;
+    double edge_repulsion_saturation;
+    double density_strength;
+    double smoothing_percent;
+    int edge_importance_type;
+    int smoothing_iterations;
+    int edge_clamp_to_layers; /* bool */
+    int smoothing;            /* bool */
+    int node_advection;       /* bool */
+    int edge_advection;       /* bool */
+    nb_density_backend density;
+    /* The processing config whose other keys are recorded with these settings in the result's
+     * config_json (not owned; read during nb_bundle_create only); NULL records the defaults. */
+    const nb_processing_config *record;
+} nb_bundle_settings;
+
+/* Checks cfg against the key table (nb_config_validate), then fills *out with the values of
+ * its bundle keys (zeros that are not the default become NB_SETTING_ZERO) and record = cfg.
+ * Returns NB_OK or NB_E_CONFIG ("processing <key>"; *out untouched). */
+nb_status nb_bundle_settings_from_config(const nb_processing_config *cfg, nb_bundle_settings *out);
+
+/* out = settings with every zero replaced by the key's default and NB_SETTING_ZERO by 0. */
+void nb_bundle_settings_resolve(const nb_bundle_settings *settings, nb_bundle_settings *out);
+
+/* Resolves settings and checks every field against the key table (by writing the fields into
+ * a processing config over settings->record, or the defaults, and running
+ * nb_config_validate). Returns NB_OK or NB_E_CONFIG with the table's subject and message
+ * ("processing node_bandwidth": "20 is out of range (0, 10]"). */
+nb_status nb_bundle_settings_validate(const nb_bundle_settings *settings);
+
 /* Sets up a bundling run.
- *   cfg:     resolved processing config (validated here again: layer_width, layer_distance,
- *            sampling_rate, prune_percentage, bandwidths and reductions, node_step,
- *            node_class_contrast, node_min_spread, node_min_distance, edge_step,
- *            edge_similarity_max, edge_repulsion_saturation, density_strength, density,
- *            edge_importance_type,
- *            smoothing_*; edge_clamp_to_layers is a bool and needs no check).
+ *   settings: what the run reads (above); validated here (nb_bundle_settings_validate).
  *   net:     the network (layer sizes; edges are its weights, pair-major, out x in order).
  *   imp:     importance of the same shape (node class importance [N][C], alpha per edge).
  *   threads: OpenMP threads (<= 0: all cores); results do not depend on it.
- * Copies what it needs: net and imp may be freed after the call. Edges keep the weight order
- * (pair-major, then out x in); pruned edges are dropped. The caller owns *out
+ * Copies what it needs: settings, net and imp may be freed after the call. Edges keep the
+ * weight order (pair-major, then out x in); pruned edges are dropped. The caller owns *out
  * (nb_bundle_destroy).
  * Logs a warning (nb_log_warn) naming the layers whose class vectors are nearly parallel to
  * their layer's mean (mean cosine >= 0.95).
- * Returns NB_OK, NB_E_CONFIG (a bad config value, subject = the key), NB_E_MISMATCH
+ * Returns NB_OK, NB_E_CONFIG (a setting outside its key's range, subject "processing <key>";
+ * sampling_rate giving too many grid cells, subject "sampling_rate"), NB_E_MISMATCH
  * (importance shape differs from the network; subject "importance"), NB_E_INVALID (a network
  * with more than 2^32 nodes), NB_E_NOMEM, or a status of nb_density_create. */
-nb_status nb_bundle_create(const nb_processing_config *cfg, const nb_network *net,
+nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network *net,
                            const nb_importance *imp, int threads, nb_bundle_state **out);
 
 /* Runs one iteration of the current phase (a node iteration, else an edge iteration; moving

@@ -51,13 +51,14 @@ static void bundle_help(void) {
 /* Computes "magnitude" importance when the file has none. */
 static nb_status fallback_importance(const nb_processing_config *cfg, nb_model *m,
                                      const char *path) {
-    nb_processing_config mc = *cfg;
-    mc.importance_method = NB_IMPORTANCE_MAGNITUDE;
+    nb_importance_settings is;
+    NB_TRY(nb_importance_settings_from_config(cfg, &is));
+    is.method = NB_IMPORTANCE_MAGNITUDE;
     nb_log_info("notice: %s has no /importance; using \"magnitude\" importance (|w| only, "
                 "every node equally important for every class). Run `nnbundle importance` "
                 "for per-class importance.",
                 path);
-    NB_TRY(nb_importance_compute(&mc, &m->network, NULL, NULL, NULL, NULL, &m->importance));
+    NB_TRY(nb_importance_compute(&is, &m->network, NULL, NULL, NULL, NULL, &m->importance));
     m->has_importance = true;
     return NB_OK;
 }
@@ -221,7 +222,10 @@ int nb_cli_bundle(int argc, char **argv) {
     }
 
     nb_bundle_state *st = NULL;
-    s = nb_bundle_create(&cfg, &m.network, &m.importance, rec.threads, &st);
+    nb_bundle_settings bs;
+    s = nb_bundle_settings_from_config(&cfg, &bs);
+    if (s == NB_OK)
+        s = nb_bundle_create(&bs, &m.network, &m.importance, rec.threads, &st);
     if (s == NB_OK)
         s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
     if (s == NB_OK)

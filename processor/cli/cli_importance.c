@@ -194,14 +194,14 @@ int nb_cli_importance(int argc, char **argv) {
     nb_status s = nb_cli_processing_config(&common, &cfg);
     if (s != NB_OK)
         return nb_cli_fail(s);
-    const nb_importance_strategy *st = nb_importance_strategy_of(&cfg);
+    nb_importance_settings settings;
+    s = nb_importance_settings_from_config(&cfg, &settings);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
+    const nb_importance_strategy *st = nb_importance_strategy_of(settings.method);
     if (!st)
         return nb_cli_fail(NB_RAISE(NB_E_CONFIG, "importance_method", "value %d names no strategy",
                                     cfg.importance_method));
-    unsigned flags;
-    s = nb_config_parse_importance_flags(cfg.importance_flags, &flags);
-    if (s != NB_OK)
-        return nb_cli_fail(s);
 
     nb_model model;
     s = nb_h5_load(path, &model);
@@ -256,7 +256,7 @@ int nb_cli_importance(int argc, char **argv) {
     const double t_compute = nb_time_now();
     if (s == NB_OK) {
         nb_progress_begin(&ps.bar, "importance", net->n_classes);
-        s = nb_importance_compute(&cfg, net, st->needs_data ? &train : NULL,
+        s = nb_importance_compute(&settings, net, st->needs_data ? &train : NULL,
                                   test.images ? &test : NULL, on_class_done, &ps, &imp);
         nb_progress_end(&ps.bar, s == NB_OK ? NULL : "failed");
     }

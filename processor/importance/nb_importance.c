@@ -23,9 +23,10 @@
  * is a fixed sequential computation: identical whatever the thread count. Worker statuses are
  * recorded per class and raised after the region. Progress and cancellation: the calling
  * thread polls per-class "done" flags (OpenMP seq_cst atomics) between its epochs.
- * Config keys read: importance_method, importance_flags, importance_epochs,
- * importance_learning_rate, importance_batch_size, importance_l1, importance_l2,
- * importance_top_k, seed.
+ * Config keys read: the fields of nb_importance_settings (importance_method, importance_flags,
+ * importance_epochs, importance_learning_rate, importance_batch_size, importance_l1,
+ * importance_l2, importance_top_k, seed); they are resolved and checked against the key table
+ * in one place (nb_importance_settings_resolve / _validate), never range-checked here.
  */
 #include "nb_importance.h"
 
@@ -153,27 +154,90 @@ static nb_status fill_top(const nb_network *net, const nb_dataset *test, nb_impo
     return s;
 }
 
-/* Allocates *imp for the network with top_k = cfg->importance_top_k when a test set is given
+/* ---- settings ------------------------------------------------------------------------------
+ * The processing keys of this stage as (settings field, key) by type; each list drives
+ * from_config, resolve and the mapping back onto a processing config for validation by the key
+ * table. method and flags are mapped by hand. */
+#define IMPORTANCE_REALS(X)                                                                        \
+    X(learning_rate, importance_learning_rate) X(l1, importance_l1) X(l2, importance_l2)
+#define IMPORTANCE_INTS(X)                                                                         \
+    X(epochs, importance_epochs)                                                                   \
+    X(batch_size, importance_batch_size)                                                           \
+    X(top_k, importance_top_k)                                                                     \
+    X(seed, seed)
+
+nb_status nb_importance_settings_from_config(const nb_processing_config *cfg,
+                                             nb_importance_settings *out) {
+    NB_TRY(nb_config_validate(&nb_processing_schema, cfg));
+    memset(out, 0, sizeof *out);
+#define FROM(f, k)     out->f = nb_setting_from_value(#k, cfg->k);
+#define FROM_INT(f, k) out->f = (int)nb_setting_from_value(#k, (double)cfg->k);
+    IMPORTANCE_REALS(FROM)
+    IMPORTANCE_INTS(FROM_INT)
+#undef FROM
+#undef FROM_INT
+    out->method = (nb_importance_method)nb_setting_from_value("importance_method",
+                                                              (double)cfg->importance_method);
+    out->flags = cfg->importance_flags;
+    return NB_OK;
+}
+
+void nb_importance_settings_resolve(const nb_importance_settings *settings,
+                                    nb_importance_settings *out) {
+    nb_importance_settings r = *settings;
+#define RESOLVE(f, k)     r.f = nb_setting_value(#k, settings->f);
+#define RESOLVE_INT(f, k) r.f = (int)nb_setting_value(#k, (double)settings->f);
+    IMPORTANCE_REALS(RESOLVE)
+    IMPORTANCE_INTS(RESOLVE_INT)
+#undef RESOLVE
+#undef RESOLVE_INT
+    r.method =
+        (nb_importance_method)nb_setting_value("importance_method", (double)settings->method);
+    if (!r.flags) {
+        const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_flags");
+        r.flags = key && key->def_string ? key->def_string : "";
+    }
+    *out = r;
+}
+
+nb_status nb_importance_settings_validate(const nb_importance_settings *settings) {
+    nb_importance_settings r;
+    nb_processing_config cfg;
+    nb_importance_settings_resolve(settings, &r);
+    nb_config_defaults(&nb_processing_schema, &cfg);
+#define BACK(f, k) cfg.k = r.f;
+    IMPORTANCE_REALS(BACK)
+    IMPORTANCE_INTS(BACK)
+#undef BACK
+    cfg.importance_method = (int)r.method;
+    if (strlen(r.flags) >= sizeof cfg.importance_flags)
+        return NB_RAISE(NB_E_CONFIG, "processing importance_flags", "%zu characters, at most %zu",
+                        strlen(r.flags), sizeof cfg.importance_flags - 1);
+    memcpy(cfg.importance_flags, r.flags, strlen(r.flags) + 1);
+    return nb_config_validate(&nb_processing_schema, &cfg);
+}
+
+/* Allocates *imp for the network with top_k = settings->top_k when a test set is given
  * (0 otherwise), the one-hot output layer and alpha filled. */
-static nb_status init_result(const nb_processing_config *cfg, const nb_network *net,
+static nb_status init_result(const nb_importance_settings *settings, const nb_network *net,
                              const nb_dataset *test, nb_importance *imp) {
-    size_t top_k = test && cfg->importance_top_k > 0 ? (size_t)cfg->importance_top_k : 0;
+    size_t top_k = test && settings->top_k > 0 ? (size_t)settings->top_k : 0;
     NB_TRY(nb_importance_init(imp, net->n_layers, net->layer_size, top_k));
     fill_one_hot_output(imp);
     nb_importance_fill_alpha(net, imp);
-    imp->seed = (uint64_t)cfg->seed;
+    imp->seed = (uint64_t)settings->seed;
     return NB_OK;
 }
 
 /* ---- strategy "magnitude" ------------------------------------------------------------- */
 
-static nb_status compute_magnitude(const nb_processing_config *cfg, const nb_network *net,
+static nb_status compute_magnitude(const nb_importance_settings *settings, const nb_network *net,
                                    const nb_dataset *train, const nb_dataset *test,
                                    nb_importance_progress_fn progress, void *user,
                                    nb_importance *out) {
     (void)train;
     /* results go straight into *out: the progress callback may look at it */
-    NB_TRY(init_result(cfg, net, test, out));
+    NB_TRY(init_result(settings, net, test, out));
     for (size_t l = 0; l + 1 < out->n_layers; l++) {
         float *node = nb_importance_node(out, l);
         for (size_t k = 0; k < out->layer_size[l] * out->n_classes; k++)
@@ -506,7 +570,7 @@ static nb_status check_data(const nb_network *net, const nb_dataset *ds, const c
     return NB_OK;
 }
 
-static nb_status compute_bn_gamma(const nb_processing_config *cfg, const nb_network *net,
+static nb_status compute_bn_gamma(const nb_importance_settings *settings, const nb_network *net,
                                   const nb_dataset *train, const nb_dataset *test,
                                   nb_importance_progress_fn progress, void *user,
                                   nb_importance *out) {
@@ -517,30 +581,22 @@ static nb_status compute_bn_gamma(const nb_processing_config *cfg, const nb_netw
                         "classes, the output layer has %zu",
                         C);
     unsigned flags = 0;
-    NB_TRY(nb_config_parse_importance_flags(cfg->importance_flags, &flags));
+    NB_TRY(nb_config_parse_importance_flags(settings->flags, &flags));
     NB_TRY(check_data(net, train, "train set", true));
     NB_TRY(check_data(net, test, "test set", false));
-    if (cfg->importance_epochs < 1 || cfg->importance_batch_size < 1 ||
-        !(cfg->importance_learning_rate > 0.0) || !(cfg->importance_l1 >= 0.0) ||
-        !(cfg->importance_l2 >= 0.0))
-        return NB_RAISE(NB_E_CONFIG, "importance",
-                        "epochs %d, batch %d, learning rate %g, "
-                        "l1 %g, l2 %g out of range",
-                        cfg->importance_epochs, cfg->importance_batch_size,
-                        cfg->importance_learning_rate, cfg->importance_l1, cfg->importance_l2);
 
     bn_shared sh = {0};
     sh.net = net;
     sh.train = train;
     sh.test = test;
     sh.C = C;
-    sh.prm.epochs = (size_t)cfg->importance_epochs;
-    sh.prm.lr = cfg->importance_learning_rate;
-    sh.prm.l1 = (flags & NB_IMPORTANCE_FLAG_L1) ? cfg->importance_l1 : 0.0;
-    sh.prm.l2 = (flags & NB_IMPORTANCE_FLAG_L2) ? cfg->importance_l2 : 0.0;
+    sh.prm.epochs = (size_t)settings->epochs;
+    sh.prm.lr = settings->learning_rate;
+    sh.prm.l1 = (flags & NB_IMPORTANCE_FLAG_L1) ? settings->l1 : 0.0;
+    sh.prm.l2 = (flags & NB_IMPORTANCE_FLAG_L2) ? settings->l2 : 0.0;
     sh.prm.gamma_init = (flags & NB_IMPORTANCE_FLAG_GAMMA) ? 1.0f : 0.0f;
     sh.prm.centering = (flags & NB_IMPORTANCE_FLAG_CENTERING) != 0;
-    sh.prm.seed = (uint64_t)cfg->seed;
+    sh.prm.seed = (uint64_t)settings->seed;
     sh.progress = progress;
     sh.user = user;
     sh.out = out; /* accuracies become visible to the progress callback through here */
@@ -564,9 +620,9 @@ static nb_status compute_bn_gamma(const nb_processing_config *cfg, const nb_netw
             max_split = 2 * a > max_split ? 2 * a : max_split;
         }
         /* no batch larger than the largest split (tiny data sets, huge batch settings) */
-        size_t batch = (size_t)cfg->importance_batch_size;
+        size_t batch = (size_t)settings->batch_size;
         sh.prm.batch = batch < max_split ? batch : max_split;
-        s = init_result(cfg, net, test, imp);
+        s = init_result(settings, net, test, imp);
     }
     size_t P = 0;
     for (size_t l = 0; l + 1 < L; l++)
@@ -649,8 +705,8 @@ static nb_status compute_bn_gamma(const nb_processing_config *cfg, const nb_netw
         for (size_t c = 0; c < C; c++)
             imp->finetune_accuracy[c] = sh.accuracy[c];
         set_text(imp->method, sizeof imp->method, "bn-gamma");
-        set_text(imp->flags, sizeof imp->flags, cfg->importance_flags);
-        imp->epochs = cfg->importance_epochs;
+        set_text(imp->flags, sizeof imp->flags, settings->flags);
+        imp->epochs = settings->epochs;
         s = fill_top(net, test, imp);
     }
     for (size_t t = 0; t < n_work; t++)
@@ -685,28 +741,31 @@ const nb_importance_strategy *nb_importance_find_strategy(const char *name) {
     return NULL;
 }
 
-const nb_importance_strategy *nb_importance_strategy_of(const nb_processing_config *cfg) {
+const nb_importance_strategy *nb_importance_strategy_of(nb_importance_method method) {
     const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
-    if (!key || !key->enum_names || cfg->importance_method < 0)
+    if (!key || !key->enum_names || (int)method < 0)
         return NULL;
     for (int k = 0; key->enum_names[k]; k++)
-        if (k == cfg->importance_method)
+        if (k == (int)method)
             return nb_importance_find_strategy(key->enum_names[k]);
     return NULL;
 }
 
-nb_status nb_importance_compute(const nb_processing_config *cfg, const nb_network *net,
+nb_status nb_importance_compute(const nb_importance_settings *settings, const nb_network *net,
                                 const nb_dataset *train, const nb_dataset *test,
                                 nb_importance_progress_fn progress, void *user,
                                 nb_importance *out) {
     memset(out, 0, sizeof *out);
-    const nb_importance_strategy *st = nb_importance_strategy_of(cfg);
+    NB_TRY(nb_importance_settings_validate(settings));
+    nb_importance_settings r;
+    nb_importance_settings_resolve(settings, &r);
+    const nb_importance_strategy *st = nb_importance_strategy_of(r.method);
     if (!st)
         return NB_RAISE(NB_E_CONFIG, "importance_method", "value %d names no strategy",
-                        cfg->importance_method);
+                        (int)r.method);
     if (st->needs_data && !train)
         return NB_RAISE(NB_E_MISSING, "train set", "method %s needs a training set", st->name);
     if (st->needs_data && !test)
         return NB_RAISE(NB_E_MISSING, "test set", "method %s needs a test set", st->name);
-    return st->compute(cfg, net, train, test, progress, user, out);
+    return st->compute(&r, net, train, test, progress, user, out);
 }

@@ -6,7 +6,7 @@
  *   "magnitude" node importance 1 for every hidden/input node and class; alpha only.
  * Every strategy also fills edge alpha = |w| / (global max |w| of the layer pair) (fixes the
  * running row maximum of §2.5) and the one-hot output layer. A new criterion is one table entry
- * (plus its name in the importance_method key of nb_config). Method, flags and the
+ * (plus its name in the importance_method key of nb_config_keys.c). Method, flags and the
  * differences from the reference: docs/importance.md.
  */
 #ifndef NB_IMPORTANCE_H
@@ -30,10 +30,45 @@
  * nb_importance_compute returns NB_E_CANCELLED. */
 typedef bool (*nb_importance_progress_fn)(void *user, size_t classes_done, size_t n_classes);
 
+/* What an importance run reads: one field per processing key of the stage (the key is
+ * importance_<field>, except seed); its meaning, default and range are the key's
+ * (common/nb_config_keys.c, configs/README.md). A zero field means the key's default;
+ * NB_SETTING_ZERO asks for 0 where the default is not 0. nb_importance_compute resolves and
+ * validates the settings against the key table. */
+typedef struct nb_importance_settings {
+    nb_importance_method method;
+    const char *flags; /* NULL: the default; "" no flags (not owned, read during compute) */
+    int epochs;
+    double learning_rate;
+    int batch_size;
+    double l1;
+    double l2;
+    int top_k;
+    int seed;
+} nb_importance_settings;
+
+/* Checks cfg against the key table (nb_config_validate), then fills *out with the values of
+ * its importance keys (zeros that are not the default become NB_SETTING_ZERO); flags points
+ * into cfg. Returns NB_OK or NB_E_CONFIG ("processing <key>"; *out untouched). */
+nb_status nb_importance_settings_from_config(const nb_processing_config *cfg,
+                                             nb_importance_settings *out);
+
+/* out = settings with every zero replaced by the key's default and NB_SETTING_ZERO by 0. */
+void nb_importance_settings_resolve(const nb_importance_settings *settings,
+                                    nb_importance_settings *out);
+
+/* Resolves settings and checks every field against the key table (by writing the fields into
+ * a default processing config and running nb_config_validate). Returns NB_OK or NB_E_CONFIG
+ * with the table's subject and message ("processing importance_epochs": "0 is out of range
+ * [1, 1000]"; "processing importance_flags": an unknown flag or flags longer than the key
+ * holds). */
+nb_status nb_importance_settings_validate(const nb_importance_settings *settings);
+
 typedef struct nb_importance_strategy {
     const char *name; /* config value of importance_method */
     bool needs_data;  /* true: train/test sets required */
-    nb_status (*compute)(const nb_processing_config *cfg, const nb_network *net,
+    /* settings are resolved and validated */
+    nb_status (*compute)(const nb_importance_settings *settings, const nb_network *net,
                          const nb_dataset *train, const nb_dataset *test,
                          nb_importance_progress_fn progress, void *user, nb_importance *out);
 } nb_importance_strategy;
@@ -44,28 +79,25 @@ extern const size_t nb_importance_n_strategies;
 /* The strategy called `name` ("bn-gamma", "magnitude"), or NULL. */
 const nb_importance_strategy *nb_importance_find_strategy(const char *name);
 
-/* The strategy selected by cfg->importance_method (through the config key's enum names), or
- * NULL if the value names none. */
-const nb_importance_strategy *nb_importance_strategy_of(const nb_processing_config *cfg);
+/* The strategy of method (through the importance_method key's enum names), or NULL if the
+ * value names none. */
+const nb_importance_strategy *nb_importance_strategy_of(nb_importance_method method);
 
-/* Computes importance with cfg->importance_method. train/test may be NULL for strategies that
- * need no data; when `test` is given and cfg->importance_top_k > 0, out->top holds, for every
+/* Computes importance with settings->method. train/test may be NULL for strategies that
+ * need no data; when `test` is given and the resolved top_k > 0, out->top holds, for every
  * hidden node, the indices of the top_k test images with the largest ReLU output of the
  * trained network (largest first, ties by lower index; -1 where the test set is smaller).
  * *out is initialised here (caller deinits with nb_importance_deinit); on failure it is zeroed.
- * Config keys read: importance_method, importance_flags, importance_epochs,
- * importance_learning_rate, importance_batch_size, importance_l1, importance_l2,
- * importance_top_k, seed.
  * Returns NB_OK, NB_E_MISMATCH (image size != n_0, class count != n_{L-1}, a class without
- * images; subject "train set" / "test set"), NB_E_CONFIG (unknown method or flags; subject
- * "importance_method" / "importance_flags"; epochs, batch size or learning rate < 1 / <= 0, or
- * a negative penalty factor: subject "importance"), NB_E_INVALID (network with < 2 outputs),
+ * images; subject "train set" / "test set"), NB_E_CONFIG (a setting outside its key's range,
+ * as nb_importance_settings_validate; a method without a strategy: subject
+ * "importance_method"), NB_E_INVALID (network with < 2 outputs),
  * NB_E_MISSING (data required but NULL; subject "train set" / "test set"), NB_E_NUMERIC
  * (fine-tuning diverged; subject "class c"), NB_E_CANCELLED, NB_E_NOMEM.
- * Deterministic for a given cfg->seed whatever the thread count: classes run in parallel
+ * Deterministic for a given seed whatever the thread count: classes run in parallel
  * (OpenMP), each with its own workspace and nb_rng stream, with OpenBLAS single-threaded
  * inside (its thread count is restored afterwards). */
-nb_status nb_importance_compute(const nb_processing_config *cfg, const nb_network *net,
+nb_status nb_importance_compute(const nb_importance_settings *settings, const nb_network *net,
                                 const nb_dataset *train, const nb_dataset *test,
                                 nb_importance_progress_fn progress, void *user, nb_importance *out);
 
