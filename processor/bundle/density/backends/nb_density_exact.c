@@ -128,14 +128,12 @@ static inline long grid_index(double x, double origin, double h, size_t n, long 
     return (long)(f < lo ? lo : (f > hi ? hi : f));
 }
 
-static nb_status exact_splat(nb_density *d, void *state, const nb_grid *grid,
-                             const nb_sample_set *set, double bandwidth) {
-    exact_state *x = state;
+/* Sizes the box of cells reachable from the points (bounding box +- the window R) and grows
+ * the cell and row buffers for it; sets x->box and the statistics. */
+static nb_status exact_reserve(nb_density *d, exact_state *x, const nb_grid *grid,
+                               const nb_sample_set *set, long R) {
     const size_t C = d->n_classes;
-    const double h = grid->cell, b = bandwidth, kappa = NB_DENSITY_KAPPA * h;
-    const double S = d->strength;
-    const double Rd = ceil(b / h) + 1.0;
-    const long R = Rd > 1e9 ? 1000000000L : (long)Rd;
+    const double h = grid->cell;
     double lo[3], hi[3];
     int any;
     NB_TRY(points_bbox(d, grid, set, lo, hi, &any));
@@ -177,111 +175,190 @@ static nb_status exact_splat(nb_density *d, void *state, const nb_grid *grid,
         return st;
     if (box.n[0] > (size_t)INT_MAX)
         return NB_RAISE(NB_E_NOMEM, "density workspace", "exact grid rows of %zu cells", box.n[0]);
+    return NB_OK;
+}
 
-    int64_t *grid_cells = x->cells;
-    const int fits32 = S * (4.0 / 3.0) < 2147483000.0; /* q_c <= 1 (nb_edge_importance.h) */
-    const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
-    const long bx = box.lo[0], by = box.lo[1], bz = box.lo[2];
-    const double ox = grid->origin[0], oy = grid->origin[1], oz = grid->origin[2];
-    const float *pts = set->points;
+/* Constants of one exact splat, shared by every thread. */
+typedef struct exact_job {
+    const nb_grid *grid;
+    const nb_sample_set *set;
+    const exact_state *x;
+    size_t C;
+    double h, b, kappa, S;
+    long R;     /* the reference window: cells -R..R+1 around the midpoint's cell */
+    int fits32; /* every trunc(S * value * q_c) fits int32 */
+} exact_job;
 
+/* One segment seen from the slab at z = zc: its ends, midpoint, length, direction, the
+ * midpoint's cell (mx, my), its support spheroid (semi-axes^2 ae2 along dir, be2) and the rows
+ * y0..y1 of the slab that the spheroid reaches. */
+typedef struct exact_segment {
+    double A[3], B[3], M[3], dir[3], len, ae2, be2, wz;
+    long mx, my, y0, y1;
+} exact_segment;
+
+/* Fills *sg for segment (pa[0..2], pa[3..5]) and slab gz (centre zc); 0 when the segment adds
+ * nothing to the slab (outside the window or the support, or its midpoint outside the grid). */
+NB_DENSITY_INLINE int segment_in_slab(const exact_job *j, const float *pa, long gz, double zc,
+                                      exact_segment *sg) {
+    const nb_grid *grid = j->grid;
+    const double h = j->h, ox = grid->origin[0], oy = grid->origin[1], oz = grid->origin[2];
+    const long R = j->R, by = j->x->box.lo[1], ny = (long)j->x->box.n[1];
+    const double *A = sg->A, *B = sg->B;
+    for (int a = 0; a < 3; a++) {
+        sg->A[a] = pa[a];
+        sg->B[a] = pa[3 + a];
+        sg->M[a] = 0.5 * (A[a] + B[a]);
+    }
+    const double *M = sg->M;
+    const long mz = grid_index(M[2], oz, h, grid->n[2], R);
+    if (gz < mz - R || gz > mz + R + 1)
+        return 0;
+    if (mz < 0 || mz > (long)grid->n[2] - 1)
+        return 0;
+    sg->mx = grid_index(M[0], ox, h, grid->n[0], R);
+    sg->my = grid_index(M[1], oy, h, grid->n[1], R);
+    if (sg->mx < 0 || sg->mx > (long)grid->n[0] - 1 || sg->my < 0 || sg->my > (long)grid->n[1] - 1)
+        return 0;
+    double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
+    const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    double *dir = sg->dir;
+    dir[0] = 1.0;
+    dir[1] = dir[2] = 0.0;
+    if (len > 0.0)
+        for (int a = 0; a < 3; a++)
+            dir[a] = v[a] / len;
+    sg->len = len;
+    /* support spheroid: semi-axes ae (along dir) and be, centre M */
+    const double ae = 0.5 * (len + j->b + 2.0 * j->kappa) * (1.0 + 1e-9) + 1e-12;
+    const double be2 = ae * ae - 0.25 * len * len;
+    const double ae2 = ae * ae;
+    sg->ae2 = ae2;
+    sg->be2 = be2;
+    sg->wz = zc - M[2];
+    const double ez = sqrt(ae2 * dir[2] * dir[2] + be2 * (1.0 - dir[2] * dir[2]));
+    if (fabs(sg->wz) > ez + h)
+        return 0;
+    const double ey = sqrt(ae2 * dir[1] * dir[1] + be2 * (1.0 - dir[1] * dir[1]));
+    long y0 = sg->my - R, y1 = sg->my + R + 1;
+    long fy0 = grid_index(M[1] - ey, oy, h, grid->n[1], R) - 1;
+    long fy1 = grid_index(M[1] + ey, oy, h, grid->n[1], R) + 1;
+    if (fy0 > y0)
+        y0 = fy0;
+    if (fy1 < y1)
+        y1 = fy1;
+    if (y0 < by)
+        y0 = by;
+    if (y1 > by + ny - 1)
+        y1 = by + ny - 1;
+    sg->y0 = y0;
+    sg->y1 = y1;
+    return y0 <= y1;
+}
+
+/* Adds segment sg with class vector q to the rows y0..y1 of slab (the cells at z = zc): per
+ * row, the x-interval of the support spheroid, the kernel values of its cells
+ * (seg_row_values), then trunc(S * value * q_c) into every cell with S * value >= 1. */
+NB_DENSITY_INLINE void splat_segment_rows(const exact_job *j, const exact_segment *sg,
+                                          int64_t *slab, double zc, const float *q,
+                                          double *rowbuf) {
+    const nb_grid *grid = j->grid;
+    const size_t C = j->C, nx = j->x->box.n[0];
+    const double h = j->h, ox = grid->origin[0], oy = grid->origin[1];
+    const long R = j->R, bx = j->x->box.lo[0], by = j->x->box.lo[1];
+    const double *M = sg->M, *dir = sg->dir, wz = sg->wz;
+    const double kq = 1.0 / sg->ae2 - 1.0 / sg->be2;
+    const double alpha = dir[0] * dir[0] * kq + 1.0 / sg->be2;
+    for (long gy = sg->y0; gy <= sg->y1; gy++) {
+        const double yc = oy + ((double)gy + 0.5) * h;
+        const double wy = yc - M[1];
+        const double s0 = wy * dir[1] + wz * dir[2];
+        const double beta = 2.0 * dir[0] * s0 * kq;
+        const double gamma = s0 * s0 * kq + (wy * wy + wz * wz) / sg->be2 - 1.0;
+        const double disc = beta * beta - 4.0 * alpha * gamma;
+        if (disc < 0.0)
+            continue;
+        const double sq = sqrt(disc);
+        const double X0 = M[0] + (-beta - sq) / (2.0 * alpha);
+        const double X1 = M[0] + (-beta + sq) / (2.0 * alpha);
+        long x0 = sg->mx - R, x1 = sg->mx + R + 1;
+        long fx0 = grid_index(X0, ox, h, grid->n[0], R) - 1;
+        long fx1 = grid_index(X1, ox, h, grid->n[0], R) + 1;
+        if (fx0 > x0)
+            x0 = fx0;
+        if (fx1 < x1)
+            x1 = fx1;
+        if (x0 < bx)
+            x0 = bx;
+        if (x1 > bx + (long)nx - 1)
+            x1 = bx + (long)nx - 1;
+        if (x0 > x1)
+            continue;
+        int64_t *row = slab + ((size_t)(gy - by) * nx) * C;
+        seg_row_values(rowbuf, sg->A, sg->B, sg->len, M, dir, (int)x0, (int)x1, ox, h, yc, zc,
+                       j->kappa, j->b, j->S);
+        for (long gx = x0; gx <= x1; gx++) {
+            const double sv = rowbuf[gx - x0];
+            if (!(sv >= 1.0))
+                continue;
+            nb_density_add_channels_(row + (size_t)(gx - bx) * C, q, sv, C, j->fits32);
+        }
+    }
+}
+
+/* z-slice iz of the box, owned by the calling thread: zeroed, then every segment of the set
+ * that reaches it is added. q: scratch of C floats; rowbuf: scratch of box.n[0] doubles. */
+static void splat_slab(const exact_job *job, long iz, float *q, double *rowbuf) {
+    const exact_job local = *job; /* a local copy: the cell stores below cannot alias it */
+    const exact_job *j = &local;
+    const nb_sample_set *set = j->set;
+    const nb_density_box *box = &j->x->box;
+    const size_t C = j->C, cells = box->n[0] * box->n[1];
+    int64_t *slab = j->x->cells + (size_t)iz * cells * C;
+    memset(slab, 0, cells * C * sizeof *slab);
+    const long gz = box->lo[2] + iz;
+    const double zc = j->grid->origin[2] + ((double)gz + 0.5) * j->h;
+    for (size_t e = 0; e < set->n_edges; e++) {
+        const size_t p0 = (size_t)set->point_offset[e];
+        const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+        for (size_t k = 0; k + 1 < np; k++) {
+            exact_segment sg;
+            if (!segment_in_slab(j, set->points + 3 * (p0 + k), gz, zc, &sg))
+                continue;
+            nb_density_edge_q_(set, C, e, k, np, q);
+            splat_segment_rows(j, &sg, slab, zc, q, rowbuf);
+        }
+    }
+}
+
+static nb_status exact_splat(nb_density *d, void *state, const nb_grid *grid,
+                             const nb_sample_set *set, double bandwidth) {
+    exact_state *x = state;
+    const double h = grid->cell, Rd = ceil(bandwidth / h) + 1.0;
+    const exact_job j = {
+        .grid = grid,
+        .set = set,
+        .x = x,
+        .C = d->n_classes,
+        .h = h,
+        .b = bandwidth,
+        .kappa = NB_DENSITY_KAPPA * h,
+        .S = d->strength,
+        .R = Rd > 1e9 ? 1000000000L : (long)Rd,
+        .fits32 = d->strength * (4.0 / 3.0) < 2147483000.0, /* q_c <= 1 (nb_edge_importance.h) */
+    };
+    NB_TRY(exact_reserve(d, x, grid, set, j.R));
+    const long nz = (long)x->box.n[2];
+    if (x->box.n[0] * x->box.n[1] * x->box.n[2] == 0)
+        return NB_OK;
 #pragma omp parallel num_threads(d->nt)
     {
-        float *q = d->scratch + (size_t)omp_get_thread_num() * nb_density_scratch_floats_(C);
-        double *rowbuf = x->row + (size_t)omp_get_thread_num() * nx;
+        const size_t tid = (size_t)omp_get_thread_num();
+        float *q = d->scratch + tid * nb_density_scratch_floats_(j.C);
+        double *rowbuf = x->row + tid * x->box.n[0];
 #pragma omp for schedule(dynamic, 1)
-        for (long iz = 0; iz < (long)nz; iz++) {
-            int64_t *slab = grid_cells + (size_t)iz * nx * ny * C;
-            memset(slab, 0, nx * ny * C * sizeof *slab);
-            const long gz = bz + iz;
-            const double zc = oz + ((double)gz + 0.5) * h;
-            for (size_t e = 0; e < set->n_edges; e++) {
-                const size_t p0 = (size_t)set->point_offset[e];
-                const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-                for (size_t k = 0; k + 1 < np; k++) {
-                    const float *pa = pts + 3 * (p0 + k);
-                    const double A[3] = {pa[0], pa[1], pa[2]};
-                    const double B[3] = {pa[3], pa[4], pa[5]};
-                    const double M[3] = {0.5 * (A[0] + B[0]), 0.5 * (A[1] + B[1]),
-                                         0.5 * (A[2] + B[2])};
-                    const long mz = grid_index(M[2], oz, h, grid->n[2], R);
-                    if (gz < mz - R || gz > mz + R + 1)
-                        continue;
-                    if (mz < 0 || mz > (long)grid->n[2] - 1)
-                        continue;
-                    const long mx = grid_index(M[0], ox, h, grid->n[0], R);
-                    const long my = grid_index(M[1], oy, h, grid->n[1], R);
-                    if (mx < 0 || mx > (long)grid->n[0] - 1 || my < 0 || my > (long)grid->n[1] - 1)
-                        continue;
-                    double v[3] = {B[0] - A[0], B[1] - A[1], B[2] - A[2]};
-                    const double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-                    double dir[3] = {1.0, 0.0, 0.0};
-                    if (len > 0.0)
-                        for (int a = 0; a < 3; a++)
-                            dir[a] = v[a] / len;
-                    /* support spheroid: semi-axes ae (along dir) and be, centre M */
-                    const double ae = 0.5 * (len + b + 2.0 * kappa) * (1.0 + 1e-9) + 1e-12;
-                    const double be2 = ae * ae - 0.25 * len * len;
-                    const double ae2 = ae * ae;
-                    const double wz = zc - M[2];
-                    const double ez = sqrt(ae2 * dir[2] * dir[2] + be2 * (1.0 - dir[2] * dir[2]));
-                    if (fabs(wz) > ez + h)
-                        continue;
-                    const double ey = sqrt(ae2 * dir[1] * dir[1] + be2 * (1.0 - dir[1] * dir[1]));
-                    long y0 = my - R, y1 = my + R + 1;
-                    long fy0 = grid_index(M[1] - ey, oy, h, grid->n[1], R) - 1;
-                    long fy1 = grid_index(M[1] + ey, oy, h, grid->n[1], R) + 1;
-                    if (fy0 > y0)
-                        y0 = fy0;
-                    if (fy1 < y1)
-                        y1 = fy1;
-                    if (y0 < by)
-                        y0 = by;
-                    if (y1 > by + (long)ny - 1)
-                        y1 = by + (long)ny - 1;
-                    if (y0 > y1)
-                        continue;
-                    nb_density_edge_q_(set, C, e, k, np, q);
-                    const double kq = 1.0 / ae2 - 1.0 / be2;
-                    const double alpha = dir[0] * dir[0] * kq + 1.0 / be2;
-                    for (long gy = y0; gy <= y1; gy++) {
-                        const double yc = oy + ((double)gy + 0.5) * h;
-                        const double wy = yc - M[1];
-                        const double s0 = wy * dir[1] + wz * dir[2];
-                        const double beta = 2.0 * dir[0] * s0 * kq;
-                        const double gamma = s0 * s0 * kq + (wy * wy + wz * wz) / be2 - 1.0;
-                        const double disc = beta * beta - 4.0 * alpha * gamma;
-                        if (disc < 0.0)
-                            continue;
-                        const double sq = sqrt(disc);
-                        const double X0 = M[0] + (-beta - sq) / (2.0 * alpha);
-                        const double X1 = M[0] + (-beta + sq) / (2.0 * alpha);
-                        long x0 = mx - R, x1 = mx + R + 1;
-                        long fx0 = grid_index(X0, ox, h, grid->n[0], R) - 1;
-                        long fx1 = grid_index(X1, ox, h, grid->n[0], R) + 1;
-                        if (fx0 > x0)
-                            x0 = fx0;
-                        if (fx1 < x1)
-                            x1 = fx1;
-                        if (x0 < bx)
-                            x0 = bx;
-                        if (x1 > bx + (long)nx - 1)
-                            x1 = bx + (long)nx - 1;
-                        if (x0 > x1)
-                            continue;
-                        int64_t *row = slab + ((size_t)(gy - by) * nx) * C;
-                        seg_row_values(rowbuf, A, B, len, M, dir, (int)x0, (int)x1, ox, h, yc, zc,
-                                       kappa, b, S);
-                        for (long gx = x0; gx <= x1; gx++) {
-                            const double sv = rowbuf[gx - x0];
-                            if (!(sv >= 1.0))
-                                continue;
-                            nb_density_add_channels_(row + (size_t)(gx - bx) * C, q, sv, C, fits32);
-                        }
-                    }
-                }
-            }
-        }
+        for (long iz = 0; iz < nz; iz++)
+            splat_slab(&j, iz, q, rowbuf);
     }
     return NB_OK;
 }

@@ -623,202 +623,267 @@ static void conv_layer_z(const float *Y, float *D, float *norm, long iz, size_t 
     }
 }
 
-static nb_status fast_splat(nb_density *d, void *state, const nb_grid *grid,
-                            const nb_sample_set *set, double bandwidth) {
-    fast_state *fs = state;
-    const size_t C = d->n_classes;
-    const double h = grid->cell, b = bandwidth;
-    make_kernel(fs, d, h, b);
-    const double H = fs->cache_H, invH = 1.0 / H;
-    const long pad = (long)fs->radius + 2;
-    own_params op;
+/* Ownership of the nodes of `grid` for coarse cell H (see own_params). */
+static void own_setup(const nb_grid *grid, double H, own_params *op) {
+    const double h = grid->cell, invH = 1.0 / H;
     for (int a = 0; a < 3; a++) {
-        op.gbase[a] = grid->origin[a] + 0.5 * h;
-        op.glo[a] = grid->origin[a];
-        op.ghi[a] = grid->origin[a] + (double)grid->n[a] * h;
-        op.jmin[a] = ifloor((op.glo[a] - op.gbase[a]) * invH);
-        op.nkey[a] = ifloor((op.ghi[a] - op.gbase[a]) * invH) - op.jmin[a] + 2;
+        op->gbase[a] = grid->origin[a] + 0.5 * h;
+        op->glo[a] = grid->origin[a];
+        op->ghi[a] = grid->origin[a] + (double)grid->n[a] * h;
+        op->jmin[a] = ifloor((op->glo[a] - op->gbase[a]) * invH);
+        op->nkey[a] = ifloor((op->ghi[a] - op->gbase[a]) * invH) - op->jmin[a] + 2;
     }
-    op.invH = invH;
-    op.nslabs = (op.nkey[2] + LZ - 1) / LZ;
-    op.nbands = (op.nkey[1] + BY - 1) / BY;
-    op.nbuckets = op.nslabs * op.nbands + 1;
-    const long nbuckets = op.nbuckets;
-    splat_params sp;
-    sp.spread = fs->spread;
-    sp.spread_over_H = fs->spread * invH;
-    sp.inv_b = 1.0 / b;
-    sp.inv_small[0] = 0.0;
-    for (int i = 1; i < 16; i++)
-        sp.inv_small[i] = 1.0 / (double)i;
+    op->invH = invH;
+    op->nslabs = (op->nkey[2] + LZ - 1) / LZ;
+    op->nbands = (op->nkey[1] + BY - 1) / BY;
+    op->nbuckets = op->nslabs * op->nbands + 1;
+}
 
-    const size_t T = (size_t)d->threads;
+/* What every thread of one fast splat reads (all set before the parallel region, except
+ * prep and box: written by fast_prepare in an `omp single`). */
+typedef struct splat_job {
+    nb_density *d;
+    fast_state *fs;
+    const nb_grid *grid;
+    const nb_sample_set *set;
+    own_params op;
+    splat_params sp;
+    uint32_t *keys; /* node keys of every point (NULL: they do not fit 16 bits per axis) */
+    float taps[NB_DENSITY_MAX_TAPS + 1]; /* centre, then one side */
+    long r;                              /* taps per side */
+    long pad;                            /* nodes added around the points' box */
+    int prep;                            /* PREP_* */
+    nb_density_box box;
+} splat_job;
+
+/* Sets up the job: kernel, ownership, constants, and the buffers of passes 1 and 2. */
+static nb_status splat_job_init(splat_job *job, nb_density *d, fast_state *fs, const nb_grid *grid,
+                                const nb_sample_set *set, double b) {
+    memset(job, 0, sizeof *job);
+    job->d = d;
+    job->fs = fs;
+    job->grid = grid;
+    job->set = set;
+    make_kernel(fs, d, grid->cell, b);
+    const double H = fs->cache_H;
+    own_setup(grid, H, &job->op);
+    job->sp.spread = fs->spread;
+    job->sp.spread_over_H = fs->spread * job->op.invH;
+    job->sp.inv_b = 1.0 / b;
+    job->sp.inv_small[0] = 0.0;
+    for (int i = 1; i < 16; i++)
+        job->sp.inv_small[i] = 1.0 / (double)i;
+    job->r = (long)fs->radius;
+    for (long j = 0; j <= job->r; j++)
+        job->taps[j] = (float)fs->taps[j];
+    job->pad = job->r + 2;
+    job->prep = PREP_OK;
+    job->box.step = H;
+    d->stats.kernel_taps = 2 * fs->radius + 1;
+
+    const size_t T = (size_t)d->threads, nbuckets = (size_t)job->op.nbuckets;
     void *buf = fs->hist; /* per-thread counts, then the bucket starts: (T + 1) * nb + 1 */
-    NB_TRY(
-        nb_density_reserve_(&buf, &fs->hist_cap, (T + 1) * (size_t)nbuckets + 1, sizeof(size_t)));
+    NB_TRY(nb_density_reserve_(&buf, &fs->hist_cap, (T + 1) * nbuckets + 1, sizeof(size_t)));
     fs->hist = buf;
     buf = fs->tvals;
     NB_TRY(nb_density_reserve_(&buf, &fs->tvals_cap, T * TV_N, sizeof(double)));
     fs->tvals = buf;
-    float taps[NB_DENSITY_MAX_TAPS + 1]; /* centre, then one side */
-    const long r = (long)fs->radius;
-    for (long j = 0; j <= r; j++)
-        taps[j] = (float)fs->taps[j];
-
-    const float *pts = set->points;
-    const size_t ne = set->n_edges;
     /* node keys of every point for pass 2, if they fit 16 bits per axis */
-    uint32_t *keys = NULL;
-    if (ne > 0 && op.nkey[1] <= 65536 && op.nkey[2] <= 65536) {
+    const size_t ne = set->n_edges;
+    if (ne > 0 && job->op.nkey[1] <= 65536 && job->op.nkey[2] <= 65536) {
         buf = fs->keys;
         NB_TRY(nb_density_reserve_(&buf, &fs->keys_cap, (size_t)set->point_offset[ne] + 1,
                                    sizeof(uint32_t)));
         fs->keys = buf;
-        keys = fs->keys;
+        job->keys = fs->keys;
     }
-    size_t *hist = fs->hist;
-    double *tv = fs->tvals;
-    int prep = PREP_OK;
-    nb_density_box box;
-    memset(&box, 0, sizeof box);
-    box.step = H;
-    d->stats.kernel_taps = 2 * fs->radius + 1;
+    return NB_OK;
+}
 
-#pragma omp parallel num_threads(d->nt)
-    {
-        const size_t tid = (size_t)omp_get_thread_num();
-        const size_t nth = (size_t)omp_get_num_threads();
-        const size_t e0 = ne * tid / nth, e1 = ne * (tid + 1) / nth;
-        size_t *my = hist + tid * (size_t)nbuckets;
-        for (long k = 0; k < nbuckets; k++)
-            my[k] = 0;
-        double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
-        int bad = 0;
-        uint32_t maxnode = 0;
-        /* pass 1: bounding box, node keys and bucket counts (a contiguous block of edges per
-         * thread); the keys are kept (z << 16 | y) when they fit 16 bits */
-        for (size_t e = e0; e < e1; e++) {
-            const uint32_t ns = set->edge_source[e], nt = set->edge_target[e];
-            maxnode = ns > maxnode ? ns : maxnode;
-            maxnode = nt > maxnode ? nt : maxnode;
-            const size_t p0 = (size_t)set->point_offset[e];
-            const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-            long pz = 0, py = 0;
-            for (size_t k = 0; k < np; k++) {
-                const float *pp = pts + 3 * (p0 + k);
-                double p[3] = {pp[0], pp[1], pp[2]};
-                if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
-                    bad = 1;
-                    p[0] = p[1] = p[2] = 0.0;
-                }
-                nb_density_clamp_to_grid_(grid, p);
-                for (int a = 0; a < 3; a++) {
-                    lo[a] = dmin(lo[a], p[a]);
-                    hi[a] = dmax(hi[a], p[a]);
-                }
-                const long kz = node_key(&op, 2, p[2]), ky = node_key(&op, 1, p[1]);
-                if (keys)
-                    keys[p0 + k] = (uint32_t)kz << 16 | (uint32_t)ky;
-                if (k > 0)
-                    my[bucket_of_keys(&op, pz, py, kz, ky)]++;
-                pz = kz;
-                py = ky;
+/* Pass 1 of thread tid over edges [e0, e1): bounding box, node keys and bucket counts; the
+ * keys are kept (z << 16 | y) when they fit 16 bits. Results in the thread's hist row and
+ * tvals slot. */
+static void count_records(splat_job *job, size_t tid, size_t e0, size_t e1) {
+    const nb_sample_set *set = job->set;
+    const own_params own = job->op; /* a local copy: the stores below cannot alias it */
+    const own_params *op = &own;
+    const nb_grid *grid = job->grid;
+    const float *pts = set->points;
+    uint32_t *keys = job->keys;
+    size_t *my = job->fs->hist + tid * (size_t)op->nbuckets;
+    for (long k = 0; k < op->nbuckets; k++)
+        my[k] = 0;
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    int bad = 0;
+    uint32_t maxnode = 0;
+    for (size_t e = e0; e < e1; e++) {
+        const uint32_t ns = set->edge_source[e], nt = set->edge_target[e];
+        maxnode = ns > maxnode ? ns : maxnode;
+        maxnode = nt > maxnode ? nt : maxnode;
+        const size_t p0 = (size_t)set->point_offset[e];
+        const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+        long pz = 0, py = 0;
+        for (size_t k = 0; k < np; k++) {
+            const float *pp = pts + 3 * (p0 + k);
+            double p[3] = {pp[0], pp[1], pp[2]};
+            if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2])) {
+                bad = 1;
+                p[0] = p[1] = p[2] = 0.0;
             }
+            nb_density_clamp_to_grid_(grid, p);
+            for (int a = 0; a < 3; a++) {
+                lo[a] = dmin(lo[a], p[a]);
+                hi[a] = dmax(hi[a], p[a]);
+            }
+            const long kz = node_key(op, 2, p[2]), ky = node_key(op, 1, p[1]);
+            if (keys)
+                keys[p0 + k] = (uint32_t)kz << 16 | (uint32_t)ky;
+            if (k > 0)
+                my[bucket_of_keys(op, pz, py, kz, ky)]++;
+            pz = kz;
+            py = ky;
         }
-        for (int a = 0; a < 3; a++) {
-            tv[tid * TV_N + TV_LO + (size_t)a] = lo[a];
-            tv[tid * TV_N + TV_HI + (size_t)a] = hi[a];
+    }
+    double *tv = job->fs->tvals + tid * TV_N;
+    for (int a = 0; a < 3; a++) {
+        tv[TV_LO + a] = lo[a];
+        tv[TV_HI + a] = hi[a];
+    }
+    tv[TV_BAD] = bad;
+    tv[TV_NODES] = e1 > e0 ? (double)maxnode + 1.0 : 0.0;
+}
+
+/* Pass 2 of thread tid: scatters the (edge, global point index) records of edges [e0, e1)
+ * (the same block as pass 1) into their buckets at the thread's offsets. */
+static void scatter_records(splat_job *job, size_t tid, size_t e0, size_t e1) {
+    const nb_sample_set *set = job->set;
+    const own_params own = job->op; /* a local copy: the stores below cannot alias it */
+    const own_params *op = &own;
+    const nb_grid *grid = job->grid;
+    const float *pts = set->points;
+    const uint32_t *keys = job->keys;
+    uint32_t *rec = job->fs->rec;
+    size_t *off = job->fs->hist + tid * (size_t)op->nbuckets;
+    for (size_t e = e0; e < e1; e++) {
+        const size_t p0 = (size_t)set->point_offset[e];
+        const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
+        for (size_t k = 0; k + 1 < np; k++) {
+            long bk;
+            if (keys) {
+                const uint32_t ka = keys[p0 + k], kb = keys[p0 + k + 1];
+                bk = bucket_of_keys(op, (long)(ka >> 16), (long)(ka & 0xFFFF), (long)(kb >> 16),
+                                    (long)(kb & 0xFFFF));
+            } else {
+                const float *pp = pts + 3 * (p0 + k);
+                double pa[3] = {pp[0], pp[1], pp[2]}, pb[3] = {pp[3], pp[4], pp[5]};
+                nb_density_clamp_to_grid_(grid, pa);
+                nb_density_clamp_to_grid_(grid, pb);
+                bk = bucket_of_keys(op, node_key(op, 2, pa[2]), node_key(op, 1, pa[1]),
+                                    node_key(op, 2, pb[2]), node_key(op, 1, pb[1]));
+            }
+            const size_t at = off[bk]++;
+            rec[2 * at] = (uint32_t)e;
+            rec[2 * at + 1] = (uint32_t)(p0 + k);
         }
-        tv[tid * TV_N + TV_BAD] = bad;
-        tv[tid * TV_N + TV_NODES] = e1 > e0 ? (double)maxnode + 1.0 : 0.0;
+    }
+}
+
+/* Pass 3, inside the parallel region (orphaned worksharing): zeroes the box, then splats the
+ * buckets in six phases of disjoint tasks (see own_params) and the long bucket last. q: the
+ * thread's scratch of 3 Cs floats. */
+static void splat_phases(splat_job *job, const size_t *bstart, float *q) {
+    const nb_density_box *box = &job->box;
+    const size_t Cs = nb_density_stride_(job->d->n_classes);
+    const size_t plane = box->n[0] * box->n[1] * Cs;
+    float *S = job->fs->dens;
+#pragma omp for schedule(static)
+    for (long iz = 0; iz < (long)box->n[2]; iz++)
+        for (size_t t = 0; t < plane; t++)
+            S[(size_t)iz * plane + t] = 0.0f;
+    const long ns3 = job->op.nslabs, nb2 = job->op.nbands, nbuckets = job->op.nbuckets;
+    for (long ph = 0; ph < 7; ph++) {
+        const long pz = ph % 3, py = ph / 3 % 2;
+        const long tz = ph < 6 ? (ns3 - pz + 2) / 3 : 1;
+        const long ty = ph < 6 ? (nb2 - py + 1) / 2 : 1;
+#pragma omp for schedule(dynamic, 1)
+        for (long task = 0; task < tz * ty; task++) {
+            const long bk =
+                ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty) : nbuckets - 1;
+            splat_bucket(S, box, job->set, &job->op, job->fs, job->fs->rec, bstart[bk],
+                         bstart[bk + 1], q, &job->sp);
+        }
+    }
+}
+
+/* Passes 4 and 5, inside the parallel region: x then y convolution per layer (S -> X -> Y),
+ * then z (Y -> S) and the norm of every node. X: the thread's layer scratch. */
+static void convolve_box(splat_job *job, float *X) {
+    const nb_density_box *box = &job->box;
+    const size_t nx = box->n[0], ny = box->n[1], nz = box->n[2];
+    const size_t Cs = nb_density_stride_(job->d->n_classes), plane = nx * ny * Cs;
+    float *S = job->fs->dens, *Y = job->fs->tmp, *norm = job->fs->norm;
+#pragma omp for schedule(dynamic, 1)
+    for (long iz = 0; iz < (long)nz; iz++)
+        conv_layer_xy(S + (size_t)iz * plane, X, Y + (size_t)iz * plane, nx, ny, Cs, job->taps,
+                      job->r);
+#pragma omp for schedule(dynamic, 1)
+    for (long iz = 0; iz < (long)nz; iz++)
+        conv_layer_z(Y, S, norm, iz, nz, nx, ny, Cs, job->taps, job->r);
+}
+
+/* The parallel part of one splat (every thread): pass 1 over a contiguous block of edges, the
+ * serial middle (fast_prepare), then passes 2 to 5 when there is a box. */
+static void splat_parallel(splat_job *job) {
+    const size_t tid = (size_t)omp_get_thread_num();
+    const size_t nth = (size_t)omp_get_num_threads();
+    const size_t ne = job->set->n_edges, C = job->d->n_classes;
+    const size_t e0 = ne * tid / nth, e1 = ne * (tid + 1) / nth;
+    count_records(job, tid, e0, e1);
 #pragma omp barrier
 #pragma omp single
-        prep = fast_prepare(d, fs, set, nth, nbuckets, op.gbase, pad, &box);
-        /* implicit barrier: prep and box are shared and final */
-        if (prep == PREP_OK && box.n[0] > 0) {
-            const size_t nx = box.n[0], ny = box.n[1], nz = box.n[2];
-            const size_t Cs = nb_density_stride_(C), plane = nx * ny * Cs;
-            uint32_t *rec = fs->rec;
-            float *S = fs->dens, *Y = fs->tmp, *norm = fs->norm;
-            /* pass 2: scatter (edge, global point index) records into their buckets, in the
-             * same blocks of edges as pass 1 */
-            size_t *off = hist + tid * (size_t)nbuckets;
-            for (size_t e = e0; e < e1; e++) {
-                const size_t p0 = (size_t)set->point_offset[e];
-                const size_t np = (size_t)(set->point_offset[e + 1] - set->point_offset[e]);
-                for (size_t k = 0; k + 1 < np; k++) {
-                    long bk;
-                    if (keys) {
-                        const uint32_t ka = keys[p0 + k], kb = keys[p0 + k + 1];
-                        bk = bucket_of_keys(&op, (long)(ka >> 16), (long)(ka & 0xFFFF),
-                                            (long)(kb >> 16), (long)(kb & 0xFFFF));
-                    } else {
-                        const float *pp = pts + 3 * (p0 + k);
-                        double pa[3] = {pp[0], pp[1], pp[2]}, pb[3] = {pp[3], pp[4], pp[5]};
-                        nb_density_clamp_to_grid_(grid, pa);
-                        nb_density_clamp_to_grid_(grid, pb);
-                        bk = bucket_of_keys(&op, node_key(&op, 2, pa[2]), node_key(&op, 1, pa[1]),
-                                            node_key(&op, 2, pb[2]), node_key(&op, 1, pb[1]));
-                    }
-                    const size_t at = off[bk]++;
-                    rec[2 * at] = (uint32_t)e;
-                    rec[2 * at + 1] = (uint32_t)(p0 + k);
-                }
-            }
-            const size_t *bstart = hist + nth * (size_t)nbuckets;
+    job->prep = fast_prepare(job->d, job->fs, job->set, nth, job->op.nbuckets, job->op.gbase,
+                             job->pad, &job->box);
+    /* implicit barrier: prep and box are shared and final */
+    if (job->prep != PREP_OK || job->box.n[0] == 0)
+        return;
+    scatter_records(job, tid, e0, e1);
+    const size_t *bstart = job->fs->hist + nth * (size_t)job->op.nbuckets;
 #pragma omp single nowait
-            {
-                fs->rec_buckets = (size_t)nbuckets;
-                fs->rec_start = bstart;
-            }
-            /* zero the whole box */
-#pragma omp for schedule(static)
-            for (long iz = 0; iz < (long)nz; iz++)
-                for (size_t t = 0; t < plane; t++)
-                    S[(size_t)iz * plane + t] = 0.0f;
-            float *q = d->scratch + tid * nb_density_scratch_floats_(C);
-            for (size_t c = C; c < Cs; c++)
-                q[c] = 0.0f;
-            float *X = fs->layer + tid * nx * ny * Cs;
-            /* pass 3: six phases of disjoint tasks (see own_params), then the long bucket */
-            const long ns3 = op.nslabs, nb2 = op.nbands;
-            for (long ph = 0; ph < 7; ph++) {
-                const long pz = ph % 3, py = ph / 3 % 2;
-                const long tz = ph < 6 ? (ns3 - pz + 2) / 3 : 1;
-                const long ty = ph < 6 ? (nb2 - py + 1) / 2 : 1;
-#pragma omp for schedule(dynamic, 1)
-                for (long task = 0; task < tz * ty; task++) {
-                    const long bk =
-                        ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty) : nbuckets - 1;
-                    splat_bucket(S, &box, set, &op, fs, rec, bstart[bk], bstart[bk + 1], q, &sp);
-                }
-            }
-            /* pass 4: x then y convolution per layer (S -> X -> Y) */
-#pragma omp for schedule(dynamic, 1)
-            for (long iz = 0; iz < (long)nz; iz++)
-                conv_layer_xy(S + (size_t)iz * plane, X, Y + (size_t)iz * plane, nx, ny, Cs, taps,
-                              r);
-                /* pass 5: z convolution (Y -> S) and the norm of every node */
-#pragma omp for schedule(dynamic, 1)
-            for (long iz = 0; iz < (long)nz; iz++)
-                conv_layer_z(Y, S, norm, iz, nz, nx, ny, Cs, taps, r);
-        }
+    {
+        job->fs->rec_buckets = (size_t)job->op.nbuckets;
+        job->fs->rec_start = bstart;
     }
-    if (prep == PREP_NONFINITE)
+    const size_t Cs = nb_density_stride_(C);
+    float *q = job->d->scratch + tid * nb_density_scratch_floats_(C);
+    for (size_t c = C; c < Cs; c++)
+        q[c] = 0.0f;
+    splat_phases(job, bstart, q);
+    convolve_box(job, job->fs->layer + tid * job->box.n[0] * job->box.n[1] * Cs);
+}
+
+static nb_status fast_splat(nb_density *d, void *state, const nb_grid *grid,
+                            const nb_sample_set *set, double bandwidth) {
+    fast_state *fs = state;
+    splat_job job;
+    NB_TRY(splat_job_init(&job, d, fs, grid, set, bandwidth));
+#pragma omp parallel num_threads(d->nt)
+    splat_parallel(&job);
+    const nb_density_box *box = &job.box;
+    if (job.prep == PREP_NONFINITE)
         return NB_RAISE(NB_E_NUMERIC, "sample_set points", "a point is not finite");
-    if (prep == PREP_TOO_LARGE)
+    if (job.prep == PREP_TOO_LARGE)
         return NB_RAISE(NB_E_NOMEM, "density workspace", "fast grid of %zu x %zu x %zu cells",
-                        box.n[0], box.n[1], box.n[2]);
-    if (prep == PREP_NOMEM)
+                        box->n[0], box->n[1], box->n[2]);
+    if (job.prep == PREP_NOMEM)
         return NB_RAISE(NB_E_NOMEM, "density workspace",
-                        "cannot allocate the fast grid of %zu x %zu x %zu cells", box.n[0],
-                        box.n[1], box.n[2]);
-    fs->box = box;
-    d->stats.cells = box.n[0] * box.n[1] * box.n[2];
-    d->stats.cell = box.step;
+                        "cannot allocate the fast grid of %zu x %zu x %zu cells", box->n[0],
+                        box->n[1], box->n[2]);
+    fs->box = *box;
+    d->stats.cells = box->n[0] * box->n[1] * box->n[2];
+    d->stats.cell = box->step;
     void *sat = fs->sat_part;
-    nb_status st =
-        nb_density_reserve_(&sat, &fs->sat_part_cap, 2 * (box.n[2] ? box.n[2] : 1), sizeof(double));
+    nb_status st = nb_density_reserve_(&sat, &fs->sat_part_cap, 2 * (box->n[2] ? box->n[2] : 1),
+                                       sizeof(double));
     fs->sat_part = sat;
     return st;
 }
