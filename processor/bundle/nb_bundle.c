@@ -198,14 +198,100 @@ static double layer_spacing(const nb_bundle_state *st, size_t n) {
     return st->s.layer_width / (s > 0.0 ? s : 1.0);
 }
 
-/* Keeps layer l readable after a node iteration (docs/bundling.md, "Node phase"):
- * 1. spread: an axis whose standard deviation fell below node_min_spread times its laid-out
- *    value is scaled about the layer's mean back to that value;
- * 2. separation: nodes closer than node_min_distance layout spacings are pushed apart along
- *    their join, half the overlap each (Jacobi over a uniform hash grid, up to 4 passes);
- *    coincident nodes part along a direction fixed by their ids.
- * Positions stay inside the node map minus 2 cells. Sequential and in a fixed order, so the
- * result does not depend on the thread count. */
+/* Spread guard of layer l (pos: its n nodes): an axis whose standard deviation fell below
+ * node_min_spread times its laid-out value is scaled about the layer's mean back to that
+ * value, clamped to [lo, hi]. */
+static void restore_spread(const nb_bundle_state *st, size_t l, float *pos, size_t n,
+                           const double lo[2], const double hi[2]) {
+    double spread[2];
+    nb_layout_spread(pos, n, spread);
+    for (int a = 0; a < 2; a++) {
+        const double want = st->s.node_min_spread * st->spread0[2 * l + (size_t)a];
+        if (!(spread[a] < want) || !(spread[a] > 0.0))
+            continue;
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += pos[3 * i + (size_t)a];
+        mean /= (double)n;
+        const double f = want / spread[a];
+        for (size_t i = 0; i < n; i++) {
+            double v = mean + (pos[3 * i + (size_t)a] - mean) * f;
+            pos[3 * i + (size_t)a] = (float)(v < lo[a] ? lo[a] : (v > hi[a] ? hi[a] : v));
+        }
+    }
+}
+
+/* One Jacobi pass of the separation guard over the n nodes at pos: every pair closer than
+ * dmin gets half the overlap each, along its join, into st->guard_move (found through a
+ * uniform hash grid of at most guard_cap cells of side >= dmin); coincident nodes part along
+ * a direction fixed by their ids. Returns the number of pushes (0: nothing to do). */
+static size_t separation_pass(nb_bundle_state *st, const float *pos, size_t n, double dmin) {
+    double *mv = st->guard_move;
+    double bmin[2] = {INFINITY, INFINITY}, bmax[2] = {-INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++)
+        for (int a = 0; a < 2; a++) {
+            bmin[a] = fmin(bmin[a], pos[3 * i + (size_t)a]);
+            bmax[a] = fmax(bmax[a], pos[3 * i + (size_t)a]);
+        }
+    /* cells of side >= dmin (so a 3 x 3 block holds every neighbour closer than dmin) */
+    double cell = dmin;
+    size_t cx, cy;
+    for (;;) {
+        cx = (size_t)((bmax[0] - bmin[0]) / cell) + 1;
+        cy = (size_t)((bmax[1] - bmin[1]) / cell) + 1;
+        if (cx * cy <= st->guard_cap)
+            break;
+        cell *= 1.5;
+    }
+    for (size_t c = 0; c < cx * cy; c++)
+        st->guard_head[c] = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t ix = (size_t)((pos[3 * i] - bmin[0]) / cell);
+        size_t iy = (size_t)((pos[3 * i + 1] - bmin[1]) / cell);
+        size_t c = (iy < cy ? iy : cy - 1) * cx + (ix < cx ? ix : cx - 1);
+        st->guard_next[i] = st->guard_head[c];
+        st->guard_head[c] = (uint32_t)i;
+    }
+    size_t pushed = 0;
+    for (size_t i = 0; i < n; i++) {
+        mv[2 * i] = mv[2 * i + 1] = 0.0;
+        const double xi = pos[3 * i], yi = pos[3 * i + 1];
+        const long ix = (long)((xi - bmin[0]) / cell), iy = (long)((yi - bmin[1]) / cell);
+        for (long jy = iy - 1; jy <= iy + 1; jy++)
+            for (long jx = ix - 1; jx <= ix + 1; jx++) {
+                if (jx < 0 || jy < 0 || jx >= (long)cx || jy >= (long)cy)
+                    continue;
+                for (uint32_t j = st->guard_head[(size_t)jy * cx + (size_t)jx]; j != UINT32_MAX;
+                     j = st->guard_next[j]) {
+                    if (j == i)
+                        continue;
+                    double dx = xi - pos[3 * (size_t)j], dy = yi - pos[3 * (size_t)j + 1];
+                    double d = sqrt(dx * dx + dy * dy);
+                    if (!(d < dmin))
+                        continue;
+                    if (d > 0.0) {
+                        dx /= d;
+                        dy /= d;
+                    } else { /* coincident: a direction fixed by the pair, opposite for j */
+                        size_t a = i < j ? i : j, b = i < j ? j : i;
+                        double t = 2.399963229728653 * (double)(a * 7919u + b);
+                        dx = (i < j ? 1.0 : -1.0) * cos(t);
+                        dy = (i < j ? 1.0 : -1.0) * sin(t);
+                    }
+                    mv[2 * i] += 0.5 * (dmin - d) * dx;
+                    mv[2 * i + 1] += 0.5 * (dmin - d) * dy;
+                    pushed++;
+                }
+            }
+    }
+    return pushed;
+}
+
+/* Keeps layer l readable after a node iteration (docs/bundling.md, "Node phase"): the spread
+ * guard (restore_spread), then up to 4 passes of the separation guard (separation_pass),
+ * nodes closer than node_min_distance layout spacings pushed apart. Positions stay inside the
+ * node map minus 2 cells. Sequential and in a fixed order, so the result does not depend on
+ * the thread count. */
 static void guard_layer(nb_bundle_state *st, size_t l) {
     const size_t o = (size_t)st->layer_offset[l];
     const size_t n = (size_t)(st->layer_offset[l + 1] - st->layer_offset[l]);
@@ -218,92 +304,17 @@ static void guard_layer(nb_bundle_state *st, size_t l) {
     }
     if (n < 2)
         return;
-    if (st->s.node_min_spread > 0.0) {
-        double spread[2];
-        nb_layout_spread(pos, n, spread);
-        for (int a = 0; a < 2; a++) {
-            const double want = st->s.node_min_spread * st->spread0[2 * l + (size_t)a];
-            if (!(spread[a] < want) || !(spread[a] > 0.0))
-                continue;
-            double mean = 0.0;
-            for (size_t i = 0; i < n; i++)
-                mean += pos[3 * i + (size_t)a];
-            mean /= (double)n;
-            const double f = want / spread[a];
-            for (size_t i = 0; i < n; i++) {
-                double v = mean + (pos[3 * i + (size_t)a] - mean) * f;
-                pos[3 * i + (size_t)a] = (float)(v < lo[a] ? lo[a] : (v > hi[a] ? hi[a] : v));
-            }
-        }
-    }
+    if (st->s.node_min_spread > 0.0)
+        restore_spread(st, l, pos, n, lo, hi);
     const double dmin = st->s.node_min_distance * layer_spacing(st, n);
     if (!(dmin > 0.0))
         return;
-    double *mv = st->guard_move;
     for (int pass = 0; pass < 4; pass++) {
-        double bmin[2] = {INFINITY, INFINITY}, bmax[2] = {-INFINITY, -INFINITY};
-        for (size_t i = 0; i < n; i++)
-            for (int a = 0; a < 2; a++) {
-                bmin[a] = fmin(bmin[a], pos[3 * i + (size_t)a]);
-                bmax[a] = fmax(bmax[a], pos[3 * i + (size_t)a]);
-            }
-        /* cells of side >= dmin (so a 3 x 3 block holds every neighbour closer than dmin),
-         * at most guard_cap of them */
-        double cell = dmin;
-        size_t cx, cy;
-        for (;;) {
-            cx = (size_t)((bmax[0] - bmin[0]) / cell) + 1;
-            cy = (size_t)((bmax[1] - bmin[1]) / cell) + 1;
-            if (cx * cy <= st->guard_cap)
-                break;
-            cell *= 1.5;
-        }
-        for (size_t c = 0; c < cx * cy; c++)
-            st->guard_head[c] = UINT32_MAX;
-        for (size_t i = 0; i < n; i++) {
-            size_t ix = (size_t)((pos[3 * i] - bmin[0]) / cell);
-            size_t iy = (size_t)((pos[3 * i + 1] - bmin[1]) / cell);
-            size_t c = (iy < cy ? iy : cy - 1) * cx + (ix < cx ? ix : cx - 1);
-            st->guard_next[i] = st->guard_head[c];
-            st->guard_head[c] = (uint32_t)i;
-        }
-        size_t pushed = 0;
-        for (size_t i = 0; i < n; i++) {
-            mv[2 * i] = mv[2 * i + 1] = 0.0;
-            const double xi = pos[3 * i], yi = pos[3 * i + 1];
-            const long ix = (long)((xi - bmin[0]) / cell), iy = (long)((yi - bmin[1]) / cell);
-            for (long jy = iy - 1; jy <= iy + 1; jy++)
-                for (long jx = ix - 1; jx <= ix + 1; jx++) {
-                    if (jx < 0 || jy < 0 || jx >= (long)cx || jy >= (long)cy)
-                        continue;
-                    for (uint32_t j = st->guard_head[(size_t)jy * cx + (size_t)jx]; j != UINT32_MAX;
-                         j = st->guard_next[j]) {
-                        if (j == i)
-                            continue;
-                        double dx = xi - pos[3 * (size_t)j], dy = yi - pos[3 * (size_t)j + 1];
-                        double d = sqrt(dx * dx + dy * dy);
-                        if (!(d < dmin))
-                            continue;
-                        if (d > 0.0) {
-                            dx /= d;
-                            dy /= d;
-                        } else { /* coincident: a direction fixed by the pair, opposite for j */
-                            size_t a = i < j ? i : j, b = i < j ? j : i;
-                            double t = 2.399963229728653 * (double)(a * 7919u + b);
-                            dx = (i < j ? 1.0 : -1.0) * cos(t);
-                            dy = (i < j ? 1.0 : -1.0) * sin(t);
-                        }
-                        mv[2 * i] += 0.5 * (dmin - d) * dx;
-                        mv[2 * i + 1] += 0.5 * (dmin - d) * dy;
-                        pushed++;
-                    }
-                }
-        }
-        if (!pushed)
+        if (!separation_pass(st, pos, n, dmin))
             break;
         for (size_t i = 0; i < n; i++)
             for (int a = 0; a < 2; a++) {
-                double v = pos[3 * i + (size_t)a] + mv[2 * i + (size_t)a];
+                double v = pos[3 * i + (size_t)a] + st->guard_move[2 * i + (size_t)a];
                 pos[3 * i + (size_t)a] = (float)(v < lo[a] ? lo[a] : (v > hi[a] ? hi[a] : v));
             }
     }
@@ -502,6 +513,38 @@ static nb_status select_edges(nb_bundle_state *st, const nb_network *net,
     return NB_OK;
 }
 
+/* The per-node arrays of st (layer offsets, class importance with its stats, positions to
+ * be laid out) and the per-pair ones (grids, polyline buffers). NB_E_MISMATCH, NB_E_NUMERIC
+ * ("importance": a value is not finite), NB_E_NOMEM. */
+static nb_status copy_nodes(nb_bundle_state *st, const nb_network *net, const nb_importance *imp) {
+    const size_t L = st->n_layers, N = st->n_nodes, C = st->n_classes;
+    st->layer_offset = malloc((L + 1) * sizeof *st->layer_offset);
+    st->node_pos = malloc(N * 3 * sizeof *st->node_pos);
+    st->node_imp = malloc(N * C * sizeof *st->node_imp);
+    st->node_stats = malloc(N * sizeof *st->node_stats);
+    st->pair_grid = calloc(L - 1, sizeof *st->pair_grid);
+    st->cur = calloc(L - 1, sizeof *st->cur);
+    st->nxt = calloc(L - 1, sizeof *st->nxt);
+    if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats || !st->pair_grid ||
+        !st->cur || !st->nxt)
+        return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu nodes", N);
+    st->layer_offset[0] = 0;
+    for (size_t l = 0; l < L; l++)
+        st->layer_offset[l + 1] = st->layer_offset[l] + (int64_t)net->layer_size[l];
+    if (imp->node_offset[L] != N * C)
+        return NB_RAISE(NB_E_MISMATCH, "importance", "%zu node values, expected %zu x %zu",
+                        imp->node_offset[L], N, C);
+    memcpy(st->node_imp, imp->node, N * C * sizeof *st->node_imp);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t c = 0; c < C; c++)
+            if (!isfinite(st->node_imp[i * C + c]))
+                return NB_RAISE(NB_E_NUMERIC, "importance", "node %zu class %zu is not finite", i,
+                                c);
+        st->node_stats[i] = nb_node_stats_of(st->node_imp + i * C, C);
+    }
+    return NB_OK;
+}
+
 static nb_status enter_edge_phase(nb_bundle_state *st);
 
 nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network *net,
@@ -529,41 +572,14 @@ nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network 
     st->n_layers = net->n_layers;
     st->n_nodes = nb_network_n_nodes(net);
     st->n_classes = imp->n_classes;
-    size_t L = st->n_layers, N = st->n_nodes, C = st->n_classes;
+    const size_t L = st->n_layers, C = st->n_classes;
     atomic_store(&st->phase, NB_BUNDLE_PHASE_NODE);
     atomic_store(&st->iteration, 0);
     atomic_store(&st->cancel, 0);
 
-    nb_status s = NB_OK;
-    st->layer_offset = malloc((L + 1) * sizeof *st->layer_offset);
-    st->node_pos = malloc(N * 3 * sizeof *st->node_pos);
-    st->node_imp = malloc(N * C * sizeof *st->node_imp);
-    st->node_stats = malloc(N * sizeof *st->node_stats);
-    st->pair_grid = calloc(L - 1, sizeof *st->pair_grid);
-    st->cur = calloc(L - 1, sizeof *st->cur);
-    st->nxt = calloc(L - 1, sizeof *st->nxt);
-    if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats || !st->pair_grid ||
-        !st->cur || !st->nxt) {
-        s = NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu nodes", N);
+    nb_status s = copy_nodes(st, net, imp);
+    if (s != NB_OK)
         goto fail;
-    }
-    st->layer_offset[0] = 0;
-    for (size_t l = 0; l < L; l++)
-        st->layer_offset[l + 1] = st->layer_offset[l] + (int64_t)net->layer_size[l];
-    if (imp->node_offset[L] != N * C) {
-        s = NB_RAISE(NB_E_MISMATCH, "importance", "%zu node values, expected %zu x %zu",
-                     imp->node_offset[L], N, C);
-        goto fail;
-    }
-    memcpy(st->node_imp, imp->node, N * C * sizeof *st->node_imp);
-    for (size_t i = 0; i < N; i++) {
-        for (size_t c = 0; c < C; c++)
-            if (!isfinite(st->node_imp[i * C + c])) {
-                s = NB_RAISE(NB_E_NUMERIC, "importance", "node %zu class %zu is not finite", i, c);
-                goto fail;
-            }
-        st->node_stats[i] = nb_node_stats_of(st->node_imp + i * C, C);
-    }
     if ((s = nb_layout_nodes(&st->layout, L, net->layer_size, st->node_pos)) != NB_OK)
         goto fail;
     if ((s = nb_layout_node_grid(&st->layout, L, &st->node_grid)) != NB_OK)

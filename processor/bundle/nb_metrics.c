@@ -138,6 +138,178 @@ static double turn_cos(const float *a, const float *b, const float *c) {
     return cs > 1.0 ? 1.0 : (cs < -1.0 ? -1.0 : cs);
 }
 
+/* Length, turn and distortion sums of edges [e0, e1) (one block, in edge order). */
+static block_sum measure_block(const uint64_t *offset, const float *points, size_t e0, size_t e1) {
+    block_sum s = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
+    for (size_t e = e0; e < e1; e++) {
+        const float *p = points + 3 * offset[e];
+        size_t n = (size_t)(offset[e + 1] - offset[e]);
+        double len = 0.0;
+        int finite = 1;
+        for (size_t i = 0; i < 3 * n; i++)
+            finite &= isfinite(p[i]) != 0;
+        if (!finite) {
+            if (s.bad_edge == SIZE_MAX)
+                s.bad_edge = e;
+            continue;
+        }
+        if (n < 2)
+            continue;
+        for (size_t i = 0; i + 1 < n; i++)
+            len += seg_len(p + 3 * i, p + 3 * (i + 1));
+        for (size_t i = 1; i + 1 < n; i++) {
+            double cs = turn_cos(p + 3 * (i - 1), p + 3 * i, p + 3 * (i + 1));
+            s.min_turn_cos = cs < s.min_turn_cos ? cs : s.min_turn_cos;
+        }
+        double straight = seg_len(p, p + 3 * (n - 1));
+        if (straight < NB_METRICS_MIN_STRAIGHT)
+            continue;
+        double dist = len / straight;
+        s.distortion += dist;
+        s.length_diff += fabs(len - straight);
+        s.max_distortion = dist > s.max_distortion ? dist : s.max_distortion;
+        s.counted++;
+    }
+    return s;
+}
+
+/* The sums over every edge: blocks of NB_METRICS_BLOCK edges in parallel, added in block
+ * order (thread-count independent). NB_E_NUMERIC names the first edge with a non-finite
+ * point. */
+static nb_status measure_edges(size_t n_edges, const uint64_t *offset, const float *points, int nt,
+                               block_sum *total) {
+    size_t n_blocks = (n_edges + NB_METRICS_BLOCK - 1) / NB_METRICS_BLOCK;
+    block_sum *blocks = calloc(n_blocks ? n_blocks : 1, sizeof *blocks);
+    if (!blocks)
+        return NB_RAISE(NB_E_NOMEM, "metrics", "no room for %zu blocks", n_blocks);
+    long nb = (long)n_blocks;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (long bi = 0; bi < nb; bi++) {
+        size_t e0 = (size_t)bi * NB_METRICS_BLOCK;
+        size_t e1 = e0 + NB_METRICS_BLOCK < n_edges ? e0 + NB_METRICS_BLOCK : n_edges;
+        blocks[bi] = measure_block(offset, points, e0, e1);
+    }
+    block_sum t = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
+    for (size_t bi = 0; bi < n_blocks; bi++) {
+        if (blocks[bi].bad_edge != SIZE_MAX) {
+            size_t bad = blocks[bi].bad_edge;
+            free(blocks);
+            return NB_RAISE(NB_E_NUMERIC, "edge polylines", "edge %zu has a non-finite point", bad);
+        }
+        t.distortion += blocks[bi].distortion;
+        t.length_diff += blocks[bi].length_diff;
+        t.max_distortion = fmax(t.max_distortion, blocks[bi].max_distortion);
+        t.min_turn_cos = fmin(t.min_turn_cos, blocks[bi].min_turn_cos);
+        t.counted += blocks[bi].counted;
+    }
+    free(blocks);
+    *total = t;
+    return NB_OK;
+}
+
+/* The lattice of voxels of edge v (grown until it fits NB_METRICS_MAX_VOXELS and
+ * NB_METRICS_MAX_AXIS, and coarse enough to keep coordinates far inside int64) over the box
+ * [lo, hi]; returns the voxel edge used, fills *lt (bits not allocated) and *cells. */
+static double size_lattice(const double lo[3], const double hi[3], double v, lattice *lt,
+                           uint64_t *cells) {
+    double reach = fmax(fmax(fabs(lo[0]), fabs(hi[0])),
+                        fmax(fmax(fabs(lo[1]), fabs(hi[1])), fmax(fabs(lo[2]), fabs(hi[2]))));
+    v = fmax(v, reach / 4503599627370496.0); /* 2^52 */
+    for (;;) {
+        lt->inv_voxel = 1.0 / v;
+        double fcells = 1.0; /* in double: the product may exceed 2^64 */
+        for (int k = 0; k < 3; k++) {
+            lt->lo[k] = floor_i64(lo[k] * lt->inv_voxel);
+            lt->n[k] = (uint64_t)(floor_i64(hi[k] * lt->inv_voxel) - lt->lo[k] + 1);
+            fcells *= (double)lt->n[k];
+        }
+        uint64_t longest = lt->n[0] > lt->n[1] ? lt->n[0] : lt->n[1];
+        longest = longest > lt->n[2] ? longest : lt->n[2];
+        if (fcells <= (double)NB_METRICS_MAX_VOXELS && longest <= NB_METRICS_MAX_AXIS) {
+            *cells = lt->n[0] * lt->n[1] * lt->n[2];
+            return v;
+        }
+        v *= fmax(cbrt(fcells / (double)NB_METRICS_MAX_VOXELS),
+                  (double)longest / (double)NB_METRICS_MAX_AXIS) *
+             1.01;
+    }
+}
+
+/* What the ink passes draw: every polyline, the straight edge between its ends, or the
+ * straight edge between the laid-out ends. */
+typedef enum ink_kind { INK_POLYLINES, INK_STRAIGHT, INK_LAYOUT } ink_kind;
+
+typedef struct ink_input {
+    size_t n_edges;
+    const uint64_t *offset;
+    const float *points;
+    const float *layout_ends;
+    int nt;
+} ink_input;
+
+/* Marks the voxels of every edge's drawing of `kind` in lt (cleared by the caller) and counts
+ * them. */
+static uint64_t ink_voxels(const lattice *lt, size_t n_words, const ink_input *in, ink_kind kind) {
+    const long ne = (long)in->n_edges;
+#pragma omp parallel for schedule(dynamic, 1024) num_threads(in->nt)
+    for (long e = 0; e < ne; e++) {
+        const float *p = in->points + 3 * in->offset[e];
+        size_t n = (size_t)(in->offset[e + 1] - in->offset[e]);
+        if (kind == INK_LAYOUT) {
+            mark_segment(lt, in->layout_ends + 6 * e, in->layout_ends + 6 * e + 3);
+        } else if (kind == INK_STRAIGHT) {
+            if (n >= 1)
+                mark_segment(lt, p, p + 3 * (n - 1));
+        } else {
+            for (size_t i = 0; i + 1 < n; i++)
+                mark_segment(lt, p + 3 * i, p + 3 * (i + 1));
+            if (n == 1)
+                mark_segment(lt, p, p);
+        }
+    }
+    return popcount_all(lt->bits, n_words);
+}
+
+/* Ink ratios of the polylines against the straight edges (and the laid-out ones) on a lattice
+ * of voxel edge v over every point; *voxel_used: the edge after growing. */
+static nb_status ink_ratios(const ink_input *in, double v, nb_bundle_metrics *m,
+                            double *voxel_used) {
+    size_t n_points = in->n_edges ? (size_t)in->offset[in->n_edges] : 0;
+    *voxel_used = v;
+    if (n_points == 0)
+        return NB_OK;
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < n_points; i++)
+        for (int k = 0; k < 3; k++) {
+            lo[k] = fmin(lo[k], in->points[3 * i + k]);
+            hi[k] = fmax(hi[k], in->points[3 * i + k]);
+        }
+    for (size_t i = 0; in->layout_ends && i < 2 * in->n_edges; i++)
+        for (int k = 0; k < 3; k++) {
+            lo[k] = fmin(lo[k], in->layout_ends[3 * i + k]);
+            hi[k] = fmax(hi[k], in->layout_ends[3 * i + k]);
+        }
+    lattice lt;
+    uint64_t cells = 0;
+    *voxel_used = size_lattice(lo, hi, v, &lt, &cells);
+    size_t n_words = (size_t)((cells + 63) / 64);
+    lt.bits = calloc(n_words, sizeof *lt.bits);
+    if (!lt.bits)
+        return NB_RAISE(NB_E_NOMEM, "ink ratio", "no room for %llu voxels",
+                        (unsigned long long)cells);
+    uint64_t bundled = ink_voxels(&lt, n_words, in, INK_POLYLINES);
+    memset(lt.bits, 0, n_words * sizeof *lt.bits);
+    uint64_t straight = ink_voxels(&lt, n_words, in, INK_STRAIGHT);
+    m->ink_ratio = straight > 0 ? (double)bundled / (double)straight : 1.0;
+    if (in->layout_ends) {
+        memset(lt.bits, 0, n_words * sizeof *lt.bits);
+        uint64_t laid = ink_voxels(&lt, n_words, in, INK_LAYOUT);
+        m->ink_ratio_layout = laid > 0 ? (double)bundled / (double)laid : 1.0;
+    }
+    free(lt.bits);
+    return NB_OK;
+}
+
 nb_status nb_metrics_compute_against(size_t n_edges, const uint64_t *offset, const float *points,
                                      const float *layout_ends, double voxel, int threads,
                                      nb_bundle_metrics *out, double *voxel_used) {
@@ -147,62 +319,8 @@ nb_status nb_metrics_compute_against(size_t n_edges, const uint64_t *offset, con
     int nt = total_points < NB_METRICS_PARALLEL_MIN ? 1
              : threads > 0                          ? threads
                                                     : omp_get_max_threads();
-    size_t n_blocks = (n_edges + NB_METRICS_BLOCK - 1) / NB_METRICS_BLOCK;
-    block_sum *blocks = calloc(n_blocks ? n_blocks : 1, sizeof *blocks);
-    if (!blocks)
-        return NB_RAISE(NB_E_NOMEM, "metrics", "no room for %zu blocks", n_blocks);
-    long nb = (long)n_blocks;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (long bi = 0; bi < nb; bi++) {
-        block_sum s = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
-        size_t e0 = (size_t)bi * NB_METRICS_BLOCK;
-        size_t e1 = e0 + NB_METRICS_BLOCK < n_edges ? e0 + NB_METRICS_BLOCK : n_edges;
-        for (size_t e = e0; e < e1; e++) {
-            const float *p = points + 3 * offset[e];
-            size_t n = (size_t)(offset[e + 1] - offset[e]);
-            double len = 0.0;
-            int finite = 1;
-            for (size_t i = 0; i < 3 * n; i++)
-                finite &= isfinite(p[i]) != 0;
-            if (!finite) {
-                if (s.bad_edge == SIZE_MAX)
-                    s.bad_edge = e;
-                continue;
-            }
-            if (n < 2)
-                continue;
-            for (size_t i = 0; i + 1 < n; i++)
-                len += seg_len(p + 3 * i, p + 3 * (i + 1));
-            for (size_t i = 1; i + 1 < n; i++) {
-                double cs = turn_cos(p + 3 * (i - 1), p + 3 * i, p + 3 * (i + 1));
-                s.min_turn_cos = cs < s.min_turn_cos ? cs : s.min_turn_cos;
-            }
-            double straight = seg_len(p, p + 3 * (n - 1));
-            if (straight < NB_METRICS_MIN_STRAIGHT)
-                continue;
-            double dist = len / straight;
-            s.distortion += dist;
-            s.length_diff += fabs(len - straight);
-            s.max_distortion = dist > s.max_distortion ? dist : s.max_distortion;
-            s.counted++;
-        }
-        blocks[bi] = s;
-    }
     block_sum total = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
-    for (size_t bi = 0; bi < n_blocks; bi++) {
-        if (blocks[bi].bad_edge != SIZE_MAX) {
-            size_t bad = blocks[bi].bad_edge;
-            free(blocks);
-            return NB_RAISE(NB_E_NUMERIC, "edge polylines", "edge %zu has a non-finite point", bad);
-        }
-        total.distortion += blocks[bi].distortion;
-        total.length_diff += blocks[bi].length_diff;
-        total.max_distortion = fmax(total.max_distortion, blocks[bi].max_distortion);
-        total.min_turn_cos = fmin(total.min_turn_cos, blocks[bi].min_turn_cos);
-        total.counted += blocks[bi].counted;
-    }
-    free(blocks);
-
+    NB_TRY(measure_edges(n_edges, offset, points, nt, &total));
     for (size_t i = 0; layout_ends && i < 6 * n_edges; i++)
         if (!isfinite(layout_ends[i]))
             return NB_RAISE(NB_E_NUMERIC, "layout ends", "edge %zu has a non-finite end", i / 6);
@@ -213,80 +331,9 @@ nb_status nb_metrics_compute_against(size_t n_edges, const uint64_t *offset, con
         m.max_distortion = total.max_distortion;
         m.mean_length_diff = total.length_diff / (double)total.counted;
     }
-    double v = voxel;
-    size_t n_points = n_edges ? (size_t)offset[n_edges] : 0;
-    if (n_points > 0) {
-        double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
-        for (size_t i = 0; i < n_points; i++)
-            for (int k = 0; k < 3; k++) {
-                lo[k] = fmin(lo[k], points[3 * i + k]);
-                hi[k] = fmax(hi[k], points[3 * i + k]);
-            }
-        for (size_t i = 0; layout_ends && i < 2 * n_edges; i++)
-            for (int k = 0; k < 3; k++) {
-                lo[k] = fmin(lo[k], layout_ends[3 * i + k]);
-                hi[k] = fmax(hi[k], layout_ends[3 * i + k]);
-            }
-        lattice lt;
-        uint64_t cells = 0;
-        /* keep lattice coordinates far inside int64 (points may be anywhere finite) */
-        double reach = fmax(fmax(fabs(lo[0]), fabs(hi[0])),
-                            fmax(fmax(fabs(lo[1]), fabs(hi[1])), fmax(fabs(lo[2]), fabs(hi[2]))));
-        v = fmax(v, reach / 4503599627370496.0); /* 2^52 */
-        for (;;) {
-            lt.inv_voxel = 1.0 / v;
-            double fcells = 1.0; /* in double: the product may exceed 2^64 */
-            for (int k = 0; k < 3; k++) {
-                lt.lo[k] = floor_i64(lo[k] * lt.inv_voxel);
-                lt.n[k] = (uint64_t)(floor_i64(hi[k] * lt.inv_voxel) - lt.lo[k] + 1);
-                fcells *= (double)lt.n[k];
-            }
-            uint64_t longest = lt.n[0] > lt.n[1] ? lt.n[0] : lt.n[1];
-            longest = longest > lt.n[2] ? longest : lt.n[2];
-            if (fcells <= (double)NB_METRICS_MAX_VOXELS && longest <= NB_METRICS_MAX_AXIS) {
-                cells = lt.n[0] * lt.n[1] * lt.n[2];
-                break;
-            }
-            v *= fmax(cbrt(fcells / (double)NB_METRICS_MAX_VOXELS),
-                      (double)longest / (double)NB_METRICS_MAX_AXIS) *
-                 1.01;
-        }
-        size_t n_words = (size_t)((cells + 63) / 64);
-        lt.bits = calloc(n_words, sizeof *lt.bits);
-        if (!lt.bits)
-            return NB_RAISE(NB_E_NOMEM, "ink ratio", "no room for %llu voxels",
-                            (unsigned long long)cells);
-        long ne = (long)n_edges;
-#pragma omp parallel for schedule(dynamic, 1024) num_threads(nt)
-        for (long e = 0; e < ne; e++) {
-            const float *p = points + 3 * offset[e];
-            size_t n = (size_t)(offset[e + 1] - offset[e]);
-            for (size_t i = 0; i + 1 < n; i++)
-                mark_segment(&lt, p + 3 * i, p + 3 * (i + 1));
-            if (n == 1)
-                mark_segment(&lt, p, p);
-        }
-        uint64_t bundled = popcount_all(lt.bits, n_words);
-        memset(lt.bits, 0, n_words * sizeof *lt.bits);
-#pragma omp parallel for schedule(dynamic, 1024) num_threads(nt)
-        for (long e = 0; e < ne; e++) {
-            const float *p = points + 3 * offset[e];
-            size_t n = (size_t)(offset[e + 1] - offset[e]);
-            if (n >= 1)
-                mark_segment(&lt, p, p + 3 * (n - 1));
-        }
-        uint64_t straight = popcount_all(lt.bits, n_words);
-        m.ink_ratio = straight > 0 ? (double)bundled / (double)straight : 1.0;
-        if (layout_ends) {
-            memset(lt.bits, 0, n_words * sizeof *lt.bits);
-#pragma omp parallel for schedule(dynamic, 1024) num_threads(nt)
-            for (long e = 0; e < ne; e++)
-                mark_segment(&lt, layout_ends + 6 * e, layout_ends + 6 * e + 3);
-            uint64_t laid = popcount_all(lt.bits, n_words);
-            m.ink_ratio_layout = laid > 0 ? (double)bundled / (double)laid : 1.0;
-        }
-        free(lt.bits);
-    }
+    const ink_input in = {n_edges, offset, points, layout_ends, nt};
+    double v;
+    NB_TRY(ink_ratios(&in, voxel, &m, &v));
     *out = m;
     if (voxel_used)
         *voxel_used = v;

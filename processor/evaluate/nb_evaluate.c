@@ -462,29 +462,33 @@ static nb_status method_scores(eval_work *w, const nb_importance *imp, nb_evalua
 
 static const double default_levels[] = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
 
-nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
-                          const nb_evaluate_set *sets, size_t n_sets, const nb_evaluate_desc *desc,
-                          nb_evaluate_result *out) {
-    const nb_evaluate_desc zero = {0};
-    const nb_evaluate_desc *d = desc ? desc : &zero;
-    const double *levels = d->levels && d->n_levels ? d->levels : default_levels;
-    const size_t n_levels =
-        d->levels && d->n_levels ? d->n_levels : sizeof default_levels / sizeof *default_levels;
-    const size_t draws = d->random_draws ? d->random_draws : NB_EVALUATE_DEFAULT_DRAWS;
-    const size_t C = net->n_classes;
+/* The resolved desc of one run: levels, draws and methods with their defaults. */
+typedef struct eval_plan {
+    const double *levels;
+    size_t n_levels;
+    size_t draws;     /* draws of the random method */
+    unsigned methods; /* bits of nb_evaluate_method */
+    size_t n_scored;  /* scored classes per method: C (class-specific) or 1 */
+    size_t n_points, total;
+} eval_plan;
 
-    if (n_sets == 0 || n_sets > NB_EVALUATE_MAX_SETS)
-        return NB_RAISE(NB_E_INVALID, "sets", "%zu data sets, expected 1..%d", n_sets,
-                        NB_EVALUATE_MAX_SETS);
-    if (n_levels > NB_EVALUATE_MAX_LEVELS)
-        return NB_RAISE(NB_E_INVALID, "levels", "%zu levels, at most %d", n_levels,
+/* Resolves desc (NULL: all defaults) into *p and checks it. NB_E_INVALID ("levels",
+ * "random_draws", "methods"). */
+static nb_status plan_of(const nb_evaluate_desc *d, size_t C, eval_plan *p) {
+    memset(p, 0, sizeof *p);
+    p->levels = d->levels && d->n_levels ? d->levels : default_levels;
+    p->n_levels =
+        d->levels && d->n_levels ? d->n_levels : sizeof default_levels / sizeof *default_levels;
+    p->draws = d->random_draws ? d->random_draws : NB_EVALUATE_DEFAULT_DRAWS;
+    if (p->n_levels > NB_EVALUATE_MAX_LEVELS)
+        return NB_RAISE(NB_E_INVALID, "levels", "%zu levels, at most %d", p->n_levels,
                         NB_EVALUATE_MAX_LEVELS);
-    for (size_t k = 0; k < n_levels; k++)
-        if (!(levels[k] >= 0.0 && levels[k] <= 1.0))
+    for (size_t k = 0; k < p->n_levels; k++)
+        if (!(p->levels[k] >= 0.0 && p->levels[k] <= 1.0))
             return NB_RAISE(NB_E_INVALID, "levels", "level %g is not a fraction in [0, 1]",
-                            levels[k]);
-    if (draws > 1000)
-        return NB_RAISE(NB_E_INVALID, "random_draws", "%zu draws, at most 1000", draws);
+                            p->levels[k]);
+    if (p->draws > 1000)
+        return NB_RAISE(NB_E_INVALID, "random_draws", "%zu draws, at most 1000", p->draws);
     unsigned methods = d->methods;
     if (methods & ~NB_EVALUATE_ALL_METHODS)
         return NB_RAISE(NB_E_INVALID, "methods", "unknown method bits 0x%x", methods);
@@ -500,28 +504,110 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
     } else if (!methods) {
         methods = NB_EVALUATE_ALL_METHODS;
     }
-    NB_TRY(check_shape(net, imp, "importance"));
-    for (size_t s = 0; s < n_sets; s++) {
-        NB_TRY(nb_evaluate_check_set(net, &sets[s]));
-        if (!sets[s].name || strlen(sets[s].name) >= sizeof out->set_name[0] ||
-            strchr(sets[s].name, ','))
-            return NB_RAISE(NB_E_INVALID, "sets",
-                            "set name '%s' is empty, too long or has a "
-                            "comma",
-                            sets[s].name ? sets[s].name : "");
-    }
-
-    const size_t n_classes_scored = d->class_specific ? C : 1;
-    size_t n_points = 0, total = 0;
+    p->methods = methods;
+    p->n_scored = d->class_specific ? C : 1;
     for (int m = 0; m < NB_EVALUATE_N_METHODS; m++) {
         if (!(methods & (1u << m)))
             continue;
-        n_points += n_classes_scored * n_levels;
-        total += n_classes_scored * n_levels * (m == NB_EVALUATE_RANDOM ? draws : 1);
+        p->n_points += p->n_scored * p->n_levels;
+        p->total += p->n_scored * p->n_levels * (m == NB_EVALUATE_RANDOM ? p->draws : 1);
     }
+    return NB_OK;
+}
+
+/* Every set valid for the network, with a short name without commas (it becomes a CSV
+ * column value). */
+static nb_status check_sets(const nb_network *net, const nb_evaluate_set *sets, size_t n_sets) {
+    for (size_t s = 0; s < n_sets; s++) {
+        NB_TRY(nb_evaluate_check_set(net, &sets[s]));
+        if (!sets[s].name || strlen(sets[s].name) >= sizeof((nb_evaluate_result *)0)->set_name[0] ||
+            strchr(sets[s].name, ','))
+            return NB_RAISE(NB_E_INVALID, "sets", "set name '%s' is empty, too long or has a comma",
+                            sets[s].name ? sets[s].name : "");
+    }
+    return NB_OK;
+}
+
+/* Adds the figures of the network just evaluated (w->cur) to point p of r. */
+static void add_figures(nb_evaluate_result *r, const eval_work *w, size_t p) {
+    const size_t n_sets = r->n_sets, C = r->n_classes;
+    for (size_t s = 0; s < n_sets; s++) {
+        const size_t ps = p * n_sets + s;
+        r->loss[ps] += w->cur.loss[s];
+        r->accuracy[ps] += w->cur.accuracy[s];
+        r->accuracy_sd[ps] += w->cur.accuracy[s] * w->cur.accuracy[s];
+        for (size_t c = 0; c < C; c++) {
+            r->recall[ps * C + c] += w->cur.recall[s * C + c];
+            r->balanced[ps * C + c] += w->cur.balanced[s * C + c];
+        }
+    }
+}
+
+/* Point p of r: sums over n_draws -> means; sum of squares -> sample SD. */
+static void average_figures(nb_evaluate_result *r, size_t p, size_t n_draws) {
+    const size_t n_sets = r->n_sets, C = r->n_classes;
+    const double nd = (double)n_draws;
+    for (size_t s = 0; s < n_sets; s++) {
+        const size_t ps = p * n_sets + s;
+        const double mean = r->accuracy[ps] / nd;
+        double var = n_draws > 1 ? (r->accuracy_sd[ps] - nd * mean * mean) / (nd - 1.0) : 0.0;
+        r->loss[ps] /= nd;
+        r->accuracy[ps] = mean;
+        r->accuracy_sd[ps] = var > 0.0 ? sqrt(var) : 0.0;
+        for (size_t c = 0; c < C; c++) {
+            r->recall[ps * C + c] /= nd;
+            r->balanced[ps * C + c] /= nd;
+        }
+    }
+}
+
+/* The curve of method m scored for class cls (-1: all) at points base..base+n_levels: every
+ * draw prunes at every level and evaluates; *done counts the networks for progress. */
+static nb_status run_curve(eval_work *w, const nb_importance *imp, const eval_plan *p,
+                           const nb_evaluate_desc *d, int m, int cls, size_t base,
+                           nb_evaluate_result *r, size_t *done) {
+    const size_t n_draws = m == NB_EVALUATE_RANDOM ? p->draws : 1;
+    for (size_t k = 0; k < p->n_levels; k++) {
+        r->method[base + k] = (nb_evaluate_method)m;
+        r->scored_class[base + k] = cls;
+        r->level[base + k] = p->levels[k];
+        r->n_draws[base + k] = n_draws;
+    }
+    for (size_t draw = 0; draw < n_draws; draw++) {
+        NB_TRY(method_scores(w, imp, (nb_evaluate_method)m, cls, d->seed, draw));
+        for (size_t k = 0; k < p->n_levels; k++) {
+            size_t n_pruned = 0;
+            NB_TRY(nb_prune_mask(w->scores, w->E, p->levels[k], w->keep, &n_pruned));
+            NB_TRY(evaluate_level(w, n_pruned));
+            r->n_pruned[base + k] = n_pruned;
+            add_figures(r, w, base + k);
+            ++*done;
+            if (d->progress && !d->progress(d->user, *done, p->total))
+                return NB_RAISE(NB_E_CANCELLED, "evaluate", "cancelled after %zu of %zu networks",
+                                *done, p->total);
+        }
+    }
+    for (size_t k = 0; k < p->n_levels; k++)
+        average_figures(r, base + k, n_draws);
+    return NB_OK;
+}
+
+nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
+                          const nb_evaluate_set *sets, size_t n_sets, const nb_evaluate_desc *desc,
+                          nb_evaluate_result *out) {
+    const nb_evaluate_desc zero = {0};
+    const nb_evaluate_desc *d = desc ? desc : &zero;
+    const size_t C = net->n_classes;
+    eval_plan plan;
+    if (n_sets == 0 || n_sets > NB_EVALUATE_MAX_SETS)
+        return NB_RAISE(NB_E_INVALID, "sets", "%zu data sets, expected 1..%d", n_sets,
+                        NB_EVALUATE_MAX_SETS);
+    NB_TRY(plan_of(d, C, &plan));
+    NB_TRY(check_shape(net, imp, "importance"));
+    NB_TRY(check_sets(net, sets, n_sets));
 
     nb_evaluate_result r;
-    NB_TRY(result_alloc(&r, n_points, n_sets, C));
+    NB_TRY(result_alloc(&r, plan.n_points, n_sets, C));
     eval_work w;
     nb_status st = work_init(&w, net, sets, n_sets);
     if (st != NB_OK) {
@@ -533,70 +619,14 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
     openblas_set_num_threads(1);
     for (size_t s = 0; s < n_sets; s++)
         snprintf(r.set_name[s], sizeof r.set_name[s], "%s", sets[s].name);
-
     size_t point0 = 0, done = 0;
     for (int m = 0; m < NB_EVALUATE_N_METHODS && st == NB_OK; m++) {
-        if (!(methods & (1u << m)))
+        if (!(plan.methods & (1u << m)))
             continue;
-        const size_t n_draws = m == NB_EVALUATE_RANDOM ? draws : 1;
-        for (size_t ci = 0; ci < n_classes_scored && st == NB_OK; ci++) {
-            const int cls = d->class_specific ? (int)ci : -1;
-            const size_t base = point0 + ci * n_levels;
-            for (size_t k = 0; k < n_levels; k++) {
-                const size_t p = base + k;
-                r.method[p] = (nb_evaluate_method)m;
-                r.scored_class[p] = cls;
-                r.level[p] = levels[k];
-                r.n_draws[p] = n_draws;
-            }
-            for (size_t draw = 0; draw < n_draws && st == NB_OK; draw++) {
-                st = method_scores(&w, imp, (nb_evaluate_method)m, cls, d->seed, draw);
-                for (size_t k = 0; k < n_levels && st == NB_OK; k++) {
-                    const size_t p = base + k;
-                    size_t n_pruned = 0;
-                    st = nb_prune_mask(w.scores, w.E, levels[k], w.keep, &n_pruned);
-                    if (st == NB_OK)
-                        st = evaluate_level(&w, n_pruned);
-                    if (st != NB_OK)
-                        break;
-                    r.n_pruned[p] = n_pruned;
-                    for (size_t s = 0; s < n_sets; s++) {
-                        const size_t ps = p * n_sets + s;
-                        r.loss[ps] += w.cur.loss[s];
-                        r.accuracy[ps] += w.cur.accuracy[s];
-                        r.accuracy_sd[ps] += w.cur.accuracy[s] * w.cur.accuracy[s];
-                        for (size_t c = 0; c < C; c++) {
-                            r.recall[ps * C + c] += w.cur.recall[s * C + c];
-                            r.balanced[ps * C + c] += w.cur.balanced[s * C + c];
-                        }
-                    }
-                    done++;
-                    if (d->progress && !d->progress(d->user, done, total))
-                        st = NB_RAISE(NB_E_CANCELLED, "evaluate",
-                                      "cancelled after %zu of %zu "
-                                      "networks",
-                                      done, total);
-                }
-            }
-            /* sums -> means; sum of squares -> sample SD */
-            for (size_t k = 0; k < n_levels && st == NB_OK; k++) {
-                const double nd = (double)n_draws;
-                for (size_t s = 0; s < n_sets; s++) {
-                    const size_t ps = (base + k) * n_sets + s;
-                    const double mean = r.accuracy[ps] / nd;
-                    double var =
-                        n_draws > 1 ? (r.accuracy_sd[ps] - nd * mean * mean) / (nd - 1.0) : 0.0;
-                    r.loss[ps] /= nd;
-                    r.accuracy[ps] = mean;
-                    r.accuracy_sd[ps] = var > 0.0 ? sqrt(var) : 0.0;
-                    for (size_t c = 0; c < C; c++) {
-                        r.recall[ps * C + c] /= nd;
-                        r.balanced[ps * C + c] /= nd;
-                    }
-                }
-            }
-        }
-        point0 += n_classes_scored * n_levels;
+        for (size_t ci = 0; ci < plan.n_scored && st == NB_OK; ci++)
+            st = run_curve(&w, imp, &plan, d, m, d->class_specific ? (int)ci : -1,
+                           point0 + ci * plan.n_levels, &r, &done);
+        point0 += plan.n_scored * plan.n_levels;
     }
     openblas_set_num_threads(blas_threads);
     work_free(&w);

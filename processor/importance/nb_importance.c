@@ -570,6 +570,133 @@ static nb_status check_data(const nb_network *net, const nb_dataset *ds, const c
     return NB_OK;
 }
 
+/* Fine-tuning parameters of the resolved settings and their parsed flags (batch: later). */
+static bn_params bn_params_of(const nb_importance_settings *settings, unsigned flags) {
+    bn_params prm = {0};
+    prm.epochs = (size_t)settings->epochs;
+    prm.lr = settings->learning_rate;
+    prm.l1 = (flags & NB_IMPORTANCE_FLAG_L1) ? settings->l1 : 0.0;
+    prm.l2 = (flags & NB_IMPORTANCE_FLAG_L2) ? settings->l2 : 0.0;
+    prm.gamma_init = (flags & NB_IMPORTANCE_FLAG_GAMMA) ? 1.0f : 0.0f;
+    prm.centering = (flags & NB_IMPORTANCE_FLAG_CENTERING) != 0;
+    prm.seed = (uint64_t)settings->seed;
+    return prm;
+}
+
+/* The largest class of either set and the largest train split (2 x a class). */
+static void class_extents(const class_index *tr, const class_index *te, size_t C, size_t *max_class,
+                          size_t *max_split) {
+    *max_class = *max_split = 0;
+    for (size_t c = 0; c < C; c++) {
+        size_t a = tr->offset[c + 1] - tr->offset[c];
+        size_t b = te->offset[c + 1] - te->offset[c];
+        *max_class = a > *max_class ? a : *max_class;
+        *max_class = b > *max_class ? b : *max_class;
+        *max_split = 2 * a > *max_split ? 2 * a : *max_split;
+    }
+}
+
+/* The per-class result arrays of sh (C classes, P gamma values each) and one workspace per
+ * thread (at most one thread per class) in *work / *n_work. */
+static nb_status bn_shared_alloc(bn_shared *sh, size_t P, size_t max_class, bn_work **work,
+                                 size_t *n_work) {
+    const size_t C = sh->C;
+    sh->gamma = calloc(C * P, sizeof *sh->gamma);
+    sh->accuracy = calloc(C, sizeof *sh->accuracy);
+    sh->status = calloc(C, sizeof *sh->status);
+    sh->reason = calloc(C, sizeof *sh->reason);
+    sh->done = calloc(C, sizeof *sh->done);
+    sh->copied = calloc(C, sizeof *sh->copied);
+    int max_threads = omp_get_max_threads();
+    size_t n = (size_t)(max_threads > 0 ? max_threads : 1);
+    *n_work = n < C ? n : C;
+    *work = calloc(*n_work, sizeof **work);
+    if (!sh->gamma || !sh->accuracy || !sh->status || !sh->reason || !sh->done || !sh->copied ||
+        !*work)
+        return NB_RAISE(NB_E_NOMEM, "importance", "per-class results (%zu x %zu)", C, P);
+    for (size_t t = 0; t < *n_work; t++)
+        NB_TRY(bn_work_init(&(*work)[t], sh->net, sh->prm.batch, max_class, C));
+    return NB_OK;
+}
+
+static void bn_shared_free(bn_shared *sh, bn_work *work, size_t n_work) {
+    for (size_t t = 0; work && t < n_work; t++)
+        bn_work_deinit(&work[t]);
+    free(work);
+    free(sh->gamma);
+    free(sh->accuracy);
+    free(sh->status);
+    free(sh->reason);
+    free(sh->done);
+    free(sh->copied);
+}
+
+/* Fine-tunes every class, in parallel over classes (one workspace per thread, OpenBLAS on one
+ * thread meanwhile); the calling thread reports progress. Raises the first failed class. */
+static nb_status finetune_classes(bn_shared *sh, bn_work *work, size_t n_work) {
+    const size_t C = sh->C;
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+#pragma omp parallel num_threads((int)n_work)
+    {
+        size_t tid = (size_t)omp_get_thread_num();
+        bool master = omp_get_thread_num() == 0;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t c = 0; c < C; c++) {
+            nb_status cs;
+            if (cancelled(sh)) {
+                cs = NB_E_CANCELLED;
+                snprintf(sh->reason[c], sizeof sh->reason[c], "cancelled");
+            } else {
+                double t0 = nb_time_now();
+                nb_error_clear();
+                cs = finetune_class(sh, &work[tid], c, master);
+                if (cs != NB_OK)
+                    snprintf(sh->reason[c], sizeof sh->reason[c], "%s", nb_error_message());
+                else
+                    nb_log_debug("importance: class %zu fine-tuned in %.2f s, test accuracy %.4f",
+                                 c, nb_time_now() - t0, sh->accuracy[c]);
+            }
+            sh->status[c] = cs;
+#pragma omp atomic write seq_cst
+            sh->done[c] = 1;
+            if (master)
+                poll_progress(sh);
+        }
+    }
+    openblas_set_num_threads(blas_threads);
+    poll_progress(sh);
+    for (size_t c = 0; c < C; c++)
+        if (sh->status[c] != NB_OK) {
+            char subject[32];
+            snprintf(subject, sizeof subject, "class %zu", c);
+            return NB_RAISE(sh->status[c], subject, "fine-tuning failed: %s", sh->reason[c]);
+        }
+    return NB_OK;
+}
+
+/* Node importance = |gamma| normalised by its maximum over the layer's nodes and all classes
+ * (spec §2.5); gamma: float[C][P], P = the nodes of every layer but the output. */
+static void store_gamma(const nb_network *net, const float *gamma, size_t P, nb_importance *imp) {
+    const size_t L = net->n_layers, C = imp->n_classes;
+    size_t k0 = 0;
+    for (size_t l = 0; l + 1 < L; l++) {
+        size_t n = net->layer_size[l];
+        float max = 0.0f;
+        for (size_t c = 0; c < C; c++)
+            for (size_t i = 0; i < n; i++) {
+                float g = fabsf(gamma[c * P + k0 + i]);
+                max = g > max ? g : max;
+            }
+        float inv = max > 0.0f ? 1.0f / max : 0.0f;
+        float *node = nb_importance_node(imp, l);
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < C; c++)
+                node[i * C + c] = fabsf(gamma[c * P + k0 + i]) * inv;
+        k0 += n;
+    }
+}
+
 static nb_status compute_bn_gamma(const nb_importance_settings *settings, const nb_network *net,
                                   const nb_dataset *train, const nb_dataset *test,
                                   nb_importance_progress_fn progress, void *user,
@@ -577,8 +704,8 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
     size_t L = net->n_layers, C = net->layer_size[L - 1];
     if (C < 2)
         return NB_RAISE(NB_E_INVALID, "network",
-                        "one-vs-rest fine-tuning needs >= 2 output "
-                        "classes, the output layer has %zu",
+                        "one-vs-rest fine-tuning needs >= 2 output classes, the output layer "
+                        "has %zu",
                         C);
     unsigned flags = 0;
     NB_TRY(nb_config_parse_importance_flags(settings->flags, &flags));
@@ -590,138 +717,46 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
     sh.train = train;
     sh.test = test;
     sh.C = C;
-    sh.prm.epochs = (size_t)settings->epochs;
-    sh.prm.lr = settings->learning_rate;
-    sh.prm.l1 = (flags & NB_IMPORTANCE_FLAG_L1) ? settings->l1 : 0.0;
-    sh.prm.l2 = (flags & NB_IMPORTANCE_FLAG_L2) ? settings->l2 : 0.0;
-    sh.prm.gamma_init = (flags & NB_IMPORTANCE_FLAG_GAMMA) ? 1.0f : 0.0f;
-    sh.prm.centering = (flags & NB_IMPORTANCE_FLAG_CENTERING) != 0;
-    sh.prm.seed = (uint64_t)settings->seed;
+    sh.prm = bn_params_of(settings, flags);
     sh.progress = progress;
     sh.user = user;
     sh.out = out; /* accuracies become visible to the progress callback through here */
 
     class_index ci_train = {0}, ci_test = {0};
-    nb_importance *imp = out;
     bn_work *work = NULL;
-    size_t n_work = 0;
+    size_t n_work = 0, max_class = 0, max_split = 0, P = 0;
+    for (size_t l = 0; l + 1 < L; l++)
+        P += net->layer_size[l];
     nb_status s = class_index_init(&ci_train, train, C);
     if (s == NB_OK)
         s = class_index_init(&ci_test, test, C);
     sh.ci_train = &ci_train;
     sh.ci_test = &ci_test;
-    size_t max_class = 0, max_split = 0;
     if (s == NB_OK) {
-        for (size_t c = 0; c < C; c++) {
-            size_t a = ci_train.offset[c + 1] - ci_train.offset[c];
-            size_t b = ci_test.offset[c + 1] - ci_test.offset[c];
-            max_class = a > max_class ? a : max_class;
-            max_class = b > max_class ? b : max_class;
-            max_split = 2 * a > max_split ? 2 * a : max_split;
-        }
+        class_extents(&ci_train, &ci_test, C, &max_class, &max_split);
         /* no batch larger than the largest split (tiny data sets, huge batch settings) */
         size_t batch = (size_t)settings->batch_size;
         sh.prm.batch = batch < max_split ? batch : max_split;
-        s = init_result(settings, net, test, imp);
+        s = init_result(settings, net, test, out);
     }
-    size_t P = 0;
-    for (size_t l = 0; l + 1 < L; l++)
-        P += net->layer_size[l];
+    if (s == NB_OK)
+        s = bn_shared_alloc(&sh, P, max_class, &work, &n_work);
+    if (s == NB_OK)
+        s = finetune_classes(&sh, work, n_work);
     if (s == NB_OK) {
-        sh.gamma = calloc(C * P, sizeof *sh.gamma);
-        sh.accuracy = calloc(C, sizeof *sh.accuracy);
-        sh.status = calloc(C, sizeof *sh.status);
-        sh.reason = calloc(C, sizeof *sh.reason);
-        sh.done = calloc(C, sizeof *sh.done);
-        sh.copied = calloc(C, sizeof *sh.copied);
-        int max_threads = omp_get_max_threads();
-        n_work = (size_t)(max_threads > 0 ? max_threads : 1);
-        n_work = n_work < C ? n_work : C;
-        work = calloc(n_work, sizeof *work);
-        if (!sh.gamma || !sh.accuracy || !sh.status || !sh.reason || !sh.done || !sh.copied ||
-            !work)
-            s = NB_RAISE(NB_E_NOMEM, "importance", "per-class results (%zu x %zu)", C, P);
-    }
-    for (size_t t = 0; s == NB_OK && t < n_work; t++)
-        s = bn_work_init(&work[t], net, sh.prm.batch, max_class, C);
-    if (s == NB_OK) {
-        int blas_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
-#pragma omp parallel num_threads((int)n_work)
-        {
-            size_t tid = (size_t)omp_get_thread_num();
-            bool master = omp_get_thread_num() == 0;
-#pragma omp for schedule(dynamic, 1)
-            for (size_t c = 0; c < C; c++) {
-                nb_status cs;
-                if (cancelled(&sh)) {
-                    cs = NB_E_CANCELLED;
-                    snprintf(sh.reason[c], sizeof sh.reason[c], "cancelled");
-                } else {
-                    double t0 = nb_time_now();
-                    nb_error_clear();
-                    cs = finetune_class(&sh, &work[tid], c, master);
-                    if (cs != NB_OK)
-                        snprintf(sh.reason[c], sizeof sh.reason[c], "%s", nb_error_message());
-                    else
-                        nb_log_debug("importance: class %zu fine-tuned in %.2f s, test "
-                                     "accuracy %.4f",
-                                     c, nb_time_now() - t0, sh.accuracy[c]);
-                }
-                sh.status[c] = cs;
-#pragma omp atomic write seq_cst
-                sh.done[c] = 1;
-                if (master)
-                    poll_progress(&sh);
-            }
-        }
-        openblas_set_num_threads(blas_threads);
-        poll_progress(&sh);
-        for (size_t c = 0; c < C && s == NB_OK; c++)
-            if (sh.status[c] != NB_OK) {
-                char subject[32];
-                snprintf(subject, sizeof subject, "class %zu", c);
-                s = NB_RAISE(sh.status[c], subject, "fine-tuning failed: %s", sh.reason[c]);
-            }
-    }
-    if (s == NB_OK) {
-        /* |gamma| normalised by its maximum over the layer's nodes and all classes (§2.5) */
-        for (size_t l = 0; l + 1 < L; l++) {
-            size_t n = net->layer_size[l], k0 = 0;
-            for (size_t j = 0; j < l; j++)
-                k0 += net->layer_size[j];
-            float max = 0.0f;
-            for (size_t c = 0; c < C; c++)
-                for (size_t i = 0; i < n; i++) {
-                    float g = fabsf(sh.gamma[c * P + k0 + i]);
-                    max = g > max ? g : max;
-                }
-            float inv = max > 0.0f ? 1.0f / max : 0.0f;
-            float *node = nb_importance_node(imp, l);
-            for (size_t i = 0; i < n; i++)
-                for (size_t c = 0; c < C; c++)
-                    node[i * C + c] = fabsf(sh.gamma[c * P + k0 + i]) * inv;
-        }
+        store_gamma(net, sh.gamma, P, out);
         for (size_t c = 0; c < C; c++)
-            imp->finetune_accuracy[c] = sh.accuracy[c];
-        set_text(imp->method, sizeof imp->method, "bn-gamma");
-        set_text(imp->flags, sizeof imp->flags, settings->flags);
-        imp->epochs = settings->epochs;
-        s = fill_top(net, test, imp);
+            out->finetune_accuracy[c] = sh.accuracy[c];
+        set_text(out->method, sizeof out->method, "bn-gamma");
+        set_text(out->flags, sizeof out->flags, settings->flags);
+        out->epochs = settings->epochs;
+        s = fill_top(net, test, out);
     }
-    for (size_t t = 0; t < n_work; t++)
-        bn_work_deinit(&work[t]);
-    free(work);
-    free(sh.gamma);
-    free(sh.accuracy);
-    free(sh.status);
-    free(sh.reason);
-    free(sh.done);
-    free(sh.copied);
+    bn_shared_free(&sh, work, n_work);
     class_index_deinit(&ci_train);
     class_index_deinit(&ci_test);
     if (s != NB_OK)
-        nb_importance_deinit(imp); /* zeroes *out */
+        nb_importance_deinit(out); /* zeroes *out */
     return s;
 }
 

@@ -454,6 +454,95 @@ static nb_status check_data(const nb_dataset *train, const nb_dataset *test) {
     return NB_OK;
 }
 
+/* The untrained network: layer sizes from the data and desc, Glorot-uniform weights (pair l
+ * from stream (seed, NB_TRAIN_STREAM_INIT + l)), zero biases. */
+static nb_status init_network(const nb_train_desc *d, const nb_dataset *train, nb_network *net) {
+    const size_t L = d->n_hidden + 2;
+    size_t sizes[NB_TRAIN_MAX_HIDDEN + 2];
+    sizes[0] = train->dim;
+    for (size_t k = 0; k < d->n_hidden; k++)
+        sizes[k + 1] = d->hidden[k];
+    sizes[L - 1] = train->n_classes;
+    NB_TRY(nb_network_init(net, L, sizes));
+    for (size_t l = 0; l + 1 < L; l++) {
+        nb_rng rng;
+        nb_rng_init_stream(&rng, d->seed, NB_TRAIN_STREAM_INIT + l);
+        nb_random_glorot_uniform(&rng, net->weights + net->weight_offset[l], sizes[l + 1],
+                                 sizes[l]);
+        /* biases stay zero (nb_network_init) */
+    }
+    return NB_OK;
+}
+
+/* What the epochs of one training run share. */
+typedef struct train_run {
+    const nb_train_desc *d;
+    const nb_dataset *train, *test;
+    nb_network *net;
+    train_work *w;
+    nb_tuner tuner;
+    nb_rng shuffle;
+    size_t B;   /* images per step */
+    uint64_t t; /* steps so far (Adam's time step) */
+} train_run;
+
+/* The steps of one epoch (a fresh shuffle, then batches of B) with a progress bar; fills the
+ * epoch's loss and running train accuracy. NB_E_NUMERIC if the loss diverges. */
+static nb_status run_epoch(train_run *tr, int epoch, nb_train_epoch_stats *st) {
+    const nb_train_desc *d = tr->d;
+    const size_t n = tr->train->n, B = tr->B, n_batches = (n + B - 1) / B;
+    nb_rng_shuffle_u32(&tr->shuffle, tr->w->perm, n);
+    char label[64], note[64];
+    snprintf(label, sizeof label, "epoch %d/%d", epoch, d->epochs);
+    nb_progress bar;
+    nb_progress_begin(&bar, label, n_batches);
+    double loss_sum = 0.0;
+    size_t correct = 0;
+    for (size_t b = 0; b < n_batches; b++) {
+        const size_t i0 = b * B;
+        const size_t m = n - i0 < B ? n - i0 : B;
+        const int threads = nb_tuner_begin(&tr->tuner);
+        const double t_step = nb_time_now();
+        tr->t++;
+        const double batch_loss =
+            train_step(tr->net, tr->w, tr->train, tr->w->perm + i0, m, d, tr->t, threads, &correct);
+        nb_tuner_end(&tr->tuner, nb_time_now() - t_step, 1.0);
+        loss_sum += batch_loss;
+        if (!isfinite(batch_loss)) {
+            nb_progress_end(&bar, "diverged");
+            return NB_RAISE(NB_E_NUMERIC, "training",
+                            "loss is %g at epoch %d, batch %zu: training diverged (lower the "
+                            "learning rate)",
+                            batch_loss / (double)m, epoch, b + 1);
+        }
+        snprintf(note, sizeof note, "loss %.4f", loss_sum / (double)(i0 + m));
+        nb_progress_update(&bar, b + 1, note);
+    }
+    *st = (nb_train_epoch_stats){
+        .epoch = epoch,
+        .epochs = d->epochs,
+        .loss = loss_sum / (double)n,
+        .l1_penalty = l1_penalty(tr->net, d->l1),
+        .train_accuracy = (double)correct / (double)n,
+        .test_accuracy = NAN,
+        .test_loss = NAN,
+    };
+    if (tr->test)
+        evaluate_set(tr->net, tr->test, tr->w, nb_tuner_current(&tr->tuner), &st->test_loss,
+                     &st->test_accuracy);
+    char summary[160];
+    if (d->l1 > 0.0)
+        snprintf(summary, sizeof summary,
+                 "loss %.4f + L1 %.4f, train accuracy %.4f (running), test accuracy %.4f", st->loss,
+                 st->l1_penalty, st->train_accuracy, st->test_accuracy);
+    else
+        snprintf(summary, sizeof summary,
+                 "loss %.4f, train accuracy %.4f (running), test accuracy %.4f", st->loss,
+                 st->train_accuracy, st->test_accuracy);
+    nb_progress_end(&bar, summary);
+    return NB_OK;
+}
+
 nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
                            const nb_dataset *test, nb_network *net_out) {
     memset(net_out, 0, sizeof *net_out);
@@ -463,107 +552,40 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     NB_TRY(check_data(train, test));
     if (test && test->n == 0)
         test = NULL;
-
-    const size_t L = d.n_hidden + 2;
-    size_t sizes[NB_TRAIN_MAX_HIDDEN + 2];
-    sizes[0] = train->dim;
-    for (size_t k = 0; k < d.n_hidden; k++)
-        sizes[k + 1] = d.hidden[k];
-    sizes[L - 1] = train->n_classes;
-
     nb_network net;
-    NB_TRY(nb_network_init(&net, L, sizes));
-    for (size_t l = 0; l + 1 < L; l++) {
-        nb_rng rng;
-        nb_rng_init_stream(&rng, d.seed, NB_TRAIN_STREAM_INIT + l);
-        nb_random_glorot_uniform(&rng, net.weights + net.weight_offset[l], sizes[l + 1], sizes[l]);
-        /* biases stay zero (nb_network_init) */
-    }
+    NB_TRY(init_network(&d, train, &net));
 
     const size_t n = train->n;
-    const size_t B = d.batch_size < n ? d.batch_size : n;
     train_work w;
-    nb_status s = work_alloc(&w, &net, B, n, test && test->n > n ? test->n : n, d.threads);
+    train_run tr = {.d = &d, .train = train, .test = test, .net = &net, .w = &w};
+    tr.B = d.batch_size < n ? d.batch_size : n;
+    nb_status s = work_alloc(&w, &net, tr.B, n, test && test->n > n ? test->n : n, d.threads);
     if (s != NB_OK) {
         nb_network_deinit(&net);
         return s;
     }
     for (size_t i = 0; i < n; i++)
         w.perm[i] = (uint32_t)i;
-
     /* One OpenBLAS thread: the parallelism is over shards and chunks (see DESIGN). */
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-
-    nb_rng shuffle;
-    nb_rng_init_stream(&shuffle, d.seed, NB_TRAIN_STREAM_SHUFFLE);
-    const size_t n_batches = (n + B - 1) / B;
-    uint64_t t = 0;
-    nb_tuner tuner;
-    tuner_init(&tuner, w.n_threads, d.threads);
+    nb_rng_init_stream(&tr.shuffle, d.seed, NB_TRAIN_STREAM_SHUFFLE);
+    tuner_init(&tr.tuner, w.n_threads, d.threads);
     double last_test_accuracy = NAN;
     for (int epoch = 1; epoch <= d.epochs && s == NB_OK; epoch++) {
         const double t0 = nb_time_now();
-        nb_rng_shuffle_u32(&shuffle, w.perm, n);
-        char label[64], note[160];
-        snprintf(label, sizeof label, "epoch %d/%d", epoch, d.epochs);
-        nb_progress bar;
-        nb_progress_begin(&bar, label, n_batches);
-        double loss_sum = 0.0;
-        size_t correct = 0;
-        for (size_t b = 0; b < n_batches; b++) {
-            const size_t i0 = b * B;
-            const size_t m = n - i0 < B ? n - i0 : B;
-            const int threads = nb_tuner_begin(&tuner);
-            const double t_step = nb_time_now();
-            t++;
-            const double batch_loss =
-                train_step(&net, &w, train, w.perm + i0, m, &d, t, threads, &correct);
-            nb_tuner_end(&tuner, nb_time_now() - t_step, 1.0);
-            loss_sum += batch_loss;
-            if (!isfinite(batch_loss)) {
-                s = NB_RAISE(NB_E_NUMERIC, "training",
-                             "loss is %g at epoch %d, batch %zu: training diverged (lower the "
-                             "learning rate)",
-                             batch_loss / (double)m, epoch, b + 1);
-                break;
-            }
-            snprintf(note, sizeof note, "loss %.4f", loss_sum / (double)(i0 + m));
-            nb_progress_update(&bar, b + 1, note);
-        }
-        if (s != NB_OK) {
-            nb_progress_end(&bar, "diverged");
+        nb_train_epoch_stats st;
+        s = run_epoch(&tr, epoch, &st);
+        if (s != NB_OK)
             break;
-        }
-        nb_train_epoch_stats st = {
-            .epoch = epoch,
-            .epochs = d.epochs,
-            .loss = loss_sum / (double)n,
-            .l1_penalty = l1_penalty(&net, d.l1),
-            .train_accuracy = (double)correct / (double)n,
-            .test_accuracy = NAN,
-            .test_loss = NAN,
-        };
-        if (test)
-            evaluate_set(&net, test, &w, nb_tuner_current(&tuner), &st.test_loss,
-                         &st.test_accuracy);
         last_test_accuracy = st.test_accuracy;
         st.seconds = nb_time_now() - t0;
-        if (d.l1 > 0.0)
-            snprintf(note, sizeof note,
-                     "loss %.4f + L1 %.4f, train accuracy %.4f (running), test accuracy %.4f",
-                     st.loss, st.l1_penalty, st.train_accuracy, st.test_accuracy);
-        else
-            snprintf(note, sizeof note,
-                     "loss %.4f, train accuracy %.4f (running), test accuracy %.4f", st.loss,
-                     st.train_accuracy, st.test_accuracy);
-        nb_progress_end(&bar, note);
         if (d.on_epoch && !d.on_epoch(d.user, &st))
             s = NB_RAISE(NB_E_CANCELLED, "training", "stopped after epoch %d", epoch);
     }
     if (s == NB_OK) {
         double loss = NAN, acc = NAN;
-        evaluate_set(&net, train, &w, nb_tuner_current(&tuner), &loss, &acc);
+        evaluate_set(&net, train, &w, nb_tuner_current(&tr.tuner), &loss, &acc);
         net.train_accuracy = acc;
         net.test_accuracy = last_test_accuracy;
     }
