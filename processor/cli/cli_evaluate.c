@@ -184,90 +184,50 @@ static void print_class_summary(const nb_evaluate_result *r, const nb_network *n
     }
 }
 
-int nb_cli_evaluate(int argc, char **argv) {
-    nb_cli_common common = {0};
-    const char *file = NULL, *data = NB_IDX_DEFAULT_DIR, *out = NULL;
-    const char *levels_arg = NULL, *methods_arg = NULL, *sets_arg = "test,train";
-    bool class_specific = false;
-    long seed = 1, draws = NB_EVALUATE_DEFAULT_DRAWS, max_images = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            evaluate_help();
-            return NB_EXIT_OK;
-        }
-        int c = nb_cli_common_parse(&common, argc, argv, &i);
-        if (c < 0)
-            return nb_cli_usage_error("evaluate", "bad option %s", a);
-        if (c > 0)
-            continue;
-        if (!strcmp(a, "--class-specific")) {
-            class_specific = true;
-            continue;
-        }
-        if (a[0] == '-' && a[1] != '\0') {
-            static const char *const valued[] = {"--data",    "--out",        "--levels",
-                                                 "--methods", "--seed",       "--draws",
-                                                 "--sets",    "--max-images", NULL};
-            bool known = false;
-            for (const char *const *v = valued; *v; v++)
-                known = known || !strcmp(a, *v);
-            if (!known)
-                return nb_cli_usage_error("evaluate", "unknown option '%s'", a);
-            if (i + 1 >= argc)
-                return nb_cli_usage_error("evaluate", "option %s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--data"))
-                data = v;
-            else if (!strcmp(a, "--out"))
-                out = v;
-            else if (!strcmp(a, "--levels"))
-                levels_arg = v;
-            else if (!strcmp(a, "--methods"))
-                methods_arg = v;
-            else if (!strcmp(a, "--sets"))
-                sets_arg = v;
-            else if (!strcmp(a, "--seed")) {
-                if (!nb_cli_parse_int(v, 0, 2147483647L, &seed))
-                    return nb_cli_usage_error("evaluate", "--seed: '%s' is not in 0..2^31-1", v);
-            } else if (!strcmp(a, "--draws")) {
-                if (!nb_cli_parse_int(v, 1, 1000, &draws))
-                    return nb_cli_usage_error("evaluate", "--draws: '%s' is not in 1..1000", v);
-            } else if (!nb_cli_parse_int(v, 0, 2147483647L, &max_images)) {
-                return nb_cli_usage_error("evaluate", "--max-images: '%s' is not a count", v);
-            }
-            continue;
-        }
-        if (file)
-            return nb_cli_usage_error("evaluate", "more than one input file ('%s', '%s')", file, a);
-        file = a;
-    }
-    if (!file)
-        return nb_cli_usage_error("evaluate", "missing input file FILE.nnb.h5");
-    if (!out)
-        return nb_cli_usage_error("evaluate", "missing output directory (--out DIR)");
-    if (common.config || common.n_sets)
-        return nb_cli_usage_error("evaluate", "--config and --set do not apply: evaluate reads "
-                                              "the importance stored in the file");
-
+/* The options of one `nnbundle evaluate`. */
+typedef struct evaluate_args {
+    nb_cli_common common;
+    const char *file, *data, *out, *levels_arg, *methods_arg, *sets_arg;
+    bool class_specific;
+    long seed, draws, max_images;
     double levels[NB_EVALUATE_MAX_LEVELS];
-    size_t n_levels = 11;
-    for (size_t k = 0; k < 11; k++)
-        levels[k] = (double)k / 10.0;
-    if (levels_arg &&
-        nb_evaluate_parse_levels(levels_arg, levels, NB_EVALUATE_MAX_LEVELS, &n_levels) != NB_OK)
-        return nb_cli_usage_error("evaluate", "%s", nb_error_message());
-    unsigned methods = NB_EVALUATE_ALL_METHODS;
-    if (methods_arg && nb_evaluate_parse_methods(methods_arg, &methods) != NB_OK)
-        return nb_cli_usage_error("evaluate", "%s", nb_error_message());
-    bool want_test = false, want_train = false;
-    for (const char *p = sets_arg; *p;) {
+    size_t n_levels;
+    unsigned methods;
+    bool want_test, want_train;
+} evaluate_args;
+
+/* Stores the value v of option a (one of the valued options); -1, or the usage exit code. */
+static int evaluate_option(evaluate_args *ea, const char *a, const char *v) {
+    if (!strcmp(a, "--data"))
+        ea->data = v;
+    else if (!strcmp(a, "--out"))
+        ea->out = v;
+    else if (!strcmp(a, "--levels"))
+        ea->levels_arg = v;
+    else if (!strcmp(a, "--methods"))
+        ea->methods_arg = v;
+    else if (!strcmp(a, "--sets"))
+        ea->sets_arg = v;
+    else if (!strcmp(a, "--seed")) {
+        if (!nb_cli_parse_int(v, 0, 2147483647L, &ea->seed))
+            return nb_cli_usage_error("evaluate", "--seed: '%s' is not in 0..2^31-1", v);
+    } else if (!strcmp(a, "--draws")) {
+        if (!nb_cli_parse_int(v, 1, 1000, &ea->draws))
+            return nb_cli_usage_error("evaluate", "--draws: '%s' is not in 1..1000", v);
+    } else if (!nb_cli_parse_int(v, 0, 2147483647L, &ea->max_images)) {
+        return nb_cli_usage_error("evaluate", "--max-images: '%s' is not a count", v);
+    }
+    return -1;
+}
+
+/* The words of --sets (test, train). -1, or the usage exit code. */
+static int evaluate_sets(evaluate_args *ea) {
+    for (const char *p = ea->sets_arg; *p;) {
         size_t len = strcspn(p, ",");
         if (len == 4 && !strncmp(p, "test", 4))
-            want_test = true;
+            ea->want_test = true;
         else if (len == 5 && !strncmp(p, "train", 5))
-            want_train = true;
+            ea->want_train = true;
         else
             return nb_cli_usage_error("evaluate", "--sets: unknown set '%.*s' (test, train)",
                                       (int)len, p);
@@ -275,80 +235,159 @@ int nb_cli_evaluate(int argc, char **argv) {
         if (*p == ',')
             p++;
     }
-    if (!want_test && !want_train)
+    if (!ea->want_test && !ea->want_train)
         return nb_cli_usage_error("evaluate", "--sets: no set given (test, train)");
-    nb_cli_common_apply(&common);
+    return -1;
+}
+
+/* The values of --levels, --methods and --sets, with their defaults. -1, or the exit code. */
+static int evaluate_values(evaluate_args *ea) {
+    ea->n_levels = 11;
+    for (size_t k = 0; k < 11; k++)
+        ea->levels[k] = (double)k / 10.0;
+    if (ea->levels_arg && nb_evaluate_parse_levels(ea->levels_arg, ea->levels,
+                                                   NB_EVALUATE_MAX_LEVELS, &ea->n_levels) != NB_OK)
+        return nb_cli_usage_error("evaluate", "%s", nb_error_message());
+    ea->methods = NB_EVALUATE_ALL_METHODS;
+    if (ea->methods_arg && nb_evaluate_parse_methods(ea->methods_arg, &ea->methods) != NB_OK)
+        return nb_cli_usage_error("evaluate", "%s", nb_error_message());
+    return evaluate_sets(ea);
+}
+
+/* Parses the command line into *ea. -1 to go on, or the exit code (help, usage error). */
+static int evaluate_parse(int argc, char **argv, evaluate_args *ea) {
+    memset(ea, 0, sizeof *ea);
+    ea->data = NB_IDX_DEFAULT_DIR;
+    ea->sets_arg = "test,train";
+    ea->seed = 1;
+    ea->draws = NB_EVALUATE_DEFAULT_DRAWS;
+    static const char *const valued[] = {"--data",  "--out",  "--levels",     "--methods", "--seed",
+                                         "--draws", "--sets", "--max-images", NULL};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            evaluate_help();
+            return NB_EXIT_OK;
+        }
+        int c = nb_cli_common_parse(&ea->common, argc, argv, &i);
+        if (c < 0)
+            return nb_cli_usage_error("evaluate", "bad option %s", a);
+        if (c > 0)
+            continue;
+        if (!strcmp(a, "--class-specific")) {
+            ea->class_specific = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            bool known = false;
+            for (const char *const *v = valued; *v; v++)
+                known = known || !strcmp(a, *v);
+            if (!known)
+                return nb_cli_usage_error("evaluate", "unknown option '%s'", a);
+            if (i + 1 >= argc)
+                return nb_cli_usage_error("evaluate", "option %s needs a value", a);
+            int rc = evaluate_option(ea, a, argv[++i]);
+            if (rc >= 0)
+                return rc;
+        } else if (ea->file) {
+            return nb_cli_usage_error("evaluate", "more than one input file ('%s', '%s')", ea->file,
+                                      a);
+        } else {
+            ea->file = a;
+        }
+    }
+    if (!ea->file)
+        return nb_cli_usage_error("evaluate", "missing input file FILE.nnb.h5");
+    if (!ea->out)
+        return nb_cli_usage_error("evaluate", "missing output directory (--out DIR)");
+    if (ea->common.config || ea->common.n_sets)
+        return nb_cli_usage_error("evaluate", "--config and --set do not apply: evaluate reads "
+                                              "the importance stored in the file");
+    return evaluate_values(ea);
+}
+
+/* The data sets asked for, loaded and checked against the network; names point into
+ * test_src / train_src (4200 bytes each). */
+static nb_status evaluate_load_sets(const evaluate_args *ea, const nb_network *net,
+                                    nb_dataset *test, nb_dataset *train, nb_evaluate_set sets[2],
+                                    size_t *n_sets, char *test_src, char *train_src) {
+    *n_sets = 0;
+    snprintf(test_src, 4200, "%s (test set)", ea->data);
+    snprintf(train_src, 4200, "%s (training set)", ea->data);
+    if (ea->want_test) {
+        NB_TRY(nb_idx_load_dir(ea->data, NB_IDX_TEST, (size_t)ea->max_images, test));
+        sets[(*n_sets)++] = (nb_evaluate_set){"test", test_src, test};
+    }
+    if (ea->want_train) {
+        NB_TRY(nb_idx_load_dir(ea->data, NB_IDX_TRAIN, (size_t)ea->max_images, train));
+        sets[(*n_sets)++] = (nb_evaluate_set){"train", train_src, train};
+    }
+    for (size_t s = 0; s < *n_sets; s++)
+        NB_TRY(nb_evaluate_check_set(net, &sets[s]));
+    return NB_OK;
+}
+
+/* Runs one family of curves (desc, progress under `label`) and writes it to out/csv_name. */
+static nb_status evaluate_curves(const evaluate_args *ea, const nb_model *model,
+                                 const nb_evaluate_set *sets, size_t n_sets, nb_evaluate_desc d,
+                                 const char *label, const char *csv_name, nb_evaluate_result *res) {
+    progress_ctx pc = {.label = label};
+    d.progress = on_progress;
+    d.user = &pc;
+    const double t0 = nb_time_now();
+    nb_status st = nb_evaluate_run(&model->network, &model->importance, sets, n_sets, &d, res);
+    if (pc.started)
+        nb_progress_end(&pc.bar, NULL);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", ea->out, csv_name);
+    if (st == NB_OK)
+        st = nb_evaluate_write_csv(res, path);
+    if (st == NB_OK)
+        nb_log_info("wrote %s (%.1f s)", path, nb_time_now() - t0);
+    return st;
+}
+
+int nb_cli_evaluate(int argc, char **argv) {
+    evaluate_args ea;
+    int rc = evaluate_parse(argc, argv, &ea);
+    if (rc >= 0)
+        return rc;
+    nb_cli_common_apply(&ea.common);
 
     nb_model model;
-    nb_status st = nb_h5_load(file, &model);
+    nb_status st = nb_h5_load(ea.file, &model);
     if (st != NB_OK)
         return nb_cli_fail(st);
-    st = nb_evaluate_check_model(&model, file);
+    st = nb_evaluate_check_model(&model, ea.file);
     nb_dataset test = {0}, train = {0};
     nb_evaluate_set sets[2];
     size_t n_sets = 0;
     char test_src[4200], train_src[4200];
-    snprintf(test_src, sizeof test_src, "%s (test set)", data);
-    snprintf(train_src, sizeof train_src, "%s (training set)", data);
-    if (st == NB_OK && want_test) {
-        st = nb_idx_load_dir(data, NB_IDX_TEST, (size_t)max_images, &test);
-        sets[n_sets++] = (nb_evaluate_set){"test", test_src, &test};
-    }
-    if (st == NB_OK && want_train) {
-        st = nb_idx_load_dir(data, NB_IDX_TRAIN, (size_t)max_images, &train);
-        sets[n_sets++] = (nb_evaluate_set){"train", train_src, &train};
-    }
-    for (size_t s = 0; s < n_sets && st == NB_OK; s++)
-        st = nb_evaluate_check_set(&model.network, &sets[s]);
     if (st == NB_OK)
-        st = make_dirs(out);
-
+        st = evaluate_load_sets(&ea, &model.network, &test, &train, sets, &n_sets, test_src,
+                                train_src);
+    if (st == NB_OK)
+        st = make_dirs(ea.out);
     nb_evaluate_result res = {0}, cres = {0};
-    char path[4200];
     if (st == NB_OK) {
-        nb_log_info("evaluate %s: %zu edges, %zu levels, %zu test + %zu training images", file,
-                    nb_network_n_edges(&model.network), n_levels, test.n, train.n);
-        progress_ctx pc = {.label = "evaluate methods"};
-        nb_evaluate_desc d = {.levels = levels,
-                              .n_levels = n_levels,
-                              .methods = methods,
-                              .seed = (uint64_t)seed,
-                              .random_draws = (size_t)draws,
-                              .progress = on_progress,
-                              .user = &pc};
-        const double t0 = nb_time_now();
-        st = nb_evaluate_run(&model.network, &model.importance, sets, n_sets, &d, &res);
-        if (pc.started)
-            nb_progress_end(&pc.bar, NULL);
-        if (st == NB_OK) {
-            snprintf(path, sizeof path, "%s/pruning.csv", out);
-            st = nb_evaluate_write_csv(&res, path);
-        }
-        if (st == NB_OK) {
-            nb_log_info("wrote %s (%.1f s)", path, nb_time_now() - t0);
-            print_method_summary(&res, levels, n_levels);
-        }
+        nb_log_info("evaluate %s: %zu edges, %zu levels, %zu test + %zu training images", ea.file,
+                    nb_network_n_edges(&model.network), ea.n_levels, test.n, train.n);
+        const nb_evaluate_desc d = {.levels = ea.levels,
+                                    .n_levels = ea.n_levels,
+                                    .methods = ea.methods,
+                                    .seed = (uint64_t)ea.seed,
+                                    .random_draws = (size_t)ea.draws};
+        st = evaluate_curves(&ea, &model, sets, n_sets, d, "evaluate methods", "pruning.csv", &res);
+        if (st == NB_OK)
+            print_method_summary(&res, ea.levels, ea.n_levels);
     }
-    if (st == NB_OK && class_specific) {
-        progress_ctx pc = {.label = "evaluate class-specific"};
-        nb_evaluate_desc d = {.levels = levels,
-                              .n_levels = n_levels,
-                              .methods = 1u << NB_EVALUATE_ALPHA_MEAN_GAMMA,
-                              .class_specific = true,
-                              .progress = on_progress,
-                              .user = &pc};
-        const double t0 = nb_time_now();
-        st = nb_evaluate_run(&model.network, &model.importance, sets, n_sets, &d, &cres);
-        if (pc.started)
-            nb_progress_end(&pc.bar, NULL);
-        if (st == NB_OK) {
-            snprintf(path, sizeof path, "%s/class_specific.csv", out);
-            st = nb_evaluate_write_csv(&cres, path);
-        }
-        if (st == NB_OK) {
-            nb_log_info("wrote %s (%.1f s)", path, nb_time_now() - t0);
-            print_class_summary(&cres, &model.network, levels, n_levels);
-        }
+    if (st == NB_OK && ea.class_specific) {
+        const nb_evaluate_desc d = {.levels = ea.levels,
+                                    .n_levels = ea.n_levels,
+                                    .methods = 1u << NB_EVALUATE_ALPHA_MEAN_GAMMA,
+                                    .class_specific = true};
+        st = evaluate_curves(&ea, &model, sets, n_sets, d, "evaluate class-specific",
+                             "class_specific.csv", &cres);
+        if (st == NB_OK)
+            print_class_summary(&cres, &model.network, ea.levels, ea.n_levels);
     }
     fflush(stdout);
     nb_evaluate_result_deinit(&res);

@@ -159,16 +159,19 @@ static nb_status check_fit(const nb_dataset *ds, const char *what, const nb_netw
     return NB_OK;
 }
 
-int nb_cli_importance(int argc, char **argv) {
-    nb_cli_common common = {0};
-    const char *data = NULL, *path = NULL;
+/* Parses the command line: common options, --data DIR and one FILE. -1 to go on, or the exit
+ * code (help, usage error). */
+static int importance_parse(int argc, char **argv, nb_cli_common *common, const char **data,
+                            const char **path) {
+    memset(common, 0, sizeof *common);
+    *data = *path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             importance_help();
             return NB_EXIT_OK;
         }
-        int c = nb_cli_common_parse(&common, argc, argv, &i);
+        int c = nb_cli_common_parse(common, argc, argv, &i);
         if (c < 0)
             return nb_cli_usage_error("importance", "bad value for %s", a);
         if (c > 0)
@@ -176,17 +179,97 @@ int nb_cli_importance(int argc, char **argv) {
         if (!strcmp(a, "--data")) {
             if (i + 1 >= argc)
                 return nb_cli_usage_error("importance", "option --data needs a value");
-            data = argv[++i];
+            *data = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             return nb_cli_usage_error("importance", "unknown option '%s'", a);
-        } else if (path) {
+        } else if (*path) {
             return nb_cli_usage_error("importance", "unexpected argument '%s' (one FILE only)", a);
         } else {
-            path = a;
+            *path = a;
         }
     }
-    if (!path)
+    if (!*path)
         return nb_cli_usage_error("importance", "missing input file (FILE.nnb.h5)");
+    return -1;
+}
+
+/* The data the method needs: both splits for methods that train, the test split alone for
+ * top-k images (a missing one is then only a warning, unless --data named it). On failure
+ * both are freed. */
+static nb_status importance_data(const nb_importance_strategy *st, bool want_top,
+                                 const char *data_arg, const nb_network *net, const char *path,
+                                 nb_dataset *train, nb_dataset *test) {
+    const char *data = data_arg ? data_arg : NB_IDX_DEFAULT_DIR;
+    nb_status s = NB_OK;
+    if (st->needs_data) {
+        s = nb_idx_load_dir(data, NB_IDX_TRAIN, 0, train);
+        if (s == NB_OK)
+            s = check_fit(train, "train set", net, data, path);
+    }
+    if (s == NB_OK && (st->needs_data || want_top)) {
+        s = nb_idx_load_dir(data, NB_IDX_TEST, 0, test);
+        if (s == NB_OK)
+            s = check_fit(test, "test set", net, data, path);
+        if (s != NB_OK && !st->needs_data && !data_arg) {
+            nb_log_warn("no usable test set in %s (%s): storing no top-activating images", data,
+                        nb_error_message());
+            nb_error_clear();
+            nb_dataset_deinit(test);
+            s = NB_OK;
+        }
+    }
+    if (s != NB_OK) {
+        nb_dataset_deinit(train);
+        nb_dataset_deinit(test);
+        return s;
+    }
+    if (st->needs_data)
+        nb_log_info("data: %s, %zu training and %zu test images, %zu classes", data, train->n,
+                    test->n, train->n_classes);
+    return NB_OK;
+}
+
+/* nb_importance_compute with a progress bar of one step per class. */
+static nb_status importance_compute(const nb_importance_settings *settings,
+                                    const nb_importance_strategy *st, const nb_network *net,
+                                    const nb_dataset *train, const nb_dataset *test,
+                                    nb_importance *imp) {
+    progress_state ps = {0};
+    ps.out = imp;
+    ps.net = net;
+    ps.reported = calloc(net->n_classes, sizeof *ps.reported);
+    if (!ps.reported)
+        return NB_RAISE(NB_E_NOMEM, "importance", "progress state");
+    nb_progress_begin(&ps.bar, "importance", net->n_classes);
+    nb_status s = nb_importance_compute(settings, net, st->needs_data ? train : NULL,
+                                        test->images ? test : NULL, on_class_done, &ps, imp);
+    nb_progress_end(&ps.bar, s == NB_OK ? NULL : "failed");
+    free(ps.reported);
+    return s;
+}
+
+/* Logs every class's fine-tune test accuracy; returns their count and *sum. */
+static size_t log_accuracies(const nb_importance *imp, const nb_network *net, double *sum) {
+    size_t n = 0;
+    *sum = 0.0;
+    for (size_t c = 0; c < imp->n_classes; c++) {
+        double acc = imp->finetune_accuracy[c];
+        if (isnan(acc))
+            continue;
+        *sum += acc;
+        n++;
+        nb_log_info("class %zu %s: fine-tune test accuracy %.4f", c,
+                    net->class_names && net->class_names[c] ? net->class_names[c] : "", acc);
+    }
+    return n;
+}
+
+int nb_cli_importance(int argc, char **argv) {
+    nb_cli_common common;
+    const char *data = NULL, *path = NULL;
+    int rc = importance_parse(argc, argv, &common, &data, &path);
+    if (rc >= 0)
+        return rc;
     nb_cli_common_apply(&common);
     const double t_start = nb_time_now();
 
@@ -202,84 +285,33 @@ int nb_cli_importance(int argc, char **argv) {
     if (!st)
         return nb_cli_fail(NB_RAISE(NB_E_CONFIG, "importance_method", "value %d names no strategy",
                                     cfg.importance_method));
-
     nb_model model;
     s = nb_h5_load(path, &model);
     if (s != NB_OK)
         return nb_cli_fail(s);
     const nb_network *net = &model.network;
-
-    /* data: both splits for methods that train, the test split alone for top-k images */
     nb_dataset train = {0}, test = {0};
-    bool explicit_data = data != NULL;
-    if (!data)
-        data = NB_IDX_DEFAULT_DIR;
-    bool want_test = st->needs_data || cfg.importance_top_k > 0;
-    if (st->needs_data) {
-        s = nb_idx_load_dir(data, NB_IDX_TRAIN, 0, &train);
-        if (s == NB_OK)
-            s = check_fit(&train, "train set", net, data, path);
-    }
-    if (s == NB_OK && want_test) {
-        s = nb_idx_load_dir(data, NB_IDX_TEST, 0, &test);
-        if (s == NB_OK)
-            s = check_fit(&test, "test set", net, data, path);
-        if (s != NB_OK && !st->needs_data && !explicit_data) {
-            nb_log_warn("no usable test set in %s (%s): storing no top-activating images", data,
-                        nb_error_message());
-            nb_error_clear();
-            nb_dataset_deinit(&test);
-            s = NB_OK;
-        }
-    }
+    s = importance_data(st, cfg.importance_top_k > 0, data, net, path, &train, &test);
     if (s != NB_OK) {
-        nb_dataset_deinit(&train);
-        nb_dataset_deinit(&test);
         nb_model_deinit(&model);
         return nb_cli_fail(s);
     }
-    if (st->needs_data)
-        nb_log_info("data: %s, %zu training and %zu test images, %zu classes", data, train.n,
-                    test.n, train.n_classes);
     nb_log_info("importance: method %s%s%s, %d epochs, batch %d, lr %g, seed %d", st->name,
                 st->needs_data ? ", flags " : "", st->needs_data ? cfg.importance_flags : "",
                 cfg.importance_epochs, cfg.importance_batch_size, cfg.importance_learning_rate,
                 cfg.seed);
-
     nb_importance imp;
-    progress_state ps = {0};
-    ps.out = &imp;
-    ps.net = net;
-    ps.reported = calloc(net->n_classes, sizeof *ps.reported);
-    if (!ps.reported)
-        s = NB_RAISE(NB_E_NOMEM, "importance", "progress state");
     const double t_compute = nb_time_now();
-    if (s == NB_OK) {
-        nb_progress_begin(&ps.bar, "importance", net->n_classes);
-        s = nb_importance_compute(&settings, net, st->needs_data ? &train : NULL,
-                                  test.images ? &test : NULL, on_class_done, &ps, &imp);
-        nb_progress_end(&ps.bar, s == NB_OK ? NULL : "failed");
-    }
+    s = importance_compute(&settings, st, net, &train, &test, &imp);
     const double t_done = nb_time_now();
-    free(ps.reported);
     nb_dataset_deinit(&train);
     nb_dataset_deinit(&test);
     if (s != NB_OK) {
         nb_model_deinit(&model);
         return nb_cli_fail(s);
     }
-
-    double acc_sum = 0.0;
-    size_t acc_n = 0;
-    for (size_t c = 0; c < imp.n_classes; c++) {
-        double acc = imp.finetune_accuracy[c];
-        if (isnan(acc))
-            continue;
-        acc_sum += acc;
-        acc_n++;
-        nb_log_info("class %zu %s: fine-tune test accuracy %.4f", c,
-                    net->class_names && net->class_names[c] ? net->class_names[c] : "", acc);
-    }
+    double acc_sum;
+    size_t acc_n = log_accuracies(&imp, net, &acc_sum);
     if (model.has_bundle)
         nb_log_info("%s: /bundle was computed from the previous importance; run `nnbundle "
                     "bundle` again to use the new one",

@@ -63,9 +63,9 @@ static bool is_one_of(const char *s, const char *const *list) {
 }
 
 int nb_cli_run(int argc, char **argv) {
-    static const char *const train_opts[] = {"--layers", "--epochs", "--batch", "--lr",
-                                             "--l1", "--seed", "--max-train", "--max-test",
-                                             NULL};
+    static const char *const train_opts[] = {"--layers",    "--epochs",   "--batch",
+                                             "--lr",        "--l1",       "--seed",
+                                             "--max-train", "--max-test", NULL};
     static const char *const proc_opts[] = {"--config", "--set", NULL};
     static const char *const all_opts[] = {"--threads", NULL};
     static const char *const all_flags[] = {"--quiet", "-q", "--verbose", "-v", NULL};
@@ -87,8 +87,8 @@ int nb_cli_run(int argc, char **argv) {
             continue;
         }
         bool takes = !strcmp(a, "--data") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
-                     !strcmp(a, "--stats") || is_one_of(a, train_opts) ||
-                     is_one_of(a, proc_opts) || is_one_of(a, all_opts);
+                     !strcmp(a, "--stats") || is_one_of(a, train_opts) || is_one_of(a, proc_opts) ||
+                     is_one_of(a, all_opts);
         if (!takes)
             return nb_cli_usage_error("run", "unknown option '%s'", a);
         if (i + 1 >= argc)

@@ -108,32 +108,90 @@ static bool is_fashion_mnist(const char *dir) {
            strstr(dir, "Fashion-MNIST") || strstr(dir, "FashionMNIST");
 }
 
-int nb_cli_train(int argc, char **argv) {
-    nb_cli_common common = {0};
-    const char *data = NB_IDX_DEFAULT_DIR, *out = NULL;
-    nb_train_desc desc = {0};
-    desc.seed = 1;
-    long max_train = 0, max_test = 0;
+/* The options of one `nnbundle train`. */
+typedef struct train_args {
+    nb_cli_common common;
+    const char *data, *out;
+    nb_train_desc desc;
+    long max_train, max_test;
+} train_args;
+
+/* Stores the value v of option a (one of the valued options); -1, or the usage exit code. */
+static int train_option(train_args *ta, const char *a, const char *v) {
+    nb_train_desc *desc = &ta->desc;
+    long n;
+    double x;
+    if (!strcmp(a, "--data")) {
+        ta->data = v;
+    } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+        ta->out = v;
+    } else if (!strcmp(a, "--layers")) {
+        if (!nb_cli_parse_sizes(v, desc->hidden, NB_TRAIN_MAX_HIDDEN, &desc->n_hidden) ||
+            desc->n_hidden == 0)
+            return nb_cli_usage_error("train",
+                                      "--layers: '%s' is not a comma list of 1 to %d positive "
+                                      "hidden layer sizes (e.g. 81,49)",
+                                      v, NB_TRAIN_MAX_HIDDEN);
+        for (size_t k = 0; k < desc->n_hidden; k++)
+            if (desc->hidden[k] > 1000000)
+                return nb_cli_usage_error("train",
+                                          "--layers: hidden layer of %zu nodes, at most 1000000",
+                                          desc->hidden[k]);
+    } else if (!strcmp(a, "--epochs")) {
+        if (!nb_cli_parse_int(v, 1, 100000, &n))
+            return nb_cli_usage_error("train", "--epochs: '%s' is not in 1..100000", v);
+        desc->epochs = (int)n;
+    } else if (!strcmp(a, "--batch")) {
+        if (!nb_cli_parse_int(v, 1, 1048576, &n))
+            return nb_cli_usage_error("train", "--batch: '%s' is not in 1..1048576", v);
+        desc->batch_size = (size_t)n;
+    } else if (!strcmp(a, "--lr")) {
+        if (!nb_cli_parse_double(v, &x) || !(x > 0.0 && x <= 10.0))
+            return nb_cli_usage_error("train", "--lr: '%s' is not in (0, 10]", v);
+        desc->learning_rate = x;
+    } else if (!strcmp(a, "--l1")) {
+        if (!nb_cli_parse_double(v, &x) || !(x >= 0.0 && x <= 100.0))
+            return nb_cli_usage_error("train", "--l1: '%s' is not in [0, 100]", v);
+        desc->l1 = x;
+    } else if (!strcmp(a, "--seed")) {
+        if (!nb_cli_parse_int(v, 0, 2147483647L, &n))
+            return nb_cli_usage_error("train", "--seed: '%s' is not in 0..2147483647", v);
+        desc->seed = (uint64_t)n;
+    } else if (!strcmp(a, "--max-train")) {
+        if (!nb_cli_parse_int(v, 1, 2147483647L, &ta->max_train))
+            return nb_cli_usage_error("train", "--max-train: '%s' is not a positive count", v);
+    } else { /* --max-test */
+        if (!nb_cli_parse_int(v, 1, 2147483647L, &ta->max_test))
+            return nb_cli_usage_error("train", "--max-test: '%s' is not a positive count", v);
+    }
+    return -1;
+}
+
+/* Parses the command line into *ta. -1 to go on, or the exit code (help, usage error). */
+static int train_parse(int argc, char **argv, train_args *ta) {
+    memset(ta, 0, sizeof *ta);
+    ta->data = NB_IDX_DEFAULT_DIR;
+    ta->desc.seed = 1;
+    static const char *const value_options[] = {"--data",   "-o",          "--output",   "--layers",
+                                                "--epochs", "--batch",     "--lr",       "--l1",
+                                                "--seed",   "--max-train", "--max-test", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             train_help();
             return NB_EXIT_OK;
         }
-        int c = nb_cli_common_parse(&common, argc, argv, &i);
+        int c = nb_cli_common_parse(&ta->common, argc, argv, &i);
         if (c < 0)
             return nb_cli_usage_error("train", "bad value for %s", a);
         if (c > 0) {
             if (!strcmp(a, "--config") || !strcmp(a, "--set"))
                 return nb_cli_usage_error("train",
-                                          "%s does not apply to training (it sets "
-                                          "importance and bundle keys)",
+                                          "%s does not apply to training (it sets importance and "
+                                          "bundle keys)",
                                           a);
             continue;
         }
-        static const char *const value_options[] = {
-            "--data", "-o",   "--output", "--layers",    "--epochs",   "--batch",
-            "--lr",   "--l1", "--seed",   "--max-train", "--max-test", NULL};
         bool known = false;
         for (const char *const *o = value_options; *o; o++)
             known |= !strcmp(a, *o);
@@ -143,125 +201,101 @@ int nb_cli_train(int argc, char **argv) {
             return nb_cli_usage_error("train", "unknown option '%s'", a);
         if (i + 1 >= argc)
             return nb_cli_usage_error("train", "option %s needs a value", a);
-        const char *v = argv[++i];
-        long n;
-        double x;
-        if (!strcmp(a, "--data")) {
-            data = v;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            out = v;
-        } else if (!strcmp(a, "--layers")) {
-            if (!nb_cli_parse_sizes(v, desc.hidden, NB_TRAIN_MAX_HIDDEN, &desc.n_hidden) ||
-                desc.n_hidden == 0)
-                return nb_cli_usage_error("train",
-                                          "--layers: '%s' is not a comma list of 1 to %d "
-                                          "positive hidden layer sizes (e.g. 81,49)",
-                                          v, NB_TRAIN_MAX_HIDDEN);
-            for (size_t k = 0; k < desc.n_hidden; k++)
-                if (desc.hidden[k] > 1000000)
-                    return nb_cli_usage_error("train",
-                                              "--layers: hidden layer of %zu nodes, at most "
-                                              "1000000",
-                                              desc.hidden[k]);
-        } else if (!strcmp(a, "--epochs")) {
-            if (!nb_cli_parse_int(v, 1, 100000, &n))
-                return nb_cli_usage_error("train", "--epochs: '%s' is not in 1..100000", v);
-            desc.epochs = (int)n;
-        } else if (!strcmp(a, "--batch")) {
-            if (!nb_cli_parse_int(v, 1, 1048576, &n))
-                return nb_cli_usage_error("train", "--batch: '%s' is not in 1..1048576", v);
-            desc.batch_size = (size_t)n;
-        } else if (!strcmp(a, "--lr")) {
-            if (!nb_cli_parse_double(v, &x) || !(x > 0.0 && x <= 10.0))
-                return nb_cli_usage_error("train", "--lr: '%s' is not in (0, 10]", v);
-            desc.learning_rate = x;
-        } else if (!strcmp(a, "--l1")) {
-            if (!nb_cli_parse_double(v, &x) || !(x >= 0.0 && x <= 100.0))
-                return nb_cli_usage_error("train", "--l1: '%s' is not in [0, 100]", v);
-            desc.l1 = x;
-        } else if (!strcmp(a, "--seed")) {
-            if (!nb_cli_parse_int(v, 0, 2147483647L, &n))
-                return nb_cli_usage_error("train", "--seed: '%s' is not in 0..2147483647", v);
-            desc.seed = (uint64_t)n;
-        } else if (!strcmp(a, "--max-train")) {
-            if (!nb_cli_parse_int(v, 1, 2147483647L, &max_train))
-                return nb_cli_usage_error("train", "--max-train: '%s' is not a positive count", v);
-        } else { /* --max-test */
-            if (!nb_cli_parse_int(v, 1, 2147483647L, &max_test))
-                return nb_cli_usage_error("train", "--max-test: '%s' is not a positive count", v);
-        }
+        int rc = train_option(ta, a, argv[++i]);
+        if (rc >= 0)
+            return rc;
     }
-    if (!out)
+    if (!ta->out)
         return nb_cli_usage_error("train", "missing output file (-o FILE.nnb.h5)");
-    nb_cli_common_apply(&common);
-    const double t_start = nb_time_now();
+    return -1;
+}
 
-    nb_status s = check_output_dir(out);
-    if (s != NB_OK)
-        return nb_cli_fail(s);
-    nb_dataset train = {0}, test = {0};
-    s = nb_idx_load_dir(data, NB_IDX_TRAIN, (size_t)max_train, &train);
+/* Both splits of the data directory, checked: at least 2 classes, no test label beyond the
+ * training labels. On failure both are freed. */
+static nb_status train_load(const train_args *ta, nb_dataset *train, nb_dataset *test) {
+    nb_status s = nb_idx_load_dir(ta->data, NB_IDX_TRAIN, (size_t)ta->max_train, train);
     if (s == NB_OK)
-        s = nb_idx_load_dir(data, NB_IDX_TEST, (size_t)max_test, &test);
-    if (s != NB_OK) {
-        nb_dataset_deinit(&train);
-        return nb_cli_fail(s);
-    }
-    if (train.n_classes < 2)
-        s = NB_RAISE(NB_E_FORMAT, data, "the training labels name %zu class, need at least 2",
-                     train.n_classes);
-    else if (test.n_classes > train.n_classes)
-        s = NB_RAISE(NB_E_MISMATCH, data,
+        s = nb_idx_load_dir(ta->data, NB_IDX_TEST, (size_t)ta->max_test, test);
+    if (s == NB_OK && train->n_classes < 2)
+        s = NB_RAISE(NB_E_FORMAT, ta->data, "the training labels name %zu class, need at least 2",
+                     train->n_classes);
+    else if (s == NB_OK && test->n_classes > train->n_classes)
+        s = NB_RAISE(NB_E_MISMATCH, ta->data,
                      "the test labels go up to %zu but the training labels only to %zu",
-                     test.n_classes - 1, train.n_classes - 1);
+                     test->n_classes - 1, train->n_classes - 1);
     if (s != NB_OK) {
-        nb_dataset_deinit(&train);
-        nb_dataset_deinit(&test);
-        return nb_cli_fail(s);
+        nb_dataset_deinit(train);
+        nb_dataset_deinit(test);
     }
-    const double t_loaded = nb_time_now();
-    nb_log_info("data: %s, %zu training and %zu test images of %zux%zu, %zu classes (%.1f s)", data,
-                train.n, test.n, train.rows, train.cols, train.n_classes, t_loaded - t_start);
+    return s;
+}
 
+/* Logs what will be trained: layer sizes and the resolved settings. */
+static void log_training(const nb_train_desc *desc, const nb_dataset *train) {
     nb_train_desc resolved;
-    desc.dataset_name = data;
-    nb_train_desc_resolve(&desc, &resolved);
+    nb_train_desc_resolve(desc, &resolved);
     char shape[256];
-    int len = snprintf(shape, sizeof shape, "%zu", train.dim);
+    int len = snprintf(shape, sizeof shape, "%zu", train->dim);
     for (size_t k = 0; k < resolved.n_hidden && len > 0 && (size_t)len < sizeof shape; k++)
         len += snprintf(shape + len, sizeof shape - (size_t)len, "-%zu", resolved.hidden[k]);
     if (len > 0 && (size_t)len < sizeof shape)
-        snprintf(shape + len, sizeof shape - (size_t)len, "-%zu", train.n_classes);
+        snprintf(shape + len, sizeof shape - (size_t)len, "-%zu", train->n_classes);
     nb_log_info("training %s: %d epochs, batch %zu, Adam lr %g, L1 %g, seed %llu", shape,
                 resolved.epochs, resolved.batch_size, resolved.learning_rate, resolved.l1,
                 (unsigned long long)resolved.seed);
+}
+
+/* Names the classes of a Fashion-MNIST network (the data directory's name says so). */
+static nb_status name_classes(const char *data, nb_network *net) {
+    if (!is_fashion_mnist(data) || net->n_classes != 10)
+        return NB_OK;
+    for (size_t c = 0; c < 10; c++)
+        NB_TRY(nb_network_set_class_name(net, c, fashion_mnist_classes[c]));
+    nb_log_debug("class names: Fashion-MNIST's (the data directory's name says so)");
+    return NB_OK;
+}
+
+int nb_cli_train(int argc, char **argv) {
+    train_args ta;
+    int rc = train_parse(argc, argv, &ta);
+    if (rc >= 0)
+        return rc;
+    nb_cli_common_apply(&ta.common);
+    const double t_start = nb_time_now();
+
+    nb_status s = check_output_dir(ta.out);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
+    nb_dataset train = {0}, test = {0};
+    s = train_load(&ta, &train, &test);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
+    const double t_loaded = nb_time_now();
+    nb_log_info("data: %s, %zu training and %zu test images of %zux%zu, %zu classes (%.1f s)",
+                ta.data, train.n, test.n, train.rows, train.cols, train.n_classes,
+                t_loaded - t_start);
+    ta.desc.dataset_name = ta.data;
+    log_training(&ta.desc, &train);
 
     nb_model model = {0};
-    s = nb_train_network(&desc, &train, &test, &model.network);
+    s = nb_train_network(&ta.desc, &train, &test, &model.network);
     nb_dataset_deinit(&train);
     nb_dataset_deinit(&test);
     if (s != NB_OK)
         return nb_cli_fail(s);
     model.has_network = true;
     const double t_trained = nb_time_now();
-
-    if (is_fashion_mnist(data) && model.network.n_classes == 10) {
-        for (size_t c = 0; c < 10 && s == NB_OK; c++)
-            s = nb_network_set_class_name(&model.network, c, fashion_mnist_classes[c]);
-        if (s != NB_OK) {
-            nb_model_deinit(&model);
-            return nb_cli_fail(s);
-        }
-        nb_log_debug("class names: Fashion-MNIST's (the data directory's name says so)");
+    s = name_classes(ta.data, &model.network);
+    if (s == NB_OK) {
+        note_existing_output(ta.out);
+        s = nb_h5_save(ta.out, &model);
     }
-    note_existing_output(out);
-    s = nb_h5_save(out, &model);
     const double train_acc = model.network.train_accuracy, test_acc = model.network.test_accuracy;
     nb_model_deinit(&model);
     if (s != NB_OK)
         return nb_cli_fail(s);
     const double t_end = nb_time_now();
-    nb_log_info("wrote %s", out);
+    nb_log_info("wrote %s", ta.out);
     printf("train accuracy: %.4f\n", train_acc);
     printf("test accuracy: %.4f\n", test_acc);
     printf("wall time: %.2f s (load %.2f s, train %.2f s, save %.2f s)\n", t_end - t_start,
