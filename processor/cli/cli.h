@@ -1,6 +1,6 @@
 /* cli.h - the nnbundle subcommands and the option handling they share.
  *
- * Each subcommand lives in processor/cli_<name>.c and returns the process exit code:
+ * Each subcommand lives in processor/cli/cli_<name>.c and returns the process exit code:
  * 0 success, 1 failure (an nb_status error, printed as "nnbundle: [subject] reason (NB_E_X)"),
  * 2 usage error (message plus a hint to --help).
  */
@@ -24,11 +24,11 @@ int nb_cli_info(int argc, char **argv);
 
 /* Options every subcommand accepts. */
 typedef struct nb_cli_common {
-    int threads;         /* --threads N (0 = all cores) */
-    bool quiet;          /* --quiet */
-    bool verbose;        /* --verbose */
-    const char *config;  /* --config FILE (processing.json) */
-    const char *sets[64];/* --set key=value, in order */
+    int threads;          /* --threads N (0 = all cores) */
+    bool quiet;           /* --quiet */
+    bool verbose;         /* --verbose */
+    const char *config;   /* --config FILE (processing.json) */
+    const char *sets[64]; /* --set key=value, in order */
     int n_sets;
 } nb_cli_common;
 

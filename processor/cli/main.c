@@ -1,6 +1,6 @@
 /* main.c - the nnbundle command line: dispatches to one subcommand per pipeline stage.
  *
- * DESIGN: `nnbundle <command> [options]`; each command is processor/cli_<command>.c and
+ * DESIGN: `nnbundle <command> [options]`; each command is processor/cli/cli_<command>.c and
  * returns the exit code (0 ok, 1 error, 2 usage). Data flows train -> importance -> bundle
  * into one .nnb.h5 file; `run` does all three. No graphics library is linked here.
  */
