@@ -74,17 +74,8 @@ static bool importance_progress(void *user, size_t done, size_t n) {
 }
 
 static bool method_needs_data(int method) {
-    const nb_config_key *k = nb_config_find(&nb_processing_schema, "importance_method");
-    if (!k || !k->enum_names || method < 0)
-        return true;
-    for (int i = 0; i <= method; i++)
-        if (!k->enum_names[i])
-            return true;
-    const char *name = k->enum_names[method];
-    for (size_t s = 0; s < nb_importance_n_strategies; s++)
-        if (strcmp(nb_importance_strategies[s].name, name) == 0)
-            return nb_importance_strategies[s].needs_data;
-    return true;
+    const nb_importance_strategy *st = nb_importance_strategy_of((nb_importance_method)method);
+    return !st || st->needs_data;
 }
 
 static nb_status run_importance(nb_gui_job *j) {

@@ -488,12 +488,17 @@ static void test_strategy_table(void **state) {
     /* every value of the config key names a strategy of the table */
     const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
     assert_non_null(key);
-    for (int k = 0; key->enum_names[k]; k++) {
-        const nb_importance_strategy *st = nb_importance_strategy_of((nb_importance_method)k);
+    int n = 0;
+    for (; key->enum_names[n]; n++) {
+        const nb_importance_strategy *st = nb_importance_strategy_of((nb_importance_method)n);
         assert_non_null(st);
-        assert_string_equal(st->name, key->enum_names[k]);
+        assert_ptr_equal(nb_importance_find_strategy(key->enum_names[n]), st);
+        assert_string_equal(nb_importance_method_name((nb_importance_method)n), key->enum_names[n]);
     }
+    /* no row beyond the key's words, and no name */
+    assert_null(nb_importance_strategy_of((nb_importance_method)n));
     assert_null(nb_importance_strategy_of((nb_importance_method)-1));
+    assert_null(nb_importance_method_name((nb_importance_method)n));
 }
 
 /* Settings: zero means the key's default, NB_SETTING_ZERO an explicit 0; from_config keeps

@@ -282,6 +282,7 @@ int nb_cli_importance(int argc, char **argv) {
     if (s != NB_OK)
         return nb_cli_fail(s);
     const nb_importance_strategy *st = nb_importance_strategy_of(settings.method);
+    const char *method = nb_importance_method_name(settings.method);
     if (!st)
         return nb_cli_fail(NB_RAISE(NB_E_CONFIG, "importance_method", "value %d names no strategy",
                                     cfg.importance_method));
@@ -296,7 +297,7 @@ int nb_cli_importance(int argc, char **argv) {
         nb_model_deinit(&model);
         return nb_cli_fail(s);
     }
-    nb_log_info("importance: method %s%s%s, %d epochs, batch %d, lr %g, seed %d", st->name,
+    nb_log_info("importance: method %s%s%s, %d epochs, batch %d, lr %g, seed %d", method,
                 st->needs_data ? ", flags " : "", st->needs_data ? cfg.importance_flags : "",
                 cfg.importance_epochs, cfg.importance_batch_size, cfg.importance_learning_rate,
                 cfg.seed);
@@ -327,10 +328,10 @@ int nb_cli_importance(int argc, char **argv) {
     if (acc_n)
         printf("importance: %s (%s) on %zu classes in %.2f s, mean fine-tune test accuracy "
                "%.4f; wrote %s /importance (%.2f s in all)\n",
-               st->name, cfg.importance_flags, acc_n, t_done - t_compute, acc_sum / (double)acc_n,
+               method, cfg.importance_flags, acc_n, t_done - t_compute, acc_sum / (double)acc_n,
                path, nb_time_now() - t_start);
     else
-        printf("importance: %s in %.2f s; wrote %s /importance (%.2f s in all)\n", st->name,
+        printf("importance: %s in %.2f s; wrote %s /importance (%.2f s in all)\n", method,
                t_done - t_compute, path, nb_time_now() - t_start);
     return NB_EXIT_OK;
 }

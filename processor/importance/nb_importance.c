@@ -243,7 +243,7 @@ static nb_status compute_magnitude(const nb_importance_settings *settings, const
         for (size_t k = 0; k < out->layer_size[l] * out->n_classes; k++)
             node[k] = 1.0f;
     }
-    set_text(out->method, sizeof out->method, "magnitude");
+    set_text(out->method, sizeof out->method, nb_importance_method_name(settings->method));
     nb_status s = fill_top(net, test, out);
     if (s == NB_OK && progress && !progress(user, out->n_classes, out->n_classes))
         s = NB_RAISE(NB_E_CANCELLED, "importance", "cancelled");
@@ -747,7 +747,7 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
         store_gamma(net, sh.gamma, P, out);
         for (size_t c = 0; c < C; c++)
             out->finetune_accuracy[c] = sh.accuracy[c];
-        set_text(out->method, sizeof out->method, "bn-gamma");
+        set_text(out->method, sizeof out->method, nb_importance_method_name(settings->method));
         set_text(out->flags, sizeof out->flags, settings->flags);
         out->epochs = settings->epochs;
         s = fill_top(net, test, out);
@@ -760,29 +760,37 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
     return s;
 }
 
-/* ---- the table ------------------------------------------------------------------------ */
+/* ---- the table ------------------------------------------------------------------------
+ * One row per method, indexed by nb_importance_method; the names are the enum words of the
+ * importance_method key (common/nb_config_keys.c). */
 
-const nb_importance_strategy nb_importance_strategies[] = {
-    {"bn-gamma", true, compute_bn_gamma},
-    {"magnitude", false, compute_magnitude},
+static const nb_importance_strategy strategies[] = {
+    [NB_IMPORTANCE_BN_GAMMA] = {true, compute_bn_gamma},
+    [NB_IMPORTANCE_MAGNITUDE] = {false, compute_magnitude},
 };
-const size_t nb_importance_n_strategies =
-    sizeof nb_importance_strategies / sizeof nb_importance_strategies[0];
-
-const nb_importance_strategy *nb_importance_find_strategy(const char *name) {
-    for (size_t k = 0; name && k < nb_importance_n_strategies; k++)
-        if (!strcmp(nb_importance_strategies[k].name, name))
-            return &nb_importance_strategies[k];
-    return NULL;
-}
 
 const nb_importance_strategy *nb_importance_strategy_of(nb_importance_method method) {
+    const size_t n = sizeof strategies / sizeof strategies[0];
+    if ((int)method < 0 || (size_t)method >= n || !strategies[method].compute)
+        return NULL;
+    return &strategies[method];
+}
+
+const char *nb_importance_method_name(nb_importance_method method) {
     const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
     if (!key || !key->enum_names || (int)method < 0)
         return NULL;
     for (int k = 0; key->enum_names[k]; k++)
         if (k == (int)method)
-            return nb_importance_find_strategy(key->enum_names[k]);
+            return key->enum_names[k];
+    return NULL;
+}
+
+const nb_importance_strategy *nb_importance_find_strategy(const char *name) {
+    const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
+    for (int k = 0; name && key && key->enum_names && key->enum_names[k]; k++)
+        if (!strcmp(key->enum_names[k], name))
+            return nb_importance_strategy_of((nb_importance_method)k);
     return NULL;
 }
 
@@ -798,9 +806,10 @@ nb_status nb_importance_compute(const nb_importance_settings *settings, const nb
     if (!st)
         return NB_RAISE(NB_E_CONFIG, "importance_method", "value %d names no strategy",
                         (int)r.method);
+    const char *name = nb_importance_method_name(r.method);
     if (st->needs_data && !train)
-        return NB_RAISE(NB_E_MISSING, "train set", "method %s needs a training set", st->name);
+        return NB_RAISE(NB_E_MISSING, "train set", "method %s needs a training set", name);
     if (st->needs_data && !test)
-        return NB_RAISE(NB_E_MISSING, "test set", "method %s needs a test set", st->name);
+        return NB_RAISE(NB_E_MISSING, "test set", "method %s needs a test set", name);
     return st->compute(&r, net, train, test, progress, user, out);
 }

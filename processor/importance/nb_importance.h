@@ -1,12 +1,13 @@
 /* nb_importance.h - per-class importance of every node and edge of a trained network.
  *
- * Source: reference spec §2.2-2.7. Strategies live in one table (nb_importance_strategies):
+ * Source: reference spec §2.2-2.7. Strategies live in one table indexed by
+ * nb_importance_method (nb_importance_strategy_of), named by the importance_method key:
  *   "bn-gamma"  batch-norm gamma fine-tuning per class (§2.4), node importance = |gamma|
  *               normalised per layer over nodes and classes (§2.5); needs data.
  *   "magnitude" node importance 1 for every hidden/input node and class; alpha only.
  * Every strategy also fills edge alpha = |w| / (global max |w| of the layer pair) (fixes the
- * running row maximum of §2.5) and the one-hot output layer. A new criterion is one table entry
- * (plus its name in the importance_method key of nb_config_keys.c). Method, flags and the
+ * running row maximum of §2.5) and the one-hot output layer. A new criterion is one table row
+ * (plus its word in the importance_method key of nb_config_keys.c). Method, flags and the
  * differences from the reference: docs/importance.md.
  */
 #ifndef NB_IMPORTANCE_H
@@ -64,24 +65,25 @@ void nb_importance_settings_resolve(const nb_importance_settings *settings,
  * holds). */
 nb_status nb_importance_settings_validate(const nb_importance_settings *settings);
 
+/* One importance method. The table of strategies is indexed by nb_importance_method; a
+ * method's name is its enum word in the importance_method key (nb_importance_method_name). */
 typedef struct nb_importance_strategy {
-    const char *name; /* config value of importance_method */
-    bool needs_data;  /* true: train/test sets required */
+    bool needs_data; /* true: train/test sets required */
     /* settings are resolved and validated */
     nb_status (*compute)(const nb_importance_settings *settings, const nb_network *net,
                          const nb_dataset *train, const nb_dataset *test,
                          nb_importance_progress_fn progress, void *user, nb_importance *out);
 } nb_importance_strategy;
 
-extern const nb_importance_strategy nb_importance_strategies[];
-extern const size_t nb_importance_n_strategies;
-
-/* The strategy called `name` ("bn-gamma", "magnitude"), or NULL. */
-const nb_importance_strategy *nb_importance_find_strategy(const char *name);
-
-/* The strategy of method (through the importance_method key's enum names), or NULL if the
- * value names none. */
+/* The strategy of method, or NULL if the table has no row for it. */
 const nb_importance_strategy *nb_importance_strategy_of(nb_importance_method method);
+
+/* The name of method (its word in the importance_method key, "bn-gamma"), or NULL. Static
+ * storage. */
+const char *nb_importance_method_name(nb_importance_method method);
+
+/* The strategy whose method is called `name` ("bn-gamma", "magnitude"), or NULL. */
+const nb_importance_strategy *nb_importance_find_strategy(const char *name);
 
 /* Computes importance with settings->method. train/test may be NULL for strategies that
  * need no data; when `test` is given and the resolved top_k > 0, out->top holds, for every
