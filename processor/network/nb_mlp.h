@@ -17,15 +17,15 @@
 #include "nb_status.h"
 
 /* y[batch][n_out] = x[batch][n_in] * w[n_out][n_in]^T + b[n_out]  (b may be NULL). */
-void nb_mlp_dense_forward(const float *x, size_t batch, size_t n_in, const float *w,
-                          const float *b, size_t n_out, float *y);
+void nb_mlp_dense_forward(const float *x, size_t batch, size_t n_in, const float *w, const float *b,
+                          size_t n_out, float *y);
 
 /* Backward of nb_mlp_dense_forward for upstream gradient dy[batch][n_out]:
  *   dx[batch][n_in] = dy * w          (skipped if dx is NULL)
  *   dw[n_out][n_in] = dy^T * x        (overwritten; skipped if NULL)
  *   db[n_out]       = sum_batch dy    (overwritten; skipped if NULL) */
-void nb_mlp_dense_backward(const float *x, size_t batch, size_t n_in, const float *w,
-                           size_t n_out, const float *dy, float *dx, float *dw, float *db);
+void nb_mlp_dense_backward(const float *x, size_t batch, size_t n_in, const float *w, size_t n_out,
+                           const float *dy, float *dx, float *dw, float *db);
 
 /* In place: y = max(y, 0) over n values. */
 void nb_mlp_relu_forward(float *y, size_t n);
