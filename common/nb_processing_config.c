@@ -256,3 +256,16 @@ nb_status nb_processing_config_read_stored(const char *config_json, const char *
     *cfg = c;
     return NB_OK;
 }
+
+static double processing_default(const char *name) {
+    const nb_config_key *k = nb_config_find(&nb_processing_schema, name);
+    return k ? k->def : 0.0;
+}
+
+double nb_setting_from_value(const char *name, double v) {
+    return v == 0.0 && processing_default(name) != 0.0 ? NB_SETTING_ZERO : v;
+}
+
+double nb_setting_value(const char *name, double s) {
+    return s == 0.0 ? processing_default(name) : s == NB_SETTING_ZERO ? 0.0 : s;
+}

@@ -110,6 +110,19 @@ typedef struct nb_processing_config {
     int seed;
 } nb_processing_config;
 
+/* Per-stage settings (nb_bundle_settings, nb_importance_settings) are resolved from this
+ * table: a zero field means the key's default; NB_SETTING_ZERO asks for the value 0 (false)
+ * of a key whose default is not 0 (no processing key accepts -1, so the two never meet). */
+#define NB_SETTING_ZERO (-1)
+
+/* The setting for processing key `name` whose config value is v: NB_SETTING_ZERO where v is
+ * 0 and the key's default is not, else v (bools and enums as 0/1 and the index). */
+double nb_setting_from_value(const char *name, double v);
+
+/* The value that setting s of processing key `name` stands for: the key's default for 0, 0
+ * for NB_SETTING_ZERO, else s. */
+double nb_setting_value(const char *name, double s);
+
 extern const nb_config_schema nb_processing_schema;
 
 /* Reads the resolved processing config stored as JSON text in a file's /bundle config_json

@@ -360,6 +360,176 @@ static void check(nb_status st) {
 }
 
 /* Node phase + edge phase (spec §4.12) with `backend`; records timings and metrics. */
+/* A density workspace for backend with the fast settings of the options. */
+static nb_density *make_density(const opts *o, nb_density_backend backend, size_t C) {
+    nb_density *d;
+    check(nb_density_create(backend, C, 10000.0, o->threads, &d));
+    check(nb_density_set_fast_resolution(d, o->k));
+    check(nb_density_set_fast_kernel_scale(d, o->vscale));
+    return d;
+}
+
+/* The node phase of the processing schedule (--mode bundle only) on grid g0. */
+static void node_phase(const opts *o, net *n, nb_density *d, const nb_grid *g0, double beta) {
+    const double b0 = 0.75 * o->width;
+    double b = b0;
+    for (int k = 0; b >= beta; k++) {
+        double sim = sqrt(fmax(0.0, 1.0 - (b - beta) / (b0 - beta)));
+        check(nb_density_advect_nodes(d, g0, n->n_nodes, n->pos, n->imp, b, sim, 0.2));
+        b = b0 * pow(0.95, k + 1);
+    }
+}
+
+/* Straight two-point polylines between the nodes of every edge. */
+static void straight_polys(const net *n, polys *a) {
+    a->off = xmalloc((n->n_edges + 1) * sizeof *a->off);
+    a->cap = n->n_edges * 6;
+    a->pts = xmalloc(a->cap * sizeof *a->pts);
+    for (size_t e = 0; e <= n->n_edges; e++)
+        a->off[e] = 2 * e;
+    for (size_t e = 0; e < n->n_edges; e++) {
+        memcpy(a->pts + 6 * e, n->pos + 3 * n->src[e], 3 * sizeof(float));
+        memcpy(a->pts + 6 * e + 3, n->pos + 3 * n->dst[e], 3 * sizeof(float));
+    }
+}
+
+/* --mode track: fast, and exact on a shifted grid, run on copies of each pair's state before
+ * the tracked back-end moves it; their displacements are compared afterwards. */
+typedef struct tracker {
+    nb_density *fast, *shifted;
+    float *copy, *copy2, *before; /* fast's points, shifted exact's, the state before */
+    size_t cap, n;                /* floats allocated in each, points of the current pair */
+} tracker;
+
+/* Moves copies of s's points with fast on g and with exact on g shifted by a fraction of a
+ * cell (same cell size, one more cell per axis: the reference's own discretisation noise). */
+static void track_before(tracker *tk, const nb_grid *g, const nb_sample_set *s, double b,
+                         double sim) {
+    tk->n = (size_t)s->point_offset[s->n_edges];
+    if (tk->cap < tk->n * 3) {
+        free(tk->copy);
+        free(tk->copy2);
+        free(tk->before);
+        tk->cap = tk->n * 3;
+        tk->copy = xmalloc(tk->cap * sizeof *tk->copy);
+        tk->copy2 = xmalloc(tk->cap * sizeof *tk->copy2);
+        tk->before = xmalloc(tk->cap * sizeof *tk->before);
+    }
+    memcpy(tk->before, s->points, tk->n * 3 * sizeof *tk->before);
+    memcpy(tk->copy, s->points, tk->n * 3 * sizeof *tk->copy);
+    memcpy(tk->copy2, s->points, tk->n * 3 * sizeof *tk->copy2);
+    nb_sample_set sf = *s;
+    sf.points = tk->copy;
+    check(nb_density_advect_samples(tk->fast, g, &sf, b, sim));
+    nb_grid gs = *g;
+    const double shift[3] = {0.37, 0.21, 0.43};
+    for (int ax = 0; ax < 3; ax++) {
+        gs.origin[ax] -= shift[ax] * g->cell;
+        gs.n[ax] += 1;
+    }
+    nb_sample_set ss = *s;
+    ss.points = tk->copy2;
+    check(nb_density_advect_samples(tk->shifted, &gs, &ss, b, sim));
+}
+
+/* Cosine of the displacements from `before` to a and to b of point i (0 when either is 0). */
+static int displacement_cos(const float *before, const float *a, const float *b, size_t i,
+                            double *cs) {
+    double nu = 0, nv = 0, dot = 0;
+    for (size_t ax = 0; ax < 3; ax++) {
+        double u = (double)a[3 * i + ax] - before[3 * i + ax];
+        double v = (double)b[3 * i + ax] - before[3 * i + ax];
+        nu += u * u;
+        nv += v * v;
+        dot += u * v;
+    }
+    if (!(nu > 0 && nv > 0))
+        return 0;
+    *cs = dot / sqrt(nu * nv);
+    return 1;
+}
+
+/* Prints the mean cosine of the tracked (moved: points) and fast displacements, the share
+ * below 0.5, and the mean cosine against exact on the shifted grid. */
+static void track_report(const tracker *tk, const float *points, int k, double b, double sim) {
+    double cs = 0.0, cs2 = 0.0, c;
+    size_t cnt = 0, low = 0, cnt2 = 0;
+    for (size_t i = 0; i < tk->n; i++) {
+        if (displacement_cos(tk->before, points, tk->copy2, i, &c)) {
+            cs2 += c;
+            cnt2++;
+        }
+        if (displacement_cos(tk->before, points, tk->copy, i, &c)) {
+            cs += c;
+            low += c < 0.5;
+            cnt++;
+        }
+    }
+    printf("%4d %8.4f %6.3f %10.4f %10.4f %12.4f\n", k, b, sim, cnt ? cs / (double)cnt : 0.0,
+           cnt ? (double)low / (double)cnt : 0.0, cnt2 ? cs2 / (double)cnt2 : 0.0);
+    fflush(stdout);
+}
+
+/* One line of the per-iteration table (layer pair 0). */
+static void print_iteration(nb_density *d, nb_density_backend backend, int k, double b,
+                            const nb_sample_set *s, double cpu_s) {
+    nb_density_stats st;
+    nb_density_query_stats(d, &st);
+    size_t nseg = (size_t)s->point_offset[s->n_edges] - s->n_edges;
+    printf("%-6s %4d %8.4f %8.4f %10zu %9.2f %9.2f %9zu %9.2f %9.1f %4d\n",
+           nb_density_backend_name(backend), k, b, st.cell, st.cells, 1e3 * st.splat_seconds,
+           1e3 * st.advect_seconds, st.moved, 1e3 * cpu_s, 1e9 * cpu_s / (double)nseg, st.threads);
+    fflush(stdout);
+}
+
+/* BENCH_DEBUG: how many points of a lie beyond 0.6 and 0.9 in x or y. */
+static void debug_spread(const net *n, const polys *a, int k) {
+    size_t out1 = 0, out2 = 0, tot = (size_t)a->off[n->n_edges];
+    for (size_t i = 0; i < tot; i++) {
+        double m = fmax(fabs(a->pts[3 * i]), fabs(a->pts[3 * i + 1]));
+        out1 += m > 0.6;
+        out2 += m > 0.9;
+    }
+    fprintf(stderr, "iter %d: %zu points, %zu beyond 0.6, %zu beyond 0.9\n", k, tot, out1, out2);
+}
+
+/* The 8 smoothing passes after edge iteration k (*a holds the result; *bpl is scratch). */
+static void smooth_all(const net *n, polys *a, polys *bpl, int k) {
+    double factor = pow(0.9, k + 1);
+    if (bpl->cap < a->cap) {
+        free(bpl->pts);
+        bpl->cap = a->cap;
+        bpl->pts = xmalloc(bpl->cap * sizeof *bpl->pts);
+    }
+    for (int pass = 0; pass < 8; pass++) {
+        memcpy(bpl->off, a->off, (n->n_edges + 1) * sizeof *a->off);
+        smooth_pass(n, a, bpl, factor);
+        polys t = *a;
+        *a = *bpl;
+        *bpl = t;
+    }
+}
+
+/* The edge iterations of one layer pair l at bandwidth b (iteration k): tracking, the timed
+ * move of the back-end under test, the per-iteration line. Returns the density seconds. */
+static double edge_pair(const opts *o, net *n, polys *a, uint64_t *local, size_t l, double h,
+                        nb_density *d, nb_density_backend backend, tracker *tk, int per_iter, int k,
+                        double b, double sim) {
+    nb_grid g = pair_grid(o, l, h);
+    nb_sample_set s = pair_set(n, a, l, local, o->edge_step);
+    if (tk->fast)
+        track_before(tk, &g, &s, b, sim);
+    double td = nb_time_now(), tc = cpu_now();
+    check(nb_density_advect_samples(d, &g, &s, b, sim));
+    const double seconds = nb_time_now() - td;
+    tc = cpu_now() - tc;
+    if (tk->fast) /* fast moved tk->copy, the back-end s.points: compare from tk->before */
+        track_report(tk, s.points, k, b, sim);
+    if (per_iter && l == 0 && !tk->fast)
+        print_iteration(d, backend, k, b, &s, tc);
+    return seconds;
+}
+
 static run_result run_bundle(const opts *o, const net *n0, nb_density_backend backend,
                              int per_iter) {
     run_result r;
@@ -368,55 +538,30 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
     n.pos = xmalloc(n0->n_nodes * 3 * sizeof *n.pos);
     memcpy(n.pos, n0->pos, n0->n_nodes * 3 * sizeof *n.pos);
     const double W = o->width, ell = W / o->rate, h = ell / 3.0, beta = 2.0 * h;
-    nb_density *d;
-    check(nb_density_create(backend, n.C, 10000.0, o->threads, &d));
-    check(nb_density_set_fast_resolution(d, o->k));
-    check(nb_density_set_fast_kernel_scale(d, o->vscale));
+    nb_density *d = make_density(o, backend, n.C);
     nb_grid g0 = pair_grid(o, 0, h);
-    nb_density *track = NULL, *shifted = NULL;
-    float *copy = NULL, *copy2 = NULL;
-    size_t copy_cap = 0;
+    tracker tk = {0};
     if (o->mode_track) {
-        check(nb_density_create(NB_DENSITY_FAST, n.C, 10000.0, o->threads, &track));
-        check(nb_density_set_fast_resolution(track, o->k));
-        check(nb_density_set_fast_kernel_scale(track, o->vscale));
-        check(nb_density_create(NB_DENSITY_EXACT, n.C, 10000.0, o->threads, &shifted));
+        tk.fast = make_density(o, NB_DENSITY_FAST, n.C);
+        check(nb_density_create(NB_DENSITY_EXACT, n.C, 10000.0, o->threads, &tk.shifted));
         printf("%4s %8s %6s %10s %10s %12s\n", "iter", "bandw", "sim", "cos_fast", "fast<0.5",
                "cos_shifted");
     }
     double t0 = nb_time_now();
-    if (o->mode_bundle) {
-        double b0 = 0.75 * W, b = b0;
-        for (int k = 0; b >= beta; k++) {
-            double sim = sqrt(fmax(0.0, 1.0 - (b - beta) / (b0 - beta)));
-            check(nb_density_advect_nodes(d, &g0, n.n_nodes, n.pos, n.imp, b, sim, 0.2));
-            b = b0 * pow(0.95, k + 1);
-        }
-    }
+    if (o->mode_bundle)
+        node_phase(o, &n, d, &g0, beta);
     r.node_s = nb_time_now() - t0;
-    polys a, bpl;
-    a.off = xmalloc((n.n_edges + 1) * sizeof *a.off);
+    polys a, bpl = {0};
+    straight_polys(&n, &a);
     bpl.off = xmalloc((n.n_edges + 1) * sizeof *bpl.off);
-    a.cap = n.n_edges * 6;
-    a.pts = xmalloc(a.cap * sizeof *a.pts);
-    bpl.cap = 0;
-    bpl.pts = NULL;
-    for (size_t e = 0; e <= n.n_edges; e++)
-        a.off[e] = 2 * e;
-    for (size_t e = 0; e < n.n_edges; e++) {
-        memcpy(a.pts + 6 * e, n.pos + 3 * n.src[e], 3 * sizeof(float));
-        memcpy(a.pts + 6 * e + 3, n.pos + 3 * n.dst[e], 3 * sizeof(float));
-    }
     uint64_t *local = xmalloc((n.n_edges + 1) * sizeof *local);
     const double b0 = 0.5 * W;
     double b = b0, dens_s = 0.0, other_s = 0.0;
-    double *track_before = NULL;
     size_t pairs = o->mode_bundle ? o->n_layers - 1 : 1;
-    int k = 0;
     if (per_iter && !o->mode_track)
         printf("%-6s %4s %8s %8s %10s %9s %9s %9s %9s %9s %4s\n", "back", "iter", "bandw", "cell",
                "cells", "splat_ms", "move_ms", "moved", "cpu_ms", "ns/seg", "thr");
-    for (; b >= beta && (o->iters == 0 || k < o->iters); k++) {
+    for (int k = 0; b >= beta && (o->iters == 0 || k < o->iters); k++) {
         double sim = sqrt(fmax(0.0, 1.0 - (b - beta) / (b0 - beta)));
         double ts = nb_time_now();
         resample(&n, &a, &bpl, ell);
@@ -430,121 +575,16 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
             for (size_t i = 0; i < r.first_n * 3; i++)
                 r.first_move[i] = a.pts[i];
         }
-        for (size_t l = 0; l < pairs; l++) {
-            nb_grid g = pair_grid(o, l, h);
-            nb_sample_set s = pair_set(&n, &a, l, local, o->edge_step);
-            size_t np_pair = (size_t)s.point_offset[s.n_edges];
-            if (track) {
-                free(track_before);
-                track_before = xmalloc(np_pair * 3 * sizeof *track_before);
-                for (size_t i = 0; i < np_pair * 3; i++)
-                    track_before[i] = s.points[i];
-                if (copy_cap < np_pair * 3) {
-                    free(copy);
-                    copy_cap = np_pair * 3;
-                    copy = xmalloc(copy_cap * sizeof *copy);
-                }
-                memcpy(copy, s.points, np_pair * 3 * sizeof *copy);
-                nb_sample_set sf = s;
-                sf.points = copy;
-                check(nb_density_advect_samples(track, &g, &sf, b, sim));
-                /* the reference's own discretisation noise: exact on a grid shifted by a
-                 * fraction of a cell (same cell size, one more cell per axis) */
-                free(copy2);
-                copy2 = xmalloc(np_pair * 3 * sizeof *copy2);
-                memcpy(copy2, s.points, np_pair * 3 * sizeof *copy2);
-                nb_grid gs = g;
-                const double shift[3] = {0.37, 0.21, 0.43};
-                for (int ax = 0; ax < 3; ax++) {
-                    gs.origin[ax] -= shift[ax] * g.cell;
-                    gs.n[ax] += 1;
-                }
-                nb_sample_set ss = s;
-                ss.points = copy2;
-                check(nb_density_advect_samples(shifted, &gs, &ss, b, sim));
-            }
-            double td = nb_time_now(), tc = cpu_now();
-            check(nb_density_advect_samples(d, &g, &s, b, sim));
-            dens_s += nb_time_now() - td;
-            tc = cpu_now() - tc;
-            if (track) { /* fast moved `copy`, exact moved s.points: compare from `before` */
-                double cs = 0.0, cs2 = 0.0;
-                size_t cnt = 0, low = 0, cnt2 = 0;
-                for (size_t i = 0; i < np_pair; i++) {
-                    const float *pe = s.points + 3 * i, *pf = copy + 3 * i, *ps = copy2 + 3 * i;
-                    double w[3], nw = 0, dot2 = 0, nu2 = 0;
-                    for (int ax = 0; ax < 3; ax++) {
-                        double ue = (double)pe[ax] - track_before[3 * i + (size_t)ax];
-                        w[ax] = (double)ps[ax] - track_before[3 * i + (size_t)ax];
-                        nw += w[ax] * w[ax];
-                        nu2 += ue * ue;
-                        dot2 += ue * w[ax];
-                    }
-                    if (nu2 > 0 && nw > 0) {
-                        cs2 += dot2 / sqrt(nu2 * nw);
-                        cnt2++;
-                    }
-                    double u[3], v[3], nu = 0, nv = 0, dot = 0;
-                    for (int ax = 0; ax < 3; ax++) {
-                        u[ax] = (double)pe[ax] - track_before[3 * i + (size_t)ax];
-                        v[ax] = (double)pf[ax] - track_before[3 * i + (size_t)ax];
-                        nu += u[ax] * u[ax];
-                        nv += v[ax] * v[ax];
-                        dot += u[ax] * v[ax];
-                    }
-                    if (nu > 0 && nv > 0) {
-                        double c = dot / sqrt(nu * nv);
-                        cs += c;
-                        low += c < 0.5;
-                        cnt++;
-                    }
-                }
-                printf("%4d %8.4f %6.3f %10.4f %10.4f %12.4f\n", k, b, sim,
-                       cnt ? cs / (double)cnt : 0.0, cnt ? (double)low / (double)cnt : 0.0,
-                       cnt2 ? cs2 / (double)cnt2 : 0.0);
-                fflush(stdout);
-            }
-            if (per_iter && l == 0 && !track) {
-                nb_density_stats st;
-                nb_density_query_stats(d, &st);
-                size_t nseg = (size_t)s.point_offset[s.n_edges] - s.n_edges;
-                printf("%-6s %4d %8.4f %8.4f %10zu %9.2f %9.2f %9zu %9.2f %9.1f %4d\n",
-                       nb_density_backend_name(backend), k, b, st.cell, st.cells,
-                       1e3 * st.splat_seconds, 1e3 * st.advect_seconds, st.moved, 1e3 * tc,
-                       1e9 * tc / (double)nseg, st.threads);
-                fflush(stdout);
-            }
-        }
-        if (getenv("BENCH_DEBUG")) {
-            size_t out1 = 0, out2 = 0, tot = (size_t)a.off[n.n_edges];
-            for (size_t i = 0; i < tot; i++) {
-                double m = fmax(fabs(a.pts[3 * i]), fabs(a.pts[3 * i + 1]));
-                if (m > 0.6)
-                    out1++;
-                if (m > 0.9)
-                    out2++;
-            }
-            fprintf(stderr, "iter %d: %zu points, %zu beyond 0.6, %zu beyond 0.9\n", k, tot, out1,
-                    out2);
-        }
+        for (size_t l = 0; l < pairs; l++)
+            dens_s += edge_pair(o, &n, &a, local, l, h, d, backend, &tk, per_iter, k, b, sim);
+        if (getenv("BENCH_DEBUG"))
+            debug_spread(&n, &a, k);
         if (k == 0)
             for (size_t i = 0; i < r.first_n * 3; i++)
                 r.first_move[i] = a.pts[i] - r.first_move[i];
         b = b0 * pow(0.9, k + 1);
         ts = nb_time_now();
-        double factor = pow(0.9, k + 1);
-        if (bpl.cap < a.cap) {
-            free(bpl.pts);
-            bpl.cap = a.cap;
-            bpl.pts = xmalloc(bpl.cap * sizeof *bpl.pts);
-        }
-        for (int pass = 0; pass < 8; pass++) {
-            memcpy(bpl.off, a.off, (n.n_edges + 1) * sizeof *a.off);
-            smooth_pass(&n, &a, &bpl, factor);
-            polys t2 = a;
-            a = bpl;
-            bpl = t2;
-        }
+        smooth_all(&n, &a, &bpl, k);
         other_s += nb_time_now() - ts;
     }
     resample(&n, &a, &bpl, ell);
@@ -557,11 +597,11 @@ static run_result run_bundle(const opts *o, const net *n0, nb_density_backend ba
     free(bpl.pts);
     free(local);
     free(n.pos);
-    free(copy);
-    free(copy2);
-    free(track_before);
-    nb_density_destroy(shifted);
-    nb_density_destroy(track);
+    free(tk.copy);
+    free(tk.copy2);
+    free(tk.before);
+    nb_density_destroy(tk.shifted);
+    nb_density_destroy(tk.fast);
     nb_density_destroy(d);
     return r;
 }

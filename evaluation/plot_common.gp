@@ -1,6 +1,6 @@
 # plot_common.gp - settings and CSV accessors shared by the plot_*.gp scripts.
 #
-# The CSVs are the long format written by `nnbundle evaluate` (processor/nb_evaluate.h):
+# The CSVs are the long format written by `nnbundle evaluate` (processor/evaluate/nb_evaluate.h):
 #   method,scored_class,level_percent,pruned_fraction,set,metric,class,value
 # series() selects one curve with awk and returns "pruned percent, value in percent" pairs
 # in file order (levels ascending). x is the ACTUAL pruned share of the edges

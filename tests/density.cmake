@@ -1,2 +1,2 @@
-# Kernel density and advection (processor/nb_density*.c).
+# Kernel density and advection (processor/bundle/density).
 nb_add_test(test_density SOURCES test_density.c LIBS nb_density LABEL unit TIMEOUT 120)

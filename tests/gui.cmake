@@ -8,10 +8,10 @@ nb_add_test(test_gui_form SOURCES test_gui_form.c LIBS nb_gui_core LABEL unit TI
 nb_add_test(test_gui_stats SOURCES test_gui_stats.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
 nb_add_test(test_gui_inspect SOURCES test_gui_inspect.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
 nb_add_test(test_gui_activation SOURCES test_gui_activation.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
-nb_add_test(test_gui_panels SOURCES test_gui_panels.c LIBS nb_gui nb_importance PkgConfig::CGLM
+nb_add_test(test_gui_panels SOURCES test_gui_panels.c LIBS nb_gui nb_importance nb_net PkgConfig::CGLM
             LABEL gl TIMEOUT 120)
-nb_add_test(test_gui_job SOURCES test_gui_job.c LIBS nb_gui_core nb_bundling LABEL unit TIMEOUT 120)
-nb_add_test(test_gui_app SOURCES test_gui_app.c LIBS nb_render_app nb_bundling LABEL gl TIMEOUT 180)
-nb_add_test(test_gui_state SOURCES test_gui_state.c LIBS nb_gui_core nb_bundling LABEL unit TIMEOUT 60)
+nb_add_test(test_gui_job SOURCES test_gui_job.c LIBS nb_gui_core nb_bundling nb_importance nb_net LABEL unit TIMEOUT 120)
+nb_add_test(test_gui_app SOURCES test_gui_app.c LIBS nb_render_app nb_bundling nb_importance nb_net LABEL gl TIMEOUT 180)
+nb_add_test(test_gui_state SOURCES test_gui_state.c LIBS nb_gui_core nb_bundling nb_importance nb_net LABEL unit TIMEOUT 60)
 nb_add_test(test_gui_input SOURCES test_gui_input.c LIBS nb_gui_core LABEL unit TIMEOUT 30)
 nb_add_test(test_gui_layout SOURCES test_gui_layout.c LIBS nb_gui_core LABEL unit TIMEOUT 30)

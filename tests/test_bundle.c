@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,10 +38,18 @@ static nb_processing_config defaults(void) {
     return cfg;
 }
 
+/* nb_bundle_create with the settings of cfg (the way the CLI and the GUI call it). */
+static nb_status create_cfg(const nb_processing_config *cfg, const nb_network *net,
+                            const nb_importance *imp, int threads, nb_bundle_state **out) {
+    nb_bundle_settings settings;
+    NB_TRY(nb_bundle_settings_from_config(cfg, &settings));
+    return nb_bundle_create(&settings, net, imp, threads, out);
+}
+
 static void run(const nb_processing_config *cfg, const fixture *f, int threads,
                 nb_bundle_data *out) {
     nb_bundle_state *st = NULL;
-    assert_int_equal(nb_bundle_create(cfg, &f->net, &f->imp, threads, &st), NB_OK);
+    assert_int_equal(create_cfg(cfg, &f->net, &f->imp, threads, &st), NB_OK);
     assert_int_equal(nb_bundle_finish(st, out), NB_OK);
     nb_bundle_destroy(st);
 }
@@ -96,7 +105,7 @@ static void test_default_iteration_counts(void **state) {
     random_fixture(&f, 3, sizes, 5);
     nb_processing_config cfg = defaults();
     nb_bundle_state *st = NULL;
-    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
     nb_bundle_progress p;
     nb_bundle_query_progress(st, &p);
     assert_int_equal(p.phase, NB_BUNDLE_PHASE_NODE);
@@ -106,7 +115,7 @@ static void test_default_iteration_counts(void **state) {
     assert_int_equal(p.iteration, 0);
     nb_bundle_destroy(st);
     cfg.sampling_rate = 20.0;
-    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
     nb_bundle_query_progress(st, &p);
     assert_int_equal(p.node_iterations, 61);
     assert_int_equal(p.edge_iterations, 26);
@@ -121,7 +130,7 @@ static void test_phases_snapshots_and_threads(void **state) {
     random_fixture(&f, 4, sizes, 11);
     nb_processing_config cfg = defaults();
     nb_bundle_state *st = NULL;
-    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
     float layout[44 * 3];
     const nb_layout_desc ld = {cfg.layer_width, cfg.layer_distance, cfg.sampling_rate};
     assert_int_equal(nb_layout_nodes(&ld, 4, sizes, layout), NB_OK);
@@ -204,7 +213,7 @@ static void test_advection_off_gives_straight_edges(void **state) {
     cfg.node_advection = false;
     cfg.edge_advection = false;
     nb_bundle_state *st = NULL;
-    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
     nb_bundle_progress p;
     nb_bundle_query_progress(st, &p);
     assert_int_equal(p.phase, NB_BUNDLE_PHASE_DONE);
@@ -535,7 +544,7 @@ static void test_cancel(void **state) {
     random_fixture(&f, 3, sizes, 3);
     nb_processing_config cfg = defaults();
     nb_bundle_state *st = NULL;
-    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 1, &st), NB_OK);
     assert_int_equal(nb_bundle_step(st), NB_OK);
     nb_bundle_cancel(st);
     assert_int_equal(nb_bundle_step(st), NB_E_CANCELLED);
@@ -559,9 +568,93 @@ static void expect_config_error(const fixture *f, nb_processing_config cfg, cons
     static int sentinel;
     nb_bundle_state *const before = (nb_bundle_state *)(void *)&sentinel;
     nb_bundle_state *st = before; /* must stay untouched */
-    assert_int_equal(nb_bundle_create(&cfg, &f->net, &f->imp, 1, &st), NB_E_CONFIG);
-    assert_string_equal(nb_error_subject(), key);
+    assert_int_equal(create_cfg(&cfg, &f->net, &f->imp, 1, &st), NB_E_CONFIG);
+    char subject[96];
+    snprintf(subject, sizeof subject, "processing %s", key);
+    assert_string_equal(nb_error_subject(), subject);
     assert_ptr_equal(st, before);
+}
+
+/* Settings: zero means the key's default, NB_SETTING_ZERO an explicit 0 (false); from_config
+ * keeps every value, zeros included; a hand-made setting out of range fails with the key
+ * table's subject and message, exactly as a config with that value does; the record in the
+ * result is the settings over the defaults when no config is given. */
+static void test_settings_resolve_validate(void **state) {
+    (void)state;
+    const nb_processing_config def = defaults();
+    nb_bundle_settings zero = {0}, r;
+    nb_bundle_settings_resolve(&zero, &r);
+    assert_true(r.layer_width == def.layer_width && r.sampling_rate == def.sampling_rate);
+    assert_true(r.node_class_contrast == def.node_class_contrast);
+    assert_true(r.edge_repulsion_saturation == def.edge_repulsion_saturation);
+    assert_int_equal(r.smoothing_iterations, def.smoothing_iterations);
+    assert_int_equal(r.smoothing, 1);
+    assert_int_equal(r.node_advection, 1);
+    assert_int_equal(r.density, NB_DENSITY_FAST);
+    assert_int_equal(nb_bundle_settings_validate(&zero), NB_OK);
+
+    nb_bundle_settings z = {.node_class_contrast = NB_SETTING_ZERO,
+                            .smoothing = NB_SETTING_ZERO,
+                            .smoothing_iterations = NB_SETTING_ZERO,
+                            .edge_clamp_to_layers = NB_SETTING_ZERO};
+    nb_bundle_settings_resolve(&z, &r);
+    assert_true(r.node_class_contrast == 0.0);
+    assert_int_equal(r.smoothing, 0);
+    assert_int_equal(r.smoothing_iterations, 0);
+    assert_int_equal(r.edge_clamp_to_layers, 0);
+
+    nb_processing_config cfg = def;
+    cfg.node_min_spread = 0.0;
+    cfg.node_advection = false;
+    cfg.density = NB_DENSITY_EXACT;
+    nb_bundle_settings s;
+    assert_int_equal(nb_bundle_settings_from_config(&cfg, &s), NB_OK);
+    assert_ptr_equal(s.record, &cfg);
+    nb_bundle_settings_resolve(&s, &r);
+    assert_true(r.node_min_spread == 0.0);
+    assert_int_equal(r.node_advection, 0);
+    assert_int_equal(r.density, NB_DENSITY_EXACT);
+    cfg.node_step = 3.0;
+    nb_error_clear();
+    assert_int_equal(nb_bundle_settings_from_config(&cfg, &s), NB_E_CONFIG);
+    assert_string_equal(nb_error_subject(), "processing node_step");
+
+    nb_bundle_settings bad = {.node_bandwidth = 20.0};
+    nb_error_clear();
+    assert_int_equal(nb_bundle_settings_validate(&bad), NB_E_CONFIG);
+    assert_string_equal(nb_error_subject(), "processing node_bandwidth");
+    char message[512];
+    snprintf(message, sizeof message, "%s", nb_error_message());
+    cfg = def;
+    cfg.node_bandwidth = 20.0;
+    nb_error_clear();
+    assert_int_equal(nb_config_validate(&nb_processing_schema, &cfg), NB_E_CONFIG);
+    assert_string_equal(nb_error_message(), message);
+    bad = (nb_bundle_settings){.density = (nb_density_backend)5};
+    assert_int_equal(nb_bundle_settings_validate(&bad), NB_E_CONFIG);
+    assert_string_equal(nb_error_subject(), "processing density");
+
+    /* hand-made settings run; the record holds them over the defaults */
+    fixture f;
+    const size_t sizes[3] = {4, 4, 2};
+    random_fixture(&f, 3, sizes, 1);
+    nb_bundle_settings hand = {.node_advection = NB_SETTING_ZERO,
+                               .edge_advection = NB_SETTING_ZERO,
+                               .prune_percentage = 0.5};
+    nb_bundle_state *st = NULL;
+    assert_int_equal(nb_bundle_create(&hand, &f.net, &f.imp, 1, &st), NB_OK);
+    nb_bundle_data b;
+    assert_int_equal(nb_bundle_finish(st, &b), NB_OK);
+    nb_processing_config rec;
+    nb_config_defaults(&nb_processing_schema, &rec);
+    assert_int_equal(nb_config_parse(&nb_processing_schema, b.config_json, "record", &rec), NB_OK);
+    cfg = def;
+    cfg.node_advection = cfg.edge_advection = false;
+    cfg.prune_percentage = 0.5;
+    assert_memory_equal(&rec, &cfg, sizeof cfg);
+    nb_bundle_data_deinit(&b);
+    nb_bundle_destroy(st);
+    fixture_deinit(&f);
 }
 
 static void test_errors(void **state) {
@@ -636,12 +729,12 @@ static void test_errors(void **state) {
     assert_int_equal(nb_importance_random(&onet, 1, &other), NB_OK);
     cfg = defaults();
     nb_bundle_state *st = NULL;
-    assert_int_equal(nb_bundle_create(&cfg, &f.net, &other, 1, &st), NB_E_MISMATCH);
+    assert_int_equal(create_cfg(&cfg, &f.net, &other, 1, &st), NB_E_MISMATCH);
     assert_string_equal(nb_error_subject(), "importance");
     assert_null(st);
     /* non-finite importance */
     nb_importance_node(&f.imp, 1)[0] = NAN;
-    assert_int_equal(nb_bundle_create(&cfg, &f.net, &f.imp, 1, &st), NB_E_NUMERIC);
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 1, &st), NB_E_NUMERIC);
     assert_string_equal(nb_error_subject(), "importance");
     assert_null(st);
     nb_importance_deinit(&other);
@@ -661,6 +754,7 @@ int main(void) {
         cmocka_unit_test(test_clamp_to_layers),
         cmocka_unit_test(test_node_guard_keeps_layers_readable),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_settings_resolve_validate),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

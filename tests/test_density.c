@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include "nb_density.h"
-#include "nb_density_internal.h"
 #include "nb_rng.h"
 #include "nb_status.h"
 
@@ -193,6 +192,15 @@ static void random_pair(scene *s, size_t n0, size_t n1, size_t C, double rate, u
 }
 
 /* A workspace that really uses `threads` threads on every call (no adaptive tuning). */
+/* The back-ends: one per enum word of the `density` key (a new one runs every generic test). */
+static int n_backends(void) {
+    const nb_config_key *key = nb_config_find(&nb_processing_schema, "density");
+    int n = 0;
+    while (key && key->enum_names && key->enum_names[n])
+        n++;
+    return n;
+}
+
 static nb_density *make(nb_density_backend backend, size_t C, int threads) {
     nb_density *d = NULL;
     assert_int_equal(nb_density_create(backend, C, 10000.0, threads, &d), NB_OK);
@@ -302,10 +310,10 @@ static void test_node_moves_toward_mass(void **state) {
     /* a heavy node of class 0 at (0.25, 0.125) and a light one at the origin (cell corners) */
     float pos[6] = {0.0f, 0.0f, -0.5f, 0.25f, 0.125f, -0.5f};
     const float imp[4] = {0.2f, 0.0f, 1.0f, 0.1f};
-    for (int be = 0; be < 2; be++) {
+    for (int be = 0; be < n_backends(); be++) {
         float p[6];
         memcpy(p, pos, sizeof p);
-        nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, C, 2);
+        nb_density *d = make((nb_density_backend)be, C, 2);
         assert_int_equal(nb_density_advect_nodes(d, &g, 2, p, imp, 0.5, 0.0, 0.2), NB_OK);
         double dx = p[0] - pos[0], dy = p[1] - pos[1];
         double len = sqrt(dx * dx + dy * dy);
@@ -418,8 +426,8 @@ static void test_segment_splat_symmetric(void **state) {
     (void)state;
     nb_grid g = dyadic_grid();
     const double h = g.cell;
-    for (int be = 0; be < 2; be++) {
-        nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 2, 2);
+    for (int be = 0; be < n_backends(); be++) {
+        nb_density *d = make((nb_density_backend)be, 2, 2);
         const double b = be ? 0.3 : 2.2 * h;
         /* the centre: a cell centre (exact) or a node of the fast grid, whose spacing H is
          * known after a first splat (nodes sit at origin + h/2 + J H) */
@@ -488,13 +496,13 @@ static void bundle_and_test_edge(scene *s) {
 static void test_samples_move_toward_mass(void **state) {
     (void)state;
     nb_grid g = dyadic_grid();
-    for (int be = 0; be < 2; be++) {
+    for (int be = 0; be < n_backends(); be++) {
         scene s;
         bundle_and_test_edge(&s);
         float *before = malloc(s.n_points * 3 * sizeof *before);
         memcpy(before, s.pts, s.n_points * 3 * sizeof *before);
         nb_sample_set set = scene_set(&s, 0);
-        nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 2, 2);
+        nb_density *d = make((nb_density_backend)be, 2, 2);
         const double b = 0.4;
         assert_int_equal(nb_density_advect_samples(d, &g, &set, b, 0.0), NB_OK);
         const size_t e = 9, per = 9;
@@ -543,7 +551,7 @@ static void test_saturated_repulsion_attracts(void **state) {
     (void)state;
     nb_grid g = dyadic_grid();
     const size_t per = 9, mid = 9 * per + per / 2;
-    for (int be = 0; be < 2; be++) {
+    for (int be = 0; be < n_backends(); be++) {
         double dx[2];
         for (int sat = 0; sat < 2; sat++) {
             scene s;
@@ -564,7 +572,7 @@ static void test_saturated_repulsion_attracts(void **state) {
             nb_sample_set set = scene_set(&s, 0);
             set.step_fraction = 0.25;
             set.repulsion_saturation = sat ? 0.05 : 0.0;
-            nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 2, 2);
+            nb_density *d = make((nb_density_backend)be, 2, 2);
             assert_int_equal(nb_density_advect_samples(d, &g, &set, 0.4, 0.7), NB_OK);
             dx[sat] = (double)s.pts[3 * mid] - (double)x0;
             nb_density_destroy(d);
@@ -581,13 +589,13 @@ static void test_saturated_repulsion_attracts(void **state) {
 static void test_endpoints_untouched(void **state) {
     (void)state;
     nb_grid g = reference_grid(10.0, 0.5, -0.25);
-    for (int be = 0; be < 2; be++) {
+    for (int be = 0; be < n_backends(); be++) {
         scene s;
         random_pair(&s, 9, 4, 3, 10.0, 7);
         float *before = malloc(s.n_points * 3 * sizeof *before);
         memcpy(before, s.pts, s.n_points * 3 * sizeof *before);
         nb_sample_set set = scene_set(&s, 0);
-        nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 3, 2);
+        nb_density *d = make((nb_density_backend)be, 3, 2);
         assert_int_equal(nb_density_advect_samples(d, &g, &set, 0.3, 0.2), NB_OK);
         size_t moved = 0;
         for (size_t e = 0; e < s.n_edges; e++) {
@@ -607,7 +615,7 @@ static void test_endpoints_untouched(void **state) {
 static void test_zero_density_no_move(void **state) {
     (void)state;
     nb_grid g = reference_grid(10.0, 0.5, -0.25);
-    for (int be = 0; be < 2; be++) {
+    for (int be = 0; be < n_backends(); be++) {
         scene s;
         random_pair(&s, 9, 4, 3, 10.0, 3);
         memset(s.imp, 0, s.n_nodes * s.C * sizeof *s.imp);
@@ -615,7 +623,7 @@ static void test_zero_density_no_move(void **state) {
         float *before = malloc(s.n_points * 3 * sizeof *before);
         memcpy(before, s.pts, s.n_points * 3 * sizeof *before);
         nb_sample_set set = scene_set(&s, 0);
-        nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 3, 2);
+        nb_density *d = make((nb_density_backend)be, 3, 2);
         for (int it = 0; it < 2; it++)
             assert_int_equal(nb_density_advect_samples(d, &g, &set, 0.3, it * 0.5), NB_OK);
         assert_memory_equal(s.pts, before, s.n_points * 3 * sizeof(float));
@@ -631,7 +639,7 @@ static void test_zero_density_no_move(void **state) {
 static void test_outside_point_clamped_and_moved(void **state) {
     (void)state;
     nb_grid g = dyadic_grid(); /* box [-2, 2]^3 */
-    for (int be = 0; be < 2; be++) {
+    for (int be = 0; be < n_backends(); be++) {
         /* a bundle near the +x face and an edge whose middle points lie outside the grid */
         const size_t per = 9;
         scene s;
@@ -649,7 +657,7 @@ static void test_outside_point_clamped_and_moved(void **state) {
         for (size_t k = 2; k <= 6; k++)
             s.pts[3 * (9 * per + k)] = 3.5f;
         nb_sample_set set = scene_set(&s, 0);
-        nb_density *d = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 2, 1);
+        nb_density *d = make((nb_density_backend)be, 2, 1);
         assert_int_equal(nb_density_advect_samples(d, &g, &set, 0.4, 0.0), NB_OK);
         for (size_t k = 2; k <= 6; k++) {
             const float *p = s.pts + 3 * (9 * per + k);
@@ -694,8 +702,8 @@ static void run_scene(nb_density_backend backend, int threads, int tuned, int it
 
 static void test_bit_identical_across_threads(void **state) {
     (void)state;
-    for (int be = 0; be < 2; be++) {
-        nb_density_backend backend = be ? NB_DENSITY_EXACT : NB_DENSITY_FAST;
+    for (int be = 0; be < n_backends(); be++) {
+        nb_density_backend backend = (nb_density_backend)be;
         float *p1, *p2, *p3, *n1, *n2, *n3;
         size_t c1, c2, c3;
         run_scene(backend, 1, 0, 2, &p1, &n1, &c1);
@@ -850,6 +858,34 @@ static void expect(nb_status got, nb_status want, const char *subject) {
     nb_error_clear();
 }
 
+/* The back-end table matches the `density` key: every word of the key names a back-end that
+ * can be created (and is named back by nb_density_backend_name), the next id and negative ids
+ * are errors, never a silent default. */
+static void test_backend_table(void **state) {
+    (void)state;
+    const nb_config_key *key = nb_config_find(&nb_processing_schema, "density");
+    assert_non_null(key);
+    assert_non_null(key->enum_names);
+    int n = 0;
+    for (; key->enum_names[n]; n++) {
+        nb_density *d = NULL;
+        assert_int_equal(nb_density_create((nb_density_backend)n, 2, 10000.0, 1, &d), NB_OK);
+        assert_non_null(d);
+        assert_string_equal(nb_density_backend_name((nb_density_backend)n), key->enum_names[n]);
+        nb_density_stats st;
+        nb_density_query_stats(d, &st);
+        assert_true(st.bytes > 0);
+        nb_density_destroy(d);
+    }
+    assert_true(n >= 2);
+    nb_density *d = NULL;
+    expect(nb_density_create((nb_density_backend)n, 2, 10000.0, 1, &d), NB_E_INVALID, "density");
+    expect(nb_density_create((nb_density_backend)-1, 2, 10000.0, 1, &d), NB_E_INVALID, "density");
+    assert_null(d);
+    assert_string_equal(nb_density_backend_name((nb_density_backend)n), "unknown");
+    assert_string_equal(nb_density_backend_name((nb_density_backend)-1), "unknown");
+}
+
 static void test_bad_arguments(void **state) {
     (void)state;
     nb_density *d = NULL;
@@ -904,8 +940,8 @@ static void test_bad_arguments(void **state) {
     random_pair(&s, 4, 4, 1, 10.0, 1);
     nb_grid rg = reference_grid(10.0, 0.5, -0.25);
     const double p[3] = {0.0, 0.0, 0.0};
-    for (int be = 0; be < 2; be++) {
-        nb_density *ds = make(be ? NB_DENSITY_EXACT : NB_DENSITY_FAST, 1, 2);
+    for (int be = 0; be < n_backends(); be++) {
+        nb_density *ds = make((nb_density_backend)be, 1, 2);
         nb_sample_set set = scene_set(&s, 0);
         expect(nb_density_query_sample_density(ds, p, v), NB_E_INVALID, "density");
         expect(nb_density_advect_samples(NULL, &rg, &set, 0.3, 0.0), NB_E_INVALID, "density");
@@ -986,6 +1022,7 @@ int main(void) {
         cmocka_unit_test(test_bit_identical_across_threads),
         cmocka_unit_test(test_fast_agrees_with_exact),
         cmocka_unit_test(test_fast_q_matches_eval),
+        cmocka_unit_test(test_backend_table),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

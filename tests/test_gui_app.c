@@ -114,7 +114,9 @@ static void write_model(fixture *fx) {
     cfg.edge_advection = false;
     cfg.prune_percentage = 0.5;
     nb_bundle_state *b = NULL;
-    assert_int_equal(nb_bundle_create(&cfg, &m->network, &m->importance, 1, &b), NB_OK);
+    nb_bundle_settings bs;
+    assert_int_equal(nb_bundle_settings_from_config(&cfg, &bs), NB_OK);
+    assert_int_equal(nb_bundle_create(&bs, &m->network, &m->importance, 1, &b), NB_OK);
     assert_int_equal(nb_bundle_finish(b, &m->bundle), NB_OK);
     nb_bundle_destroy(b);
     m->has_bundle = true;

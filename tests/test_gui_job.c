@@ -83,7 +83,9 @@ static void test_run_matches_direct_bundling(void **state) {
     /* the same run without the GUI gives the same polylines */
     nb_bundle_state *b = NULL;
     nb_bundle_data direct;
-    assert_int_equal(nb_bundle_create(&cfg, &m.network, &m.importance, 1, &b), NB_OK);
+    nb_bundle_settings bs;
+    assert_int_equal(nb_bundle_settings_from_config(&cfg, &bs), NB_OK);
+    assert_int_equal(nb_bundle_create(&bs, &m.network, &m.importance, 1, &b), NB_OK);
     assert_int_equal(nb_bundle_finish(b, &direct), NB_OK);
     nb_bundle_destroy(b);
     assert_int_equal(direct.n_edges, result.bundle.n_edges);

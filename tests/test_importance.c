@@ -84,13 +84,23 @@ static nb_processing_config tiny_config(void) {
     return cfg;
 }
 
+/* nb_importance_compute with the settings of cfg (the way the CLI and the GUI call it). */
+static nb_status compute_cfg(const nb_processing_config *cfg, const nb_network *net,
+                             const nb_dataset *train, const nb_dataset *test,
+                             nb_importance_progress_fn progress, void *user, nb_importance *out) {
+    nb_importance_settings settings;
+    memset(out, 0, sizeof *out);
+    NB_TRY(nb_importance_settings_from_config(cfg, &settings));
+    return nb_importance_compute(&settings, net, train, test, progress, user, out);
+}
+
 static void test_wired_node_important_for_its_class_only(void **state) {
     (void)state;
     nb_network net = make_wired_net();
     nb_dataset train = make_data(1024, C, 1), test = make_data(256, C, 2);
     nb_processing_config cfg = tiny_config();
     nb_importance imp;
-    assert_int_equal(nb_importance_compute(&cfg, &net, &train, &test, NULL, NULL, &imp), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, &train, &test, NULL, NULL, &imp), NB_OK);
     assert_string_equal(imp.method, "bn-gamma");
     assert_string_equal(imp.flags, "gamma,l1");
     assert_int_equal(imp.epochs, 60);
@@ -149,9 +159,9 @@ static void test_same_result_with_one_and_two_threads(void **state) {
     int saved = omp_get_max_threads();
     nb_importance a, b;
     omp_set_num_threads(1);
-    assert_int_equal(nb_importance_compute(&cfg, &net, &train, &test, NULL, NULL, &a), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, &train, &test, NULL, NULL, &a), NB_OK);
     omp_set_num_threads(2);
-    assert_int_equal(nb_importance_compute(&cfg, &net, &train, &test, NULL, NULL, &b), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, &train, &test, NULL, NULL, &b), NB_OK);
     omp_set_num_threads(saved);
     assert_memory_equal(a.node, b.node, a.node_offset[3] * sizeof(float));
     assert_memory_equal(a.edge, b.edge, a.edge_offset[2] * sizeof(float));
@@ -160,7 +170,7 @@ static void test_same_result_with_one_and_two_threads(void **state) {
     /* another seed gives another result */
     nb_importance d;
     cfg.seed = 8;
-    assert_int_equal(nb_importance_compute(&cfg, &net, &train, &test, NULL, NULL, &d), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, &train, &test, NULL, NULL, &d), NB_OK);
     assert_true(memcmp(a.node, d.node, a.node_offset[3] * sizeof(float)) != 0);
     nb_importance_deinit(&a);
     nb_importance_deinit(&b);
@@ -200,7 +210,7 @@ static void test_magnitude_strategy(void **state) {
     cfg.importance_method = NB_IMPORTANCE_MAGNITUDE;
     nb_importance imp;
     /* no data needed; no test set means no top-k */
-    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, NULL, NULL, NULL, &imp), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, NULL, NULL, NULL, NULL, &imp), NB_OK);
     assert_string_equal(imp.method, "magnitude");
     assert_int_equal(imp.top_k, 0);
     for (size_t l = 0; l < 2; l++)
@@ -217,7 +227,7 @@ static void test_magnitude_strategy(void **state) {
     nb_importance_deinit(&imp);
     /* with a test set it stores the top-activating images */
     nb_dataset test = make_data(40, C, 9);
-    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, &test, NULL, NULL, &imp), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, NULL, &test, NULL, NULL, &imp), NB_OK);
     assert_int_equal(imp.top_k, 3);
     assert_int_equal(nb_importance_top(&imp, 1)[0] % C, 0); /* a class-0 image for node 0 */
     nb_importance_deinit(&imp);
@@ -293,7 +303,7 @@ static void test_top_k_matches_brute_force(void **state) {
     cfg.importance_method = NB_IMPORTANCE_MAGNITUDE;
     cfg.importance_top_k = 7;
     nb_importance imp;
-    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, &test, NULL, NULL, &imp), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, NULL, &test, NULL, NULL, &imp), NB_OK);
     assert_null(nb_importance_top(&imp, 0));
     assert_null(nb_importance_top(&imp, 3));
     size_t width = 6 + 5 + 4 + C;
@@ -326,7 +336,7 @@ static void test_top_k_matches_brute_force(void **state) {
     nb_importance_deinit(&imp);
     /* a test set smaller than top_k leaves -1 */
     nb_dataset small = make_data(3, 6, 4);
-    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, &small, NULL, NULL, &imp), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, NULL, &small, NULL, NULL, &imp), NB_OK);
     const int32_t *t = nb_importance_top(&imp, 2);
     for (size_t k = 3; k < 7; k++)
         assert_int_equal(t[k], -1);
@@ -367,8 +377,7 @@ static void test_progress_and_cancel(void **state) {
     nb_importance imp;
     progress_log log = {0};
     log.out = &imp;
-    assert_int_equal(nb_importance_compute(&cfg, &net, &train, &test, on_progress, &log, &imp),
-                     NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, &train, &test, on_progress, &log, &imp), NB_OK);
     assert_int_equal(log.last_done, C);
     assert_true(log.calls >= 1 && log.calls <= C);
     assert_true(log.accuracies_seen);
@@ -380,7 +389,7 @@ static void test_progress_and_cancel(void **state) {
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
     nb_error_clear();
-    nb_status s = nb_importance_compute(&cfg, &net, &train, &test, on_progress, &stop, &imp);
+    nb_status s = compute_cfg(&cfg, &net, &train, &test, on_progress, &stop, &imp);
     omp_set_num_threads(saved);
     assert_int_equal(s, NB_E_CANCELLED);
     assert_null(imp.node); /* zeroed on failure */
@@ -395,7 +404,7 @@ static void expect_error(const nb_processing_config *cfg, const nb_network *net,
     nb_importance imp;
     memset(&imp, 0x5a, sizeof imp);
     nb_error_clear();
-    assert_int_equal(nb_importance_compute(cfg, net, train, test, NULL, NULL, &imp), want);
+    assert_int_equal(compute_cfg(cfg, net, train, test, NULL, NULL, &imp), want);
     assert_string_equal(nb_error_subject(), subject);
     assert_null(imp.node);
     assert_null(imp.edge);
@@ -414,18 +423,21 @@ static void test_bad_inputs(void **state) {
     /* unknown flag */
     nb_processing_config bad = cfg;
     snprintf(bad.importance_flags, sizeof bad.importance_flags, "gamma,l3");
-    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "importance_flags");
-    /* numeric settings out of range (the config engine rejects them too) */
+    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "processing importance_flags");
+    /* numeric settings out of range: the key table's check and subject */
     bad = cfg;
-    bad.importance_epochs = 0;
-    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "importance");
+    bad.importance_epochs = 5000;
+    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "processing importance_epochs");
     bad = cfg;
-    bad.importance_learning_rate = 0.0;
-    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "importance");
+    bad.importance_learning_rate = 2.0;
+    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "processing importance_learning_rate");
+    bad = cfg;
+    bad.importance_l1 = -1.5;
+    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "processing importance_l1");
     /* unknown method value */
     bad = cfg;
     bad.importance_method = 99;
-    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "importance_method");
+    expect_error(&bad, &net, &train, &test, NB_E_CONFIG, "processing importance_method");
     /* image size does not match the input layer */
     nb_dataset wide = make_data(64, C + 1, 1);
     expect_error(&cfg, &net, &wide, &test, NB_E_MISMATCH, "train set");
@@ -476,14 +488,75 @@ static void test_strategy_table(void **state) {
     /* every value of the config key names a strategy of the table */
     const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
     assert_non_null(key);
-    for (int k = 0; key->enum_names[k]; k++) {
-        nb_processing_config cfg;
-        nb_config_defaults(&nb_processing_schema, &cfg);
-        cfg.importance_method = k;
-        const nb_importance_strategy *st = nb_importance_strategy_of(&cfg);
+    int n = 0;
+    for (; key->enum_names[n]; n++) {
+        const nb_importance_strategy *st = nb_importance_strategy_of((nb_importance_method)n);
         assert_non_null(st);
-        assert_string_equal(st->name, key->enum_names[k]);
+        assert_ptr_equal(nb_importance_find_strategy(key->enum_names[n]), st);
+        assert_string_equal(nb_importance_method_name((nb_importance_method)n), key->enum_names[n]);
     }
+    /* no row beyond the key's words, and no name */
+    assert_null(nb_importance_strategy_of((nb_importance_method)n));
+    assert_null(nb_importance_strategy_of((nb_importance_method)-1));
+    assert_null(nb_importance_method_name((nb_importance_method)n));
+}
+
+/* Settings: zero means the key's default, NB_SETTING_ZERO an explicit 0; from_config keeps
+ * every value (zeros included); a hand-made setting out of range fails with the key table's
+ * subject and message, exactly as a config with that value does. */
+static void test_settings_resolve_validate(void **state) {
+    (void)state;
+    nb_processing_config def;
+    nb_config_defaults(&nb_processing_schema, &def);
+    nb_importance_settings zero = {0}, r;
+    nb_importance_settings_resolve(&zero, &r);
+    assert_int_equal(r.method, def.importance_method);
+    assert_string_equal(r.flags, def.importance_flags);
+    assert_int_equal(r.epochs, def.importance_epochs);
+    assert_true(r.learning_rate == def.importance_learning_rate);
+    assert_int_equal(r.batch_size, def.importance_batch_size);
+    assert_true(r.l1 == def.importance_l1 && r.l2 == def.importance_l2);
+    assert_int_equal(r.top_k, def.importance_top_k);
+    assert_int_equal(r.seed, def.seed);
+    assert_int_equal(nb_importance_settings_validate(&zero), NB_OK);
+
+    nb_importance_settings z = {
+        .l1 = NB_SETTING_ZERO, .top_k = NB_SETTING_ZERO, .seed = NB_SETTING_ZERO, .flags = ""};
+    nb_importance_settings_resolve(&z, &r);
+    assert_true(r.l1 == 0.0);
+    assert_int_equal(r.top_k, 0);
+    assert_int_equal(r.seed, 0);
+    assert_string_equal(r.flags, "");
+
+    nb_processing_config cfg = def;
+    cfg.importance_l2 = 0.0;
+    cfg.seed = 0;
+    cfg.importance_epochs = 3;
+    nb_importance_settings s;
+    assert_int_equal(nb_importance_settings_from_config(&cfg, &s), NB_OK);
+    nb_importance_settings_resolve(&s, &r);
+    assert_true(r.l2 == 0.0);
+    assert_int_equal(r.seed, 0);
+    assert_int_equal(r.epochs, 3);
+
+    nb_importance_settings bad = {.batch_size = 100000};
+    nb_error_clear();
+    assert_int_equal(nb_importance_settings_validate(&bad), NB_E_CONFIG);
+    assert_string_equal(nb_error_subject(), "processing importance_batch_size");
+    char message[512];
+    snprintf(message, sizeof message, "%s", nb_error_message());
+    cfg = def;
+    cfg.importance_batch_size = 100000;
+    nb_error_clear();
+    assert_int_equal(nb_config_validate(&nb_processing_schema, &cfg), NB_E_CONFIG);
+    assert_string_equal(nb_error_message(), message);
+    char long_flags[100];
+    memset(long_flags, 'l', sizeof long_flags - 1);
+    long_flags[sizeof long_flags - 1] = '\0';
+    bad = (nb_importance_settings){.flags = long_flags};
+    nb_error_clear();
+    assert_int_equal(nb_importance_settings_validate(&bad), NB_E_CONFIG);
+    assert_string_equal(nb_error_subject(), "processing importance_flags");
 }
 
 /* `nnbundle importance` on an nnbundle file without /network (no command writes one, so the
@@ -520,7 +593,7 @@ static void test_magnitude_progress_sees_result(void **state) {
     nb_importance imp;
     progress_log log = {0};
     log.out = &imp;
-    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, NULL, on_progress, &log, &imp), NB_OK);
+    assert_int_equal(compute_cfg(&cfg, &net, NULL, NULL, on_progress, &log, &imp), NB_OK);
     assert_int_equal(log.calls, 1);
     assert_int_equal(log.last_done, C);
     nb_importance_deinit(&imp);
@@ -528,8 +601,7 @@ static void test_magnitude_progress_sees_result(void **state) {
     stop.out = &imp;
     stop.stop_after = 1;
     nb_error_clear();
-    assert_int_equal(nb_importance_compute(&cfg, &net, NULL, NULL, on_progress, &stop, &imp),
-                     NB_E_CANCELLED);
+    assert_int_equal(compute_cfg(&cfg, &net, NULL, NULL, on_progress, &stop, &imp), NB_E_CANCELLED);
     assert_null(imp.node);
     nb_network_deinit(&net);
 }
@@ -537,6 +609,7 @@ static void test_magnitude_progress_sees_result(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wired_node_important_for_its_class_only),
+        cmocka_unit_test(test_settings_resolve_validate),
         cmocka_unit_test(test_same_result_with_one_and_two_threads),
         cmocka_unit_test(test_alpha_uses_global_maximum),
         cmocka_unit_test(test_magnitude_strategy),

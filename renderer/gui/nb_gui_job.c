@@ -9,7 +9,7 @@
  * and after every step; (3) nb_bundle_finish (final resample + metrics). Shared fields
  * (progress, the latest snapshot, the bundling state pointer used by cancel) are guarded by
  * one mutex; the cancel flag and the done flag are C11 atomics. Cancel calls nb_bundle_cancel,
- * which the bundler checks between iterations (processor/nb_bundle.h), so a cancel takes
+ * which the bundler checks between iterations (processor/bundle/nb_bundle.h), so a cancel takes
  * effect within one iteration. Snapshots are handed over by moving the buffer out under the
  * lock (no copy of the polylines on the GUI thread). The worker's error message (thread-local
  * in nb_status) is copied into the job for the GUI. Config keys read: all processing keys
@@ -74,17 +74,8 @@ static bool importance_progress(void *user, size_t done, size_t n) {
 }
 
 static bool method_needs_data(int method) {
-    const nb_config_key *k = nb_config_find(&nb_processing_schema, "importance_method");
-    if (!k || !k->enum_names || method < 0)
-        return true;
-    for (int i = 0; i <= method; i++)
-        if (!k->enum_names[i])
-            return true;
-    const char *name = k->enum_names[method];
-    for (size_t s = 0; s < nb_importance_n_strategies; s++)
-        if (strcmp(nb_importance_strategies[s].name, name) == 0)
-            return nb_importance_strategies[s].needs_data;
-    return true;
+    const nb_importance_strategy *st = nb_importance_strategy_of((nb_importance_method)method);
+    return !st || st->needs_data;
 }
 
 static nb_status run_importance(nb_gui_job *j) {
@@ -105,8 +96,11 @@ static nb_status run_importance(nb_gui_job *j) {
     memset(&imp, 0, sizeof imp);
     if (s == NB_OK) {
         set_phase(j, "importance", 0, (int)j->net.n_classes, 0.0);
-        s = nb_importance_compute(&j->cfg, &j->net, data ? &train : NULL, data ? &test : NULL,
-                                  importance_progress, j, &imp);
+        nb_importance_settings is;
+        s = nb_importance_settings_from_config(&j->cfg, &is);
+        if (s == NB_OK)
+            s = nb_importance_compute(&is, &j->net, data ? &train : NULL, data ? &test : NULL,
+                                      importance_progress, j, &imp);
     }
     nb_dataset_deinit(&train);
     nb_dataset_deinit(&test);
@@ -139,7 +133,9 @@ static nb_status run_bundle(nb_gui_job *j) {
     double base = j->importance_share;
     set_phase(j, "layout", 0, 0, base);
     nb_bundle_state *b = NULL;
-    NB_TRY(nb_bundle_create(&j->cfg, &j->net, &j->imp, j->threads, &b));
+    nb_bundle_settings bs;
+    NB_TRY(nb_bundle_settings_from_config(&j->cfg, &bs));
+    NB_TRY(nb_bundle_create(&bs, &j->net, &j->imp, j->threads, &b));
     pthread_mutex_lock(&j->lock);
     j->bundle = b;
     pthread_mutex_unlock(&j->lock);

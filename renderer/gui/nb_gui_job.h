@@ -2,7 +2,7 @@
  *
  * The GUI thread starts a job with copies of the shown network (and importance), the
  * processing config and options; a worker thread (pthreads) runs nb_importance_compute (if
- * asked) and nb_bundle_create/step/finish (processor/nb_bundle.h). After every bundling
+ * asked) and nb_bundle_create/step/finish (processor/bundle/nb_bundle.h). After every bundling
  * iteration the worker publishes a snapshot (nb_bundle_query_snapshot) under the job's mutex;
  * the GUI thread takes the newest one when it likes and draws it, so the user watches bundles
  * form. Cancel (any thread) stops the worker at the next iteration boundary (the next class

@@ -1,0 +1,263 @@
+/* cli_bundle.c - `nnbundle bundle`: lay out, prune and bundle the edges of a .nnb.h5 file.
+ *
+ * DESIGN: loads FILE (nb_h5_load), resolves the processing config (defaults, --config,
+ * --set, validation: nb_cli_processing_config), takes /importance from the file or, when
+ * the file has none, computes "magnitude" importance (alpha only) and says so; then drives
+ * nb_bundle step by step so that each phase gets a progress bar with ETA, finishes (final
+ * resample, metrics) and writes /bundle next to the kept /network and /importance with
+ * nb_h5_save (temporary name + rename: an interrupted run leaves the old file intact).
+ * --stats writes a JSON record of the run (per-stage wall times, iteration counts, node /
+ * edge / sample counts, peak RSS), also atomically. Threading: --threads N is passed to the
+ * bundler (OpenMP); the result does not depend on it. Config keys read: all of the
+ * processing keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
+ */
+#include <errno.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "nb_bundle.h"
+#include "nb_h5.h"
+#include "nb_importance.h"
+#include "nb_log.h"
+
+static void bundle_help(void) {
+    printf("usage: nnbundle bundle FILE.nnb.h5 [options]\n\n"
+           "Lays the network of FILE out as layer planes, prunes the least important edges,\n"
+           "bundles the edges by kernel-density advection (a node phase, then an edge phase)\n"
+           "and writes the result to FILE's /bundle group, keeping /network and /importance.\n"
+           "Without /importance in FILE, \"magnitude\" importance (|w| only, every node\n"
+           "equally important for every class) is computed and stored.\n\n"
+           "options:\n"
+           "  --config FILE     processing config (default: the values of\n"
+           "                    configs/processing.json)\n"
+           "  --set KEY=VALUE   override one processing key (repeatable), e.g.\n"
+           "                    --set prune_percentage=0.9 --set density=exact\n"
+           "  --threads N       threads (default: all cores); results do not depend on it\n"
+           "  --stats FILE      write run statistics as JSON (timings, counts, peak memory)\n"
+           "  --quiet           no progress output\n"
+           "  --verbose         more log lines\n\n"
+           "example:\n"
+           "  nnbundle random --layers 784,81,49,10 -o net.nnb.h5\n"
+           "  nnbundle bundle net.nnb.h5 --set prune_percentage=0.5 --stats stats.json\n"
+           "  nnbundle info net.nnb.h5\n");
+}
+
+/* Computes "magnitude" importance when the file has none. */
+static nb_status fallback_importance(const nb_processing_config *cfg, nb_model *m,
+                                     const char *path) {
+    nb_importance_settings is;
+    NB_TRY(nb_importance_settings_from_config(cfg, &is));
+    is.method = NB_IMPORTANCE_MAGNITUDE;
+    nb_log_info("notice: %s has no /importance; using \"magnitude\" importance (|w| only, "
+                "every node equally important for every class). Run `nnbundle importance` "
+                "for per-class importance.",
+                path);
+    NB_TRY(nb_importance_compute(&is, &m->network, NULL, NULL, NULL, NULL, &m->importance));
+    m->has_importance = true;
+    return NB_OK;
+}
+
+/* Steps through one phase with a progress bar. */
+static nb_status run_phase(nb_bundle_state *st, nb_bundle_phase phase, const char *label) {
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    if (p.phase != phase)
+        return NB_OK;
+    nb_progress bar;
+    nb_progress_begin(&bar, label, (uint64_t)p.n_iterations);
+    while (p.phase == phase) {
+        nb_status s = nb_bundle_step(st);
+        if (s != NB_OK) {
+            nb_progress_end(&bar, "failed");
+            return s;
+        }
+        nb_bundle_query_progress(st, &p);
+        nb_progress_update(&bar, p.phase == phase ? (uint64_t)p.iteration : bar.total, NULL);
+    }
+    nb_progress_end(&bar, NULL);
+    return NB_OK;
+}
+
+typedef struct run_record {
+    const char *path;
+    int threads;
+    double t_load, t_importance, t_save, t_wall;
+    bool computed_importance;
+} run_record;
+
+static cJSON *timings_json(const nb_bundle_timings *t, const run_record *r) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "load", r->t_load);
+    cJSON_AddNumberToObject(o, "importance", r->t_importance);
+    cJSON_AddNumberToObject(o, "layout", t->layout);
+    cJSON_AddNumberToObject(o, "node_phase", t->node_phase);
+    cJSON_AddNumberToObject(o, "straight_edges", t->straight);
+    cJSON_AddNumberToObject(o, "edge_phase", t->edge_phase);
+    cJSON_AddNumberToObject(o, "resample", t->resample);
+    cJSON_AddNumberToObject(o, "density_advection", t->density);
+    cJSON_AddNumberToObject(o, "smoothing", t->smoothing);
+    cJSON_AddNumberToObject(o, "final_resample", t->final_resample);
+    cJSON_AddNumberToObject(o, "metrics", t->metrics);
+    cJSON_AddNumberToObject(o, "bundle_total", t->total);
+    cJSON_AddNumberToObject(o, "save", r->t_save);
+    cJSON_AddNumberToObject(o, "wall", r->t_wall);
+    return o;
+}
+
+static nb_status write_stats(const char *stats_path, const nb_model *m, const nb_bundle_timings *t,
+                             const run_record *r) {
+    const nb_bundle_data *b = &m->bundle;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NB_RAISE(NB_E_NOMEM, stats_path, "cannot build the statistics");
+    cJSON_AddStringToObject(root, "file", r->path);
+    cJSON_AddStringToObject(root, "software_version", NB_VERSION);
+    cJSON_AddNumberToObject(root, "threads", r->threads);
+    cJSON *layers = cJSON_AddArrayToObject(root, "layer_sizes");
+    for (size_t l = 0; l < m->network.n_layers; l++)
+        cJSON_AddItemToArray(layers, cJSON_CreateNumber((double)m->network.layer_size[l]));
+    cJSON_AddNumberToObject(root, "nodes", (double)b->n_nodes);
+    cJSON_AddNumberToObject(root, "edges_total", (double)b->n_edges_total);
+    cJSON_AddNumberToObject(root, "edges", (double)b->n_edges);
+    cJSON_AddNumberToObject(root, "samples", (double)b->n_points);
+    cJSON_AddNumberToObject(root, "node_iterations", b->node_iterations);
+    cJSON_AddNumberToObject(root, "edge_iterations", b->edge_iterations);
+    cJSON_AddStringToObject(root, "importance_method", m->importance.method);
+    cJSON_AddBoolToObject(root, "importance_computed", r->computed_importance);
+    cJSON_AddItemToObject(root, "seconds", timings_json(t, r));
+    double per_edge = b->n_edges ? t->total / (double)b->n_edges : 0.0;
+    cJSON_AddNumberToObject(root, "seconds_per_edge", per_edge);
+    cJSON_AddNumberToObject(root, "peak_rss_bytes", (double)nb_peak_rss_bytes());
+    cJSON *mt = cJSON_AddObjectToObject(root, "metrics");
+    cJSON_AddNumberToObject(mt, "mean_distortion", b->metrics.mean_distortion);
+    cJSON_AddNumberToObject(mt, "max_distortion", b->metrics.max_distortion);
+    cJSON_AddNumberToObject(mt, "mean_edge_length_difference", b->metrics.mean_length_diff);
+    cJSON_AddNumberToObject(mt, "ink_ratio", b->metrics.ink_ratio);
+    cJSON_AddNumberToObject(mt, "ink_ratio_layout", b->metrics.ink_ratio_layout);
+    cJSON_AddNumberToObject(mt, "max_turn_degrees", b->metrics.max_turn_degrees);
+    cJSON *cfg = b->config_json ? cJSON_Parse(b->config_json) : NULL;
+    if (cfg)
+        cJSON_AddItemToObject(root, "config", cfg);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return NB_RAISE(NB_E_NOMEM, stats_path, "cannot print the statistics");
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", stats_path, (long)getpid()) >= (int)sizeof tmp) {
+        free(text);
+        return NB_RAISE(NB_E_IO, stats_path, "path too long");
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(text);
+        return NB_RAISE(NB_E_IO, stats_path, "cannot write: %s", strerror(errno));
+    }
+    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    ok = (fclose(f) == 0) && ok;
+    free(text);
+    if (!ok || rename(tmp, stats_path) != 0) {
+        remove(tmp);
+        return NB_RAISE(NB_E_IO, stats_path, "cannot write the statistics");
+    }
+    return NB_OK;
+}
+
+int nb_cli_bundle(int argc, char **argv) {
+    nb_cli_common c = {0};
+    const char *path = NULL, *stats_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        int r = nb_cli_common_parse(&c, argc, argv, &i);
+        if (r < 0)
+            return NB_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            bundle_help();
+            return NB_EXIT_OK;
+        } else if (!strcmp(a, "--stats")) {
+            if (i + 1 >= argc)
+                return nb_cli_usage_error("bundle", "--stats needs a file name");
+            stats_path = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return nb_cli_usage_error("bundle", "unknown option '%s'", a);
+        } else if (path) {
+            return nb_cli_usage_error("bundle", "one input file only (got '%s' and '%s')", path, a);
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return nb_cli_usage_error("bundle", "missing FILE.nnb.h5");
+    nb_cli_common_apply(&c);
+    double t_wall = nb_time_now();
+
+    nb_processing_config cfg;
+    nb_status s = nb_cli_processing_config(&c, &cfg);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
+
+    run_record rec = {.path = path, .threads = c.threads > 0 ? c.threads : omp_get_max_threads()};
+    nb_model m;
+    double t0 = nb_time_now();
+    s = nb_h5_load(path, &m);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
+    rec.t_load = nb_time_now() - t0;
+    if (!m.has_importance) {
+        t0 = nb_time_now();
+        s = fallback_importance(&cfg, &m, path);
+        rec.t_importance = nb_time_now() - t0;
+        rec.computed_importance = true;
+        if (s != NB_OK) {
+            nb_model_deinit(&m);
+            return nb_cli_fail(s);
+        }
+    }
+
+    nb_bundle_state *st = NULL;
+    nb_bundle_settings bs;
+    s = nb_bundle_settings_from_config(&cfg, &bs);
+    if (s == NB_OK)
+        s = nb_bundle_create(&bs, &m.network, &m.importance, rec.threads, &st);
+    if (s == NB_OK)
+        s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
+    if (s == NB_OK)
+        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
+    nb_bundle_data out;
+    if (s == NB_OK)
+        s = nb_bundle_finish(st, &out);
+    nb_bundle_timings timings = {0};
+    if (st)
+        nb_bundle_query_timings(st, &timings);
+    nb_bundle_destroy(st);
+    if (s != NB_OK) {
+        nb_model_deinit(&m);
+        return nb_cli_fail(s);
+    }
+    if (m.has_bundle)
+        nb_bundle_data_deinit(&m.bundle);
+    m.bundle = out;
+    m.has_bundle = true;
+
+    t0 = nb_time_now();
+    s = nb_h5_save(path, &m);
+    rec.t_save = nb_time_now() - t0;
+    rec.t_wall = nb_time_now() - t_wall;
+    if (s == NB_OK && stats_path)
+        s = write_stats(stats_path, &m, &timings, &rec);
+    if (s == NB_OK)
+        nb_log_info("bundled %zu of %zu edges (%zu samples; %d node + %d edge iterations) in "
+                    "%.2f s; mean distortion %.3f, ink ratio %.3f -> %s",
+                    m.bundle.n_edges, m.bundle.n_edges_total, m.bundle.n_points,
+                    m.bundle.node_iterations, m.bundle.edge_iterations, timings.total,
+                    m.bundle.metrics.mean_distortion, m.bundle.metrics.ink_ratio, path);
+    nb_model_deinit(&m);
+    return nb_cli_fail(s);
+}

@@ -1,0 +1,63 @@
+/* main.c - the nnbundle command line: dispatches to one subcommand per pipeline stage.
+ *
+ * DESIGN: `nnbundle <command> [options]`; each command is processor/cli/cli_<command>.c and
+ * returns the exit code (0 ok, 1 error, 2 usage). Data flows train -> importance -> bundle
+ * into one .nnb.h5 file; `run` does all three. No graphics library is linked here.
+ */
+#include <hdf5.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct nb_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} nb_command;
+
+static const nb_command commands[] = {
+    {"train", nb_cli_train, "train a dense ReLU network on an IDX data set"},
+    {"random", nb_cli_random, "make a network with seeded random weights and importance"},
+    {"importance", nb_cli_importance, "estimate per-class node and edge importance"},
+    {"bundle", nb_cli_bundle, "lay out, prune and bundle the edges"},
+    {"run", nb_cli_run, "train, importance and bundle in one go"},
+    {"evaluate", nb_cli_evaluate, "pruning curves that test the importance (CSV + plots)"},
+    {"info", nb_cli_info, "describe a .nnb.h5 file"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: nnbundle <command> [options]\n\n"
+               "nnbundle makes trained neural networks readable in 3D: it estimates how\n"
+               "important every node and edge is for every class, prunes, lays the layers out\n"
+               "as planes and bundles the edges by kernel-density advection into one .nnb.h5\n"
+               "file, which nnbundle-render draws.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'nnbundle <command> --help' shows a command's options.\n"
+               "Common options: --threads N, --quiet, --verbose, --config FILE, --set key=value\n");
+}
+
+int main(int argc, char **argv) {
+    /* HDF5's own atexit handler reports "infinite loop closing library" after a corrupt file
+     * failed to close; our errors already said what was wrong, so skip that handler. */
+    H5dont_atexit();
+    if (argc < 2) {
+        usage(stderr);
+        return NB_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return NB_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("nnbundle %s\n", NB_VERSION);
+        return NB_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "nnbundle: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return NB_EXIT_USAGE;
+}

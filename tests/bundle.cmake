@@ -1,0 +1,9 @@
+# Tests of the bundle stage (nb_bundling): layout, sampling, smoothing, metrics, the bundling
+# driver, and the bundle/info CLI.
+nb_add_test(test_layout SOURCES test_layout.c LIBS nb_bundling LABEL unit TIMEOUT 30)
+nb_add_test(test_sample SOURCES test_sample.c LIBS nb_bundling LABEL unit TIMEOUT 30)
+nb_add_test(test_smooth SOURCES test_smooth.c LIBS nb_bundling LABEL unit TIMEOUT 30)
+nb_add_test(test_metrics SOURCES test_metrics.c LIBS nb_bundling LABEL unit TIMEOUT 60)
+nb_add_test(test_bundle SOURCES test_bundle.c LIBS nb_bundling nb_importance nb_net
+    LABEL unit TIMEOUT 120)
+nb_add_script_test(cli_bundle cli_bundle.sh LABEL cli TIMEOUT 120)
