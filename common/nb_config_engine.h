@@ -45,7 +45,7 @@ typedef struct nb_config_key {
     const char *unit;              /* "world units", "fraction", ... */
     const char *doc;               /* one sentence */
     /* Added after the first version (trailing, so positional initialisers stay valid): */
-    const char *source; /* where the key comes from: "spec §4.1", "nnbundle", ... */
+    const char *source; /* where the key comes from: "method.md §4.1", "nnbundle", ... */
     /* Optional extra rule run after the type/range checks on load, set and validate; it
      * gets a pointer to the field and the error subject, and returns NB_OK or raises
      * NB_E_CONFIG with that subject. NULL = none. */

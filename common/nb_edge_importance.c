@@ -1,6 +1,6 @@
 /* nb_edge_importance.c - class vector and scalar importance of an edge segment.
  *
- * DESIGN: direct transcription of reference spec §2.6 with two documented differences:
+ * DESIGN: direct transcription of method.md §2.6 with two documented differences:
  * type 2's scalar is the mean of the norms (processing used a sum of means, rendering a
  * product of norms), and zero-norm nodes yield zero instead of NaN. Pure function, no
  * shared state. Reads no config keys (callers pass edge_importance_type).

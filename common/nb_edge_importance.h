@@ -1,8 +1,8 @@
 /* nb_edge_importance.h - the one definition of an edge segment's class importance.
  *
- * Source: reference spec §2.6 (edge_importance_type 0..3). The bundler (segment density and
+ * Source: method.md §2.6 (edge_importance_type 0..3). The bundler (segment density and
  * advection) and the renderer (colour and impostor size) both call this function, so the
- * processing and rendering formulas cannot drift apart (fixes spec §8.1 item 7: the
+ * processing and rendering formulas cannot drift apart (fixes method.md §8.1 item 7: the
  * original renders with type 0 always and uses a sum in processing but a product in
  * rendering).
  *
@@ -12,7 +12,7 @@
  *   type 2 (both):   q = (s + e)/(|s| + |e|),        iota = 0.5*(|s| + |e|) * alpha
  *   type 3 (target): q = e/|e|,                     iota = |e| * alpha
  * |x| is the L2 norm of the node's class vector. A zero-norm node contributes a zero vector
- * (never NaN). Rendering shares are q / sum(q) (L1-normalised, spec §5.3).
+ * (never NaN). Rendering shares are q / sum(q) (L1-normalised, method.md §5.3).
  */
 #ifndef NB_EDGE_IMPORTANCE_H
 #define NB_EDGE_IMPORTANCE_H
@@ -21,7 +21,7 @@
 
 #define NB_EDGE_IMPORTANCE_TYPES 4
 
-/* Derived per-node statistics of a class-importance vector (spec §2.5). */
+/* Derived per-node statistics of a class-importance vector (method.md §2.5). */
 typedef struct nb_node_stats {
     float mean; /* (1/C) * sum_c v[c] */
     float norm; /* sqrt(sum_c v[c]^2) */

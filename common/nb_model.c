@@ -5,7 +5,7 @@
  * arithmetic (weights + weight_offset[l]). Every size product is overflow-checked before
  * allocation; arrays of zero elements are still allocated (one element) so that a present
  * group never has NULL arrays. On failure the struct is zeroed, never half-built.
- * Layout and conventions: DESIGN.md "The pipeline", docs/file_format.md.
+ * Layout and conventions: method.md §1, docs/file_format.md.
  * Threading: no shared state; a struct belongs to its caller. Reads no config keys.
  */
 #include "nb_model.h"

@@ -6,7 +6,7 @@
  * All arrays are flat, contiguous, row-major, owned by the struct (freed by *_deinit).
  * Layer pair l connects layer l (n_l nodes, "in") to layer l+1 (n_{l+1} nodes, "out").
  * Global node id of node i of layer l = sum_{k<l} n_k + i (layer-major order).
- * Schema with units: docs/file_format.md. Source: DESIGN.md "The pipeline".
+ * Schema with units: docs/file_format.md. Source: method.md §1.
  */
 #ifndef NB_MODEL_H
 #define NB_MODEL_H

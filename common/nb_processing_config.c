@@ -3,11 +3,11 @@
  * DESIGN: one row per processing key, in the order of the comment above
  * nb_processing_config (nb_processing_config.h): name, type, offsetof into the struct,
  * default, range (exclusive flags), enum words, unit, a one-sentence doc and where the key
- * comes from (a section of the reference spec, or nnbundle's own). The config engine
+ * comes from (a section of docs/method.md, or nnbundle's own). The config engine
  * (nb_config_engine.c) drives defaults, JSON loading, --set, validation, saving and the
  * Markdown table in configs/README.md from these rows alone. Defaults follow the
  * reference's README where its code and README disagree (layer_distance 0.5). The
- * importance_flags key has an extra check (a comma list of known words, spec §2.3). The
+ * importance_flags key has an extra check (a comma list of known words, method.md §2.3). The
  * config a bundle stores in its file is read back through the same table
  * (nb_config_parse_stored), so a stored value is checked exactly as a config file's.
  * Threading: the table is const. Config keys: every processing key, by definition.
@@ -22,7 +22,7 @@
 #define EXCL_MAX  NB_CONFIG_MAX_EXCLUSIVE
 #define EXCL_BOTH (NB_CONFIG_MIN_EXCLUSIVE | NB_CONFIG_MAX_EXCLUSIVE)
 
-/* ---- importance flags (spec §2.3) ------------------------------------------------------ */
+/* ---- importance flags (method.md §2.3) ------------------------------------------------------ */
 
 static const struct {
     const char *word;
@@ -93,41 +93,41 @@ static const nb_config_key processing_keys[] = {
     {P(layer_distance), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 100,
      .flags = EXCL_MIN, .unit = "world units",
      .doc = "Spacing of the layer planes along z; layer l lies at z = -(L-1)*d/2 + l*d.",
-     .source = "spec §3 (README value 0.5; the reference code uses 0.4)"},
+     .source = "method.md §3 (README value 0.5; the reference code uses 0.4)"},
     {P(layer_width), .type = NB_CONFIG_DOUBLE, .def = 1.0, .min = 0, .max = 100, .flags = EXCL_MIN,
      .unit = "world units",
      .doc = "Side of the square on which each layer's nodes sit on a ceil(sqrt(n)) grid.",
-     .source = "spec §3"},
+     .source = "method.md §3"},
     {P(prune_percentage), .type = NB_CONFIG_DOUBLE, .def = 0.0, .min = 0, .max = 1,
      .flags = EXCL_MAX, .unit = "fraction",
      .doc = "Share of edges, lowest score alpha * mean source importance first, removed "
             "before bundling.",
-     .source = "spec §3.4"},
+     .source = "method.md §3.4"},
     {P(sampling_rate), .type = NB_CONFIG_DOUBLE, .def = 15, .min = 0, .max = 200, .flags = EXCL_MIN,
      .unit = "samples per layer_width",
      .doc = "Edge resampling density; the sample length is layer_width / sampling_rate and "
             "the grid cell a third of it.",
-     .source = "spec §4.1"},
+     .source = "method.md §4.1"},
     {P(node_bandwidth), .type = NB_CONFIG_DOUBLE, .def = 0.75, .min = 0, .max = 10,
      .flags = EXCL_MIN, .unit = "layer widths",
-     .doc = "Initial kernel bandwidth of the node phase.", .source = "spec §4.1"},
+     .doc = "Initial kernel bandwidth of the node phase.", .source = "method.md §4.1"},
     {P(edge_bandwidth), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 10,
      .flags = EXCL_MIN, .unit = "layer widths",
-     .doc = "Initial kernel bandwidth of the edge phase.", .source = "spec §4.1"},
+     .doc = "Initial kernel bandwidth of the edge phase.", .source = "method.md §4.1"},
     {P(node_bandwidth_reduction), .type = NB_CONFIG_DOUBLE, .def = 0.95, .min = 0, .max = 1,
      .flags = EXCL_BOTH, .unit = "factor per iteration",
      .doc = "Factor applied to the node bandwidth after each node iteration; the phase ends "
             "when it falls below two grid cells.",
-     .source = "spec §4.6"},
+     .source = "method.md §4.6"},
     {P(edge_bandwidth_reduction), .type = NB_CONFIG_DOUBLE, .def = 0.9, .min = 0, .max = 1,
      .flags = EXCL_BOTH, .unit = "factor per iteration",
      .doc = "Factor applied to the edge bandwidth after each edge iteration; the phase ends "
             "when it falls below two grid cells.",
-     .source = "spec §4.6"},
+     .source = "method.md §4.6"},
     {P(node_step), .type = NB_CONFIG_DOUBLE, .def = 0.2, .min = 0, .max = 1, .flags = EXCL_MIN,
      .unit = "bandwidths",
      .doc = "Length of one node advection step as a fraction of the current bandwidth.",
-     .source = "spec §4.5"},
+     .source = "method.md §4.5"},
     {P(node_class_contrast), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 1,
      .unit = "sine of an angle",
      .doc = "Class contrast of the node phase: a node whose class vector makes an angle theta "
@@ -154,7 +154,7 @@ static const nb_config_key processing_keys[] = {
      .doc = "Length of one sample advection step as a fraction of the current bandwidth (the "
             "reference moves a full bandwidth, which overshoots density maxima and folds edges "
             "into loops; 1 reproduces it).",
-     .source = "spec §4.9, changed"},
+     .source = "method.md §4.9, changed"},
     {P(edge_similarity_max), .type = NB_CONFIG_DOUBLE, .def = 0.7, .min = 0, .max = 1,
      .unit = "cosine",
      .doc = "Cap on the similarity threshold sigma_k of the edge phase: a sample is drawn to "
@@ -162,7 +162,7 @@ static const nb_config_key processing_keys[] = {
             "from the rest. The reference schedule rises to 0.995, where almost every sample "
             "of a mixed-class edge is pushed into empty space (edges balloon outwards, ink "
             "ratio 1.95 on Fashion-MNIST); 1 reproduces it.",
-     .source = "spec §4.6, changed"},
+     .source = "method.md §4.6, changed"},
     {P(edge_repulsion_saturation), .type = NB_CONFIG_DOUBLE, .def = 0.25, .min = 0, .max = 1000,
      .unit = "density-weighted mean densities",
      .doc = "Saturating repulsion of the edge phase: a sample follows the gradient of q.D - "
@@ -175,65 +175,65 @@ static const nb_config_key processing_keys[] = {
      .doc = "Keep every edge sample between the planes of its two layers (z clamped after "
             "each advection step); false lets samples loop behind the planes as in the "
             "reference.",
-     .source = "spec §4.9, changed"},
+     .source = "method.md §4.9, changed"},
     {P(density_strength), .type = NB_CONFIG_DOUBLE, .def = 10000, .min = 0, .max = 1e9,
      .flags = EXCL_MIN, .unit = "density units",
      .doc = "Scale of a splat contribution before its integer truncation; contributions "
             "below 1/density_strength are dropped.",
-     .source = "spec §4.3, §4.1"},
+     .source = "method.md §4.3, §4.1"},
     {P(edge_importance_type), .type = NB_CONFIG_INT, .def = 0, .min = 0, .max = 3, .unit = "type",
      .doc = "How a segment's class vector is derived from its end nodes: 0 blend along the "
             "edge, 1 source, 2 both, 3 target.",
-     .source = "spec §2.6"},
+     .source = "method.md §2.6"},
     {P(smoothing), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Laplacian smoothing of the edge polylines after every edge iteration.",
-     .source = "spec §4.10"},
+     .source = "method.md §4.10"},
     {P(smoothing_iterations), .type = NB_CONFIG_INT, .def = 8, .min = 0, .max = 100,
      .unit = "passes per edge iteration",
-     .doc = "Number of Jacobi smoothing passes after each edge iteration.", .source = "spec §4.10"},
+     .doc = "Number of Jacobi smoothing passes after each edge iteration.", .source = "method.md §4.10"},
     {P(smoothing_percent), .type = NB_CONFIG_DOUBLE, .def = 8, .min = 0, .max = 100,
      .flags = EXCL_MIN, .unit = "percent of an edge's points",
      .doc = "Half-width of the smoothing window as a percentage of the edge's point count, "
             "shrinking with the edge bandwidth reduction.",
-     .source = "spec §4.10 (a constant in the reference)"},
+     .source = "method.md §4.10 (a constant in the reference)"},
     {P(density), .type = NB_CONFIG_ENUM, .def = NB_DENSITY_FAST, .enum_names = density_names,
      .unit = "",
      .doc = "Density back-end: fast (binned splat and separable convolution) or exact (the "
             "reference segment kernel).",
-     .source = "nnbundle (DESIGN.md); exact = spec §4.3, §4.8"},
+     .source = "nnbundle (docs/density.md); exact = method.md §4.3, §4.8"},
     {P(node_advection), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
-     .doc = "Run the node phase (node density and advection).", .source = "spec §4.4-4.6"},
+     .doc = "Run the node phase (node density and advection).", .source = "method.md §4.4-4.6"},
     {P(edge_advection), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Run the edge phase (edge sampling, density, advection, smoothing).",
-     .source = "spec §4.7-4.12"},
+     .source = "method.md §4.7-4.12"},
     {P(importance_method), .type = NB_CONFIG_ENUM, .def = NB_IMPORTANCE_BN_GAMMA,
      .enum_names = importance_method_names, .unit = "",
      .doc = "Node importance estimator: bn-gamma (per-class batch-norm gamma fine-tuning) or "
             "magnitude (weights only, no data).",
-     .source = "spec §2.4-2.5; magnitude is nnbundle's"},
+     .source = "method.md §2.4-2.5; magnitude is nnbundle's"},
     {P(importance_flags), .type = NB_CONFIG_STRING,
      .string_size = sizeof(((nb_processing_config *)0)->importance_flags), .def_string = "gamma,l1",
      .unit = "comma list",
      .doc = "Batch-norm variant of the fine-tuning: any of gamma, l1, l2, centering.",
-     .source = "spec §2.3", .check = check_importance_flags},
+     .source = "method.md §2.3", .check = check_importance_flags},
     {P(importance_epochs), .type = NB_CONFIG_INT, .def = 20, .min = 1, .max = 1000,
-     .unit = "epochs", .doc = "Fine-tuning epochs per class.", .source = "spec §2.4"},
+     .unit = "epochs", .doc = "Fine-tuning epochs per class.", .source = "method.md §2.4"},
     {P(importance_learning_rate), .type = NB_CONFIG_DOUBLE, .def = 0.001, .min = 0, .max = 1,
      .flags = EXCL_MIN, .unit = "", .doc = "Adam learning rate of the per-class fine-tuning.",
-     .source = "spec §2.4"},
+     .source = "method.md §2.4"},
     {P(importance_batch_size), .type = NB_CONFIG_INT, .def = 128, .min = 1, .max = 65536,
      .unit = "images", .doc = "Mini-batch size of the per-class fine-tuning.",
-     .source = "spec §2.4"},
+     .source = "method.md §2.4"},
     {P(importance_l1), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100, .unit = "",
-     .doc = "Factor of the L1 penalty sum |gamma| when the l1 flag is set.", .source = "spec §2.3"},
+     .doc = "Factor of the L1 penalty sum |gamma| when the l1 flag is set.", .source = "method.md §2.3"},
     {P(importance_l2), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100, .unit = "",
-     .doc = "Factor of the L2 penalty sum gamma^2 when the l2 flag is set.", .source = "spec §2.3"},
+     .doc = "Factor of the L2 penalty sum gamma^2 when the l2 flag is set.", .source = "method.md §2.3"},
     {P(importance_top_k), .type = NB_CONFIG_INT, .def = 9, .min = 0, .max = 64, .unit = "images",
      .doc = "Number of top-activating test images stored per hidden node (0 stores none).",
      .source = "nnbundle"},
     {P(seed), .type = NB_CONFIG_INT, .def = 1, .min = 0, .max = 2147483647, .unit = "",
      .doc = "Seed of every random draw in processing.",
-     .source = "nnbundle (the reference is unseeded, spec §8.1)"},
+     .source = "nnbundle (the reference is unseeded, method.md §8.1)"},
 };
 
 #undef P

@@ -5,7 +5,7 @@
  * configs/processing.json, --set, validation and the README table through the config engine
  * (nb_config_engine.h). `nnbundle bundle` stores the resolved config as JSON text in the
  * file's /bundle group; nb_processing_config_read_stored is the one reader of that text.
- * Sources: reference spec §3 (layout), §3.4 (pruning), §4.1-4.10 (bundling), §2.3-2.4
+ * Sources: method.md §3 (layout), §3.4 (pruning), §4.1-4.10 (bundling), §2.3-2.4
  * (importance); defaults follow the original README where its code and README disagree
  * (layer_distance 0.5).
  */

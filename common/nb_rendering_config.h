@@ -5,7 +5,7 @@
  * --set, the GUI's widgets, validation and the README table through the config engine
  * (nb_config_engine.h). Mode words ("ellipsoid_transparent", "wboit", ...) exist only in that
  * table: ask nb_config_enum_name(&nb_rendering_schema, "edge_mode", mode).
- * Sources: reference spec §5.3-5.7.
+ * Sources: method.md §5.3-5.7.
  */
 #ifndef NB_RENDERING_CONFIG_H
 #define NB_RENDERING_CONFIG_H

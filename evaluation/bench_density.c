@@ -1,9 +1,9 @@
 /* bench_density.c - per-iteration timings of the exact and fast density back-ends, and their
  * agreement on a whole bundling run of a random network.
  *
- * DESIGN: builds a random network (spec §2.7 importance: one strong class per node, one-hot
- * outputs, alpha uniform), lays it out (spec §3), makes the reference grid of each layer pair
- * (spec §4.2) and runs the processing schedule of spec §4.6/§4.12 with a minimal stand-in for
+ * DESIGN: builds a random network (method.md §2.7 importance: one strong class per node, one-hot
+ * outputs, alpha uniform), lays it out (method.md §3), makes the reference grid of each layer pair
+ * (method.md §4.2) and runs the processing schedule of method.md §4.6/§4.12 with a minimal stand-in for
  * the bundler's own stages: arc-length resampling at spacing W/rate, the 3-point-window
  * smoothing of §4.10 (8 passes, r_s = max(1, floor(N*8*r^(k+1)/100))). Only nb_density is the
  * real thing; the resampler/smoother here are simplified (arc length, not the chord walk of
@@ -153,7 +153,7 @@ static double seg_len(const float *a, const float *b) {
     return sqrt(dx * dx + dy * dy + dz * dz);
 }
 
-/* Arc-length resampling at spacing ell (stand-in for spec §4.7): from `in` to `out`. */
+/* Arc-length resampling at spacing ell (stand-in for method.md §4.7): from `in` to `out`. */
 static void resample(const net *n, const polys *in, polys *out, double ell) {
     size_t total = 0;
     size_t *cnt = xmalloc(n->n_edges * sizeof *cnt);
@@ -359,7 +359,7 @@ static void check(nb_status st) {
     }
 }
 
-/* Node phase + edge phase (spec §4.12) with `backend`; records timings and metrics. */
+/* Node phase + edge phase (method.md §4.12) with `backend`; records timings and metrics. */
 /* A density workspace for backend with the fast settings of the options. */
 static nb_density *make_density(const opts *o, nb_density_backend backend, size_t C) {
     nb_density *d;

@@ -4,7 +4,7 @@
 # Makes three networks of the same architecture (784-81-49-10 on Fashion-MNIST) with
 # nnbundle's own commands: untrained (`nnbundle random`: Glorot-uniform weights, seed 1),
 # trained (`nnbundle train`, 15 epochs) and trained with an L1 penalty on the weights
-# (`nnbundle train --l1 0.001`, the thesis' Keras l1(0.001), reference spec §2.1); gives each
+# (`nnbundle train --l1 0.001`, the thesis' Keras l1(0.001), method.md §2.1); gives each
 # its importance (`nnbundle importance`, bn-gamma, 20 fine-tuning epochs per class), measures
 # its test accuracy (`nnbundle evaluate --levels 0`), bundles it (`nnbundle bundle`, default
 # processing config) and renders the three side by side with one nnbundle-render command
@@ -56,7 +56,7 @@ done
 [ -f "$DATA/train-images-idx3-ubyte.gz" ] || [ -f "$DATA/train-images-idx3-ubyte" ] ||
     { echo "compare_networks.sh: [$DATA] no Fashion-MNIST here (set NB_DATA)" >&2; exit 1; }
 
-# The choices of evaluation/reproduce.sh (the thesis' settings, spec §2.1, §2.4).
+# The choices of evaluation/reproduce.sh (the thesis' settings, method.md §2.1, §2.4).
 if [ "$QUICK" = 1 ]; then
     EPOCHS=2 FT_EPOCHS=2
 else

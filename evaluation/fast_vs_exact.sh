@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fast_vs_exact.sh - bundles one random network with both density back-ends (`fast`, the
-# default, and `exact`, the reference kernel of spec §4.3 on its true support), prints their
+# default, and `exact`, the reference kernel of method.md §4.3 on its true support), prints their
 # quality metrics side by side with the relative differences, and renders the two bundles
 # from the same camera into a PNG pair.
 #

@@ -1,4 +1,4 @@
-# plot_class_specific.gp - class-specific pruning, absolute values (reference spec §6.3
+# plot_class_specific.gp - class-specific pruning, absolute values (method.md §6.3
 # caveats: the thesis plotted "relative accuracy" from overall pruning instead). For each
 # class c, edges are scored by class c's importance only (alpha * gamma_c) and pruned; the
 # panel shows, on the test set,

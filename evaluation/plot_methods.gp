@@ -1,4 +1,4 @@
-# plot_methods.gp - pruning curves of the five edge orders (reference spec §6.3 "method
+# plot_methods.gp - pruning curves of the five edge orders (method.md §6.3 "method
 # comparison", plus the random floor and the reverse order). Usage:
 #   gnuplot -c evaluation/plot_methods.gp EVAL_DIR OUT_PREFIX ["title"]
 # reads EVAL_DIR/pruning.csv, writes OUT_PREFIX.png and OUT_PREFIX.svg.

@@ -1,4 +1,4 @@
-# plot_variants.gp - the thesis' comparison plots (reference spec §6.3 "regularisers" and
+# plot_variants.gp - the thesis' comparison plots (method.md §6.3 "regularisers" and
 # "BN parameters"): accuracy after alpha * mean gamma pruning, for importance computed with
 # different importance_flags on the SAME trained network, next to the random floor.
 # Usage:
@@ -13,7 +13,7 @@ title = ARG2
 rcsv = ARG3."/pruning.csv"
 dirs = ARG4
 base(d) = system("basename '".d."'")
-# importance name -> legend text (spec §2.3: beta = learnable shift, gammaone/zero = initial
+# importance name -> legend text (method.md §2.3: beta = learnable shift, gammaone/zero = initial
 # gamma, suffix = regulariser on gamma)
 label(n) = n eq "nobeta_gammaone" ? "γ init 1, no regulariser" : \
            n eq "nobeta_gammaone_l1" ? "γ init 1, L1" : \

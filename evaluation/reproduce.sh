@@ -2,7 +2,7 @@
 # reproduce.sh - the thesis' evaluation figures on Fashion-MNIST in one command.
 #
 # Trains the 784-81-49-10 network, computes the importance with the seven importance_flags
-# variants of the thesis (reference spec §2.3, §6.2), runs `nnbundle evaluate` (pruning
+# variants of the thesis (method.md §2.3, §6.2), runs `nnbundle evaluate` (pruning
 # curves of five edge orders, class-specific pruning, the variants), plots everything with
 # gnuplot (evaluation/plot_*.gp) and renders an untrained, a trained and an L1-trained
 # network side by side (nnbundle-render's compare mode: one camera, one importance scale).
@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-# The thesis' settings (spec §2.1, §2.4, §6.2), or a few epochs for a smoke run.
+# The thesis' settings (method.md §2.1, §2.4, §6.2), or a few epochs for a smoke run.
 if [ "$QUICK" = 1 ]; then
     EPOCHS=2 FT_EPOCHS=2 DRAWS=1
 else
@@ -57,7 +57,7 @@ fi
 L1_WEIGHT=0.001  # Keras l1(0.001) kernel penalty of the thesis' regularised model (§2.1)
 SHOT_SIZE=1800x640 # three 600x640 panels (evaluation/compare_networks.sh makes the same figure)
 SEED=1
-# importance variants: importance_flags value -> the thesis' name (spec §2.3)
+# importance variants: importance_flags value -> the thesis' name (method.md §2.3)
 VARIANTS=(
     "gamma,l1:nobeta_gammaone_l1"
     "gamma:nobeta_gammaone"

@@ -1,6 +1,6 @@
 #version 430 core
 // flat_line.vert - edge mode "line": one GL_LINES pair per segment (instanced, 2 vertices),
-// flat class colour (reference spec §5.5 mode 4); culled segments collapse outside the clip
+// flat class colour (method.md §5.5 mode 4); culled segments collapse outside the clip
 // volume.
 layout(location = 0) in vec4 a_a;     // A (world), iota
 layout(location = 1) in vec4 a_color; // rgb, a0

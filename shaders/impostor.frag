@@ -4,7 +4,7 @@
 // with the ellipsoid in its unit-sphere-scaled space (S x = x/r + (1/L - 1/r)(a.x)a); the
 // front hit gives gl_FragDepth, the normal (S^2 (p - M)) and the thickness rho = sqrt(disc/a),
 // the cosine between ray and inward normal in scaled space = chord / diameter for a sphere
-// (reference spec §5.4-5.5). Outputs (u_output):
+// (method.md §5.4-5.5). Outputs (u_output):
 //   0 opaque: light (1,1,1)/sqrt 3 in view space; u_shading 1 (phong, the reference):
 //             0.2 ambient + colour * max(n.l, 0) + 0.1 * max(r.v, 0)^4; 0 (soft): colour *
 //             (0.55 + 0.45 max(n.l, 0)) + 0.15 * max(r.v, 0)^4, so the unlit side keeps the
@@ -13,7 +13,7 @@
 //             by a0, and discarded below a0 = 0.05
 //   u_fade also mixes the colour of transparent fragments with the background by a0 (on top
 //   of the opacity, which a0 already lowers)
-//   1 minmax: spec §5.6 opacity a; rgb = colour * a + background * (1 - a) (pre-mixed towards
+//   1 minmax: method.md §5.6 opacity a; rgb = colour * a + background * (1 - a) (pre-mixed towards
 //             the background: white in the reference); blended with MIN (rgb) / MAX (alpha):
 //             order-independent
 //   2 wboit:  McGuire & Bavoil 2013: accum += (colour * a, a) * w(a, z), revealage *= (1 - a)

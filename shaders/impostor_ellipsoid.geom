@@ -1,6 +1,6 @@
 #version 430 core
 // impostor_ellipsoid.geom - one ellipsoid per polyline segment (A, B): emits the 14-vertex
-// triangle strip of its bounding box (reference spec §5.5, mode ellipsoid_transparent).
+// triangle strip of its bounding box (method.md §5.5, mode ellipsoid_transparent).
 // Centre M = (A+B)/2, long axis along A->B with radius |M-A| * f + r, short radii
 // r = u_size * iota; f = 1 + 1.5 iota for inner segments, 1 for the first and the last two
 // (precomputed per segment on the CPU). The frame's second axis is the view-space image of

@@ -1,6 +1,6 @@
 #version 430 core
 // impostor_sphere.vert - one camera-facing quad per sphere (instanced, 4-vertex strip).
-// Nodes (reference spec §5.4) and the per-sample spheres of edge modes "sphere" and
+// Nodes (method.md §5.4) and the per-sample spheres of edge modes "sphere" and
 // "sphere_transparent" (§5.5). The quad lies in the plane through the sphere's nearest point,
 // perpendicular to the eye->centre ray, with half-size r: the tangent cone from the eye has
 // radius r * sqrt((d-r)/(d+r)) < r there, so the quad covers the whole silhouette.

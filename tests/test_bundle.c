@@ -83,7 +83,7 @@ static void test_schedules(void **state) {
     const double h20 = (1.0 / 20.0) / 3.0;
     assert_int_equal(nb_bundle_iteration_count(0.5, 0.9, 2 * h20), 26);
     assert_int_equal(nb_bundle_iteration_count(0.01, 0.9, 2 * h), 0);
-    /* spec §4.6 edge schedule: sigma at k = 0, 1, 2, 5, 10, 22 */
+    /* method.md §4.6 edge schedule: sigma at k = 0, 1, 2, 5, 10, 22 */
     const double k_s[6][2] = {{0, 0.0},   {1, 0.331},  {2, 0.457},
                               {5, 0.670}, {10, 0.846}, {22, 0.995}};
     for (int i = 0; i < 6; i++) {

@@ -111,7 +111,7 @@ static nb_grid dyadic_grid(void) {
     return g;
 }
 
-/* The reference grid of spec §4.2 for one layer pair at z in [z0, z0 + d], W = 1. */
+/* The reference grid of method.md §4.2 for one layer pair at z in [z0, z0 + d], W = 1. */
 static nb_grid reference_grid(double rate, double d, double z0) {
     nb_grid g;
     double h = 1.0 / rate / 3.0;
@@ -123,7 +123,7 @@ static nb_grid reference_grid(double rate, double d, double z0) {
     return g;
 }
 
-/* A random layer pair n0 -> n1 (spec §3 layout, §2.7 importance), edges sampled at 1/rate. */
+/* A random layer pair n0 -> n1 (method.md §3 layout, §2.7 importance), edges sampled at 1/rate. */
 static void random_pair(scene *s, size_t n0, size_t n1, size_t C, double rate, uint64_t seed) {
     nb_rng rng;
     nb_rng_init(&rng, seed);

@@ -1,4 +1,4 @@
-/* test_layout.c - node positions of spec §3 and the density grids of spec §4.2. */
+/* test_layout.c - node positions of method.md §3 and the density grids of method.md §4.2. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* test_render_fixture.h - tiny deterministic models and render helpers for the renderer tests.
  *
- * A model with /network, /importance (reference spec §2.7 random mode: one strong class per
- * node, output layer one-hot) and /bundle: layers laid out as in spec §3 (layer_width 1,
+ * A model with /network, /importance (method.md §2.7 random mode: one strong class per
+ * node, output layer one-hot) and /bundle: layers laid out as in method.md §3 (layer_width 1,
  * layer_distance 0.5), every edge a polyline of `points_per_edge` points whose interior is
  * pulled towards the layer pair's axis (a bundled look), edge alpha uniform in [0, 1).
  * Everything is seeded: the same arguments give the same model bit for bit.

@@ -26,7 +26,7 @@ static void test_defaults_map_to_uniforms(void **state) {
     nb_config_defaults(&nb_rendering_schema, &cfg);
     nb_render_params p;
     nb_render_params_from_config(&cfg, &p);
-    /* spec §5.7 opacity parameters; nnbundle's display-scale thresholds, sizes and modes */
+    /* method.md §5.7 opacity parameters; nnbundle's display-scale thresholds, sizes and modes */
     near(p.edge.size, 0.02f, 1e-7f);
     near(p.edge.importance_opacity, 1.1f, 1e-7f);
     near(p.edge.depth_opacity, 0.5f, 1e-7f);
@@ -61,7 +61,7 @@ static void test_defaults_map_to_uniforms(void **state) {
     assert_true(p.fade_opaque);
 }
 
-/* configs/rendering_reference.json restores the reference's values (spec §5.7, README edge
+/* configs/rendering_reference.json restores the reference's values (method.md §5.7, README edge
  * threshold 0.1) and switches off every nnbundle addition. */
 static void test_reference_profile(void **state) {
     (void)state;
@@ -224,7 +224,7 @@ static void test_opacity_formula(void **state) {
     float a = nb_render_opacity(&u, 0.8f, 0.5f, 0.25f);
     float expect = (-0.1f + 1.1f * 0.8f) * (0.5f + 0.5f * 0.25f) * powf(0.5f, 0.25f);
     near(a, expect, 1e-6f);
-    /* I > 1 and small a0 give a negative alpha (the soft threshold of spec §5.6) */
+    /* I > 1 and small a0 give a negative alpha (the soft threshold of method.md §5.6) */
     assert_true(nb_render_opacity(&u, 0.05f, 1.0f, 1.0f) < 0.0f);
     /* rim (rho = 0) is transparent, centre of the nearest object at a0 = 1 is opaque */
     near(nb_render_opacity(&u, 1.0f, 0.0f, 1.0f), 0.0f, 1e-7f);

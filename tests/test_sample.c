@@ -1,4 +1,4 @@
-/* test_sample.c - initial sampling and resampling of edge polylines (spec §4.7, no cap). */
+/* test_sample.c - initial sampling and resampling of edge polylines (method.md §4.7, no cap). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_smooth.c - Laplacian smoothing of polylines (spec §4.10): window, Jacobi, endpoints. */
+/* test_smooth.c - Laplacian smoothing of polylines (method.md §4.10): window, Jacobi, endpoints. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

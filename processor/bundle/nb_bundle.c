@@ -10,7 +10,7 @@
  * nb_sample_resample_smoothed smooths each edge in cache and resamples it, which reads the
  * polylines once instead of twice and gives bit-identical results; snapshots taken between
  * steps apply the pending smoothing to their copy.
- * Order of operations and schedules: reference spec §4.12 and §4.6, minus its quirks (no
+ * Order of operations and schedules: method.md §4.12 and §4.6, minus its quirks (no
  * dropped edges, no point cap, no redundant straight-edge rebuilds, a phase whose initial
  * bandwidth is already below 2h runs zero iterations). Polylines are kept per layer pair
  * (one CSR buffer pair each) because layer pairs never see each other's density and the
@@ -456,7 +456,7 @@ static nb_status check_shapes(const nb_network *net, const nb_importance *imp) {
     return NB_OK;
 }
 
-/* Kept edges in weight order: pruning (spec §3.4) by alpha * mean(source importance). */
+/* Kept edges in weight order: pruning (method.md §3.4) by alpha * mean(source importance). */
 static nb_status select_edges(nb_bundle_state *st, const nb_network *net,
                               const nb_importance *imp) {
     size_t L = st->n_layers, total = nb_network_n_edges(net);
@@ -620,7 +620,7 @@ fail:
 
 /* ---- phases --------------------------------------------------------------------------- */
 
-/* Straight edges between the (moved) nodes, sampled at l (spec §4.12 after the node loop). */
+/* Straight edges between the (moved) nodes, sampled at l (method.md §4.12 after the node loop). */
 static nb_status enter_edge_phase(nb_bundle_state *st) {
     double t0 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {

@@ -1,7 +1,7 @@
 /* nb_bundle.h - the bundling driver: layout, pruning, node phase, edge phase, final resample.
  *
- * Source: reference spec §3 (layout), §3.4 (pruning), §4.1-4.12 (bundling, order of
- * operations) with the fixes of DESIGN.md "The bundling method". Data flow:
+ * Source: method.md §3 (layout), §3.4 (pruning), §4.1-4.12 (bundling, order of
+ * operations) with the fixes of method.md §8.1. Data flow:
  *   nb_bundle_create   lay out the nodes (§3), prune (§3.4, exact count via nb_prune.h),
  *                      build the node map and one grid per layer pair (§4.2)
  *   nb_bundle_step     one iteration of the current phase:
@@ -81,13 +81,13 @@ typedef struct nb_bundle_timings {
 
 typedef struct nb_bundle_state nb_bundle_state; /* opaque */
 
-/* Number of iterations k = 0, 1, ... with b0 * reduction^k >= limit (spec §4.6): the phase
+/* Number of iterations k = 0, 1, ... with b0 * reduction^k >= limit (method.md §4.6): the phase
  * runs while its bandwidth is at least two grid cells. 0 if b0 < limit. Arguments must be
  * finite, b0 > 0, limit > 0, reduction in (0, 1). */
 int nb_bundle_iteration_count(double b0, double reduction, double limit);
 
 /* Similarity threshold sigma_k = min(max, sqrt(max(0, 1 - (b - limit) / (b0 - limit))))
- * (spec §4.6 with max = 1; the edge phase passes edge_similarity_max, the node phase 1);
+ * (method.md §4.6 with max = 1; the edge phase passes edge_similarity_max, the node phase 1);
  * min(max, 1) when b0 <= limit. Bandwidths in world units, result a cosine in [0, max]. */
 double nb_bundle_similarity(double b, double b0, double limit, double max);
 

@@ -1,4 +1,4 @@
-/* nb_layout.c - node positions on layer planes and the density grids of spec §3 and §4.2.
+/* nb_layout.c - node positions on layer planes and the density grids of method.md §3 and §4.2.
  *
  * DESIGN: pure arithmetic, no allocation, no threads. Positions are computed in double and
  * stored as float32; mirrored columns get exactly negated x (the column offset c - (s-1)/2 is

@@ -1,6 +1,6 @@
 /* nb_layout.h - where the nodes sit, and the density grids around them.
  *
- * Source: reference spec §3 (layers as planes, nodes on square grids) and §4.1-4.2 (grid
+ * Source: method.md §3 (layers as planes, nodes on square grids) and §4.1-4.2 (grid
  * cell, box and counts). Layer l lies in the plane z_l = -(L-1)*d/2 + l*d; a layer of n nodes
  * uses s = ceil(sqrt(n)) columns of spacing W/s, node i at column i mod s, row floor(i/s),
  * centred on the layer's axis (an incomplete last row leaves the layer off-centre in y, as in
@@ -16,7 +16,7 @@
 #include "nb_density.h"
 #include "nb_status.h"
 
-/* Margin around every grid box, world units (spec §4.2). */
+/* Margin around every grid box, world units (method.md §4.2). */
 #define NB_LAYOUT_MARGIN 1.0
 
 /* The geometry every other layout function derives from. All lengths in world units. */
@@ -30,10 +30,10 @@ typedef struct nb_layout_desc {
  * cells per axis. Returns NB_OK or NB_E_CONFIG naming the key ("layer_width", ...). */
 nb_status nb_layout_validate(const nb_layout_desc *desc);
 
-/* Sample spacing l = W / rho (spec §4.1), world units. desc must be valid. */
+/* Sample spacing l = W / rho (method.md §4.1), world units. desc must be valid. */
 double nb_layout_sample_spacing(const nb_layout_desc *desc);
 
-/* Grid cell h = W / (3 rho) (spec §4.1), world units. desc must be valid. */
+/* Grid cell h = W / (3 rho) (method.md §4.1), world units. desc must be valid. */
 double nb_layout_cell(const nb_layout_desc *desc);
 
 /* z of layer plane `layer` (0-based) in a network of n_layers layers, world units. */
@@ -50,12 +50,12 @@ nb_status nb_layout_nodes(const nb_layout_desc *desc, size_t n_layers, const siz
  * units) of pos float32[n][3] (population form, sums in double). n = 0 gives 0, 0. */
 void nb_layout_spread(const float *pos, size_t n, double spread[2]);
 
-/* The 2-D node density map (spec §4.4): x, y over [-W/2 - 1, W/2 + 1] with n = floor((W+2)/h)
+/* The 2-D node density map (method.md §4.4): x, y over [-W/2 - 1, W/2 + 1] with n = floor((W+2)/h)
  * + 1 cells per axis; n[2] = 1 and origin[2] = the first layer's z minus the margin.
  * Returns NB_OK or NB_E_CONFIG (invalid desc). */
 nb_status nb_layout_node_grid(const nb_layout_desc *desc, size_t n_layers, nb_grid *out);
 
-/* The 3-D segment density grid of layer pair `pair` (layers pair and pair+1, spec §4.2): x, y
+/* The 3-D segment density grid of layer pair `pair` (layers pair and pair+1, method.md §4.2): x, y
  * as for the node map, z over [z_pair - 1, z_pair + d + 1] with floor((d+2)/h) + 1 cells.
  * Returns NB_OK, NB_E_CONFIG (invalid desc), NB_E_INVALID (pair + 1 >= n_layers). */
 nb_status nb_layout_pair_grid(const nb_layout_desc *desc, size_t n_layers, size_t pair,

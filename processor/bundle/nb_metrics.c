@@ -1,9 +1,9 @@
 /* nb_metrics.c - distortion, mean edge-length difference and voxel ink ratio of a bundle.
  *
- * DESIGN: data flow CSR polylines -> nb_bundle_metrics. Definitions from
- * reference/bundle_metrics.md (distortion, MELD: shared-bundling-repo modules/metrics.py;
- * ink ratio: rasterised coverage of the bundled over the straight drawing, here counted in
- * 3-D voxels as that page suggests for 3-D; see docs/metrics.md). Voxels are visited with the
+ * DESIGN: data flow CSR polylines -> nb_bundle_metrics. Definitions from the edge-bundling
+ * literature (Lhuillier, Hurter, Telea, "State of the art in edge and trail bundling
+ * techniques", CGF 2017: distortion, MELD; ink ratio: rasterised coverage of the bundled over
+ * the straight drawing, here counted in 3-D voxels; see docs/metrics.md). Voxels are visited with the
  * exact grid traversal of Amanatides & Woo ("A fast voxel traversal algorithm for ray
  * tracing", Eurographics 1987), stepping one axis at a time until the end voxel, so every
  * voxel a segment passes through is counted once. Threading: lengths are summed per block of

@@ -1,8 +1,7 @@
 /* nb_metrics.h - quality metrics of a bundle: distortion, edge-length difference, ink ratio.
  *
- * Source: reference/bundle_metrics.md (definitions from the edge-bundling literature; MELD
- * and distortion as in the shared-bundling-repo metrics module) and docs/metrics.md (how
- * nnbundle measures them in 3-D). For edge e with polyline length len(e) and straight
+ * Source: the edge-bundling literature (Lhuillier, Hurter, Telea, CGF 2017: distortion, MELD,
+ * ink) and docs/metrics.md (how nnbundle measures them in 3-D). For edge e with polyline length len(e) and straight
  * length |s_e| = distance between its first and last point:
  *   distortion(e) = len(e) / |s_e|          (mean and max over edges; 1 = straight)
  *   MELD          = mean_e |len(e) - |s_e||  (world units)

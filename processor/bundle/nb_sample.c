@@ -3,7 +3,7 @@
  * DESIGN: data flow node positions -> straight sampled edges (nb_sample_initial), then every
  * edge iteration polylines -> resampled polylines (nb_sample_resample) into a second buffer
  * (ping-pong, owned by the caller, grown by 1.5x only when a pass needs more room, so the
- * steady state allocates nothing). Algorithm: reference spec §4.7 (walk the polyline, emit a
+ * steady state allocates nothing). Algorithm: method.md §4.7 (walk the polyline, emit a
  * point whenever the chord from the last emitted point reaches l, interpolating the distance
  * linearly between the previous vertex and the next; end handling at 0.3 l / 0.7 l), without
  * its P-slot cap and without collapsing an edge that has no interior point. Arithmetic is in
@@ -288,7 +288,7 @@ static bool lane_begin(lane *ln, const uint64_t *off, const float *pts,
     return true;
 }
 
-/* Visits vertex k (spec §4.7): emits a point each time the chord from the last emitted point
+/* Visits vertex k (method.md §4.7): emits a point each time the chord from the last emitted point
  * reaches l, interpolating the distance linearly between the anchor and the vertex.
  * Distances are compared squared; square roots are taken only where a point is emitted. */
 static bool lane_vertex(lane *ln, double l, double emit2) {

@@ -1,6 +1,6 @@
 /* nb_sample.h - edges as polylines: initial sampling of straight edges and resampling.
  *
- * Source: reference spec §4.7. Every edge is a polyline of >= 2 points stored in CSR form
+ * Source: method.md §4.7. Every edge is a polyline of >= 2 points stored in CSR form
  * (offset[E+1] into points[S][3]); its first and last points are the source and target node
  * and never move. Differences from the reference: no per-edge point cap (the reference stops
  * emitting at P - 3 slots and jumps straight to the end), and an edge with no interior point
@@ -50,7 +50,7 @@ nb_status nb_sample_copy(nb_sample_buffer *dst, const nb_sample_buffer *src);
 nb_status nb_sample_straight(const float *node_pos, size_t n_edges, const uint32_t *source,
                              const uint32_t *target, nb_sample_buffer *out);
 
-/* Initial sampling of straight edges (spec §4.7 initial_edge_sample): an edge of length
+/* Initial sampling of straight edges (method.md §4.7 initial_edge_sample): an edge of length
  * lambda gets n = max(1, ceil(lambda / spacing)) equal segments (n + 1 points).
  *   spacing: sample length l = layer_width / sampling_rate, world units, > 0.
  *   threads: OpenMP threads (<= 0: all). The result does not depend on it.
@@ -59,7 +59,7 @@ nb_status nb_sample_initial(const float *node_pos, size_t n_edges, const uint32_
                             const uint32_t *target, double spacing, int threads,
                             nb_sample_buffer *out);
 
-/* Resamples every polyline of `in` at chord spacing `spacing` (spec §4.7 edge_sample, without
+/* Resamples every polyline of `in` at chord spacing `spacing` (method.md §4.7 edge_sample, without
  * the point cap) into `out` (which must not be `in`); first and last points are copied
  * bit-exactly. One pass over the edges in parallel, each thread writing its contiguous range
  * of edges into its own staging row (kept in `out` for the next call), then a prefix sum of

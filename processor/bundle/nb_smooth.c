@@ -1,7 +1,7 @@
 /* nb_smooth.c - Laplacian (moving-average) smoothing of edge polylines, endpoints fixed.
  *
  * DESIGN: data flow CSR polylines -> the same polylines, smoothed in place. Algorithm:
- * reference spec §4.10 - `passes` Jacobi passes, each replacing interior point j by the mean
+ * method.md §4.10 - `passes` Jacobi passes, each replacing interior point j by the mean
  * of the points in the window [j-r, j+r] clipped to the edge (endpoints counted once), with
  * r = max(1, floor(N * percent/100 * factor)). Since edges never interact, all passes of one
  * edge run back to back in two per-thread scratch rows (ping-pong) and the result is copied

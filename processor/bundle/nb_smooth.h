@@ -1,6 +1,6 @@
 /* nb_smooth.h - Laplacian smoothing of edge polylines (moving average along each edge).
  *
- * Source: reference spec §4.10. Each pass replaces every interior point j of an edge with N
+ * Source: method.md §4.10. Each pass replaces every interior point j of an edge with N
  * points by the mean of points max(0, j-r) .. min(N-1, j+r) of the previous pass (Jacobi),
  * r = max(1, floor(N * percent / 100 * factor)); endpoints never move.
  */
@@ -12,7 +12,7 @@
 
 #include "nb_status.h"
 
-/* The window half-width r for an edge of n_points points (spec §4.10):
+/* The window half-width r for an edge of n_points points (method.md §4.10):
  * max(1, floor(n_points * percent / 100 * factor)). percent in (0, 100], factor in (0, 1]. */
 size_t nb_smooth_radius(size_t n_points, double percent, double factor);
 
@@ -25,7 +25,7 @@ void nb_smooth_edge(float *p, size_t n, float *scratch, int passes, double perce
  *   n_edges, offset[n_edges+1], points float32[offset[n_edges]][3]: CSR polylines, world units.
  *   passes:  >= 0 (config smoothing_iterations); 0 does nothing.
  *   percent: window size in percent of the edge's points (config smoothing_percent), (0, 100].
- *   factor:  schedule factor, r_e^(k+1) after edge iteration k (spec §4.6), (0, 1].
+ *   factor:  schedule factor, r_e^(k+1) after edge iteration k (method.md §4.6), (0, 1].
  *   threads: OpenMP threads (<= 0: all); the result does not depend on it.
  * Each edge is smoothed independently in a per-thread scratch copy, so all passes of one edge
  * run in cache; r = 1 (most edges) takes a 3-point fast path.

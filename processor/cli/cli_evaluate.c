@@ -4,7 +4,7 @@
  * /importance, loads the test and training sets from --data, runs nb_evaluate_run for the
  * method comparison (OUT/pruning.csv) and, with --class-specific, once more scoring edges by
  * one class at a time (OUT/class_specific.csv), then prints a summary table on stdout.
- * Source: reference spec §6; CSV columns in nb_evaluate.h; plots: evaluation/plot_*.gp.
+ * Source: method.md §6; CSV columns in nb_evaluate.h; plots: evaluation/plot_*.gp.
  * Threads: --threads sets OpenMP and OpenBLAS threads (the forward passes); results do not
  * depend on it. Config keys read: none (options only).
  */

@@ -8,7 +8,7 @@
  * runs nb_importance_compute with a progress bar (one step per class, with the class's
  * fine-tune accuracy), replaces /importance in the model and writes it back with nb_h5_save
  * (temporary file + rename; /network and /bundle are kept). Method and formulas:
- * docs/importance.md; reference spec §2.2-2.7.
+ * docs/importance.md; method.md §2.2-2.7.
  * Threads: --threads N sets the OpenMP thread count; classes run in parallel and the result
  * does not depend on N. Config keys read: importance_method, importance_flags,
  * importance_epochs, importance_learning_rate, importance_batch_size, importance_l1,

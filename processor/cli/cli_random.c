@@ -1,7 +1,7 @@
 /* cli_random.c - `nnbundle random`: a network with seeded random weights and importance.
  *
  * DESIGN: builds a network of the given layer sizes with Glorot-uniform weights and small
- * random biases (nb_random_network_init), random per-class importance of spec §2.7
+ * random biases (nb_random_network_init), random per-class importance of method.md §2.7
  * (nb_importance_random), and writes both groups with nb_h5_save (temporary file + rename).
  * For demos, tests and benchmarks of the bundling and rendering stages without training.
  * Deterministic for a seed. Reads no config keys.

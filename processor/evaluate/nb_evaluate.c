@@ -4,10 +4,10 @@
  * per edge (nb_prune_scores; negated for "reverse"; seeded uniform draws for "random") ->
  * per level an exact-count keep mask (nb_prune_mask: round(p * E) lowest scores zeroed, ties
  * by edge index) -> a private copy of the weights with the pruned edges set to 0 (biases
- * untouched, spec §6.2) -> a chunked forward pass on every set (loss, accuracy, arg-max
+ * untouched, method.md §6.2) -> a chunked forward pass on every set (loss, accuracy, arg-max
  * predictions) -> per-class recall and balanced accuracy from the confusion counts -> means
  * (and the accuracy SD) over random draws -> nb_evaluate_result -> long-format CSV.
- * Algorithm: reference spec §6.1-6.2, with the differences listed in nb_evaluate.h.
+ * Algorithm: method.md §6.1-6.2, with the differences listed in nb_evaluate.h.
  * The unpruned and the fully pruned networks are the same whatever the order, so each is
  * evaluated once and reused (11 levels x 9 orders -> 9 * 9 + 2 forward passes).
  * Threading: each data set is cut into fixed chunks of NB_EVALUATE_CHUNK images; an OpenMP

@@ -1,6 +1,6 @@
 /* nb_evaluate.h - pruning curves: does the importance order the edges the right way?
  *
- * Source: reference spec §6 (evaluation), §3.4 and §6.1 (pruning scores), §2.3-2.5
+ * Source: method.md §6 (evaluation), §3.4 and §6.1 (pruning scores), §2.3-2.5
  * (importance). For each method and prune level p, the round(p * E) lowest-scoring edges are
  * zeroed in a COPY of the network (nb_prune_mask; biases untouched) and the copy is evaluated:
  * mean cross-entropy, accuracy, and per class recall (TPR) and balanced one-vs-rest accuracy
@@ -14,7 +14,7 @@
  *   "random"            a seeded random order, averaged over `random_draws` draws
  *   "reverse"           alpha * mean gamma, MOST important pruned first (a lower bound)
  * Class-specific mode scores edges by one class c only (nb_prune_scores with cls = c) and
- * asks whether class c keeps its recall better than the other classes (spec §6.3 caveats:
+ * asks whether class c keeps its recall better than the other classes (method.md §6.3 caveats:
  * the reference plotted "relative accuracy" from overall pruning instead).
  *
  * Differences from the reference: exact pruned counts (ties never prune more than p), the

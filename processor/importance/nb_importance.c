@@ -3,9 +3,9 @@
  * DESIGN: one table of strategies, selected by the importance_method config key; every
  * strategy writes a complete nb_importance (node importance per layer and class, one-hot
  * output layer, edge alpha, top-activating test images). Shared by all strategies:
- * alpha = |w| / global max |w| of the layer pair (spec §2.5 with its running-row-maximum
+ * alpha = |w| / global max |w| of the layer pair (method.md §2.5 with its running-row-maximum
  * defect fixed).
- *   "bn-gamma" (spec §2.2-2.5): for every class c, a one-vs-rest data set (all training
+ *   "bn-gamma" (method.md §2.2-2.5): for every class c, a one-vs-rest data set (all training
  *       images of c as positives, label 0; an equal number drawn class-balanced and seeded
  *       from the OTHER classes as negatives, label 1 - the reference also drew from c); a
  *       nb_bn_net (BN in front of every frozen dense layer, 2-unit head) whose gamma (and beta
@@ -14,7 +14,7 @@
  *       fine-tune test accuracy on the class's test split (built the same way) in inference
  *       mode. Node importance = |gamma| / max |gamma| over the layer's nodes and all classes.
  *   "magnitude": node importance 1 for every non-output node and class (no data).
- *   "random":    spec §2.7, for `nnbundle random` (not in the table: it takes a seed only).
+ *   "random":    method.md §2.7, for `nnbundle random` (not in the table: it takes a seed only).
  * Top-activating inputs: the trained network's ReLU outputs over the test set, chunk by chunk.
  * Threading: bn-gamma runs the classes in parallel (OpenMP, dynamic schedule, at most one
  * thread per class). Each thread owns a workspace allocated before the region (nb_bn_net,
@@ -59,7 +59,7 @@ void nb_importance_fill_alpha(const nb_network *net, nb_importance *imp) {
     }
 }
 
-/* Output layer: node i has importance 1 for class i, 0 otherwise (spec §2.5). */
+/* Output layer: node i has importance 1 for class i, 0 otherwise (method.md §2.5). */
 static void fill_one_hot_output(nb_importance *imp) {
     size_t L = imp->n_layers, C = imp->n_classes;
     float *node = nb_importance_node(imp, L - 1);
@@ -676,7 +676,7 @@ static nb_status finetune_classes(bn_shared *sh, bn_work *work, size_t n_work) {
 }
 
 /* Node importance = |gamma| normalised by its maximum over the layer's nodes and all classes
- * (spec §2.5); gamma: float[C][P], P = the nodes of every layer but the output. */
+ * (method.md §2.5); gamma: float[C][P], P = the nodes of every layer but the output. */
 static void store_gamma(const nb_network *net, const float *gamma, size_t P, nb_importance *imp) {
     const size_t L = net->n_layers, C = imp->n_classes;
     size_t k0 = 0;

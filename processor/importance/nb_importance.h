@@ -1,6 +1,6 @@
 /* nb_importance.h - per-class importance of every node and edge of a trained network.
  *
- * Source: reference spec §2.2-2.7. Strategies live in one table indexed by
+ * Source: method.md §2.2-2.7. Strategies live in one table indexed by
  * nb_importance_method (nb_importance_strategy_of), named by the importance_method key:
  *   "bn-gamma"  batch-norm gamma fine-tuning per class (§2.4), node importance = |gamma|
  *               normalised per layer over nodes and classes (§2.5); needs data.
@@ -103,7 +103,7 @@ nb_status nb_importance_compute(const nb_importance_settings *settings, const nb
                                 const nb_dataset *train, const nb_dataset *test,
                                 nb_importance_progress_fn progress, void *user, nb_importance *out);
 
-/* Random per-class importance of spec §2.7 (for `nnbundle random`, tests, benchmarks):
+/* Random per-class importance of method.md §2.7 (for `nnbundle random`, tests, benchmarks):
  * per non-output node one random class gets max(u1,u2), the others min(u1,u2)^2 (u uniform
  * in [0,1) from nb_rng seeded with `seed`, drawn layer by layer, node by node: u1, u2, class);
  * output one-hot; alpha from the network's weights as above (the reference draws alpha

@@ -1,6 +1,6 @@
 /* nb_prune.c - pruning scores per edge and exact-count pruning masks.
  *
- * DESIGN: scores follow reference spec §3.4 / §6.1 from an nb_importance: alpha (normalised
+ * DESIGN: scores follow method.md §3.4 / §6.1 from an nb_importance: alpha (normalised
  * |w|), the mean over classes (or one class) of the source node's importance, or their
  * product; the class mean is nb_node_stats_of's, the same the bundler and renderer use. The
  * mask sorts (score, edge index) pairs ascending and prunes the first

@@ -1,6 +1,6 @@
 /* nb_prune.h - pruning scores and exact-count pruning masks.
  *
- * Source: reference spec §3.4 and §6.1. Edges are numbered globally in pair-major order, then
+ * Source: method.md §3.4 and §6.1. Edges are numbered globally in pair-major order, then
  * row-major within a pair's weight matrix: edge (l, out j, in i) has index
  * edge_offset[l] + j * n_l + i (the same layout as nb_importance.edge).
  * Differences from the original: a level p prunes exactly round(p * E) edges (ties broken by

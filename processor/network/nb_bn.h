@@ -2,7 +2,7 @@
  * layer that importance fine-tuning trains (only gamma, and beta with centering).
  *
  * Batch norm (S. Ioffe, C. Szegedy, "Batch Normalization", ICML 2015; Keras
- * BatchNormalization defaults, reference spec §2.4): per feature i over a batch of B rows,
+ * BatchNormalization defaults, method.md §2.4): per feature i over a batch of B rows,
  *   training:  mu = mean_b x, var = mean_b (x - mu)^2 (biased), xhat = (x - mu)/sqrt(var + eps),
  *              y = gamma * xhat + beta; running = momentum * running + (1 - momentum) * batch
  *   inference: y = gamma * (x - running_mean)/sqrt(running_var + eps) + beta
@@ -48,7 +48,7 @@ void nb_bn_forward_infer(const float *x, size_t batch, size_t n, const float *ga
 void nb_bn_backward(const float *dy, const float *xhat, const float *inv_std, const float *gamma,
                     size_t batch, size_t n, float *dx, float *dgamma, float *dbeta);
 
-/* ---- the network that importance fine-tuning trains (spec §2.4) ---------------------- */
+/* ---- the network that importance fine-tuning trains (method.md §2.4) ---------------------- */
 
 /* For class c of a trained network with L layers: BN_0 on the input, dense_0, ReLU, BN_1,
  * dense_1, ReLU, ..., BN_{L-2}, then a 2-unit head (unit 0 = class c's output row and bias,

@@ -4,7 +4,7 @@
  * (schema defaults < --config < --set), loads the file (nb_h5_load), builds the scene, then
  * either runs the interactive loop or renders offscreen (--screenshot, --frames, --benchmark)
  * and exits. The loop (frame order in nb_app.h): SDL events (GUI first, then camera keys and
- * mouse: reference spec §5.1), held W/A/S/D, live reload (stat() of the file every 0.5 s;
+ * mouse: method.md §5.1), held W/A/S/D, live reload (stat() of the file every 0.5 s;
  * writers rename atomically, so a changed signature means a complete new file; a failed load
  * keeps the current scene and is retried when the file changes again or after 5 s),
  * auto-orbit, the GUI's update hook (panels and their edits), prepare (uniforms, camera pose,

@@ -109,7 +109,7 @@ nb_status nb_app_replace_model(nb_app *app, nb_model *m);
  * (writers rename atomically, so a changed file is normally complete). */
 nb_status nb_app_poll_reload(nb_app *app, bool force, bool *reloaded);
 
-/* Moves the camera to key pose k (0..9, reference spec §5.1) with nb_app_set_pose (framed
+/* Moves the camera to key pose k (0..9, method.md §5.1) with nb_app_set_pose (framed
  * into app->view_rect, the area the GUI panels leave free, when that is set) and records it
  * as the config's camera_pose, so the GUI shows the pose in use; the number keys and the
  * GUI's camera_pose field both come here. Returns false (nothing changed) for k outside

@@ -3,7 +3,7 @@
  * DESIGN: the state is (target, distance, yaw, pitch); the eye is
  * target + distance * (cos p cos y, sin p, cos p sin y), and the view matrix is cglm's
  * right-handed look-at with world +Y up, so no roll can accumulate and auto-orbit keeps the
- * distance and pitch exactly (reference spec §5.1: "orbit in the horizontal plane, pitch
+ * distance and pitch exactly (method.md §5.1: "orbit in the horizontal plane, pitch
  * kept"). Key-pose offsets are those of §5.1, multiplied by `scale` = box diagonal / 2.0616
  * (the reference network's box, 1 x 1 x 1.5), so other network sizes are framed alike.
  * Near/far planes follow the scale (0.01 s, 100 s) instead of the reference's fixed 0.1/100,

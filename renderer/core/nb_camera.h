@@ -3,7 +3,7 @@
  * The camera always looks at a target point (the centre of the network's bounding box) from
  * an offset given in spherical coordinates: distance, yaw (azimuth about world +Y, measured
  * from +X towards +Z) and pitch (elevation above the x-z plane). World +Y is up; layers lie
- * along +z (reference spec §3). The ten key poses of reference spec §5.1 are offsets from the
+ * along +z (method.md §3). The ten key poses of method.md §5.1 are offsets from the
  * target, scaled by the network's size (nb_camera_fit), so a network of any extent fills the
  * view like the reference 784-81-49-10 network does.
  *
@@ -132,7 +132,7 @@ bool nb_camera_extent_centre(const nb_camera_extent *e, nb_camera *cam, float wi
  * relative to the scale, moves the target to the new centre. */
 void nb_camera_fit(nb_camera *cam, const float bmin[3], const float bmax[3]);
 
-/* The offset of key pose k (0..9) of reference spec §5.1 in reference units (before scaling):
+/* The offset of key pose k (0..9) of method.md §5.1 in reference units (before scaling):
  * 1 FRONT (3.5,0,0), 2 RIGHT (0,0,2.5), 0 and 9 LEFT (0,0,-2.5), 7 LOWER_BACK_RIGHT
  * (-2.75,-1,1.25), 3 and 4 BACK_RIGHT (-2.5,0,2.5), 5 UPPER_BACK_LEFT (-2,2,-2),
  * 6 UPPER_BACK_RIGHT (-2,2,2), 8 BACK (-4,0,0). Returns false (offset untouched) for k

@@ -1,7 +1,7 @@
 /* nb_palette.c - the reference's ten class colours, then golden-ratio hues for more classes.
  *
- * DESIGN: a table lookup for c < 10 (reference spec §5.3; the reference breaks for more than
- * ten classes, spec §8.1 item 6) and a closed-form generator above, so colour c is the same
+ * DESIGN: a table lookup for c < 10 (method.md §5.3; the reference breaks for more than
+ * ten classes, method.md §8.1 item 6) and a closed-form generator above, so colour c is the same
  * whatever the class count and no state is kept. The saturation/value cycle (0.85/0.5 and
  * 0.8/0.6/0.95) was chosen by maximising the minimum pairwise RGB distance for 32, 64 and 128
  * classes over a small grid of candidates. No threads, no config keys (background is passed).

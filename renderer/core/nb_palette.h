@@ -1,6 +1,6 @@
 /* nb_palette.h - class colours for any number of classes (GL-free).
  *
- * Classes 0..9 get the ten colours of the reference (spec §5.3: forest green, dark blue, X11
+ * Classes 0..9 get the ten colours of the reference (method.md §5.3: forest green, dark blue, X11
  * maroon, orange-red, yellow, burlywood, lime, cyan, magenta, cornflower blue), so images of
  * 10-class networks match the thesis. Class 10 and above get generated colours: hue
  * h = frac(0.2 + 0.618034 (c - 10)) (golden-ratio steps), saturation alternating 0.85 / 0.5,

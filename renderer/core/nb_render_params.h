@@ -4,7 +4,7 @@
  * fields (common/nb_config.h); this module turns them into the float uniforms and the
  * per-pass pipeline choices the GL layer uses, clamping every value to its documented range
  * (the GUI may hand over anything). It also holds the CPU mirror of the shaders' opacity
- * formula (reference spec §5.6) and the depth range of the network's bounding box, so both
+ * formula (method.md §5.6) and the depth range of the network's bounding box, so both
  * are unit-tested without a GL context. shaders/impostor.frag implements the same formulas;
  * the golden-image tests tie the two together.
  */
@@ -27,11 +27,11 @@ typedef enum nb_pipeline {
 /* How the fragment shader writes: uniform u_output of shaders/impostor.frag. */
 typedef enum nb_output_mode {
     NB_OUTPUT_OPAQUE = 0, /* Phong shading, depth test and write on, no blending */
-    NB_OUTPUT_MINMAX = 1, /* spec §5.6: rgb pre-mixed towards white, MIN rgb / MAX alpha */
+    NB_OUTPUT_MINMAX = 1, /* method.md §5.6: rgb pre-mixed towards white, MIN rgb / MAX alpha */
     NB_OUTPUT_WBOIT = 2,  /* McGuire & Bavoil 2013: weighted accumulation + revealage */
 } nb_output_mode;
 
-/* Uniforms of one object kind (edges or nodes), spec §5.6-5.7, clamped to the key ranges. */
+/* Uniforms of one object kind (edges or nodes), method.md §5.6-5.7, clamped to the key ranges. */
 typedef struct nb_object_uniforms {
     float size;                 /* world units at importance 1, (0, 1] */
     float base_opacity;         /* B, [0, 1] */
@@ -82,9 +82,9 @@ const char *nb_render_enum_name(const char *key, int value);
 nb_pass_state nb_render_node_pass(int node_mode, int transparency);
 nb_pass_state nb_render_edge_pass(int edge_mode, int transparency);
 
-/* The opacity of a transparent fragment (spec §5.6), as shaders/impostor.frag computes it:
+/* The opacity of a transparent fragment (method.md §5.6), as shaders/impostor.frag computes it:
  *   a = [(1 - I) + I a0] * [(1 - D) + D z_rel] * [clamp(rho^gamma, 0, 1) (1 - B)] + B
- * a0: base alpha of the object (spec §5.3); rho: impostor thickness in [0, 1] (1 through the
+ * a0: base alpha of the object (method.md §5.3); rho: impostor thickness in [0, 1] (1 through the
  * centre, 0 at the rim); z_rel: relative depth in [0, 1] (1 nearest). The result is not
  * clamped: a < 0 happens for I > 1 and small a0, and is invisible (spec's soft threshold). */
 float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel);
@@ -101,7 +101,7 @@ void nb_render_minmax_premix(const float bg[3], const float rgb[3], float a, flo
 /* View-space depth range of an axis-aligned box (the network's bounding box, world units)
  * under view matrix `view` (float[16], column-major): *z_near = max view z of the 8 corners,
  * clamped to <= 0; *z_far = min view z (view space looks down -z, so both are <= 0 in front
- * of the eye). Fixes the reference's use of the processing grid box (spec §5.6 quirk). */
+ * of the eye). Fixes the reference's use of the processing grid box (method.md §5.6 quirk). */
 void nb_render_depth_range(const float bmin[3], const float bmax[3], const float view[16],
                            float *z_near, float *z_far);
 

@@ -1,12 +1,12 @@
 /* nb_scene.c - per-node and per-segment draw data from a model (class colours, importance).
  *
- * DESIGN: one pass over the nodes (class shares, colour, base alpha: reference spec §5.3) and
+ * DESIGN: one pass over the nodes (class shares, colour, base alpha: method.md §5.3) and
  * one over the edges' polylines (segment class vector and scalar importance from
  * nb_edge_importance_eval, the function the bundler uses, with the file's
- * edge_importance_type: spec §2.6, fixing §8.1 item 7 where the original renderer hard-codes
+ * edge_importance_type: method.md §2.6, fixing §8.1 item 7 where the original renderer hard-codes
  * type 0). Output records are flat float arrays uploaded as-is as instanced vertex
- * attributes. The edge cull key is alpha * mean_src (spec §5.3). The bounding box covers every
- * node and polyline point of the network (not the processing grid, spec §5.6 quirk) and does
+ * attributes. The edge cull key is alpha * mean_src (method.md §5.3). The bounding box covers every
+ * node and polyline point of the network (not the processing grid, method.md §5.6 quirk) and does
  * not depend on the layer filter, so depth colouring is stable while layers are toggled.
  * A second pass turns raw importance into display values (nb_scene.h: per layer / layer pair
  * division by the 99th percentile, found by quickselect on a scratch copy per group, so the
@@ -450,7 +450,7 @@ static nb_status alloc_refs(nb_scene *s) {
     return NB_OK;
 }
 
-/* Normalization "none", the reference: raw values, a0 of spec §5.3. */
+/* Normalization "none", the reference: raw values, a0 of method.md §5.3. */
 static void scale_raw(nb_scene *s, bool one_class) {
     const float inv_sqrt_c = 1.0f / sqrtf((float)s->n_classes);
     for (size_t i = 0; i < s->n_nodes; i++) {

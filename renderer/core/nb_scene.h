@@ -25,9 +25,9 @@
  * Segment record, float32[NB_SCENE_SEGMENT_FLOATS] per polyline segment (A, B):
  *   ax, ay, az, iota   start point, display scalar importance (radius edge_size * iota)
  *   bx, by, bz, f      end point, long-axis overlap factor (1 + 1.5 iota for inner segments,
- *                      1 for the first and the last two segments of an edge, spec §5.5)
+ *                      1 for the first and the last two segments of an edge, method.md §5.5)
  *   r, g, b, a0        class-view colour and base alpha (below)
- *   cull, edge, pair, t  display cull key alpha * mean_src (spec §5.3: drawn iff cull >
+ *   cull, edge, pair, t  display cull key alpha * mean_src (method.md §5.3: drawn iff cull >
  *                      threshold), edge index in /bundle, layer pair, segment parameter t
  * Class views (rgb, a0), with share = the object's class vector L1-normalised:
  *   independent  foreground (black on light backgrounds), a0 = importance
@@ -42,7 +42,7 @@
  *                colour. (The reference colours palette_k * share_k with a0 = share_k, which
  *                goes to black wherever class k has a small share: every hidden layer.)
  *   "importance" for a0 is: node mean of v (display-scaled; raw mean in "none"), segment
- *   iota (display-scaled; raw iota / sqrt(C) in "none", spec §5.3).
+ *   iota (display-scaled; raw iota / sqrt(C) in "none", method.md §5.3).
  * q and iota come from nb_edge_importance_eval (common/nb_edge_importance.h), the one
  * definition shared with the bundler, with the file's edge_importance_type and
  * t = (k + 0.5) / (N - 1) for segment k of an edge with N points (the segment's midpoint in
@@ -101,7 +101,7 @@ typedef struct nb_scene_desc {
     int normalization;        /* nb_importance_normalization; other values count as none */
     float class_contrast;     /* exponent g of the "all" view, [1, 8]; <= 1 or NaN = 1 */
     double background[3];     /* decides the "independent" colour (black on light) */
-    int edge_importance_type; /* 0..3, spec §2.6 (from the file's /bundle config_json) */
+    int edge_importance_type; /* 0..3, method.md §2.6 (from the file's /bundle config_json) */
     bool filter_pairs;        /* draw only layer pairs [pair_first, pair_last] */
     size_t pair_first, pair_last;
     bool reverse_segments;       /* reverse the segment order (order-independence tests) */

@@ -17,7 +17,7 @@
  * background; MIN/MAX keeps the darkest fragment, which is not, so its PNG matches the render
  * exactly over B (white by default) and is a good approximation over other light colours.
  *
- * Screenshot names follow the reference (spec §5.1) without its fixed 1920x1200 size:
+ * Screenshot names follow the reference (method.md §5.1) without its fixed 1920x1200 size:
  * "<stem>_<UTC yyyymmddThhmmssZ>.<ext>" and, when recording every frame,
  * "<stem>_<UTC>_<frame 5 digits>.<ext>", where stem is the input file's base name without
  * ".nnb.h5" (or its last extension).

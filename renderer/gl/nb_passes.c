@@ -11,7 +11,7 @@
  * 0 = centre or A (+ importance), 1 = colour (+ a0), 2 = cull key, 3 = B (+ f). For nodes the
  * cull key is the norm (location 2 reads the w of location 0). The ellipsoid box is drawn with
  * back-face culling on (see impostor_ellipsoid.geom) so each pixel is shaded once per object,
- * which keeps WBOIT sums right. Algorithms: reference spec §5.4-5.5. Single-threaded (GL).
+ * which keeps WBOIT sums right. Algorithms: method.md §5.4-5.5. Single-threaded (GL).
  * Config keys: edge_* and node_* (through nb_object_uniforms / nb_pass_state).
  */
 #include "nb_passes.h"

@@ -2,7 +2,7 @@
  *
  * DESIGN: the pass order and state changes of nb_renderer.h; the view uniforms carry the
  * depth range of the network's bounding box under the current view (nb_render_depth_range,
- * spec §5.6 with the box fixed). The legend is rebuilt on the CPU every frame (a few thousand
+ * method.md §5.6 with the box fixed). The legend is rebuilt on the CPU every frame (a few thousand
  * triangles) and streamed into one small buffer; its font face is re-rasterised into the
  * R8 atlas texture only when the legend's text size changes with the image size. The
  * legend is placed on the drawn pixels: the finished scene is read back (RGB, one

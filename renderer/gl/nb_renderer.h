@@ -4,7 +4,7 @@
  * window, --screenshot, --frames and --benchmark all produce the same pixels; an interactive
  * frame is then blitted to the window. Draw order: clear to the background, opaque passes
  * (node "sphere"/"point", edge "sphere"/"line", depth written), transparent passes (minmax or
- * wboit, depth tested, not written), WBOIT composite, legend (reference spec §5.2, with the
+ * wboit, depth tested, not written), WBOIT composite, legend (method.md §5.2, with the
  * opaque passes first so transparent objects are hidden behind opaque ones).
  * The target's alpha channel is kept as the coverage of everything drawn (cleared to 0,
  * opaque objects 1, MIN/MAX the largest fragment opacity, WBOIT composited and the legend

@@ -1,6 +1,6 @@
 /* nb_transparency.h - blend states and the weighted blended OIT target (GL layer).
  *
- * Two order-independent techniques (reference spec §5.6, config key transparency):
+ * Two order-independent techniques (method.md §5.6, config key transparency):
  *  minmax  the reference's: every transparent fragment is pre-mixed towards white in the
  *          shader and blended with MIN (rgb) / MAX (alpha), so each pixel keeps the darkest
  *          fragment per channel. Exact and order-independent; suits light backgrounds.
@@ -10,7 +10,7 @@
  *          full-screen pass composites over the opaque image. Works on dark backgrounds.
  * Transparent passes never write depth. When an opaque pass drew something they test against
  * its depth, so transparent objects behind opaque ones are hidden; otherwise the depth test is
- * off, as in the reference (spec §5.6), and the result is independent of draw order.
+ * off, as in the reference (method.md §5.6), and the result is independent of draw order.
  */
 #ifndef NB_TRANSPARENCY_H
 #define NB_TRANSPARENCY_H

@@ -4,7 +4,7 @@
  * Reading a key uses its offset and type from the schema table; writing never pokes the
  * struct directly: the value is formatted as a `--set key=value` assignment and applied with
  * nb_config_set to a scratch copy, then the whole copy goes through nb_config_validate (the CLI
- * path, reference spec §8.1 "no validation of config values" fixed the same way everywhere);
+ * path, method.md §8.1 "no validation of config values" fixed the same way everywhere);
  * only then is it copied over the live config. File loads go the same way through
  * nb_config_load on a copy. Single-threaded (the GUI thread); the scratch copy is allocated
  * once at init. Config keys read: all keys of the bound schema.

@@ -5,7 +5,7 @@
  * (out x in layout, nb_model.h), the outgoing ones the largest |w| in column j of pair l; a
  * small fixed-size insertion list keeps the top NB_GUI_INSPECT_EDGES (ties: lower index
  * first). Whether an edge survived pruning is a scan of the /bundle edge list for the node
- * (O(E) once per click). Top-activating images are /importance top rows (reference spec §8.2
+ * (O(E) once per click). Top-activating images are /importance top rows (method.md §8.2
  * "show what a node reacts to"; stored by the importance stage). The diverging colour map is
  * ColorBrewer RdBu's end colours blended towards white. An output node is named by its
  * class (/network class_names; the panel heading and the chart labels are built here, so

@@ -3,7 +3,7 @@
  * DESIGN: a click at (px, py) becomes NDC (2 px / w - 1, 1 - 2 py / h); the points at NDC
  * z = -1 and z = +1 are unprojected with the inverse view-projection (homogeneous divide) and
  * give the ray origin and direction. Each node is a sphere (the impostor the renderer draws,
- * reference spec §5.4); the analytic intersection |o + t d - c|^2 = r^2 with the smallest
+ * method.md §5.4); the analytic intersection |o + t d - c|^2 = r^2 with the smallest
  * t >= 0 over all nodes wins (Real-Time Rendering 4th ed. §22.6). O(N) per click, no
  * acceleration structure: a network has at most a few thousand nodes. The 4x4 inverse is a
  * cofactor expansion in double precision (the MESA gluInvertMatrix layout). Pure functions,

@@ -6,7 +6,7 @@
  * of pixel column i is i + 0.5 (callers with integer mouse coordinates add 0.5).
  * Source: ray-sphere intersection, e.g. Akenine-Moeller et al., "Real-Time Rendering" 4th ed.
  * §22.6; the node impostors it must agree with are spheres of radius size * norm_i
- * (reference spec §5.4).
+ * (method.md §5.4).
  */
 #ifndef NB_GUI_PICK_H
 #define NB_GUI_PICK_H
@@ -48,7 +48,7 @@ bool nb_gui_pick_project(const float view_proj[16], float w, float h, const floa
 int64_t nb_gui_pick_spheres(const nb_gui_ray *ray, const float *centres, const float *radius,
                             size_t n, float min_radius, float *t_out);
 
-/* Node impostor radii as the renderer draws them (reference spec §5.3-5.4):
+/* Node impostor radii as the renderer draws them (method.md §5.3-5.4):
  * radius[i] = size * norm_i where norm_i = L2 norm of node i's class importance, and 0 where
  * the node is culled (norm_i == 0 or norm_i <= threshold). Without importance (imp NULL)
  * every node has norm 1. radius: float32[n_nodes], nodes in global (layer-major) order.

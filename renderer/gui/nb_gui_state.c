@@ -5,7 +5,7 @@
  * file turns a model and user actions into what the panels show. A pick is a ray-sphere test
  * against the node impostors (nb_gui_pick.c) with the camera's view-projection inverted here;
  * the inspected node's top-activating test images (indices from /importance top, reference
- * spec §8.2) and first-layer input weights become RGBA8 images for textures; the activation
+ * method.md §8.2) and first-layer input weights become RGBA8 images for textures; the activation
  * view runs nb_mlp_forward on one test image (nb_gui_activation.c). The Fashion-MNIST test set
  * is loaded lazily with nb_idx_load_dir from data_dir. Single-threaded: the GUI thread owns
  * the state. Config keys read: node_size, node_importance_threshold (passed in by callers).

@@ -1,9 +1,9 @@
 /* nb_density.c - density workspace, argument checks, the node phase, back-end dispatch.
  *
  * DESIGN: the workspace owns the node map and the per-thread scratch, each sample back-end its
- * own buffers (all grown on demand, reused across iterations). Node phase (spec §4.4-4.5), used by
+ * own buffers (all grown on demand, reused across iterations). Node phase (method.md §4.4-4.5), used by
  * both back-ends: all nodes splat their raw class-importance vector N[i,c] into one 2-D map (x, y
- * of the grid) with the reference kernel of spec §4.3 (node distance = xy Euclidean), restricted to
+ * of the grid) with the reference kernel of method.md §4.3 (node distance = xy Euclidean), restricted to
  * its true support |cell - node| < b + kappa and to the reference window -R..R+1 (R = ceil(b/h) +
  * 1); each contribution adds trunc(S*value*N[i,c]) when S*value >= 1. The node at a cell centre
  * keeps its own-cell contribution (the reference loses it to 0/0). Then every node moves
@@ -20,7 +20,7 @@
  * for node calls and one per layer pair) may run a call on 1 thread when that is faster: only
  * when the process's CPU time shows that another process took a core.
  * Config keys: none directly; the caller passes density, density_strength, node_step and the
- * bandwidth/similarity schedule of spec §4.6.
+ * bandwidth/similarity schedule of method.md §4.6.
  */
 #include "nb_density_backend.h"
 

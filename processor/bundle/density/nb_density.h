@@ -1,11 +1,11 @@
 /* nb_density.h - kernel density of node importance (2-D) and of edge segments (3-D), and the
  * advection steps that move nodes and samples along its gradient.
  *
- * Source: reference spec §4.2-4.6 (grid, splat kernel, node density and advection) and
- * §4.8-4.9 (segment density and sample advection), with the fixes of DESIGN.md: zero gradient
+ * Source: method.md §4.2-4.6 (grid, splat kernel, node density and advection) and
+ * §4.8-4.9 (segment density and sample advection), with the fixes of method.md §8.1: zero gradient
  * means no move (never NaN), a sample leaving the grid is clamped (never frozen), any number of
  * classes. Two back-ends (nb_density_backend): NB_DENSITY_EXACT evaluates the reference
- * segment kernel on its true support (spec §9.6); NB_DENSITY_FAST splats into a grid whose
+ * segment kernel on its true support (method.md §9.6); NB_DENSITY_FAST splats into a grid whose
  * cell follows the bandwidth and convolves with a separable kernel, so its cost per iteration
  * does not grow with the bandwidth. Results are bit-identical for any thread count: exact
  * accumulates in fixed point (int64), fast in float with one writer per grid node and one
@@ -23,7 +23,7 @@
 #include "nb_edge_importance.h"
 #include "nb_status.h"
 
-/* An axis-aligned grid (spec §4.2). Cell (ix, iy, iz) covers
+/* An axis-aligned grid (method.md §4.2). Cell (ix, iy, iz) covers
  * [origin + i*cell, origin + (i+1)*cell) per axis; its centre is origin + (i + 0.5)*cell.
  * The grid box used for clamping is [origin, origin + n*cell] per axis. */
 typedef struct nb_grid {
@@ -44,7 +44,7 @@ typedef struct nb_sample_set {
     const nb_node_stats *node_stats; /* [N] */
     int edge_importance_type;        /* 0..3, q from nb_edge_importance_eval at t = k/n_points */
     double step_fraction;            /* step = step_fraction * bandwidth, in (0, 1]; 0 means 1,
-                                        the reference's full-bandwidth step (spec §4.9) */
+                                        the reference's full-bandwidth step (method.md §4.9) */
     size_t n_nodes;                  /* optional N: if > 0, every node id is checked against it */
     double repulsion_saturation;     /* kappa >= 0: the repulsion term uses the saturated norm
                                         R(|D|) = s tanh(|D| / s), s = kappa * the
@@ -55,7 +55,7 @@ typedef struct nb_sample_set {
 typedef struct nb_density nb_density; /* opaque workspace: grids, per-thread scratch */
 
 /* Creates a workspace for `n_classes` channels and the given back-end.
- *   strength: density_strength S of spec §4.3 (fixed-point scale before truncation).
+ *   strength: density_strength S of method.md §4.3 (fixed-point scale before truncation).
  *   threads:  OpenMP threads to use (<= 0: omp_get_max_threads()); results do not depend on it.
  * Returns NB_OK, NB_E_INVALID (subjects "density", "n_classes", "density_strength", "out"),
  * NB_E_NOMEM. The caller owns *out (nb_density_destroy). */
@@ -63,10 +63,10 @@ nb_status nb_density_create(nb_density_backend backend, size_t n_classes, double
                             int threads, nb_density **out);
 void nb_density_destroy(nb_density *d);
 
-/* One node-advection iteration (spec §4.4-4.5): splat all nodes' class importance into the
+/* One node-advection iteration (method.md §4.4-4.5): splat all nodes' class importance into the
  * 2-D map of `grid` (x, y only) with `bandwidth`, then move every node's x, y by
  * step_fraction * bandwidth along the normalised one-sided gradient of
- * phi(D) = n_hat . D - similarity * |D|, clamped to the grid minus the margin of spec §4.5.
+ * phi(D) = n_hat . D - similarity * |D|, clamped to the grid minus the margin of method.md §4.5.
  *   pos: float32[n_nodes][3] in/out (z untouched). importance: float32[n_nodes][n_classes].
  * A node with a zero importance vector, or whose gradient is zero or not finite, stays.
  * Jacobi update. Returns NB_OK, NB_E_INVALID (subjects "density", "grid", "pos", "importance",
@@ -76,7 +76,7 @@ nb_status nb_density_advect_nodes(nb_density *d, const nb_grid *grid, size_t n_n
                                   const float *importance, double bandwidth, double similarity,
                                   double step_fraction);
 
-/* One sample-advection iteration for one layer pair (spec §4.8-4.9): splat every segment of
+/* One sample-advection iteration for one layer pair (method.md §4.8-4.9): splat every segment of
  * `set` with `bandwidth`, then move every interior point (not the first or last of an edge)
  * by set->step_fraction * bandwidth (0: the reference's full bandwidth) along the normalised
  * gradient of phi(D) = q . D - similarity * R(|D|), clamped to `grid`, with R the identity or,
@@ -107,7 +107,7 @@ nb_status nb_density_splat_nodes(nb_density *d, const nb_grid *grid, size_t n_no
                                  const float *pos, const float *importance, double bandwidth);
 
 /* Class density of node-map cell (ix, iy) after nb_density_splat_nodes:
- * out: double[n_classes], fixed-point units of spec §4.3 (sum of trunc(S*value*N[i,c])).
+ * out: double[n_classes], fixed-point units of method.md §4.3 (sum of trunc(S*value*N[i,c])).
  * Returns NB_OK, NB_E_INVALID ("density": no node map yet; "cell": outside the map). */
 nb_status nb_density_query_node_density(const nb_density *d, size_t ix, size_t iy, double *out);
 
@@ -117,13 +117,13 @@ nb_status nb_density_splat_samples(nb_density *d, const nb_grid *grid, const nb_
                                    double bandwidth);
 
 /* Class density at world point p[3] after nb_density_splat_samples: exact: the value of the
- * cell containing p (fixed-point units of spec §4.3; 0 outside the splatted region); fast:
+ * cell containing p (fixed-point units of method.md §4.3; 0 outside the splatted region); fast:
  * the trilinear interpolation of the smoothed density (arbitrary but consistent units: only
  * ratios and directions are meaningful). out: double[n_classes].
  * Returns NB_OK, NB_E_INVALID ("density": no sample density yet; "p": not finite). */
 nb_status nb_density_query_sample_density(const nb_density *d, const double p[3], double *out);
 
-/* ---- the reference kernel (spec §4.3), exposed for tests and documentation ------------ */
+/* ---- the reference kernel (method.md §4.3), exposed for tests and documentation ------------ */
 
 /* The 1-D integral of K(u) = 1 - u^2 along a cell's segment, in bandwidth units:
  * a = distance of the far end, e = distance of the near end (world units, >= 0), inside != 0

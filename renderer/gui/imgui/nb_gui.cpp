@@ -17,7 +17,7 @@
 // SDL backend's NewFrame, because the 1.86 backend polls SDL_GetMouseState, which synthetic
 // events (tests, scripted screenshots) do not move; a press released before the next frame
 // is still seen as a press for one frame (as the 1.86 SDL backend does).
-// Reference for the panel set: reference spec §5.8 (the Tk "NNVIS Options" window).
+// Reference for the panel set: method.md §5.8 (the Tk "NNVIS Options" window).
 // Threading: GUI thread only (owns the GL context). Config keys read: all rendering and
 // processing keys, through the forms.
 #include "nb_gui.h"

@@ -46,7 +46,7 @@
  * by the pair's size, so that a trial is compared with calls of the same pair). */
 #define NB_DENSITY_TUNE_SLOTS 8
 
-/* Kernel cell half-length factor of spec §4.1: kappa = NB_DENSITY_KAPPA * h. */
+/* Kernel cell half-length factor of method.md §4.1: kappa = NB_DENSITY_KAPPA * h. */
 #define NB_DENSITY_KAPPA 1.36602540378
 
 /* The box of grid cells (exact) or coarse nodes (fast) that holds the sample density.
@@ -98,7 +98,7 @@ static inline double nb_density_F_(double u) {
     return u - u * u * u * (1.0 / 3.0); /* a product: vectorises, no division */
 }
 
-/* spec §4.3: value of one cell from the distances of its far (a) and near (e) end. */
+/* method.md §4.3: value of one cell from the distances of its far (a) and near (e) end. */
 static inline double nb_density_value_(double a, double e, int inside, double b) {
     if (!(a < b || e < b))
         return 0.0;

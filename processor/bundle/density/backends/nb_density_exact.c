@@ -1,16 +1,16 @@
-/* nb_density_exact.c - the reference segment density (spec §4.8) and sample advection (§4.9).
+/* nb_density_exact.c - the reference segment density (method.md §4.8) and sample advection (§4.9).
  *
  * DESIGN: every segment (P_k, P_{k+1}) of every edge splats its class vector q (common
- * nb_edge_importance_eval, t = k/N) with the kernel of spec §4.3: the cell is a segment of
+ * nb_edge_importance_eval, t = k/N) with the kernel of method.md §4.3: the cell is a segment of
  * half-length kappa through its centre, oriented towards the midpoint M, the distance is the
  * "ellipse distance" |p - A| + |p - B| - |AB|, the value is the integral of 1 - u^2 over the
  * cell segment in bandwidth units; a cell gets trunc(S*value*q_c) per class when S*value >= 1.
  * Cells visited: the reference window (offsets -R..R+1 around M's cell, R = ceil(b/h) + 1)
- * intersected with the kernel's true support (spec §9.6): the ellipse distance is
+ * intersected with the kernel's true support (method.md §9.6): the ellipse distance is
  * 2-Lipschitz, so a cell with delta(centre) >= b + 2*kappa receives nothing; those cells form
  * the prolate spheroid with foci A, B and major axis |AB| + b + 2*kappa, whose x-interval is
  * solved per (y, z) row (padded by one cell; the kernel itself decides). The result is
- * identical to scanning the whole window. Differences from the reference (DESIGN.md):
+ * identical to scanning the whole window. Differences from the original (method.md §8.1):
  * int64 channels (no uint32 wrap-around), no "overall" channel (§9.1), a midpoint exactly on
  * a cell centre keeps its contribution (cell segment along AB), only segments whose midpoint
  * lies outside the grid are skipped.

@@ -8,7 +8,7 @@
  * q (nb_edge_importance_eval's class vector at t = k/N) times a weight; they are splatted
  * cloud-in-cell (trilinear) into a float grid, which is then convolved along x, y, z with a
  * 1-D Epanechnikov kernel. The approximation is moment-matched to the reference kernel
- * (spec §4.3, nb_density_exact.c): for a segment of the reference length 3h the exact
+ * (method.md §4.3, nb_density_exact.c): for a segment of the reference length 3h the exact
  * footprint's perpendicular variance s_perp^2 and parallel variance s_par^2 are integrated
  * numerically (once per bandwidth); the 1-D kernel gets variance v s_perp^2 - H^2/3 (v = the
  * variance scale, default 0.7; the splat and the interpolation each add H^2/6), the
