@@ -22,9 +22,8 @@ nb_node_stats nb_node_stats_of(const float *v, size_t n_classes) {
     return st;
 }
 
-void nb_edge_importance_eval(int type, float t, size_t n_classes, const float *s,
-                             nb_node_stats ss, const float *e, nb_node_stats es, float alpha,
-                             float *q, float *iota) {
+void nb_edge_importance_eval(int type, float t, size_t n_classes, const float *s, nb_node_stats ss,
+                             const float *e, nb_node_stats es, float alpha, float *q, float *iota) {
     assert(type >= 0 && type < NB_EDGE_IMPORTANCE_TYPES);
     float ws, we, scalar;
     nb_edge_importance_weights(type, t, ss.norm, es.norm, nb_edge_importance_inv(ss.norm),

@@ -70,8 +70,7 @@ static inline void nb_edge_importance_weights(int type, float t, float norm_s, f
  *   ss, es:    their nb_node_stats_of().
  *   alpha:     normalised |weight| of the edge, in [0, 1].
  * Thread-safe, allocation-free. */
-void nb_edge_importance_eval(int type, float t, size_t n_classes, const float *s,
-                             nb_node_stats ss, const float *e, nb_node_stats es, float alpha,
-                             float *q, float *iota);
+void nb_edge_importance_eval(int type, float t, size_t n_classes, const float *s, nb_node_stats ss,
+                             const float *e, nb_node_stats es, float alpha, float *q, float *iota);
 
 #endif /* NB_EDGE_IMPORTANCE_H */

@@ -115,8 +115,8 @@ static void progress_draw(nb_progress *p, const char *note, bool final) {
                     (unsigned long long)p->total, final ? el : eta, note ? " " : "",
                     note ? note : "");
         else
-            fprintf(stderr, "\r%-20s %llu %s%s%s\033[K", p->label, (unsigned long long)p->done,
-                    el, note ? " " : "", note ? note : "");
+            fprintf(stderr, "\r%-20s %llu %s%s%s\033[K", p->label, (unsigned long long)p->done, el,
+                    note ? " " : "", note ? note : "");
         if (final)
             fputc('\n', stderr);
     } else {

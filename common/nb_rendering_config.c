@@ -37,7 +37,7 @@ static const char *const normalization_names[] = {"none", "network", "layer", NU
      .flags = EXCL_MIN,                                                                            \
      .unit = "world units",                                                                        \
      .doc = "Impostor radius of a " what " at importance 1.",                                      \
-     .source = "method.md §5.4-5.5, §5.7 (object_radius)"},                                             \
+     .source = "method.md §5.4-5.5, §5.7 (object_radius)"},                                        \
         {RO(obj, base_opacity),                                                                    \
          .type = NB_CONFIG_DOUBLE,                                                                 \
          .def = 0.0,                                                                               \
@@ -45,7 +45,7 @@ static const char *const normalization_names[] = {"none", "network", "layer", NU
          .max = 1,                                                                                 \
          .unit = "opacity",                                                                        \
          .doc = "Opacity B added to every " what " fragment.",                                     \
-         .source = "method.md §5.6-5.7"},                                                               \
+         .source = "method.md §5.6-5.7"},                                                          \
         {RO(obj, importance_opacity),                                                              \
          .type = NB_CONFIG_DOUBLE,                                                                 \
          .def = imp_op_def,                                                                        \
@@ -54,7 +54,7 @@ static const char *const normalization_names[] = {"none", "network", "layer", NU
          .unit = "weight",                                                                         \
          .doc = "Weight I of the importance term in " what " opacity; above 1 it culls faint "     \
                 "fragments softly.",                                                               \
-         .source = "method.md §5.6-5.7"},                                                               \
+         .source = "method.md §5.6-5.7"},                                                          \
         {RO(obj, depth_opacity),                                                                   \
          .type = NB_CONFIG_DOUBLE,                                                                 \
          .def = 0.5,                                                                               \
@@ -62,7 +62,7 @@ static const char *const normalization_names[] = {"none", "network", "layer", NU
          .max = 1,                                                                                 \
          .unit = "weight",                                                                         \
          .doc = "Weight D of the relative-depth term in " what " opacity (near is opaque).",       \
-         .source = "method.md §5.6-5.7"},                                                               \
+         .source = "method.md §5.6-5.7"},                                                          \
         {RO(obj, depth_exponent),                                                                  \
          .type = NB_CONFIG_DOUBLE,                                                                 \
          .def = depth_exp_def,                                                                     \
@@ -70,7 +70,7 @@ static const char *const normalization_names[] = {"none", "network", "layer", NU
          .max = 4,                                                                                 \
          .unit = "exponent",                                                                       \
          .doc = "Exponent on the impostor thickness in " what " opacity.",                         \
-         .source = "method.md §5.6-5.7 (opacity_exponent)"},                                            \
+         .source = "method.md §5.6-5.7 (opacity_exponent)"},                                       \
     {                                                                                              \
         RO(obj, importance_threshold), .type = NB_CONFIG_DOUBLE, .def = thr_def, .min = 0,         \
                                        .max = 1, .unit = "importance", .doc = thr_doc,             \
@@ -78,23 +78,25 @@ static const char *const normalization_names[] = {"none", "network", "layer", NU
     }
 
 static const nb_config_key rendering_keys[] = {
-    OBJECT_KEYS(edge, "edge", 0.02, 1.1, 0.25, 0.3,
-                "Cull edges whose cull key alpha * mean source importance, in the display scale "
-                "of importance_normalization, is at or below this value (with layer: a fraction "
-                "of the 99th percentile of the layer pair).",
-                "method.md §5.3, §5.7 (with importance_normalization none: the reference's absolute "
-                "value, README 0.1, code 0.01)"),
+    OBJECT_KEYS(
+        edge, "edge", 0.02, 1.1, 0.25, 0.3,
+        "Cull edges whose cull key alpha * mean source importance, in the display scale "
+        "of importance_normalization, is at or below this value (with layer: a fraction "
+        "of the 99th percentile of the layer pair).",
+        "method.md §5.3, §5.7 (with importance_normalization none: the reference's absolute "
+        "value, README 0.1, code 0.01)"),
     {RO(edge, mode), .type = NB_CONFIG_ENUM, .def = NB_EDGE_ELLIPSOID_TRANSPARENT,
      .enum_names = edge_mode_names, .unit = "",
      .doc = "How edges are drawn: ellipsoid impostors per segment, spheres per sample, lines, "
             "or not at all.",
      .source = "method.md §5.5 (edge_render_mode)"},
-    OBJECT_KEYS(node, "node", 0.06, 1.0, 0.5, 0.05,
-                "Cull nodes whose importance norm, in the display scale of "
-                "importance_normalization, is zero or at or below this value (with layer: a "
-                "fraction of the 99th percentile of the layer).",
-                "method.md §5.3, §5.7 (with importance_normalization none: the reference's absolute "
-                "value 0.01)"),
+    OBJECT_KEYS(
+        node, "node", 0.06, 1.0, 0.5, 0.05,
+        "Cull nodes whose importance norm, in the display scale of "
+        "importance_normalization, is zero or at or below this value (with layer: a "
+        "fraction of the 99th percentile of the layer).",
+        "method.md §5.3, §5.7 (with importance_normalization none: the reference's absolute "
+        "value 0.01)"),
     {RO(node, mode), .type = NB_CONFIG_ENUM, .def = NB_NODE_SPHERE, .enum_names = node_mode_names,
      .unit = "",
      .doc = "How nodes are drawn: transparent or opaque sphere impostors, points, or not at "

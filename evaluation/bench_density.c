@@ -3,8 +3,8 @@
  *
  * DESIGN: builds a random network (method.md §2.7 importance: one strong class per node, one-hot
  * outputs, alpha uniform), lays it out (method.md §3), makes the reference grid of each layer pair
- * (method.md §4.2) and runs the processing schedule of method.md §4.6/§4.12 with a minimal stand-in for
- * the bundler's own stages: arc-length resampling at spacing W/rate, the 3-point-window
+ * (method.md §4.2) and runs the processing schedule of method.md §4.6/§4.12 with a minimal stand-in
+ * for the bundler's own stages: arc-length resampling at spacing W/rate, the 3-point-window
  * smoothing of §4.10 (8 passes, r_s = max(1, floor(N*8*r^(k+1)/100))). Only nb_density is the
  * real thing; the resampler/smoother here are simplified (arc length, not the chord walk of
  * §4.7), so the absolute metrics differ a little from nnbundle's bundler, but both back-ends

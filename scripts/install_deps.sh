@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages nnbundle needs, if any is missing (root or sudo).
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build pkg-config
+pkgs=(build-essential cmake ninja-build pkg-config clang-format git
       libsdl2-dev libglew-dev libcglm-dev libcjson-dev libhdf5-dev hdf5-tools zlib1g-dev
       libpng-dev libstb-dev fonts-dejavu-core libimgui-dev libopenblas-dev libcmocka-dev
       libegl-dev libgles-dev libgl-dev libgl1-mesa-dri libegl-mesa0 xvfb xauth mesa-utils

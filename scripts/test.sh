@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The test command of the README: installs dependencies, builds with warnings as errors,
-# runs every test; then builds again with AddressSanitizer + UBSan and runs the non-GL tests.
+# The test command of the README: installs dependencies, checks the formatting, builds with
+# warnings as errors, runs every test; then builds again with AddressSanitizer + UBSan and runs
+# the non-GL tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
 jobs=$(nproc)
 export SDL_VIDEODRIVER=offscreen
 
+echo "== format (clang-format --dry-run -Werror over every C/C++ file git tracks) =="
+git ls-files -z '*.c' '*.h' '*.cpp' | xargs -0 clang-format --dry-run -Werror
 echo "== build (Release, -Werror) =="
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DNB_WERROR=ON >/dev/null
 cmake --build build/test -j "$jobs"

@@ -3,13 +3,13 @@
  * DESIGN: data flow CSR polylines -> nb_bundle_metrics. Definitions from the edge-bundling
  * literature (Lhuillier, Hurter, Telea, "State of the art in edge and trail bundling
  * techniques", CGF 2017: distortion, MELD; ink ratio: rasterised coverage of the bundled over
- * the straight drawing, here counted in 3-D voxels; see docs/metrics.md). Voxels are visited with the
- * exact grid traversal of Amanatides & Woo ("A fast voxel traversal algorithm for ray
- * tracing", Eurographics 1987), stepping one axis at a time until the end voxel, so every
- * voxel a segment passes through is counted once. Threading: lengths are summed per block of
- * NB_METRICS_BLOCK edges in parallel and the blocks added in order (thread-count independent);
- * voxels live in one shared bit set updated with atomic ORs (set union: order-independent).
- * Config keys read: none (the caller passes the voxel size, nnbundle uses the grid cell h).
+ * the straight drawing, here counted in 3-D voxels; see docs/metrics.md). Voxels are visited with
+ * the exact grid traversal of Amanatides & Woo ("A fast voxel traversal algorithm for ray tracing",
+ * Eurographics 1987), stepping one axis at a time until the end voxel, so every voxel a segment
+ * passes through is counted once. Threading: lengths are summed per block of NB_METRICS_BLOCK edges
+ * in parallel and the blocks added in order (thread-count independent); voxels live in one shared
+ * bit set updated with atomic ORs (set union: order-independent). Config keys read: none (the
+ * caller passes the voxel size, nnbundle uses the grid cell h).
  */
 #include "nb_metrics.h"
 

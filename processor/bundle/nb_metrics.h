@@ -1,19 +1,16 @@
 /* nb_metrics.h - quality metrics of a bundle: distortion, edge-length difference, ink ratio.
  *
  * Source: the edge-bundling literature (Lhuillier, Hurter, Telea, CGF 2017: distortion, MELD,
- * ink) and docs/metrics.md (how nnbundle measures them in 3-D). For edge e with polyline length len(e) and straight
- * length |s_e| = distance between its first and last point:
- *   distortion(e) = len(e) / |s_e|          (mean and max over edges; 1 = straight)
- *   MELD          = mean_e |len(e) - |s_e||  (world units)
- *   ink ratio     = occupied voxels of all polylines / occupied voxels of all straight edges,
- *                   both rasterised into the same axis-aligned voxel lattice (cube side
- *                   `voxel`, lattice anchored at the world origin) with an exact 3-D DDA
- *                   traversal of every segment (every voxel a segment passes through counts).
- *   ink ratio (layout) = occupied voxels of all polylines / occupied voxels of the straight
- *                   edges between the laid-out node positions (before the node phase moved
- *                   them), when those are given
- *   max turn      = the largest angle between consecutive segments of any polyline, degrees
- *                   (0 = straight on, 180 = a full reversal); segments shorter than 1e-9 wu
+ * ink) and docs/metrics.md (how nnbundle measures them in 3-D). For edge e with polyline length
+ * len(e) and straight length |s_e| = distance between its first and last point: distortion(e) =
+ * len(e) / |s_e|          (mean and max over edges; 1 = straight) MELD          = mean_e |len(e) -
+ * |s_e||  (world units) ink ratio     = occupied voxels of all polylines / occupied voxels of all
+ * straight edges, both rasterised into the same axis-aligned voxel lattice (cube side `voxel`,
+ * lattice anchored at the world origin) with an exact 3-D DDA traversal of every segment (every
+ * voxel a segment passes through counts). ink ratio (layout) = occupied voxels of all polylines /
+ * occupied voxels of the straight edges between the laid-out node positions (before the node phase
+ * moved them), when those are given max turn      = the largest angle between consecutive segments
+ * of any polyline, degrees (0 = straight on, 180 = a full reversal); segments shorter than 1e-9 wu
  *                   are skipped
  * Edges with a straight length below 1e-9 wu are left out of the distortion and MELD means.
  */

@@ -3,9 +3,9 @@
  * DESIGN: pure functions. Each object kind's six sliders, the background, fov, orbit speed and
  * camera margin are clamped to their keys' ranges in the key table (nb_rendering_schema: the
  * one place the ranges are written) and copied as floats. A pass is opaque when its mode is (node
- * "sphere" and "point", edge "sphere" and "line": method.md §5.4-5.5 "depth test on, no blending"), else
- * it uses the transparency mode (minmax = method.md §5.6, wboit = McGuire & Bavoil, JCGT 2(2), 2013).
- * The opacity formula and the depth range are method.md §5.6, with the depth box being the
+ * "sphere" and "point", edge "sphere" and "line": method.md §5.4-5.5 "depth test on, no blending"),
+ * else it uses the transparency mode (minmax = method.md §5.6, wboit = McGuire & Bavoil, JCGT 2(2),
+ * 2013). The opacity formula and the depth range are method.md §5.6, with the depth box being the
  * network's bounding box instead of the processing grid (the spec's quirk). No threads.
  * Config keys read: edge_*, node_*, transparency, background, fov_degrees,
  * orbit_speed_degrees, show_legend, class_view (opaque fading), shading, camera_fit,

@@ -1,7 +1,7 @@
 /* nb_gui_activation.c - forward pass of one test image for the GUI's activation view.
  *
- * DESIGN: nb_mlp_forward (processor/network/nb_mlp.h, OpenBLAS) with n = 1 fills every layer's output
- * (input, ReLU hidden layers, logits); the display value of a hidden node is its output over
+ * DESIGN: nb_mlp_forward (processor/network/nb_mlp.h, OpenBLAS) with n = 1 fills every layer's
+ * output (input, ReLU hidden layers, logits); the display value of a hidden node is its output over
  * the layer's maximum for this image, so every layer uses its full colour range; the output
  * layer shows the softmax probabilities (max-subtracted, stable). The predicted class is
  * argmax of the logits. Runs on the GUI thread (one image is a few hundred thousand

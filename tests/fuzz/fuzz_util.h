@@ -73,7 +73,7 @@ static inline const char *fuzz_dir_get(void) {
 /* Writes n bytes to "<scratch dir>/<name>" (replacing it) and returns the path in buf.
  * name: < 32 bytes, one of at most 8 names per process (removed at exit). */
 static inline const char *fuzz_write_file(const char *name, const void *data, size_t n, char *buf,
-                                   size_t cap) {
+                                          size_t cap) {
     snprintf(buf, cap, "%s/%s", fuzz_dir_get(), name);
     fuzz_dir_remember(name);
     int fd = open(buf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -104,7 +104,7 @@ static inline const char *fuzz_path(const char *name, char *buf, size_t cap) {
 #define FUZZ_CHECK(cond, ...)                                                                      \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz: property failed at %s:%d: %s\n  ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, "fuzz: property failed at %s:%d: %s\n  ", __FILE__, __LINE__, #cond);  \
             fprintf(stderr, __VA_ARGS__);                                                          \
             fprintf(stderr, "\n");                                                                 \
             abort();                                                                               \
@@ -114,7 +114,7 @@ static inline const char *fuzz_path(const char *name, char *buf, size_t cap) {
 /* A failing call must have recorded its own status with NB_RAISE (STYLE.md "Errors"). */
 #define FUZZ_CHECK_RAISED(st, what)                                                                \
     FUZZ_CHECK((st) == NB_OK || nb_error_status() == (st),                                         \
-               "%s returned %s but the recorded error is %s (\"%s\")", (what),                    \
-               nb_status_name(st), nb_status_name(nb_error_status()), nb_error_message())
+               "%s returned %s but the recorded error is %s (\"%s\")", (what), nb_status_name(st), \
+               nb_status_name(nb_error_status()), nb_error_message())
 
 #endif /* NB_FUZZ_UTIL_H */

@@ -1,14 +1,14 @@
 /* nb_density.c - density workspace, argument checks, the node phase, back-end dispatch.
  *
  * DESIGN: the workspace owns the node map and the per-thread scratch, each sample back-end its
- * own buffers (all grown on demand, reused across iterations). Node phase (method.md §4.4-4.5), used by
- * both back-ends: all nodes splat their raw class-importance vector N[i,c] into one 2-D map (x, y
- * of the grid) with the reference kernel of method.md §4.3 (node distance = xy Euclidean), restricted to
- * its true support |cell - node| < b + kappa and to the reference window -R..R+1 (R = ceil(b/h) +
- * 1); each contribution adds trunc(S*value*N[i,c]) when S*value >= 1. The node at a cell centre
- * keeps its own-cell contribution (the reference loses it to 0/0). Then every node moves
- * step_fraction*b along G/|G| with G the one-sided difference (neighbour chosen by the sub-cell
- * position) of phi(D) = n_hat . D - similarity*|D| over the class channels, clamped to
+ * own buffers (all grown on demand, reused across iterations). Node phase (method.md §4.4-4.5),
+ * used by both back-ends: all nodes splat their raw class-importance vector N[i,c] into one 2-D map
+ * (x, y of the grid) with the reference kernel of method.md §4.3 (node distance = xy Euclidean),
+ * restricted to its true support |cell - node| < b + kappa and to the reference window -R..R+1 (R =
+ * ceil(b/h) + 1); each contribution adds trunc(S*value*N[i,c]) when S*value >= 1. The node at a
+ * cell centre keeps its own-cell contribution (the reference loses it to 0/0). Then every node
+ * moves step_fraction*b along G/|G| with G the one-sided difference (neighbour chosen by the
+ * sub-cell position) of phi(D) = n_hat . D - similarity*|D| over the class channels, clamped to
  * [min + step*b + 2h, max - step*b - 2h]; a zero-importance node or a zero/non-finite gradient
  * does not move. Jacobi: the map is complete before any node moves, so moving in place reads
  * the same snapshot. Sample phase: the back-end chosen at create (backend_table below; one
