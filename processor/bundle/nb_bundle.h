@@ -92,7 +92,7 @@ int nb_bundle_iteration_count(double b0, double reduction, double limit);
 double nb_bundle_similarity(double b, double b0, double limit, double max);
 
 /* What a bundling run reads: one field per processing key of the stage, named like the key;
- * its meaning, default and range are the key's (common/nb_config_keys.c, configs/README.md).
+ * its meaning, default and range are the key's (common/nb_processing_config.c, configs/README.md).
  * A zero field means the key's default; NB_SETTING_ZERO asks for 0 (false) where the default
  * is not 0. nb_bundle_create resolves and validates the settings against the key table. */
 typedef struct nb_bundle_settings {

@@ -762,7 +762,7 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
 
 /* ---- the table ------------------------------------------------------------------------
  * One row per method, indexed by nb_importance_method; the names are the enum words of the
- * importance_method key (common/nb_config_keys.c). */
+ * importance_method key (common/nb_processing_config.c). */
 
 static const nb_importance_strategy strategies[] = {
     [NB_IMPORTANCE_BN_GAMMA] = {true, compute_bn_gamma},

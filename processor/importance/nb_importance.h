@@ -7,8 +7,8 @@
  *   "magnitude" node importance 1 for every hidden/input node and class; alpha only.
  * Every strategy also fills edge alpha = |w| / (global max |w| of the layer pair) (fixes the
  * running row maximum of §2.5) and the one-hot output layer. A new criterion is one table row
- * (plus its word in the importance_method key of nb_config_keys.c). Method, flags and the
- * differences from the reference: docs/importance.md.
+ * (plus its word in the importance_method key of common/nb_processing_config.c). Method,
+ * flags and the differences from the reference: docs/importance.md.
  */
 #ifndef NB_IMPORTANCE_H
 #define NB_IMPORTANCE_H
@@ -33,7 +33,7 @@ typedef bool (*nb_importance_progress_fn)(void *user, size_t classes_done, size_
 
 /* What an importance run reads: one field per processing key of the stage (the key is
  * importance_<field>, except seed); its meaning, default and range are the key's
- * (common/nb_config_keys.c, configs/README.md). A zero field means the key's default;
+ * (common/nb_processing_config.c, configs/README.md). A zero field means the key's default;
  * NB_SETTING_ZERO asks for 0 where the default is not 0. nb_importance_compute resolves and
  * validates the settings against the key table. */
 typedef struct nb_importance_settings {

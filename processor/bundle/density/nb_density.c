@@ -40,7 +40,7 @@ static int mul_overflows(size_t a, size_t b, size_t *out) {
 
 /* ---- back-ends ---------------------------------------------------------------------------
  * One row per back-end, indexed by nb_density_backend; the names are the enum words of the
- * `density` config key (common/nb_config_keys.c). */
+ * `density` config key (common/nb_processing_config.c). */
 static const nb_density_backend_ops *const backend_table[] = {
     [NB_DENSITY_FAST] = &nb_density_fast_backend,
     [NB_DENSITY_EXACT] = &nb_density_exact_backend,

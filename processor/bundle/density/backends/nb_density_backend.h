@@ -4,7 +4,7 @@
  * Private to processor/bundle/density. A back-end is one file, backends/nb_density_<name>.c,
  * that defines one nb_density_backend_ops, plus one row of the table in nb_density.c, indexed
  * by nb_density_backend (the id is the index of its name among the enum words of the
- * `density` config key, common/nb_config_keys.c). The back-end is chosen once, at
+ * `density` config key, common/nb_processing_config.c). The back-end is chosen once, at
  * nb_density_create; an id without a row is an error. The core owns what every back-end uses
  * (class count, strength, threads, per-thread scratch, statistics, the node phase); each
  * back-end owns its buffers in a private state that it allocates in create and frees in
