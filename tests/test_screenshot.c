@@ -12,9 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "nb_screenshot.h"
+#include "nb_test.h"
 
 static char g_dir[64];
 
@@ -97,6 +96,36 @@ static void test_write_errors_leave_nothing(void **state) {
     snprintf(path, sizeof path, "%s/missing/out.jpg", g_dir);
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 3, 0), NB_E_IO);
     assert_non_null(strstr(nb_error_message(), "cannot write JPEG"));
+    assert_false(nb_test_tmp_left(path));
+}
+
+/* A write that fails after encoding (the name is taken by a directory, so the rename fails)
+ * or before it (a read-only directory; permissions do not bind root) leaves no temporary
+ * file and the name as it was. */
+static void test_failed_write_leaves_no_temporary(void **state) {
+    (void)state;
+    unsigned char rgb[16 * 8 * 3];
+    card(rgb, 16, 8);
+    char path[128];
+    snprintf(path, sizeof path, "%s/taken.png", g_dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    nb_expect_error(nb_screenshot_write(path, rgb, 16, 8, 3, 0), NB_E_IO, path, "cannot rename");
+    assert_false(nb_test_tmp_left(path));
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(rmdir(path), 0);
+    if (geteuid() != 0) {
+        char dir[96];
+        snprintf(dir, sizeof dir, "%s/read_only", g_dir);
+        assert_int_equal(mkdir(dir, 0555), 0);
+        snprintf(path, sizeof path, "%s/out.jpg", dir);
+        nb_status st = nb_screenshot_write(path, rgb, 16, 8, 3, 0);
+        nb_expect_error(st, NB_E_IO, path, "cannot write JPEG");
+        assert_false(exists(path));
+        assert_false(nb_test_tmp_left(path));
+        assert_int_equal(rmdir(dir), 0);
+    }
 }
 
 static void test_jpeg_and_rgba_round_trip(void **state) {
@@ -191,6 +220,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_write_errors_leave_nothing),
+        cmocka_unit_test(test_failed_write_leaves_no_temporary),
         cmocka_unit_test(test_jpeg_and_rgba_round_trip),
         cmocka_unit_test(test_unblend_rule),
     };

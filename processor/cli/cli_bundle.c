@@ -7,21 +7,20 @@
  * resample, metrics) and writes /bundle next to the kept /network and /importance with
  * nb_h5_save (temporary name + rename: an interrupted run leaves the old file intact).
  * --stats writes a JSON record of the run (per-stage wall times, iteration counts, node /
- * edge / sample counts, peak RSS), also atomically. Threading: --threads N is passed to the
- * bundler (OpenMP); the result does not depend on it. Config keys read: all of the
- * processing keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
+ * edge / sample counts, peak RSS), also atomically (nb_file). Threading: --threads N is passed to
+ * the bundler (OpenMP); the result does not depend on it. Config keys read: all of the processing
+ * keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
  */
-#include <errno.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli.h"
 #include "nb_bundle.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_importance.h"
 #include "nb_log.h"
@@ -148,24 +147,15 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     cJSON_Delete(root);
     if (!text)
         return NB_RAISE(NB_E_NOMEM, stats_path, "cannot print the statistics");
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", stats_path, (long)getpid()) >= (int)sizeof tmp) {
-        free(text);
-        return NB_RAISE(NB_E_IO, stats_path, "path too long");
+    nb_file_atomic a;
+    nb_status st = nb_file_atomic_begin(&a, stats_path, true);
+    if (st == NB_OK) {
+        fputs(text, a.stream); /* a failed write sets the stream's error: commit reports it */
+        fputc('\n', a.stream);
+        st = nb_file_atomic_commit(&a);
     }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(text);
-        return NB_RAISE(NB_E_IO, stats_path, "cannot write: %s", strerror(errno));
-    }
-    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (fclose(f) == 0) && ok;
     free(text);
-    if (!ok || rename(tmp, stats_path) != 0) {
-        remove(tmp);
-        return NB_RAISE(NB_E_IO, stats_path, "cannot write the statistics");
-    }
-    return NB_OK;
+    return st;
 }
 
 int nb_cli_bundle(int argc, char **argv) {
