@@ -148,6 +148,13 @@ static void test_type_from_config_json(void **state) {
         nb_scene_edge_importance_type("{\"edge_importance_type\": 3, \"seed\": 1}", "f", &type),
         NB_OK);
     assert_int_equal(type, 3);
+    /* only the key the scene uses is checked: a file whose other stored values today's key
+     * table refuses still shows */
+    assert_int_equal(
+        nb_scene_edge_importance_type(
+            "{\"edge_step\": 7, \"density\": \"gpu\", \"edge_importance_type\": 2}", "f", &type),
+        NB_OK);
+    assert_int_equal(type, 2);
     const char *bad[] = {"{\"edge_importance_type\": 4}",
                          "{\"edge_importance_type\": -1}",
                          "{\"edge_importance_type\": 1.5}",
@@ -159,6 +166,8 @@ static void test_type_from_config_json(void **state) {
         assert_int_equal(nb_scene_edge_importance_type(bad[i], "f.nnb.h5", &type), NB_E_FORMAT);
         assert_int_equal(type, 7);
         assert_string_equal(nb_error_subject(), "f.nnb.h5 /bundle config_json");
+        if (i < 4)
+            assert_non_null(strstr(nb_error_message(), "edge_importance_type: "));
     }
 }
 
