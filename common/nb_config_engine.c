@@ -265,14 +265,11 @@ static nb_status apply_enum(const nb_config_key *k, const cJSON *item, const cha
     if (!cJSON_IsString(item))
         return NB_RAISE(NB_E_CONFIG, subject, "expected one of %s, got %s", words,
                         json_type_name(item));
-    size_t n = nb_config_key_enum_count(k);
-    size_t i = 0;
-    while (i < n && strcmp(k->enum_names[i], item->valuestring) != 0)
-        i++;
-    if (i == n)
+    int i = nb_config_key_enum_index(k, item->valuestring);
+    if (i < 0)
         return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
                         item->valuestring, words);
-    *(int *)f = (int)i;
+    *(int *)f = i;
     return NB_OK;
 }
 
@@ -413,6 +410,14 @@ const nb_config_key *nb_config_find(const nb_config_schema *schema, const char *
     return NULL;
 }
 
+int nb_config_key_enum_index(const nb_config_key *key, const char *word) {
+    size_t n = nb_config_key_enum_count(key);
+    for (size_t i = 0; word && i < n; i++)
+        if (strcmp(key->enum_names[i], word) == 0)
+            return (int)i;
+    return -1;
+}
+
 const char *nb_config_key_enum_name(const nb_config_key *key, int value) {
     if (value < 0 || (size_t)value >= nb_config_key_enum_count(key))
         return NULL;
@@ -428,14 +433,13 @@ nb_status nb_config_enum_value(const nb_config_schema *schema, const char *key, 
     char subject[NB_CONFIG_SUBJECT_MAX], words[256];
     snprintf(subject, sizeof subject, "%s %s", schema->name, key ? key : "");
     const nb_config_key *k = nb_config_find(schema, key);
-    size_t n = nb_config_key_enum_count(k);
-    if (n == 0)
+    if (nb_config_key_enum_count(k) == 0)
         return NB_RAISE(NB_E_CONFIG, subject, "not an enum key of the %s config", schema->name);
-    for (size_t i = 0; i < n; i++)
-        if (word && strcmp(k->enum_names[i], word) == 0) {
-            *value = (int)i;
-            return NB_OK;
-        }
+    int i = nb_config_key_enum_index(k, word);
+    if (i >= 0) {
+        *value = i;
+        return NB_OK;
+    }
     enum_list(k, words, sizeof words);
     return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
                     word ? word : "(null)", words);

@@ -124,6 +124,11 @@ nb_status nb_config_parse_stored(const nb_config_schema *schema, const char *jso
 /* Number of words of an enum key; 0 for NULL or a key of another type. */
 size_t nb_config_key_enum_count(const nb_config_key *key);
 
+/* The value of `word` for an enum key (1 for density "exact"), or -1 when key is NULL, not
+ * an enum, or word is NULL or not one of its words. Raises nothing (a lookup, not a check:
+ * nb_config_enum_value is the checking form). */
+int nb_config_key_enum_index(const nb_config_key *key, const char *word);
+
 /* The word for `value` of an enum key ("exact" for density 1), or NULL when key is NULL, not
  * an enum or value is out of range. Static storage. */
 const char *nb_config_key_enum_name(const nb_config_key *key, int value);

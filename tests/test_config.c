@@ -569,9 +569,20 @@ static void test_enum_words(void **state) {
                                                       nb_config_key_enum_name(k, (int)e), &v),
                                  NB_OK);
                 assert_int_equal(v, (int)e);
+                assert_int_equal(nb_config_key_enum_index(k, nb_config_key_enum_name(k, (int)e)),
+                                 (int)e);
             }
             assert_null(nb_config_key_enum_name(k, (int)n));
         }
+    /* the lookup form raises nothing */
+    const nb_config_key *density = nb_config_find(&nb_processing_schema, "density");
+    nb_error_clear();
+    assert_int_equal(nb_config_key_enum_index(density, "gpu"), -1);
+    assert_int_equal(nb_config_key_enum_index(density, NULL), -1);
+    assert_int_equal(nb_config_key_enum_index(NULL, "fast"), -1);
+    assert_int_equal(nb_config_key_enum_index(nb_config_find(&nb_processing_schema, "seed"), "1"),
+                     -1);
+    assert_int_equal(nb_error_status(), NB_OK);
 
     assert_null(nb_config_enum_name(&nb_processing_schema, "density", 2));
     assert_null(nb_config_enum_name(&nb_processing_schema, "density", -1));
