@@ -574,15 +574,6 @@ static void test_enum_words(void **state) {
             }
             assert_null(nb_config_key_enum_name(k, (int)n));
         }
-    /* the lookup form raises nothing */
-    const nb_config_key *density = nb_config_find(&nb_processing_schema, "density");
-    nb_error_clear();
-    assert_int_equal(nb_config_key_enum_index(density, "gpu"), -1);
-    assert_int_equal(nb_config_key_enum_index(density, NULL), -1);
-    assert_int_equal(nb_config_key_enum_index(NULL, "fast"), -1);
-    assert_int_equal(nb_config_key_enum_index(nb_config_find(&nb_processing_schema, "seed"), "1"),
-                     -1);
-    assert_int_equal(nb_error_status(), NB_OK);
 
     assert_null(nb_config_enum_name(&nb_processing_schema, "density", 2));
     assert_null(nb_config_enum_name(&nb_processing_schema, "density", -1));
@@ -607,6 +598,20 @@ static void test_enum_words(void **state) {
                         "minmax");
     assert_string_equal(nb_config_enum_words(&nb_processing_schema, "seed", ", ", buf, sizeof buf),
                         "");
+}
+
+/* nb_config_key_enum_index: the lookup form of nb_config_enum_value, which raises nothing. */
+static void test_enum_index(void **state) {
+    (void)state;
+    const nb_config_key *density = nb_config_find(&nb_processing_schema, "density");
+    nb_error_clear();
+    assert_int_equal(nb_config_key_enum_index(density, "exact"), NB_DENSITY_EXACT);
+    assert_int_equal(nb_config_key_enum_index(density, "gpu"), -1);
+    assert_int_equal(nb_config_key_enum_index(density, NULL), -1);
+    assert_int_equal(nb_config_key_enum_index(NULL, "fast"), -1);
+    assert_int_equal(nb_config_key_enum_index(nb_config_find(&nb_processing_schema, "seed"), "1"),
+                     -1);
+    assert_int_equal(nb_error_status(), NB_OK);
 }
 
 /* ---- the config stored in a file's /bundle ---------------------------------------------- */
@@ -848,6 +853,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_importance_flags),
         cmocka_unit_test(test_enum_words),
+        cmocka_unit_test(test_enum_index),
         cmocka_unit_test(test_stored_config),
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_readme_tables_match),

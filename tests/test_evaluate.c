@@ -4,13 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nb_test.h"
-
 #include "nb_evaluate.h"
 #include "nb_importance.h"
 #include "nb_mlp.h"
 #include "nb_prune.h"
 #include "nb_rng.h"
+#include "nb_test.h"
 
 #define TOL 1e-9
 

@@ -1,17 +1,7 @@
 /* test_gui_state.c - the GUI controller without GL: model facts, picking, thumbnails,
  * highlight overlay, requests, activation view, test-set loading. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "nb_bundle.h"
 #include "nb_camera.h"
@@ -22,6 +12,7 @@
 #include "nb_random.h"
 #include "nb_rng.h"
 #include "nb_scene.h"
+#include "nb_test.h"
 
 #define N_TEST 20
 
@@ -360,10 +351,7 @@ static void test_requests(void **state) {
     assert_float_equal(fx->rc.node.size, 0.125, 0.0);
     assert_non_null(strstr(st->render_message, "loaded"));
     /* a bad file: error, settings kept */
-    FILE *f = fopen(fx->json, "w");
-    assert_non_null(f);
-    fputs("{\"node_size\": -1}", f);
-    fclose(f);
+    nb_test_write_text(fx->json, "{\"node_size\": -1}");
     st->requests = NB_GUI_REQ_RENDER_LOAD;
     nb_gui_state_handle_requests(st, &fx->m);
     assert_float_equal(fx->rc.node.size, 0.125, 0.0);

@@ -1,14 +1,6 @@
 /* test_screenshot.c - image output without GL: formats from the name (and the refusal of any
  * other extension, with nothing written), JPEG and RGBA PNG round trips, the transparent
  * background rule (un-blend, then composite over the background = the render). */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,14 +17,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static bool exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
+    return nb_test_remove_tree(g_dir) ? 0 : -1;
 }
 
 static void test_formats(void **state) {
@@ -84,7 +69,7 @@ static void test_write_errors_leave_nothing(void **state) {
     snprintf(path, sizeof path, "%s/out.bmp", g_dir);
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 3, 0), NB_E_INVALID);
     assert_non_null(strstr(nb_error_message(), path));
-    assert_false(exists(path));
+    assert_false(nb_test_exists(path));
     snprintf(path, sizeof path, "%s/out.jpg", g_dir);
     unsigned char rgba[16 * 8 * 4] = {0};
     assert_int_equal(nb_screenshot_write(path, rgba, 16, 8, 4, 0), NB_E_INVALID);
@@ -92,7 +77,7 @@ static void test_write_errors_leave_nothing(void **state) {
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 3, 101), NB_E_INVALID);
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 2, 0), NB_E_INVALID);
     assert_int_equal(nb_screenshot_write(path, rgb, 0, 8, 3, 0), NB_E_INVALID);
-    assert_false(exists(path));
+    assert_false(nb_test_exists(path));
     snprintf(path, sizeof path, "%s/missing/out.jpg", g_dir);
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 3, 0), NB_E_IO);
     assert_non_null(strstr(nb_error_message(), "cannot write JPEG"));
@@ -122,7 +107,7 @@ static void test_failed_write_leaves_no_temporary(void **state) {
         snprintf(path, sizeof path, "%s/out.jpg", dir);
         nb_status st = nb_screenshot_write(path, rgb, 16, 8, 3, 0);
         nb_expect_error(st, NB_E_IO, path, "cannot write JPEG");
-        assert_false(exists(path));
+        assert_false(nb_test_exists(path));
         assert_false(nb_test_tmp_left(path));
         assert_int_equal(rmdir(dir), 0);
     }
