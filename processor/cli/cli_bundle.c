@@ -158,6 +158,35 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     return st;
 }
 
+/* Bundles m's network with cfg (each phase with a progress bar) and puts the result in
+ * m->bundle, replacing any; *timings gets the stage times (also when a phase fails). On
+ * failure m->bundle is as it was. */
+static nb_status bundle_model(const nb_processing_config *cfg, int threads, nb_model *m,
+                              nb_bundle_timings *timings) {
+    nb_bundle_state *st = NULL;
+    nb_bundle_settings bs;
+    nb_status s = nb_bundle_settings_from_config(cfg, &bs);
+    if (s == NB_OK)
+        s = nb_bundle_create(&bs, &m->network, &m->importance, threads, &st);
+    if (s == NB_OK)
+        s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
+    if (s == NB_OK)
+        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
+    nb_bundle_data out;
+    if (s == NB_OK)
+        s = nb_bundle_finish(st, &out);
+    if (st)
+        nb_bundle_query_timings(st, timings);
+    nb_bundle_destroy(st);
+    if (s != NB_OK)
+        return s;
+    if (m->has_bundle)
+        nb_bundle_data_deinit(&m->bundle);
+    m->bundle = out;
+    m->has_bundle = true;
+    return NB_OK;
+}
+
 int nb_cli_bundle(int argc, char **argv) {
     nb_cli_common c = {0};
     const char *path = NULL, *stats_path = NULL;
@@ -211,30 +240,12 @@ int nb_cli_bundle(int argc, char **argv) {
         }
     }
 
-    nb_bundle_state *st = NULL;
-    nb_bundle_settings bs;
-    s = nb_bundle_settings_from_config(&cfg, &bs);
-    if (s == NB_OK)
-        s = nb_bundle_create(&bs, &m.network, &m.importance, rec.threads, &st);
-    if (s == NB_OK)
-        s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
-    if (s == NB_OK)
-        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
-    nb_bundle_data out;
-    if (s == NB_OK)
-        s = nb_bundle_finish(st, &out);
     nb_bundle_timings timings = {0};
-    if (st)
-        nb_bundle_query_timings(st, &timings);
-    nb_bundle_destroy(st);
+    s = bundle_model(&cfg, rec.threads, &m, &timings);
     if (s != NB_OK) {
         nb_model_deinit(&m);
         return nb_cli_fail(s);
     }
-    if (m.has_bundle)
-        nb_bundle_data_deinit(&m.bundle);
-    m.bundle = out;
-    m.has_bundle = true;
 
     t0 = nb_time_now();
     s = nb_h5_save(path, &m);
