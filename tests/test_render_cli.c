@@ -102,6 +102,36 @@ static void test_bad_input(void **state) {
     assert_int_not_equal(stat(png, &sb), 0); /* no output after a failure */
 }
 
+/* Copies c->model to name with /bundle config_json replaced by json. */
+static void with_stored_config(const ctx *c, const char *name, const char *json, char *path,
+                               size_t cap) {
+    snprintf(path, cap, "%s/%s", c->dir, name);
+    nb_model m;
+    assert_int_equal(nb_h5_load(c->model, &m), NB_OK);
+    free(m.bundle.config_json);
+    m.bundle.config_json = strdup(json);
+    assert_non_null(m.bundle.config_json);
+    assert_int_equal(nb_h5_save(path, &m), NB_OK);
+    nb_model_deinit(&m);
+}
+
+/* The viewer reads only edge_importance_type of the stored processing config: a file whose
+ * other stored values today's key table refuses (an older version's) still renders; a bad
+ * edge_importance_type is an error naming the file's config. */
+static void test_stored_config(void **state) {
+    ctx *c = *state;
+    char old[256], bad[256], args[1024];
+    with_stored_config(c, "old.nnb.h5", "{\"edge_step\": 7, \"density\": \"gpu\"}", old,
+                       sizeof old);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/old.png' --size 64x48 -q", old, c->dir);
+    assert_int_equal(run(c, NULL, args), 0);
+    with_stored_config(c, "bad.nnb.h5", "{\"edge_importance_type\": 7}", bad, sizeof bad);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/bad.png' --size 64x48", bad, c->dir);
+    assert_int_equal(run(c, NULL, args), 1);
+    nb_expect_text(c->text, "bad.nnb.h5 /bundle config_json]");
+    nb_expect_text(c->text, "edge_importance_type: 7 is out of range [0, 3]");
+}
+
 static void test_no_display(void **state) {
     ctx *c = *state;
     char args[1024];
@@ -300,7 +330,7 @@ int main(void) {
         cmocka_unit_test(test_usage_and_help),       cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_no_display),           cmocka_unit_test(test_screenshot_and_camera),
         cmocka_unit_test(test_frames_and_benchmark), cmocka_unit_test(test_output_formats),
-        cmocka_unit_test(test_font_fallback),
+        cmocka_unit_test(test_font_fallback),        cmocka_unit_test(test_stored_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
