@@ -16,6 +16,7 @@
  *   nb_test_exists(path)                       does anything exist at path?
  *   nb_test_tmp_left(path)                     does a "<path>.tmp.*" file exist?
  *   nb_test_remove_tree(dir)                   rm -rf dir (a test's temporary directory)
+ *   nb_test_write_idx_test_split(dir, ...)     a raw IDX test split as nb_idx_load_dir reads it
  *   nb_test_source_path(buf, cap, rel)         $NB_SOURCE_DIR/rel (default "../rel")
  */
 #ifndef NB_TEST_H
@@ -168,6 +169,39 @@ static inline bool nb_test_remove_tree(const char *dir) {
     if (snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir) >= (int)sizeof cmd)
         return false;
     return system(cmd) == 0;
+}
+
+static inline void nb_test_write_be32_(FILE *f, uint32_t v) {
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 8), (unsigned char)v};
+    assert_int_equal(fwrite(b, 1, 4, f), 4);
+}
+
+/* Creates dir (it must not exist) with a raw IDX test split, as nb_idx_load_dir reads it:
+ * t10k-images-idx3-ubyte (n images of rows x cols bytes, `pixels`) and t10k-labels-idx1-ubyte
+ * (n bytes, `labels`). Fails the test on any error. */
+static inline void nb_test_write_idx_test_split(const char *dir, uint32_t n, uint32_t rows,
+                                                uint32_t cols, const unsigned char *pixels,
+                                                const unsigned char *labels) {
+    assert_int_equal(mkdir(dir, 0777), 0);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    nb_test_write_be32_(f, 0x00000803);
+    nb_test_write_be32_(f, n);
+    nb_test_write_be32_(f, rows);
+    nb_test_write_be32_(f, cols);
+    size_t bytes = (size_t)n * rows * cols;
+    assert_int_equal(fwrite(pixels, 1, bytes, f), bytes);
+    assert_int_equal(fclose(f), 0);
+    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    nb_test_write_be32_(f, 0x00000801);
+    nb_test_write_be32_(f, n);
+    assert_int_equal(fwrite(labels, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
 }
 
 /* A path in the source tree: $NB_SOURCE_DIR/rel, or ../rel from the build's tests folder. */

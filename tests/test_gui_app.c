@@ -39,16 +39,8 @@ typedef struct fixture {
     uint8_t labels[N_TEST];
 } fixture;
 
-static void write_be32(FILE *f, uint32_t v) {
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 8), (unsigned char)v};
-    assert_int_equal(fwrite(b, 1, 4, f), 4);
-}
-
 /* A 6x6-pixel "test set" in raw IDX files, as nb_idx_load_dir reads them. */
 static void write_dataset(fixture *fx) {
-    assert_int_equal(mkdir(fx->data_dir, 0777), 0);
-    char path[512];
     nb_rng rng;
     nb_rng_init(&rng, 11);
     unsigned char pix[N_TEST * 36];
@@ -58,22 +50,7 @@ static void write_dataset(fixture *fx) {
     }
     for (size_t i = 0; i < N_TEST; i++)
         fx->labels[i] = (uint8_t)(i % 10);
-    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", fx->data_dir);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    write_be32(f, 0x00000803);
-    write_be32(f, N_TEST);
-    write_be32(f, 6);
-    write_be32(f, 6);
-    assert_int_equal(fwrite(pix, 1, sizeof pix, f), sizeof pix);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", fx->data_dir);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    write_be32(f, 0x00000801);
-    write_be32(f, N_TEST);
-    assert_int_equal(fwrite(fx->labels, 1, N_TEST, f), N_TEST);
-    fclose(f);
+    nb_test_write_idx_test_split(fx->data_dir, N_TEST, 6, 6, pix, fx->labels);
 }
 
 /* 36-16-10 random network, random importance with 9 top images per hidden node, straight
@@ -149,7 +126,6 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *fx = *state;
-    char path[512];
     remove(fx->model_path);
     remove(fx->bad_json);
     remove(fx->shot);
@@ -158,11 +134,7 @@ static int teardown(void **state) {
         remove(fx->rt_shot[i]);
     for (int i = 0; i < 3; i++)
         remove(fx->report[i]);
-    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", fx->data_dir);
-    remove(path);
-    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", fx->data_dir);
-    remove(path);
-    rmdir(fx->data_dir);
+    nb_test_remove_tree(fx->data_dir);
     nb_model_deinit(&fx->model);
     free(fx);
     return 0;
