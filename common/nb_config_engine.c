@@ -10,7 +10,9 @@
  * config.c style: one table, one checker). Numbers are checked for finiteness and range
  * with exclusive bounds where the table says so; integers must be integral; enum values are
  * words. Config text stored in a data file goes through the same checks, with unknown keys
- * skipped and failures reported against the file (nb_config_parse_stored). Serialisation
+ * skipped and failures reported against the file (nb_config_parse_stored); a reader that
+ * needs only some keys (a viewer) checks only those, so a stored value that today's range
+ * refuses in a key it does not use cannot keep it from showing the file. Serialisation
  * prints doubles with the shortest of %.15g/%.17g that re-reads to the same value, so
  * save -> load is exact. Saving goes through nb_file (temporary file, fsync, rename,
  * directory fsync).
@@ -263,14 +265,11 @@ static nb_status apply_enum(const nb_config_key *k, const cJSON *item, const cha
     if (!cJSON_IsString(item))
         return NB_RAISE(NB_E_CONFIG, subject, "expected one of %s, got %s", words,
                         json_type_name(item));
-    size_t n = nb_config_key_enum_count(k);
-    size_t i = 0;
-    while (i < n && strcmp(k->enum_names[i], item->valuestring) != 0)
-        i++;
-    if (i == n)
+    int i = nb_config_key_enum_index(k, item->valuestring);
+    if (i < 0)
         return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
                         item->valuestring, words);
-    *(int *)f = (int)i;
+    *(int *)f = i;
     return NB_OK;
 }
 
@@ -411,6 +410,14 @@ const nb_config_key *nb_config_find(const nb_config_schema *schema, const char *
     return NULL;
 }
 
+int nb_config_key_enum_index(const nb_config_key *key, const char *word) {
+    size_t n = nb_config_key_enum_count(key);
+    for (size_t i = 0; word && i < n; i++)
+        if (strcmp(key->enum_names[i], word) == 0)
+            return (int)i;
+    return -1;
+}
+
 const char *nb_config_key_enum_name(const nb_config_key *key, int value) {
     if (value < 0 || (size_t)value >= nb_config_key_enum_count(key))
         return NULL;
@@ -426,14 +433,13 @@ nb_status nb_config_enum_value(const nb_config_schema *schema, const char *key, 
     char subject[NB_CONFIG_SUBJECT_MAX], words[256];
     snprintf(subject, sizeof subject, "%s %s", schema->name, key ? key : "");
     const nb_config_key *k = nb_config_find(schema, key);
-    size_t n = nb_config_key_enum_count(k);
-    if (n == 0)
+    if (nb_config_key_enum_count(k) == 0)
         return NB_RAISE(NB_E_CONFIG, subject, "not an enum key of the %s config", schema->name);
-    for (size_t i = 0; i < n; i++)
-        if (word && strcmp(k->enum_names[i], word) == 0) {
-            *value = (int)i;
-            return NB_OK;
-        }
+    int i = nb_config_key_enum_index(k, word);
+    if (i >= 0) {
+        *value = i;
+        return NB_OK;
+    }
     enum_list(k, words, sizeof words);
     return NB_RAISE(NB_E_CONFIG, subject, "unknown value \"%.64s\" (allowed: %s)",
                     word ? word : "(null)", words);
@@ -480,13 +486,24 @@ static nb_status parse_object(const char *json_text, const char *src, nb_status 
     return NB_OK;
 }
 
+/* Whether `name` is one of the NULL-terminated `names`. */
+static bool is_listed(const char *const *names, const char *name) {
+    for (; *names; names++)
+        if (strcmp(*names, name) == 0)
+            return true;
+    return false;
+}
+
 /* Applies one member of the object `root` to cfg: a key given once, known to the schema,
  * with a valid value. `stored`: unknown keys are skipped and a failure is re-raised as
- * NB_E_FORMAT under subject src with the key in the reason. */
+ * NB_E_FORMAT under subject src with the key in the reason. `only` (NULL: every key): the
+ * keys to read; any other member is skipped unchecked. */
 static nb_status apply_member(const nb_config_schema *schema, const cJSON *root, const cJSON *item,
-                              const char *src, bool stored, void *cfg) {
+                              const char *src, bool stored, const char *const *only, void *cfg) {
     char subject[NB_CONFIG_SUBJECT_MAX];
     const char *name = item->string ? item->string : "";
+    if (only && !is_listed(only, name))
+        return NB_OK;
     snprintf(subject, sizeof subject, "%s %s", src, name);
     const nb_config_key *k = nb_config_find(schema, name);
     nb_status s = NB_OK;
@@ -502,9 +519,10 @@ static nb_status apply_member(const nb_config_schema *schema, const cJSON *root,
     return s;
 }
 
-/* The whole of json_text into cfg, through a copy that is written back only on success. */
+/* The whole of json_text (or its members named in `only`) into cfg, through a copy that is
+ * written back only on success. */
 static nb_status parse_text(const nb_config_schema *schema, const char *json_text, const char *src,
-                            bool stored, void *cfg) {
+                            bool stored, const char *const *only, void *cfg) {
     if (!json_text)
         return NB_RAISE(NB_E_INVALID, src, "no JSON text");
     cJSON *root = NULL;
@@ -517,7 +535,7 @@ static nb_status parse_text(const nb_config_schema *schema, const char *json_tex
     memcpy(copy, cfg, schema->struct_size);
     nb_status s = NB_OK;
     for (const cJSON *item = root->child; item && s == NB_OK; item = item->next)
-        s = apply_member(schema, root, item, src, stored, copy);
+        s = apply_member(schema, root, item, src, stored, only, copy);
     if (s == NB_OK)
         memcpy(cfg, copy, schema->struct_size);
     free(copy);
@@ -527,12 +545,12 @@ static nb_status parse_text(const nb_config_schema *schema, const char *json_tex
 
 nb_status nb_config_parse(const nb_config_schema *schema, const char *json_text, const char *source,
                           void *cfg) {
-    return parse_text(schema, json_text, source ? source : schema->name, false, cfg);
+    return parse_text(schema, json_text, source ? source : schema->name, false, NULL, cfg);
 }
 
 nb_status nb_config_parse_stored(const nb_config_schema *schema, const char *json_text,
-                                 const char *subject, void *cfg) {
-    return parse_text(schema, json_text, subject ? subject : schema->name, true, cfg);
+                                 const char *subject, const char *const *keys, void *cfg) {
+    return parse_text(schema, json_text, subject ? subject : schema->name, true, keys, cfg);
 }
 
 nb_status nb_config_load(const nb_config_schema *schema, const char *path, void *cfg) {

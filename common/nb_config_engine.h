@@ -111,15 +111,23 @@ nb_status nb_config_to_markdown(const nb_config_schema *schema, char **md_out);
  * key the schema does not know are skipped, keys the text lacks keep cfg's values, and every
  * other failure (syntax, a key given twice, wrong type, out of range, a per-key check) is
  * NB_E_FORMAT with subject `subject` and the key in the reason ("edge_importance_type: 4 is
- * out of range [0, 3]"). On failure cfg is unchanged. NB_E_INVALID if json_text is NULL,
- * NB_E_NOMEM. */
+ * out of range [0, 3]"). `keys` (NULL-terminated; NULL = every key): read only these, and
+ * skip every other member unchecked, for a reader that needs a few keys and must not fail on
+ * a value of another key that today's table refuses. A syntax error or a top level that is
+ * not an object fails whatever `keys` says. On failure cfg is unchanged. NB_E_INVALID if
+ * json_text is NULL, NB_E_NOMEM. */
 nb_status nb_config_parse_stored(const nb_config_schema *schema, const char *json_text,
-                                 const char *subject, void *cfg);
+                                 const char *subject, const char *const *keys, void *cfg);
 
 /* ---- enum words (the only list of them is the key table) ---------------------------- */
 
 /* Number of words of an enum key; 0 for NULL or a key of another type. */
 size_t nb_config_key_enum_count(const nb_config_key *key);
+
+/* The value of `word` for an enum key (1 for density "exact"), or -1 when key is NULL, not
+ * an enum, or word is NULL or not one of its words. Raises nothing (a lookup, not a check:
+ * nb_config_enum_value is the checking form). */
+int nb_config_key_enum_index(const nb_config_key *key, const char *word);
 
 /* The word for `value` of an enum key ("exact" for density 1), or NULL when key is NULL, not
  * an enum or value is out of range. Static storage. */

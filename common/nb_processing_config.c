@@ -249,13 +249,13 @@ const nb_config_schema nb_processing_schema = {
 };
 
 nb_status nb_processing_config_read_stored(const char *config_json, const char *path,
-                                           nb_processing_config *cfg) {
+                                           const char *const *keys, nb_processing_config *cfg) {
     char subject[512];
     snprintf(subject, sizeof subject, "%s /bundle config_json", path ? path : "model");
     nb_processing_config c;
     nb_config_defaults(&nb_processing_schema, &c);
     if (config_json && config_json[0])
-        NB_TRY(nb_config_parse_stored(&nb_processing_schema, config_json, subject, &c));
+        NB_TRY(nb_config_parse_stored(&nb_processing_schema, config_json, subject, keys, &c));
     *cfg = c;
     return NB_OK;
 }

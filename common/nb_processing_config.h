@@ -129,11 +129,16 @@ extern const nb_config_schema nb_processing_schema;
  * (nb_bundle_data.config_json) into *cfg: keys the text gives are checked as a config file's
  * are (type, range, enum word, importance flags); keys it lacks get their defaults (a file
  * written before the key existed); keys this version does not know are skipped (a file of a
- * later version). config_json NULL or "" gives the defaults. Returns NB_OK, NB_E_FORMAT with
- * subject "<path> /bundle config_json" (path NULL: "model") and the key in the reason, or
- * NB_E_NOMEM; on failure *cfg is untouched. */
+ * later version). config_json NULL or "" gives the defaults.
+ * keys: NULL reads and checks every key (nnbundle info: a stored value that today's table
+ * refuses is reported). A NULL-terminated list of key names reads only those; every other
+ * field gets its default and every other member of the text is skipped unchecked (a viewer:
+ * an old file whose stored value of a key the viewer does not use is out of today's range
+ * still loads).
+ * Returns NB_OK, NB_E_FORMAT with subject "<path> /bundle config_json" (path NULL: "model")
+ * and the key in the reason, or NB_E_NOMEM; on failure *cfg is untouched. */
 nb_status nb_processing_config_read_stored(const char *config_json, const char *path,
-                                           nb_processing_config *cfg);
+                                           const char *const *keys, nb_processing_config *cfg);
 
 /* Parses a flags list ("gamma,l1") into NB_IMPORTANCE_FLAG_* bits; NB_E_CONFIG names an
  * unknown flag. (§2.3: centering=1, gamma=2, l1=4, l2=8.) Words are comma-separated,

@@ -81,33 +81,41 @@ static double hue_of(const unsigned char *p, double *sat) {
     return hh < 0 ? hh + 360 : hh;
 }
 
-static int measure(const char *path, const opts *o) {
-    int w = 0, h = 0, comp = 0;
-    unsigned char *raw = stbi_load(path, &w, &h, &comp, 4);
+/* The image at path as RGB (w x h, malloc'd), an alpha channel composited over --bg (or
+ * white); NULL after printing why it cannot be read. */
+static unsigned char *load_rgb(const char *path, const opts *o, int *w, int *h) {
+    int comp = 0;
+    unsigned char *raw = stbi_load(path, w, h, &comp, 4);
     if (!raw) {
         fprintf(stderr, "picture_stats: [%s] cannot read: %s\n", path, stbi_failure_reason());
-        return 1;
+        return NULL;
     }
-    unsigned char *px = malloc((size_t)w * (size_t)h * 3);
+    unsigned char *px = malloc((size_t)*w * (size_t)*h * 3);
     if (!px) {
         stbi_image_free(raw);
         fprintf(stderr, "picture_stats: [%s] out of memory\n", path);
-        return 1;
+        return NULL;
     }
-    int bg[3];
-    /* First pass without alpha to find the background of opaque images; images with alpha
-     * are composited over --bg (or white). */
     int has_alpha = (comp == 2 || comp == 4);
     int over[3] = {255, 255, 255};
     if (o->has_bg)
         memcpy(over, o->bg, sizeof over);
-    for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+    for (size_t i = 0; i < (size_t)*w * (size_t)*h; i++) {
         int a = has_alpha ? raw[i * 4 + 3] : 255;
         for (int c = 0; c < 3; c++)
             px[i * 3 + (size_t)c] =
                 (unsigned char)((raw[i * 4 + (size_t)c] * a + over[c] * (255 - a) + 127) / 255);
     }
     stbi_image_free(raw);
+    return px;
+}
+
+static int measure(const char *path, const opts *o) {
+    int w = 0, h = 0;
+    unsigned char *px = load_rgb(path, o, &w, &h);
+    if (!px)
+        return 1;
+    int bg[3];
     if (o->has_bg)
         memcpy(bg, o->bg, sizeof bg);
     else

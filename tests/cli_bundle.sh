@@ -131,6 +131,11 @@ expect 1 "missing.json" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --config "$W/
 cp "$W/pristine.nnb.h5" "$W/stats_fail.nnb.h5"
 expect 1 "no_dir/s.json" -- "$NNBUNDLE" bundle "$W/stats_fail.nnb.h5" --set edge_advection=false \
     --set node_advection=false --stats "$W/no_dir/s.json" --quiet
+# ... and a --stats name taken by a directory: written, the rename fails, no temporary is left
+mkdir "$W/taken.json"
+expect 1 "taken.json" -- "$NNBUNDLE" bundle "$W/stats_fail.nnb.h5" --set edge_advection=false \
+    --set node_advection=false --stats "$W/taken.json" --quiet
+ls "$W"/taken.json.tmp.* >/dev/null 2>&1 && fail "a failed --stats write left a temporary file"
 
 # 6. usage errors (exit 2) and unreadable files (exit 1)
 expect 2 "missing FILE" -- "$NNBUNDLE" bundle

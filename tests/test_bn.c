@@ -1,24 +1,11 @@
 /* test_bn.c - batch norm and the BN-augmented frozen MLP: gradients vs central differences,
  * running statistics, inference mode, the 2-unit one-vs-rest head, init errors. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_bn.h"
 #include "nb_rng.h"
+#include "nb_test.h"
 
 /* |a - b| <= tol, in double (cmocka's assert_float_equal takes floats). */
-#define assert_near(a, b, tol) assert_near_((double)(a), (double)(b), (double)(tol), __LINE__)
-static void assert_near_(double a, double b, double tol, int line) {
-    if (!(fabs(a - b) <= tol))
-        fail_msg("line %d: %.9g vs %.9g (tolerance %.3g)", line, a, b, tol);
-}
 
 /* float32 gradients: |analytic - numeric| <= 1e-2 * max(|numeric|, floor). */
 static void assert_grad_close(const float *analytic, const double *numeric, size_t n,
@@ -100,7 +87,7 @@ static void test_bn_backward_matches_finite_differences(void **state) {
     memcpy(alias, r, sizeof alias);
     nb_bn_backward(alias, xh, is, g, B, N, alias, dg, db);
     for (size_t k = 0; k < B * N; k++)
-        assert_near(alias[k], dx[k], 1e-6);
+        nb_assert_near(alias[k], dx[k], 1e-6);
 }
 
 static void test_bn_forward_statistics(void **state) {
@@ -109,22 +96,22 @@ static void test_bn_forward_statistics(void **state) {
     float x[8] = {0, 5, 1, 5, 2, 5, 3, 5}, g[2] = {2, 1}, be[2] = {0.5f, -1};
     float xh[8], is[2], y[8], mu[2], var[2];
     nb_bn_forward_train(x, 4, 2, g, be, NB_BN_EPS, xh, is, y, mu, var);
-    assert_near(mu[0], 1.5, 1e-6);
-    assert_near(var[0], 1.25, 1e-6); /* biased */
-    assert_near(mu[1], 5.0, 1e-6);
-    assert_near(var[1], 0.0, 1e-6);
-    assert_near(y[0], 2.0 * (0 - 1.5) / sqrt(1.25 + 1e-3) + 0.5, 1e-5);
-    assert_near(y[1], -1.0, 1e-6); /* constant feature: xhat 0 */
+    nb_assert_near(mu[0], 1.5, 1e-6);
+    nb_assert_near(var[0], 1.25, 1e-6); /* biased */
+    nb_assert_near(mu[1], 5.0, 1e-6);
+    nb_assert_near(var[1], 0.0, 1e-6);
+    nb_assert_near(y[0], 2.0 * (0 - 1.5) / sqrt(1.25 + 1e-3) + 0.5, 1e-5);
+    nb_assert_near(y[1], -1.0, 1e-6); /* constant feature: xhat 0 */
     /* running statistics move by (1 - momentum) */
     float rm[2] = {0, 0}, rv[2] = {1, 1};
     nb_bn_update_running(rm, rv, mu, var, 2, NB_BN_MOMENTUM);
-    assert_near(rm[0], 0.01 * 1.5, 1e-6);
-    assert_near(rv[0], 0.99 + 0.01 * 1.25, 1e-6);
+    nb_assert_near(rm[0], 0.01 * 1.5, 1e-6);
+    nb_assert_near(rv[0], 0.99 + 0.01 * 1.25, 1e-6);
     float yi[8];
     nb_bn_forward_infer(x, 4, 2, g, be, rm, rv, NB_BN_EPS, yi);
-    assert_near(yi[6], 2.0 * (3 - rm[0]) / sqrt(rv[0] + 1e-3) + 0.5, 1e-5);
+    nb_assert_near(yi[6], 2.0 * (3 - rm[0]) / sqrt(rv[0] + 1e-3) + 0.5, 1e-5);
     nb_bn_forward_infer(x, 4, 2, g, NULL, rm, rv, NB_BN_EPS, yi);
-    assert_near(yi[6], 2.0 * (3 - rm[0]) / sqrt(rv[0] + 1e-3), 1e-5);
+    nb_assert_near(yi[6], 2.0 * (3 - rm[0]) / sqrt(rv[0] + 1e-3), 1e-5);
 }
 
 /* A random 6-5-4-3 network. */
@@ -189,7 +176,7 @@ static void check_net_gradient(bool centering) {
         assert_grad_close(db, num, bn.n_params, 2e-2);
     } else {
         for (size_t k = 0; k < bn.n_params; k++)
-            assert_near(db[k], 0.0, 0.0);
+            nb_assert_near(db[k], 0.0, 0.0);
     }
     /* reading the rows through pointers (in any memory order) gives the same result */
     const float *rows[B];
@@ -200,7 +187,7 @@ static void check_net_gradient(bool centering) {
     }
     float dg2[15], db2[15];
     double loss2 = nb_bn_net_loss_grad_rows(&bn, NULL, rows, lab, B, l1, l2, false, dg2, db2, NULL);
-    assert_near(loss2, loss, 0.0);
+    nb_assert_near(loss2, loss, 0.0);
     assert_memory_equal(dg2, dg, sizeof dg);
     assert_memory_equal(db2, db, sizeof db);
     nb_bn_net_deinit(&bn);
@@ -226,11 +213,11 @@ static void test_head_and_inference(void **state) {
     /* head: unit 0 = row 2 of the output layer, unit 1 = rows 0 + 1 */
     const float *w = nb_network_weight(&net, 2), *b = nb_network_bias(&net, 2);
     for (size_t i = 0; i < 4; i++) {
-        assert_near(bn.head_w[i], w[2 * 4 + i], 0.0);
-        assert_near(bn.head_w[4 + i], w[0 * 4 + i] + w[1 * 4 + i], 1e-6);
+        nb_assert_near(bn.head_w[i], w[2 * 4 + i], 0.0);
+        nb_assert_near(bn.head_w[4 + i], w[0 * 4 + i] + w[1 * 4 + i], 1e-6);
     }
-    assert_near(bn.head_b[0], b[2], 0.0);
-    assert_near(bn.head_b[1], b[0] + b[1], 1e-6);
+    nb_assert_near(bn.head_b[0], b[2], 0.0);
+    nb_assert_near(bn.head_b[1], b[0] + b[1], 1e-6);
     /* fresh running stats (0, 1) and gamma 1: the BN only scales by 1/sqrt(1 + eps) */
     float x[6] = {0.1f, 0.9f, 0.3f, 0.0f, 0.5f, 0.7f}, logits[2];
     nb_bn_net_predict(&bn, x, 1, logits);
@@ -252,7 +239,7 @@ static void test_head_and_inference(void **state) {
         double a = bn.head_b[u];
         for (size_t i = 0; i < 4; i++)
             a += (double)bn.head_w[u * 4 + i] * s * h2[i];
-        assert_near(logits[u], a, 1e-5);
+        nb_assert_near(logits[u], a, 1e-5);
     }
     /* training with update_running moves the running statistics; gamma 0 zeroes the BN */
     float xb[4 * 6], dg[15];
@@ -264,11 +251,11 @@ static void test_head_and_inference(void **state) {
     assert_true(bn.run_mean[0] != 0.0f);
     assert_true(bn.run_var[0] != 1.0f);
     nb_bn_net_reset(&bn, 0, 0.0f, false);
-    assert_near(bn.run_mean[0], 0.0, 0.0);
+    nb_assert_near(bn.run_mean[0], 0.0, 0.0);
     nb_bn_net_predict(&bn, x, 1, logits);
     /* every hidden layer is relu(bias) then zeroed by gamma 0: logits = head bias */
-    assert_near(logits[0], bn.head_b[0], 1e-6);
-    assert_near(logits[1], bn.head_b[1], 1e-6);
+    nb_assert_near(logits[0], bn.head_b[0], 1e-6);
+    nb_assert_near(logits[1], bn.head_b[1], 1e-6);
     nb_bn_net_deinit(&bn);
     nb_network_deinit(&net);
 }

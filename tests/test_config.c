@@ -569,6 +569,8 @@ static void test_enum_words(void **state) {
                                                       nb_config_key_enum_name(k, (int)e), &v),
                                  NB_OK);
                 assert_int_equal(v, (int)e);
+                assert_int_equal(nb_config_key_enum_index(k, nb_config_key_enum_name(k, (int)e)),
+                                 (int)e);
             }
             assert_null(nb_config_key_enum_name(k, (int)n));
         }
@@ -598,6 +600,20 @@ static void test_enum_words(void **state) {
                         "");
 }
 
+/* nb_config_key_enum_index: the lookup form of nb_config_enum_value, which raises nothing. */
+static void test_enum_index(void **state) {
+    (void)state;
+    const nb_config_key *density = nb_config_find(&nb_processing_schema, "density");
+    nb_error_clear();
+    assert_int_equal(nb_config_key_enum_index(density, "exact"), NB_DENSITY_EXACT);
+    assert_int_equal(nb_config_key_enum_index(density, "gpu"), -1);
+    assert_int_equal(nb_config_key_enum_index(density, NULL), -1);
+    assert_int_equal(nb_config_key_enum_index(NULL, "fast"), -1);
+    assert_int_equal(nb_config_key_enum_index(nb_config_find(&nb_processing_schema, "seed"), "1"),
+                     -1);
+    assert_int_equal(nb_error_status(), NB_OK);
+}
+
 /* ---- the config stored in a file's /bundle ---------------------------------------------- */
 
 static void expect_stored_error(const char *text, const char *path, const char *subject,
@@ -606,7 +622,8 @@ static void expect_stored_error(const char *text, const char *path, const char *
     memset(&c, 0x5a, sizeof c);
     before = c;
     nb_error_clear();
-    nb_expect_error(nb_processing_config_read_stored(text, path, &c), NB_E_FORMAT, subject, frag);
+    nb_expect_error(nb_processing_config_read_stored(text, path, NULL, &c), NB_E_FORMAT, subject,
+                    frag);
     assert_memory_equal(&c, &before, sizeof c);
 }
 
@@ -616,10 +633,10 @@ static void test_stored_config(void **state) {
     nb_processing_config c;
     /* no stored config (a file bundled before configs were stored): the defaults */
     memset(&c, 0x5a, sizeof c);
-    assert_int_equal(nb_processing_config_read_stored(NULL, "f.nnb.h5", &c), NB_OK);
+    assert_int_equal(nb_processing_config_read_stored(NULL, "f.nnb.h5", NULL, &c), NB_OK);
     assert_memory_equal(&c, &def, sizeof c);
     memset(&c, 0x5a, sizeof c);
-    assert_int_equal(nb_processing_config_read_stored("", "f.nnb.h5", &c), NB_OK);
+    assert_int_equal(nb_processing_config_read_stored("", "f.nnb.h5", NULL, &c), NB_OK);
     assert_memory_equal(&c, &def, sizeof c);
 
     /* what nnbundle bundle stores reads back exactly */
@@ -631,13 +648,13 @@ static void test_stored_config(void **state) {
     snprintf(w.importance_flags, sizeof w.importance_flags, "l2");
     char *json = NULL;
     assert_int_equal(nb_config_to_json(&nb_processing_schema, &w, &json), NB_OK);
-    assert_int_equal(nb_processing_config_read_stored(json, "f.nnb.h5", &c), NB_OK);
+    assert_int_equal(nb_processing_config_read_stored(json, "f.nnb.h5", NULL, &c), NB_OK);
     assert_memory_equal(&c, &w, sizeof c);
     free(json);
 
     /* keys of an older file are missing (defaults), keys of a newer one unknown (skipped) */
     assert_int_equal(nb_processing_config_read_stored(
-                         "{\"edge_importance_type\": 2, \"a_later_key\": [1, {}]}", "f", &c),
+                         "{\"edge_importance_type\": 2, \"a_later_key\": [1, {}]}", "f", NULL, &c),
                      NB_OK);
     nb_processing_config want = def;
     want.edge_importance_type = 2;
@@ -662,6 +679,34 @@ static void test_stored_config(void **state) {
     expect_stored_error("{not json", "f.nnb.h5", s, "JSON syntax error at line 1");
     expect_stored_error("{\"seed\": true}", NULL, "model /bundle config_json",
                         "seed: expected an integer, got a boolean");
+
+    /* a reader of some keys (a viewer): the other members are skipped unchecked, even a value
+     * today's table refuses or a key given twice, and the other fields get their defaults */
+    static const char *const only[] = {"edge_importance_type", NULL};
+    memset(&c, 0x5a, sizeof c);
+    assert_int_equal(nb_processing_config_read_stored("{\"edge_step\": 7, \"density\": \"gpu\", "
+                                                      "\"seed\": 1, \"seed\": 2, "
+                                                      "\"edge_importance_type\": 2}",
+                                                      "f.nnb.h5", only, &c),
+                     NB_OK);
+    assert_memory_equal(&c, &want, sizeof c);
+    memset(&c, 0x5a, sizeof c);
+    assert_int_equal(nb_processing_config_read_stored("{\"edge_step\": 7}", "f", only, &c), NB_OK);
+    assert_memory_equal(&c, &def, sizeof c);
+    /* ... the keys it reads are checked, and the text must still be a JSON object */
+    nb_processing_config before = c;
+    nb_expect_error(nb_processing_config_read_stored(
+                        "{\"edge_step\": 7, \"edge_importance_type\": 4}", "f.nnb.h5", only, &c),
+                    NB_E_FORMAT, s, "edge_importance_type: 4 is out of range [0, 3]");
+    nb_expect_error(
+        nb_processing_config_read_stored(
+            "{\"edge_importance_type\": 1, \"edge_importance_type\": 1}", "f.nnb.h5", only, &c),
+        NB_E_FORMAT, s, "edge_importance_type: key appears more than once");
+    nb_expect_error(nb_processing_config_read_stored("[1, 2]", "f.nnb.h5", only, &c), NB_E_FORMAT,
+                    s, "expected a JSON object");
+    nb_expect_error(nb_processing_config_read_stored("{not json", "f.nnb.h5", only, &c),
+                    NB_E_FORMAT, s, "JSON syntax error at line 1");
+    assert_memory_equal(&c, &before, sizeof c);
 }
 
 /* ---- docs ----------------------------------------------------------------------------- */
@@ -808,6 +853,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_importance_flags),
         cmocka_unit_test(test_enum_words),
+        cmocka_unit_test(test_enum_index),
         cmocka_unit_test(test_stored_config),
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_readme_tables_match),

@@ -1,28 +1,12 @@
 /* test_density.c - kernel density and advection: the reference kernel, both back-ends,
  * determinism across thread counts, agreement of fast with exact, error paths. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_density.h"
 #include "nb_rng.h"
 #include "nb_status.h"
+#include "nb_test.h"
 
 #define KAPPA 1.36602540378
-
-/* cmocka's assert_float_equal works in float; this compares doubles. */
-#define assert_close(a, b, tol)                                                                    \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b);                                                                 \
-        if (!(fabs(a_ - b_) <= (tol)))                                                             \
-            fail_msg("%s = %.17g, expected %.17g +- %g", #a, a_, b_, (double)(tol));               \
-    } while (0)
 
 static double F(double u) {
     return u - u * u * u / 3.0;
@@ -214,12 +198,12 @@ static nb_density *make(nb_density_backend backend, size_t C, int threads) {
 static void test_kernel_value_hand(void **state) {
     (void)state;
     /* |F(e/b) - F(a/b)| with a = 0.3, e = 0.1, b = 0.5 */
-    assert_close(nb_density_kernel_value(0.3, 0.1, 0, 0.5), 0.330666666666667, 1e-12);
-    assert_close(nb_density_kernel_value(0.3, 0.1, 0, 0.5), fabs(F(0.2) - F(0.6)), 1e-15);
+    nb_assert_near(nb_density_kernel_value(0.3, 0.1, 0, 0.5), 0.330666666666667, 1e-12);
+    nb_assert_near(nb_density_kernel_value(0.3, 0.1, 0, 0.5), fabs(F(0.2) - F(0.6)), 1e-15);
     /* centre inside the cell segment: a is negated */
-    assert_close(nb_density_kernel_value(0.3, 0.1, 1, 0.5), 0.725333333333333, 1e-12);
+    nb_assert_near(nb_density_kernel_value(0.3, 0.1, 1, 0.5), 0.725333333333333, 1e-12);
     /* distances beyond b are clamped to b */
-    assert_close(nb_density_kernel_value(0.7, 0.3, 0, 0.5), 0.138666666666667, 1e-12);
+    nb_assert_near(nb_density_kernel_value(0.7, 0.3, 0, 0.5), 0.138666666666667, 1e-12);
     /* both ends beyond b: nothing */
     assert_true(nb_density_kernel_value(0.5, 0.5, 0, 0.5) == 0.0);
     assert_true(nb_density_kernel_value(0.9, 0.6, 1, 0.5) == 0.0);
@@ -229,12 +213,12 @@ static void test_node_kernel_hand(void **state) {
     (void)state;
     const double h = 0.1, b = 0.5, k = KAPPA * h;
     /* D = 0.3: a = D + kappa, e = D - kappa */
-    assert_close(nb_density_node_kernel(0.3, h, b), 0.336107633470870, 1e-12);
+    nb_assert_near(nb_density_node_kernel(0.3, h, b), 0.336107633470870, 1e-12);
     /* D < kappa: the node lies on the cell segment */
-    assert_close(nb_density_node_kernel(0.05, h, b), 0.527351190000070, 1e-12);
+    nb_assert_near(nb_density_node_kernel(0.05, h, b), 0.527351190000070, 1e-12);
     /* D = 0: well defined (the reference's 0/0), the symmetric integral 2 F(kappa/b) */
-    assert_close(nb_density_node_kernel(0.0, h, b), 2.0 * F(k / b), 1e-15);
-    assert_close(nb_density_node_kernel(0.0, h, b), 0.532815291615190, 1e-12);
+    nb_assert_near(nb_density_node_kernel(0.0, h, b), 2.0 * F(k / b), 1e-15);
+    nb_assert_near(nb_density_node_kernel(0.0, h, b), 0.532815291615190, 1e-12);
     /* support: |D - kappa| < b */
     assert_true(nb_density_node_kernel(b + k + 1e-9, h, b) == 0.0);
     assert_true(nb_density_node_kernel(b + k - 1e-6, h, b) > 0.0);
@@ -244,12 +228,12 @@ static void test_segment_kernel_hand(void **state) {
     (void)state;
     const double A[3] = {0.0, 0.0, 0.0}, B[3] = {0.2, 0.0, 0.0}, g[3] = {0.1, 0.3, 0.0};
     /* u = (M - g)/|M - g| = -y; far end delta = 0.69582 >= b (clamped), near end 0.18314 */
-    assert_close(nb_density_segment_kernel(A, B, g, 0.1, 0.5), 0.316769864064097, 1e-12);
+    nb_assert_near(nb_density_segment_kernel(A, B, g, 0.1, 0.5), 0.316769864064097, 1e-12);
     /* a zero-length segment is a point with distance 2|p - A| */
     const double P[3] = {0.0, 0.0, 0.0}, g2[3] = {0.0, 0.2, 0.0};
     const double k = KAPPA * 0.1;
-    assert_close(nb_density_segment_kernel(P, P, g2, 0.1, 0.5),
-                 fabs(F(2.0 * (0.2 - k) / 0.5) - F(fmin(2.0 * (0.2 + k), 0.5) / 0.5)), 1e-12);
+    nb_assert_near(nb_density_segment_kernel(P, P, g2, 0.1, 0.5),
+                   fabs(F(2.0 * (0.2 - k) / 0.5) - F(fmin(2.0 * (0.2 + k), 0.5) / 0.5)), 1e-12);
     /* a cell centre on the segment (M == g) keeps a finite, positive value */
     const double g3[3] = {0.1, 0.0, 0.0};
     double v = nb_density_segment_kernel(A, B, g3, 0.1, 0.5);
@@ -317,7 +301,7 @@ static void test_node_moves_toward_mass(void **state) {
         assert_int_equal(nb_density_advect_nodes(d, &g, 2, p, imp, 0.5, 0.0, 0.2), NB_OK);
         double dx = p[0] - pos[0], dy = p[1] - pos[1];
         double len = sqrt(dx * dx + dy * dy);
-        assert_close(len, 0.1, 1e-6); /* step 0.2 * b */
+        nb_assert_near(len, 0.1, 1e-6); /* step 0.2 * b */
         double cosv = (dx * 0.25 + dy * 0.125) / (len * sqrt(0.25 * 0.25 + 0.125 * 0.125));
         assert_true(cosv > 0.9);
         /* the heavy node moves towards the light one, z never changes */
@@ -359,8 +343,8 @@ static void test_node_clamped_to_margin(void **state) {
     const float imp[2] = {1.0f, 1.0f};
     nb_density *d = make(NB_DENSITY_EXACT, 1, 1);
     assert_int_equal(nb_density_advect_nodes(d, &g, 2, pos, imp, b, 0.0, step), NB_OK);
-    assert_close(pos[0], lim, 1e-6); /* moved +0.1, clamped */
-    assert_close(pos[3], lim, 1e-6); /* moved -0.1 from outside the margin, clamped */
+    nb_assert_near(pos[0], lim, 1e-6); /* moved +0.1, clamped */
+    nb_assert_near(pos[3], lim, 1e-6); /* moved -0.1 from outside the margin, clamped */
     nb_density_destroy(d);
 }
 
@@ -468,7 +452,7 @@ static void test_segment_splat_symmetric(void **state) {
                         if (be)
                             assert_true(m[0] == v[0] && m[1] == v[1]);
                         else
-                            assert_close(m[0], v[0], 1e-5 * peak[0]);
+                            nb_assert_near(m[0], v[0], 1e-5 * peak[0]);
                     }
                 }
         nb_density_destroy(d);
@@ -509,7 +493,7 @@ static void test_samples_move_toward_mass(void **state) {
         for (size_t k = 1; k + 1 < per; k++) {
             const float *p = s.pts + 3 * (e * per + k), *p0 = before + 3 * (e * per + k);
             double dx = p[0] - p0[0], dy = p[1] - p0[1], dz = p[2] - p0[2];
-            assert_close(sqrt(dx * dx + dy * dy + dz * dz), b, 1e-5); /* step = b */
+            nb_assert_near(sqrt(dx * dx + dy * dy + dz * dz), b, 1e-5); /* step = b */
             assert_true(dx > 0.0);
             assert_true(fabs(dy) < 0.2 * dx);
             if (k == per / 2) /* the middle point: straight towards the bundle */
@@ -530,10 +514,10 @@ static void test_samples_move_toward_mass(void **state) {
                 nf += full[a] * full[a];
                 nh += half[a] * half[a];
             }
-            assert_close(sqrt(nf), b, 1e-5);
-            assert_close(sqrt(nh), 0.5 * b, 1e-5);
+            nb_assert_near(sqrt(nf), b, 1e-5);
+            nb_assert_near(sqrt(nh), 0.5 * b, 1e-5);
             for (int a = 0; a < 3; a++)
-                assert_close(half[a], 0.5 * full[a], 2e-6);
+                nb_assert_near(half[a], 0.5 * full[a], 2e-6);
         }
         free(after);
         nb_density_destroy(d);
@@ -852,12 +836,6 @@ static void test_fast_q_matches_eval(void **state) {
 
 /* ---- errors ------------------------------------------------------------------------- */
 
-static void expect(nb_status got, nb_status want, const char *subject) {
-    assert_int_equal(got, want);
-    assert_string_equal(nb_error_subject(), subject);
-    nb_error_clear();
-}
-
 /* The back-end table matches the `density` key: every word of the key names a back-end that
  * can be created (and is named back by nb_density_backend_name), the next id and negative ids
  * are errors, never a silent default. */
@@ -879,128 +857,160 @@ static void test_backend_table(void **state) {
     }
     assert_true(n >= 2);
     nb_density *d = NULL;
-    expect(nb_density_create((nb_density_backend)n, 2, 10000.0, 1, &d), NB_E_INVALID, "density");
-    expect(nb_density_create((nb_density_backend)-1, 2, 10000.0, 1, &d), NB_E_INVALID, "density");
+    nb_expect_error(nb_density_create((nb_density_backend)n, 2, 10000.0, 1, &d), NB_E_INVALID,
+                    "density", NULL);
+    nb_expect_error(nb_density_create((nb_density_backend)-1, 2, 10000.0, 1, &d), NB_E_INVALID,
+                    "density", NULL);
     assert_null(d);
     assert_string_equal(nb_density_backend_name((nb_density_backend)n), "unknown");
     assert_string_equal(nb_density_backend_name((nb_density_backend)-1), "unknown");
 }
 
-static void test_bad_arguments(void **state) {
+static void test_bad_create_arguments(void **state) {
     (void)state;
     nb_density *d = NULL;
-    expect(nb_density_create(NB_DENSITY_FAST, 3, 10000.0, 1, NULL), NB_E_INVALID, "out");
-    expect(nb_density_create((nb_density_backend)7, 3, 10000.0, 1, &d), NB_E_INVALID, "density");
-    expect(nb_density_create(NB_DENSITY_FAST, 0, 10000.0, 1, &d), NB_E_INVALID, "n_classes");
-    expect(nb_density_create(NB_DENSITY_FAST, 3, 0.0, 1, &d), NB_E_INVALID, "density_strength");
-    expect(nb_density_create(NB_DENSITY_FAST, 3, NAN, 1, &d), NB_E_INVALID, "density_strength");
+    nb_expect_error(nb_density_create(NB_DENSITY_FAST, 3, 10000.0, 1, NULL), NB_E_INVALID, "out",
+                    NULL);
+    nb_expect_error(nb_density_create((nb_density_backend)7, 3, 10000.0, 1, &d), NB_E_INVALID,
+                    "density", NULL);
+    nb_expect_error(nb_density_create(NB_DENSITY_FAST, 0, 10000.0, 1, &d), NB_E_INVALID,
+                    "n_classes", NULL);
+    nb_expect_error(nb_density_create(NB_DENSITY_FAST, 3, 0.0, 1, &d), NB_E_INVALID,
+                    "density_strength", NULL);
+    nb_expect_error(nb_density_create(NB_DENSITY_FAST, 3, NAN, 1, &d), NB_E_INVALID,
+                    "density_strength", NULL);
     assert_null(d);
     d = make(NB_DENSITY_FAST, 1, 1);
-    expect(nb_density_set_fast_resolution(d, 1.0), NB_E_INVALID, "cells_per_bandwidth");
-    expect(nb_density_set_fast_resolution(NULL, 8.0), NB_E_INVALID, "density");
-    expect(nb_density_set_fast_kernel_scale(d, 0.1), NB_E_INVALID, "variance_scale");
-    expect(nb_density_set_fast_kernel_scale(NULL, 1.0), NB_E_INVALID, "density");
-    expect(nb_density_set_thread_tuning(NULL, 1), NB_E_INVALID, "density");
-
-    nb_grid g = dyadic_grid(), bad = g;
-    float pos[3] = {0.0f, 0.0f, 0.0f};
-    const float imp[1] = {1.0f};
-    double v[1];
-    expect(nb_density_query_node_density(d, 0, 0, v), NB_E_INVALID, "density");
-    expect(nb_density_advect_nodes(NULL, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "density");
-    expect(nb_density_advect_nodes(d, NULL, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "grid");
-    bad.cell = 0.0;
-    expect(nb_density_advect_nodes(d, &bad, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "grid");
-    bad = g;
-    bad.n[1] = 0;
-    expect(nb_density_advect_nodes(d, &bad, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "grid");
-    bad = g;
-    bad.origin[0] = INFINITY;
-    expect(nb_density_advect_nodes(d, &bad, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "grid");
-    expect(nb_density_advect_nodes(d, &g, 1, NULL, imp, 0.5, 0.0, 0.2), NB_E_INVALID, "pos");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, NULL, 0.5, 0.0, 0.2), NB_E_INVALID, "importance");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.0, 0.0, 0.2), NB_E_INVALID, "bandwidth");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, NAN, 0.0, 0.2), NB_E_INVALID, "bandwidth");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, NAN, 0.2), NB_E_INVALID, "similarity");
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.0), NB_E_INVALID, "node_step");
-    pos[1] = NAN;
-    expect(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_NUMERIC, "pos");
-    assert_true(isnan(pos[1]) && pos[0] == 0.0f); /* untouched on failure */
-    pos[1] = 0.0f;
-    /* a node map that cannot be sized */
-    bad = g;
-    bad.n[0] = bad.n[1] = (size_t)1 << 40;
-    expect(nb_density_advect_nodes(d, &bad, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_NOMEM,
-           "density workspace");
-    assert_int_equal(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_OK);
-    expect(nb_density_query_node_density(d, 64, 0, v), NB_E_INVALID, "cell");
-
-    /* samples */
-    scene s;
-    random_pair(&s, 4, 4, 1, 10.0, 1);
-    nb_grid rg = reference_grid(10.0, 0.5, -0.25);
-    const double p[3] = {0.0, 0.0, 0.0};
-    for (int be = 0; be < n_backends(); be++) {
-        nb_density *ds = make((nb_density_backend)be, 1, 2);
-        nb_sample_set set = scene_set(&s, 0);
-        expect(nb_density_query_sample_density(ds, p, v), NB_E_INVALID, "density");
-        expect(nb_density_advect_samples(NULL, &rg, &set, 0.3, 0.0), NB_E_INVALID, "density");
-        expect(nb_density_advect_samples(ds, &rg, NULL, 0.3, 0.0), NB_E_INVALID, "sample_set");
-        expect(nb_density_advect_samples(ds, NULL, &set, 0.3, 0.0), NB_E_INVALID, "grid");
-        expect(nb_density_advect_samples(ds, &rg, &set, -1.0, 0.0), NB_E_INVALID, "bandwidth");
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, INFINITY), NB_E_INVALID, "similarity");
-        set.edge_importance_type = 4;
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
-               "sample_set edge_importance_type");
-        set = scene_set(&s, 0);
-        set.node_stats = NULL;
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID, "sample_set");
-        set = scene_set(&s, 0);
-        uint64_t saved = s.off[3];
-        s.off[3] = s.off[2] - 1;
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
-               "sample_set point_offset");
-        s.off[3] = saved;
-        s.src[5] = 99;
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
-               "sample_set edge_source");
-        s.src[5] = 1;
-        s.dst[2] = 8;
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID,
-               "sample_set edge_target");
-        s.dst[2] = 4;
-        const double bad_steps[3] = {1.5, -0.25, NAN};
-        for (int i = 0; i < 3; i++) {
-            set.step_fraction = bad_steps[i];
-            expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_INVALID, "edge_step");
-        }
-        set.step_fraction = 0.0;
-        /* a non-finite point: NB_E_NUMERIC and the points are unchanged */
-        float *before = malloc(s.n_points * 3 * sizeof *before);
-        s.pts[3 * 7 + 1] = NAN;
-        memcpy(before, s.pts, s.n_points * 3 * sizeof *before);
-        expect(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_E_NUMERIC,
-               "sample_set points");
-        assert_memory_equal(s.pts, before, s.n_points * 3 * sizeof(float));
-        s.pts[3 * 7 + 1] = 0.0f;
-        free(before);
-        assert_int_equal(nb_density_advect_samples(ds, &rg, &set, 0.3, 0.0), NB_OK);
-        const double nanp[3] = {NAN, 0.0, 0.0};
-        expect(nb_density_query_sample_density(ds, nanp, v), NB_E_INVALID, "p");
-        /* an empty set is fine */
-        nb_sample_set empty;
-        memset(&empty, 0, sizeof empty);
-        assert_int_equal(nb_density_advect_samples(ds, &rg, &empty, 0.3, 0.0), NB_OK);
-        assert_int_equal(nb_density_query_sample_density(ds, p, v), NB_OK);
-        assert_true(v[0] == 0.0);
-        nb_density_destroy(ds);
-    }
-    scene_free(&s);
+    nb_expect_error(nb_density_set_fast_resolution(d, 1.0), NB_E_INVALID, "cells_per_bandwidth",
+                    NULL);
+    nb_expect_error(nb_density_set_fast_resolution(NULL, 8.0), NB_E_INVALID, "density", NULL);
+    nb_expect_error(nb_density_set_fast_kernel_scale(d, 0.1), NB_E_INVALID, "variance_scale", NULL);
+    nb_expect_error(nb_density_set_fast_kernel_scale(NULL, 1.0), NB_E_INVALID, "density", NULL);
+    nb_expect_error(nb_density_set_thread_tuning(NULL, 1), NB_E_INVALID, "density", NULL);
     nb_density_destroy(d);
     nb_density_destroy(NULL);
     assert_string_equal(nb_density_backend_name(NB_DENSITY_FAST), "fast");
     assert_string_equal(nb_density_backend_name(NB_DENSITY_EXACT), "exact");
     assert_string_equal(nb_density_backend_name((nb_density_backend)9), "unknown");
+}
+
+static void test_bad_node_arguments(void **state) {
+    (void)state;
+    nb_density *d = make(NB_DENSITY_FAST, 1, 1);
+    nb_grid g = dyadic_grid(), no_cell = g, no_rows = g, far = g, huge = g;
+    no_cell.cell = 0.0;
+    no_rows.n[1] = 0;
+    far.origin[0] = INFINITY;
+    huge.n[0] = huge.n[1] = (size_t)1 << 40; /* a node map that cannot be sized */
+    float pos[3] = {0.0f, 0.0f, 0.0f};
+    const float imp[1] = {1.0f};
+    const struct {
+        nb_density *d;
+        const nb_grid *grid;
+        float *pos;
+        const float *imp;
+        double bandwidth, similarity, step;
+        nb_status want;
+        const char *subject;
+    } cases[] = {
+        {NULL, &g, pos, imp, 0.5, 0.0, 0.2, NB_E_INVALID, "density"},
+        {d, NULL, pos, imp, 0.5, 0.0, 0.2, NB_E_INVALID, "grid"},
+        {d, &no_cell, pos, imp, 0.5, 0.0, 0.2, NB_E_INVALID, "grid"},
+        {d, &no_rows, pos, imp, 0.5, 0.0, 0.2, NB_E_INVALID, "grid"},
+        {d, &far, pos, imp, 0.5, 0.0, 0.2, NB_E_INVALID, "grid"},
+        {d, &g, NULL, imp, 0.5, 0.0, 0.2, NB_E_INVALID, "pos"},
+        {d, &g, pos, NULL, 0.5, 0.0, 0.2, NB_E_INVALID, "importance"},
+        {d, &g, pos, imp, 0.0, 0.0, 0.2, NB_E_INVALID, "bandwidth"},
+        {d, &g, pos, imp, NAN, 0.0, 0.2, NB_E_INVALID, "bandwidth"},
+        {d, &g, pos, imp, 0.5, NAN, 0.2, NB_E_INVALID, "similarity"},
+        {d, &g, pos, imp, 0.5, 0.0, 0.0, NB_E_INVALID, "node_step"},
+        {d, &huge, pos, imp, 0.5, 0.0, 0.2, NB_E_NOMEM, "density workspace"},
+    };
+    double v[1];
+    nb_expect_error(nb_density_query_node_density(d, 0, 0, v), NB_E_INVALID, "density", NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        nb_expect_error(nb_density_advect_nodes(cases[i].d, cases[i].grid, 1, cases[i].pos,
+                                                cases[i].imp, cases[i].bandwidth,
+                                                cases[i].similarity, cases[i].step),
+                        cases[i].want, cases[i].subject, NULL);
+    pos[1] = NAN;
+    nb_expect_error(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_E_NUMERIC, "pos",
+                    NULL);
+    assert_true(isnan(pos[1]) && pos[0] == 0.0f); /* untouched on failure */
+    pos[1] = 0.0f;
+    assert_int_equal(nb_density_advect_nodes(d, &g, 1, pos, imp, 0.5, 0.0, 0.2), NB_OK);
+    nb_expect_error(nb_density_query_node_density(d, 64, 0, v), NB_E_INVALID, "cell", NULL);
+    nb_density_destroy(d);
+}
+
+/* One sample step with bandwidth 0.3 and no similarity threshold. */
+static nb_status advect(nb_density *d, const nb_grid *g, nb_sample_set *set) {
+    return nb_density_advect_samples(d, g, set, 0.3, 0.0);
+}
+
+/* The sample phase's argument checks with back-end be on the 4 x 4 pair s. */
+static void check_bad_samples(nb_density_backend be, scene *s) {
+    nb_grid rg = reference_grid(10.0, 0.5, -0.25);
+    const double p[3] = {0.0, 0.0, 0.0}, nan_p[3] = {NAN, 0.0, 0.0};
+    double v[1];
+    nb_density *d = make(be, 1, 2);
+    nb_sample_set set = scene_set(s, 0);
+    nb_expect_error(nb_density_query_sample_density(d, p, v), NB_E_INVALID, "density", NULL);
+    nb_expect_error(advect(NULL, &rg, &set), NB_E_INVALID, "density", NULL);
+    nb_expect_error(advect(d, &rg, NULL), NB_E_INVALID, "sample_set", NULL);
+    nb_expect_error(advect(d, NULL, &set), NB_E_INVALID, "grid", NULL);
+    nb_expect_error(nb_density_advect_samples(d, &rg, &set, -1.0, 0.0), NB_E_INVALID, "bandwidth",
+                    NULL);
+    nb_expect_error(nb_density_advect_samples(d, &rg, &set, 0.3, INFINITY), NB_E_INVALID,
+                    "similarity", NULL);
+    set.edge_importance_type = 4;
+    nb_expect_error(advect(d, &rg, &set), NB_E_INVALID, "sample_set edge_importance_type", NULL);
+    set = scene_set(s, 0);
+    set.node_stats = NULL;
+    nb_expect_error(advect(d, &rg, &set), NB_E_INVALID, "sample_set", NULL);
+    set = scene_set(s, 0);
+    uint64_t saved = s->off[3];
+    s->off[3] = s->off[2] - 1;
+    nb_expect_error(advect(d, &rg, &set), NB_E_INVALID, "sample_set point_offset", NULL);
+    s->off[3] = saved;
+    s->src[5] = 99;
+    nb_expect_error(advect(d, &rg, &set), NB_E_INVALID, "sample_set edge_source", NULL);
+    s->src[5] = 1;
+    s->dst[2] = 8;
+    nb_expect_error(advect(d, &rg, &set), NB_E_INVALID, "sample_set edge_target", NULL);
+    s->dst[2] = 4;
+    const double bad_steps[3] = {1.5, -0.25, NAN};
+    for (int i = 0; i < 3; i++) {
+        set.step_fraction = bad_steps[i];
+        nb_expect_error(advect(d, &rg, &set), NB_E_INVALID, "edge_step", NULL);
+    }
+    set.step_fraction = 0.0;
+    /* a non-finite point: NB_E_NUMERIC and the points are unchanged */
+    float *before = malloc(s->n_points * 3 * sizeof *before);
+    s->pts[3 * 7 + 1] = NAN;
+    memcpy(before, s->pts, s->n_points * 3 * sizeof *before);
+    nb_expect_error(advect(d, &rg, &set), NB_E_NUMERIC, "sample_set points", NULL);
+    assert_memory_equal(s->pts, before, s->n_points * 3 * sizeof(float));
+    s->pts[3 * 7 + 1] = 0.0f;
+    free(before);
+    assert_int_equal(advect(d, &rg, &set), NB_OK);
+    nb_expect_error(nb_density_query_sample_density(d, nan_p, v), NB_E_INVALID, "p", NULL);
+    /* an empty set is fine */
+    nb_sample_set empty;
+    memset(&empty, 0, sizeof empty);
+    assert_int_equal(advect(d, &rg, &empty), NB_OK);
+    assert_int_equal(nb_density_query_sample_density(d, p, v), NB_OK);
+    assert_true(v[0] == 0.0);
+    nb_density_destroy(d);
+}
+
+static void test_bad_sample_arguments(void **state) {
+    (void)state;
+    scene s;
+    random_pair(&s, 4, 4, 1, 10.0, 1);
+    for (int be = 0; be < n_backends(); be++)
+        check_bad_samples((nb_density_backend)be, &s);
+    scene_free(&s);
 }
 
 int main(void) {
@@ -1023,7 +1033,9 @@ int main(void) {
         cmocka_unit_test(test_fast_agrees_with_exact),
         cmocka_unit_test(test_fast_q_matches_eval),
         cmocka_unit_test(test_backend_table),
-        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_bad_create_arguments),
+        cmocka_unit_test(test_bad_node_arguments),
+        cmocka_unit_test(test_bad_sample_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

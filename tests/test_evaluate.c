@@ -1,30 +1,17 @@
 /* test_evaluate.c - pruning curves: exact counts, hand-computed accuracies, errors, CSV. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include <errno.h>
 #include <omp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nb_evaluate.h"
 #include "nb_importance.h"
 #include "nb_mlp.h"
 #include "nb_prune.h"
 #include "nb_rng.h"
+#include "nb_test.h"
 
 #define TOL 1e-9
-
-static void assert_close(double a, double b, double tol) {
-    if (!(fabs(a - b) <= tol * (1.0 + fabs(b)))) {
-        print_error("%.12g != %.12g (tol %g)\n", a, b, tol);
-        fail();
-    }
-}
 
 /* ---- the hand-built 2 -> 2 network ------------------------------------------------------
  * W (out x in) = [[4, 1], [2, 3]], b = [0.1, 0]. Edges in nb_prune order (out-major):
@@ -105,22 +92,22 @@ static void test_alpha_known_answer(void **state) {
         assert_int_equal(r.scored_class[p], -1);
         assert_int_equal(r.n_pruned[p], pruned[p]);
         assert_int_equal(r.n_draws[p], 1);
-        assert_close(r.accuracy[p], acc[p], TOL);
-        assert_close(r.accuracy_sd[p], 0.0, TOL);
+        nb_assert_close(r.accuracy[p], acc[p], TOL, TOL);
+        nb_assert_close(r.accuracy_sd[p], 0.0, TOL, TOL);
     }
     /* level 0.25 (e1 pruned): preds A0 B1 C1 D1 */
-    assert_close(r.recall[1 * 2 + 0], 0.5, TOL);
-    assert_close(r.recall[1 * 2 + 1], 1.0, TOL);
-    assert_close(r.balanced[1 * 2 + 0], 0.75, TOL);
-    assert_close(r.balanced[1 * 2 + 1], 0.75, TOL);
+    nb_assert_close(r.recall[1 * 2 + 0], 0.5, TOL, TOL);
+    nb_assert_close(r.recall[1 * 2 + 1], 1.0, TOL, TOL);
+    nb_assert_close(r.balanced[1 * 2 + 0], 0.75, TOL, TOL);
+    nb_assert_close(r.balanced[1 * 2 + 1], 0.75, TOL, TOL);
     /* level 0.75 (only e0 left): everything predicted 0 */
-    assert_close(r.recall[3 * 2 + 0], 1.0, TOL);
-    assert_close(r.recall[3 * 2 + 1], 0.0, TOL);
-    assert_close(r.balanced[3 * 2 + 0], 0.5, TOL);
-    assert_close(r.balanced[3 * 2 + 1], 0.5, TOL);
+    nb_assert_close(r.recall[3 * 2 + 0], 1.0, TOL, TOL);
+    nb_assert_close(r.recall[3 * 2 + 1], 0.0, TOL, TOL);
+    nb_assert_close(r.balanced[3 * 2 + 0], 0.5, TOL, TOL);
+    nb_assert_close(r.balanced[3 * 2 + 1], 0.5, TOL, TOL);
     /* level 1: logits = biases (0.1, 0) for every image */
     const double l0 = log1p(exp(-0.1)), l1 = log1p(exp(0.1));
-    assert_close(r.loss[4], (2.0 * l0 + 2.0 * l1) / 4.0, 1e-6);
+    nb_assert_close(r.loss[4], (2.0 * l0 + 2.0 * l1) / 4.0, 1e-6, 1e-6);
     /* level 0: full network, loss by hand from the four logit pairs */
     const double z[4][2] = {{4.1, 2.0}, {1.1, 3.0}, {5.9, 5.4}, {4.1, 7.0}};
     double loss0 = 0.0;
@@ -128,7 +115,7 @@ static void test_alpha_known_answer(void **state) {
         const int y = f.labels[i];
         loss0 += log(exp(z[i][0]) + exp(z[i][1])) - z[i][y];
     }
-    assert_close(r.loss[0], loss0 / 4.0, 1e-6);
+    nb_assert_close(r.loss[0], loss0 / 4.0, 1e-6, 1e-6);
     /* the input network is untouched */
     assert_memory_equal(w_before, nb_network_weight(&f.net, 0), sizeof w_before);
     nb_evaluate_result_deinit(&r);
@@ -144,19 +131,19 @@ static void test_other_methods_known_answer(void **state) {
     run_one(&f, NB_EVALUATE_ALPHA_MEAN_GAMMA, false, &r);
     const double amg[5] = {1.0, 1.0, 1.0, 0.75, 0.5};
     for (size_t p = 0; p < 5; p++)
-        assert_close(r.accuracy[p], amg[p], TOL);
+        nb_assert_close(r.accuracy[p], amg[p], TOL, TOL);
     nb_evaluate_result_deinit(&r);
     /* mean gamma = [.3, .8, .3, .8]: level .5 prunes e0, e2 */
     run_one(&f, NB_EVALUATE_MEAN_GAMMA, false, &r);
     assert_int_equal(r.n_pruned[2], 2);
-    assert_close(r.accuracy[2], 0.75, TOL);
+    nb_assert_close(r.accuracy[2], 0.75, TOL, TOL);
     nb_evaluate_result_deinit(&r);
     /* reverse of alpha * mean gamma: level .25 prunes e3 (score .6):
      * W = [[4,1],[2,0]]: A (4.1,2) ok, B (1.1,0) wrong, C (5.9,2.4) ok, D (4.1,1) wrong */
     run_one(&f, NB_EVALUATE_REVERSE, false, &r);
     assert_int_equal(r.n_pruned[1], 1);
-    assert_close(r.accuracy[1], 0.5, TOL);
-    assert_close(r.accuracy[0], 1.0, TOL);
+    nb_assert_close(r.accuracy[1], 0.5, TOL, TOL);
+    nb_assert_close(r.accuracy[0], 1.0, TOL, TOL);
     nb_evaluate_result_deinit(&r);
     fixture_deinit(&f);
 }
@@ -171,16 +158,16 @@ static void test_class_specific_known_answer(void **state) {
     /* class 0: alpha * gamma_0 = [.2, .25, .1, .75], level .5 prunes e2, e0:
      * W = [[0,1],[0,3]] -> preds A0 B1 C1 D1 */
     assert_int_equal(r.scored_class[2], 0);
-    assert_close(r.level[2], 0.5, TOL);
-    assert_close(r.recall[2 * 2 + 0], 0.5, TOL);
-    assert_close(r.recall[2 * 2 + 1], 1.0, TOL);
+    nb_assert_close(r.level[2], 0.5, TOL, TOL);
+    nb_assert_close(r.recall[2 * 2 + 0], 0.5, TOL, TOL);
+    nb_assert_close(r.recall[2 * 2 + 1], 1.0, TOL, TOL);
     /* class 1: alpha * gamma_1 = [.4, .15, .2, .45], level .5 prunes e1, e2:
      * W = [[4,0],[0,3]] -> all correct */
     assert_int_equal(r.scored_class[7], 1);
-    assert_close(r.level[7], 0.5, TOL);
-    assert_close(r.recall[7 * 2 + 0], 1.0, TOL);
-    assert_close(r.recall[7 * 2 + 1], 1.0, TOL);
-    assert_close(r.accuracy[7], 1.0, TOL);
+    nb_assert_close(r.level[7], 0.5, TOL, TOL);
+    nb_assert_close(r.recall[7 * 2 + 0], 1.0, TOL, TOL);
+    nb_assert_close(r.recall[7 * 2 + 1], 1.0, TOL, TOL);
+    nb_assert_close(r.accuracy[7], 1.0, TOL, TOL);
 
     /* CSV: header, and the derived recall_others_mean row of a class-specific point */
     char *buf = NULL;
@@ -226,6 +213,12 @@ static void test_csv_rows(void **state) {
     nb_error_clear();
     assert_int_equal(nb_evaluate_write_csv(&r, "no_such_dir_xyz/pruning.csv"), NB_E_IO);
     assert_string_equal(nb_error_subject(), "no_such_dir_xyz/pruning.csv");
+    /* a name taken by a directory: written, then the rename fails; no temporary is left */
+    assert_int_equal(mkdir("test_evaluate_taken.csv", 0755) == 0 || errno == EEXIST, 1);
+    nb_expect_error(nb_evaluate_write_csv(&r, "test_evaluate_taken.csv"), NB_E_IO,
+                    "test_evaluate_taken.csv", "cannot rename");
+    assert_false(nb_test_tmp_left("test_evaluate_taken.csv"));
+    rmdir("test_evaluate_taken.csv");
     const char *path = "test_evaluate_out.csv";
     assert_int_equal(nb_evaluate_write_csv(&r, path), NB_OK);
     FILE *in = fopen(path, "r");
@@ -337,8 +330,8 @@ static void test_exact_counts_and_independent_check(void **state) {
             double loss, acc;
             uint8_t pred[90];
             assert_int_equal(nb_mlp_evaluate(&pruned, sets[s].data, &loss, &acc, pred), NB_OK);
-            assert_close(r.loss[p * 2 + s], loss, 1e-5); /* sgemm rounding may differ */
-            assert_close(r.accuracy[p * 2 + s], acc, 1e-12);
+            nb_assert_close(r.loss[p * 2 + s], loss, 1e-5, 1e-5); /* sgemm rounding may differ */
+            nb_assert_close(r.accuracy[p * 2 + s], acc, 1e-12, 1e-12);
             /* recall by a direct count */
             for (size_t c = 0; c < 3; c++) {
                 size_t pos = 0, tp = 0;
@@ -346,7 +339,8 @@ static void test_exact_counts_and_independent_check(void **state) {
                     pos += sets[s].data->labels[i] == c;
                     tp += sets[s].data->labels[i] == c && pred[i] == c;
                 }
-                assert_close(r.recall[(p * 2 + s) * 3 + c], (double)tp / (double)pos, 1e-12);
+                nb_assert_close(r.recall[(p * 2 + s) * 3 + c], (double)tp / (double)pos, 1e-12,
+                                1e-12);
             }
         }
     }
@@ -375,15 +369,15 @@ static void test_random_draws(void **state) {
     assert_int_equal(nb_evaluate_run(&b.net, &b.imp, &set, 1, &d, &r3), NB_OK);
     bool any_sd = false, any_diff = false;
     for (size_t p = 0; p < 11; p++) {
-        assert_close(r1.level[p], 0.1 * (double)p, 1e-12);
-        assert_close(r1.accuracy[p], r2.accuracy[p], 0.0); /* same seed: same result */
+        nb_assert_close(r1.level[p], 0.1 * (double)p, 1e-12, 1e-12);
+        nb_assert_close(r1.accuracy[p], r2.accuracy[p], 0.0, 0.0); /* same seed: same result */
         assert_true(r1.accuracy_sd[p] >= 0.0);
         any_sd = any_sd || r1.accuracy_sd[p] > 0.0;
         any_diff = any_diff || r1.accuracy[p] != r3.accuracy[p];
     }
     /* level 0 and 100 %: every draw is the same network */
-    assert_close(r1.accuracy_sd[0], 0.0, 0.0);
-    assert_close(r1.accuracy_sd[10], 0.0, 0.0);
+    nb_assert_close(r1.accuracy_sd[0], 0.0, 0.0, 0.0);
+    nb_assert_close(r1.accuracy_sd[10], 0.0, 0.0, 0.0);
     assert_true(any_sd);
     assert_true(any_diff);
     nb_evaluate_result_deinit(&r1);
@@ -426,12 +420,12 @@ static void test_class_metrics(void **state) {
     const uint8_t pred[6] = {0, 1, 1, 1, 0, 0};
     double recall[4], balanced[4];
     nb_evaluate_class_metrics(labels, pred, 6, 4, recall, balanced);
-    assert_close(recall[0], 0.5, TOL);                       /* TP 1 of 2 */
-    assert_close(balanced[0], (0.5 + 2.0 / 4.0) / 2.0, TOL); /* TN 2 of 4 */
-    assert_close(recall[1], 2.0 / 3.0, TOL);
-    assert_close(balanced[1], (2.0 / 3.0 + 2.0 / 3.0) / 2.0, TOL);
-    assert_close(recall[2], 0.0, TOL);
-    assert_close(balanced[2], (0.0 + 1.0) / 2.0, TOL);
+    nb_assert_close(recall[0], 0.5, TOL, TOL);                       /* TP 1 of 2 */
+    nb_assert_close(balanced[0], (0.5 + 2.0 / 4.0) / 2.0, TOL, TOL); /* TN 2 of 4 */
+    nb_assert_close(recall[1], 2.0 / 3.0, TOL, TOL);
+    nb_assert_close(balanced[1], (2.0 / 3.0 + 2.0 / 3.0) / 2.0, TOL, TOL);
+    nb_assert_close(recall[2], 0.0, TOL, TOL);
+    nb_assert_close(balanced[2], (0.0 + 1.0) / 2.0, TOL, TOL);
     assert_true(isnan(recall[3])); /* class 3 has no images */
     assert_true(isnan(balanced[3]));
 }
@@ -457,9 +451,9 @@ static void test_parse(void **state) {
     size_t n = 0;
     assert_int_equal(nb_evaluate_parse_levels("0,10,99.5,100", lv, 4, &n), NB_OK);
     assert_int_equal(n, 4);
-    assert_close(lv[1], 0.1, 1e-15);
-    assert_close(lv[2], 0.995, 1e-15);
-    assert_close(lv[3], 1.0, 0.0);
+    nb_assert_close(lv[1], 0.1, 1e-15, 1e-15);
+    nb_assert_close(lv[2], 0.995, 1e-15, 1e-15);
+    nb_assert_close(lv[3], 1.0, 0.0, 0.0);
     const char *bad_levels[] = {"", "10,abc", "101", "-1", "10,,20", "10,", "nan", "0,1,2,3,4"};
     for (size_t i = 0; i < 8; i++) {
         n = 99;

@@ -1,16 +1,7 @@
 /* test_gui_activation.c - one image forward for the activation view, display values. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_gui_activation.h"
-
-#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (double)(tol))
+#include "nb_test.h"
 
 static void make_net(nb_network *net) {
     const size_t sizes[3] = {4, 3, 2};
@@ -49,21 +40,21 @@ static void test_forward_and_values(void **state) {
     /* raw: inputs, hidden (0.5, 0.5, 0), logits (0.5, 1.1) */
     const float raw[9] = {0.5f, 0.75f, 0.25f, 0.0f, 0.5f, 0.5f, 0.0f, 0.5f, 1.1f};
     for (int i = 0; i < 9; i++)
-        assert_near(a.raw[i], raw[i], 1e-6);
-    assert_near(a.value[1], 0.75, 1e-6);
-    assert_near(a.value[4], 1.0, 1e-6); /* layer maximum */
-    assert_near(a.value[5], 1.0, 1e-6);
-    assert_near(a.value[6], 0.0, 0.0);
+        nb_assert_near(a.raw[i], raw[i], 1e-6);
+    nb_assert_near(a.value[1], 0.75, 1e-6);
+    nb_assert_near(a.value[4], 1.0, 1e-6); /* layer maximum */
+    nb_assert_near(a.value[5], 1.0, 1e-6);
+    nb_assert_near(a.value[6], 0.0, 0.0);
     double p1 = 1.0 / (1.0 + exp(0.5 - 1.1));
-    assert_near(a.prob[1], p1, 1e-6);
-    assert_near(a.prob[0] + a.prob[1], 1.0, 1e-6);
-    assert_near(a.value[8], p1, 1e-6);
+    nb_assert_near(a.prob[1], p1, 1e-6);
+    nb_assert_near(a.prob[0] + a.prob[1], 1.0, 1e-6);
+    nb_assert_near(a.value[8], p1, 1e-6);
     assert_int_equal(a.predicted, 1);
     /* image 0: h = (0.2, 0, 0) -> logits (0.2, 0.1): class 0 */
     assert_int_equal(nb_gui_activation_run(&a, &net, &ds, 0), NB_OK);
     assert_int_equal(a.predicted, 0);
-    assert_near(a.value[4], 1.0, 1e-6);
-    assert_near(a.value[5], 0.0, 0.0);
+    nb_assert_near(a.value[4], 1.0, 1e-6);
+    nb_assert_near(a.value[5], 0.0, 0.0);
     nb_gui_activation_deinit(&a);
     nb_gui_activation_deinit(&a); /* safe twice */
     nb_network_deinit(&net);
@@ -77,14 +68,14 @@ static void test_normalise_edge_cases(void **state) {
     const float raw[9] = {-1.0f, 2.0f, 0.5f, 0.0f, -3.0f, -1.0f, -2.0f, 1000.0f, 1000.0f};
     float value[9], prob[2];
     nb_gui_activation_normalise(&net, raw, value, prob);
-    assert_near(value[0], 0.0, 0.0);
-    assert_near(value[1], 1.0, 0.0);
-    assert_near(value[2], 0.5, 0.0);
+    nb_assert_near(value[0], 0.0, 0.0);
+    nb_assert_near(value[1], 1.0, 0.0);
+    nb_assert_near(value[2], 0.5, 0.0);
     for (int i = 4; i < 7; i++)
-        assert_near(value[i], 0.0, 0.0);
+        nb_assert_near(value[i], 0.0, 0.0);
     /* huge equal logits: stable softmax */
-    assert_near(prob[0], 0.5, 1e-7);
-    assert_near(prob[1], 0.5, 1e-7);
+    nb_assert_near(prob[0], 0.5, 1e-7);
+    nb_assert_near(prob[1], 0.5, 1e-7);
     nb_network_deinit(&net);
 }
 

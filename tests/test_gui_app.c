@@ -9,18 +9,8 @@
  * free, press on a panel + release on the scene (no orbit) and the reverse (orbit ends),
  * wheel over a panel (no zoom) and over the scene, camera_pose from the panel and from the
  * keys, the hide/show key, and an output node named by its class. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include <cjson/cJSON.h>
 
@@ -35,8 +25,7 @@
 #include "nb_random.h"
 #include "nb_screenshot.h"
 #include "nb_rng.h"
-
-#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (double)(tol))
+#include "nb_test.h"
 
 #define WIN_W  1024
 #define WIN_H  640
@@ -50,16 +39,8 @@ typedef struct fixture {
     uint8_t labels[N_TEST];
 } fixture;
 
-static void write_be32(FILE *f, uint32_t v) {
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 8), (unsigned char)v};
-    assert_int_equal(fwrite(b, 1, 4, f), 4);
-}
-
 /* A 6x6-pixel "test set" in raw IDX files, as nb_idx_load_dir reads them. */
 static void write_dataset(fixture *fx) {
-    assert_int_equal(mkdir(fx->data_dir, 0777), 0);
-    char path[512];
     nb_rng rng;
     nb_rng_init(&rng, 11);
     unsigned char pix[N_TEST * 36];
@@ -69,22 +50,7 @@ static void write_dataset(fixture *fx) {
     }
     for (size_t i = 0; i < N_TEST; i++)
         fx->labels[i] = (uint8_t)(i % 10);
-    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", fx->data_dir);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    write_be32(f, 0x00000803);
-    write_be32(f, N_TEST);
-    write_be32(f, 6);
-    write_be32(f, 6);
-    assert_int_equal(fwrite(pix, 1, sizeof pix, f), sizeof pix);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", fx->data_dir);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    write_be32(f, 0x00000801);
-    write_be32(f, N_TEST);
-    assert_int_equal(fwrite(fx->labels, 1, N_TEST, f), N_TEST);
-    fclose(f);
+    nb_test_write_idx_test_split(fx->data_dir, N_TEST, 6, 6, pix, fx->labels);
 }
 
 /* 36-16-10 random network, random importance with 9 top images per hidden node, straight
@@ -124,14 +90,11 @@ static void write_model(fixture *fx) {
 }
 
 static cJSON *read_json(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *text = nb_test_read_file(path, NULL);
+    if (!text)
         fail_msg("no report %s", path);
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
     assert_non_null(j);
     return j;
 }
@@ -163,7 +126,6 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *fx = *state;
-    char path[512];
     remove(fx->model_path);
     remove(fx->bad_json);
     remove(fx->shot);
@@ -172,11 +134,7 @@ static int teardown(void **state) {
         remove(fx->rt_shot[i]);
     for (int i = 0; i < 3; i++)
         remove(fx->report[i]);
-    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", fx->data_dir);
-    remove(path);
-    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", fx->data_dir);
-    remove(path);
-    rmdir(fx->data_dir);
+    nb_test_remove_tree(fx->data_dir);
     nb_model_deinit(&fx->model);
     free(fx);
     return 0;
@@ -377,8 +335,8 @@ static void check_centred(const nb_app *app, const cJSON *r, const float fr[4]) 
     nb_scene_bound_drawn(&app->scene, &app->params, NULL, &ext);
     float box[4];
     assert_true(nb_camera_extent_pixels(&ext, &c0, WIN_W, WIN_H, box));
-    assert_near(0.5 * (box[0] + box[2]), 0.5 * (fr[0] + fr[2]), 1.0);
-    assert_near(0.5 * (box[1] + box[3]), 0.5 * (fr[1] + fr[3]), 1.0);
+    nb_assert_near(0.5 * (box[0] + box[2]), 0.5 * (fr[0] + fr[2]), 1.0);
+    nb_assert_near(0.5 * (box[1] + box[3]), 0.5 * (fr[1] + fr[3]), 1.0);
     assert_true(box[0] >= fr[0] - 1.0f && box[2] <= fr[2] + 1.0f);
 }
 
@@ -427,22 +385,22 @@ static void test_viewer_interaction(void **state) {
     /* 0. one panel (the sidebar) over a quarter of the window, at most 280 px of 1024; the
      * scene centred in the rest: the camera's lens shift puts the image centre there */
     assert_int_equal((int)num(r[0], "panel_rects"), 1);
-    assert_near(num(r[0], "panel_share"), (WIN_W - fr[2]) / WIN_W, 1e-6);
+    nb_assert_near(num(r[0], "panel_share"), (WIN_W - fr[2]) / WIN_W, 1e-6);
     for (int k = 0; k < 4; k++)
-        assert_near(arr(r[0], "view_rect", k), fr[k], 1e-3);
+        nb_assert_near(arr(r[0], "view_rect", k), fr[k], 1e-3);
     check_centred(&app, r[0], fr);
     /* 1. press on a panel, release on the scene: no orbit, the camera did not move */
     assert_false(cJSON_IsTrue(item(r[1], "orbiting")));
-    assert_near(num(r[1], "camera_yaw"), num(r[0], "camera_yaw"), 1e-4);
-    assert_near(num(r[1], "camera_pitch"), num(r[0], "camera_pitch"), 1e-4);
+    nb_assert_near(num(r[1], "camera_yaw"), num(r[0], "camera_yaw"), 1e-4);
+    nb_assert_near(num(r[1], "camera_pitch"), num(r[0], "camera_pitch"), 1e-4);
     /* 2. press on the scene, release on a panel: the camera orbited by the drag (0.5 degrees
      * per pixel) and the orbit ended with the release */
     assert_false(cJSON_IsTrue(item(r[2], "orbiting")));
     double turned = fmod(num(r[2], "camera_yaw") - num(r[1], "camera_yaw") + 720.0, 360.0);
-    assert_near(turned, fmod(0.5 * (side_x - 300), 360.0), 1e-3);
+    nb_assert_near(turned, fmod(0.5 * (side_x - 300), 360.0), 1e-3);
     /* 3. wheel over the sidebar: no zoom; 4. over the scene: two steps of 0.9 */
-    assert_near(num(r[3], "camera_distance"), num(r[2], "camera_distance"), 1e-6);
-    assert_near(num(r[4], "camera_distance"), 0.81 * num(r[3], "camera_distance"), 1e-4);
+    nb_assert_near(num(r[3], "camera_distance"), num(r[2], "camera_distance"), 1e-6);
+    nb_assert_near(num(r[4], "camera_distance"), 0.81 * num(r[3], "camera_distance"), 1e-4);
     /* 5. camera_pose = 1 (FRONT, offset (3.5, 0, 0)) moves the camera: its direction, and
      * the distance that frames the drawing into the free area from there (camera_fit) */
     nb_camera saved = app.camera;
@@ -451,26 +409,26 @@ static void test_viewer_interaction(void **state) {
     assert_true(nb_app_set_pose(&app, 3, fr));
     const double d_back_right = app.camera.distance;
     app.camera = saved;
-    assert_near(num(r[5], "camera_yaw"), 0.0, 1e-3);
-    assert_near(num(r[5], "camera_pitch"), 0.0, 1e-3);
-    assert_near(num(r[5], "camera_distance"), d_front, 1e-3 * d_front);
+    nb_assert_near(num(r[5], "camera_yaw"), 0.0, 1e-3);
+    nb_assert_near(num(r[5], "camera_pitch"), 0.0, 1e-3);
+    nb_assert_near(num(r[5], "camera_distance"), d_front, 1e-3 * d_front);
     /* 6. key 3 (BACK_RIGHT, (-2.5, 0, 2.5)) moves it and shows in the config */
-    assert_near(num(r[6], "camera_yaw"), 135.0, 1e-3);
-    assert_near(num(r[6], "camera_distance"), d_back_right, 1e-3 * d_back_right);
+    nb_assert_near(num(r[6], "camera_yaw"), 135.0, 1e-3);
+    nb_assert_near(num(r[6], "camera_distance"), d_back_right, 1e-3 * d_back_right);
     assert_int_equal((int)num(item(r[6], "rendering"), "camera_pose"), 3);
     /* 7. Tab: no panel, the picture follows the free area's centre into the whole window
      * (a lens shift by the move of the centre, 2 * dx / width in NDC); 8. Tab: back */
     assert_true(cJSON_IsTrue(item(r[7], "panels_hidden")));
     assert_int_equal((int)num(r[7], "panel_rects"), 0);
-    assert_near(num(r[7], "panel_share"), 0.0, 1e-9);
-    assert_near(arr(r[7], "view_rect", 2), WIN_W, 1e-3);
+    nb_assert_near(num(r[7], "panel_share"), 0.0, 1e-9);
+    nb_assert_near(arr(r[7], "view_rect", 2), WIN_W, 1e-3);
     const double dx_ndc = (WIN_W - fr[2]) / WIN_W; /* 2 * ((W - fr[2]) / 2) / W */
-    assert_near(arr(r[7], "camera_shift", 0) - arr(r[6], "camera_shift", 0), dx_ndc, 1e-5);
-    assert_near(arr(r[7], "camera_shift", 1), arr(r[6], "camera_shift", 1), 1e-6);
+    nb_assert_near(arr(r[7], "camera_shift", 0) - arr(r[6], "camera_shift", 0), dx_ndc, 1e-5);
+    nb_assert_near(arr(r[7], "camera_shift", 1), arr(r[6], "camera_shift", 1), 1e-6);
     assert_false(cJSON_IsTrue(item(r[8], "panels_hidden")));
     assert_int_equal((int)num(r[8], "panel_rects"), 1);
-    assert_near(arr(r[8], "view_rect", 2), fr[2], 1e-3);
-    assert_near(arr(r[8], "camera_shift", 0), arr(r[6], "camera_shift", 0), 1e-5);
+    nb_assert_near(arr(r[8], "view_rect", 2), fr[2], 1e-3);
+    nb_assert_near(arr(r[8], "camera_shift", 0), arr(r[6], "camera_shift", 0), 1e-5);
     /* 9. an output node is named by its class */
     const cJSON *title = item(r[9], "pick_title");
     assert_true(cJSON_IsString(title));
@@ -489,26 +447,14 @@ static double checksum(const nb_bundle_data *b) {
     return sum;
 }
 
-static unsigned char *read_all(const char *path, long *n) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)*n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)*n, f), (size_t)*n);
-    fclose(f);
-    return buf;
-}
-
 /* Processing from the viewer: run + cancel puts the file's network back and leaves the file
  * untouched; run to the end shows the result, which is saved only when asked. */
 static void test_processing_session(void **state) {
     fixture *fx = *state;
     write_model(fx);
-    long n_before;
-    unsigned char *before = read_all(fx->model_path, &n_before);
+    size_t n_before = 0;
+    char *before = nb_test_read_file(fx->model_path, &n_before);
+    assert_non_null(before);
     char out[300];
     snprintf(out, sizeof out, "%s.out.nnb.h5", fx->model_path);
     nb_app app;
@@ -541,10 +487,11 @@ static void test_processing_session(void **state) {
     nb_model_deinit(&saved);
     remove(out);
     /* the viewer's file was never written */
-    long n_after;
-    unsigned char *after = read_all(fx->model_path, &n_after);
-    assert_true(n_after == n_before);
-    assert_memory_equal(before, after, (size_t)n_before);
+    size_t n_after = 0;
+    char *after = nb_test_read_file(fx->model_path, &n_after);
+    assert_non_null(after);
+    assert_int_equal(n_after, n_before);
+    assert_memory_equal(before, after, n_before);
     free(before);
     free(after);
     const cJSON *phase0 = cJSON_GetObjectItem(r0, "processing_phase");

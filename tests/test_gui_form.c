@@ -1,21 +1,11 @@
 /* test_gui_form.c - schema-driven GUI forms: edits, validation, JSON round trip, bad files. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "nb_config.h"
 #include "nb_gui_form.h"
+#include "nb_test.h"
 
 /* doubles compared with an absolute tolerance (cmocka's float assert narrows to float) */
-#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (double)(tol))
 
 static size_t key_index(const nb_config_schema *schema, const char *name) {
     const nb_config_key *k = nb_config_find(schema, name);
@@ -47,13 +37,6 @@ static void temp_path(char *buf, size_t n, const char *tag) {
     snprintf(buf, n, "test_gui_form_%ld_%s.json", (long)getpid(), tag);
 }
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_widgets_and_names(void **state) {
     (void)state;
     nb_rendering_config rc;
@@ -67,8 +50,8 @@ static void test_widgets_and_names(void **state) {
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "class_index")), NB_GUI_WIDGET_INT_SLIDER);
     assert_int_equal(nb_gui_form_widget(&f, key_index(s, "auto_orbit")), NB_GUI_WIDGET_CHECKBOX);
     /* fields show the config */
-    assert_near(f.field[key_index(s, "node_size")].value[0], 0.06, 1e-12);
-    assert_near(f.field[key_index(s, "background")].value[2], 1.0, 1e-12);
+    nb_assert_near(f.field[key_index(s, "node_size")].value[0], 0.06, 1e-12);
+    nb_assert_near(f.field[key_index(s, "background")].value[2], 1.0, 1e-12);
     nb_gui_form_deinit(&f);
 
     nb_processing_config pc;
@@ -104,16 +87,16 @@ static void test_slider_ranges(void **state) {
     bool lg;
     const nb_config_schema *s = &nb_rendering_schema;
     nb_gui_form_slider_range(nb_config_find(s, "fov_degrees"), &lo, &hi, &lg);
-    assert_near(lo, 1.001, 1e-12);
-    assert_near(hi, 170.0 - 0.169, 1e-9);
+    nb_assert_near(lo, 1.001, 1e-12);
+    nb_assert_near(hi, 170.0 - 0.169, 1e-9);
     assert_false(lg);
     nb_gui_form_slider_range(nb_config_find(s, "edge_size"), &lo, &hi, &lg);
-    assert_near(lo, 0.001, 1e-12);
-    assert_near(hi, 1.0, 0.0);
+    nb_assert_near(lo, 0.001, 1e-12);
+    nb_assert_near(hi, 1.0, 0.0);
     assert_false(lg);
     nb_gui_form_slider_range(nb_config_find(&nb_processing_schema, "density_strength"), &lo, &hi,
                              &lg);
-    assert_near(lo, 0.001, 1e-12);
+    nb_assert_near(lo, 0.001, 1e-12);
     assert_true(lg);
 }
 
@@ -127,20 +110,20 @@ static void test_set_applies_or_keeps_previous(void **state) {
     size_t size = key_index(s, "edge_size"), mode = key_index(s, "edge_mode");
     unsigned gen = f.generation;
     assert_int_equal(nb_gui_form_set_number(&f, size, 0.05), NB_OK);
-    assert_near(rc.edge.size, 0.05, 0.0);
+    nb_assert_near(rc.edge.size, 0.05, 0.0);
     assert_true(f.generation == gen + 1);
     assert_false(nb_gui_form_has_errors(&f));
     /* out of range: config keeps 0.05, the field shows 5 and the error names the key */
     assert_int_equal(nb_gui_form_set_number(&f, size, 5.0), NB_E_CONFIG);
-    assert_near(rc.edge.size, 0.05, 0.0);
-    assert_near(f.field[size].value[0], 5.0, 0.0);
+    nb_assert_near(rc.edge.size, 0.05, 0.0);
+    nb_assert_near(f.field[size].value[0], 5.0, 0.0);
     assert_non_null(strstr(f.field[size].error, "edge_size"));
     assert_non_null(strstr(f.field[size].error, "NB_E_CONFIG"));
     assert_true(nb_gui_form_has_errors(&f));
     /* exclusive minimum 0 */
     assert_int_equal(nb_gui_form_set_number(&f, size, 0.0), NB_E_CONFIG);
     assert_int_equal(nb_gui_form_set_number(&f, size, NAN), NB_E_CONFIG);
-    assert_near(rc.edge.size, 0.05, 0.0);
+    nb_assert_near(rc.edge.size, 0.05, 0.0);
     /* a valid value clears the error */
     assert_int_equal(nb_gui_form_set_number(&f, size, 0.03), NB_OK);
     assert_string_equal(f.field[size].error, "");
@@ -159,9 +142,9 @@ static void test_set_applies_or_keeps_previous(void **state) {
     assert_int_equal(rc.camera_pose, 3);
     const double bg[3] = {0.1, 0.2, 0.3}, bad_bg[3] = {0.1, 2.0, 0.3};
     assert_int_equal(nb_gui_form_set_color(&f, key_index(s, "background"), bg), NB_OK);
-    assert_near(rc.background[1], 0.2, 0.0);
+    nb_assert_near(rc.background[1], 0.2, 0.0);
     assert_int_equal(nb_gui_form_set_color(&f, key_index(s, "background"), bad_bg), NB_E_CONFIG);
-    assert_near(rc.background[1], 0.2, 0.0);
+    nb_assert_near(rc.background[1], 0.2, 0.0);
     /* wrong key kinds and indices */
     assert_int_equal(nb_gui_form_set_number(&f, s->n_keys, 1.0), NB_E_INVALID);
     assert_int_equal(nb_gui_form_set_color(&f, size, bg), NB_E_INVALID);
@@ -184,7 +167,7 @@ static void test_processing_validation_like_cli(void **state) {
     assert_non_null(strstr(f.field[prune].error, "prune_percentage"));
     assert_int_equal(nb_config_set(s, "prune_percentage=1", &before), NB_E_CONFIG);
     assert_int_equal(nb_gui_form_set_number(&f, prune, 0.5), NB_OK);
-    assert_near(pc.prune_percentage, 0.5, 0.0);
+    nb_assert_near(pc.prune_percentage, 0.5, 0.0);
     /* the per-key flag check runs too */
     assert_int_equal(nb_gui_form_set_text(&f, flags, "gamma,bogus"), NB_E_CONFIG);
     assert_non_null(strstr(f.field[flags].error, "bogus"));
@@ -223,13 +206,13 @@ static void test_json_round_trip(void **state) {
     nb_rendering_config saved = rc;
     assert_int_equal(nb_gui_form_save(&f, path), NB_OK);
     nb_gui_form_reset(&f);
-    assert_near(rc.edge.size, 0.02, 0.0);
+    nb_assert_near(rc.edge.size, 0.02, 0.0);
     assert_int_equal(rc.class_view, NB_CLASS_VIEW_ALL);
     assert_int_equal(nb_gui_form_load(&f, path), NB_OK);
     assert_same_config(s, &rc, &saved);
     assert_string_equal(f.file_error, "");
     /* the fields follow the loaded file */
-    assert_near(f.field[key_index(s, "edge_size")].value[0], 0.1 / 3.0, 0.0);
+    nb_assert_near(f.field[key_index(s, "edge_size")].value[0], 0.1 / 3.0, 0.0);
     /* saving again gives the same bytes */
     char path2[128];
     temp_path(path2, sizeof path2, "rt2");
@@ -258,32 +241,32 @@ static void test_bad_file_keeps_previous_settings(void **state) {
     nb_rendering_config before = rc;
     unsigned gen = f.generation;
     /* a valid key first, then a bad value: nothing of the file may be applied */
-    write_file(path, "{\n  \"edge_base_opacity\": 0.5,\n  \"node_size\": 7\n}\n");
+    nb_test_write_text(path, "{\n  \"edge_base_opacity\": 0.5,\n  \"node_size\": 7\n}\n");
     assert_int_equal(nb_gui_form_load(&f, path), NB_E_CONFIG);
     assert_non_null(strstr(f.file_error, "node_size"));
     assert_non_null(strstr(f.file_error, path));
     assert_same_config(s, &rc, &before);
     assert_true(f.generation == gen);
-    assert_near(f.field[key_index(s, "edge_base_opacity")].value[0], 0.0, 0.0);
+    nb_assert_near(f.field[key_index(s, "edge_base_opacity")].value[0], 0.0, 0.0);
     /* unknown key, wrong enum word, syntax error, missing file */
-    write_file(path, "{\"edge_sise\": 0.1}");
+    nb_test_write_text(path, "{\"edge_sise\": 0.1}");
     assert_int_equal(nb_gui_form_load(&f, path), NB_E_CONFIG);
     assert_non_null(strstr(f.file_error, "edge_sise"));
-    write_file(path, "{\"edge_mode\": \"tubes\"}");
+    nb_test_write_text(path, "{\"edge_mode\": \"tubes\"}");
     assert_int_equal(nb_gui_form_load(&f, path), NB_E_CONFIG);
     assert_non_null(strstr(f.file_error, "edge_mode"));
-    write_file(path, "{\"edge_size\": ");
+    nb_test_write_text(path, "{\"edge_size\": ");
     assert_int_equal(nb_gui_form_load(&f, path), NB_E_CONFIG);
     remove(path);
     assert_int_equal(nb_gui_form_load(&f, path), NB_E_IO);
     assert_non_null(strstr(f.file_error, path));
     assert_same_config(s, &rc, &before);
     /* a good partial file applies only its keys, and clears the error */
-    write_file(path, "{\"node_base_opacity\": 0.25}");
+    nb_test_write_text(path, "{\"node_base_opacity\": 0.25}");
     assert_int_equal(nb_gui_form_load(&f, path), NB_OK);
     assert_string_equal(f.file_error, "");
-    assert_near(rc.node.base_opacity, 0.25, 0.0);
-    assert_near(rc.edge.size, 0.07, 0.0);
+    nb_assert_near(rc.node.base_opacity, 0.25, 0.0);
+    nb_assert_near(rc.edge.size, 0.07, 0.0);
     remove(path);
     /* saving into a directory that does not exist fails with the path named */
     assert_int_equal(nb_gui_form_save(&f, "no/such/dir/rendering.json"), NB_E_IO);

@@ -1,16 +1,7 @@
 /* test_gui_inspect.c - picked-node details (edges, importance, top images) and image helpers. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_gui_inspect.h"
-
-#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (double)(tol))
+#include "nb_test.h"
 
 /* 9-3-2 network; node (1, 1) = global 10 has known in/out weights, top images and two kept
  * incoming edges plus one kept outgoing edge in /bundle. */
@@ -71,11 +62,11 @@ static void test_hidden_node(void **state) {
     assert_int_equal(info.index, 1);
     assert_true(info.hidden);
     assert_true(info.has_input_image);
-    assert_near(info.bias, 0.25, 0.0);
+    nb_assert_near(info.bias, 0.25, 0.0);
     assert_int_equal(info.n_classes, 2);
-    assert_near(info.importance[1], 0.8, 1e-7);
-    assert_near(info.importance_norm, 1.0, 1e-6);
-    assert_near(info.importance_mean, 0.7, 1e-6);
+    nb_assert_near(info.importance[1], 0.8, 1e-7);
+    nb_assert_near(info.importance_norm, 1.0, 1e-6);
+    nb_assert_near(info.importance_mean, 0.7, 1e-6);
     /* strongest incoming: |-0.9| (i=1) then 0.9 (i=3, tie after the lower index), 0.7, -0.5,
      * 0.3; capped at five */
     assert_int_equal(info.n_in, NB_GUI_INSPECT_EDGES);
@@ -86,12 +77,12 @@ static void test_hidden_node(void **state) {
         assert_int_equal(info.in[k].index, in_idx[k]);
         assert_int_equal(info.in[k].node, in_idx[k]);
         assert_int_equal(info.in[k].layer, 0);
-        assert_near(info.in[k].weight, in_w[k], 0.0);
+        nb_assert_near(info.in[k].weight, in_w[k], 0.0);
         assert_int_equal(info.in[k].kept, in_kept[k]);
     }
     assert_int_equal(info.n_out, 2);
     assert_int_equal(info.out[0].node, 13);
-    assert_near(info.out[0].weight, -0.6, 1e-7);
+    nb_assert_near(info.out[0].weight, -0.6, 1e-7);
     assert_true(info.out[0].kept);
     assert_int_equal(info.out[1].node, 12);
     assert_false(info.out[1].kept);
@@ -121,7 +112,7 @@ static void test_input_and_output_nodes(void **state) {
     assert_int_equal(info.n_top, 0);
     assert_int_equal(info.n_out, 3); /* all of layer 1, row 1 strongest (0.9) */
     assert_int_equal(info.out[0].node, 10);
-    assert_near(info.out[0].weight, 0.9, 1e-7);
+    nb_assert_near(info.out[0].weight, 0.9, 1e-7);
     assert_int_equal(nb_gui_inspect_node(&m, 12, &info), NB_OK);
     assert_int_equal(info.layer, 2);
     assert_false(info.hidden);
@@ -164,7 +155,7 @@ static void test_input_weights_shape(void **state) {
     assert_non_null(p);
     assert_int_equal(w, 3);
     assert_int_equal(h, 3);
-    assert_near(p[1], -0.9, 1e-7);
+    nb_assert_near(p[1], -0.9, 1e-7);
     assert_null(nb_gui_inspect_input_weights(&m.network, 3, &w, &h));
     nb_model_deinit(&m);
     nb_network net;
@@ -193,7 +184,7 @@ static void test_images(void **state) {
     const float v[4] = {-2.0f, 0.0f, 2.0f, 1.0f};
     float mx = 0.0f;
     nb_gui_image_diverging_rgba(v, 4, rgba, &mx);
-    assert_near(mx, 2.0, 0.0);
+    nb_assert_near(mx, 2.0, 0.0);
     assert_int_equal(rgba[0], 33);  /* 0.13 * 255 */
     assert_int_equal(rgba[2], 171); /* 0.67 * 255 */
     assert_int_equal(rgba[4], 255); /* zero: white */

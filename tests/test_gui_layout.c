@@ -1,34 +1,25 @@
 /* test_gui_layout.c - the sidebar width, the free rectangle the panels leave, the covered share,
  * and the camera's lens shift that centres the scene in the free rectangle (GL-free). */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_camera.h"
 #include "nb_gui_layout.h"
-
-#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (double)(tol))
+#include "nb_test.h"
 
 static void assert_rect(const float r[4], float x0, float y0, float x1, float y1) {
-    assert_near(r[0], x0, 1e-4);
-    assert_near(r[1], y0, 1e-4);
-    assert_near(r[2], x1, 1e-4);
-    assert_near(r[3], y1, 1e-4);
+    nb_assert_near(r[0], x0, 1e-4);
+    nb_assert_near(r[1], y0, 1e-4);
+    nb_assert_near(r[2], x1, 1e-4);
+    nb_assert_near(r[3], y1, 1e-4);
 }
 
 static void test_sidebar_width(void **state) {
     (void)state;
-    assert_near(nb_gui_layout_sidebar_width(1280.0f), 320.0f, 1e-4);
-    assert_near(nb_gui_layout_sidebar_width(1440.0f), 360.0f, 1e-4);
-    assert_near(nb_gui_layout_sidebar_width(800.0f), NB_GUI_LAYOUT_SIDEBAR_MIN, 1e-4);
-    assert_near(nb_gui_layout_sidebar_width(3840.0f), NB_GUI_LAYOUT_SIDEBAR_MAX, 1e-4);
-    assert_near(nb_gui_layout_sidebar_width(200.0f), 200.0f,
-                1e-4); /* never wider than the window */
+    nb_assert_near(nb_gui_layout_sidebar_width(1280.0f), 320.0f, 1e-4);
+    nb_assert_near(nb_gui_layout_sidebar_width(1440.0f), 360.0f, 1e-4);
+    nb_assert_near(nb_gui_layout_sidebar_width(800.0f), NB_GUI_LAYOUT_SIDEBAR_MIN, 1e-4);
+    nb_assert_near(nb_gui_layout_sidebar_width(3840.0f), NB_GUI_LAYOUT_SIDEBAR_MAX, 1e-4);
+    nb_assert_near(nb_gui_layout_sidebar_width(200.0f), 200.0f,
+                   1e-4); /* never wider than the window */
 }
 
 static void test_free_rect(void **state) {
@@ -110,7 +101,7 @@ static void test_free_rect_brute_force(void **state) {
             assert_rect(r, 0, 0, w, h); /* too little free: the whole window */
             continue;
         }
-        assert_near(area, best, 1e-6);
+        nb_assert_near(area, best, 1e-6);
         compared++;
         for (size_t i = 0; i < n; i++) /* and it overlaps no panel */
             assert_false(rects[i][0] < r[2] && rects[i][2] > r[0] && rects[i][1] < r[3] &&
@@ -121,14 +112,14 @@ static void test_free_rect_brute_force(void **state) {
 
 static void test_covered_share(void **state) {
     (void)state;
-    assert_near(nb_gui_layout_covered_share(1280.0f, 720.0f, NULL, 0), 0.0, 1e-12);
+    nb_assert_near(nb_gui_layout_covered_share(1280.0f, 720.0f, NULL, 0), 0.0, 1e-12);
     const float side[1][4] = {{960.0f, 0.0f, 1280.0f, 720.0f}};
-    assert_near(nb_gui_layout_covered_share(1280.0f, 720.0f, side, 1), 0.25, 1e-9);
+    nb_assert_near(nb_gui_layout_covered_share(1280.0f, 720.0f, side, 1), 0.25, 1e-9);
     /* overlaps count once; parts outside the window do not count */
     const float two[2][4] = {{0.0f, 0.0f, 100.0f, 100.0f}, {50.0f, 50.0f, 150.0f, 150.0f}};
-    assert_near(nb_gui_layout_covered_share(200.0f, 200.0f, two, 2), 17500.0 / 40000.0, 1e-9);
+    nb_assert_near(nb_gui_layout_covered_share(200.0f, 200.0f, two, 2), 17500.0 / 40000.0, 1e-9);
     const float out[1][4] = {{-100.0f, -100.0f, 100.0f, 100.0f}};
-    assert_near(nb_gui_layout_covered_share(200.0f, 200.0f, out, 1), 0.25, 1e-9);
+    nb_assert_near(nb_gui_layout_covered_share(200.0f, 200.0f, out, 1), 0.25, 1e-9);
 }
 
 /* The lens shift draws the look-at point at the free rectangle's centre and translates the
@@ -145,32 +136,32 @@ static void test_lens_shift(void **state) {
     for (int i = 0; i < 3; i++)
         assert_true(nb_camera_project(&cam, w, h, pts[i], &px[i], &py[i], NULL));
     assert_true(nb_camera_project(&cam, w, h, cam.target, &cx, &cy, NULL));
-    assert_near(cx, 640.0, 1e-2);
-    assert_near(cy, 360.0, 1e-2);
+    nb_assert_near(cx, 640.0, 1e-2);
+    nb_assert_near(cy, 360.0, 1e-2);
     const float free_rect[4] = {0.0f, 40.0f, 960.0f, 720.0f};
     const float whole[4] = {0.0f, 0.0f, w, h};
     nb_camera_follow_rect(&cam, w, h, whole, free_rect);
     assert_true(nb_camera_project(&cam, w, h, cam.target, &cx, &cy, NULL));
-    assert_near(cx, 480.0, 1e-2);
-    assert_near(cy, 380.0, 1e-2);
+    nb_assert_near(cx, 480.0, 1e-2);
+    nb_assert_near(cy, 380.0, 1e-2);
     for (int i = 0; i < 3; i++) {
         float sx, sy, d0, d1;
         assert_true(nb_camera_project(&cam, w, h, pts[i], &sx, &sy, &d1));
-        assert_near(sx - px[i], -160.0, 1e-2);
-        assert_near(sy - py[i], 20.0, 1e-2);
+        nb_assert_near(sx - px[i], -160.0, 1e-2);
+        nb_assert_near(sy - py[i], 20.0, 1e-2);
         nb_camera c0 = cam;
         c0.shift[0] = c0.shift[1] = 0.0f;
         assert_true(nb_camera_project(&c0, w, h, pts[i], &sx, &sy, &d0));
-        assert_near(d0, d1, 1e-6); /* depth is unchanged */
+        nb_assert_near(d0, d1, 1e-6); /* depth is unchanged */
     }
     /* back to the whole window: centred again; NULL or a degenerate viewport change nothing */
     nb_camera_follow_rect(&cam, w, h, free_rect, whole);
-    assert_near(cam.shift[0], 0.0, 1e-6);
-    assert_near(cam.shift[1], 0.0, 1e-6);
+    nb_assert_near(cam.shift[0], 0.0, 1e-6);
+    nb_assert_near(cam.shift[1], 0.0, 1e-6);
     nb_camera_follow_rect(&cam, w, h, whole, NULL);
     nb_camera_follow_rect(&cam, 0.0f, h, whole, free_rect);
-    assert_near(cam.shift[0], 0.0, 1e-6);
-    assert_near(cam.shift[1], 0.0, 1e-6);
+    nb_assert_near(cam.shift[0], 0.0, 1e-6);
+    nb_assert_near(cam.shift[1], 0.0, 1e-6);
 }
 
 int main(void) {

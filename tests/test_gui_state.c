@@ -1,17 +1,7 @@
 /* test_gui_state.c - the GUI controller without GL: model facts, picking, thumbnails,
  * highlight overlay, requests, activation view, test-set loading. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "nb_bundle.h"
 #include "nb_camera.h"
@@ -22,6 +12,7 @@
 #include "nb_random.h"
 #include "nb_rng.h"
 #include "nb_scene.h"
+#include "nb_test.h"
 
 #define N_TEST 20
 
@@ -32,44 +23,16 @@ typedef struct fixture {
     nb_gui_state st;
 } fixture;
 
-static void write_be32(FILE *f, uint32_t v) {
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 8), (unsigned char)v};
-    assert_int_equal(fwrite(b, 1, 4, f), 4);
-}
-
 /* Raw IDX test split of N_TEST side x side images (pixel = index + row) and labels i % 10. */
 static void write_dataset(const char *dir, uint32_t side) {
-    assert_int_equal(mkdir(dir, 0777), 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", dir);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    write_be32(f, 0x00000803);
-    write_be32(f, N_TEST);
-    write_be32(f, side);
-    write_be32(f, side);
-    for (uint32_t i = 0; i < N_TEST; i++)
+    unsigned char pixels[N_TEST * 6 * 6], labels[N_TEST];
+    assert_true(side <= 6);
+    for (uint32_t i = 0; i < N_TEST; i++) {
         for (uint32_t p = 0; p < side * side; p++)
-            fputc((int)((i * 10 + p) % 256), f);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", dir);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    write_be32(f, 0x00000801);
-    write_be32(f, N_TEST);
-    for (uint32_t i = 0; i < N_TEST; i++)
-        fputc((int)(i % 10), f);
-    fclose(f);
-}
-
-static void remove_dataset(const char *dir) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", dir);
-    remove(path);
-    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", dir);
-    remove(path);
-    rmdir(dir);
+            pixels[i * side * side + p] = (unsigned char)((i * 10 + p) % 256);
+        labels[i] = (unsigned char)(i % 10);
+    }
+    nb_test_write_idx_test_split(dir, N_TEST, side, side, pixels, labels);
 }
 
 /* 36-16-10 random network, importance with 9 top images per hidden node, straight edges. */
@@ -133,8 +96,8 @@ static int teardown(void **state) {
     nb_gui_state_deinit(&fx->st);
     nb_gui_state_deinit(&fx->st); /* safe twice */
     nb_model_deinit(&fx->m);
-    remove_dataset(fx->dir);
-    remove_dataset(fx->dir_small);
+    nb_test_remove_tree(fx->dir);
+    nb_test_remove_tree(fx->dir_small);
     remove(fx->json);
     free(fx);
     return 0;
@@ -360,10 +323,7 @@ static void test_requests(void **state) {
     assert_float_equal(fx->rc.node.size, 0.125, 0.0);
     assert_non_null(strstr(st->render_message, "loaded"));
     /* a bad file: error, settings kept */
-    FILE *f = fopen(fx->json, "w");
-    assert_non_null(f);
-    fputs("{\"node_size\": -1}", f);
-    fclose(f);
+    nb_test_write_text(fx->json, "{\"node_size\": -1}");
     st->requests = NB_GUI_REQ_RENDER_LOAD;
     nb_gui_state_handle_requests(st, &fx->m);
     assert_float_equal(fx->rc.node.size, 0.125, 0.0);

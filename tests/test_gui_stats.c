@@ -1,16 +1,7 @@
 /* test_gui_stats.c - Statistics panel figures, layer table and FPS window. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_gui_stats.h"
-
-#define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (double)(tol))
+#include "nb_test.h"
 
 /* 4-3-2 network, 2 classes; bundle keeps 7 of 12 edges of pair 0 and 3 of 6 of pair 1. */
 static void make_model(nb_model *m) {
@@ -59,9 +50,9 @@ static void test_stats(void **state) {
     assert_int_equal(s.n_samples, 25);
     assert_int_equal(s.n_params, 12 + 3 + 6 + 2);
     assert_true(s.has_bundle);
-    assert_near(s.metrics.mean_distortion, 1.25, 0.0);
-    assert_near(s.metrics.ink_ratio, 0.6, 0.0);
-    assert_near(s.time_total, 3.5, 0.0);
+    nb_assert_near(s.metrics.mean_distortion, 1.25, 0.0);
+    nb_assert_near(s.metrics.ink_ratio, 0.6, 0.0);
+    nb_assert_near(s.time_total, 3.5, 0.0);
     assert_int_equal(s.edge_iterations, 22);
     /* network only: every weight is an edge, nothing pruned */
     m.has_bundle = false;
@@ -94,17 +85,17 @@ static void test_layer_table(void **state) {
     assert_int_equal(t.row[1].macs, 12);
     assert_int_equal(t.row[1].params, 15);
     assert_int_equal(t.row[1].kept, 7);
-    assert_near(t.row[1].kept_share, 7.0 / 12.0, 1e-12);
+    nb_assert_near(t.row[1].kept_share, 7.0 / 12.0, 1e-12);
     assert_int_equal(t.row[2].macs, 6);
     assert_int_equal(t.row[2].params, 8);
     assert_int_equal(t.row[2].kept, 3);
-    assert_near(t.row[2].kept_share, 0.5, 1e-12);
+    nb_assert_near(t.row[2].kept_share, 0.5, 1e-12);
     assert_int_equal(t.total_params, 23);
     assert_int_equal(t.total_macs, 18);
-    assert_near(t.row[0].mean_importance[0], (0.1 + 0.3 + 0.5 + 0.7) / 4.0, 1e-6);
-    assert_near(t.row[0].mean_importance[1], (0.2 + 0.4 + 0.6 + 0.8) / 4.0, 1e-6);
-    assert_near(t.row[1].mean_importance[0], 0.5, 1e-6);
-    assert_near(t.row[2].mean_importance[1], 0.5, 1e-6);
+    nb_assert_near(t.row[0].mean_importance[0], (0.1 + 0.3 + 0.5 + 0.7) / 4.0, 1e-6);
+    nb_assert_near(t.row[0].mean_importance[1], (0.2 + 0.4 + 0.6 + 0.8) / 4.0, 1e-6);
+    nb_assert_near(t.row[1].mean_importance[0], 0.5, 1e-6);
+    nb_assert_near(t.row[2].mean_importance[1], 0.5, 1e-6);
     nb_gui_layer_table_deinit(&t);
     /* without importance and bundle */
     m.has_importance = false;
@@ -140,27 +131,27 @@ static void test_fps(void **state) {
     (void)state;
     nb_gui_fps f;
     nb_gui_fps_init(&f);
-    assert_near(nb_gui_fps_value(&f), 0.0, 0.0);
+    nb_assert_near(nb_gui_fps_value(&f), 0.0, 0.0);
     nb_gui_fps_add(&f, 0.02);
-    assert_near(nb_gui_fps_value(&f), 50.0, 1e-9);
+    nb_assert_near(nb_gui_fps_value(&f), 50.0, 1e-9);
     for (int i = 0; i < 100; i++)
         nb_gui_fps_add(&f, 0.02);
-    assert_near(nb_gui_fps_value(&f), 50.0, 1e-9);
+    nb_assert_near(nb_gui_fps_value(&f), 50.0, 1e-9);
     /* the window forgets: after a full window of 10 ms frames it reads 100 */
     for (int i = 0; i < NB_GUI_FPS_WINDOW; i++)
         nb_gui_fps_add(&f, 0.01);
-    assert_near(nb_gui_fps_value(&f), 100.0, 1e-6);
+    nb_assert_near(nb_gui_fps_value(&f), 100.0, 1e-6);
     /* half a window of 20 ms frames: 60 frames over 30 * 0.01 + 30 * 0.02 s */
     for (int i = 0; i < NB_GUI_FPS_WINDOW / 2; i++)
         nb_gui_fps_add(&f, 0.02);
-    assert_near(nb_gui_fps_value(&f), 60.0 / 0.9, 1e-6);
+    nb_assert_near(nb_gui_fps_value(&f), 60.0 / 0.9, 1e-6);
     /* bad durations are ignored */
     double before = nb_gui_fps_value(&f);
     nb_gui_fps_add(&f, 0.0);
     nb_gui_fps_add(&f, -1.0);
     nb_gui_fps_add(&f, NAN);
     nb_gui_fps_add(&f, INFINITY);
-    assert_near(nb_gui_fps_value(&f), before, 0.0);
+    nb_assert_near(nb_gui_fps_value(&f), before, 0.0);
 }
 
 int main(void) {

@@ -762,9 +762,8 @@ static long load_quietly(const char *path, nb_status *st) {
 
 static void test_not_hdf5(void **state) {
     (void)state;
-    FILE *f = fopen(LIE, "wb");
-    fputs("this is not an HDF5 file, just text that is long enough to look like a header\n", f);
-    fclose(f);
+    nb_test_write_text(
+        LIE, "this is not an HDF5 file, just text that is long enough to look like a header\n");
     nb_status st;
     assert_int_equal(load_quietly(LIE, &st), 0);
     assert_int_equal(st, NB_E_IO);

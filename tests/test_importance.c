@@ -1,17 +1,7 @@
 /* test_importance.c - importance strategies: bn-gamma on a hand-built network whose answer is
  * known, determinism over thread counts, magnitude, random (§2.7), global-max alpha, top-k
  * activating inputs, progress/cancellation, and every bad-input error. */
-#include <math.h>
 #include <omp.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include <hdf5.h>
 
@@ -21,12 +11,7 @@
 #include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
-
-#define assert_near(a, b, tol) assert_near_((double)(a), (double)(b), (double)(tol), __LINE__)
-static void assert_near_(double a, double b, double tol, int line) {
-    if (!(fabs(a - b) <= tol))
-        fail_msg("line %d: %.9g vs %.9g (tolerance %.3g)", line, a, b, tol);
-}
+#include "nb_test.h"
 
 enum { C = 4 };
 
@@ -125,17 +110,17 @@ static void test_wired_node_important_for_its_class_only(void **state) {
             assert_true(node[k] >= 0.0f && node[k] <= 1.0f);
             max = fmaxf(max, node[k]);
         }
-        assert_near(max, 1.0, 1e-6);
+        nb_assert_near(max, 1.0, 1e-6);
     }
     /* output layer one-hot */
     const float *out = nb_importance_node(&imp, 2);
     for (size_t i = 0; i < C; i++)
         for (size_t c = 0; c < C; c++)
-            assert_near(out[i * C + c], i == c ? 1.0 : 0.0, 0.0);
+            nb_assert_near(out[i * C + c], i == c ? 1.0 : 0.0, 0.0);
     /* the data are separable and no positive appears among the negatives, so every
      * fine-tuned one-vs-rest model classifies its test split perfectly */
     for (size_t c = 0; c < C; c++)
-        assert_near(imp.finetune_accuracy[c], 1.0, 1e-12);
+        nb_assert_near(imp.finetune_accuracy[c], 1.0, 1e-12);
     nb_importance_deinit(&imp);
     free_data(&train);
     free_data(&test);
@@ -194,10 +179,10 @@ static void test_alpha_uses_global_maximum(void **state) {
     nb_importance_fill_alpha(&net, &imp);
     const float want[4] = {0.25f, 0.125f, 0.5f, 1.0f};
     for (size_t k = 0; k < 4; k++)
-        assert_near(nb_importance_edge(&imp, 0)[k], want[k], 1e-7);
+        nb_assert_near(nb_importance_edge(&imp, 0)[k], want[k], 1e-7);
     /* an all-zero pair gives alpha 0, not NaN */
     for (size_t k = 0; k < 4; k++)
-        assert_near(nb_importance_edge(&imp, 1)[k], 0.0, 0.0);
+        nb_assert_near(nb_importance_edge(&imp, 1)[k], 0.0, 0.0);
     nb_importance_deinit(&imp);
     nb_network_deinit(&net);
 }
@@ -215,13 +200,13 @@ static void test_magnitude_strategy(void **state) {
     assert_int_equal(imp.top_k, 0);
     for (size_t l = 0; l < 2; l++)
         for (size_t k = 0; k < C * C; k++)
-            assert_near(nb_importance_node(&imp, l)[k], 1.0, 0.0);
+            nb_assert_near(nb_importance_node(&imp, l)[k], 1.0, 0.0);
     for (size_t i = 0; i < C; i++)
         for (size_t c = 0; c < C; c++)
-            assert_near(nb_importance_node(&imp, 2)[i * C + c], i == c ? 1.0 : 0.0, 0.0);
-    assert_near(nb_importance_edge(&imp, 0)[0], 1.0, 0.0);
-    assert_near(nb_importance_edge(&imp, 1)[0], 0.5, 1e-7);
-    assert_near(nb_importance_edge(&imp, 1)[1], 1.0, 1e-7);
+            nb_assert_near(nb_importance_node(&imp, 2)[i * C + c], i == c ? 1.0 : 0.0, 0.0);
+    nb_assert_near(nb_importance_edge(&imp, 0)[0], 1.0, 0.0);
+    nb_assert_near(nb_importance_edge(&imp, 1)[0], 0.5, 1e-7);
+    nb_assert_near(nb_importance_edge(&imp, 1)[1], 1.0, 1e-7);
     for (size_t c = 0; c < C; c++)
         assert_true(isnan(imp.finetune_accuracy[c]));
     nb_importance_deinit(&imp);
@@ -266,7 +251,7 @@ static void test_random_importance(void **state) {
                     continue;
                 if (lo < 0.0f)
                     lo = node[i * Cn + c];
-                assert_near(node[i * Cn + c], lo, 0.0);
+                nb_assert_near(node[i * Cn + c], lo, 0.0);
             }
             assert_true(lo <= hi * hi + 1e-7f);
         }
@@ -277,9 +262,9 @@ static void test_random_importance(void **state) {
     assert_true(classes_hit >= 3); /* 16 draws over 5 classes */
     for (size_t i = 0; i < Cn; i++)
         for (size_t c = 0; c < Cn; c++)
-            assert_near(nb_importance_node(&a, 2)[i * Cn + c], i == c ? 1.0 : 0.0, 0.0);
+            nb_assert_near(nb_importance_node(&a, 2)[i * Cn + c], i == c ? 1.0 : 0.0, 0.0);
     /* alpha from |w|: pair 0 has weights -20..42, max |w| 42 */
-    assert_near(nb_importance_edge(&a, 0)[0], 20.0 / 42.0, 1e-6);
+    nb_assert_near(nb_importance_edge(&a, 0)[0], 20.0 / 42.0, 1e-6);
     nb_importance_deinit(&a);
     nb_importance_deinit(&b);
     nb_importance_deinit(&d);
@@ -404,8 +389,7 @@ static void expect_error(const nb_processing_config *cfg, const nb_network *net,
     nb_importance imp;
     memset(&imp, 0x5a, sizeof imp);
     nb_error_clear();
-    assert_int_equal(compute_cfg(cfg, net, train, test, NULL, NULL, &imp), want);
-    assert_string_equal(nb_error_subject(), subject);
+    nb_expect_error(compute_cfg(cfg, net, train, test, NULL, NULL, &imp), want, subject, NULL);
     assert_null(imp.node);
     assert_null(imp.edge);
 }

@@ -1,28 +1,14 @@
 /* test_mlp.c - nb_mlp: analytic gradients against central finite differences, ReLU, stable
  * softmax cross-entropy, whole-network forward against a hand computation, evaluation errors.
  */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_mlp.h"
 #include "nb_rng.h"
+#include "nb_test.h"
 
 static void fill_uniform(nb_rng *rng, float *a, size_t n, double lo, double hi) {
     for (size_t i = 0; i < n; i++)
         a[i] = (float)(lo + (hi - lo) * nb_rng_uniform(rng));
-}
-
-static void assert_close(double got, double want, double rel, double abs_tol) {
-    double tol = abs_tol + rel * fabs(want);
-    if (!(fabs(got - want) <= tol))
-        fail_msg("got %.9g, want %.9g (tolerance %.3g)", got, want, tol);
 }
 
 /* Double-precision reference: L(x, w, b) = sum_{r,o} g[r][o] * (x[r] . w[o] + b[o]). */
@@ -83,7 +69,7 @@ static void test_dense_forward_and_gradients(void **state) {
             double want = bd[o];
             for (size_t i = 0; i < I; i++)
                 want += xd[r * I + i] * wd[o * I + i];
-            assert_close(y[r * O + o], want, 1e-5, 1e-6);
+            nb_assert_close(y[r * O + o], want, 1e-5, 1e-6);
         }
     /* without bias */
     nb_mlp_dense_forward(x, B, I, w, NULL, O, y);
@@ -91,7 +77,7 @@ static void test_dense_forward_and_gradients(void **state) {
         double want = 0.0;
         for (size_t i = 0; i < I; i++)
             want += xd[i] * wd[o * I + i];
-        assert_close(y[o], want, 1e-5, 1e-6);
+        nb_assert_close(y[o], want, 1e-5, 1e-6);
     }
 
     /* poison the outputs: the backward must overwrite, not accumulate */
@@ -105,19 +91,19 @@ static void test_dense_forward_and_gradients(void **state) {
 
     central_diff(xd, B * I, ref, xd, wd, bd, gd, B, I, O);
     for (size_t k = 0; k < B * I; k++)
-        assert_close(dx[k], ref[k], 1e-4, 1e-5);
+        nb_assert_close(dx[k], ref[k], 1e-4, 1e-5);
     central_diff(wd, O * I, ref, xd, wd, bd, gd, B, I, O);
     for (size_t k = 0; k < O * I; k++)
-        assert_close(dw[k], ref[k], 1e-4, 1e-5);
+        nb_assert_close(dw[k], ref[k], 1e-4, 1e-5);
     central_diff(bd, O, ref, xd, wd, bd, gd, B, I, O);
     for (size_t k = 0; k < O; k++)
-        assert_close(db[k], ref[k], 1e-4, 1e-5);
+        nb_assert_close(db[k], ref[k], 1e-4, 1e-5);
 
     /* NULL outputs are skipped; the others are still computed */
     float dw2[O * I];
     nb_mlp_dense_backward(x, B, I, w, O, g, NULL, dw2, NULL);
     for (size_t k = 0; k < O * I; k++)
-        assert_close(dw2[k], dw[k], 1e-6, 1e-7);
+        nb_assert_close(dw2[k], dw[k], 1e-6, 1e-7);
 }
 
 /* Reference softmax cross-entropy in double for one row. */
@@ -158,7 +144,7 @@ static void test_softmax_xent_gradient(void **state) {
         want_correct += arg == labels[r];
     }
     want /= B;
-    assert_close(loss, want, 1e-9, 1e-12);
+    nb_assert_close(loss, want, 1e-9, 1e-12);
     assert_int_equal(correct, want_correct);
     assert_true(correct >= 1 && correct < B);
 
@@ -172,11 +158,11 @@ static void test_softmax_xent_gradient(void **state) {
             zd[r * C + c] = keep - h;
             double lm = xent_ref(zd + r * C, C, labels[r]);
             zd[r * C + c] = keep;
-            assert_close(dz[r * C + c], (lp - lm) / (2.0 * h) / B, 1e-4, 1e-7);
+            nb_assert_close(dz[r * C + c], (lp - lm) / (2.0 * h) / B, 1e-4, 1e-7);
         }
 
     /* NULL outputs are allowed */
-    assert_close(nb_mlp_softmax_xent(z, labels, B, C, NULL, NULL), want, 1e-9, 1e-12);
+    nb_assert_close(nb_mlp_softmax_xent(z, labels, B, C, NULL, NULL), want, 1e-9, 1e-12);
 }
 
 static void test_softmax_xent_huge_logits(void **state) {
@@ -194,23 +180,23 @@ static void test_softmax_xent_huge_logits(void **state) {
     assert_true(isfinite(loss));
     /* row 0 contributes 0, row 1 log(1 + e^-1 + e^-2) */
     double want1 = log(1.0 + exp(-1.0) + exp(-2.0));
-    assert_close(loss, want1 / 2.0, 1e-6, 1e-9);
+    nb_assert_close(loss, want1 / 2.0, 1e-6, 1e-9);
     assert_int_equal(correct, 2);
     for (size_t k = 0; k < 2 * C; k++)
         assert_true(isfinite(dz[k]));
-    assert_close(dz[0], 0.0, 0, 1e-7);
-    assert_close(dz[1], 0.0, 0, 1e-7);
+    nb_assert_close(dz[0], 0.0, 0, 1e-7);
+    nb_assert_close(dz[1], 0.0, 0, 1e-7);
     double s = 1.0 + exp(-1.0) + exp(-2.0);
-    assert_close(dz[C + 0], exp(-1.0) / s / 2.0, 1e-5, 1e-8);
-    assert_close(dz[C + 1], (1.0 / s - 1.0) / 2.0, 1e-5, 1e-8);
+    nb_assert_close(dz[C + 0], exp(-1.0) / s / 2.0, 1e-5, 1e-8);
+    nb_assert_close(dz[C + 1], (1.0 / s - 1.0) / 2.0, 1e-5, 1e-8);
 
     loss = nb_mlp_softmax_xent(z + 2 * C, labels + 2, 1, C, dz, &correct);
     assert_true(isfinite(loss));
-    assert_close(loss, 3e38 + 1e30, 1e-6, 0);
+    nb_assert_close(loss, 3e38 + 1e30, 1e-6, 0);
     assert_int_equal(correct, 0);
-    assert_close(dz[0], -1.0, 0, 1e-7);
-    assert_close(dz[1], 1.0, 0, 1e-7);
-    assert_close(dz[2], 0.0, 0, 1e-7);
+    nb_assert_close(dz[0], -1.0, 0, 1e-7);
+    nb_assert_close(dz[1], 1.0, 0, 1e-7);
+    nb_assert_close(dz[2], 0.0, 0, 1e-7);
 }
 
 static void test_relu(void **state) {
@@ -364,20 +350,20 @@ static void test_forward_by_hand(void **state) {
     float logits[6], act[3 * 9];
     assert_int_equal(nb_mlp_forward(&t.net, tiny_x, 3, logits, NULL), NB_OK);
     for (int k = 0; k < 6; k++)
-        assert_close(logits[k], tiny_logits[k], 1e-6, 1e-6);
+        nb_assert_close(logits[k], tiny_logits[k], 1e-6, 1e-6);
     memset(logits, 0, sizeof logits);
     assert_int_equal(nb_mlp_forward(&t.net, tiny_x, 3, logits, act), NB_OK);
     for (int k = 0; k < 6; k++)
-        assert_close(logits[k], tiny_logits[k], 1e-6, 1e-6);
+        nb_assert_close(logits[k], tiny_logits[k], 1e-6, 1e-6);
     /* activations: per input [x(3) | h1(2) | h2(2) | logits(2)] */
     for (int r = 0; r < 3; r++) {
         const float *a = act + r * 9;
         for (int i = 0; i < 3; i++)
-            assert_close(a[i], tiny_x[r * 3 + i], 0, 0);
+            nb_assert_close(a[i], tiny_x[r * 3 + i], 0, 0);
         for (int i = 0; i < 2; i++) {
-            assert_close(a[3 + i], tiny_h1[r * 2 + i], 1e-6, 1e-6);
-            assert_close(a[5 + i], tiny_h2[r * 2 + i], 1e-6, 1e-6);
-            assert_close(a[7 + i], tiny_logits[r * 2 + i], 1e-6, 1e-6);
+            nb_assert_close(a[3 + i], tiny_h1[r * 2 + i], 1e-6, 1e-6);
+            nb_assert_close(a[5 + i], tiny_h2[r * 2 + i], 1e-6, 1e-6);
+            nb_assert_close(a[7 + i], tiny_logits[r * 2 + i], 1e-6, 1e-6);
         }
     }
 }
@@ -396,7 +382,7 @@ static void test_forward_many_chunks(void **state) {
     assert_int_equal(nb_mlp_forward(&t.net, x, N, z, NULL), NB_OK);
     for (size_t i = 0; i < N; i++)
         for (size_t c = 0; c < 2; c++)
-            assert_close(z[i * 2 + c], tiny_logits[(i % 3) * 2 + c], 1e-6, 1e-6);
+            nb_assert_close(z[i * 2 + c], tiny_logits[(i % 3) * 2 + c], 1e-6, 1e-6);
     free(x);
     free(z);
 }
@@ -413,9 +399,9 @@ static void test_evaluate(void **state) {
     double loss = -1, acc = -1;
     uint8_t pred[3] = {9, 9, 9};
     assert_int_equal(nb_mlp_evaluate(&t.net, &ds, &loss, &acc, pred), NB_OK);
-    assert_close(acc, 2.0 / 3.0, 1e-12, 0);
+    nb_assert_close(acc, 2.0 / 3.0, 1e-12, 0);
     double want = (log(1 + exp(4.25 - 8)) + (log(1 + exp(2 - 1.25))) + log(1 + exp(0 - 7))) / 3;
-    assert_close(loss, want, 1e-6, 1e-9);
+    nb_assert_close(loss, want, 1e-6, 1e-9);
     assert_int_equal(pred[0], 0);
     assert_int_equal(pred[1], 0);
     assert_int_equal(pred[2], 0);

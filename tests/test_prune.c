@@ -1,23 +1,9 @@
 /* test_prune.c - pruning scores of every kind, exact-count masks with ties, bad inputs. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_config.h"
 #include "nb_prune.h"
 #include "nb_rng.h"
-
-#define assert_near(a, b, tol) assert_near_((double)(a), (double)(b), (double)(tol), __LINE__)
-static void assert_near_(double a, double b, double tol, int line) {
-    if (!(fabs(a - b) <= tol))
-        fail_msg("line %d: %.9g vs %.9g (tolerance %.3g)", line, a, b, tol);
-}
+#include "nb_test.h"
 
 static void test_mask_small_with_ties(void **state) {
     (void)state;
@@ -128,21 +114,21 @@ static void test_scores_each_kind(void **state) {
     const float alpha[E] = {1.0f, 0.5f, 0.25f, 0.1f, 0.2f, 0.3f, 0.6f, 1.0f, 0.4f, 0.8f};
     assert_int_equal(nb_prune_scores(&imp, NB_PRUNE_ALPHA, -1, s), NB_OK);
     for (size_t e = 0; e < E; e++)
-        assert_near(s[e], alpha[e], 1e-7);
+        nb_assert_near(s[e], alpha[e], 1e-7);
     assert_int_equal(nb_prune_scores(&imp, NB_PRUNE_MEAN_GAMMA, -1, s), NB_OK);
     for (size_t e = 0; e < E; e++)
-        assert_near(s[e], mean_src[e], 1e-7);
+        nb_assert_near(s[e], mean_src[e], 1e-7);
     assert_int_equal(nb_prune_scores(&imp, NB_PRUNE_ALPHA_MEAN_GAMMA, -1, s), NB_OK);
     for (size_t e = 0; e < E; e++)
-        assert_near(s[e], alpha[e] * mean_src[e], 1e-7);
+        nb_assert_near(s[e], alpha[e] * mean_src[e], 1e-7);
     /* class 1 only: layer 0 sources 0.4, 0.0, 0.5; layer 1 sources 0.2, 0.9 */
     const float cls1[E] = {0.4f, 0.0f, 0.5f, 0.4f, 0.0f, 0.5f, 0.2f, 0.9f, 0.2f, 0.9f};
     assert_int_equal(nb_prune_scores(&imp, NB_PRUNE_ALPHA_MEAN_GAMMA, 1, s), NB_OK);
     for (size_t e = 0; e < E; e++)
-        assert_near(s[e], alpha[e] * cls1[e], 1e-7);
+        nb_assert_near(s[e], alpha[e] * cls1[e], 1e-7);
     assert_int_equal(nb_prune_scores(&imp, NB_PRUNE_MEAN_GAMMA, 1, s), NB_OK);
     for (size_t e = 0; e < E; e++)
-        assert_near(s[e], cls1[e], 1e-7);
+        nb_assert_near(s[e], cls1[e], 1e-7);
     nb_importance_deinit(&imp);
 }
 
@@ -160,7 +146,7 @@ static void test_bad_inputs(void **state) {
     nb_error_clear();
     assert_int_equal(nb_prune_scores(&imp, (nb_prune_score)7, -1, s), NB_E_INVALID);
     assert_string_equal(nb_error_subject(), "prune score");
-    assert_near(s[0], -7.0, 0.0); /* untouched */
+    nb_assert_near(s[0], -7.0, 0.0); /* untouched */
     nb_importance_deinit(&imp);
 
     float scores[4] = {0.1f, 0.2f, 0.3f, 0.4f};
@@ -190,7 +176,7 @@ static void test_config_rejects_full_pruning(void **state) {
     assert_int_equal(nb_config_set(&nb_processing_schema, "prune_percentage=0.99", &cfg), NB_OK);
     nb_error_clear();
     assert_int_equal(nb_config_set(&nb_processing_schema, "prune_percentage=1", &cfg), NB_E_CONFIG);
-    assert_near(cfg.prune_percentage, 0.99, 1e-12);
+    nb_assert_near(cfg.prune_percentage, 0.99, 1e-12);
 }
 
 int main(void) {

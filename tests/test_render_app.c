@@ -1,23 +1,14 @@
 /* test_render_app.c - nb_app in-process: init errors, live reload (new file, broken file, file
  * without /bundle, poll period), camera kept across reloads, scene rebuilt on config changes,
  * the interactive loop's keys and mouse (number keys set the pose and camera_pose). */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include <SDL2/SDL.h>
 
 #include "nb_app.h"
 #include "nb_h5.h"
+#include "nb_test.h"
 #include "test_render_fixture.h"
 
 typedef struct paths {
@@ -49,10 +40,7 @@ static void write_model(const char *path, const size_t *sizes, size_t n, bool bu
 
 /* Replaces path atomically with arbitrary bytes (what a broken writer could leave). */
 static void write_garbage(const paths *p) {
-    FILE *f = fopen(p->tmp, "wb");
-    assert_non_null(f);
-    fputs("not an HDF5 file", f);
-    fclose(f);
+    nb_test_write_text(p->tmp, "not an HDF5 file");
     assert_int_equal(rename(p->tmp, p->model), 0);
 }
 

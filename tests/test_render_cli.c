@@ -2,21 +2,13 @@
  * input, --screenshot/--size/--camera, --frames --orbit, --benchmark, --layers, --set, the
  * no-display refusal, the interactive loop under SDL_VIDEODRIVER=offscreen, output formats
  * (PNG, JPEG, transparent PNG, refused extensions) and the legend font fallback. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "nb_h5.h"
 #include "nb_screenshot.h"
+#include "nb_test.h"
 #include "test_render_fixture.h"
 
 typedef struct ctx {
@@ -52,11 +44,9 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     ctx *c = *state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
-    int rc = system(cmd);
+    bool removed = nb_test_remove_tree(c->dir);
     free(c);
-    return rc == 0 ? 0 : -1;
+    return removed ? 0 : -1;
 }
 
 /* Runs `env ENV exe ARGS` with stdout+stderr captured in c->text; returns the exit code. */
@@ -64,24 +54,19 @@ static int run(ctx *c, const char *env, const char *args) {
     return test_run_program(c->exe, env, args, c->out, c->text, sizeof c->text);
 }
 
-static void expect_text(const ctx *c, const char *fragment) {
-    if (!strstr(c->text, fragment))
-        fail_msg("output lacks '%s':\n%s", fragment, c->text);
-}
-
 static void test_usage_and_help(void **state) {
     ctx *c = *state;
     assert_int_equal(run(c, NULL, "--help"), 0);
-    expect_text(c, "--screenshot");
-    expect_text(c, "--benchmark");
+    nb_expect_text(c->text, "--screenshot");
+    nb_expect_text(c->text, "--benchmark");
     assert_int_equal(run(c, NULL, ""), 2);
-    expect_text(c, "no input file");
-    expect_text(c, "--help");
+    nb_expect_text(c->text, "no input file");
+    nb_expect_text(c->text, "--help");
     assert_int_equal(run(c, NULL, "x.nnb.h5 --frobnicate"), 2);
-    expect_text(c, "unknown option '--frobnicate'");
+    nb_expect_text(c->text, "unknown option '--frobnicate'");
     assert_int_equal(run(c, NULL, "x.nnb.h5 --size 12"), 2);
     assert_int_equal(run(c, NULL, "--version"), 0);
-    expect_text(c, "nnbundle-render ");
+    nb_expect_text(c->text, "nnbundle-render ");
 }
 
 static void test_bad_input(void **state) {
@@ -89,32 +74,62 @@ static void test_bad_input(void **state) {
     char args[1024];
     snprintf(args, sizeof args, "'%s/missing.nnb.h5' --screenshot '%s/a.png'", c->dir, c->dir);
     assert_int_equal(run(c, NULL, args), 1);
-    expect_text(c, "missing.nnb.h5");
-    expect_text(c, "NB_E_IO");
+    nb_expect_text(c->text, "missing.nnb.h5");
+    nb_expect_text(c->text, "NB_E_IO");
     snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png'", c->nobundle, c->dir);
     assert_int_equal(run(c, NULL, args), 1);
-    expect_text(c, "/bundle]");
-    expect_text(c, "run `nnbundle bundle");
-    expect_text(c, "NB_E_MISSING");
+    nb_expect_text(c->text, "/bundle]");
+    nb_expect_text(c->text, "run `nnbundle bundle");
+    nb_expect_text(c->text, "NB_E_MISSING");
     snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png' --set edge_mode=wobbly", c->model,
              c->dir);
     assert_int_equal(run(c, NULL, args), 1);
-    expect_text(c, "edge_mode");
-    expect_text(c, "NB_E_CONFIG");
+    nb_expect_text(c->text, "edge_mode");
+    nb_expect_text(c->text, "NB_E_CONFIG");
     snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png' --layers 3:4", c->model, c->dir);
     assert_int_equal(run(c, NULL, args), 1);
-    expect_text(c, "[--layers]");
+    nb_expect_text(c->text, "[--layers]");
     /* a shader directory without the shaders: the file is named */
     snprintf(args, sizeof args, "'%s' --screenshot '%s/a.png'", c->model, c->dir);
     char env[256];
     snprintf(env, sizeof env, "NNBUNDLE_SHADER_DIR='%s'", c->dir);
     assert_int_equal(run(c, env, args), 1);
-    expect_text(c, "impostor_sphere.vert");
-    expect_text(c, "NB_E_IO");
+    nb_expect_text(c->text, "impostor_sphere.vert");
+    nb_expect_text(c->text, "NB_E_IO");
     struct stat sb;
     char png[256];
     snprintf(png, sizeof png, "%s/a.png", c->dir);
     assert_int_not_equal(stat(png, &sb), 0); /* no output after a failure */
+}
+
+/* Copies c->model to name with /bundle config_json replaced by json. */
+static void with_stored_config(const ctx *c, const char *name, const char *json, char *path,
+                               size_t cap) {
+    snprintf(path, cap, "%s/%s", c->dir, name);
+    nb_model m;
+    assert_int_equal(nb_h5_load(c->model, &m), NB_OK);
+    free(m.bundle.config_json);
+    m.bundle.config_json = strdup(json);
+    assert_non_null(m.bundle.config_json);
+    assert_int_equal(nb_h5_save(path, &m), NB_OK);
+    nb_model_deinit(&m);
+}
+
+/* The viewer reads only edge_importance_type of the stored processing config: a file whose
+ * other stored values today's key table refuses (an older version's) still renders; a bad
+ * edge_importance_type is an error naming the file's config. */
+static void test_stored_config(void **state) {
+    ctx *c = *state;
+    char old[256], bad[256], args[1024];
+    with_stored_config(c, "old.nnb.h5", "{\"edge_step\": 7, \"density\": \"gpu\"}", old,
+                       sizeof old);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/old.png' --size 64x48 -q", old, c->dir);
+    assert_int_equal(run(c, NULL, args), 0);
+    with_stored_config(c, "bad.nnb.h5", "{\"edge_importance_type\": 7}", bad, sizeof bad);
+    snprintf(args, sizeof args, "'%s' --screenshot '%s/bad.png' --size 64x48", bad, c->dir);
+    assert_int_equal(run(c, NULL, args), 1);
+    nb_expect_text(c->text, "bad.nnb.h5 /bundle config_json]");
+    nb_expect_text(c->text, "edge_importance_type: 7 is out of range [0, 3]");
 }
 
 static void test_no_display(void **state) {
@@ -122,9 +137,9 @@ static void test_no_display(void **state) {
     char args[1024];
     snprintf(args, sizeof args, "'%s'", c->model);
     assert_int_equal(run(c, "-u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER", args), 1);
-    expect_text(c, "no display");
-    expect_text(c, "--screenshot");
-    expect_text(c, "NB_E_DISPLAY");
+    nb_expect_text(c->text, "no display");
+    nb_expect_text(c->text, "--screenshot");
+    nb_expect_text(c->text, "NB_E_DISPLAY");
     /* the same environment renders fine without a window */
     snprintf(args, sizeof args, "'%s' --screenshot '%s/nodisplay.png' --size 64x48", c->model,
              c->dir);
@@ -157,10 +172,7 @@ static void test_screenshot_and_camera(void **state) {
     /* --set and --config reach the image: line edges on black */
     char cfg[256];
     snprintf(cfg, sizeof cfg, "%s/r.json", c->dir);
-    FILE *f = fopen(cfg, "w");
-    assert_non_null(f);
-    fputs("{\"background\": [0, 0, 0], \"show_legend\": false}\n", f);
-    fclose(f);
+    nb_test_write_text(cfg, "{\"background\": [0, 0, 0], \"show_legend\": false}\n");
     snprintf(args, sizeof args,
              "'%s' --screenshot '%s' --size 120x80 --config '%s' --set edge_mode=line -q", c->model,
              a, cfg);
@@ -193,19 +205,14 @@ static void test_frames_and_benchmark(void **state) {
     assert_int_not_equal(stat(f3, &sb), 0);
     snprintf(args, sizeof args, "'%s' --benchmark 2 --size 64x48", c->model);
     assert_int_equal(run(c, NULL, args), 0);
-    expect_text(c, "median");
-    expect_text(c, "ms/frame");
-    expect_text(c, "fragments");
-    expect_text(c, "segments 128");
+    nb_expect_text(c->text, "median");
+    nb_expect_text(c->text, "ms/frame");
+    nb_expect_text(c->text, "fragments");
+    nb_expect_text(c->text, "segments 128");
     /* --layers: only pair 1 (4 x 3 edges, 4 segments each) */
     snprintf(args, sizeof args, "'%s' --benchmark 1 --size 64x48 --layers 1:1", c->model);
     assert_int_equal(run(c, NULL, args), 0);
-    expect_text(c, "edges 12, segments 48");
-}
-
-static bool file_exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
+    nb_expect_text(c->text, "edges 12, segments 48");
 }
 
 /* Output names: the extension picks PNG or JPEG; any other is refused with exit status 1
@@ -217,15 +224,15 @@ static void test_output_formats(void **state) {
     snprintf(out, sizeof out, "%s/fig.bmp", c->dir);
     snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 64x48", c->model, out);
     assert_int_equal(run(c, NULL, args), 1);
-    expect_text(c, out);
-    expect_text(c, "cannot write '.bmp' images");
-    expect_text(c, ".png, .jpg or .jpeg");
-    expect_text(c, "NB_E_INVALID");
-    assert_false(file_exists(out));
+    nb_expect_text(c->text, out);
+    nb_expect_text(c->text, "cannot write '.bmp' images");
+    nb_expect_text(c->text, ".png, .jpg or .jpeg");
+    nb_expect_text(c->text, "NB_E_INVALID");
+    assert_false(nb_test_exists(out));
     /* ... refused before the input is even read (a missing input is not reported) */
     snprintf(args, sizeof args, "'%s/missing.nnb.h5' --screenshot '%s/noext'", c->dir, c->dir);
     assert_int_equal(run(c, NULL, args), 1);
-    expect_text(c, "no file extension");
+    nb_expect_text(c->text, "no file extension");
     /* JPEG */
     snprintf(out, sizeof out, "%s/fig.jpg", c->dir);
     snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 120x80 --jpeg-quality 80 -q",
@@ -247,7 +254,7 @@ static void test_output_formats(void **state) {
     /* --transparent with JPEG: usage error */
     snprintf(args, sizeof args, "'%s' --screenshot '%s' --transparent", c->model, out);
     assert_int_equal(run(c, NULL, args), 2);
-    expect_text(c, "JPEG has no alpha channel");
+    nb_expect_text(c->text, "JPEG has no alpha channel");
     /* opaque PNG is RGB; transparent PNG is RGBA with alpha 0 on the background */
     snprintf(out, sizeof out, "%s/opaque.png", c->dir);
     snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 120x80 -q", c->model, out);
@@ -278,7 +285,7 @@ static void test_output_formats(void **state) {
     assert_int_equal(nb_screenshot_read(f0, 3, &px, &w, &h, &comp), NB_OK);
     free(px);
     snprintf(f0, sizeof f0, "%s/frame_00000.png", dir);
-    assert_false(file_exists(f0));
+    assert_false(nb_test_exists(f0));
 }
 
 /* Without the font file the legend falls back to the block font with one warning. */
@@ -289,9 +296,9 @@ static void test_font_fallback(void **state) {
     snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 320x240", c->model, out);
     snprintf(env, sizeof env, "NNBUNDLE_FONT='%s/none.ttf'", c->dir);
     assert_int_equal(run(c, env, args), 0);
-    expect_text(c, "legend font: [");
-    expect_text(c, "none.ttf] cannot open the font file");
-    expect_text(c, "built-in block font");
+    nb_expect_text(c->text, "legend font: [");
+    nb_expect_text(c->text, "none.ttf] cannot open the font file");
+    nb_expect_text(c->text, "built-in block font");
     const char *first = strstr(c->text, "legend font");
     assert_null(strstr(first + 1, "legend font")); /* once */
     /* the block-font legend is drawn: the image differs from one without a legend */
@@ -314,7 +321,7 @@ static void test_font_fallback(void **state) {
     /* no warning with the real font */
     snprintf(args, sizeof args, "'%s' --screenshot '%s' --size 64x48", c->model, out);
     assert_int_equal(run(c, NULL, args), 0);
-    if (file_exists(NB_FONT_PATH))
+    if (nb_test_exists(NB_FONT_PATH))
         assert_null(strstr(c->text, "legend font"));
 }
 
@@ -323,7 +330,7 @@ int main(void) {
         cmocka_unit_test(test_usage_and_help),       cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_no_display),           cmocka_unit_test(test_screenshot_and_camera),
         cmocka_unit_test(test_frames_and_benchmark), cmocka_unit_test(test_output_formats),
-        cmocka_unit_test(test_font_fallback),
+        cmocka_unit_test(test_font_fallback),        cmocka_unit_test(test_stored_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,21 +10,12 @@
  * the test binary. Regenerate (after an intended change; look at the image first):
  *     NB_UPDATE_GOLDEN=1 ctest --test-dir build -R test_render_compare
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "nb_h5.h"
 #include "nb_screenshot.h"
+#include "nb_test.h"
 #include "test_render_fixture.h"
 
 #define GW             400
@@ -74,38 +65,14 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     ctx *c = *state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
-    int rc = system(cmd);
+    bool removed = nb_test_remove_tree(c->dir);
     free(c);
-    return rc == 0 ? 0 : -1;
+    return removed ? 0 : -1;
 }
 
 /* Runs `exe ARGS` with stdout+stderr captured in c->text; returns the exit code. */
 static int run(ctx *c, const char *args) {
     return test_run_program(c->exe, NULL, args, c->out, c->text, sizeof c->text);
-}
-
-static void expect_text(const ctx *c, const char *fragment) {
-    if (!strstr(c->text, fragment))
-        fail_msg("output lacks '%s':\n%s", fragment, c->text);
-}
-
-static bool exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
-
-static double match_fraction(const unsigned char *a, const unsigned char *b, size_t n_pixels) {
-    size_t ok = 0;
-    for (size_t i = 0; i < n_pixels; i++) {
-        bool same = true;
-        for (int k = 0; k < 3; k++)
-            if (abs((int)a[3 * i + k] - (int)b[3 * i + k]) > PIXEL_TOL)
-                same = false;
-        ok += same;
-    }
-    return (double)ok / (double)n_pixels;
 }
 
 /* Non-white pixels (any channel below 255 - 48) in the rectangle [x0, x1) x [y0, y1). */
@@ -135,9 +102,8 @@ static void test_golden(void **state) {
     /* both panels (200x200 each: one row) hold a network */
     assert_true(drawn_in(rgb, w, 0, 30, 200, 200) > 500);
     assert_true(drawn_in(rgb, w, 200, 30, 400, 200) > 500);
-    const char *src = getenv("NB_SOURCE_DIR");
     char golden[1024];
-    snprintf(golden, sizeof golden, "%s/tests/golden/compare_two.png", src ? src : "..");
+    nb_test_source_path(golden, sizeof golden, "tests/golden/compare_two.png");
     if (getenv("NB_UPDATE_GOLDEN") && getenv("NB_UPDATE_GOLDEN")[0] == '1') {
         assert_int_equal(nb_screenshot_write_png(golden, rgb, w, h), NB_OK);
         fprintf(stderr, "updated %s\n", golden);
@@ -148,7 +114,8 @@ static void test_golden(void **state) {
     int rw = 0, rh = 0;
     if (nb_screenshot_read_png(golden, &ref, &rw, &rh) != NB_OK)
         fail_msg("%s (regenerate with NB_UPDATE_GOLDEN=1)", nb_error_message());
-    double frac = rw == w && rh == h ? match_fraction(rgb, ref, (size_t)w * (size_t)h) : 0.0;
+    double frac =
+        rw == w && rh == h ? test_match_fraction(rgb, ref, (size_t)w * (size_t)h, PIXEL_TOL) : 0.0;
     if (frac < MATCH_FRACTION) {
         (void)nb_screenshot_write_png("golden_actual_compare_two.png", rgb, w, h);
         fail_msg("%.2f %% of pixels within %d levels (need %.1f %%); wrote "
@@ -210,7 +177,7 @@ static void test_one_camera_in_pixels(void **state) {
         memcpy(p2 + (size_t)y * 600, rgb + (size_t)y * 1800 + 1200, 600);
     }
     assert_true(drawn_in(p0, 200, 0, 0, 200, 200) > 500);
-    double frac = match_fraction(p0, p2, 200 * 200);
+    double frac = test_match_fraction(p0, p2, 200 * 200, PIXEL_TOL);
     if (frac < 0.995)
         fail_msg("panels 0 and 2 of the same file differ: %.2f %% match", 100.0 * frac);
     free(p0);
@@ -226,7 +193,7 @@ static void test_frames(void **state) {
              c->b, dir);
     assert_int_equal(run(c, args), 0);
     snprintf(f2, sizeof f2, "%s/frame_00002.png", dir);
-    assert_true(exists(f2));
+    assert_true(nb_test_exists(f2));
 }
 
 static void test_errors(void **state) {
@@ -237,58 +204,55 @@ static void test_errors(void **state) {
     /* usage errors: exit 2 */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s' --titles 'only one'", c->a, c->b, png);
     assert_int_equal(run(c, args), 2);
-    expect_text(c, "--titles has 1 comma-separated title for 2 files");
+    nb_expect_text(c->text, "--titles has 1 comma-separated title for 2 files");
     snprintf(args, sizeof args, "'%s' '%s'", c->a, c->b);
     assert_int_equal(run(c, args), 2);
-    expect_text(c, "add --screenshot OUT or --frames DIR");
+    nb_expect_text(c->text, "add --screenshot OUT or --frames DIR");
     /* a missing second file: exit 1 naming it, nothing written */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s'", c->a, missing, png);
     assert_int_equal(run(c, args), 1);
-    expect_text(c, "missing.nnb.h5");
-    expect_text(c, "NB_E_IO");
-    assert_false(exists(png));
+    nb_expect_text(c->text, "missing.nnb.h5");
+    nb_expect_text(c->text, "NB_E_IO");
+    assert_false(nb_test_exists(png));
     /* a broken second file (not HDF5): exit 1 naming it, nothing written */
     char broken[256];
     snprintf(broken, sizeof broken, "%s/broken.nnb.h5", c->dir);
-    FILE *f = fopen(broken, "w");
-    assert_non_null(f);
-    fputs("not an HDF5 file\n", f);
-    fclose(f);
+    nb_test_write_text(broken, "not an HDF5 file\n");
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s'", c->a, broken, png);
     assert_int_equal(run(c, args), 1);
-    expect_text(c, "broken.nnb.h5");
-    assert_false(exists(png));
+    nb_expect_text(c->text, "broken.nnb.h5");
+    assert_false(nb_test_exists(png));
     /* a second file without /bundle */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s'", c->a, c->nobundle, png);
     assert_int_equal(run(c, args), 1);
-    expect_text(c, "raw.nnb.h5 /bundle]");
-    expect_text(c, "NB_E_MISSING");
-    assert_false(exists(png));
+    nb_expect_text(c->text, "raw.nnb.h5 /bundle]");
+    nb_expect_text(c->text, "NB_E_MISSING");
+    assert_false(nb_test_exists(png));
     /* another class count: exit 1 naming the file */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s'", c->a, c->two_classes, png);
     assert_int_equal(run(c, args), 1);
-    expect_text(c, "two.nnb.h5] 2 classes");
-    expect_text(c, "NB_E_MISMATCH");
-    assert_false(exists(png));
+    nb_expect_text(c->text, "two.nnb.h5] 2 classes");
+    nb_expect_text(c->text, "NB_E_MISMATCH");
+    assert_false(nb_test_exists(png));
     /* another layer count draws (one camera fits both) but has no shared scale */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s' --shared-scale", c->a, c->small, png);
     assert_int_equal(run(c, args), 1);
-    expect_text(c, "small.nnb.h5] 3 layers");
-    assert_false(exists(png));
+    nb_expect_text(c->text, "small.nnb.h5] 3 layers");
+    assert_false(nb_test_exists(png));
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s' -q --size 200x100", c->a, c->small,
              png);
     assert_int_equal(run(c, args), 0);
-    assert_true(exists(png));
+    assert_true(nb_test_exists(png));
     remove(png);
     /* an output name the writer does not produce: refused before loading */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s/x.bmp'", c->a, missing, c->dir);
     assert_int_equal(run(c, args), 1);
-    expect_text(c, "cannot write '.bmp' images");
+    nb_expect_text(c->text, "cannot write '.bmp' images");
     /* an image too small for the panels */
     snprintf(args, sizeof args, "'%s' '%s' --screenshot '%s' --size 12x12", c->a, c->b, png);
     assert_int_equal(run(c, args), 1);
-    expect_text(c, "--size");
-    assert_false(exists(png));
+    nb_expect_text(c->text, "--size");
+    assert_false(nb_test_exists(png));
 }
 
 int main(void) {

@@ -117,6 +117,19 @@ void test_render_config(nb_rendering_config *cfg) {
     cfg->node.importance_threshold = 0.0;
 }
 
+double test_match_fraction(const unsigned char *a, const unsigned char *b, size_t n_pixels,
+                           int tol) {
+    size_t ok = 0;
+    for (size_t i = 0; i < n_pixels; i++) {
+        bool same = true;
+        for (int k = 0; k < 3; k++)
+            if (abs((int)a[3 * i + k] - (int)b[3 * i + k]) > tol)
+                same = false;
+        ok += same;
+    }
+    return (double)ok / (double)n_pixels;
+}
+
 size_t test_count_non_background(const unsigned char *rgb, int w, int h, const unsigned char bg[3],
                                  int tol) {
     size_t n = 0;

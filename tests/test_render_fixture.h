@@ -41,6 +41,10 @@ void test_renderer_exe(char *out, size_t out_size);
 int test_run_program(const char *exe, const char *env, const char *args, const char *out_path,
                      char *text, size_t text_size);
 
+/* Fraction of the n_pixels RGB pixels of a and b whose channels all differ by at most tol. */
+double test_match_fraction(const unsigned char *a, const unsigned char *b, size_t n_pixels,
+                           int tol);
+
 /* Count of pixels of rgb (w x h) whose colour differs from bg by more than tol in any channel. */
 size_t test_count_non_background(const unsigned char *rgb, int w, int h, const unsigned char bg[3],
                                  int tol);

@@ -1,18 +1,8 @@
 /* test_render_gl.c - headless rendering: non-blank output, node pixels where the camera
  * projects them, MIN/MAX order independence, WBOIT, framing of the drawn geometry for every
  * pose and aspect, the class view's fade in every mode, shader and screenshot errors. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "nb_camera.h"
 #include "nb_gl.h"
@@ -20,6 +10,7 @@
 #include "nb_renderer.h"
 #include "nb_scene.h"
 #include "nb_screenshot.h"
+#include "nb_test.h"
 #include "nb_window.h"
 #include "test_render_fixture.h"
 
@@ -330,25 +321,6 @@ static void test_wboit_dark_background(void **state) {
     nb_model_deinit(&m);
 }
 
-static void write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void copy_file(const char *from, const char *to) {
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    assert_non_null(a);
-    assert_non_null(b);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, a)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, b), n);
-    fclose(a);
-    fclose(b);
-}
-
 static void test_shader_errors(void **state) {
     (void)state;
     char src_buf[4096], buf[4096];
@@ -370,7 +342,7 @@ static void test_shader_errors(void **state) {
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(from, sizeof from, "%s/%s", src_dir, files[i]);
         snprintf(to, sizeof to, "%s/%s", dir, files[i]);
-        copy_file(from, to);
+        nb_test_copy_file(from, to);
     }
     setenv("NNBUNDLE_SHADER_DIR", dir, 1);
     assert_string_equal(nb_gl_shader_dir(buf, sizeof buf), dir);
@@ -380,7 +352,7 @@ static void test_shader_errors(void **state) {
 
     /* a syntax error: NB_E_GL naming the file, with the GL log */
     snprintf(to, sizeof to, "%s/impostor.frag", dir);
-    write_file(to, "#version 430 core\nout vec4 c;\nvoid main() { c = vec4(1.0) +; }\n");
+    nb_test_write_text(to, "#version 430 core\nout vec4 c;\nvoid main() { c = vec4(1.0) +; }\n");
     nb_error_clear();
     assert_int_equal(nb_renderer_load(&r, W, H), NB_E_GL);
     assert_int_equal(nb_error_status(), NB_E_GL);
@@ -397,12 +369,12 @@ static void test_shader_errors(void **state) {
     snprintf(to, sizeof to, "%s/overlay.frag", dir);
     char from2[1024];
     snprintf(from2, sizeof from2, "%s/impostor.frag", src_dir);
-    copy_file(from2, to);
+    nb_test_copy_file(from2, to);
     char other[1024];
     snprintf(other, sizeof other, "%s/impostor.frag", dir);
-    copy_file(from2, other);
-    write_file(to, "#version 430 core\nin vec3 v_color;\nout vec4 c;\n"
-                   "void main() { c = vec4(v_color, 1.0); }\n");
+    nb_test_copy_file(from2, other);
+    nb_test_write_text(to, "#version 430 core\nin vec3 v_color;\nout vec4 c;\n"
+                           "void main() { c = vec4(v_color, 1.0); }\n");
     assert_int_equal(nb_renderer_load(&r, W, H), NB_E_GL);
     assert_non_null(strstr(nb_error_subject(), "overlay.vert + "));
     assert_non_null(strstr(nb_error_message(), "link failed"));

@@ -12,21 +12,12 @@
  *     NB_UPDATE_GOLDEN=1 ctest --test-dir build -R test_render_golden
  * which rewrites tests/golden/render_<name>.png in the source tree (NB_SOURCE_DIR).
  */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_camera.h"
 #include "nb_renderer.h"
 #include "nb_scene.h"
 #include "nb_screenshot.h"
+#include "nb_test.h"
 #include "nb_window.h"
 #include "test_render_fixture.h"
 
@@ -146,22 +137,10 @@ static void render_case(const golden_case *c, unsigned char *rgb) {
     nb_scene_deinit(&scene);
 }
 
-/* Fraction of pixels whose channels all differ by at most PIXEL_TOL. */
-static double match_fraction(const unsigned char *a, const unsigned char *b, size_t n_pixels) {
-    size_t ok = 0;
-    for (size_t i = 0; i < n_pixels; i++) {
-        bool same = true;
-        for (int c = 0; c < 3; c++)
-            if (abs((int)a[3 * i + c] - (int)b[3 * i + c]) > PIXEL_TOL)
-                same = false;
-        ok += same;
-    }
-    return (double)ok / (double)n_pixels;
-}
-
 static void golden_path(const golden_case *c, char *out, size_t n) {
-    const char *src = getenv("NB_SOURCE_DIR");
-    snprintf(out, n, "%s/tests/golden/render_%s.png", src ? src : "..", c->name);
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/golden/render_%s.png", c->name);
+    nb_test_source_path(out, n, rel);
 }
 
 static void test_golden_images(void **state) {
@@ -194,7 +173,8 @@ static void test_golden_images(void **state) {
             failures++;
             continue;
         }
-        double frac = w == W && h == H ? match_fraction(rgb, ref, (size_t)W * H) : 0.0;
+        double frac =
+            w == W && h == H ? test_match_fraction(rgb, ref, (size_t)W * H, PIXEL_TOL) : 0.0;
         free(ref);
         if (frac < MATCH_FRACTION) {
             char actual[256];
@@ -216,15 +196,15 @@ static void test_comparison_detects_changes(void **state) {
     golden_case moved = cases[0];
     moved.pose = 5;
     render_case(&moved, b);
-    assert_true(match_fraction(a, b, (size_t)W * H) < MATCH_FRACTION);
+    assert_true(test_match_fraction(a, b, (size_t)W * H, PIXEL_TOL) < MATCH_FRACTION);
     render_case(&cases[2], a);
     render_case(&cases[3], b); /* opaque vs transparent spheres */
-    assert_true(match_fraction(a, b, (size_t)W * H) < MATCH_FRACTION);
+    assert_true(test_match_fraction(a, b, (size_t)W * H, PIXEL_TOL) < MATCH_FRACTION);
     /* a one-level shift everywhere is within tolerance */
     memcpy(b, a, sizeof a);
     for (size_t i = 0; i < sizeof b; i++)
         b[i] = (unsigned char)(b[i] > 250 ? b[i] - 5 : b[i] + 5);
-    assert_true(match_fraction(a, b, (size_t)W * H) >= 0.999);
+    assert_true(test_match_fraction(a, b, (size_t)W * H, PIXEL_TOL) >= 0.999);
 }
 
 int main(void) {

@@ -2,25 +2,17 @@
  * nothing is drawn, > 0 on nodes, the PNG composited over the background = the opaque
  * render) for MIN/MAX, WBOIT, opaque nodes and the legend; the legend's pixels stay inside
  * the panels its layout reports; the viewer's K (JPEG) and R (transparent PNG) images. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <SDL2/SDL.h>
-#include <cmocka.h>
 
 #include "nb_app.h"
 #include "nb_h5.h"
 #include "nb_legend.h"
 #include "nb_renderer.h"
 #include "nb_screenshot.h"
+#include "nb_test.h"
 #include "nb_window.h"
 #include "test_render_fixture.h"
 
@@ -330,9 +322,7 @@ static void test_viewer_images(void **state) {
     assert_int_equal(comp, 4);
     assert_int_equal(px[3], 0); /* the top-left corner: background, transparent */
     free(px);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_true(nb_test_remove_tree(dir));
 }
 
 int main(void) {

@@ -1,24 +1,10 @@
 /* test_render_params.c - rendering config -> uniforms, pass states, opacity, depth range. */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_camera.h"
 #include "nb_config.h"
 #include "nb_palette.h"
 #include "nb_render_params.h"
-
-static void near(float a, float b, float tol) {
-    if (!(fabsf(a - b) <= tol))
-        fail_msg("%.7g != %.7g", (double)a, (double)b);
-}
+#include "nb_test.h"
 
 static void test_defaults_map_to_uniforms(void **state) {
     (void)state;
@@ -27,16 +13,16 @@ static void test_defaults_map_to_uniforms(void **state) {
     nb_render_params p;
     nb_render_params_from_config(&cfg, &p);
     /* method.md §5.7 opacity parameters; nnbundle's display-scale thresholds, sizes and modes */
-    near(p.edge.size, 0.02f, 1e-7f);
-    near(p.edge.importance_opacity, 1.1f, 1e-7f);
-    near(p.edge.depth_opacity, 0.5f, 1e-7f);
-    near(p.edge.depth_exponent, 0.25f, 1e-7f);
-    near(p.edge.importance_threshold, 0.3f, 1e-7f);
-    near(p.edge.base_opacity, 0.0f, 0.0f);
-    near(p.node.size, 0.06f, 1e-7f);
-    near(p.node.importance_opacity, 1.0f, 0.0f);
-    near(p.node.depth_exponent, 0.5f, 1e-7f);
-    near(p.node.importance_threshold, 0.05f, 1e-7f);
+    nb_assert_near(p.edge.size, 0.02f, 1e-7f);
+    nb_assert_near(p.edge.importance_opacity, 1.1f, 1e-7f);
+    nb_assert_near(p.edge.depth_opacity, 0.5f, 1e-7f);
+    nb_assert_near(p.edge.depth_exponent, 0.25f, 1e-7f);
+    nb_assert_near(p.edge.importance_threshold, 0.3f, 1e-7f);
+    nb_assert_near(p.edge.base_opacity, 0.0f, 0.0f);
+    nb_assert_near(p.node.size, 0.06f, 1e-7f);
+    nb_assert_near(p.node.importance_opacity, 1.0f, 0.0f);
+    nb_assert_near(p.node.depth_exponent, 0.5f, 1e-7f);
+    nb_assert_near(p.node.importance_threshold, 0.05f, 1e-7f);
     assert_int_equal(p.transparency, NB_TRANSPARENCY_WBOIT);
     assert_int_equal(p.edge_pass.pipeline, NB_PIPELINE_ELLIPSOID);
     assert_int_equal(p.edge_pass.output, NB_OUTPUT_WBOIT);
@@ -44,15 +30,15 @@ static void test_defaults_map_to_uniforms(void **state) {
     assert_int_equal(p.node_pass.output, NB_OUTPUT_OPAQUE);
     assert_int_equal(p.shading, NB_SHADING_SOFT);
     for (int i = 0; i < 3; i++) {
-        near(p.background[i], 1.0f, 0.0f);
-        near(p.foreground[i], 0.0f, 0.0f);
+        nb_assert_near(p.background[i], 1.0f, 0.0f);
+        nb_assert_near(p.foreground[i], 0.0f, 0.0f);
     }
-    near(p.fov_degrees, 30.0f, 0.0f);
-    near(p.orbit_speed_degrees, 0.5f, 0.0f);
+    nb_assert_near(p.fov_degrees, 30.0f, 0.0f);
+    nb_assert_near(p.orbit_speed_degrees, 0.5f, 0.0f);
     assert_true(p.show_legend);
     assert_false(p.fade_opaque); /* class view "all" */
     assert_true(p.camera_fit);
-    near(p.camera_margin, 0.03f, 1e-7f);
+    nb_assert_near(p.camera_margin, 0.03f, 1e-7f);
     cfg.class_view = NB_CLASS_VIEW_ONE;
     nb_render_params_from_config(&cfg, &p);
     assert_true(p.fade_opaque);
@@ -65,9 +51,8 @@ static void test_defaults_map_to_uniforms(void **state) {
  * threshold 0.1) and switches off every nnbundle addition. */
 static void test_reference_profile(void **state) {
     (void)state;
-    const char *src = getenv("NB_SOURCE_DIR");
     char path[4096];
-    snprintf(path, sizeof path, "%s/configs/rendering_reference.json", src ? src : "..");
+    nb_test_source_path(path, sizeof path, "configs/rendering_reference.json");
     nb_rendering_config cfg;
     nb_config_defaults(&nb_rendering_schema, &cfg);
     if (nb_config_load(&nb_rendering_schema, path, &cfg) != NB_OK)
@@ -76,13 +61,13 @@ static void test_reference_profile(void **state) {
     assert_int_equal(cfg.shading, NB_SHADING_PHONG);
     assert_int_equal(cfg.camera_pose, 6);
     assert_false(cfg.camera_fit);
-    near((float)cfg.class_contrast, 1.0f, 0.0f);
+    nb_assert_near((float)cfg.class_contrast, 1.0f, 0.0f);
     nb_render_params p;
     nb_render_params_from_config(&cfg, &p);
-    near(p.edge.importance_threshold, 0.1f, 1e-7f);
-    near(p.node.importance_threshold, 0.01f, 1e-7f);
-    near(p.node.size, 0.04f, 1e-7f);
-    near(p.fov_degrees, 45.0f, 0.0f);
+    nb_assert_near(p.edge.importance_threshold, 0.1f, 1e-7f);
+    nb_assert_near(p.node.importance_threshold, 0.01f, 1e-7f);
+    nb_assert_near(p.node.size, 0.04f, 1e-7f);
+    nb_assert_near(p.fov_degrees, 45.0f, 0.0f);
     assert_int_equal(p.transparency, NB_TRANSPARENCY_MINMAX);
     assert_int_equal(p.edge_pass.output, NB_OUTPUT_MINMAX);
     assert_int_equal(p.node_pass.output, NB_OUTPUT_MINMAX);
@@ -105,25 +90,25 @@ static void test_fade_and_premix(void **state) {
                     /* between the background and the class colour: never darker than both */
                     float lo = fminf(bg[i], pal[i]), hi = fmaxf(bg[i], pal[i]);
                     assert_true(out[i] >= lo - 1e-6f && out[i] <= hi + 1e-6f);
-                    near(out[i], bg[i] + (pal[i] - bg[i]) * a0, 1e-6f);
+                    nb_assert_near(out[i], bg[i] + (pal[i] - bg[i]) * a0, 1e-6f);
                 }
             }
             nb_render_fade(bg, pal, -1.0f, out); /* clamped: the background */
             for (int i = 0; i < 3; i++)
-                near(out[i], bg[i], 0.0f);
+                nb_assert_near(out[i], bg[i], 0.0f);
             nb_render_fade(bg, pal, 3.0f, out); /* clamped: the class colour */
             for (int i = 0; i < 3; i++)
-                near(out[i], pal[i], 1e-6f);
+                nb_assert_near(out[i], pal[i], 1e-6f);
         }
     }
     /* minmax pre-mix: towards the background (white = the reference's rgb a + 1 - a) */
     nb_palette_color(7, pal);
     nb_render_minmax_premix(white, pal, 0.25f, out);
     for (int i = 0; i < 3; i++)
-        near(out[i], pal[i] * 0.25f + 0.75f, 1e-6f);
+        nb_assert_near(out[i], pal[i] * 0.25f + 0.75f, 1e-6f);
     nb_render_minmax_premix(grey, pal, 0.0f, out);
     for (int i = 0; i < 3; i++)
-        near(out[i], grey[i], 0.0f);
+        nb_assert_near(out[i], grey[i], 0.0f);
 }
 
 static void test_values_are_clamped(void **state) {
@@ -148,20 +133,20 @@ static void test_values_are_clamped(void **state) {
     cfg.camera_margin = 3.0;
     nb_render_params p;
     nb_render_params_from_config(&cfg, &p);
-    near(p.edge.size, 1.0f, 0.0f);
-    near(p.edge.base_opacity, 0.0f, 0.0f);
-    near(p.edge.importance_opacity, 2.0f, 0.0f);
-    near(p.edge.depth_opacity, 0.0f, 0.0f);
-    near(p.edge.depth_exponent, 4.0f, 0.0f);
-    near(p.edge.importance_threshold, 1.0f, 0.0f);
+    nb_assert_near(p.edge.size, 1.0f, 0.0f);
+    nb_assert_near(p.edge.base_opacity, 0.0f, 0.0f);
+    nb_assert_near(p.edge.importance_opacity, 2.0f, 0.0f);
+    nb_assert_near(p.edge.depth_opacity, 0.0f, 0.0f);
+    nb_assert_near(p.edge.depth_exponent, 4.0f, 0.0f);
+    nb_assert_near(p.edge.importance_threshold, 1.0f, 0.0f);
     assert_true(p.node.size > 0.0f && p.node.size < 1e-5f);
-    near(p.background[0], 1.0f, 0.0f);
-    near(p.background[1], 0.0f, 0.0f);
+    nb_assert_near(p.background[0], 1.0f, 0.0f);
+    nb_assert_near(p.background[1], 0.0f, 0.0f);
     assert_true(p.fov_degrees < 170.0f && p.fov_degrees > 169.0f);
-    near(p.orbit_speed_degrees, -10.0f, 0.0f);
+    nb_assert_near(p.orbit_speed_degrees, -10.0f, 0.0f);
     assert_int_equal(p.transparency, NB_TRANSPARENCY_MINMAX);
     assert_int_equal(p.shading, NB_SHADING_SOFT);
-    near(p.camera_margin, 0.45f, 0.0f);
+    nb_assert_near(p.camera_margin, 0.45f, 0.0f);
     assert_int_equal(p.edge_pass.pipeline, NB_PIPELINE_ELLIPSOID); /* unknown -> default */
     assert_int_equal(p.node_pass.pipeline, NB_PIPELINE_SPHERE);
 }
@@ -223,22 +208,22 @@ static void test_opacity_formula(void **state) {
     /* a = [(1-I) + I a0] [(1-D) + D z] [rho^g (1-B)] + B */
     float a = nb_render_opacity(&u, 0.8f, 0.5f, 0.25f);
     float expect = (-0.1f + 1.1f * 0.8f) * (0.5f + 0.5f * 0.25f) * powf(0.5f, 0.25f);
-    near(a, expect, 1e-6f);
+    nb_assert_near(a, expect, 1e-6f);
     /* I > 1 and small a0 give a negative alpha (the soft threshold of method.md §5.6) */
     assert_true(nb_render_opacity(&u, 0.05f, 1.0f, 1.0f) < 0.0f);
     /* rim (rho = 0) is transparent, centre of the nearest object at a0 = 1 is opaque */
-    near(nb_render_opacity(&u, 1.0f, 0.0f, 1.0f), 0.0f, 1e-7f);
-    near(nb_render_opacity(&u, 1.0f, 1.0f, 1.0f), 1.0f, 1e-6f);
+    nb_assert_near(nb_render_opacity(&u, 1.0f, 0.0f, 1.0f), 0.0f, 1e-7f);
+    nb_assert_near(nb_render_opacity(&u, 1.0f, 1.0f, 1.0f), 1.0f, 1e-6f);
     /* depth: farthest objects get (1 - D) of the nearest ones' opacity */
-    near(nb_render_opacity(&u, 1.0f, 1.0f, 0.0f), 0.5f, 1e-6f);
+    nb_assert_near(nb_render_opacity(&u, 1.0f, 1.0f, 0.0f), 0.5f, 1e-6f);
     /* base opacity B lifts everything: rho = 0 -> B */
     u.base_opacity = 0.3f;
-    near(nb_render_opacity(&u, 0.5f, 0.0f, 0.5f), 0.3f, 1e-6f);
-    near(nb_render_opacity(&u, 1.0f, 1.0f, 1.0f), 1.0f * 1.0f * 0.7f + 0.3f, 1e-6f);
+    nb_assert_near(nb_render_opacity(&u, 0.5f, 0.0f, 0.5f), 0.3f, 1e-6f);
+    nb_assert_near(nb_render_opacity(&u, 1.0f, 1.0f, 1.0f), 1.0f * 1.0f * 0.7f + 0.3f, 1e-6f);
     /* exponent 0: thickness factor is 1 everywhere except exactly... 0^0 = 1 */
     u.base_opacity = 0.0f;
     u.depth_exponent = 0.0f;
-    near(nb_render_opacity(&u, 1.0f, 0.01f, 1.0f), 1.0f, 1e-6f);
+    nb_assert_near(nb_render_opacity(&u, 1.0f, 0.01f, 1.0f), 1.0f, 1e-6f);
 }
 
 static void test_depth_range(void **state) {
@@ -250,31 +235,31 @@ static void test_depth_range(void **state) {
     nb_camera_view(&cam, view);
     nb_render_depth_range(bmin, bmax, view, &zn, &zf);
     /* view z = -(distance along -x) : nearest corner x = 0.5 -> -3.0; farthest -0.5 -> -4.0 */
-    near(zn, -3.0f, 1e-5f);
-    near(zf, -4.0f, 1e-5f);
-    near(nb_render_depth_rel(-3.0f, zn, zf), 1.0f, 1e-6f);
-    near(nb_render_depth_rel(-4.0f, zn, zf), 0.0f, 1e-6f);
-    near(nb_render_depth_rel(-3.5f, zn, zf), 0.5f, 1e-6f);
-    near(nb_render_depth_rel(-10.0f, zn, zf), 0.0f, 0.0f); /* clamped */
-    near(nb_render_depth_rel(0.0f, zn, zf), 1.0f, 0.0f);
-    near(nb_render_depth_rel(-1.0f, -2.0f, -2.0f), 1.0f, 0.0f); /* empty range */
+    nb_assert_near(zn, -3.0f, 1e-5f);
+    nb_assert_near(zf, -4.0f, 1e-5f);
+    nb_assert_near(nb_render_depth_rel(-3.0f, zn, zf), 1.0f, 1e-6f);
+    nb_assert_near(nb_render_depth_rel(-4.0f, zn, zf), 0.0f, 1e-6f);
+    nb_assert_near(nb_render_depth_rel(-3.5f, zn, zf), 0.5f, 1e-6f);
+    nb_assert_near(nb_render_depth_rel(-10.0f, zn, zf), 0.0f, 0.0f); /* clamped */
+    nb_assert_near(nb_render_depth_rel(0.0f, zn, zf), 1.0f, 0.0f);
+    nb_assert_near(nb_render_depth_rel(-1.0f, -2.0f, -2.0f), 1.0f, 0.0f); /* empty range */
     /* eye inside the box: z_near clamps to 0 */
     nb_camera_zoom(&cam, 40.0f); /* distance 3.5 * 0.9^40 = 0.052 */
     nb_camera_view(&cam, view);
     nb_render_depth_range(bmin, bmax, view, &zn, &zf);
-    near(zn, 0.0f, 0.0f);
-    near(zf, -(0.5f + cam.distance), 1e-5f); /* the corner at x = -0.5 */
+    nb_assert_near(zn, 0.0f, 0.0f);
+    nb_assert_near(zf, -(0.5f + cam.distance), 1e-5f); /* the corner at x = -0.5 */
     /* the network's box, not the processing grid: a 10-layer network spans z in [-2.25, 2.25];
      * seen from the side every layer gets its own relative depth in [0, 1] */
     const float big_min[3] = {-0.5f, -0.5f, -2.25f}, big_max[3] = {0.5f, 0.5f, 2.25f};
     nb_camera_init(&cam, big_min, big_max, 45.0f, 2); /* RIGHT: looks along -z */
     nb_camera_view(&cam, view);
     nb_render_depth_range(big_min, big_max, view, &zn, &zf);
-    near(zn - zf, 4.5f, 1e-4f);
+    nb_assert_near(zn - zf, 4.5f, 1e-4f);
     float z_first = view[2] * 0 + view[6] * 0 + view[10] * -2.25f + view[14];
     float z_last = view[2] * 0 + view[6] * 0 + view[10] * 2.25f + view[14];
-    near(nb_render_depth_rel(z_first, zn, zf), 0.0f, 1e-5f);
-    near(nb_render_depth_rel(z_last, zn, zf), 1.0f, 1e-5f);
+    nb_assert_near(nb_render_depth_rel(z_first, zn, zf), 0.0f, 1e-5f);
+    nb_assert_near(nb_render_depth_rel(z_last, zn, zf), 1.0f, 1e-5f);
 }
 
 int main(void) {

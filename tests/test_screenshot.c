@@ -1,20 +1,11 @@
 /* test_screenshot.c - image output without GL: formats from the name (and the refusal of any
  * other extension, with nothing written), JPEG and RGBA PNG round trips, the transparent
  * background rule (un-blend, then composite over the background = the render). */
-#include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "nb_screenshot.h"
+#include "nb_test.h"
 
 static char g_dir[64];
 
@@ -26,14 +17,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static bool exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
+    return nb_test_remove_tree(g_dir) ? 0 : -1;
 }
 
 static void test_formats(void **state) {
@@ -77,6 +61,7 @@ static void card(unsigned char *rgb, int w, int h) {
         }
 }
 
+/* Refused and failed writes leave no file: neither the image nor a temporary one. */
 static void test_write_errors_leave_nothing(void **state) {
     (void)state;
     unsigned char rgb[16 * 8 * 3];
@@ -85,7 +70,7 @@ static void test_write_errors_leave_nothing(void **state) {
     snprintf(path, sizeof path, "%s/out.bmp", g_dir);
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 3, 0), NB_E_INVALID);
     assert_non_null(strstr(nb_error_message(), path));
-    assert_false(exists(path));
+    assert_false(nb_test_exists(path));
     snprintf(path, sizeof path, "%s/out.jpg", g_dir);
     unsigned char rgba[16 * 8 * 4] = {0};
     assert_int_equal(nb_screenshot_write(path, rgba, 16, 8, 4, 0), NB_E_INVALID);
@@ -93,10 +78,33 @@ static void test_write_errors_leave_nothing(void **state) {
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 3, 101), NB_E_INVALID);
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 2, 0), NB_E_INVALID);
     assert_int_equal(nb_screenshot_write(path, rgb, 0, 8, 3, 0), NB_E_INVALID);
-    assert_false(exists(path));
+    assert_false(nb_test_exists(path));
     snprintf(path, sizeof path, "%s/missing/out.jpg", g_dir);
     assert_int_equal(nb_screenshot_write(path, rgb, 16, 8, 3, 0), NB_E_IO);
     assert_non_null(strstr(nb_error_message(), "cannot write JPEG"));
+    assert_false(nb_test_tmp_left(path));
+    /* a write that fails after encoding (the name is taken by a directory, so the rename
+     * fails) or before it (a read-only directory; permissions do not bind root) leaves no
+     * temporary file and the name as it was */
+    snprintf(path, sizeof path, "%s/taken.png", g_dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    nb_expect_error(nb_screenshot_write(path, rgb, 16, 8, 3, 0), NB_E_IO, path, "cannot rename");
+    assert_false(nb_test_tmp_left(path));
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(rmdir(path), 0);
+    if (geteuid() != 0) {
+        char dir[96];
+        snprintf(dir, sizeof dir, "%s/read_only", g_dir);
+        assert_int_equal(mkdir(dir, 0555), 0);
+        snprintf(path, sizeof path, "%s/out.jpg", dir);
+        nb_status st = nb_screenshot_write(path, rgb, 16, 8, 3, 0);
+        nb_expect_error(st, NB_E_IO, path, "cannot write JPEG");
+        assert_false(nb_test_exists(path));
+        assert_false(nb_test_tmp_left(path));
+        assert_int_equal(rmdir(dir), 0);
+    }
 }
 
 static void test_jpeg_and_rgba_round_trip(void **state) {

@@ -2,20 +2,12 @@
  * whatever the thread count, L1 shrinks weights, every error path.
  */
 #include <cblas.h>
-#include <math.h>
 #include <omp.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
+#include "nb_test.h"
 #include "nb_train.h"
 
 /* A synthetic data set: x uniform in [0,1]^dim, label = argmax_c (A x + a)_c for a fixed
@@ -284,13 +276,7 @@ static void expect_error(const nb_train_desc *d, const nb_dataset *tr, const nb_
     nb_network net;
     memset(&net, 0xAB, sizeof net);
     nb_error_clear();
-    nb_status s = nb_train_network(d, tr, te, &net);
-    if (s != want)
-        fail_msg("status %s, want %s (%s)", nb_status_name(s), nb_status_name(want),
-                 nb_error_message());
-    assert_string_equal(nb_error_subject(), subject);
-    if (reason_part && !strstr(nb_error_message(), reason_part))
-        fail_msg("message '%s' lacks '%s'", nb_error_message(), reason_part);
+    nb_expect_error(nb_train_network(d, tr, te, &net), want, subject, reason_part);
     /* *net zeroed on failure */
     assert_int_equal(net.n_layers, 0);
     assert_null(net.weights);

@@ -7,21 +7,20 @@
  * resample, metrics) and writes /bundle next to the kept /network and /importance with
  * nb_h5_save (temporary name + rename: an interrupted run leaves the old file intact).
  * --stats writes a JSON record of the run (per-stage wall times, iteration counts, node /
- * edge / sample counts, peak RSS), also atomically. Threading: --threads N is passed to the
- * bundler (OpenMP); the result does not depend on it. Config keys read: all of the
- * processing keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
+ * edge / sample counts, peak RSS), also atomically (nb_file). Threading: --threads N is passed to
+ * the bundler (OpenMP); the result does not depend on it. Config keys read: all of the processing
+ * keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
  */
-#include <errno.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli.h"
 #include "nb_bundle.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_importance.h"
 #include "nb_log.h"
@@ -148,23 +147,43 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     cJSON_Delete(root);
     if (!text)
         return NB_RAISE(NB_E_NOMEM, stats_path, "cannot print the statistics");
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", stats_path, (long)getpid()) >= (int)sizeof tmp) {
-        free(text);
-        return NB_RAISE(NB_E_IO, stats_path, "path too long");
+    nb_file_atomic a;
+    nb_status st = nb_file_atomic_begin(&a, stats_path, true);
+    if (st == NB_OK) {
+        fputs(text, a.stream); /* a failed write sets the stream's error: commit reports it */
+        fputc('\n', a.stream);
+        st = nb_file_atomic_commit(&a);
     }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(text);
-        return NB_RAISE(NB_E_IO, stats_path, "cannot write: %s", strerror(errno));
-    }
-    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (fclose(f) == 0) && ok;
     free(text);
-    if (!ok || rename(tmp, stats_path) != 0) {
-        remove(tmp);
-        return NB_RAISE(NB_E_IO, stats_path, "cannot write the statistics");
-    }
+    return st;
+}
+
+/* Bundles m's network with cfg (each phase with a progress bar) and puts the result in
+ * m->bundle, replacing any; *timings gets the stage times (also when a phase fails). On
+ * failure m->bundle is as it was. */
+static nb_status bundle_model(const nb_processing_config *cfg, int threads, nb_model *m,
+                              nb_bundle_timings *timings) {
+    nb_bundle_state *st = NULL;
+    nb_bundle_settings bs;
+    nb_status s = nb_bundle_settings_from_config(cfg, &bs);
+    if (s == NB_OK)
+        s = nb_bundle_create(&bs, &m->network, &m->importance, threads, &st);
+    if (s == NB_OK)
+        s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
+    if (s == NB_OK)
+        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
+    nb_bundle_data out;
+    if (s == NB_OK)
+        s = nb_bundle_finish(st, &out);
+    if (st)
+        nb_bundle_query_timings(st, timings);
+    nb_bundle_destroy(st);
+    if (s != NB_OK)
+        return s;
+    if (m->has_bundle)
+        nb_bundle_data_deinit(&m->bundle);
+    m->bundle = out;
+    m->has_bundle = true;
     return NB_OK;
 }
 
@@ -221,30 +240,12 @@ int nb_cli_bundle(int argc, char **argv) {
         }
     }
 
-    nb_bundle_state *st = NULL;
-    nb_bundle_settings bs;
-    s = nb_bundle_settings_from_config(&cfg, &bs);
-    if (s == NB_OK)
-        s = nb_bundle_create(&bs, &m.network, &m.importance, rec.threads, &st);
-    if (s == NB_OK)
-        s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
-    if (s == NB_OK)
-        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
-    nb_bundle_data out;
-    if (s == NB_OK)
-        s = nb_bundle_finish(st, &out);
     nb_bundle_timings timings = {0};
-    if (st)
-        nb_bundle_query_timings(st, &timings);
-    nb_bundle_destroy(st);
+    s = bundle_model(&cfg, rec.threads, &m, &timings);
     if (s != NB_OK) {
         nb_model_deinit(&m);
         return nb_cli_fail(s);
     }
-    if (m.has_bundle)
-        nb_bundle_data_deinit(&m.bundle);
-    m.bundle = out;
-    m.has_bundle = true;
 
     t0 = nb_time_now();
     s = nb_h5_save(path, &m);

@@ -51,13 +51,13 @@ static void print_wrapped(const char *text, int indent) {
 }
 
 static void print_key(const nb_config_key *k) {
-    char def[96], text[512];
+    char def[96], text[512], words[256];
     switch (k->type) {
     case NB_CONFIG_STRING:
         snprintf(def, sizeof def, "\"%s\"", k->def_string ? k->def_string : "");
         break;
     case NB_CONFIG_ENUM:
-        snprintf(def, sizeof def, "\"%s\"", k->enum_names[(int)k->def]);
+        snprintf(def, sizeof def, "\"%s\"", nb_config_key_enum_name(k, (int)k->def));
         break;
     case NB_CONFIG_BOOL:
         snprintf(def, sizeof def, "%s", k->def != 0.0 ? "true" : "false");
@@ -69,11 +69,8 @@ static void print_key(const nb_config_key *k) {
     printf("  %s [%s]\n", k->name, def);
     int n = snprintf(text, sizeof text, "%s", k->doc ? k->doc : "");
     if (k->type == NB_CONFIG_ENUM) {
-        n += snprintf(text + n, sizeof text - (size_t)n, " Values:");
-        for (int e = 0; k->enum_names[e] && (size_t)n < sizeof text; e++)
-            n += snprintf(text + n, sizeof text - (size_t)n, " %s", k->enum_names[e]);
-        if ((size_t)n < sizeof text)
-            snprintf(text + n, sizeof text - (size_t)n, ".");
+        nb_config_enum_words(&nb_processing_schema, k->name, " ", words, sizeof words);
+        snprintf(text + n, sizeof text - (size_t)n, " Values: %s.", words);
     } else if (k->type == NB_CONFIG_INT || k->type == NB_CONFIG_DOUBLE) {
         snprintf(text + n, sizeof text - (size_t)n, " Range %c%.10g, %.10g%c%s%s.",
                  (k->flags & NB_CONFIG_MIN_EXCLUSIVE) ? '(' : '[', k->min, k->max,

@@ -29,8 +29,8 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "nb_file.h"
 #include "nb_mlp.h"
 #include "nb_prune.h"
 #include "nb_rng.h"
@@ -690,19 +690,12 @@ nb_status nb_evaluate_write_csv_stream(const nb_evaluate_result *r, FILE *f, con
 }
 
 nb_status nb_evaluate_write_csv(const nb_evaluate_result *r, const char *path) {
-    char tmp[4096];
-    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (len < 0 || (size_t)len >= sizeof tmp)
-        return NB_RAISE(NB_E_IO, path, "path too long");
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return NB_RAISE(NB_E_IO, path, "cannot create %s: %s", tmp, strerror(errno));
-    nb_status s = nb_evaluate_write_csv_stream(r, f, path);
-    if (fclose(f) != 0 && s == NB_OK)
-        s = NB_RAISE(NB_E_IO, path, "cannot close %s: %s", tmp, strerror(errno));
-    if (s == NB_OK && rename(tmp, path) != 0)
-        s = NB_RAISE(NB_E_IO, path, "cannot rename %s: %s", tmp, strerror(errno));
-    if (s != NB_OK)
-        remove(tmp);
-    return s;
+    nb_file_atomic a;
+    NB_TRY(nb_file_atomic_begin(&a, path, true));
+    nb_status s = nb_evaluate_write_csv_stream(r, a.stream, path);
+    if (s != NB_OK) {
+        nb_file_atomic_abort(&a);
+        return s;
+    }
+    return nb_file_atomic_commit(&a);
 }

@@ -159,7 +159,8 @@ void nb_evaluate_class_metrics(const uint8_t *labels, const uint8_t *pred, size_
  * value: %.9g, "nan" if undefined. Returns NB_OK or NB_E_IO (subject = `name`). */
 nb_status nb_evaluate_write_csv_stream(const nb_evaluate_result *r, FILE *f, const char *name);
 
-/* Same, to `path`, written to a temporary name and renamed (atomic). NB_OK or NB_E_IO. */
+/* Same, to `path`, written atomically (nb_file: temporary file beside it, fsync, rename;
+ * nothing is left on failure). NB_OK or NB_E_IO (subject = path). */
 nb_status nb_evaluate_write_csv(const nb_evaluate_result *r, const char *path);
 
 #endif /* NB_EVALUATE_H */

@@ -777,21 +777,13 @@ const nb_importance_strategy *nb_importance_strategy_of(nb_importance_method met
 }
 
 const char *nb_importance_method_name(nb_importance_method method) {
-    const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
-    if (!key || !key->enum_names || (int)method < 0)
-        return NULL;
-    for (int k = 0; key->enum_names[k]; k++)
-        if (k == (int)method)
-            return key->enum_names[k];
-    return NULL;
+    return nb_config_enum_name(&nb_processing_schema, "importance_method", (int)method);
 }
 
 const nb_importance_strategy *nb_importance_find_strategy(const char *name) {
     const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
-    for (int k = 0; name && key && key->enum_names && key->enum_names[k]; k++)
-        if (!strcmp(key->enum_names[k], name))
-            return nb_importance_strategy_of((nb_importance_method)k);
-    return NULL;
+    int method = nb_config_key_enum_index(key, name);
+    return method >= 0 ? nb_importance_strategy_of((nb_importance_method)method) : NULL;
 }
 
 nb_status nb_importance_compute(const nb_importance_settings *settings, const nb_network *net,

@@ -403,12 +403,12 @@ static void help_append(help_buffer *b, const char *s) {
 
 /* The words of enum key k separated by sep, its default first. */
 static void help_choices(help_buffer *b, const nb_config_key *k, const char *sep) {
-    const int def = (int)k->def;
-    help_append(b, k->enum_names[def]);
-    for (int i = 0; k->enum_names[i]; i++)
+    const int def = (int)k->def, n = (int)nb_config_key_enum_count(k);
+    help_append(b, nb_config_key_enum_name(k, def));
+    for (int i = 0; i < n; i++)
         if (i != def) {
             help_append(b, sep);
-            help_append(b, k->enum_names[i]);
+            help_append(b, nb_config_key_enum_name(k, i));
         }
 }
 

@@ -124,13 +124,8 @@ void nb_render_params_from_config(const nb_rendering_config *cfg, nb_render_para
 }
 
 const char *nb_render_enum_name(const char *key, int value) {
-    const nb_config_key *k = nb_config_find(&nb_rendering_schema, key);
-    if (!k || k->type != NB_CONFIG_ENUM || value < 0)
-        return "?";
-    for (int i = 0; k->enum_names[i]; i++)
-        if (i == value)
-            return k->enum_names[i];
-    return "?";
+    const char *name = nb_config_enum_name(&nb_rendering_schema, key, value);
+    return name ? name : "?";
 }
 
 float nb_render_opacity(const nb_object_uniforms *u, float a0, float rho, float z_rel) {

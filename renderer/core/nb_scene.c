@@ -15,8 +15,8 @@
  * (nb_camera.h). Single-threaded: the 0.8 M segments of the demo network take 0.3 s.
  * Config keys read (through nb_scene_desc): class_view, class_index, class_contrast,
  * importance_normalization, background; edge_importance_type from the file's /bundle
- * config_json; nb_scene_bound_drawn reads the drawn modes, sizes, thresholds and
- * camera_margin through nb_render_params.
+ * config_json (nb_processing_config_read_stored, that key only); nb_scene_bound_drawn reads the
+ * drawn modes, sizes, thresholds and camera_margin through nb_render_params.
  */
 #include "nb_scene.h"
 
@@ -24,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "nb_camera.h"
 #include "nb_edge_importance.h"
@@ -43,31 +41,10 @@ void nb_scene_desc_from_config(const nb_rendering_config *cfg, nb_scene_desc *de
 }
 
 nb_status nb_scene_edge_importance_type(const char *config_json, const char *path, int *type) {
-    char subject[512];
-    snprintf(subject, sizeof subject, "%s /bundle config_json", path ? path : "");
-    if (!config_json || !config_json[0]) {
-        *type = 0;
-        return NB_OK;
-    }
-    cJSON *root = cJSON_Parse(config_json);
-    if (!root || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return NB_RAISE(NB_E_FORMAT, subject, "the stored processing config is not a JSON object");
-    }
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "edge_importance_type");
-    int value = 0;
-    if (item) {
-        double d = cJSON_IsNumber(item) ? item->valuedouble : -1.0;
-        if (!cJSON_IsNumber(item) || d != floor(d) || d < 0.0 || d >= NB_EDGE_IMPORTANCE_TYPES) {
-            cJSON_Delete(root);
-            return NB_RAISE(NB_E_FORMAT, subject,
-                            "edge_importance_type must be an integer in 0..%d",
-                            NB_EDGE_IMPORTANCE_TYPES - 1);
-        }
-        value = (int)d;
-    }
-    cJSON_Delete(root);
-    *type = value;
+    static const char *const used[] = {"edge_importance_type", NULL};
+    nb_processing_config stored;
+    NB_TRY(nb_processing_config_read_stored(config_json, path, used, &stored));
+    *type = stored.edge_importance_type;
     return NB_OK;
 }
 

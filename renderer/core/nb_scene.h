@@ -145,9 +145,12 @@ typedef struct nb_scene {
 void nb_scene_desc_from_config(const nb_rendering_config *cfg, nb_scene_desc *desc);
 
 /* Reads edge_importance_type from the resolved processing config stored in /bundle
- * (JSON text, may be NULL or lack the key: type 0). Returns NB_OK, or NB_E_FORMAT with subject
- * "<path> /bundle config_json" if the text is not a JSON object or the key is not an integer
- * in 0..3. *type is untouched on failure. */
+ * (JSON text, may be NULL or lack the key: the default, 0) with
+ * nb_processing_config_read_stored, reading that key only: the stored values of other keys
+ * are not checked, so a file whose other values today's key table refuses still shows.
+ * Returns NB_OK, or NB_E_FORMAT with subject "<path> /bundle config_json" if the text is not
+ * a JSON object or the key's value is not an integer in 0..3 (the reason names the key).
+ * *type is untouched on failure. */
 nb_status nb_scene_edge_importance_type(const char *config_json, const char *path, int *type);
 
 /* Builds the draw data of model m. `path` names the file in errors. Requirements:

@@ -1,15 +1,16 @@
 /* nb_screenshot.c - PNG and JPEG output (stb_image_write, atomic rename), transparent
  * background un-blending, and screenshot file names.
  *
- * DESIGN: stb_image_write (libstb-dev, implementation in libstb) encodes the buffer; the file
- * goes to a temporary name in the same directory and is renamed, as every nnbundle writer
- * does. The format comes from the name's extension and is checked before anything is
- * encoded, so a name the writer cannot produce fails with nothing written. Un-blending
- * (transparent PNG) inverts "over" against the background per pixel in float and rounds
- * (rule and its limits in nb_screenshot.h). Names use UTC (gmtime_r) as the reference does.
- * No GL, no threads, no config keys.
+ * DESIGN: stb_image_write (libstb-dev, implementation in libstb) encodes the buffer into
+ * the temporary file of an atomic write (nb_file_save_with: same directory, fsync, rename,
+ * removed on failure), as every nnbundle writer does. The format comes from the name's extension
+ * and is checked before anything is encoded, so a name the writer cannot produce fails with nothing
+ * written. Un-blending (transparent PNG) inverts "over" against the background per pixel in float
+ * and rounds (rule and its limits in nb_screenshot.h). Names use UTC (gmtime_r) as the reference
+ * does. No GL, no threads, no config keys.
  */
 #include "nb_screenshot.h"
+#include "nb_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <stb_image.h>
 #include <stb_image_write.h>
@@ -61,6 +61,27 @@ const char *nb_screenshot_extension(nb_image_format format) {
     return format == NB_IMAGE_JPEG ? "jpg" : "png";
 }
 
+/* One image to encode: nb_file_save_with's callback data. */
+typedef struct image_job {
+    const char *path; /* the target, named in errors */
+    nb_image_format format;
+    const unsigned char *pixels;
+    int width, height, channels, quality;
+} image_job;
+
+/* nb_file_save_with's callback: stb_image_write encodes the image into the temporary file. */
+static nb_status encode_image(const char *tmp_path, void *user) {
+    const image_job *j = user;
+    int ok = j->format == NB_IMAGE_JPEG
+                 ? stbi_write_jpg(tmp_path, j->width, j->height, j->channels, j->pixels, j->quality)
+                 : stbi_write_png(tmp_path, j->width, j->height, j->channels, j->pixels,
+                                  j->width * j->channels);
+    if (!ok)
+        return NB_RAISE(NB_E_IO, j->path, "cannot write %s (directory missing or not writable?)",
+                        j->format == NB_IMAGE_JPEG ? "JPEG" : "PNG");
+    return NB_OK;
+}
+
 static nb_status write_as(const char *path, nb_image_format format, const unsigned char *pixels,
                           int width, int height, int channels, int quality) {
     if (width <= 0 || height <= 0)
@@ -74,23 +95,8 @@ static nb_status write_as(const char *path, nb_image_format format, const unsign
     if (format == NB_IMAGE_JPEG && channels == 4)
         return NB_RAISE(NB_E_INVALID, path,
                         "JPEG has no alpha channel: write a transparent background as .png");
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return NB_RAISE(NB_E_IO, path, "path too long");
-    int ok = format == NB_IMAGE_JPEG
-                 ? stbi_write_jpg(tmp, width, height, channels, pixels, quality)
-                 : stbi_write_png(tmp, width, height, channels, pixels, width * channels);
-    if (!ok) {
-        remove(tmp);
-        return NB_RAISE(NB_E_IO, path, "cannot write %s (directory missing or not writable?)",
-                        format == NB_IMAGE_JPEG ? "JPEG" : "PNG");
-    }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return NB_RAISE(NB_E_IO, path, "cannot rename the temporary file into place");
-    }
-    return NB_OK;
+    image_job job = {path, format, pixels, width, height, channels, quality};
+    return nb_file_save_with(path, encode_image, &job);
 }
 
 nb_status nb_screenshot_write(const char *path, const unsigned char *pixels, int width, int height,

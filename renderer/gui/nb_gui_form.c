@@ -209,15 +209,13 @@ nb_status nb_gui_form_set_number(nb_gui_form *f, size_t i, double v) {
         v = v != 0.0 ? 1.0 : 0.0;
         break;
     case NB_CONFIG_ENUM: {
-        size_t n_names = 0;
-        while (k->enum_names && k->enum_names[n_names])
-            n_names++;
+        size_t n_names = nb_config_key_enum_count(k);
         if (!(v >= 0.0 && v < (double)n_names) || v != floor(v)) {
             fd->value[0] = v;
             snprintf(fd->error, sizeof fd->error, "[%s] no choice %g", k->name, v);
             return NB_RAISE(NB_E_CONFIG, k->name, "no choice %g of %zu", v, n_names);
         }
-        snprintf(value, sizeof value, "\"%s\"", k->enum_names[(size_t)v]);
+        snprintf(value, sizeof value, "\"%s\"", nb_config_key_enum_name(k, (int)v));
         break;
     }
     default:

@@ -52,13 +52,8 @@ static const nb_density_backend_ops *backend_of(nb_density_backend backend) {
 }
 
 const char *nb_density_backend_name(nb_density_backend backend) {
-    const nb_config_key *key = nb_config_find(&nb_processing_schema, "density");
-    if (!backend_of(backend) || !key || !key->enum_names)
-        return "unknown";
-    for (int k = 0; key->enum_names[k]; k++)
-        if (k == (int)backend)
-            return key->enum_names[k];
-    return "unknown";
+    const char *name = nb_config_enum_name(&nb_processing_schema, "density", (int)backend);
+    return backend_of(backend) && name ? name : "unknown";
 }
 
 /* ---- kernel ------------------------------------------------------------------------------ */

@@ -187,15 +187,13 @@ bool form_widget(nb_gui_form *f, size_t i, const char *label, int int_max_overri
         break;
     }
     case NB_GUI_WIDGET_COMBO: {
-        int n = 0;
-        while (k->enum_names && k->enum_names[n])
-            n++;
+        int n = (int)nb_config_key_enum_count(k);
         int v = (int)fd->value[0];
-        const char *preview = v >= 0 && v < n ? k->enum_names[v] : "?";
+        const char *preview = v >= 0 && v < n ? nb_config_key_enum_name(k, v) : "?";
         if (ImGui::BeginCombo(id, preview)) {
             for (int e = 0; e < n; e++) {
                 bool selected = e == v;
-                if (ImGui::Selectable(k->enum_names[e], selected) && e != v) {
+                if (ImGui::Selectable(nb_config_key_enum_name(k, e), selected) && e != v) {
                     nb_gui_form_set_number(f, i, (double)e);
                     changed = true;
                 }

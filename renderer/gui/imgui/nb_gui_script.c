@@ -299,11 +299,8 @@ static void form_set(nb_gui_form *f, const char *assignment) {
     if (k->type == NB_CONFIG_STRING) {
         s = nb_gui_form_set_text(f, i, v);
     } else if (k->type == NB_CONFIG_ENUM) {
-        double idx = -1.0;
-        for (size_t e = 0; k->enum_names && k->enum_names[e]; e++)
-            if (strcmp(k->enum_names[e], v) == 0)
-                idx = (double)e;
-        s = nb_gui_form_set_number(f, i, idx);
+        /* an unknown word is choice -1, which the form refuses with its own message */
+        s = nb_gui_form_set_number(f, i, nb_config_key_enum_index(k, v));
     } else if (k->type == NB_CONFIG_BOOL) {
         s = nb_gui_form_set_number(f, i, strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
     } else if (k->type == NB_CONFIG_COLOR) {

@@ -23,19 +23,20 @@
  * to the host, which centres the scene there. Picking: press + release within 3 px on the
  * scene, ray-sphere test against the drawn impostor radii (nb_gui_state_node_at). Scripts
  * (NB_GUI_SCRIPT, nb_gui_script.h) push real SDL events for input, so tests exercise the same
- * path as a user. Main thread only; the only other thread is the job's worker, which shares
- * nothing with this file but the job object. Config keys read: node_size,
- * node_importance_threshold (picking), all rendering keys through the form.
+ * path as a user; their report and screenshot files are written atomically (nb_file). Main thread
+ * only; the only other thread is the job's worker, which shares nothing with this file but the job
+ * object. Config keys read: node_size, node_importance_threshold (picking), all rendering keys
+ * through the form.
  */
 #include "nb_gui_session.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb_file.h"
 #include "nb_gl.h"
 #include "nb_gui.h"
 #include "nb_gui_input.h"
@@ -481,12 +482,7 @@ static nb_status write_report(const nb_gui_session *g, const char *path) {
     cJSON_Delete(root);
     if (!text)
         return NB_RAISE(NB_E_NOMEM, path, "report text");
-    FILE *f = fopen(path, "w");
-    nb_status s = NB_OK;
-    if (!f || fputs(text, f) < 0)
-        s = NB_RAISE(NB_E_IO, path, "cannot write the report: %s", strerror(errno));
-    if (f && fclose(f) != 0 && s == NB_OK)
-        s = NB_RAISE(NB_E_IO, path, "cannot write the report: %s", strerror(errno));
+    nb_status s = nb_file_save(path, text, strlen(text));
     free(text);
     return s;
 }
