@@ -76,10 +76,10 @@ step "3/6 bundle (prune_percentage $PRUNE)"
 step "4/6 info"
 "$NNBUNDLE" info "$MODEL" | tee "$OUT/info.txt"
 
-# 5. Render: key camera poses (0..9, reference spec 5.1; 6 is the default) with all classes
-#    blended, then class views from the default pose: every class in black with opacity by
-#    importance ("independent"), one class at a time ("class", index = output node), and the
-#    weighted blended order-independent transparency instead of MIN/MAX blending.
+# 5. Render: key camera poses (0..9, docs/method.md §5.1; 8 is the default) with all classes
+#    blended, then class views from pose 6: every class in black with opacity by importance
+#    ("independent"), one class at a time ("class", index = output node), and the original
+#    tool's MIN/MAX blending instead of the default weighted blended transparency.
 step "5/6 render screenshots"
 shot() { # shot NAME [renderer options...]
     local name=$1
@@ -93,7 +93,7 @@ done
 shot pose6_independent --camera 6 --set class_view=independent
 shot pose6_class1_trouser --camera 6 --set class_view=class --set class_index=1
 shot pose6_class9_ankle_boot --camera 6 --set class_view=class --set class_index=9
-shot pose6_wboit --camera 6 --set transparency=wboit
+shot pose6_minmax --camera 6 --set transparency=minmax
 shot pose6_lines_pair1 --camera 6 --set edge_mode=line --layers 1:1
 # a short orbit: 12 frames once around the network
 "$RENDER" "$MODEL" --frames "$OUT/screenshots/orbit" --count 12 --orbit --size 640x360 --quiet

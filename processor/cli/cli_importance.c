@@ -84,7 +84,7 @@ static void importance_help(void) {
     printf("usage: nnbundle importance FILE.nnb.h5 [--data DIR] [options]\n\n"
            "Estimates how important every node is for every class and how strong every edge\n"
            "is, and writes them to FILE's /importance group (/network and /bundle are kept).\n\n"
-           "Method bn-gamma (default, reference spec 2.2-2.5): for each class c, a one-vs-rest\n"
+           "Method bn-gamma (default, docs/method.md §2.2-2.5): for each class c, a one-vs-rest\n"
            "data set (all training images of c, and as many images drawn evenly and seeded\n"
            "from the other classes); a batch norm is inserted in front of every dense layer,\n"
            "the output becomes a 2-unit head (c versus the sum of the rest), everything is\n"

@@ -26,7 +26,7 @@ static void random_help(void) {
            "and benchmarks without training. Weights are Glorot-uniform, U(-a, a) with\n"
            "a = sqrt(6 / (n_in + n_out)); biases U(-%.1f, %.1f). Importance: for each\n"
            "non-output node one random class gets max(u1, u2), the others min(u1, u2)^2\n"
-           "(reference spec 2.7); the output layer is one-hot; edge alpha = |w| / max |w|.\n"
+           "(docs/method.md §2.7); the output layer is one-hot; edge alpha = |w| / max |w|.\n"
            "If FILE exists it is replaced.\n\n"
            "options:\n"
            "  --layers N0,N1,...  every layer's node count, input first, output (= classes)\n"

@@ -1,6 +1,6 @@
 /* nb_bn.c - batch normalisation forward/backward and the BN-augmented frozen MLP.
  *
- * DESIGN: batch norm as in Ioffe & Szegedy (2015) with the Keras defaults of reference spec
+ * DESIGN: batch norm as in Ioffe & Szegedy (2015) with the Keras defaults of method.md
  * §2.4 (momentum 0.99, eps 1e-3, biased batch variance, running mean 0 / variance 1 at the
  * start). Every per-feature loop runs rows outer, features inner, so the compiler vectorises
  * it; per-feature sums go straight into the caller's [n] arrays.
