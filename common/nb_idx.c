@@ -230,7 +230,7 @@ static nb_status load_pair(idx_file *img, idx_file *lab, const char *images_path
         return NB_RAISE(NB_E_NOMEM, images_path, "%zu images of %zu pixels do not fit in memory", n,
                         dim);
 
-    nb_dataset ds = {.n = n, .rows = rows, .cols = cols, .dim = dim};
+    nb_dataset ds = {.n = n, .channels = 1, .rows = rows, .cols = cols, .dim = dim};
     nb_status s = read_labels(lab, labels_path, n, &ds.labels);
     if (s == NB_OK)
         s = read_pixels(img, images_path, n, dim, &ds.images);

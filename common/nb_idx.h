@@ -18,9 +18,10 @@
 
 typedef struct nb_dataset {
     size_t n;          /* number of images */
-    size_t rows, cols; /* image size; dim = rows * cols */
+    size_t channels;   /* 1 (grey) or 3 (RGB); IDX files are grey */
+    size_t rows, cols; /* image size; dim = channels * rows * cols */
     size_t dim;
-    float *images;    /* float32[n][dim], pixel / 255 in [0, 1] */
+    float *images;    /* float32[n][channels][rows][cols] (CHW), pixel / 255 in [0, 1] */
     uint8_t *labels;  /* uint8[n] */
     size_t n_classes; /* max label + 1 */
 } nb_dataset;

@@ -107,6 +107,9 @@ nb_status nb_network_init(nb_network *net, size_t n_layers, const size_t *layer_
         }
     }
     copy_text(n.activation, sizeof n.activation, "relu");
+    n.in_c = layer_size[0];
+    n.in_h = 1;
+    n.in_w = 1;
     n.train_accuracy = NAN;
     n.test_accuracy = NAN;
     *net = n;
@@ -125,6 +128,9 @@ void nb_network_deinit(nb_network *net) {
     free(net->bias_offset);
     free(net->weights);
     free(net->biases);
+    for (size_t i = 0; i < net->n_ops; i++)
+        nb_op_deinit(&net->ops[i]);
+    free(net->ops);
     memset(net, 0, sizeof *net);
 }
 
@@ -155,7 +161,108 @@ nb_status nb_network_copy(nb_network *dst, const nb_network *src) {
     n.l1 = src->l1;
     n.train_accuracy = src->train_accuracy;
     n.test_accuracy = src->test_accuracy;
+    n.in_c = src->in_c;
+    n.in_h = src->in_h;
+    n.in_w = src->in_w;
+    if (src->n_ops > 0) {
+        n.ops = calloc(src->n_ops, sizeof *n.ops);
+        if (!n.ops) {
+            nb_network_deinit(&n);
+            memset(dst, 0, sizeof *dst);
+            return NB_RAISE(NB_E_NOMEM, "network", "cannot copy %zu operators", src->n_ops);
+        }
+        n.n_ops = src->n_ops;
+        for (size_t i = 0; i < src->n_ops; i++) {
+            if (nb_op_copy(&n.ops[i], &src->ops[i]) != NB_OK) {
+                nb_network_deinit(&n);
+                memset(dst, 0, sizeof *dst);
+                return NB_E_NOMEM;
+            }
+        }
+    }
     *dst = n;
+    return NB_OK;
+}
+
+/* ---- operators ------------------------------------------------------------------------ */
+
+static const char *const op_kind_names[NB_OP_COUNT] = {
+    [NB_OP_DENSE] = "dense",
+    [NB_OP_CONV2D] = "conv2d",
+    [NB_OP_MAXPOOL] = "maxpool",
+    [NB_OP_AVGPOOL] = "avgpool",
+    [NB_OP_GLOBAL_AVGPOOL] = "global_avgpool",
+    [NB_OP_FLATTEN] = "flatten",
+    [NB_OP_BATCHNORM] = "batchnorm",
+    [NB_OP_DROPOUT] = "dropout",
+    [NB_OP_RELU] = "relu",
+    [NB_OP_LEAKY_RELU] = "leaky_relu",
+    [NB_OP_SIGMOID] = "sigmoid",
+    [NB_OP_TANH] = "tanh",
+    [NB_OP_GELU] = "gelu",
+    [NB_OP_SOFTMAX] = "softmax",
+};
+
+const char *nb_op_kind_name(nb_op_kind kind) {
+    return (unsigned)kind < NB_OP_COUNT ? op_kind_names[kind] : NULL;
+}
+
+nb_status nb_op_kind_parse(const char *name, nb_op_kind *kind) {
+    for (int k = 0; k < NB_OP_COUNT; k++) {
+        if (name && strcmp(name, op_kind_names[k]) == 0) {
+            *kind = (nb_op_kind)k;
+            return NB_OK;
+        }
+    }
+    return NB_RAISE(NB_E_INVALID, name ? name : "(null)", "not an operator kind");
+}
+
+size_t nb_op_weight_count(const nb_op *op) {
+    if (op->kind == NB_OP_DENSE)
+        return op->out_c * op->in_c * op->in_h * op->in_w;
+    if (op->kind == NB_OP_CONV2D)
+        return op->out_c * op->in_c * op->kernel_h * op->kernel_w;
+    return 0;
+}
+
+size_t nb_op_bias_count(const nb_op *op) {
+    return op->kind == NB_OP_DENSE || op->kind == NB_OP_CONV2D ? op->out_c : 0;
+}
+
+size_t nb_op_channel_count(const nb_op *op) {
+    return op->kind == NB_OP_BATCHNORM ? op->in_c : 0;
+}
+
+void nb_op_deinit(nb_op *op) {
+    if (!op)
+        return;
+    free(op->weight);
+    free(op->bias);
+    free(op->gamma);
+    free(op->beta);
+    free(op->mean);
+    free(op->var);
+    memset(op, 0, sizeof *op);
+}
+
+nb_status nb_op_copy(nb_op *dst, const nb_op *src) {
+    nb_op o = *src;
+    size_t nw = nb_op_weight_count(src), nbias = nb_op_bias_count(src);
+    size_t nc = nb_op_channel_count(src);
+    o.weight = src->weight ? dup_array(src->weight, nw, sizeof(float)) : NULL;
+    o.bias = src->bias ? dup_array(src->bias, nbias, sizeof(float)) : NULL;
+    o.gamma = src->gamma ? dup_array(src->gamma, nc, sizeof(float)) : NULL;
+    o.beta = src->beta ? dup_array(src->beta, nc, sizeof(float)) : NULL;
+    o.mean = src->mean ? dup_array(src->mean, nc, sizeof(float)) : NULL;
+    o.var = src->var ? dup_array(src->var, nc, sizeof(float)) : NULL;
+    if ((src->weight && nw && !o.weight) || (src->bias && nbias && !o.bias) ||
+        (src->gamma && nc && !o.gamma) || (src->beta && nc && !o.beta) ||
+        (src->mean && nc && !o.mean) || (src->var && nc && !o.var)) {
+        nb_op_deinit(&o);
+        memset(dst, 0, sizeof *dst);
+        return NB_RAISE(NB_E_NOMEM, "network", "cannot copy an operator");
+    }
+    *dst = o;
     return NB_OK;
 }
 

@@ -21,6 +21,62 @@
 
 /* ---- /network ---- */
 
+/* The operators of a network's forward pass (docs/models.md). A network is a chain of
+ * operators applied in order to an input tensor float32[in_c][in_h][in_w] (CHW, one image);
+ * a dense MLP on flat vectors has in_h = in_w = 1. Every operator maps one tensor to one
+ * tensor; each records its input and output shapes (filled by nb_graph_infer_shapes). */
+typedef enum nb_op_kind {
+    NB_OP_DENSE = 0,      /* y[o] = sum_i W[o][i] x[i] + b[o]; input flattened CHW */
+    NB_OP_CONV2D,         /* 2-D cross-correlation (PyTorch Conv2d, groups = 1) */
+    NB_OP_MAXPOOL,        /* max over kernel windows, padding never wins */
+    NB_OP_AVGPOOL,        /* mean over kernel windows (count_include_pad as stored) */
+    NB_OP_GLOBAL_AVGPOOL, /* [c][h][w] -> [c][1][1] */
+    NB_OP_FLATTEN,        /* [c][h][w] -> [c*h*w][1][1], CHW order (identity on data) */
+    NB_OP_BATCHNORM,      /* per channel: gamma * (x - mean) / sqrt(var + eps) + beta */
+    NB_OP_DROPOUT,        /* identity (inference) */
+    NB_OP_RELU,
+    NB_OP_LEAKY_RELU, /* x > 0 ? x : alpha * x */
+    NB_OP_SIGMOID,
+    NB_OP_TANH,
+    NB_OP_GELU,    /* exact erf form; gelu_tanh selects the tanh approximation */
+    NB_OP_SOFTMAX, /* over all C*H*W values of one input (last operator only) */
+    NB_OP_COUNT
+} nb_op_kind;
+
+/* One operator. Parameters are owned (malloc'd), float32, PyTorch layout:
+ *   DENSE:     weight [out_c][in_c*in_h*in_w], bias [out_c] (bias may be NULL: zero)
+ *   CONV2D:    weight [out_c][in_c][kernel_h][kernel_w], bias [out_c] (may be NULL)
+ *   BATCHNORM: gamma, beta, mean, var, each [in_c] (= out_c)
+ * Every other pointer is NULL. */
+typedef struct nb_op {
+    nb_op_kind kind;
+    size_t in_c, in_h, in_w;    /* input shape */
+    size_t out_c, out_h, out_w; /* output shape */
+    /* CONV2D, MAXPOOL, AVGPOOL */
+    size_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
+    size_t pad_top, pad_left, pad_bottom, pad_right;
+    bool count_include_pad; /* AVGPOOL */
+    bool gelu_tanh;         /* GELU */
+    float alpha;            /* LEAKY_RELU slope; DROPOUT rate (recorded only) */
+    float eps;              /* BATCHNORM */
+    float *weight, *bias;
+    float *gamma, *beta, *mean, *var;
+} nb_op;
+
+/* Canonical lower-case name of a kind ("dense", "conv2d", "maxpool", "avgpool",
+ * "global_avgpool", "flatten", "batchnorm", "dropout", "relu", "leaky_relu", "sigmoid",
+ * "tanh", "gelu", "softmax"), or NULL for an out-of-range kind. */
+const char *nb_op_kind_name(nb_op_kind kind);
+/* Inverse of nb_op_kind_name: NB_OK, or NB_E_INVALID naming `name`. */
+nb_status nb_op_kind_parse(const char *name, nb_op_kind *kind);
+/* Number of float32 values of weight, bias, and of each of gamma/beta/mean/var, from the
+ * recorded shapes (0 where the kind has no such array). */
+size_t nb_op_weight_count(const nb_op *op);
+size_t nb_op_bias_count(const nb_op *op);
+size_t nb_op_channel_count(const nb_op *op);        /* BATCHNORM: in_c, else 0 */
+void nb_op_deinit(nb_op *op);                       /* frees the arrays, zeroes *op */
+nb_status nb_op_copy(nb_op *dst, const nb_op *src); /* deep; NB_OK or NB_E_NOMEM (dst zeroed) */
+
 typedef struct nb_network {
     size_t n_layers;       /* L >= 2 */
     size_t *layer_size;    /* [L], each >= 1 */
@@ -32,6 +88,15 @@ typedef struct nb_network {
     size_t n_classes;      /* = layer_size[L-1] */
     char **class_names;    /* [n_classes] NUL-terminated strings ("0".."C-1" by default) */
     char activation[32];   /* "relu" (hidden layers; output is softmax) */
+    /* The operator chain (docs/models.md). n_ops == 0 (ops NULL): the classic dense network,
+     * dense + ReLU per pair and the weights above are the forward pass. n_ops > 0: the
+     * operators are the forward pass, and layer_size/weights/biases above are the *graph
+     * view* derived from them by nb_graph_build (node layers = the input and the output of
+     * every DENSE/CONV2D; a convolution's nodes are its channels; edge weights of pairs that
+     * involve channels are L1 kernel magnitudes). */
+    size_t in_c, in_h, in_w; /* input shape; the classic network: n_0 x 1 x 1 */
+    size_t n_ops;
+    nb_op *ops; /* [n_ops], owned */
     /* provenance (attributes) */
     char source[32];           /* "train", "random", "import" */
     char dataset[NB_NAME_MAX]; /* data directory or name, "" if none */

@@ -27,6 +27,7 @@
     X(E_GL, "OpenGL error")                                                                        \
     X(E_DISPLAY, "no display available")                                                           \
     X(E_CANCELLED, "cancelled")                                                                    \
+    X(E_UNSUPPORTED, "not supported")                                                              \
     X(E_INTERNAL, "internal error")
 
 typedef enum nb_status {

@@ -1,0 +1,9 @@
+/* nb_onnx.c - placeholder until the onnx reader lands (issue 12); refuses every model. */
+#include <string.h>
+
+#include "nb_import.h"
+
+nb_status nb_import_onnx(const char *path, nb_network *net) {
+    memset(net, 0, sizeof *net);
+    return NB_RAISE(NB_E_UNSUPPORTED, path, "the onnx reader is not built yet");
+}
