@@ -1,0 +1,4 @@
+# Tests of the data layouts (nb_data: NumPy, ImageFolder, class names) and the Keras HDF5 reader
+# (nb_keras). Data fixtures are written by test_data itself; the Keras model.h5 fixtures are
+# committed under tests/data/keras/ with the script that made them (make_keras_fixtures.py).
+nb_add_test(test_data SOURCES test_data.c LIBS nb_common PNG::PNG LABEL unit TIMEOUT 60)
