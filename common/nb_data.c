@@ -802,13 +802,14 @@ static nb_status load_imagefolder(const char *dir, nb_idx_split split, size_t ma
             free(px.px);
         }
     }
+    const size_t n_cls = classes.n;
     if (s == NB_OK) {
         ds.n_classes = classes.n;
         ds.class_names = classes.v; /* ownership moves to ds */
         memset(&classes, 0, sizeof classes);
     }
     if (fc)
-        for (size_t c = 0; c < classes.n; c++)
+        for (size_t c = 0; c < n_cls; c++)
             name_list_free(&fc[c].files);
     free(fc);
     name_list_free(&classes);
