@@ -1020,7 +1020,9 @@ static nb_status walk_layers(kctx *k, const cJSON *root, nb_network *net) {
             const char *prev = layer_name(cJSON_GetArrayItem(layers, i - 1));
             if (!in)
                 return NB_RAISE(NB_E_UNSUPPORTED, layer_subject(k),
-                                "not a chain: the layer has %d inputs (1 supported)", cnt);
+                                "not a chain: the layer has %d inputs (one layer's output "
+                                "supported)",
+                                cnt);
             if (!prev || strcmp(in, prev) != 0)
                 return NB_RAISE(NB_E_UNSUPPORTED, layer_subject(k),
                                 "not a chain: takes its input from %s, not from the previous "

@@ -249,7 +249,15 @@ def write_bin(path, *arrays):
 
 
 def finish(m, out, name, n_in=4, fixed=False):
-    m.save(os.path.join(out, name + ".h5"), fixed)
+    path = os.path.join(out, name + ".h5")
+    m.save(path, fixed)
+    # what h5py reads back is, bit for bit, what the references below are made from
+    with h5py.File(path, "r") as f:
+        for _, cfg, w, _ in m.layers:
+            for k, v in w.items():
+                back = f["model_weights/%s/%s/%s%s" % (cfg["name"], cfg["name"], k,
+                                                       "" if m.keras3 else ":0")][()]
+                assert back.dtype == v.dtype and back.tobytes() == v.tobytes(), (name, k)
     write_bin(os.path.join(out, name + "_ref.bin"), *m.refs)
     x = f32(rng.uniform(0, 1, [n_in] + m.input_shape))
     logits = m.forward(x.astype(np.float64))
