@@ -114,6 +114,8 @@ static float *ref_op(const nb_op *op, const float *x) {
                 v = tanh(v);
             else if (op->kind == NB_OP_SIGMOID)
                 v = 1 / (1 + exp(-v));
+            else if (op->kind == NB_OP_GELU)
+                v = 0.5 * v * (1 + erf(v / sqrt(2.0)));
             y[i] = (float)v;
         }
         break;
@@ -292,6 +294,35 @@ static void test_keras3(void **state) {
     assert_false(net.ops[4].count_include_pad);
     expect_ref_weights(&net, "k3_ref.bin");
     expect_logits(&net, "k3");
+    nb_network_deinit(&net);
+}
+
+/* Keras 3.8's Sequential naming ("sequential/dense/kernel", DTypePolicy dtypes, an empty
+ * top_level_model_weights group) and a flat batch norm between an HWC Flatten and a Dense:
+ * its four arrays are permuted to CHW like the Dense's columns. */
+static void test_keras3_sequential(void **state) {
+    (void)state;
+    char p[1200];
+    nb_network net;
+    assert_int_equal(nb_import_keras(fixture(p, sizeof p, "k3_seq.h5"), &net), NB_OK);
+    static const nb_op_kind kinds[] = {NB_OP_CONV2D, NB_OP_RELU, NB_OP_FLATTEN, NB_OP_BATCHNORM,
+                                       NB_OP_DENSE,  NB_OP_GELU, NB_OP_DENSE};
+    assert_int_equal(net.n_ops, 7);
+    for (size_t k = 0; k < 7; k++)
+        assert_int_equal(net.ops[k].kind, kinds[k]);
+    assert_false(net.ops[5].gelu_tanh);
+    const nb_op *bn = &net.ops[3];
+    assert_int_equal(bn->in_c, 48);
+    size_t n = 0;
+    float *ref = read_floats("k3_seq_bn_ref.bin", &n);
+    assert_int_equal(n, 4 * 48);
+    assert_memory_equal(bn->gamma, ref, 48 * sizeof(float));
+    assert_memory_equal(bn->beta, ref + 48, 48 * sizeof(float));
+    assert_memory_equal(bn->mean, ref + 96, 48 * sizeof(float));
+    assert_memory_equal(bn->var, ref + 144, 48 * sizeof(float));
+    free(ref);
+    expect_ref_weights(&net, "k3_seq_ref.bin");
+    expect_logits(&net, "k3_seq");
     nb_network_deinit(&net);
 }
 
@@ -515,9 +546,9 @@ int main(void) {
     snprintf(data_dir, sizeof data_dir, "%s", env ? env : "../tests/data");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dense),         cmocka_unit_test(test_conv),
-        cmocka_unit_test(test_keras3),        cmocka_unit_test(test_config_refusals),
-        cmocka_unit_test(test_file_refusals),
+        cmocka_unit_test(test_dense),           cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_keras3),          cmocka_unit_test(test_keras3_sequential),
+        cmocka_unit_test(test_config_refusals), cmocka_unit_test(test_file_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

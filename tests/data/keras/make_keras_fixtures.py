@@ -26,6 +26,7 @@ Usage: /usr/bin/python3 tests/data/keras/make_keras_fixtures.py [OUTDIR]   (defa
 this script). Seeded; the output is the same on every run.
 """
 import json
+import math
 import os
 import sys
 
@@ -100,6 +101,8 @@ def act(x, name, alpha=0.0):
         return 1 / (1 + np.exp(-x))
     if name == "tanh":
         return np.tanh(x)
+    if name == "gelu":  # Keras's default approximate=False: the erf form
+        return 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
     raise ValueError(name)
 
 
@@ -119,6 +122,7 @@ class Model:
         self.name = name
         self.layers = []  # (class_name, config, weights dict, forward fn)
         self.refs = []  # nnbundle-layout weight arrays
+        self.bn_refs = []  # flat batch norms after an HWC Flatten: gamma, beta, mean, var (CHW)
         self.counts = {}
 
     def uname(self, base):
@@ -128,7 +132,9 @@ class Model:
 
     def add(self, cls, base, cfg, weights=None, fwd=None):
         name = self.uname(base)
-        c = {"name": name, "trainable": True, "dtype": "float32"}
+        dtype = ({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                  "registered_name": None} if self.keras3 else "float32")
+        c = {"name": name, "trainable": True, "dtype": dtype}
         c.update(cfg)
         self.layers.append((cls, c, weights or {}, fwd))
         return name
@@ -163,6 +169,8 @@ class Model:
             return {"class_name": "Functional", "config": cfg,
                     "keras_version": "3.3.3" if self.keras3 else "2.13.1", "backend": "tensorflow"}
         cfg = {"name": self.name, "layers": layers}
+        if self.keras3:
+            cfg["build_input_shape"] = [None] + self.input_shape
         return {"class_name": "Sequential", "config": cfg,
                 "keras_version": "3.3.3" if self.keras3 else "2.13.1", "backend": "tensorflow"}
 
@@ -183,14 +191,20 @@ class Model:
             g.attrs["backend"] = b"tensorflow"
             g.attrs["keras_version"] = ver
             by_name = {cfg["name"]: w for _, cfg, w, _ in self.layers}
+            # Keras 3 names a weight by its variable path: "<layer>/kernel" in a Functional
+            # model, "<sequential name>/<layer>/kernel" in a Sequential one (Keras 3.8).
+            prefix = self.name + "/" if self.keras3 and not self.functional else ""
+            suffix = "" if self.keras3 else ":0"
             for n in sorted(names):
                 lg = g.create_group(n)
                 w = by_name.get(n, {})
-                suffix = "" if self.keras3 else ":0"
-                wn = [("%s/%s%s" % (n, k, suffix)).encode("utf8") for k in w]
+                wn = [("%s%s/%s%s" % (prefix, n, k, suffix)).encode("utf8") for k in w]
                 lg.attrs["weight_names"] = np.array(wn, dtype="S") if wn else np.array([], dtype="S1")
                 for k, v in w.items():
-                    lg.create_dataset("%s/%s%s" % (n, k, suffix), data=v)
+                    lg.create_dataset("%s%s/%s%s" % (prefix, n, k, suffix), data=v)
+            if self.keras3:  # model-level variables (none here), as Keras 3 writes them
+                tg = g.create_group("top_level_model_weights")
+                tg.attrs["weight_names"] = np.array([], dtype="S1")
 
     def forward(self, x):
         for _, _, _, fwd in self.layers:
@@ -206,7 +220,7 @@ def dense(m, units, activation, in_features, perm_hwc=None, last=False):
            "kernel_initializer": init(1, "GlorotUniform"), "bias_initializer": init(1, "Zeros"),
            "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
            "kernel_constraint": None, "bias_constraint": None}
-    ref = k.T.copy()  # [out][in], in in Keras's (HWC) flatten order
+    ref = k.T.copy()  # [out][in], in Keras's (HWC) flatten order
     if perm_hwc is not None:  # rows to CHW: nb column c*H*W + h*W + w = Keras row (h*W + w)*C + c
         h, w, c = perm_hwc
         idx = np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).reshape(-1)
@@ -231,12 +245,16 @@ def conv(m, filters, ksize, cin, strides=(1, 1), padding="valid", dilation=(1, 1
           lambda x: act(conv2d(x, k, b, strides, padding, dilation), activation))
 
 
-def batchnorm(m, ch, eps=1e-3):
+def batchnorm(m, ch, eps=1e-3, perm_hwc=None):
     g = f32(rng.uniform(0.5, 1.5, ch))
     be = f32(rng.normal(0, 0.2, ch))
     mu = f32(rng.normal(0, 0.3, ch))
     var = f32(rng.uniform(0.5, 2.0, ch))
     cfg = {"axis": -1, "momentum": 0.99, "epsilon": eps, "center": True, "scale": True}
+    if perm_hwc is not None:  # a flat batch norm after a Flatten: nnbundle's channels in CHW
+        h, w, c = perm_hwc
+        idx = np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).reshape(-1)
+        m.bn_refs += [a[idx] for a in (g, be, mu, var)]
     m.add("BatchNormalization", "batch_normalization", cfg,
           {"gamma": g, "beta": be, "moving_mean": mu, "moving_variance": var},
           lambda x: (x - mu) / np.sqrt(var.astype(np.float64) + eps) * g + be)
@@ -251,12 +269,15 @@ def write_bin(path, *arrays):
 def finish(m, out, name, n_in=4, fixed=False):
     path = os.path.join(out, name + ".h5")
     m.save(path, fixed)
+    if m.bn_refs:
+        write_bin(os.path.join(out, name + "_bn_ref.bin"), *m.bn_refs)
     # what h5py reads back is, bit for bit, what the references below are made from
     with h5py.File(path, "r") as f:
         for _, cfg, w, _ in m.layers:
             for k, v in w.items():
-                back = f["model_weights/%s/%s/%s%s" % (cfg["name"], cfg["name"], k,
-                                                       "" if m.keras3 else ":0")][()]
+                prefix = m.name + "/" if m.keras3 and not m.functional else ""
+                back = f["model_weights/%s/%s%s/%s%s" % (cfg["name"], prefix, cfg["name"], k,
+                                                         "" if m.keras3 else ":0")][()]
                 assert back.dtype == v.dtype and back.tobytes() == v.tobytes(), (name, k)
     write_bin(os.path.join(out, name + "_ref.bin"), *m.refs)
     x = f32(rng.uniform(0, 1, [n_in] + m.input_shape))
@@ -310,6 +331,19 @@ def main():
           {"data_format": "channels_last", "keepdims": False}, None, lambda x: x.mean(axis=(1, 2)))
     dense(m, 3, "softmax", 4, last=True)
     finish(m, out, "k3")
+
+    # k3_seq.h5: Keras 3.8 Sequential as model.save writes it (weight names
+    # "sequential/<layer>/kernel", DTypePolicy dtypes, build_input_shape, an empty
+    # top_level_model_weights group): Conv2D, Flatten of 4x4x3 (HWC), a flat BatchNormalization
+    # over the 48 features (permuted to CHW with the next Dense), Dense gelu, Dense.
+    m = Model([6, 6, 2], keras3=True, name="sequential")
+    conv(m, 3, (3, 3), 2, activation="relu")
+    m.add("Flatten", "flatten", {"data_format": "channels_last"}, None,
+          lambda x: x.reshape(x.shape[0], -1))
+    batchnorm(m, 48, eps=1e-3, perm_hwc=(4, 4, 3))
+    dense(m, 5, "gelu", 48, perm_hwc=(4, 4, 3))
+    dense(m, 3, "linear", 5)
+    finish(m, out, "k3_seq")
 
 
 if __name__ == "__main__":
