@@ -137,44 +137,36 @@ nb_status nb_data_read_class_names(const char *path, char ***names_out, size_t *
     if (!f)
         return NB_RAISE(NB_E_IO, path, "cannot open: %s", strerror(errno));
     char **names = calloc(NB_DATA_MAX_CLASSES, sizeof *names);
-    char line[DATA_NAME_MAX + 3];
-    size_t n = 0, line_no = 0;
+    char *line = NULL;
+    size_t cap = 0, n = 0, line_no = 0;
+    ssize_t got;
     nb_status s = names ? NB_OK : NB_RAISE(NB_E_NOMEM, path, "cannot allocate class names");
-    while (s == NB_OK && fgets(line, sizeof line, f)) {
+    while (s == NB_OK && (got = getline(&line, &cap, f)) > 0) {
         line_no++;
-        size_t len = strlen(line);
-        bool ended = len > 0 && line[len - 1] == '\n';
-        if (!ended && !feof(f)) {
-            s = NB_RAISE(NB_E_FORMAT, path, "line %zu: class name longer than %d bytes", line_no,
-                         DATA_NAME_MAX);
-            break;
-        }
-        if (ended)
+        size_t len = (size_t)got;
+        if (line[len - 1] == '\n')
             line[--len] = '\0';
         if (len > 0 && line[len - 1] == '\r')
             line[--len] = '\0';
-        if (len == 0) {
+        if (strlen(line) != len)
+            s = NB_RAISE(NB_E_FORMAT, path, "line %zu: contains a NUL byte (not a text file?)",
+                         line_no);
+        else if (len == 0)
             s = NB_RAISE(NB_E_FORMAT, path, "line %zu: empty class name", line_no);
-            break;
-        }
-        if (len > DATA_NAME_MAX) {
+        else if (len > DATA_NAME_MAX)
             s = NB_RAISE(NB_E_FORMAT, path, "line %zu: class name longer than %d bytes", line_no,
                          DATA_NAME_MAX);
-            break;
-        }
-        if (n >= NB_DATA_MAX_CLASSES) {
+        else if (n >= NB_DATA_MAX_CLASSES)
             s = NB_RAISE(NB_E_FORMAT, path, "more than %d class names (labels are 0..255)",
                          NB_DATA_MAX_CLASSES);
-            break;
-        }
-        names[n] = dup_str(line, len);
-        if (!names[n++])
+        else if (!(names[n++] = dup_str(line, len)))
             s = NB_RAISE(NB_E_NOMEM, path, "cannot allocate class names");
     }
     if (s == NB_OK && ferror(f))
         s = NB_RAISE(NB_E_IO, path, "read error: %s", strerror(errno));
     if (s == NB_OK && n == 0)
         s = NB_RAISE(NB_E_FORMAT, path, "no class names (expected one name per line)");
+    free(line);
     fclose(f);
     if (s != NB_OK) {
         nb_data_free_names(names, n);

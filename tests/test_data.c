@@ -271,6 +271,9 @@ static void test_class_names(void **state) {
     nb_test_write_text("df_names/names.txt", longname);
     s = nb_data_load("df_names", NB_IDX_TRAIN, 0, "df_names/names.txt", &ds);
     nb_expect_error(s, NB_E_FORMAT, "df_names/names.txt", "longer than 255 bytes");
+    nb_test_write_file("df_names/names.txt", "Ant\nB\0ee\nCat\n", 13);
+    s = nb_data_load("df_names", NB_IDX_TRAIN, 0, "df_names/names.txt", &ds);
+    nb_expect_error(s, NB_E_FORMAT, "df_names/names.txt", "line 2: contains a NUL byte");
     s = nb_data_load("df_names", NB_IDX_TRAIN, 0, "df_names/none.txt", &ds);
     nb_expect_error(s, NB_E_IO, "df_names/none.txt", "cannot open");
     nb_test_remove_tree("df_names");
