@@ -334,9 +334,9 @@ static void copy_fixture(const char *name, const char *dst) {
     nb_test_copy_file(fixture(p, sizeof p, name), dst);
 }
 
-/* Replaces the first `from` in dst's model_config by `to` (fails if absent). */
-static void edit_config(const char *dst, const char *from, const char *to) {
-    hid_t f = H5Fopen(dst, H5F_ACC_RDWR, H5P_DEFAULT);
+/* dst's model_config (malloc'd). */
+static char *get_config(const char *dst) {
+    hid_t f = H5Fopen(dst, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     hid_t a = H5Aopen(f, "model_config", H5P_DEFAULT);
     hid_t t = H5Aget_type(a);
@@ -356,6 +356,29 @@ static void edit_config(const char *dst, const char *from, const char *to) {
     }
     H5Tclose(t);
     H5Aclose(a);
+    H5Fclose(f);
+    return json;
+}
+
+/* Replaces dst's model_config by `json` (a variable-length string, as h5py 3 writes it). */
+static void set_config(const char *dst, const char *json) {
+    hid_t f = H5Fopen(dst, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Adelete(f, "model_config") >= 0);
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, H5T_VARIABLE);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, "model_config", mt, sp, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Awrite(a, mt, &json) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(mt);
+    H5Fclose(f);
+}
+
+/* Replaces the first `from` in dst's model_config by `to` (fails if absent). */
+static void edit_config(const char *dst, const char *from, const char *to) {
+    char *json = get_config(dst);
     char *at = strstr(json, from);
     if (!at)
         print_error("'%s' not in %s\n", from, json);
@@ -365,16 +388,7 @@ static void edit_config(const char *dst, const char *from, const char *to) {
     memcpy(out, json, head);
     memcpy(out + head, to, tl);
     strcpy(out + head + tl, at + fl);
-    assert_true(H5Adelete(f, "model_config") >= 0);
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mt, H5T_VARIABLE);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    a = H5Acreate2(f, "model_config", mt, sp, H5P_DEFAULT, H5P_DEFAULT);
-    assert_true(H5Awrite(a, mt, &out) >= 0);
-    H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(mt);
-    H5Fclose(f);
+    set_config(dst, out);
     free(json);
     free(out);
 }
@@ -541,6 +555,64 @@ static void test_file_refusals(void **state) {
     expect_import_error("k_nothing.h5", NB_E_IO, "k_nothing.h5", "cannot open");
 }
 
+/* Seeded random edits of model_config (digits changed, characters deleted or replaced): every
+ * import either succeeds with a built graph or fails with its own recorded status and a zeroed
+ * network. Under ASan (scripts/test.sh) this also checks memory safety of every refusal path. */
+static void test_config_mutations(void **state) {
+    (void)state;
+    static const char *const bases[] = {"conv.h5", "k3.h5", "dense.h5", "k3_seq.h5"};
+    static const char alphabet[] = "0123456789-.e,:[]{}\" nulrstaf";
+    const char *d = "k_mut.h5";
+    uint64_t rng = 0x9E3779B97F4A7C15u;
+    size_t ok = 0, failed = 0;
+    for (size_t b = 0; b < 4; b++) {
+        copy_fixture(bases[b], d);
+        char *base = get_config(d);
+        size_t len = strlen(base);
+        char *json = malloc(len + 1);
+        for (int it = 0; it < 60; it++) {
+            memcpy(json, base, len + 1);
+            size_t cur = len;
+            int edits = 1 + it % 3;
+            for (int e = 0; e < edits; e++) {
+                rng = rng * 6364136223846793005u + 1442695040888963407u;
+                size_t at = (size_t)(rng >> 33) % cur, kind = (size_t)(rng >> 20) % 3;
+                if (kind == 0) { /* a digit becomes another character of a number */
+                    size_t p = at;
+                    while (p < cur && !(json[p] >= '0' && json[p] <= '9'))
+                        p++;
+                    if (p < cur)
+                        json[p] = "0123456789-9"[(rng >> 8) % 12];
+                } else if (kind == 1) { /* delete one character */
+                    memmove(json + at, json + at + 1, cur - at);
+                    cur--;
+                } else {
+                    json[at] = alphabet[(rng >> 8) % (sizeof alphabet - 1)];
+                }
+            }
+            set_config(d, json);
+            nb_network net;
+            nb_error_clear();
+            nb_status s = nb_import_keras(d, &net);
+            if (s == NB_OK) {
+                assert_true(net.n_ops > 0 && net.n_layers >= 2 && net.ops);
+                nb_network_deinit(&net);
+                ok++;
+            } else {
+                assert_int_equal(nb_error_status(), s);
+                assert_null(net.ops);
+                assert_null(net.layer_size);
+                failed++;
+            }
+        }
+        free(json);
+        free(base);
+    }
+    print_message("    mutated configs: %zu imported, %zu refused\n", ok, failed);
+    assert_true(failed > 0);
+    unlink(d);
+}
+
 int main(void) {
     const char *env = getenv("NB_TEST_DATA");
     snprintf(data_dir, sizeof data_dir, "%s", env ? env : "../tests/data");
@@ -548,7 +620,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense),           cmocka_unit_test(test_conv),
         cmocka_unit_test(test_keras3),          cmocka_unit_test(test_keras3_sequential),
-        cmocka_unit_test(test_config_refusals), cmocka_unit_test(test_file_refusals),
+        cmocka_unit_test(test_config_refusals), cmocka_unit_test(test_config_mutations),
+        cmocka_unit_test(test_file_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
