@@ -326,6 +326,56 @@ static void test_keras3_sequential(void **state) {
     nb_network_deinit(&net);
 }
 
+static void expect_import_error(const char *file, nb_status want, const char *subject,
+                                const char *frag);
+static void copy_fixture(const char *name, const char *dst);
+
+/* Variants Keras writes or tolerates: float64 weights (read as float32), weight_names split
+ * into weight_names0, weight_names1 (Keras's form for long lists), no weight_names at all
+ * (the usual "<layer>/<key>:0" paths are tried); an integer weight is refused. */
+static void test_weight_variants(void **state) {
+    (void)state;
+    const char *d = "k_var.h5";
+    copy_fixture("dense.h5", d);
+    hid_t f = H5Fopen(d, H5F_ACC_RDWR, H5P_DEFAULT);
+    const char *bias = "/model_weights/dense_1/dense_1/bias:0";
+    float b32[10];
+    hid_t ds = H5Dopen2(f, bias, H5P_DEFAULT);
+    assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, b32) >= 0);
+    H5Dclose(ds);
+    double b64[10];
+    for (int i = 0; i < 10; i++)
+        b64[i] = (double)b32[i];
+    assert_true(H5Ldelete(f, bias, H5P_DEFAULT) >= 0);
+    hsize_t dim = 10;
+    hid_t sp = H5Screate_simple(1, &dim, NULL);
+    ds = H5Dcreate2(f, bias, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, b64) >= 0);
+    H5Dclose(ds);
+    hid_t g = H5Gopen2(f, "/model_weights/dense_1", H5P_DEFAULT);
+    assert_true(H5Arename(g, "weight_names", "weight_names0") >= 0);
+    H5Gclose(g);
+    g = H5Gopen2(f, "/model_weights/dense", H5P_DEFAULT);
+    assert_true(H5Adelete(g, "weight_names") >= 0);
+    H5Gclose(g);
+    H5Fclose(f);
+    nb_network net;
+    assert_int_equal(nb_import_keras(d, &net), NB_OK);
+    assert_memory_equal(net.ops[4].bias, b32, sizeof b32);
+    expect_ref_weights(&net, "dense_ref.bin");
+    nb_network_deinit(&net);
+
+    f = H5Fopen(d, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(H5Ldelete(f, bias, H5P_DEFAULT) >= 0);
+    ds = H5Dcreate2(f, bias, H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    H5Fclose(f);
+    expect_import_error(d, NB_E_FORMAT, "k_var.h5 /model_weights/dense_1/dense_1/bias:0",
+                        "not a floating-point array");
+    unlink(d);
+}
+
 /* ---- refusals ---------------------------------------------------------------------------- */
 
 /* Copies fixture `name` to `dst` in the working directory. */
@@ -621,7 +671,7 @@ int main(void) {
         cmocka_unit_test(test_dense),           cmocka_unit_test(test_conv),
         cmocka_unit_test(test_keras3),          cmocka_unit_test(test_keras3_sequential),
         cmocka_unit_test(test_config_refusals), cmocka_unit_test(test_config_mutations),
-        cmocka_unit_test(test_file_refusals),
+        cmocka_unit_test(test_file_refusals),   cmocka_unit_test(test_weight_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
