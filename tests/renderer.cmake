@@ -38,3 +38,7 @@ add_test(NAME test_render_install COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_
          WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(test_render_install PROPERTIES LABELS gl TIMEOUT 180
     ENVIRONMENT "NB_BINARY_DIR=${CMAKE_BINARY_DIR};CMAKE=${CMAKE_COMMAND};OMP_NUM_THREADS=2")
+# --export (GL-free): the glTF writer against tests/golden/export_tiny.json, class-view colours,
+# the layer filter, the option and the refusal paths.
+nb_add_test(test_export SOURCES test_export.c test_render_fixture.c LIBS nb_render_core cjson
+            LABEL unit TIMEOUT 60)
