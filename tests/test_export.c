@@ -27,6 +27,7 @@ typedef struct fixture {
     nb_model m;
     nb_rendering_config cfg;
     nb_render_params p;
+    nb_scene_desc d; /* what s was built with */
     nb_scene s;
 } fixture;
 
@@ -41,6 +42,7 @@ static void fixture_build(fixture *f, int view, size_t class_index, const nb_sce
     if (extra)
         d = *extra;
     nb_scene_desc_from_config(&f->cfg, &d);
+    f->d = d;
     assert_int_equal(nb_scene_build(&f->m, &d, "tiny.nnb.h5", &f->s), NB_OK);
 }
 
@@ -65,7 +67,7 @@ typedef struct glb {
 
 static void glb_build(const fixture *f, glb *g, nb_export_gltf_stats *stats) {
     memset(g, 0, sizeof *g);
-    const nb_export_desc d = {&f->m, &f->s, &f->p, &f->cfg, "/some/dir/tiny.nnb.h5"};
+    const nb_export_desc d = {&f->m, &f->s, &f->p, &f->cfg, "/some/dir/tiny.nnb.h5", &f->d};
     assert_int_equal(nb_export_gltf_build(&d, &g->bytes, &g->len, stats), NB_OK);
     assert_true(g->len >= 28);
     assert_int_equal(get_u32(g->bytes), 0x46546C67u); /* "glTF" */
@@ -400,7 +402,7 @@ static void test_gltf_thresholds(void **state) {
     f.p.edge.importance_threshold = 2.0f;
     uint8_t *bytes = (uint8_t *)"untouched";
     size_t len = 17;
-    const nb_export_desc d = {&f.m, &f.s, &f.p, &f.cfg, "tiny.nnb.h5"};
+    const nb_export_desc d = {&f.m, &f.s, &f.p, &f.cfg, "tiny.nnb.h5", &f.d};
     nb_status s = nb_export_gltf_build(&d, &bytes, &len, NULL);
     nb_expect_error(s, NB_E_INVALID, "tiny.nnb.h5", "nothing to export");
     assert_int_equal(len, 17);
@@ -412,7 +414,7 @@ static void test_gltf_save(void **state) {
     (void)state;
     fixture f;
     fixture_build(&f, NB_CLASS_VIEW_ALL, 0, NULL);
-    const nb_export_desc d = {&f.m, &f.s, &f.p, &f.cfg, "tiny.nnb.h5"};
+    const nb_export_desc d = {&f.m, &f.s, &f.p, &f.cfg, "tiny.nnb.h5", &f.d};
     const char *path = "test_export_tiny.glb";
     remove(path);
     nb_export_gltf_stats st;
@@ -433,6 +435,8 @@ static void test_export_format(void **state) {
     nb_export_format fmt = 0;
     assert_int_equal(nb_export_format_of("a/b.GLB", &fmt), NB_OK);
     assert_int_equal(fmt, NB_EXPORT_GLB);
+    assert_int_equal(nb_export_format_of("page.Html", &fmt), NB_OK);
+    assert_int_equal(fmt, NB_EXPORT_HTML);
     nb_expect_error(nb_export_format_of("out.png", &fmt), NB_E_INVALID, "out.png",
                     "unknown export format");
     nb_expect_error(nb_export_format_of("", &fmt), NB_E_INVALID, "--export", "no output");

@@ -37,6 +37,7 @@
 #include <SDL2/SDL.h>
 
 #include "nb_export_gltf.h"
+#include "nb_export_html.h"
 #include "nb_gui_session.h" /* the GUI hooks */
 #include "nb_h5.h"
 #include "nb_log.h"
@@ -520,7 +521,17 @@ nb_status nb_app_export(nb_app *app) {
     nb_export_format format;
     NB_TRY(nb_export_format_of(app->opt.export_path, &format));
     nb_render_params_from_config(&app->config, &app->params);
-    const nb_export_desc d = {&app->model, &app->scene, &app->params, &app->config, app->path};
+    const nb_export_desc d = {&app->model,  &app->scene, &app->params,
+                              &app->config, app->path,   &app->scene_desc};
+    if (format == NB_EXPORT_HTML) {
+        nb_export_html_stats s;
+        NB_TRY(nb_export_html_save(&d, app->opt.export_path, &s));
+        nb_log_info("wrote %s: %zu nodes, %zu edges (%zu line segments), %zu class views, "
+                    "%zu bytes (data %zu bytes before base64)",
+                    app->opt.export_path, s.nodes, s.edges, s.segments, s.views, s.bytes,
+                    s.data_bytes);
+        return NB_OK;
+    }
     nb_export_gltf_stats s;
     NB_TRY(nb_export_gltf_save(&d, app->opt.export_path, &s));
     nb_log_info("wrote %s: %zu nodes, %zu edges (%zu line segments), %zu vertices, %zu bytes",

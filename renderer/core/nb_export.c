@@ -112,8 +112,13 @@ nb_status nb_export_format_of(const char *path, nb_export_format *format) {
         *format = NB_EXPORT_GLB;
         return NB_OK;
     }
+    if (ends_with(path, ".html") || ends_with(path, ".htm")) {
+        *format = NB_EXPORT_HTML;
+        return NB_OK;
+    }
     return NB_RAISE(NB_E_INVALID, path,
-                    "unknown export format; the extension picks it: .glb (binary glTF 2.0)");
+                    "unknown export format; the extension picks it: .glb (binary glTF 2.0) or "
+                    ".html (a self-contained web page)");
 }
 
 /* ---- the node sphere ------------------------------------------------------------------ */

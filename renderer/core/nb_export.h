@@ -43,6 +43,8 @@ typedef struct nb_export_desc {
     const nb_render_params *params;    /* nb_render_params_from_config(config) */
     const nb_rendering_config *config; /* the run's rendering config */
     const char *source;                /* the input file's path (named in the metadata) */
+    const nb_scene_desc *scene_desc;   /* the desc scene was built with (HTML: the other
+                                          class views are built from it; glTF: unused) */
 } nb_export_desc;
 
 /* Selects what scene s draws with params p (thresholds, hidden modes, sizes). Never fails. */
