@@ -9,9 +9,10 @@
  * 0..C-1) node RGBA uint8[N][4] and segment RGBA uint8[S][4], every array at a 4-byte
  * offset given in the metadata. The colours of every view come from a scene built for that
  * view (nb_scene_build, the desc of the exported scene with class_view / class_index changed)
- * through nb_export_colors, the code the glTF writer uses; the visible prefix is the one of
- * the exported scene, and each view's scene must list the same node ids and segment (edge,
- * t) in the same order. Camera poses: nb_camera as nnbundle-render's window places them
+ * through nb_export_colors, the code the glTF writer uses, with the params of the config
+ * with that class view (the fade of "class" and "independent" depends on it); the visible prefix is
+ * the one of the exported scene, and each view's scene must list the same node ids and segment
+ * (edge, t) in the same order. Camera poses: nb_camera as nnbundle-render's window places them
  * (nb_camera_init, nb_camera_set_pose, nb_scene_frame for 1280 x 720 when camera_fit).
  * Source: three.js r111 (Debian libjs-three) API; RFC 4648 base64.
  * Single-threaded (the view scenes are built one after the other). Config keys read:
@@ -146,6 +147,7 @@ static nb_status read_script(const char *dir, const char *rel, char **out) {
     text t = {0};
     char buf[1 << 16];
     size_t n;
+    add_n(&t, "", 0); /* an empty file is an empty script */
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         add_n(&t, buf, n);
     bool bad = ferror(f) != 0;
@@ -283,9 +285,15 @@ static nb_status add_views(block *b, const nb_export_desc *d, const nb_export_vi
         NB_TRY(view_scene(d, v, view, cls, &vs));
         nb_export_view vv = *v;
         vv.scene = &vs;
+        /* the params of the view (fade_opaque depends on it) */
+        nb_rendering_config vc = *d->config;
+        vc.class_view = view;
+        vc.class_index = (int)cls;
+        nb_render_params vp;
+        nb_render_params_from_config(&vc, &vp);
         size_t o_node = reserve(b, v->n_nodes * 4), o_seg = reserve(b, v->n_segments * 4);
         if (!b->failed)
-            nb_export_colors(&vv, d->params, false, b->p + o_node, b->p + o_seg);
+            nb_export_colors(&vv, &vp, false, b->p + o_node, b->p + o_seg);
         nb_scene_deinit(&vs);
         cJSON *o = cJSON_CreateObject();
         if (!o)
@@ -339,6 +347,7 @@ static void add_poses(const nb_export_desc *d, cJSON *meta) {
         cJSON_AddItemToArray(poses, p);
         scale = cam.scale;
     }
+    cJSON_AddNumberToObject(meta, "pose_aspect", POSE_WIDTH / POSE_HEIGHT);
     cJSON_AddNumberToObject(meta, "fov", d->params->fov_degrees);
     cJSON_AddNumberToObject(meta, "near", 0.01 * scale);
     cJSON_AddNumberToObject(meta, "far", 100.0 * scale);
@@ -453,8 +462,9 @@ static cJSON *page_meta(const nb_export_desc *d, const nb_export_view *v) {
 
 nb_status nb_export_html_build(const nb_export_desc *d, char **html, size_t *len,
                                nb_export_html_stats *stats) {
-    if (!d->scene_desc)
-        return NB_RAISE(NB_E_INVALID, "--export", "no scene desc given for the class views");
+    if (!d->scene_desc || !d->config)
+        return NB_RAISE(NB_E_INVALID, "--export",
+                        "the page needs the scene desc and the config of the class views");
     nb_export_view v;
     nb_export_view_init(&v, d->scene, d->params);
     if (v.n_nodes == 0 && v.n_segments == 0)

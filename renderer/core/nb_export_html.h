@@ -19,7 +19,8 @@
  * axis, 1.2e-5 world units on the 1 x 1 x 1.5 demo box); colours: uint8 RGBA per object and
  * view. Camera poses: nb_camera_init + nb_camera_set_pose, framed with nb_scene_frame for a
  * 16:9 viewport when camera_fit is on, the lens shift turned into a sideways move of eye and
- * target (three.js has no lens shift).
+ * target (three.js has no lens shift); a narrower window moves the eye back by
+ * 16:9 / its aspect so the width still fits.
  * Size: ~ 7 + 4 (2 + C) bytes per segment and 16 + 4 (2 + C) per node before base64 (x 4/3),
  * plus 0.85 MB of three.js.
  */
@@ -43,7 +44,9 @@ typedef struct nb_export_html_stats {
  * /usr/share/javascript/three). Static storage or the environment's. */
 const char *nb_export_html_three_dir(void);
 
-/* Builds the page of what d draws. d->scene_desc must be the desc d->scene was built with.
+/* Builds the page of what d draws. d->scene_desc must be the desc d->scene was built with,
+ * d->config the config d->params came from (NB_E_INVALID, subject "--export", if either is
+ * NULL).
  * *html (malloc'd, NUL-terminated, owned by the caller) holds *len bytes; stats may be NULL.
  * Returns NB_OK; NB_E_MISSING with subject the three.js file that cannot be read (reason: how
  * to install it); NB_E_INVALID (subject d->source) when nothing is drawn; NB_E_MISMATCH when
