@@ -215,6 +215,8 @@ static nb_status layer_primitive(writer *w, const nb_export_view *v, const uint8
     float mn[3], mx[3];
     bounds3(pos, nv, mn, mx);
     cJSON *attr = cJSON_AddObjectToObject(prim, "attributes");
+    if (!attr)
+        w->failed = true;
     int a_pos = accessor(w, pos, nv * 12, nv, GL_FLOAT, "VEC3", false, ARRAY_BUFFER, mn, mx, 3);
     int a_nrm = accessor(w, nrm, nv * 12, nv, GL_FLOAT, "VEC3", false, ARRAY_BUFFER, NULL, NULL, 0);
     int a_col = accessor(w, col, nv * 4, nv, GL_UBYTE, "VEC4", true, ARRAY_BUFFER, NULL, NULL, 0);
@@ -264,6 +266,8 @@ static nb_status pair_primitive(writer *w, const nb_export_view *v, const uint8_
     float mn[3], mx[3];
     bounds3(pos, nv, mn, mx);
     cJSON *attr = cJSON_AddObjectToObject(prim, "attributes");
+    if (!attr)
+        w->failed = true;
     int a_pos = accessor(w, pos, nv * 12, nv, GL_FLOAT, "VEC3", false, ARRAY_BUFFER, mn, mx, 3);
     int a_col = accessor(w, col, nv * 4, nv, GL_UBYTE, "VEC4", true, ARRAY_BUFFER, NULL, NULL, 0);
     int a_imp =
