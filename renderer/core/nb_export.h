@@ -63,13 +63,16 @@ void nb_export_colors(const nb_export_view *v, const nb_render_params *p, bool l
 void nb_export_layer_name(size_t l, size_t n_layers, char *buf, size_t size);
 
 /* The layer of scene node i (0-based index into s->nodes) from the model's /bundle
- * layer_offset; n_layers when unknown. */
+ * layer_offset; s->n_layers when the model has no /bundle or i is out of range. */
 size_t nb_export_node_layer(const nb_model *m, const nb_scene *s, size_t i);
 
-/* The export format of `path` from its extension (case-insensitive): 1 ".glb", 2 ".html" or
- * ".htm". Returns NB_OK or NB_E_INVALID with subject path ("unknown export format ...;
- * use .glb or .html"). */
+/* The formats of --export. */
 typedef enum nb_export_format { NB_EXPORT_GLB = 1, NB_EXPORT_HTML = 2 } nb_export_format;
+
+/* The export format of `path` from its extension (case-insensitive): ".glb", ".html" or
+ * ".htm". Returns NB_OK, or NB_E_INVALID with subject path ("unknown export format; the
+ * extension picks it: .glb ... or .html ...") or subject "--export" for NULL / "" (*format
+ * untouched). */
 nb_status nb_export_format_of(const char *path, nb_export_format *format);
 
 /* The low-poly unit sphere the exporters instance for nodes: an icosahedron subdivided once,
