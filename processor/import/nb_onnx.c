@@ -36,7 +36,8 @@
 static const char supported_ops[] =
     "Gemm, MatMul, Add (bias), Conv, MaxPool, AveragePool, GlobalAveragePool, Flatten, "
     "Reshape (flattening), BatchNormalization, Dropout, Identity, Relu, LeakyRelu, Sigmoid, "
-    "Tanh, Gelu (and its Div-Erf-Add-Mul-Mul form), Softmax (last), Constant";
+    "Tanh, Gelu (and its Div-Erf-Add-Mul-Mul form), Softmax (last), Constant, Pad (zeros, "
+    "before Conv/AveragePool)";
 
 /* A constant tensor (initializer or Constant node output), values as double (exact for
  * float32 and for int64 shapes below 2^53). */
@@ -63,6 +64,10 @@ typedef struct onnx_ctx {
     nb_op *ops;
     size_t n_ops, cap_ops;
     bool last_is_node_op; /* the last emitted op is a DENSE/CONV2D whose output is cur */
+    /* zero padding of a Pad node not yet applied: the next node must be a Conv or an
+     * AveragePool, which take it as their own (top, left, bottom, right) */
+    size_t pend_pad[4];
+    bool pend;
 } onnx_ctx;
 
 /* ---- names and subjects ---- */
@@ -498,6 +503,19 @@ static nb_status window_geometry(onnx_ctx *x, size_t k, nb_op *op, size_t *out_h
         return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
                         "attribute auto_pad='%s' is not supported", autopad);
     }
+    if (x->pend) {
+        /* a preceding Pad: zeros, like the operator's own padding (Conv), or counted in the
+         * mean (AveragePool, which then must not pad itself without counting) */
+        if (op->kind == NB_OP_AVGPOOL && !op->count_include_pad &&
+            (op->pad_top || op->pad_left || op->pad_bottom || op->pad_right))
+            return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
+                            "attribute count_include_pad=0 with pads after a Pad node");
+        if (op->kind == NB_OP_AVGPOOL)
+            op->count_include_pad = true;
+        op->pad_top += x->pend_pad[0], op->pad_left += x->pend_pad[1];
+        op->pad_bottom += x->pend_pad[2], op->pad_right += x->pend_pad[3];
+        x->pend = false;
+    }
     const size_t ph = x->h + op->pad_top + op->pad_bottom;
     const size_t pw = x->w + op->pad_left + op->pad_right;
     if (ph < ext_h || pw < ext_w)
@@ -901,6 +919,67 @@ static nb_status map_reshape(onnx_ctx *x, size_t k) {
     return push_op(x, k, &op, cur_size(x), 1, 1);
 }
 
+/* Pad with zeros (mode constant, value 0) of H and W only: held for the next Conv or
+ * AveragePool (torch.onnx writes AvgPool2d as Pad + AveragePool). */
+static nb_status map_pad(onnx_ctx *x, size_t k) {
+    const Onnx__NodeProto *n = x->g->node[k];
+    static const char *const known[] = {"mode", "pads", "value", NULL};
+    NB_TRY(check_attributes(x, k, known));
+    NB_TRY(chain_is_input0(x, k));
+    char mode[32];
+    attr_string(n, "mode", mode, sizeof mode);
+    if (mode[0] && strcmp(mode, "constant") != 0)
+        return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
+                        "attribute mode='%s' is not supported (only constant zero padding)", mode);
+    int64_t pads[2 * ONNX_MAX_RANK];
+    size_t np = 0;
+    double value = attr_float(n, "value", 0.0f);
+    if (n->n_input >= 2) {
+        onnx_const t = {0};
+        NB_TRY(get_const(x, k, n->input[1], "pads", &t));
+        np = t.count <= 2 * ONNX_MAX_RANK ? t.count : 0;
+        for (size_t i = 0; i < np; i++)
+            pads[i] = (int64_t)t.v[i];
+        const_deinit(&t);
+        NB_TRY(get_opt_const(x, k, 2, "constant_value", &t));
+        if (t.v && t.count >= 1)
+            value = t.v[0];
+        const_deinit(&t);
+        if (n->n_input >= 4 && n->input[3][0])
+            return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k), "input axes is not supported");
+    } else {
+        const Onnx__AttributeProto *a = attr(n, "pads");
+        np = a && a->n_ints <= 2 * ONNX_MAX_RANK ? a->n_ints : 0;
+        for (size_t i = 0; i < np; i++)
+            pads[i] = a->ints[i];
+    }
+    if (np != 2 * x->rank)
+        return NB_RAISE(NB_E_FORMAT, node_subject(x, k), "has %zu pads for a rank-%zu input", np,
+                        x->rank);
+    if (value != 0.0)
+        return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
+                        "padding value %g is not supported (only 0)", value);
+    bool zero = true;
+    for (size_t i = 0; i < np; i++) {
+        const size_t d = i % x->rank;
+        if (pads[i] < 0 || pads[i] > 65536 || (d < 2 && pads[i] != 0))
+            return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
+                            "pads value %lld on dimension %zu is not supported (only spatial "
+                            "zero padding >= 0)",
+                            (long long)pads[i], d);
+        zero = zero && pads[i] == 0;
+    }
+    if (zero)
+        return NB_OK;
+    if (x->rank != 4)
+        return need_rank(x, k, 4);
+    /* [n_b, c_b, h_b, w_b, n_e, c_e, h_e, w_e] */
+    x->pend_pad[0] = (size_t)pads[2], x->pend_pad[1] = (size_t)pads[3];
+    x->pend_pad[2] = (size_t)pads[6], x->pend_pad[3] = (size_t)pads[7];
+    x->pend = true;
+    return NB_OK;
+}
+
 static nb_status map_softmax(onnx_ctx *x, size_t k) {
     const Onnx__NodeProto *n = x->g->node[k];
     static const char *const known[] = {"axis", NULL};
@@ -1052,6 +1131,10 @@ static nb_status map_node(onnx_ctx *x, size_t k) {
             return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
                             "output %zu '%s' is used: the graph is not a chain", o, n->output[o]);
     }
+    if (x->pend && strcmp(type, "Conv") != 0 && strcmp(type, "AveragePool") != 0)
+        return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
+                        "follows a Pad node: zero padding is supported only before a Conv or an "
+                        "AveragePool");
     nb_status s;
     if (!strcmp(type, "Gemm"))
         s = map_dense(x, k, true);
@@ -1095,6 +1178,8 @@ static nb_status map_node(onnx_ctx *x, size_t k) {
         s = map_activation(x, k, NB_OP_GELU);
     else if (!strcmp(type, "Softmax"))
         s = map_softmax(x, k);
+    else if (!strcmp(type, "Pad"))
+        s = map_pad(x, k);
     else
         s = NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
                      "operator %s is not supported (supported: %s)", type, supported_ops);
@@ -1201,6 +1286,10 @@ static nb_status walk(onnx_ctx *x) {
         size_t cons[4];
         const size_t nc = consumers(x, x->cur, cons, 4);
         if (!strcmp(x->cur, output)) {
+            if (nc == 0 && x->pend)
+                return NB_RAISE(NB_E_UNSUPPORTED, x->path,
+                                "the graph ends with a Pad node (supported only before a Conv or "
+                                "an AveragePool)");
             if (nc == 0)
                 break;
             return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, cons[0]),
@@ -1222,7 +1311,7 @@ static nb_status walk(onnx_ctx *x) {
             continue;
         }
         size_t y;
-        if (nc == 2 && match_gelu(x, cons, &y)) {
+        if (nc == 2 && !x->pend && match_gelu(x, cons, &y)) {
             nb_op op = {.kind = NB_OP_GELU};
             NB_TRY(push_op(x, y, &op, x->c, x->h, x->w));
             x->last_is_node_op = false;
