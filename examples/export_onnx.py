@@ -31,6 +31,7 @@ import argparse
 import gzip
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -133,6 +134,9 @@ def main():
         acc = float((logits.argmax(1).numpy() == ey).mean())
         logits.numpy().astype("<f4").tofile(os.path.join(a.out, f"{name}.logits.f32"))
         path = os.path.join(a.out, f"{name}.onnx")
+        # PRESERVE from eval mode keeps BatchNormalization nodes; torch warns about constant
+        # folding in training mode, which does not apply to a model in eval mode.
+        warnings.filterwarnings("ignore", message="It is recommended that constant folding")
         torch.onnx.export(m, test[:1], path, input_names=["input"], output_names=["logits"],
                           dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=14,
                           training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)

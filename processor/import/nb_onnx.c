@@ -224,13 +224,16 @@ static nb_status tensor_to_const(onnx_ctx *x, const Onnx__TensorProto *t, const 
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
         elem = 4, typed = t->n_int32_data;
         break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: /* int32_data, or one byte each in raw_data */
+        elem = 1, typed = t->n_int32_data;
+        break;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
         elem = 8, typed = t->n_int64_data;
         break;
     default:
         return NB_RAISE(NB_E_UNSUPPORTED, subject,
-                        "%s has data type %d (supported: float32, float64, int32, int64)", what,
-                        (int)type);
+                        "%s has data type %d (supported: float32, float64, int32, int64, bool)",
+                        what, (int)type);
     }
     const bool raw = t->has_raw_data;
     if (raw ? t->raw_data.len != count * elem : typed != count)
@@ -264,6 +267,9 @@ static nb_status tensor_to_const(onnx_ctx *x, const Onnx__TensorProto *t, const 
             break;
         case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
             v = raw ? (double)(int32_t)load_u32(r + 4 * i) : (double)t->int32_data[i];
+            break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
+            v = raw ? (double)(r[i] != 0) : (double)(t->int32_data[i] != 0);
             break;
         default:
             v = raw ? (double)(int64_t)load_u64(r + 8 * i) : (double)t->int64_data[i];
