@@ -119,7 +119,8 @@ save("conv", [
     const("k_half", 0.5),
     helper.make_node("Mul", ["m", "k_half"], ["g"], name="gelu/Mul_1"),
     helper.make_node("Pad", ["g", "pads"], ["p"], name="pad", mode="constant"),
-    helper.make_node("AveragePool", ["p"], ["ap"], name="avg", kernel_shape=[2, 2], strides=[2, 2]),
+    helper.make_node("AveragePool", ["p"], ["ap"], name="avg", kernel_shape=[2, 2], strides=[2, 2],
+                     ceil_mode=1),
     helper.make_node("Reshape", ["ap", "shape"], ["r"], name="flat"),
     helper.make_node("Gemm", ["r", "wf", "bf"], ["z"], name="fc", transB=1),
     helper.make_node("Softmax", ["z"], ["y"], name="softmax", axis=1),
@@ -154,8 +155,10 @@ dense_then("bad_op", helper.make_node("Elu", ["h"], ["y"], name="act"))
 dense_then("bad_domain", helper.make_node("Relu", ["h"], ["y"], name="act", domain="com.example"))
 save("bad_group", [helper.make_node("Conv", ["x", "wg"], ["y"], name="conv", group=2)],
      [init("wg", np.ones((2, 1, 3, 3), np.float32))], [1, 2, 5, 5], [1, 2, 3, 3])
+# ceil_mode=1 with a partial last window (5 = 2 + 2 + 1); where the windows tile the input
+# exactly it is accepted (the AveragePool of "conv")
 save("bad_ceil", [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2, 2],
-                                   ceil_mode=1)], [], [1, 2, 5, 5], [1, 2, 3, 3])
+                                   strides=[2, 2], ceil_mode=1)], [], [1, 2, 5, 5], [1, 2, 3, 3])
 save("bad_transa", [helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", transA=1)],
      [W], ["N", 4], ["N", 3])
 save("bad_autopad", [helper.make_node("Conv", ["x", "wa"], ["y"], name="conv", auto_pad="WEIRD")],

@@ -323,6 +323,34 @@ static nb_status get_const(onnx_ctx *x, size_t k, const char *name, const char *
             out->v[i] = fs ? fs[i] : is ? (double)is[i] : one;
         return NB_OK;
     }
+    if (p != SIZE_MAX && is_op(x->g->node[p], "Transpose") && x->g->node[p]->n_input == 1 &&
+        !x->visited[p] && strcmp(x->g->node[p]->input[0], x->cur) != 0) {
+        /* a transposed constant matrix (older torch.onnx: MatMul(x, Transpose(W))) */
+        const Onnx__NodeProto *tn = x->g->node[p];
+        const Onnx__AttributeProto *perm = attr(tn, "perm");
+        onnx_const src = {0};
+        NB_TRY(get_const(x, p, tn->input[0], "transposed constant", &src));
+        if (src.rank != 2 ||
+            (perm && (perm->n_ints != 2 || perm->ints[0] != 1 || perm->ints[1] != 0))) {
+            const_deinit(&src);
+            return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, p),
+                            "only a transposed matrix constant (perm [1,0]) is supported");
+        }
+        const size_t r = (size_t)src.dims[0], c = (size_t)src.dims[1];
+        *out = src;
+        out->v = malloc((src.count ? src.count : 1) * sizeof *out->v);
+        if (!out->v) {
+            const_deinit(&src);
+            return NB_RAISE(NB_E_NOMEM, node_subject(x, k), "%s", what);
+        }
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < c; j++)
+                out->v[j * r + i] = src.v[i * c + j];
+        out->dims[0] = (int64_t)c, out->dims[1] = (int64_t)r;
+        const_deinit(&src);
+        x->visited[p] = true;
+        return NB_OK;
+    }
     if (p != SIZE_MAX)
         return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
                         "%s is computed by node '%s' (%s), not a constant: the graph is not a "
@@ -465,10 +493,6 @@ static nb_status window_geometry(onnx_ctx *x, size_t k, nb_op *op, size_t *out_h
     const Onnx__NodeProto *n = x->g->node[k];
     NB_TRY(attr_pair(x, k, "strides", 1, &op->stride_h, &op->stride_w));
     NB_TRY(attr_pair(x, k, "dilations", 1, &op->dilation_h, &op->dilation_w));
-    if (attr_int(n, "ceil_mode", 0) != 0)
-        return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
-                        "attribute ceil_mode=%lld is not supported (only 0: floor)",
-                        (long long)attr_int(n, "ceil_mode", 0));
     const size_t ext_h = (op->kernel_h - 1) * op->dilation_h + 1;
     const size_t ext_w = (op->kernel_w - 1) * op->dilation_w + 1;
     char autopad[32];
@@ -530,6 +554,14 @@ static nb_status window_geometry(onnx_ctx *x, size_t k, nb_op *op, size_t *out_h
                         ext_w, ph, pw);
     *out_h = (ph - ext_h) / op->stride_h + 1;
     *out_w = (pw - ext_w) / op->stride_w + 1;
+    /* ceil_mode=1 is the same operator where the windows tile the padded input exactly */
+    if (attr_int(n, "ceil_mode", 0) != 0 &&
+        ((ph - ext_h) % op->stride_h != 0 || (pw - ext_w) % op->stride_w != 0))
+        return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
+                        "attribute ceil_mode=1 is not supported where it adds a partial window "
+                        "(here %zux%zu padded input, window %zux%zu, stride %zux%zu); only "
+                        "floor (0)",
+                        ph, pw, ext_h, ext_w, op->stride_h, op->stride_w);
     return NB_OK;
 }
 
