@@ -72,6 +72,14 @@ typedef struct onnx_ctx {
 
 /* ---- names and subjects ---- */
 
+/* Control characters of names from the file would garble the terminal: shown as '?'. */
+static const char *clean_subject(onnx_ctx *x) {
+    for (char *p = x->subject; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return x->subject;
+}
+
 static const char *node_subject(onnx_ctx *x, size_t k) {
     const Onnx__NodeProto *n = x->g->node[k];
     if (n->name && n->name[0])
@@ -80,7 +88,7 @@ static const char *node_subject(onnx_ctx *x, size_t k) {
     else
         snprintf(x->subject, sizeof x->subject, "%s node #%zu (%s)", x->path, k,
                  n->op_type ? n->op_type : "?");
-    return x->subject;
+    return clean_subject(x);
 }
 
 static bool is_op(const Onnx__NodeProto *n, const char *type) {
@@ -1037,7 +1045,7 @@ static nb_status map_softmax(onnx_ctx *x, size_t k) {
                         "attribute axis=%lld (opset %lld) is not supported: only a softmax over "
                         "all values of one sample",
                         (long long)attr_int(n, "axis", per_axis ? -1 : 1), (long long)x->opset);
-    if (strcmp(n->output[0], x->g->output[0]->name) != 0)
+    if (!is_graph_output(x, n->output[0]))
         return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
                         "Softmax is supported only as the last operator");
     return push_simple(x, k, NB_OP_SOFTMAX);
@@ -1240,6 +1248,7 @@ static nb_status read_input(onnx_ctx *x, const char **input_name) {
         return NB_RAISE(NB_E_FORMAT, x->path,
                         "the graph has no input that is not an initializer (no data input)");
     snprintf(x->subject, sizeof x->subject, "%s input '%s'", x->path, in->name);
+    clean_subject(x);
     const Onnx__TypeProto *tp = in->type;
     if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
         return NB_RAISE(NB_E_UNSUPPORTED, x->subject, "is not a tensor");
@@ -1268,6 +1277,10 @@ static nb_status read_input(onnx_ctx *x, const char **input_name) {
                             value ? "out of range" : "symbolic");
         d[i] = (size_t)dim->dim_value;
     }
+    if (d[1] * d[2] > ((size_t)1 << 28) / d[3])
+        return NB_RAISE(NB_E_UNSUPPORTED, x->subject,
+                        "%zux%zux%zu values per sample is more than %zu", d[1], d[2], d[3],
+                        (size_t)1 << 28);
     x->rank = rank, x->c = d[1], x->h = d[2], x->w = d[3];
     *input_name = in->name;
     return NB_OK;
@@ -1276,7 +1289,8 @@ static nb_status read_input(onnx_ctx *x, const char **input_name) {
 /* The graph output's declared shape, if any, must be the chain's. */
 static nb_status check_output_shape(onnx_ctx *x) {
     const Onnx__ValueInfoProto *out = x->g->output[0];
-    snprintf(x->subject, sizeof x->subject, "%s output '%s'", x->path, out->name);
+    snprintf(x->subject, sizeof x->subject, "%s output '%s'", x->path, out->name ? out->name : "");
+    clean_subject(x);
     if (!out->type || out->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
         !out->type->tensor_type || !out->type->tensor_type->shape)
         return NB_OK;
@@ -1337,6 +1351,7 @@ static nb_status walk(onnx_ctx *x) {
             return NB_RAISE(NB_E_FORMAT, x->path, "the graph has a cycle");
         if (nc == 0) {
             snprintf(x->subject, sizeof x->subject, "%s tensor '%s'", x->path, x->cur);
+            clean_subject(x);
             return NB_RAISE(NB_E_UNSUPPORTED, x->subject,
                             "is read by no node and is not the graph output '%s': the graph "
                             "is not a chain",
