@@ -37,7 +37,8 @@ static float *read_f32(const char *path, size_t count) {
 
 /* ---- 1. the committed PyTorch exports ---- */
 
-static void check_torch_model(const char *name, const nb_op_kind *kinds, size_t n_kinds) {
+static void check_torch_model(const char *name, const nb_op_kind *kinds, size_t n_kinds,
+                              const char *activation) {
     enum { N = 8, C = 10, IN = 784 };
     char path[1200];
     snprintf(path, sizeof path, "%s/onnx/%s.onnx", data_dir, name);
@@ -50,6 +51,7 @@ static void check_torch_model(const char *name, const nb_op_kind *kinds, size_t 
     assert_int_equal(net.in_c * net.in_h * net.in_w, IN);
     assert_int_equal(net.in_c, 1);
     assert_string_equal(net.source, "import");
+    assert_string_equal(net.activation, activation);
     assert_string_equal(net.class_names[9], "9");
     assert_int_equal(net.layer_size[net.n_layers - 1], C);
     assert_int_equal(net.n_ops, n_kinds);
@@ -85,14 +87,14 @@ static void test_torch_mlp(void **state) {
     (void)state;
     const nb_op_kind k[] = {NB_OP_FLATTEN, NB_OP_DENSE, NB_OP_RELU,
                             NB_OP_DENSE,   NB_OP_RELU,  NB_OP_DENSE};
-    check_torch_model("mlp", k, sizeof k / sizeof k[0]);
+    check_torch_model("mlp", k, sizeof k / sizeof k[0], "relu");
 }
 
 static void test_torch_cnn(void **state) {
     (void)state;
     const nb_op_kind k[] = {NB_OP_CONV2D,  NB_OP_RELU,    NB_OP_MAXPOOL, NB_OP_CONV2D, NB_OP_RELU,
                             NB_OP_MAXPOOL, NB_OP_FLATTEN, NB_OP_DENSE,   NB_OP_RELU,   NB_OP_DENSE};
-    check_torch_model("cnn", k, sizeof k / sizeof k[0]);
+    check_torch_model("cnn", k, sizeof k / sizeof k[0], "relu");
 }
 
 static void test_torch_bn_gelu(void **state) {
@@ -101,7 +103,7 @@ static void test_torch_bn_gelu(void **state) {
                             NB_OP_CONV2D,  NB_OP_BATCHNORM, NB_OP_LEAKY_RELU, NB_OP_AVGPOOL,
                             NB_OP_FLATTEN, NB_OP_DENSE,     NB_OP_BATCHNORM,  NB_OP_GELU,
                             NB_OP_DENSE}; /* torch.onnx drops Dropout in eval mode */
-    check_torch_model("bn_gelu", k, sizeof k / sizeof k[0]);
+    check_torch_model("bn_gelu", k, sizeof k / sizeof k[0], "gelu,leaky_relu");
 }
 
 /* The model is read through nb_import_model's format detection too. */

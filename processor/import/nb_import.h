@@ -27,8 +27,9 @@ typedef enum nb_import_format {
  * without a shape), NB_E_MISMATCH (shapes), NB_E_NUMERIC (NaN/inf weights), NB_E_NOMEM.
  * Error subjects: "<path>", "<path> node '<name>' (<OpType>)" (node #<index> when the node
  * has no name), "<path> input '<name>'", "<path> output '<name>'", "<path> tensor '<name>'".
- * Class names are "0".."C-1" (C = the last dense layer's outputs). Not thread-safe for the
- * same *net; independent calls may run in parallel. */
+ * Class names are "0".."C-1" (C = the last dense layer's outputs); activation = the chain's
+ * activation kinds in order of first appearance ("relu", "gelu,leaky_relu", "none"). Not
+ * thread-safe for the same *net; independent calls may run in parallel. */
 nb_status nb_import_model(const char *path, nb_import_format format, nb_network *net);
 
 /* The two readers behind nb_import_model (same contract). */

@@ -1448,7 +1448,26 @@ static nb_status finish_network(onnx_ctx *x, const char *path, nb_network *net) 
     net->in_c = x->ops[0].in_c, net->in_h = x->ops[0].in_h, net->in_w = x->ops[0].in_w;
     net->n_ops = x->n_ops;
     net->ops = x->ops;
-    snprintf(net->activation, sizeof net->activation, "%s", "relu");
+    /* activation: the chain's activation kinds in order of appearance ("relu", "gelu,
+     * leaky_relu"; "none"), as far as they fit; the operators are the forward pass */
+    size_t len = 0;
+    bool seen[NB_OP_COUNT] = {false};
+    net->activation[0] = '\0';
+    for (size_t i = 0; i < x->n_ops; i++) {
+        const nb_op_kind kd = x->ops[i].kind;
+        if ((kd != NB_OP_RELU && kd != NB_OP_LEAKY_RELU && kd != NB_OP_SIGMOID &&
+             kd != NB_OP_TANH && kd != NB_OP_GELU) ||
+            seen[kd])
+            continue;
+        seen[kd] = true;
+        const char *name = nb_op_kind_name(kd);
+        if (len + strlen(name) + 2 > sizeof net->activation)
+            break;
+        len += (size_t)snprintf(net->activation + len, sizeof net->activation - len, "%s%s",
+                                len ? "," : "", name);
+    }
+    if (!len)
+        snprintf(net->activation, sizeof net->activation, "%s", "none");
     snprintf(net->source, sizeof net->source, "%s", "import");
     snprintf(net->dataset, sizeof net->dataset, "%s", path);
     net->train_accuracy = NAN;
