@@ -238,7 +238,7 @@ static const refusal refusals[] = {
     {"bad_missing2", NB_E_MISSING, " node 'mm' (MatMul)", "weight 'nowhere' is neither"},
     {"bad_shape", NB_E_MISMATCH, " node 'mm' (MatMul)", "has shape [5,3], expected [4,out]"},
     {"bad_outshape", NB_E_MISMATCH, " output 'y'", "declared shape [?,7]"},
-    {"bad_nan", NB_E_NUMERIC, " node 'mm' (MatMul)", "weight 'wn' value 6 is nan"},
+    {"bad_nan", NB_E_NUMERIC, " node 'mm' (MatMul)", "weight 'wn' value 7 is nan"},
     {"bad_inf_bias", NB_E_NUMERIC, " node 'fc' (Gemm)", "bias 'binf' value 1 is inf"},
     {"bad_symbolic", NB_E_UNSUPPORTED, " input 'x'", "dimension 1 is symbolic"},
     {"bad_reshape", NB_E_UNSUPPORTED, " node 'rs' (Reshape)", "to [2,-1] is not supported"},

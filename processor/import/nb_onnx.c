@@ -293,7 +293,10 @@ static nb_status tensor_to_const(onnx_ctx *x, const Onnx__TensorProto *t, const 
  * node. NB_E_MISSING when it is neither (naming the graph input it is, if it is one), or
  * NB_E_UNSUPPORTED when another node computes it (the graph is then not a chain). */
 static nb_status get_const(onnx_ctx *x, size_t k, const char *name, const char *role,
-                           onnx_const *out) {
+                           onnx_const *out);
+
+static nb_status get_const_raw(onnx_ctx *x, size_t k, const char *name, const char *role,
+                               onnx_const *out) {
     char what[300];
     snprintf(what, sizeof what, "%s '%s'", role, name);
     const Onnx__TensorProto *t = find_initializer(x, name);
@@ -372,6 +375,21 @@ static nb_status get_const(onnx_ctx *x, size_t k, const char *name, const char *
                             what);
     return NB_RAISE(NB_E_MISSING, node_subject(x, k),
                     "%s is neither an initializer nor a node output (missing initializer)", what);
+}
+
+/* get_const_raw, then every value finite (NB_E_NUMERIC naming the value's index in the
+ * file's row-major order). */
+static nb_status get_const(onnx_ctx *x, size_t k, const char *name, const char *role,
+                           onnx_const *out) {
+    NB_TRY(get_const_raw(x, k, name, role, out));
+    for (size_t i = 0; i < out->count; i++)
+        if (!isfinite(out->v[i])) {
+            const double v = out->v[i];
+            const_deinit(out);
+            return NB_RAISE(NB_E_NUMERIC, node_subject(x, k),
+                            "%s '%s' value %zu is %g (weights must be finite)", role, name, i, v);
+        }
+    return NB_OK;
 }
 
 /* Optional constant input i of node k: absent (out->v NULL) when the node has no such input
