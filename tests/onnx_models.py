@@ -141,6 +141,27 @@ z = ap.reshape(2, -1) @ wf.T + bf
 ez = np.exp(z - z.max(1, keepdims=True))
 data("conv", x, ez / ez.sum(1, keepdims=True))
 
+# x.view(x.size(0), -1) with a dynamic batch, as torch.onnx writes it: Shape, Gather,
+# Unsqueeze, Concat feed the Reshape's target shape.
+def view_model(name, index):
+    wv = rng.normal(size=(18, 4)).astype(np.float32)
+    save(name, [
+        helper.make_node("Shape", ["x"], ["s"], name="shape"),
+        helper.make_node("Gather", ["s", "i0"], ["n"], name="gather", axis=0),
+        helper.make_node("Unsqueeze", ["n", "ax"], ["n1"], name="unsq"),
+        helper.make_node("Concat", ["n1", "m1"], ["target"], name="concat", axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["f"], name="view"),
+        helper.make_node("MatMul", ["f", "wv"], ["y"], name="fc"),
+    ], [init("i0", np.array(index, np.int64)), init("ax", np.array([0], np.int64)),
+        init("m1", np.array([-1], np.int64)), init("wv", wv)], ["N", 2, 3, 3], ["N", 4],
+        opset=13)
+    return wv
+
+
+wv = view_model("view", 0)
+x = rng.normal(size=(3, 2, 3, 3)).astype(np.float32)
+data("view", x, x.reshape(3, -1) @ wv)
+
 # ---- bad models ---------------------------------------------------------------------------------
 
 W = init("w", rng.normal(size=(4, 3)).astype(np.float32))
@@ -229,6 +250,9 @@ save("bad_gelu", [helper.make_node("MatMul", ["x", "w"], ["h"], name="mm"),
                   const("k05", 0.6),
                   helper.make_node("Mul", ["m", "k05"], ["y"], name="g/Mul_1")],
      [W], ["N", 4], ["N", 3])
+
+# the computed target shape is [C, -1] = [2, -1], not a flattening
+view_model("bad_view", 1)
 
 # truncated and malformed files
 good = open(os.path.join(OUT, "dense.onnx"), "rb").read()

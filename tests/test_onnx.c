@@ -212,6 +212,12 @@ static void test_generated_conv(void **state) {
     nb_network_deinit(&net);
 }
 
+static void test_generated_view(void **state) {
+    (void)state;
+    /* Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])) -> flatten, then dense */
+    check_generated("view", 3, 2);
+}
+
 typedef struct refusal {
     const char *model;
     nb_status status;
@@ -242,6 +248,7 @@ static const refusal refusals[] = {
     {"bad_inf_bias", NB_E_NUMERIC, " node 'fc' (Gemm)", "bias 'binf' value 1 is inf"},
     {"bad_symbolic", NB_E_UNSUPPORTED, " input 'x'", "dimension 1 is symbolic"},
     {"bad_reshape", NB_E_UNSUPPORTED, " node 'rs' (Reshape)", "to [2,-1] is not supported"},
+    {"bad_view", NB_E_UNSUPPORTED, " node 'view' (Reshape)", "of [N,2,3,3] to [2,-1] is not"},
     {"bad_bn_training", NB_E_UNSUPPORTED, " node 'bn' (BatchNormalization)", "training_mode=1"},
     {"conv_only", NB_E_UNSUPPORTED, "", "the last layer with weights is a Conv"},
     {"bad_truncated", NB_E_FORMAT, "", "protobuf parse failed"},
@@ -294,11 +301,11 @@ int main(void) {
     const char *m = getenv("NB_ONNX_MODELS");
     snprintf(models_dir, sizeof models_dir, "%s", m ? m : "");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_torch_mlp),       cmocka_unit_test(test_torch_cnn),
-        cmocka_unit_test(test_torch_bn_gelu),   cmocka_unit_test(test_auto_format),
-        cmocka_unit_test(test_missing_file),    cmocka_unit_test(test_generated_dense),
-        cmocka_unit_test(test_generated_conv),  cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_chain_only_conv),
+        cmocka_unit_test(test_torch_mlp),      cmocka_unit_test(test_torch_cnn),
+        cmocka_unit_test(test_torch_bn_gelu),  cmocka_unit_test(test_auto_format),
+        cmocka_unit_test(test_missing_file),   cmocka_unit_test(test_generated_dense),
+        cmocka_unit_test(test_generated_conv), cmocka_unit_test(test_generated_view),
+        cmocka_unit_test(test_refusals),       cmocka_unit_test(test_chain_only_conv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,10 +32,12 @@
 
 #define ONNX_MAX_FILE ((long)1 << 31) /* protobuf messages are limited to 2 GiB */
 #define ONNX_MAX_RANK 8
+#define ONNX_BATCH    INT64_MIN /* the batch dimension in a computed shape */
 
 static const char supported_ops[] =
     "Gemm, MatMul, Add (bias), Conv, MaxPool, AveragePool, GlobalAveragePool, Flatten, "
-    "Reshape (flattening), BatchNormalization, Dropout, Identity, Relu, LeakyRelu, Sigmoid, "
+    "Reshape (flattening, also to a shape computed by Shape/Gather/Unsqueeze/Concat), "
+    "BatchNormalization, Dropout, Identity, Relu, LeakyRelu, Sigmoid, "
     "Tanh, Gelu (and its Div-Erf-Add-Mul-Mul form), Softmax (last), Constant, Pad (zeros, "
     "before Conv/AveragePool)";
 
@@ -68,6 +70,10 @@ typedef struct onnx_ctx {
      * AveragePool, which take it as their own (top, left, bottom, right) */
     size_t pend_pad[4];
     bool pend;
+    /* the target shape of the next Reshape when it is computed from Shape(x) (x.view(
+     * x.size(0), -1) in torch); NULL: read it from the Reshape's constant input */
+    const int64_t *reshape_to;
+    size_t reshape_rank;
 } onnx_ctx;
 
 /* ---- names and subjects ---- */
@@ -936,7 +942,10 @@ static nb_status map_reshape(onnx_ctx *x, size_t k) {
     int64_t shape[ONNX_MAX_RANK];
     size_t rank = 0;
     const Onnx__AttributeProto *sa = attr(n, "shape");
-    if (n->n_input >= 2) {
+    if (x->reshape_to) {
+        rank = x->reshape_rank;
+        memcpy(shape, x->reshape_to, rank * sizeof *shape);
+    } else if (n->n_input >= 2) {
         onnx_const t = {0};
         NB_TRY(get_const(x, k, n->input[1], "shape", &t));
         if (t.rank != 1 || t.count > ONNX_MAX_RANK) {
@@ -959,7 +968,8 @@ static nb_status map_reshape(onnx_ctx *x, size_t k) {
     bool ok = rank == 2;
     if (ok) {
         const int64_t a = shape[0], b = shape[1];
-        const bool batch_ok = a == 0 || a == 1 || (x->batch > 0 && a == x->batch);
+        const bool batch_ok =
+            a == 0 || a == 1 || a == ONNX_BATCH || (x->batch > 0 && a == x->batch);
         ok = (batch_ok && (b == -1 || b == f)) || (a == -1 && b == f);
         if (ok && a == 0 && attr_int(n, "allowzero", 0) != 0)
             ok = false;
@@ -969,8 +979,10 @@ static nb_status map_reshape(onnx_ctx *x, size_t k) {
         shape_text(x, s, sizeof s);
         size_t len = (size_t)snprintf(t, sizeof t, "[");
         for (size_t i = 0; i < rank && len < sizeof t; i++)
-            len += (size_t)snprintf(t + len, sizeof t - len, "%s%lld", i ? "," : "",
-                                    (long long)shape[i]);
+            len += shape[i] == ONNX_BATCH
+                       ? (size_t)snprintf(t + len, sizeof t - len, "%sN", i ? "," : "")
+                       : (size_t)snprintf(t + len, sizeof t - len, "%s%lld", i ? "," : "",
+                                          (long long)shape[i]);
         if (len < sizeof t)
             snprintf(t + len, sizeof t - len, "]");
         return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
@@ -1172,6 +1184,111 @@ static bool match_gelu(onnx_ctx *x, const size_t cons[2], size_t *out) {
         return true;
     }
     return false;
+}
+
+/* ---- shapes computed from the data: Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), -1)) */
+
+#define SHAPE_MAX_NODES 16
+
+typedef struct shape_eval {
+    size_t shape_node;             /* the Shape(x) node */
+    size_t nodes[SHAPE_MAX_NODES]; /* nodes evaluated (marked visited on success) */
+    size_t n_nodes;
+} shape_eval;
+
+/* Evaluates the int64 tensor `name` (rank <= 1, <= ONNX_MAX_RANK values) built from Shape(x)
+ * and constants by Gather (axis 0), Unsqueeze, Squeeze, Concat (axis 0), Cast and Identity;
+ * the batch dimension is ONNX_BATCH. False for anything else (no error recorded). */
+static bool eval_shape(onnx_ctx *x, shape_eval *e, const char *name, int64_t *v, size_t *n,
+                       int depth) {
+    if (depth > SHAPE_MAX_NODES)
+        return false;
+    const Onnx__NodeProto *sn = x->g->node[e->shape_node];
+    if (!strcmp(name, sn->output[0])) {
+        if (sn->n_attribute)
+            return false; /* start/end (opset 15) */
+        const size_t dims[4] = {0, x->c, x->h, x->w};
+        for (size_t i = 0; i < x->rank; i++)
+            v[i] = i == 0 ? ONNX_BATCH : (int64_t)dims[i];
+        *n = x->rank;
+        return true;
+    }
+    const size_t p = producer(x, name);
+    if (find_initializer(x, name) || (p != SIZE_MAX && is_op(x->g->node[p], "Constant"))) {
+        onnx_const t = {0};
+        bool ok = get_const(x, e->shape_node, name, "shape", &t) == NB_OK && t.rank <= 1 &&
+                  t.count <= ONNX_MAX_RANK;
+        for (size_t i = 0; ok && i < t.count; i++)
+            v[i] = (int64_t)t.v[i];
+        *n = ok ? t.count : 0;
+        const_deinit(&t);
+        nb_error_clear();
+        return ok;
+    }
+    if (p == SIZE_MAX || x->visited[p] || e->n_nodes == SHAPE_MAX_NODES)
+        return false;
+    const Onnx__NodeProto *nd = x->g->node[p];
+    e->nodes[e->n_nodes++] = p;
+    int64_t a[ONNX_MAX_RANK], b[ONNX_MAX_RANK];
+    size_t na = 0, nb = 0;
+    if (nd->n_input < 1 || !eval_shape(x, e, nd->input[0], a, &na, depth + 1))
+        return false;
+    if (is_op(nd, "Unsqueeze") || is_op(nd, "Squeeze") || is_op(nd, "Cast") ||
+        is_op(nd, "Identity")) {
+        memcpy(v, a, na * sizeof *v);
+        *n = na;
+        return true;
+    }
+    if (is_op(nd, "Gather")) {
+        if (attr_int(nd, "axis", 0) != 0 || nd->n_input != 2 ||
+            !eval_shape(x, e, nd->input[1], b, &nb, depth + 1))
+            return false;
+        for (size_t i = 0; i < nb; i++) {
+            const int64_t j = b[i] < 0 ? b[i] + (int64_t)na : b[i];
+            if (j < 0 || j >= (int64_t)na)
+                return false;
+            v[i] = a[j];
+        }
+        *n = nb;
+        return true;
+    }
+    if (is_op(nd, "Concat")) {
+        if (attr_int(nd, "axis", 0) != 0)
+            return false;
+        memcpy(v, a, na * sizeof *v);
+        *n = na;
+        for (size_t i = 1; i < nd->n_input; i++) {
+            if (!eval_shape(x, e, nd->input[i], b, &nb, depth + 1) || *n + nb > ONNX_MAX_RANK)
+                return false;
+            memcpy(v + *n, b, nb * sizeof *v);
+            *n += nb;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* cons[2] are a Reshape of the chain tensor and a Shape of it whose value becomes the
+ * Reshape's target: evaluates the target into x->reshape_to, marks the shape nodes visited
+ * and returns the Reshape's index; SIZE_MAX if the pair is anything else. */
+static size_t match_shape_reshape(onnx_ctx *x, const size_t cons[2], int64_t *shape) {
+    for (int t = 0; t < 2; t++) {
+        const Onnx__NodeProto *r = x->g->node[cons[t]], *sh = x->g->node[cons[1 - t]];
+        if (!is_op(r, "Reshape") || !is_op(sh, "Shape") || r->n_input != 2 ||
+            strcmp(r->input[0], x->cur) != 0 || sh->n_output != 1)
+            continue;
+        shape_eval e = {.shape_node = cons[1 - t]};
+        size_t n = 0;
+        if (!eval_shape(x, &e, r->input[1], shape, &n, 0))
+            continue;
+        for (size_t i = 0; i < e.n_nodes; i++)
+            x->visited[e.nodes[i]] = true;
+        x->visited[cons[1 - t]] = true;
+        x->reshape_to = shape;
+        x->reshape_rank = n;
+        return cons[t];
+    }
+    return SIZE_MAX;
 }
 
 /* ---- the walk ---- */
@@ -1387,6 +1504,15 @@ static nb_status walk(onnx_ctx *x) {
             NB_TRY(push_op(x, y, &op, x->c, x->h, x->w));
             x->last_is_node_op = false;
             x->cur = g->node[y]->output[0];
+            continue;
+        }
+        int64_t shape[ONNX_MAX_RANK];
+        const size_t r = nc == 2 && !x->pend ? match_shape_reshape(x, cons, shape) : SIZE_MAX;
+        if (r != SIZE_MAX) {
+            nb_status s = map_node(x, r);
+            x->reshape_to = NULL;
+            if (s != NB_OK)
+                return s;
             continue;
         }
         char first[300];
