@@ -162,6 +162,20 @@ wv = view_model("view", 0)
 x = rng.normal(size=(3, 2, 3, 3)).astype(np.float32)
 data("view", x, x.reshape(3, -1) @ wv)
 
+# 1-D: Conv1d (pads [1,0], stride 2), MaxPool1d, Flatten, MatMul on [N,2,7] (read as 2x7x1)
+w1 = rng.normal(size=(3, 2, 3)).astype(np.float32)
+wd = rng.normal(size=(6, 2)).astype(np.float32)
+save("conv1d", [
+    helper.make_node("Conv", ["x", "w1"], ["c"], name="conv", pads=[1, 0], strides=[2]),
+    helper.make_node("MaxPool", ["c"], ["p"], name="pool", kernel_shape=[2]),
+    helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+    helper.make_node("MatMul", ["f", "wd"], ["y"], name="fc"),
+], [init("w1", w1), init("wd", wd)], ["N", 2, 7], ["N", 2])
+x = rng.normal(size=(3, 2, 7)).astype(np.float32)
+c = conv2d(x[..., None].astype(np.float64), w1[..., None], np.zeros(3), (1, 0, 0, 0), stride=2)
+c = c[..., 0]  # [3, 3, 3]: (7 + 1 - 3) // 2 + 1 = 3 positions; the pool (stride 1) gives 2
+data("conv1d", x, np.maximum(c[:, :, :-1], c[:, :, 1:]).reshape(3, -1) @ wd)
+
 # ---- bad models ---------------------------------------------------------------------------------
 
 W = init("w", rng.normal(size=(4, 3)).astype(np.float32))
@@ -184,8 +198,9 @@ save("bad_transa", [helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", trans
      [W], ["N", 4], ["N", 3])
 save("bad_autopad", [helper.make_node("Conv", ["x", "wa"], ["y"], name="conv", auto_pad="WEIRD")],
      [init("wa", np.ones((2, 2, 3, 3), np.float32))], [1, 2, 5, 5], [1, 2, 3, 3])
-save("bad_conv1d", [helper.make_node("Conv", ["x", "w1d"], ["y"], name="conv")],
-     [init("w1d", np.ones((2, 2, 3), np.float32))], [1, 2, 5], [1, 2, 3])
+# a 1-D kernel on a 2-D input
+save("bad_conv_rank", [helper.make_node("Conv", ["x", "w1d"], ["y"], name="conv")],
+     [init("w1d", np.ones((2, 2, 3), np.float32))], [1, 2, 5, 5], [1, 2, 3, 3])
 save("bad_flatten_axis", [helper.make_node("Flatten", ["x"], ["f"], name="flat", axis=2),
                           helper.make_node("MatMul", ["f", "w"], ["y"], name="mm")],
      [W], [1, 2, 2, 2], [1, 3])

@@ -212,6 +212,12 @@ static void test_generated_conv(void **state) {
     nb_network_deinit(&net);
 }
 
+static void test_generated_conv1d(void **state) {
+    (void)state;
+    /* [N,2,7] read as 2x7x1: conv (pads [1,0], stride 2), maxpool 2, flatten, dense */
+    check_generated("conv1d", 3, 4);
+}
+
 static void test_generated_view(void **state) {
     (void)state;
     /* Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])) -> flatten, then dense */
@@ -232,7 +238,8 @@ static const refusal refusals[] = {
     {"bad_ceil", NB_E_UNSUPPORTED, " node 'pool' (MaxPool)", "attribute ceil_mode=1"},
     {"bad_transa", NB_E_UNSUPPORTED, " node 'fc' (Gemm)", "attribute transA=1"},
     {"bad_autopad", NB_E_UNSUPPORTED, " node 'conv' (Conv)", "auto_pad='WEIRD'"},
-    {"bad_conv1d", NB_E_UNSUPPORTED, " node 'conv' (Conv)", "only 2-D convolutions"},
+    {"bad_conv_rank", NB_E_MISMATCH, " node 'conv' (Conv)",
+     "has shape [2,2,3]: expected rank 4 ([out,in,kh,kw])"},
     {"bad_flatten_axis", NB_E_UNSUPPORTED, " node 'flat' (Flatten)", "attribute axis=2"},
     {"bad_softmax_middle", NB_E_UNSUPPORTED, " node 'sm' (Softmax)", "only as the last"},
     {"bad_branch", NB_E_UNSUPPORTED, " node 'sig' (Sigmoid)", "tensor 'h' is read by 2 nodes"},
@@ -301,11 +308,12 @@ int main(void) {
     const char *m = getenv("NB_ONNX_MODELS");
     snprintf(models_dir, sizeof models_dir, "%s", m ? m : "");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_torch_mlp),      cmocka_unit_test(test_torch_cnn),
-        cmocka_unit_test(test_torch_bn_gelu),  cmocka_unit_test(test_auto_format),
-        cmocka_unit_test(test_missing_file),   cmocka_unit_test(test_generated_dense),
-        cmocka_unit_test(test_generated_conv), cmocka_unit_test(test_generated_view),
-        cmocka_unit_test(test_refusals),       cmocka_unit_test(test_chain_only_conv),
+        cmocka_unit_test(test_torch_mlp),        cmocka_unit_test(test_torch_cnn),
+        cmocka_unit_test(test_torch_bn_gelu),    cmocka_unit_test(test_auto_format),
+        cmocka_unit_test(test_missing_file),     cmocka_unit_test(test_generated_dense),
+        cmocka_unit_test(test_generated_conv),   cmocka_unit_test(test_generated_view),
+        cmocka_unit_test(test_generated_conv1d), cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_chain_only_conv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -490,32 +490,36 @@ static nb_status chain_is_input0(onnx_ctx *x, size_t k) {
     return NB_OK;
 }
 
-static nb_status need_rank(onnx_ctx *x, size_t k, size_t rank) {
-    if (x->rank == rank)
+/* Convolutions and pools: a [N,C,L] (1-D, read as C x L x 1) or [N,C,H,W] input. */
+static nb_status need_spatial(onnx_ctx *x, size_t k) {
+    if (x->rank == 3 || x->rank == 4)
         return NB_OK;
     char s[96];
     shape_text(x, s, sizeof s);
     return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
-                    "input '%s' has shape %s (rank %zu); this operator is supported on rank %zu",
-                    x->cur, s, x->rank, rank);
+                    "input '%s' has shape %s: this operator needs [N,C,L] or [N,C,H,W]", x->cur, s);
 }
 
-/* Reads a 2-element int list attribute (kernel_shape, strides, dilations) or its default. */
-static nb_status attr_pair(onnx_ctx *x, size_t k, const char *name, size_t def, size_t *a0,
-                           size_t *a1) {
+/* Reads a per-spatial-dimension int list attribute (kernel_shape, strides, dilations): 2
+ * values on [N,C,H,W], 1 on [N,C,L] (the second is then 1); absent: def0, def1. */
+static nb_status attr_pair(onnx_ctx *x, size_t k, const char *name, size_t def0, size_t def1,
+                           size_t *a0, size_t *a1) {
     const Onnx__AttributeProto *a = attr(x->g->node[k], name);
-    *a0 = *a1 = def;
+    const size_t sp = x->rank - 2;
+    *a0 = def0, *a1 = def1;
     if (!a)
         return NB_OK;
-    if (a->n_ints != 2)
+    if (a->n_ints != sp)
         return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
-                        "attribute %s has %zu values: only 2-D operators are supported", name,
-                        a->n_ints);
-    if (a->ints[0] < 1 || a->ints[1] < 1 || a->ints[0] > 65536 || a->ints[1] > 65536)
-        return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
-                        "attribute %s=[%lld,%lld] out of range", name, (long long)a->ints[0],
-                        (long long)a->ints[1]);
-    *a0 = (size_t)a->ints[0], *a1 = (size_t)a->ints[1];
+                        "attribute %s has %zu values for %zu spatial dimensions (only 1-D and "
+                        "2-D operators are supported)",
+                        name, a->n_ints, sp);
+    for (size_t i = 0; i < sp; i++)
+        if (a->ints[i] < 1 || a->ints[i] > 65536)
+            return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
+                            "attribute %s value %lld out of range", name, (long long)a->ints[i]);
+    *a0 = (size_t)a->ints[0];
+    *a1 = sp == 2 ? (size_t)a->ints[1] : 1;
     return NB_OK;
 }
 
@@ -523,8 +527,8 @@ static nb_status attr_pair(onnx_ctx *x, size_t k, const char *name, size_t def, 
  * size. op's kernel must be set. */
 static nb_status window_geometry(onnx_ctx *x, size_t k, nb_op *op, size_t *out_h, size_t *out_w) {
     const Onnx__NodeProto *n = x->g->node[k];
-    NB_TRY(attr_pair(x, k, "strides", 1, &op->stride_h, &op->stride_w));
-    NB_TRY(attr_pair(x, k, "dilations", 1, &op->dilation_h, &op->dilation_w));
+    NB_TRY(attr_pair(x, k, "strides", 1, 1, &op->stride_h, &op->stride_w));
+    NB_TRY(attr_pair(x, k, "dilations", 1, 1, &op->dilation_h, &op->dilation_w));
     const size_t ext_h = (op->kernel_h - 1) * op->dilation_h + 1;
     const size_t ext_w = (op->kernel_w - 1) * op->dilation_w + 1;
     char autopad[32];
@@ -532,18 +536,21 @@ static nb_status window_geometry(onnx_ctx *x, size_t k, nb_op *op, size_t *out_h
     const Onnx__AttributeProto *pads = attr(n, "pads");
     if (!autopad[0] || !strcmp(autopad, "NOTSET")) {
         if (pads) {
-            if (pads->n_ints != 4)
+            const size_t sp = x->rank - 2;
+            if (pads->n_ints != 2 * sp)
                 return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
-                                "attribute pads has %zu values: only 2-D operators are supported",
-                                pads->n_ints);
-            for (size_t i = 0; i < 4; i++)
+                                "attribute pads has %zu values for %zu spatial dimensions",
+                                pads->n_ints, sp);
+            for (size_t i = 0; i < 2 * sp; i++)
                 if (pads->ints[i] < 0 || pads->ints[i] > 65536)
                     return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
                                     "attribute pads value %lld is not supported",
                                     (long long)pads->ints[i]);
-            /* ONNX order: [top, left, bottom, right] (x1_begin, x2_begin, x1_end, x2_end) */
-            op->pad_top = (size_t)pads->ints[0], op->pad_left = (size_t)pads->ints[1];
-            op->pad_bottom = (size_t)pads->ints[2], op->pad_right = (size_t)pads->ints[3];
+            /* ONNX order: [x1_begin, x2_begin, x1_end, x2_end] = [top, left, bottom, right];
+             * 1-D: [begin, end] along L (= H) */
+            op->pad_top = (size_t)pads->ints[0], op->pad_bottom = (size_t)pads->ints[sp];
+            if (sp == 2)
+                op->pad_left = (size_t)pads->ints[1], op->pad_right = (size_t)pads->ints[3];
         }
     } else if (!strcmp(autopad, "VALID")) {
         /* no padding */
@@ -759,26 +766,25 @@ static nb_status map_conv(onnx_ctx *x, size_t k) {
     NB_TRY(get_const(x, k, n->input[1], "weight", &wc));
     char d[128];
     dims_text(&wc, d, sizeof d);
-    if (wc.rank != 4) {
-        const_deinit(&wc);
-        return NB_RAISE(NB_E_UNSUPPORTED, node_subject(x, k),
-                        "weight '%s' has shape %s: only 2-D convolutions ([out,in,kh,kw]) are "
-                        "supported",
-                        n->input[1], d);
-    }
-    nb_status s = need_rank(x, k, 4);
+    nb_status s = need_spatial(x, k);
+    if (s == NB_OK && wc.rank != x->rank)
+        s = NB_RAISE(NB_E_MISMATCH, node_subject(x, k),
+                     "weight '%s' has shape %s: expected rank %zu ([out,in,%s]) for the "
+                     "rank-%zu input",
+                     n->input[1], d, x->rank, x->rank == 4 ? "kh,kw" : "k", x->rank);
     if (s == NB_OK && (size_t)wc.dims[1] != x->c)
         s = NB_RAISE(NB_E_MISMATCH, node_subject(x, k),
                      "weight '%s' has shape %s, expected [out,%zu,kh,kw] for %zu input channels",
                      n->input[1], d, x->c, x->c);
-    if (s == NB_OK && (wc.dims[0] < 1 || wc.dims[2] < 1 || wc.dims[3] < 1))
+    if (s == NB_OK && (wc.dims[0] < 1 || wc.dims[2] < 1 || (x->rank == 4 && wc.dims[3] < 1)))
         s = NB_RAISE(NB_E_MISMATCH, node_subject(x, k), "weight '%s' has an empty shape %s",
                      n->input[1], d);
     nb_op op = {.kind = NB_OP_CONV2D};
     if (s == NB_OK) {
-        op.kernel_h = (size_t)wc.dims[2], op.kernel_w = (size_t)wc.dims[3];
+        /* 1-D: [out][in][k] is [out][in][k][1] in memory */
+        op.kernel_h = (size_t)wc.dims[2], op.kernel_w = x->rank == 4 ? (size_t)wc.dims[3] : 1;
         size_t kh, kw;
-        s = attr_pair(x, k, "kernel_shape", op.kernel_h, &kh, &kw);
+        s = attr_pair(x, k, "kernel_shape", op.kernel_h, op.kernel_w, &kh, &kw);
         if (s == NB_OK && (kh != op.kernel_h || kw != op.kernel_w))
             s = NB_RAISE(NB_E_MISMATCH, node_subject(x, k),
                          "attribute kernel_shape=[%zu,%zu] does not match weight '%s' %s", kh, kw,
@@ -819,12 +825,12 @@ static nb_status map_pool(onnx_ctx *x, size_t k, bool max) {
         "kernel_shape", "pads",      "strides",           NULL};
     NB_TRY(check_attributes(x, k, max ? max_attrs : avg_attrs));
     NB_TRY(chain_is_input0(x, k));
-    NB_TRY(need_rank(x, k, 4));
+    NB_TRY(need_spatial(x, k));
     const Onnx__AttributeProto *ks = attr(n, "kernel_shape");
     if (!ks)
         return NB_RAISE(NB_E_FORMAT, node_subject(x, k), "attribute kernel_shape is missing");
     nb_op op = {.kind = max ? NB_OP_MAXPOOL : NB_OP_AVGPOOL};
-    NB_TRY(attr_pair(x, k, "kernel_shape", 1, &op.kernel_h, &op.kernel_w));
+    NB_TRY(attr_pair(x, k, "kernel_shape", 1, 1, &op.kernel_h, &op.kernel_w));
     op.count_include_pad = !max && attr_int(n, "count_include_pad", 0) != 0;
     size_t oh, ow;
     NB_TRY(window_geometry(x, k, &op, &oh, &ow));
@@ -1047,11 +1053,11 @@ static nb_status map_pad(onnx_ctx *x, size_t k) {
     }
     if (zero)
         return NB_OK;
-    if (x->rank != 4)
-        return need_rank(x, k, 4);
-    /* [n_b, c_b, h_b, w_b, n_e, c_e, h_e, w_e] */
-    x->pend_pad[0] = (size_t)pads[2], x->pend_pad[1] = (size_t)pads[3];
-    x->pend_pad[2] = (size_t)pads[6], x->pend_pad[3] = (size_t)pads[7];
+    NB_TRY(need_spatial(x, k));
+    /* [n_b, c_b, h_b, (w_b,) n_e, c_e, h_e, (w_e)] */
+    const size_t r = x->rank;
+    x->pend_pad[0] = (size_t)pads[2], x->pend_pad[2] = (size_t)pads[r + 2];
+    x->pend_pad[1] = r == 4 ? (size_t)pads[3] : 0, x->pend_pad[3] = r == 4 ? (size_t)pads[7] : 0;
     x->pend = true;
     return NB_OK;
 }
@@ -1332,7 +1338,7 @@ static nb_status map_node(onnx_ctx *x, size_t k) {
     else if (!strcmp(type, "GlobalAveragePool")) {
         s = chain_is_input0(x, k);
         if (s == NB_OK)
-            s = need_rank(x, k, 4);
+            s = need_spatial(x, k);
         if (s == NB_OK) {
             nb_op op = {.kind = NB_OP_GLOBAL_AVGPOOL};
             s = push_op(x, k, &op, x->c, 1, 1);
