@@ -59,18 +59,25 @@ def gelu(v):
     return 0.5 * v * (1.0 + erf(v / math.sqrt(2.0)))
 
 
-def conv2d(x, w, b, pads, stride=1):
+def conv2d(x, w, b, pads, stride=1, dilation=(1, 1)):
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    dh, dw = dilation
+    if dh > 1 or dw > 1:  # a dilated kernel is the kernel with zeros between its taps
+        o_, i_, kh_, kw_ = w.shape
+        wz = np.zeros((o_, i_, (kh_ - 1) * dh + 1, (kw_ - 1) * dw + 1), np.float64)
+        wz[:, :, ::dh, ::dw] = w
+        w = wz
     n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
     t, l, bt, r = pads
     xp = np.zeros((n, c, h + t + bt, wd + l + r), np.float64)
     xp[:, :, t:t + h, l:l + wd] = x
-    oh = (h + t + bt - kh) // stride + 1
-    ow = (wd + l + r - kw) // stride + 1
+    oh = (h + t + bt - kh) // sh + 1
+    ow = (wd + l + r - kw) // sw + 1
     y = np.zeros((n, o, oh, ow))
     for i in range(oh):
         for j in range(ow):
-            patch = xp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            patch = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
             y[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3]))
     return y + b[None, :, None, None]
 
@@ -161,6 +168,20 @@ def view_model(name, index):
 wv = view_model("view", 0)
 x = rng.normal(size=(3, 2, 3, 3)).astype(np.float32)
 data("view", x, x.reshape(3, -1) @ wv)
+
+# Conv with unequal strides and dilations and asymmetric pads, then Tanh, Flatten, Gemm
+wk = rng.normal(size=(2, 2, 3, 2)).astype(np.float32)
+x = rng.normal(size=(2, 2, 9, 8)).astype(np.float32)
+c = conv2d(x.astype(np.float64), wk, np.zeros(2), (1, 0, 2, 1), stride=(2, 1), dilation=(2, 3))
+wg = rng.normal(size=(3, c[0].size)).astype(np.float32)
+save("conv_dilated", [
+    helper.make_node("Conv", ["x", "wk"], ["c"], name="conv", strides=[2, 1], dilations=[2, 3],
+                     pads=[1, 0, 2, 1]),
+    helper.make_node("Tanh", ["c"], ["t"], name="tanh"),
+    helper.make_node("Flatten", ["t"], ["f"], name="flat"),
+    helper.make_node("Gemm", ["f", "wg"], ["y"], name="fc", transB=1),
+], [init("wk", wk), init("wg", wg)], ["N", 2, 9, 8], ["N", 3])
+data("conv_dilated", x, np.tanh(c).reshape(2, -1) @ wg.T.astype(np.float64))
 
 # 1-D: Conv1d (pads [1,0], stride 2), MaxPool1d, Flatten, MatMul on [N,2,7] (read as 2x7x1)
 w1 = rng.normal(size=(3, 2, 3)).astype(np.float32)

@@ -212,6 +212,12 @@ static void test_generated_conv(void **state) {
     nb_network_deinit(&net);
 }
 
+static void test_generated_conv_dilated(void **state) {
+    (void)state;
+    /* strides [2,1], dilations [2,3], pads [1,0,2,1]; tanh, flatten, Gemm transB */
+    check_generated("conv_dilated", 2, 4);
+}
+
 static void test_generated_conv1d(void **state) {
     (void)state;
     /* [N,2,7] read as 2x7x1: conv (pads [1,0], stride 2), maxpool 2, flatten, dense */
@@ -312,8 +318,8 @@ int main(void) {
         cmocka_unit_test(test_torch_bn_gelu),    cmocka_unit_test(test_auto_format),
         cmocka_unit_test(test_missing_file),     cmocka_unit_test(test_generated_dense),
         cmocka_unit_test(test_generated_conv),   cmocka_unit_test(test_generated_view),
-        cmocka_unit_test(test_generated_conv1d), cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_chain_only_conv),
+        cmocka_unit_test(test_generated_conv1d), cmocka_unit_test(test_generated_conv_dilated),
+        cmocka_unit_test(test_refusals),         cmocka_unit_test(test_chain_only_conv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
