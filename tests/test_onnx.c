@@ -119,6 +119,24 @@ static void test_auto_format(void **state) {
     nb_network_deinit(&net);
 }
 
+/* An HDF5 file (signature at 0, or at 512 after a user block) given as ONNX is refused with
+ * a hint. */
+static void test_hdf5_as_onnx(void **state) {
+    (void)state;
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char buf[1024] = {0};
+    const char *path = "test_onnx_hdf5.h5";
+    for (size_t off = 0; off <= 512; off += 512) {
+        memset(buf, 0, sizeof buf);
+        memcpy(buf + off, sig, sizeof sig);
+        nb_test_write_file(path, buf, sizeof buf);
+        nb_network net;
+        nb_status s = nb_import_model(path, NB_IMPORT_ONNX, &net);
+        nb_expect_error(s, NB_E_FORMAT, path, "is an HDF5 file, not ONNX");
+    }
+    remove(path);
+}
+
 static void test_missing_file(void **state) {
     (void)state;
     nb_network net;
@@ -314,12 +332,19 @@ int main(void) {
     const char *m = getenv("NB_ONNX_MODELS");
     snprintf(models_dir, sizeof models_dir, "%s", m ? m : "");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_torch_mlp),        cmocka_unit_test(test_torch_cnn),
-        cmocka_unit_test(test_torch_bn_gelu),    cmocka_unit_test(test_auto_format),
-        cmocka_unit_test(test_missing_file),     cmocka_unit_test(test_generated_dense),
-        cmocka_unit_test(test_generated_conv),   cmocka_unit_test(test_generated_view),
-        cmocka_unit_test(test_generated_conv1d), cmocka_unit_test(test_generated_conv_dilated),
-        cmocka_unit_test(test_refusals),         cmocka_unit_test(test_chain_only_conv),
+        cmocka_unit_test(test_torch_mlp),
+        cmocka_unit_test(test_torch_cnn),
+        cmocka_unit_test(test_torch_bn_gelu),
+        cmocka_unit_test(test_auto_format),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_hdf5_as_onnx),
+        cmocka_unit_test(test_generated_dense),
+        cmocka_unit_test(test_generated_conv),
+        cmocka_unit_test(test_generated_view),
+        cmocka_unit_test(test_generated_conv1d),
+        cmocka_unit_test(test_generated_conv_dilated),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_chain_only_conv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
