@@ -5,13 +5,17 @@
  * by protoc-c from libonnx-dev's onnx.proto, see CMakeLists.txt). The graph must be a chain:
  * from the one graph input that is not an initializer, every tensor is consumed by exactly
  * one node, whose other inputs are constants (initializers or Constant nodes), down to the
- * one graph output. The walk follows the chain tensor node by node and maps each node to 0,
- * 1 or 2 nb_ops (Identity to none, MatMul + Add of a constant to one DENSE with bias), while
- * it tracks the tensor's shape [N][c][h][w] (rank 2 to 4; the batch dimension N is symbolic
- * or a number and is ignored: nnbundle runs one image at a time). The only non-chain
- * subgraph accepted is the exact GELU that torch.onnx (opset < 20) writes,
- * x * 0.5 * (1 + erf(x / sqrt 2)) as Div, Erf, Add, Mul, Mul (either Mul order), read as one
- * GELU. A node left off the chain, a second consumer, an operator, attribute, data type or
+ * one graph output. The walk follows the chain tensor node by node and maps each node to 0
+ * or 1 nb_op (Identity, Pad and a rank-2 Flatten to none, MatMul + Add of a constant to one
+ * DENSE with bias, a zero Pad into the next Conv/AveragePool's padding), while it tracks the
+ * tensor's shape [N][c][h][w] (rank 2 to 4; [N,C,L] is read as C x L x 1, so 1-D
+ * convolutions and pools are 2-D ones with a width of 1; the batch dimension N is symbolic
+ * or a number and is ignored: nnbundle runs one image at a time). Two non-chain subgraphs
+ * that torch.onnx writes are accepted: GELU (opset < 20), x * 0.5 * (1 + erf(x / sqrt 2)) as
+ * Div, Erf, Add, Mul, Mul (either Mul order), read as one GELU; and a Reshape whose target is
+ * computed from Shape(x) by Gather/Unsqueeze/Concat (x.view(x.size(0), -1)), which is
+ * evaluated here. A transposed constant matrix (Transpose of an initializer) is folded. A
+ * node left off the chain, a second consumer, an operator, attribute, data type or
  * shape outside the supported set is refused, naming the file, the node (its name, or
  * #index when it has none) with its operator type, and the attribute or initializer.
  * Weights are converted to float32 in PyTorch layout (Gemm: alpha*B or alpha*B^T as
