@@ -6,18 +6,16 @@
  * the target, so a failed import leaves no file and never a half-written one. An existing
  * output is kept unless --force is given. Reads no config keys. docs/import.md.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "nb_data.h"
 #include "nb_h5.h"
 #include "nb_import.h"
 #include "nb_log.h"
-
-#define IMPORT_MAX_NAME_LINE 4096
 
 static void import_help(void) {
     printf("usage: nnbundle import MODEL -o FILE.nnb.h5 [--format auto|onnx|keras]\n"
@@ -40,8 +38,8 @@ static void import_help(void) {
            "                       unless --force is given\n"
            "  --format F           auto (default: HDF5 signature -> keras, else onnx),\n"
            "                       onnx or keras\n"
-           "  --class-names FILE   class names, one per line in class order, as many as the\n"
-           "                       model has outputs (default \"0\"..\"C-1\")\n"
+           "  --class-names FILE   class names, one per line in class order (docs/data.md),\n"
+           "                       as many as the model has outputs (default \"0\"..\"C-1\")\n"
            "  --force              replace an existing output file\n"
            "  --quiet, --verbose\n\n"
            "example:\n"
@@ -50,37 +48,19 @@ static void import_help(void) {
            "  nnbundle info cnn.nnb.h5\n");
 }
 
-/* Reads one name per line (trailing blanks and CR dropped; blank lines skipped) into the
- * network's class names. NB_E_IO, NB_E_MISMATCH (count), NB_E_FORMAT (a too long line). */
+/* Sets the network's class names from a names file (nb_data_read_class_names: one name per
+ * line, as `--class-names` everywhere); the count must be the model's class count. */
 static nb_status read_class_names(const char *path, nb_network *net) {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NB_RAISE(NB_E_IO, path, "cannot open the class names file");
-    char line[IMPORT_MAX_NAME_LINE];
-    size_t n = 0, lineno = 0;
+    char **names = NULL;
+    size_t n = 0;
+    NB_TRY(nb_data_read_class_names(path, &names, &n));
     nb_status s = NB_OK;
-    while (s == NB_OK && fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n' && !feof(f)) {
-            s = NB_RAISE(NB_E_FORMAT, path, "line %zu is longer than %d bytes", lineno,
-                         IMPORT_MAX_NAME_LINE - 2);
-            break;
-        }
-        while (len > 0 && isspace((unsigned char)line[len - 1]))
-            line[--len] = '\0';
-        if (len == 0)
-            continue;
-        if (n < net->n_classes)
-            s = nb_network_set_class_name(net, n, line);
-        n++;
-    }
-    if (s == NB_OK && ferror(f))
-        s = NB_RAISE(NB_E_IO, path, "read error");
-    fclose(f);
-    if (s == NB_OK && n != net->n_classes)
+    if (n != net->n_classes)
         s = NB_RAISE(NB_E_MISMATCH, path, "has %zu class names, the model has %zu classes", n,
                      net->n_classes);
+    for (size_t c = 0; s == NB_OK && c < n; c++)
+        s = nb_network_set_class_name(net, c, names[c]);
+    nb_data_free_names(names, n);
     return s;
 }
 
