@@ -36,6 +36,10 @@ for m in mlp cnn bn_gelu; do
     no_tmp "$W/$m.nnb.h5"
     expect 0 "" -- "$NNBUNDLE" info "$W/$m.nnb.h5"
 done
+# a Keras HDF5 model through the same command (format from the HDF5 signature)
+expect 0 "" -- "$NNBUNDLE" import "$SRC/tests/data/keras/dense.h5" -o "$W/keras.nnb.h5"
+expect 0 "" -- "$NNBUNDLE" info "$W/keras.nnb.h5"
+expect 1 "is an HDF5 file, not ONNX" -- "$NNBUNDLE" import "$SRC/tests/data/keras/dense.h5" -o "$W/keras2.nnb.h5" --format onnx
 printf 'T-shirt/top\nTrouser\nPullover\nDress\nCoat\r\nSandal\nShirt\nSneaker\nBag\nAnkle boot' >"$W/classes.txt"
 expect 0 "" -- "$NNBUNDLE" import "$D/cnn.onnx" -o "$W/named.nnb.h5" --class-names "$W/classes.txt" --format onnx
 expect 0 "" -- "$NNBUNDLE" info "$W/named.nnb.h5"
