@@ -6,9 +6,13 @@ pkgs=(build-essential cmake ninja-build pkg-config clang-format git
       libpng-dev libstb-dev fonts-dejavu-core libimgui-dev libopenblas-dev libcmocka-dev
       libegl-dev libgles-dev libgl-dev libgl1-mesa-dri libegl-mesa0 xvfb xauth mesa-utils
       dataset-fashion-mnist gnuplot-nox hyperfine
-      libjs-three chromium)
-# libjs-three: three.js r111 inlined into the pages of nnbundle-render --export OUT.html;
-# chromium: tests/test_export_browser.c loads such a page headless (WebGL via SwiftShader).
+      protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-onnx
+      python3-numpy libjs-three chromium)
+# protobuf-c + libonnx-dev: the ONNX reader's code is generated from onnx.proto at build time;
+# libonnx-testdata: ONNX's operator tests (tests/onnx_testdata.py); python3-onnx: the refusal
+# test models (tests/onnx_models.py). libjs-three: three.js r111 inlined into the pages of
+# nnbundle-render --export OUT.html; chromium: tests/test_export_browser.c loads such a page
+# headless (WebGL via SwiftShader).
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

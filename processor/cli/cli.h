@@ -23,6 +23,7 @@ int nb_cli_bundle(int argc, char **argv);
 int nb_cli_run(int argc, char **argv);
 int nb_cli_evaluate(int argc, char **argv);
 int nb_cli_info(int argc, char **argv);
+int nb_cli_import(int argc, char **argv);
 
 /* Options every subcommand accepts. */
 typedef struct nb_cli_common {

@@ -1,12 +1,762 @@
-/* nb_layers.c - placeholder until the operator engine lands (issue 12). */
+/* nb_layers.c - the operator engine: forward, backward and Adam training of an nb_op chain.
+ *
+ * DESIGN: a batch of m samples of shape [c][h][w] is float32[m][c*h*w] (CHW). Each operator
+ * maps its input batch to its output batch:
+ *   DENSE      one sgemm per block of NB_LAYERS_ROWS rows: Y = X W^T + b (nb_mlp_dense_forward)
+ *   CONV2D     per sample: im2col of x[c][h][w] into col[c*kh*kw][oh*ow] (zeros where a tap
+ *              falls into the padding), then y[o][p] = b[o] + W[o][k] col[k][p], one sgemm
+ *              (M = out_c, N = oh*ow, K = c*kh*kw); a 1x1 kernel with stride 1 and no padding
+ *              uses x itself as col. Backward per sample: dW += dY col^T, db += row sums of dY,
+ *              dcol = W^T dY, col2im adds dcol back onto dx (K. Chellapilla, S. Puri, P. Simard,
+ *              "High Performance Convolutional Neural Networks for Document Processing", 2006).
+ *   MAXPOOL    max over the taps inside the input (padding never wins; the first maximum in
+ *              row-major tap order, NaN propagates), the winner's index kept for backward;
+ *   AVGPOOL    mean over the taps inside the input, or over the taps inside the padded input
+ *              with count_include_pad (PyTorch AvgPool2d, ONNX AveragePool);
+ *   GLOBAL_AVGPOOL mean over positions; FLATTEN and DROPOUT are the identity (their output
+ *              is their input buffer, no copy); BATCHNORM inference = a per-channel affine map
+ *              scale = gamma / sqrt(var + eps), shift = beta - mean * scale (the folded form);
+ *              in training it normalises with the batch statistics per channel (over samples
+ *              and positions, biased variance, accumulated in double), S. Ioffe, C. Szegedy,
+ *              ICML 2015; activations element-wise (GELU: D. Hendrycks, K. Gimpel 2016, erf
+ *              form or its tanh approximation); SOFTMAX over one sample's values.
+ * nb_layers_forward walks the chain in chunks of NB_LAYERS_CHUNK samples through two ping-pong
+ * buffers (a final SOFTMAX is not applied: the logits are its input). The trainer keeps every
+ * operator's output for a batch of up to max_batch samples, computes the mean softmax
+ * cross-entropy (nb_mlp_softmax_xent), runs backward operator by operator through two gradient
+ * ping-pong buffers, and updates the trained arrays with Adam (Kingma & Ba 2015, PyTorch's
+ * arrangement of the bias corrections, as nb_train.c). All buffers are allocated when the
+ * trainer is created (per-thread im2col buffers included); a step allocates nothing.
+ * Threading: OpenMP over samples (convolution, pooling, element-wise), over fixed row blocks
+ * (dense forward), over channels (batch norm) and over fixed shards of the batch (backward of
+ * DENSE and CONV2D: each shard sums its samples' weight gradients in sample order into its own
+ * array, and the shards are summed in shard order afterwards). The blocks and shards depend on
+ * the batch size only. OpenBLAS runs single-threaded inside (openblas_set_num_threads(1) for
+ * the duration of each public call, restored after), because its multi-threaded sgemm rounds
+ * differently from its single-threaded one (nb_train.c). Hence results depend on the data
+ * only, never on the thread count.
+ * Reads no config keys.
+ */
 #include "nb_layers.h"
+
+#include <assert.h>
+#include <cblas.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nb_bn.h"
+#include "nb_mlp.h"
+
+/* Samples per chunk of nb_layers_forward. */
+#define NB_LAYERS_CHUNK 64
+/* Rows per block of a dense forward and per shard of a backward pass (a batch of up to
+ * NB_LAYERS_MAX_SHARDS * NB_LAYERS_ROWS rows; larger batches get larger shards). */
+#define NB_LAYERS_ROWS       32
+#define NB_LAYERS_MAX_SHARDS 16
+/* Below this many values an element-wise pass runs serially (an OpenMP region costs more). */
+#define NB_LAYERS_OMP_MIN (1u << 15)
+/* Parameters per Adam work item. */
+#define NB_LAYERS_ADAM_BLOCK 4096
+/* No input position: an output window that covers only padding. */
+#define NB_LAYERS_NO_INDEX UINT32_MAX
+
+static int blas_int(size_t v) {
+    assert(v <= (size_t)INT_MAX);
+    return (int)v;
+}
+
+static size_t in_size(const nb_op *op) {
+    return op->in_c * op->in_h * op->in_w;
+}
+
+static size_t out_size(const nb_op *op) {
+    return op->out_c * op->out_h * op->out_w;
+}
+
+/* The output is the input buffer (no data change). */
+static bool is_identity(nb_op_kind k) {
+    return k == NB_OP_FLATTEN || k == NB_OP_DROPOUT;
+}
+
+/* Operators that belong to the node layer of the DENSE/CONV2D before them (nb_layers.h). */
+static bool is_elementwise(nb_op_kind k) {
+    return k == NB_OP_BATCHNORM || k == NB_OP_DROPOUT || k == NB_OP_RELU || k == NB_OP_LEAKY_RELU ||
+           k == NB_OP_SIGMOID || k == NB_OP_TANH || k == NB_OP_GELU;
+}
+
+static bool is_node(nb_op_kind k) {
+    return k == NB_OP_DENSE || k == NB_OP_CONV2D;
+}
+
+/* Values of one im2col matrix of a CONV2D (0 when x is used directly or for other kinds). */
+static size_t col_size(const nb_op *op) {
+    if (op->kind != NB_OP_CONV2D)
+        return 0;
+    if (op->kernel_h == 1 && op->kernel_w == 1 && op->stride_h == 1 && op->stride_w == 1 &&
+        op->pad_top == 0 && op->pad_left == 0 && op->pad_bottom == 0 && op->pad_right == 0)
+        return 0;
+    return op->in_c * op->kernel_h * op->kernel_w * op->out_h * op->out_w;
+}
+
+/* ---- validation ------------------------------------------------------------------------------ */
+
+/* Output length of a windowed operator along one axis: floor((n + pads - d*(k-1) - 1)/s) + 1,
+ * or 0 when the dilated window does not fit. */
+static size_t window_out(size_t n, size_t pad0, size_t pad1, size_t k, size_t s, size_t d) {
+    const size_t span = d * (k - 1) + 1;
+    if (n + pad0 + pad1 < span)
+        return 0;
+    return (n + pad0 + pad1 - span) / s + 1;
+}
+
+/* Checks one operator's recorded shapes and parameters. `subject` names it. */
+static nb_status check_op(const nb_op *op, const char *subject) {
+    if ((unsigned)op->kind >= NB_OP_COUNT)
+        return NB_RAISE(NB_E_INVALID, subject, "operator kind %d is not known", (int)op->kind);
+    if (op->in_c == 0 || op->in_h == 0 || op->in_w == 0 || op->out_c == 0 || op->out_h == 0 ||
+        op->out_w == 0)
+        return NB_RAISE(NB_E_MISMATCH, subject,
+                        "shape %zux%zux%zu -> %zux%zux%zu has a zero size (shapes not inferred?)",
+                        op->in_c, op->in_h, op->in_w, op->out_c, op->out_h, op->out_w);
+    const bool same = op->out_c == op->in_c && op->out_h == op->in_h && op->out_w == op->in_w;
+    switch (op->kind) {
+    case NB_OP_DENSE:
+        if (op->out_h != 1 || op->out_w != 1)
+            return NB_RAISE(NB_E_MISMATCH, subject, "output %zux%zux%zu, expected %zux1x1",
+                            op->out_c, op->out_h, op->out_w, op->out_c);
+        if (!op->weight)
+            return NB_RAISE(NB_E_MISSING, subject, "no weight");
+        return NB_OK;
+    case NB_OP_CONV2D:
+    case NB_OP_MAXPOOL:
+    case NB_OP_AVGPOOL: {
+        if (op->kernel_h == 0 || op->kernel_w == 0 || op->stride_h == 0 || op->stride_w == 0 ||
+            op->dilation_h == 0 || op->dilation_w == 0)
+            return NB_RAISE(NB_E_INVALID, subject,
+                            "kernel %zux%zu, stride %zux%zu, dilation %zux%zu: each must be >= 1",
+                            op->kernel_h, op->kernel_w, op->stride_h, op->stride_w, op->dilation_h,
+                            op->dilation_w);
+        const size_t oh = window_out(op->in_h, op->pad_top, op->pad_bottom, op->kernel_h,
+                                     op->stride_h, op->dilation_h);
+        const size_t ow = window_out(op->in_w, op->pad_left, op->pad_right, op->kernel_w,
+                                     op->stride_w, op->dilation_w);
+        if (op->out_h != oh || op->out_w != ow)
+            return NB_RAISE(NB_E_MISMATCH, subject,
+                            "output %zux%zu, but input %zux%zu with kernel %zux%zu, stride "
+                            "%zux%zu, dilation %zux%zu, padding t%zu l%zu b%zu r%zu gives %zux%zu",
+                            op->out_h, op->out_w, op->in_h, op->in_w, op->kernel_h, op->kernel_w,
+                            op->stride_h, op->stride_w, op->dilation_h, op->dilation_w, op->pad_top,
+                            op->pad_left, op->pad_bottom, op->pad_right, oh, ow);
+        if (op->kind == NB_OP_CONV2D) {
+            if (!op->weight)
+                return NB_RAISE(NB_E_MISSING, subject, "no weight");
+        } else if (op->out_c != op->in_c) {
+            return NB_RAISE(NB_E_MISMATCH, subject, "%zu output channels, input has %zu", op->out_c,
+                            op->in_c);
+        }
+        return NB_OK;
+    }
+    case NB_OP_GLOBAL_AVGPOOL:
+        if (op->out_c != op->in_c || op->out_h != 1 || op->out_w != 1)
+            return NB_RAISE(NB_E_MISMATCH, subject, "output %zux%zux%zu, expected %zux1x1",
+                            op->out_c, op->out_h, op->out_w, op->in_c);
+        return NB_OK;
+    case NB_OP_FLATTEN:
+        if (op->out_c != in_size(op) || op->out_h != 1 || op->out_w != 1)
+            return NB_RAISE(NB_E_MISMATCH, subject, "output %zux%zux%zu, expected %zux1x1",
+                            op->out_c, op->out_h, op->out_w, in_size(op));
+        return NB_OK;
+    case NB_OP_BATCHNORM:
+        if (!op->gamma || !op->beta || !op->mean || !op->var)
+            return NB_RAISE(NB_E_MISSING, subject, "gamma, beta, mean and var are required");
+        if (!(op->eps >= 0.0f))
+            return NB_RAISE(NB_E_INVALID, subject, "eps %g, must be >= 0", (double)op->eps);
+        break;
+    default:
+        break;
+    }
+    if (!same)
+        return NB_RAISE(NB_E_MISMATCH, subject, "output %zux%zux%zu differs from input %zux%zux%zu",
+                        op->out_c, op->out_h, op->out_w, op->in_c, op->in_h, op->in_w);
+    return NB_OK;
+}
+
+static void op_subject(char *buf, size_t size, size_t k, const nb_op *op) {
+    const char *name = nb_op_kind_name(op->kind);
+    snprintf(buf, size, "operator %zu (%s)", k, name ? name : "?");
+}
+
+/* Checks a whole chain: every operator, input shape = previous output shape, SOFTMAX last. */
+static nb_status check_chain(const nb_network *net) {
+    if (net->n_ops == 0 || !net->ops)
+        return NB_RAISE(NB_E_INVALID, "network", "no operators");
+    char subject[64];
+    for (size_t k = 0; k < net->n_ops; k++) {
+        const nb_op *op = &net->ops[k];
+        op_subject(subject, sizeof subject, k, op);
+        NB_TRY(check_op(op, subject));
+        const size_t pc = k ? net->ops[k - 1].out_c : net->in_c;
+        const size_t ph = k ? net->ops[k - 1].out_h : net->in_h;
+        const size_t pw = k ? net->ops[k - 1].out_w : net->in_w;
+        if (op->in_c != pc || op->in_h != ph || op->in_w != pw)
+            return NB_RAISE(NB_E_MISMATCH, subject, "input %zux%zux%zu, but %s gives %zux%zux%zu",
+                            op->in_c, op->in_h, op->in_w,
+                            k ? "the previous operator" : "the network input", pc, ph, pw);
+        if (op->kind == NB_OP_SOFTMAX && k + 1 != net->n_ops)
+            return NB_RAISE(NB_E_INVALID, subject, "softmax is allowed only as the last operator");
+    }
+    return NB_OK;
+}
+
+/* Index one past the last operator that is run: a final SOFTMAX is left out (its input is the
+ * logits). */
+static size_t run_end(const nb_network *net) {
+    return net->ops[net->n_ops - 1].kind == NB_OP_SOFTMAX ? net->n_ops - 1 : net->n_ops;
+}
+
+size_t nb_layers_output_size(const nb_network *net) {
+    return net->n_ops ? out_size(&net->ops[net->n_ops - 1]) : 0;
+}
+
+/* ---- kernels -----------------------------------------------------------------------------------
+ */
+
+/* What the kernels share: per-thread im2col buffers. */
+typedef struct kernel_ctx {
+    int n_threads;
+    size_t col_stride; /* floats per thread in col (and dcol) */
+    float *col;        /* [n_threads][col_stride] */
+    float *dcol;       /* [n_threads][col_stride], training only */
+} kernel_ctx;
+
+/* Output positions o in [0, n_out) whose tap o*s + off lies in [0, n): [*lo, *hi). */
+static void valid_range(ptrdiff_t off, size_t s, size_t n, size_t n_out, size_t *lo, size_t *hi) {
+    const ptrdiff_t S = (ptrdiff_t)s;
+    ptrdiff_t a = off >= 0 ? 0 : (-off + S - 1) / S;
+    const ptrdiff_t last = (ptrdiff_t)n - 1 - off; /* o*s <= last */
+    ptrdiff_t b = last < 0 ? 0 : last / S + 1;
+    if (b > (ptrdiff_t)n_out)
+        b = (ptrdiff_t)n_out;
+    if (a > b)
+        a = b;
+    *lo = (size_t)a;
+    *hi = (size_t)b;
+}
+
+/* col[(c*kh + i)*kw + j][oh*OW + ow] = x[c][oh*sh - pt + i*dh][ow*sw - pl + j*dw] (0 outside). */
+static void im2col(const nb_op *op, const float *x, float *col) {
+    const size_t H = op->in_h, W = op->in_w, OH = op->out_h, OW = op->out_w, P = OH * OW;
+    const size_t kh = op->kernel_h, kw = op->kernel_w, sw = op->stride_w;
+    for (size_t c = 0; c < op->in_c; c++)
+        for (size_t i = 0; i < kh; i++)
+            for (size_t j = 0; j < kw; j++) {
+                float *row = col + ((c * kh + i) * kw + j) * P;
+                const ptrdiff_t off_w = (ptrdiff_t)(j * op->dilation_w) - (ptrdiff_t)op->pad_left;
+                size_t w0, w1;
+                valid_range(off_w, sw, W, OW, &w0, &w1);
+                for (size_t oh = 0; oh < OH; oh++) {
+                    float *r = row + oh * OW;
+                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
+                                         (ptrdiff_t)op->pad_top;
+                    if (ih < 0 || ih >= (ptrdiff_t)H || w0 == w1) {
+                        memset(r, 0, OW * sizeof *r);
+                        continue;
+                    }
+                    const float *xr = x + (c * H + (size_t)ih) * W;
+                    for (size_t ow = 0; ow < w0; ow++)
+                        r[ow] = 0.0f;
+                    if (sw == 1) {
+                        memcpy(r + w0, xr + (ptrdiff_t)w0 + off_w, (w1 - w0) * sizeof *r);
+                    } else {
+                        for (size_t ow = w0; ow < w1; ow++)
+                            r[ow] = xr[(ptrdiff_t)(ow * sw) + off_w];
+                    }
+                    for (size_t ow = w1; ow < OW; ow++)
+                        r[ow] = 0.0f;
+                }
+            }
+}
+
+static void dense_forward(const nb_op *op, const float *x, size_t m, float *y, int n_threads) {
+    const size_t n_in = in_size(op), n_out = op->out_c;
+    const ptrdiff_t n_blocks = (ptrdiff_t)((m + NB_LAYERS_ROWS - 1) / NB_LAYERS_ROWS);
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n_blocks > 1)
+    for (ptrdiff_t b = 0; b < n_blocks; b++) {
+        const size_t r0 = (size_t)b * NB_LAYERS_ROWS;
+        const size_t rows = m - r0 < NB_LAYERS_ROWS ? m - r0 : NB_LAYERS_ROWS;
+        nb_mlp_dense_forward(x + r0 * n_in, rows, n_in, op->weight, op->bias, n_out,
+                             y + r0 * n_out);
+    }
+}
+
+/* y[o][p] = b[o] + sum_k W[o][k] col[k][p] for one sample. */
+static void conv_forward_sample(const nb_op *op, const float *x, float *y, float *col) {
+    const size_t P = op->out_h * op->out_w, K = op->in_c * op->kernel_h * op->kernel_w;
+    const float *cm = x;
+    if (col_size(op)) {
+        im2col(op, x, col);
+        cm = col;
+    }
+    float beta = 0.0f;
+    if (op->bias) {
+        for (size_t o = 0; o < op->out_c; o++)
+            for (size_t p = 0; p < P; p++)
+                y[o * P + p] = op->bias[o];
+        beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_int(op->out_c), blas_int(P),
+                blas_int(K), 1.0f, op->weight, blas_int(K), cm, blas_int(P), beta, y, blas_int(P));
+}
+
+static void conv_forward(const nb_op *op, const float *x, size_t m, float *y,
+                         const kernel_ctx *ctx) {
+    const size_t ni = in_size(op), no = out_size(op);
+#pragma omp parallel for schedule(static) num_threads(ctx->n_threads) if (m > 1)
+    for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++) {
+        float *col = ctx->col + (size_t)omp_get_thread_num() * ctx->col_stride;
+        conv_forward_sample(op, x + (size_t)r * ni, y + (size_t)r * no, col);
+    }
+}
+
+/* Max pooling of one sample; idx (may be NULL) receives the winning input index per output. */
+static void maxpool_sample(const nb_op *op, const float *x, float *y, uint32_t *idx) {
+    const size_t H = op->in_h, W = op->in_w, OH = op->out_h, OW = op->out_w;
+    for (size_t c = 0; c < op->in_c; c++) {
+        const float *xc = x + c * H * W;
+        for (size_t oh = 0; oh < OH; oh++)
+            for (size_t ow = 0; ow < OW; ow++) {
+                float best = 0.0f;
+                uint32_t bi = NB_LAYERS_NO_INDEX;
+                for (size_t i = 0; i < op->kernel_h; i++) {
+                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
+                                         (ptrdiff_t)op->pad_top;
+                    if (ih < 0 || ih >= (ptrdiff_t)H)
+                        continue;
+                    for (size_t j = 0; j < op->kernel_w; j++) {
+                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * op->dilation_w) -
+                                             (ptrdiff_t)op->pad_left;
+                        if (iw < 0 || iw >= (ptrdiff_t)W)
+                            continue;
+                        const size_t at = (size_t)ih * W + (size_t)iw;
+                        const float v = xc[at];
+                        if (bi == NB_LAYERS_NO_INDEX || v > best || isnan(v)) {
+                            best = v;
+                            bi = (uint32_t)(c * H * W + at);
+                            if (isnan(v))
+                                goto done;
+                        }
+                    }
+                }
+            done:
+                y[(c * OH + oh) * OW + ow] = best;
+                if (idx)
+                    idx[(c * OH + oh) * OW + ow] = bi;
+            }
+    }
+}
+
+/* Taps of a window along one axis starting at `start` (= o*s - pad0): inside [0, n) and
+ * inside the padded extent [-pad0, n + pad1). */
+static void tap_counts(ptrdiff_t start, size_t k, size_t d, size_t n, size_t pad0, size_t pad1,
+                       size_t *inside, size_t *padded) {
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < k; i++) {
+        const ptrdiff_t t = start + (ptrdiff_t)(i * d);
+        a += t >= 0 && t < (ptrdiff_t)n;
+        b += t >= -(ptrdiff_t)pad0 && t < (ptrdiff_t)(n + pad1);
+    }
+    *inside = a;
+    *padded = b;
+}
+
+/* Divisor of the average-pool window (oh, ow); 0 if it covers no input. */
+static float avg_divisor(const nb_op *op, size_t oh, size_t ow) {
+    const ptrdiff_t sh = (ptrdiff_t)(oh * op->stride_h) - (ptrdiff_t)op->pad_top;
+    const ptrdiff_t sw = (ptrdiff_t)(ow * op->stride_w) - (ptrdiff_t)op->pad_left;
+    size_t ih, ph, iw, pw;
+    tap_counts(sh, op->kernel_h, op->dilation_h, op->in_h, op->pad_top, op->pad_bottom, &ih, &ph);
+    tap_counts(sw, op->kernel_w, op->dilation_w, op->in_w, op->pad_left, op->pad_right, &iw, &pw);
+    if (ih * iw == 0)
+        return 0.0f;
+    return (float)(op->count_include_pad ? ph * pw : ih * iw);
+}
+
+/* Average pooling of one sample (forward), or its backward (dx += dy / divisor) when dy is
+ * given: then x is unused and y is dx (overwritten). */
+static void avgpool_sample(const nb_op *op, const float *x, const float *dy, float *y) {
+    const size_t H = op->in_h, W = op->in_w, OH = op->out_h, OW = op->out_w;
+    if (dy)
+        memset(y, 0, in_size(op) * sizeof *y);
+    for (size_t c = 0; c < op->in_c; c++)
+        for (size_t oh = 0; oh < OH; oh++)
+            for (size_t ow = 0; ow < OW; ow++) {
+                const float div = avg_divisor(op, oh, ow);
+                const size_t o = (c * OH + oh) * OW + ow;
+                const float g = dy && div > 0.0f ? dy[o] / div : 0.0f;
+                double sum = 0.0;
+                for (size_t i = 0; i < op->kernel_h; i++) {
+                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
+                                         (ptrdiff_t)op->pad_top;
+                    if (ih < 0 || ih >= (ptrdiff_t)H)
+                        continue;
+                    for (size_t j = 0; j < op->kernel_w; j++) {
+                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * op->dilation_w) -
+                                             (ptrdiff_t)op->pad_left;
+                        if (iw < 0 || iw >= (ptrdiff_t)W)
+                            continue;
+                        const size_t at = (c * H + (size_t)ih) * W + (size_t)iw;
+                        if (dy)
+                            y[at] += g;
+                        else
+                            sum += (double)x[at];
+                    }
+                }
+                if (!dy)
+                    y[o] = div > 0.0f ? (float)(sum / (double)div) : 0.0f;
+            }
+}
+
+static void global_avgpool_sample(const nb_op *op, const float *x, float *y) {
+    const size_t P = op->in_h * op->in_w;
+    for (size_t c = 0; c < op->in_c; c++) {
+        double s = 0.0;
+        for (size_t p = 0; p < P; p++)
+            s += (double)x[c * P + p];
+        y[c] = (float)(s / (double)P);
+    }
+}
+
+static float gelu(float x, bool tanh_form) {
+    if (tanh_form) {
+        const float k = 0.7978845608028654f; /* sqrt(2/pi) */
+        return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
+    }
+    return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+}
+
+static float sigmoid(float x) {
+    if (x >= 0.0f)
+        return 1.0f / (1.0f + expf(-x));
+    const float e = expf(x);
+    return e / (1.0f + e);
+}
+
+/* Element-wise activation of n values (y may alias x). */
+static void activation_forward(const nb_op *op, const float *x, float *y, size_t n, int n_threads) {
+    const ptrdiff_t count = (ptrdiff_t)n;
+    const nb_op_kind kind = op->kind;
+    const float alpha = op->alpha;
+    const bool tanh_form = op->gelu_tanh;
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n >= NB_LAYERS_OMP_MIN)
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const float v = x[i];
+        float r;
+        switch (kind) {
+        case NB_OP_RELU:
+            r = v > 0.0f ? v : 0.0f;
+            break;
+        case NB_OP_LEAKY_RELU:
+            r = v > 0.0f ? v : alpha * v;
+            break;
+        case NB_OP_SIGMOID:
+            r = sigmoid(v);
+            break;
+        case NB_OP_TANH:
+            r = tanhf(v);
+            break;
+        default: /* NB_OP_GELU */
+            r = gelu(v, tanh_form);
+            break;
+        }
+        y[i] = r;
+    }
+}
+
+static void softmax_sample(const float *x, float *y, size_t n) {
+    float zmax = x[0];
+    for (size_t i = 1; i < n; i++)
+        zmax = x[i] > zmax ? x[i] : zmax;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += exp((double)x[i] - (double)zmax);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (float)(exp((double)x[i] - (double)zmax) / sum);
+}
+
+/* Inference batch norm: y = x * scale[c] + shift[c] with the folded running statistics. */
+static void batchnorm_infer(const nb_op *op, const float *x, size_t m, float *y, int n_threads) {
+    const size_t C = op->in_c, P = op->in_h * op->in_w;
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (m * C * P >= NB_LAYERS_OMP_MIN)
+    for (ptrdiff_t c = 0; c < (ptrdiff_t)C; c++) {
+        const double inv = 1.0 / sqrt((double)op->var[c] + (double)op->eps);
+        const float scale = (float)((double)op->gamma[c] * inv);
+        const float shift = (float)((double)op->beta[c] - (double)op->mean[c] * (double)scale);
+        for (size_t r = 0; r < m; r++) {
+            const float *xr = x + (r * C + (size_t)c) * P;
+            float *yr = y + (r * C + (size_t)c) * P;
+            for (size_t p = 0; p < P; p++)
+                yr[p] = xr[p] * scale + shift;
+        }
+    }
+}
+
+/* Training batch norm: per channel c over the m samples and P positions,
+ * mean[c], var[c] (biased), inv_std[c] = 1/sqrt(var + eps), xhat = (x - mean) * inv_std,
+ * y = gamma * xhat + beta. Sums in double, samples in order. */
+static void batchnorm_train(const nb_op *op, const float *x, size_t m, float *y, float *xhat,
+                            float *inv_std, float *mean, float *var, int n_threads) {
+    const size_t C = op->in_c, P = op->in_h * op->in_w;
+    const double N = (double)(m * P);
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (m * C * P >= NB_LAYERS_OMP_MIN)
+    for (ptrdiff_t cc = 0; cc < (ptrdiff_t)C; cc++) {
+        const size_t c = (size_t)cc;
+        double s = 0.0;
+        for (size_t r = 0; r < m; r++) {
+            const float *xr = x + (r * C + c) * P;
+            for (size_t p = 0; p < P; p++)
+                s += (double)xr[p];
+        }
+        const double mu = s / N;
+        double s2 = 0.0;
+        for (size_t r = 0; r < m; r++) {
+            const float *xr = x + (r * C + c) * P;
+            for (size_t p = 0; p < P; p++) {
+                const double d = (double)xr[p] - mu;
+                s2 += d * d;
+            }
+        }
+        const double v = s2 / N;
+        const float is = (float)(1.0 / sqrt(v + (double)op->eps));
+        const float fmu = (float)mu, g = op->gamma[c], b = op->beta[c];
+        mean[c] = fmu;
+        var[c] = (float)v;
+        inv_std[c] = is;
+        for (size_t r = 0; r < m; r++) {
+            const float *xr = x + (r * C + c) * P;
+            float *hr = xhat + (r * C + c) * P;
+            float *yr = y + (r * C + c) * P;
+            for (size_t p = 0; p < P; p++) {
+                const float h = (xr[p] - fmu) * is;
+                hr[p] = h;
+                yr[p] = g * h + b;
+            }
+        }
+    }
+}
+
+/* Training state of one operator's forward (NULL pointers in inference). */
+typedef struct op_train_state {
+    uint32_t *argmax;            /* MAXPOOL: [m][out] */
+    float *xhat;                 /* BATCHNORM: [m][in] */
+    float *inv_std, *mean, *var; /* BATCHNORM: [in_c] batch statistics */
+} op_train_state;
+
+/* y[m][out] = op(x[m][in]). Identity kinds are not called here (their output is x). A SOFTMAX
+ * is applied. st != NULL: training mode (BATCHNORM batch statistics, MAXPOOL indices). */
+static void op_forward(const nb_op *op, const float *x, size_t m, float *y, const kernel_ctx *ctx,
+                       const op_train_state *st) {
+    const size_t ni = in_size(op), no = out_size(op);
+    const int nt = ctx->n_threads;
+    switch (op->kind) {
+    case NB_OP_DENSE:
+        dense_forward(op, x, m, y, nt);
+        break;
+    case NB_OP_CONV2D:
+        conv_forward(op, x, m, y, ctx);
+        break;
+    case NB_OP_MAXPOOL:
+#pragma omp parallel for schedule(static) num_threads(nt) if (m > 1)
+        for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++)
+            maxpool_sample(op, x + (size_t)r * ni, y + (size_t)r * no,
+                           st ? st->argmax + (size_t)r * no : NULL);
+        break;
+    case NB_OP_AVGPOOL:
+#pragma omp parallel for schedule(static) num_threads(nt) if (m > 1)
+        for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++)
+            avgpool_sample(op, x + (size_t)r * ni, NULL, y + (size_t)r * no);
+        break;
+    case NB_OP_GLOBAL_AVGPOOL:
+#pragma omp parallel for schedule(static) num_threads(nt) if (m * ni >= NB_LAYERS_OMP_MIN)
+        for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++)
+            global_avgpool_sample(op, x + (size_t)r * ni, y + (size_t)r * no);
+        break;
+    case NB_OP_BATCHNORM:
+        if (st)
+            batchnorm_train(op, x, m, y, st->xhat, st->inv_std, st->mean, st->var, nt);
+        else
+            batchnorm_infer(op, x, m, y, nt);
+        break;
+    case NB_OP_FLATTEN:
+    case NB_OP_DROPOUT:
+        memcpy(y, x, m * ni * sizeof *y);
+        break;
+    case NB_OP_SOFTMAX:
+        for (size_t r = 0; r < m; r++)
+            softmax_sample(x + r * ni, y + r * no, no);
+        break;
+    default:
+        activation_forward(op, x, y, m * ni, nt);
+        break;
+    }
+}
+
+/* ---- node layers (the activations of nb_layers_forward) ----------------------------------------
+ */
+
+/* Size of node layer 0 and, per operator k, the node layer its output is recorded as
+ * (0 = none): a DENSE/CONV2D with the element-wise operators after it, recorded after the last
+ * of them. Returns the number of node layers. */
+static size_t node_plan(const nb_network *net, size_t end, size_t *n0, size_t *record) {
+    size_t first = SIZE_MAX;
+    for (size_t k = 0; k < net->n_ops && first == SIZE_MAX; k++)
+        if (is_node(net->ops[k].kind))
+            first = k;
+    *n0 = first != SIZE_MAX && net->ops[first].kind == NB_OP_CONV2D
+              ? net->in_c
+              : net->in_c * net->in_h * net->in_w;
+    size_t layers = 1;
+    for (size_t k = 0; k < net->n_ops; k++)
+        record[k] = 0;
+    for (size_t k = 0; k < end; k++) {
+        if (!is_node(net->ops[k].kind))
+            continue;
+        size_t last = k;
+        while (last + 1 < end && is_elementwise(net->ops[last + 1].kind))
+            last++;
+        record[last] = layers++;
+    }
+    return layers;
+}
+
+/* The node values of one sample's tensor [c][h][w]: c spatial means, or the values when
+ * h = w = 1. */
+static void node_values(const float *t, size_t c, size_t hw, float *out) {
+    for (size_t i = 0; i < c; i++) {
+        if (hw == 1) {
+            out[i] = t[i];
+            continue;
+        }
+        double s = 0.0;
+        for (size_t p = 0; p < hw; p++)
+            s += (double)t[i * hw + p];
+        out[i] = (float)(s / (double)hw);
+    }
+}
+
+/* ---- public forward ----------------------------------------------------------------------------
+ */
+
+static nb_status ctx_alloc(kernel_ctx *ctx, const nb_op *ops, size_t n_ops, bool training) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->n_threads = omp_get_max_threads();
+    if (ctx->n_threads < 1)
+        ctx->n_threads = 1;
+    for (size_t k = 0; k < n_ops; k++) {
+        const size_t s = col_size(&ops[k]);
+        ctx->col_stride = s > ctx->col_stride ? s : ctx->col_stride;
+    }
+    /* the training backward of a 1x1 convolution writes dcol straight into dx: nothing more */
+    if (ctx->col_stride == 0)
+        return NB_OK;
+    const size_t total = (size_t)ctx->n_threads * ctx->col_stride;
+    ctx->col = malloc(total * sizeof(float));
+    ctx->dcol = training ? malloc(total * sizeof(float)) : NULL;
+    if (!ctx->col || (training && !ctx->dcol)) {
+        free(ctx->col);
+        free(ctx->dcol);
+        memset(ctx, 0, sizeof *ctx);
+        return NB_RAISE(NB_E_NOMEM, "network", "im2col buffers of %zu floats", total);
+    }
+    return NB_OK;
+}
+
+static void ctx_free(kernel_ctx *ctx) {
+    free(ctx->col);
+    free(ctx->dcol);
+    memset(ctx, 0, sizeof *ctx);
+}
 
 nb_status nb_layers_forward(const nb_network *net, const float *x, size_t n, float *logits,
                             float *activations) {
-    (void)net;
-    (void)x;
-    (void)n;
-    (void)logits;
-    (void)activations;
-    return NB_RAISE(NB_E_UNSUPPORTED, "network", "operator chains are not built yet");
+    NB_TRY(check_chain(net));
+    const size_t end = run_end(net), n_in = net->in_c * net->in_h * net->in_w;
+    const size_t C = out_size(&net->ops[end - 1]);
+    size_t widest = 0;
+    for (size_t k = 0; k < end; k++)
+        widest = out_size(&net->ops[k]) > widest ? out_size(&net->ops[k]) : widest;
+    const size_t chunk = n < NB_LAYERS_CHUNK ? (n ? n : 1) : NB_LAYERS_CHUNK;
+    size_t *record = malloc(net->n_ops * sizeof *record);
+    float *buf = malloc(2 * chunk * widest * sizeof *buf);
+    kernel_ctx ctx;
+    nb_status s = ctx_alloc(&ctx, net->ops, end, false);
+    if (!record || !buf || s != NB_OK) {
+        free(record);
+        free(buf);
+        if (s == NB_OK)
+            ctx_free(&ctx);
+        return s != NB_OK ? s
+                          : NB_RAISE(NB_E_NOMEM, "network", "forward workspace of %zu floats",
+                                     2 * chunk * widest);
+    }
+    size_t n0 = 0;
+    node_plan(net, end, &n0, record);
+    size_t act_stride = n0;
+    for (size_t k = 0; k < end; k++)
+        if (record[k])
+            act_stride += net->ops[k].out_c;
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    for (size_t i0 = 0; i0 < n; i0 += chunk) {
+        const size_t m = n - i0 < chunk ? n - i0 : chunk;
+        const float *in = x + i0 * n_in;
+        float *act = activations ? activations + i0 * act_stride : NULL;
+        if (act)
+            for (size_t r = 0; r < m; r++)
+                node_values(in + r * n_in, n0, n_in / n0, act + r * act_stride);
+        size_t col = n0;
+        float *out = buf;
+        for (size_t k = 0; k < end; k++) {
+            const nb_op *op = &net->ops[k];
+            if (!is_identity(op->kind)) {
+                op_forward(op, in, m, out, &ctx, NULL);
+                in = out;
+                out = out == buf ? buf + chunk * widest : buf;
+            }
+            if (act && record[k]) {
+                const size_t no = out_size(op);
+                for (size_t r = 0; r < m; r++)
+                    node_values(in + r * no, op->out_c, op->out_h * op->out_w,
+                                act + r * act_stride + col);
+                col += op->out_c;
+            }
+        }
+        memcpy(logits + i0 * C, in, m * C * sizeof *logits);
+    }
+    openblas_set_num_threads(blas_threads);
+    ctx_free(&ctx);
+    free(buf);
+    free(record);
+    return NB_OK;
+}
+
+nb_status nb_layers_op_forward(const nb_op *op, const float *x, size_t n, float *y) {
+    char subject[64];
+    const char *name = nb_op_kind_name(op->kind);
+    snprintf(subject, sizeof subject, "operator (%s)", name ? name : "?");
+    nb_status s = check_op(op, subject);
+    if (s != NB_OK)
+        return s == NB_E_MISMATCH ? NB_RAISE(NB_E_INVALID, subject, "%s", nb_error_reason()) : s;
+    kernel_ctx ctx;
+    NB_TRY(ctx_alloc(&ctx, op, 1, false));
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    op_forward(op, x, n, y, &ctx, NULL);
+    openblas_set_num_threads(blas_threads);
+    ctx_free(&ctx);
+    return NB_OK;
 }
