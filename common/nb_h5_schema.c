@@ -481,8 +481,8 @@ const nb_h5_op_attr nb_h5_op_attrs[] = {
     SIZE_ATTR(kernel_w, WINDOWED, 1),
     SIZE_ATTR(stride_h, WINDOWED, 1),
     SIZE_ATTR(stride_w, WINDOWED, 1),
-    SIZE_ATTR(dilation_h, WINDOWED, 1),
-    SIZE_ATTR(dilation_w, WINDOWED, 1),
+    SIZE_ATTR(dilation_h, K(CONV2D), 1),
+    SIZE_ATTR(dilation_w, K(CONV2D), 1),
     SIZE_ATTR(pad_top, WINDOWED, 0),
     SIZE_ATTR(pad_left, WINDOWED, 0),
     SIZE_ATTR(pad_bottom, WINDOWED, 0),
@@ -583,8 +583,9 @@ nb_status nb_h5_op_check(const nb_op *op, size_t in_c, size_t in_h, size_t in_w,
     case NB_OP_CONV2D:
     case NB_OP_MAXPOOL:
     case NB_OP_AVGPOOL: {
-        size_t k[6] = {op->kernel_h, op->kernel_w,   op->stride_h,
-                       op->stride_w, op->dilation_h, op->dilation_w};
+        bool conv = op->kind == NB_OP_CONV2D;
+        size_t dil_h = conv ? op->dilation_h : 1, dil_w = conv ? op->dilation_w : 1;
+        size_t k[6] = {op->kernel_h, op->kernel_w, op->stride_h, op->stride_w, dil_h, dil_w};
         for (size_t i = 0; i < 6; i++)
             if (k[i] < 1 || k[i] > NB_H5_MAX_LAYER_SIZE)
                 return NB_RAISE(NB_E_FORMAT, subject,
@@ -594,16 +595,20 @@ nb_status nb_h5_op_check(const nb_op *op, size_t in_c, size_t in_h, size_t in_w,
             op->pad_left > NB_H5_MAX_LAYER_SIZE || op->pad_right > NB_H5_MAX_LAYER_SIZE)
             return NB_RAISE(NB_E_FORMAT, subject, "%s: padding over %d", kind,
                             NB_H5_MAX_LAYER_SIZE);
+        /* pooling: padding smaller than the window (PyTorch's rule; nb_graph's too) */
+        if (!conv && (op->pad_top >= op->kernel_h || op->pad_bottom >= op->kernel_h ||
+                      op->pad_left >= op->kernel_w || op->pad_right >= op->kernel_w))
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "%s: padding must be smaller than the %zux%zu window", kind,
+                            op->kernel_h, op->kernel_w);
         want_c = op->kind == NB_OP_CONV2D ? op->out_c : in_c;
-        want_h = window_out(in_h, op->pad_top, op->pad_bottom, op->kernel_h, op->stride_h,
-                            op->dilation_h);
-        want_w = window_out(in_w, op->pad_left, op->pad_right, op->kernel_w, op->stride_w,
-                            op->dilation_w);
+        want_h = window_out(in_h, op->pad_top, op->pad_bottom, op->kernel_h, op->stride_h, dil_h);
+        want_w = window_out(in_w, op->pad_left, op->pad_right, op->kernel_w, op->stride_w, dil_w);
         if (want_h == 0 || want_w == 0)
             return NB_RAISE(NB_E_FORMAT, subject,
                             "%s: a %zux%zu kernel (dilation %zux%zu) does not fit the padded "
                             "%zux%zu input",
-                            kind, op->kernel_h, op->kernel_w, op->dilation_h, op->dilation_w,
+                            kind, op->kernel_h, op->kernel_w, dil_h, dil_w,
                             in_h + op->pad_top + op->pad_bottom,
                             in_w + op->pad_left + op->pad_right);
         if (op->kind == NB_OP_CONV2D &&
@@ -696,8 +701,10 @@ nb_status nb_h5_ops_validate(const nb_network *net, const char *path) {
         w > NB_H5_MAX_LAYER_SIZE)
         return NB_RAISE(NB_E_FORMAT, subject, "input shape %zux%zux%zu, each expected 1..%d", c, h,
                         w, NB_H5_MAX_LAYER_SIZE);
-    /* node layers of the chain, compared with the graph view as they come */
-    size_t layer = 0, last_node = SIZE_MAX;
+    /* node layers of the chain, compared with the graph view as they come; the input layer
+     * is flat when the first node operator is a dense with no pooling before it */
+    size_t layer = 0;
+    bool pooled = false;
     for (size_t k = 0; k < net->n_ops; k++) {
         const nb_op *op = &net->ops[k];
         char opobj[512];
@@ -706,7 +713,8 @@ nb_status nb_h5_ops_validate(const nb_network *net, const char *path) {
         NB_TRY(check_op_arrays(op, opobj));
         if (op->kind == NB_OP_DENSE || op->kind == NB_OP_CONV2D) {
             if (layer == 0) {
-                size_t n0 = op->kind == NB_OP_CONV2D ? op->in_c : op->in_c * op->in_h * op->in_w;
+                size_t n0 = op->kind == NB_OP_DENSE && !pooled ? net->in_c * net->in_h * net->in_w
+                                                               : net->in_c;
                 if (net->n_layers < 1 || net->layer_size[0] != n0)
                     return NB_RAISE(NB_E_MISMATCH, opobj,
                                     "the input node layer has %zu nodes, the graph view (%s "
@@ -722,22 +730,25 @@ nb_status nb_h5_ops_validate(const nb_network *net, const char *path) {
                                 nb_op_kind_name(op->kind), layer, op->out_c, path ? path : "model",
                                 layer >= net->n_layers ? "layers, in all," : "nodes",
                                 layer >= net->n_layers ? net->n_layers : net->layer_size[layer]);
-            last_node = k;
         }
+        pooled = pooled || op->kind == NB_OP_MAXPOOL || op->kind == NB_OP_AVGPOOL ||
+                 op->kind == NB_OP_GLOBAL_AVGPOOL;
         c = op->out_c;
         h = op->out_h;
         w = op->out_w;
     }
-    if (last_node == SIZE_MAX)
+    if (layer == 0)
         return NB_RAISE(NB_E_FORMAT, subject, "no dense or conv2d operator");
-    if (net->ops[last_node].kind != NB_OP_DENSE)
-        return NB_RAISE(NB_E_FORMAT, subject,
-                        "the last node operator (%03zu) is %s, expected dense", last_node,
-                        nb_op_kind_name(net->ops[last_node].kind));
     if (layer + 1 != net->n_layers)
         return NB_RAISE(NB_E_MISMATCH, subject,
                         "the operators make %zu node layers, the graph view has %zu", layer + 1,
                         net->n_layers);
+    size_t C = net->layer_size[net->n_layers - 1];
+    if (h != 1 || w != 1 || c != C)
+        return NB_RAISE(NB_E_FORMAT, subject,
+                        "the chain ends in %zux%zux%zu values, expected the %zu class scores "
+                        "(%zux1x1)",
+                        c, h, w, C, C);
     return NB_OK;
 }
 

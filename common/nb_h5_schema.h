@@ -231,9 +231,10 @@ int nb_h5_op_shape(const nb_h5_op_dataset *ds, const nb_op *op, size_t dims[4]);
 /* Checks operator k's kind, hyper-parameters and recorded shapes, without its arrays: its
  * input shape equals in_c/in_h/in_w (the previous operator's output, or the network's
  * input); every dimension 1..NB_H5_MAX_LAYER_SIZE and at most NB_H5_MAX_ELEMENTS values per
- * tensor and per weight array; the output shape follows from the input as docs/models.md
- * says (convolution and pooling: floor((in + pad_before + pad_after - dilation * (kernel - 1)
- * - 1) / stride) + 1); kernel, stride, dilation >= 1; eps finite and > 0; alpha finite;
+ * tensor and per weight array; the output shape follows from the input as nb_graph.h and
+ * docs/models.md say (convolution and pooling: floor((in + pad_before + pad_after -
+ * dilation * (kernel - 1) - 1) / stride) + 1, pooling without dilation and with padding
+ * smaller than its window); kernel, stride, dilation >= 1; eps finite and > 0; alpha finite;
  * SOFTMAX only as the last operator (`last`). NB_OK, NB_E_FORMAT (a bad shape or kind) or
  * NB_E_NUMERIC, with subject `subject` ("<path> /network/ops/003"). */
 nb_status nb_h5_op_check(const nb_op *op, size_t in_c, size_t in_h, size_t in_w, bool last,
@@ -241,9 +242,10 @@ nb_status nb_h5_op_check(const nb_op *op, size_t in_c, size_t in_h, size_t in_w,
 
 /* Checks a network's operator chain (no-op when n_ops == 0): every operator passes
  * nb_h5_op_check; every array of its kind is present (a bias may be NULL), finite, running
- * variances >= 0; at least one DENSE or CONV2D, the last of them a DENSE; the node layers of
- * the chain (docs/models.md: the input, as channels when the first node operator is a
- * CONV2D, then the out_c of every DENSE and CONV2D) equal the graph view's layer_size.
+ * variances >= 0; at least one DENSE or CONV2D; the node layers of the chain (nb_graph.h:
+ * the input, flat when the first node operator is a DENSE with no pooling before it, else
+ * its channels; then the out_c of every DENSE and CONV2D) equal the graph view's
+ * layer_size; the chain ends in the C class scores (C x 1 x 1).
  * NB_OK, NB_E_FORMAT, NB_E_NUMERIC, NB_E_MISMATCH (the graph view), subjects
  * "<path> /network/ops/003[/dataset]" (path NULL: "model"). */
 nb_status nb_h5_ops_validate(const nb_network *net, const char *path);

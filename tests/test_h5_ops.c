@@ -60,9 +60,10 @@ static void add_windowed(chain *ch, nb_op_kind kind, size_t out_c, size_t k, siz
                          size_t dil, size_t pad, bool bias) {
     nb_op *op = push(ch, kind);
     op->kernel_h = k;
-    op->kernel_w = k + (kind == NB_OP_CONV2D ? 0 : 0);
+    op->kernel_w = k;
     op->stride_h = op->stride_w = stride;
-    op->dilation_h = op->dilation_w = dil;
+    if (kind == NB_OP_CONV2D) /* pooling has no dilation (not stored: it reads back 0) */
+        op->dilation_h = op->dilation_w = dil;
     op->pad_top = op->pad_left = pad;
     op->pad_bottom = op->pad_right = pad;
     op->out_h = window(ch->h, pad, pad, k, stride, dil);
