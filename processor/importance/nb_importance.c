@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "nb_bn.h"
+#include "nb_layers.h"
 #include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
@@ -121,7 +122,8 @@ static nb_status fill_top(const nb_network *net, const nb_dataset *test, nb_impo
     nb_status s = NB_OK;
     for (size_t b0 = 0; b0 < test->n && s == NB_OK; b0 += chunk) {
         size_t nb = test->n - b0 < chunk ? test->n - b0 : chunk;
-        s = nb_mlp_forward(net, test->images + b0 * test->dim, nb, logits, act);
+        s = net->n_ops > 0 ? nb_layers_forward(net, test->images + b0 * test->dim, nb, logits, act)
+                           : nb_mlp_forward(net, test->images + b0 * test->dim, nb, logits, act);
         if (s != NB_OK)
             break;
         size_t node0 = net->layer_size[0], h = 0;
@@ -539,7 +541,12 @@ static nb_status finetune_class(bn_shared *sh, bn_work *w, size_t cls, bool poll
 static nb_status check_data(const nb_network *net, const nb_dataset *ds, const char *name,
                             bool need_all_classes) {
     size_t n0 = net->layer_size[0], C = net->layer_size[net->n_layers - 1];
-    if (ds->dim != n0)
+    if (net->n_ops > 0 && ds->dim != net->in_c * net->in_h * net->in_w)
+        return NB_RAISE(NB_E_MISMATCH, name,
+                        "images are %zux%zux%zu (channels x rows x cols), the network's input is "
+                        "%zux%zux%zu",
+                        ds->channels, ds->rows, ds->cols, net->in_c, net->in_h, net->in_w);
+    if (net->n_ops == 0 && ds->dim != n0)
         return NB_RAISE(NB_E_MISMATCH, name,
                         "images have %zu pixels (%zux%zu), the network's "
                         "input layer has %zu nodes",
