@@ -4,8 +4,9 @@
  * output (input, ReLU hidden layers, logits); the display value of a hidden node is its output over
  * the layer's maximum for this image, so every layer uses its full colour range; the output
  * layer shows the softmax probabilities (max-subtracted, stable). The predicted class is
- * argmax of the logits. Runs on the GUI thread (one image is a few hundred thousand
- * multiply-adds for 784-81-49-10). Config keys read: none.
+ * argmax of the logits. A network with operators runs nb_layers_forward instead, whose node
+ * values are a channel's spatial mean (docs/models.md). Runs on the GUI thread (one image is a few
+ * hundred thousand multiply-adds for 784-81-49-10). Config keys read: none.
  */
 #include "nb_gui_activation.h"
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb_layers.h"
 #include "nb_mlp.h"
 
 nb_status nb_gui_activation_init(nb_gui_activation *a, const nb_network *net) {
@@ -72,9 +74,10 @@ nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net, con
     if (image >= ds->n)
         return NB_RAISE(NB_E_INVALID, "image", "index %zu of %zu test images", image, ds->n);
     size_t C = net->layer_size[net->n_layers - 1];
-    if (ds->dim != net->layer_size[0])
-        return NB_RAISE(NB_E_MISMATCH, "test set", "images of %zu pixels, network input %zu",
-                        ds->dim, net->layer_size[0]);
+    size_t inputs = net->n_ops > 0 ? net->in_c * net->in_h * net->in_w : net->layer_size[0];
+    if (ds->dim != inputs)
+        return NB_RAISE(NB_E_MISMATCH, "test set", "images of %zu values, network input %zu",
+                        ds->dim, inputs);
     if (a->n_nodes != nb_network_n_nodes(net) || a->n_classes != C)
         return NB_RAISE(NB_E_MISMATCH, "activation view", "buffers for %zu nodes, network has %zu",
                         a->n_nodes, nb_network_n_nodes(net));
@@ -83,7 +86,8 @@ nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net, con
     nb_status s =
         raw && logits ? NB_OK : NB_RAISE(NB_E_NOMEM, "activation view", "%zu nodes", a->n_nodes);
     if (s == NB_OK)
-        s = nb_mlp_forward(net, ds->images + image * ds->dim, 1, logits, raw);
+        s = net->n_ops > 0 ? nb_layers_forward(net, ds->images + image * ds->dim, 1, logits, raw)
+                           : nb_mlp_forward(net, ds->images + image * ds->dim, 1, logits, raw);
     if (s == NB_OK) {
         memcpy(a->raw, raw, a->n_nodes * sizeof *raw);
         nb_gui_activation_normalise(net, a->raw, a->value, a->prob);
