@@ -3,7 +3,8 @@
  *
  * Node layers: layer 0 is the input; then one node layer per DENSE or CONV2D operator, whose
  * nodes are its output units (DENSE) or output channels (CONV2D). The input's nodes are its
- * channels when the first node operator is a CONV2D, else its in_c*in_h*in_w flattened values.
+ * in_c*in_h*in_w values when the first node operator is a DENSE with no pooling before it
+ * (the classic MLP picture: one node per pixel), else its in_c channels.
  * Pooling, flatten, batch norm, dropout and activations are not node layers.
  * Edge weights of pair l (layer l -> layer l+1), float32[n_{l+1}][n_l]:
  *   DENSE after DENSE (or on the flat input): the weights themselves (signed)
@@ -22,13 +23,15 @@
 #include "nb_status.h"
 
 /* Fills every operator's in_* and out_* shapes from net->in_c/in_h/in_w, walking the chain.
- * Checks that each operator fits its input: DENSE in-count = previous out count (flattened),
- * CONV2D in_c, kernels/strides/dilations >= 1, outputs >= 1 pixel, BATCHNORM channel count,
- * SOFTMAX only last, at least one DENSE/CONV2D, the last node operator a DENSE whose
- * out_c = n_classes (when net->n_classes > 0). Out shapes of DENSE/CONV2D must already be set
- * (out_c); everything else is derived.
- * Returns NB_OK, NB_E_MISMATCH (subject "operator K (kind)", message says which shape),
- * NB_E_INVALID (a bad hyper-parameter). */
+ * A DENSE flattens its input (in_c*in_h*in_w values); the out_c of DENSE and CONV2D must be
+ * set by the caller, everything else is derived (pooling, batch norm and activations keep the
+ * channel count). Checks: input shape >= 1, kernels/strides/dilations >= 1, pooling padding
+ * smaller than the window, every window fits (output >= 1 pixel), BATCHNORM eps > 0, SOFTMAX
+ * only last, at least one DENSE/CONV2D, and the chain ends in a vector (c x 1 x 1) of class
+ * scores. Array sizes (weights of the right count) are the caller's contract.
+ * Returns NB_OK, NB_E_MISMATCH (subject "operator K (kind)" or "network"), NB_E_INVALID (a bad
+ * hyper-parameter or no operators), NB_E_UNSUPPORTED (softmax before the end, no node
+ * operator). Shapes of the operators before the failing one are updated. */
 nb_status nb_graph_infer_shapes(nb_network *net);
 
 /* Number of node layers of the chain and, if `layer_size` is not NULL, their sizes
@@ -38,11 +41,13 @@ size_t nb_graph_node_layers(const nb_network *net, size_t *layer_size);
 /* Index of the operator that produces node layer l (l >= 1), or SIZE_MAX for l = 0. */
 size_t nb_graph_layer_op(const nb_network *net, size_t layer);
 
-/* Rebuilds the graph view of a network with operators (n_ops > 0): infers shapes, then
- * replaces n_layers, layer_size, weight/bias offsets, weights and biases as described above;
- * keeps class names (padding/truncating to the new class count with "0".."C-1"), provenance
- * and the operators. NB_OK, or the statuses of nb_graph_infer_shapes, NB_E_NOMEM; on failure
- * *net is unchanged. */
+/* Builds (or rebuilds) the graph view of a network with operators (n_ops > 0; the graph
+ * fields may be empty, as an importer leaves them): infers shapes, then replaces n_layers,
+ * layer_size, weight/bias offsets, weights, biases and class names as described above. The
+ * class count is the last node layer's size; names are kept when the count is unchanged, else
+ * "0".."C-1". Keeps provenance, activation, input shape and the operators (moved).
+ * NB_OK, the statuses of nb_graph_infer_shapes, NB_E_MISSING (a node operator without
+ * weights), NB_E_MISMATCH, NB_E_NOMEM; on failure only operator shapes may have changed. */
 nb_status nb_graph_build(nb_network *net);
 
 /* Multiply-accumulate count of one forward pass of operator k for one input (DENSE, CONV2D:
