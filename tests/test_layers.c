@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include "nb_graph.h"
 #include "nb_layers.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
@@ -536,6 +537,12 @@ static void test_chain_forward_and_node_activations(void **state) {
     (void)state;
     nb_network net;
     make_cnn(&net, 30);
+    /* the test's shapes are those of the graph view's inference */
+    nb_op shapes[11];
+    memcpy(shapes, net.ops, sizeof shapes);
+    net.n_classes = 3;
+    assert_int_equal(nb_graph_infer_shapes(&net), NB_OK);
+    assert_memory_equal(shapes, net.ops, sizeof shapes);
     enum { N = 70, IN = 128, ACT = 2 + 4 + 5 + 6 + 3 };
     nb_rng rng;
     nb_rng_init(&rng, 31);
@@ -554,6 +561,48 @@ static void test_chain_forward_and_node_activations(void **state) {
     assert_int_equal(nb_mlp_forward(&net, x, N, z2, NULL), NB_OK);
     assert_memory_equal(z2, logits, sizeof z2);
     free(x);
+    free_net(&net);
+}
+
+/* Node layer 0 is the input's channels when pooling comes before the first dense layer (as the
+ * graph view, nb_graph.h), its values when a dense layer reads the input directly. */
+static void test_input_node_layer_follows_the_graph_view(void **state) {
+    (void)state;
+    nb_network net;
+    memset(&net, 0, sizeof net);
+    net.in_c = 2;
+    net.in_h = net.in_w = 4;
+    net.n_ops = 3;
+    net.ops = calloc(3, sizeof *net.ops);
+    assert_non_null(net.ops);
+    net.ops[0] =
+        (nb_op){.kind = NB_OP_MAXPOOL, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2};
+    net.ops[1] = (nb_op){.kind = NB_OP_FLATTEN};
+    net.ops[2] = (nb_op){.kind = NB_OP_DENSE, .out_c = 3};
+    net.n_classes = 3;
+    nb_rng rng;
+    nb_rng_init(&rng, 70);
+    net.ops[2].weight = random_array(&rng, 3 * 8, -1.0, 1.0);
+    assert_int_equal(nb_graph_infer_shapes(&net), NB_OK);
+    float x[32], z[3], act[2 + 3];
+    fill_uniform(&rng, x, 32, 0.0, 1.0);
+    assert_int_equal(nb_layers_forward(&net, x, 1, z, act), NB_OK);
+    for (size_t c = 0; c < 2; c++) {
+        double s = 0;
+        for (size_t p = 0; p < 16; p++)
+            s += x[c * 16 + p];
+        nb_assert_close(act[c], s / 16, 1e-6, 0);
+    }
+    assert_memory_equal(act + 2, z, sizeof z);
+    /* without the pooling the dense layer reads the 32 input values: 32 input nodes */
+    nb_op_deinit(&net.ops[0]);
+    net.ops[0] = (nb_op){.kind = NB_OP_DROPOUT};
+    assert_int_equal(nb_graph_infer_shapes(&net), NB_OK);
+    free(net.ops[2].weight);
+    net.ops[2].weight = random_array(&rng, 3 * 32, -1.0, 1.0);
+    float act32[32 + 3];
+    assert_int_equal(nb_layers_forward(&net, x, 1, z, act32), NB_OK);
+    assert_memory_equal(act32, x, sizeof x);
     free_net(&net);
 }
 
@@ -1160,6 +1209,7 @@ int main(void) {
         cmocka_unit_test(test_activations_and_softmax),
         cmocka_unit_test(test_maxpool_padding_never_wins),
         cmocka_unit_test(test_chain_forward_and_node_activations),
+        cmocka_unit_test(test_input_node_layer_follows_the_graph_view),
         cmocka_unit_test(test_forward_is_thread_count_independent),
         cmocka_unit_test(test_mlp_evaluate_dispatches),
         cmocka_unit_test(test_forward_refusals),

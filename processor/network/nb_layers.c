@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "nb_bn.h"
+#include "nb_graph.h"
 #include "nb_mlp.h"
 
 /* Samples per chunk of nb_layers_forward. */
@@ -96,6 +97,16 @@ static bool is_node(nb_op_kind k) {
     return k == NB_OP_DENSE || k == NB_OP_CONV2D;
 }
 
+/* Dilation of a windowed operator along h or w: pooling treats 0 as 1 (ONNX's default; the
+ * shape inference of nb_graph.c does not dilate pooling windows). */
+static size_t dil_h(const nb_op *op) {
+    return op->dilation_h ? op->dilation_h : 1;
+}
+
+static size_t dil_w(const nb_op *op) {
+    return op->dilation_w ? op->dilation_w : 1;
+}
+
 /* Values of one im2col matrix of a CONV2D (0 when x is used directly or for other kinds). */
 static size_t col_size(const nb_op *op) {
     if (op->kind != NB_OP_CONV2D)
@@ -139,21 +150,21 @@ static nb_status check_op(const nb_op *op, const char *subject) {
     case NB_OP_MAXPOOL:
     case NB_OP_AVGPOOL: {
         if (op->kernel_h == 0 || op->kernel_w == 0 || op->stride_h == 0 || op->stride_w == 0 ||
-            op->dilation_h == 0 || op->dilation_w == 0)
+            (op->kind == NB_OP_CONV2D && (op->dilation_h == 0 || op->dilation_w == 0)))
             return NB_RAISE(NB_E_INVALID, subject,
                             "kernel %zux%zu, stride %zux%zu, dilation %zux%zu: each must be >= 1",
                             op->kernel_h, op->kernel_w, op->stride_h, op->stride_w, op->dilation_h,
                             op->dilation_w);
         const size_t oh = window_out(op->in_h, op->pad_top, op->pad_bottom, op->kernel_h,
-                                     op->stride_h, op->dilation_h);
+                                     op->stride_h, dil_h(op));
         const size_t ow = window_out(op->in_w, op->pad_left, op->pad_right, op->kernel_w,
-                                     op->stride_w, op->dilation_w);
+                                     op->stride_w, dil_w(op));
         if (op->out_h != oh || op->out_w != ow)
             return NB_RAISE(NB_E_MISMATCH, subject,
                             "output %zux%zu, but input %zux%zu with kernel %zux%zu, stride "
                             "%zux%zu, dilation %zux%zu, padding t%zu l%zu b%zu r%zu gives %zux%zu",
                             op->out_h, op->out_w, op->in_h, op->in_w, op->kernel_h, op->kernel_w,
-                            op->stride_h, op->stride_w, op->dilation_h, op->dilation_w, op->pad_top,
+                            op->stride_h, op->stride_w, dil_h(op), dil_w(op), op->pad_top,
                             op->pad_left, op->pad_bottom, op->pad_right, oh, ow);
         if (op->kind == NB_OP_CONV2D) {
             if (!op->weight)
@@ -259,13 +270,13 @@ static void im2col(const nb_op *op, const float *x, float *col) {
         for (size_t i = 0; i < kh; i++)
             for (size_t j = 0; j < kw; j++) {
                 float *row = col + ((c * kh + i) * kw + j) * P;
-                const ptrdiff_t off_w = (ptrdiff_t)(j * op->dilation_w) - (ptrdiff_t)op->pad_left;
+                const ptrdiff_t off_w = (ptrdiff_t)(j * dil_w(op)) - (ptrdiff_t)op->pad_left;
                 size_t w0, w1;
                 valid_range(off_w, sw, W, OW, &w0, &w1);
                 for (size_t oh = 0; oh < OH; oh++) {
                     float *r = row + oh * OW;
-                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
-                                         (ptrdiff_t)op->pad_top;
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
                     if (ih < 0 || ih >= (ptrdiff_t)H || w0 == w1) {
                         memset(r, 0, OW * sizeof *r);
                         continue;
@@ -294,12 +305,12 @@ static void col2im(const nb_op *op, const float *col, float *dx) {
         for (size_t i = 0; i < kh; i++)
             for (size_t j = 0; j < kw; j++) {
                 const float *row = col + ((c * kh + i) * kw + j) * P;
-                const ptrdiff_t off_w = (ptrdiff_t)(j * op->dilation_w) - (ptrdiff_t)op->pad_left;
+                const ptrdiff_t off_w = (ptrdiff_t)(j * dil_w(op)) - (ptrdiff_t)op->pad_left;
                 size_t w0, w1;
                 valid_range(off_w, sw, W, OW, &w0, &w1);
                 for (size_t oh = 0; oh < OH; oh++) {
-                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
-                                         (ptrdiff_t)op->pad_top;
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
                     if (ih < 0 || ih >= (ptrdiff_t)H)
                         continue;
                     float *xr = dx + (c * H + (size_t)ih) * W;
@@ -364,12 +375,12 @@ static void maxpool_sample(const nb_op *op, const float *x, float *y, uint32_t *
                 float best = 0.0f;
                 uint32_t bi = NB_LAYERS_NO_INDEX;
                 for (size_t i = 0; i < op->kernel_h; i++) {
-                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
-                                         (ptrdiff_t)op->pad_top;
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
                     if (ih < 0 || ih >= (ptrdiff_t)H)
                         continue;
                     for (size_t j = 0; j < op->kernel_w; j++) {
-                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * op->dilation_w) -
+                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * dil_w(op)) -
                                              (ptrdiff_t)op->pad_left;
                         if (iw < 0 || iw >= (ptrdiff_t)W)
                             continue;
@@ -410,8 +421,8 @@ static float avg_divisor(const nb_op *op, size_t oh, size_t ow) {
     const ptrdiff_t sh = (ptrdiff_t)(oh * op->stride_h) - (ptrdiff_t)op->pad_top;
     const ptrdiff_t sw = (ptrdiff_t)(ow * op->stride_w) - (ptrdiff_t)op->pad_left;
     size_t ih, ph, iw, pw;
-    tap_counts(sh, op->kernel_h, op->dilation_h, op->in_h, op->pad_top, op->pad_bottom, &ih, &ph);
-    tap_counts(sw, op->kernel_w, op->dilation_w, op->in_w, op->pad_left, op->pad_right, &iw, &pw);
+    tap_counts(sh, op->kernel_h, dil_h(op), op->in_h, op->pad_top, op->pad_bottom, &ih, &ph);
+    tap_counts(sw, op->kernel_w, dil_w(op), op->in_w, op->pad_left, op->pad_right, &iw, &pw);
     if (ih * iw == 0)
         return 0.0f;
     return (float)(op->count_include_pad ? ph * pw : ih * iw);
@@ -431,12 +442,12 @@ static void avgpool_sample(const nb_op *op, const float *x, const float *dy, flo
                 const float g = dy && div > 0.0f ? dy[o] / div : 0.0f;
                 double sum = 0.0;
                 for (size_t i = 0; i < op->kernel_h; i++) {
-                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
-                                         (ptrdiff_t)op->pad_top;
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
                     if (ih < 0 || ih >= (ptrdiff_t)H)
                         continue;
                     for (size_t j = 0; j < op->kernel_w; j++) {
-                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * op->dilation_w) -
+                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * dil_w(op)) -
                                              (ptrdiff_t)op->pad_left;
                         if (iw < 0 || iw >= (ptrdiff_t)W)
                             continue;
@@ -726,17 +737,9 @@ static void op_forward(const nb_op *op, const float *x, size_t m, float *y, cons
 /* ---- node layers (the activations of nb_layers_forward) ----------------------------------------
  */
 
-/* Size of node layer 0 and, per operator k, the node layer its output is recorded as
- * (0 = none): a DENSE/CONV2D with the element-wise operators after it, recorded after the last
- * of them. Returns the number of node layers. */
-static size_t node_plan(const nb_network *net, size_t end, size_t *n0, size_t *record) {
-    size_t first = SIZE_MAX;
-    for (size_t k = 0; k < net->n_ops && first == SIZE_MAX; k++)
-        if (is_node(net->ops[k].kind))
-            first = k;
-    *n0 = first != SIZE_MAX && net->ops[first].kind == NB_OP_CONV2D
-              ? net->in_c
-              : net->in_c * net->in_h * net->in_w;
+/* Per operator k, the node layer its output is recorded as (0 = none): a DENSE/CONV2D with
+ * the element-wise operators after it, recorded after the last of them (nb_layers.h). */
+static void node_plan(const nb_network *net, size_t end, size_t *record) {
     size_t layers = 1;
     for (size_t k = 0; k < net->n_ops; k++)
         record[k] = 0;
@@ -748,7 +751,6 @@ static size_t node_plan(const nb_network *net, size_t end, size_t *n0, size_t *r
             last++;
         record[last] = layers++;
     }
-    return layers;
 }
 
 /* The node values of one sample's tensor [c][h][w]: c spatial means, or the values when
@@ -811,7 +813,9 @@ nb_status nb_layers_forward(const nb_network *net, const float *x, size_t n, flo
     for (size_t k = 0; k < end; k++)
         widest = out_size(&net->ops[k]) > widest ? out_size(&net->ops[k]) : widest;
     const size_t chunk = n < NB_LAYERS_CHUNK ? (n ? n : 1) : NB_LAYERS_CHUNK;
-    size_t *record = malloc(net->n_ops * sizeof *record);
+    /* node layer 0 as the graph view has it: the input's values or its channels */
+    const size_t n_layers = nb_graph_node_layers(net, NULL);
+    size_t *record = malloc((net->n_ops + n_layers) * sizeof *record);
     float *buf = malloc(2 * chunk * widest * sizeof *buf);
     kernel_ctx ctx;
     nb_status s = ctx_alloc(&ctx, net->ops, end, 0, false);
@@ -824,8 +828,10 @@ nb_status nb_layers_forward(const nb_network *net, const float *x, size_t n, flo
                           : NB_RAISE(NB_E_NOMEM, "network", "forward workspace of %zu floats",
                                      2 * chunk * widest);
     }
-    size_t n0 = 0;
-    node_plan(net, end, &n0, record);
+    size_t *layer_size = record + net->n_ops;
+    nb_graph_node_layers(net, layer_size);
+    const size_t n0 = layer_size[0];
+    node_plan(net, end, record);
     size_t act_stride = n0;
     for (size_t k = 0; k < end; k++)
         if (record[k])
