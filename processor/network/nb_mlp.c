@@ -14,6 +14,8 @@
  * (element-wise, so the result does not depend on the thread count); everything else is
  * serial. Whether sgemm itself gives bit-identical results for different thread counts is up
  * to OpenBLAS (it partitions M/N, not the reduction dimension, for these shapes).
+ * A network with operators (n_ops > 0) is handed to the operator engine (nb_layers.c) by
+ * nb_mlp_forward and nb_mlp_evaluate, so their callers need not know which kind they run.
  * Reads no config keys.
  */
 #include "nb_mlp.h"
@@ -25,6 +27,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nb_layers.h"
 
 /* Inputs per chunk in nb_mlp_forward / nb_mlp_evaluate: large enough for efficient GEMMs,
  * small enough that the workspace stays in cache-friendly sizes. */
@@ -196,6 +200,8 @@ static const float *forward_chunk(const nb_network *net, const float *x, size_t 
 
 nb_status nb_mlp_forward(const nb_network *net, const float *x, size_t n, float *logits,
                          float *activations) {
+    if (net->n_ops > 0)
+        return nb_layers_forward(net, x, n, logits, activations);
     const size_t L = net->n_layers;
     const size_t n0 = net->layer_size[0], C = net->layer_size[L - 1];
     const size_t width = max_width(net);
@@ -218,8 +224,58 @@ nb_status nb_mlp_forward(const nb_network *net, const float *x, size_t n, float 
     return NB_OK;
 }
 
+/* Loss and accuracy from the logits[n][C] of the whole data set (labels checked). */
+static void score_logits(const float *z, const uint8_t *labels, size_t n, size_t C,
+                         double *loss_sum, size_t *correct, uint8_t *pred) {
+    size_t c_all = 0;
+    *loss_sum = nb_mlp_softmax_xent(z, labels, n, C, NULL, &c_all) * (double)n;
+    *correct = c_all;
+    if (pred)
+        for (size_t r = 0; r < n; r++) {
+            const float *row = z + r * C;
+            size_t arg = 0;
+            for (size_t c = 1; c < C; c++)
+                if (row[c] > row[arg])
+                    arg = c;
+            pred[r] = (uint8_t)arg;
+        }
+}
+
+/* nb_mlp_evaluate for a network with operators: one nb_layers_forward over the data set. */
+static nb_status evaluate_ops(const nb_network *net, const nb_dataset *ds, double *loss,
+                              double *accuracy, uint8_t *pred) {
+    const size_t n_in = net->in_c * net->in_h * net->in_w, C = nb_layers_output_size(net);
+    if (ds->dim != n_in)
+        return NB_RAISE(NB_E_MISMATCH, "data set",
+                        "images have %zu values (%zux%zux%zu), the network's input is %zux%zux%zu",
+                        ds->dim, ds->channels, ds->rows, ds->cols, net->in_c, net->in_h, net->in_w);
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->labels[i] >= C)
+            return NB_RAISE(NB_E_MISMATCH, "data set",
+                            "label %u of image %zu is not below the network's %zu classes",
+                            (unsigned)ds->labels[i], i, C);
+    const size_t n = ds->n;
+    float *z = malloc((n ? n : 1) * C * sizeof *z);
+    if (!z)
+        return NB_RAISE(NB_E_NOMEM, "network", "logits of %zu images", n);
+    nb_status s = nb_layers_forward(net, ds->images, n, z, NULL);
+    double loss_sum = 0.0;
+    size_t correct = 0;
+    if (s == NB_OK && n > 0)
+        score_logits(z, ds->labels, n, C, &loss_sum, &correct, pred);
+    free(z);
+    NB_TRY(s);
+    if (loss)
+        *loss = n ? loss_sum / (double)n : NAN;
+    if (accuracy)
+        *accuracy = n ? (double)correct / (double)n : NAN;
+    return NB_OK;
+}
+
 nb_status nb_mlp_evaluate(const nb_network *net, const nb_dataset *ds, double *loss,
                           double *accuracy, uint8_t *pred) {
+    if (net->n_ops > 0)
+        return evaluate_ops(net, ds, loss, accuracy, pred);
     const size_t L = net->n_layers;
     const size_t n0 = net->layer_size[0], C = net->layer_size[L - 1];
     if (ds->dim != n0)

@@ -44,13 +44,15 @@ double nb_mlp_softmax_xent(const float *logits, const uint8_t *labels, size_t ba
  * logits[n][C] (pre-softmax). If activations is not NULL it receives every layer's output
  * for every input, float32[n][sum_l n_l] layer-major per input (layer 0 = the input, hidden
  * layers after ReLU, last = logits). Processes in chunks; allocates its own workspace.
- * Returns NB_OK, NB_E_NOMEM. */
+ * A network with operators (n_ops > 0) runs nb_layers_forward instead (same layout; its
+ * statuses). Returns NB_OK, NB_E_NOMEM. */
 nb_status nb_mlp_forward(const nb_network *net, const float *x, size_t n, float *logits,
                          float *activations);
 
 /* Mean loss and accuracy of the network on a data set; pred[n] (argmax) if not NULL.
+ * A network with operators is run by nb_layers_forward (ds->dim must be in_c*in_h*in_w).
  * Returns NB_OK, NB_E_MISMATCH (ds->dim != n_0 or a label >= C; subject names the data set),
- * NB_E_NOMEM. */
+ * NB_E_NOMEM, and for operators the statuses of nb_layers_forward. */
 nb_status nb_mlp_evaluate(const nb_network *net, const nb_dataset *ds, double *loss,
                           double *accuracy, uint8_t *pred);
 
