@@ -145,11 +145,8 @@ static nb_status check_fit(const nb_dataset *ds, const char *what, const nb_netw
     char subject[4200];
     snprintf(subject, sizeof subject, "%s (%s)", dir, what);
     size_t n0 = net->layer_size[0], C = net->n_classes;
-    if (net->n_ops > 0 && ds->dim != net->in_c * net->in_h * net->in_w)
-        return NB_RAISE(NB_E_MISMATCH, subject,
-                        "images of %zux%zux%zu (channels x rows x cols), but the input of %s is "
-                        "%zux%zux%zu",
-                        ds->channels, ds->rows, ds->cols, path, net->in_c, net->in_h, net->in_w);
+    if (net->n_ops > 0)
+        NB_TRY(nb_importance_check_images(net, ds, subject));
     if (net->n_ops == 0 && ds->dim != n0)
         return NB_RAISE(NB_E_MISMATCH, subject,
                         "images of %zux%zu = %zu pixels, but the input layer of %s has %zu nodes",

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "nb_file.h"
+#include "nb_importance.h"
 #include "nb_layers.h"
 #include "nb_mlp.h"
 #include "nb_prune.h"
@@ -162,12 +163,7 @@ nb_status nb_evaluate_check_set(const nb_network *net, const nb_evaluate_set *se
     if (!ds || ds->n == 0)
         return NB_RAISE(NB_E_INVALID, subject, "the %s set has no images", set->name);
     if (net->n_ops > 0) {
-        if (ds->dim != net->in_c * net->in_h * net->in_w)
-            return NB_RAISE(NB_E_MISMATCH, subject,
-                            "%s images are %zux%zux%zu (channels x rows x cols), the network's "
-                            "input is %zux%zux%zu",
-                            set->name, ds->channels, ds->rows, ds->cols, net->in_c, net->in_h,
-                            net->in_w);
+        NB_TRY(nb_importance_check_images(net, ds, subject));
     } else if (ds->dim != net->layer_size[0]) {
         return NB_RAISE(NB_E_MISMATCH, subject,
                         "%s images have %zu pixels (%zux%zu), the network's input layer has %zu "
