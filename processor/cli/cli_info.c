@@ -40,7 +40,7 @@ static void print_accuracy(const char *label, double v) {
 
 /* "12.3 k" style counts for the totals line. */
 static void print_count(size_t v) {
-    if (v >= 10000000)
+    if (v >= 1000000)
         printf("%.1f M", (double)v / 1e6);
     else if (v >= 10000)
         printf("%.1f k", (double)v / 1e3);

@@ -790,6 +790,7 @@ static nb_status finetune_ops_class(const bn_shared *sh, ops_work *w, size_t cls
         .epsilon = ADAM_EPS,
         .gamma_l1 = p->l1,
         .gamma_l2 = p->l2,
+        .bn_momentum = NB_SLIMMING_MOMENTUM,
     };
     nb_layers_trainer *trainer = NULL;
     NB_TRY(nb_layers_trainer_create(&w->sl.net, B, &desc, &trainer));

@@ -9,7 +9,9 @@ rules of processor/network/nb_graph.h (conv pairs: L1 kernel magnitude; the dens
 flatten: L1 magnitude of each channel's block of inputs; dense after dense: the weights). The
 fixture of the operator tests (tests/importance.cmake, tests/cli_info_ops.sh); it is committed
 because CI has no PyTorch. Uses /usr/bin/python3 with python3-torch, python3-h5py,
-python3-numpy. Usage: make_small_cnn.py OUT.nnb.h5 [--epochs N]
+python3-numpy. Usage: make_small_cnn.py OUT.nnb.h5 [--epochs N] [--widths A,B,F] (the
+channels of the two convolutions and the hidden dense width; default 8,16,32, and 32,64,128
+is the TorchRender3D example network; --epochs 0 writes PyTorch's initial weights)
 """
 
 import argparse
@@ -35,11 +37,11 @@ def idx(name):
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def model():
+def model(a, b, f):
     return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 7 * 7, 32), nn.ReLU(), nn.Linear(32, 10))
+        nn.Conv2d(1, a, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(b * 7 * 7, f), nn.ReLU(), nn.Linear(f, 10))
 
 
 def fixed_string(obj, name, values):
@@ -82,11 +84,12 @@ def write(path, net, train_acc, test_acc, epochs):
     w = [m.weight.detach().numpy().astype(np.float32) for m in (conv1, conv2, fc1, fc2)]
     b = [m.bias.detach().numpy().astype(np.float32) for m in (conv1, conv2, fc1, fc2)]
     # graph view (nb_graph.h)
-    g0 = np.abs(w[0]).sum(axis=(2, 3))                       # [8][1]
-    g1 = np.abs(w[1]).sum(axis=(2, 3))                       # [16][8]
-    g2 = np.abs(w[2]).reshape(32, 16, 49).sum(axis=2)        # [32][16]
-    g3 = w[3]                                                # [10][32]
-    sizes = [1, 8, 16, 32, 10]
+    a, b_, fw = w[0].shape[0], w[1].shape[0], w[2].shape[0]
+    g0 = np.abs(w[0]).sum(axis=(2, 3))                       # [a][1]
+    g1 = np.abs(w[1]).sum(axis=(2, 3))                       # [b][a]
+    g2 = np.abs(w[2]).reshape(fw, b_, 49).sum(axis=2)        # [fw][b]
+    g3 = w[3]                                                # [10][fw]
+    sizes = [1, a, b_, fw, 10]
     tmp = path + ".tmp.%d" % os.getpid()
     with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
         fixed_string(f, "format", "nnbundle")
@@ -109,22 +112,22 @@ def write(path, net, train_acc, test_acc, epochs):
         n.attrs.create("train_accuracy", train_acc, dtype="<f8")
         n.attrs.create("test_accuracy", test_acc, dtype="<f8")
         ops = n.create_group("ops")
-        for a, v in (("in_c", 1), ("in_h", 28), ("in_w", 28), ("n_ops", 10)):
-            ops.attrs.create(a, v, dtype="<i8")
-        op_group(ops, 0, "conv2d", (1, 28, 28), (8, 28, 28), weight=w[0], bias=b[0],
+        for key, v in (("in_c", 1), ("in_h", 28), ("in_w", 28), ("n_ops", 10)):
+            ops.attrs.create(key, v, dtype="<i8")
+        op_group(ops, 0, "conv2d", (1, 28, 28), (a, 28, 28), weight=w[0], bias=b[0],
                  dilation_h=1, dilation_w=1, **window(3, 1))
-        op_group(ops, 1, "relu", (8, 28, 28), (8, 28, 28))
-        op_group(ops, 2, "maxpool", (8, 28, 28), (8, 14, 14), **dict(window(2, 0),
+        op_group(ops, 1, "relu", (a, 28, 28), (a, 28, 28))
+        op_group(ops, 2, "maxpool", (a, 28, 28), (a, 14, 14), **dict(window(2, 0),
                  stride_h=2, stride_w=2))
-        op_group(ops, 3, "conv2d", (8, 14, 14), (16, 14, 14), weight=w[1], bias=b[1],
+        op_group(ops, 3, "conv2d", (a, 14, 14), (b_, 14, 14), weight=w[1], bias=b[1],
                  dilation_h=1, dilation_w=1, **window(3, 1))
-        op_group(ops, 4, "relu", (16, 14, 14), (16, 14, 14))
-        op_group(ops, 5, "maxpool", (16, 14, 14), (16, 7, 7), **dict(window(2, 0),
+        op_group(ops, 4, "relu", (b_, 14, 14), (b_, 14, 14))
+        op_group(ops, 5, "maxpool", (b_, 14, 14), (b_, 7, 7), **dict(window(2, 0),
                  stride_h=2, stride_w=2))
-        op_group(ops, 6, "flatten", (16, 7, 7), (784, 1, 1))
-        op_group(ops, 7, "dense", (784, 1, 1), (32, 1, 1), weight=w[2], bias=b[2])
-        op_group(ops, 8, "relu", (32, 1, 1), (32, 1, 1))
-        op_group(ops, 9, "dense", (32, 1, 1), (10, 1, 1), weight=w[3], bias=b[3])
+        op_group(ops, 6, "flatten", (b_, 7, 7), (b_ * 49, 1, 1))
+        op_group(ops, 7, "dense", (b_ * 49, 1, 1), (fw, 1, 1), weight=w[2], bias=b[2])
+        op_group(ops, 8, "relu", (fw, 1, 1), (fw, 1, 1))
+        op_group(ops, 9, "dense", (fw, 1, 1), (10, 1, 1), weight=w[3], bias=b[3])
     os.replace(tmp, path)
 
 
@@ -137,6 +140,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--widths", default="8,16,32")
     args = ap.parse_args()
     torch.manual_seed(1)
     torch.set_num_threads(2)
@@ -144,7 +148,7 @@ def main():
     ytr = torch.tensor(idx("train-labels-idx1-ubyte.gz"), dtype=torch.long)
     xte = torch.tensor(idx("t10k-images-idx3-ubyte.gz"), dtype=torch.float32)[:, None] / 255
     yte = torch.tensor(idx("t10k-labels-idx1-ubyte.gz"), dtype=torch.long)
-    net = model()
+    net = model(*[int(v) for v in args.widths.split(",")])
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     for _ in range(args.epochs):
         perm = torch.randperm(len(xtr))
