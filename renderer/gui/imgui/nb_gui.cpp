@@ -549,9 +549,15 @@ void tab_node(nb_gui *g, nb_gui_state *st) {
         bool thumbs = p->n_top > 0 && st->top_image[0].rgba;
         bool weights = p->has_input_image && st->weight_image.rgba;
         if (thumbs || weights) {
-            ImGui::TextUnformatted(thumbs && weights ? "Top-activating images | input weights"
-                                   : thumbs          ? "Top-activating test images"
-                                                     : "Input weights");
+            // a first-layer channel's input weights are its kernel (summed over input channels)
+            const char *what = p->channel ? "kernel" : "input weights";
+            if (thumbs && weights)
+                ImGui::Text("Top-activating images | %s", what);
+            else if (thumbs)
+                ImGui::TextUnformatted("Top-activating test images");
+            else
+                ImGui::Text("%s%s", p->channel ? "Kernel" : "Input weights",
+                            p->channel ? " (summed over input channels)" : "");
             if (thumbs) {
                 ImGui::BeginGroup();
                 for (size_t k = 0; k < p->n_top; k++) {
