@@ -4,9 +4,10 @@
  * output (input, ReLU hidden layers, logits); the display value of a hidden node is its output over
  * the layer's maximum for this image, so every layer uses its full colour range; the output
  * layer shows the softmax probabilities (max-subtracted, stable). The predicted class is
- * argmax of the logits. A network with operators runs nb_layers_forward instead, whose node
- * values are a channel's spatial mean (docs/models.md). Runs on the GUI thread (one image is a few
- * hundred thousand multiply-adds for 784-81-49-10). Config keys read: none.
+ * argmax of the logits. For a network with operators nb_mlp_forward hands the image to
+ * nb_layers_forward, whose node values are a channel's spatial mean (docs/models.md). Runs on the
+ * GUI thread (one image is a few hundred thousand multiply-adds for 784-81-49-10). Config keys
+ * read: none.
  */
 #include "nb_gui_activation.h"
 
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nb_layers.h"
 #include "nb_mlp.h"
 
 nb_status nb_gui_activation_init(nb_gui_activation *a, const nb_network *net) {
@@ -86,8 +86,7 @@ nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net, con
     nb_status s =
         raw && logits ? NB_OK : NB_RAISE(NB_E_NOMEM, "activation view", "%zu nodes", a->n_nodes);
     if (s == NB_OK)
-        s = net->n_ops > 0 ? nb_layers_forward(net, ds->images + image * ds->dim, 1, logits, raw)
-                           : nb_mlp_forward(net, ds->images + image * ds->dim, 1, logits, raw);
+        s = nb_mlp_forward(net, ds->images + image * ds->dim, 1, logits, raw);
     if (s == NB_OK) {
         memcpy(a->raw, raw, a->n_nodes * sizeof *raw);
         nb_gui_activation_normalise(net, a->raw, a->value, a->prob);
