@@ -28,6 +28,7 @@
 
 #include "nb_file.h"
 #include "nb_h5_io.h"
+#include "nb_h5_ops.h"
 #include "nb_h5_schema.h"
 
 #define RAISE   NB_H5IO_RAISE
@@ -41,6 +42,11 @@ static void *group_of(const nb_model *m, const nb_h5_group *g) {
 
 static bool *present_of(const nb_model *m, const nb_h5_group *g) {
     return (bool *)((char *)m + g->present);
+}
+
+/* /network also holds the operator chain (nb_h5_ops.c). */
+static bool is_network(const nb_h5_group *g) {
+    return g->member == offsetof(nb_model, network);
 }
 
 static size_t dim_size(nb_h5_dim d, const nb_h5_dims *k, size_t l) {
@@ -391,7 +397,7 @@ static nb_status validate_model(const nb_model *m, const char *path, nb_h5_dims 
     for (size_t i = 0; i < nb_h5_n_groups; i++)
         if (*present_of(m, &nb_h5_groups[i]))
             NB_TRY(validate_group(&nb_h5_groups[i], group_of(m, &nb_h5_groups[i]), k, path));
-    return NB_OK;
+    return nb_h5_ops_validate(&m->network, path);
 }
 
 nb_status nb_model_validate(const nb_model *m, const char *path) {
@@ -464,17 +470,25 @@ static nb_status write_group(const char *path, hid_t file, const nb_h5_group *g,
     st = walk_datasets(&w);
     for (size_t i = 0; i < g->n_attrs && st == NB_OK; i++)
         st = write_attr(path, h, gobj, &g->attrs[i], grp, k);
+    if (st == NB_OK && is_network(g))
+        st = nb_h5_ops_write(path, h, grp);
     H5Gclose(h);
     return st;
 }
 
-static nb_status write_root(const char *path, hid_t file) {
+/* format_version: NB_FORMAT_VERSION_DENSE for a network without operators (any reader
+ * since version 1 reads it right), NB_FORMAT_VERSION with operators (an older reader would
+ * take the graph view for a dense ReLU network, so it must refuse the file). */
+static nb_status write_root(const char *path, hid_t file, const nb_model *m) {
     for (size_t i = 0; i < NB_H5_N_ROOT; i++) {
         const nb_h5_root_attr *a = &nb_h5_root[i];
+        int64_t value = a->value;
+        if (i == NB_H5_ROOT_VERSION && m->network.n_ops == 0)
+            value = NB_FORMAT_VERSION_DENSE;
         if (a->dtype == NB_H5_STRING)
             NB_TRY(nb_h5io_write_strings(path, file, "/", a->name, &a->text, 0));
         else
-            NB_TRY(nb_h5io_write_scalar(path, file, "/", a->name, a->dtype, &a->value));
+            NB_TRY(nb_h5io_write_scalar(path, file, "/", a->name, a->dtype, &value));
     }
     return NB_OK;
 }
@@ -509,7 +523,7 @@ static nb_status create_and_write(const char *tmp, void *user) {
         return st;
     }
     H5Pclose(fapl);
-    nb_status st = write_root(job->path, file);
+    nb_status st = write_root(job->path, file, job->m);
     for (size_t i = 0; i < nb_h5_n_groups && st == NB_OK; i++)
         if (*present_of(job->m, &nb_h5_groups[i]))
             st = write_group(job->path, file, &nb_h5_groups[i], group_of(job->m, &nb_h5_groups[i]),
@@ -746,6 +760,8 @@ static nb_status read_group(const char *path, hid_t file, const nb_h5_group *g, 
     for (size_t i = 0; i < g->n_attrs && st == NB_OK; i++)
         if (!(g->attrs[i].flags & NB_H5_DECLARES))
             st = read_attr(path, h, gobj, &g->attrs[i], grp, k);
+    if (st == NB_OK && is_network(g))
+        st = nb_h5_ops_read(path, h, grp);
     H5Gclose(h);
     return st;
 }

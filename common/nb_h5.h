@@ -2,7 +2,8 @@
  *
  * Layout (docs/file_format.md; as data in nb_h5_schema.h/.c, the one place that names the
  * file's groups, datasets and attributes): root attributes format = "nnbundle",
- * format_version = 1, software_version; groups /network, /importance, /bundle.
+ * format_version = 1 (2 with an operator chain, /network/ops), software_version; groups
+ * /network, /importance, /bundle.
  * Readers validate everything: presence of datasets, dtypes, shapes against layer_sizes,
  * finite values, offsets monotone and in range, node ids in range. A file that lies gets
  * NB_E_FORMAT (or NB_E_NUMERIC for NaN/Inf) naming "path /group/dataset" and the reason;
@@ -17,7 +18,10 @@
 #include "nb_model.h"
 #include "nb_status.h"
 
-#define NB_FORMAT_VERSION 1
+/* The newest format this code reads and writes (2: /network/ops, the operator chain). Files
+ * of a network without operators are written as version 1, which every reader reads. */
+#define NB_FORMAT_VERSION       2
+#define NB_FORMAT_VERSION_DENSE 1
 
 /* Sane upper bounds: a file that declares more is NB_E_FORMAT before anything is allocated
  * (a lying header cannot make the reader allocate terabytes). Writers refuse the same. */

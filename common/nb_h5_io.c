@@ -181,10 +181,19 @@ hid_t nb_h5io_create_group(const char *path, hid_t loc, const char *name, const 
 
 /* Chunks of whole rows, about CHUNK_TARGET_BYTES each; a row longer than that is split. */
 static int set_chunks(hid_t dcpl, nb_h5_dtype dtype, int rank, const hsize_t *dims) {
-    hsize_t chunk[2] = {1, 1};
+    hsize_t chunk[4] = {1, 1, 1, 1};
     hsize_t target = CHUNK_TARGET_BYTES / nb_h5io_dtype_size(dtype);
     if (rank == 1) {
         chunk[0] = dims[0] < target ? dims[0] : target;
+    } else if (rank > 2) {
+        /* a convolution's kernels: whole kernels of one output channel per chunk row */
+        hsize_t row = 1;
+        for (int i = 1; i < rank; i++) {
+            chunk[i] = dims[i] ? dims[i] : 1;
+            row *= chunk[i];
+        }
+        hsize_t rows = row >= target ? 1 : target / row;
+        chunk[0] = dims[0] < rows ? (dims[0] ? dims[0] : 1) : rows;
     } else {
         hsize_t row = dims[1] ? dims[1] : 1;
         if (row >= target) {
@@ -418,7 +427,7 @@ nb_status nb_h5io_read_open(const char *path, hid_t dataset, const char *obj, nb
 nb_status nb_h5io_read_dataset(const char *path, hid_t loc, const char *name, const char *obj,
                                nb_h5_dtype dtype, int rank, const hsize_t *want, void *buf) {
     hid_t d = H5I_INVALID_HID;
-    hsize_t dims[2];
+    hsize_t dims[NB_H5IO_MAX_RANK];
     NB_TRY(nb_h5io_open_dataset(path, loc, name, obj, dtype, rank, dims, &d));
     nb_status st = NB_OK;
     hsize_t n = 1;

@@ -19,7 +19,8 @@
 #include "nb_h5_schema.h"
 #include "nb_status.h"
 
-#define NB_H5IO_OBJ_MAX 160 /* "/group/subgroup/dataset" or "/group attribute" */
+#define NB_H5IO_OBJ_MAX  160 /* "/group/subgroup/dataset" or "/group attribute" */
+#define NB_H5IO_MAX_RANK 4   /* datasets have rank 1..4 (4: convolution kernels) */
 
 /* Raises `st` with subject "<path> <obj>" (obj NULL or "": "<path>"). */
 nb_status nb_h5io_raise(nb_status st, int line, const char *path, const char *obj, const char *fmt,
@@ -54,8 +55,8 @@ void nb_h5io_dims_text(const hsize_t *dims, int rank, char *buf, size_t cap);
 hid_t nb_h5io_create_group(const char *path, hid_t loc, const char *name, const char *obj,
                            nb_status *st);
 
-/* A dataset of dtype with the given dims (rank 1 or 2) and contents `data` (the C type of the
- * dtype, row-major); over 64 KiB it is chunked by whole rows (~256 KiB) with shuffle and
+/* A dataset of dtype with the given dims (rank 1..NB_H5IO_MAX_RANK) and contents `data` (the C type
+ * of the dtype, row-major); over 64 KiB it is chunked by whole rows (~256 KiB) with shuffle and
  * deflate level 1. NB_OK or NB_E_IO. */
 nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, const char *name,
                                 nb_h5_dtype dtype, int rank, const hsize_t *dims, const void *data);

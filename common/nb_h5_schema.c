@@ -458,6 +458,300 @@ static nb_status bundle_init(void *grp, const nb_h5_dims *k) {
     return NB_OK;
 }
 
+/* ---- /network/ops ---------------------------------------------------------------------- */
+
+/* clang-format off */
+
+#define OP(field) offsetof(nb_op, field)
+#define K(kind)   NB_H5_OP_BIT(NB_OP_##kind)
+#define ALL_KINDS (NB_H5_OP_BIT(NB_OP_COUNT) - 1u)
+#define WINDOWED  (K(CONV2D) | K(MAXPOOL) | K(AVGPOOL))
+#define SIZE_ATTR(name_, kinds_, min_)                                                           \
+    {.name = #name_, .ctype = NB_H5_OP_SIZE, .field = OP(name_), .kinds = kinds_, .min = min_,      \
+     .max = NB_H5_MAX_LAYER_SIZE}
+
+const nb_h5_op_attr nb_h5_op_attrs[] = {
+    SIZE_ATTR(in_c, ALL_KINDS, 1),
+    SIZE_ATTR(in_h, ALL_KINDS, 1),
+    SIZE_ATTR(in_w, ALL_KINDS, 1),
+    SIZE_ATTR(out_c, ALL_KINDS, 1),
+    SIZE_ATTR(out_h, ALL_KINDS, 1),
+    SIZE_ATTR(out_w, ALL_KINDS, 1),
+    SIZE_ATTR(kernel_h, WINDOWED, 1),
+    SIZE_ATTR(kernel_w, WINDOWED, 1),
+    SIZE_ATTR(stride_h, WINDOWED, 1),
+    SIZE_ATTR(stride_w, WINDOWED, 1),
+    SIZE_ATTR(dilation_h, K(CONV2D), 1),
+    SIZE_ATTR(dilation_w, K(CONV2D), 1),
+    SIZE_ATTR(pad_top, WINDOWED, 0),
+    SIZE_ATTR(pad_left, WINDOWED, 0),
+    SIZE_ATTR(pad_bottom, WINDOWED, 0),
+    SIZE_ATTR(pad_right, WINDOWED, 0),
+    {.name = "count_include_pad", .ctype = NB_H5_OP_BOOL, .field = OP(count_include_pad),
+     .kinds = K(AVGPOOL), .min = 0, .max = 1},
+    {.name = "gelu_tanh", .ctype = NB_H5_OP_BOOL, .field = OP(gelu_tanh), .kinds = K(GELU),
+     .min = 0, .max = 1},
+    {.name = "alpha", .ctype = NB_H5_OP_FLOAT, .field = OP(alpha),
+     .kinds = K(LEAKY_RELU) | K(DROPOUT)},
+    {.name = "eps", .ctype = NB_H5_OP_FLOAT, .field = OP(eps), .kinds = K(BATCHNORM)},
+};
+
+const nb_h5_op_dataset nb_h5_op_datasets[] = {
+    {.name = "weight", .field = OP(weight), .kinds = K(DENSE) | K(CONV2D),
+     .count = NB_H5_OP_WEIGHTS},
+    {.name = "bias", .field = OP(bias), .kinds = K(DENSE) | K(CONV2D), .count = NB_H5_OP_BIASES,
+     .optional = true},
+    {.name = "gamma", .field = OP(gamma), .kinds = K(BATCHNORM), .count = NB_H5_OP_CHANNELS},
+    {.name = "beta", .field = OP(beta), .kinds = K(BATCHNORM), .count = NB_H5_OP_CHANNELS},
+    {.name = "mean", .field = OP(mean), .kinds = K(BATCHNORM), .count = NB_H5_OP_CHANNELS},
+    {.name = "var", .field = OP(var), .kinds = K(BATCHNORM), .count = NB_H5_OP_CHANNELS,
+     .positive_or_zero = true},
+};
+
+/* clang-format on */
+
+const size_t nb_h5_n_op_attrs = sizeof nb_h5_op_attrs / sizeof nb_h5_op_attrs[0];
+const size_t nb_h5_n_op_datasets = sizeof nb_h5_op_datasets / sizeof nb_h5_op_datasets[0];
+
+int nb_h5_op_shape(const nb_h5_op_dataset *ds, const nb_op *op, size_t dims[4]) {
+    if ((unsigned)op->kind >= NB_OP_COUNT || !(ds->kinds & NB_H5_OP_BIT(op->kind)))
+        return 0;
+    switch (ds->count) {
+    case NB_H5_OP_WEIGHTS:
+        dims[0] = op->out_c;
+        if (op->kind == NB_OP_DENSE) {
+            dims[1] = op->in_c * op->in_h * op->in_w;
+            return 2;
+        }
+        dims[1] = op->in_c;
+        dims[2] = op->kernel_h;
+        dims[3] = op->kernel_w;
+        return 4;
+    case NB_H5_OP_BIASES:
+        dims[0] = op->out_c;
+        return 1;
+    case NB_H5_OP_CHANNELS:
+        dims[0] = op->in_c;
+        return 1;
+    }
+    return 0;
+}
+
+/* a * b, or SIZE_MAX when it exceeds NB_H5_MAX_ELEMENTS (the operands are <= 2^30). */
+static size_t bounded_product(size_t a, size_t b) {
+    if (a && b > NB_H5_MAX_ELEMENTS / a)
+        return SIZE_MAX;
+    return a * b;
+}
+
+/* Output length of a window of `kernel` taps spread by `dilation` sliding by `stride` over
+ * `in` values padded by `before` and `after`: 0 when the window does not fit. */
+static size_t window_out(size_t in, size_t before, size_t after, size_t kernel, size_t stride,
+                         size_t dilation) {
+    size_t padded = in + before + after, span = dilation * (kernel - 1) + 1;
+    return padded < span ? 0 : (padded - span) / stride + 1;
+}
+
+nb_status nb_h5_op_check(const nb_op *op, size_t in_c, size_t in_h, size_t in_w, bool last,
+                         const char *subject) {
+    const char *kind = nb_op_kind_name(op->kind);
+    if (!kind)
+        return NB_RAISE(NB_E_FORMAT, subject, "operator kind %d out of range", (int)op->kind);
+    if (op->in_c != in_c || op->in_h != in_h || op->in_w != in_w)
+        return NB_RAISE(NB_E_FORMAT, subject,
+                        "%s: input %zux%zux%zu, but the tensor before it is %zux%zux%zu", kind,
+                        op->in_c, op->in_h, op->in_w, in_c, in_h, in_w);
+    size_t dims[6] = {op->in_c, op->in_h, op->in_w, op->out_c, op->out_h, op->out_w};
+    for (size_t i = 0; i < 6; i++)
+        if (dims[i] < 1 || dims[i] > NB_H5_MAX_LAYER_SIZE)
+            return NB_RAISE(NB_E_FORMAT, subject, "%s: %s dimension %zu, expected 1..%d", kind,
+                            i < 3 ? "input" : "output", dims[i], NB_H5_MAX_LAYER_SIZE);
+    size_t n_in = bounded_product(bounded_product(in_c, in_h), in_w);
+    size_t n_out = bounded_product(bounded_product(op->out_c, op->out_h), op->out_w);
+    if (n_in == SIZE_MAX || n_out == SIZE_MAX)
+        return NB_RAISE(NB_E_FORMAT, subject, "%s: a tensor of over %llu values", kind,
+                        (unsigned long long)NB_H5_MAX_ELEMENTS);
+    size_t want_c = in_c, want_h = in_h, want_w = in_w;
+    switch (op->kind) {
+    case NB_OP_DENSE:
+        want_c = op->out_c;
+        want_h = want_w = 1;
+        if (bounded_product(op->out_c, n_in) == SIZE_MAX)
+            return NB_RAISE(NB_E_FORMAT, subject, "dense: over %llu weights",
+                            (unsigned long long)NB_H5_MAX_ELEMENTS);
+        break;
+    case NB_OP_CONV2D:
+    case NB_OP_MAXPOOL:
+    case NB_OP_AVGPOOL: {
+        bool conv = op->kind == NB_OP_CONV2D;
+        size_t dil_h = conv ? op->dilation_h : 1, dil_w = conv ? op->dilation_w : 1;
+        size_t k[6] = {op->kernel_h, op->kernel_w, op->stride_h, op->stride_w, dil_h, dil_w};
+        for (size_t i = 0; i < 6; i++)
+            if (k[i] < 1 || k[i] > NB_H5_MAX_LAYER_SIZE)
+                return NB_RAISE(NB_E_FORMAT, subject,
+                                "%s: kernel, stride and dilation must be 1..%d, got %zu", kind,
+                                NB_H5_MAX_LAYER_SIZE, k[i]);
+        if (op->pad_top > NB_H5_MAX_LAYER_SIZE || op->pad_bottom > NB_H5_MAX_LAYER_SIZE ||
+            op->pad_left > NB_H5_MAX_LAYER_SIZE || op->pad_right > NB_H5_MAX_LAYER_SIZE)
+            return NB_RAISE(NB_E_FORMAT, subject, "%s: padding over %d", kind,
+                            NB_H5_MAX_LAYER_SIZE);
+        /* pooling: padding smaller than the window (PyTorch's rule; nb_graph's too) */
+        if (!conv && (op->pad_top >= op->kernel_h || op->pad_bottom >= op->kernel_h ||
+                      op->pad_left >= op->kernel_w || op->pad_right >= op->kernel_w))
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "%s: padding must be smaller than the %zux%zu window", kind,
+                            op->kernel_h, op->kernel_w);
+        want_c = op->kind == NB_OP_CONV2D ? op->out_c : in_c;
+        want_h = window_out(in_h, op->pad_top, op->pad_bottom, op->kernel_h, op->stride_h, dil_h);
+        want_w = window_out(in_w, op->pad_left, op->pad_right, op->kernel_w, op->stride_w, dil_w);
+        if (want_h == 0 || want_w == 0)
+            return NB_RAISE(NB_E_FORMAT, subject,
+                            "%s: a %zux%zu kernel (dilation %zux%zu) does not fit the padded "
+                            "%zux%zu input",
+                            kind, op->kernel_h, op->kernel_w, dil_h, dil_w,
+                            in_h + op->pad_top + op->pad_bottom,
+                            in_w + op->pad_left + op->pad_right);
+        if (op->kind == NB_OP_CONV2D &&
+            bounded_product(bounded_product(op->out_c, in_c),
+                            bounded_product(op->kernel_h, op->kernel_w)) == SIZE_MAX)
+            return NB_RAISE(NB_E_FORMAT, subject, "conv2d: over %llu weights",
+                            (unsigned long long)NB_H5_MAX_ELEMENTS);
+        break;
+    }
+    case NB_OP_GLOBAL_AVGPOOL:
+        want_h = want_w = 1;
+        break;
+    case NB_OP_FLATTEN:
+        want_c = n_in;
+        want_h = want_w = 1;
+        break;
+    case NB_OP_BATCHNORM:
+        if (!isfinite(op->eps) || op->eps <= 0.0f)
+            return NB_RAISE(NB_E_NUMERIC, subject, "batchnorm: eps %g, expected a finite value > 0",
+                            (double)op->eps);
+        break;
+    case NB_OP_LEAKY_RELU:
+    case NB_OP_DROPOUT:
+        if (!isfinite(op->alpha))
+            return NB_RAISE(NB_E_NUMERIC, subject, "%s: alpha %g is not finite", kind,
+                            (double)op->alpha);
+        break;
+    case NB_OP_SOFTMAX:
+        if (!last)
+            return NB_RAISE(NB_E_FORMAT, subject, "softmax is only allowed as the last operator");
+        break;
+    default:
+        break;
+    }
+    if (op->out_c != want_c || op->out_h != want_h || op->out_w != want_w)
+        return NB_RAISE(NB_E_FORMAT, subject, "%s: output %zux%zux%zu, expected %zux%zux%zu", kind,
+                        op->out_c, op->out_h, op->out_w, want_c, want_h, want_w);
+    return NB_OK;
+}
+
+static float *op_array(const nb_op *op, const nb_h5_op_dataset *ds) {
+    float *p;
+    memcpy(&p, (const char *)op + ds->field, sizeof p);
+    return p;
+}
+
+/* The arrays of operator op: present where required, finite, >= 0 where the row says. */
+static nb_status check_op_arrays(const nb_op *op, const char *opobj) {
+    for (size_t i = 0; i < nb_h5_n_op_datasets; i++) {
+        const nb_h5_op_dataset *ds = &nb_h5_op_datasets[i];
+        size_t dims[4];
+        int rank = nb_h5_op_shape(ds, op, dims);
+        if (rank == 0)
+            continue;
+        char subject[512];
+        snprintf(subject, sizeof subject, "%s/%s", opobj, ds->name);
+        const float *x = op_array(op, ds);
+        if (!x) {
+            if (ds->optional)
+                continue;
+            return NB_RAISE(NB_E_MISSING, subject, "%s has no %s", nb_op_kind_name(op->kind),
+                            ds->name);
+        }
+        size_t n = 1;
+        for (int d = 0; d < rank; d++)
+            n *= dims[d];
+        nb_h5_values v = {.data = x, .n = n, .cols = rank == 1 ? 0 : n / dims[0]};
+        NB_TRY(nb_h5_rule_finite(&v, subject));
+        if (ds->positive_or_zero)
+            for (size_t j = 0; j < n; j++)
+                if (x[j] < 0.0f)
+                    return NB_RAISE(NB_E_NUMERIC, subject, "value %g at [%zu], expected >= 0",
+                                    (double)x[j], j);
+    }
+    return NB_OK;
+}
+
+nb_status nb_h5_ops_validate(const nb_network *net, const char *path) {
+    if (net->n_ops == 0)
+        return NB_OK;
+    char subject[512];
+    snprintf(subject, sizeof subject, "%s /network/%s", path ? path : "model", NB_H5_OPS_NAME);
+    if (!net->ops)
+        return NB_RAISE(NB_E_INVALID, subject, "%zu operators but no array", net->n_ops);
+    if (net->n_ops > NB_H5_MAX_OPS)
+        return NB_RAISE(NB_E_FORMAT, subject, "%zu operators, at most %d", net->n_ops,
+                        NB_H5_MAX_OPS);
+    size_t c = net->in_c, h = net->in_h, w = net->in_w;
+    if (c < 1 || h < 1 || w < 1 || c > NB_H5_MAX_LAYER_SIZE || h > NB_H5_MAX_LAYER_SIZE ||
+        w > NB_H5_MAX_LAYER_SIZE)
+        return NB_RAISE(NB_E_FORMAT, subject, "input shape %zux%zux%zu, each expected 1..%d", c, h,
+                        w, NB_H5_MAX_LAYER_SIZE);
+    /* node layers of the chain, compared with the graph view as they come; the input layer
+     * is flat when the first node operator is a dense with no pooling before it */
+    size_t layer = 0;
+    bool pooled = false;
+    for (size_t k = 0; k < net->n_ops; k++) {
+        const nb_op *op = &net->ops[k];
+        char opobj[512];
+        snprintf(opobj, sizeof opobj, "%s/%03zu", subject, k);
+        NB_TRY(nb_h5_op_check(op, c, h, w, k + 1 == net->n_ops, opobj));
+        NB_TRY(check_op_arrays(op, opobj));
+        if (op->kind == NB_OP_DENSE || op->kind == NB_OP_CONV2D) {
+            if (layer == 0) {
+                size_t n0 = op->kind == NB_OP_DENSE && !pooled ? net->in_c * net->in_h * net->in_w
+                                                               : net->in_c;
+                if (net->n_layers < 1 || net->layer_size[0] != n0)
+                    return NB_RAISE(NB_E_MISMATCH, opobj,
+                                    "the input node layer has %zu nodes, the graph view (%s "
+                                    "/network/layer_sizes) %zu",
+                                    n0, path ? path : "model",
+                                    net->n_layers ? net->layer_size[0] : 0);
+            }
+            layer++;
+            if (layer >= net->n_layers || net->layer_size[layer] != op->out_c)
+                return NB_RAISE(NB_E_MISMATCH, opobj,
+                                "%s makes node layer %zu of %zu nodes, the graph view (%s "
+                                "/network/layer_sizes) has %s %zu",
+                                nb_op_kind_name(op->kind), layer, op->out_c, path ? path : "model",
+                                layer >= net->n_layers ? "layers, in all," : "nodes",
+                                layer >= net->n_layers ? net->n_layers : net->layer_size[layer]);
+        }
+        pooled = pooled || op->kind == NB_OP_MAXPOOL || op->kind == NB_OP_AVGPOOL ||
+                 op->kind == NB_OP_GLOBAL_AVGPOOL;
+        c = op->out_c;
+        h = op->out_h;
+        w = op->out_w;
+    }
+    if (layer == 0)
+        return NB_RAISE(NB_E_FORMAT, subject, "no dense or conv2d operator");
+    if (layer + 1 != net->n_layers)
+        return NB_RAISE(NB_E_MISMATCH, subject,
+                        "the operators make %zu node layers, the graph view has %zu", layer + 1,
+                        net->n_layers);
+    size_t C = net->layer_size[net->n_layers - 1];
+    if (h != 1 || w != 1 || c != C)
+        return NB_RAISE(NB_E_FORMAT, subject,
+                        "the chain ends in %zux%zux%zu values, expected the %zu class scores "
+                        "(%zux1x1)",
+                        c, h, w, C, C);
+    return NB_OK;
+}
+
 /* ---- the file ------------------------------------------------------------------------- */
 
 #define TABLE(t) t, sizeof t / sizeof t[0]

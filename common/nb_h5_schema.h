@@ -172,6 +172,84 @@ typedef struct nb_h5_group {
 extern const nb_h5_group nb_h5_groups[];
 extern const size_t nb_h5_n_groups;
 
+/* ---- /network/ops: the operator chain (docs/file_format.md, format_version 2) ---------
+ *
+ * A network with operators (nb_network.n_ops > 0) adds the group /network/ops, with the
+ * attributes in_c, in_h, in_w (the input shape) and n_ops, and one subgroup per operator
+ * named by its index in three or more digits (/network/ops/000, /network/ops/001, ...). An
+ * operator's subgroup has the string attribute `kind` (nb_op_kind_name), the attributes of
+ * nb_h5_op_attrs whose kinds include it (every one required) and the datasets of
+ * nb_h5_op_datasets whose kinds include it. The names are those of nb_op's fields. */
+
+#define NB_H5_OPS_NAME     "ops"
+#define NB_H5_OP_KIND      "kind"
+#define NB_H5_OPS_COUNT    "n_ops"
+#define NB_H5_MAX_OPS      1024
+#define NB_H5_OP_BIT(kind) (1u << (kind))
+
+/* How an operator attribute is held in nb_op and written: size_t and bool as int64, float
+ * as float64. */
+typedef enum nb_h5_op_ctype {
+    NB_H5_OP_SIZE,
+    NB_H5_OP_BOOL,
+    NB_H5_OP_FLOAT,
+} nb_h5_op_ctype;
+
+typedef struct nb_h5_op_attr {
+    const char *name;
+    nb_h5_op_ctype ctype;
+    size_t field;     /* offsetof in nb_op */
+    unsigned kinds;   /* NB_H5_OP_BIT of every kind that has it */
+    int64_t min, max; /* size and bool attributes: the range accepted */
+} nb_h5_op_attr;
+
+/* Which count a dataset's shape follows. */
+typedef enum nb_h5_op_count {
+    NB_H5_OP_WEIGHTS,  /* DENSE [out_c][in_c*in_h*in_w], CONV2D [out_c][in_c][kernel_h][kernel_w] */
+    NB_H5_OP_BIASES,   /* [out_c] */
+    NB_H5_OP_CHANNELS, /* BATCHNORM [in_c] */
+} nb_h5_op_count;
+
+typedef struct nb_h5_op_dataset {
+    const char *name;
+    size_t field;   /* offsetof the float * in nb_op */
+    unsigned kinds; /* NB_H5_OP_BIT of every kind that has it */
+    nb_h5_op_count count;
+    bool optional;         /* absent: NULL in memory (a bias of zeros) */
+    bool positive_or_zero; /* values must be >= 0 (running variance) */
+} nb_h5_op_dataset;
+
+extern const nb_h5_op_attr nb_h5_op_attrs[];
+extern const size_t nb_h5_n_op_attrs;
+extern const nb_h5_op_dataset nb_h5_op_datasets[];
+extern const size_t nb_h5_n_op_datasets;
+
+/* The HDF5 shape of dataset ds of operator op (recorded shapes): its rank (1, 2 or 4) and
+ * dims[rank]; 0 when ds does not belong to op's kind. */
+int nb_h5_op_shape(const nb_h5_op_dataset *ds, const nb_op *op, size_t dims[4]);
+
+/* Checks operator k's kind, hyper-parameters and recorded shapes, without its arrays: its
+ * input shape equals in_c/in_h/in_w (the previous operator's output, or the network's
+ * input); every dimension 1..NB_H5_MAX_LAYER_SIZE and at most NB_H5_MAX_ELEMENTS values per
+ * tensor and per weight array; the output shape follows from the input as nb_graph.h and
+ * docs/models.md say (convolution and pooling: floor((in + pad_before + pad_after -
+ * dilation * (kernel - 1) - 1) / stride) + 1, pooling without dilation and with padding
+ * smaller than its window); kernel, stride, dilation >= 1; eps finite and > 0; alpha finite;
+ * SOFTMAX only as the last operator (`last`). NB_OK, NB_E_FORMAT (a bad shape or kind) or
+ * NB_E_NUMERIC, with subject `subject` ("<path> /network/ops/003"). */
+nb_status nb_h5_op_check(const nb_op *op, size_t in_c, size_t in_h, size_t in_w, bool last,
+                         const char *subject);
+
+/* Checks a network's operator chain (no-op when n_ops == 0): every operator passes
+ * nb_h5_op_check; every array of its kind is present (a bias may be NULL), finite, running
+ * variances >= 0; at least one DENSE or CONV2D; the node layers of the chain (nb_graph.h:
+ * the input, flat when the first node operator is a DENSE with no pooling before it, else
+ * its channels; then the out_c of every DENSE and CONV2D) equal the graph view's
+ * layer_size; the chain ends in the C class scores (C x 1 x 1).
+ * NB_OK, NB_E_FORMAT, NB_E_NUMERIC, NB_E_MISMATCH (the graph view), subjects
+ * "<path> /network/ops/003[/dataset]" (path NULL: "model"). */
+nb_status nb_h5_ops_validate(const nb_network *net, const char *path);
+
 /* The root group's attributes: format = "nnbundle" identifies the file (required),
  * format_version = NB_FORMAT_VERSION (required; newer is refused), software_version =
  * the writer's NB_VERSION (informative, not read). */

@@ -4,3 +4,6 @@ nb_add_test(test_prune SOURCES test_prune.c LIBS nb_importance LABEL unit TIMEOU
 nb_add_test(test_importance SOURCES test_importance.c LIBS nb_cli nb_importance nb_net
     LABEL unit TIMEOUT 120)
 nb_add_script_test(cli_importance cli_importance.sh LABEL cli TIMEOUT 120)
+# Importance, pruning and evaluation on a network with operators (a hand-wired CNN).
+nb_add_test(test_importance_ops SOURCES test_importance_ops.c LIBS nb_evaluate nb_importance nb_net
+    LABEL unit TIMEOUT 120)

@@ -1,6 +1,7 @@
 /* test_gui_inspect.c - picked-node details (edges, importance, top images) and image helpers. */
 
 #include "nb_gui_inspect.h"
+#include "nb_h5.h"
 #include "nb_test.h"
 
 /* 9-3-2 network; node (1, 1) = global 10 has known in/out weights, top images and two kept
@@ -246,6 +247,57 @@ static void test_titles_and_class_names(void **state) {
     nb_model_deinit(&m);
 }
 
+/* A CNN (tests/data/small_cnn.nnb.h5): convolution nodes are channels, a first-layer
+ * channel's input image is its kernel, a dense node after the flatten is a node. */
+static void test_operator_network(void **state) {
+    (void)state;
+    char path[4096];
+    nb_test_source_path(path, sizeof path, "tests/data/small_cnn.nnb.h5");
+    nb_model m;
+    assert_int_equal(nb_h5_load(path, &m), NB_OK);
+    const nb_network *net = &m.network;
+    nb_gui_node_info info;
+    char title[256];
+    assert_int_equal(nb_gui_inspect_node(&m, 0, &info), NB_OK);
+    assert_true(info.channel);
+    nb_gui_inspect_title(&info, title, sizeof title);
+    assert_string_equal(title, "Channel 0:0 (input, id 0)");
+    assert_int_equal(nb_gui_inspect_node(&m, 1 + 3, &info), NB_OK);
+    assert_true(info.channel && info.hidden && info.has_input_image);
+    assert_string_equal(info.kind, "conv2d");
+    nb_gui_inspect_title(&info, title, sizeof title);
+    assert_string_equal(title, "Channel 1:3 (hidden conv2d, id 4)");
+    assert_int_equal(nb_gui_inspect_node(&m, 1 + 8 + 16 + 5, &info), NB_OK);
+    assert_false(info.channel);
+    nb_gui_inspect_title(&info, title, sizeof title);
+    assert_string_equal(title, "Node 3:5 (hidden dense, id 30)");
+    /* channel 3's kernel: 3x3, one input channel */
+    float *v = NULL;
+    size_t w = 0, h = 0;
+    assert_int_equal(nb_gui_inspect_input_image(net, 3, &v, &w, &h), NB_OK);
+    assert_int_equal(w, 3);
+    assert_int_equal(h, 3);
+    assert_memory_equal(v, net->ops[0].weight + 3 * 9, 9 * sizeof(float));
+    free(v);
+    nb_error_clear();
+    nb_expect_error(nb_gui_inspect_input_image(net, 8, &v, &w, &h), NB_E_INVALID, "node",
+                    "no input weights for node 1:8");
+    nb_model_deinit(&m);
+}
+
+/* Three CHW planes are red, green and blue; one plane is grey. */
+static void test_chw_images(void **state) {
+    (void)state;
+    const float rgb[6] = {1.0f, 0.0f, 0.0f, 1.0f, 0.5f, 2.0f}; /* 2 pixels x 3 planes */
+    uint8_t px[8];
+    nb_gui_image_chw_rgba(rgb, 3, 2, px);
+    const uint8_t want[8] = {255, 0, 128, 255, 0, 255, 255, 255};
+    assert_memory_equal(px, want, 8);
+    nb_gui_image_chw_rgba(rgb, 1, 2, px);
+    const uint8_t grey[8] = {255, 255, 255, 255, 0, 0, 0, 255};
+    assert_memory_equal(px, grey, 8);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_locate),
@@ -255,6 +307,8 @@ int main(void) {
         cmocka_unit_test(test_input_weights_shape),
         cmocka_unit_test(test_images),
         cmocka_unit_test(test_titles_and_class_names),
+        cmocka_unit_test(test_operator_network),
+        cmocka_unit_test(test_chw_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

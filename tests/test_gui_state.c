@@ -160,7 +160,7 @@ static void test_pick_thumbnails_and_overlay(void **state) {
     assert_int_equal(nb_gui_state_load_test(st, true), NB_OK);
     assert_int_equal(nb_gui_state_pick(st, &fx->m, (int64_t)node), NB_OK);
     assert_null(st->top_image[0].rgba);
-    assert_non_null(strstr(st->inspector_message, "25 pixels"));
+    assert_non_null(strstr(st->inspector_message, "25 values"));
     /* with the right data: 8 thumbnails of test images (i + k) % N_TEST */
     write_dataset(fx->dir, 6);
     snprintf(st->data_dir, sizeof st->data_dir, "%s", fx->dir);

@@ -1,6 +1,7 @@
 /* test_gui_stats.c - Statistics panel figures, layer table and FPS window. */
 
 #include "nb_gui_stats.h"
+#include "nb_h5.h"
 #include "nb_test.h"
 
 /* 4-3-2 network, 2 classes; bundle keeps 7 of 12 edges of pair 0 and 3 of 6 of pair 1. */
@@ -117,6 +118,47 @@ static void test_layer_table(void **state) {
     nb_model_deinit(&m);
 }
 
+/* A CNN (tests/data/small_cnn.nnb.h5: conv8-pool-conv16-pool-fc32-fc10): node layers get
+ * the parameters and MACs of their operators, and every operator has its row. */
+static void test_layer_table_operators(void **state) {
+    (void)state;
+    char path[4096];
+    nb_test_source_path(path, sizeof path, "tests/data/small_cnn.nnb.h5");
+    nb_model m;
+    assert_int_equal(nb_h5_load(path, &m), NB_OK);
+    nb_gui_layer_table t;
+    assert_int_equal(nb_gui_layer_table_init(&t, &m), NB_OK);
+    assert_int_equal(t.n_layers, 5);
+    assert_int_equal(t.n_ops, 10);
+    const char *kinds[5] = {"input", "conv2d", "conv2d", "dense", "dense"};
+    /* conv 80 + pool; conv 1168 + pool (+ flatten); dense 25120; dense 330 */
+    const size_t params[5] = {0, 80, 1168, 25120, 330};
+    const size_t macs[5] = {0, 56448 + 6272, 225792 + 3136, 25088, 320};
+    const size_t edges[5] = {0, 8, 8 * 16, 16 * 32, 32 * 10};
+    for (size_t l = 0; l < 5; l++) {
+        assert_string_equal(t.row[l].kind, kinds[l]);
+        assert_int_equal(t.row[l].params, params[l]);
+        assert_int_equal(t.row[l].macs, macs[l]);
+        assert_int_equal(t.row[l].edges, edges[l]);
+    }
+    assert_int_equal(t.total_params, 26698);
+    assert_int_equal(t.total_macs, 317056);
+    assert_string_equal(t.op[2].kind, "maxpool");
+    assert_int_equal(t.op[2].out_c, 8);
+    assert_int_equal(t.op[2].out_h, 14);
+    assert_int_equal(t.op[2].layer, 1);
+    assert_false(t.op[2].node);
+    assert_true(t.op[3].node);
+    assert_int_equal(t.op[3].layer, 2);
+    assert_int_equal(t.op[6].layer, 2); /* the flatten belongs to the second convolution */
+    nb_gui_stats st;
+    nb_gui_stats_of(&m, &st);
+    assert_int_equal(st.n_params, 26698);
+    assert_int_equal(st.n_edges_total, 8 + 128 + 512 + 320);
+    nb_gui_layer_table_deinit(&t);
+    nb_model_deinit(&m);
+}
+
 static void test_layer_of(void **state) {
     (void)state;
     const int64_t off[4] = {0, 4, 7, 9};
@@ -158,6 +200,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_layer_table),
+        cmocka_unit_test(test_layer_table_operators),
         cmocka_unit_test(test_layer_of),
         cmocka_unit_test(test_fps),
     };

@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include "nb_graph.h"
 #include "nb_layers.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
@@ -536,6 +537,12 @@ static void test_chain_forward_and_node_activations(void **state) {
     (void)state;
     nb_network net;
     make_cnn(&net, 30);
+    /* the test's shapes are those of the graph view's inference */
+    nb_op shapes[11];
+    memcpy(shapes, net.ops, sizeof shapes);
+    net.n_classes = 3;
+    assert_int_equal(nb_graph_infer_shapes(&net), NB_OK);
+    assert_memory_equal(shapes, net.ops, sizeof shapes);
     enum { N = 70, IN = 128, ACT = 2 + 4 + 5 + 6 + 3 };
     nb_rng rng;
     nb_rng_init(&rng, 31);
@@ -554,6 +561,48 @@ static void test_chain_forward_and_node_activations(void **state) {
     assert_int_equal(nb_mlp_forward(&net, x, N, z2, NULL), NB_OK);
     assert_memory_equal(z2, logits, sizeof z2);
     free(x);
+    free_net(&net);
+}
+
+/* Node layer 0 is the input's channels when pooling comes before the first dense layer (as the
+ * graph view, nb_graph.h), its values when a dense layer reads the input directly. */
+static void test_input_node_layer_follows_the_graph_view(void **state) {
+    (void)state;
+    nb_network net;
+    memset(&net, 0, sizeof net);
+    net.in_c = 2;
+    net.in_h = net.in_w = 4;
+    net.n_ops = 3;
+    net.ops = calloc(3, sizeof *net.ops);
+    assert_non_null(net.ops);
+    net.ops[0] =
+        (nb_op){.kind = NB_OP_MAXPOOL, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2};
+    net.ops[1] = (nb_op){.kind = NB_OP_FLATTEN};
+    net.ops[2] = (nb_op){.kind = NB_OP_DENSE, .out_c = 3};
+    net.n_classes = 3;
+    nb_rng rng;
+    nb_rng_init(&rng, 70);
+    net.ops[2].weight = random_array(&rng, 3 * 8, -1.0, 1.0);
+    assert_int_equal(nb_graph_infer_shapes(&net), NB_OK);
+    float x[32], z[3], act[2 + 3];
+    fill_uniform(&rng, x, 32, 0.0, 1.0);
+    assert_int_equal(nb_layers_forward(&net, x, 1, z, act), NB_OK);
+    for (size_t c = 0; c < 2; c++) {
+        double s = 0;
+        for (size_t p = 0; p < 16; p++)
+            s += x[c * 16 + p];
+        nb_assert_close(act[c], s / 16, 1e-6, 0);
+    }
+    assert_memory_equal(act + 2, z, sizeof z);
+    /* without the pooling the dense layer reads the 32 input values: 32 input nodes */
+    nb_op_deinit(&net.ops[0]);
+    net.ops[0] = (nb_op){.kind = NB_OP_DROPOUT};
+    assert_int_equal(nb_graph_infer_shapes(&net), NB_OK);
+    free(net.ops[2].weight);
+    net.ops[2].weight = random_array(&rng, 3 * 32, -1.0, 1.0);
+    float act32[32 + 3];
+    assert_int_equal(nb_layers_forward(&net, x, 1, z, act32), NB_OK);
+    assert_memory_equal(act32, x, sizeof x);
     free_net(&net);
 }
 
@@ -686,6 +735,470 @@ static void test_forward_refusals(void **state) {
     free_net(&net);
 }
 
+/* ---- training: gradients against central differences ---------------------------------------- */
+
+/* A chain from a list of operator templates on an input c x h x w: shapes filled, parameters
+ * random (weights ~ U(-a, a) with a = 1.5/sqrt(fan-in), biases and beta ~ U(-0.2, 0.2), gamma
+ * ~ U(0.5, 1.5), running mean 0 and variance 1). */
+static void make_chain(nb_network *net, size_t c, size_t h, size_t w, const nb_op *tmpl,
+                       size_t n_ops, uint64_t seed) {
+    memset(net, 0, sizeof *net);
+    net->in_c = c;
+    net->in_h = h;
+    net->in_w = w;
+    net->n_ops = n_ops;
+    net->ops = calloc(n_ops, sizeof *net->ops);
+    assert_non_null(net->ops);
+    memcpy(net->ops, tmpl, n_ops * sizeof *tmpl);
+    chain_shapes(net);
+    nb_rng rng;
+    nb_rng_init(&rng, seed);
+    for (size_t k = 0; k < n_ops; k++) {
+        nb_op *op = &net->ops[k];
+        const size_t nw = nb_op_weight_count(op), nc = nb_op_channel_count(op);
+        if (nw) {
+            const double a = 1.5 / sqrt((double)nw / (double)op->out_c);
+            op->weight = random_array(&rng, nw, -a, a);
+            op->bias = random_array(&rng, nb_op_bias_count(op), -0.2, 0.2);
+        }
+        if (nc) {
+            op->eps = op->eps > 0.0f ? op->eps : 1e-3f;
+            op->gamma = random_array(&rng, nc, 0.5, 1.5);
+            op->beta = random_array(&rng, nc, -0.2, 0.2);
+            op->mean = calloc(nc, sizeof(float));
+            op->var = malloc(nc * sizeof(float));
+            assert_true(op->mean && op->var);
+            for (size_t i = 0; i < nc; i++)
+                op->var[i] = 1.0f;
+        }
+    }
+}
+
+static double loss_of(nb_layers_trainer *tr, const float *x, const uint8_t *labels, size_t batch) {
+    double l = NAN;
+    assert_int_equal(nb_layers_trainer_loss_grad(tr, x, labels, batch, &l, NULL, NULL), NB_OK);
+    return l;
+}
+
+/* Compares analytic and central-difference derivatives of the loss for up to 60 entries of v
+ * (every entry when fewer). */
+static void check_entries(nb_layers_trainer *tr, float *x, const uint8_t *labels, size_t batch,
+                          float *v, const float *analytic, size_t n, float h, const char *what) {
+    const size_t step = n > 60 ? n / 60 : 1;
+    for (size_t i = 0; i < n; i += step) {
+        const float keep = v[i];
+        v[i] = keep + h;
+        const double lp = loss_of(tr, x, labels, batch);
+        v[i] = keep - h;
+        const double lm = loss_of(tr, x, labels, batch);
+        v[i] = keep;
+        const double num = (lp - lm) / (2.0 * (double)h);
+        const double a = analytic[i];
+        if (!(fabs(a - num) <= 5e-4 + 2e-2 * fabs(num)))
+            fail_msg("%s[%zu]: analytic %.6g, numeric %.6g", what, i, a, num);
+    }
+}
+
+/* Gradient check of a whole chain: every trained array and the input gradient. */
+static void grad_check(nb_network *net, size_t batch, float h, uint64_t seed) {
+    nb_layers_trainer *tr = NULL;
+    const nb_layers_train_desc desc = {.threads = 2};
+    assert_int_equal(nb_layers_trainer_create(net, batch, &desc, &tr), NB_OK);
+    const size_t n_in = net->in_c * net->in_h * net->in_w, C = nb_layers_output_size(net);
+    nb_rng rng;
+    nb_rng_init(&rng, seed);
+    float *x = random_array(&rng, batch * n_in, -1.0, 1.0);
+    uint8_t labels[64];
+    for (size_t i = 0; i < batch; i++)
+        labels[i] = (uint8_t)(nb_rng_next(&rng) % C);
+    float *dx = malloc(batch * n_in * sizeof *dx);
+    assert_non_null(dx);
+    double l0 = NAN;
+    assert_int_equal(nb_layers_trainer_loss_grad(tr, x, labels, batch, &l0, NULL, dx), NB_OK);
+    assert_true(isfinite(l0));
+    /* the analytic gradients, copied before the finite differences overwrite them */
+    size_t n_checked = 0;
+    for (size_t k = 0; k < net->n_ops; k++) {
+        nb_op *op = &net->ops[k];
+        float *arrays[4] = {op->weight, op->bias, op->gamma, op->beta};
+        const size_t counts[4] = {nb_op_weight_count(op), nb_op_bias_count(op),
+                                  nb_op_channel_count(op), nb_op_channel_count(op)};
+        for (int w = 0; w < 4; w++) {
+            const float *g = nb_layers_trainer_gradient(tr, k, (nb_layers_param)w);
+            if (!g)
+                continue;
+            float *copy = malloc(counts[w] * sizeof *copy);
+            assert_non_null(copy);
+            memcpy(copy, g, counts[w] * sizeof *copy);
+            char what[64];
+            snprintf(what, sizeof what, "op %zu (%s) array %d", k, nb_op_kind_name(op->kind), w);
+            check_entries(tr, x, labels, batch, arrays[w], copy, counts[w], h, what);
+            free(copy);
+            n_checked++;
+        }
+    }
+    assert_true(n_checked > 0);
+    check_entries(tr, x, labels, batch, x, dx, batch * n_in, h, "input");
+    free(dx);
+    free(x);
+    nb_layers_trainer_destroy(tr);
+}
+
+#define N_OPS(a) (sizeof(a) / sizeof((a)[0]))
+#define CONV(oc, k, s, d, p)                                                                       \
+    (nb_op) {                                                                                      \
+        .kind = NB_OP_CONV2D, .out_c = (oc), .kernel_h = (k), .kernel_w = (k), .stride_h = (s),    \
+        .stride_w = (s), .dilation_h = (d), .dilation_w = (d), .pad_top = (p), .pad_left = (p),    \
+        .pad_bottom = (p), .pad_right = (p)                                                        \
+    }
+#define DENSE(oc) ((nb_op){.kind = NB_OP_DENSE, .out_c = (oc)})
+#define OP(k)     ((nb_op){.kind = (k)})
+
+static void test_grad_dense_and_activations(void **state) {
+    (void)state;
+    const nb_op_kind acts[] = {NB_OP_RELU, NB_OP_LEAKY_RELU, NB_OP_SIGMOID, NB_OP_TANH,
+                               NB_OP_GELU, NB_OP_GELU,       NB_OP_DROPOUT};
+    for (size_t a = 0; a < N_OPS(acts); a++) {
+        nb_op t[] = {DENSE(6), OP(acts[a]), DENSE(3)};
+        t[1].alpha = 0.1f;
+        t[1].gelu_tanh = a == 5;
+        nb_network net;
+        make_chain(&net, 2, 2, 2, t, N_OPS(t), 500 + a);
+        grad_check(&net, 4, 1e-3f, 600 + a);
+        free_net(&net);
+    }
+    /* a final softmax is the one inside the loss */
+    nb_op t[] = {DENSE(5), OP(NB_OP_TANH), DENSE(4), OP(NB_OP_SOFTMAX)};
+    nb_network net;
+    make_chain(&net, 3, 1, 1, t, N_OPS(t), 510);
+    grad_check(&net, 5, 1e-3f, 610);
+    free_net(&net);
+}
+
+static void test_grad_conv_strides_pads_dilations(void **state) {
+    (void)state;
+    const size_t cfg[][4] = {/* kernel, stride, dilation, pad */
+                             {3, 1, 1, 1}, {3, 2, 1, 1}, {2, 1, 2, 0},
+                             {3, 2, 2, 2}, {1, 1, 1, 0}, {1, 2, 1, 0}};
+    for (size_t c = 0; c < N_OPS(cfg); c++) {
+        nb_op t[] = {CONV(3, cfg[c][0], cfg[c][1], cfg[c][2], cfg[c][3]),
+                     OP(NB_OP_TANH),
+                     CONV(2, 3, 1, 1, 1),
+                     OP(NB_OP_SIGMOID),
+                     OP(NB_OP_FLATTEN),
+                     DENSE(3)};
+        nb_network net;
+        make_chain(&net, 2, 6, 5, t, N_OPS(t), 700 + c);
+        /* asymmetric padding on the second convolution */
+        net.ops[2].pad_bottom = 0;
+        net.ops[2].pad_left = 2;
+        chain_shapes(&net);
+        print_message("conv grad case %zu: %zux%zu -> %zux%zu\n", c, net.ops[0].in_h,
+                      net.ops[0].in_w, net.ops[2].out_h, net.ops[2].out_w);
+        grad_check(&net, 3, 1e-3f, 800 + c);
+        free_net(&net);
+    }
+}
+
+static void test_grad_pooling(void **state) {
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        nb_op pool = {.kind = kind == 0 ? NB_OP_MAXPOOL : NB_OP_AVGPOOL,
+                      .kernel_h = 3,
+                      .kernel_w = 2,
+                      .stride_h = 2,
+                      .stride_w = 1,
+                      .dilation_h = 1,
+                      .dilation_w = 2,
+                      .pad_top = 1,
+                      .pad_left = 1,
+                      .pad_bottom = 1,
+                      .pad_right = 0,
+                      .count_include_pad = kind == 2};
+        nb_op t[] = {CONV(3, 3, 1, 1, 1), OP(NB_OP_TANH), pool, OP(NB_OP_FLATTEN), DENSE(3)};
+        nb_network net;
+        make_chain(&net, 2, 6, 6, t, N_OPS(t), 900 + (uint64_t)kind);
+        grad_check(&net, 3, 1e-3f, 910 + (uint64_t)kind);
+        free_net(&net);
+    }
+    nb_op t[] = {CONV(4, 3, 1, 1, 0), OP(NB_OP_GELU), OP(NB_OP_GLOBAL_AVGPOOL), DENSE(3)};
+    nb_network net;
+    make_chain(&net, 2, 5, 5, t, N_OPS(t), 920);
+    grad_check(&net, 4, 1e-3f, 921);
+    free_net(&net);
+}
+
+static void test_grad_batchnorm(void **state) {
+    (void)state;
+    /* per channel over batch and positions */
+    nb_op t[] = {CONV(3, 3, 1, 1, 1), OP(NB_OP_BATCHNORM), OP(NB_OP_TANH), OP(NB_OP_FLATTEN),
+                 DENSE(3)};
+    nb_network net;
+    make_chain(&net, 2, 4, 4, t, N_OPS(t), 1000);
+    grad_check(&net, 4, 1e-3f, 1001);
+    free_net(&net);
+    /* on flat features, batch norm first (its input gradient is checked too) */
+    nb_op f[] = {OP(NB_OP_BATCHNORM), DENSE(5), OP(NB_OP_BATCHNORM), OP(NB_OP_SIGMOID), DENSE(3)};
+    make_chain(&net, 6, 1, 1, f, N_OPS(f), 1002);
+    grad_check(&net, 6, 1e-3f, 1003);
+    free_net(&net);
+}
+
+/* ---- training: masks, running statistics, determinism, learning, refusals ------------------- */
+
+/* A two-class task on 1x6x6 images: class 1 has a bright 3x3 patch in the top-left corner,
+ * class 0 in the bottom-right; background noise. */
+static void make_patches(nb_rng *rng, size_t n, float *x, uint8_t *labels) {
+    for (size_t s = 0; s < n; s++) {
+        const uint8_t cls = (uint8_t)(nb_rng_next(rng) % 2);
+        labels[s] = cls;
+        float *img = x + s * 36;
+        fill_uniform(rng, img, 36, 0.0, 0.3);
+        const size_t o = cls ? 0 : 3;
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = 0; j < 3; j++)
+                img[(o + i) * 6 + o + j] += 0.7f;
+    }
+}
+
+static void test_train_bn_gamma_only(void **state) {
+    (void)state;
+    nb_op t[] = {
+        CONV(3, 3, 1, 1, 1), OP(NB_OP_BATCHNORM), OP(NB_OP_RELU), OP(NB_OP_FLATTEN), DENSE(4),
+        OP(NB_OP_BATCHNORM), OP(NB_OP_RELU),      DENSE(2)};
+    nb_network net, before;
+    make_chain(&net, 1, 6, 6, t, N_OPS(t), 1100);
+    make_chain(&before, 1, 6, 6, t, N_OPS(t), 1100);
+    enum { B = 16 };
+    nb_rng rng;
+    nb_rng_init(&rng, 1101);
+    float x[B * 36];
+    uint8_t labels[B];
+    make_patches(&rng, B, x, labels);
+    nb_layers_trainer *tr = NULL;
+    nb_layers_train_desc d = {.train = NB_LAYERS_TRAIN_BN_GAMMA, .bn_momentum = 0.9};
+    assert_int_equal(nb_layers_trainer_create(&net, B, &d, &tr), NB_OK);
+    double loss = NAN;
+    size_t correct = 99;
+    assert_int_equal(nb_layers_trainer_step(tr, x, labels, B, &loss, &correct), NB_OK);
+    assert_true(isfinite(loss) && correct <= B);
+    /* only the gammas have gradients and changed; weights, biases and betas did not */
+    for (size_t k = 0; k < net.n_ops; k++) {
+        const nb_op *a = &net.ops[k], *b = &before.ops[k];
+        const bool bn = a->kind == NB_OP_BATCHNORM;
+        assert_true((nb_layers_trainer_gradient(tr, k, NB_LAYERS_PARAM_GAMMA) != NULL) == bn);
+        assert_null(nb_layers_trainer_gradient(tr, k, NB_LAYERS_PARAM_WEIGHT));
+        assert_null(nb_layers_trainer_gradient(tr, k, NB_LAYERS_PARAM_BETA));
+        if (nb_op_weight_count(a)) {
+            assert_memory_equal(a->weight, b->weight, nb_op_weight_count(a) * sizeof(float));
+            assert_memory_equal(a->bias, b->bias, nb_op_bias_count(a) * sizeof(float));
+        }
+        if (bn) {
+            assert_memory_equal(a->beta, b->beta, a->in_c * sizeof(float));
+            for (size_t c = 0; c < a->in_c; c++) {
+                /* Adam's first step moves every parameter by ~lr */
+                nb_assert_near(fabs((double)a->gamma[c] - b->gamma[c]), 1e-3, 1e-5);
+                /* running statistics moved by (1 - momentum) towards the batch's */
+                assert_true(a->mean[c] != 0.0f && a->var[c] != 1.0f);
+            }
+        }
+    }
+    /* the running mean of the first batch norm: 0.9 * 0 + 0.1 * batch mean of the conv output */
+    float conv_out[B * 3 * 36];
+    assert_int_equal(nb_layers_op_forward(&before.ops[0], x, B, conv_out), NB_OK);
+    for (size_t c = 0; c < 3; c++) {
+        double s = 0, s2 = 0;
+        for (size_t r = 0; r < B; r++)
+            for (size_t p = 0; p < 36; p++)
+                s += conv_out[(r * 3 + c) * 36 + p];
+        const double mu = s / (B * 36);
+        for (size_t r = 0; r < B; r++)
+            for (size_t p = 0; p < 36; p++)
+                s2 += pow(conv_out[(r * 3 + c) * 36 + p] - mu, 2);
+        nb_assert_close(net.ops[1].mean[c], 0.1 * mu, 1e-4, 1e-6);
+        nb_assert_close(net.ops[1].var[c], 0.9 + 0.1 * s2 / (B * 36), 1e-4, 1e-6);
+    }
+    nb_layers_trainer_destroy(tr);
+    /* with centering the betas train too; an L1 penalty pulls the gammas down */
+    d.train = NB_LAYERS_TRAIN_BN_GAMMA_BETA;
+    d.gamma_l1 = 100.0;
+    assert_int_equal(nb_layers_trainer_create(&net, B, &d, &tr), NB_OK);
+    assert_non_null(nb_layers_trainer_gradient(tr, 1, NB_LAYERS_PARAM_BETA));
+    const float g0 = net.ops[1].gamma[0];
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(nb_layers_trainer_step(tr, x, labels, B, NULL, NULL), NB_OK);
+    nb_assert_near(net.ops[1].gamma[0], g0 - 5e-3, 2e-4);
+    nb_layers_trainer_destroy(tr);
+    free_net(&net);
+    free_net(&before);
+}
+
+/* Training results are bit-identical for 1 and 2 threads (OpenMP and OpenBLAS). */
+static void test_training_is_thread_count_independent(void **state) {
+    (void)state;
+    nb_op t[] = {CONV(4, 3, 1, 1, 1),
+                 OP(NB_OP_BATCHNORM),
+                 OP(NB_OP_RELU),
+                 (nb_op){.kind = NB_OP_MAXPOOL,
+                         .kernel_h = 2,
+                         .kernel_w = 2,
+                         .stride_h = 2,
+                         .stride_w = 2,
+                         .dilation_h = 1,
+                         .dilation_w = 1},
+                 CONV(5, 3, 1, 1, 1),
+                 OP(NB_OP_RELU),
+                 OP(NB_OP_FLATTEN),
+                 DENSE(8),
+                 OP(NB_OP_GELU),
+                 DENSE(2)};
+    /* large enough that every pass runs on both threads (NB_LAYERS_PAR_*) */
+    enum { B = 100, STEPS = 4, HW = 12 * 12 };
+    nb_rng rng;
+    nb_rng_init(&rng, 1200);
+    float *x = random_array(&rng, B * HW, 0.0, 1.0);
+    uint8_t labels[B];
+    for (size_t i = 0; i < B; i++)
+        labels[i] = (uint8_t)(nb_rng_next(&rng) % 2);
+    nb_network net[2];
+    double losses[2][STEPS];
+    const int omp0 = omp_get_max_threads(), blas0 = openblas_get_num_threads();
+    for (int th = 0; th < 2; th++) {
+        make_chain(&net[th], 1, 12, 12, t, N_OPS(t), 1201);
+        omp_set_num_threads(th + 1);
+        openblas_set_num_threads(th + 1);
+        nb_layers_trainer *tr = NULL;
+        const nb_layers_train_desc d = {.threads = th + 1, .learning_rate = 1e-2};
+        assert_int_equal(nb_layers_trainer_create(&net[th], B, &d, &tr), NB_OK);
+        for (int i = 0; i < STEPS; i++)
+            assert_int_equal(
+                nb_layers_trainer_step(tr, x, labels, B - (size_t)i * 7, &losses[th][i], NULL),
+                NB_OK);
+        assert_int_equal(openblas_get_num_threads(), th + 1);
+        nb_layers_trainer_destroy(tr);
+    }
+    omp_set_num_threads(omp0);
+    openblas_set_num_threads(blas0);
+    assert_memory_equal(losses[0], losses[1], sizeof losses[0]);
+    for (size_t k = 0; k < net[0].n_ops; k++) {
+        const nb_op *a = &net[0].ops[k], *b = &net[1].ops[k];
+        if (nb_op_weight_count(a))
+            assert_memory_equal(a->weight, b->weight, nb_op_weight_count(a) * sizeof(float));
+        if (nb_op_channel_count(a)) {
+            assert_memory_equal(a->gamma, b->gamma, a->in_c * sizeof(float));
+            assert_memory_equal(a->var, b->var, a->in_c * sizeof(float));
+        }
+    }
+    free_net(&net[0]);
+    free_net(&net[1]);
+    free(x);
+}
+
+/* A small CNN learns the patch task: the loss falls and the accuracy on fresh data is high. */
+static void test_training_learns(void **state) {
+    (void)state;
+    nb_op t[] = {CONV(4, 3, 1, 1, 1),
+                 OP(NB_OP_RELU),
+                 (nb_op){.kind = NB_OP_MAXPOOL,
+                         .kernel_h = 2,
+                         .kernel_w = 2,
+                         .stride_h = 2,
+                         .stride_w = 2,
+                         .dilation_h = 1,
+                         .dilation_w = 1},
+                 OP(NB_OP_FLATTEN),
+                 DENSE(8),
+                 OP(NB_OP_RELU),
+                 DENSE(2)};
+    nb_network net;
+    make_chain(&net, 1, 6, 6, t, N_OPS(t), 1300);
+    enum { B = 32, N_TEST = 200 };
+    nb_rng rng;
+    nb_rng_init(&rng, 1301);
+    float x[B * 36];
+    uint8_t labels[B];
+    nb_layers_trainer *tr = NULL;
+    const nb_layers_train_desc d = {.learning_rate = 1e-2};
+    assert_int_equal(nb_layers_trainer_create(&net, B, &d, &tr), NB_OK);
+    double first = NAN, last = NAN;
+    for (int i = 0; i < 60; i++) {
+        make_patches(&rng, B, x, labels);
+        assert_int_equal(nb_layers_trainer_step(tr, x, labels, B, &last, NULL), NB_OK);
+        if (i == 0)
+            first = last;
+    }
+    assert_true(last < 0.25 * first);
+    nb_dataset test = {.n = N_TEST, .channels = 1, .rows = 6, .cols = 6, .dim = 36, .n_classes = 2};
+    test.images = malloc(N_TEST * 36 * sizeof(float));
+    test.labels = malloc(N_TEST);
+    assert_true(test.images && test.labels);
+    make_patches(&rng, N_TEST, test.images, test.labels);
+    double acc = 0;
+    assert_int_equal(nb_mlp_evaluate(&net, &test, NULL, &acc, NULL), NB_OK);
+    assert_true(acc >= 0.95);
+    nb_dataset_deinit(&test);
+    nb_layers_trainer_destroy(tr);
+    free_net(&net);
+}
+
+static void test_trainer_refusals(void **state) {
+    (void)state;
+    nb_op t[] = {DENSE(4), OP(NB_OP_RELU), DENSE(3)};
+    nb_network net;
+    make_chain(&net, 2, 1, 1, t, N_OPS(t), 1400);
+    nb_layers_trainer *tr = (nb_layers_trainer *)&net; /* must be reset to NULL on failure */
+    nb_layers_train_desc d = {.train = NB_LAYERS_TRAIN_BN_GAMMA};
+    nb_expect_error(nb_layers_trainer_create(&net, 4, &d, &tr), NB_E_INVALID, "trainer",
+                    "no batch norm");
+    assert_null(tr);
+    d.train = NB_LAYERS_TRAIN_ALL;
+    nb_expect_error(nb_layers_trainer_create(&net, 0, &d, &tr), NB_E_INVALID, "trainer",
+                    "max_batch 0");
+    d.learning_rate = -1.0;
+    nb_expect_error(nb_layers_trainer_create(&net, 4, &d, &tr), NB_E_INVALID, "train learning_rate",
+                    "allowed (0, 10]");
+    d.learning_rate = 0.0;
+    d.bn_momentum = 1.0;
+    nb_expect_error(nb_layers_trainer_create(&net, 4, &d, &tr), NB_E_INVALID, "train bn_momentum",
+                    "allowed [0, 1)");
+    d.bn_momentum = 0.0;
+    net.ops[1].in_c = 5;
+    nb_expect_error(nb_layers_trainer_create(&net, 4, &d, &tr), NB_E_MISMATCH, "operator 1 (relu)",
+                    NULL);
+    net.ops[1].in_c = 4;
+    /* one output only */
+    nb_op one[] = {DENSE(1)};
+    nb_network tiny;
+    make_chain(&tiny, 2, 1, 1, one, 1, 1401);
+    nb_expect_error(nb_layers_trainer_create(&tiny, 4, &d, &tr), NB_E_INVALID, "trainer",
+                    "need >= 2");
+    free_net(&tiny);
+
+    assert_int_equal(nb_layers_trainer_create(&net, 4, &d, &tr), NB_OK);
+    float x[10] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 1.0f};
+    uint8_t labels[5] = {0, 1, 2, 0, 1};
+    nb_expect_error(nb_layers_trainer_step(tr, x, labels, 5, NULL, NULL), NB_E_INVALID, "trainer",
+                    "batch of 5, allowed 1..4");
+    nb_expect_error(nb_layers_trainer_step(tr, x, labels, 0, NULL, NULL), NB_E_INVALID, "trainer",
+                    "batch of 0");
+    labels[2] = 3;
+    nb_expect_error(nb_layers_trainer_step(tr, x, labels, 4, NULL, NULL), NB_E_MISMATCH, "labels",
+                    "label 3 of sample 2");
+    labels[2] = 2;
+    /* a diverged loss leaves the parameters unchanged */
+    net.ops[2].weight[0] = INFINITY;
+    net.ops[2].weight[1] = -INFINITY;
+    float w1 = net.ops[0].weight[1];
+    double loss = 0;
+    nb_expect_error(nb_layers_trainer_step(tr, x, labels, 4, &loss, NULL), NB_E_NUMERIC, "training",
+                    "diverged");
+    assert_true(!isfinite(loss));
+    nb_assert_same_double(net.ops[0].weight[1], w1);
+    nb_layers_trainer_destroy(tr);
+    nb_layers_trainer_destroy(NULL);
+    free_net(&net);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_matches_naive),
@@ -696,9 +1209,18 @@ int main(void) {
         cmocka_unit_test(test_activations_and_softmax),
         cmocka_unit_test(test_maxpool_padding_never_wins),
         cmocka_unit_test(test_chain_forward_and_node_activations),
+        cmocka_unit_test(test_input_node_layer_follows_the_graph_view),
         cmocka_unit_test(test_forward_is_thread_count_independent),
         cmocka_unit_test(test_mlp_evaluate_dispatches),
         cmocka_unit_test(test_forward_refusals),
+        cmocka_unit_test(test_grad_dense_and_activations),
+        cmocka_unit_test(test_grad_conv_strides_pads_dilations),
+        cmocka_unit_test(test_grad_pooling),
+        cmocka_unit_test(test_grad_batchnorm),
+        cmocka_unit_test(test_train_bn_gamma_only),
+        cmocka_unit_test(test_training_is_thread_count_independent),
+        cmocka_unit_test(test_training_learns),
+        cmocka_unit_test(test_trainer_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,11 +2,13 @@
  *
  * DESIGN: loads FILE with nb_h5_load (which validates every group, so a file that lies is
  * reported, never printed) and prints one section per group present: network (layer sizes,
- * classes, provenance, accuracy), importance (method, flags, fine-tune accuracies), bundle
- * (edge and sample counts, iteration counts - "iterations: 0" for straight edges - the
- * processing config it was made with, quality metrics, timings). Plain "key: value" lines so
- * that scripts can grep them. Reads no config keys; it prints the stored one, read with
- * nb_processing_config_read_stored, every key checked (a value today's table refuses is
+ * classes, provenance, accuracy; for a network with operators the input shape and one row per
+ * operator: kind, output shape, parameters, multiply-accumulates per image from
+ * nb_graph_op_params/nb_graph_op_macs, and the node layer it makes), importance (method, flags,
+ * fine-tune accuracies), bundle (edge and sample counts, iteration counts - "iterations: 0" for
+ * straight edges - the processing config it was made with, quality metrics, timings). Plain "key:
+ * value" lines so that scripts can grep them. Reads no config keys; it prints the stored one, read
+ * with nb_processing_config_read_stored, every key checked (a value today's table refuses is
  * reported as "config: (unreadable: ...)" and the rest of the file is still described).
  */
 #include <math.h>
@@ -16,12 +18,15 @@
 
 #include "cli.h"
 #include "nb_config.h"
+#include "nb_graph.h"
 #include "nb_h5.h"
 #include "nb_layout.h"
 
 static void info_help(void) {
     printf("usage: nnbundle info FILE.nnb.h5\n\n"
            "Prints what FILE holds: layer sizes, classes, training provenance and accuracy,\n"
+           "the operators of a network that has them (kind, output shape, parameters,\n"
+           "multiply-accumulates per image, the node layer each one makes; docs/models.md),\n"
            "the importance method, and the bundle (edges, samples, iterations, the config it\n"
            "was made with, quality metrics and timings; see docs/metrics.md).\n");
 }
@@ -33,6 +38,43 @@ static void print_accuracy(const char *label, double v) {
         printf("%s: %.4f\n", label, v);
 }
 
+/* "12.3 k" style counts for the totals line. */
+static void print_count(size_t v) {
+    if (v >= 1000000)
+        printf("%.1f M", (double)v / 1e6);
+    else if (v >= 10000)
+        printf("%.1f k", (double)v / 1e3);
+    else
+        printf("%zu", v);
+}
+
+/* The operator table: one row per operator, then the totals. */
+static void print_operators(const nb_network *n) {
+    size_t params = 0, macs = 0, layer = 0;
+    printf("input: %zux%zux%zu (channels x height x width)\n", n->in_c, n->in_h, n->in_w);
+    printf("operators: %zu\n", n->n_ops);
+    printf("  %3s  %-14s  %-14s  %10s  %12s  %s\n", "#", "kind", "output", "params", "MACs",
+           "node layer");
+    for (size_t k = 0; k < n->n_ops; k++) {
+        const nb_op *op = &n->ops[k];
+        char shape[64], node[32] = "";
+        snprintf(shape, sizeof shape, "%zux%zux%zu", op->out_c, op->out_h, op->out_w);
+        if (op->kind == NB_OP_DENSE || op->kind == NB_OP_CONV2D)
+            snprintf(node, sizeof node, "%zu (%zu %s)", ++layer, op->out_c,
+                     op->kind == NB_OP_CONV2D ? "channels" : "nodes");
+        size_t p = nb_graph_op_params(op), m = nb_graph_op_macs(op);
+        params += p;
+        macs += m;
+        printf("  %3zu  %-14s  %-14s  %10zu  %12zu%s%s\n", k, nb_op_kind_name(op->kind), shape, p,
+               m, node[0] ? "  " : "", node);
+    }
+    printf("parameters: %zu (", params);
+    print_count(params);
+    printf(")\nMACs per image: %zu (", macs);
+    print_count(macs);
+    printf(")\n");
+}
+
 static void print_network(const nb_network *n) {
     printf("layers: %zu (", n->n_layers);
     for (size_t l = 0; l < n->n_layers; l++)
@@ -40,7 +82,10 @@ static void print_network(const nb_network *n) {
     printf(")\n");
     printf("nodes: %zu\n", nb_network_n_nodes(n));
     printf("edges: %zu\n", nb_network_n_edges(n));
-    printf("activation: %s\n", n->activation);
+    if (n->n_ops > 0)
+        print_operators(n);
+    else
+        printf("activation: %s\n", n->activation);
     printf("classes: %zu (", n->n_classes);
     for (size_t c = 0; c < n->n_classes; c++) {
         if (c == 12 && n->n_classes > 13) {

@@ -19,6 +19,13 @@
  * spinning workers fought the OpenMP threads (10x slower on 2 shared cores, measured).
  * So every value is bit-identical whatever the thread count. Masking and counting are
  * serial O(E + n C).
+ * Networks with operators (CNNs, imported models; docs/models.md): edges are those of the
+ * graph view; a pruned edge zeroes the operator parameters that make it (nb_prune_apply_ops:
+ * a convolution's kernel slice W[o][i], a dense layer's block of one channel's inputs), and
+ * the forward pass is the operator engine's (nb_layers_forward, which spreads the images of a
+ * chunk over the OpenMP threads with a fixed reduction order), chunk after chunk; loss,
+ * accuracy and predictions as for dense networks. Results are again independent of the
+ * thread count.
  * Config keys read: none (levels, methods, seed and draws come from nb_evaluate_desc).
  */
 #include "nb_evaluate.h"
@@ -31,6 +38,8 @@
 #include <string.h>
 
 #include "nb_file.h"
+#include "nb_importance.h"
+#include "nb_layers.h"
 #include "nb_mlp.h"
 #include "nb_prune.h"
 #include "nb_rng.h"
@@ -150,14 +159,17 @@ nb_status nb_evaluate_check_model(const nb_model *m, const char *path) {
 nb_status nb_evaluate_check_set(const nb_network *net, const nb_evaluate_set *set) {
     const char *subject = set->source ? set->source : set->name;
     const nb_dataset *ds = set->data;
-    const size_t n0 = net->layer_size[0], C = net->n_classes;
+    const size_t C = net->n_classes;
     if (!ds || ds->n == 0)
         return NB_RAISE(NB_E_INVALID, subject, "the %s set has no images", set->name);
-    if (ds->dim != n0)
+    if (net->n_ops > 0) {
+        NB_TRY(nb_importance_check_images(net, ds, subject));
+    } else if (ds->dim != net->layer_size[0]) {
         return NB_RAISE(NB_E_MISMATCH, subject,
                         "%s images have %zu pixels (%zux%zu), the network's input layer has %zu "
                         "nodes",
-                        set->name, ds->dim, ds->rows, ds->cols, n0);
+                        set->name, ds->dim, ds->rows, ds->cols, net->layer_size[0]);
+    }
     for (size_t i = 0; i < ds->n; i++)
         if (ds->labels[i] >= C)
             return NB_RAISE(NB_E_MISMATCH, subject,
@@ -250,6 +262,7 @@ typedef struct eval_work {
     size_t n_threads;      /* OpenMP threads the workspace was sized for */
     size_t ws_stride;      /* floats per thread in ws: 2 * chunk * widest layer */
     float *ws;             /* [n_threads][ws_stride] forward ping-pong buffers */
+    float *logits;         /* [NB_EVALUATE_CHUNK][C] networks with operators */
     double *chunk_loss;    /* [max chunks] summed cross-entropy of each chunk */
     size_t *chunk_correct; /* [max chunks] */
     eval_metrics cur, none_pruned, all_pruned;
@@ -286,6 +299,7 @@ static void work_free(eval_work *w) {
     free(w->keep);
     free(w->pred);
     free(w->ws);
+    free(w->logits);
     free(w->chunk_loss);
     free(w->chunk_correct);
     metrics_free(&w->cur);
@@ -316,12 +330,13 @@ static nb_status work_init(eval_work *w, const nb_network *net, const nb_evaluat
     w->n_threads = max_threads > 0 ? (size_t)max_threads : 1;
     w->ws_stride = 2 * NB_EVALUATE_CHUNK * width;
     w->ws = malloc(w->n_threads * w->ws_stride * sizeof *w->ws);
+    w->logits = malloc(NB_EVALUATE_CHUNK * C * sizeof *w->logits);
     const size_t max_chunks = (max_n + NB_EVALUATE_CHUNK - 1) / NB_EVALUATE_CHUNK;
     w->chunk_loss = malloc(max_chunks * sizeof *w->chunk_loss);
     w->chunk_correct = malloc(max_chunks * sizeof *w->chunk_correct);
     nb_status s = NB_OK;
-    if (!w->edge_offset || !w->scores || !w->keep || !w->pred || !w->ws || !w->chunk_loss ||
-        !w->chunk_correct)
+    if (!w->edge_offset || !w->scores || !w->keep || !w->pred || !w->ws || !w->logits ||
+        !w->chunk_loss || !w->chunk_correct)
         s = NB_RAISE(NB_E_NOMEM, "evaluate", "work buffers for %zu edges, %zu images", w->E, max_n);
     if (s == NB_OK)
         s = nb_network_copy(&w->pruned, net);
@@ -346,9 +361,48 @@ static nb_status work_init(eval_work *w, const nb_network *net, const nb_evaluat
  * nb_mlp_softmax_xent). One OpenMP iteration per chunk of NB_EVALUATE_CHUNK images; each
  * chunk is computed by one thread with single-threaded sgemm, so the result does not depend
  * on the thread count. */
+/* Loss sum, correct count and arg-max predictions of one chunk's logits z[m][C]. */
+static void score_chunk(eval_work *w, const float *z, const nb_dataset *ds, size_t i0, size_t m,
+                        size_t k) {
+    const size_t C = w->pruned.n_classes;
+    size_t correct = 0;
+    w->chunk_loss[k] = nb_mlp_softmax_xent(z, ds->labels + i0, m, C, NULL, &correct) * (double)m;
+    w->chunk_correct[k] = correct;
+    for (size_t r = 0; r < m; r++) {
+        const float *row = z + r * C;
+        size_t arg = 0;
+        for (size_t c = 1; c < C; c++)
+            if (row[c] > row[arg])
+                arg = c;
+        w->pred[i0 + r] = (uint8_t)arg;
+    }
+}
+
+/* forward_set for a network with operators: the engine's forward, chunk after chunk (it
+ * parallelises inside a chunk). */
+static nb_status forward_set_ops(eval_work *w, const nb_dataset *ds, double *loss,
+                                 double *accuracy) {
+    const size_t n = ds->n, n_chunks = (n + NB_EVALUATE_CHUNK - 1) / NB_EVALUATE_CHUNK;
+    for (size_t k = 0; k < n_chunks; k++) {
+        const size_t i0 = k * NB_EVALUATE_CHUNK;
+        const size_t m = n - i0 < NB_EVALUATE_CHUNK ? n - i0 : NB_EVALUATE_CHUNK;
+        NB_TRY(nb_layers_forward(&w->pruned, ds->images + i0 * ds->dim, m, w->logits, NULL));
+        score_chunk(w, w->logits, ds, i0, m, k);
+    }
+    double loss_sum = 0.0;
+    size_t correct = 0;
+    for (size_t k = 0; k < n_chunks; k++) {
+        loss_sum += w->chunk_loss[k];
+        correct += w->chunk_correct[k];
+    }
+    *loss = loss_sum / (double)n;
+    *accuracy = (double)correct / (double)n;
+    return NB_OK;
+}
+
 static void forward_set(eval_work *w, const nb_dataset *ds, double *loss, double *accuracy) {
     const nb_network *net = &w->pruned;
-    const size_t L = net->n_layers, C = net->n_classes, n0 = net->layer_size[0];
+    const size_t L = net->n_layers, n0 = net->layer_size[0];
     const size_t n = ds->n;
     const ptrdiff_t n_chunks = (ptrdiff_t)((n + NB_EVALUATE_CHUNK - 1) / NB_EVALUATE_CHUNK);
     const int n_threads = (int)w->n_threads;
@@ -371,18 +425,7 @@ static void forward_set(eval_work *w, const nb_dataset *ds, double *loss, double
             in = out;
             out = out == buf0 ? buf1 : buf0;
         }
-        size_t correct = 0;
-        w->chunk_loss[k] =
-            nb_mlp_softmax_xent(in, ds->labels + i0, m, C, NULL, &correct) * (double)m;
-        w->chunk_correct[k] = correct;
-        for (size_t r = 0; r < m; r++) {
-            const float *z = in + r * C;
-            size_t arg = 0;
-            for (size_t c = 1; c < C; c++)
-                if (z[c] > z[arg])
-                    arg = c;
-            w->pred[i0 + r] = (uint8_t)arg;
-        }
+        score_chunk(w, in, ds, i0, m, (size_t)k);
     }
     double loss_sum = 0.0;
     size_t correct = 0;
@@ -399,6 +442,16 @@ static void forward_set(eval_work *w, const nb_dataset *ds, double *loss, double
 static nb_status evaluate_masked(eval_work *w) {
     const nb_network *net = w->net;
     const size_t C = net->n_classes;
+    if (net->n_ops > 0) {
+        NB_TRY(nb_prune_apply_ops(net, w->keep, &w->pruned));
+        for (size_t s = 0; s < w->n_sets; s++) {
+            const nb_dataset *ds = w->sets[s].data;
+            NB_TRY(forward_set_ops(w, ds, &w->cur.loss[s], &w->cur.accuracy[s]));
+            nb_evaluate_class_metrics(ds->labels, w->pred, ds->n, C, w->cur.recall + s * C,
+                                      w->cur.balanced + s * C);
+        }
+        return NB_OK;
+    }
     for (size_t l = 0; l + 1 < net->n_layers; l++) {
         const size_t count = net->layer_size[l] * net->layer_size[l + 1];
         const float *src = nb_network_weight(net, l);

@@ -15,7 +15,14 @@
  *       mode. Node importance = |gamma| / max |gamma| over the layer's nodes and all classes.
  *   "magnitude": node importance 1 for every non-output node and class (no data).
  *   "random":    method.md §2.7, for `nnbundle random` (not in the table: it takes a seed only).
- * Top-activating inputs: the trained network's ReLU outputs over the test set, chunk by chunk.
+ *   "bn-gamma" on a network with operators (a CNN, an imported model): the same splits and
+ *       settings, but the network fine-tuned is nb_slimming's chain (a batch norm in front of
+ *       every node operator, so one gamma per channel of a convolution: network slimming,
+ *       Liu et al., ICCV 2017), trained by the operator engine's trainer with only the batch
+ *       norms' gamma (and beta) free; the classes run one after another, each step spread over
+ *       the threads by the engine (whose results do not depend on the thread count).
+ * Top-activating inputs: the trained network's ReLU outputs over the test set, chunk by chunk
+ * (networks with operators: nb_layers_forward's node values, a channel's spatial mean).
  * Threading: bn-gamma runs the classes in parallel (OpenMP, dynamic schedule, at most one
  * thread per class). Each thread owns a workspace allocated before the region (nb_bn_net,
  * batch buffers, Adam moments); each class draws from its own nb_rng streams (seed, 3c..3c+2)
@@ -38,9 +45,11 @@
 #include <string.h>
 
 #include "nb_bn.h"
+#include "nb_layers.h"
 #include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
+#include "nb_slimming.h"
 
 void nb_importance_fill_alpha(const nb_network *net, nb_importance *imp) {
     for (size_t l = 0; l + 1 < net->n_layers; l++) {
@@ -121,6 +130,7 @@ static nb_status fill_top(const nb_network *net, const nb_dataset *test, nb_impo
     nb_status s = NB_OK;
     for (size_t b0 = 0; b0 < test->n && s == NB_OK; b0 += chunk) {
         size_t nb = test->n - b0 < chunk ? test->n - b0 : chunk;
+        /* a network with operators goes to nb_layers_forward (nb_mlp_forward dispatches) */
         s = nb_mlp_forward(net, test->images + b0 * test->dim, nb, logits, act);
         if (s != NB_OK)
             break;
@@ -536,14 +546,30 @@ static nb_status finetune_class(bn_shared *sh, bn_work *w, size_t cls, bool poll
     return NB_OK;
 }
 
+nb_status nb_importance_check_images(const nb_network *net, const nb_dataset *ds,
+                                     const char *subject) {
+    if (net->n_ops > 0 && net->in_h * net->in_w > 1) {
+        size_t channels = ds->channels ? ds->channels : 1;
+        if (channels != net->in_c || ds->rows != net->in_h || ds->cols != net->in_w)
+            return NB_RAISE(NB_E_MISMATCH, subject,
+                            "images are %zux%zux%zu (channels x rows x cols), the network's "
+                            "input is %zux%zux%zu",
+                            channels, ds->rows, ds->cols, net->in_c, net->in_h, net->in_w);
+        return NB_OK;
+    }
+    size_t n0 = net->n_ops > 0 ? net->in_c : net->layer_size[0];
+    if (ds->dim != n0)
+        return NB_RAISE(NB_E_MISMATCH, subject,
+                        "images have %zu values (%zux%zux%zu), the network's input layer has %zu "
+                        "nodes",
+                        ds->dim, ds->channels ? ds->channels : 1, ds->rows, ds->cols, n0);
+    return NB_OK;
+}
+
 static nb_status check_data(const nb_network *net, const nb_dataset *ds, const char *name,
                             bool need_all_classes) {
-    size_t n0 = net->layer_size[0], C = net->layer_size[net->n_layers - 1];
-    if (ds->dim != n0)
-        return NB_RAISE(NB_E_MISMATCH, name,
-                        "images have %zu pixels (%zux%zu), the network's "
-                        "input layer has %zu nodes",
-                        ds->dim, ds->rows, ds->cols, n0);
+    size_t C = net->layer_size[net->n_layers - 1];
+    NB_TRY(nb_importance_check_images(net, ds, name));
     size_t *count = calloc(C, sizeof *count);
     if (!count)
         return NB_RAISE(NB_E_NOMEM, name, "class counts");
@@ -697,6 +723,136 @@ static void store_gamma(const nb_network *net, const float *gamma, size_t P, nb_
     }
 }
 
+/* ---- bn-gamma on a network with operators --------------------------------------------- */
+
+/* Workspace of the operator fine-tune (one, the classes run in turn). */
+typedef struct ops_work {
+    nb_slimming_net sl;
+    size_t *quota;
+    uint32_t *scratch, *idx, *order;
+    uint8_t *lab, *blab;
+    float *xb, *logits;
+} ops_work;
+
+static void ops_work_deinit(ops_work *w) {
+    nb_slimming_deinit(&w->sl);
+    free(w->quota);
+    free(w->scratch);
+    free(w->idx);
+    free(w->order);
+    free(w->lab);
+    free(w->blab);
+    free(w->xb);
+    free(w->logits);
+    memset(w, 0, sizeof *w);
+}
+
+static nb_status ops_work_init(ops_work *w, const nb_network *net, size_t batch, size_t dim,
+                               size_t max_class, size_t C) {
+    memset(w, 0, sizeof *w);
+    NB_TRY(nb_slimming_init(&w->sl, net));
+    size_t m = 2 * max_class + 1;
+    w->quota = malloc(C * sizeof *w->quota);
+    w->scratch = malloc((max_class + 1) * sizeof *w->scratch);
+    w->idx = malloc(m * sizeof *w->idx);
+    w->order = malloc(m * sizeof *w->order);
+    w->lab = malloc(m * sizeof *w->lab);
+    w->blab = malloc(batch * sizeof *w->blab);
+    w->xb = malloc(batch * dim * sizeof *w->xb);
+    w->logits = malloc(2 * batch * sizeof *w->logits);
+    if (!w->quota || !w->scratch || !w->idx || !w->order || !w->lab || !w->blab || !w->xb ||
+        !w->logits) {
+        ops_work_deinit(w);
+        return NB_RAISE(NB_E_NOMEM, "importance", "fine-tune workspace");
+    }
+    return NB_OK;
+}
+
+/* Fine-tunes class cls on the chain of w: gamma (P values) and the test accuracy. */
+static nb_status finetune_ops_class(const bn_shared *sh, ops_work *w, size_t cls, float *gamma,
+                                    double *accuracy) {
+    const nb_dataset *tr = sh->train, *te = sh->test;
+    const bn_params *p = &sh->prm;
+    const size_t C = sh->C, B = p->batch, dim = tr->dim;
+    char subject[32];
+    snprintf(subject, sizeof subject, "class %zu", cls);
+    nb_rng rng_split, rng_shuffle, rng_test;
+    nb_rng_init_stream(&rng_split, p->seed, 3 * (uint64_t)cls);
+    nb_rng_init_stream(&rng_shuffle, p->seed, 3 * (uint64_t)cls + 2);
+    nb_rng_init_stream(&rng_test, p->seed, 3 * (uint64_t)cls + 1);
+    size_t n = build_split(sh->ci_train, C, cls, &rng_split, w->quota, w->scratch, w->idx, w->lab);
+    for (size_t k = 0; k < n; k++)
+        w->order[k] = (uint32_t)k;
+    nb_slimming_reset(&w->sl, cls, p->gamma_init);
+    nb_layers_train_desc desc = {
+        .train = p->centering ? NB_LAYERS_TRAIN_BN_GAMMA_BETA : NB_LAYERS_TRAIN_BN_GAMMA,
+        .learning_rate = p->lr,
+        .epsilon = ADAM_EPS,
+        .gamma_l1 = p->l1,
+        .gamma_l2 = p->l2,
+        .bn_momentum = NB_SLIMMING_MOMENTUM,
+    };
+    nb_layers_trainer *trainer = NULL;
+    NB_TRY(nb_layers_trainer_create(&w->sl.net, B, &desc, &trainer));
+    nb_status st = NB_OK;
+    for (size_t epoch = 0; epoch < p->epochs && st == NB_OK; epoch++) {
+        nb_rng_shuffle_u32(&rng_shuffle, w->order, n);
+        for (size_t start = 0; start < n && st == NB_OK; start += B) {
+            size_t nb = n - start < B ? n - start : B;
+            for (size_t r = 0; r < nb; r++) {
+                uint32_t k = w->order[start + r];
+                memcpy(w->xb + r * dim, tr->images + (size_t)w->idx[k] * dim, dim * sizeof(float));
+                w->blab[r] = w->lab[k];
+            }
+            st = nb_layers_trainer_step(trainer, w->xb, w->blab, nb, NULL, NULL);
+            if (st != NB_OK)
+                st = NB_RAISE(st, subject, "epoch %zu: %s", epoch + 1, nb_error_message());
+        }
+    }
+    nb_layers_trainer_destroy(trainer);
+    NB_TRY(st);
+    nb_slimming_gamma(&w->sl, gamma);
+    for (size_t k = 0; k < w->sl.n_params; k++)
+        if (!isfinite(gamma[k]))
+            return NB_RAISE(NB_E_NUMERIC, subject, "gamma %zu is not finite", k);
+    /* test accuracy of the fine-tuned 2-unit chain, inference mode */
+    size_t nt = build_split(sh->ci_test, C, cls, &rng_test, w->quota, w->scratch, w->idx, w->lab);
+    size_t correct = 0;
+    for (size_t start = 0; start < nt; start += B) {
+        size_t nb = nt - start < B ? nt - start : B;
+        for (size_t r = 0; r < nb; r++)
+            memcpy(w->xb + r * dim, te->images + (size_t)w->idx[start + r] * dim,
+                   dim * sizeof(float));
+        NB_TRY(nb_layers_forward(&w->sl.net, w->xb, nb, w->logits, NULL));
+        for (size_t r = 0; r < nb; r++) {
+            size_t pred = w->logits[2 * r + 1] > w->logits[2 * r] ? 1 : 0;
+            correct += pred == w->lab[start + r];
+        }
+    }
+    *accuracy = nt ? (double)correct / (double)nt : NAN;
+    return NB_OK;
+}
+
+/* Every class in turn; the progress callback after each (false cancels). */
+static nb_status finetune_ops(bn_shared *sh, size_t max_class, size_t P) {
+    ops_work w;
+    NB_TRY(ops_work_init(&w, sh->net, sh->prm.batch, sh->train->dim, max_class, sh->C));
+    nb_status st = NB_OK;
+    for (size_t c = 0; c < sh->C && st == NB_OK; c++) {
+        double t0 = nb_time_now();
+        st = finetune_ops_class(sh, &w, c, sh->gamma + c * P, &sh->accuracy[c]);
+        if (st != NB_OK)
+            break;
+        nb_log_debug("importance: class %zu fine-tuned in %.2f s, test accuracy %.4f", c,
+                     nb_time_now() - t0, sh->accuracy[c]);
+        sh->out->finetune_accuracy[c] = sh->accuracy[c];
+        if (sh->progress && !sh->progress(sh->user, c + 1, sh->C))
+            st = NB_RAISE(NB_E_CANCELLED, "importance", "cancelled after %zu classes", c + 1);
+    }
+    ops_work_deinit(&w);
+    return st;
+}
+
 static nb_status compute_bn_gamma(const nb_importance_settings *settings, const nb_network *net,
                                   const nb_dataset *train, const nb_dataset *test,
                                   nb_importance_progress_fn progress, void *user,
@@ -739,10 +895,18 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
         sh.prm.batch = batch < max_split ? batch : max_split;
         s = init_result(settings, net, test, out);
     }
-    if (s == NB_OK)
+    if (s == NB_OK && net->n_ops > 0) {
+        sh.gamma = calloc(C * P, sizeof *sh.gamma);
+        sh.accuracy = calloc(C, sizeof *sh.accuracy);
+        if (!sh.gamma || !sh.accuracy)
+            s = NB_RAISE(NB_E_NOMEM, "importance", "per-class results (%zu x %zu)", C, P);
+        if (s == NB_OK)
+            s = finetune_ops(&sh, max_class, P);
+    } else if (s == NB_OK) {
         s = bn_shared_alloc(&sh, P, max_class, &work, &n_work);
-    if (s == NB_OK)
-        s = finetune_classes(&sh, work, n_work);
+        if (s == NB_OK)
+            s = finetune_classes(&sh, work, n_work);
+    }
     if (s == NB_OK) {
         store_gamma(net, sh.gamma, P, out);
         for (size_t c = 0; c < C; c++)

@@ -111,6 +111,13 @@ nb_status nb_importance_compute(const nb_importance_settings *settings, const nb
  * *out is initialised here. Returns NB_OK, NB_E_INVALID (network with < 2 layers), NB_E_NOMEM. */
 nb_status nb_importance_random(const nb_network *net, uint64_t seed, nb_importance *out);
 
+/* Whether the images of ds fit the input of net: a classic network (or an operator chain on
+ * a flat input, in_h = in_w = 1) takes ds->dim = n_0 values; a chain on images takes images of
+ * exactly in_c x in_h x in_w (channels x rows x cols). NB_OK, or NB_E_MISMATCH with subject
+ * `subject` saying both shapes. */
+nb_status nb_importance_check_images(const nb_network *net, const nb_dataset *ds,
+                                     const char *subject);
+
 /* Fills imp->edge with alpha = |w| / max|w| per layer pair (the global maximum of the pair's
  * matrix; 0 everywhere for an all-zero matrix). imp must have the network's shape. */
 void nb_importance_fill_alpha(const nb_network *net, nb_importance *imp);

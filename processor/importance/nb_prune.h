@@ -38,4 +38,19 @@ nb_status nb_prune_scores(const nb_importance *imp, nb_prune_score kind, int cls
 nb_status nb_prune_mask(const float *scores, size_t n_edges, double fraction, uint8_t *keep,
                         size_t *n_pruned);
 
+/* Applies an edge mask to the operators of a network with operators (n_ops > 0, graph view
+ * built by nb_graph_build; docs/models.md): every operator parameter is copied from `net`
+ * into `pruned` (a copy of net: nb_network_copy), then the parameters that make each edge
+ * with keep[e] == 0 are zeroed:
+ *   CONV2D pair (out channel o, in channel i):  the kernel slice W[o][i][*][*];
+ *   DENSE pair (out j, in node p) whose input splits into blocks of b = in/n_l values per
+ *   node (b = 1 on a flat input or after global pooling; h*w per channel after a flatten):
+ *   W[j][p*b .. p*b + b).
+ * Biases stay. Pruning every edge out of a node (the mean_gamma order prunes nodes) thus
+ * zeroes that node's channel in every operator that reads it. The graph view of `pruned` is
+ * masked the same way, so it stays the view of its operators. keep: uint8[E] in the edge
+ * order above. Returns NB_OK, NB_E_INVALID (no operators, or pruned's chain differs from
+ * net's: subject "prune operators"). */
+nb_status nb_prune_apply_ops(const nb_network *net, const uint8_t *keep, nb_network *pruned);
+
 #endif /* NB_PRUNE_H */

@@ -31,11 +31,10 @@
  * (dense forward), over channels (batch norm) and over fixed shards of the batch (backward of
  * DENSE and CONV2D: each shard sums its samples' weight gradients in sample order into its own
  * array, and the shards are summed in shard order afterwards). The blocks and shards depend on
- * the batch size only. OpenBLAS runs single-threaded inside (openblas_set_num_threads(1) for
- * the duration of each public call, restored after), because its multi-threaded sgemm rounds
- * differently from its single-threaded one (nb_train.c). Hence results depend on the data
- * only, never on the thread count.
- * Reads no config keys.
+ * the batch size (and the trainer's max_batch) only. OpenBLAS runs single-threaded inside
+ * (openblas_set_num_threads(1) for the duration of each public call, restored after), because its
+ * multi-threaded sgemm rounds differently from its single-threaded one (nb_train.c). Hence results
+ * depend on the data only, never on the thread count. Reads no config keys.
  */
 #include "nb_layers.h"
 
@@ -50,6 +49,7 @@
 #include <string.h>
 
 #include "nb_bn.h"
+#include "nb_graph.h"
 #include "nb_mlp.h"
 
 /* Samples per chunk of nb_layers_forward. */
@@ -58,8 +58,12 @@
  * NB_LAYERS_MAX_SHARDS * NB_LAYERS_ROWS rows; larger batches get larger shards). */
 #define NB_LAYERS_ROWS       32
 #define NB_LAYERS_MAX_SHARDS 16
-/* Below this many values an element-wise pass runs serially (an OpenMP region costs more). */
-#define NB_LAYERS_OMP_MIN (1u << 15)
+/* Below this many values (element-wise passes) or multiply-adds (products, windows) a pass runs
+ * on one thread: an OpenMP region's fork and barrier cost more than they save, and far more on
+ * a loaded machine, where each barrier waits for the other threads to be scheduled (nb_train.h;
+ * the unit tests ran 7x slower with 2 threads before these limits, at load average 4). */
+#define NB_LAYERS_PAR_VALUES (1u << 16)
+#define NB_LAYERS_PAR_WORK   (1u << 18)
 /* Parameters per Adam work item. */
 #define NB_LAYERS_ADAM_BLOCK 4096
 /* No input position: an output window that covers only padding. */
@@ -91,6 +95,16 @@ static bool is_elementwise(nb_op_kind k) {
 
 static bool is_node(nb_op_kind k) {
     return k == NB_OP_DENSE || k == NB_OP_CONV2D;
+}
+
+/* Dilation of a windowed operator along h or w: pooling treats 0 as 1 (ONNX's default; the
+ * shape inference of nb_graph.c does not dilate pooling windows). */
+static size_t dil_h(const nb_op *op) {
+    return op->dilation_h ? op->dilation_h : 1;
+}
+
+static size_t dil_w(const nb_op *op) {
+    return op->dilation_w ? op->dilation_w : 1;
 }
 
 /* Values of one im2col matrix of a CONV2D (0 when x is used directly or for other kinds). */
@@ -136,21 +150,21 @@ static nb_status check_op(const nb_op *op, const char *subject) {
     case NB_OP_MAXPOOL:
     case NB_OP_AVGPOOL: {
         if (op->kernel_h == 0 || op->kernel_w == 0 || op->stride_h == 0 || op->stride_w == 0 ||
-            op->dilation_h == 0 || op->dilation_w == 0)
+            (op->kind == NB_OP_CONV2D && (op->dilation_h == 0 || op->dilation_w == 0)))
             return NB_RAISE(NB_E_INVALID, subject,
                             "kernel %zux%zu, stride %zux%zu, dilation %zux%zu: each must be >= 1",
                             op->kernel_h, op->kernel_w, op->stride_h, op->stride_w, op->dilation_h,
                             op->dilation_w);
         const size_t oh = window_out(op->in_h, op->pad_top, op->pad_bottom, op->kernel_h,
-                                     op->stride_h, op->dilation_h);
+                                     op->stride_h, dil_h(op));
         const size_t ow = window_out(op->in_w, op->pad_left, op->pad_right, op->kernel_w,
-                                     op->stride_w, op->dilation_w);
+                                     op->stride_w, dil_w(op));
         if (op->out_h != oh || op->out_w != ow)
             return NB_RAISE(NB_E_MISMATCH, subject,
                             "output %zux%zu, but input %zux%zu with kernel %zux%zu, stride "
                             "%zux%zu, dilation %zux%zu, padding t%zu l%zu b%zu r%zu gives %zux%zu",
                             op->out_h, op->out_w, op->in_h, op->in_w, op->kernel_h, op->kernel_w,
-                            op->stride_h, op->stride_w, op->dilation_h, op->dilation_w, op->pad_top,
+                            op->stride_h, op->stride_w, dil_h(op), dil_w(op), op->pad_top,
                             op->pad_left, op->pad_bottom, op->pad_right, oh, ow);
         if (op->kind == NB_OP_CONV2D) {
             if (!op->weight)
@@ -256,13 +270,13 @@ static void im2col(const nb_op *op, const float *x, float *col) {
         for (size_t i = 0; i < kh; i++)
             for (size_t j = 0; j < kw; j++) {
                 float *row = col + ((c * kh + i) * kw + j) * P;
-                const ptrdiff_t off_w = (ptrdiff_t)(j * op->dilation_w) - (ptrdiff_t)op->pad_left;
+                const ptrdiff_t off_w = (ptrdiff_t)(j * dil_w(op)) - (ptrdiff_t)op->pad_left;
                 size_t w0, w1;
                 valid_range(off_w, sw, W, OW, &w0, &w1);
                 for (size_t oh = 0; oh < OH; oh++) {
                     float *r = row + oh * OW;
-                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
-                                         (ptrdiff_t)op->pad_top;
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
                     if (ih < 0 || ih >= (ptrdiff_t)H || w0 == w1) {
                         memset(r, 0, OW * sizeof *r);
                         continue;
@@ -282,10 +296,36 @@ static void im2col(const nb_op *op, const float *x, float *col) {
             }
 }
 
+/* dx[c][h][w] = sum of the col entries im2col took from it (dx is overwritten). */
+static void col2im(const nb_op *op, const float *col, float *dx) {
+    const size_t H = op->in_h, W = op->in_w, OH = op->out_h, OW = op->out_w, P = OH * OW;
+    const size_t kh = op->kernel_h, kw = op->kernel_w, sw = op->stride_w;
+    memset(dx, 0, in_size(op) * sizeof *dx);
+    for (size_t c = 0; c < op->in_c; c++)
+        for (size_t i = 0; i < kh; i++)
+            for (size_t j = 0; j < kw; j++) {
+                const float *row = col + ((c * kh + i) * kw + j) * P;
+                const ptrdiff_t off_w = (ptrdiff_t)(j * dil_w(op)) - (ptrdiff_t)op->pad_left;
+                size_t w0, w1;
+                valid_range(off_w, sw, W, OW, &w0, &w1);
+                for (size_t oh = 0; oh < OH; oh++) {
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
+                    if (ih < 0 || ih >= (ptrdiff_t)H)
+                        continue;
+                    float *xr = dx + (c * H + (size_t)ih) * W;
+                    const float *r = row + oh * OW;
+                    for (size_t ow = w0; ow < w1; ow++)
+                        xr[(ptrdiff_t)(ow * sw) + off_w] += r[ow];
+                }
+            }
+}
+
 static void dense_forward(const nb_op *op, const float *x, size_t m, float *y, int n_threads) {
     const size_t n_in = in_size(op), n_out = op->out_c;
     const ptrdiff_t n_blocks = (ptrdiff_t)((m + NB_LAYERS_ROWS - 1) / NB_LAYERS_ROWS);
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (n_blocks > 1)
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(n_threads) if (n_blocks > 1 && m * n_in * n_out >= NB_LAYERS_PAR_WORK)
     for (ptrdiff_t b = 0; b < n_blocks; b++) {
         const size_t r0 = (size_t)b * NB_LAYERS_ROWS;
         const size_t rows = m - r0 < NB_LAYERS_ROWS ? m - r0 : NB_LAYERS_ROWS;
@@ -316,7 +356,9 @@ static void conv_forward_sample(const nb_op *op, const float *x, float *y, float
 static void conv_forward(const nb_op *op, const float *x, size_t m, float *y,
                          const kernel_ctx *ctx) {
     const size_t ni = in_size(op), no = out_size(op);
-#pragma omp parallel for schedule(static) num_threads(ctx->n_threads) if (m > 1)
+#pragma omp parallel for schedule(static) num_threads(                                             \
+    ctx->n_threads) if (m > 1 && m * out_size(op) * op->in_c * op->kernel_h * op->kernel_w >=      \
+                                     NB_LAYERS_PAR_WORK)
     for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++) {
         float *col = ctx->col + (size_t)omp_get_thread_num() * ctx->col_stride;
         conv_forward_sample(op, x + (size_t)r * ni, y + (size_t)r * no, col);
@@ -333,12 +375,12 @@ static void maxpool_sample(const nb_op *op, const float *x, float *y, uint32_t *
                 float best = 0.0f;
                 uint32_t bi = NB_LAYERS_NO_INDEX;
                 for (size_t i = 0; i < op->kernel_h; i++) {
-                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
-                                         (ptrdiff_t)op->pad_top;
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
                     if (ih < 0 || ih >= (ptrdiff_t)H)
                         continue;
                     for (size_t j = 0; j < op->kernel_w; j++) {
-                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * op->dilation_w) -
+                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * dil_w(op)) -
                                              (ptrdiff_t)op->pad_left;
                         if (iw < 0 || iw >= (ptrdiff_t)W)
                             continue;
@@ -379,8 +421,8 @@ static float avg_divisor(const nb_op *op, size_t oh, size_t ow) {
     const ptrdiff_t sh = (ptrdiff_t)(oh * op->stride_h) - (ptrdiff_t)op->pad_top;
     const ptrdiff_t sw = (ptrdiff_t)(ow * op->stride_w) - (ptrdiff_t)op->pad_left;
     size_t ih, ph, iw, pw;
-    tap_counts(sh, op->kernel_h, op->dilation_h, op->in_h, op->pad_top, op->pad_bottom, &ih, &ph);
-    tap_counts(sw, op->kernel_w, op->dilation_w, op->in_w, op->pad_left, op->pad_right, &iw, &pw);
+    tap_counts(sh, op->kernel_h, dil_h(op), op->in_h, op->pad_top, op->pad_bottom, &ih, &ph);
+    tap_counts(sw, op->kernel_w, dil_w(op), op->in_w, op->pad_left, op->pad_right, &iw, &pw);
     if (ih * iw == 0)
         return 0.0f;
     return (float)(op->count_include_pad ? ph * pw : ih * iw);
@@ -400,12 +442,12 @@ static void avgpool_sample(const nb_op *op, const float *x, const float *dy, flo
                 const float g = dy && div > 0.0f ? dy[o] / div : 0.0f;
                 double sum = 0.0;
                 for (size_t i = 0; i < op->kernel_h; i++) {
-                    const ptrdiff_t ih = (ptrdiff_t)(oh * op->stride_h + i * op->dilation_h) -
-                                         (ptrdiff_t)op->pad_top;
+                    const ptrdiff_t ih =
+                        (ptrdiff_t)(oh * op->stride_h + i * dil_h(op)) - (ptrdiff_t)op->pad_top;
                     if (ih < 0 || ih >= (ptrdiff_t)H)
                         continue;
                     for (size_t j = 0; j < op->kernel_w; j++) {
-                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * op->dilation_w) -
+                        const ptrdiff_t iw = (ptrdiff_t)(ow * op->stride_w + j * dil_w(op)) -
                                              (ptrdiff_t)op->pad_left;
                         if (iw < 0 || iw >= (ptrdiff_t)W)
                             continue;
@@ -439,6 +481,18 @@ static float gelu(float x, bool tanh_form) {
     return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
 }
 
+static float gelu_grad(float x, bool tanh_form) {
+    if (tanh_form) {
+        const float k = 0.7978845608028654f;
+        const float t = tanhf(k * (x + 0.044715f * x * x * x));
+        return 0.5f * (1.0f + t) +
+               0.5f * x * (1.0f - t * t) * k * (1.0f + 3.0f * 0.044715f * x * x);
+    }
+    const float cdf = 0.5f * (1.0f + erff(x * 0.7071067811865476f));
+    const float pdf = 0.3989422804014327f * expf(-0.5f * x * x);
+    return cdf + x * pdf;
+}
+
 static float sigmoid(float x) {
     if (x >= 0.0f)
         return 1.0f / (1.0f + expf(-x));
@@ -452,7 +506,7 @@ static void activation_forward(const nb_op *op, const float *x, float *y, size_t
     const nb_op_kind kind = op->kind;
     const float alpha = op->alpha;
     const bool tanh_form = op->gelu_tanh;
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (n >= NB_LAYERS_OMP_MIN)
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n >= NB_LAYERS_PAR_VALUES)
     for (ptrdiff_t i = 0; i < count; i++) {
         const float v = x[i];
         float r;
@@ -477,6 +531,38 @@ static void activation_forward(const nb_op *op, const float *x, float *y, size_t
     }
 }
 
+/* dx = dy * f'(x), from the input x or the output y as fits the kind (dx may alias dy). */
+static void activation_backward(const nb_op *op, const float *x, const float *y, const float *dy,
+                                float *dx, size_t n, int n_threads) {
+    const ptrdiff_t count = (ptrdiff_t)n;
+    const nb_op_kind kind = op->kind;
+    const float alpha = op->alpha;
+    const bool tanh_form = op->gelu_tanh;
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n >= NB_LAYERS_PAR_VALUES)
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const float g = dy[i];
+        float r;
+        switch (kind) {
+        case NB_OP_RELU:
+            r = y[i] > 0.0f ? g : 0.0f;
+            break;
+        case NB_OP_LEAKY_RELU:
+            r = x[i] > 0.0f ? g : alpha * g;
+            break;
+        case NB_OP_SIGMOID:
+            r = g * y[i] * (1.0f - y[i]);
+            break;
+        case NB_OP_TANH:
+            r = g * (1.0f - y[i] * y[i]);
+            break;
+        default: /* NB_OP_GELU */
+            r = g * gelu_grad(x[i], tanh_form);
+            break;
+        }
+        dx[i] = r;
+    }
+}
+
 static void softmax_sample(const float *x, float *y, size_t n) {
     float zmax = x[0];
     for (size_t i = 1; i < n; i++)
@@ -491,7 +577,8 @@ static void softmax_sample(const float *x, float *y, size_t n) {
 /* Inference batch norm: y = x * scale[c] + shift[c] with the folded running statistics. */
 static void batchnorm_infer(const nb_op *op, const float *x, size_t m, float *y, int n_threads) {
     const size_t C = op->in_c, P = op->in_h * op->in_w;
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (m * C * P >= NB_LAYERS_OMP_MIN)
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(n_threads) if (m * C * P >= NB_LAYERS_PAR_VALUES)
     for (ptrdiff_t c = 0; c < (ptrdiff_t)C; c++) {
         const double inv = 1.0 / sqrt((double)op->var[c] + (double)op->eps);
         const float scale = (float)((double)op->gamma[c] * inv);
@@ -512,7 +599,8 @@ static void batchnorm_train(const nb_op *op, const float *x, size_t m, float *y,
                             float *inv_std, float *mean, float *var, int n_threads) {
     const size_t C = op->in_c, P = op->in_h * op->in_w;
     const double N = (double)(m * P);
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (m * C * P >= NB_LAYERS_OMP_MIN)
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(n_threads) if (m * C * P >= NB_LAYERS_PAR_VALUES)
     for (ptrdiff_t cc = 0; cc < (ptrdiff_t)C; cc++) {
         const size_t c = (size_t)cc;
         double s = 0.0;
@@ -549,6 +637,45 @@ static void batchnorm_train(const nb_op *op, const float *x, size_t m, float *y,
     }
 }
 
+/* Backward of batchnorm_train per channel: dgamma = sum dy*xhat, dbeta = sum dy (written where
+ * not NULL), dx = gamma*inv_std/N * (N*dy - dbeta - xhat*dgamma) (dx may alias dy; skipped if
+ * NULL). */
+static void batchnorm_backward(const nb_op *op, const float *xhat, const float *inv_std,
+                               const float *dy, size_t m, float *dx, float *dgamma, float *dbeta,
+                               int n_threads) {
+    const size_t C = op->in_c, P = op->in_h * op->in_w;
+    const double N = (double)(m * P);
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(n_threads) if (m * C * P >= NB_LAYERS_PAR_VALUES)
+    for (ptrdiff_t cc = 0; cc < (ptrdiff_t)C; cc++) {
+        const size_t c = (size_t)cc;
+        double sg = 0.0, sb = 0.0;
+        for (size_t r = 0; r < m; r++) {
+            const float *gr = dy + (r * C + c) * P;
+            const float *hr = xhat + (r * C + c) * P;
+            for (size_t p = 0; p < P; p++) {
+                sg += (double)gr[p] * (double)hr[p];
+                sb += (double)gr[p];
+            }
+        }
+        if (dgamma)
+            dgamma[c] = (float)sg;
+        if (dbeta)
+            dbeta[c] = (float)sb;
+        if (!dx)
+            continue;
+        const float k = (float)((double)op->gamma[c] * (double)inv_std[c] / N);
+        const float fN = (float)N, fsb = (float)sb, fsg = (float)sg;
+        for (size_t r = 0; r < m; r++) {
+            const float *gr = dy + (r * C + c) * P;
+            const float *hr = xhat + (r * C + c) * P;
+            float *dr = dx + (r * C + c) * P;
+            for (size_t p = 0; p < P; p++)
+                dr[p] = k * (fN * gr[p] - fsb - hr[p] * fsg);
+        }
+    }
+}
+
 /* Training state of one operator's forward (NULL pointers in inference). */
 typedef struct op_train_state {
     uint32_t *argmax;            /* MAXPOOL: [m][out] */
@@ -570,18 +697,20 @@ static void op_forward(const nb_op *op, const float *x, size_t m, float *y, cons
         conv_forward(op, x, m, y, ctx);
         break;
     case NB_OP_MAXPOOL:
-#pragma omp parallel for schedule(static) num_threads(nt) if (m > 1)
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(nt) if (m > 1 && m * no * op->kernel_h * op->kernel_w >= NB_LAYERS_PAR_WORK)
         for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++)
             maxpool_sample(op, x + (size_t)r * ni, y + (size_t)r * no,
                            st ? st->argmax + (size_t)r * no : NULL);
         break;
     case NB_OP_AVGPOOL:
-#pragma omp parallel for schedule(static) num_threads(nt) if (m > 1)
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(nt) if (m > 1 && m * no * op->kernel_h * op->kernel_w >= NB_LAYERS_PAR_WORK)
         for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++)
             avgpool_sample(op, x + (size_t)r * ni, NULL, y + (size_t)r * no);
         break;
     case NB_OP_GLOBAL_AVGPOOL:
-#pragma omp parallel for schedule(static) num_threads(nt) if (m * ni >= NB_LAYERS_OMP_MIN)
+#pragma omp parallel for schedule(static) num_threads(nt) if (m * ni >= NB_LAYERS_PAR_VALUES)
         for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++)
             global_avgpool_sample(op, x + (size_t)r * ni, y + (size_t)r * no);
         break;
@@ -608,17 +737,9 @@ static void op_forward(const nb_op *op, const float *x, size_t m, float *y, cons
 /* ---- node layers (the activations of nb_layers_forward) ----------------------------------------
  */
 
-/* Size of node layer 0 and, per operator k, the node layer its output is recorded as
- * (0 = none): a DENSE/CONV2D with the element-wise operators after it, recorded after the last
- * of them. Returns the number of node layers. */
-static size_t node_plan(const nb_network *net, size_t end, size_t *n0, size_t *record) {
-    size_t first = SIZE_MAX;
-    for (size_t k = 0; k < net->n_ops && first == SIZE_MAX; k++)
-        if (is_node(net->ops[k].kind))
-            first = k;
-    *n0 = first != SIZE_MAX && net->ops[first].kind == NB_OP_CONV2D
-              ? net->in_c
-              : net->in_c * net->in_h * net->in_w;
+/* Per operator k, the node layer its output is recorded as (0 = none): a DENSE/CONV2D with
+ * the element-wise operators after it, recorded after the last of them (nb_layers.h). */
+static void node_plan(const nb_network *net, size_t end, size_t *record) {
     size_t layers = 1;
     for (size_t k = 0; k < net->n_ops; k++)
         record[k] = 0;
@@ -630,7 +751,6 @@ static size_t node_plan(const nb_network *net, size_t end, size_t *n0, size_t *r
             last++;
         record[last] = layers++;
     }
-    return layers;
 }
 
 /* The node values of one sample's tensor [c][h][w]: c spatial means, or the values when
@@ -651,9 +771,12 @@ static void node_values(const float *t, size_t c, size_t hw, float *out) {
 /* ---- public forward ----------------------------------------------------------------------------
  */
 
-static nb_status ctx_alloc(kernel_ctx *ctx, const nb_op *ops, size_t n_ops, bool training) {
+/* Per-thread im2col buffers for the operators ops[0..n_ops) on n_threads threads (0: as many
+ * as omp_get_max_threads()); dcol too when training. */
+static nb_status ctx_alloc(kernel_ctx *ctx, const nb_op *ops, size_t n_ops, int n_threads,
+                           bool training) {
     memset(ctx, 0, sizeof *ctx);
-    ctx->n_threads = omp_get_max_threads();
+    ctx->n_threads = n_threads > 0 ? n_threads : omp_get_max_threads();
     if (ctx->n_threads < 1)
         ctx->n_threads = 1;
     for (size_t k = 0; k < n_ops; k++) {
@@ -690,10 +813,12 @@ nb_status nb_layers_forward(const nb_network *net, const float *x, size_t n, flo
     for (size_t k = 0; k < end; k++)
         widest = out_size(&net->ops[k]) > widest ? out_size(&net->ops[k]) : widest;
     const size_t chunk = n < NB_LAYERS_CHUNK ? (n ? n : 1) : NB_LAYERS_CHUNK;
-    size_t *record = malloc(net->n_ops * sizeof *record);
+    /* node layer 0 as the graph view has it: the input's values or its channels */
+    const size_t n_layers = nb_graph_node_layers(net, NULL);
+    size_t *record = malloc((net->n_ops + n_layers) * sizeof *record);
     float *buf = malloc(2 * chunk * widest * sizeof *buf);
     kernel_ctx ctx;
-    nb_status s = ctx_alloc(&ctx, net->ops, end, false);
+    nb_status s = ctx_alloc(&ctx, net->ops, end, 0, false);
     if (!record || !buf || s != NB_OK) {
         free(record);
         free(buf);
@@ -703,8 +828,10 @@ nb_status nb_layers_forward(const nb_network *net, const float *x, size_t n, flo
                           : NB_RAISE(NB_E_NOMEM, "network", "forward workspace of %zu floats",
                                      2 * chunk * widest);
     }
-    size_t n0 = 0;
-    node_plan(net, end, &n0, record);
+    size_t *layer_size = record + net->n_ops;
+    nb_graph_node_layers(net, layer_size);
+    const size_t n0 = layer_size[0];
+    node_plan(net, end, record);
     size_t act_stride = n0;
     for (size_t k = 0; k < end; k++)
         if (record[k])
@@ -752,11 +879,554 @@ nb_status nb_layers_op_forward(const nb_op *op, const float *x, size_t n, float 
     if (s != NB_OK)
         return s == NB_E_MISMATCH ? NB_RAISE(NB_E_INVALID, subject, "%s", nb_error_reason()) : s;
     kernel_ctx ctx;
-    NB_TRY(ctx_alloc(&ctx, op, 1, false));
+    NB_TRY(ctx_alloc(&ctx, op, 1, 0, false));
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
     op_forward(op, x, n, y, &ctx, NULL);
     openblas_set_num_threads(blas_threads);
     ctx_free(&ctx);
     return NB_OK;
+}
+
+/* ---- training ------------------------------------------------------------------------------ */
+
+void nb_layers_train_desc_resolve(const nb_layers_train_desc *desc, nb_layers_train_desc *out) {
+    nb_layers_train_desc d = *desc;
+    if (d.learning_rate == 0.0)
+        d.learning_rate = 1e-3;
+    if (d.beta1 == 0.0)
+        d.beta1 = 0.9;
+    if (d.beta2 == 0.0)
+        d.beta2 = 0.999;
+    if (d.epsilon == 0.0)
+        d.epsilon = 1e-8;
+    if (d.bn_momentum == 0.0)
+        d.bn_momentum = NB_BN_MOMENTUM;
+    *out = d;
+}
+
+nb_status nb_layers_train_desc_validate(const nb_layers_train_desc *d) {
+    if ((unsigned)d->train > NB_LAYERS_TRAIN_BN_GAMMA_BETA)
+        return NB_RAISE(NB_E_INVALID, "train what", "%d is not a nb_layers_train_what",
+                        (int)d->train);
+    if (!(d->learning_rate > 0.0 && d->learning_rate <= 10.0))
+        return NB_RAISE(NB_E_INVALID, "train learning_rate", "%g, allowed (0, 10]",
+                        d->learning_rate);
+    if (!(d->beta1 > 0.0 && d->beta1 < 1.0))
+        return NB_RAISE(NB_E_INVALID, "train beta1", "%g, allowed (0, 1)", d->beta1);
+    if (!(d->beta2 > 0.0 && d->beta2 < 1.0))
+        return NB_RAISE(NB_E_INVALID, "train beta2", "%g, allowed (0, 1)", d->beta2);
+    if (!(d->epsilon > 0.0 && d->epsilon <= 1.0))
+        return NB_RAISE(NB_E_INVALID, "train epsilon", "%g, allowed (0, 1]", d->epsilon);
+    if (!(d->l1 >= 0.0 && d->l1 <= 100.0))
+        return NB_RAISE(NB_E_INVALID, "train l1", "%g, allowed [0, 100]", d->l1);
+    if (!(d->gamma_l1 >= 0.0 && d->gamma_l1 <= 100.0))
+        return NB_RAISE(NB_E_INVALID, "train gamma_l1", "%g, allowed [0, 100]", d->gamma_l1);
+    if (!(d->gamma_l2 >= 0.0 && d->gamma_l2 <= 100.0))
+        return NB_RAISE(NB_E_INVALID, "train gamma_l2", "%g, allowed [0, 100]", d->gamma_l2);
+    if (!(d->bn_momentum >= 0.0 && d->bn_momentum < 1.0))
+        return NB_RAISE(NB_E_INVALID, "train bn_momentum", "%g, allowed [0, 1)", d->bn_momentum);
+    if (d->threads < 0 || d->threads > 1024)
+        return NB_RAISE(NB_E_INVALID, "train threads", "%d, allowed 0..1024", d->threads);
+    return NB_OK;
+}
+
+/* One trained parameter array. */
+typedef struct param_array {
+    float *p;     /* the operator's array, updated in place */
+    size_t count; /* values */
+    size_t off;   /* its gradient and Adam moments start at grad/m/v + off */
+    bool sharded; /* DENSE/CONV2D: partial gradients per shard at shard_grad[s] + off */
+    float l1, l2; /* penalty factors (l1 * |p| + l2 * p^2) */
+} param_array;
+
+/* A block of Adam work: values [i0, i1) of array `a`. */
+typedef struct adam_block {
+    size_t a, i0, i1;
+} adam_block;
+
+struct nb_layers_trainer {
+    nb_network *net; /* borrowed */
+    nb_layers_train_desc d;
+    size_t max_batch;
+    size_t end;        /* operators run: [0, end) (a final SOFTMAX is in the loss) */
+    size_t n_in, C;    /* input values per sample, logits per sample */
+    size_t shard_rows; /* rows per backward shard (fixed by max_batch) */
+    size_t max_shards;
+    kernel_ctx ctx;
+    float **y;         /* [end] op k's output, float32[max_batch][out_k]; NULL for identities */
+    const float **yp;  /* [end] op k's output of the current batch (identities: their input) */
+    uint32_t **argmax; /* [end] MAXPOOL: [max_batch][out_k] winning input index */
+    float **xhat;      /* [end] BATCHNORM: [max_batch][in_k] */
+    float **stats;     /* [end] BATCHNORM: [3][in_c] inv_std, batch mean, batch variance */
+    float *gbuf[2];    /* gradient ping-pong, float32[max_batch][widest tensor] */
+    float *dlogits;    /* [max_batch][C] */
+    size_t (*off)[4];  /* [end][nb_layers_param]: gradient offset, SIZE_MAX if not trained */
+    size_t first_trained;
+    param_array *arr; /* [n_arrays] */
+    size_t n_arrays;
+    adam_block *blocks; /* [n_blocks] */
+    size_t n_blocks;
+    size_t n_params;
+    float *grad, *m, *v; /* [n_params] */
+    float *shard_grad;   /* [max_shards][n_params]; only the sharded ranges are used */
+    uint64_t t;          /* Adam steps so far */
+};
+
+void nb_layers_trainer_destroy(nb_layers_trainer *tr) {
+    if (!tr)
+        return;
+    for (size_t k = 0; k < tr->end; k++) {
+        if (tr->y)
+            free(tr->y[k]);
+        if (tr->argmax)
+            free(tr->argmax[k]);
+        if (tr->xhat)
+            free(tr->xhat[k]);
+        if (tr->stats)
+            free(tr->stats[k]);
+    }
+    free(tr->y);
+    free(tr->yp);
+    free(tr->argmax);
+    free(tr->xhat);
+    free(tr->stats);
+    free(tr->gbuf[0]);
+    free(tr->gbuf[1]);
+    free(tr->dlogits);
+    free(tr->off);
+    free(tr->arr);
+    free(tr->blocks);
+    free(tr->grad);
+    free(tr->m);
+    free(tr->v);
+    free(tr->shard_grad);
+    ctx_free(&tr->ctx);
+    free(tr);
+}
+
+/* Registers the trained arrays of every operator (offsets, penalties, Adam blocks). */
+static nb_status plan_params(nb_layers_trainer *tr) {
+    const nb_layers_train_desc *d = &tr->d;
+    const bool all = d->train == NB_LAYERS_TRAIN_ALL;
+    const bool beta = all || d->train == NB_LAYERS_TRAIN_BN_GAMMA_BETA;
+    tr->arr = calloc(4 * tr->end, sizeof *tr->arr);
+    if (!tr->arr)
+        return NB_RAISE(NB_E_NOMEM, "trainer", "parameter table");
+    tr->first_trained = SIZE_MAX;
+    size_t n_blocks = 0;
+    for (size_t k = 0; k < tr->end; k++) {
+        nb_op *op = &tr->net->ops[k];
+        float *p[4] = {NULL, NULL, NULL, NULL};
+        size_t count[4] = {nb_op_weight_count(op), nb_op_bias_count(op), nb_op_channel_count(op),
+                           nb_op_channel_count(op)};
+        if (all && (op->kind == NB_OP_DENSE || op->kind == NB_OP_CONV2D)) {
+            p[NB_LAYERS_PARAM_WEIGHT] = op->weight;
+            p[NB_LAYERS_PARAM_BIAS] = op->bias;
+        }
+        if (op->kind == NB_OP_BATCHNORM) {
+            p[NB_LAYERS_PARAM_GAMMA] = op->gamma;
+            p[NB_LAYERS_PARAM_BETA] = beta ? op->beta : NULL;
+        }
+        for (int w = 0; w < 4; w++) {
+            tr->off[k][w] = SIZE_MAX;
+            if (!p[w] || count[w] == 0)
+                continue;
+            param_array *a = &tr->arr[tr->n_arrays++];
+            a->p = p[w];
+            a->count = count[w];
+            a->off = tr->n_params;
+            a->sharded = w <= NB_LAYERS_PARAM_BIAS;
+            a->l1 = (float)(w == NB_LAYERS_PARAM_WEIGHT  ? d->l1
+                            : w == NB_LAYERS_PARAM_GAMMA ? d->gamma_l1
+                                                         : 0.0);
+            a->l2 = (float)(w == NB_LAYERS_PARAM_GAMMA ? d->gamma_l2 : 0.0);
+            tr->off[k][w] = tr->n_params;
+            tr->n_params += count[w];
+            n_blocks += (count[w] + NB_LAYERS_ADAM_BLOCK - 1) / NB_LAYERS_ADAM_BLOCK;
+            if (tr->first_trained == SIZE_MAX)
+                tr->first_trained = k;
+        }
+    }
+    if (tr->n_arrays == 0)
+        return NB_RAISE(NB_E_INVALID, "trainer", "nothing to train: %s",
+                        all ? "no operator has parameters" : "the chain has no batch norm");
+    tr->blocks = malloc(n_blocks * sizeof *tr->blocks);
+    if (!tr->blocks)
+        return NB_RAISE(NB_E_NOMEM, "trainer", "parameter table");
+    for (size_t a = 0; a < tr->n_arrays; a++)
+        for (size_t i0 = 0; i0 < tr->arr[a].count; i0 += NB_LAYERS_ADAM_BLOCK) {
+            const size_t i1 = i0 + NB_LAYERS_ADAM_BLOCK;
+            tr->blocks[tr->n_blocks++] =
+                (adam_block){a, i0, i1 < tr->arr[a].count ? i1 : tr->arr[a].count};
+        }
+    return NB_OK;
+}
+
+/* Allocates the per-operator buffers and the gradient arrays. */
+static nb_status alloc_buffers(nb_layers_trainer *tr) {
+    const size_t B = tr->max_batch, end = tr->end;
+    size_t widest = tr->n_in;
+    for (size_t k = 0; k < end; k++) {
+        const nb_op *op = &tr->net->ops[k];
+        widest = out_size(op) > widest ? out_size(op) : widest;
+        if (!is_identity(op->kind) && !(tr->y[k] = malloc(B * out_size(op) * sizeof(float))))
+            return NB_RAISE(NB_E_NOMEM, "trainer", "outputs of operator %zu", k);
+        if (op->kind == NB_OP_MAXPOOL &&
+            !(tr->argmax[k] = malloc(B * out_size(op) * sizeof(uint32_t))))
+            return NB_RAISE(NB_E_NOMEM, "trainer", "indices of operator %zu", k);
+        if (op->kind == NB_OP_BATCHNORM &&
+            (!(tr->xhat[k] = malloc(B * in_size(op) * sizeof(float))) ||
+             !(tr->stats[k] = malloc(3 * op->in_c * sizeof(float)))))
+            return NB_RAISE(NB_E_NOMEM, "trainer", "statistics of operator %zu", k);
+    }
+    const size_t np = tr->n_params;
+    tr->gbuf[0] = malloc(B * widest * sizeof(float));
+    tr->gbuf[1] = malloc(B * widest * sizeof(float));
+    tr->dlogits = malloc(B * tr->C * sizeof(float));
+    tr->grad = calloc(np, sizeof(float));
+    tr->m = calloc(np, sizeof(float));
+    tr->v = calloc(np, sizeof(float));
+    tr->shard_grad = malloc(tr->max_shards * np * sizeof(float));
+    if (!tr->gbuf[0] || !tr->gbuf[1] || !tr->dlogits || !tr->grad || !tr->m || !tr->v ||
+        !tr->shard_grad)
+        return NB_RAISE(NB_E_NOMEM, "trainer", "gradient buffers for batch %zu", B);
+    return NB_OK;
+}
+
+nb_status nb_layers_trainer_create(nb_network *net, size_t max_batch,
+                                   const nb_layers_train_desc *desc, nb_layers_trainer **out) {
+    *out = NULL;
+    nb_layers_train_desc d;
+    nb_layers_train_desc_resolve(desc, &d);
+    NB_TRY(nb_layers_train_desc_validate(&d));
+    NB_TRY(check_chain(net));
+    if (max_batch == 0 || max_batch > (size_t)INT_MAX / 2)
+        return NB_RAISE(NB_E_INVALID, "trainer", "max_batch %zu, allowed 1..%d", max_batch,
+                        INT_MAX / 2);
+    const size_t end = run_end(net);
+    if (end == 0)
+        return NB_RAISE(NB_E_INVALID, "trainer", "the chain is only a softmax");
+    const size_t C = out_size(&net->ops[end - 1]);
+    if (C < 2)
+        return NB_RAISE(NB_E_INVALID, "trainer", "the chain's output has %zu value(s), need >= 2",
+                        C);
+    nb_layers_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return NB_RAISE(NB_E_NOMEM, "trainer", "trainer");
+    tr->net = net;
+    tr->d = d;
+    tr->max_batch = max_batch;
+    tr->end = end;
+    tr->n_in = net->in_c * net->in_h * net->in_w;
+    tr->C = C;
+    tr->shard_rows = (max_batch + NB_LAYERS_MAX_SHARDS - 1) / NB_LAYERS_MAX_SHARDS;
+    if (tr->shard_rows < NB_LAYERS_ROWS)
+        tr->shard_rows = NB_LAYERS_ROWS;
+    tr->max_shards = (max_batch + tr->shard_rows - 1) / tr->shard_rows;
+    tr->y = calloc(end, sizeof *tr->y);
+    tr->yp = calloc(end, sizeof *tr->yp);
+    tr->argmax = calloc(end, sizeof *tr->argmax);
+    tr->xhat = calloc(end, sizeof *tr->xhat);
+    tr->stats = calloc(end, sizeof *tr->stats);
+    tr->off = calloc(end, sizeof *tr->off);
+    nb_status s = NB_OK;
+    if (!tr->y || !tr->yp || !tr->argmax || !tr->xhat || !tr->stats || !tr->off)
+        s = NB_RAISE(NB_E_NOMEM, "trainer", "operator tables");
+    if (s == NB_OK)
+        s = plan_params(tr);
+    if (s == NB_OK)
+        s = alloc_buffers(tr);
+    if (s == NB_OK)
+        s = ctx_alloc(&tr->ctx, net->ops, end, d.threads, true);
+    if (s != NB_OK) {
+        nb_layers_trainer_destroy(tr);
+        return s;
+    }
+    *out = tr;
+    return NB_OK;
+}
+
+const float *nb_layers_trainer_gradient(const nb_layers_trainer *tr, size_t op_index,
+                                        nb_layers_param which) {
+    if (op_index >= tr->end || (unsigned)which > NB_LAYERS_PARAM_BETA ||
+        tr->off[op_index][which] == SIZE_MAX)
+        return NULL;
+    return tr->grad + tr->off[op_index][which];
+}
+
+/* Training-mode forward of the batch x[m]: fills yp[] (and y[], argmax, BN statistics). */
+static void train_forward(nb_layers_trainer *tr, const float *x, size_t m) {
+    const float *in = x;
+    for (size_t k = 0; k < tr->end; k++) {
+        const nb_op *op = &tr->net->ops[k];
+        if (is_identity(op->kind)) {
+            tr->yp[k] = in;
+            continue;
+        }
+        const size_t c = op->in_c;
+        op_train_state st = {.argmax = tr->argmax[k], .xhat = tr->xhat[k]};
+        if (tr->stats[k]) {
+            st.inv_std = tr->stats[k];
+            st.mean = tr->stats[k] + c;
+            st.var = tr->stats[k] + 2 * c;
+        }
+        op_forward(op, in, m, tr->y[k], &tr->ctx, &st);
+        tr->yp[k] = in = tr->y[k];
+    }
+}
+
+/* grad[off + i] = sum over shards 0..S-1 (in order) of shard_grad[s][off + i], i < count. */
+static void reduce_shards(nb_layers_trainer *tr, size_t off, size_t count, size_t S) {
+    const size_t np = tr->n_params;
+    const ptrdiff_t n_blocks =
+        (ptrdiff_t)((count + NB_LAYERS_ADAM_BLOCK - 1) / NB_LAYERS_ADAM_BLOCK);
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(tr->ctx.n_threads) if (n_blocks > 1 && count * S >= NB_LAYERS_PAR_VALUES)
+    for (ptrdiff_t b = 0; b < n_blocks; b++) {
+        const size_t i0 = off + (size_t)b * NB_LAYERS_ADAM_BLOCK;
+        const size_t i1 =
+            i0 + NB_LAYERS_ADAM_BLOCK < off + count ? i0 + NB_LAYERS_ADAM_BLOCK : off + count;
+        float *g = tr->grad;
+        memcpy(g + i0, tr->shard_grad + i0, (i1 - i0) * sizeof *g);
+        for (size_t s = 1; s < S; s++) {
+            const float *gs = tr->shard_grad + s * np;
+            for (size_t i = i0; i < i1; i++)
+                g[i] += gs[i];
+        }
+    }
+}
+
+/* Backward of one convolution shard: samples [0, rows) in order; gw, gb (may be NULL) are the
+ * shard's partial gradients (overwritten), dx (may be NULL) the input gradients. */
+static void conv_backward_shard(const nb_op *op, const float *x, const float *dy, size_t rows,
+                                float *gw, float *gb, float *dx, float *col, float *dcol) {
+    const size_t P = op->out_h * op->out_w, K = op->in_c * op->kernel_h * op->kernel_w;
+    const size_t ni = in_size(op), no = out_size(op);
+    const bool use_col = col_size(op) > 0;
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * ni, *dyr = dy + r * no;
+        if (gw) {
+            const float *cm = xr;
+            if (use_col) {
+                im2col(op, xr, col);
+                cm = col;
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blas_int(op->out_c), blas_int(K),
+                        blas_int(P), 1.0f, dyr, blas_int(P), cm, blas_int(P), r ? 1.0f : 0.0f, gw,
+                        blas_int(K));
+        }
+        if (gb)
+            for (size_t o = 0; o < op->out_c; o++) {
+                float s = 0.0f;
+                for (size_t p = 0; p < P; p++)
+                    s += dyr[o * P + p];
+                gb[o] = r ? gb[o] + s : s;
+            }
+        if (dx) {
+            float *target = use_col ? dcol : dx + r * ni;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blas_int(K), blas_int(P),
+                        blas_int(op->out_c), 1.0f, op->weight, blas_int(K), dyr, blas_int(P), 0.0f,
+                        target, blas_int(P));
+            if (use_col)
+                col2im(op, dcol, dx + r * ni);
+        }
+    }
+}
+
+/* Backward of a DENSE or CONV2D over fixed shards of the batch, then the shard sums. */
+static void backward_weighted(nb_layers_trainer *tr, size_t k, const float *x, const float *dy,
+                              size_t m, float *dx) {
+    const nb_op *op = &tr->net->ops[k];
+    const size_t ni = in_size(op), no = out_size(op), np = tr->n_params;
+    const size_t ow = tr->off[k][NB_LAYERS_PARAM_WEIGHT], ob = tr->off[k][NB_LAYERS_PARAM_BIAS];
+    const size_t S = (m + tr->shard_rows - 1) / tr->shard_rows;
+    const kernel_ctx *ctx = &tr->ctx;
+#pragma omp parallel for schedule(static) num_threads(                                             \
+    ctx->n_threads) if (S > 1 && m * nb_op_weight_count(op) *                                      \
+                                         (op->kind == NB_OP_CONV2D ? op->out_h * op->out_w : 1) >= \
+                                     NB_LAYERS_PAR_WORK)
+    for (ptrdiff_t s = 0; s < (ptrdiff_t)S; s++) {
+        const size_t r0 = (size_t)s * tr->shard_rows;
+        const size_t rows = m - r0 < tr->shard_rows ? m - r0 : tr->shard_rows;
+        float *gs = tr->shard_grad + (size_t)s * np;
+        float *gw = ow != SIZE_MAX ? gs + ow : NULL, *gb = ob != SIZE_MAX ? gs + ob : NULL;
+        float *dxs = dx ? dx + r0 * ni : NULL;
+        if (op->kind == NB_OP_DENSE) {
+            nb_mlp_dense_backward(x + r0 * ni, rows, ni, op->weight, no, dy + r0 * no, dxs, gw, gb);
+        } else {
+            const size_t t = (size_t)omp_get_thread_num();
+            conv_backward_shard(op, x + r0 * ni, dy + r0 * no, rows, gw, gb, dxs,
+                                ctx->col ? ctx->col + t * ctx->col_stride : NULL,
+                                ctx->dcol ? ctx->dcol + t * ctx->col_stride : NULL);
+        }
+    }
+    if (ow != SIZE_MAX)
+        reduce_shards(tr, ow, nb_op_weight_count(op), S);
+    if (ob != SIZE_MAX)
+        reduce_shards(tr, ob, nb_op_bias_count(op), S);
+}
+
+/* Backward of operator k (not an identity): input x, output y, upstream dy, all [m] samples;
+ * writes its trained arrays' gradients and, if dx is not NULL, dx[m][in]. */
+static void op_backward(nb_layers_trainer *tr, size_t k, const float *x, const float *y,
+                        const float *dy, size_t m, float *dx) {
+    const nb_op *op = &tr->net->ops[k];
+    const size_t ni = in_size(op), no = out_size(op);
+    const int nt = tr->ctx.n_threads;
+    switch (op->kind) {
+    case NB_OP_DENSE:
+    case NB_OP_CONV2D:
+        backward_weighted(tr, k, x, dy, m, dx);
+        break;
+    case NB_OP_MAXPOOL:
+        if (!dx)
+            break;
+#pragma omp parallel for schedule(static) num_threads(nt) if (m * ni >= NB_LAYERS_PAR_VALUES)
+        for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++) {
+            float *dxr = dx + (size_t)r * ni;
+            const float *dyr = dy + (size_t)r * no;
+            const uint32_t *idx = tr->argmax[k] + (size_t)r * no;
+            memset(dxr, 0, ni * sizeof *dxr);
+            for (size_t o = 0; o < no; o++)
+                if (idx[o] != NB_LAYERS_NO_INDEX)
+                    dxr[idx[o]] += dyr[o];
+        }
+        break;
+    case NB_OP_AVGPOOL:
+        if (!dx)
+            break;
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(nt) if (m > 1 && m * no * op->kernel_h * op->kernel_w >= NB_LAYERS_PAR_WORK)
+        for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++)
+            avgpool_sample(op, NULL, dy + (size_t)r * no, dx + (size_t)r * ni);
+        break;
+    case NB_OP_GLOBAL_AVGPOOL: {
+        if (!dx)
+            break;
+        const size_t P = op->in_h * op->in_w;
+        for (size_t r = 0; r < m; r++)
+            for (size_t c = 0; c < op->in_c; c++) {
+                const float g = dy[r * no + c] / (float)P;
+                for (size_t p = 0; p < P; p++)
+                    dx[r * ni + c * P + p] = g;
+            }
+        break;
+    }
+    case NB_OP_BATCHNORM: {
+        const size_t og = tr->off[k][NB_LAYERS_PARAM_GAMMA], obe = tr->off[k][NB_LAYERS_PARAM_BETA];
+        batchnorm_backward(op, tr->xhat[k], tr->stats[k], dy, m, dx,
+                           og != SIZE_MAX ? tr->grad + og : NULL,
+                           obe != SIZE_MAX ? tr->grad + obe : NULL, nt);
+        break;
+    }
+    default: /* activations */
+        if (dx)
+            activation_backward(op, x, y, dy, dx, m * ni, nt);
+        break;
+    }
+}
+
+/* Backward from dlogits down to the first trained operator (to the input when dx_out is not
+ * NULL, which then receives d loss / d x). */
+static void train_backward(nb_layers_trainer *tr, const float *x, size_t m, float *dx_out) {
+    const size_t stop = dx_out ? 0 : tr->first_trained;
+    const float *dy = tr->dlogits;
+    for (size_t k = tr->end; k-- > stop;) {
+        const nb_op *op = &tr->net->ops[k];
+        if (is_identity(op->kind))
+            continue;
+        const bool need_dx = dx_out || k > tr->first_trained;
+        float *dx = need_dx ? (dy == tr->gbuf[0] ? tr->gbuf[1] : tr->gbuf[0]) : NULL;
+        op_backward(tr, k, k ? tr->yp[k - 1] : x, tr->yp[k], dy, m, dx);
+        if (!need_dx)
+            break;
+        dy = dx;
+    }
+    if (dx_out)
+        memcpy(dx_out, dy, m * tr->n_in * sizeof *dx_out);
+}
+
+/* Adam on every trained array, penalties added to the gradient (element-wise, so the split
+ * into blocks cannot change results). */
+static void adam_update(nb_layers_trainer *tr) {
+    tr->t++;
+    const nb_layers_train_desc *d = &tr->d;
+    const double bc1 = 1.0 - pow(d->beta1, (double)tr->t);
+    const double bc2 = 1.0 - pow(d->beta2, (double)tr->t);
+    const float b1 = (float)d->beta1, b2 = (float)d->beta2, step = (float)(d->learning_rate / bc1),
+                inv_bc2 = (float)(1.0 / sqrt(bc2)), eps = (float)d->epsilon;
+    const ptrdiff_t n_blocks = (ptrdiff_t)tr->n_blocks;
+#pragma omp parallel for schedule(static)                                                          \
+    num_threads(tr->ctx.n_threads) if (tr->n_params >= NB_LAYERS_PAR_VALUES)
+    for (ptrdiff_t b = 0; b < n_blocks; b++) {
+        const adam_block *blk = &tr->blocks[b];
+        const param_array *a = &tr->arr[blk->a];
+        float *p = a->p, *g = tr->grad + a->off, *mm = tr->m + a->off, *vv = tr->v + a->off;
+        const float l1 = a->l1, l2x2 = 2.0f * a->l2;
+#pragma omp simd
+        for (size_t i = blk->i0; i < blk->i1; i++) {
+            const float gi = g[i] + (p[i] > 0.0f ? l1 : (p[i] < 0.0f ? -l1 : 0.0f)) + l2x2 * p[i];
+            const float mi = b1 * mm[i] + (1.0f - b1) * gi;
+            const float vi = b2 * vv[i] + (1.0f - b2) * gi * gi;
+            mm[i] = mi;
+            vv[i] = vi;
+            p[i] -= step * mi / (sqrtf(vi) * inv_bc2 + eps);
+        }
+    }
+}
+
+/* Forward, loss and backward of one batch (the shared part of step and loss_grad). */
+static nb_status train_pass(nb_layers_trainer *tr, const float *x, const uint8_t *labels,
+                            size_t batch, double *loss, size_t *n_correct, float *dx) {
+    if (batch == 0 || batch > tr->max_batch)
+        return NB_RAISE(NB_E_INVALID, "trainer", "batch of %zu, allowed 1..%zu", batch,
+                        tr->max_batch);
+    for (size_t i = 0; i < batch; i++)
+        if (labels[i] >= tr->C)
+            return NB_RAISE(NB_E_MISMATCH, "labels",
+                            "label %u of sample %zu, the chain has %zu "
+                            "outputs",
+                            (unsigned)labels[i], i, tr->C);
+    train_forward(tr, x, batch);
+    size_t correct = 0;
+    const double l =
+        nb_mlp_softmax_xent(tr->yp[tr->end - 1], labels, batch, tr->C, tr->dlogits, &correct);
+    if (loss)
+        *loss = l;
+    if (n_correct)
+        *n_correct = correct;
+    if (!isfinite(l))
+        return NB_RAISE(NB_E_NUMERIC, "training",
+                        "loss is %g: training diverged (lower the learning rate)", l);
+    train_backward(tr, x, batch, dx);
+    return NB_OK;
+}
+
+nb_status nb_layers_trainer_loss_grad(nb_layers_trainer *tr, const float *x, const uint8_t *labels,
+                                      size_t batch, double *loss, size_t *n_correct, float *dx) {
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    const nb_status s = train_pass(tr, x, labels, batch, loss, n_correct, dx);
+    openblas_set_num_threads(blas_threads);
+    return s;
+}
+
+nb_status nb_layers_trainer_step(nb_layers_trainer *tr, const float *x, const uint8_t *labels,
+                                 size_t batch, double *loss, size_t *n_correct) {
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    const nb_status s = train_pass(tr, x, labels, batch, loss, n_correct, NULL);
+    if (s == NB_OK) {
+        for (size_t k = 0; k < tr->end; k++) {
+            nb_op *op = &tr->net->ops[k];
+            if (op->kind == NB_OP_BATCHNORM)
+                nb_bn_update_running(op->mean, op->var, tr->stats[k] + op->in_c,
+                                     tr->stats[k] + 2 * op->in_c, op->in_c,
+                                     (float)tr->d.bn_momentum);
+        }
+        adam_update(tr);
+    }
+    openblas_set_num_threads(blas_threads);
+    return s;
 }

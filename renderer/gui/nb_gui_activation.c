@@ -4,8 +4,10 @@
  * output (input, ReLU hidden layers, logits); the display value of a hidden node is its output over
  * the layer's maximum for this image, so every layer uses its full colour range; the output
  * layer shows the softmax probabilities (max-subtracted, stable). The predicted class is
- * argmax of the logits. Runs on the GUI thread (one image is a few hundred thousand
- * multiply-adds for 784-81-49-10). Config keys read: none.
+ * argmax of the logits. For a network with operators nb_mlp_forward hands the image to
+ * nb_layers_forward, whose node values are a channel's spatial mean (docs/models.md). Runs on the
+ * GUI thread (one image is a few hundred thousand multiply-adds for 784-81-49-10). Config keys
+ * read: none.
  */
 #include "nb_gui_activation.h"
 
@@ -72,9 +74,10 @@ nb_status nb_gui_activation_run(nb_gui_activation *a, const nb_network *net, con
     if (image >= ds->n)
         return NB_RAISE(NB_E_INVALID, "image", "index %zu of %zu test images", image, ds->n);
     size_t C = net->layer_size[net->n_layers - 1];
-    if (ds->dim != net->layer_size[0])
-        return NB_RAISE(NB_E_MISMATCH, "test set", "images of %zu pixels, network input %zu",
-                        ds->dim, net->layer_size[0]);
+    size_t inputs = net->n_ops > 0 ? net->in_c * net->in_h * net->in_w : net->layer_size[0];
+    if (ds->dim != inputs)
+        return NB_RAISE(NB_E_MISMATCH, "test set", "images of %zu values, network input %zu",
+                        ds->dim, inputs);
     if (a->n_nodes != nb_network_n_nodes(net) || a->n_classes != C)
         return NB_RAISE(NB_E_MISMATCH, "activation view", "buffers for %zu nodes, network has %zu",
                         a->n_nodes, nb_network_n_nodes(net));

@@ -15,11 +15,13 @@
 #include "nb_gui_inspect.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nb_edge_importance.h"
+#include "nb_graph.h"
 
 bool nb_gui_inspect_locate(const nb_network *net, size_t node, size_t *layer, size_t *index) {
     size_t first = 0;
@@ -86,6 +88,15 @@ nb_status nb_gui_inspect_node(const nb_model *m, size_t node, nb_gui_node_info *
     r.index = index;
     r.n_layers = net->n_layers;
     r.hidden = layer > 0 && layer + 1 < net->n_layers;
+    if (net->n_ops > 0) {
+        size_t k = nb_graph_layer_op(net, layer);
+        if (k < net->n_ops) {
+            r.kind = nb_op_kind_name(net->ops[k].kind);
+            r.channel = net->ops[k].kind == NB_OP_CONV2D;
+        } else { /* the input: channels unless it is the flattened image */
+            r.channel = net->layer_size[0] == net->in_c && net->in_h * net->in_w > 1;
+        }
+    }
     if (layer + 1 == net->n_layers && net->class_names && index < net->n_classes)
         r.class_name = net->class_names[index];
     if (m->has_importance && m->importance.n_layers == net->n_layers) {
@@ -140,6 +151,57 @@ const float *nb_gui_inspect_input_weights(const nb_network *net, size_t index, s
         *height = 1;
     }
     return nb_network_weight(net, 0) + index * n0;
+}
+
+nb_status nb_gui_inspect_input_image(const nb_network *net, size_t index, float **values,
+                                     size_t *width, size_t *height) {
+    if (net->n_layers < 2 || index >= net->layer_size[1])
+        return NB_RAISE(NB_E_INVALID, "node", "no input weights for node 1:%zu", index);
+    size_t k = net->n_ops > 0 ? nb_graph_layer_op(net, 1) : SIZE_MAX;
+    const nb_op *op = k < net->n_ops ? &net->ops[k] : NULL;
+    size_t w = 0, h = 0, planes = 1;
+    const float *src = NULL;
+    if (op && op->kind == NB_OP_CONV2D && op->weight) {
+        w = op->kernel_w;
+        h = op->kernel_h;
+        planes = op->in_c;
+        src = op->weight + index * op->in_c * h * w;
+    } else if (op && net->layer_size[0] == net->in_c * net->in_h * net->in_w &&
+               net->in_h * net->in_w > 1) {
+        w = net->in_w;
+        h = net->in_h;
+        planes = net->in_c;
+        src = nb_network_weight(net, 0) + index * net->layer_size[0];
+    } else {
+        src = nb_gui_inspect_input_weights(net, index, &w, &h);
+    }
+    if (!src)
+        return NB_RAISE(NB_E_INVALID, "node", "no input weights for node 1:%zu", index);
+    float *v = calloc(w * h > 0 ? w * h : 1, sizeof *v);
+    if (!v)
+        return NB_RAISE(NB_E_NOMEM, "GUI image", "%zux%zu", w, h);
+    for (size_t p = 0; p < planes; p++) /* CHW: one plane after another */
+        for (size_t i = 0; i < w * h; i++)
+            v[i] += src[p * w * h + i];
+    *values = v;
+    *width = w;
+    *height = h;
+    return NB_OK;
+}
+
+void nb_gui_image_chw_rgba(const float *pixels, size_t channels, size_t n, uint8_t *rgba) {
+    if (channels != 3) {
+        nb_gui_image_gray_rgba(pixels, n, rgba);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < 3; c++) {
+            float v = pixels[c * n + i];
+            v = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+            rgba[4 * i + c] = (uint8_t)lroundf(v * 255.0f);
+        }
+        rgba[4 * i + 3] = 255;
+    }
 }
 
 static uint8_t to_byte(double v) {
@@ -197,9 +259,12 @@ void nb_gui_inspect_title(const nb_gui_node_info *info, char *buf, size_t size) 
     if (!size)
         return;
     if (info->layer == 0) {
-        snprintf(buf, size, "Node %zu:%zu (input, id %zu)", info->layer, info->index, info->node);
+        snprintf(buf, size, "%s %zu:%zu (input, id %zu)", info->channel ? "Channel" : "Node",
+                 info->layer, info->index, info->node);
     } else if (info->hidden) {
-        snprintf(buf, size, "Node %zu:%zu (hidden, id %zu)", info->layer, info->index, info->node);
+        snprintf(buf, size, "%s %zu:%zu (hidden%s%s, id %zu)", info->channel ? "Channel" : "Node",
+                 info->layer, info->index, info->kind ? " " : "", info->kind ? info->kind : "",
+                 info->node);
     } else {
         char label[NB_NAME_MAX + 32];
         const char *name = info->class_name;

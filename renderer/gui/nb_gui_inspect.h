@@ -3,8 +3,11 @@
  * For a node (global id, layer-major order as in nb_model.h): its layer and index, class
  * importance, strongest incoming and outgoing edges by |weight| (and whether each survived
  * pruning in /bundle), for a hidden node its top-activating test images (/importance top), for
- * a first-hidden-layer node its input weights as an image. Image helpers turn grey values and
- * signed weights into RGBA8 pixels for GL textures.
+ * a first-hidden-layer node its input weights as an image. On a network with operators
+ * (docs/models.md) a convolution's nodes are its channels: the top-activating images are
+ * those of the channel's largest spatial mean, and a first-layer channel shows its kernel.
+ * Image helpers turn grey or RGB (CHW) values and signed weights into RGBA8 pixels for GL
+ * textures.
  */
 #ifndef NB_GUI_INSPECT_H
 #define NB_GUI_INSPECT_H
@@ -31,6 +34,9 @@ typedef struct nb_gui_node_info {
     size_t node, layer, index;
     size_t n_layers;
     bool hidden;             /* 0 < layer < L-1 */
+    bool channel;            /* the node is a channel (of a conv2d, or of a channels input) */
+    const char *kind;        /* "conv2d" / "dense": the operator of its layer (static); NULL
+                                for the input and for classic dense networks */
     const char *class_name;  /* output node: the name of its class (class = index) from
                                 /network class_names, borrowed from the model; else NULL */
     size_t n_classes;        /* 0 without /importance */
@@ -62,6 +68,20 @@ nb_status nb_gui_inspect_node(const nb_model *m, size_t node, nb_gui_node_info *
 const float *nb_gui_inspect_input_weights(const nb_network *net, size_t index, size_t *width,
                                           size_t *height);
 
+/* The input weights of first-hidden-layer node `index` as an image, in *values (malloc'd,
+ * caller frees; float32[height][width], signed): a classic network's (and a flat-input dense
+ * operator's) row of pair 0 in the shape of nb_gui_inspect_input_weights (in_h x in_w for a
+ * one-channel image input, summed over the channels of a multi-channel one); a first conv2d's
+ * kernel W[index] summed over its input channels (kernel_h x kernel_w). Returns NB_OK,
+ * NB_E_INVALID (no layer 1 or index out of range; subject "node"), NB_E_NOMEM. */
+nb_status nb_gui_inspect_input_image(const nb_network *net, size_t index, float **values,
+                                     size_t *width, size_t *height);
+
+/* Pixels of one CHW image (values in [0, 1], clamped; channels x n values, n = rows * cols)
+ * to opaque RGBA8 rgba[n][4]: three channels as red, green, blue; any other count shows its
+ * first channel in grey. */
+void nb_gui_image_chw_rgba(const float *pixels, size_t channels, size_t n, uint8_t *rgba);
+
 /* Grey pixels in [0, 1] (clamped) to opaque RGBA8: rgba[n][4]. */
 void nb_gui_image_gray_rgba(const float *pixels, size_t n, uint8_t *rgba);
 
@@ -72,7 +92,9 @@ void nb_gui_image_diverging_rgba(const float *v, size_t n, uint8_t *rgba, float 
 
 /* The panel's heading for a node: "Node L:I (input, id G)", "Node L:I (hidden, id G)" or, for
  * an output node, "Node L:I (output, class I \"NAME\", id G)" (the name left out when it is
- * the default "I"). Truncated to size bytes (NUL included). */
+ * the default "I"). A channel reads "Channel L:I (input, id G)" or "Channel L:I (hidden
+ * conv2d, id G)", a hidden node of an operator network "Node L:I (hidden dense, id G)". Truncated
+ * to size bytes (NUL included). */
 void nb_gui_inspect_title(const nb_gui_node_info *info, char *buf, size_t size);
 
 /* Label of class c for charts: "c NAME", or "c" when names is NULL, c >= n_names, or the

@@ -160,12 +160,13 @@ nb_status nb_gui_state_load_test(nb_gui_state *st, bool force) {
     return NB_OK;
 }
 
-/* The test image `index` as an RGBA8 image of the data set's shape. */
+/* The test image `index` as an RGBA8 image of the data set's shape (RGB for 3 channels). */
 static nb_status set_test_image(nb_gui_image *img, const nb_dataset *ds, size_t index) {
-    uint8_t *rgba = malloc(ds->dim * 4);
+    size_t channels = ds->channels ? ds->channels : 1, n = ds->rows * ds->cols;
+    uint8_t *rgba = malloc(n * 4);
     if (!rgba)
-        return NB_RAISE(NB_E_NOMEM, "GUI image", "%zu pixels", ds->dim);
-    nb_gui_image_gray_rgba(ds->images + index * ds->dim, ds->dim, rgba);
+        return NB_RAISE(NB_E_NOMEM, "GUI image", "%zu pixels", n);
+    nb_gui_image_chw_rgba(ds->images + index * ds->dim, channels, n, rgba);
     nb_status s = nb_gui_image_set(img, ds->cols, ds->rows, rgba);
     free(rgba);
     return s;
@@ -210,16 +211,18 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node) {
     st->pick_index = (int)info.index;
     if (info.has_input_image) {
         size_t w, h;
-        const float *wt = nb_gui_inspect_input_weights(&m->network, info.index, &w, &h);
-        uint8_t *rgba = wt ? malloc(w * h * 4) : NULL;
-        if (wt && !rgba)
+        float *wt = NULL;
+        NB_TRY(nb_gui_inspect_input_image(&m->network, info.index, &wt, &w, &h));
+        uint8_t *rgba = malloc(w * h * 4);
+        if (!rgba) {
+            free(wt);
             return NB_RAISE(NB_E_NOMEM, "GUI image", "%zux%zu", w, h);
-        if (wt) {
-            nb_gui_image_diverging_rgba(wt, w * h, rgba, &st->weight_scale);
-            s = nb_gui_image_set(&st->weight_image, w, h, rgba);
-            free(rgba);
-            NB_TRY(s);
         }
+        nb_gui_image_diverging_rgba(wt, w * h, rgba, &st->weight_scale);
+        s = nb_gui_image_set(&st->weight_image, w, h, rgba);
+        free(rgba);
+        free(wt);
+        NB_TRY(s);
     }
     if (info.n_top > 0) {
         if (nb_gui_state_load_test(st, false) != NB_OK) {
@@ -227,10 +230,12 @@ nb_status nb_gui_state_pick(nb_gui_state *st, const nb_model *m, int64_t node) {
                      st->data_message);
             return NB_OK;
         }
-        if (st->test.dim != m->network.layer_size[0]) {
+        const nb_network *net = &m->network;
+        size_t inputs = net->n_ops > 0 ? net->in_c * net->in_h * net->in_w : net->layer_size[0];
+        if (st->test.dim != inputs) {
             snprintf(st->inspector_message, sizeof st->inspector_message,
-                     "no thumbnails: test images have %zu pixels, the network %zu inputs",
-                     st->test.dim, m->network.layer_size[0]);
+                     "no thumbnails: test images have %zu values, the network %zu inputs",
+                     st->test.dim, inputs);
             return NB_OK;
         }
         for (size_t k = 0; k < info.n_top; k++) {

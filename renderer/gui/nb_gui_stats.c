@@ -5,7 +5,9 @@
  * otherwise; the layer table's mean importance per class averages /importance node_<l> rows;
  * kept edges per pair count /bundle edges by the layer of their source node (binary search in
  * layer_offset). Metrics and timings are the /bundle attributes written by `nnbundle bundle`
- * (docs/bundling.md). The FPS is a sliding window mean of frame times.
+ * (docs/bundling.md). Networks with operators: parameters and MACs per operator from
+ * nb_graph_op_params/macs, summed per node layer (an operator belongs to the node layer of the
+ * last dense/conv2d at or before it). The FPS is a sliding window mean of frame times.
  * Single-threaded, called on the GUI thread when a model is loaded or a snapshot arrives.
  * Config keys read: none.
  */
@@ -14,6 +16,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nb_graph.h"
 
 void nb_gui_stats_of(const nb_model *m, nb_gui_stats *s) {
     memset(s, 0, sizeof *s);
@@ -29,6 +33,11 @@ void nb_gui_stats_of(const nb_model *m, nb_gui_stats *s) {
             }
         }
         s->n_edges = s->n_edges_total;
+        if (net->n_ops > 0) {
+            s->n_params = 0;
+            for (size_t k = 0; k < net->n_ops; k++)
+                s->n_params += nb_graph_op_params(&net->ops[k]);
+        }
     }
     if (m->has_bundle) {
         const nb_bundle_data *b = &m->bundle;
@@ -80,15 +89,45 @@ nb_status nb_gui_layer_table_init(nb_gui_layer_table *t, const nb_model *m) {
         free(acc);
         return NB_RAISE(NB_E_NOMEM, "layer table", "%zu layers x %zu classes", L, C);
     }
+    nb_gui_op_row *op = net->n_ops ? calloc(net->n_ops, sizeof *op) : NULL;
+    if (net->n_ops && !op) {
+        free(row);
+        free(mean);
+        free(acc);
+        return NB_RAISE(NB_E_NOMEM, "layer table", "%zu operators", net->n_ops);
+    }
+    size_t layer = 0;
+    for (size_t k = 0; k < net->n_ops; k++) {
+        const nb_op *o = &net->ops[k];
+        op[k].kind = nb_op_kind_name(o->kind);
+        op[k].out_c = o->out_c;
+        op[k].out_h = o->out_h;
+        op[k].out_w = o->out_w;
+        op[k].params = nb_graph_op_params(o);
+        op[k].macs = nb_graph_op_macs(o);
+        op[k].node = (o->kind == NB_OP_DENSE || o->kind == NB_OP_CONV2D) && layer + 1 < L;
+        if (op[k].node) {
+            layer++;
+            row[layer].kind = op[k].kind;
+        }
+        op[k].layer = layer;
+        row[layer].params += op[k].params;
+        row[layer].macs += op[k].macs;
+    }
     for (size_t l = 0; l < L; l++) {
         row[l].size = net->layer_size[l];
         row[l].kept_share = NAN;
+        if (!row[l].kind)
+            row[l].kind = l == 0 ? "input" : "dense";
         if (l > 0) {
-            row[l].macs = net->layer_size[l - 1] * net->layer_size[l];
-            row[l].params = row[l].macs + net->layer_size[l];
-            t->total_params += row[l].params;
-            t->total_macs += row[l].macs;
+            row[l].edges = net->layer_size[l - 1] * net->layer_size[l];
+            if (!net->n_ops) {
+                row[l].macs = row[l].edges;
+                row[l].params = row[l].macs + net->layer_size[l];
+            }
         }
+        t->total_params += row[l].params;
+        t->total_macs += row[l].macs;
         if (C) {
             const nb_importance *imp = &m->importance;
             const float *v = imp->node + imp->node_offset[l];
@@ -110,9 +149,11 @@ nb_status nb_gui_layer_table_init(nb_gui_layer_table *t, const nb_model *m) {
                 row[l + 1].kept++;
         }
         for (size_t l = 1; l < L; l++)
-            row[l].kept_share = row[l].macs ? (double)row[l].kept / (double)row[l].macs : NAN;
+            row[l].kept_share = row[l].edges ? (double)row[l].kept / (double)row[l].edges : NAN;
     }
     t->n_layers = L;
+    t->n_ops = net->n_ops;
+    t->op = op;
     t->n_classes = C;
     t->row = row;
     t->mean_importance = mean;
@@ -121,6 +162,7 @@ nb_status nb_gui_layer_table_init(nb_gui_layer_table *t, const nb_model *m) {
 
 void nb_gui_layer_table_deinit(nb_gui_layer_table *t) {
     free(t->row);
+    free(t->op);
     free(t->mean_importance);
     memset(t, 0, sizeof *t);
 }

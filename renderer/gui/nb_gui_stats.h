@@ -3,7 +3,10 @@
  * Everything is derived from an nb_model (a loaded .nnb.h5 or a processing snapshot): node,
  * edge, pruned-edge and sample counts, the /bundle quality metrics and timings, and per layer
  * its size, parameter count, multiply-accumulates per input, share of its incoming edges kept
- * after pruning and mean importance per class. A frame-time window gives the FPS.
+ * after pruning and mean importance per class; for a network with operators (docs/models.md)
+ * the node layers' parameters and MACs come from the operators (nb_graph_op_params/macs of
+ * every operator from the layer's dense or conv2d up to the next one) and the table also
+ * lists every operator. A frame-time window gives the FPS.
  */
 #ifndef NB_GUI_STATS_H
 #define NB_GUI_STATS_H
@@ -21,7 +24,7 @@ typedef struct nb_gui_stats {
     size_t n_edges_total; /* before pruning */
     size_t n_pruned;      /* n_edges_total - n_edges */
     size_t n_samples;     /* polyline points of all edges (/bundle point_position rows) */
-    size_t n_params;      /* weights + biases */
+    size_t n_params;      /* weights + biases (a network with operators: of its operators) */
     bool has_bundle;      /* metrics, timings and iterations below are valid */
     nb_bundle_metrics metrics;
     int node_iterations, edge_iterations;
@@ -32,17 +35,36 @@ typedef struct nb_gui_stats {
 void nb_gui_stats_of(const nb_model *m, nb_gui_stats *s);
 
 typedef struct nb_gui_layer_row {
-    size_t size;       /* n_l */
-    size_t params;     /* weights + biases feeding layer l: n_{l-1} n_l + n_l (0 for l = 0) */
-    size_t macs;       /* multiply-accumulates per input for layer l: n_{l-1} n_l (0 for l=0) */
+    size_t size; /* n_l */
+    /* weights + biases feeding layer l: n_{l-1} n_l + n_l (0 for l = 0); with operators the
+     * parameters of the layer's operators (its dense/conv2d and those up to the next) */
+    size_t params;
+    /* multiply-accumulates per input for layer l: n_{l-1} n_l (0 for l = 0); with operators
+     * those of the layer's operators (a convolution: weights x output positions) */
+    size_t macs;
+    size_t edges;      /* graph edges of pair l-1 -> l: n_{l-1} n_l (0 for l = 0) */
     size_t kept;       /* edges of pair l-1 -> l kept in /bundle (0 for l = 0) */
-    double kept_share; /* kept / (n_{l-1} n_l); NaN for l = 0 or without /bundle */
+    double kept_share; /* kept / edges; NaN for l = 0 or without /bundle */
+    const char *kind;  /* "input", "dense" or "conv2d" (operators); "dense" for l > 0 of a
+                          classic network */
     const float *mean_importance; /* [n_classes] mean over the layer's nodes of node
                                      importance; NULL without /importance */
 } nb_gui_layer_row;
 
+/* One operator of a network with operators. */
+typedef struct nb_gui_op_row {
+    const char *kind;           /* nb_op_kind_name */
+    size_t out_c, out_h, out_w; /* output shape */
+    size_t params, macs;        /* nb_graph_op_params / nb_graph_op_macs */
+    size_t layer;               /* node layer it belongs to (0: before the first dense
+                                   or conv2d) */
+    bool node;                  /* it is the dense/conv2d that makes node layer `layer` */
+} nb_gui_op_row;
+
 typedef struct nb_gui_layer_table {
     size_t n_layers;
+    size_t n_ops;           /* 0 for a classic dense network */
+    nb_gui_op_row *op;      /* [n_ops] */
     size_t n_classes;       /* 0 without /importance */
     nb_gui_layer_row *row;  /* [n_layers] */
     float *mean_importance; /* [n_layers][n_classes], rows point here */

@@ -549,9 +549,15 @@ void tab_node(nb_gui *g, nb_gui_state *st) {
         bool thumbs = p->n_top > 0 && st->top_image[0].rgba;
         bool weights = p->has_input_image && st->weight_image.rgba;
         if (thumbs || weights) {
-            ImGui::TextUnformatted(thumbs && weights ? "Top-activating images | input weights"
-                                   : thumbs          ? "Top-activating test images"
-                                                     : "Input weights");
+            // a first-layer channel's input weights are its kernel (summed over input channels)
+            const char *what = p->channel ? "kernel" : "input weights";
+            if (thumbs && weights)
+                ImGui::Text("Top-activating images | %s", what);
+            else if (thumbs)
+                ImGui::TextUnformatted("Top-activating test images");
+            else
+                ImGui::Text("%s%s", p->channel ? "Kernel" : "Input weights",
+                            p->channel ? " (summed over input channels)" : "");
             if (thumbs) {
                 ImGui::BeginGroup();
                 for (size_t k = 0; k < p->n_top; k++) {
@@ -720,7 +726,9 @@ void panel_layers(nb_gui *g, nb_gui_state *st) {
     ImGuiIO &io = ImGui::GetIO();
     float x0 = st->show_activation ? 316.0f : 8.0f;
     float right = io.DisplaySize.x - nb_gui_layout_sidebar_width(io.DisplaySize.x) - 8.0f;
-    place(x0, io.DisplaySize.y - 228.0f, right - x0 > 200.0f ? right - x0 : 200.0f, 220.0f);
+    const float panel_h = st->layers.n_ops > 0 ? 320.0f : 220.0f;
+    place(x0, io.DisplaySize.y - panel_h - 8.0f, right - x0 > 200.0f ? right - x0 : 200.0f,
+          panel_h);
     bool open = ImGui::Begin("Layers", &st->show_layers);
     record_panel(g, k_hover_pad);
     if (!open) {
@@ -736,9 +744,16 @@ void panel_layers(nb_gui *g, nb_gui_state *st) {
     ImGui::TextDisabled("click a row: that layer pair alone");
     ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                             ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
-    if (t->n_layers > 0 && ImGui::BeginTable("layers", 6, flags)) {
+    // each table at most 8 rows high (it scrolls), so the operators fit under the layers
+    const float row_h = ImGui::GetFrameHeightWithSpacing();
+    auto table_height = [&](size_t rows) {
+        return row_h * (float)((rows < 8 ? rows : 8) + 1) + 4.0f;
+    };
+    if (t->n_layers > 0 &&
+        ImGui::BeginTable("layers", 7, flags, ImVec2(0.0f, table_height(t->n_layers)))) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn("layer");
+        ImGui::TableSetupColumn("kind");
         ImGui::TableSetupColumn("size");
         ImGui::TableSetupColumn("parameters");
         ImGui::TableSetupColumn("MACs/input");
@@ -758,7 +773,12 @@ void panel_layers(nb_gui *g, nb_gui_state *st) {
                 st->requests |= NB_GUI_REQ_PAIR;
             }
             ImGui::TableNextColumn();
-            ImGui::Text("%zu", r->size);
+            ImGui::TextUnformatted(r->kind ? r->kind : "");
+            ImGui::TableNextColumn();
+            if (r->kind && !std::strcmp(r->kind, "conv2d"))
+                ImGui::Text("%zu ch", r->size);
+            else
+                ImGui::Text("%zu", r->size);
             ImGui::TableNextColumn();
             ImGui::Text("%zu", r->params);
             ImGui::TableNextColumn();
@@ -777,6 +797,40 @@ void panel_layers(nb_gui *g, nb_gui_state *st) {
             }
         }
         ImGui::EndTable();
+        ImGui::Text("total: %zu parameters, %zu MACs per input", t->total_params, t->total_macs);
+    }
+    // the operators of a network that has them (docs/models.md): what makes each node layer
+    if (t->n_ops > 0 && ImGui::CollapsingHeader("Operators")) {
+        if (ImGui::BeginTable("operators", 6, flags, ImVec2(0.0f, table_height(t->n_ops)))) {
+            ImGui::TableSetupScrollFreeze(0, 1);
+            ImGui::TableSetupColumn("#");
+            ImGui::TableSetupColumn("operator");
+            ImGui::TableSetupColumn("output");
+            ImGui::TableSetupColumn("parameters");
+            ImGui::TableSetupColumn("MACs/input");
+            ImGui::TableSetupColumn("node layer", ImGuiTableColumnFlags_WidthStretch);
+            ImGui::TableHeadersRow();
+            for (size_t k = 0; k < t->n_ops; k++) {
+                const nb_gui_op_row *o = &t->op[k];
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ImGui::Text("%zu", k);
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(o->kind ? o->kind : "?");
+                ImGui::TableNextColumn();
+                ImGui::Text("%zux%zux%zu", o->out_c, o->out_h, o->out_w);
+                ImGui::TableNextColumn();
+                ImGui::Text("%zu", o->params);
+                ImGui::TableNextColumn();
+                ImGui::Text("%zu", o->macs);
+                ImGui::TableNextColumn();
+                if (o->node)
+                    ImGui::Text("%zu", o->layer);
+                else
+                    ImGui::TextDisabled("(%zu)", o->layer);
+            }
+            ImGui::EndTable();
+        }
     }
     ImGui::End();
 }
