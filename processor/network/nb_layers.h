@@ -110,6 +110,11 @@ nb_status nb_layers_trainer_create(nb_network *net, size_t max_batch,
                                    const nb_layers_train_desc *desc, nb_layers_trainer **out);
 void nb_layers_trainer_destroy(nb_layers_trainer *tr); /* NULL is a no-op */
 
+/* Threads of the following steps: 1 .. the count the trainer was created with (desc.threads,
+ * or omp_get_max_threads()); values outside are clamped. Changes the speed only, never the
+ * results (so a caller may let an nb_tuner pick the count per step). Returns the count set. */
+int nb_layers_trainer_set_threads(nb_layers_trainer *tr, int threads);
+
 /* One Adam step on the batch x[batch][in_c*in_h*in_w] with labels[batch] (< C): training-mode
  * forward, mean softmax cross-entropy of the logits (a final SOFTMAX is the one inside the
  * loss), backward, running statistics updated, Adam on the trained parameters (penalties added
