@@ -42,7 +42,6 @@
 
 #include <assert.h>
 #include <cblas.h>
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
