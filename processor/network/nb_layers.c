@@ -328,6 +328,20 @@ static void col2im(const nb_op *op, const float *col, float *dx) {
             }
 }
 
+/* Sum of v[0..n) in a fixed order: 8 interleaved partial sums (vectorisable without reordering
+ * by the compiler), combined pairwise, then the tail. */
+static float sum_fixed(const float *v, size_t n) {
+    float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t k = 0; k < 8; k++)
+            acc[k] += v[i + k];
+    float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        s += v[i];
+    return s;
+}
+
 /* In place: y = max(y, 0) (NaN becomes 0, as the RELU operator). */
 static void relu_inplace(float *y, size_t n) {
 #pragma omp simd
@@ -360,17 +374,24 @@ static void conv_forward_sample(const nb_op *op, const float *x, float *y, float
         im2col(op, x, col);
         cm = col;
     }
-    float beta = 0.0f;
-    if (op->bias) {
-        for (size_t o = 0; o < op->out_c; o++)
-            for (size_t p = 0; p < P; p++)
-                y[o * P + p] = op->bias[o];
-        beta = 1.0f;
-    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_int(op->out_c), blas_int(P),
-                blas_int(K), 1.0f, op->weight, blas_int(K), cm, blas_int(P), beta, y, blas_int(P));
-    if (relu)
-        relu_inplace(y, op->out_c * P);
+                blas_int(K), 1.0f, op->weight, blas_int(K), cm, blas_int(P), 0.0f, y, blas_int(P));
+    /* bias (and the fused ReLU) in one pass while y is in cache */
+    for (size_t o = 0; o < op->out_c; o++) {
+        float *yo = y + o * P;
+        const float b = op->bias ? op->bias[o] : 0.0f;
+        if (relu) {
+#pragma omp simd
+            for (size_t p = 0; p < P; p++) {
+                const float v = yo[p] + b;
+                yo[p] = v > 0.0f ? v : 0.0f;
+            }
+        } else if (op->bias) {
+#pragma omp simd
+            for (size_t p = 0; p < P; p++)
+                yo[p] += b;
+        }
+    }
 }
 
 static void conv_forward(const nb_op *op, const float *x, size_t m, float *y, const kernel_ctx *ctx,
@@ -380,7 +401,7 @@ static void conv_forward(const nb_op *op, const float *x, size_t m, float *y, co
     ctx->n_threads) if (m > 1 && m * out_size(op) * op->in_c * op->kernel_h * op->kernel_w >=      \
                                      NB_LAYERS_PAR_WORK)
     for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++) {
-        float *col = ctx->col + (size_t)omp_get_thread_num() * ctx->col_stride;
+        float *col = ctx->col ? ctx->col + (size_t)omp_get_thread_num() * ctx->col_stride : NULL;
         conv_forward_sample(op, x + (size_t)r * ni, y + (size_t)r * no, col, relu);
     }
 }
@@ -399,17 +420,21 @@ static void maxpool_sample(const nb_op *op, const float *x, float *y, uint32_t *
                 uint32_t *ir = idx ? idx + (c * OH + oh) * OW : NULL;
                 for (size_t ow = 0; ow < OW; ow++) {
                     const size_t a0 = r0 + 2 * ow, a1 = a0 + 1, a2 = a0 + W, a3 = a2 + 1;
-                    const float v0 = x[a0], v1 = x[a1], v2 = x[a2], v3 = x[a3];
+                    const float v1 = x[a1], v2 = x[a2], v3 = x[a3];
+                    float best = x[a0];
                     size_t b = a0;
-                    if (isnan(v0 + v1 + v2 + v3)) { /* rare: the first NaN wins */
-                        b = isnan(v0) ? a0 : isnan(v1) ? a1 : isnan(v2) ? a2 : a3;
+                    if (isnan(best + v1 + v2 + v3)) { /* rare: the first NaN wins */
+                        b = isnan(best) ? a0 : isnan(v1) ? a1 : isnan(v2) ? a2 : a3;
                     } else {
-                        float best = v0;
-                        b = v1 > best ? a1 : b;
+                        /* maxss and masks: no data-dependent branches (they dominated) */
+                        size_t t = (size_t)0 - (size_t)(v1 > best);
+                        b ^= (b ^ a1) & t;
                         best = v1 > best ? v1 : best;
-                        b = v2 > best ? a2 : b;
+                        t = (size_t)0 - (size_t)(v2 > best);
+                        b ^= (b ^ a2) & t;
                         best = v2 > best ? v2 : best;
-                        b = v3 > best ? a3 : b;
+                        t = (size_t)0 - (size_t)(v3 > best);
+                        b ^= (b ^ a3) & t;
                     }
                     yr[ow] = x[b];
                     if (ir)
@@ -1287,10 +1312,8 @@ static void conv_backward_shard(const nb_op *op, const float *x, const float *dy
         }
         if (gb)
             for (size_t o = 0; o < op->out_c; o++) {
-                float s = 0.0f;
-                for (size_t p = 0; p < P; p++)
-                    s += dyr[o * P + p];
-                gb[o] = r ? gb[o] + s : s;
+                const float sum = sum_fixed(dyr + o * P, P);
+                gb[o] = r ? gb[o] + sum : sum;
             }
         if (dx) {
             float *target = use_col ? dcol : dx + r * ni;
