@@ -145,6 +145,10 @@ void nb_dataset_deinit(nb_dataset *ds) {
         return;
     free(ds->images);
     free(ds->labels);
+    if (ds->class_names)
+        for (size_t c = 0; c < ds->n_classes; c++)
+            free(ds->class_names[c]);
+    free(ds->class_names);
     memset(ds, 0, sizeof *ds);
 }
 

@@ -21,9 +21,11 @@ typedef struct nb_dataset {
     size_t channels;   /* 1 (grey) or 3 (RGB); IDX files are grey */
     size_t rows, cols; /* image size; dim = channels * rows * cols */
     size_t dim;
-    float *images;    /* float32[n][channels][rows][cols] (CHW), pixel / 255 in [0, 1] */
-    uint8_t *labels;  /* uint8[n] */
-    size_t n_classes; /* max label + 1 */
+    float *images;      /* float32[n][channels][rows][cols] (CHW), pixel / 255 in [0, 1] */
+    uint8_t *labels;    /* uint8[n] */
+    size_t n_classes;   /* max label + 1, or the number of class names when names are known */
+    char **class_names; /* [n_classes] owned NUL-terminated names, or NULL (unknown: IDX and
+                           NumPy data without a names file); set by nb_data_load (nb_data.h) */
 } nb_dataset;
 
 typedef enum nb_idx_split {
@@ -47,7 +49,7 @@ nb_status nb_idx_load_pair(const char *images_path, const char *labels_path, siz
  * If neither exists: NB_E_IO with subject "<dir>/<name>". Otherwise as nb_idx_load_pair. */
 nb_status nb_idx_load_dir(const char *dir, nb_idx_split split, size_t max_n, nb_dataset *ds);
 
-void nb_dataset_deinit(nb_dataset *ds); /* frees; safe on a zeroed struct */
+void nb_dataset_deinit(nb_dataset *ds); /* frees (class names too); safe on a zeroed struct */
 
 /* Checks that every label is < n_classes (the network's output size). NB_OK or
  * NB_E_MISMATCH naming `subject` (e.g. the data directory), the label and the image index. */

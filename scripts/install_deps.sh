@@ -5,7 +5,14 @@ pkgs=(build-essential cmake ninja-build pkg-config clang-format git
       libsdl2-dev libglew-dev libcglm-dev libcjson-dev libhdf5-dev hdf5-tools zlib1g-dev
       libpng-dev libstb-dev fonts-dejavu-core libimgui-dev libopenblas-dev libcmocka-dev
       libegl-dev libgles-dev libgl-dev libgl1-mesa-dri libegl-mesa0 xvfb xauth mesa-utils
-      dataset-fashion-mnist gnuplot-nox hyperfine)
+      dataset-fashion-mnist gnuplot-nox hyperfine
+      protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-onnx
+      python3-numpy libjs-three chromium)
+# protobuf-c + libonnx-dev: the ONNX reader's code is generated from onnx.proto at build time;
+# libonnx-testdata: ONNX's operator tests (tests/onnx_testdata.py); python3-onnx: the refusal
+# test models (tests/onnx_models.py). libjs-three: three.js r111 inlined into the pages of
+# nnbundle-render --export OUT.html; chromium: tests/test_export_browser.c loads such a page
+# headless (WebGL via SwiftShader).
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -38,3 +38,15 @@ add_test(NAME test_render_install COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_
          WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(test_render_install PROPERTIES LABELS gl TIMEOUT 180
     ENVIRONMENT "NB_BINARY_DIR=${CMAKE_BINARY_DIR};CMAKE=${CMAKE_COMMAND};OMP_NUM_THREADS=2")
+# --export (GL-free): the glTF writer against tests/golden/export_tiny.json, class-view colours,
+# the layer filter, the option and the refusal paths.
+nb_add_test(test_export SOURCES test_export.c test_render_fixture.c LIBS nb_render_core cjson
+            LABEL unit TIMEOUT 60)
+# --export OUT.html without a browser (three.js replaced by stand-in files).
+nb_add_test(test_export_html SOURCES test_export_html.c test_render_fixture.c
+            LIBS nb_render_core cjson LABEL unit TIMEOUT 60)
+# The page in headless Chromium with the network disabled (skipped, exit 77, without chromium).
+nb_add_test(test_export_browser SOURCES test_export_browser.c test_render_fixture.c
+            LIBS nb_render_core LABEL gl TIMEOUT 240)
+set_tests_properties(test_export_browser PROPERTIES SKIP_RETURN_CODE 77)
+add_dependencies(test_export_browser nnbundle-render)

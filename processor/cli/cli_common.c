@@ -4,6 +4,9 @@
  * then handles its own options. Config resolution order: defaults (= configs/processing.json),
  * --config FILE, each --set key=value in order, then one validation pass. Thread counts set
  * here (omp_set_num_threads, openblas_set_num_threads) never change results, only speed.
+ * Data (--data DIR, --class-names FILE): every layout of nb_data.h; the network adopts the data
+ * set's class names only while its own are the defaults "0".."C-1", so names set by a user or
+ * an earlier stage are never overwritten.
  */
 #include "cli.h"
 
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb_data.h"
 #include "nb_log.h"
 
 void openblas_set_num_threads(int num_threads); /* libopenblas; not in cblas.h */
@@ -143,4 +147,67 @@ int nb_cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_end(ap);
     fprintf(stderr, "nnbundle %s: %s\nTry 'nnbundle %s --help'.\n", cmd, msg, cmd);
     return NB_EXIT_USAGE;
+}
+
+int nb_cli_data_parse(nb_cli_data *d, const char *cmd, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    bool data = !strcmp(a, "--data"), names = !strcmp(a, "--class-names");
+    if (!data && !names)
+        return 0;
+    if (*i + 1 >= argc) {
+        nb_cli_usage_error(cmd, "option %s needs a value", a);
+        return -1;
+    }
+    if (data)
+        d->dir = argv[++*i];
+    else
+        d->class_names = argv[++*i];
+    return 1;
+}
+
+nb_status nb_cli_load_data(const char *dir, const char *class_names, nb_idx_split split,
+                           size_t max_n, nb_dataset *ds) {
+    return nb_data_load(dir, split, max_n, class_names, ds);
+}
+
+nb_status nb_cli_check_data(const nb_dataset *ds, const char *what, const nb_network *net,
+                            bool exact_classes, const char *dir, const char *path) {
+    char subject[4200];
+    snprintf(subject, sizeof subject, "%s (%s)", dir, what);
+    size_t C = net->n_classes;
+    bool image_input = net->n_ops > 0 && (net->in_h > 1 || net->in_w > 1);
+    if (image_input &&
+        (ds->channels != net->in_c || ds->rows != net->in_h || ds->cols != net->in_w))
+        return NB_RAISE(NB_E_MISMATCH, subject,
+                        "images of %zu channel(s) x %zu x %zu, but %s takes %zu x %zu x %zu",
+                        ds->channels, ds->rows, ds->cols, path, net->in_c, net->in_h, net->in_w);
+    size_t n0 = net->n_ops > 0 ? net->in_c * net->in_h * net->in_w : net->layer_size[0];
+    if (!image_input && ds->dim != n0)
+        return NB_RAISE(NB_E_MISMATCH, subject,
+                        "images of %zu x %zu x %zu = %zu values, but the input layer of %s has "
+                        "%zu nodes",
+                        ds->channels, ds->rows, ds->cols, ds->dim, path, n0);
+    if (exact_classes ? ds->n_classes != C : ds->n_classes > C)
+        return NB_RAISE(NB_E_MISMATCH, subject,
+                        "labels 0..%zu (%zu classes), but the output layer of %s has %zu nodes",
+                        ds->n_classes ? ds->n_classes - 1 : 0, ds->n_classes, path, C);
+    return NB_OK;
+}
+
+nb_status nb_cli_adopt_class_names(nb_network *net, const nb_dataset *ds, bool *changed) {
+    if (changed)
+        *changed = false;
+    if (!ds->class_names || ds->n_classes != net->n_classes)
+        return NB_OK;
+    for (size_t c = 0; c < net->n_classes; c++) {
+        char def[32];
+        snprintf(def, sizeof def, "%zu", c);
+        if (net->class_names && net->class_names[c] && strcmp(net->class_names[c], def) != 0)
+            return NB_OK; /* named already: keep */
+    }
+    for (size_t c = 0; c < net->n_classes; c++)
+        NB_TRY(nb_network_set_class_name(net, c, ds->class_names[c]));
+    if (changed)
+        *changed = true;
+    return NB_OK;
 }

@@ -29,7 +29,10 @@ static void evaluate_help(void) {
            "((TPR+TNR)/2) on the test and training sets. FILE is only read. FILE needs\n"
            "/importance: run `nnbundle importance FILE --data DIR` first.\n\n"
            "options:\n"
-           "  --data DIR          IDX data set directory (default %s)\n"
+           "  --data DIR          data set directory: IDX, NumPy or ImageFolder layout\n"
+           "                      (docs/data.md; default %s)\n"
+           "  --class-names FILE  class names, one per line, for the tables (default: the\n"
+           "                      network's, or the data set's while the network has 0..C-1)\n"
            "  --out DIR           output directory, created if missing (required); writes\n"
            "                      pruning.csv and, with --class-specific, class_specific.csv\n"
            "  --levels LIST       prune levels in percent (default 0,10,20,...,100),\n"
@@ -188,6 +191,7 @@ static void print_class_summary(const nb_evaluate_result *r, const nb_network *n
 typedef struct evaluate_args {
     nb_cli_common common;
     const char *file, *data, *out, *levels_arg, *methods_arg, *sets_arg;
+    const char *class_names; /* --class-names FILE or NULL */
     bool class_specific;
     long seed, draws, max_images;
     double levels[NB_EVALUATE_MAX_LEVELS];
@@ -274,6 +278,15 @@ static int evaluate_parse(int argc, char **argv, evaluate_args *ea) {
             return nb_cli_usage_error("evaluate", "bad option %s", a);
         if (c > 0)
             continue;
+        nb_cli_data dopt = {.dir = ea->data, .class_names = ea->class_names};
+        c = nb_cli_data_parse(&dopt, "evaluate", argc, argv, &i);
+        if (c < 0)
+            return NB_EXIT_USAGE;
+        if (c > 0) {
+            ea->data = dopt.dir;
+            ea->class_names = dopt.class_names;
+            continue;
+        }
         if (!strcmp(a, "--class-specific")) {
             ea->class_specific = true;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -306,23 +319,28 @@ static int evaluate_parse(int argc, char **argv, evaluate_args *ea) {
 
 /* The data sets asked for, loaded and checked against the network; names point into
  * test_src / train_src (4200 bytes each). */
-static nb_status evaluate_load_sets(const evaluate_args *ea, const nb_network *net,
-                                    nb_dataset *test, nb_dataset *train, nb_evaluate_set sets[2],
-                                    size_t *n_sets, char *test_src, char *train_src) {
+static nb_status evaluate_load_sets(const evaluate_args *ea, nb_network *net, nb_dataset *test,
+                                    nb_dataset *train, nb_evaluate_set sets[2], size_t *n_sets,
+                                    char *test_src, char *train_src) {
     *n_sets = 0;
     snprintf(test_src, 4200, "%s (test set)", ea->data);
     snprintf(train_src, 4200, "%s (training set)", ea->data);
     if (ea->want_test) {
-        NB_TRY(nb_idx_load_dir(ea->data, NB_IDX_TEST, (size_t)ea->max_images, test));
+        NB_TRY(
+            nb_cli_load_data(ea->data, ea->class_names, NB_IDX_TEST, (size_t)ea->max_images, test));
+        NB_TRY(nb_cli_check_data(test, "test set", net, false, ea->data, ea->file));
         sets[(*n_sets)++] = (nb_evaluate_set){"test", test_src, test};
     }
     if (ea->want_train) {
-        NB_TRY(nb_idx_load_dir(ea->data, NB_IDX_TRAIN, (size_t)ea->max_images, train));
+        NB_TRY(nb_cli_load_data(ea->data, ea->class_names, NB_IDX_TRAIN, (size_t)ea->max_images,
+                                train));
+        NB_TRY(nb_cli_check_data(train, "training set", net, false, ea->data, ea->file));
         sets[(*n_sets)++] = (nb_evaluate_set){"train", train_src, train};
     }
     for (size_t s = 0; s < *n_sets; s++)
         NB_TRY(nb_evaluate_check_set(net, &sets[s]));
-    return NB_OK;
+    /* names for the tables (in memory only: evaluate never writes FILE) */
+    return nb_cli_adopt_class_names(net, sets[0].data, NULL);
 }
 
 /* Runs one family of curves (desc, progress under `label`) and writes it to out/csv_name. */

@@ -81,7 +81,8 @@ static void print_key(const nb_config_key *k) {
 }
 
 static void importance_help(void) {
-    printf("usage: nnbundle importance FILE.nnb.h5 [--data DIR] [options]\n\n"
+    printf("usage: nnbundle importance FILE.nnb.h5 [--data DIR] [--class-names FILE] "
+           "[options]\n\n"
            "Estimates how important every node is for every class and how strong every edge\n"
            "is, and writes them to FILE's /importance group (/network and /bundle are kept).\n\n"
            "Method bn-gamma (default, docs/method.md §2.2-2.5): for each class c, a one-vs-rest\n"
@@ -95,8 +96,11 @@ static void importance_help(void) {
            "Both: edge alpha = |w| / the largest |w| of the layer pair, and for every hidden\n"
            "node the test images that activate it most (importance_top_k).\n\n"
            "options:\n"
-           "  --data DIR          IDX data set directory with train-* and t10k-* files\n"
-           "                      (default %s)\n"
+           "  --data DIR          data set directory: IDX (train-*, t10k-*), NumPy\n"
+           "                      ({train,test}_{images,labels}.npy) or ImageFolder\n"
+           "                      ({train,test}/<class>/NAME.png); docs/data.md (default %s)\n"
+           "  --class-names FILE  class names, one per line (default: the data set's own);\n"
+           "                      stored into FILE.nnb.h5 while it has the names 0..C-1\n"
            "  --config FILE       processing config (JSON); keys below\n"
            "  --set KEY=VALUE     override one config key (repeatable)\n"
            "  --threads N         threads (default: all cores); results do not depend on it\n"
@@ -142,26 +146,16 @@ static bool on_class_done(void *user, size_t done, size_t n_classes) {
 /* Images must fit the input layer and labels the output layer; the subject names the data. */
 static nb_status check_fit(const nb_dataset *ds, const char *what, const nb_network *net,
                            const char *dir, const char *path) {
-    char subject[4200];
-    snprintf(subject, sizeof subject, "%s (%s)", dir, what);
-    size_t n0 = net->layer_size[0], C = net->n_classes;
-    if (ds->dim != n0)
-        return NB_RAISE(NB_E_MISMATCH, subject,
-                        "images of %zux%zu = %zu pixels, but the input layer of %s has %zu nodes",
-                        ds->rows, ds->cols, ds->dim, path, n0);
-    if (ds->n_classes != C)
-        return NB_RAISE(NB_E_MISMATCH, subject,
-                        "labels 0..%zu (%zu classes), but the output layer of %s has %zu nodes",
-                        ds->n_classes ? ds->n_classes - 1 : 0, ds->n_classes, path, C);
-    return NB_OK;
+    return nb_cli_check_data(ds, what, net, true, dir, path);
 }
 
-/* Parses the command line: common options, --data DIR and one FILE. -1 to go on, or the exit
- * code (help, usage error). */
-static int importance_parse(int argc, char **argv, nb_cli_common *common, const char **data,
+/* Parses the command line: common options, --data DIR, --class-names FILE and one FILE. -1
+ * to go on, or the exit code (help, usage error). */
+static int importance_parse(int argc, char **argv, nb_cli_common *common, nb_cli_data *data,
                             const char **path) {
     memset(common, 0, sizeof *common);
-    *data = *path = NULL;
+    memset(data, 0, sizeof *data);
+    *path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -173,11 +167,12 @@ static int importance_parse(int argc, char **argv, nb_cli_common *common, const 
             return nb_cli_usage_error("importance", "bad value for %s", a);
         if (c > 0)
             continue;
-        if (!strcmp(a, "--data")) {
-            if (i + 1 >= argc)
-                return nb_cli_usage_error("importance", "option --data needs a value");
-            *data = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
+        c = nb_cli_data_parse(data, "importance", argc, argv, &i);
+        if (c < 0)
+            return NB_EXIT_USAGE;
+        if (c > 0)
+            continue;
+        if (a[0] == '-' && a[1] != '\0') {
             return nb_cli_usage_error("importance", "unknown option '%s'", a);
         } else if (*path) {
             return nb_cli_usage_error("importance", "unexpected argument '%s' (one FILE only)", a);
@@ -194,17 +189,18 @@ static int importance_parse(int argc, char **argv, nb_cli_common *common, const 
  * top-k images (a missing one is then only a warning, unless --data named it). On failure
  * both are freed. */
 static nb_status importance_data(const nb_importance_strategy *st, bool want_top,
-                                 const char *data_arg, const nb_network *net, const char *path,
+                                 const nb_cli_data *opt, const nb_network *net, const char *path,
                                  nb_dataset *train, nb_dataset *test) {
+    const char *data_arg = opt->dir;
     const char *data = data_arg ? data_arg : NB_IDX_DEFAULT_DIR;
     nb_status s = NB_OK;
     if (st->needs_data) {
-        s = nb_idx_load_dir(data, NB_IDX_TRAIN, 0, train);
+        s = nb_cli_load_data(data, opt->class_names, NB_IDX_TRAIN, 0, train);
         if (s == NB_OK)
             s = check_fit(train, "train set", net, data, path);
     }
     if (s == NB_OK && (st->needs_data || want_top)) {
-        s = nb_idx_load_dir(data, NB_IDX_TEST, 0, test);
+        s = nb_cli_load_data(data, opt->class_names, NB_IDX_TEST, 0, test);
         if (s == NB_OK)
             s = check_fit(test, "test set", net, data, path);
         if (s != NB_OK && !st->needs_data && !data_arg) {
@@ -263,7 +259,8 @@ static size_t log_accuracies(const nb_importance *imp, const nb_network *net, do
 
 int nb_cli_importance(int argc, char **argv) {
     nb_cli_common common;
-    const char *data = NULL, *path = NULL;
+    nb_cli_data data;
+    const char *path = NULL;
     int rc = importance_parse(argc, argv, &common, &data, &path);
     if (rc >= 0)
         return rc;
@@ -289,11 +286,19 @@ int nb_cli_importance(int argc, char **argv) {
         return nb_cli_fail(s);
     const nb_network *net = &model.network;
     nb_dataset train = {0}, test = {0};
-    s = importance_data(st, cfg.importance_top_k > 0, data, net, path, &train, &test);
+    s = importance_data(st, cfg.importance_top_k > 0, &data, net, path, &train, &test);
+    bool renamed = false;
+    if (s == NB_OK) /* the data set's class names, while the network has the defaults */
+        s = nb_cli_adopt_class_names(&model.network, train.images ? &train : &test, &renamed);
     if (s != NB_OK) {
+        nb_dataset_deinit(&train);
+        nb_dataset_deinit(&test);
         nb_model_deinit(&model);
         return nb_cli_fail(s);
     }
+    if (renamed)
+        nb_log_info("%s: class names from the data set (%s, ...)", path,
+                    model.network.class_names[0]);
     nb_log_info("importance: method %s%s%s, %d epochs, batch %d, lr %g, seed %d", method,
                 st->needs_data ? ", flags " : "", st->needs_data ? cfg.importance_flags : "",
                 cfg.importance_epochs, cfg.importance_batch_size, cfg.importance_learning_rate,

@@ -21,7 +21,9 @@ static void run_help(void) {
            "same as `nnbundle train`, `nnbundle importance` and `nnbundle bundle` in a row\n"
            "on one file.\n\n"
            "options:\n"
-           "  --data DIR        IDX data set directory (default %s)\n"
+           "  --data DIR        data set directory: IDX, NumPy or ImageFolder (docs/data.md;\n"
+           "                    default %s)\n"
+           "  --class-names F   class names, one per line (to train and importance)\n"
            "  -o, --output FILE output .nnb.h5 file (required)\n"
            "  --layers A,B,...  hidden layer sizes (default 81,49)\n"
            "  --epochs N        training epochs (default 15)\n"
@@ -70,7 +72,7 @@ int nb_cli_run(int argc, char **argv) {
     static const char *const all_opts[] = {"--threads", NULL};
     static const char *const all_flags[] = {"--quiet", "-q", "--verbose", "-v", NULL};
     run_argv tr = {.n = 0}, im = {.n = 0}, bu = {.n = 0};
-    const char *data = NULL, *out = NULL, *stats = NULL;
+    const char *data = NULL, *out = NULL, *stats = NULL, *names = NULL;
     int bad = 0;
     bad |= push(&tr, "train");
     bad |= push(&im, "importance");
@@ -86,9 +88,9 @@ int nb_cli_run(int argc, char **argv) {
             bad |= push(&tr, a) | push(&im, a) | push(&bu, a);
             continue;
         }
-        bool takes = !strcmp(a, "--data") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
-                     !strcmp(a, "--stats") || is_one_of(a, train_opts) || is_one_of(a, proc_opts) ||
-                     is_one_of(a, all_opts);
+        bool takes = !strcmp(a, "--data") || !strcmp(a, "--class-names") || !strcmp(a, "-o") ||
+                     !strcmp(a, "--output") || !strcmp(a, "--stats") || is_one_of(a, train_opts) ||
+                     is_one_of(a, proc_opts) || is_one_of(a, all_opts);
         if (!takes)
             return nb_cli_usage_error("run", "unknown option '%s'", a);
         if (i + 1 >= argc)
@@ -96,6 +98,8 @@ int nb_cli_run(int argc, char **argv) {
         const char *v = argv[++i];
         if (!strcmp(a, "--data"))
             data = v;
+        else if (!strcmp(a, "--class-names"))
+            names = v;
         else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
             out = v;
         else if (!strcmp(a, "--stats"))
@@ -115,6 +119,9 @@ int nb_cli_run(int argc, char **argv) {
     bad |= push(&tr, "--data") | push(&tr, data) | push(&tr, "-o") | push(&tr, out);
     bad |= push(&im, out) | push(&im, "--data") | push(&im, data);
     bad |= push(&bu, out);
+    if (names)
+        bad |= push(&tr, "--class-names") | push(&tr, names) | push(&im, "--class-names") |
+               push(&im, names);
     if (stats)
         bad |= push(&bu, "--stats") | push(&bu, stats);
     if (bad)

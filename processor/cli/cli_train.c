@@ -9,8 +9,8 @@
  * /importance and /bundle groups are dropped (logged), since they describe other weights.
  * --arch is parsed (nb_train_arch_parse) before any data is read, so a bad string is a usage
  * error at once. Threads: --threads caps the OpenMP threads of training (which picks 1 or all
- * of them per step by measured speed; with --arch every step uses all of them); results do not
- * depend on it (nb_train.h). Reads no config keys
+ * of them per step by measured speed, with or without --arch); results do not depend on it
+ * (nb_train.h). Reads no config keys
  * (--config/--set do not apply to training). Hidden option for tests: --max-train N / --max-test N
  * keep the first N images.
  */
@@ -37,15 +37,17 @@ static void train_help(void) {
     printf(
         "usage: nnbundle train [--data DIR] -o FILE.nnb.h5 [options]\n\n"
         "Trains a dense network with ReLU hidden layers and a softmax output (or, with\n"
-        "--arch, a convolutional network) on an IDX data set (MNIST format:\n"
-        "train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-... for the test\n"
-        "split) with mini-batch Adam on the cross-entropy, and writes it to FILE (group\n"
-        "/network). The input layer has one node per pixel (with --arch: per image channel),\n"
-        "the output layer one per class. Prints the test accuracy and the wall time.\n"
+        "--arch, a convolutional network) on a data set (IDX: train-images-idx3-ubyte[.gz],\n"
+        "..., t10k-... for the test split; NumPy: {train,test}_{images,labels}.npy;\n"
+        "ImageFolder: {train,test}/<class>/NAME.png; docs/data.md) with mini-batch Adam on the\n"
+        "cross-entropy, and writes it to FILE (group /network). The input layer has one node\n"
+        "per pixel (with --arch: per image channel), the output layer one per class. Prints\n"
+        "the test accuracy and the wall time.\n"
         "If FILE exists it is replaced; its /importance and /bundle groups are dropped,\n"
         "since they belong to the old weights.\n\n"
         "options:\n"
-        "  --data DIR        IDX data set directory (default %s)\n"
+        "  --data DIR        data set directory (default %s)\n"
+        "  --class-names F   class names, one per line (default: the data set's own)\n"
         "  -o, --output FILE output .nnb.h5 file (required)\n"
         "  --layers A,B,...  hidden layer sizes, 1 to %d layers (default 81,49)\n"
         "  --arch BLOCKS     a convolutional network instead of --layers: blocks joined by\n"
@@ -71,7 +73,7 @@ static void train_help(void) {
         "  --verbose         more log lines\n\n"
         "Initial weights are Glorot-uniform, biases zero; Adam uses beta1 0.9, beta2 0.999,\n"
         "epsilon 1e-8. The same seed and data give the same network.\n\n"
-        "example:\n"
+        "examples:\n"
         "  nnbundle train -o out/fashion_mnist.nnb.h5 --layers 81,49 --epochs 15\n"
         "  nnbundle train -o out/fashion_cnn.nnb.h5 --arch conv32-pool-conv64-pool-fc128-fc10 \\\n"
         "      --epochs 5 --batch 64\n",
@@ -129,6 +131,7 @@ static bool is_fashion_mnist(const char *dir) {
 typedef struct train_args {
     nb_cli_common common;
     const char *data, *out;
+    const char *class_names; /* --class-names FILE or NULL */
     nb_train_desc desc;
     long max_train, max_test;
 } train_args;
@@ -204,6 +207,16 @@ static int train_parse(int argc, char **argv, train_args *ta) {
         int c = nb_cli_common_parse(&ta->common, argc, argv, &i);
         if (c < 0)
             return nb_cli_usage_error("train", "bad value for %s", a);
+        if (c == 0) {
+            nb_cli_data dopt = {.dir = ta->data, .class_names = ta->class_names};
+            int d = nb_cli_data_parse(&dopt, "train", argc, argv, &i);
+            if (d < 0)
+                return NB_EXIT_USAGE;
+            ta->data = dopt.dir;
+            ta->class_names = dopt.class_names;
+            if (d > 0)
+                continue;
+        }
         if (c > 0) {
             if (!strcmp(a, "--config") || !strcmp(a, "--set"))
                 return nb_cli_usage_error("train",
@@ -236,9 +249,10 @@ static int train_parse(int argc, char **argv, train_args *ta) {
 /* Both splits of the data directory, checked: at least 2 classes, no test label beyond the
  * training labels. On failure both are freed. */
 static nb_status train_load(const train_args *ta, nb_dataset *train, nb_dataset *test) {
-    nb_status s = nb_idx_load_dir(ta->data, NB_IDX_TRAIN, (size_t)ta->max_train, train);
+    nb_status s =
+        nb_cli_load_data(ta->data, ta->class_names, NB_IDX_TRAIN, (size_t)ta->max_train, train);
     if (s == NB_OK)
-        s = nb_idx_load_dir(ta->data, NB_IDX_TEST, (size_t)ta->max_test, test);
+        s = nb_cli_load_data(ta->data, ta->class_names, NB_IDX_TEST, (size_t)ta->max_test, test);
     if (s == NB_OK && train->n_classes < 2)
         s = NB_RAISE(NB_E_FORMAT, ta->data, "the training labels name %zu class, need at least 2",
                      train->n_classes);
@@ -278,9 +292,12 @@ static void log_training(const nb_train_desc *desc, const nb_dataset *train) {
                 (unsigned long long)resolved.seed);
 }
 
-/* Names the classes of a Fashion-MNIST network (the data directory's name says so). */
-static nb_status name_classes(const char *data, nb_network *net) {
-    if (!is_fashion_mnist(data) || net->n_classes != 10)
+/* Names the classes: the data set's names (class directories, classes.txt, --class-names),
+ * else Fashion-MNIST's when the data directory's name says so. */
+static nb_status name_classes(const char *data, const nb_dataset *train, nb_network *net) {
+    bool named = false;
+    NB_TRY(nb_cli_adopt_class_names(net, train, &named));
+    if (named || !is_fashion_mnist(data) || net->n_classes != 10)
         return NB_OK;
     for (size_t c = 0; c < 10; c++)
         NB_TRY(nb_network_set_class_name(net, c, fashion_mnist_classes[c]));
@@ -312,17 +329,19 @@ int nb_cli_train(int argc, char **argv) {
 
     nb_model model = {0};
     s = nb_train_network(&ta.desc, &train, &test, &model.network);
+    if (s == NB_OK) {
+        model.has_network = true;
+        s = name_classes(ta.data, &train, &model.network);
+    }
     nb_dataset_deinit(&train);
     nb_dataset_deinit(&test);
-    if (s != NB_OK)
+    if (s != NB_OK) {
+        nb_model_deinit(&model);
         return nb_cli_fail(s);
-    model.has_network = true;
-    const double t_trained = nb_time_now();
-    s = name_classes(ta.data, &model.network);
-    if (s == NB_OK) {
-        note_existing_output(ta.out);
-        s = nb_h5_save(ta.out, &model);
     }
+    const double t_trained = nb_time_now();
+    note_existing_output(ta.out);
+    s = nb_h5_save(ta.out, &model);
     const double train_acc = model.network.train_accuracy, test_acc = model.network.test_accuracy;
     nb_model_deinit(&model);
     if (s != NB_OK)

@@ -21,6 +21,7 @@ static const nb_command commands[] = {
     {"random", nb_cli_random, "make a network with seeded random weights and importance"},
     {"importance", nb_cli_importance, "estimate per-class node and edge importance"},
     {"bundle", nb_cli_bundle, "lay out, prune and bundle the edges"},
+    {"import", nb_cli_import, "read an ONNX or Keras model trained elsewhere"},
     {"run", nb_cli_run, "train, importance and bundle in one go"},
     {"evaluate", nb_cli_evaluate, "pruning curves that test the importance (CSV + plots)"},
     {"info", nb_cli_info, "describe a .nnb.h5 file"},

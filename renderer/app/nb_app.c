@@ -36,6 +36,8 @@
 #include <GL/glew.h>
 #include <SDL2/SDL.h>
 
+#include "nb_export_gltf.h"
+#include "nb_export_html.h"
 #include "nb_gui_session.h" /* the GUI hooks */
 #include "nb_h5.h"
 #include "nb_log.h"
@@ -169,6 +171,10 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
     if (opt->mode == NB_RUN_SCREENSHOT) { /* refuse a name we cannot write before any work */
         nb_image_format format;
         NB_TRY(nb_screenshot_format(opt->screenshot_path, &format));
+    }
+    if (opt->mode == NB_RUN_EXPORT) {
+        nb_export_format format;
+        NB_TRY(nb_export_format_of(opt->export_path, &format));
     }
     NB_TRY(build_config(opt, &app->config));
     nb_render_params_from_config(&app->config, &app->params);
@@ -510,6 +516,29 @@ static nb_status run_benchmark(nb_app *app) {
     return NB_OK;
 }
 
+/* --export: the scene as built for the config and --layers, written without GL. */
+nb_status nb_app_export(nb_app *app) {
+    nb_export_format format;
+    NB_TRY(nb_export_format_of(app->opt.export_path, &format));
+    nb_render_params_from_config(&app->config, &app->params);
+    const nb_export_desc d = {&app->model,  &app->scene, &app->params,
+                              &app->config, app->path,   &app->scene_desc};
+    if (format == NB_EXPORT_HTML) {
+        nb_export_html_stats s;
+        NB_TRY(nb_export_html_save(&d, app->opt.export_path, &s));
+        nb_log_info("wrote %s: %zu nodes, %zu edges (%zu line segments), %zu class views, "
+                    "%zu bytes (data %zu bytes before base64)",
+                    app->opt.export_path, s.nodes, s.edges, s.segments, s.views, s.bytes,
+                    s.data_bytes);
+        return NB_OK;
+    }
+    nb_export_gltf_stats s;
+    NB_TRY(nb_export_gltf_save(&d, app->opt.export_path, &s));
+    nb_log_info("wrote %s: %zu nodes, %zu edges (%zu line segments), %zu vertices, %zu bytes",
+                app->opt.export_path, s.nodes, s.edges, s.segments, s.vertices, s.bytes);
+    return NB_OK;
+}
+
 /* ---- interactive loop ---------------------------------------------------------------- */
 
 static void take_screenshot(nb_app *app, long frame) {
@@ -827,10 +856,14 @@ int nb_app_main(int argc, char **argv) {
     } else {
         nb_app app;
         st = nb_app_init(&app, &opt);
-        if (st == NB_OK)
-            st = nb_app_open_gl(&app);
-        if (st == NB_OK)
-            st = nb_app_run(&app);
+        if (st == NB_OK && opt.mode == NB_RUN_EXPORT) {
+            st = nb_app_export(&app);
+        } else {
+            if (st == NB_OK)
+                st = nb_app_open_gl(&app);
+            if (st == NB_OK)
+                st = nb_app_run(&app);
+        }
         nb_app_deinit(&app);
     }
     if (st != NB_OK) {

@@ -150,6 +150,10 @@ bool nb_app_fit_camera_orbit(nb_app *app, int n_yaws);
  * on. Returns false for k outside 0..9 (camera unchanged). */
 bool nb_app_set_pose(nb_app *app, int k, const float rect[4]);
 
+/* --export: writes the current scene to app->opt.export_path (.glb: nb_export_gltf.h; .html:
+ * nb_export_html.h) atomically, without GL. Statuses of the writer; errors name the file. */
+nb_status nb_app_export(nb_app *app);
+
 /* Frees everything (GL objects first); safe after a failed init. */
 void nb_app_deinit(nb_app *app);
 

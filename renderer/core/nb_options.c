@@ -104,9 +104,9 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 }
 
 static const char *const value_options[] = {
-    "--config", "--set",          "--screenshot", "--frames",  "--benchmark",
-    "--count",  "--size",         "--camera",     "--layers",  "--quit-after",
-    "--format", "--jpeg-quality", "--titles",     "--columns", NULL};
+    "--config",       "--set",    "--screenshot", "--frames", "--benchmark",  "--count",
+    "--export",       "--size",   "--camera",     "--layers", "--quit-after", "--format",
+    "--jpeg-quality", "--titles", "--columns",    NULL};
 
 /* What the checks after the loop need to know about the command line. */
 typedef struct parse_state {
@@ -151,12 +151,15 @@ static int parse_input(const char *a, nb_render_options *o, char *err, size_t er
     return NB_RENDER_EXIT_OK;
 }
 
-/* The output modes and their counts: --screenshot, --frames, --benchmark, --count. */
+/* The output modes and their counts: --screenshot, --frames, --benchmark, --export, --count. */
 static int parse_output(const char *name, const char *v, nb_render_options *o, parse_state *ps,
                         char *err, size_t err_size) {
     if (strcmp(name, "--screenshot") == 0) {
         o->screenshot_path = v;
         o->mode = NB_RUN_SCREENSHOT;
+    } else if (strcmp(name, "--export") == 0) {
+        o->export_path = v;
+        o->mode = NB_RUN_EXPORT;
     } else if (strcmp(name, "--frames") == 0) {
         o->frames_dir = v;
         o->mode = NB_RUN_FRAMES;
@@ -232,7 +235,8 @@ static int parse_view(const char *name, const char *v, nb_render_options *o, cha
 static int parse_value(const char *name, const char *v, nb_render_options *o, parse_state *ps,
                        char *err, size_t err_size) {
     if (strcmp(name, "--screenshot") == 0 || strcmp(name, "--frames") == 0 ||
-        strcmp(name, "--benchmark") == 0 || strcmp(name, "--count") == 0)
+        strcmp(name, "--benchmark") == 0 || strcmp(name, "--count") == 0 ||
+        strcmp(name, "--export") == 0)
         return parse_output(name, v, o, ps, err, err_size);
     if (strcmp(name, "--format") == 0 || strcmp(name, "--jpeg-quality") == 0)
         return parse_image(name, v, o, ps, err, err_size);
@@ -281,10 +285,12 @@ static int check_image_options(const nb_render_options *o, const parse_state *ps
                      "--format sets the type of --frames and K/R images; --screenshot takes it "
                      "from the extension of '%s'",
                      o->screenshot_path);
-    if ((o->transparent || ps->format_given || o->jpeg_quality) && o->mode == NB_RUN_BENCHMARK)
+    if ((o->transparent || ps->format_given || o->jpeg_quality) &&
+        (o->mode == NB_RUN_BENCHMARK || o->mode == NB_RUN_EXPORT))
         return usage(err, err_size,
                      "--transparent, --format and --jpeg-quality apply to image outputs, not to "
-                     "--benchmark");
+                     "--%s",
+                     o->mode == NB_RUN_EXPORT ? "export" : "benchmark");
     bool jpeg_out = o->mode == NB_RUN_SCREENSHOT ? shot_known && shot_format == NB_IMAGE_JPEG
                                                  : o->image_format == NB_IMAGE_JPEG;
     if (o->transparent && jpeg_out)
@@ -301,7 +307,8 @@ static int check_options(const nb_render_options *o, const parse_state *ps, char
     if (!o->input)
         return usage(err, err_size, "no input file (a .nnb.h5 made by `nnbundle bundle`)");
     if (ps->n_modes > 1)
-        return usage(err, err_size, "--screenshot, --frames and --benchmark exclude each other");
+        return usage(err, err_size,
+                     "--screenshot, --frames, --benchmark and --export exclude each other");
     int r = check_compare(o, err, err_size);
     if (r != NB_RENDER_EXIT_OK)
         return r;
@@ -491,6 +498,12 @@ void nb_options_print_help(FILE *f) {
         "    --orbit            turn the camera once around the network over the N frames\n"
         "  --benchmark N        render N frames offscreen (after one warm-up) and print the\n"
         "                       median ms/frame with node, segment and fragment counts\n"
+        "  --export OUT.glb     write what the view draws (the objects above the importance\n"
+        "                       thresholds, class-view colours) as binary glTF 2.0 for\n"
+        "                       Blender and 3D viewers (no GL needed; docs/export.md)\n"
+        "  --export OUT.html    write one self-contained web page (three.js and the data\n"
+        "                       inlined, works offline): orbit/pan/zoom, the ten camera\n"
+        "                       poses, the class views and the legend\n"
         "\n"
         "Images (--screenshot, --frames, the window's K and R):\n"
         "  --transparent        PNG with a transparent background (RGBA; the picture\n"

@@ -3,7 +3,8 @@
  *   nnbundle-render FILE [--config rendering.json] [--set key=value]... [--layers A:B]
  *                        [--camera K] [--size WxH]
  *                        [--screenshot OUT.png|OUT.jpg | --frames DIR [--count N] [--orbit]
- *                         | --benchmark N] [--transparent] [--format png|jpg]
+ *                         | --benchmark N | --export OUT.glb|OUT.html] [--transparent]
+ *                        [--format png|jpg]
  *                        [--jpeg-quality Q] [--quit-after N] [--no-watch] [--quiet|--verbose]
  *   nnbundle-render A B [C ...] (--screenshot OUT | --frames DIR ...) [--titles "a,b,c" |
  *                        --no-titles] [--columns N] [--shared-scale] [the options above]
@@ -36,6 +37,7 @@ typedef enum nb_render_run_mode {
     NB_RUN_SCREENSHOT = 1,  /* --screenshot: one PNG, no window */
     NB_RUN_FRAMES = 2,      /* --frames: numbered PNGs, no window */
     NB_RUN_BENCHMARK = 3,   /* --benchmark: timed frames, no window */
+    NB_RUN_EXPORT = 4,      /* --export: a .glb or .html file of the scene, no GL at all */
 } nb_render_run_mode;
 
 typedef struct nb_render_options {
@@ -52,6 +54,7 @@ typedef struct nb_render_options {
     nb_render_run_mode mode;
     const char *screenshot_path; /* --screenshot */
     const char *frames_dir;      /* --frames */
+    const char *export_path;     /* --export OUT.glb | OUT.html */
     long count;                  /* --count: frames to write (default 36) */
     bool orbit;                  /* --orbit: one full turn over the frames */
     long benchmark_frames;       /* --benchmark N */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make_seeds.sh - writes small valid inputs for the fuzz targets: OUT/idx (IDX images and
-# labels files, raw and gzip'd), OUT/config (the shipped configs, --set lines, flag lists) and
+# labels files, raw and gzip'd), OUT/npy (.npy images and labels, a class names file),
+# OUT/config (the shipped configs, --set lines, flag lists) and
 # OUT/h5 (.nnb.h5 files from `nnbundle random` and `nnbundle bundle`, plus one from
 # examples/import_pytorch.py when python3-torch and python3-h5py are installed).
 # usage: tests/fuzz/make_seeds.sh OUT_DIR [NNBUNDLE_BINARY]
@@ -12,7 +13,7 @@ fi
 OUT=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 NNBUNDLE=${2:-$SRC/build/release/processor/nnbundle}
-mkdir -p "$OUT/idx" "$OUT/config" "$OUT/h5"
+mkdir -p "$OUT/idx" "$OUT/npy" "$OUT/config" "$OUT/h5"
 
 byte() { printf "\\x$(printf %02x "$1")"; }
 u32() { byte $(($1 >> 24 & 255)); byte $(($1 >> 16 & 255)); byte $(($1 >> 8 & 255)); byte $(($1 & 255)); }
@@ -28,6 +29,19 @@ if [ -r "$FM" ]; then
     { printf '\x00\x00\x08\x03'; u32 1; u32 28; u32 28
       gzip -dc "$FM" 2>/dev/null | head -c $((16 + 784)) | tail -c 784 || true; } >"$OUT/idx/fashion_1.idx"
 fi
+
+# --- NumPy: .npy images (uint8 NHW, float32 NHWC) and labels, a class names file --------------
+# npy DESCR SHAPE: a version-1 header (dict padded to a multiple of 64 bytes with the preamble)
+npy() {
+    local dict="{'descr': '$1', 'fortran_order': False, 'shape': $2, }"
+    local hl=$((${#dict} + 1)); local pad=$(((64 - (10 + hl) % 64) % 64)); hl=$((hl + pad))
+    printf '\x93NUMPY\x01\x00'; byte $((hl & 255)); byte $((hl >> 8))
+    printf '%s%*s\n' "$dict" "$pad" ''
+}
+{ npy '|u1' '(3, 2, 2)'; printf '\x00\x40\x80\xff\x01\x02\x03\x04\xfe\xfd\xfc\xfb'; } >"$OUT/npy/images_u8_3x2x2.npy"
+{ npy '<f4' '(2, 1, 1, 3)'; printf '\x00\x00\x00\x00\x00\x00\x00\x3f\x00\x00\x80\x3f\x00\x00\x00\x00\x00\x00\x00\x3f\x00\x00\x80\x3e'; } >"$OUT/npy/images_f4_nhwc.npy"
+{ npy '<i8' '(3,)'; printf '\x00\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00'; } >"$OUT/npy/labels_i8_3.npy"
+printf 'T-shirt/top\nTrouser\r\nPullover\n' >"$OUT/npy/names.txt"
 
 # --- configs: the shipped files, --set lines, importance flag lists --------------------------
 cp "$SRC/configs/processing.json" "$OUT/config/processing.json"
