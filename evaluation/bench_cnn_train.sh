@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench_cnn_train.sh - issue 12's must-show: the CNN conv32-pool-conv64-pool-fc128-fc10 trained
 # by `nnbundle train --arch` on Fashion-MNIST, and the same network, epochs, batch and optimiser
-# in PyTorch (evaluation/train_cnn_torch.py), one after the other at the same thread count.
+# in PyTorch (evaluation/train_cnn_torch.py), one after the other at the same thread count
+# (nnbundle: --threads caps, and its step tuner runs each step on 1 or all of them, whichever
+# measured faster; its switches are printed; PyTorch: torch.set_num_threads).
 # Prints each run's accuracies, wall and CPU time, and the load average before and after each
 # run (the figures only compare on an otherwise idle machine; say the load when quoting them).
 #
@@ -43,11 +45,13 @@ run() {
         "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
     echo "load average after:  $(load)"
     grep -E "^epoch .*done in" "$OUT/$name.err" | sed 's/^/  /' || true
+    # nnbundle's step tuner (--threads caps; each step runs on 1 or all by measured speed)
+    grep -E "debug: training: " "$OUT/$name.err" | sed 's/^/  /' || true
     cat "$OUT/$name.out" "$OUT/$name.time"
 }
 
 run nnbundle "$NNBUNDLE" train --data "$DATA" --arch "$ARCH" --epochs "$EPOCHS" \
-    --batch "$BATCH" --lr "$LR" --seed "$SEED" --threads "$THREADS" -o "$OUT/cnn.nnb.h5"
+    --batch "$BATCH" --lr "$LR" --seed "$SEED" --threads "$THREADS" --verbose -o "$OUT/cnn.nnb.h5"
 if [ "${SKIP_TORCH:-0}" != 1 ]; then
     run pytorch "${PYTHON:-/usr/bin/python3}" evaluation/train_cnn_torch.py --data "$DATA" --arch "$ARCH" \
         --epochs "$EPOCHS" --batch "$BATCH" --lr "$LR" --seed "$SEED" --threads "$THREADS"
