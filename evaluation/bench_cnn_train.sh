@@ -13,6 +13,15 @@
 #        PYTHON (default /usr/bin/python3, Debian's, which has python3-torch),
 #        OMP_WAIT_POLICY (default passive for both runs: on a shared machine, spinning OpenMP
 #        threads wait for partners that are descheduled; results do not depend on it)
+#
+# Measured 2026-12-07 on the 2-vCPU AMD EPYC VM shared with other sessions, 5 epochs, batch 64,
+# --threads 2 / torch.set_num_threads(2), nnbundle c53e57c (the commit that last changed the
+# engine), PyTorch 1.13 (Debian python3-torch):
+#   load 2.0-3.2:  nnbundle test accuracy 0.9178, 264.6 s wall, 283.6 s user CPU
+#                  PyTorch  test accuracy 0.9156, 302.3 s wall, 348.9 s user + 220.0 s system
+#   load 4.8-9.4:  nnbundle 0.9178, 413.7 s wall, 311.4 s user; PyTorch 0.9156, 475.0 s wall
+# nnbundle reached >= 0.90 test accuracy after epoch 3 (0.9038); its losses were the same to the
+# last printed digit in both runs although its step tuner chose different thread counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPOCHS=${1:-5}
