@@ -355,6 +355,16 @@ static void test_maxpool_padding_never_wins(void **state) {
     assert_int_equal(nb_layers_op_forward(&op, x, 1, y), NB_OK);
     for (int i = 0; i < 4; i++)
         nb_assert_near(y[i], -1.0, 0);
+    /* NaN propagates (PyTorch), in the 2x2/2 fast path and in the general one */
+    nb_op fast = window_op(NB_OP_MAXPOOL, 1, 2, 4, 0, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0);
+    nb_op slow = window_op(NB_OP_MAXPOOL, 1, 2, 4, 0, 2, 2, 1, 2, 1, 1, 0, 0, 0, 0);
+    float xn[8] = {1.0f, NAN, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f}, yn[2];
+    assert_int_equal(nb_layers_op_forward(&fast, xn, 1, yn), NB_OK);
+    assert_true(isnan(yn[0]));
+    nb_assert_near(yn[1], 8.0, 0);
+    assert_int_equal(nb_layers_op_forward(&slow, xn, 1, yn), NB_OK);
+    assert_true(isnan(yn[0]));
+    nb_assert_near(yn[1], 8.0, 0);
 }
 
 /* ---- chains ---------------------------------------------------------------------------------- */

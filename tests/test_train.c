@@ -1,9 +1,11 @@
 /* test_train.c - nb_train: learns a separable synthetic problem, is deterministic for a seed
- * whatever the thread count, L1 shrinks weights, every error path.
+ * whatever the thread count, L1 shrinks weights, every error path; architecture strings
+ * (--arch): parsing, refusals, the operator chains they build, and CNN training.
  */
 #include <cblas.h>
 #include <omp.h>
 
+#include "nb_graph.h"
 #include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_rng.h"
@@ -370,6 +372,234 @@ static void test_errors(void **state) {
     synth_free(&te);
 }
 
+/* ---- architectures ------------------------------------------------------------------------ */
+
+static void test_arch_parse_and_format(void **state) {
+    (void)state;
+    nb_train_arch a;
+    assert_int_equal(nb_train_arch_parse("conv32-pool-conv64-pool-fc128", &a), NB_OK);
+    assert_int_equal(a.n, 5);
+    const nb_train_block kinds[5] = {NB_TRAIN_BLOCK_CONV, NB_TRAIN_BLOCK_POOL, NB_TRAIN_BLOCK_CONV,
+                                     NB_TRAIN_BLOCK_POOL, NB_TRAIN_BLOCK_FC};
+    const size_t sizes[5] = {32, 0, 64, 0, 128};
+    for (size_t k = 0; k < 5; k++) {
+        assert_int_equal(a.kind[k], kinds[k]);
+        assert_int_equal(a.size[k], sizes[k]);
+    }
+    char buf[128];
+    assert_string_equal(nb_train_arch_format(&a, buf, sizeof buf), "conv32-pool-conv64-pool-fc128");
+    assert_int_equal(nb_train_arch_parse("fc7", &a), NB_OK);
+    assert_string_equal(nb_train_arch_format(&a, buf, sizeof buf), "fc7");
+    /* truncation keeps a terminated string */
+    assert_int_equal(nb_train_arch_parse("conv4096-pool", &a), NB_OK);
+    assert_string_equal(nb_train_arch_format(&a, buf, 5), "conv");
+
+    static const struct {
+        const char *text, *frag;
+    } bad[] = {
+        {"", "empty"},
+        {"conv32--pool", "empty block at character 8"},
+        {"-conv3", "empty block at character 1"},
+        {"conv3-", "empty block at character 7"},
+        {"conv", "conv needs a channel count"},
+        {"conv0", "conv needs a channel count 1..4096"},
+        {"conv4097", "conv needs a channel count"},
+        {"conv3x", "block 'conv3x'"},
+        {"fc", "fc needs a unit count"},
+        {"fc-3", "fc needs a unit count"},
+        {"fc1000001", "fc needs a unit count 1..1000000"},
+        {"pool2", "unknown block 'pool2'"},
+        {"Conv3", "unknown block 'Conv3'"},
+        {"conv3 -pool", "block 'conv3 '"},
+        {"fc128-conv3", "block 2 (conv) follows a dense layer"},
+        {"fc8-pool", "block 2 (pool) follows a dense layer"},
+        {"pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-"
+         "pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool-pool",
+         "more than 32 blocks"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        a.n = 3;
+        nb_expect_error(nb_train_arch_parse(bad[k].text, &a), NB_E_INVALID, "train arch",
+                        bad[k].frag);
+        assert_int_equal(a.n, 0); /* zeroed */
+    }
+    nb_expect_error(nb_train_arch_parse(NULL, &a), NB_E_INVALID, "train arch", "empty");
+}
+
+static void expect_kinds(const nb_network *net, const nb_op_kind *kinds, size_t n) {
+    assert_int_equal(net->n_ops, n);
+    for (size_t k = 0; k < n; k++)
+        if (net->ops[k].kind != kinds[k])
+            fail_msg("operator %zu is %s, want %s", k, nb_op_kind_name(net->ops[k].kind),
+                     nb_op_kind_name(kinds[k]));
+}
+
+static void test_arch_builds_chains(void **state) {
+    (void)state;
+    nb_train_arch a;
+    nb_network net;
+    const nb_op_kind cnn[] = {NB_OP_CONV2D, NB_OP_RELU,    NB_OP_MAXPOOL, NB_OP_CONV2D,
+                              NB_OP_RELU,   NB_OP_MAXPOOL, NB_OP_FLATTEN, NB_OP_DENSE,
+                              NB_OP_RELU,   NB_OP_DENSE};
+    /* the TorchRender3D example network; the trailing fc10 is the output layer */
+    for (int explicit_out = 0; explicit_out < 2; explicit_out++) {
+        assert_int_equal(nb_train_arch_parse(explicit_out ? "conv32-pool-conv64-pool-fc128-fc10"
+                                                          : "conv32-pool-conv64-pool-fc128",
+                                             &a),
+                         NB_OK);
+        assert_int_equal(nb_train_arch_build(&a, 1, 28, 28, 10, 3, &net), NB_OK);
+        expect_kinds(&net, cnn, sizeof cnn / sizeof cnn[0]);
+        const nb_op *c1 = &net.ops[0], *c2 = &net.ops[3], *fc = &net.ops[7], *out = &net.ops[9];
+        assert_int_equal(c1->out_c, 32);
+        assert_int_equal(c1->out_h, 28);
+        assert_int_equal(c1->kernel_h * c1->kernel_w, 9);
+        assert_int_equal(c1->pad_top + c1->pad_left + c1->pad_bottom + c1->pad_right, 4);
+        assert_int_equal(c2->in_c, 32);
+        assert_int_equal(c2->in_h, 14);
+        assert_int_equal(fc->in_c * fc->in_h * fc->in_w, 64 * 7 * 7);
+        assert_int_equal(fc->out_c, 128);
+        assert_int_equal(out->out_c, 10);
+        /* Glorot-uniform weights, zero biases */
+        const double lim = sqrt(6.0 / (9.0 * 32 + 9.0 * 64));
+        double mx = 0;
+        for (size_t i = 0; i < nb_op_weight_count(c2); i++)
+            mx = fabs(c2->weight[i]) > mx ? fabs(c2->weight[i]) : mx;
+        assert_true(mx <= lim && mx > 0.9 * lim);
+        for (size_t o = 0; o < 64; o++)
+            assert_true(c2->bias[o] == 0.0f);
+        /* the graph view: input channels, then one node layer per conv/dense */
+        assert_int_equal(nb_graph_build(&net), NB_OK);
+        assert_int_equal(net.n_layers, 5);
+        assert_int_equal(net.layer_size[0], 1);
+        assert_int_equal(net.layer_size[2], 64);
+        assert_int_equal(net.layer_size[4], 10);
+        nb_network_deinit(&net);
+    }
+    /* fc8 equal to 3 classes? no: a hidden fc3 before the output when the classes differ */
+    assert_int_equal(nb_train_arch_parse("fc3", &a), NB_OK);
+    assert_int_equal(nb_train_arch_build(&a, 1, 4, 4, 5, 1, &net), NB_OK);
+    const nb_op_kind mlp[] = {NB_OP_DENSE, NB_OP_RELU, NB_OP_DENSE};
+    expect_kinds(&net, mlp, 3);
+    assert_int_equal(net.ops[0].in_c * net.ops[0].in_h * net.ops[0].in_w, 16);
+    nb_network_deinit(&net);
+    assert_int_equal(nb_train_arch_build(&a, 1, 4, 4, 3, 1, &net), NB_OK);
+    const nb_op_kind lin[] = {NB_OP_DENSE};
+    expect_kinds(&net, lin, 1);
+    nb_network_deinit(&net);
+    /* a conv ends in flatten + the output layer */
+    assert_int_equal(nb_train_arch_parse("conv2", &a), NB_OK);
+    assert_int_equal(nb_train_arch_build(&a, 3, 5, 5, 4, 1, &net), NB_OK);
+    const nb_op_kind c[] = {NB_OP_CONV2D, NB_OP_RELU, NB_OP_FLATTEN, NB_OP_DENSE};
+    expect_kinds(&net, c, 4);
+    assert_int_equal(net.ops[0].in_c, 3);
+    nb_network_deinit(&net);
+    /* refusals: pooling below 2x2, too few classes, no blocks */
+    assert_int_equal(nb_train_arch_parse("conv4-pool-pool-pool-pool-pool", &a), NB_OK);
+    nb_expect_error(nb_train_arch_build(&a, 1, 28, 28, 10, 1, &net), NB_E_INVALID, "train arch",
+                    "block 6 (pool): its input is 1x1");
+    assert_null(net.ops);
+    assert_int_equal(nb_train_arch_parse("fc4", &a), NB_OK);
+    nb_expect_error(nb_train_arch_build(&a, 1, 28, 28, 1, 1, &net), NB_E_INVALID, "train arch",
+                    "1 classes");
+    a.n = 0;
+    nb_expect_error(nb_train_arch_build(&a, 1, 28, 28, 10, 1, &net), NB_E_INVALID, "train arch",
+                    "no blocks");
+}
+
+/* 1x8x8 images with a bright 4x4 patch in one of the four quadrants (the class) on noise. */
+static void quadrants(nb_dataset *ds, size_t n, uint64_t seed) {
+    memset(ds, 0, sizeof *ds);
+    ds->n = n;
+    ds->channels = 1;
+    ds->rows = ds->cols = 8;
+    ds->dim = 64;
+    ds->n_classes = 4;
+    ds->images = malloc(n * 64 * sizeof(float));
+    ds->labels = malloc(n);
+    assert_true(ds->images && ds->labels);
+    nb_rng rng;
+    nb_rng_init(&rng, seed);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t c = (uint8_t)(i % 4);
+        ds->labels[i] = c;
+        float *x = ds->images + i * 64;
+        for (size_t p = 0; p < 64; p++)
+            x[p] = (float)(0.4 * nb_rng_uniform(&rng));
+        const size_t r0 = c / 2 * 4, c0 = c % 2 * 4;
+        for (size_t r = 0; r < 4; r++)
+            for (size_t q = 0; q < 4; q++)
+                x[(r0 + r) * 8 + c0 + q] += 0.6f;
+    }
+}
+
+static bool same_ops(const nb_network *a, const nb_network *b) {
+    if (a->n_ops != b->n_ops)
+        return false;
+    for (size_t k = 0; k < a->n_ops; k++) {
+        const size_t nw = nb_op_weight_count(&a->ops[k]);
+        if (nw && (memcmp(a->ops[k].weight, b->ops[k].weight, nw * sizeof(float)) ||
+                   memcmp(a->ops[k].bias, b->ops[k].bias, a->ops[k].out_c * sizeof(float))))
+            return false;
+    }
+    return true;
+}
+
+static void test_arch_trains_a_cnn(void **state) {
+    (void)state;
+    nb_dataset tr, te;
+    quadrants(&tr, 400, 1);
+    quadrants(&te, 200, 2);
+    nb_train_desc d = {0};
+    assert_int_equal(nb_train_arch_parse("conv4-pool-fc16", &d.arch), NB_OK);
+    d.epochs = 3;
+    d.batch_size = 32;
+    d.learning_rate = 1e-2;
+    d.seed = 5;
+    d.dataset_name = "quadrants";
+    epoch_log log = {0};
+    d.on_epoch = on_epoch;
+    d.user = &log;
+    nb_network a, b;
+    d.threads = 1;
+    assert_int_equal(nb_train_network(&d, &tr, &te, &a), NB_OK);
+    assert_int_equal(log.calls, 3);
+    assert_true(log.last_loss < log.first_loss);
+    assert_true(a.test_accuracy >= 0.95);
+    assert_true(a.train_accuracy >= 0.95);
+    assert_string_equal(a.source, "train");
+    assert_string_equal(a.dataset, "quadrants");
+    assert_int_equal(a.epochs, 3);
+    /* the graph view is built: 1 input channel, 4 conv channels, 16 units, 4 classes */
+    assert_int_equal(a.n_layers, 4);
+    assert_int_equal(a.layer_size[0], 1);
+    assert_int_equal(a.layer_size[1], 4);
+    assert_int_equal(a.layer_size[3], 4);
+    assert_int_equal(a.n_classes, 4);
+    /* the evaluation dispatches to the operators and agrees with training's last figure */
+    double acc = 0;
+    assert_int_equal(nb_mlp_evaluate(&a, &te, NULL, &acc, NULL), NB_OK);
+    assert_true(acc == a.test_accuracy);
+    /* the same network for 2 threads and for the adaptive thread count */
+    d.threads = 2;
+    d.on_epoch = NULL;
+    omp_set_num_threads(2);
+    assert_int_equal(nb_train_network(&d, &tr, &te, &b), NB_OK);
+    assert_true(same_ops(&a, &b));
+    assert_true(a.test_accuracy == b.test_accuracy);
+    nb_network_deinit(&b);
+    d.threads = 0;
+    assert_int_equal(nb_train_network(&d, &tr, &te, &b), NB_OK);
+    assert_true(same_ops(&a, &b));
+    nb_network_deinit(&b);
+    /* an architecture that does not fit the images */
+    assert_int_equal(nb_train_arch_parse("pool-pool-pool-pool", &d.arch), NB_OK);
+    nb_expect_error(nb_train_network(&d, &tr, &te, &b), NB_E_INVALID, "train arch",
+                    "block 4 (pool): its input is 1x1");
+    nb_network_deinit(&a);
+    nb_dataset_deinit(&tr);
+    nb_dataset_deinit(&te);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_desc_defaults),
@@ -378,6 +608,9 @@ int main(void) {
         cmocka_unit_test(test_thread_count_independent),
         cmocka_unit_test(test_l1_shrinks_weights),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_arch_parse_and_format),
+        cmocka_unit_test(test_arch_builds_chains),
+        cmocka_unit_test(test_arch_trains_a_cnn),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,4 +1,5 @@
-/* cli_train.c - `nnbundle train`: train a dense ReLU network on an IDX data set, write /network.
+/* cli_train.c - `nnbundle train`: train a dense ReLU network, or a CNN given by --arch, on an IDX
+ * data set, write /network.
  *
  * DESIGN: parses the options (common ones through nb_cli_common_parse), loads the training
  * and test splits with nb_idx_load_dir, checks that the test labels fit the training set's
@@ -6,8 +7,10 @@
  * the test accuracy and the wall time on stdout, and writes a model holding only /network
  * with nb_h5_save (temporary file + rename). An existing output file is replaced; its
  * /importance and /bundle groups are dropped (logged), since they describe other weights.
- * Threads: --threads caps the OpenMP threads of training (which picks 1 or all of them per
- * step by measured speed); results do not depend on it (nb_train.h). Reads no config keys
+ * --arch is parsed (nb_train_arch_parse) before any data is read, so a bad string is a usage
+ * error at once. Threads: --threads caps the OpenMP threads of training (which picks 1 or all
+ * of them per step by measured speed, with or without --arch); results do not depend on it
+ * (nb_train.h). Reads no config keys
  * (--config/--set do not apply to training). Hidden option for tests: --max-train N / --max-test N
  * keep the first N images.
  */
@@ -31,36 +34,50 @@ static const char *const fashion_mnist_classes[10] = {
 };
 
 static void train_help(void) {
-    printf("usage: nnbundle train [--data DIR] -o FILE.nnb.h5 [options]\n\n"
-           "Trains a dense network with ReLU hidden layers and a softmax output on a data set\n"
-           "(IDX: train-images-idx3-ubyte[.gz], ..., t10k-... for the test split; NumPy:\n"
-           "{train,test}_{images,labels}.npy; ImageFolder: {train,test}/<class>/NAME.png;\n"
-           "docs/data.md) with mini-batch Adam on the cross-entropy, and writes\n"
-           "its weights to FILE (group /network). The input layer has one node per pixel, the\n"
-           "output layer one per class. Prints the test accuracy and the wall time.\n"
-           "If FILE exists it is replaced; its /importance and /bundle groups are dropped,\n"
-           "since they belong to the old weights.\n\n"
-           "options:\n"
-           "  --data DIR        data set directory (default %s)\n"
-           "  --class-names F   class names, one per line (default: the data set's own)\n"
-           "  -o, --output FILE output .nnb.h5 file (required)\n"
-           "  --layers A,B,...  hidden layer sizes, 1 to %d layers (default 81,49)\n"
-           "  --epochs N        passes over the training set (default 15)\n"
-           "  --batch N         images per Adam step (default 128)\n"
-           "  --lr X            Adam learning rate (default 0.001)\n"
-           "  --l1 X            L1 penalty factor on the weights, biases exempt (default 0)\n"
-           "  --seed N          seed of the initial weights and the shuffling (default 1;\n"
-           "                    0 is the same as 1)\n"
-           "  --threads N       most threads (default: all cores); training runs each step\n"
-           "                    on 1 or N threads, whichever measured faster; results do not\n"
-           "                    depend on it\n"
-           "  --quiet           no progress or log lines (results are still printed)\n"
-           "  --verbose         more log lines\n\n"
-           "Initial weights are Glorot-uniform, biases zero; Adam uses beta1 0.9, beta2 0.999,\n"
-           "epsilon 1e-8. The same seed and data give the same network.\n\n"
-           "example:\n"
-           "  nnbundle train -o out/fashion_mnist.nnb.h5 --layers 81,49 --epochs 15\n",
-           NB_IDX_DEFAULT_DIR, NB_TRAIN_MAX_HIDDEN);
+    printf(
+        "usage: nnbundle train [--data DIR] -o FILE.nnb.h5 [options]\n\n"
+        "Trains a dense network with ReLU hidden layers and a softmax output (or, with\n"
+        "--arch, a convolutional network) on a data set (IDX: train-images-idx3-ubyte[.gz],\n"
+        "..., t10k-... for the test split; NumPy: {train,test}_{images,labels}.npy;\n"
+        "ImageFolder: {train,test}/<class>/NAME.png; docs/data.md) with mini-batch Adam on the\n"
+        "cross-entropy, and writes it to FILE (group /network). The input layer has one node\n"
+        "per pixel (with --arch: per image channel), the output layer one per class. Prints\n"
+        "the test accuracy and the wall time.\n"
+        "If FILE exists it is replaced; its /importance and /bundle groups are dropped,\n"
+        "since they belong to the old weights.\n\n"
+        "options:\n"
+        "  --data DIR        data set directory (default %s)\n"
+        "  --class-names F   class names, one per line (default: the data set's own)\n"
+        "  -o, --output FILE output .nnb.h5 file (required)\n"
+        "  --layers A,B,...  hidden layer sizes, 1 to %d layers (default 81,49)\n"
+        "  --arch BLOCKS     a convolutional network instead of --layers: blocks joined by\n"
+        "                    '-', in order:\n"
+        "                      convN  3x3 convolution, stride 1, padding 1, N channels\n"
+        "                             (1..4096), then ReLU\n"
+        "                      pool   2x2 max pooling, stride 2\n"
+        "                      fcN    dense layer of N units (1..1000000), then ReLU\n"
+        "                    conv and pool come before fc; at most %d blocks. The dense\n"
+        "                    output layer to the classes is implied; a trailing fcN with N\n"
+        "                    = the class count is that output layer. Weights Glorot-uniform\n"
+        "                    (fan-in and fan-out over the 3x3 window), biases zero.\n"
+        "  --epochs N        passes over the training set (default 15)\n"
+        "  --batch N         images per Adam step (default 128)\n"
+        "  --lr X            Adam learning rate (default 0.001)\n"
+        "  --l1 X            L1 penalty factor on the weights, biases exempt (default 0)\n"
+        "  --seed N          seed of the initial weights and the shuffling (default 1;\n"
+        "                    0 is the same as 1)\n"
+        "  --threads N       most threads (default: all cores); training runs each step\n"
+        "                    on 1 or N threads, whichever measured faster; results do not\n"
+        "                    depend on it\n"
+        "  --quiet           no progress or log lines (results are still printed)\n"
+        "  --verbose         more log lines\n\n"
+        "Initial weights are Glorot-uniform, biases zero; Adam uses beta1 0.9, beta2 0.999,\n"
+        "epsilon 1e-8. The same seed and data give the same network.\n\n"
+        "examples:\n"
+        "  nnbundle train -o out/fashion_mnist.nnb.h5 --layers 81,49 --epochs 15\n"
+        "  nnbundle train -o out/fashion_cnn.nnb.h5 --arch conv32-pool-conv64-pool-fc128-fc10 \\\n"
+        "      --epochs 5 --batch 64\n",
+        NB_IDX_DEFAULT_DIR, NB_TRAIN_MAX_HIDDEN, NB_TRAIN_MAX_ARCH);
 }
 
 /* Fails early (before minutes of training) when the output's directory does not exist. */
@@ -140,6 +157,9 @@ static int train_option(train_args *ta, const char *a, const char *v) {
                 return nb_cli_usage_error("train",
                                           "--layers: hidden layer of %zu nodes, at most 1000000",
                                           desc->hidden[k]);
+    } else if (!strcmp(a, "--arch")) {
+        if (nb_train_arch_parse(v, &desc->arch) != NB_OK)
+            return nb_cli_usage_error("train", "--arch: %s", nb_error_reason());
     } else if (!strcmp(a, "--epochs")) {
         if (!nb_cli_parse_int(v, 1, 100000, &n))
             return nb_cli_usage_error("train", "--epochs: '%s' is not in 1..100000", v);
@@ -175,9 +195,9 @@ static int train_parse(int argc, char **argv, train_args *ta) {
     memset(ta, 0, sizeof *ta);
     ta->data = NB_IDX_DEFAULT_DIR;
     ta->desc.seed = 1;
-    static const char *const value_options[] = {"--data",   "-o",          "--output",   "--layers",
-                                                "--epochs", "--batch",     "--lr",       "--l1",
-                                                "--seed",   "--max-train", "--max-test", NULL};
+    static const char *const value_options[] = {
+        "--data", "-o",   "--output", "--layers",    "--arch",     "--epochs", "--batch",
+        "--lr",   "--l1", "--seed",   "--max-train", "--max-test", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -220,6 +240,9 @@ static int train_parse(int argc, char **argv, train_args *ta) {
     }
     if (!ta->out)
         return nb_cli_usage_error("train", "missing output file (-o FILE.nnb.h5)");
+    if (ta->desc.arch.n > 0 && ta->desc.n_hidden > 0)
+        return nb_cli_usage_error("train", "--layers and --arch exclude each other (--arch "
+                                           "describes the whole network)");
     return -1;
 }
 
@@ -244,11 +267,21 @@ static nb_status train_load(const train_args *ta, nb_dataset *train, nb_dataset 
     return s;
 }
 
-/* Logs what will be trained: layer sizes and the resolved settings. */
+/* Logs what will be trained: layer sizes (or the architecture) and the resolved settings. */
 static void log_training(const nb_train_desc *desc, const nb_dataset *train) {
     nb_train_desc resolved;
     nb_train_desc_resolve(desc, &resolved);
     char shape[256];
+    if (resolved.arch.n > 0) {
+        char arch[512];
+        nb_log_info("training %s on %zux%zux%zu images, %zu classes: %d epochs, batch %zu, Adam "
+                    "lr %g, L1 %g, seed %llu",
+                    nb_train_arch_format(&resolved.arch, arch, sizeof arch), train->channels,
+                    train->rows, train->cols, train->n_classes, resolved.epochs,
+                    resolved.batch_size, resolved.learning_rate, resolved.l1,
+                    (unsigned long long)resolved.seed);
+        return;
+    }
     int len = snprintf(shape, sizeof shape, "%zu", train->dim);
     for (size_t k = 0; k < resolved.n_hidden && len > 0 && (size_t)len < sizeof shape; k++)
         len += snprintf(shape + len, sizeof shape - (size_t)len, "-%zu", resolved.hidden[k]);

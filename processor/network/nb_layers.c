@@ -20,6 +20,8 @@
  *              and positions, biased variance, accumulated in double), S. Ioffe, C. Szegedy,
  *              ICML 2015; activations element-wise (GELU: D. Hendrycks, K. Gimpel 2016, erf
  *              form or its tanh approximation); SOFTMAX over one sample's values.
+ * A RELU right after a DENSE/CONV2D is applied in place by that operator's kernel while its
+ * output is in cache (training keeps only the rectified output; ReLU's backward needs no more).
  * nb_layers_forward walks the chain in chunks of NB_LAYERS_CHUNK samples through two ping-pong
  * buffers (a final SOFTMAX is not applied: the logits are its input). The trainer keeps every
  * operator's output for a batch of up to max_batch samples, computes the mean softmax
@@ -40,7 +42,6 @@
 
 #include <assert.h>
 #include <cblas.h>
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
@@ -233,6 +234,12 @@ static size_t run_end(const nb_network *net) {
     return net->ops[net->n_ops - 1].kind == NB_OP_SOFTMAX ? net->n_ops - 1 : net->n_ops;
 }
 
+/* Operator k is a RELU that its DENSE/CONV2D predecessor applies in place (ops before `end`):
+ * then its output is its input buffer. Saves a pass over the largest tensors of a CNN. */
+static bool fused_relu(const nb_network *net, size_t k) {
+    return k > 0 && net->ops[k].kind == NB_OP_RELU && is_node(net->ops[k - 1].kind);
+}
+
 size_t nb_layers_output_size(const nb_network *net) {
     return net->n_ops ? out_size(&net->ops[net->n_ops - 1]) : 0;
 }
@@ -321,7 +328,30 @@ static void col2im(const nb_op *op, const float *col, float *dx) {
             }
 }
 
-static void dense_forward(const nb_op *op, const float *x, size_t m, float *y, int n_threads) {
+/* Sum of v[0..n) in a fixed order: 8 interleaved partial sums (vectorisable without reordering
+ * by the compiler), combined pairwise, then the tail. */
+static float sum_fixed(const float *v, size_t n) {
+    float acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t k = 0; k < 8; k++)
+            acc[k] += v[i + k];
+    float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+/* In place: y = max(y, 0) (NaN becomes 0, as the RELU operator). */
+static void relu_inplace(float *y, size_t n) {
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+}
+
+/* relu: a RELU operator follows and is applied here, while the block is in cache. */
+static void dense_forward(const nb_op *op, const float *x, size_t m, float *y, int n_threads,
+                          bool relu) {
     const size_t n_in = in_size(op), n_out = op->out_c;
     const ptrdiff_t n_blocks = (ptrdiff_t)((m + NB_LAYERS_ROWS - 1) / NB_LAYERS_ROWS);
 #pragma omp parallel for schedule(static)                                                          \
@@ -331,43 +361,88 @@ static void dense_forward(const nb_op *op, const float *x, size_t m, float *y, i
         const size_t rows = m - r0 < NB_LAYERS_ROWS ? m - r0 : NB_LAYERS_ROWS;
         nb_mlp_dense_forward(x + r0 * n_in, rows, n_in, op->weight, op->bias, n_out,
                              y + r0 * n_out);
+        if (relu)
+            relu_inplace(y + r0 * n_out, rows * n_out);
     }
 }
 
 /* y[o][p] = b[o] + sum_k W[o][k] col[k][p] for one sample. */
-static void conv_forward_sample(const nb_op *op, const float *x, float *y, float *col) {
+static void conv_forward_sample(const nb_op *op, const float *x, float *y, float *col, bool relu) {
     const size_t P = op->out_h * op->out_w, K = op->in_c * op->kernel_h * op->kernel_w;
     const float *cm = x;
     if (col_size(op)) {
         im2col(op, x, col);
         cm = col;
     }
-    float beta = 0.0f;
-    if (op->bias) {
-        for (size_t o = 0; o < op->out_c; o++)
-            for (size_t p = 0; p < P; p++)
-                y[o * P + p] = op->bias[o];
-        beta = 1.0f;
-    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_int(op->out_c), blas_int(P),
-                blas_int(K), 1.0f, op->weight, blas_int(K), cm, blas_int(P), beta, y, blas_int(P));
+                blas_int(K), 1.0f, op->weight, blas_int(K), cm, blas_int(P), 0.0f, y, blas_int(P));
+    /* bias (and the fused ReLU) in one pass while y is in cache */
+    for (size_t o = 0; o < op->out_c; o++) {
+        float *yo = y + o * P;
+        const float b = op->bias ? op->bias[o] : 0.0f;
+        if (relu) {
+#pragma omp simd
+            for (size_t p = 0; p < P; p++) {
+                const float v = yo[p] + b;
+                yo[p] = v > 0.0f ? v : 0.0f;
+            }
+        } else if (op->bias) {
+#pragma omp simd
+            for (size_t p = 0; p < P; p++)
+                yo[p] += b;
+        }
+    }
 }
 
-static void conv_forward(const nb_op *op, const float *x, size_t m, float *y,
-                         const kernel_ctx *ctx) {
+static void conv_forward(const nb_op *op, const float *x, size_t m, float *y, const kernel_ctx *ctx,
+                         bool relu) {
     const size_t ni = in_size(op), no = out_size(op);
 #pragma omp parallel for schedule(static) num_threads(                                             \
     ctx->n_threads) if (m > 1 && m * out_size(op) * op->in_c * op->kernel_h * op->kernel_w >=      \
                                      NB_LAYERS_PAR_WORK)
     for (ptrdiff_t r = 0; r < (ptrdiff_t)m; r++) {
-        float *col = ctx->col + (size_t)omp_get_thread_num() * ctx->col_stride;
-        conv_forward_sample(op, x + (size_t)r * ni, y + (size_t)r * no, col);
+        float *col = ctx->col ? ctx->col + (size_t)omp_get_thread_num() * ctx->col_stride : NULL;
+        conv_forward_sample(op, x + (size_t)r * ni, y + (size_t)r * no, col, relu);
     }
 }
 
 /* Max pooling of one sample; idx (may be NULL) receives the winning input index per output. */
 static void maxpool_sample(const nb_op *op, const float *x, float *y, uint32_t *idx) {
     const size_t H = op->in_h, W = op->in_w, OH = op->out_h, OW = op->out_w;
+    if (op->kernel_h == 2 && op->kernel_w == 2 && op->stride_h == 2 && op->stride_w == 2 &&
+        dil_h(op) == 1 && dil_w(op) == 1 && op->pad_top == 0 && op->pad_left == 0) {
+        /* the common 2x2/2 window without padding: every tap is inside, taps in row-major
+         * order as below (so ties and NaN resolve the same way) */
+        for (size_t c = 0; c < op->in_c; c++)
+            for (size_t oh = 0; oh < OH; oh++) {
+                const size_t r0 = (c * H + 2 * oh) * W;
+                float *yr = y + (c * OH + oh) * OW;
+                uint32_t *ir = idx ? idx + (c * OH + oh) * OW : NULL;
+                for (size_t ow = 0; ow < OW; ow++) {
+                    const size_t a0 = r0 + 2 * ow, a1 = a0 + 1, a2 = a0 + W, a3 = a2 + 1;
+                    const float v1 = x[a1], v2 = x[a2], v3 = x[a3];
+                    float best = x[a0];
+                    size_t b = a0;
+                    if (isnan(best + v1 + v2 + v3)) { /* rare: the first NaN wins */
+                        b = isnan(best) ? a0 : isnan(v1) ? a1 : isnan(v2) ? a2 : a3;
+                    } else {
+                        /* maxss and masks: no data-dependent branches (they dominated) */
+                        size_t t = (size_t)0 - (size_t)(v1 > best);
+                        b ^= (b ^ a1) & t;
+                        best = v1 > best ? v1 : best;
+                        t = (size_t)0 - (size_t)(v2 > best);
+                        b ^= (b ^ a2) & t;
+                        best = v2 > best ? v2 : best;
+                        t = (size_t)0 - (size_t)(v3 > best);
+                        b ^= (b ^ a3) & t;
+                    }
+                    yr[ow] = x[b];
+                    if (ir)
+                        ir[ow] = (uint32_t)b;
+                }
+            }
+        return;
+    }
     for (size_t c = 0; c < op->in_c; c++) {
         const float *xc = x + c * H * W;
         for (size_t oh = 0; oh < OH; oh++)
@@ -503,31 +578,36 @@ static float sigmoid(float x) {
 /* Element-wise activation of n values (y may alias x). */
 static void activation_forward(const nb_op *op, const float *x, float *y, size_t n, int n_threads) {
     const ptrdiff_t count = (ptrdiff_t)n;
-    const nb_op_kind kind = op->kind;
     const float alpha = op->alpha;
     const bool tanh_form = op->gelu_tanh;
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (n >= NB_LAYERS_PAR_VALUES)
-    for (ptrdiff_t i = 0; i < count; i++) {
-        const float v = x[i];
-        float r;
-        switch (kind) {
-        case NB_OP_RELU:
-            r = v > 0.0f ? v : 0.0f;
-            break;
-        case NB_OP_LEAKY_RELU:
-            r = v > 0.0f ? v : alpha * v;
-            break;
-        case NB_OP_SIGMOID:
-            r = sigmoid(v);
-            break;
-        case NB_OP_TANH:
-            r = tanhf(v);
-            break;
-        default: /* NB_OP_GELU */
-            r = gelu(v, tanh_form);
-            break;
-        }
-        y[i] = r;
+    const int nt = n >= NB_LAYERS_PAR_VALUES ? n_threads : 1;
+    /* one loop per kind, so that ReLU and leaky ReLU vectorise */
+    switch (op->kind) {
+    case NB_OP_RELU:
+#pragma omp parallel for simd schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case NB_OP_LEAKY_RELU:
+#pragma omp parallel for simd schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
+        break;
+    case NB_OP_SIGMOID:
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            y[i] = sigmoid(x[i]);
+        break;
+    case NB_OP_TANH:
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            y[i] = tanhf(x[i]);
+        break;
+    default: /* NB_OP_GELU */
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            y[i] = gelu(x[i], tanh_form);
+        break;
     }
 }
 
@@ -535,31 +615,35 @@ static void activation_forward(const nb_op *op, const float *x, float *y, size_t
 static void activation_backward(const nb_op *op, const float *x, const float *y, const float *dy,
                                 float *dx, size_t n, int n_threads) {
     const ptrdiff_t count = (ptrdiff_t)n;
-    const nb_op_kind kind = op->kind;
     const float alpha = op->alpha;
     const bool tanh_form = op->gelu_tanh;
-#pragma omp parallel for schedule(static) num_threads(n_threads) if (n >= NB_LAYERS_PAR_VALUES)
-    for (ptrdiff_t i = 0; i < count; i++) {
-        const float g = dy[i];
-        float r;
-        switch (kind) {
-        case NB_OP_RELU:
-            r = y[i] > 0.0f ? g : 0.0f;
-            break;
-        case NB_OP_LEAKY_RELU:
-            r = x[i] > 0.0f ? g : alpha * g;
-            break;
-        case NB_OP_SIGMOID:
-            r = g * y[i] * (1.0f - y[i]);
-            break;
-        case NB_OP_TANH:
-            r = g * (1.0f - y[i] * y[i]);
-            break;
-        default: /* NB_OP_GELU */
-            r = g * gelu_grad(x[i], tanh_form);
-            break;
-        }
-        dx[i] = r;
+    const int nt = n >= NB_LAYERS_PAR_VALUES ? n_threads : 1;
+    switch (op->kind) {
+    case NB_OP_RELU:
+#pragma omp parallel for simd schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        break;
+    case NB_OP_LEAKY_RELU:
+#pragma omp parallel for simd schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i];
+        break;
+    case NB_OP_SIGMOID:
+#pragma omp parallel for simd schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+        break;
+    case NB_OP_TANH:
+#pragma omp parallel for simd schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    default: /* NB_OP_GELU */
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+        for (ptrdiff_t i = 0; i < count; i++)
+            dx[i] = dy[i] * gelu_grad(x[i], tanh_form);
+        break;
     }
 }
 
@@ -686,15 +770,15 @@ typedef struct op_train_state {
 /* y[m][out] = op(x[m][in]). Identity kinds are not called here (their output is x). A SOFTMAX
  * is applied. st != NULL: training mode (BATCHNORM batch statistics, MAXPOOL indices). */
 static void op_forward(const nb_op *op, const float *x, size_t m, float *y, const kernel_ctx *ctx,
-                       const op_train_state *st) {
+                       const op_train_state *st, bool relu) {
     const size_t ni = in_size(op), no = out_size(op);
     const int nt = ctx->n_threads;
     switch (op->kind) {
     case NB_OP_DENSE:
-        dense_forward(op, x, m, y, nt);
+        dense_forward(op, x, m, y, nt, relu);
         break;
     case NB_OP_CONV2D:
-        conv_forward(op, x, m, y, ctx);
+        conv_forward(op, x, m, y, ctx, relu);
         break;
     case NB_OP_MAXPOOL:
 #pragma omp parallel for schedule(static)                                                          \
@@ -849,8 +933,8 @@ nb_status nb_layers_forward(const nb_network *net, const float *x, size_t n, flo
         float *out = buf;
         for (size_t k = 0; k < end; k++) {
             const nb_op *op = &net->ops[k];
-            if (!is_identity(op->kind)) {
-                op_forward(op, in, m, out, &ctx, NULL);
+            if (!is_identity(op->kind) && !fused_relu(net, k)) {
+                op_forward(op, in, m, out, &ctx, NULL, k + 1 < end && fused_relu(net, k + 1));
                 in = out;
                 out = out == buf ? buf + chunk * widest : buf;
             }
@@ -882,7 +966,7 @@ nb_status nb_layers_op_forward(const nb_op *op, const float *x, size_t n, float 
     NB_TRY(ctx_alloc(&ctx, op, 1, 0, false));
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    op_forward(op, x, n, y, &ctx, NULL);
+    op_forward(op, x, n, y, &ctx, NULL, false);
     openblas_set_num_threads(blas_threads);
     ctx_free(&ctx);
     return NB_OK;
@@ -953,7 +1037,8 @@ struct nb_layers_trainer {
     size_t n_in, C;    /* input values per sample, logits per sample */
     size_t shard_rows; /* rows per backward shard (fixed by max_batch) */
     size_t max_shards;
-    kernel_ctx ctx;
+    int max_threads;   /* threads the per-thread buffers were allocated for */
+    kernel_ctx ctx;    /* ctx.n_threads: threads of the next steps (<= max_threads) */
     float **y;         /* [end] op k's output, float32[max_batch][out_k]; NULL for identities */
     const float **yp;  /* [end] op k's output of the current batch (identities: their input) */
     uint32_t **argmax; /* [end] MAXPOOL: [max_batch][out_k] winning input index */
@@ -1070,7 +1155,8 @@ static nb_status alloc_buffers(nb_layers_trainer *tr) {
     for (size_t k = 0; k < end; k++) {
         const nb_op *op = &tr->net->ops[k];
         widest = out_size(op) > widest ? out_size(op) : widest;
-        if (!is_identity(op->kind) && !(tr->y[k] = malloc(B * out_size(op) * sizeof(float))))
+        if (!is_identity(op->kind) && !fused_relu(tr->net, k) &&
+            !(tr->y[k] = malloc(B * out_size(op) * sizeof(float))))
             return NB_RAISE(NB_E_NOMEM, "trainer", "outputs of operator %zu", k);
         if (op->kind == NB_OP_MAXPOOL &&
             !(tr->argmax[k] = malloc(B * out_size(op) * sizeof(uint32_t))))
@@ -1139,12 +1225,19 @@ nb_status nb_layers_trainer_create(nb_network *net, size_t max_batch,
         s = alloc_buffers(tr);
     if (s == NB_OK)
         s = ctx_alloc(&tr->ctx, net->ops, end, d.threads, true);
+    if (s == NB_OK)
+        tr->max_threads = tr->ctx.n_threads;
     if (s != NB_OK) {
         nb_layers_trainer_destroy(tr);
         return s;
     }
     *out = tr;
     return NB_OK;
+}
+
+int nb_layers_trainer_set_threads(nb_layers_trainer *tr, int threads) {
+    tr->ctx.n_threads = threads < 1 ? 1 : threads > tr->max_threads ? tr->max_threads : threads;
+    return tr->ctx.n_threads;
 }
 
 const float *nb_layers_trainer_gradient(const nb_layers_trainer *tr, size_t op_index,
@@ -1160,7 +1253,7 @@ static void train_forward(nb_layers_trainer *tr, const float *x, size_t m) {
     const float *in = x;
     for (size_t k = 0; k < tr->end; k++) {
         const nb_op *op = &tr->net->ops[k];
-        if (is_identity(op->kind)) {
+        if (is_identity(op->kind) || fused_relu(tr->net, k)) {
             tr->yp[k] = in;
             continue;
         }
@@ -1171,7 +1264,8 @@ static void train_forward(nb_layers_trainer *tr, const float *x, size_t m) {
             st.mean = tr->stats[k] + c;
             st.var = tr->stats[k] + 2 * c;
         }
-        op_forward(op, in, m, tr->y[k], &tr->ctx, &st);
+        op_forward(op, in, m, tr->y[k], &tr->ctx, &st,
+                   k + 1 < tr->end && fused_relu(tr->net, k + 1));
         tr->yp[k] = in = tr->y[k];
     }
 }
@@ -1218,10 +1312,8 @@ static void conv_backward_shard(const nb_op *op, const float *x, const float *dy
         }
         if (gb)
             for (size_t o = 0; o < op->out_c; o++) {
-                float s = 0.0f;
-                for (size_t p = 0; p < P; p++)
-                    s += dyr[o * P + p];
-                gb[o] = r ? gb[o] + s : s;
+                const float sum = sum_fixed(dyr + o * P, P);
+                gb[o] = r ? gb[o] + sum : sum;
             }
         if (dx) {
             float *target = use_col ? dcol : dx + r * ni;

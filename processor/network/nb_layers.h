@@ -34,10 +34,16 @@
  * after the element-wise operators that directly follow it (batch norm, dropout,
  * activations), per channel the spatial mean; the last = logits.
  * BATCHNORM uses the stored running statistics (inference mode); DROPOUT is the identity.
+ * Window operators (CONV2D, MAXPOOL, AVGPOOL) follow PyTorch: output size along an axis
+ * floor((n + pad0 + pad1 - dilation*(kernel-1) - 1) / stride) + 1; a pooling dilation of 0
+ * means 1. A pooling window over padding only gives 0 (nb_graph_infer_shapes refuses such
+ * paddings anyway).
  * Processes chunks of samples with its own workspace (allocated here, freed on return).
- * NB_OK, NB_E_INVALID (no operators), NB_E_MISMATCH (shapes that do not chain, subject
- * "operator K (kind)"), NB_E_MISSING (a DENSE/CONV2D without weights, a BATCHNORM without
- * gamma/beta/mean/var), NB_E_NOMEM. */
+ * NB_OK, NB_E_INVALID (no operators, a SOFTMAX before the last operator, a zero kernel, stride
+ * or convolution dilation, an unknown kind, a negative eps; subject "operator K (kind)"),
+ * NB_E_MISMATCH (shapes that do not chain or that the hyper-parameters do not give, shapes not
+ * inferred; subject "operator K (kind)"), NB_E_MISSING (a DENSE/CONV2D without weights, a
+ * BATCHNORM without gamma/beta/mean/var), NB_E_NOMEM. */
 nb_status nb_layers_forward(const nb_network *net, const float *x, size_t n, float *logits,
                             float *activations);
 
@@ -109,6 +115,11 @@ typedef struct nb_layers_trainer nb_layers_trainer;
 nb_status nb_layers_trainer_create(nb_network *net, size_t max_batch,
                                    const nb_layers_train_desc *desc, nb_layers_trainer **out);
 void nb_layers_trainer_destroy(nb_layers_trainer *tr); /* NULL is a no-op */
+
+/* Threads of the following steps: 1 .. the count the trainer was created with (desc.threads,
+ * or omp_get_max_threads()); values outside are clamped. Changes the speed only, never the
+ * results (so a caller may let an nb_tuner pick the count per step). Returns the count set. */
+int nb_layers_trainer_set_threads(nb_layers_trainer *tr, int threads);
 
 /* One Adam step on the batch x[batch][in_c*in_h*in_w] with labels[batch] (< C): training-mode
  * forward, mean softmax cross-entropy of the logits (a final SOFTMAX is the one inside the

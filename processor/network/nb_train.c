@@ -22,6 +22,12 @@
  * differently than with 1 (measured: 10-30 % of the entries of 128x81x784 products differ in
  * the last bits), and on the 2-core test machine its spinning workers next to OpenMP loops
  * made training 2-5x slower; its 2-thread speed-up on these small products was nil anyway.
+ * Networks with an architecture string (desc.arch, `--arch`) are built by
+ * nb_train_arch_build and trained by the operator engine (nb_layers.h): the same epochs,
+ * shuffling stream and Adam settings, each batch gathered into one buffer and given to
+ * nb_layers_trainer_step, the test set evaluated after every epoch with nb_mlp_evaluate (which
+ * runs nb_layers_forward), and the graph view built at the end (nb_graph_build). The engine
+ * reduces in a fixed order too, so these are also thread-count independent.
  * Reads no config keys (settings come from nb_train_desc; see nb_train.h for defaults).
  */
 #include "nb_train.h"
@@ -33,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb_graph.h"
+#include "nb_layers.h"
 #include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_random.h"
@@ -43,6 +51,238 @@ enum {
     NB_TRAIN_STREAM_SHUFFLE = 1,
     NB_TRAIN_STREAM_INIT = 1000,
 };
+
+/* ---- architecture strings ------------------------------------------------------------------ */
+
+#define NB_TRAIN_MAX_CONV 4096
+#define NB_TRAIN_MAX_FC   1000000
+
+/* Checks a parsed (or hand-made) architecture: kinds, sizes, order. */
+static nb_status check_arch(const nb_train_arch *a) {
+    if (a->n > NB_TRAIN_MAX_ARCH)
+        return NB_RAISE(NB_E_INVALID, "train arch", "%zu blocks, at most %d", a->n,
+                        NB_TRAIN_MAX_ARCH);
+    bool fc = false;
+    for (size_t k = 0; k < a->n; k++) {
+        switch (a->kind[k]) {
+        case NB_TRAIN_BLOCK_CONV:
+        case NB_TRAIN_BLOCK_POOL:
+            if (fc)
+                return NB_RAISE(NB_E_INVALID, "train arch",
+                                "block %zu (%s) follows a dense layer: convolutions and pooling "
+                                "come first",
+                                k + 1, a->kind[k] == NB_TRAIN_BLOCK_CONV ? "conv" : "pool");
+            if (a->kind[k] == NB_TRAIN_BLOCK_CONV &&
+                (a->size[k] < 1 || a->size[k] > NB_TRAIN_MAX_CONV))
+                return NB_RAISE(NB_E_INVALID, "train arch",
+                                "block %zu: conv%zu, channels must be 1..%d", k + 1, a->size[k],
+                                NB_TRAIN_MAX_CONV);
+            break;
+        case NB_TRAIN_BLOCK_FC:
+            fc = true;
+            if (a->size[k] < 1 || a->size[k] > NB_TRAIN_MAX_FC)
+                return NB_RAISE(NB_E_INVALID, "train arch", "block %zu: fc%zu, units must be 1..%d",
+                                k + 1, a->size[k], NB_TRAIN_MAX_FC);
+            break;
+        default:
+            return NB_RAISE(NB_E_INVALID, "train arch", "block %zu has unknown kind %d", k + 1,
+                            (int)a->kind[k]);
+        }
+    }
+    return NB_OK;
+}
+
+/* N of "convN"/"fcN": decimal digits only, 1..max. */
+static bool parse_count(const char *digits, size_t len, size_t max, size_t *out) {
+    if (len == 0 || len > 9)
+        return false;
+    size_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (digits[i] < '0' || digits[i] > '9')
+            return false;
+        v = v * 10 + (size_t)(digits[i] - '0');
+    }
+    if (v < 1 || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+nb_status nb_train_arch_parse(const char *text, nb_train_arch *arch) {
+    memset(arch, 0, sizeof *arch);
+    if (!text || !*text)
+        return NB_RAISE(NB_E_INVALID, "train arch",
+                        "empty; expected blocks like conv32-pool-conv64-pool-fc128");
+    nb_train_arch a = {0};
+    const char *p = text;
+    for (;;) {
+        const char *dash = strchr(p, '-');
+        const size_t len = dash ? (size_t)(dash - p) : strlen(p);
+        if (len == 0)
+            return NB_RAISE(NB_E_INVALID, "train arch",
+                            "'%s': empty block at character %zu (a leading, trailing or doubled "
+                            "'-')",
+                            text, (size_t)(p - text) + 1);
+        if (a.n == NB_TRAIN_MAX_ARCH)
+            return NB_RAISE(NB_E_INVALID, "train arch", "'%s': more than %d blocks", text,
+                            NB_TRAIN_MAX_ARCH);
+        const int shown = len > 40 ? 40 : (int)len;
+        if (len == 4 && !strncmp(p, "pool", 4)) {
+            a.kind[a.n] = NB_TRAIN_BLOCK_POOL;
+        } else if (len >= 4 && !strncmp(p, "conv", 4)) {
+            a.kind[a.n] = NB_TRAIN_BLOCK_CONV;
+            if (!parse_count(p + 4, len - 4, NB_TRAIN_MAX_CONV, &a.size[a.n]))
+                return NB_RAISE(NB_E_INVALID, "train arch",
+                                "block '%.*s': conv needs a channel count 1..%d (e.g. conv32)",
+                                shown, p, NB_TRAIN_MAX_CONV);
+        } else if (len >= 2 && !strncmp(p, "fc", 2)) {
+            a.kind[a.n] = NB_TRAIN_BLOCK_FC;
+            if (!parse_count(p + 2, len - 2, NB_TRAIN_MAX_FC, &a.size[a.n]))
+                return NB_RAISE(NB_E_INVALID, "train arch",
+                                "block '%.*s': fc needs a unit count 1..%d (e.g. fc128)", shown, p,
+                                NB_TRAIN_MAX_FC);
+        } else {
+            return NB_RAISE(NB_E_INVALID, "train arch",
+                            "unknown block '%.*s' (expected convN, pool or fcN)", shown, p);
+        }
+        a.n++;
+        if (!dash)
+            break;
+        p = dash + 1;
+    }
+    NB_TRY(check_arch(&a));
+    *arch = a;
+    return NB_OK;
+}
+
+const char *nb_train_arch_format(const nb_train_arch *arch, char *buf, size_t cap) {
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    size_t len = 0;
+    for (size_t k = 0; k < arch->n && len < cap; k++) {
+        const char *sep = k ? "-" : "";
+        int w;
+        if (arch->kind[k] == NB_TRAIN_BLOCK_POOL)
+            w = snprintf(buf + len, cap - len, "%spool", sep);
+        else
+            w = snprintf(buf + len, cap - len, "%s%s%zu", sep,
+                         arch->kind[k] == NB_TRAIN_BLOCK_CONV ? "conv" : "fc", arch->size[k]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    return buf;
+}
+
+/* U(-a, a), a = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010), count values. */
+static void glorot_fill(nb_rng *rng, float *w, size_t count, size_t fan_in, size_t fan_out) {
+    const double a = sqrt(6.0 / (double)(fan_in + fan_out));
+    for (size_t k = 0; k < count; k++)
+        w[k] = (float)((2.0 * nb_rng_uniform(rng) - 1.0) * a);
+}
+
+/* The operators of arch (shapes not yet inferred) into ops[] (capacity 3 * n + 1); returns
+ * their count. */
+static size_t arch_ops(const nb_train_arch *arch, size_t n_classes, nb_op *ops) {
+    size_t n_blocks = arch->n, n = 0;
+    if (n_blocks && arch->kind[n_blocks - 1] == NB_TRAIN_BLOCK_FC &&
+        arch->size[n_blocks - 1] == n_classes)
+        n_blocks--; /* the explicit output layer */
+    bool spatial = false;
+    for (size_t k = 0; k < n_blocks; k++) {
+        switch (arch->kind[k]) {
+        case NB_TRAIN_BLOCK_CONV:
+            ops[n++] = (nb_op){.kind = NB_OP_CONV2D,
+                               .out_c = arch->size[k],
+                               .kernel_h = 3,
+                               .kernel_w = 3,
+                               .stride_h = 1,
+                               .stride_w = 1,
+                               .dilation_h = 1,
+                               .dilation_w = 1,
+                               .pad_top = 1,
+                               .pad_left = 1,
+                               .pad_bottom = 1,
+                               .pad_right = 1};
+            ops[n++] = (nb_op){.kind = NB_OP_RELU};
+            spatial = true;
+            break;
+        case NB_TRAIN_BLOCK_POOL:
+            ops[n++] = (nb_op){.kind = NB_OP_MAXPOOL,
+                               .kernel_h = 2,
+                               .kernel_w = 2,
+                               .stride_h = 2,
+                               .stride_w = 2,
+                               .dilation_h = 1,
+                               .dilation_w = 1};
+            spatial = true;
+            break;
+        default: /* FC */
+            if (spatial)
+                ops[n++] = (nb_op){.kind = NB_OP_FLATTEN};
+            spatial = false;
+            ops[n++] = (nb_op){.kind = NB_OP_DENSE, .out_c = arch->size[k]};
+            ops[n++] = (nb_op){.kind = NB_OP_RELU};
+            break;
+        }
+    }
+    if (spatial)
+        ops[n++] = (nb_op){.kind = NB_OP_FLATTEN};
+    ops[n++] = (nb_op){.kind = NB_OP_DENSE, .out_c = n_classes};
+    return n;
+}
+
+nb_status nb_train_arch_build(const nb_train_arch *arch, size_t in_c, size_t in_h, size_t in_w,
+                              size_t n_classes, uint64_t seed, nb_network *net) {
+    memset(net, 0, sizeof *net);
+    if (arch->n == 0)
+        return NB_RAISE(NB_E_INVALID, "train arch", "no blocks");
+    NB_TRY(check_arch(arch));
+    if (n_classes < 2)
+        return NB_RAISE(NB_E_INVALID, "train arch", "%zu classes, need >= 2", n_classes);
+    /* 2x2 pooling needs at least 2x2 */
+    size_t h = in_h, w = in_w;
+    for (size_t k = 0; k < arch->n; k++)
+        if (arch->kind[k] == NB_TRAIN_BLOCK_POOL) {
+            if (h < 2 || w < 2)
+                return NB_RAISE(NB_E_INVALID, "train arch",
+                                "block %zu (pool): its input is %zux%zu, too small for 2x2 "
+                                "pooling (images are %zux%zu)",
+                                k + 1, h, w, in_h, in_w);
+            h /= 2;
+            w /= 2;
+        }
+    nb_network n = {.in_c = in_c, .in_h = in_h, .in_w = in_w, .n_classes = n_classes};
+    n.ops = calloc(3 * arch->n + 2, sizeof *n.ops);
+    if (!n.ops)
+        return NB_RAISE(NB_E_NOMEM, "train arch", "operator table");
+    n.n_ops = arch_ops(arch, n_classes, n.ops);
+    snprintf(n.activation, sizeof n.activation, "relu");
+    nb_status s = nb_graph_infer_shapes(&n);
+    for (size_t k = 0; k < n.n_ops && s == NB_OK; k++) {
+        nb_op *op = &n.ops[k];
+        const size_t nw = nb_op_weight_count(op);
+        if (!nw)
+            continue;
+        op->weight = malloc(nw * sizeof *op->weight);
+        op->bias = calloc(op->out_c, sizeof *op->bias);
+        if (!op->weight || !op->bias) {
+            s = NB_RAISE(NB_E_NOMEM, "train arch", "weights of operator %zu", k);
+            break;
+        }
+        const size_t kk = op->kind == NB_OP_CONV2D ? op->kernel_h * op->kernel_w : 1;
+        nb_rng rng;
+        nb_rng_init_stream(&rng, seed, NB_TRAIN_STREAM_INIT + k);
+        glorot_fill(&rng, op->weight, nw, nw / op->out_c, op->out_c * kk);
+    }
+    if (s != NB_OK) {
+        nb_network_deinit(&n);
+        return s;
+    }
+    *net = n;
+    return NB_OK;
+}
 
 void nb_train_desc_resolve(const nb_train_desc *desc, nb_train_desc *out) {
     nb_train_desc d = *desc;
@@ -97,7 +337,7 @@ nb_status nb_train_desc_validate(const nb_train_desc *d) {
         return NB_RAISE(NB_E_INVALID, "train l1", "%g, allowed [0, 100]", d->l1);
     if (d->threads < 0 || d->threads > 1024)
         return NB_RAISE(NB_E_INVALID, "train threads", "%d, allowed 0..1024", d->threads);
-    return NB_OK;
+    return check_arch(&d->arch);
 }
 
 /* Rows per shard: a batch is cut into shards of this many rows (more when the batch has more
@@ -486,6 +726,21 @@ typedef struct train_run {
     uint64_t t; /* steps so far (Adam's time step) */
 } train_run;
 
+/* Closes an epoch's progress bar with its summary line. */
+static void end_epoch_bar(nb_progress *bar, const nb_train_desc *d,
+                          const nb_train_epoch_stats *st) {
+    char summary[160];
+    if (d->l1 > 0.0)
+        snprintf(summary, sizeof summary,
+                 "loss %.4f + L1 %.4f, train accuracy %.4f (running), test accuracy %.4f", st->loss,
+                 st->l1_penalty, st->train_accuracy, st->test_accuracy);
+    else
+        snprintf(summary, sizeof summary,
+                 "loss %.4f, train accuracy %.4f (running), test accuracy %.4f", st->loss,
+                 st->train_accuracy, st->test_accuracy);
+    nb_progress_end(bar, summary);
+}
+
 /* The steps of one epoch (a fresh shuffle, then batches of B) with a progress bar; fills the
  * epoch's loss and running train accuracy. NB_E_NUMERIC if the loss diverges. */
 static nb_status run_epoch(train_run *tr, int epoch, nb_train_epoch_stats *st) {
@@ -530,16 +785,170 @@ static nb_status run_epoch(train_run *tr, int epoch, nb_train_epoch_stats *st) {
     if (tr->test)
         evaluate_set(tr->net, tr->test, tr->w, nb_tuner_current(&tr->tuner), &st->test_loss,
                      &st->test_accuracy);
-    char summary[160];
-    if (d->l1 > 0.0)
-        snprintf(summary, sizeof summary,
-                 "loss %.4f + L1 %.4f, train accuracy %.4f (running), test accuracy %.4f", st->loss,
-                 st->l1_penalty, st->train_accuracy, st->test_accuracy);
-    else
-        snprintf(summary, sizeof summary,
-                 "loss %.4f, train accuracy %.4f (running), test accuracy %.4f", st->loss,
-                 st->train_accuracy, st->test_accuracy);
-    nb_progress_end(&bar, summary);
+    end_epoch_bar(&bar, d, st);
+    return NB_OK;
+}
+
+/* ---- networks with operators (desc.arch) ---------------------------------------------------- */
+
+/* What the epochs of an operator-chain training share. */
+typedef struct ops_run {
+    const nb_train_desc *d;
+    const nb_dataset *train, *test;
+    nb_network *net;
+    nb_layers_trainer *tr;
+    nb_tuner tuner; /* threads per step (desc.threads > 0: fixed) */
+    nb_rng shuffle;
+    size_t B;
+    uint32_t *perm; /* [n] */
+    float *xb;      /* [B][dim] the gathered batch */
+    uint8_t *lb;    /* [B] */
+} ops_run;
+
+/* L1 penalty of the DENSE/CONV2D weights (reported like the dense path's). */
+static double ops_l1_penalty(const nb_network *net, double l1) {
+    if (l1 <= 0.0)
+        return 0.0;
+    double s = 0.0;
+    for (size_t k = 0; k < net->n_ops; k++) {
+        const nb_op *op = &net->ops[k];
+        const size_t nw = nb_op_weight_count(op);
+        for (size_t i = 0; i < nw && op->weight; i++)
+            s += fabs((double)op->weight[i]);
+    }
+    return l1 * s;
+}
+
+/* One epoch of operator-chain training (run_epoch's counterpart). */
+static nb_status run_epoch_ops(ops_run *r, int epoch, nb_train_epoch_stats *st) {
+    const nb_train_desc *d = r->d;
+    const nb_dataset *ds = r->train;
+    const size_t n = ds->n, B = r->B, dim = ds->dim, n_batches = (n + B - 1) / B;
+    nb_rng_shuffle_u32(&r->shuffle, r->perm, n);
+    char label[64], note[64];
+    snprintf(label, sizeof label, "epoch %d/%d", epoch, d->epochs);
+    nb_progress bar;
+    nb_progress_begin(&bar, label, n_batches);
+    double loss_sum = 0.0;
+    size_t correct = 0;
+    for (size_t b = 0; b < n_batches; b++) {
+        const size_t i0 = b * B;
+        const size_t m = n - i0 < B ? n - i0 : B;
+        for (size_t i = 0; i < m; i++) {
+            const size_t src = r->perm[i0 + i];
+            memcpy(r->xb + i * dim, ds->images + src * dim, dim * sizeof *r->xb);
+            r->lb[i] = ds->labels[src];
+        }
+        double loss = 0.0;
+        size_t c = 0;
+        nb_layers_trainer_set_threads(r->tr, nb_tuner_begin(&r->tuner));
+        const double t_step = nb_time_now();
+        const nb_status s = nb_layers_trainer_step(r->tr, r->xb, r->lb, m, &loss, &c);
+        nb_tuner_end(&r->tuner, nb_time_now() - t_step, (double)m);
+        if (s == NB_E_NUMERIC) {
+            nb_progress_end(&bar, "diverged");
+            return NB_RAISE(NB_E_NUMERIC, "training",
+                            "loss is %g at epoch %d, batch %zu: training diverged (lower the "
+                            "learning rate)",
+                            loss, epoch, b + 1);
+        }
+        if (s != NB_OK) {
+            nb_progress_end(&bar, "failed");
+            return s;
+        }
+        loss_sum += loss * (double)m;
+        correct += c;
+        snprintf(note, sizeof note, "loss %.4f", loss_sum / (double)(i0 + m));
+        nb_progress_update(&bar, b + 1, note);
+    }
+    *st = (nb_train_epoch_stats){
+        .epoch = epoch,
+        .epochs = d->epochs,
+        .loss = loss_sum / (double)n,
+        .l1_penalty = ops_l1_penalty(r->net, d->l1),
+        .train_accuracy = (double)correct / (double)n,
+        .test_accuracy = NAN,
+        .test_loss = NAN,
+    };
+    nb_status s = NB_OK;
+    if (r->test)
+        s = nb_mlp_evaluate(r->net, r->test, &st->test_loss, &st->test_accuracy, NULL);
+    end_epoch_bar(&bar, d, st);
+    return s;
+}
+
+/* nb_train_network for desc.arch: build, train with the operator engine, graph view. */
+static nb_status train_ops(const nb_train_desc *d, const nb_dataset *train, const nb_dataset *test,
+                           nb_network *net_out) {
+    nb_network net;
+    NB_TRY(nb_train_arch_build(&d->arch, train->channels ? train->channels : 1, train->rows,
+                               train->cols, train->n_classes, d->seed, &net));
+    if (net.in_c * net.in_h * net.in_w != train->dim) {
+        nb_network_deinit(&net);
+        return NB_RAISE(NB_E_INVALID, "training set", "images of %zu values are not %zux%zux%zu",
+                        train->dim, train->channels, train->rows, train->cols);
+    }
+    const size_t n = train->n;
+    ops_run r = {.d = d, .train = train, .test = test, .net = &net};
+    r.B = d->batch_size < n ? d->batch_size : n;
+    const nb_layers_train_desc ld = {.learning_rate = d->learning_rate,
+                                     .beta1 = d->beta1,
+                                     .beta2 = d->beta2,
+                                     .epsilon = d->epsilon,
+                                     .l1 = d->l1,
+                                     .threads = d->threads};
+    nb_status s = nb_layers_trainer_create(&net, r.B, &ld, &r.tr);
+    if (s == NB_OK) {
+        r.perm = malloc(n * sizeof *r.perm);
+        r.xb = malloc(r.B * train->dim * sizeof *r.xb);
+        r.lb = malloc(r.B);
+        if (!r.perm || !r.xb || !r.lb)
+            s = NB_RAISE(NB_E_NOMEM, "training", "batch buffers for batch %zu", r.B);
+    }
+    if (s == NB_OK) {
+        for (size_t i = 0; i < n; i++)
+            r.perm[i] = (uint32_t)i;
+        nb_rng_init_stream(&r.shuffle, d->seed, NB_TRAIN_STREAM_SHUFFLE);
+        /* steps of a CNN take 10 ms or more: the tuner's defaults (as the density back-ends),
+         * starting on every thread, trials of 1 thread when the CPU efficiency drops */
+        const int max_threads = nb_layers_trainer_set_threads(r.tr, 1 << 20);
+        const nb_tuner_desc td = {.threads = max_threads,
+                                  .mode = d->threads > 0 ? NB_TUNER_FIXED : NB_TUNER_ADAPTIVE,
+                                  .name = "training"};
+        nb_tuner_init(&r.tuner, &td);
+    }
+    double last_test_accuracy = NAN;
+    for (int epoch = 1; epoch <= d->epochs && s == NB_OK; epoch++) {
+        const double t0 = nb_time_now();
+        nb_train_epoch_stats st;
+        s = run_epoch_ops(&r, epoch, &st);
+        if (s != NB_OK)
+            break;
+        last_test_accuracy = st.test_accuracy;
+        st.seconds = nb_time_now() - t0;
+        if (d->on_epoch && !d->on_epoch(d->user, &st))
+            s = NB_RAISE(NB_E_CANCELLED, "training", "stopped after epoch %d", epoch);
+    }
+    nb_layers_trainer_destroy(r.tr);
+    free(r.perm);
+    free(r.xb);
+    free(r.lb);
+    if (s == NB_OK)
+        s = nb_mlp_evaluate(&net, train, NULL, &net.train_accuracy, NULL);
+    if (s == NB_OK) {
+        net.test_accuracy = last_test_accuracy;
+        snprintf(net.source, sizeof net.source, "train");
+        snprintf(net.dataset, sizeof net.dataset, "%s", d->dataset_name);
+        net.epochs = d->epochs;
+        net.seed = d->seed;
+        net.l1 = d->l1;
+        s = nb_graph_build(&net);
+    }
+    if (s != NB_OK) {
+        nb_network_deinit(&net);
+        return s;
+    }
+    *net_out = net;
     return NB_OK;
 }
 
@@ -552,6 +961,8 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     NB_TRY(check_data(train, test));
     if (test && test->n == 0)
         test = NULL;
+    if (d.arch.n > 0)
+        return train_ops(&d, train, test, net_out);
     nb_network net;
     NB_TRY(init_network(&d, train, &net));
 
