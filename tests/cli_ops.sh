@@ -32,7 +32,7 @@ if ! ${NB_PYTHON:-/usr/bin/python3} -c 'import h5py' 2>/dev/null; then
     echo "lie check skipped: no python3-h5py"
     exit $((fails > 0))
 fi
-${NB_PYTHON:-/usr/bin/python3} - "$W/cnn.nnb.h5" "$W/lie.nnb.h5" <<'PY' 
+${NB_PYTHON:-/usr/bin/python3} - "$W/cnn.nnb.h5" "$W/lie.nnb.h5" <<'PY'
 import shutil, sys
 import h5py
 shutil.copy(sys.argv[1], sys.argv[2])

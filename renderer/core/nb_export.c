@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void nb_export_view_init(nb_export_view *v, const nb_scene *s, const nb_render_params *p) {
@@ -172,4 +173,29 @@ void nb_export_sphere(float positions[NB_EXPORT_SPHERE_VERTICES][3],
         const uint16_t tri[4][3] = {{a, ab, ca}, {b, bc, ab}, {c, ca, bc}, {ab, bc, ca}};
         memcpy(indices[4 * f], tri, sizeof tri);
     }
+}
+
+size_t nb_export_bytes_put(nb_export_bytes *b, const void *src, size_t n) {
+    size_t at = (b->len + 3u) & ~(size_t)3u;
+    if (b->failed)
+        return 0;
+    if (at + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1u << 16;
+        while (cap < at + n)
+            cap *= 2;
+        uint8_t *p = realloc(b->data, cap);
+        if (!p) {
+            b->failed = true;
+            return 0;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memset(b->data + b->len, 0, at - b->len);
+    if (src)
+        memcpy(b->data + at, src, n);
+    else
+        memset(b->data + at, 0, n);
+    b->len = at + n;
+    return at;
 }

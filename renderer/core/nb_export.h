@@ -82,4 +82,17 @@ nb_status nb_export_format_of(const char *path, nb_export_format *format);
 void nb_export_sphere(float positions[NB_EXPORT_SPHERE_VERTICES][3],
                       uint16_t indices[NB_EXPORT_SPHERE_TRIANGLES][3]);
 
+/* A growing byte buffer whose pieces start at 4-byte offsets (glTF's BIN chunk and the page's
+ * data block). Zero-initialise; free `data` when done. After a failed allocation `failed` is
+ * set and every later put is a no-op returning 0. */
+typedef struct nb_export_bytes {
+    uint8_t *data; /* owned, malloc'd */
+    size_t len, cap;
+    bool failed;
+} nb_export_bytes;
+
+/* Appends n bytes (src NULL: zeros) at the next 4-byte boundary, zero-filling the gap, and
+ * returns their offset in data (0 once failed; check `failed` before writing through it). */
+size_t nb_export_bytes_put(nb_export_bytes *b, const void *src, size_t n);
+
 #endif /* NB_EXPORT_H */

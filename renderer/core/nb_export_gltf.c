@@ -38,35 +38,15 @@
 
 /* The BIN chunk under construction and the JSON arrays that describe it. */
 typedef struct writer {
-    uint8_t *bin;
-    size_t len, cap;
+    nb_export_bytes bin;
     cJSON *views, *accessors;
-    bool failed; /* an allocation failed */
+    bool failed; /* an allocation failed (bin.failed is folded in before the file is made) */
 } writer;
 
 /* Appends n bytes (NULL: zeros) at a 4-byte boundary; returns the offset. */
 static size_t put(writer *w, const void *data, size_t n) {
-    size_t at = (w->len + 3u) & ~(size_t)3u;
-    if (w->failed)
-        return 0;
-    if (at + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 1u << 16;
-        while (cap < at + n)
-            cap *= 2;
-        uint8_t *b = realloc(w->bin, cap);
-        if (!b) {
-            w->failed = true;
-            return 0;
-        }
-        w->bin = b;
-        w->cap = cap;
-    }
-    memset(w->bin + w->len, 0, at - w->len);
-    if (data)
-        memcpy(w->bin + at, data, n);
-    else
-        memset(w->bin + at, 0, n);
-    w->len = at + n;
+    size_t at = nb_export_bytes_put(&w->bin, data, n);
+    w->failed = w->failed || w->bin.failed;
     return at;
 }
 
@@ -482,13 +462,13 @@ nb_status nb_export_gltf_build(const nb_export_desc *d, uint8_t **glb, size_t *l
     if (st == NB_OK && !w.failed) {
         (void)put(&w, NULL, 0); /* pad the BIN chunk to 4 bytes */
         cJSON *buffer = add_obj(cJSON_AddArrayToObject(root, "buffers"));
-        cJSON_AddNumberToObject(buffer, "byteLength", (double)w.len);
+        cJSON_AddNumberToObject(buffer, "byteLength", (double)w.bin.len);
         cJSON_AddItemToObject(root, "bufferViews", w.views);
         cJSON_AddItemToObject(root, "accessors", w.accessors);
         w.views = w.accessors = NULL;
         char *json = cJSON_PrintUnformatted(root);
         size_t jlen = json ? strlen(json) : 0, jpad = (jlen + 3u) & ~(size_t)3u;
-        total = 12 + 8 + jpad + 8 + w.len;
+        total = 12 + 8 + jpad + 8 + w.bin.len;
         if (json && total > UINT32_MAX) {
             st = NB_RAISE(NB_E_INVALID, "--export",
                           "%zu bytes: larger than the 4 GiB a glb can hold; raise the "
@@ -502,10 +482,10 @@ nb_status nb_export_gltf_build(const nb_export_desc *d, uint8_t **glb, size_t *l
             put_u32(out + 16, GLB_JSON);
             memcpy(out + 20, json, jlen);
             memset(out + 20 + jlen, ' ', jpad - jlen);
-            put_u32(out + 20 + jpad, (uint32_t)w.len);
+            put_u32(out + 20 + jpad, (uint32_t)w.bin.len);
             put_u32(out + 24 + jpad, GLB_BIN);
-            if (w.len)
-                memcpy(out + 28 + jpad, w.bin, w.len);
+            if (w.bin.len)
+                memcpy(out + 28 + jpad, w.bin.data, w.bin.len);
         } else {
             w.failed = true;
         }
@@ -516,7 +496,7 @@ nb_status nb_export_gltf_build(const nb_export_desc *d, uint8_t **glb, size_t *l
     cJSON_Delete(root);
     cJSON_Delete(w.views);
     cJSON_Delete(w.accessors);
-    free(w.bin);
+    free(w.bin.data);
     if (st != NB_OK) {
         free(out);
         return st;

@@ -167,32 +167,11 @@ static nb_status read_script(const char *dir, const char *rel, char **out) {
 
 /* ---- the data block ------------------------------------------------------------------- */
 
-typedef struct block {
-    uint8_t *p;
-    size_t len, cap;
-    bool failed;
-} block;
+typedef nb_export_bytes block;
 
-/* Appends n bytes at a 4-byte offset; returns the offset (its bytes to be filled). */
+/* Appends n zero bytes at a 4-byte offset; returns the offset (its bytes to be filled). */
 static size_t reserve(block *b, size_t n) {
-    size_t at = (b->len + 3u) & ~(size_t)3u;
-    if (b->failed)
-        return 0;
-    if (at + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1u << 16;
-        while (cap < at + n)
-            cap *= 2;
-        uint8_t *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return 0;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memset(b->p + b->len, 0, at + n - b->len);
-    b->len = at + n;
-    return at;
+    return nb_export_bytes_put(b, NULL, n);
 }
 
 /* The scene of class view (view, class) with every other field of d->scene_desc; checks it
@@ -236,7 +215,7 @@ static void add_geometry(block *b, const nb_export_view *v, cJSON *meta) {
     size_t o_seg = reserve(b, v->n_segments * 12);
     if (b->failed)
         return;
-    float *pos = (float *)(b->p + o_pos), *rad = (float *)(b->p + o_rad);
+    float *pos = (float *)(b->data + o_pos), *rad = (float *)(b->data + o_rad);
     for (size_t i = 0; i < v->n_nodes; i++) {
         const float *r = s->nodes + i * NB_SCENE_NODE_FLOATS;
         memcpy(pos + 3 * i, r, 3 * sizeof(float));
@@ -253,7 +232,7 @@ static void add_geometry(block *b, const nb_export_view *v, cJSON *meta) {
     if (v->n_segments == 0)
         for (int k = 0; k < 3; k++)
             lo[k] = hi[k] = 0.0f;
-    uint16_t *q = (uint16_t *)(b->p + o_seg);
+    uint16_t *q = (uint16_t *)(b->data + o_seg);
     for (size_t i = 0; i < v->n_segments; i++) {
         const float *r = s->segments + (v->first_segment + i) * NB_SCENE_SEGMENT_FLOATS;
         for (int k = 0; k < 3; k++) {
@@ -293,7 +272,7 @@ static nb_status add_views(block *b, const nb_export_desc *d, const nb_export_vi
         nb_render_params_from_config(&vc, &vp);
         size_t o_node = reserve(b, v->n_nodes * 4), o_seg = reserve(b, v->n_segments * 4);
         if (!b->failed)
-            nb_export_colors(&vv, &vp, false, b->p + o_node, b->p + o_seg);
+            nb_export_colors(&vv, &vp, false, b->data + o_node, b->data + o_seg);
         nb_scene_deinit(&vs);
         cJSON *o = cJSON_CreateObject();
         if (!o)
@@ -495,7 +474,7 @@ nb_status nb_export_html_build(const nb_export_desc *d, char **html, size_t *len
         st = NB_RAISE(NB_E_NOMEM, "--export", "page data of %zu bytes", b.len);
         goto done;
     }
-    pp.data = b.p;
+    pp.data = b.data;
     pp.data_len = b.len;
     fill_template(&t, d, &pp);
     if (t.failed || !t.s) {
@@ -519,7 +498,7 @@ done:
     free(pp.orbit);
     cJSON_free(pp.meta);
     cJSON_Delete(meta);
-    free(b.p);
+    free(b.data);
     return st;
 }
 
