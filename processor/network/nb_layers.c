@@ -989,21 +989,26 @@ void nb_layers_train_desc_resolve(const nb_layers_train_desc *desc, nb_layers_tr
     *out = d;
 }
 
+nb_status nb_layers_check_adam(double learning_rate, double beta1, double beta2, double epsilon,
+                               double l1) {
+    if (!(learning_rate > 0.0 && learning_rate <= 10.0))
+        return NB_RAISE(NB_E_INVALID, "train learning_rate", "%g, allowed (0, 10]", learning_rate);
+    if (!(beta1 > 0.0 && beta1 < 1.0))
+        return NB_RAISE(NB_E_INVALID, "train beta1", "%g, allowed (0, 1)", beta1);
+    if (!(beta2 > 0.0 && beta2 < 1.0))
+        return NB_RAISE(NB_E_INVALID, "train beta2", "%g, allowed (0, 1)", beta2);
+    if (!(epsilon > 0.0 && epsilon <= 1.0))
+        return NB_RAISE(NB_E_INVALID, "train epsilon", "%g, allowed (0, 1]", epsilon);
+    if (!(l1 >= 0.0 && l1 <= 100.0))
+        return NB_RAISE(NB_E_INVALID, "train l1", "%g, allowed [0, 100]", l1);
+    return NB_OK;
+}
+
 nb_status nb_layers_train_desc_validate(const nb_layers_train_desc *d) {
     if ((unsigned)d->train > NB_LAYERS_TRAIN_BN_GAMMA_BETA)
         return NB_RAISE(NB_E_INVALID, "train what", "%d is not a nb_layers_train_what",
                         (int)d->train);
-    if (!(d->learning_rate > 0.0 && d->learning_rate <= 10.0))
-        return NB_RAISE(NB_E_INVALID, "train learning_rate", "%g, allowed (0, 10]",
-                        d->learning_rate);
-    if (!(d->beta1 > 0.0 && d->beta1 < 1.0))
-        return NB_RAISE(NB_E_INVALID, "train beta1", "%g, allowed (0, 1)", d->beta1);
-    if (!(d->beta2 > 0.0 && d->beta2 < 1.0))
-        return NB_RAISE(NB_E_INVALID, "train beta2", "%g, allowed (0, 1)", d->beta2);
-    if (!(d->epsilon > 0.0 && d->epsilon <= 1.0))
-        return NB_RAISE(NB_E_INVALID, "train epsilon", "%g, allowed (0, 1]", d->epsilon);
-    if (!(d->l1 >= 0.0 && d->l1 <= 100.0))
-        return NB_RAISE(NB_E_INVALID, "train l1", "%g, allowed [0, 100]", d->l1);
+    NB_TRY(nb_layers_check_adam(d->learning_rate, d->beta1, d->beta2, d->epsilon, d->l1));
     if (!(d->gamma_l1 >= 0.0 && d->gamma_l1 <= 100.0))
         return NB_RAISE(NB_E_INVALID, "train gamma_l1", "%g, allowed [0, 100]", d->gamma_l1);
     if (!(d->gamma_l2 >= 0.0 && d->gamma_l2 <= 100.0))

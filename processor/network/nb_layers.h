@@ -98,6 +98,12 @@ typedef struct nb_layers_train_desc {
 
 /* Copies desc into *out with every zero field replaced by its default. */
 void nb_layers_train_desc_resolve(const nb_layers_train_desc *desc, nb_layers_train_desc *out);
+/* Checks Adam's hyper-parameters (shared by nb_train_desc and nb_layers_train_desc): learning
+ * rate in (0, 10], beta1 and beta2 in (0, 1), epsilon in (0, 1], L1 weight penalty in
+ * [0, 100]. NB_OK or NB_E_INVALID with subject "train learning_rate", "train beta1", "train
+ * beta2", "train epsilon" or "train l1". */
+nb_status nb_layers_check_adam(double learning_rate, double beta1, double beta2, double epsilon,
+                               double l1);
 /* Checks a resolved desc against the ranges above: NB_OK or NB_E_INVALID naming the field
  * ("train learning_rate", ...). */
 nb_status nb_layers_train_desc_validate(const nb_layers_train_desc *desc);

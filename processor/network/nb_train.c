@@ -324,17 +324,7 @@ nb_status nb_train_desc_validate(const nb_train_desc *d) {
         return NB_RAISE(NB_E_INVALID, "train epochs", "%d, allowed 1..100000", d->epochs);
     if (d->batch_size < 1 || d->batch_size > 1048576)
         return NB_RAISE(NB_E_INVALID, "train batch_size", "%zu, allowed 1..1048576", d->batch_size);
-    if (!(d->learning_rate > 0.0 && d->learning_rate <= 10.0))
-        return NB_RAISE(NB_E_INVALID, "train learning_rate", "%g, allowed (0, 10]",
-                        d->learning_rate);
-    if (!(d->beta1 > 0.0 && d->beta1 < 1.0))
-        return NB_RAISE(NB_E_INVALID, "train beta1", "%g, allowed (0, 1)", d->beta1);
-    if (!(d->beta2 > 0.0 && d->beta2 < 1.0))
-        return NB_RAISE(NB_E_INVALID, "train beta2", "%g, allowed (0, 1)", d->beta2);
-    if (!(d->epsilon > 0.0 && d->epsilon <= 1.0))
-        return NB_RAISE(NB_E_INVALID, "train epsilon", "%g, allowed (0, 1]", d->epsilon);
-    if (!(d->l1 >= 0.0 && d->l1 <= 100.0))
-        return NB_RAISE(NB_E_INVALID, "train l1", "%g, allowed [0, 100]", d->l1);
+    NB_TRY(nb_layers_check_adam(d->learning_rate, d->beta1, d->beta2, d->epsilon, d->l1));
     if (d->threads < 0 || d->threads > 1024)
         return NB_RAISE(NB_E_INVALID, "train threads", "%d, allowed 0..1024", d->threads);
     return check_arch(&d->arch);
