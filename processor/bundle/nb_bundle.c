@@ -79,6 +79,8 @@ struct nb_bundle_state {
     nb_grid *pair_grid;    /* [L-1] */
     nb_sample_buffer *cur; /* [L-1] current polylines per pair */
     nb_sample_buffer *nxt; /* [L-1] ping-pong partner */
+    /* [L-1] pairs this process advects (nb_bundle_set_pair_owned); NULL: every pair */
+    uint8_t *pair_owned;
     nb_density *density;
     /* Smoothing of the last edge iteration, not yet applied: it runs fused into the next
      * resample (nb_sample_resample_smoothed), which reads the polylines once instead of
@@ -418,6 +420,7 @@ void nb_bundle_destroy(nb_bundle_state *st) {
     free(st->cur);
     free(st->nxt);
     free(st->pair_grid);
+    free(st->pair_owned);
     nb_density_destroy(st->density);
     free(st->layer_offset);
     free(st->node_pos);
@@ -620,10 +623,17 @@ fail:
 
 /* ---- phases --------------------------------------------------------------------------- */
 
+/* Whether this process advects layer pair p (nb_bundle_set_pair_owned). */
+static bool pair_owned(const nb_bundle_state *st, size_t p) {
+    return !st->pair_owned || st->pair_owned[p];
+}
+
 /* Straight edges between the (moved) nodes, sampled at l (method.md §4.12 after the node loop). */
 static nb_status enter_edge_phase(nb_bundle_state *st) {
     double t0 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
+        if (!pair_owned(st, p))
+            continue;
         size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
         NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0, st->edge_target + e0,
                                  st->spacing, st->threads, &st->cur[p]));
@@ -656,6 +666,8 @@ static nb_status node_step(nb_bundle_state *st) {
 static nb_status resample_all(nb_bundle_state *st) {
     const nb_sample_presmooth *pre = st->smooth_pending ? &st->pending : NULL;
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
+        if (!pair_owned(st, p))
+            continue;
         NB_TRY(
             nb_sample_resample_smoothed(&st->cur[p], pre, st->spacing, st->threads, &st->nxt[p]));
         nb_sample_buffer t = st->cur[p];
@@ -689,6 +701,8 @@ static nb_status edge_step(nb_bundle_state *st) {
     NB_TRY(resample_all(st));
     double t1 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
+        if (!pair_owned(st, p))
+            continue;
         size_t e0 = st->pair_edge[p];
         nb_sample_set set = {
             .n_edges = st->cur[p].n_edges,
@@ -832,14 +846,25 @@ static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
     return NB_OK;
 }
 
+/* NB_OK when this process holds every layer pair's polylines (nb_bundle_set_pair_owned). */
+static nb_status check_pairs_held(const nb_bundle_state *st) {
+    for (size_t p = 0; p + 1 < st->n_layers; p++)
+        if (!pair_owned(st, p))
+            return NB_RAISE(NB_E_INVALID, "bundle",
+                            "layer pair %zu is not held by this process (nb_bundle_put_pair)", p);
+    return NB_OK;
+}
+
 nb_status nb_bundle_query_snapshot(const nb_bundle_state *st, nb_bundle_data *out) {
-    nb_status s = assemble(st, out);
+    nb_status s = check_pairs_held(st);
+    if (s == NB_OK)
+        s = assemble(st, out);
     if (s != NB_OK)
         memset(out, 0, sizeof *out);
     return s;
 }
 
-nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
+nb_status nb_bundle_finish_polylines(nb_bundle_state *st) {
     while (atomic_load(&st->phase) == NB_BUNDLE_PHASE_NODE ||
            atomic_load(&st->phase) == NB_BUNDLE_PHASE_EDGE)
         NB_TRY(nb_bundle_step(st));
@@ -851,6 +876,12 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
         st->t.final_resample = nb_time_now() - t0;
         st->finished = true;
     }
+    return NB_OK;
+}
+
+nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
+    NB_TRY(nb_bundle_finish_polylines(st));
+    NB_TRY(check_pairs_held(st));
     nb_bundle_data d;
     NB_TRY(assemble(st, &d));
     if (!st->measured) {
@@ -880,5 +911,75 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
     d.metrics = st->metrics;
     d.time_total = st->t.total;
     *out = d;
+    return NB_OK;
+}
+
+/* ---- distribution hooks (nb_bundle_mpi.c) ------------------------------------------------ */
+
+nb_status nb_bundle_set_pair_owned(nb_bundle_state *st, const uint8_t *owned) {
+    if (st->edge_done > 0 || st->finished)
+        return NB_RAISE(NB_E_INVALID, "bundle",
+                        "pair ownership set after the edge phase started (%d iterations done)",
+                        st->edge_done);
+    const size_t P = st->n_layers - 1;
+    if (!owned) {
+        free(st->pair_owned);
+        st->pair_owned = NULL;
+        return NB_OK;
+    }
+    if (!st->pair_owned && !(st->pair_owned = malloc(P)))
+        return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu pair flags", P);
+    for (size_t p = 0; p < P; p++) {
+        st->pair_owned[p] = owned[p] ? 1 : 0;
+        if (!owned[p]) { /* straight edges sampled by create (no node phase) are not needed */
+            nb_sample_deinit(&st->cur[p]);
+            nb_sample_deinit(&st->nxt[p]);
+        }
+    }
+    return NB_OK;
+}
+
+size_t nb_bundle_query_pair_count(const nb_bundle_state *st) {
+    return st->n_layers - 1;
+}
+
+nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t p, nb_bundle_pair *out) {
+    if (p + 1 >= st->n_layers)
+        return NB_RAISE(NB_E_INVALID, "bundle", "layer pair %zu of %zu", p, st->n_layers - 1);
+    nb_bundle_pair r = {.n_edges = st->pair_edge[p + 1] - st->pair_edge[p]};
+    const bool polylines = atomic_load(&((nb_bundle_state *)st)->phase) != NB_BUNDLE_PHASE_NODE;
+    if (polylines && pair_owned(st, p) && st->cur[p].offset) {
+        r.n_points = st->cur[p].n_points;
+        r.point_offset = st->cur[p].offset;
+        r.points = st->cur[p].points;
+    }
+    *out = r;
+    return NB_OK;
+}
+
+nb_status nb_bundle_put_pair(nb_bundle_state *st, size_t p, size_t n_points,
+                             const uint64_t *point_offset, const float *points) {
+    if (p + 1 >= st->n_layers)
+        return NB_RAISE(NB_E_INVALID, "bundle", "layer pair %zu of %zu", p, st->n_layers - 1);
+    if (!st->finished)
+        return NB_RAISE(NB_E_INVALID, "bundle", "layer pair %zu put before the final resample",
+                        p);
+    const size_t E = st->pair_edge[p + 1] - st->pair_edge[p];
+    if (point_offset[0] != 0 || point_offset[E] != n_points)
+        return NB_RAISE(NB_E_FORMAT, "bundle", "layer pair %zu: offsets [0, %llu], expected [0, %zu]",
+                        p, (unsigned long long)point_offset[0], n_points);
+    for (size_t e = 0; e < E; e++)
+        if (point_offset[e + 1] < point_offset[e] + 2)
+            return NB_RAISE(NB_E_FORMAT, "bundle", "layer pair %zu edge %zu: fewer than 2 points",
+                            p, e);
+    nb_sample_buffer *b = &st->cur[p];
+    NB_TRY(nb_sample_reserve(b, E, n_points));
+    memcpy(b->offset, point_offset, (E + 1) * sizeof *b->offset);
+    if (n_points)
+        memcpy(b->points, points, n_points * 3 * sizeof *b->points);
+    b->n_edges = E;
+    b->n_points = n_points;
+    if (st->pair_owned)
+        st->pair_owned[p] = 1;
     return NB_OK;
 }

@@ -44,6 +44,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nb_config.h"
 #include "nb_model.h"
@@ -172,15 +173,60 @@ void nb_bundle_query_timings(const nb_bundle_state *st, nb_bundle_timings *out);
  * phase as straight 2-point polylines between the current node positions), current polylines
  * otherwise; iteration counts so far; metrics left NaN (only finish computes them).
  * *out is initialised here (caller deinits with nb_bundle_data_deinit).
- * Returns NB_OK or NB_E_NOMEM (*out zeroed). */
+ * Returns NB_OK, NB_E_INVALID (a layer pair not held: nb_bundle_set_pair_owned) or NB_E_NOMEM
+ * (*out zeroed). */
 nb_status nb_bundle_query_snapshot(const nb_bundle_state *st, nb_bundle_data *out);
 
 /* Runs the remaining iterations, the final resample and the metrics, and returns the /bundle
  * group (resolved config as JSON, iteration counts, timings, metrics). *out is initialised
  * here (caller deinits). Calling finish again after success returns the same result.
- * Returns NB_OK, NB_E_CANCELLED (between iterations; *out untouched), NB_E_NOMEM, or a status
- * of a stage. */
+ * Returns NB_OK, NB_E_CANCELLED (between iterations; *out untouched), NB_E_INVALID (a layer
+ * pair not held: nb_bundle_set_pair_owned), NB_E_NOMEM, or a status of a stage. */
 nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out);
+
+/* The iterations left and the final resample, without assembling the result or computing
+ * the metrics (the first half of nb_bundle_finish, which calls it). For a distributed run:
+ * every process finishes its own pairs' polylines, one gathers them (nb_bundle_put_pair) and
+ * calls nb_bundle_finish. Returns NB_OK, NB_E_CANCELLED, NB_E_NOMEM, or a status of a stage.
+ * Idempotent. */
+nb_status nb_bundle_finish_polylines(nb_bundle_state *st);
+
+/* ---- distribution hooks (used by nb_bundle_mpi.h; a single process needs none) ----------
+ * Layer pairs never see each other's density (method.md §4.8), so a run may advect only some
+ * of them and take the others' final polylines from elsewhere; the result is bit-identical to
+ * a run that advects all of them, because every pair's computation is the same either way. */
+
+/* Limits the edge phase to the layer pairs p with owned[p] != 0 (owned: uint8[L-1], copied;
+ * NULL: every pair, the default). The others are neither sampled, advected nor resampled,
+ * and their polylines (if create already sampled them) are freed. Call before the first edge
+ * iteration. Until every pair is held again (nb_bundle_put_pair), nb_bundle_finish fails
+ * with NB_E_INVALID and snapshots must not be taken. Returns NB_OK, NB_E_INVALID (the edge
+ * phase has started), NB_E_NOMEM. */
+nb_status nb_bundle_set_pair_owned(nb_bundle_state *st, const uint8_t *owned);
+
+/* One layer pair's kept edges and current polylines (CSR, offsets local to the pair). */
+typedef struct nb_bundle_pair {
+    size_t n_edges;               /* kept edges of the pair (known from create on) */
+    size_t n_points;              /* S_p; 0 while no polylines are held */
+    const uint64_t *point_offset; /* [n_edges+1] or NULL (node phase, or pair not owned) */
+    const float *points;          /* float32[S_p][3], world units, or NULL */
+} nb_bundle_pair;
+
+/* Number of layer pairs, L - 1. */
+size_t nb_bundle_query_pair_count(const nb_bundle_state *st);
+
+/* Describes layer pair p (0 <= p < L-1) into *out; the arrays belong to st and stay valid
+ * until the next step, finish or put on st. Returns NB_OK or NB_E_INVALID ("bundle": p out of
+ * range). */
+nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t p, nb_bundle_pair *out);
+
+/* Sets layer pair p's final polylines to a copy of (point_offset: uint64[n_edges+1] with
+ * n_edges = the pair's kept edges, points: float32[n_points][3]) and marks it held. Only
+ * after nb_bundle_finish_polylines. Returns NB_OK, NB_E_INVALID (p out of range, or called
+ * too early), NB_E_FORMAT (offsets not from 0 to n_points, or an edge with < 2 points),
+ * NB_E_NOMEM (pair unchanged). */
+nb_status nb_bundle_put_pair(nb_bundle_state *st, size_t p, size_t n_points,
+                             const uint64_t *point_offset, const float *points);
 
 /* Asks a running step/finish to stop at the next iteration boundary. Any thread. */
 void nb_bundle_cancel(nb_bundle_state *st);

@@ -10,6 +10,10 @@
  * edge / sample counts, peak RSS), also atomically (nb_file). Threading: --threads N is passed to
  * the bundler (OpenMP); the result does not depend on it. Config keys read: all of the processing
  * keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
+ * MPI (built with NB_MPI, started by mpirun; docs/distributed.md): every rank loads the file
+ * and runs the node phase; the layer pairs are spread over the ranks (nb_bundle_mpi.h);
+ * rank 0 gathers them, prints progress and writes the file and --stats; the other ranks are
+ * quiet and report their errors as "nnbundle [rank R]: ...".
  */
 #include <omp.h>
 #include <stdio.h>
@@ -24,6 +28,14 @@
 #include "nb_h5.h"
 #include "nb_importance.h"
 #include "nb_log.h"
+#ifdef NB_MPI
+#include "nb_bundle_mpi.h"
+#endif
+
+/* This process's place in a distributed run: rank 0 of 1 without MPI. */
+typedef struct bundle_ranks {
+    int rank, size;
+} bundle_ranks;
 
 static void bundle_help(void) {
     printf("usage: nnbundle bundle FILE.nnb.h5 [options]\n\n"
@@ -38,6 +50,8 @@ static void bundle_help(void) {
            "  --set KEY=VALUE   override one processing key (repeatable), e.g.\n"
            "                    --set prune_percentage=0.9 --set density=exact\n"
            "  --threads N       threads (default: all cores); results do not depend on it\n"
+           "                    (per rank under `mpirun -n K` with an MPI build, which\n"
+           "                    spreads the layer pairs over K ranks: docs/distributed.md)\n"
            "  --stats FILE      write run statistics as JSON (timings, counts, peak memory)\n"
            "  --quiet           no progress output\n"
            "  --verbose         more log lines\n\n"
@@ -86,6 +100,7 @@ static nb_status run_phase(nb_bundle_state *st, nb_bundle_phase phase, const cha
 typedef struct run_record {
     const char *path;
     int threads;
+    int ranks; /* MPI ranks (1 without MPI) */
     double t_load, t_importance, t_save, t_wall;
     bool computed_importance;
 } run_record;
@@ -118,6 +133,7 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     cJSON_AddStringToObject(root, "file", r->path);
     cJSON_AddStringToObject(root, "software_version", NB_VERSION);
     cJSON_AddNumberToObject(root, "threads", r->threads);
+    cJSON_AddNumberToObject(root, "ranks", r->ranks);
     cJSON *layers = cJSON_AddArrayToObject(root, "layer_sizes");
     for (size_t l = 0; l < m->network.n_layers; l++)
         cJSON_AddItemToArray(layers, cJSON_CreateNumber((double)m->network.layer_size[l]));
@@ -160,25 +176,44 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
 
 /* Bundles m's network with cfg (each phase with a progress bar) and puts the result in
  * m->bundle, replacing any; *timings gets the stage times (also when a phase fails). On
- * failure m->bundle is as it was. */
-static nb_status bundle_model(const nb_processing_config *cfg, int threads, nb_model *m,
-                              nb_bundle_timings *timings) {
+ * failure m->bundle is as it was. With several ranks, each advects its own layer pairs and
+ * only rank 0 gets the result (*have_bundle says whether this process did). */
+static nb_status bundle_model(const nb_processing_config *cfg, int threads,
+                              const bundle_ranks *ranks, nb_model *m, nb_bundle_timings *timings,
+                              bool *have_bundle) {
     nb_bundle_state *st = NULL;
     nb_bundle_settings bs;
+    *have_bundle = false;
     nb_status s = nb_bundle_settings_from_config(cfg, &bs);
     if (s == NB_OK)
         s = nb_bundle_create(&bs, &m->network, &m->importance, threads, &st);
+#ifdef NB_MPI
+    size_t n_pairs = 0, n_edges = 0;
+    if (s == NB_OK && ranks->size > 1)
+        s = nb_bundle_mpi_distribute(st, MPI_COMM_WORLD, &n_pairs, &n_edges);
+    if (s == NB_OK && ranks->size > 1)
+        nb_log_debug("rank %d of %d: %zu layer pairs, %zu edges", ranks->rank, ranks->size,
+                     n_pairs, n_edges);
+#endif
     if (s == NB_OK)
         s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
     if (s == NB_OK)
         s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
     nb_bundle_data out;
-    if (s == NB_OK)
+#ifdef NB_MPI
+    if (ranks->size > 1)
+        s = nb_bundle_mpi_finish(st, s, MPI_COMM_WORLD, &out, have_bundle);
+    else
+#endif
+        if (s == NB_OK) {
         s = nb_bundle_finish(st, &out);
+        *have_bundle = s == NB_OK;
+    }
+    (void)ranks;
     if (st)
         nb_bundle_query_timings(st, timings);
     nb_bundle_destroy(st);
-    if (s != NB_OK)
+    if (s != NB_OK || !*have_bundle)
         return s;
     if (m->has_bundle)
         nb_bundle_data_deinit(&m->bundle);
@@ -187,7 +222,19 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads, nb_m
     return NB_OK;
 }
 
-int nb_cli_bundle(int argc, char **argv) {
+/* nb_cli_fail, naming the rank when there are several. */
+static int bundle_fail(const bundle_ranks *ranks, nb_status s) {
+    if (s == NB_OK || ranks->size <= 1)
+        return nb_cli_fail(s);
+    char program[48];
+    snprintf(program, sizeof program, "nnbundle [rank %d]", ranks->rank);
+    nb_error_print(program, s);
+    if (nb_log_get_level() >= NB_LOG_VERBOSE)
+        fprintf(stderr, "%s: (raised at %s)\n", program, nb_error_origin());
+    return NB_EXIT_FAILURE;
+}
+
+static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
     nb_cli_common c = {0};
     const char *path = NULL, *stats_path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -215,36 +262,45 @@ int nb_cli_bundle(int argc, char **argv) {
     if (!path)
         return nb_cli_usage_error("bundle", "missing FILE.nnb.h5");
     nb_cli_common_apply(&c);
+    if (ranks->rank != 0) /* rank 0 speaks for the run; errors are still printed */
+        nb_log_set_level(NB_LOG_QUIET);
     double t_wall = nb_time_now();
 
     nb_processing_config cfg;
     nb_status s = nb_cli_processing_config(&c, &cfg);
     if (s != NB_OK)
-        return nb_cli_fail(s);
+        return bundle_fail(ranks, s);
 
-    run_record rec = {.path = path, .threads = c.threads > 0 ? c.threads : omp_get_max_threads()};
+    run_record rec = {.path = path,
+                      .threads = c.threads > 0 ? c.threads : omp_get_max_threads(),
+                      .ranks = ranks->size};
     nb_model m;
     double t0 = nb_time_now();
     s = nb_h5_load(path, &m);
-    if (s != NB_OK)
-        return nb_cli_fail(s);
+    const bool loaded = s == NB_OK;
     rec.t_load = nb_time_now() - t0;
-    if (!m.has_importance) {
+    if (s == NB_OK && !m.has_importance) {
         t0 = nb_time_now();
         s = fallback_importance(&cfg, &m, path);
         rec.t_importance = nb_time_now() - t0;
         rec.computed_importance = true;
-        if (s != NB_OK) {
+    }
+#ifdef NB_MPI
+    if (ranks->size > 1) /* no rank may go on to the gather while another has stopped */
+        s = nb_bundle_mpi_agree(s, MPI_COMM_WORLD);
+#endif
+    if (s != NB_OK) {
+        if (loaded)
             nb_model_deinit(&m);
-            return nb_cli_fail(s);
-        }
+        return bundle_fail(ranks, s);
     }
 
     nb_bundle_timings timings = {0};
-    s = bundle_model(&cfg, rec.threads, &m, &timings);
-    if (s != NB_OK) {
+    bool have_bundle = false;
+    s = bundle_model(&cfg, rec.threads, ranks, &m, &timings, &have_bundle);
+    if (s != NB_OK || !have_bundle) { /* a rank other than 0 ends here */
         nb_model_deinit(&m);
-        return nb_cli_fail(s);
+        return bundle_fail(ranks, s);
     }
 
     t0 = nb_time_now();
@@ -260,5 +316,17 @@ int nb_cli_bundle(int argc, char **argv) {
                     m.bundle.node_iterations, m.bundle.edge_iterations, timings.total,
                     m.bundle.metrics.mean_distortion, m.bundle.metrics.ink_ratio, path);
     nb_model_deinit(&m);
-    return nb_cli_fail(s);
+    return bundle_fail(ranks, s);
+}
+
+int nb_cli_bundle(int argc, char **argv) {
+    bundle_ranks ranks = {0, 1};
+#ifdef NB_MPI
+    nb_status s = nb_bundle_mpi_init(&ranks.rank, &ranks.size);
+    int rc = s == NB_OK ? bundle_command(argc, argv, &ranks) : bundle_fail(&ranks, s);
+    nb_bundle_mpi_finalize();
+    return rc;
+#else
+    return bundle_command(argc, argv, &ranks);
+#endif
 }

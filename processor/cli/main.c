@@ -3,9 +3,13 @@
  * DESIGN: `nnbundle <command> [options]`; each command is processor/cli/cli_<command>.c and
  * returns the exit code (0 ok, 1 error, 2 usage). Data flows train -> importance -> bundle
  * into one .nnb.h5 file; `run` does all three. No graphics library is linked here.
+ * Under an MPI launcher with several ranks only `bundle` of an MPI build (NB_MPI) runs
+ * (docs/distributed.md); any other command would run K times and write its output K times.
  */
 #include <hdf5.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -39,6 +43,16 @@ static void usage(FILE *f) {
                "Common options: --threads N, --quiet, --verbose, --config FILE, --set key=value\n");
 }
 
+/* Ranks of the MPI job that started this process, from the launcher's environment
+ * (OMPI_COMM_WORLD_SIZE of Open MPI's mpirun, PMI_SIZE of PMI launchers); 1 when none. */
+static long launched_ranks(void) {
+    const char *v = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!v)
+        v = getenv("PMI_SIZE");
+    long n = v ? strtol(v, NULL, 10) : 1;
+    return n > 1 ? n : 1;
+}
+
 int main(int argc, char **argv) {
     /* HDF5's own atexit handler reports "infinite loop closing library" after a corrupt file
      * failed to close; our errors already said what was wrong, so skip that handler. */
@@ -55,9 +69,30 @@ int main(int argc, char **argv) {
         printf("nnbundle %s\n", NB_VERSION);
         return NB_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name))
+            continue;
+#ifdef NB_MPI
+        const bool distributed = commands[i].run == nb_cli_bundle;
+#else
+        const bool distributed = false;
+#endif
+        if (launched_ranks() > 1 && !distributed) {
+            fprintf(stderr,
+                    "nnbundle: [%s] started as one of %ld MPI ranks, but %s; each rank would "
+                    "do the whole work and write the same output (NB_E_INVALID)\n",
+                    argv[1], launched_ranks(),
+#ifdef NB_MPI
+                    "only `nnbundle bundle` runs distributed"
+#else
+                    "this nnbundle was built without MPI (cmake -DNB_MPI=ON, "
+                    "docs/distributed.md)"
+#endif
+            );
+            return NB_EXIT_FAILURE;
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
     fprintf(stderr, "nnbundle: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return NB_EXIT_USAGE;

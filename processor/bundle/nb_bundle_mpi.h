@@ -1,0 +1,77 @@
+/* nb_bundle_mpi.h - bundling across MPI ranks: layer pairs spread over the ranks, the final
+ * polylines gathered to rank 0, which computes the metrics and writes the one file.
+ *
+ * Built only with the CMake option NB_MPI (Open MPI from Debian, libopenmpi-dev); a build
+ * without it has no MPI code at all. docs/distributed.md describes the run:
+ *   every rank  reads the input, lays out, prunes and runs the node phase (global, cheap and
+ *               deterministic: every rank computes the same node positions), then advects
+ *               only the layer pairs nb_bundle_mpi_assign gives it (nb_bundle_set_pair_owned)
+ *   rank 0      receives every other pair's final polylines (nb_bundle_put_pair), computes
+ *               the metrics and writes the file (nb_bundle_finish)
+ * Layer pairs never see each other's density (method.md §4.8), so the result is
+ * bit-identical to a single-process run. Threading: MPI is called from the main thread only
+ * (MPI_THREAD_FUNNELED); every rank runs its pairs with its own OpenMP threads.
+ */
+#ifndef NB_BUNDLE_MPI_H
+#define NB_BUNDLE_MPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <mpi.h>
+
+#include "nb_bundle.h"
+#include "nb_model.h"
+#include "nb_status.h"
+
+/* Whether this process was started by an MPI launcher (mpirun / mpiexec of Open MPI, or a
+ * PMI/PMIx launcher such as srun): one of OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_SIZE is set. A
+ * process started on its own runs without MPI (no MPI_Init: no singleton start-up cost). */
+bool nb_bundle_mpi_launched(void);
+
+/* MPI_Init_thread (MPI_THREAD_FUNNELED) when launched (nb_bundle_mpi_launched), else nothing;
+ * *rank, *size: this rank and the rank count of MPI_COMM_WORLD (0 and 1 when not launched).
+ * Returns NB_OK or NB_E_IO (subject "MPI": the library's error text). Call once per process,
+ * before any other function here; pair with nb_bundle_mpi_finalize. */
+nb_status nb_bundle_mpi_init(int *rank, int *size);
+
+/* MPI_Finalize if nb_bundle_mpi_init initialised MPI; otherwise nothing. */
+void nb_bundle_mpi_finalize(void);
+
+/* Deterministic assignment of layer pairs to ranks that balances edge counts (the edge
+ * phase's cost is about proportional to a pair's samples, i.e. to its edges): longest
+ * processing time first (Graham 1969) - pairs by descending edge count (ties: lower pair
+ * first), each to the rank with the fewest edges so far (ties: lower rank).
+ *   pair_edges: size_t[n_pairs] kept edges per pair; owner: int[n_pairs] out, in [0, n_ranks).
+ * Bound: the largest rank load is at most 4/3 of the optimum; a pair is never split, so one
+ * pair with more than 1/n_ranks of the edges sets the run's time (docs/distributed.md).
+ * Returns NB_OK, NB_E_INVALID (n_ranks < 1), NB_E_NOMEM. */
+nb_status nb_bundle_mpi_assign(size_t n_pairs, const size_t *pair_edges, int n_ranks, int *owner);
+
+/* Collective over comm: agrees on the outcome of a stage that every rank ran. Returns NB_OK
+ * when every rank passed NB_OK; the rank's own `local` status (its error still recorded)
+ * when it failed; otherwise the status of the lowest failing rank k, raised with subject
+ * "rank k" and reason "failed (its message above)". Every rank must call it, failed or not,
+ * so that no rank waits forever in a later collective. */
+nb_status nb_bundle_mpi_agree(nb_status local, MPI_Comm comm);
+
+/* Gives this rank its layer pairs (nb_bundle_mpi_assign over the kept edges of st's pairs,
+ * computed identically on every rank; no communication) and limits st's edge phase to them
+ * (nb_bundle_set_pair_owned). Call after nb_bundle_create, before the first edge iteration.
+ * *n_owned (may be NULL): this rank's pair count; *owned_edges (may be NULL): their edges.
+ * Returns NB_OK, or a status of nb_bundle_mpi_assign / nb_bundle_set_pair_owned. */
+nb_status nb_bundle_mpi_distribute(nb_bundle_state *st, MPI_Comm comm, size_t *n_owned,
+                                   size_t *owned_edges);
+
+/* Collective: finishes the run across the ranks. `local` is this rank's status so far (st
+ * may be NULL when it is not NB_OK): the ranks first agree (nb_bundle_mpi_agree); then every
+ * rank runs nb_bundle_finish_polylines on its pairs, and rank 0 receives every other
+ * rank's pairs in pair order (uint64 offsets, float32 points, in messages of at most 2^30
+ * elements) and runs nb_bundle_finish into *out, setting *have_out; other ranks leave *out
+ * untouched and set *have_out = false. Statuses: NB_OK on every rank, or on every rank a
+ * failure (nb_bundle_mpi_agree), e.g. NB_E_NOMEM, NB_E_IO (subject "MPI": a failed MPI
+ * call), or a status of nb_bundle_finish (rank 0's, agreed at the end). */
+nb_status nb_bundle_mpi_finish(nb_bundle_state *st, nb_status local, MPI_Comm comm,
+                               nb_bundle_data *out, bool *have_out);
+
+#endif /* NB_BUNDLE_MPI_H */
