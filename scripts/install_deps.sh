@@ -13,6 +13,8 @@ pkgs=(build-essential cmake ninja-build pkg-config clang-format git
 # test models (tests/onnx_models.py). libjs-three: three.js r111 inlined into the pages of
 # nnbundle-render --export OUT.html; chromium: tests/test_export_browser.c loads such a page
 # headless (WebGL via SwiftShader).
+# MPI (docs/distributed.md): Open MPI for the NB_MPI build that scripts/test.sh also runs.
+pkgs+=(libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,6 @@
 /* test_bundle_split.c - layer pairs advected by separate bundling states and put together
  * (the hooks nb_bundle_mpi.c uses: nb_bundle_set_pair_owned, nb_bundle_query_pair,
- * nb_bundle_put_pair, nb_bundle_finish_polylines) give the bytes of one whole run; their
+ * nb_bundle_pair_install, nb_bundle_finish_polylines) give the bytes of one whole run; their
  * error paths. No MPI needed: two states in one process play two ranks. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,9 +79,9 @@ static void split_run(double prune) {
     assert_int_equal(nb_bundle_finish_polylines(r1), NB_OK);
     assert_int_equal(nb_bundle_finish_polylines(r1), NB_OK); /* idempotent */
 
-    nb_bundle_pair p1, missing;
+    nb_bundle_pair_view p1, missing;
     assert_int_equal(nb_bundle_query_pair(r1, 1, &p1), NB_OK);
-    assert_non_null(p1.point_offset);
+    assert_non_null(p1.offset);
     assert_true(p1.n_edges > 0 && p1.n_points >= 2 * p1.n_edges);
     assert_int_equal(nb_bundle_query_pair(r0, 1, &missing), NB_OK);
     assert_int_equal(missing.n_edges, p1.n_edges); /* edge counts are known everywhere */
@@ -94,7 +94,7 @@ static void split_run(double prune) {
     assert_string_equal(nb_error_subject(), "bundle");
     assert_int_equal(nb_bundle_query_snapshot(r0, &d), NB_E_INVALID);
 
-    assert_int_equal(nb_bundle_put_pair(r0, 1, p1.n_points, p1.point_offset, p1.points), NB_OK);
+    assert_int_equal(nb_bundle_pair_install(r0, 1, p1.n_points, p1.offset, p1.points), NB_OK);
     assert_int_equal(nb_bundle_finish(r0, &split), NB_OK);
     assert_same(&whole, &split);
     nb_bundle_data_deinit(&whole);
@@ -135,10 +135,10 @@ static void test_split_without_node_phase(void **state) {
     nb_bundle_data dw, da;
     assert_int_equal(nb_bundle_finish(whole, &dw), NB_OK);
     assert_int_equal(nb_bundle_finish_polylines(b), NB_OK);
-    nb_bundle_pair p0;
+    nb_bundle_pair_view p0;
     assert_int_equal(nb_bundle_query_pair(b, 0, &p0), NB_OK);
     assert_int_equal(nb_bundle_finish_polylines(a), NB_OK);
-    assert_int_equal(nb_bundle_put_pair(a, 0, p0.n_points, p0.point_offset, p0.points), NB_OK);
+    assert_int_equal(nb_bundle_pair_install(a, 0, p0.n_points, p0.offset, p0.points), NB_OK);
     assert_int_equal(nb_bundle_finish(a, &da), NB_OK);
     assert_same(&dw, &da);
     nb_bundle_data_deinit(&dw);
@@ -154,18 +154,23 @@ static void test_errors(void **state) {
     fixture f;
     make_fixture(&f, 13);
     nb_bundle_state *st = create(&f, 0.0, 1);
-    nb_bundle_pair pair;
+    nb_bundle_pair_view pair;
     assert_int_equal(nb_bundle_query_pair(st, 3, &pair), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "bundle");
+    assert_string_equal(nb_error_subject(), "pair");
     assert_int_equal(nb_bundle_query_pair(st, 0, &pair), NB_OK);
     assert_int_equal(pair.n_edges, 16 * 9);
-    assert_null(pair.point_offset); /* node phase: no polylines yet */
+    assert_int_equal(pair.first_edge, 0);
+    assert_null(pair.offset); /* node phase: no polylines yet */
+    assert_int_equal(nb_bundle_query_pair(st, 2, &pair), NB_OK);
+    assert_int_equal(pair.pair, 2);
+    assert_int_equal(pair.first_edge, 16 * 9 + 9 * 6);
+    assert_int_equal(pair.n_edges, 6 * 4);
 
     /* put before the final resample */
     const uint64_t off2[2] = {0, 2};
     const float pts[6] = {0};
-    assert_int_equal(nb_bundle_put_pair(st, 2, 2, off2, pts), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "bundle");
+    assert_int_equal(nb_bundle_pair_install(st, 2, 2, off2, pts), NB_E_INVALID);
+    assert_string_equal(nb_error_subject(), "pair");
 
     /* ownership after the edge phase started */
     nb_bundle_progress p;
@@ -180,7 +185,7 @@ static void test_errors(void **state) {
 
     /* offsets that do not fit the pair, or an edge with one point */
     assert_int_equal(nb_bundle_finish_polylines(st), NB_OK);
-    assert_int_equal(nb_bundle_put_pair(st, 3, 2, off2, pts), NB_E_INVALID);
+    assert_int_equal(nb_bundle_pair_install(st, 3, 2, off2, pts), NB_E_INVALID);
     const size_t E = 6 * 4;
     uint64_t *off = malloc((E + 1) * sizeof *off);
     float *many = calloc(3 * 2 * E, sizeof *many);
@@ -188,15 +193,15 @@ static void test_errors(void **state) {
     assert_non_null(many);
     for (size_t e = 0; e <= E; e++)
         off[e] = 2 * e;
-    assert_int_equal(nb_bundle_put_pair(st, 2, 2 * E + 1, off, many), NB_E_FORMAT);
+    assert_int_equal(nb_bundle_pair_install(st, 2, 2 * E + 1, off, many), NB_E_FORMAT);
     off[0] = 1;
-    assert_int_equal(nb_bundle_put_pair(st, 2, 2 * E, off, many), NB_E_FORMAT);
+    assert_int_equal(nb_bundle_pair_install(st, 2, 2 * E, off, many), NB_E_FORMAT);
     off[0] = 0;
     off[1] = 1;
-    assert_int_equal(nb_bundle_put_pair(st, 2, 2 * E, off, many), NB_E_FORMAT);
-    assert_string_equal(nb_error_subject(), "bundle");
+    assert_int_equal(nb_bundle_pair_install(st, 2, 2 * E, off, many), NB_E_FORMAT);
+    assert_string_equal(nb_error_subject(), "pair");
     off[1] = 2;
-    assert_int_equal(nb_bundle_put_pair(st, 2, 2 * E, off, many), NB_OK);
+    assert_int_equal(nb_bundle_pair_install(st, 2, 2 * E, off, many), NB_OK);
     nb_bundle_data d;
     assert_int_equal(nb_bundle_finish(st, &d), NB_OK); /* straight 2-point edges in pair 2 */
     assert_int_equal(d.edge_point_offset[d.n_edges] - d.edge_point_offset[d.n_edges - E], 2 * E);

@@ -851,7 +851,8 @@ static nb_status check_pairs_held(const nb_bundle_state *st) {
     for (size_t p = 0; p + 1 < st->n_layers; p++)
         if (!pair_owned(st, p))
             return NB_RAISE(NB_E_INVALID, "bundle",
-                            "layer pair %zu is not held by this process (nb_bundle_put_pair)", p);
+                            "layer pair %zu is not held by this process (nb_bundle_pair_install)",
+                            p);
     return NB_OK;
 }
 
@@ -943,38 +944,42 @@ size_t nb_bundle_query_pair_count(const nb_bundle_state *st) {
     return st->n_layers - 1;
 }
 
-nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t p, nb_bundle_pair *out) {
-    if (p + 1 >= st->n_layers)
-        return NB_RAISE(NB_E_INVALID, "bundle", "layer pair %zu of %zu", p, st->n_layers - 1);
-    nb_bundle_pair r = {.n_edges = st->pair_edge[p + 1] - st->pair_edge[p]};
+nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out) {
+    if (pair + 1 >= st->n_layers)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", pair, st->n_layers - 1);
+    nb_bundle_pair_view r = {.pair = pair,
+                             .first_edge = st->pair_edge[pair],
+                             .n_edges = st->pair_edge[pair + 1] - st->pair_edge[pair]};
     const bool polylines = atomic_load(&((nb_bundle_state *)st)->phase) != NB_BUNDLE_PHASE_NODE;
-    if (polylines && pair_owned(st, p) && st->cur[p].offset) {
-        r.n_points = st->cur[p].n_points;
-        r.point_offset = st->cur[p].offset;
-        r.points = st->cur[p].points;
+    if (polylines && pair_owned(st, pair) && st->cur[pair].offset) {
+        r.n_points = st->cur[pair].n_points;
+        r.offset = st->cur[pair].offset;
+        r.points = st->cur[pair].points;
     }
     *out = r;
     return NB_OK;
 }
 
-nb_status nb_bundle_put_pair(nb_bundle_state *st, size_t p, size_t n_points,
-                             const uint64_t *point_offset, const float *points) {
+nb_status nb_bundle_pair_install(nb_bundle_state *st, size_t pair, size_t n_points,
+                                 const uint64_t *offset, const float *points) {
+    const size_t p = pair;
     if (p + 1 >= st->n_layers)
-        return NB_RAISE(NB_E_INVALID, "bundle", "layer pair %zu of %zu", p, st->n_layers - 1);
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", p, st->n_layers - 1);
     if (!st->finished)
-        return NB_RAISE(NB_E_INVALID, "bundle", "layer pair %zu put before the final resample",
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu installed before the final resample",
                         p);
     const size_t E = st->pair_edge[p + 1] - st->pair_edge[p];
-    if (point_offset[0] != 0 || point_offset[E] != n_points)
-        return NB_RAISE(NB_E_FORMAT, "bundle", "layer pair %zu: offsets [0, %llu], expected [0, %zu]",
-                        p, (unsigned long long)point_offset[0], n_points);
+    if (offset[0] != 0 || offset[E] != n_points)
+        return NB_RAISE(NB_E_FORMAT, "pair",
+                        "layer pair %zu: offsets [%llu, %llu], expected [0, %zu]", p,
+                        (unsigned long long)offset[0], (unsigned long long)offset[E], n_points);
     for (size_t e = 0; e < E; e++)
-        if (point_offset[e + 1] < point_offset[e] + 2)
-            return NB_RAISE(NB_E_FORMAT, "bundle", "layer pair %zu edge %zu: fewer than 2 points",
-                            p, e);
+        if (offset[e + 1] < offset[e] + 2)
+            return NB_RAISE(NB_E_FORMAT, "pair", "layer pair %zu edge %zu: fewer than 2 points", p,
+                            e);
     nb_sample_buffer *b = &st->cur[p];
     NB_TRY(nb_sample_reserve(b, E, n_points));
-    memcpy(b->offset, point_offset, (E + 1) * sizeof *b->offset);
+    memcpy(b->offset, offset, (E + 1) * sizeof *b->offset);
     if (n_points)
         memcpy(b->points, points, n_points * 3 * sizeof *b->points);
     b->n_edges = E;

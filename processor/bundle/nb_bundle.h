@@ -186,7 +186,7 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out);
 
 /* The iterations left and the final resample, without assembling the result or computing
  * the metrics (the first half of nb_bundle_finish, which calls it). For a distributed run:
- * every process finishes its own pairs' polylines, one gathers them (nb_bundle_put_pair) and
+ * every process finishes its own pairs' polylines, one gathers them (nb_bundle_pair_install) and
  * calls nb_bundle_finish. Returns NB_OK, NB_E_CANCELLED, NB_E_NOMEM, or a status of a stage.
  * Idempotent. */
 nb_status nb_bundle_finish_polylines(nb_bundle_state *st);
@@ -199,34 +199,37 @@ nb_status nb_bundle_finish_polylines(nb_bundle_state *st);
 /* Limits the edge phase to the layer pairs p with owned[p] != 0 (owned: uint8[L-1], copied;
  * NULL: every pair, the default). The others are neither sampled, advected nor resampled,
  * and their polylines (if create already sampled them) are freed. Call before the first edge
- * iteration. Until every pair is held again (nb_bundle_put_pair), nb_bundle_finish fails
+ * iteration. Until every pair is held again (nb_bundle_pair_install), nb_bundle_finish fails
  * with NB_E_INVALID and snapshots must not be taken. Returns NB_OK, NB_E_INVALID (the edge
  * phase has started), NB_E_NOMEM. */
 nb_status nb_bundle_set_pair_owned(nb_bundle_state *st, const uint8_t *owned);
 
-/* One layer pair's kept edges and current polylines (CSR, offsets local to the pair). */
-typedef struct nb_bundle_pair {
-    size_t n_edges;               /* kept edges of the pair (known from create on) */
-    size_t n_points;              /* S_p; 0 while no polylines are held */
-    const uint64_t *point_offset; /* [n_edges+1] or NULL (node phase, or pair not owned) */
-    const float *points;          /* float32[S_p][3], world units, or NULL */
-} nb_bundle_pair;
+/* Layer pair `pair`'s kept edges and current polylines (borrowed from the state: valid until
+ * the next call that changes it). Offsets are local to the pair (offset[0] = 0); its edges
+ * are the global edges first_edge ... first_edge + n_edges - 1 (weight order). */
+typedef struct nb_bundle_pair_view {
+    size_t pair;
+    size_t first_edge;      /* global index of the pair's first kept edge */
+    size_t n_edges;         /* E_p, known from create on */
+    size_t n_points;        /* S_p; 0 while no polylines are held */
+    const uint64_t *offset; /* [E_p + 1], or NULL (node phase, or a pair not owned) */
+    const float *points;    /* float32[S_p][3], world units, or NULL */
+} nb_bundle_pair_view;
 
 /* Number of layer pairs, L - 1. */
 size_t nb_bundle_query_pair_count(const nb_bundle_state *st);
 
-/* Describes layer pair p (0 <= p < L-1) into *out; the arrays belong to st and stay valid
- * until the next step, finish or put on st. Returns NB_OK or NB_E_INVALID ("bundle": p out of
- * range). */
-nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t p, nb_bundle_pair *out);
+/* *out = layer pair `pair`'s view (0 <= pair < L-1). Returns NB_OK or NB_E_INVALID (out of
+ * range; subject "pair"). */
+nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out);
 
-/* Sets layer pair p's final polylines to a copy of (point_offset: uint64[n_edges+1] with
- * n_edges = the pair's kept edges, points: float32[n_points][3]) and marks it held. Only
- * after nb_bundle_finish_polylines. Returns NB_OK, NB_E_INVALID (p out of range, or called
- * too early), NB_E_FORMAT (offsets not from 0 to n_points, or an edge with < 2 points),
- * NB_E_NOMEM (pair unchanged). */
-nb_status nb_bundle_put_pair(nb_bundle_state *st, size_t p, size_t n_points,
-                             const uint64_t *point_offset, const float *points);
+/* Installs layer pair `pair`'s final polylines, computed elsewhere (another process): a copy
+ * of offset (uint64[E_p + 1], local) and points (float32[n_points][3]), and marks the pair
+ * held. Only after nb_bundle_finish_polylines. Returns NB_OK, NB_E_INVALID (out of range, or
+ * called too early; subject "pair"), NB_E_FORMAT (offsets not from 0 to n_points, or an edge
+ * with < 2 points; subject "pair"), NB_E_NOMEM (pair unchanged). */
+nb_status nb_bundle_pair_install(nb_bundle_state *st, size_t pair, size_t n_points,
+                                 const uint64_t *offset, const float *points);
 
 /* Asks a running step/finish to stop at the next iteration boundary. Any thread. */
 void nb_bundle_cancel(nb_bundle_state *st);

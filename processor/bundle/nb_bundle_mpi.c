@@ -138,7 +138,7 @@ static nb_status owners(const nb_bundle_state *st, int n_ranks, int **owner) {
     int *o = malloc((P ? P : 1) * sizeof *o);
     nb_status s = edges && o ? NB_OK : NB_RAISE(NB_E_NOMEM, "MPI", "no room for %zu pairs", P);
     for (size_t p = 0; s == NB_OK && p < P; p++) {
-        nb_bundle_pair pair;
+        nb_bundle_pair_view pair;
         s = nb_bundle_query_pair(st, p, &pair);
         edges[p] = pair.n_edges;
     }
@@ -170,7 +170,7 @@ nb_status nb_bundle_mpi_distribute(nb_bundle_state *st, MPI_Comm comm, size_t *n
     for (size_t p = 0; p < P; p++) {
         mine[p] = owner[p] == rank;
         if (mine[p]) {
-            nb_bundle_pair pair;
+            nb_bundle_pair_view pair;
             (void)nb_bundle_query_pair(st, p, &pair); /* p < P: cannot fail */
             n++;
             e += pair.n_edges;
@@ -209,7 +209,7 @@ static nb_status recv_chunks(void *buf, size_t n, MPI_Datatype type, size_t elem
 
 /* A non-root rank: sends pair p's final polylines to rank 0 (unless rank 0 declines). */
 static nb_status send_pair(const nb_bundle_state *st, size_t p, MPI_Comm comm) {
-    nb_bundle_pair pair;
+    nb_bundle_pair_view pair;
     NB_TRY(nb_bundle_query_pair(st, p, &pair));
     uint64_t head = pair.n_points;
     int ack = 0;
@@ -217,15 +217,14 @@ static nb_status send_pair(const nb_bundle_state *st, size_t p, MPI_Comm comm) {
     MPI_TRY(MPI_Recv(&ack, 1, MPI_INT, 0, TAG_ACK, comm, MPI_STATUS_IGNORE));
     if (!ack)
         return NB_OK;
-    NB_TRY(send_chunks(pair.point_offset, pair.n_edges + 1, MPI_UINT64_T, sizeof(uint64_t), 0,
-                       comm));
+    NB_TRY(send_chunks(pair.offset, pair.n_edges + 1, MPI_UINT64_T, sizeof(uint64_t), 0, comm));
     return send_chunks(pair.points, 3 * pair.n_points, MPI_FLOAT, sizeof(float), 0, comm);
 }
 
 /* Rank 0: receives pair p from rank `from` into st; with ok = false (an earlier failure) it
  * declines the pair so that the sender goes on. */
 static nb_status recv_pair(nb_bundle_state *st, size_t p, int from, bool ok, MPI_Comm comm) {
-    nb_bundle_pair pair;
+    nb_bundle_pair_view pair;
     NB_TRY(nb_bundle_query_pair(st, p, &pair));
     uint64_t head = 0;
     MPI_TRY(MPI_Recv(&head, 1, MPI_UINT64_T, from, TAG_HEAD, comm, MPI_STATUS_IGNORE));
@@ -235,8 +234,8 @@ static nb_status recv_pair(nb_bundle_state *st, size_t p, int from, bool ok, MPI
     nb_status s = NB_OK;
     if (ok) {
         offset = malloc((pair.n_edges + 1) * sizeof *offset);
-        points = S <= SIZE_MAX / (3 * sizeof *points) ? malloc((S ? S : 1) * 3 * sizeof *points)
-                                                       : NULL;
+        points =
+            S <= SIZE_MAX / (3 * sizeof *points) ? malloc((S ? S : 1) * 3 * sizeof *points) : NULL;
         if (!offset || !points)
             s = NB_RAISE(NB_E_NOMEM, "MPI", "no room for layer pair %zu (%zu points)", p, S);
     }
@@ -249,7 +248,7 @@ static nb_status recv_pair(nb_bundle_state *st, size_t p, int from, bool ok, MPI
     if (ack && s == NB_OK)
         s = recv_chunks(points, 3 * S, MPI_FLOAT, sizeof *points, from, comm);
     if (ack && s == NB_OK)
-        s = nb_bundle_put_pair(st, p, S, offset, points);
+        s = nb_bundle_pair_install(st, p, S, offset, points);
     free(offset);
     free(points);
     return s;

@@ -6,7 +6,7 @@
  *   every rank  reads the input, lays out, prunes and runs the node phase (global, cheap and
  *               deterministic: every rank computes the same node positions), then advects
  *               only the layer pairs nb_bundle_mpi_assign gives it (nb_bundle_set_pair_owned)
- *   rank 0      receives every other pair's final polylines (nb_bundle_put_pair), computes
+ *   rank 0      receives every other pair's final polylines (nb_bundle_pair_install), computes
  *               the metrics and writes the file (nb_bundle_finish)
  * Layer pairs never see each other's density (method.md §4.8), so the result is
  * bit-identical to a single-process run. Threading: MPI is called from the main thread only

@@ -192,20 +192,22 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
     if (s == NB_OK && ranks->size > 1)
         s = nb_bundle_mpi_distribute(st, MPI_COMM_WORLD, &n_pairs, &n_edges);
     if (s == NB_OK && ranks->size > 1)
-        nb_log_debug("rank %d of %d: %zu layer pairs, %zu edges", ranks->rank, ranks->size,
-                     n_pairs, n_edges);
+        nb_log_debug("rank %d of %d: %zu layer pairs, %zu edges", ranks->rank, ranks->size, n_pairs,
+                     n_edges);
 #endif
     if (s == NB_OK)
         s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
     if (s == NB_OK)
         s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
     nb_bundle_data out;
+    bool finished = false;
 #ifdef NB_MPI
-    if (ranks->size > 1)
+    if (ranks->size > 1) { /* every rank takes part, failed or not */
         s = nb_bundle_mpi_finish(st, s, MPI_COMM_WORLD, &out, have_bundle);
-    else
+        finished = true;
+    }
 #endif
-        if (s == NB_OK) {
+    if (!finished && s == NB_OK) {
         s = nb_bundle_finish(st, &out);
         *have_bundle = s == NB_OK;
     }
