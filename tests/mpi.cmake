@@ -2,7 +2,7 @@
 # build; the MPI tests (label mpi) only when NB_MPI=ON (scripts/test.sh builds build/mpi for
 # them); without MPI, a run under an MPI launcher must refuse instead of writing K times.
 nb_add_test(test_bundle_split SOURCES test_bundle_split.c LIBS nb_bundling nb_importance nb_net
-    LABEL unit TIMEOUT 60)
+    LABEL unit TIMEOUT 120)
 if(NB_MPI)
     nb_add_test(test_bundle_mpi SOURCES test_bundle_mpi.c LIBS nb_bundling LABEL mpi TIMEOUT 30)
     nb_add_script_test(cli_mpi cli_mpi.sh LABEL mpi TIMEOUT 120)

@@ -36,6 +36,7 @@ static nb_bundle_state *create(const fixture *f, double prune, int threads) {
     nb_processing_config cfg;
     nb_config_defaults(&nb_processing_schema, &cfg);
     cfg.prune_percentage = prune;
+    cfg.sampling_rate = 6; /* fewer iterations and cells than the default 15: a fast test */
     nb_bundle_settings settings;
     assert_int_equal(nb_bundle_settings_from_config(&cfg, &settings), NB_OK);
     nb_bundle_state *st = NULL;
@@ -123,6 +124,7 @@ static void test_split_without_node_phase(void **state) {
     nb_processing_config cfg;
     nb_config_defaults(&nb_processing_schema, &cfg);
     cfg.node_advection = false;
+    cfg.sampling_rate = 6;
     nb_bundle_settings settings;
     assert_int_equal(nb_bundle_settings_from_config(&cfg, &settings), NB_OK);
     nb_bundle_state *whole = NULL, *a = NULL, *b = NULL;

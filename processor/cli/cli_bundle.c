@@ -270,6 +270,10 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
 
     nb_processing_config cfg;
     nb_status s = nb_cli_processing_config(&c, &cfg);
+#ifdef NB_MPI
+    if (ranks->size > 1) /* e.g. --config readable on one machine only: every rank stops */
+        s = nb_bundle_mpi_agree(s, MPI_COMM_WORLD);
+#endif
     if (s != NB_OK)
         return bundle_fail(ranks, s);
 
