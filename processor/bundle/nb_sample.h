@@ -74,9 +74,11 @@ nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int thr
  * §4.10): the same passes nb_smooth_polylines would run, on a copy of each edge in cache, so
  * the polylines are read once instead of twice. passes 0 = no smoothing. */
 typedef struct nb_sample_presmooth {
-    int passes;     /* smoothing_iterations, >= 0 */
-    double percent; /* smoothing_percent, (0, 100] */
-    double factor;  /* schedule factor r_e^(k+1), (0, 1] */
+    int passes;           /* smoothing_iterations, >= 0 */
+    double percent;       /* smoothing_percent, (0, 100] */
+    double factor;        /* schedule factor r_e^(k+1), (0, 1] */
+    double spacing_ratio; /* the input's sample spacing over l (nb_smooth_edge_scaled); 0 or
+                             <= 1: the input is sampled at l */
 } nb_sample_presmooth;
 
 /* nb_sample_resample of the input smoothed by `pre` (may be NULL: no smoothing); `in` is not
