@@ -760,6 +760,10 @@ static nb_status pair_final(nb_bundle_state *st, size_t p) {
     double t0 = nb_time_now();
     NB_TRY(resample_pair(st, p, st->spacing));
     st->pair_finished[p] = true;
+    /* the pair is never resampled again: drop its ping-pong partner and both staging areas
+     * (about 4 of the 5 copies of its points; docs/bundling.md, "Memory") */
+    nb_sample_deinit(&st->nxt[p]);
+    nb_sample_trim(&st->cur[p]);
     st->t.final_resample += nb_time_now() - t0;
     return NB_OK;
 }

@@ -44,6 +44,20 @@ void nb_sample_init(nb_sample_buffer *buf) {
     memset(buf, 0, sizeof *buf);
 }
 
+void nb_sample_trim(nb_sample_buffer *buf) {
+    if (!buf)
+        return;
+    stage_free(buf->stage);
+    buf->stage = NULL;
+    if (buf->points && buf->n_points > 0 && buf->n_points < buf->point_capacity) {
+        float *p = realloc(buf->points, buf->n_points * 3 * sizeof *p);
+        if (p) {
+            buf->points = p;
+            buf->point_capacity = buf->n_points;
+        }
+    }
+}
+
 void nb_sample_deinit(nb_sample_buffer *buf) {
     if (!buf)
         return;

@@ -37,6 +37,10 @@ void nb_sample_init(nb_sample_buffer *buf);
 /* Frees the arrays; safe on a zeroed buffer. Leaves *buf zeroed. */
 void nb_sample_deinit(nb_sample_buffer *buf);
 
+/* Frees the resampling staging kept in *buf and shrinks its point array to its n_points
+ * (when realloc can; contents kept). For polylines that will not be resampled again. */
+void nb_sample_trim(nb_sample_buffer *buf);
+
 /* Ensures room for n_edges edges and n_points points, growing by at least 1.5x so repeated
  * growth stays amortised; keeps the contents. Returns NB_OK or NB_E_NOMEM (buffer unchanged). */
 nb_status nb_sample_reserve(nb_sample_buffer *buf, size_t n_edges, size_t n_points);
