@@ -1,7 +1,7 @@
 /* test_bundle_split.c - layer pairs advected by separate bundling states and put together
- * (the hooks nb_bundle_mpi.c uses: nb_bundle_set_pair_owned, nb_bundle_query_pair,
- * nb_bundle_pair_install, nb_bundle_finish_polylines) give the bytes of one whole run; their
- * error paths. No MPI needed: two states in one process play two ranks. */
+ * (what nb_bundle_mpi.c does: nb_bundle_pair_edge_phase, nb_bundle_query_pair,
+ * nb_bundle_pair_release, nb_bundle_pair_install) give the bytes of one whole run; the error
+ * paths of nb_bundle_pair_install. No MPI needed: two states in one process play two ranks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,8 +61,19 @@ static void assert_same(const nb_bundle_data *a, const nb_bundle_data *b) {
     assert_string_equal(a->config_json, b->config_json);
 }
 
-/* Pairs {0, 2} on one state ("rank 0", 2 threads) and {1} on another ("rank 1", 1 thread):
- * rank 0 takes pair 1 from rank 1 and finishes; the result is the whole run's, bit for bit. */
+/* Steps st through its node phase (if any). */
+static void node_phase(nb_bundle_state *st) {
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    while (p.phase == NB_BUNDLE_PHASE_NODE) {
+        assert_int_equal(nb_bundle_step(st), NB_OK);
+        nb_bundle_query_progress(st, &p);
+    }
+}
+
+/* Pairs {0, 2} on one state ("rank 0", 2 threads) and {1} on another ("rank 1", 1 thread),
+ * each releasing the pairs it does not own: rank 0 installs pair 1 from rank 1 and finishes;
+ * the result is the whole run's, bit for bit. */
 static void split_run(double prune) {
     fixture f;
     make_fixture(&f, 11);
@@ -73,27 +84,23 @@ static void split_run(double prune) {
 
     nb_bundle_state *r0 = create(&f, prune, 2), *r1 = create(&f, prune, 1);
     assert_int_equal(nb_bundle_query_pair_count(r0), 3);
-    const uint8_t own0[3] = {1, 0, 1}, own1[3] = {0, 1, 0};
-    assert_int_equal(nb_bundle_set_pair_owned(r0, own0), NB_OK);
-    assert_int_equal(nb_bundle_set_pair_owned(r1, own1), NB_OK);
-    assert_int_equal(nb_bundle_finish_polylines(r0), NB_OK);
-    assert_int_equal(nb_bundle_finish_polylines(r1), NB_OK);
-    assert_int_equal(nb_bundle_finish_polylines(r1), NB_OK); /* idempotent */
+    node_phase(r0);
+    node_phase(r1);
+    nb_bundle_pair_release(r0, 1);
+    nb_bundle_pair_release(r1, 0);
+    nb_bundle_pair_release(r1, 2);
+    assert_int_equal(nb_bundle_pair_edge_phase(r1, 1), NB_OK);
+    assert_int_equal(nb_bundle_pair_edge_phase(r0, 2), NB_OK);
+    assert_int_equal(nb_bundle_pair_edge_phase(r0, 0), NB_OK);
 
-    nb_bundle_pair_view p1, missing;
+    nb_bundle_pair_view p1;
     assert_int_equal(nb_bundle_query_pair(r1, 1, &p1), NB_OK);
-    assert_non_null(p1.offset);
     assert_true(p1.n_edges > 0 && p1.n_points >= 2 * p1.n_edges);
-    assert_int_equal(nb_bundle_query_pair(r0, 1, &missing), NB_OK);
-    assert_int_equal(missing.n_edges, p1.n_edges); /* edge counts are known everywhere */
-    assert_null(missing.points);
-    assert_int_equal(missing.n_points, 0);
 
-    /* rank 0 cannot finish or snapshot before it holds pair 1 */
+    /* rank 0 cannot finish before it holds pair 1 */
     nb_bundle_data d;
     assert_int_equal(nb_bundle_finish(r0, &d), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "bundle");
-    assert_int_equal(nb_bundle_query_snapshot(r0, &d), NB_E_INVALID);
+    assert_string_equal(nb_error_subject(), "pair");
 
     assert_int_equal(nb_bundle_pair_install(r0, 1, p1.n_points, p1.offset, p1.points), NB_OK);
     assert_int_equal(nb_bundle_finish(r0, &split), NB_OK);
@@ -115,8 +122,7 @@ static void test_split_equals_whole_pruned(void **state) {
     split_run(0.5);
 }
 
-/* Without a node phase, create samples the straight edges of every pair at once; ownership
- * set afterwards still works (the other pairs' polylines are dropped). */
+/* Without a node phase the edge phase starts at create; the split works the same. */
 static void test_split_without_node_phase(void **state) {
     (void)state;
     fixture f;
@@ -131,15 +137,14 @@ static void test_split_without_node_phase(void **state) {
     assert_int_equal(nb_bundle_create(&settings, &f.net, &f.imp, 1, &whole), NB_OK);
     assert_int_equal(nb_bundle_create(&settings, &f.net, &f.imp, 1, &a), NB_OK);
     assert_int_equal(nb_bundle_create(&settings, &f.net, &f.imp, 1, &b), NB_OK);
-    const uint8_t own_a[3] = {0, 1, 1}, own_b[3] = {1, 0, 0};
-    assert_int_equal(nb_bundle_set_pair_owned(a, own_a), NB_OK);
-    assert_int_equal(nb_bundle_set_pair_owned(b, own_b), NB_OK);
     nb_bundle_data dw, da;
     assert_int_equal(nb_bundle_finish(whole, &dw), NB_OK);
-    assert_int_equal(nb_bundle_finish_polylines(b), NB_OK);
+    nb_bundle_pair_release(a, 0);
+    assert_int_equal(nb_bundle_pair_edge_phase(b, 0), NB_OK);
+    assert_int_equal(nb_bundle_pair_edge_phase(a, 1), NB_OK);
+    assert_int_equal(nb_bundle_pair_edge_phase(a, 2), NB_OK);
     nb_bundle_pair_view p0;
     assert_int_equal(nb_bundle_query_pair(b, 0, &p0), NB_OK);
-    assert_int_equal(nb_bundle_finish_polylines(a), NB_OK);
     assert_int_equal(nb_bundle_pair_install(a, 0, p0.n_points, p0.offset, p0.points), NB_OK);
     assert_int_equal(nb_bundle_finish(a, &da), NB_OK);
     assert_same(&dw, &da);
@@ -151,43 +156,22 @@ static void test_split_without_node_phase(void **state) {
     fixture_deinit(&f);
 }
 
-static void test_errors(void **state) {
+static void test_install_errors(void **state) {
     (void)state;
     fixture f;
     make_fixture(&f, 13);
     nb_bundle_state *st = create(&f, 0.0, 1);
-    nb_bundle_pair_view pair;
-    assert_int_equal(nb_bundle_query_pair(st, 3, &pair), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "pair");
-    assert_int_equal(nb_bundle_query_pair(st, 0, &pair), NB_OK);
-    assert_int_equal(pair.n_edges, 16 * 9);
-    assert_int_equal(pair.first_edge, 0);
-    assert_null(pair.offset); /* node phase: no polylines yet */
-    assert_int_equal(nb_bundle_query_pair(st, 2, &pair), NB_OK);
-    assert_int_equal(pair.pair, 2);
-    assert_int_equal(pair.first_edge, 16 * 9 + 9 * 6);
-    assert_int_equal(pair.n_edges, 6 * 4);
-
-    /* put before the final resample */
+    assert_int_equal(nb_bundle_query_pair_count(st), 3);
     const uint64_t off2[2] = {0, 2};
     const float pts[6] = {0};
+    /* before the node phase is over */
     assert_int_equal(nb_bundle_pair_install(st, 2, 2, off2, pts), NB_E_INVALID);
     assert_string_equal(nb_error_subject(), "pair");
-
-    /* ownership after the edge phase started */
-    nb_bundle_progress p;
-    do {
-        assert_int_equal(nb_bundle_step(st), NB_OK);
-        nb_bundle_query_progress(st, &p);
-    } while (p.phase == NB_BUNDLE_PHASE_NODE || p.iteration == 0);
-    const uint8_t own[3] = {1, 1, 0};
-    assert_int_equal(nb_bundle_set_pair_owned(st, own), NB_E_INVALID);
-    assert_string_equal(nb_error_subject(), "bundle");
-    assert_int_equal(nb_bundle_set_pair_owned(st, NULL), NB_E_INVALID);
-
-    /* offsets that do not fit the pair, or an edge with one point */
-    assert_int_equal(nb_bundle_finish_polylines(st), NB_OK);
+    node_phase(st);
     assert_int_equal(nb_bundle_pair_install(st, 3, 2, off2, pts), NB_E_INVALID);
+    assert_string_equal(nb_error_subject(), "pair");
+
+    /* offsets that do not fit the pair (24 edges), or an edge with one point */
     const size_t E = 6 * 4;
     uint64_t *off = malloc((E + 1) * sizeof *off);
     float *many = calloc(3 * 2 * E, sizeof *many);
@@ -203,7 +187,12 @@ static void test_errors(void **state) {
     assert_int_equal(nb_bundle_pair_install(st, 2, 2 * E, off, many), NB_E_FORMAT);
     assert_string_equal(nb_error_subject(), "pair");
     off[1] = 2;
+    /* a released pair comes back when installed; finish takes it as it is */
+    nb_bundle_pair_release(st, 2);
     assert_int_equal(nb_bundle_pair_install(st, 2, 2 * E, off, many), NB_OK);
+    nb_bundle_pair_view v;
+    assert_int_equal(nb_bundle_query_pair(st, 2, &v), NB_OK);
+    assert_int_equal(v.n_points, 2 * E);
     nb_bundle_data d;
     assert_int_equal(nb_bundle_finish(st, &d), NB_OK); /* straight 2-point edges in pair 2 */
     assert_int_equal(d.edge_point_offset[d.n_edges] - d.edge_point_offset[d.n_edges - E], 2 * E);
@@ -219,7 +208,7 @@ int main(void) {
         cmocka_unit_test(test_split_equals_whole),
         cmocka_unit_test(test_split_equals_whole_pruned),
         cmocka_unit_test(test_split_without_node_phase),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_install_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,7 @@ typedef struct nb_bundle_settings {
     double edge_step;
     double edge_similarity_max;
     double edge_repulsion_saturation;
+    double edge_spacing_bandwidth;
     double density_strength;
     double smoothing_percent;
     int edge_importance_type;
@@ -163,6 +164,54 @@ nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network 
  * NB_E_NOMEM, or a status of the density back-end. */
 nb_status nb_bundle_step(nb_bundle_state *st);
 
+/* Layer pair `pair`'s polylines after its edge phase (borrowed from the state: valid until the
+ * next call that changes the state). Offsets are local to the pair (offset[0] = 0); its edges
+ * are the global edges first_edge ... first_edge + n_edges - 1 (weight order). */
+typedef struct nb_bundle_pair_view {
+    size_t pair;
+    size_t first_edge;      /* global index of the pair's first kept edge */
+    size_t n_edges;         /* E_p */
+    size_t n_points;        /* S_p */
+    const uint64_t *offset; /* [E_p + 1] */
+    const float *points;    /* float32[S_p][3], world units */
+} nb_bundle_pair_view;
+
+/* Runs every remaining edge iteration of layer pair `pair` (0 ... L-2) and its final resample
+ * at l, without touching the other pairs: the edge phase treats pairs independently (each
+ * has its own grid and polylines), so running pairs one after another, in any order, or on
+ * different processes, gives the same polylines bit for bit as nb_bundle_step / finish. The
+ * node phase must be over (step until the progress phase is EDGE or DONE). A later
+ * nb_bundle_step skips the pairs run this way. Memory: only this pair's polylines grow
+ * (docs/bundling.md, "Memory").
+ * Returns NB_OK, NB_E_INVALID (pair out of range, the node phase not finished, or the pair
+ * released; subject "pair"), NB_E_CANCELLED (between iterations), NB_E_NOMEM, or a status of
+ * the density back-end. */
+nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair);
+
+/* *out = pair `pair`'s current polylines (final once nb_bundle_pair_edge_phase returned; any
+ * pending smoothing is not applied). Returns NB_OK or NB_E_INVALID (out of range, released;
+ * subject "pair"). */
+nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out);
+
+/* Frees pair `pair`'s polylines once the caller has stored them (after
+ * nb_bundle_pair_edge_phase), so that a network whose polylines do not fit in memory at once
+ * can be bundled pair by pair. A released pair can no longer be snapshotted or finished
+ * (those return NB_E_INVALID). No-op if already released or out of range. */
+void nb_bundle_pair_release(nb_bundle_state *st, size_t pair);
+
+/* Number of layer pairs, L - 1. */
+size_t nb_bundle_query_pair_count(const nb_bundle_state *st);
+
+/* Installs layer pair `pair`'s final polylines computed elsewhere (another MPI rank,
+ * nb_bundle_mpi.h): a copy of offset (uint64[E_p + 1], local to the pair) and points
+ * (float32[n_points][3]); the pair counts as run to its end (nb_bundle_pair_edge_phase) and
+ * is no longer released, so nb_bundle_finish assembles and measures it as if it had been
+ * computed here. The node phase must be over. Returns NB_OK, NB_E_INVALID (out of range, or
+ * the node phase not finished; subject "pair"), NB_E_FORMAT (offsets not from 0 to
+ * n_points, or an edge with < 2 points; subject "pair"), NB_E_NOMEM (pair unchanged). */
+nb_status nb_bundle_pair_install(nb_bundle_state *st, size_t pair, size_t n_points,
+                                 const uint64_t *offset, const float *points);
+
 /* Where the run stands. Safe from any thread while another works on st. */
 void nb_bundle_query_progress(const nb_bundle_state *st, nb_bundle_progress *out);
 
@@ -173,63 +222,15 @@ void nb_bundle_query_timings(const nb_bundle_state *st, nb_bundle_timings *out);
  * phase as straight 2-point polylines between the current node positions), current polylines
  * otherwise; iteration counts so far; metrics left NaN (only finish computes them).
  * *out is initialised here (caller deinits with nb_bundle_data_deinit).
- * Returns NB_OK, NB_E_INVALID (a layer pair not held: nb_bundle_set_pair_owned) or NB_E_NOMEM
- * (*out zeroed). */
+ * Returns NB_OK or NB_E_NOMEM (*out zeroed). */
 nb_status nb_bundle_query_snapshot(const nb_bundle_state *st, nb_bundle_data *out);
 
 /* Runs the remaining iterations, the final resample and the metrics, and returns the /bundle
  * group (resolved config as JSON, iteration counts, timings, metrics). *out is initialised
  * here (caller deinits). Calling finish again after success returns the same result.
- * Returns NB_OK, NB_E_CANCELLED (between iterations; *out untouched), NB_E_INVALID (a layer
- * pair not held: nb_bundle_set_pair_owned), NB_E_NOMEM, or a status of a stage. */
+ * Returns NB_OK, NB_E_CANCELLED (between iterations; *out untouched), NB_E_NOMEM, or a status
+ * of a stage. */
 nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out);
-
-/* The iterations left and the final resample, without assembling the result or computing
- * the metrics (the first half of nb_bundle_finish, which calls it). For a distributed run:
- * every process finishes its own pairs' polylines, one gathers them (nb_bundle_pair_install) and
- * calls nb_bundle_finish. Returns NB_OK, NB_E_CANCELLED, NB_E_NOMEM, or a status of a stage.
- * Idempotent. */
-nb_status nb_bundle_finish_polylines(nb_bundle_state *st);
-
-/* ---- distribution hooks (used by nb_bundle_mpi.h; a single process needs none) ----------
- * Layer pairs never see each other's density (method.md §4.8), so a run may advect only some
- * of them and take the others' final polylines from elsewhere; the result is bit-identical to
- * a run that advects all of them, because every pair's computation is the same either way. */
-
-/* Limits the edge phase to the layer pairs p with owned[p] != 0 (owned: uint8[L-1], copied;
- * NULL: every pair, the default). The others are neither sampled, advected nor resampled,
- * and their polylines (if create already sampled them) are freed. Call before the first edge
- * iteration. Until every pair is held again (nb_bundle_pair_install), nb_bundle_finish fails
- * with NB_E_INVALID and snapshots must not be taken. Returns NB_OK, NB_E_INVALID (the edge
- * phase has started), NB_E_NOMEM. */
-nb_status nb_bundle_set_pair_owned(nb_bundle_state *st, const uint8_t *owned);
-
-/* Layer pair `pair`'s kept edges and current polylines (borrowed from the state: valid until
- * the next call that changes it). Offsets are local to the pair (offset[0] = 0); its edges
- * are the global edges first_edge ... first_edge + n_edges - 1 (weight order). */
-typedef struct nb_bundle_pair_view {
-    size_t pair;
-    size_t first_edge;      /* global index of the pair's first kept edge */
-    size_t n_edges;         /* E_p, known from create on */
-    size_t n_points;        /* S_p; 0 while no polylines are held */
-    const uint64_t *offset; /* [E_p + 1], or NULL (node phase, or a pair not owned) */
-    const float *points;    /* float32[S_p][3], world units, or NULL */
-} nb_bundle_pair_view;
-
-/* Number of layer pairs, L - 1. */
-size_t nb_bundle_query_pair_count(const nb_bundle_state *st);
-
-/* *out = layer pair `pair`'s view (0 <= pair < L-1). Returns NB_OK or NB_E_INVALID (out of
- * range; subject "pair"). */
-nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out);
-
-/* Installs layer pair `pair`'s final polylines, computed elsewhere (another process): a copy
- * of offset (uint64[E_p + 1], local) and points (float32[n_points][3]), and marks the pair
- * held. Only after nb_bundle_finish_polylines. Returns NB_OK, NB_E_INVALID (out of range, or
- * called too early; subject "pair"), NB_E_FORMAT (offsets not from 0 to n_points, or an edge
- * with < 2 points; subject "pair"), NB_E_NOMEM (pair unchanged). */
-nb_status nb_bundle_pair_install(nb_bundle_state *st, size_t pair, size_t n_points,
-                                 const uint64_t *offset, const float *points);
 
 /* Asks a running step/finish to stop at the next iteration boundary. Any thread. */
 void nb_bundle_cancel(nb_bundle_state *st);

@@ -2,17 +2,18 @@
  *
  * DESIGN: data flow: every rank holds the whole input and the same nb_bundle_state up to the
  * end of the node phase (layout, pruning and node advection are global, cheap and
- * deterministic). nb_bundle_mpi_distribute assigns the layer pairs to the ranks
+ * deterministic). nb_bundle_mpi_pair_owners assigns the layer pairs to the ranks
  * (nb_bundle_mpi_assign: longest processing time first over the kept edge counts, computed
- * identically on every rank, so no message is needed) and restricts the edge phase of each
- * rank's state to its pairs (nb_bundle_set_pair_owned). The edge phase needs no
+ * identically on every rank, so no message is needed); the caller releases the other pairs
+ * and runs its own to their end (nb_bundle_pair_edge_phase). The edge phase needs no
  * communication at all: a pair's density, advection, smoothing and resampling read only that
  * pair's polylines (method.md §4.8), so each rank computes exactly the floats a single
  * process would. nb_bundle_mpi_finish then agrees on the ranks' statuses (one
  * MPI_Allreduce), and rank 0 receives the other pairs' final polylines in pair order: per
- * pair a header (point count), an acknowledgement (0 when rank 0 cannot take it, so the
+ * pair a header (edge and point counts), an acknowledgement (0 when rank 0 cannot take it, so the
  * sender never blocks), the offsets and the points, in messages of at most 2^30 elements
- * (MPI counts are int). Rank 0 then computes the metrics and returns the /bundle group, which
+ * (MPI counts are int); a sender releases each pair once sent. Rank 0 installs them
+ * (nb_bundle_pair_install), then computes the metrics and returns the /bundle group, which
  * the caller writes with the ordinary atomic writer (docs/distributed.md says why this is a
  * gather and not parallel HDF5). Errors: MPI_ERRORS_RETURN on MPI_COMM_WORLD, so a failed
  * call becomes NB_E_IO instead of killing the job; every collective is reached by every
@@ -27,7 +28,7 @@
 #include <stdlib.h>
 
 enum {
-    TAG_HEAD = 1, /* uint64: the pair's point count */
+    TAG_HEAD = 1, /* uint64[2]: the pair's edge and point counts */
     TAG_ACK = 2,  /* int: 1 = send the pair, 0 = rank 0 cannot take it, skip */
     TAG_DATA = 3, /* offsets, then points */
 };
@@ -131,58 +132,20 @@ nb_status nb_bundle_mpi_agree(nb_status local, MPI_Comm comm) {
     return NB_RAISE((nb_status)code, subject, "failed (its message above)");
 }
 
-/* Each rank's owner table of st's pairs (identical on every rank). *owner: caller frees. */
-static nb_status owners(const nb_bundle_state *st, int n_ranks, int **owner) {
+nb_status nb_bundle_mpi_pair_owners(const nb_bundle_state *st, int n_ranks, int *owner) {
     const size_t P = nb_bundle_query_pair_count(st);
     size_t *edges = malloc((P ? P : 1) * sizeof *edges);
-    int *o = malloc((P ? P : 1) * sizeof *o);
-    nb_status s = edges && o ? NB_OK : NB_RAISE(NB_E_NOMEM, "MPI", "no room for %zu pairs", P);
+    if (!edges)
+        return NB_RAISE(NB_E_NOMEM, "MPI", "no room for %zu pairs", P);
+    nb_status s = NB_OK;
     for (size_t p = 0; s == NB_OK && p < P; p++) {
         nb_bundle_pair_view pair;
         s = nb_bundle_query_pair(st, p, &pair);
         edges[p] = pair.n_edges;
     }
     if (s == NB_OK)
-        s = nb_bundle_mpi_assign(P, edges, n_ranks, o);
+        s = nb_bundle_mpi_assign(P, edges, n_ranks, owner);
     free(edges);
-    if (s != NB_OK) {
-        free(o);
-        return s;
-    }
-    *owner = o;
-    return NB_OK;
-}
-
-nb_status nb_bundle_mpi_distribute(nb_bundle_state *st, MPI_Comm comm, size_t *n_owned,
-                                   size_t *owned_edges) {
-    int rank = 0, size = 1;
-    MPI_TRY(MPI_Comm_rank(comm, &rank));
-    MPI_TRY(MPI_Comm_size(comm, &size));
-    int *owner = NULL;
-    NB_TRY(owners(st, size, &owner));
-    const size_t P = nb_bundle_query_pair_count(st);
-    uint8_t *mine = malloc(P ? P : 1);
-    if (!mine) {
-        free(owner);
-        return NB_RAISE(NB_E_NOMEM, "MPI", "no room for %zu pair flags", P);
-    }
-    size_t n = 0, e = 0;
-    for (size_t p = 0; p < P; p++) {
-        mine[p] = owner[p] == rank;
-        if (mine[p]) {
-            nb_bundle_pair_view pair;
-            (void)nb_bundle_query_pair(st, p, &pair); /* p < P: cannot fail */
-            n++;
-            e += pair.n_edges;
-        }
-    }
-    nb_status s = nb_bundle_set_pair_owned(st, mine);
-    free(mine);
-    free(owner);
-    if (s == NB_OK && n_owned)
-        *n_owned = n;
-    if (s == NB_OK && owned_edges)
-        *owned_edges = e;
     return s;
 }
 
@@ -208,17 +171,19 @@ static nb_status recv_chunks(void *buf, size_t n, MPI_Datatype type, size_t elem
 }
 
 /* A non-root rank: sends pair p's final polylines to rank 0 (unless rank 0 declines). */
-static nb_status send_pair(const nb_bundle_state *st, size_t p, MPI_Comm comm) {
+static nb_status send_pair(nb_bundle_state *st, size_t p, MPI_Comm comm) {
     nb_bundle_pair_view pair;
     NB_TRY(nb_bundle_query_pair(st, p, &pair));
-    uint64_t head = pair.n_points;
+    uint64_t head[2] = {pair.n_edges, pair.n_points};
     int ack = 0;
-    MPI_TRY(MPI_Send(&head, 1, MPI_UINT64_T, 0, TAG_HEAD, comm));
+    MPI_TRY(MPI_Send(head, 2, MPI_UINT64_T, 0, TAG_HEAD, comm));
     MPI_TRY(MPI_Recv(&ack, 1, MPI_INT, 0, TAG_ACK, comm, MPI_STATUS_IGNORE));
     if (!ack)
         return NB_OK;
     NB_TRY(send_chunks(pair.offset, pair.n_edges + 1, MPI_UINT64_T, sizeof(uint64_t), 0, comm));
-    return send_chunks(pair.points, 3 * pair.n_points, MPI_FLOAT, sizeof(float), 0, comm);
+    NB_TRY(send_chunks(pair.points, 3 * pair.n_points, MPI_FLOAT, sizeof(float), 0, comm));
+    nb_bundle_pair_release(st, p); /* rank 0 has it now */
+    return NB_OK;
 }
 
 /* Rank 0: receives pair p from rank `from` into st; with ok = false (an earlier failure) it
@@ -226,13 +191,16 @@ static nb_status send_pair(const nb_bundle_state *st, size_t p, MPI_Comm comm) {
 static nb_status recv_pair(nb_bundle_state *st, size_t p, int from, bool ok, MPI_Comm comm) {
     nb_bundle_pair_view pair;
     NB_TRY(nb_bundle_query_pair(st, p, &pair));
-    uint64_t head = 0;
-    MPI_TRY(MPI_Recv(&head, 1, MPI_UINT64_T, from, TAG_HEAD, comm, MPI_STATUS_IGNORE));
-    const size_t S = (size_t)head;
+    uint64_t head[2] = {0, 0};
+    MPI_TRY(MPI_Recv(head, 2, MPI_UINT64_T, from, TAG_HEAD, comm, MPI_STATUS_IGNORE));
+    const size_t S = (size_t)head[1];
     uint64_t *offset = NULL;
     float *points = NULL;
     nb_status s = NB_OK;
-    if (ok) {
+    if (ok && head[0] != pair.n_edges)
+        s = NB_RAISE(NB_E_FORMAT, "MPI", "rank %d sent %llu edges for layer pair %zu, expected %zu",
+                     from, (unsigned long long)head[0], p, pair.n_edges);
+    else if (ok) {
         offset = malloc((pair.n_edges + 1) * sizeof *offset);
         points =
             S <= SIZE_MAX / (3 * sizeof *points) ? malloc((S ? S : 1) * 3 * sizeof *points) : NULL;
@@ -254,21 +222,13 @@ static nb_status recv_pair(nb_bundle_state *st, size_t p, int from, bool ok, MPI
     return s;
 }
 
-nb_status nb_bundle_mpi_finish(nb_bundle_state *st, nb_status local, MPI_Comm comm,
-                               nb_bundle_data *out, bool *have_out) {
+nb_status nb_bundle_mpi_finish(nb_bundle_state *st, const int *owner, nb_status local,
+                               MPI_Comm comm, nb_bundle_data *out, bool *have_out) {
     *have_out = false;
-    if (local == NB_OK)
-        local = nb_bundle_finish_polylines(st);
     NB_TRY(nb_bundle_mpi_agree(local, comm));
-    int rank = 0, size = 1;
+    int rank = 0;
     MPI_TRY(MPI_Comm_rank(comm, &rank));
-    MPI_TRY(MPI_Comm_size(comm, &size));
-    int *owner = NULL;
-    nb_status s = nb_bundle_mpi_agree(owners(st, size, &owner), comm);
-    if (s != NB_OK) {
-        free(owner);
-        return s;
-    }
+    nb_status s = NB_OK;
     const size_t P = nb_bundle_query_pair_count(st);
     nb_bundle_data d;
     if (rank == 0) {
@@ -287,7 +247,6 @@ nb_status nb_bundle_mpi_finish(nb_bundle_state *st, nb_status local, MPI_Comm co
             if (owner[p] == rank)
                 s = send_pair(st, p, comm);
     }
-    free(owner);
     s = nb_bundle_mpi_agree(s, comm);
     if (s != NB_OK && *have_out) {
         nb_bundle_data_deinit(&d);

@@ -5,7 +5,8 @@
  * without it has no MPI code at all. docs/distributed.md describes the run:
  *   every rank  reads the input, lays out, prunes and runs the node phase (global, cheap and
  *               deterministic: every rank computes the same node positions), then advects
- *               only the layer pairs nb_bundle_mpi_assign gives it (nb_bundle_set_pair_owned)
+ *               only the layer pairs nb_bundle_mpi_assign gives it (nb_bundle_pair_edge_phase;
+ *               the others are released, nb_bundle_pair_release)
  *   rank 0      receives every other pair's final polylines (nb_bundle_pair_install), computes
  *               the metrics and writes the file (nb_bundle_finish)
  * Layer pairs never see each other's density (method.md §4.8), so the result is
@@ -17,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <mpi.h>
 
@@ -55,23 +57,28 @@ nb_status nb_bundle_mpi_assign(size_t n_pairs, const size_t *pair_edges, int n_r
  * so that no rank waits forever in a later collective. */
 nb_status nb_bundle_mpi_agree(nb_status local, MPI_Comm comm);
 
-/* Gives this rank its layer pairs (nb_bundle_mpi_assign over the kept edges of st's pairs,
- * computed identically on every rank; no communication) and limits st's edge phase to them
- * (nb_bundle_set_pair_owned). Call after nb_bundle_create, before the first edge iteration.
- * *n_owned (may be NULL): this rank's pair count; *owned_edges (may be NULL): their edges.
- * Returns NB_OK, or a status of nb_bundle_mpi_assign / nb_bundle_set_pair_owned. */
-nb_status nb_bundle_mpi_distribute(nb_bundle_state *st, MPI_Comm comm, size_t *n_owned,
-                                   size_t *owned_edges);
+/* The owner rank of each of st's layer pairs: nb_bundle_mpi_assign over their kept edge
+ * counts, so every rank computes the same table (no communication). Call before any pair is
+ * released (nb_bundle_query_pair refuses released pairs). owner: int[P] out, P =
+ * nb_bundle_query_pair_count(st). The caller then releases the pairs of other ranks
+ * (nb_bundle_pair_release; rank 0 keeps them: it installs them at the end) and runs its own
+ * (nb_bundle_pair_edge_phase). Returns NB_OK, NB_E_NOMEM, or a status of
+ * nb_bundle_mpi_assign. */
+nb_status nb_bundle_mpi_pair_owners(const nb_bundle_state *st, int n_ranks, int *owner);
 
-/* Collective: finishes the run across the ranks. `local` is this rank's status so far (st
- * may be NULL when it is not NB_OK): the ranks first agree (nb_bundle_mpi_agree); then every
- * rank runs nb_bundle_finish_polylines on its pairs, and rank 0 receives every other
- * rank's pairs in pair order (uint64 offsets, float32 points, in messages of at most 2^30
- * elements) and runs nb_bundle_finish into *out, setting *have_out; other ranks leave *out
- * untouched and set *have_out = false. Statuses: NB_OK on every rank, or on every rank a
- * failure (nb_bundle_mpi_agree), e.g. NB_E_NOMEM, NB_E_IO (subject "MPI": a failed MPI
- * call), or a status of nb_bundle_finish (rank 0's, agreed at the end). */
-nb_status nb_bundle_mpi_finish(nb_bundle_state *st, nb_status local, MPI_Comm comm,
-                               nb_bundle_data *out, bool *have_out);
+/* Collective: finishes the run across the ranks, after every rank ran its own pairs
+ * (nb_bundle_pair_edge_phase). owner: the table of nb_bundle_mpi_pair_owners (may be NULL
+ * when local is not NB_OK). `local` is this rank's status so far (st may be NULL when it is
+ * not NB_OK): the ranks first agree (nb_bundle_mpi_agree); then rank 0 receives every other
+ * rank's pairs in pair order (a header with the pair's edge and point counts, the edge count
+ * checked; uint64 offsets, float32 points, in messages of at most 2^30 elements), installs
+ * them (nb_bundle_pair_install) and runs nb_bundle_finish into *out, setting *have_out; the
+ * other ranks send their pairs, release them (nb_bundle_pair_release), leave *out untouched
+ * and set *have_out = false. Statuses: NB_OK on every rank, or on every rank a failure
+ * (nb_bundle_mpi_agree), e.g. NB_E_NOMEM, NB_E_FORMAT (subject "MPI": a header that does not
+ * fit the pair), NB_E_IO (subject "MPI": a failed MPI call), or a status of
+ * nb_bundle_finish. */
+nb_status nb_bundle_mpi_finish(nb_bundle_state *st, const int *owner, nb_status local,
+                               MPI_Comm comm, nb_bundle_data *out, bool *have_out);
 
 #endif /* NB_BUNDLE_MPI_H */

@@ -97,6 +97,36 @@ static nb_status run_phase(nb_bundle_state *st, nb_bundle_phase phase, const cha
     return NB_OK;
 }
 
+#ifdef NB_MPI
+/* The edge phase of this rank's layer pairs (owner[p] == rank, nb_bundle_mpi_pair_owners),
+ * one pair after the other with a bar over them. Ranks other than 0 release the other pairs
+ * first; rank 0 keeps them, to install their final polylines at the end. */
+static nb_status run_own_pairs(nb_bundle_state *st, const bundle_ranks *ranks, int *owner) {
+    const size_t P = nb_bundle_query_pair_count(st);
+    NB_TRY(nb_bundle_mpi_pair_owners(st, ranks->size, owner));
+    size_t n = 0, edges = 0;
+    for (size_t p = 0; p < P; p++) {
+        nb_bundle_pair_view v;
+        if (owner[p] == ranks->rank && nb_bundle_query_pair(st, p, &v) == NB_OK) {
+            n++;
+            edges += v.n_edges;
+        } else if (owner[p] != ranks->rank && ranks->rank != 0) {
+            nb_bundle_pair_release(st, p);
+        }
+    }
+    nb_log_debug("rank %d of %d: %zu layer pairs, %zu edges", ranks->rank, ranks->size, n, edges);
+    nb_progress bar;
+    nb_progress_begin(&bar, "edge phase (this rank's layer pairs)", (uint64_t)n);
+    size_t done = 0;
+    nb_status s = NB_OK;
+    for (size_t p = 0; s == NB_OK && p < P; p++)
+        if (owner[p] == ranks->rank && (s = nb_bundle_pair_edge_phase(st, p)) == NB_OK)
+            nb_progress_update(&bar, (uint64_t)++done, NULL);
+    nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
+    return s;
+}
+#endif
+
 typedef struct run_record {
     const char *path;
     int threads;
@@ -187,26 +217,24 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
     nb_status s = nb_bundle_settings_from_config(cfg, &bs);
     if (s == NB_OK)
         s = nb_bundle_create(&bs, &m->network, &m->importance, threads, &st);
-#ifdef NB_MPI
-    size_t n_pairs = 0, n_edges = 0;
-    if (s == NB_OK && ranks->size > 1)
-        s = nb_bundle_mpi_distribute(st, MPI_COMM_WORLD, &n_pairs, &n_edges);
-    if (s == NB_OK && ranks->size > 1)
-        nb_log_debug("rank %d of %d: %zu layer pairs, %zu edges", ranks->rank, ranks->size, n_pairs,
-                     n_edges);
-#endif
     if (s == NB_OK)
         s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
-    if (s == NB_OK)
-        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
     nb_bundle_data out;
     bool finished = false;
 #ifdef NB_MPI
-    if (ranks->size > 1) { /* every rank takes part, failed or not */
-        s = nb_bundle_mpi_finish(st, s, MPI_COMM_WORLD, &out, have_bundle);
+    if (ranks->size > 1) { /* every rank takes part in the finish, failed or not */
+        int *owner = NULL;
+        if (s == NB_OK && !(owner = malloc(nb_bundle_query_pair_count(st) * sizeof *owner)))
+            s = NB_RAISE(NB_E_NOMEM, "MPI", "no room for the pair owners");
+        if (s == NB_OK)
+            s = run_own_pairs(st, ranks, owner);
+        s = nb_bundle_mpi_finish(st, owner, s, MPI_COMM_WORLD, &out, have_bundle);
+        free(owner);
         finished = true;
     }
 #endif
+    if (!finished && s == NB_OK)
+        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
     if (!finished && s == NB_OK) {
         s = nb_bundle_finish(st, &out);
         *have_bundle = s == NB_OK;
