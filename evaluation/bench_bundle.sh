@@ -17,9 +17,9 @@
 #                       run by run (old/new side by side on a shared machine); its rows are
 #                       marked "old"
 #   --mpi "1 2"         MPI rank counts: also run `mpirun -n K NNBUNDLE bundle` (1 thread per
-#                       rank) where NNBUNDLE was built with MPI (TODO(mpi): the mpi helper
-#                       wires the option's build check and launcher; without an MPI build the
-#                       rows print "no MPI build")
+#                       rank) where NNBUNDLE was built with -DNB_MPI=ON (its --version says
+#                       "(MPI)"; docs/distributed.md); without an MPI build the rows print
+#                       "no MPI build". RSS is rank 0's.
 #   --keep DIR          keep the networks and stats JSON files in DIR
 # Every figure comes from the --stats JSON of each run: "bundle_total" is the bundling time
 # (layout to metrics, no file I/O), "wall" the whole command, "peak_rss_bytes" the process's
@@ -118,14 +118,15 @@ for layers in $LADDER; do
         [ -z "$OLD" ] || print_row "old_$k" "$layers" old "$t"
     done
     for k in $MPI; do
-        # TODO(mpi): replace this check and launcher once the MPI build exists (the mpi helper)
-        if ! command -v mpirun >/dev/null || ! "$NNBUNDLE" --version 2>/dev/null | grep -q mpi; then
+        # --- MPI rows (docs/distributed.md): an NB_MPI build, launched by Open MPI's mpirun ---
+        if ! command -v mpirun >/dev/null || ! "$NNBUNDLE" --version 2>/dev/null | grep -q "(MPI)"; then
             printf "%-18s %-4s %10s %11s %7s %s\n" "$layers" mpi - - "n=$k" "no MPI build"
             continue
         fi
         key="mpi_${layers//,/-}_n$k"
         for ((r = 1; r <= RUNS; r++)); do
-            one_run "$key" "$NNBUNDLE" "$net" 1 "$r" mpirun -n "$k"
+            one_run "$key" "$NNBUNDLE" "$net" 1 "$r" env OMPI_ALLOW_RUN_AS_ROOT=1 \
+                OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -n "$k"
         done
         print_row "$key" "$layers" mpi "n=$k"
     done
