@@ -13,6 +13,7 @@ grep -qF -- "-DNB_MPI=ON" "$W/err.txt" || fail "the refusal does not say how to 
 expect 1 "[bundle] started as one of 4 MPI ranks" -- env PMI_SIZE=4 \
     "$NNBUNDLE" bundle "$W/net.nnb.h5" --quiet
 [ "$(sha256sum "$W/net.nnb.h5" | cut -d' ' -f1)" = "$sha" ] || fail "a refused run changed the file"
+"$NNBUNDLE" --version | grep -q "MPI" && fail "--version of a build without MPI says MPI"
 expect 0 "" -- env OMPI_COMM_WORLD_SIZE=1 "$NNBUNDLE" bundle "$W/net.nnb.h5" --quiet
 [ "$fails" -eq 0 ] && echo "cli_bundle_nompi: all passed"
 exit $((fails > 0))

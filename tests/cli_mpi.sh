@@ -17,6 +17,9 @@ MPIRUN=(mpirun --oversubscribe)
 net() { "$NNBUNDLE" random --layers "$2" --seed 7 -o "$W/$1.nnb.h5" --quiet || fail "random $2"; }
 same() { bash "$SAME" "$1" "$2" >"$W/same.txt" 2>&1 || { fail "$3: $(cat "$W/same.txt")"; return; }; }
 
+# the build says it has MPI
+"$NNBUNDLE" --version | grep -qx "nnbundle [0-9.]* (MPI)" || fail "--version does not say (MPI)"
+
 net base 30,20,12,6
 for run in single r2 r3 pruned1 pruned3; do cp "$W/base.nnb.h5" "$W/$run.nnb.h5"; done
 expect 0 "" -- "$NNBUNDLE" bundle "$W/single.nnb.h5" --threads 1 --quiet

@@ -66,7 +66,11 @@ int main(int argc, char **argv) {
         return NB_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
+#ifdef NB_MPI
+        printf("nnbundle %s (MPI)\n", NB_VERSION); /* `mpirun -n K nnbundle bundle` splits */
+#else
         printf("nnbundle %s\n", NB_VERSION);
+#endif
         return NB_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
