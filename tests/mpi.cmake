@@ -5,6 +5,11 @@ nb_add_test(test_bundle_split SOURCES test_bundle_split.c LIBS nb_bundling nb_im
     LABEL unit TIMEOUT 120)
 if(NB_MPI)
     nb_add_test(test_bundle_mpi SOURCES test_bundle_mpi.c LIBS nb_bundling LABEL mpi TIMEOUT 30)
+    # the same tests on two ranks (test_agree runs only there); Open MPI refuses root unless told
+    add_test(NAME test_bundle_mpi_2ranks
+             COMMAND ${MPIEXEC_EXECUTABLE} --oversubscribe -n 2 $<TARGET_FILE:test_bundle_mpi>)
+    set_tests_properties(test_bundle_mpi_2ranks PROPERTIES LABELS mpi TIMEOUT 60
+        ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMP_NUM_THREADS=1")
     nb_add_script_test(cli_mpi cli_mpi.sh LABEL mpi TIMEOUT 120)
 else()
     nb_add_script_test(cli_bundle_nompi cli_bundle_nompi.sh LABEL cli TIMEOUT 60)

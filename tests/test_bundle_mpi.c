@@ -1,5 +1,6 @@
-/* test_bundle_mpi.c - the assignment of layer pairs to MPI ranks (no MPI_Init needed: the
- * assignment is computed locally on every rank). Built only with NB_MPI. */
+/* test_bundle_mpi.c - the assignment of layer pairs to MPI ranks (computed locally: no
+ * MPI_Init needed), and, when started by mpirun with 2 ranks, the agreement on a failure of
+ * one rank (nb_bundle_mpi_agree). Built only with NB_MPI. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,9 +55,33 @@ static void test_assign(void **state) {
     assert_string_equal(nb_error_subject(), "MPI");
 }
 
+static int rank = 0, n_ranks = 1;
+
+/* Every rank OK: NB_OK everywhere. Rank 1 fails: it keeps its own error, rank 0 gets rank 1's
+ * status with subject "rank 1". Both fail: each keeps its own. */
+static void test_agree(void **state) {
+    (void)state;
+    if (n_ranks != 2)
+        skip(); /* run as `mpirun -n 2 test_bundle_mpi` (tests/mpi.cmake) */
+    assert_int_equal(nb_bundle_mpi_agree(NB_OK, MPI_COMM_WORLD), NB_OK);
+    nb_status local = rank == 1 ? NB_RAISE(NB_E_IO, "disk", "gone") : NB_OK;
+    nb_status s = nb_bundle_mpi_agree(local, MPI_COMM_WORLD);
+    assert_int_equal(s, NB_E_IO);
+    assert_string_equal(nb_error_subject(), rank == 1 ? "disk" : "rank 1");
+    local = NB_RAISE(rank == 0 ? NB_E_NOMEM : NB_E_FORMAT, "mine", "rank %d", rank);
+    s = nb_bundle_mpi_agree(local, MPI_COMM_WORLD);
+    assert_int_equal(s, rank == 0 ? NB_E_NOMEM : NB_E_FORMAT);
+    assert_string_equal(nb_error_subject(), "mine");
+}
+
 int main(void) {
+    if (nb_bundle_mpi_init(&rank, &n_ranks) != NB_OK)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_assign),
+        cmocka_unit_test(test_agree),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    nb_bundle_mpi_finalize();
+    return failed;
 }
