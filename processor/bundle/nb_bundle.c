@@ -785,20 +785,27 @@ static nb_status edge_step(nb_bundle_state *st) {
     return NB_OK;
 }
 
-nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair) {
+nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done) {
     if (pair + 1 >= st->n_layers)
         return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", pair, st->n_layers - 1);
     if (atomic_load(&st->phase) == NB_BUNDLE_PHASE_NODE)
         return NB_RAISE(NB_E_INVALID, "pair", "the node phase has not finished");
     if (st->pair_released[pair])
         return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was released", pair);
-    while (st->pair_done[pair] < st->edge_iterations && !st->pair_finished[pair]) {
-        if (atomic_load(&st->cancel))
-            return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+    if (atomic_load(&st->cancel))
+        return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+    if (st->pair_done[pair] < st->edge_iterations && !st->pair_finished[pair])
         NB_TRY(pair_iteration(st, pair));
-    }
-    if (!st->pair_finished[pair])
+    else if (!st->pair_finished[pair])
         NB_TRY(pair_final(st, pair));
+    *done = st->pair_finished[pair];
+    return NB_OK;
+}
+
+nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair) {
+    bool done = false;
+    while (!done)
+        NB_TRY(nb_bundle_pair_step(st, pair, &done));
     return NB_OK;
 }
 

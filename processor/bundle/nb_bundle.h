@@ -188,6 +188,12 @@ typedef struct nb_bundle_pair_view {
  * the density back-end. */
 nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair);
 
+/* One step of nb_bundle_pair_edge_phase: the pair's next edge iteration, or, after its last,
+ * its final resample; *done = true once the final resample has run (then a call does
+ * nothing). For a progress display: a pair takes edge_iterations + 1 steps. Same statuses as
+ * nb_bundle_pair_edge_phase. */
+nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done);
+
 /* *out = pair `pair`'s current polylines (final once nb_bundle_pair_edge_phase returned; any
  * pending smoothing is not applied). Returns NB_OK or NB_E_INVALID (out of range, released;
  * subject "pair"). */
