@@ -3,18 +3,20 @@
  * DESIGN: data flow (network, importance, config) -> node positions (nb_layout) -> kept
  * edges (nb_prune: score alpha * mean_c(source importance), exact count) -> node phase
  * (nb_density_advect_nodes on the 2-D node map) -> straight edges between the moved nodes,
- * sampled at l (nb_sample_initial) -> edge phase (per iteration: resample into the other
- * ping-pong buffer; per layer pair nb_density_advect_samples on that pair's grid; Laplacian
- * smoothing) -> final resample -> /bundle (nb_model.h) + metrics (nb_metrics). The smoothing
- * of iteration k runs fused into the resample that starts iteration k+1 (or the final one):
- * nb_sample_resample_smoothed smooths each edge in cache and resamples it, which reads the
- * polylines once instead of twice and gives bit-identical results; snapshots taken between
- * steps apply the pending smoothing to their copy.
+ * sampled at s_0 (nb_sample_initial) -> edge phase (per layer pair and iteration k: resample
+ * into the other ping-pong buffer at s_k = max(l, edge_spacing_bandwidth * b_k);
+ * nb_density_advect_samples on that pair's grid; Laplacian smoothing) -> final resample at l ->
+ * /bundle (nb_model.h) + metrics (nb_metrics). The smoothing of iteration k runs fused into the
+ * resample that starts iteration k+1 (or the final one): nb_sample_resample_smoothed smooths each
+ * edge in cache and resamples it, which reads the polylines once instead of twice and gives
+ * bit-identical results; snapshots taken between steps apply the pending smoothing to their copy.
  * Order of operations and schedules: method.md §4.12 and §4.6, minus its quirks (no
  * dropped edges, no point cap, no redundant straight-edge rebuilds, a phase whose initial
  * bandwidth is already below 2h runs zero iterations). Polylines are kept per layer pair
  * (one CSR buffer pair each) because layer pairs never see each other's density and the
- * density back-end takes one pair's polylines with offsets local to it.
+ * density back-end takes one pair's polylines with offsets local to it; the edge phase keeps
+ * per-pair state (pair_done, pair_finished), so it runs iteration by iteration over all pairs
+ * (nb_bundle_step) or pair by pair (nb_bundle_pair_step) with the same bytes.
  * Threading: the driver itself is sequential; every stage it calls is OpenMP-parallel with
  * `threads` threads and deterministic, so the whole run is identical for any thread count.
  * The cancel flag and the progress counters are C11 atomics so that other threads may set /

@@ -12,7 +12,8 @@
  *                          (node_min_distance, node_min_spread; docs/bundling.md "Node
  *                          phase"), while b_k >= 2h; at its end straight edges are rebuilt
  *                          between the moved nodes and sampled at l = W / sampling_rate (§4.7)
- *                        edge phase k (§4.7-4.10): resample every edge at l; per layer pair
+ *                        edge phase k (§4.7-4.10): resample every edge at max(l,
+ *                          edge_spacing_bandwidth * b_k) (the reference: l; CUBu); per layer pair
  *                          segment density + sample advection with b_k = edge_bandwidth * W *
  *                          r_e^k (interior points move edge_step * b_k; the reference moves
  *                          b_k) and similarity min(sigma_k, edge_similarity_max) (the
@@ -20,7 +21,8 @@
  *                          (edge_repulsion_saturation; docs/bundling.md "Edge phase"); with
  *                          edge_clamp_to_layers z is clamped between
  *                          the pair's two layer planes (the reference: no clamp);
- *                          smoothing_iterations Laplacian passes with factor r_e^(k+1);
+ *                          smoothing_iterations Laplacian passes with factor r_e^(k+1), their
+ *                          variance kept in world units at the coarser spacing;
  *                          while b_k >= 2h
  *   nb_bundle_finish   runs what is left, resamples once more, computes the metrics
  *                      (nb_metrics.h, voxel = h; the layout ink ratio against the straight
