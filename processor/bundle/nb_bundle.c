@@ -3,18 +3,20 @@
  * DESIGN: data flow (network, importance, config) -> node positions (nb_layout) -> kept
  * edges (nb_prune: score alpha * mean_c(source importance), exact count) -> node phase
  * (nb_density_advect_nodes on the 2-D node map) -> straight edges between the moved nodes,
- * sampled at l (nb_sample_initial) -> edge phase (per iteration: resample into the other
- * ping-pong buffer; per layer pair nb_density_advect_samples on that pair's grid; Laplacian
- * smoothing) -> final resample -> /bundle (nb_model.h) + metrics (nb_metrics). The smoothing
- * of iteration k runs fused into the resample that starts iteration k+1 (or the final one):
- * nb_sample_resample_smoothed smooths each edge in cache and resamples it, which reads the
- * polylines once instead of twice and gives bit-identical results; snapshots taken between
- * steps apply the pending smoothing to their copy.
+ * sampled at s_0 (nb_sample_initial) -> edge phase (per layer pair and iteration k: resample
+ * into the other ping-pong buffer at s_k = max(l, edge_spacing_bandwidth * b_k);
+ * nb_density_advect_samples on that pair's grid; Laplacian smoothing) -> final resample at l ->
+ * /bundle (nb_model.h) + metrics (nb_metrics). The smoothing of iteration k runs fused into the
+ * resample that starts iteration k+1 (or the final one): nb_sample_resample_smoothed smooths each
+ * edge in cache and resamples it, which reads the polylines once instead of twice and gives
+ * bit-identical results; snapshots taken between steps apply the pending smoothing to their copy.
  * Order of operations and schedules: method.md §4.12 and §4.6, minus its quirks (no
  * dropped edges, no point cap, no redundant straight-edge rebuilds, a phase whose initial
  * bandwidth is already below 2h runs zero iterations). Polylines are kept per layer pair
  * (one CSR buffer pair each) because layer pairs never see each other's density and the
- * density back-end takes one pair's polylines with offsets local to it.
+ * density back-end takes one pair's polylines with offsets local to it; the edge phase keeps
+ * per-pair state (pair_done, pair_finished), so it runs iteration by iteration over all pairs
+ * (nb_bundle_step) or pair by pair (nb_bundle_pair_step) with the same bytes.
  * Threading: the driver itself is sequential; every stage it calls is OpenMP-parallel with
  * `threads` threads and deterministic, so the whole run is identical for any thread count.
  * The cancel flag and the progress counters are C11 atomics so that other threads may set /
@@ -785,20 +787,27 @@ static nb_status edge_step(nb_bundle_state *st) {
     return NB_OK;
 }
 
-nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair) {
+nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done) {
     if (pair + 1 >= st->n_layers)
         return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", pair, st->n_layers - 1);
     if (atomic_load(&st->phase) == NB_BUNDLE_PHASE_NODE)
         return NB_RAISE(NB_E_INVALID, "pair", "the node phase has not finished");
     if (st->pair_released[pair])
         return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was released", pair);
-    while (st->pair_done[pair] < st->edge_iterations && !st->pair_finished[pair]) {
-        if (atomic_load(&st->cancel))
-            return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+    if (atomic_load(&st->cancel))
+        return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+    if (st->pair_done[pair] < st->edge_iterations && !st->pair_finished[pair])
         NB_TRY(pair_iteration(st, pair));
-    }
-    if (!st->pair_finished[pair])
+    else if (!st->pair_finished[pair])
         NB_TRY(pair_final(st, pair));
+    *done = st->pair_finished[pair];
+    return NB_OK;
+}
+
+nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair) {
+    bool done = false;
+    while (!done)
+        NB_TRY(nb_bundle_pair_step(st, pair, &done));
     return NB_OK;
 }
 

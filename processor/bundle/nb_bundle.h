@@ -12,7 +12,8 @@
  *                          (node_min_distance, node_min_spread; docs/bundling.md "Node
  *                          phase"), while b_k >= 2h; at its end straight edges are rebuilt
  *                          between the moved nodes and sampled at l = W / sampling_rate (§4.7)
- *                        edge phase k (§4.7-4.10): resample every edge at l; per layer pair
+ *                        edge phase k (§4.7-4.10): resample every edge at max(l,
+ *                          edge_spacing_bandwidth * b_k) (the reference: l; CUBu); per layer pair
  *                          segment density + sample advection with b_k = edge_bandwidth * W *
  *                          r_e^k (interior points move edge_step * b_k; the reference moves
  *                          b_k) and similarity min(sigma_k, edge_similarity_max) (the
@@ -20,7 +21,8 @@
  *                          (edge_repulsion_saturation; docs/bundling.md "Edge phase"); with
  *                          edge_clamp_to_layers z is clamped between
  *                          the pair's two layer planes (the reference: no clamp);
- *                          smoothing_iterations Laplacian passes with factor r_e^(k+1);
+ *                          smoothing_iterations Laplacian passes with factor r_e^(k+1), their
+ *                          variance kept in world units at the coarser spacing;
  *                          while b_k >= 2h
  *   nb_bundle_finish   runs what is left, resamples once more, computes the metrics
  *                      (nb_metrics.h, voxel = h; the layout ink ratio against the straight
@@ -187,6 +189,12 @@ typedef struct nb_bundle_pair_view {
  * released; subject "pair"), NB_E_CANCELLED (between iterations), NB_E_NOMEM, or a status of
  * the density back-end. */
 nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair);
+
+/* One step of nb_bundle_pair_edge_phase: the pair's next edge iteration, or, after its last,
+ * its final resample; *done = true once the final resample has run (then a call does
+ * nothing). For a progress display: a pair takes edge_iterations + 1 steps. Same statuses as
+ * nb_bundle_pair_edge_phase. */
+nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done);
 
 /* *out = pair `pair`'s current polylines (final once nb_bundle_pair_edge_phase returned; any
  * pending smoothing is not applied). Returns NB_OK or NB_E_INVALID (out of range, released;
