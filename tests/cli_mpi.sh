@@ -35,6 +35,15 @@ expect 0 "" -- "${MPIRUN[@]}" -n 3 "$NNBUNDLE" bundle "$W/pruned3.nnb.h5" \
     --set prune_percentage=0.6 --quiet
 same "$W/pruned1.nnb.h5" "$W/pruned3.nnb.h5" "3 ranks, pruned"
 
+# without edge advection (only the final resample runs) and without node advection
+for off in edge_advection node_advection; do
+    cp "$W/base.nnb.h5" "$W/${off}1.nnb.h5"
+    cp "$W/base.nnb.h5" "$W/${off}2.nnb.h5"
+    expect 0 "" -- "$NNBUNDLE" bundle "$W/${off}1.nnb.h5" --set $off=false --quiet
+    expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/${off}2.nnb.h5" --set $off=false --quiet
+    same "$W/${off}1.nnb.h5" "$W/${off}2.nnb.h5" "2 ranks, $off=false"
+done
+
 # one layer pair, two ranks: rank 1 has nothing to do
 net one 12,5
 cp "$W/one.nnb.h5" "$W/one2.nnb.h5"
