@@ -584,6 +584,8 @@ static nb_status read_sizes(const char *path, hid_t loc, const nb_h5_dataset *ds
     nb_status st = ds->rule(&v, subject); /* the count alone */
     int32_t raw[NB_H5_MAX_LAYERS];
     if (st == NB_OK)
+        st = nb_h5io_check_storage(path, d, obj, dims[0]);
+    if (st == NB_OK)
         st = nb_h5io_read_open(path, d, obj, ds->dtype, dims[0], raw);
     H5Dclose(d);
     for (size_t l = 0; st == NB_OK && l < v.n; l++) {
@@ -606,8 +608,12 @@ static nb_status read_declared_dims(const char *path, hid_t loc, const nb_h5_dat
     hid_t d = H5I_INVALID_HID;
     hsize_t dims[2];
     NB_TRY(nb_h5io_open_dataset(path, loc, ds->name, obj, ds->dtype, ds->rank, dims, &d));
+    nb_status st = check_declared_dims(path, obj, ds, dims, k);
+    /* before the group is allocated for it: the file must hold what it declares */
+    if (st == NB_OK)
+        st = nb_h5io_check_storage(path, d, obj, ds->rank == 2 ? dims[0] * dims[1] : dims[0]);
     H5Dclose(d);
-    NB_TRY(check_declared_dims(path, obj, ds, dims, k));
+    NB_TRY(st);
     *count_of(ds->shape[0], k) = (size_t)dims[0];
     return NB_OK;
 }

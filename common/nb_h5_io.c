@@ -353,7 +353,7 @@ nb_status nb_h5io_open_file(const char *path, hid_t *file) {
     H5Eclear2(H5E_DEFAULT);
     if (is_h5 > 0)
         return RAISE(NB_E_FORMAT, path, NULL, "corrupt or truncated HDF5 file: %s", msg);
-    return RAISE(NB_E_IO, path, NULL, "not an HDF5 file (no HDF5 signature)");
+    return RAISE(NB_E_IO, path, NULL, "not an HDF5 file (%s)", msg);
 }
 
 nb_status nb_h5io_check_regular(const char *path) {
@@ -567,12 +567,6 @@ nb_status nb_h5io_open_dataset(const char *path, hid_t loc, const char *name, co
     if (d < 0)
         return RAISE(NB_E_FORMAT, path, obj, "cannot open the dataset: %s", H5MSG());
     nb_status st = check_header(path, d, obj, dtype, rank, dims);
-    if (st == NB_OK) {
-        hsize_t n = 1;
-        for (int i = 0; i < rank; i++)
-            n = (dims[i] && n > UINT64_MAX / dims[i]) ? UINT64_MAX : n * dims[i];
-        st = nb_h5io_check_storage(path, d, obj, n);
-    }
     if (st != NB_OK) {
         H5Dclose(d);
         return st;
@@ -605,6 +599,8 @@ nb_status nb_h5io_read_dataset(const char *path, hid_t loc, const char *name, co
             st = RAISE(NB_E_FORMAT, path, obj, "shape %s, expected %s", g, w);
         }
     }
+    if (st == NB_OK)
+        st = nb_h5io_check_storage(path, d, obj, n);
     if (st == NB_OK)
         st = nb_h5io_read_open(path, d, obj, dtype, n, buf);
     H5Dclose(d);

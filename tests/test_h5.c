@@ -965,11 +965,11 @@ static void test_fixed_string_without_nul(void **state) {
     for (size_t size = 31; size <= 32; size++) {
         hid_t f = open_lie();
         hid_t g = H5Gopen2(f, "/network", H5P_DEFAULT);
-        H5Adelete(g, "activation");
+        H5Adelete(g, "source");
         hid_t t = H5Tcopy(H5T_C_S1);
         H5Tset_size(t, size);
         hid_t sp = H5Screate(H5S_SCALAR);
-        hid_t a = H5Acreate2(g, "activation", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t a = H5Acreate2(g, "source", t, sp, H5P_DEFAULT, H5P_DEFAULT);
         char text[32];
         memset(text, 'x', sizeof text);
         H5Awrite(a, t, text);
@@ -978,13 +978,13 @@ static void test_fixed_string_without_nul(void **state) {
         H5Tclose(t);
         H5Gclose(g);
         if (size == 32) {
-            expect_load(f, NB_E_FORMAT, "/network activation", "string 0 has 32 bytes, at most 31");
+            expect_load(f, NB_E_FORMAT, "/network source", "string 0 has 32 bytes, at most 31");
             continue;
         }
         H5Fclose(f);
         nb_model m;
         assert_int_equal(nb_h5_load(LIE, &m), NB_OK);
-        assert_int_equal(strlen(m.network.activation), 31);
+        assert_int_equal(strlen(m.network.source), 31);
         nb_model_deinit(&m);
     }
 }
