@@ -353,3 +353,32 @@ nb_status nb_dataset_check_labels(const nb_dataset *ds, size_t n_classes, const 
                             ds->labels[i], i, n_classes);
     return NB_OK;
 }
+
+nb_status nb_dataset_check_classes(const nb_dataset *ds, const char *subject) {
+    size_t count[256] = {0};
+    for (size_t i = 0; i < ds->n; i++) {
+        if (ds->labels[i] >= ds->n_classes)
+            return NB_RAISE(NB_E_FORMAT, subject, "label %u of image %zu is outside 0..%zu",
+                            (unsigned)ds->labels[i], i, ds->n_classes ? ds->n_classes - 1 : 0);
+        count[ds->labels[i]]++;
+    }
+    size_t empty = 0, first = 0;
+    for (size_t c = ds->n_classes; c-- > 0;)
+        if (c < 256 && count[c] == 0) {
+            empty++;
+            first = c;
+        }
+    if (empty == 0)
+        return NB_OK;
+    const char *name = ds->class_names && ds->class_names[first] ? ds->class_names[first] : NULL;
+    if (ds->class_names)
+        return NB_RAISE(NB_E_FORMAT, subject,
+                        "class %zu (\"%s\") has no images (%zu of the %zu named classes are "
+                        "empty); every class needs training images",
+                        first, name ? name : "", empty, ds->n_classes);
+    return NB_RAISE(NB_E_FORMAT, subject,
+                    "class %zu has no images (%zu of the %zu classes 0..%zu are empty): without a "
+                    "class-names file the class count is the largest label + 1, so a stray label "
+                    "makes empty classes; every class needs training images",
+                    first, empty, ds->n_classes, ds->n_classes - 1);
+}

@@ -183,7 +183,16 @@ int nb_cli_data_parse(nb_cli_data *d, const char *cmd, int argc, char **argv, in
 
 nb_status nb_cli_load_data(const char *dir, const char *class_names, nb_idx_split split,
                            size_t max_n, nb_dataset *ds) {
-    return nb_data_load(dir, split, max_n, class_names, ds);
+    NB_TRY(nb_data_load(dir, split, max_n, class_names, ds));
+    if (split != NB_IDX_TRAIN)
+        return NB_OK;
+    /* a class without training images cannot be learned, nor its importance measured */
+    char subject[4200];
+    snprintf(subject, sizeof subject, "%s (training split)", dir);
+    nb_status s = nb_dataset_check_classes(ds, subject);
+    if (s != NB_OK)
+        nb_dataset_deinit(ds);
+    return s;
 }
 
 nb_status nb_cli_check_data(const nb_dataset *ds, const char *what, const nb_network *net,

@@ -218,8 +218,12 @@ static int evaluate_option(evaluate_args *ea, const char *a, const char *v) {
     } else if (!strcmp(a, "--draws")) {
         if (!nb_cli_parse_int(v, 1, 1000, &ea->draws))
             return nb_cli_usage_error("evaluate", "--draws: '%s' is not in 1..1000", v);
-    } else if (!nb_cli_parse_int(v, 0, 2147483647L, &ea->max_images)) {
-        return nb_cli_usage_error("evaluate", "--max-images: '%s' is not a count", v);
+    } else if (!nb_cli_parse_int(v, 1, 2147483647L, &ea->max_images)) {
+        /* 0 would read as "no limit" (the loader's convention): refuse it, leave it out */
+        return nb_cli_usage_error("evaluate",
+                                  "--max-images: '%s' is not a count of 1 or more (leave the "
+                                  "option out for all images)",
+                                  v);
     }
     return -1;
 }

@@ -260,6 +260,14 @@ static nb_status train_load(const train_args *ta, nb_dataset *train, nb_dataset 
         s = NB_RAISE(NB_E_MISMATCH, ta->data,
                      "the test labels go up to %zu but the training labels only to %zu",
                      test->n_classes - 1, train->n_classes - 1);
+    else if (s == NB_OK && test->n > 0 &&
+             (test->rows != train->rows || test->cols != train->cols ||
+              test->channels != train->channels))
+        /* height x width, not the pixel count: 14x56 is not 28x28 */
+        s = NB_RAISE(NB_E_MISMATCH, ta->data,
+                     "test images are %zux%zu (%zu channel(s)), training images %zux%zu (%zu)",
+                     test->rows, test->cols, test->channels, train->rows, train->cols,
+                     train->channels);
     if (s != NB_OK) {
         nb_dataset_deinit(train);
         nb_dataset_deinit(test);

@@ -640,8 +640,18 @@ static nb_status run_curve(eval_work *w, const nb_importance *imp, const eval_pl
                                 *done, p->total);
         }
     }
-    for (size_t k = 0; k < p->n_levels; k++)
+    for (size_t k = 0; k < p->n_levels; k++) {
         average_figures(r, base + k, n_draws);
+        /* a NaN loss (overflowing logits) would go into the CSV as "nan": name it instead */
+        for (size_t s = 0; s < r->n_sets; s++) {
+            const size_t ps = (base + k) * r->n_sets + s;
+            if (!isfinite(r->loss[ps]) || isnan(r->accuracy[ps]))
+                return NB_RAISE(NB_E_NUMERIC, r->set_name[s],
+                                "%s loss at level %g%% (method %d, class %d): the pruned "
+                                "network's outputs are not finite",
+                                isnan(r->loss[ps]) ? "NaN" : "infinite", p->levels[k], m, cls);
+        }
+    }
     return NB_OK;
 }
 
