@@ -72,6 +72,14 @@ static void tidy_message(char *m) {
         if (at)
             *at = '\0';
     }
+    /* "truncated file: eof = 14577, sblock->base_addr = 0, ...": keep the first field */
+    for (char *p = strstr(m, ", "); p; p = strstr(p + 2, ", ")) {
+        size_t word = strcspn(p + 2, " ");
+        if (!strncmp(p + 2 + word, " = ", 3)) {
+            *p = '\0';
+            break;
+        }
+    }
     size_t len = strlen(m);
     while (len && (m[len - 1] == ' ' || m[len - 1] == ',' || m[len - 1] == ':'))
         m[--len] = '\0';
