@@ -156,8 +156,7 @@ nb_status nb_data_read_class_names(const char *path, char ***names_out, size_t *
         else if (len == 0)
             s = NB_RAISE(NB_E_FORMAT, path, "line %zu: empty class name", line_no);
         else if (!nb_input_is_utf8(line, len))
-            s = NB_RAISE(NB_E_FORMAT, path, "line %zu: the class name is not valid UTF-8",
-                         line_no);
+            s = NB_RAISE(NB_E_FORMAT, path, "line %zu: the class name is not valid UTF-8", line_no);
         else if (len > DATA_NAME_MAX)
             s = NB_RAISE(NB_E_FORMAT, path, "line %zu: class name longer than %d bytes", line_no,
                          DATA_NAME_MAX);

@@ -30,6 +30,7 @@
 #include "nb_h5_io.h"
 #include "nb_h5_ops.h"
 #include "nb_h5_schema.h"
+#include "nb_input.h"
 
 #define RAISE   NB_H5IO_RAISE
 #define OBJ_MAX NB_H5IO_OBJ_MAX
@@ -738,6 +739,47 @@ static nb_status read_attr(const char *path, hid_t loc, const char *gobj, const 
     return NB_OK;
 }
 
+/* A walk's visit that adds a dataset instance's bytes to the size_t that w->grp points to. */
+static nb_status sum_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc, const char *name,
+                           const char *obj) {
+    (void)loc;
+    (void)name;
+    (void)obj;
+    hsize_t dims[2];
+    size_t *total = w->grp;
+    size_t bytes = nb_input_mul(shape_of(ds, w->k, l, dims), nb_h5io_dtype_size(ds->dtype));
+    *total = bytes > SIZE_MAX - *total ? SIZE_MAX : *total + bytes;
+    return NB_OK;
+}
+
+/* Before group g is allocated for the counts it declares: its datasets cannot hold more than
+ * deflate's largest ratio (1032) times the file's size, and must fit the memory limit. So a
+ * small file that declares huge layers is refused before any allocation, and reading a file of
+ * S bytes allocates at most about 1032 x S bytes (NB_MAX_MEMORY at most). */
+static nb_status check_group_fits(const char *path, hid_t file, const nb_h5_group *g,
+                                  const nb_h5_dims *k) {
+    size_t total = 0;
+    walk w = {.g = g, .k = k, .grp = &total, .path = path, .visit = sum_visit};
+    NB_TRY(walk_datasets(&w));
+    hsize_t file_size = 0;
+    char gobj[OBJ_MAX], h5m[256];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
+    if (H5Fget_filesize(file, &file_size) < 0)
+        return RAISE(NB_E_FORMAT, path, NULL, "cannot read the file size: %s",
+                     nb_h5io_message(h5m));
+    if (total > nb_input_mul((size_t)file_size, 1032)) {
+        char want[32];
+        nb_input_human(total, want, sizeof want);
+        return RAISE(NB_E_FORMAT, path, gobj,
+                     "the counts it declares need %zu bytes (%s) of data, more than a file of "
+                     "%llu bytes can hold (1032 times its size, deflate's largest ratio)",
+                     total, want, (unsigned long long)file_size);
+    }
+    char subject[512];
+    nb_h5io_subject(subject, sizeof subject, path, gobj);
+    return nb_input_check(total, subject, "the group's data");
+}
+
 /* One group: declared counts, allocation, datasets, attributes. */
 static nb_status read_group(const char *path, hid_t file, const nb_h5_group *g, nb_model *m,
                             nb_h5_dims *k) {
@@ -748,6 +790,8 @@ static nb_status read_group(const char *path, hid_t file, const nb_h5_group *g, 
     void *grp = group_of(m, g);
     size_t sizes[NB_H5_MAX_LAYERS];
     nb_status st = read_declared(path, h, g, sizes, k);
+    if (st == NB_OK)
+        st = check_group_fits(path, file, g, k);
     if (st == NB_OK)
         st = g->init(grp, k);
     if (st == NB_OK) {

@@ -697,12 +697,15 @@ static nb_status check_data(const nb_dataset *train, const nb_dataset *test) {
  * weights, else hours of training end in a file that cannot be written) and whose weights,
  * gradient and Adam's two moments (4 x float32 per weight) fit the memory limit. */
 static nb_status check_size(const nb_train_desc *d, const nb_dataset *train) {
+    char subject[300];
+    snprintf(subject, sizeof subject, "%s (training)",
+             d->dataset_name && d->dataset_name[0] ? d->dataset_name : "data");
     size_t prev = train->dim, n_w = 0;
     for (size_t k = 0; k <= d->n_hidden; k++) {
         size_t next = k < d->n_hidden ? d->hidden[k] : train->n_classes;
         size_t pair = nb_input_mul(prev, next);
         if (pair > NB_H5_MAX_ELEMENTS || n_w + pair > NB_H5_MAX_ELEMENTS)
-            return NB_RAISE(NB_E_INVALID, "training",
+            return NB_RAISE(NB_E_INVALID, subject,
                             "%zux%zu images and the layer sizes make over %zu weights, more "
                             "than a .nnb.h5 file holds (NB_H5_MAX_ELEMENTS, docs/file_format.md)",
                             train->rows, train->cols, (size_t)NB_H5_MAX_ELEMENTS);
@@ -711,7 +714,7 @@ static nb_status check_size(const nb_train_desc *d, const nb_dataset *train) {
     }
     char what[128];
     snprintf(what, sizeof what, "training %zu weights (weights, gradient, Adam moments)", n_w);
-    return nb_input_check(nb_input_mul(n_w, 4 * sizeof(float)), "training", what);
+    return nb_input_check(nb_input_mul(n_w, 4 * sizeof(float)), subject, what);
 }
 
 /* The untrained network: layer sizes from the data and desc, Glorot-uniform weights (pair l

@@ -231,6 +231,10 @@ def hostile_h5(w):
     del f["network/layer_sizes"]
     f["network"].create_dataset("layer_sizes", data=np.array([40000, 40000, 4], dtype="<i4"))
     f.close()
+    f = copy_h5(w, "bundled.nnb.h5", "big_layers.nnb.h5")  # within the bounds, not the file
+    del f["network/layer_sizes"]
+    f["network"].create_dataset("layer_sizes", data=np.array([20000, 20000, 4], dtype="<i4"))
+    f.close()
 
 
 def flip(data, rng):
@@ -305,7 +309,8 @@ def main():
         ("activation tanh", "tanh.nnb.h5", "activation"),
         ("seed -1", "seed_negative.nnb.h5", "seed"),
         ("class name not UTF-8", "names_latin1.nnb.h5", "UTF-8"),
-        ("layer sizes beyond file", "huge_layers.nnb.h5", "/network"),
+        ("layer sizes beyond bounds", "huge_layers.nnb.h5", "/network"),
+        ("layer sizes beyond file", "big_layers.nnb.h5", "can hold"),
     ]
     for name, fn, say in h5_cases:
         r.check("info " + name, ["info", fn], "fail1", inputs=[fn], must_say=[fn, say],
