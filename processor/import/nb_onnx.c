@@ -32,6 +32,7 @@
 
 #include "nb_graph.h"
 #include "nb_import.h"
+#include "nb_input.h"
 #include "onnx.pb-c.h"
 
 #define ONNX_MAX_FILE ((long)1 << 31) /* protobuf messages are limited to 2 GiB */
@@ -1542,6 +1543,7 @@ static nb_status walk(onnx_ctx *x) {
 }
 
 static nb_status read_file(const char *path, uint8_t **data, size_t *len) {
+    NB_TRY(nb_input_check_file(path, NULL)); /* a FIFO would block fopen forever */
     FILE *f = fopen(path, "rb");
     if (!f)
         return NB_RAISE(NB_E_IO, path, "cannot open the model");

@@ -300,6 +300,8 @@ def main():
 
     # -- reading outside the input, resource exhaustion
     hostile_h5(w)
+    os.mkfifo(w + "/fifo")
+    os.mkdir(w + "/adir")
     h5_cases = [
         ("external storage", "external.nnb.h5", "external storage"),
         ("virtual dataset", "virtual.nnb.h5", "virtual dataset"),
@@ -315,6 +317,16 @@ def main():
     for name, fn, say in h5_cases:
         r.check("info " + name, ["info", fn], "fail1", inputs=[fn], must_say=[fn, say],
                 max_rss_mb=100)
+    keras = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "keras",
+                         "dense.h5")
+    shutil.copy(keras, w + "/keras_external.h5")
+    with h5py.File(w + "/keras_external.h5", "r+") as f:
+        g = f["model_weights/dense_1/dense_1"]
+        del g["bias:0"]
+        g.create_dataset("bias:0", (10,), dtype="<f4", external=[("/etc/passwd", 0, 40)])
+    r.check("import Keras external", ["import", "keras_external.h5", "-o", "x.nnb.h5"], "fail1",
+            inputs=["keras_external.h5"], must_say=["keras_external.h5", "external storage"])
+    r.check("import FIFO", ["import", "fifo", "-o", "x.nnb.h5"], "fail1", must_say=["FIFO"])
     r.check("bundle external storage", ["bundle", "external.nnb.h5", "--quiet"], "fail1",
             inputs=["external.nnb.h5"], must_say=["external storage"])
     r.check("random 40000,40000,10", ["random", "--layers", "40000,40000,10", "-o", "x.nnb.h5"],
@@ -324,8 +336,6 @@ def main():
             must_say=["memory limit"], max_rss_mb=100)
     r.check("NB_MAX_MEMORY junk", ["random", "--layers", "4,2", "-o", "x.nnb.h5"], "fail1",
             must_say=["NB_MAX_MEMORY"], env_extra={"NB_MAX_MEMORY": "lots"})
-    os.mkfifo(w + "/fifo")
-    os.mkdir(w + "/adir")
     r.check("info FIFO", ["info", "fifo"], "fail1", must_say=["FIFO"])
     r.check("info directory", ["info", "adir"], "fail1", must_say=["directory"])
     r.check("info /dev/null", ["info", "/dev/null"], "fail1", must_say=["device"])
