@@ -358,6 +358,11 @@ static nb_status evaluate_curves(const evaluate_args *ea, const nb_model *model,
     nb_status st = nb_evaluate_run(&model->network, &model->importance, sets, n_sets, &d, res);
     if (pc.started)
         nb_progress_end(&pc.bar, NULL);
+    if (st == NB_E_NUMERIC) { /* name the network file, not only the set */
+        char why[1024];
+        snprintf(why, sizeof why, "%s set: %s", nb_error_subject(), nb_error_reason());
+        st = NB_RAISE(NB_E_NUMERIC, ea->file, "%s", why);
+    }
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", ea->out, csv_name);
     if (st == NB_OK)

@@ -647,9 +647,10 @@ static nb_status run_curve(eval_work *w, const nb_importance *imp, const eval_pl
             const size_t ps = (base + k) * r->n_sets + s;
             if (!isfinite(r->loss[ps]) || isnan(r->accuracy[ps]))
                 return NB_RAISE(NB_E_NUMERIC, r->set_name[s],
-                                "%s loss at level %g%% (method %d, class %d): the pruned "
-                                "network's outputs are not finite",
-                                isnan(r->loss[ps]) ? "NaN" : "infinite", p->levels[k], m, cls);
+                                "%s loss at prune level %g%% (method %s, class %d): the "
+                                "pruned network's outputs are not finite",
+                                isnan(r->loss[ps]) ? "NaN" : "infinite", p->levels[k],
+                                nb_evaluate_method_name((nb_evaluate_method)m), cls);
         }
     }
     return NB_OK;

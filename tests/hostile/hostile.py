@@ -400,6 +400,17 @@ def main():
                                                "x.nnb.h5"], "usage")
     r.check("evaluate --max-images 0", ["evaluate", "bundled.nnb.h5", "--data", "idx",
                                         "--max-images", "0"], "usage", must_say=["max-images"])
+    r.check("random 16,6,3 (valid)", ["random", "--layers", "16,6,3", "-o", "huge_w.nnb.h5"],
+            "ok", output="huge_w.nnb.h5")
+    with h5py.File(w + "/huge_w.nnb.h5", "r+") as f:  # finite weights whose logits overflow
+        for name, v in (("network/dense_0/weight", 3e38), ("network/dense_1/weight", -3e38)):
+            f[name][...] = np.full(f[name].shape, v, dtype="<f4")
+    r.check("evaluate NaN loss", ["evaluate", "huge_w.nnb.h5", "--data", "idx", "--quiet",
+                                  "--out", "ev"], "fail1", inputs=["huge_w.nnb.h5"],
+            must_say=["huge_w.nnb.h5", "NaN loss"])
+    if os.path.isdir(w + "/ev") and os.listdir(w + "/ev"):
+        r.failures.append("evaluate NaN loss wrote %s" % os.listdir(w + "/ev"))
+        print("FAIL evaluate NaN loss left %s" % os.listdir(w + "/ev"))
     with open(w + "/nul.json", "w") as f:
         f.write('{"sampling_rate\\u0000x": 0.5}\n')
     r.check("JSON key with NUL", ["bundle", "tiny.nnb.h5", "--config", "nul.json"], "fail1",
