@@ -240,8 +240,8 @@ static int evaluate_sets(evaluate_args *ea) {
             return nb_cli_usage_error("evaluate", "--sets: unknown set '%.*s' (test, train)",
                                       (int)len, p);
         p += len;
-        if (*p == ',')
-            p++;
+        if (*p == ',' && !*++p) /* "test,": a trailing separator is a typo */
+            return nb_cli_usage_error("evaluate", "--sets: trailing comma in '%s'", ea->sets_arg);
     }
     if (!ea->want_test && !ea->want_train)
         return nb_cli_usage_error("evaluate", "--sets: no set given (test, train)");

@@ -398,6 +398,8 @@ def main():
             "usage", must_say=["784,81,"])
     r.check("train --layers 5,", train[:-3] + ["--layers", "5,", "--data", "idx", "-o",
                                                "x.nnb.h5"], "usage")
+    r.check("evaluate --sets test,", ["evaluate", "bundled.nnb.h5", "--data", "idx", "--out",
+                                      "ev", "--sets", "test,"], "usage", must_say=["trailing"])
     r.check("evaluate --max-images 0", ["evaluate", "bundled.nnb.h5", "--data", "idx",
                                         "--max-images", "0"], "usage", must_say=["max-images"])
     r.check("random 16,6,3 (valid)", ["random", "--layers", "16,6,3", "-o", "huge_w.nnb.h5"],
