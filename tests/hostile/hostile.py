@@ -393,6 +393,10 @@ def main():
             inputs=["trail/train-images-idx3-ubyte.gz"], must_say=["trailing data"])
     r.check("train --seed -1", train + ["--data", "idx", "--seed", "-1", "-o", "x.nnb.h5"],
             "usage")
+    with open(w + "/seed.json", "w") as f:
+        f.write('{"seed": -1}\n')
+    r.check("config seed -1", ["bundle", "tiny.nnb.h5", "--config", "seed.json"], "fail1",
+            inputs=["seed.json", "tiny.nnb.h5"], must_say=["seed.json seed", "-1"])
     r.check("random --seed -1", ["random", "--seed", "-1", "-o", "x.nnb.h5"], "usage")
     r.check("random --layers 784,81,", ["random", "--layers", "784,81,", "-o", "x.nnb.h5"],
             "usage", must_say=["784,81,"])
