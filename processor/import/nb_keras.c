@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nb_graph.h"
 #include "nb_h5_io.h"
@@ -1072,7 +1073,8 @@ nb_status nb_import_keras(const char *path, nb_network *net) {
     kctx k = {.path = path, .file = -1, .weights = -1};
     nb_network out = {0};
     char msg[256];
-    nb_status s = nb_input_check_file(path, NULL); /* a FIFO would block fopen */
+    /* a FIFO would block fopen (a missing file: "cannot open the model" below) */
+    nb_status s = access(path, F_OK) == 0 ? nb_input_check_file(path, NULL) : NB_OK;
     FILE *probe = s == NB_OK ? fopen(path, "rb") : NULL;
     if (probe)
         fclose(probe);
