@@ -15,14 +15,6 @@ cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DNB_WERROR=ON >/de
 cmake --build build/test -j "$jobs"
 echo "== tests =="
 (cd build/test && ctest --output-on-failure -j "$jobs")
-
-echo "== build (ASan + UBSan) =="
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNB_WERROR=ON \
-      -DNB_ASAN=ON -DNB_UBSAN=ON >/dev/null
-cmake --build build/asan -j "$jobs"
-echo "== tests under sanitizers (labels unit and cli; GL drivers are not instrumented) =="
-(cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -L 'unit|cli' -LE slow)
-
 echo "== libFuzzer: ${NB_FUZZ_SECONDS:-20} s per reader (IDX, JSON config, .nnb.h5, .npy) =="
 # Where clang and libFuzzer (libclang-rt-14-dev) are installed; skipped with a message
 # otherwise. A finding stops the script; the input is saved as build/fuzz/tests/fuzz/crash-*.
@@ -46,3 +38,11 @@ else
   echo "libFuzzer: skipped (needs clang and libclang-rt-14-dev: scripts/install_deps.sh)"
 fi
 rm -rf "$probe"
+
+echo "== build (ASan + UBSan) =="
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNB_WERROR=ON \
+      -DNB_ASAN=ON -DNB_UBSAN=ON >/dev/null
+cmake --build build/asan -j "$jobs"
+echo "== tests under sanitizers (labels unit and cli; GL drivers are not instrumented) =="
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -L 'unit|cli' -LE slow)
+
