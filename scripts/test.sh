@@ -45,4 +45,3 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNB_WERROR=ON \
 cmake --build build/asan -j "$jobs"
 echo "== tests under sanitizers (labels unit and cli; GL drivers are not instrumented) =="
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -L 'unit|cli' -LE slow)
-
