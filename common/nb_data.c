@@ -17,9 +17,12 @@
  *    of every class, then image 1, ...) so a max_n prefix stays balanced. PNGs are decoded
  *    with libpng's simplified API in their own 8-bit format (palette expanded, alpha dropped,
  *    never composited); 16-bit images are refused.
+ * Every input must be a regular file (nb_input_check_file: a FIFO would block) and what a
+ * header declares must fit the memory limit (nb_input_check) before it is allocated; a PNG's
+ * declared pixels at most 1032 times its file size.
  * Class names: the directory names (ImageFolder) or DIR/classes.txt, overridden by a names
- * file given by the caller. Errors name the offending file. Threading: none; no shared state.
- * Reads no config keys.
+ * file given by the caller; UTF-8 only. Errors name the offending file. Threading: none; no shared
+ * state. Reads no config keys.
  */
 #include "nb_data.h"
 #include "nb_input.h"

@@ -9,7 +9,9 @@
  * attributes and every present group go into a temporary file that nb_file fsyncs and
  * renames over the target (nothing is left behind on failure). Reading: the root attributes
  * identify the file; per group (/network required, the others if present) the counts it
- * declares are read and bounded before anything is allocated, the group is allocated, every
+ * declares are read and bounded before anything is allocated (the NB_H5_MAX_* bounds, the
+ * data they imply at most 1032 times the file's size, the memory limit of nb_input.h), the
+ * group is allocated, every
  * dataset is read with its dtype, rank and exact shape checked, then the attributes; the
  * model is validated at the end. Within a group, consecutive repeated rows go index by
  * index (dense_0/weight, dense_0/bias, dense_1/weight, ...), the rest in table order, so the

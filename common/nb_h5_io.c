@@ -8,8 +8,12 @@
  * class, size and sign and for rank and shape before anything is read, attributes for their
  * element count and class; integer attributes of any integer dtype and float attributes of
  * any float or integer dtype are accepted (files of other tools), strings of either length
- * kind in any character set. HDF5 clears its error stack on every API call, so its message
- * is taken right after the failing call.
+ * kind in any character set. The reader is closed: a dataset's data must live in the file
+ * (no external storage, no virtual layout, only the library's own filters, no plugin search)
+ * and its declared size must fit what the file stores (nb_h5io_check_storage), checked before
+ * anything is allocated for it; the file must be a regular file. HDF5 clears its error stack
+ * on every API call, so its message is taken right after the failing call, one line, without
+ * HDF5's internals (buffer addresses, byte counts).
  * Threading: no state of ours. Reads no config keys.
  */
 #include "nb_h5_io.h"

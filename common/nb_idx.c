@@ -7,8 +7,11 @@
  * so a mismatched pair fails before any payload is read. Then the first min(n, max_n)
  * records are read in 64 KiB chunks, images converted to float32 in [0, 1]
  * (pixel / 255). A short read is "truncated"; after a complete read, trailing bytes are an
- * error too. Errors name the offending file. Threading: none; no shared state.
- * Reads no config keys.
+ * error too, and a gzip file must end with its one stream (its trailer's CRC-32 and length
+ * match what was read; zlib alone would skip trailing garbage). Before reading, a gzip
+ * header's sizes are bounded by 1032 times the file's size (deflate's largest ratio) and the
+ * images by the memory limit (nb_input.h); inputs must be regular files. Errors name the offending
+ * file. Threading: none; no shared state. Reads no config keys.
  */
 #include "nb_idx.h"
 
