@@ -9,7 +9,9 @@
  * copy written back, so a failed load or --set leaves the caller's struct untouched (Redis
  * config.c style: one table, one checker). Numbers are checked for finiteness and range
  * with exclusive bounds where the table says so; integers must be integral; enum values are
- * words. Config text stored in a data file goes through the same checks, with unknown keys
+ * words. A text escaping a NUL (\u0000) is refused whole: cJSON keeps C strings, so
+ * "sampling_rate\u0000x" would otherwise be applied as sampling_rate; a config file must be a
+ * regular file (a FIFO would block). Config text stored in a data file goes through the same checks, with unknown keys
  * skipped and failures reported against the file (nb_config_parse_stored); a reader that
  * needs only some keys (a viewer) checks only those, so a stored value that today's range
  * refuses in a key it does not use cannot keep it from showing the file. Serialisation
