@@ -11,12 +11,12 @@
  * with exclusive bounds where the table says so; integers must be integral; enum values are
  * words. A text escaping a NUL (\u0000) is refused whole: cJSON keeps C strings, so
  * "sampling_rate\u0000x" would otherwise be applied as sampling_rate; a config file must be a
- * regular file (a FIFO would block). Config text stored in a data file goes through the same checks, with unknown keys
- * skipped and failures reported against the file (nb_config_parse_stored); a reader that
- * needs only some keys (a viewer) checks only those, so a stored value that today's range
- * refuses in a key it does not use cannot keep it from showing the file. Serialisation
- * prints doubles with the shortest of %.15g/%.17g that re-reads to the same value, so
- * save -> load is exact. Saving goes through nb_file (temporary file, fsync, rename,
+ * regular file (a FIFO would block). Config text stored in a data file goes through the same
+ * checks, with unknown keys skipped and failures reported against the file
+ * (nb_config_parse_stored); a reader that needs only some keys (a viewer) checks only those, so a
+ * stored value that today's range refuses in a key it does not use cannot keep it from showing the
+ * file. Serialisation prints doubles with the shortest of %.15g/%.17g that re-reads to the same
+ * value, so save -> load is exact. Saving goes through nb_file (temporary file, fsync, rename,
  * directory fsync).
  * Threading: no shared mutable state; each call works on its own buffers.
  * Config keys: all of nb_processing_schema and nb_rendering_schema (see configs/README.md).
