@@ -3,9 +3,9 @@
  * DESIGN: each group (nb_network, nb_importance, nb_bundle_data) owns a few flat, row-major
  * arrays plus offset tables computed once at init, so per-layer views are pointer
  * arithmetic (weights + weight_offset[l]). Every size product is overflow-checked and the
- * total checked against the memory limit (nb_input.h) before allocation; arrays of zero elements are still allocated (one element) so that a present
- * group never has NULL arrays. On failure the struct is zeroed, never half-built.
- * Layout and conventions: method.md §1, docs/file_format.md.
+ * total checked against the memory limit (nb_input.h) before allocation; arrays of zero elements
+ * are still allocated (one element) so that a present group never has NULL arrays. On failure the
+ * struct is zeroed, never half-built. Layout and conventions: method.md §1, docs/file_format.md.
  * Threading: no shared state; a struct belongs to its caller. Reads no config keys.
  */
 #include "nb_model.h"
