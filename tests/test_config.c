@@ -835,6 +835,30 @@ static int print_markdown(void) {
     return 0;
 }
 
+/* An escaped NUL would cut a key or value short inside cJSON ("sampling_rate\u0000x" read as
+ * sampling_rate): refused, in a file, in --set, and an escaped backslash is not taken for one;
+ * a config that is a FIFO is refused before it could block. */
+static void test_nul_escape_and_fifo(void **state) {
+    (void)state;
+    nb_processing_config c;
+    nb_config_defaults(&nb_processing_schema, &c);
+    const double rate = c.sampling_rate;
+    nb_expect_error(
+        nb_config_parse(&nb_processing_schema, "{\"sampling_rate\\u0000x\": 3}", "n.json", &c),
+        NB_E_CONFIG, "n.json", "\\u0000 (a NUL character) at line 1, column 16");
+    assert_true(c.sampling_rate == rate);
+    nb_expect_error(nb_config_set(&nb_processing_schema, "importance_method=\"a\\u0000b\"", &c),
+                    NB_E_CONFIG, "--set importance_method", "no value may hold one");
+    /* "\\u0000" is a backslash and the text u0000, not a NUL: an ordinary unknown key */
+    nb_expect_error(nb_config_parse(&nb_processing_schema, "{\"x\\\\u0000\": 3}", "n.json", &c),
+                    NB_E_CONFIG, "n.json x\\u0000", NULL);
+    unlink("cfg_fifo.json");
+    assert_int_equal(mkfifo("cfg_fifo.json", 0644), 0);
+    nb_expect_error(nb_config_load(&nb_processing_schema, "cfg_fifo.json", &c), NB_E_IO,
+                    "cfg_fifo.json", "is a FIFO (named pipe)");
+    unlink("cfg_fifo.json");
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--print-markdown") == 0)
         return print_markdown();
@@ -856,6 +880,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_enum_index),
         cmocka_unit_test(test_stored_config),
         cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_nul_escape_and_fifo),
         cmocka_unit_test(test_readme_tables_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
