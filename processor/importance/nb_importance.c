@@ -8,8 +8,8 @@
  *   "activation" (default), "taylor", "taylor-mean", "obd": per-class per-weight scores from
  *       nb_saliency (one forward/backward pass over each class's training images, sgemm);
  *       row C, the class-blind score, is the same statistic over all classes (class mean; RMS
- *       for activation); node importance = sum of the node's incoming and outgoing scores per
- *       class, normalised per layer; alpha = class-blind score / the pair's maximum.
+ *       for activation); node importance = sum of the node's outgoing scores per class,
+ *       normalised per layer; alpha = class-blind score / the pair's maximum.
  *   "bn-gamma" (method.md §2.2-2.5): for every class c, a one-vs-rest data set (all training
  *       images of c as positives, label 0; an equal number drawn class-balanced and seeded
  *       from the OTHER classes as negatives, label 1 - the reference also drew from c); a
@@ -933,9 +933,10 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
 
 /* ---- gradient strategies: "taylor", "taylor-mean", "obd", "activation" -----------------
  * Per-class per-weight saliency S_c (nb_saliency.h) over all training images of class c.
- * Node importance of node i of layer l for class c: the sum of S_c over the node's incoming
- * and outgoing edges, normalised by the maximum over the layer's nodes and all classes (as
- * bn-gamma's |gamma|); alpha: the class mean of S_c normalised by the pair's maximum. */
+ * Node importance of node i of layer l for class c: the sum of S_c over the node's outgoing
+ * edges (for activation: rms_c(a_i) * sum_j |w_ji|, the node's activation times its outgoing
+ * weight magnitude), normalised by the maximum over the layer's nodes and all classes (as
+ * bn-gamma's |gamma|); alpha: the class-blind score normalised by the pair's maximum. */
 
 static nb_saliency_kind saliency_kind_of(nb_importance_method m) {
     switch (m) {
@@ -976,16 +977,10 @@ static void fill_blind_row(nb_importance_method method, size_t C, size_t E, floa
  * class-blind row C). */
 static void store_edge_scores(const nb_network *net, const float *scores, nb_importance *imp) {
     const size_t L = net->n_layers, C = imp->n_classes, E = nb_network_n_edges(net);
-    for (size_t l = 0; l + 1 < L; l++) {
-        float *node = nb_importance_node(imp, l);
-        memset(node, 0, net->layer_size[l] * C * sizeof *node);
-    }
     size_t e0 = 0;
     for (size_t l = 0; l + 1 < L; l++) {
         const size_t n_in = net->layer_size[l], n_out = net->layer_size[l + 1];
-        float *src = nb_importance_node(imp, l), *dst = nb_importance_node(imp, l + 1);
-        float *alpha = nb_importance_edge(imp, l);
-        const bool dst_hidden = l + 2 < L;
+        float *node = nb_importance_node(imp, l), *alpha = nb_importance_edge(imp, l);
         float amax = 0.0f;
         for (size_t e = 0; e < n_in * n_out; e++) {
             alpha[e] = scores[C * E + e0 + e];
@@ -994,29 +989,21 @@ static void store_edge_scores(const nb_network *net, const float *scores, nb_imp
         const float ainv = amax > 0.0f ? 1.0f / amax : 0.0f;
         for (size_t e = 0; e < n_in * n_out; e++)
             alpha[e] *= ainv;
-        for (size_t c = 0; c < C; c++) {
-            const float *s = scores + c * E + e0;
-            for (size_t j = 0; j < n_out; j++) {
-                double in_sum = 0.0;
-                for (size_t i = 0; i < n_in; i++) {
-                    src[i * C + c] += s[j * n_in + i];
-                    in_sum += (double)s[j * n_in + i];
-                }
-                if (dst_hidden)
-                    dst[j * C + c] += (float)in_sum;
+        /* node i, class c: the sum of class c's scores of its outgoing edges */
+        float nmax = 0.0f;
+        for (size_t i = 0; i < n_in; i++)
+            for (size_t c = 0; c < C; c++) {
+                const float *s = scores + c * E + e0;
+                double sum = 0.0;
+                for (size_t j = 0; j < n_out; j++)
+                    sum += (double)s[j * n_in + i];
+                node[i * C + c] = (float)sum;
+                nmax = node[i * C + c] > nmax ? node[i * C + c] : nmax;
             }
-        }
+        const float ninv = nmax > 0.0f ? 1.0f / nmax : 0.0f;
+        for (size_t k = 0; k < n_in * C; k++)
+            node[k] *= ninv;
         e0 += n_in * n_out;
-    }
-    for (size_t l = 0; l + 1 < L; l++) {
-        float *node = nb_importance_node(imp, l);
-        const size_t n = net->layer_size[l] * C;
-        float max = 0.0f;
-        for (size_t k = 0; k < n; k++)
-            max = node[k] > max ? node[k] : max;
-        const float inv = max > 0.0f ? 1.0f / max : 0.0f;
-        for (size_t k = 0; k < n; k++)
-            node[k] *= inv;
     }
 }
 

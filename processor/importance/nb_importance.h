@@ -7,8 +7,7 @@
  *   "taylor", "taylor-mean", "obd"  per-class gradient saliencies (nb_saliency.h); dense
  *                 networks only; need data.
  *     For these four: node importance of node i for class c = the sum of class c's scores of
- *     its incoming and outgoing edges, normalised by the layer's maximum over nodes and
- *     classes; alpha = the class-blind score (nb_importance_edge_scores) / the pair's maximum.
+ *     its outgoing edges, normalised by the layer's maximum over nodes and classes; alpha = the class-blind score (nb_importance_edge_scores) / the pair's maximum.
  *   "bn-gamma"    batch-norm gamma fine-tuning per class (§2.4), node importance = |gamma|
  *                 normalised per layer over nodes and classes (§2.5); needs data.
  *   "magnitude"   node importance 1 for every hidden/input node and class; alpha only.
