@@ -6,13 +6,14 @@
  *                 nb_saliency.h); needs data; dense networks and operator chains.
  *   "taylor", "taylor-mean", "obd"  per-class gradient saliencies (nb_saliency.h); dense
  *                 networks only; need data.
- *     For these four: node importance of node i for class c = the sum of class c's scores of
- *     its outgoing edges, normalised by the layer's maximum over nodes and classes; alpha = the class-blind score (nb_importance_edge_scores) / the pair's maximum.
+ *   For these four: node importance of node i for class c = the sum of class c's scores
+ *   of its outgoing edges, normalised by the layer's maximum over nodes and classes;
+ *   alpha = the class-blind score (nb_importance_edge_scores) / the pair's maximum.
  *   "bn-gamma"    batch-norm gamma fine-tuning per class (§2.4), node importance = |gamma|
  *                 normalised per layer over nodes and classes (§2.5); needs data.
  *   "magnitude"   node importance 1 for every hidden/input node and class; alpha only.
- *     For these two: alpha = |w| / (global max |w| of the layer pair) (fixes the running row
- *     maximum of §2.5).
+ *   For these two: alpha = |w| / (global max |w| of the layer pair) (fixes the running row
+ *   maximum of §2.5).
  * Every strategy fills the one-hot output layer and records its name in imp->method. A new
  * criterion is one table row (plus its word in the importance_method key of
  * common/nb_processing_config.c). Methods, measurements and the differences from the

@@ -15,6 +15,9 @@
  * thread with its own workspace allocated before the region and OpenBLAS on one thread (set
  * and restored around the region), writing only its class's row of the output; no shared
  * mutable state, so the result is bit-identical whatever the thread count.
+ * Networks with operators (activation only): nb_mlp_forward's node values (a channel's
+ * spatial mean) per chunk of each class's images, classes in turn (the engine parallelises
+ * inside a chunk), times |graph edge weight|.
  * Config keys read: none.
  */
 #include "nb_saliency.h"

@@ -1,4 +1,4 @@
-/* nb_saliency.h - per-class saliency of every weight of a dense network, from its gradients.
+/* nb_saliency.h - per-class saliency of every weight of a network, from its gradients.
  *
  * For class c, the images of class c in the training set (or in a given subset of it) go
  * forward through the trained network and the one-vs-rest loss L_c = -log softmax(z)_c (the
@@ -31,7 +31,10 @@ typedef enum nb_saliency_kind {
     NB_SALIENCY_ACTIVATION = 3,
 } nb_saliency_kind;
 
-/* Per-class saliency of every weight of net (a dense network: n_ops == 0).
+/* Per-class saliency of every weight of net: a dense network (n_ops == 0) for every kind; a
+ * network with operators for NB_SALIENCY_ACTIVATION only, over its graph view (weights: the
+ * graph view's edge weights; a node's activation: nb_mlp_forward's node value, a channel's
+ * spatial mean; classes in turn, each chunk spread over the threads by the engine).
  *   train:  images [n][n_0] with labels < C; every class needs at least one image (of those
  *           selected by rows).
  *   rows:   indices into train of the images to use (NULL: all n images), n_rows of them.
@@ -39,7 +42,8 @@ typedef enum nb_saliency_kind {
  *           nb_prune.h (pair l, out j, in i: edge_offset[l] + j * n_l + i).
  * Classes run in parallel (OpenMP, one workspace per thread, OpenBLAS on one thread meanwhile,
  * restored after); each class is a fixed sequential computation, so the result does not depend
- * on the thread count. Returns NB_OK, NB_E_INVALID (network with operators: subject "network";
+ * on the thread count. Returns NB_OK, NB_E_INVALID (network with operators and a kind other than
+ * activation: subject "network";
  * kind outside the enum: subject "saliency"), NB_E_MISMATCH (image size != n_0, label >= C, a
  * class without images; subject "train set"), NB_E_NOMEM. scores is undefined on failure. */
 nb_status nb_saliency_scores(const nb_network *net, const nb_dataset *train, const uint32_t *rows,
