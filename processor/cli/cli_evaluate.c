@@ -56,7 +56,9 @@ static void evaluate_help(void) {
            "                      per-edge score (class mean; with --class-specific class c's\n"
            "                      score and the class-blind control): importance.csv,\n"
            "                      importance_class_specific.csv, importance_methods.csv\n"
-           "                      (seconds per method). FILE then needs no /importance\n"
+           "                      (seconds per method). FILE then needs no /importance.\n"
+           "                      taylor, taylor-mean and obd are skipped on networks with\n"
+           "                      operators (CNNs)\n"
            "  --stability         with --importance: split-half stability of each method's\n"
            "                      node ranking (Spearman per layer between runs on two\n"
            "                      disjoint halves of every class's training images), in\n"
@@ -568,6 +570,21 @@ static nb_status evaluate_importance(const evaluate_args *ea, const nb_model *mo
     nb_status st = NB_OK;
     if (!scores || !ir.rho)
         st = NB_RAISE(NB_E_NOMEM, "evaluate", "edge scores (%zu x %zu)", C, E);
+    /* taylor, taylor-mean and obd need a dense network: skipped on operator chains */
+    size_t kept = 0;
+    for (size_t k = 0; k < ir.n; k++) {
+        const int m = ir.method[k];
+        const bool dense_only =
+            m == NB_IMPORTANCE_TAYLOR || m == NB_IMPORTANCE_TAYLOR_MEAN || m == NB_IMPORTANCE_OBD;
+        if (dense_only && net->n_ops > 0)
+            nb_log_info("importance %s skipped: dense networks only",
+                        nb_importance_method_name((nb_importance_method)m));
+        else
+            ir.method[kept++] = m;
+    }
+    ir.n = kept;
+    if (ir.n == 0)
+        st = NB_RAISE(NB_E_INVALID, "--importance", "no method of the list supports this network");
     for (size_t k = 0; k < ir.n && st == NB_OK; k++) {
         const char *name = nb_importance_method_name((nb_importance_method)ir.method[k]);
         nb_importance_settings set = {0};
