@@ -101,6 +101,24 @@ cmp -s "$icsv" "$W/ev5/importance.csv" || fail "importance.csv differs between 1
 cmp -s "$W/ev4/importance_class_specific.csv" "$W/ev5/importance_class_specific.csv" \
     || fail "importance_class_specific.csv differs between 1 and 2 threads"
 
+# a CNN: taylor, taylor-mean and obd are dense-only and skipped; nothing left is an error
+SRC=${NB_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+FM=/usr/share/datasets/fashion-mnist
+if [ -f "$SRC/tests/data/small_cnn.nnb.h5" ] && [ -f "$FM/t10k-images-idx3-ubyte.gz" ]; then
+    expect 1 "[--importance]" -- "$NNBUNDLE" evaluate "$SRC/tests/data/small_cnn.nnb.h5" \
+        --data "$FM" --out "$W/ev6" --importance taylor,obd --levels 0 --sets test \
+        --max-images 100
+    grep -qF "no method of the list supports this network" "$W/err.txt" \
+        || fail "CNN with dense-only methods: $(cat "$W/err.txt")"
+    expect 0 "" -- "$NNBUNDLE" evaluate "$SRC/tests/data/small_cnn.nnb.h5" --data "$FM" \
+        --out "$W/ev6" --importance taylor,activation --levels 0,50 --sets test --max-images 300
+    grep -q "taylor skipped: dense networks only" "$W/err.txt" || fail "CNN: taylor not skipped"
+    n=$(grep -c "^activation,all,.*,test,accuracy,all," "$W/ev6/importance.csv")
+    [ "$n" = 2 ] || fail "CNN: $n activation accuracy rows, want 2"
+else
+    echo "note: small_cnn.nnb.h5 or Fashion-MNIST missing, CNN checks skipped" >&2
+fi
+
 # --- errors: exact status and subject ---
 expect 1 "[$W/noimp.nnb.h5 /importance]" -- "$NNBUNDLE" evaluate "$W/noimp.nnb.h5" --data "$W/data" --out "$W/e1"
 grep -qF "nnbundle importance" "$W/err.txt" || fail "no-importance error does not say to run nnbundle importance"
