@@ -4,6 +4,12 @@
  * /importance, loads the test and training sets from --data, runs nb_evaluate_run for the
  * method comparison (OUT/pruning.csv) and, with --class-specific, once more scoring edges by
  * one class at a time (OUT/class_specific.csv), then prints a summary table on stdout.
+ * With --importance LIST it also computes every listed importance method on the network
+ * (nb_importance_edge_scores, timed), prunes by each method's own class-blind and per-class
+ * edge scores (the "importance" method of nb_evaluate_run; OUT/importance.csv,
+ * OUT/importance_class_specific.csv), with --stability measures each method's split-half
+ * Spearman per layer (nb_evaluate_stability), writes OUT/importance_methods.csv and prints
+ * three tables; the file then needs no /importance.
  * Source: method.md §6; CSV columns in nb_evaluate.h; plots: evaluation/plot_*.gp.
  * Threads: --threads sets OpenMP and OpenBLAS threads (the forward passes); results do not
  * depend on it. Config keys read: none (options only).
@@ -53,7 +59,7 @@ static void evaluate_help(void) {
            "                      the training set (importance_method words: bn-gamma,\n"
            "                      magnitude, taylor, taylor-mean, obd, activation, or all;\n"
            "                      default settings, --seed) and prune by each method's own\n"
-           "                      per-edge score (class mean; with --class-specific class c's\n"
+           "                      per-edge score (class-blind; with --class-specific class c's\n"
            "                      score and the class-blind control): importance.csv,\n"
            "                      importance_class_specific.csv, importance_methods.csv\n"
            "                      (seconds per method). FILE then needs no /importance.\n"
@@ -503,7 +509,7 @@ static void print_importance_summary(const evaluate_args *ea, const importance_r
     const size_t s = 0, C = net->n_classes, L = net->n_layers;
     const nb_evaluate_result *r0 = &ir->blind[0];
     printf("\n%s accuracy after pruning by each importance method's own edge score "
-           "(class mean)\n%8s",
+           "(class-blind)\n%8s",
            r0->set_name[s], "pruned%");
     for (size_t k = 0; k < ir->n; k++)
         printf(" %11s", nb_importance_method_name((nb_importance_method)ir->method[k]));

@@ -26,6 +26,10 @@
  * chunk over the OpenMP threads with a fixed reduction order), chunk after chunk; loss,
  * accuracy and predictions as for dense networks. Results are again independent of the
  * thread count.
+ * The "importance" method prunes by caller-given edge scores (desc->edge_scores: row C
+ * class-blind, row c class c's), so every importance method can be tested by its own
+ * per-edge score. nb_evaluate_stability runs an importance method on two disjoint halves of
+ * the training set and compares the node rankings (Spearman with average ranks for ties).
  * Config keys read: none (levels, methods, seed and draws come from nb_evaluate_desc).
  */
 #include "nb_evaluate.h"

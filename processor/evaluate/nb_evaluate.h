@@ -13,6 +13,8 @@
  *   "alpha"             alpha = |w| / max |w| of the layer pair (EDGE_ONLY)
  *   "random"            a seeded random order, averaged over `random_draws` draws
  *   "reverse"           alpha * mean gamma, MOST important pruned first (a lower bound)
+ *   "importance"        the caller's edge scores of an importance method
+ *                       (nb_importance_edge_scores), named in the CSV by desc->score_name
  * Class-specific mode scores edges by one class c only (nb_prune_scores with cls = c) and
  * asks whether class c keeps its recall better than the other classes (method.md §6.3 caveats:
  * the reference plotted "relative accuracy" from overall pruning instead).
