@@ -103,7 +103,7 @@ static void test_defaults(void **state) {
     assert_int_equal(p.density, NB_DENSITY_FAST);
     assert_true(p.node_advection);
     assert_true(p.edge_advection);
-    assert_int_equal(p.importance_method, NB_IMPORTANCE_BN_GAMMA);
+    assert_int_equal(p.importance_method, NB_IMPORTANCE_ACTIVATION);
     assert_string_equal(p.importance_flags, "gamma,l1");
     assert_int_equal(p.importance_epochs, 20);
     assert_float_equal(p.importance_learning_rate, 0.001, 0);
@@ -528,6 +528,10 @@ static void test_enum_words(void **state) {
         {&nb_processing_schema, "density", NB_DENSITY_EXACT, "exact"},
         {&nb_processing_schema, "importance_method", NB_IMPORTANCE_BN_GAMMA, "bn-gamma"},
         {&nb_processing_schema, "importance_method", NB_IMPORTANCE_MAGNITUDE, "magnitude"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_ACTIVATION, "activation"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_TAYLOR, "taylor"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_TAYLOR_MEAN, "taylor-mean"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_OBD, "obd"},
         {&nb_rendering_schema, "edge_mode", NB_EDGE_ELLIPSOID_TRANSPARENT, "ellipsoid_transparent"},
         {&nb_rendering_schema, "edge_mode", NB_EDGE_SPHERE, "sphere"},
         {&nb_rendering_schema, "edge_mode", NB_EDGE_SPHERE_TRANSPARENT, "sphere_transparent"},
@@ -593,7 +597,7 @@ static void test_enum_words(void **state) {
     char buf[64];
     assert_string_equal(
         nb_config_enum_words(&nb_processing_schema, "importance_method", " | ", buf, sizeof buf),
-        "bn-gamma | magnitude");
+        "activation | bn-gamma | magnitude | taylor | taylor-mean | obd");
     assert_string_equal(nb_config_enum_words(&nb_rendering_schema, "transparency", ", ", buf, 9),
                         "minmax");
     assert_string_equal(nb_config_enum_words(&nb_processing_schema, "seed", ", ", buf, sizeof buf),

@@ -61,6 +61,7 @@ static nb_network make_wired_net(void) {
 static nb_processing_config tiny_config(void) {
     nb_processing_config cfg;
     nb_config_defaults(&nb_processing_schema, &cfg);
+    cfg.importance_method = NB_IMPORTANCE_BN_GAMMA; /* the tests of the thesis' method */
     cfg.importance_epochs = 60;
     cfg.importance_learning_rate = 0.01;
     cfg.importance_batch_size = 128;
@@ -465,7 +466,8 @@ static void test_strategy_table(void **state) {
     (void)state;
     assert_non_null(nb_importance_find_strategy("bn-gamma"));
     assert_non_null(nb_importance_find_strategy("magnitude"));
-    assert_null(nb_importance_find_strategy("taylor"));
+    assert_non_null(nb_importance_find_strategy("taylor"));
+    assert_null(nb_importance_find_strategy("snip"));
     assert_null(nb_importance_find_strategy(NULL));
     assert_true(nb_importance_find_strategy("bn-gamma")->needs_data);
     assert_false(nb_importance_find_strategy("magnitude")->needs_data);
