@@ -108,10 +108,11 @@ static int run_stages(const char *out, const char *stats, const char *data, cons
         nb_log_info("== nnbundle run: 3/3 bundle ==");
         rc = nb_cli_bundle(bu->n, bu->v);
     }
-    if (rc != NB_EXIT_OK) {
+    if (rc != NB_EXIT_OK) { /* said also under --quiet: the stage's message names the work file */
+        fprintf(stderr, "nnbundle run: %s left as it was (the stages wrote to %s, now removed)\n",
+                out, work.tmp_path);
         nb_file_atomic_abort(&work);
         nb_file_lock_release(&lock);
-        nb_log_warn("%s: left as it was (a stage failed)", out);
         return rc;
     }
     s = nb_file_atomic_commit(&work);
@@ -142,6 +143,8 @@ int nb_cli_run(int argc, char **argv) {
             return NB_EXIT_OK;
         }
         if (is_one_of(a, all_flags)) {
+            bool quiet = !strcmp(a, "--quiet") || !strcmp(a, "-q");
+            nb_log_set_level(quiet ? NB_LOG_QUIET : NB_LOG_VERBOSE); /* run's own lines too */
             bad |= push(&tr, a) | push(&im, a) | push(&bu, a);
             continue;
         }
