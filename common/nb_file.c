@@ -586,6 +586,8 @@ nb_status nb_file_lock_acquire(nb_file_lock *l, const char *path) {
         return NB_RAISE(NB_E_NOMEM, path, "cannot allocate");
     for (int attempt = 0; attempt < 20; attempt++) {
         int fd = open(l->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0 && errno == EACCES) /* another user's lock file: flock needs no write access */
+            fd = open(l->lock_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
             nb_status st = NB_RAISE(NB_E_IO, path, "cannot create the lock file %s: %s",
                                     base_of(l->lock_path), strerror(errno));
