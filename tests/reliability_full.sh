@@ -7,8 +7,6 @@
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-RENDER="${NB_BINARY_DIR:-}/renderer/nnbundle-render"
-[ -x "$RENDER" ] || RENDER=
 
 D="$W/data"
 fast_idx "$D" train 300 8 8 4 1
@@ -70,13 +68,13 @@ limited 8 "$O/r.nnb.h5" -- "$NNBUNDLE" random --layers 64,32,4 -o "$O/r.nnb.h5" 
 limited 8 "$O/run.nnb.h5" -- "$NNBUNDLE" run --data "$D" -o "$O/run.nnb.h5" --layers 64,32 \
     --epochs 1 --set importance_epochs=1 --quiet
 
-if [ -n "$RENDER" ]; then
-    limited 4 "$O/shot.png" -- "$RENDER" "$W/net.nnb.h5" --screenshot "$O/shot.png" \
+if [ ${#RENDER_CMD[@]} -gt 0 ]; then
+    limited 4 "$O/shot.png" -- "${RENDER_CMD[@]}" "$W/net.nnb.h5" --screenshot "$O/shot.png" \
         --size 320x200 --quiet
-    limited 4 "$O/frames/frame_00000.png" -- "$RENDER" "$W/net.nnb.h5" --frames "$O/frames" \
+    limited 4 "$O/frames/frame_00000.png" -- "${RENDER_CMD[@]}" "$W/net.nnb.h5" --frames "$O/frames" \
         --count 3 --size 320x200 --quiet
     [ -z "$(find "$O/frames" -type f)" ] || fail "--frames: a frame file was left"
-    limited 4 "$O/scene.glb" -- "$RENDER" "$W/net.nnb.h5" --export "$O/scene.glb" --quiet
+    limited 4 "$O/scene.glb" -- "${RENDER_CMD[@]}" "$W/net.nnb.h5" --export "$O/scene.glb" --quiet
 else
     echo "note: nnbundle-render not built; its outputs are not tested here"
 fi

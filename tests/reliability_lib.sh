@@ -1,6 +1,8 @@
 # reliability_lib.sh - helpers of the reliability scripts (sourced after cli_lib.sh).
 # Provides: fast_idx (a seeded raw IDX pair, fast enough for thousands of images), sha,
-# leftovers DIR (names of temporary and lock files left in DIR), now_ms.
+# leftovers DIR (names of temporary and lock files left in DIR), now_ms, and RENDER_CMD: the
+# renderer (empty when it was not built), run with LeakSanitizer off: Mesa's llvmpipe leaks at
+# exit, which is why the gl tests are not run under LeakSanitizer either.
 
 # fast_idx DIR PREFIX N ROWS COLS N_CLASSES SEED: pseudo-random pixels (an LCG seeded by
 # SEED), labels i mod N_CLASSES.
@@ -27,3 +29,9 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 leftovers() { find "$1" -maxdepth 1 \( -name '*.nbtmp.*' -o -name '*.nblock' \) -printf '%f\n'; }
 
 now_ms() { date +%s%3N; }
+
+RENDER_CMD=()
+if [ -x "${NB_BINARY_DIR:-}/renderer/nnbundle-render" ]; then
+    RENDER_CMD=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+        "$NB_BINARY_DIR/renderer/nnbundle-render")
+fi

@@ -9,8 +9,6 @@
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-RENDER="${NB_BINARY_DIR:-}/renderer/nnbundle-render"
-[ -x "$RENDER" ] || RENDER=
 
 D="$W/data"
 fast_idx "$D" train 300 8 8 4 1
@@ -87,10 +85,10 @@ case_ "run on a data set with an empty class" 1 "left as it was" -- \
     "$NNBUNDLE" run --data "$E" -o "$W/run.nnb.h5" --layers 8 --epochs 1 \
     --set importance_epochs=1 --quiet
 [ ! -e "$W/run.nnb.h5" ] || fail "run with a failing stage left its output"
-if [ -n "$RENDER" ]; then
+if [ ${#RENDER_CMD[@]} -gt 0 ]; then
     cp "$F" "$W/g.png"
     case_ "nnbundle-render G --screenshot G" 1 "same file as the input FILE" -- \
-        "$RENDER" "$W/g.png" --screenshot "$W/g.png" --quiet
+        "${RENDER_CMD[@]}" "$W/g.png" --screenshot "$W/g.png" --quiet
     rm "$W/g.png"
 fi
 

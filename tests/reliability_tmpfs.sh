@@ -7,8 +7,6 @@
 . "$(dirname "$0")/cli_lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-RENDER="${NB_BINARY_DIR:-}/renderer/nnbundle-render"
-[ -x "$RENDER" ] || RENDER=
 M="$W/tiny"
 mkdir "$M"
 if ! mount -t tmpfs -o size=64k tmpfs "$M" 2>/dev/null; then
@@ -47,11 +45,11 @@ before=$(sha "$M/f.nnb.h5")
 fill 8
 full 1 -- "$NNBUNDLE" bundle "$M/f.nnb.h5" --quiet
 [ "$(sha "$M/f.nnb.h5")" = "$before" ] || fail "bundle on a full disk changed the file"
-if [ -n "$RENDER" ]; then
+if [ ${#RENDER_CMD[@]} -gt 0 ]; then
     fill 4
-    full 1 -- "$RENDER" "$W/net.nnb.h5" --screenshot "$M/shot.png" --size 320x200 --quiet
+    full 1 -- "${RENDER_CMD[@]}" "$W/net.nnb.h5" --screenshot "$M/shot.png" --size 320x200 --quiet
     [ ! -e "$M/shot.png" ] || fail "a screenshot was left on a full disk"
-    full 1 -- "$RENDER" "$W/net.nnb.h5" --frames "$M/frames" --count 3 --size 320x200 --quiet
+    full 1 -- "${RENDER_CMD[@]}" "$W/net.nnb.h5" --frames "$M/frames" --count 3 --size 320x200 --quiet
     for f in "$M"/frames/*; do
         [ -e "$f" ] || continue
         [ -s "$f" ] || fail "a 0-byte frame: $f"
