@@ -23,6 +23,7 @@
  */
 #include "nb_h5.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -506,6 +507,7 @@ typedef struct save_job {
 static nb_status create_and_write(const char *tmp, void *user) {
     const save_job *job = user;
     char h5m[256];
+    errno = 0; /* read after a failed write: the OS's reason, not an older one */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* 1.8 file format: attributes over 64 KiB (many long class names) go to dense storage;
      * readable by any HDF5 >= 1.8 */
@@ -531,12 +533,20 @@ static nb_status create_and_write(const char *tmp, void *user) {
         if (*present_of(job->m, &nb_h5_groups[i]))
             st = write_group(job->path, file, &nb_h5_groups[i], group_of(job->m, &nb_h5_groups[i]),
                              job->k);
-    if (H5Fclose(file) < 0 && st == NB_OK)
+    int err = errno;
+    if (H5Fclose(file) < 0 && st == NB_OK) {
+        err = errno;
         st = RAISE(NB_E_IO, job->path, NULL, "cannot close %s: %s", tmp, nb_h5io_message(h5m));
+    }
+    /* the OS's reason for a failed write (a full disk, a file size limit) in place of HDF5's
+     * internals (time, descriptor, buffer address, byte counts) */
+    if (st == NB_E_IO && (err == ENOSPC || err == EFBIG || err == EDQUOT || err == EIO))
+        st = RAISE(NB_E_IO, job->path, NULL, "write failed: %s", strerror(err));
     return st;
 }
 
-nb_status nb_h5_save(const char *path, const nb_model *m) {
+nb_status nb_h5_save_prepare(const char *path, const nb_model *m, nb_file_atomic *a) {
+    memset(a, 0, sizeof *a);
     if (!path || !m)
         return RAISE(NB_E_INVALID, path, NULL, "no path or model");
     if (!m->has_network)
@@ -546,9 +556,15 @@ nb_status nb_h5_save(const char *path, const nb_model *m) {
     nb_h5io_quiet q;
     nb_h5io_quiet_begin(&q);
     save_job job = {.path = path, .m = m, .k = &k};
-    nb_status st = nb_file_save_with(path, create_and_write, &job);
+    nb_status st = nb_file_prepare_with(path, create_and_write, &job, a);
     nb_h5io_quiet_end(&q);
     return st;
+}
+
+nb_status nb_h5_save(const char *path, const nb_model *m) {
+    nb_file_atomic a;
+    NB_TRY(nb_h5_save_prepare(path, m, &a));
+    return nb_file_atomic_commit(&a);
 }
 
 /* ---- reading -------------------------------------------------------------------------- */

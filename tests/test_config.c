@@ -372,11 +372,11 @@ static void test_save_errors(void **state) {
     free(t);
     assert_false(nb_test_tmp_left("cfg_keep.json"));
 
-    /* rename onto a directory fails after the temporary file was written: it is removed */
+    /* a directory under the name is refused before anything is written */
     mkdir("cfg_dir.json", 0755);
     c = proc_defaults();
     s = nb_config_save(&nb_processing_schema, &c, "cfg_dir.json");
-    nb_expect_error(s, NB_E_IO, "cfg_dir.json", "cannot rename");
+    nb_expect_error(s, NB_E_IO, "cfg_dir.json", "is a directory");
     assert_false(nb_test_tmp_left("cfg_dir.json"));
     rmdir("cfg_dir.json");
     unlink("cfg_keep.json");

@@ -450,6 +450,9 @@ static void test_bad_inputs(void **state) {
     for (size_t k = 0; k < C * C; k++)
         nb_network_weight(&huge, 1)[k] = 3e38f;
     expect_error(&cfg, &huge, &train, &test, NB_E_NUMERIC, "class 0");
+    const char *status_at = strstr(nb_error_message(), "(NB_E_NUMERIC)");
+    assert_non_null(status_at); /* once: the per-class reason does not repeat it */
+    assert_null(strstr(status_at + 1, "(NB_E_NUMERIC)"));
     nb_network_deinit(&huge);
     /* a network with a single output cannot be split one-vs-rest */
     size_t sizes[2] = {C, 1};

@@ -5,11 +5,14 @@
  * the file has none, computes "magnitude" importance (alpha only) and says so; then drives
  * nb_bundle step by step so that each phase gets a progress bar with ETA, finishes (final
  * resample, metrics) and writes /bundle next to the kept /network and /importance with
- * nb_h5_save (temporary name + rename: an interrupted run leaves the old file intact).
- * --stats writes a JSON record of the run (per-stage wall times, iteration counts, node /
- * edge / sample counts, peak RSS), also atomically (nb_file). Threading: --threads N is passed to
- * the bundler (OpenMP); the result does not depend on it. Config keys read: all of the processing
- * keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
+ * nb_h5_save_prepare (temporary name beside FILE) and nb_file_atomic_commit (rename: an
+ * interrupted run leaves the old file intact). --stats writes a JSON record of the run
+ * (per-stage wall times, iteration counts, node / edge / sample counts, peak RSS), also
+ * atomically (nb_file), and is put in place before FILE is: both or neither. The output
+ * paths are checked (nb_file_check_outputs) and FILE is locked (nb_file_lock) from its read
+ * to its rename, so a second writer of FILE fails instead of losing this run. Threading: --threads
+ * N is passed to the bundler (OpenMP); the result does not depend on it. Config keys read: all of
+ * the processing keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -147,13 +150,9 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     cJSON_Delete(root);
     if (!text)
         return NB_RAISE(NB_E_NOMEM, stats_path, "cannot print the statistics");
-    nb_file_atomic a;
-    nb_status st = nb_file_atomic_begin(&a, stats_path, true);
-    if (st == NB_OK) {
-        fputs(text, a.stream); /* a failed write sets the stream's error: commit reports it */
-        fputc('\n', a.stream);
-        st = nb_file_atomic_commit(&a);
-    }
+    size_t len = strlen(text);
+    text[len] = '\n'; /* cJSON_Print's terminator becomes the last line's end */
+    nb_status st = nb_file_save(stats_path, text, len + 1);
     free(text);
     return st;
 }
@@ -217,8 +216,18 @@ int nb_cli_bundle(int argc, char **argv) {
     nb_cli_common_apply(&c);
     double t_wall = nb_time_now();
 
+    /* every output checked, and FILE locked from its read to its rename, before any work */
+    const nb_file_arg outs[] = {{path, "FILE"}, {stats_path, "--stats"}};
+    const nb_file_arg ins[] = {{c.config, "--config"}};
+    nb_status s = nb_file_check_outputs(outs, 2, ins, 1);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
     nb_processing_config cfg;
-    nb_status s = nb_cli_processing_config(&c, &cfg);
+    s = nb_cli_processing_config(&c, &cfg);
+    if (s != NB_OK)
+        return nb_cli_fail(s);
+    nb_file_lock lock;
+    s = nb_file_lock_acquire(&lock, path);
     if (s != NB_OK)
         return nb_cli_fail(s);
 
@@ -226,33 +235,37 @@ int nb_cli_bundle(int argc, char **argv) {
     nb_model m;
     double t0 = nb_time_now();
     s = nb_h5_load(path, &m);
-    if (s != NB_OK)
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
+    }
     rec.t_load = nb_time_now() - t0;
     if (!m.has_importance) {
         t0 = nb_time_now();
         s = fallback_importance(&cfg, &m, path);
         rec.t_importance = nb_time_now() - t0;
         rec.computed_importance = true;
-        if (s != NB_OK) {
-            nb_model_deinit(&m);
-            return nb_cli_fail(s);
-        }
     }
 
     nb_bundle_timings timings = {0};
-    s = bundle_model(&cfg, rec.threads, &m, &timings);
-    if (s != NB_OK) {
-        nb_model_deinit(&m);
-        return nb_cli_fail(s);
-    }
+    if (s == NB_OK)
+        s = bundle_model(&cfg, rec.threads, &m, &timings);
 
+    /* the new FILE is complete beside the old one; --stats goes into place first, FILE last,
+     * so that a failure of either leaves the old FILE */
+    nb_file_atomic out = {0};
     t0 = nb_time_now();
-    s = nb_h5_save(path, &m);
+    if (s == NB_OK)
+        s = nb_h5_save_prepare(path, &m, &out);
     rec.t_save = nb_time_now() - t0;
     rec.t_wall = nb_time_now() - t_wall;
     if (s == NB_OK && stats_path)
         s = write_stats(stats_path, &m, &timings, &rec);
+    if (s == NB_OK)
+        s = nb_file_atomic_commit(&out);
+    else
+        nb_file_atomic_abort(&out);
+    nb_file_lock_release(&lock);
     if (s == NB_OK)
         nb_log_info("bundled %zu of %zu edges (%zu samples; %d node + %d edge iterations) in "
                     "%.2f s; mean distortion %.3f, ink ratio %.3f -> %s",

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_idx.h"
 #include "nb_importance.h"
@@ -289,10 +290,22 @@ int nb_cli_importance(int argc, char **argv) {
     if (!st)
         return nb_cli_fail(NB_RAISE(NB_E_CONFIG, "importance_method", "value %d names no strategy",
                                     cfg.importance_method));
+    /* FILE is rewritten: checked against the other inputs and locked from its read to its
+     * rename, so that a second writer fails instead of losing this run */
+    const nb_file_arg outs[] = {{path, "FILE"}};
+    const nb_file_arg ins[] = {
+        {data.dir, "--data"}, {data.class_names, "--class-names"}, {common.config, "--config"}};
+    s = nb_file_check_outputs(outs, 1, ins, 3);
+    nb_file_lock lock = {0};
+    if (s == NB_OK)
+        s = nb_file_lock_acquire(&lock, path);
     nb_model model;
-    s = nb_h5_load(path, &model);
-    if (s != NB_OK)
+    if (s == NB_OK)
+        s = nb_h5_load(path, &model);
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
+    }
     const nb_network *net = &model.network;
     nb_dataset train = {0}, test = {0};
     s = importance_data(st, cfg.importance_top_k > 0, &data, net, path, &train, &test);
@@ -303,6 +316,7 @@ int nb_cli_importance(int argc, char **argv) {
         nb_dataset_deinit(&train);
         nb_dataset_deinit(&test);
         nb_model_deinit(&model);
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
     }
     if (renamed)
@@ -316,10 +330,17 @@ int nb_cli_importance(int argc, char **argv) {
     const double t_compute = nb_time_now();
     s = importance_compute(&settings, st, net, &train, &test, &imp);
     const double t_done = nb_time_now();
+    if (s != NB_OK && strcmp(nb_error_subject(), path) != 0) { /* name the file too */
+        char inner[1024];
+        snprintf(inner, sizeof inner, "%s%s%s", nb_error_subject(),
+                 nb_error_subject()[0] ? ": " : "", nb_error_reason());
+        s = NB_RAISE(s, path, "%s", inner);
+    }
     nb_dataset_deinit(&train);
     nb_dataset_deinit(&test);
     if (s != NB_OK) {
         nb_model_deinit(&model);
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
     }
     double acc_sum;
@@ -334,6 +355,7 @@ int nb_cli_importance(int argc, char **argv) {
     model.has_importance = true;
     s = nb_h5_save(path, &model);
     nb_model_deinit(&model);
+    nb_file_lock_release(&lock);
     if (s != NB_OK)
         return nb_cli_fail(s);
     if (acc_n)

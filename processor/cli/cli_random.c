@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_importance.h"
 #include "nb_input.h"
@@ -109,18 +110,29 @@ int nb_cli_random(int argc, char **argv) {
     if (lim != NB_OK)
         return nb_cli_fail(lim);
 
-    nb_model model = {0};
-    nb_status s = nb_random_network_init(&model.network, n_layers, sizes, (uint64_t)seed);
+    const nb_file_arg outs[] = {{out, "-o"}};
+    nb_status s = nb_file_check_outputs(outs, 1, NULL, 0);
+    nb_file_lock lock = {0};
+    if (s == NB_OK)
+        s = nb_file_lock_acquire(&lock, out);
     if (s != NB_OK)
         return nb_cli_fail(s);
+    nb_model model = {0};
+    s = nb_random_network_init(&model.network, n_layers, sizes, (uint64_t)seed);
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
+        return nb_cli_fail(s);
+    }
     model.has_network = true;
     s = nb_importance_random(&model.network, (uint64_t)seed, &model.importance);
     if (s != NB_OK) {
         nb_model_deinit(&model);
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
     }
     model.has_importance = true;
     s = nb_h5_save(out, &model);
+    nb_file_lock_release(&lock);
     nb_model_deinit(&model);
     if (s != NB_OK)
         return nb_cli_fail(s);

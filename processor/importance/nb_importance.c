@@ -684,8 +684,9 @@ static nb_status finetune_classes(bn_shared *sh, bn_work *work, size_t n_work) {
                 double t0 = nb_time_now();
                 nb_error_clear();
                 cs = finetune_class(sh, &work[tid], c, master);
-                if (cs != NB_OK)
-                    snprintf(sh->reason[c], sizeof sh->reason[c], "%s", nb_error_message());
+                if (cs != NB_OK) /* the status is raised again below: not twice in the text */
+                    snprintf(sh->reason[c], sizeof sh->reason[c], "%s%s%s", nb_error_subject(),
+                             nb_error_subject()[0] ? ": " : "", nb_error_reason());
                 else
                     nb_log_debug("importance: class %zu fine-tuned in %.2f s, test accuracy %.4f",
                                  c, nb_time_now() - t0, sh->accuracy[c]);
