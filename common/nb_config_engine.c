@@ -9,18 +9,21 @@
  * copy written back, so a failed load or --set leaves the caller's struct untouched (Redis
  * config.c style: one table, one checker). Numbers are checked for finiteness and range
  * with exclusive bounds where the table says so; integers must be integral; enum values are
- * words. Config text stored in a data file goes through the same checks, with unknown keys
- * skipped and failures reported against the file (nb_config_parse_stored); a reader that
- * needs only some keys (a viewer) checks only those, so a stored value that today's range
- * refuses in a key it does not use cannot keep it from showing the file. Serialisation
- * prints doubles with the shortest of %.15g/%.17g that re-reads to the same value, so
- * save -> load is exact. Saving goes through nb_file (temporary file, fsync, rename,
+ * words. A text escaping a NUL (\u0000) is refused whole: cJSON keeps C strings, so
+ * "sampling_rate\u0000x" would otherwise be applied as sampling_rate; a config file must be a
+ * regular file (a FIFO would block). Config text stored in a data file goes through the same
+ * checks, with unknown keys skipped and failures reported against the file
+ * (nb_config_parse_stored); a reader that needs only some keys (a viewer) checks only those, so a
+ * stored value that today's range refuses in a key it does not use cannot keep it from showing the
+ * file. Serialisation prints doubles with the shortest of %.15g/%.17g that re-reads to the same
+ * value, so save -> load is exact. Saving goes through nb_file (temporary file, fsync, rename,
  * directory fsync).
  * Threading: no shared mutable state; each call works on its own buffers.
  * Config keys: all of nb_processing_schema and nb_rendering_schema (see configs/README.md).
  */
 #include "nb_config_engine.h"
 #include "nb_file.h"
+#include "nb_input.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -468,8 +471,32 @@ static void line_col(const char *text, size_t pos, int *line, int *col) {
 
 /* Parses json_text, which must be a JSON object, into *root (caller deletes). A syntax error
  * or another top level is `status` with subject src. */
+/* Where json_text escapes a NUL character ("\u0000"), or NULL. cJSON keeps C strings, so a
+ * key "sampling_rate\u0000x" would reach us as "sampling_rate": refuse such text outright. */
+static const char *find_nul_escape(const char *t) {
+    for (const char *p = t; *p; p++) {
+        if (*p != '\\')
+            continue;
+        if (p[1] == 'u' && !strncmp(p + 2, "0000", 4))
+            return p;
+        if (p[1])
+            p++; /* skip the escaped character, so "\\u0000" is not taken for an escape */
+    }
+    return NULL;
+}
+
 static nb_status parse_object(const char *json_text, const char *src, nb_status status,
                               cJSON **root) {
+    const char *nul = find_nul_escape(json_text);
+    if (nul) {
+        int line, col;
+        line_col(json_text, (size_t)(nul - json_text), &line, &col);
+        *root = NULL;
+        return NB_RAISE(status, src,
+                        "\\u0000 (a NUL character) at line %d, column %d: no key or value may "
+                        "hold one",
+                        line, col);
+    }
     const char *end = NULL;
     *root = cJSON_ParseWithOpts(json_text, &end, 1);
     if (!*root) {
@@ -554,6 +581,7 @@ nb_status nb_config_parse_stored(const nb_config_schema *schema, const char *jso
 }
 
 nb_status nb_config_load(const nb_config_schema *schema, const char *path, void *cfg) {
+    NB_TRY(nb_input_check_file(path, NULL)); /* a FIFO would block fopen forever */
     FILE *f = fopen(path, "rb");
     if (!f)
         return NB_RAISE(NB_E_IO, path, "cannot open: %s", strerror(errno));
@@ -608,6 +636,8 @@ nb_status nb_config_set(const nb_config_schema *schema, const char *assignment, 
         return unknown_key(schema, name, subject);
 
     const char *value = eq + 1;
+    if (find_nul_escape(value))
+        return NB_RAISE(NB_E_CONFIG, subject, "\\u0000 (a NUL character): no value may hold one");
     cJSON *item = cJSON_ParseWithOpts(value, NULL, 1);
     bool wordy = k->type == NB_CONFIG_ENUM || k->type == NB_CONFIG_STRING;
     if (wordy && !cJSON_IsString(item)) {

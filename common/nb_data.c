@@ -17,11 +17,15 @@
  *    of every class, then image 1, ...) so a max_n prefix stays balanced. PNGs are decoded
  *    with libpng's simplified API in their own 8-bit format (palette expanded, alpha dropped,
  *    never composited); 16-bit images are refused.
+ * Every input must be a regular file (nb_input_check_file: a FIFO would block) and what a
+ * header declares must fit the memory limit (nb_input_check) before it is allocated; a PNG's
+ * declared pixels at most 1032 times its file size.
  * Class names: the directory names (ImageFolder) or DIR/classes.txt, overridden by a names
- * file given by the caller. Errors name the offending file. Threading: none; no shared state.
- * Reads no config keys.
+ * file given by the caller; UTF-8 only. Errors name the offending file. Threading: none; no shared
+ * state. Reads no config keys.
  */
 #include "nb_data.h"
+#include "nb_input.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -133,6 +137,7 @@ nb_status nb_data_detect(const char *dir, nb_data_format *format) {
 /* ---- class names ------------------------------------------------------------------------ */
 
 nb_status nb_data_read_class_names(const char *path, char ***names_out, size_t *n_out) {
+    NB_TRY(nb_input_check_file(path, NULL)); /* a FIFO would block fopen forever */
     FILE *f = fopen(path, "rb");
     if (!f)
         return NB_RAISE(NB_E_IO, path, "cannot open: %s", strerror(errno));
@@ -153,6 +158,8 @@ nb_status nb_data_read_class_names(const char *path, char ***names_out, size_t *
                          line_no);
         else if (len == 0)
             s = NB_RAISE(NB_E_FORMAT, path, "line %zu: empty class name", line_no);
+        else if (!nb_input_is_utf8(line, len))
+            s = NB_RAISE(NB_E_FORMAT, path, "line %zu: the class name is not valid UTF-8", line_no);
         else if (len > DATA_NAME_MAX)
             s = NB_RAISE(NB_E_FORMAT, path, "line %zu: class name longer than %d bytes", line_no,
                          DATA_NAME_MAX);
@@ -313,6 +320,7 @@ static nb_status npy_parse_dict(npy_file *f, const char *h) {
 static nb_status npy_open(npy_file *f, const char *path) {
     memset(f, 0, sizeof *f);
     f->path = path;
+    NB_TRY(nb_input_check_file(path, NULL));
     f->f = fopen(path, "rb");
     if (!f->f)
         return NB_RAISE(NB_E_IO, path, "cannot open: %s", strerror(errno));
@@ -489,6 +497,12 @@ nb_status nb_data_load_npy(const char *images_path, const char *labels_path, siz
     size_t n = max_n > 0 && max_n < n_file ? max_n : n_file;
     size_t dim = C * H * W;
     if (s == NB_OK) {
+        char what[128];
+        snprintf(what, sizeof what, "%zu images of %zux%zux%zu values (float32)", n, C, H, W);
+        s = nb_input_check(nb_input_mul(n, nb_input_mul(dim, sizeof(float)) + 1), images_path,
+                           what);
+    }
+    if (s == NB_OK) {
         ds = (nb_dataset){.n = n, .channels = C, .rows = H, .cols = W, .dim = dim};
         ds.labels = malloc(n);
         ds.images = malloc(n * dim * sizeof(float));
@@ -621,6 +635,8 @@ static nb_status read_png(const char *path, png_pixels *out) {
     memset(&im, 0, sizeof im);
     im.version = PNG_IMAGE_VERSION;
     memset(out, 0, sizeof *out);
+    size_t file_size = 0;
+    NB_TRY(nb_input_check_file(path, &file_size));
     FILE *f = fopen(path, "rb");
     if (!f)
         return NB_RAISE(NB_E_IO, path, "cannot open: %s", strerror(errno));
@@ -645,6 +661,21 @@ static nb_status read_png(const char *path, png_pixels *out) {
     im.format &= ~(png_uint_32)PNG_FORMAT_FLAG_COLORMAP;
     size_t stride_c = PNG_IMAGE_SAMPLE_CHANNELS(im.format);
     size_t total = (size_t)im.width * im.height * stride_c;
+    /* the pixels are deflate data (at most 1032 times the file's size): a small file that
+     * declares a huge image is refused before the buffer is allocated */
+    nb_status lim = NB_OK;
+    if (total > nb_input_mul(file_size, 1032))
+        lim = NB_RAISE(NB_E_FORMAT, path,
+                       "declares %ux%u pixels (%zu bytes), more than a PNG file of %zu bytes can "
+                       "hold",
+                       im.width, im.height, total, file_size);
+    else
+        lim = nb_input_check(total, path, "the decoded PNG image");
+    if (lim != NB_OK) {
+        png_image_free(&im);
+        fclose(f);
+        return lim;
+    }
     unsigned char *buf = malloc(total);
     if (!buf) {
         png_image_free(&im);
@@ -695,6 +726,15 @@ static nb_status folder_classes(const char *dir, name_list *classes, char *class
         return NB_RAISE(NB_E_FORMAT, p, "%zu class directories, at most %d are supported",
                         classes->n, NB_DATA_MAX_CLASSES);
     }
+    for (size_t c = 0; c < classes->n; c++)
+        if (!nb_input_is_utf8(classes->v[c], strlen(classes->v[c]))) {
+            nb_status st = NB_RAISE(NB_E_FORMAT, p,
+                                    "class directory %zu's name is not valid UTF-8 (class names "
+                                    "are stored as UTF-8)",
+                                    c);
+            name_list_free(classes);
+            return st;
+        }
     memcpy(class_root, p, DATA_PATH_MAX);
     return NB_OK;
 }
@@ -765,6 +805,13 @@ static nb_status load_imagefolder(const char *dir, nb_idx_split split, size_t ma
                                   .cols = px.w,
                                   .dim = px.channels * px.h * px.w};
                 memcpy(first, p, DATA_PATH_MAX);
+                char what[128];
+                snprintf(what, sizeof what, "%zu images of %zux%zux%zu values (float32)", n,
+                         px.channels, px.h, px.w);
+                s = nb_input_check(nb_input_mul(n, nb_input_mul(ds.dim, sizeof(float)) + 1), p,
+                                   what);
+            }
+            if (s == NB_OK && i == 0) {
                 ds.labels = malloc(n);
                 ds.images = malloc(n * ds.dim * sizeof(float));
                 if (!ds.labels || !ds.images)

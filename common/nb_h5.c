@@ -9,7 +9,9 @@
  * attributes and every present group go into a temporary file that nb_file fsyncs and
  * renames over the target (nothing is left behind on failure). Reading: the root attributes
  * identify the file; per group (/network required, the others if present) the counts it
- * declares are read and bounded before anything is allocated, the group is allocated, every
+ * declares are read and bounded before anything is allocated (the NB_H5_MAX_* bounds, the
+ * data they imply at most 1032 times the file's size, the memory limit of nb_input.h), the
+ * group is allocated, every
  * dataset is read with its dtype, rank and exact shape checked, then the attributes; the
  * model is validated at the end. Within a group, consecutive repeated rows go index by
  * index (dense_0/weight, dense_0/bias, dense_1/weight, ...), the rest in table order, so the
@@ -21,6 +23,7 @@
  */
 #include "nb_h5.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@
 #include "nb_h5_io.h"
 #include "nb_h5_ops.h"
 #include "nb_h5_schema.h"
+#include "nb_input.h"
 
 #define RAISE   NB_H5IO_RAISE
 #define OBJ_MAX NB_H5IO_OBJ_MAX
@@ -503,6 +507,7 @@ typedef struct save_job {
 static nb_status create_and_write(const char *tmp, void *user) {
     const save_job *job = user;
     char h5m[256];
+    errno = 0; /* read after a failed write: the OS's reason, not an older one */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* 1.8 file format: attributes over 64 KiB (many long class names) go to dense storage;
      * readable by any HDF5 >= 1.8 */
@@ -528,12 +533,20 @@ static nb_status create_and_write(const char *tmp, void *user) {
         if (*present_of(job->m, &nb_h5_groups[i]))
             st = write_group(job->path, file, &nb_h5_groups[i], group_of(job->m, &nb_h5_groups[i]),
                              job->k);
-    if (H5Fclose(file) < 0 && st == NB_OK)
+    int err = errno;
+    if (H5Fclose(file) < 0 && st == NB_OK) {
+        err = errno;
         st = RAISE(NB_E_IO, job->path, NULL, "cannot close %s: %s", tmp, nb_h5io_message(h5m));
+    }
+    /* the OS's reason for a failed write (a full disk, a file size limit) in place of HDF5's
+     * internals (time, descriptor, buffer address, byte counts) */
+    if (st == NB_E_IO && (err == ENOSPC || err == EFBIG || err == EDQUOT || err == EIO))
+        st = RAISE(NB_E_IO, job->path, NULL, "write failed: %s", strerror(err));
     return st;
 }
 
-nb_status nb_h5_save(const char *path, const nb_model *m) {
+nb_status nb_h5_save_prepare(const char *path, const nb_model *m, nb_file_atomic *a) {
+    memset(a, 0, sizeof *a);
     if (!path || !m)
         return RAISE(NB_E_INVALID, path, NULL, "no path or model");
     if (!m->has_network)
@@ -543,9 +556,15 @@ nb_status nb_h5_save(const char *path, const nb_model *m) {
     nb_h5io_quiet q;
     nb_h5io_quiet_begin(&q);
     save_job job = {.path = path, .m = m, .k = &k};
-    nb_status st = nb_file_save_with(path, create_and_write, &job);
+    nb_status st = nb_file_prepare_with(path, create_and_write, &job, a);
     nb_h5io_quiet_end(&q);
     return st;
+}
+
+nb_status nb_h5_save(const char *path, const nb_model *m) {
+    nb_file_atomic a;
+    NB_TRY(nb_h5_save_prepare(path, m, &a));
+    return nb_file_atomic_commit(&a);
 }
 
 /* ---- reading -------------------------------------------------------------------------- */
@@ -584,6 +603,8 @@ static nb_status read_sizes(const char *path, hid_t loc, const nb_h5_dataset *ds
     nb_status st = ds->rule(&v, subject); /* the count alone */
     int32_t raw[NB_H5_MAX_LAYERS];
     if (st == NB_OK)
+        st = nb_h5io_check_storage(path, d, obj, dims[0]);
+    if (st == NB_OK)
         st = nb_h5io_read_open(path, d, obj, ds->dtype, dims[0], raw);
     H5Dclose(d);
     for (size_t l = 0; st == NB_OK && l < v.n; l++) {
@@ -606,8 +627,12 @@ static nb_status read_declared_dims(const char *path, hid_t loc, const nb_h5_dat
     hid_t d = H5I_INVALID_HID;
     hsize_t dims[2];
     NB_TRY(nb_h5io_open_dataset(path, loc, ds->name, obj, ds->dtype, ds->rank, dims, &d));
+    nb_status st = check_declared_dims(path, obj, ds, dims, k);
+    /* before the group is allocated for it: the file must hold what it declares */
+    if (st == NB_OK)
+        st = nb_h5io_check_storage(path, d, obj, ds->rank == 2 ? dims[0] * dims[1] : dims[0]);
     H5Dclose(d);
-    NB_TRY(check_declared_dims(path, obj, ds, dims, k));
+    NB_TRY(st);
     *count_of(ds->shape[0], k) = (size_t)dims[0];
     return NB_OK;
 }
@@ -732,6 +757,47 @@ static nb_status read_attr(const char *path, hid_t loc, const char *gobj, const 
     return NB_OK;
 }
 
+/* A walk's visit that adds a dataset instance's bytes to the size_t that w->grp points to. */
+static nb_status sum_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc, const char *name,
+                           const char *obj) {
+    (void)loc;
+    (void)name;
+    (void)obj;
+    hsize_t dims[2];
+    size_t *total = w->grp;
+    size_t bytes = nb_input_mul(shape_of(ds, w->k, l, dims), nb_h5io_dtype_size(ds->dtype));
+    *total = bytes > SIZE_MAX - *total ? SIZE_MAX : *total + bytes;
+    return NB_OK;
+}
+
+/* Before group g is allocated for the counts it declares: its datasets cannot hold more than
+ * deflate's largest ratio (1032) times the file's size, and must fit the memory limit. So a
+ * small file that declares huge layers is refused before any allocation, and reading a file of
+ * S bytes allocates at most about 1032 x S bytes (NB_MAX_MEMORY at most). */
+static nb_status check_group_fits(const char *path, hid_t file, const nb_h5_group *g,
+                                  const nb_h5_dims *k) {
+    size_t total = 0;
+    walk w = {.g = g, .k = k, .grp = &total, .path = path, .visit = sum_visit};
+    NB_TRY(walk_datasets(&w));
+    hsize_t file_size = 0;
+    char gobj[OBJ_MAX], h5m[256];
+    snprintf(gobj, sizeof gobj, "/%s", g->name);
+    if (H5Fget_filesize(file, &file_size) < 0)
+        return RAISE(NB_E_FORMAT, path, NULL, "cannot read the file size: %s",
+                     nb_h5io_message(h5m));
+    if (total > nb_input_mul((size_t)file_size, 1032)) {
+        char want[32];
+        nb_input_human(total, want, sizeof want);
+        return RAISE(NB_E_FORMAT, path, gobj,
+                     "the counts it declares need %zu bytes (%s) of data, more than a file of "
+                     "%llu bytes can hold (1032 times its size, deflate's largest ratio)",
+                     total, want, (unsigned long long)file_size);
+    }
+    char subject[512];
+    nb_h5io_subject(subject, sizeof subject, path, gobj);
+    return nb_input_check(total, subject, "the group's data");
+}
+
 /* One group: declared counts, allocation, datasets, attributes. */
 static nb_status read_group(const char *path, hid_t file, const nb_h5_group *g, nb_model *m,
                             nb_h5_dims *k) {
@@ -742,6 +808,8 @@ static nb_status read_group(const char *path, hid_t file, const nb_h5_group *g, 
     void *grp = group_of(m, g);
     size_t sizes[NB_H5_MAX_LAYERS];
     nb_status st = read_declared(path, h, g, sizes, k);
+    if (st == NB_OK)
+        st = check_group_fits(path, file, g, k);
     if (st == NB_OK)
         st = g->init(grp, k);
     if (st == NB_OK) {

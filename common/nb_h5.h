@@ -15,6 +15,7 @@
 #ifndef NB_H5_H
 #define NB_H5_H
 
+#include "nb_file.h"
 #include "nb_model.h"
 #include "nb_status.h"
 
@@ -60,6 +61,11 @@ nb_status nb_h5_load(const char *path, nb_model *m);
  * int64 (seed, n_edges_total: uint64); floats as float64. Datasets over 64 KiB are chunked
  * with shuffle + deflate level 1. Layout: docs/file_format.md. */
 nb_status nb_h5_save(const char *path, const nb_model *m);
+
+/* nb_h5_save up to the rename: on NB_OK *a holds the complete, closed temporary file beside
+ * `path`, for nb_file_atomic_commit (or nb_file_atomic_abort) once the command's other
+ * outputs are in place. Statuses as nb_h5_save; on failure *a is zeroed, nothing on disk. */
+nb_status nb_h5_save_prepare(const char *path, const nb_model *m, nb_file_atomic *a);
 
 /* Checks a model as the reader and writer do: the network's shape (L >= 2, sizes >= 1, the
  * NB_H5_MAX_* bounds), n_classes = output size, class names present, finite weights and

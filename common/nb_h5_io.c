@@ -8,8 +8,12 @@
  * class, size and sign and for rank and shape before anything is read, attributes for their
  * element count and class; integer attributes of any integer dtype and float attributes of
  * any float or integer dtype are accepted (files of other tools), strings of either length
- * kind in any character set. HDF5 clears its error stack on every API call, so its message
- * is taken right after the failing call.
+ * kind in any character set. The reader is closed: a dataset's data must live in the file
+ * (no external storage, no virtual layout, only the library's own filters, no plugin search)
+ * and its declared size must fit what the file stores (nb_h5io_check_storage), checked before
+ * anything is allocated for it; the file must be a regular file. HDF5 clears its error stack
+ * on every API call, so its message is taken right after the failing call, one line, without
+ * HDF5's internals (buffer addresses, byte counts).
  * Threading: no state of ours. Reads no config keys.
  */
 #include "nb_h5_io.h"
@@ -22,9 +26,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nb_input.h"
+
 #define CHUNK_THRESHOLD_BYTES (64u * 1024u)
 #define CHUNK_TARGET_BYTES    (256u * 1024u)
 #define DEFLATE_LEVEL         1
+/* deflate's largest compression ratio (RFC 1951: 258-byte matches in codes of at least
+ * 2 bits, about 1032:1); a chunked dataset cannot decode to more than this times its stored
+ * bytes */
+#define DEFLATE_MAX_RATIO 1032u
 
 /* ---- errors --------------------------------------------------------------------------- */
 
@@ -54,10 +64,36 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data) {
     return 0;
 }
 
+/* HDF5's innermost message, one line, without its internals (addresses, "buf = 0x...",
+ * byte counts of a failed read): what is left of the first line before such a detail. */
+static void tidy_message(char *m) {
+    static const char *const internals[] = {
+        ", buf = ",           "buf = ", ", addr = ", "addr = ", ", bytes actually read",
+        "bytes actually read"};
+    m[strcspn(m, "\r\n")] = '\0';
+    for (size_t i = 0; i < sizeof internals / sizeof internals[0]; i++) {
+        char *at = strstr(m, internals[i]);
+        if (at)
+            *at = '\0';
+    }
+    /* "truncated file: eof = 14577, sblock->base_addr = 0, ...": keep the first field */
+    for (char *p = strstr(m, ", "); p; p = strstr(p + 2, ", ")) {
+        size_t word = strcspn(p + 2, " ");
+        if (!strncmp(p + 2 + word, " = ", 3)) {
+            *p = '\0';
+            break;
+        }
+    }
+    size_t len = strlen(m);
+    while (len && (m[len - 1] == ' ' || m[len - 1] == ',' || m[len - 1] == ':'))
+        m[--len] = '\0';
+}
+
 const char *nb_h5io_message(char buf[256]) {
     buf[0] = '\0';
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, buf);
     H5Eclear2(H5E_DEFAULT);
+    tidy_message(buf);
     return buf[0] ? buf : "HDF5 error";
 }
 
@@ -308,6 +344,10 @@ nb_status nb_h5io_open_file(const char *path, hid_t *file) {
     char h5m[256];
     if (access(path, R_OK) != 0)
         return RAISE(NB_E_IO, path, NULL, "cannot open: %s", strerror(errno));
+    NB_TRY(nb_h5io_check_regular(path));
+    /* filters come only from the library itself: a dataset compressed with a plugin filter is
+     * refused by name (nb_h5io_check_storage) rather than searched for in plugin folders */
+    H5PLset_loading_state(0);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
         if (fapl >= 0)
@@ -326,6 +366,10 @@ nb_status nb_h5io_open_file(const char *path, hid_t *file) {
     if (is_h5 > 0)
         return RAISE(NB_E_FORMAT, path, NULL, "corrupt or truncated HDF5 file: %s", msg);
     return RAISE(NB_E_IO, path, NULL, "not an HDF5 file (%s)", msg);
+}
+
+nb_status nb_h5io_check_regular(const char *path) {
+    return nb_input_check_file(path, NULL);
 }
 
 nb_status nb_h5io_exists(const char *path, hid_t loc, const char *name, const char *obj,
@@ -399,6 +443,133 @@ static nb_status check_header(const char *path, hid_t d, const char *obj, nb_h5_
     return st;
 }
 
+/* Is filter `id` one that this reader decodes, and how far can it expand the stored bytes? */
+static bool known_filter(H5Z_filter_t id, unsigned *ratio) {
+    switch (id) {
+    case H5Z_FILTER_DEFLATE:
+        *ratio = DEFLATE_MAX_RATIO;
+        return H5Zfilter_avail(id) > 0;
+    case H5Z_FILTER_SHUFFLE:
+    case H5Z_FILTER_FLETCHER32:
+        *ratio = 1;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The filters of a chunked dataset: all known; *ratio the product of their expansion bounds. */
+static nb_status check_filters(const char *path, hid_t dcpl, const char *obj, double *ratio) {
+    int nf = H5Pget_nfilters(dcpl);
+    *ratio = 1.0;
+    for (int i = 0; i < nf; i++) {
+        unsigned flags = 0, conf = 0, r = 1;
+        size_t nc = 0;
+        char name[64] = "";
+        H5Z_filter_t id =
+            H5Pget_filter2(dcpl, (unsigned)i, &flags, &nc, NULL, sizeof name, name, &conf);
+        if (id < 0 || !known_filter(id, &r)) {
+            H5Eclear2(H5E_DEFAULT);
+            return RAISE(NB_E_UNSUPPORTED, path, obj,
+                         "is stored with HDF5 filter %d%s%s%s, which this reader does not decode "
+                         "(it reads deflate/gzip, shuffle and fletcher32 only)",
+                         (int)id, name[0] ? " (\"" : "", name, name[0] ? "\")" : "");
+        }
+        *ratio *= r;
+    }
+    return NB_OK;
+}
+
+nb_status nb_h5io_check_storage(const char *path, hid_t d, const char *obj, hsize_t n) {
+    char h5m[256];
+    hid_t dcpl = H5Dget_create_plist(d);
+    hid_t t = H5Dget_type(d);
+    hid_t f = H5Iget_file_id(d);
+    hsize_t file_size = 0;
+    nb_status st = NB_OK;
+    if (dcpl < 0 || t < 0 || f < 0 || H5Fget_filesize(f, &file_size) < 0) {
+        st = RAISE(NB_E_FORMAT, path, obj, "cannot read the storage properties: %s", H5MSG());
+        goto out;
+    }
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    int n_ext = H5Pget_external_count(dcpl);
+    if (layout == H5D_VIRTUAL) {
+        st = RAISE(NB_E_UNSUPPORTED, path, obj,
+                   "is a virtual dataset (its data lives in other files); this reader reads "
+                   "only data stored in the file itself");
+        goto out;
+    }
+    if (n_ext != 0) {
+        char ext[256] = "?";
+        off_t off = 0;
+        hsize_t sz = 0;
+        if (n_ext < 0 || H5Pget_external(dcpl, 0, sizeof ext, ext, &off, &sz) < 0)
+            snprintf(ext, sizeof ext, "?");
+        ext[sizeof ext - 1] = '\0';
+        st = RAISE(NB_E_UNSUPPORTED, path, obj,
+                   "has external storage (its data lives in \"%s\", outside the file); this "
+                   "reader reads only data stored in the file itself",
+                   ext);
+        goto out;
+    }
+    if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT && layout != H5D_CHUNKED) {
+        st = RAISE(NB_E_UNSUPPORTED, path, obj, "has an unknown storage layout (%d)", (int)layout);
+        goto out;
+    }
+    size_t esize = H5Tget_size(t);
+    double bytes = (double)n * (double)esize;
+    double most = (double)file_size;
+    const char *why = "the file's size";
+    if (layout == H5D_CHUNKED) {
+        double ratio = 1.0;
+        st = check_filters(path, dcpl, obj, &ratio);
+        if (st != NB_OK)
+            goto out;
+        hsize_t stored = H5Dget_storage_size(d);
+        if (stored > file_size)
+            stored = file_size;
+        most = (double)stored * ratio;
+        why = ratio > 1.0 ? "its stored bytes times deflate's largest ratio (1032)"
+                          : "its stored bytes";
+    } else if (layout == H5D_CONTIGUOUS && n > 0) {
+        hsize_t stored = H5Dget_storage_size(d);
+        if (stored < (hsize_t)bytes) {
+            char want[32], have[32];
+            nb_input_human((size_t)bytes, want, sizeof want);
+            nb_input_human((size_t)stored, have, sizeof have);
+            st = RAISE(NB_E_FORMAT, path, obj,
+                       "declares %llu elements (%s) but only %s of them are stored in the "
+                       "file (never written, or truncated)",
+                       (unsigned long long)n, want, have);
+            goto out;
+        }
+    }
+    if (bytes > most) {
+        char want[32], cap[32];
+        nb_input_human(bytes >= 1.8e19 ? SIZE_MAX : (size_t)bytes, want, sizeof want);
+        nb_input_human((size_t)(most < 1.8e19 ? most : 1.8e19), cap, sizeof cap);
+        st = RAISE(NB_E_FORMAT, path, obj,
+                   "declares %llu elements (%s), more than %s allows (%s): the file does "
+                   "not hold this data",
+                   (unsigned long long)n, want, why, cap);
+        goto out;
+    }
+    {
+        char subject[512];
+        nb_h5io_subject(subject, sizeof subject, path, obj);
+        st = nb_input_check(bytes >= 1.8e19 ? SIZE_MAX : (size_t)bytes, subject,
+                            "reading the dataset");
+    }
+out:
+    if (f >= 0)
+        H5Fclose(f);
+    if (t >= 0)
+        H5Tclose(t);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return st;
+}
+
 nb_status nb_h5io_open_dataset(const char *path, hid_t loc, const char *name, const char *obj,
                                nb_h5_dtype dtype, int rank, hsize_t *dims, hid_t *dataset) {
     char h5m[256];
@@ -440,6 +611,8 @@ nb_status nb_h5io_read_dataset(const char *path, hid_t loc, const char *name, co
             st = RAISE(NB_E_FORMAT, path, obj, "shape %s, expected %s", g, w);
         }
     }
+    if (st == NB_OK)
+        st = nb_h5io_check_storage(path, d, obj, n);
     if (st == NB_OK)
         st = nb_h5io_read_open(path, d, obj, dtype, n, buf);
     H5Dclose(d);
@@ -514,8 +687,35 @@ nb_status nb_h5io_read_int(const char *path, hid_t loc, const char *name, const 
     if (a < 0)
         return NB_OK;
     nb_status st = NB_OK;
-    if (H5Aread(a, is_unsigned ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, value) < 0)
-        st = RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+    /* HDF5 converts a negative signed value to an unsigned type as 0 (and a value over
+     * INT64_MAX to a signed one as INT64_MAX): read in the file's own signedness and refuse
+     * what the target cannot hold */
+    hid_t ft = H5Aget_type(a);
+    bool file_signed = ft >= 0 && H5Tget_sign(ft) == H5T_SGN_2;
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (file_signed) {
+        int64_t x = 0;
+        if (H5Aread(a, H5T_NATIVE_INT64, &x) < 0)
+            st = RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+        else if (is_unsigned && x < 0)
+            st = RAISE(NB_E_FORMAT, path, obj, "%lld, expected a value >= 0", (long long)x);
+        else if (is_unsigned)
+            *(uint64_t *)value = (uint64_t)x;
+        else
+            *(int64_t *)value = x;
+    } else {
+        uint64_t x = 0;
+        if (H5Aread(a, H5T_NATIVE_UINT64, &x) < 0)
+            st = RAISE(NB_E_FORMAT, path, obj, "cannot read: %s", H5MSG());
+        else if (!is_unsigned && x > (uint64_t)INT64_MAX)
+            st = RAISE(NB_E_FORMAT, path, obj, "%llu, expected a value <= %lld",
+                       (unsigned long long)x, (long long)INT64_MAX);
+        else if (is_unsigned)
+            *(uint64_t *)value = x;
+        else
+            *(int64_t *)value = (int64_t)x;
+    }
     H5Aclose(a);
     return st;
 }

@@ -78,6 +78,20 @@ nb_status nb_h5io_write_strings(const char *path, hid_t loc, const char *obj, co
  * "corrupt or truncated HDF5 file" (NB_E_FORMAT) apart. */
 nb_status nb_h5io_open_file(const char *path, hid_t *file);
 
+/* NB_OK when path is a regular file (after symbolic links); NB_E_IO "is a directory", "is a
+ * FIFO (named pipe)", "is a character device", ... otherwise, before anything opens it (a FIFO
+ * would block the reader forever). */
+nb_status nb_h5io_check_regular(const char *path);
+
+/* The closed-reader checks of an open dataset of n elements, before anything is allocated for
+ * it: no virtual layout and no external storage (data outside the file: NB_E_UNSUPPORTED), only
+ * filters this reader decodes (deflate, shuffle, fletcher32: others NB_E_UNSUPPORTED naming the
+ * filter, never a plugin search), the declared bytes within what the file can hold (contiguous:
+ * stored in full and at most the file's size; compact: at most the file's size; chunked: at
+ * most the stored bytes, times 1032 with deflate; else NB_E_FORMAT) and within the memory
+ * limit (nb_limit_check, NB_E_NOMEM). Subject "<path> <obj>". */
+nb_status nb_h5io_check_storage(const char *path, hid_t dataset, const char *obj, hsize_t n);
+
 /* Whether loc/name exists as a link: NB_OK with *exists, or NB_E_FORMAT if HDF5 cannot tell. */
 nb_status nb_h5io_exists(const char *path, hid_t loc, const char *name, const char *obj,
                          bool *exists);

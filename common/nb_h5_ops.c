@@ -21,6 +21,7 @@
 
 #include "nb_h5.h"
 #include "nb_h5_io.h"
+#include "nb_input.h"
 #include "nb_h5_schema.h"
 
 #define RAISE   NB_H5IO_RAISE
@@ -186,6 +187,9 @@ static nb_status read_arrays(const char *path, hid_t loc, const char *obj, nb_op
             hd[d] = dims[d];
             n *= dims[d];
         }
+        char subject[512];
+        nb_h5io_subject(subject, sizeof subject, path, dobj);
+        NB_TRY(nb_input_check(nb_input_mul(n, sizeof(float)), subject, "the operator's values"));
         float *x = malloc((n ? n : 1) * sizeof *x);
         if (!x)
             return RAISE(NB_E_NOMEM, path, dobj, "cannot allocate %zu values", n);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "nb_h5.h"
+#include "nb_input.h"
 
 #ifndef NB_VERSION
 #define NB_VERSION "unknown"
@@ -150,10 +151,29 @@ static nb_status rule_class_count(const nb_h5_values *v, const char *subject) {
 /* char *[C]: every class has a name shorter than NB_NAME_MAX bytes. */
 static nb_status rule_class_names(const nb_h5_values *v, const char *subject) {
     char *const *names = *(char *const *const *)v->data;
-    for (size_t c = 0; c < v->n; c++)
+    for (size_t c = 0; c < v->n; c++) {
         if (!names[c] || strlen(names[c]) >= NB_NAME_MAX)
             return NB_RAISE(NB_E_FORMAT, subject,
                             "class %zu has no name or one of %d or more bytes", c, NB_NAME_MAX);
+        if (!nb_input_is_utf8(names[c], strlen(names[c])))
+            return NB_RAISE(NB_E_FORMAT, subject, "class %zu's name is not valid UTF-8", c);
+    }
+    return NB_OK;
+}
+
+/* activation: a network without operators is dense + ReLU per pair, so it must say "relu"
+ * (another word would describe a computation the forward pass does not do); with operators
+ * the operators are the forward pass and the attribute only names their activations. */
+static nb_status rule_activation(const nb_h5_values *v, const char *subject) {
+    const nb_network *net = v->group;
+    const char *act = v->data;
+    if (net && net->n_ops == 0 && strcmp(act, "relu") != 0)
+        return NB_RAISE(NB_E_UNSUPPORTED, subject,
+                        "\"%s\": a dense network (no operators) is computed with ReLU only; "
+                        "expected \"relu\"",
+                        act);
+    if (!nb_input_is_utf8(act, strlen(act)))
+        return NB_RAISE(NB_E_FORMAT, subject, "not valid UTF-8");
     return NB_OK;
 }
 
@@ -294,7 +314,7 @@ static const nb_h5_attr network_attrs[] = {
      .max = INT64_MAX, .flags = NB_H5_DERIVED, .rule = rule_class_count},
     {.name = "class_names", .dtype = NB_H5_STRING, .ctype = NB_H5_C_NAMES,
      .field = NET(class_names), .size = NB_NAME_MAX - 1, .rule = rule_class_names},
-    {NET_CHARS(activation)},
+    {NET_CHARS(activation), .rule = rule_activation},
     {NET_CHARS(source)},
     {NET_CHARS(dataset)},
     {.name = "epochs", .dtype = NB_H5_I64, .ctype = NB_H5_C_INT, .field = NET(epochs),

@@ -7,8 +7,11 @@
  * so a mismatched pair fails before any payload is read. Then the first min(n, max_n)
  * records are read in 64 KiB chunks, images converted to float32 in [0, 1]
  * (pixel / 255). A short read is "truncated"; after a complete read, trailing bytes are an
- * error too. Errors name the offending file. Threading: none; no shared state.
- * Reads no config keys.
+ * error too, and a gzip file must end with its one stream (its trailer's CRC-32 and length
+ * match what was read; zlib alone would skip trailing garbage). Before reading, a gzip
+ * header's sizes are bounded by 1032 times the file's size (deflate's largest ratio) and the
+ * images by the memory limit (nb_input.h); inputs must be regular files. Errors name the offending
+ * file. Threading: none; no shared state. Reads no config keys.
  */
 #include "nb_idx.h"
 
@@ -20,16 +23,23 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "nb_input.h"
+
 #define IDX_TYPE_UBYTE 0x08
 #define IDX_MAX_SIDE   65536u      /* rows, cols */
 #define IDX_MAX_COUNT  1000000000u /* images per file */
 #define IDX_CHUNK      (64u * 1024u)
+/* deflate's largest ratio (about 1032:1): a gzip file of S bytes holds at most this times S */
+#define IDX_GZIP_MAX_RATIO 1032u
 
 typedef struct idx_file {
     gzFile gz;
     const char *path;
     size_t dims[3];
     size_t ndims;
+    size_t file_size; /* bytes on disk */
+    uLong crc;        /* CRC-32 of the bytes read so far (decompressed) */
+    uint64_t read;    /* decompressed bytes read so far */
 } idx_file;
 
 static const char *type_name(unsigned t) {
@@ -73,6 +83,8 @@ static nb_status read_exact(idx_file *f, void *buf, size_t n, const char *what, 
         int r = gzread(f->gz, p + got, (unsigned)want);
         if (r <= 0)
             return read_error(f, what, done + got, total);
+        f->crc = crc32(f->crc, p + got, (uInt)r);
+        f->read += (uint64_t)r;
         got += (size_t)r;
     }
     return NB_OK;
@@ -86,6 +98,8 @@ static uint32_t be32(const unsigned char *b) {
 static nb_status open_idx(idx_file *f, const char *path, unsigned ndims, const char *kind) {
     memset(f, 0, sizeof *f);
     f->path = path;
+    f->crc = crc32(0L, Z_NULL, 0);
+    NB_TRY(nb_input_check_file(path, &f->file_size));
     errno = 0;
     f->gz = gzopen(path, "rb");
     if (!f->gz)
@@ -122,6 +136,28 @@ static nb_status open_idx(idx_file *f, const char *path, unsigned ndims, const c
     return NB_OK;
 }
 
+/* A gzip file must end with its one stream: zlib's gzread skips bytes after the stream that
+ * do not start another one, so the file's last 8 bytes must be the stream's trailer (RFC 1952:
+ * CRC-32 and length mod 2^32, little-endian) of exactly what was read. */
+static nb_status check_gzip_trailer(idx_file *f) {
+    unsigned char t[8];
+    FILE *raw = f->file_size >= 8 ? fopen(f->path, "rb") : NULL;
+    bool ok = raw && fseek(raw, -8L, SEEK_END) == 0 && fread(t, 1, 8, raw) == 8;
+    if (raw)
+        fclose(raw);
+    if (!ok)
+        return NB_RAISE(NB_E_IO, f->path, "cannot read the gzip trailer: %s", strerror(errno));
+    uint32_t crc =
+        (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
+    uint32_t len =
+        (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
+    if (crc != (uint32_t)f->crc || len != (uint32_t)f->read)
+        return NB_RAISE(NB_E_FORMAT, f->path,
+                        "trailing data after the gzip stream (or more than one gzip stream); "
+                        "expected the file to end with the stream");
+    return NB_OK;
+}
+
 /* After reading all records: nothing may follow. */
 static nb_status check_end(idx_file *f) {
     unsigned char b[16];
@@ -131,6 +167,23 @@ static nb_status check_end(idx_file *f) {
     if (r > 0)
         return NB_RAISE(NB_E_FORMAT, f->path,
                         "unexpected bytes after the last record (header sizes too small)");
+    if (!gzdirect(f->gz))
+        return check_gzip_trailer(f);
+    return NB_OK;
+}
+
+/* What a gzip file's header declares, before anything is allocated for it: at most what a
+ * file of its size can hold (1032 times its size). A raw file's short payload is found by
+ * reading ("truncated"), its buffers growing with what was read (grown_cap). */
+static nb_status check_declared(const idx_file *f, size_t record, size_t n) {
+    if (gzdirect(f->gz))
+        return NB_OK;
+    size_t payload = nb_input_mul(record, n);
+    if (payload > nb_input_mul(f->file_size, IDX_GZIP_MAX_RATIO))
+        return NB_RAISE(NB_E_FORMAT, f->path,
+                        "the header declares %zu records of %zu bytes, more than a gzip file of "
+                        "%zu bytes can hold (deflate expands at most 1032 times)",
+                        n, record, f->file_size);
     return NB_OK;
 }
 
@@ -233,6 +286,11 @@ static nb_status load_pair(idx_file *img, idx_file *lab, const char *images_path
     if (n > SIZE_MAX / sizeof(float) / dim)
         return NB_RAISE(NB_E_NOMEM, images_path, "%zu images of %zu pixels do not fit in memory", n,
                         dim);
+    NB_TRY(check_declared(lab, 1, n_file));
+    NB_TRY(check_declared(img, dim, n_file));
+    char what[128];
+    snprintf(what, sizeof what, "%zu images of %zux%zu pixels (float32)", n, rows, cols);
+    NB_TRY(nb_input_check(nb_input_mul(n, dim * sizeof(float) + 1), images_path, what));
 
     nb_dataset ds = {.n = n, .channels = 1, .rows = rows, .cols = cols, .dim = dim};
     nb_status s = read_labels(lab, labels_path, n, &ds.labels);
@@ -297,4 +355,33 @@ nb_status nb_dataset_check_labels(const nb_dataset *ds, size_t n_classes, const 
                             "label %u of image %zu is outside the %zu classes of the network",
                             ds->labels[i], i, n_classes);
     return NB_OK;
+}
+
+nb_status nb_dataset_check_classes(const nb_dataset *ds, const char *subject) {
+    size_t count[256] = {0};
+    for (size_t i = 0; i < ds->n; i++) {
+        if (ds->labels[i] >= ds->n_classes)
+            return NB_RAISE(NB_E_FORMAT, subject, "label %u of image %zu is outside 0..%zu",
+                            (unsigned)ds->labels[i], i, ds->n_classes ? ds->n_classes - 1 : 0);
+        count[ds->labels[i]]++;
+    }
+    size_t empty = 0, first = 0;
+    for (size_t c = ds->n_classes; c-- > 0;)
+        if (c < 256 && count[c] == 0) {
+            empty++;
+            first = c;
+        }
+    if (empty == 0)
+        return NB_OK;
+    const char *name = ds->class_names && ds->class_names[first] ? ds->class_names[first] : NULL;
+    if (ds->class_names)
+        return NB_RAISE(NB_E_FORMAT, subject,
+                        "class %zu (\"%s\") has no images (%zu of the %zu named classes are "
+                        "empty); every class needs training images",
+                        first, name ? name : "", empty, ds->n_classes);
+    return NB_RAISE(NB_E_FORMAT, subject,
+                    "class %zu has no images (%zu of the %zu classes 0..%zu are empty): without a "
+                    "class-names file the class count is the largest label + 1, so a stray label "
+                    "makes empty classes; every class needs training images",
+                    first, empty, ds->n_classes, ds->n_classes - 1);
 }

@@ -55,4 +55,11 @@ void nb_dataset_deinit(nb_dataset *ds); /* frees (class names too); safe on a ze
  * NB_E_MISMATCH naming `subject` (e.g. the data directory), the label and the image index. */
 nb_status nb_dataset_check_labels(const nb_dataset *ds, size_t n_classes, const char *subject);
 
+/* Every label within 0..ds->n_classes-1 and every class with at least one image (labels are
+ * uint8, so n_classes <= 256). Without declared classes (IDX, NumPy without classes.txt) the
+ * count is the largest label + 1, so a stray label 200 among 0..9 would make 190 empty
+ * classes: refused here, naming the first empty class (and its name when the data set has
+ * names). NB_OK or NB_E_FORMAT with `subject`. */
+nb_status nb_dataset_check_classes(const nb_dataset *ds, const char *subject);
+
 #endif /* NB_IDX_H */

@@ -2,13 +2,14 @@
  *
  * DESIGN: each group (nb_network, nb_importance, nb_bundle_data) owns a few flat, row-major
  * arrays plus offset tables computed once at init, so per-layer views are pointer
- * arithmetic (weights + weight_offset[l]). Every size product is overflow-checked before
- * allocation; arrays of zero elements are still allocated (one element) so that a present
- * group never has NULL arrays. On failure the struct is zeroed, never half-built.
- * Layout and conventions: method.md §1, docs/file_format.md.
+ * arithmetic (weights + weight_offset[l]). Every size product is overflow-checked and the
+ * total checked against the memory limit (nb_input.h) before allocation; arrays of zero elements
+ * are still allocated (one element) so that a present group never has NULL arrays. On failure the
+ * struct is zeroed, never half-built. Layout and conventions: method.md §1, docs/file_format.md.
  * Threading: no shared state; a struct belongs to its caller. Reads no config keys.
  */
 #include "nb_model.h"
+#include "nb_input.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -73,6 +74,10 @@ nb_status nb_network_init(nb_network *net, size_t n_layers, const size_t *layer_
     }
     if (n_w > SIZE_MAX / sizeof(float))
         return NB_RAISE(NB_E_NOMEM, "network", "%zu weights do not fit in memory", n_w);
+    /* before allocating: a size list (a file's, an option's) must not outgrow the limit */
+    char what[96];
+    snprintf(what, sizeof what, "a network of %zu weights (float32)", n_w);
+    NB_TRY(nb_input_check(nb_input_mul(n_w + n_b, sizeof(float)), "network", what));
 
     nb_network n = {0};
     n.n_layers = n_layers;
@@ -323,6 +328,15 @@ nb_status nb_importance_init(nb_importance *imp, size_t n_layers, const size_t *
     if (n_edge > SIZE_MAX / sizeof(float) || n_node > SIZE_MAX / sizeof(float) ||
         n_top > SIZE_MAX / sizeof(int32_t))
         return NB_RAISE(NB_E_NOMEM, "importance", "arrays do not fit in memory");
+    {
+        char what[128];
+        snprintf(what, sizeof what, "importance of %zu edges and %zu node-class pairs (float32)",
+                 n_edge, n_node);
+        size_t bytes = nb_input_mul(n_edge, sizeof(float));
+        size_t more = nb_input_mul(n_node, sizeof(float));
+        NB_TRY(
+            nb_input_check(bytes > SIZE_MAX - more ? SIZE_MAX : bytes + more, "importance", what));
+    }
 
     nb_importance m = {0};
     m.n_layers = n_layers;
@@ -420,6 +434,11 @@ nb_status nb_bundle_data_init(nb_bundle_data *b, size_t n_layers, size_t n_nodes
         s3 > SIZE_MAX / sizeof(float) || n_edges > SIZE_MAX / sizeof(uint64_t) - 1 ||
         n_layers > SIZE_MAX / sizeof(int64_t) - 1)
         return NB_RAISE(NB_E_NOMEM, "bundle", "counts overflow size_t");
+    {
+        char what[96];
+        snprintf(what, sizeof what, "a bundle of %zu polyline points (float32 x 3)", n_points);
+        NB_TRY(nb_input_check(nb_input_mul(s3, sizeof(float)), "bundle", what));
+    }
 
     nb_bundle_data d = {0};
     d.n_layers = n_layers;

@@ -138,8 +138,11 @@ typedef struct nb_importance {
     float *node;         /* layer l: float32[n_l][C] normalised importance in [0,1] (§2.5);
                             output layer one-hot */
     size_t *edge_offset; /* [L] offsets into edge (in floats); last = total */
-    float *edge;         /* pair l: float32[n_{l+1}][n_l] alpha = |w| / max |w| of the pair */
-    char method[32];     /* "bn-gamma", "magnitude", "random" */
+    float *edge;         /* pair l: float32[n_{l+1}][n_l] alpha in [0, 1]: |w| / max |w| of the
+                            pair, or the method's class-blind edge score / its pair maximum
+                            (docs/importance.md) */
+    char method[32];     /* the method that made the values: "activation", "bn-gamma",
+                            "magnitude", "taylor", "taylor-mean", "obd", "random" */
     char flags[64];      /* "gamma,l1" etc. ("" for magnitude) */
     int epochs;
     uint64_t seed;

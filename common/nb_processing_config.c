@@ -85,7 +85,8 @@ static nb_status check_importance_flags(const void *field, const char *subject) 
 /* ---- processing ----------------------------------------------------------------------- */
 
 static const char *const density_names[] = {"fast", "exact", NULL};
-static const char *const importance_method_names[] = {"bn-gamma", "magnitude", NULL};
+static const char *const importance_method_names[] = {
+    "activation", "bn-gamma", "magnitude", "taylor", "taylor-mean", "obd", NULL};
 
 #define P(field) .name = #field, .offset = offsetof(nb_processing_config, field)
 
@@ -215,23 +216,29 @@ static const nb_config_key processing_keys[] = {
     {P(edge_advection), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Run the edge phase (edge sampling, density, advection, smoothing).",
      .source = "method.md §4.7-4.12"},
-    {P(importance_method), .type = NB_CONFIG_ENUM, .def = NB_IMPORTANCE_BN_GAMMA,
+    {P(importance_method), .type = NB_CONFIG_ENUM, .def = NB_IMPORTANCE_ACTIVATION,
      .enum_names = importance_method_names, .unit = "",
-     .doc = "Node importance estimator: bn-gamma (per-class batch-norm gamma fine-tuning) or "
-            "magnitude (weights only, no data).",
-     .source = "method.md §2.4-2.5; magnitude is nnbundle's"},
+     .doc = "Importance method: activation (|w| times the RMS of the source node's activation "
+            "over each class's images; prunes best), bn-gamma (the thesis' per-class batch-norm "
+            "gamma fine-tuning), magnitude (|w|, no data), taylor (E|w dL_c/dw|), taylor-mean "
+            "(|w E dL_c/dw|) or obd (w^2 E(dL_c/dw)^2 / 2), compared in docs/importance.md.",
+     .source = "Sun et al. 2024 (activation); method.md §2.4-2.5 (bn-gamma); Molchanov et al. "
+               "2019 (taylor); LeCun et al. 1990 (obd)"},
     {P(importance_flags), .type = NB_CONFIG_STRING,
      .string_size = sizeof(((nb_processing_config *)0)->importance_flags), .def_string = "gamma,l1",
      .unit = "comma list",
-     .doc = "Batch-norm variant of the fine-tuning: any of gamma, l1, l2, centering.",
+     .doc = "bn-gamma only: batch-norm variant of the fine-tuning, any of gamma, l1, l2, "
+            "centering.",
      .source = "method.md §2.3", .check = check_importance_flags},
     {P(importance_epochs), .type = NB_CONFIG_INT, .def = 20, .min = 1, .max = 1000,
-     .unit = "epochs", .doc = "Fine-tuning epochs per class.", .source = "method.md §2.4"},
+     .unit = "epochs", .doc = "bn-gamma only: fine-tuning epochs per class.",
+     .source = "method.md §2.4"},
     {P(importance_learning_rate), .type = NB_CONFIG_DOUBLE, .def = 0.001, .min = 0, .max = 1,
-     .flags = EXCL_MIN, .unit = "", .doc = "Adam learning rate of the per-class fine-tuning.",
+     .flags = EXCL_MIN, .unit = "",
+     .doc = "bn-gamma only: Adam learning rate of the per-class fine-tuning.",
      .source = "method.md §2.4"},
     {P(importance_batch_size), .type = NB_CONFIG_INT, .def = 128, .min = 1, .max = 65536,
-     .unit = "images", .doc = "Mini-batch size of the per-class fine-tuning.",
+     .unit = "images", .doc = "bn-gamma only: mini-batch size of the per-class fine-tuning.",
      .source = "method.md §2.4"},
     {P(importance_l1), .type = NB_CONFIG_DOUBLE, .def = 0.01, .min = 0, .max = 100, .unit = "",
      .doc = "Factor of the L1 penalty sum |gamma| when the l1 flag is set.",

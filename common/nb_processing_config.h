@@ -22,8 +22,13 @@ typedef enum nb_density_backend {
 } nb_density_backend;
 
 typedef enum nb_importance_method {
-    NB_IMPORTANCE_BN_GAMMA = 0,  /* "bn-gamma": per-class batch-norm gamma fine-tuning */
-    NB_IMPORTANCE_MAGNITUDE = 1, /* "magnitude": alpha only, no data needed */
+    /* 0 is the default (a zero setting means the default, nb_importance_settings) */
+    NB_IMPORTANCE_ACTIVATION = 0,  /* "activation": |w| rms_c(a) per class (Wanda, Sun 2024) */
+    NB_IMPORTANCE_BN_GAMMA = 1,    /* "bn-gamma": per-class batch-norm gamma fine-tuning */
+    NB_IMPORTANCE_MAGNITUDE = 2,   /* "magnitude": alpha only, no data needed */
+    NB_IMPORTANCE_TAYLOR = 3,      /* "taylor": E|w dL_c/dw| per class (Molchanov 2019) */
+    NB_IMPORTANCE_TAYLOR_MEAN = 4, /* "taylor-mean": |w E dL_c/dw| per class */
+    NB_IMPORTANCE_OBD = 5,         /* "obd": 1/2 w^2 E(dL_c/dw)^2 per class (LeCun 1990) */
 } nb_importance_method;
 
 /* Defaults in brackets; units: world units (wu) unless noted.
@@ -67,7 +72,8 @@ typedef enum nb_importance_method {
  *   density                  ["fast"] "fast" | "exact"
  *   node_advection           [true]  run the node phase (§4.4-4.6)
  *   edge_advection           [true]  run the edge phase (§4.7-4.12)
- *   importance_method        ["bn-gamma"] "bn-gamma" | "magnitude"
+ *   importance_method        ["activation"] "activation" | "bn-gamma" | "magnitude" |
+ *                                     "taylor" | "taylor-mean" | "obd"
  *   importance_flags         ["gamma,l1"] comma list of gamma, l1, l2, centering (§2.3)
  *   importance_epochs        [20]    1..1000 fine-tuning epochs per class (§2.4)
  *   importance_learning_rate [0.001] (0, 1]  Adam learning rate

@@ -13,6 +13,8 @@
 
 #define NB_ERROR_MESSAGE_MAX 1024
 #define NB_ERROR_SUBJECT_MAX 512
+#define SUBJECT_SHOWN        400 /* longer subjects keep their first SUBJECT_HEAD and last bytes */
+#define SUBJECT_HEAD         120
 
 typedef struct nb_error_record {
     nb_status status;
@@ -59,8 +61,14 @@ nb_status nb_error_raise(nb_status status, const char *src_file, int src_line, c
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
 
+    /* a long subject (a deep path) loses its middle, so that the reason after it is kept */
     char subj[NB_ERROR_SUBJECT_MAX];
-    snprintf(subj, sizeof subj, "%s", subject ? subject : "");
+    size_t slen = subject ? strlen(subject) : 0;
+    if (slen < SUBJECT_SHOWN)
+        snprintf(subj, sizeof subj, "%s", subject ? subject : "");
+    else
+        snprintf(subj, sizeof subj, "%.*s...%s", SUBJECT_HEAD, subject,
+                 subject + slen - (SUBJECT_SHOWN - SUBJECT_HEAD - 4));
 
     nb_error_record *e = &tls_error;
     memcpy(e->reason, reason, sizeof reason);

@@ -105,7 +105,8 @@ step_done
 for n in untrained trained l1; do
     step "$n: nnbundle importance ($FT_EPOCHS fine-tuning epochs per class)"
     run "importance_$n" "$NB" importance "$OUT/$n.nnb.h5" --data "$DATA" \
-        --set "importance_epochs=$FT_EPOCHS" --set "seed=$SEED" "${threads_opt[@]}"
+        --set importance_method=bn-gamma --set "importance_epochs=$FT_EPOCHS" \
+        --set "seed=$SEED" "${threads_opt[@]}"
     step_done
 done
 for n in untrained trained l1; do

@@ -2,8 +2,10 @@
 # reproduce.sh - the thesis' evaluation figures on Fashion-MNIST in one command.
 #
 # Trains the 784-81-49-10 network, computes the importance with the seven importance_flags
-# variants of the thesis (method.md §2.3, §6.2), runs `nnbundle evaluate` (pruning
-# curves of five edge orders, class-specific pruning, the variants), plots everything with
+# variants of the thesis' bn-gamma method (method.md §2.3, §6.2), runs `nnbundle evaluate`
+# (pruning curves of five edge orders, class-specific pruning, the variants; then every
+# importance method pruned by its own edge scores, class-blind and class-specific, with its
+# run time and split-half stability, on the trained and on the L1-trained network), plots everything with
 # gnuplot (evaluation/plot_*.gp) and renders an untrained, a trained and an L1-trained
 # network side by side (nnbundle-render's compare mode: one camera, one importance scale).
 # Everything goes to evaluation/out/ (override with NB_EVAL_OUT);
@@ -73,7 +75,7 @@ NBR=$BUILD/renderer/nnbundle-render
 LOGS=$OUT/logs
 T_START=$SECONDS
 STEP=0
-N_STEPS=$((6 + ${#VARIANTS[@]} + (RENDER ? 5 : 0)))
+N_STEPS=$((7 + ${#VARIANTS[@]} + (RENDER ? 5 : 0)))
 
 step() {
     STEP=$((STEP + 1))
@@ -143,8 +145,8 @@ for v in "${VARIANTS[@]}"; do
     step "importance $name (importance_flags=$flags, $FT_EPOCHS fine-tuning epochs per class)"
     cp "$MODEL" "$OUT/imp_$name.nnb.h5"
     run "importance_$name" "$NB" importance "$OUT/imp_$name.nnb.h5" --data "$DATA" \
-        --set "importance_flags=$flags" --set "importance_epochs=$FT_EPOCHS" --set "seed=$SEED" \
-        "${threads_opt[@]}"
+        --set importance_method=bn-gamma --set "importance_flags=$flags" \
+        --set "importance_epochs=$FT_EPOCHS" --set "seed=$SEED" "${threads_opt[@]}"
     step_done
 done
 MAIN=nobeta_gammaone_l1
@@ -162,6 +164,19 @@ for v in "${VARIANTS[@]}"; do
     run "evaluate_$name" "$NB" evaluate "$OUT/imp_$name.nnb.h5" --data "$DATA" --out "$OUT/eval/$name" \
         --methods alpha_mean_gamma --seed "$SEED" "${threads_opt[@]}"
 done
+step_done
+
+step "every importance method on its own edge scores (--importance all --class-specific --stability)"
+run_out "evaluate_importance" "$OUT/summary_importance.txt" "$NB" evaluate "$MODEL" --data "$DATA" \
+    --out "$OUT/eval/importance" --importance all --class-specific --stability \
+    --levels 0,50,60,70,80,90 --sets test --seed "$SEED" "${threads_opt[@]}"
+if [ "$QUICK" = 0 ]; then
+    run train_l1_eval "$NB" train --data "$DATA" -o "$OUT/model_l1.nnb.h5" --layers 81,49 \
+        --epochs "$EPOCHS" --l1 "$L1_WEIGHT" --seed "$SEED" "${threads_opt[@]}"
+    run_out "evaluate_importance_l1" "$OUT/summary_importance_l1.txt" "$NB" evaluate \
+        "$OUT/model_l1.nnb.h5" --data "$DATA" --out "$OUT/eval/importance_l1" --importance all \
+        --class-specific --levels 0,50,60,70,80,90 --sets test --seed "$SEED" "${threads_opt[@]}"
+fi
 step_done
 
 # ---- 5. plots -------------------------------------------------------------------------
@@ -184,15 +199,18 @@ if [ "$RENDER" = 1 ]; then
     step "untrained network (nnbundle random, same layers) + importance"
     run random "$NB" random --layers 784,81,49,10 -o "$OUT/net_untrained.nnb.h5" --seed "$SEED"
     run importance_untrained "$NB" importance "$OUT/net_untrained.nnb.h5" --data "$DATA" \
-        --set "importance_epochs=$FT_EPOCHS" --set "seed=$SEED" "${threads_opt[@]}"
+        --set "seed=$SEED" "${threads_opt[@]}"
     step_done
 
     step "L1-trained network (--l1 $L1_WEIGHT, $EPOCHS epochs) + importance"
     run train_l1 "$NB" train --data "$DATA" -o "$OUT/net_l1.nnb.h5" --layers 81,49 --epochs "$EPOCHS" \
         --l1 "$L1_WEIGHT" --seed "$SEED" "${threads_opt[@]}"
     run importance_l1 "$NB" importance "$OUT/net_l1.nnb.h5" --data "$DATA" \
-        --set "importance_epochs=$FT_EPOCHS" --set "seed=$SEED" "${threads_opt[@]}"
-    cp "$OUT/imp_$MAIN.nnb.h5" "$OUT/net_trained.nnb.h5"
+        --set "seed=$SEED" "${threads_opt[@]}"
+    # the three pictures with the default importance method (activation)
+    cp "$MODEL" "$OUT/net_trained.nnb.h5"
+    run importance_trained "$NB" importance "$OUT/net_trained.nnb.h5" --data "$DATA" \
+        --set "seed=$SEED" "${threads_opt[@]}"
     step_done
 
     step "test accuracy of the three networks"
@@ -224,6 +242,14 @@ step "summary"
     echo "wall time: $((SECONDS - T_START)) s"
     echo
     cat "$OUT/summary_$MAIN.txt"
+    echo
+    echo "every importance method, trained network (nnbundle evaluate --importance all):"
+    cat "$OUT/summary_importance.txt"
+    if [ -f "$OUT/summary_importance_l1.txt" ]; then
+        echo
+        echo "every importance method, L1-trained network (--l1 $L1_WEIGHT):"
+        cat "$OUT/summary_importance_l1.txt"
+    fi
     echo
     echo "alpha_mean_gamma pruning, test accuracy per importance variant (same trained network)"
     printf '%-24s' "pruned%"

@@ -61,7 +61,8 @@ step "1/6 train ($EPOCHS epochs)"
 # 2. Importance: for each class a one-vs-rest fine-tuning of batch-norm gammas; |gamma| is the
 #    node's importance for that class, |w| / max|w| the edge's. Adds /importance.
 step "2/6 importance (bn-gamma, $IMPORTANCE_EPOCHS epochs per class)"
-"$NNBUNDLE" importance "$MODEL" --data "$DATA" --set importance_epochs="$IMPORTANCE_EPOCHS" \
+"$NNBUNDLE" importance "$MODEL" --data "$DATA" --set importance_method=bn-gamma \
+    --set importance_epochs="$IMPORTANCE_EPOCHS" \
     --threads "$THREADS"
 
 # 3. Bundle: prune, lay the layers out as planes, then move nodes (node phase) and edge

@@ -19,7 +19,7 @@ Strings are fixed-length, NUL-terminated UTF-8 (one cell of longest + 1 bytes), 
 through h5py's low-level API because h5py's high-level attrs would write variable-length
 strings (which nnbundle reads too, but does not write). The file uses the HDF5 1.8 format,
 datasets over 64 KiB are chunked by whole rows (~256 KiB chunks) with shuffle + deflate 4, like
-nnbundle's own writer (common/nb_h5.c). The file is written to "<out>.tmp.<pid>", flushed,
+nnbundle's own writer (common/nb_h5.c). The file is written to "<out>.nbtmp.<pid>", flushed,
 fsync'd and renamed over <out>: an interrupted import never leaves a half-written file.
 
 Accepted modules (nn.Module input): nn.Linear, nn.ReLU (exactly one between two Linear
@@ -299,7 +299,7 @@ def write_nnb(path, layers, class_names=None, dataset="", epochs=0, seed=0, l1=0
 
     Checks the limits nnbundle's reader enforces (L <= 1024, 1 <= n_l <= 2^24, total weights
     <= 2^30, N*C <= 2^30, C class names each < 256 bytes, accuracies NaN or in [0, 1]) and
-    raises ConversionError before touching `path`. Writes "<path>.tmp.<pid>", fsyncs it and
+    raises ConversionError before touching `path`. Writes "<path>.nbtmp.<pid>", fsyncs it and
     renames it over `path`; on any failure the temporary file is removed and `path` is left
     as it was. Returns the layer sizes."""
     sizes = [int(layers[0][0].shape[1])] + [int(w.shape[0]) for w, _, _ in layers]
@@ -335,7 +335,7 @@ def write_nnb(path, layers, class_names=None, dataset="", epochs=0, seed=0, l1=0
             raise ConversionError(f"{what} {acc}, expected NaN (unknown) or [0, 1]")
 
     directory = os.path.dirname(os.path.abspath(path))
-    tmp = f"{path}.tmp.{os.getpid()}"
+    tmp = f"{path}.nbtmp.{os.getpid()}"  # the name nnbundle removes when stale
     try:
         with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
             _write_strings(f, "format", ["nnbundle"], array=False)

@@ -66,7 +66,8 @@ step "2/6 import_pytorch.py"
 
 # 3. Importance on the imported network (batch-norm gamma fine-tuning per class).
 step "3/6 importance (bn-gamma)"
-"$NNBUNDLE" importance "$MODEL" --data "$DATA" --set importance_epochs="$IMPORTANCE_EPOCHS" \
+"$NNBUNDLE" importance "$MODEL" --data "$DATA" --set importance_method=bn-gamma \
+    --set importance_epochs="$IMPORTANCE_EPOCHS" \
     --threads "$THREADS"
 
 # 4. Check: nnbundle's own forward pass on the test set (evaluate at 0 % pruning) must give

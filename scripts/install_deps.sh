@@ -8,6 +8,9 @@ pkgs=(build-essential cmake ninja-build pkg-config clang-format git
       dataset-fashion-mnist gnuplot-nox hyperfine
       protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata python3-onnx
       python3-numpy libjs-three chromium)
+# python3-h5py: the hostile-input test (tests/hostile/); clang + libclang-rt-14-dev: the short
+# libFuzzer run of scripts/test.sh (tests/fuzz/).
+pkgs+=(python3-h5py clang libclang-rt-14-dev)
 # protobuf-c + libonnx-dev: the ONNX reader's code is generated from onnx.proto at build time;
 # libonnx-testdata: ONNX's operator tests (tests/onnx_testdata.py); python3-onnx: the refusal
 # test models (tests/onnx_models.py). libjs-three: three.js r111 inlined into the pages of

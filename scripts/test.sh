@@ -15,6 +15,29 @@ cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DNB_WERROR=ON >/de
 cmake --build build/test -j "$jobs"
 echo "== tests =="
 (cd build/test && ctest --output-on-failure -j "$jobs")
+echo "== libFuzzer: ${NB_FUZZ_SECONDS:-20} s per reader (IDX, JSON config, .nnb.h5, .npy) =="
+# Where clang and libFuzzer (libclang-rt-14-dev) are installed; skipped with a message
+# otherwise. A finding stops the script; the input is saved as build/fuzz/tests/fuzz/crash-*.
+probe=$(mktemp -d)
+if command -v clang >/dev/null &&
+   printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' |
+   clang -x c -fsanitize=fuzzer -o "$probe/probe" - 2>/dev/null; then
+  cmake -S . -B build/fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNB_FUZZ=ON -DNB_RENDERER=OFF >/dev/null
+  cmake --build build/fuzz -j "$jobs" --target fuzz_idx fuzz_config fuzz_h5 fuzz_npy nnbundle
+  cmake --build build/fuzz --target fuzz_seeds >/dev/null
+  (cd build/fuzz/tests/fuzz &&
+   export LSAN_OPTIONS=suppressions=$PWD/../../../../tests/data/lsan_hdf5.supp &&
+   for t in idx config h5 npy; do
+     mkdir -p "corpus/$t"
+     ./fuzz_$t -max_total_time="${NB_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 "corpus/$t" \
+       "seeds/$t" >"fuzz_$t.log" 2>&1 || { tail -40 "fuzz_$t.log"; exit 1; }
+     echo "fuzz_$t: $(grep -E '^(#[0-9]+|Done)' "fuzz_$t.log" | tail -1)"
+   done)
+else
+  echo "libFuzzer: skipped (needs clang and libclang-rt-14-dev: scripts/install_deps.sh)"
+fi
+rm -rf "$probe"
 
 echo "== build (ASan + UBSan) =="
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNB_WERROR=ON \

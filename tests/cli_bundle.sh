@@ -127,15 +127,21 @@ expect 1 "sampling_rate" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --config "$W
 expect 1 "missing.json" -- "$NNBUNDLE" bundle "$W/pristine.nnb.h5" --config "$W/missing.json"
 [ "$(sha "$W/pristine.nnb.h5")" = "$before" ] || fail "a failed run changed the input file"
 
-# 5b. an unwritable --stats path: exit 1 naming it (the bundle itself is written first)
+# 5b. an unwritable --stats path: exit 1 naming it, before FILE is touched
 cp "$W/pristine.nnb.h5" "$W/stats_fail.nnb.h5"
 expect 1 "no_dir/s.json" -- "$NNBUNDLE" bundle "$W/stats_fail.nnb.h5" --set edge_advection=false \
     --set node_advection=false --stats "$W/no_dir/s.json" --quiet
-# ... and a --stats name taken by a directory: written, the rename fails, no temporary is left
+# ... and a --stats name taken by a directory
 mkdir "$W/taken.json"
 expect 1 "taken.json" -- "$NNBUNDLE" bundle "$W/stats_fail.nnb.h5" --set edge_advection=false \
     --set node_advection=false --stats "$W/taken.json" --quiet
-ls "$W"/taken.json.tmp.* >/dev/null 2>&1 && fail "a failed --stats write left a temporary file"
+ls "$W"/taken.json.nbtmp.* >/dev/null 2>&1 && fail "a failed --stats write left a temporary file"
+ls "$W"/stats_fail.nnb.h5.nbtmp.* >/dev/null 2>&1 && fail "a failed run left a temporary file"
+[ "$(sha "$W/stats_fail.nnb.h5")" = "$before" ] || fail "a failed --stats changed FILE"
+# ... and --stats naming FILE itself
+expect 1 "name the same file" -- "$NNBUNDLE" bundle "$W/stats_fail.nnb.h5" --stats \
+    "$W/stats_fail.nnb.h5" --quiet
+[ "$(sha "$W/stats_fail.nnb.h5")" = "$before" ] || fail "--stats FILE changed FILE"
 
 # 6. usage errors (exit 2) and unreadable files (exit 1)
 expect 2 "missing FILE" -- "$NNBUNDLE" bundle

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli_evaluate.sh - `nnbundle evaluate` end to end on a tiny IDX data set: CSV content and
 # exact pruned counts, the input file byte-identical afterwards, results independent of the
-# thread count, and every bad input an exact exit status with the subject named.
+# thread count, --importance (every importance method pruned by its own scores, class-specific,
+# split-half stability), and every bad input an exact exit status with the subject named.
 set -u
 NB_CLI_TEST_NAME=cli_evaluate
 # shared: $NNBUNDLE check, work dir $W, fail/expect, byte/u32/write_idx (IDX fixtures)
@@ -69,6 +70,55 @@ grep -q "^random,all,99.5,0.999,.*" "$W/ev3/pruning.csv" \
     || grep -q "^random,all,99.5,1,test" "$W/ev3/pruning.csv" || fail "level 99.5 row missing"
 grep -q ",train," "$W/ev3/pruning.csv" && fail "--sets test still measured train"
 
+# --importance: each method computed here and pruned by its own edge scores (the file needs no
+# /importance), class-specific with the class-blind control, split-half stability, seconds
+expect 0 "" -- "$NNBUNDLE" evaluate "$W/noimp.nnb.h5" --data "$W/data" --out "$W/ev4" \
+    --importance all --class-specific --stability --levels 0,50 --sets test --threads 1
+[ -e "$W/ev4/pruning.csv" ] && fail "stored-importance curves written for a file without them"
+icsv="$W/ev4/importance.csv"
+[ "$(head -1 "$icsv")" = "method,scored_class,level_percent,pruned_fraction,set,metric,class,value" ] \
+    || fail "importance.csv header: $(head -1 "$icsv")"
+# 6 methods x 2 levels x 1 set x (loss, accuracy, 3 recall, 3 balanced) + header
+rows=$(wc -l <"$icsv")
+[ "$rows" = $((6 * 2 * 8 + 1)) ] || fail "importance.csv has $rows lines"
+for m in activation bn-gamma magnitude taylor taylor-mean obd; do
+    n=$(grep -c "^$m,all,.*,test,accuracy,all," "$icsv")
+    [ "$n" = 2 ] || fail "importance.csv: $m has $n accuracy rows, want 2"
+    n=$(grep -c "^$m,[0-2],.*,test,recall_others_mean," "$W/ev4/importance_class_specific.csv")
+    [ "$n" = 6 ] || fail "importance_class_specific.csv: $m has $n rows, want 6"
+    grep -q "^$m,seconds,all," "$W/ev4/importance_methods.csv" || fail "$m: no seconds"
+    n=$(grep -c "^$m,spearman_split_half,[01]," "$W/ev4/importance_methods.csv")
+    [ "$n" = 2 ] || fail "$m: $n split-half rows, want 2 (layers 0 and 1)"
+done
+# unpruned accuracy is the same whatever the method
+n=$(grep ",all,0,0,test,accuracy,all," "$icsv" | cut -d, -f8 | sort -u | wc -l)
+[ "$n" = 1 ] || fail "level 0 accuracy differs between methods"
+grep -q "split-half Spearman" "$W/out.txt" || fail "no stability table on stdout"
+grep -q "class-blind pruning by the same method" "$W/out.txt" || fail "no class-specific table"
+expect 0 "" -- "$NNBUNDLE" evaluate "$W/noimp.nnb.h5" --data "$W/data" --out "$W/ev5" \
+    --importance all --class-specific --levels 0,50 --sets test --threads 2 --quiet
+cmp -s "$icsv" "$W/ev5/importance.csv" || fail "importance.csv differs between 1 and 2 threads"
+cmp -s "$W/ev4/importance_class_specific.csv" "$W/ev5/importance_class_specific.csv" \
+    || fail "importance_class_specific.csv differs between 1 and 2 threads"
+
+# a CNN: taylor, taylor-mean and obd are dense-only and skipped; nothing left is an error
+SRC=${NB_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+FM=/usr/share/datasets/fashion-mnist
+if [ -f "$SRC/tests/data/small_cnn.nnb.h5" ] && [ -f "$FM/t10k-images-idx3-ubyte.gz" ]; then
+    expect 1 "[--importance]" -- "$NNBUNDLE" evaluate "$SRC/tests/data/small_cnn.nnb.h5" \
+        --data "$FM" --out "$W/ev6" --importance taylor,obd --levels 0 --sets test \
+        --max-images 100
+    grep -qF "no method of the list supports this network" "$W/err.txt" \
+        || fail "CNN with dense-only methods: $(cat "$W/err.txt")"
+    expect 0 "" -- "$NNBUNDLE" evaluate "$SRC/tests/data/small_cnn.nnb.h5" --data "$FM" \
+        --out "$W/ev6" --importance taylor,activation --levels 0,50 --sets test --max-images 300
+    grep -q "taylor skipped: dense networks only" "$W/err.txt" || fail "CNN: taylor not skipped"
+    n=$(grep -c "^activation,all,.*,test,accuracy,all," "$W/ev6/importance.csv")
+    [ "$n" = 2 ] || fail "CNN: $n activation accuracy rows, want 2"
+else
+    echo "note: small_cnn.nnb.h5 or Fashion-MNIST missing, CNN checks skipped" >&2
+fi
+
 # --- errors: exact status and subject ---
 expect 1 "[$W/noimp.nnb.h5 /importance]" -- "$NNBUNDLE" evaluate "$W/noimp.nnb.h5" --data "$W/data" --out "$W/e1"
 grep -qF "nnbundle importance" "$W/err.txt" || fail "no-importance error does not say to run nnbundle importance"
@@ -93,6 +143,10 @@ expect 2 "--sets" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --sets
 expect 2 "--draws" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --draws 0
 expect 2 "unknown option" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --bogus
 expect 2 "do not apply" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" --out "$W/e6" --set seed=2
+expect 2 "--importance: unknown method 'snip'" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" \
+    --out "$W/e6" --importance taylor,snip
+expect 2 "--stability needs --importance" -- "$NNBUNDLE" evaluate "$W/model.nnb.h5" \
+    --out "$W/e6" --stability
 expect 0 "" -- "$NNBUNDLE" evaluate --help
 grep -q "usage: nnbundle evaluate" "$W/out.txt" || fail "--help does not print usage on stdout"
 

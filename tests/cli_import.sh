@@ -13,8 +13,8 @@ SRC=${NB_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 D=$SRC/tests/data/onnx
 MODELS=${NB_ONNX_MODELS:-}
 
-no_tmp() { # no_tmp FILE: no "<FILE>.tmp.*" left behind
-    if compgen -G "$1.tmp.*" >/dev/null; then fail "temporary file left: $(echo "$1".tmp.*)"; fi
+no_tmp() { # no_tmp FILE: no "<FILE>.nbtmp.*" left behind
+    if compgen -G "$1.nbtmp.*" >/dev/null; then fail "temporary file left: $(echo "$1".nbtmp.*)"; fi
 }
 
 # --- usage ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ dump() { h5dump -d "$2" "$1" | grep -v '^HDF5 "'; }
 # --- success ---
 cp "$W/base.nnb.h5" "$W/m1.nnb.h5"
 expect 0 "" -- "$NNBUNDLE" importance "$W/m1.nnb.h5" --data "$W/data" --threads 1 \
-    --set importance_epochs=3 --set importance_top_k=4
+    --set importance_method=bn-gamma --set importance_epochs=3 --set importance_top_k=4
 grep -q "^importance: bn-gamma (gamma,l1) on 3 classes" "$W/out.txt" \
     || fail "no summary on stdout: $(cat "$W/out.txt")"
 grep -q "class 2 .*acc" "$W/err.txt" || fail "no per-class progress with accuracy on stderr"
@@ -48,7 +48,7 @@ fi
 # the same result with 2 threads
 cp "$W/base.nnb.h5" "$W/m2.nnb.h5"
 expect 0 "" -- "$NNBUNDLE" importance "$W/m2.nnb.h5" --data "$W/data" --threads 2 \
-    --set importance_epochs=3 --set importance_top_k=4 --quiet
+    --set importance_method=bn-gamma --set importance_epochs=3 --set importance_top_k=4 --quiet
 [ -s "$W/err.txt" ] && fail "--quiet still wrote to stderr: $(head -3 "$W/err.txt")"
 if [ "$HAVE_H5DUMP" = 1 ]; then
     for d in node_0 node_1 node_2 edge_0 finetune_accuracy top_1 top_2; do
@@ -58,7 +58,7 @@ if [ "$HAVE_H5DUMP" = 1 ]; then
 fi
 
 # running again replaces /importance; --config is read
-printf '{\n  "importance_epochs": 2,\n  "importance_flags": "gamma,l1,l2,centering"\n}\n' \
+printf '{\n  "importance_method": "bn-gamma",\n  "importance_epochs": 2,\n  "importance_flags": "gamma,l1,l2,centering"\n}\n' \
     >"$W/proc.json"
 expect 0 "" -- "$NNBUNDLE" importance "$W/m1.nnb.h5" --data "$W/data" --config "$W/proc.json" --quiet
 grep -q "(gamma,l1,l2,centering)" "$W/out.txt" || fail "--config flags not used: $(cat "$W/out.txt")"
@@ -72,6 +72,27 @@ cp "$W/base.nnb.h5" "$W/m3.nnb.h5"
 expect 0 "" -- "$NNBUNDLE" importance "$W/m3.nnb.h5" --data "$W/data" \
     --set importance_method=magnitude --quiet
 grep -q "^importance: magnitude" "$W/out.txt" || fail "magnitude summary: $(cat "$W/out.txt")"
+
+# the default method (activation) and the gradient methods: method attribute, 1 = 2 threads
+for m in default taylor taylor-mean obd; do
+    set_m=()
+    name=$m
+    if [ "$m" = default ]; then name=activation; else set_m=(--set "importance_method=$m"); fi
+    for t in 1 2; do
+        cp "$W/base.nnb.h5" "$W/g$t.nnb.h5"
+        expect 0 "" -- "$NNBUNDLE" importance "$W/g$t.nnb.h5" --data "$W/data" --threads $t \
+            "${set_m[@]}" --quiet
+        grep -q "^importance: $name in" "$W/out.txt" || fail "$m summary: $(cat "$W/out.txt")"
+    done
+    if [ "$HAVE_H5DUMP" = 1 ]; then
+        h5dump -a /importance/method "$W/g1.nnb.h5" | grep -q "\"$name\"" \
+            || fail "$m: method attribute"
+        for d in node_0 node_1 node_2 edge_0 edge_1 top_1; do
+            [ "$(dump "$W/g1.nnb.h5" /importance/$d)" = "$(dump "$W/g2.nnb.h5" /importance/$d)" ] \
+                || fail "$m: /importance/$d differs between 1 and 2 threads"
+        done
+    fi
+done
 
 # --- errors: exact status and subject; the file stays as it was ---
 sha_before=$(sha256sum "$W/m2.nnb.h5" | cut -d' ' -f1)
@@ -88,10 +109,13 @@ expect 1 "importance_flags" -- "$NNBUNDLE" importance "$W/m2.nnb.h5" --data "$W/
 grep -qF "NB_E_CONFIG" "$W/err.txt" || fail "unknown flag is not NB_E_CONFIG"
 grep -qF "bogus" "$W/err.txt" || fail "unknown flag error does not name the flag"
 expect 1 "importance_method" -- "$NNBUNDLE" importance "$W/m2.nnb.h5" --data "$W/data" \
-    --set importance_method=taylor
+    --set importance_method=snip
 grep -qF "NB_E_CONFIG" "$W/err.txt" || fail "unknown method is not NB_E_CONFIG"
 expect 1 "importance_epochs" -- "$NNBUNDLE" importance "$W/m2.nnb.h5" --data "$W/data" \
     --set importance_epochs=0
+expect 1 "[$W/data9 (train set)]" -- "$NNBUNDLE" importance "$W/m2.nnb.h5" --data "$W/data9" \
+    --set importance_method=taylor
+grep -qF "NB_E_MISMATCH" "$W/err.txt" || fail "taylor: image-size mismatch is not NB_E_MISMATCH"
 expect 1 "[$W/missing.nnb.h5]" -- "$NNBUNDLE" importance "$W/missing.nnb.h5" --data "$W/data"
 grep -qF "NB_E_IO" "$W/err.txt" || fail "missing file is not NB_E_IO"
 echo "not hdf5" >"$W/text.nnb.h5"

@@ -12,6 +12,7 @@ if [ "$(id -u)" -eq 0 ]; then # Open MPI refuses root unless told (CI containers
 fi
 export OMPI_MCA_rmaps_base_oversubscribe=1
 MPIRUN=(mpirun --oversubscribe)
+FAST=(--set sampling_rate=8) # fewer iterations and cells than the default 15: a quicker test
 
 # one network, a copy per run; $1 = name, rest: random's --layers
 net() { "$NNBUNDLE" random --layers "$2" --seed 7 -o "$W/$1.nnb.h5" --quiet || fail "random $2"; }
@@ -22,16 +23,17 @@ same() { bash "$SAME" "$1" "$2" >"$W/same.txt" 2>&1 || { fail "$3: $(cat "$W/sam
 
 net base 30,20,12,6
 for run in single r2 r3 pruned1 pruned3; do cp "$W/base.nnb.h5" "$W/$run.nnb.h5"; done
-expect 0 "" -- "$NNBUNDLE" bundle "$W/single.nnb.h5" --threads 1 --quiet
-expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/r2.nnb.h5" --threads 1 --quiet \
+expect 0 "" -- "$NNBUNDLE" bundle "$W/single.nnb.h5" "${FAST[@]}" --threads 1 --quiet
+expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/r2.nnb.h5" "${FAST[@]}" --threads 1 \
+    --quiet \
     --stats "$W/r2.json"
 same "$W/single.nnb.h5" "$W/r2.nnb.h5" "2 ranks"
 grep -q '^same: 22 datasets' "$W/same.txt" || fail "h5_same compared $(cat "$W/same.txt")"
 grep -q '"ranks":[[:space:]]*2' "$W/r2.json" || fail "--stats lacks \"ranks\": 2"
-expect 0 "" -- "${MPIRUN[@]}" -n 3 "$NNBUNDLE" bundle "$W/r3.nnb.h5" --threads 1 --quiet
+expect 0 "" -- "${MPIRUN[@]}" -n 3 "$NNBUNDLE" bundle "$W/r3.nnb.h5" "${FAST[@]}" --threads 1 --quiet
 same "$W/single.nnb.h5" "$W/r3.nnb.h5" "3 ranks"
-expect 0 "" -- "$NNBUNDLE" bundle "$W/pruned1.nnb.h5" --set prune_percentage=0.6 --quiet
-expect 0 "" -- "${MPIRUN[@]}" -n 3 "$NNBUNDLE" bundle "$W/pruned3.nnb.h5" \
+expect 0 "" -- "$NNBUNDLE" bundle "$W/pruned1.nnb.h5" "${FAST[@]}" --set prune_percentage=0.6 --quiet
+expect 0 "" -- "${MPIRUN[@]}" -n 3 "$NNBUNDLE" bundle "$W/pruned3.nnb.h5" "${FAST[@]}" \
     --set prune_percentage=0.6 --quiet
 same "$W/pruned1.nnb.h5" "$W/pruned3.nnb.h5" "3 ranks, pruned"
 
@@ -39,39 +41,51 @@ same "$W/pruned1.nnb.h5" "$W/pruned3.nnb.h5" "3 ranks, pruned"
 for off in edge_advection node_advection; do
     cp "$W/base.nnb.h5" "$W/${off}1.nnb.h5"
     cp "$W/base.nnb.h5" "$W/${off}2.nnb.h5"
-    expect 0 "" -- "$NNBUNDLE" bundle "$W/${off}1.nnb.h5" --set $off=false --quiet
-    expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/${off}2.nnb.h5" --set $off=false --quiet
+    expect 0 "" -- "$NNBUNDLE" bundle "$W/${off}1.nnb.h5" "${FAST[@]}" --set $off=false --quiet
+    expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/${off}2.nnb.h5" "${FAST[@]}" \
+        --set $off=false --quiet
     same "$W/${off}1.nnb.h5" "$W/${off}2.nnb.h5" "2 ranks, $off=false"
 done
 
 # one layer pair, two ranks: rank 1 has nothing to do
 net one 12,5
 cp "$W/one.nnb.h5" "$W/one2.nnb.h5"
-expect 0 "" -- "$NNBUNDLE" bundle "$W/one.nnb.h5" --quiet
-expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/one2.nnb.h5" --quiet
+expect 0 "" -- "$NNBUNDLE" bundle "$W/one.nnb.h5" "${FAST[@]}" --quiet
+expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/one2.nnb.h5" "${FAST[@]}" --quiet
 same "$W/one.nnb.h5" "$W/one2.nnb.h5" "one pair on 2 ranks"
 
 # the comparison can fail: another edge_step is another bundle
 cp "$W/base.nnb.h5" "$W/other.nnb.h5"
-expect 0 "" -- "$NNBUNDLE" bundle "$W/other.nnb.h5" --set edge_step=0.45 --quiet
+expect 0 "" -- "$NNBUNDLE" bundle "$W/other.nnb.h5" "${FAST[@]}" --set edge_step=0.45 --quiet
 bash "$SAME" "$W/single.nnb.h5" "$W/other.nnb.h5" >/dev/null 2>&1 &&
     fail "h5_same found two different bundles the same"
 
 # only rank 0 reports progress and the result
 cp "$W/base.nnb.h5" "$W/talk.nnb.h5"
-expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/talk.nnb.h5"
+expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/talk.nnb.h5" "${FAST[@]}"
 [ "$(grep -c '^bundled ' "$W/err.txt")" = 1 ] || fail "not one 'bundled' line: $(cat "$W/err.txt")"
 [ "$(grep -c '^edge phase.*: 100%' "$W/err.txt")" = 1 ] || fail "not one edge phase bar"
 
 # errors: every rank names itself; the input stays as it was
 expect 1 "nnbundle [rank 1]: [$W/missing.nnb.h5]" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle \
-    "$W/missing.nnb.h5" --quiet
+    "$W/missing.nnb.h5" "${FAST[@]}" --quiet
 grep -qF "nnbundle [rank 0]: [$W/missing.nnb.h5]" "$W/err.txt" || fail "rank 0 did not report"
 sha=$(sha256sum "$W/base.nnb.h5" | cut -d' ' -f1)
 expect 1 "[rank 1]: [--set edge_step]" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle \
-    "$W/base.nnb.h5" --set edge_step=7 --quiet
+    "$W/base.nnb.h5" "${FAST[@]}" --set edge_step=7 --quiet
 grep -q "NB_E_CONFIG" "$W/err.txt" || fail "bad --set under mpirun is not NB_E_CONFIG"
 [ "$(sha256sum "$W/base.nnb.h5" | cut -d' ' -f1)" = "$sha" ] || fail "failed run changed the input"
+# FILE being written by another process: rank 0 cannot take its lock, and every rank stops
+cp "$W/base.nnb.h5" "$W/locked.nnb.h5"
+flock -x "$W/locked.nnb.h5.nblock" sleep 60 &
+lpid=$!
+for _ in $(seq 1 100); do flock -n -x "$W/locked.nnb.h5.nblock" true || break; sleep 0.05; done
+expect 1 "nnbundle [rank 1]: [rank 0] failed" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle \
+    "$W/locked.nnb.h5" "${FAST[@]}" --quiet
+grep -q "nnbundle \[rank 0\]: .*locked.nnb.h5" "$W/err.txt" || fail "rank 0 did not name FILE"
+kill "$lpid"
+wait "$lpid" 2>/dev/null
+
 # another command on several ranks would write its output K times: refused
 expect 1 "only \`nnbundle bundle\` runs distributed" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" \
     random --layers 4,3 -o "$W/twice.nnb.h5"

@@ -10,3 +10,4 @@ nb_add_test(test_h5_fuzz SOURCES test_h5.c LIBS nb_common LABEL unit TIMEOUT 120
 nb_add_test(test_h5_ops SOURCES test_h5_ops.c LIBS nb_common LABEL unit TIMEOUT 120
             ENV LSAN_OPTIONS=suppressions=${NB_TEST_DATA_DIR}/lsan_hdf5.supp)
 nb_add_test(test_file SOURCES test_file.c LIBS nb_common LABEL unit TIMEOUT 30)
+nb_add_test(test_input SOURCES test_input.c LIBS nb_common LABEL unit TIMEOUT 30)

@@ -14,7 +14,7 @@
  *   nb_test_write_text(path, text)             the same with a NUL-terminated text
  *   nb_test_copy_file(src, dst)
  *   nb_test_exists(path)                       does anything exist at path?
- *   nb_test_tmp_left(path)                     does a "<path>.tmp.*" file exist?
+ *   nb_test_tmp_left(path)                     does a "<path>.nbtmp.*" file exist?
  *   nb_test_remove_tree(dir)                   rm -rf dir (a test's temporary directory)
  *   nb_test_write_idx_test_split(dir, ...)     a raw IDX test split as nb_idx_load_dir reads it
  *   nb_test_source_path(buf, cap, rel)         $NB_SOURCE_DIR/rel (default "../rel")
@@ -154,7 +154,7 @@ static inline bool nb_test_exists(const char *path) {
 /* Whether a temporary file of an atomic write of `path` ("<path>.tmp.*") was left behind. */
 static inline bool nb_test_tmp_left(const char *path) {
     char pattern[1024];
-    snprintf(pattern, sizeof pattern, "%s.tmp.*", path);
+    snprintf(pattern, sizeof pattern, "%s.nbtmp.*", path);
     glob_t g;
     int r = glob(pattern, 0, NULL, &g);
     bool found = r == 0 && g.gl_pathc > 0;

@@ -103,7 +103,7 @@ static void test_defaults(void **state) {
     assert_int_equal(p.density, NB_DENSITY_FAST);
     assert_true(p.node_advection);
     assert_true(p.edge_advection);
-    assert_int_equal(p.importance_method, NB_IMPORTANCE_BN_GAMMA);
+    assert_int_equal(p.importance_method, NB_IMPORTANCE_ACTIVATION);
     assert_string_equal(p.importance_flags, "gamma,l1");
     assert_int_equal(p.importance_epochs, 20);
     assert_float_equal(p.importance_learning_rate, 0.001, 0);
@@ -372,11 +372,11 @@ static void test_save_errors(void **state) {
     free(t);
     assert_false(nb_test_tmp_left("cfg_keep.json"));
 
-    /* rename onto a directory fails after the temporary file was written: it is removed */
+    /* a directory under the name is refused before anything is written */
     mkdir("cfg_dir.json", 0755);
     c = proc_defaults();
     s = nb_config_save(&nb_processing_schema, &c, "cfg_dir.json");
-    nb_expect_error(s, NB_E_IO, "cfg_dir.json", "cannot rename");
+    nb_expect_error(s, NB_E_IO, "cfg_dir.json", "is a directory");
     assert_false(nb_test_tmp_left("cfg_dir.json"));
     rmdir("cfg_dir.json");
     unlink("cfg_keep.json");
@@ -528,6 +528,10 @@ static void test_enum_words(void **state) {
         {&nb_processing_schema, "density", NB_DENSITY_EXACT, "exact"},
         {&nb_processing_schema, "importance_method", NB_IMPORTANCE_BN_GAMMA, "bn-gamma"},
         {&nb_processing_schema, "importance_method", NB_IMPORTANCE_MAGNITUDE, "magnitude"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_ACTIVATION, "activation"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_TAYLOR, "taylor"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_TAYLOR_MEAN, "taylor-mean"},
+        {&nb_processing_schema, "importance_method", NB_IMPORTANCE_OBD, "obd"},
         {&nb_rendering_schema, "edge_mode", NB_EDGE_ELLIPSOID_TRANSPARENT, "ellipsoid_transparent"},
         {&nb_rendering_schema, "edge_mode", NB_EDGE_SPHERE, "sphere"},
         {&nb_rendering_schema, "edge_mode", NB_EDGE_SPHERE_TRANSPARENT, "sphere_transparent"},
@@ -593,7 +597,7 @@ static void test_enum_words(void **state) {
     char buf[64];
     assert_string_equal(
         nb_config_enum_words(&nb_processing_schema, "importance_method", " | ", buf, sizeof buf),
-        "bn-gamma | magnitude");
+        "activation | bn-gamma | magnitude | taylor | taylor-mean | obd");
     assert_string_equal(nb_config_enum_words(&nb_rendering_schema, "transparency", ", ", buf, 9),
                         "minmax");
     assert_string_equal(nb_config_enum_words(&nb_processing_schema, "seed", ", ", buf, sizeof buf),
@@ -835,6 +839,30 @@ static int print_markdown(void) {
     return 0;
 }
 
+/* An escaped NUL would cut a key or value short inside cJSON ("sampling_rate\u0000x" read as
+ * sampling_rate): refused, in a file, in --set, and an escaped backslash is not taken for one;
+ * a config that is a FIFO is refused before it could block. */
+static void test_nul_escape_and_fifo(void **state) {
+    (void)state;
+    nb_processing_config c;
+    nb_config_defaults(&nb_processing_schema, &c);
+    const double rate = c.sampling_rate;
+    nb_expect_error(
+        nb_config_parse(&nb_processing_schema, "{\"sampling_rate\\u0000x\": 3}", "n.json", &c),
+        NB_E_CONFIG, "n.json", "\\u0000 (a NUL character) at line 1, column 16");
+    assert_true(c.sampling_rate == rate);
+    nb_expect_error(nb_config_set(&nb_processing_schema, "importance_method=\"a\\u0000b\"", &c),
+                    NB_E_CONFIG, "--set importance_method", "no value may hold one");
+    /* "\\u0000" is a backslash and the text u0000, not a NUL: an ordinary unknown key */
+    nb_expect_error(nb_config_parse(&nb_processing_schema, "{\"x\\\\u0000\": 3}", "n.json", &c),
+                    NB_E_CONFIG, "n.json x\\u0000", NULL);
+    unlink("cfg_fifo.json");
+    assert_int_equal(mkfifo("cfg_fifo.json", 0644), 0);
+    nb_expect_error(nb_config_load(&nb_processing_schema, "cfg_fifo.json", &c), NB_E_IO,
+                    "cfg_fifo.json", "is a FIFO (named pipe)");
+    unlink("cfg_fifo.json");
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--print-markdown") == 0)
         return print_markdown();
@@ -856,6 +884,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_enum_index),
         cmocka_unit_test(test_stored_config),
         cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_nul_escape_and_fifo),
         cmocka_unit_test(test_readme_tables_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,10 +213,10 @@ static void test_csv_rows(void **state) {
     nb_error_clear();
     assert_int_equal(nb_evaluate_write_csv(&r, "no_such_dir_xyz/pruning.csv"), NB_E_IO);
     assert_string_equal(nb_error_subject(), "no_such_dir_xyz/pruning.csv");
-    /* a name taken by a directory: written, then the rename fails; no temporary is left */
+    /* a name taken by a directory: refused before writing; no temporary is left */
     assert_int_equal(mkdir("test_evaluate_taken.csv", 0755) == 0 || errno == EEXIST, 1);
     nb_expect_error(nb_evaluate_write_csv(&r, "test_evaluate_taken.csv"), NB_E_IO,
-                    "test_evaluate_taken.csv", "cannot rename");
+                    "test_evaluate_taken.csv", "is a directory");
     assert_false(nb_test_tmp_left("test_evaluate_taken.csv"));
     rmdir("test_evaluate_taken.csv");
     const char *path = "test_evaluate_out.csv";

@@ -609,6 +609,87 @@ static void test_huge_declared_bundle(void **state) {
     expect_load(f, NB_E_FORMAT, "/bundle/edge_source", "expected at most 62 entries");
 }
 
+/* Replaces the float32 dataset obj (its shape kept) by one created with dcpl; data (may be
+ * NULL) is written when given. */
+static void replace_with_dcpl(hid_t f, const char *obj, hid_t dcpl, const void *data) {
+    hid_t d = H5Dopen2(f, obj, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t s = H5Dget_space(d);
+    H5Dclose(d);
+    assert_true(H5Ldelete(f, obj, H5P_DEFAULT) >= 0);
+    d = H5Dcreate2(f, obj, H5T_IEEE_F32LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    assert_true(d >= 0);
+    if (data)
+        H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    H5Dclose(d);
+    H5Sclose(s);
+}
+
+/* The closed reader: data that lives outside the file, filters the library lacks, and sizes
+ * that the file cannot hold are refused before anything is read or allocated. */
+static void test_closed_reader(void **state) {
+    (void)state;
+    const char *bias = "/network/dense_0/bias";
+    /* external storage: the bias's bytes would come from /etc/passwd */
+    hid_t f = open_lie();
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(H5Pset_external(dcpl, "/etc/passwd", 0, 4096) >= 0);
+    replace_with_dcpl(f, bias, dcpl, NULL);
+    H5Pclose(dcpl);
+    expect_load(f, NB_E_UNSUPPORTED, bias,
+                "has external storage (its data lives in \"/etc/passwd\"");
+
+    /* a virtual dataset whose source is another (missing) file */
+    f = open_lie();
+    hid_t d = H5Dopen2(f, bias, H5P_DEFAULT);
+    hid_t vspace = H5Dget_space(d);
+    H5Dclose(d);
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(H5Pset_virtual(dcpl, vspace, "h5_missing_source.h5", "/x", vspace) >= 0);
+    replace_with_dcpl(f, bias, dcpl, NULL);
+    H5Pclose(dcpl);
+    H5Sclose(vspace);
+    expect_load(f, NB_E_UNSUPPORTED, bias, "is a virtual dataset");
+
+    /* a filter the library does not carry (32000, LZF), recorded as optional */
+    f = open_lie();
+    hsize_t chunk = 2;
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    assert_true(H5Pset_filter(dcpl, 32000, H5Z_FLAG_OPTIONAL, 0, NULL) >= 0);
+    float zero[64] = {0};
+    replace_with_dcpl(f, bias, dcpl, zero);
+    H5Pclose(dcpl);
+    expect_load(f, NB_E_UNSUPPORTED, bias, "is stored with HDF5 filter 32000");
+
+    /* 2^28 x 3 points declared, none written (a contiguous dataset of 3 GiB in a small file) */
+    f = open_lie();
+    hsize_t dims[2] = {(hsize_t)1 << 28, 3};
+    replace_dset(f, "/bundle/point_position", H5T_IEEE_F32LE, 2, dims, H5T_NATIVE_FLOAT, NULL);
+    expect_load(f, NB_E_FORMAT, "/bundle/point_position",
+                "declares 805306368 elements (3.0 GiB) but only 0 B of them are stored");
+
+    /* layer sizes within NB_H5_MAX_* but far beyond what the file can hold */
+    f = open_lie();
+    int32_t sizes[3] = {20000, 20000, 4};
+    hsize_t three = 3;
+    replace_dset(f, "/network/layer_sizes", H5T_STD_I32LE, 1, &three, H5T_NATIVE_INT32, sizes);
+    expect_load(f, NB_E_FORMAT, "/network", "more than a file of");
+
+    /* the same file is fine under a memory limit it fits, refused under one it does not */
+    f = open_lie();
+    assert_true(H5Fclose(f) >= 0);
+    setenv("NB_MAX_MEMORY", "64", 1);
+    expect_load(-1, NB_E_NOMEM, "/network", "over the memory limit of 64 B");
+    unsetenv("NB_MAX_MEMORY");
+
+    /* not a regular file */
+    unlink(LIE);
+    assert_int_equal(mkfifo(LIE, 0644), 0);
+    expect_load(-1, NB_E_IO, NULL, "is a FIFO (named pipe), expected a regular file");
+    unlink(LIE);
+}
+
 static void test_root_attributes(void **state) {
     (void)state;
     hid_t f = open_lie();
@@ -832,15 +913,15 @@ static void test_failed_save_leaves_old_file(void **state) {
     st = nb_h5_save("h5_no_dir/out.nnb.h5", &m);
     assert_int_equal(st, NB_E_IO);
     assert_string_equal(nb_error_subject(), "h5_no_dir/out.nnb.h5");
-    assert_non_null(strstr(nb_error_message(), "cannot create h5_no_dir/out.nnb.h5.tmp."));
+    assert_non_null(strstr(nb_error_message(), "cannot create h5_no_dir/out.nnb.h5.nbtmp."));
     assert_null(strstr(nb_error_message(), "HDF5 error")); /* HDF5's own reason is kept */
 
-    /* the target is a directory: everything is written, then rename fails */
+    /* the target is a directory: refused before anything is written */
     mkdir("h5_dir.nnb.h5", 0755);
     st = nb_h5_save("h5_dir.nnb.h5", &m);
     assert_int_equal(st, NB_E_IO);
     assert_string_equal(nb_error_subject(), "h5_dir.nnb.h5");
-    assert_non_null(strstr(nb_error_message(), "cannot rename"));
+    assert_non_null(strstr(nb_error_message(), "is a directory"));
     assert_false(nb_test_tmp_left("h5_dir.nnb.h5"));
     rmdir("h5_dir.nnb.h5");
 
@@ -965,11 +1046,11 @@ static void test_fixed_string_without_nul(void **state) {
     for (size_t size = 31; size <= 32; size++) {
         hid_t f = open_lie();
         hid_t g = H5Gopen2(f, "/network", H5P_DEFAULT);
-        H5Adelete(g, "activation");
+        H5Adelete(g, "source");
         hid_t t = H5Tcopy(H5T_C_S1);
         H5Tset_size(t, size);
         hid_t sp = H5Screate(H5S_SCALAR);
-        hid_t a = H5Acreate2(g, "activation", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t a = H5Acreate2(g, "source", t, sp, H5P_DEFAULT, H5P_DEFAULT);
         char text[32];
         memset(text, 'x', sizeof text);
         H5Awrite(a, t, text);
@@ -978,13 +1059,13 @@ static void test_fixed_string_without_nul(void **state) {
         H5Tclose(t);
         H5Gclose(g);
         if (size == 32) {
-            expect_load(f, NB_E_FORMAT, "/network activation", "string 0 has 32 bytes, at most 31");
+            expect_load(f, NB_E_FORMAT, "/network source", "string 0 has 32 bytes, at most 31");
             continue;
         }
         H5Fclose(f);
         nb_model m;
         assert_int_equal(nb_h5_load(LIE, &m), NB_OK);
-        assert_int_equal(strlen(m.network.activation), 31);
+        assert_int_equal(strlen(m.network.source), 31);
         nb_model_deinit(&m);
     }
 }
@@ -1124,6 +1205,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_wrong_dtype),
         cmocka_unit_test(test_layer_sizes_lies),
         cmocka_unit_test(test_huge_declared_bundle),
+        cmocka_unit_test(test_closed_reader),
         cmocka_unit_test(test_root_attributes),
         cmocka_unit_test(test_nan_weights),
         cmocka_unit_test(test_offsets),

@@ -222,6 +222,50 @@ static void test_errors(void **state) {
     unlink("idx_e_txt");
 }
 
+/* What zlib alone would accept: bytes after the gzip stream; a gzip header that declares more
+ * than the file can expand to; and a data set whose classes are not all present. */
+static void test_hostile(void **state) {
+    (void)state;
+    nb_dataset ds;
+    write_images("idx_h_img", 0x803, 5, 3, 4, 0, 0, true);
+    write_labels("idx_h_lab", 0x801, 5, 3, 0, true);
+    assert_int_equal(nb_idx_load_pair("idx_h_img", "idx_h_lab", 0, &ds), NB_OK);
+    nb_dataset_deinit(&ds);
+    FILE *f = fopen("idx_h_img", "ab");
+    assert_non_null(f);
+    fputs("garbage after the stream", f);
+    fclose(f);
+    nb_status s = nb_idx_load_pair("idx_h_img", "idx_h_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_h_img", "trailing data after the gzip stream", &ds);
+
+    /* 1,000,000 images of 1000 x 1000 in a gzip file of a few bytes: refused before reading */
+    unsigned char h[16];
+    size_t o = put_be32(h, 0x803);
+    o += put_be32(h + o, 1000000);
+    o += put_be32(h + o, 1000);
+    put_be32(h + o, 1000);
+    write_bytes("idx_h_img", h, sizeof h, true);
+    write_labels("idx_h_lab", 0x801, 1000000, 3, 0, true);
+    s = nb_idx_load_pair("idx_h_img", "idx_h_lab", 0, &ds);
+    expect_error(s, NB_E_FORMAT, "idx_h_img", "more than a gzip file of", &ds);
+
+    /* classes: labels 0, 1, 2, 0, 1 are fine; a stray 9 leaves classes 3..8 empty */
+    write_images("idx_h_img", 0x803, 5, 3, 4, 0, 0, false);
+    write_labels("idx_h_lab", 0x801, 5, 3, 0, false);
+    assert_int_equal(nb_idx_load_pair("idx_h_img", "idx_h_lab", 0, &ds), NB_OK);
+    assert_int_equal(nb_dataset_check_classes(&ds, "d"), NB_OK);
+    ds.labels[4] = 9;
+    ds.n_classes = 10;
+    nb_expect_error(nb_dataset_check_classes(&ds, "d"), NB_E_FORMAT, "d",
+                    "class 3 has no images (6 of the 10 classes 0..9 are empty)");
+    ds.labels[4] = 12;
+    nb_expect_error(nb_dataset_check_classes(&ds, "d"), NB_E_FORMAT, "d",
+                    "label 12 of image 4 is outside 0..9");
+    nb_dataset_deinit(&ds);
+    unlink("idx_h_img");
+    unlink("idx_h_lab");
+}
+
 static void test_fashion_mnist(void **state) {
     (void)state;
     if (access(NB_IDX_DEFAULT_DIR "/t10k-labels-idx1-ubyte.gz", R_OK) != 0)
@@ -253,9 +297,8 @@ static void test_fashion_mnist(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_raw_and_gz),
-        cmocka_unit_test(test_load_dir),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_load_raw_and_gz), cmocka_unit_test(test_load_dir),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_fashion_mnist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -234,6 +234,46 @@ static void test_bn_gamma_channel_of_its_class(void **state) {
     nb_network_deinit(&net);
 }
 
+/* activation (the default) on operators: conv channel j and dense node j matter for class j
+ * only; the same at 1 and 2 threads; the gradient methods refuse operators. */
+static void test_activation_on_operators(void **state) {
+    (void)state;
+    nb_network net = make_cnn(false);
+    nb_dataset train = make_data(300, 5), test = make_data(60, 6);
+    nb_importance_settings s = {0}; /* the default method */
+    nb_importance a, b;
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    assert_int_equal(nb_importance_compute(&s, &net, &train, &test, NULL, NULL, &a), NB_OK);
+    omp_set_num_threads(2);
+    assert_int_equal(nb_importance_compute(&s, &net, &train, &test, NULL, NULL, &b), NB_OK);
+    omp_set_num_threads(saved);
+    assert_string_equal(a.method, "activation");
+    assert_memory_equal(a.node, b.node, a.node_offset[a.n_layers] * sizeof(float));
+    assert_memory_equal(a.edge, b.edge, a.edge_offset[a.n_layers - 1] * sizeof(float));
+    for (size_t l = 0; l <= 2; l++) {
+        const float *node = nb_importance_node(&a, l);
+        for (size_t j = 0; j < C; j++)
+            for (size_t c = 0; c < C; c++) {
+                if (c == j)
+                    assert_true(node[j * C + c] > 0.5f);
+                else
+                    assert_true(node[j * C + c] < 0.2f);
+            }
+    }
+    s.method = NB_IMPORTANCE_TAYLOR;
+    nb_importance t;
+    assert_int_equal(nb_importance_compute(&s, &net, &train, &test, NULL, NULL, &t), NB_E_INVALID);
+    assert_string_equal(nb_error_subject(), "network");
+    nb_importance_deinit(&a);
+    nb_importance_deinit(&b);
+    free(train.images);
+    free(train.labels);
+    free(test.images);
+    free(test.labels);
+    nb_network_deinit(&net);
+}
+
 static void test_bn_gamma_threads_and_centering(void **state) {
     (void)state;
     nb_network net = make_cnn(false);
@@ -406,6 +446,7 @@ int main(void) {
         cmocka_unit_test(test_slimming_refuses),
         cmocka_unit_test(test_bn_gamma_channel_of_its_class),
         cmocka_unit_test(test_bn_gamma_threads_and_centering),
+        cmocka_unit_test(test_activation_on_operators),
         cmocka_unit_test(test_top_images_per_channel),
         cmocka_unit_test(test_prune_apply_ops),
         cmocka_unit_test(test_evaluate_cnn),

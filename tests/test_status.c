@@ -36,6 +36,22 @@ static void test_raise_formats_subject_and_reason(void **state) {
     assert_string_equal(nb_error_reason(), "");
 }
 
+/* A subject longer than fits (a deep path) loses its middle, never the reason after it. */
+static void test_long_subject_keeps_reason(void **state) {
+    (void)state;
+    char path[3001];
+    memset(path, 'p', 3000);
+    memcpy(path, "/head/", 6);
+    memcpy(path + 2990, "/tail.h5", 9);
+    assert_int_equal(NB_RAISE(NB_E_IO, path, "write failed: %s", "No space left on device"),
+                     NB_E_IO);
+    const char *m = nb_error_message();
+    assert_non_null(strstr(m, "[/head/"));
+    assert_non_null(strstr(m, "/tail.h5] write failed: No space left on device (NB_E_IO)"));
+    assert_non_null(strstr(m, "..."));
+    assert_true(strlen(m) < 600);
+}
+
 static void test_edge_importance_types(void **state) {
     (void)state;
     const float s[3] = {3.0f, 4.0f, 0.0f}; /* norm 5 */
@@ -109,6 +125,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_raise_formats_subject_and_reason),
+        cmocka_unit_test(test_long_subject_keeps_reason),
         cmocka_unit_test(test_edge_importance_types),
         cmocka_unit_test(test_rng_is_seeded_and_uniform),
     };

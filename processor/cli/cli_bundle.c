@@ -5,15 +5,19 @@
  * the file has none, computes "magnitude" importance (alpha only) and says so; then drives
  * nb_bundle step by step so that each phase gets a progress bar with ETA, finishes (final
  * resample, metrics) and writes /bundle next to the kept /network and /importance with
- * nb_h5_save (temporary name + rename: an interrupted run leaves the old file intact).
- * --stats writes a JSON record of the run (per-stage wall times, iteration counts, node /
- * edge / sample counts, peak RSS), also atomically (nb_file). Threading: --threads N is passed to
- * the bundler (OpenMP); the result does not depend on it. Config keys read: all of the processing
- * keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
+ * nb_h5_save_prepare (temporary name beside FILE) and nb_file_atomic_commit (rename: an
+ * interrupted run leaves the old file intact). --stats writes a JSON record of the run
+ * (per-stage wall times, iteration counts, node / edge / sample counts, peak RSS), also
+ * atomically (nb_file), and is put in place before FILE is: both or neither. The output
+ * paths are checked (nb_file_check_outputs) and FILE is locked (nb_file_lock) from its read
+ * to its rename, so a second writer of FILE fails instead of losing this run. Threading: --threads
+ * N is passed to the bundler (OpenMP); the result does not depend on it. Config keys read: all of
+ * the processing keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
  * MPI (built with NB_MPI, started by mpirun; docs/distributed.md): every rank loads the file
  * and runs the node phase; the layer pairs are spread over the ranks (nb_bundle_mpi.h);
- * rank 0 gathers them, prints progress and writes the file and --stats; the other ranks are
- * quiet and report their errors as "nnbundle [rank R]: ...".
+ * rank 0 alone checks the outputs, locks FILE, gathers the pairs, prints progress and writes
+ * FILE and --stats; the other ranks only read, stay quiet and report their errors as
+ * "nnbundle [rank R]: ...".
  */
 #include <omp.h>
 #include <stdio.h>
@@ -227,13 +231,9 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
     cJSON_Delete(root);
     if (!text)
         return NB_RAISE(NB_E_NOMEM, stats_path, "cannot print the statistics");
-    nb_file_atomic a;
-    nb_status st = nb_file_atomic_begin(&a, stats_path, true);
-    if (st == NB_OK) {
-        fputs(text, a.stream); /* a failed write sets the stream's error: commit reports it */
-        fputc('\n', a.stream);
-        st = nb_file_atomic_commit(&a);
-    }
+    size_t len = strlen(text);
+    text[len] = '\n'; /* cJSON_Print's terminator becomes the last line's end */
+    nb_status st = nb_file_save(stats_path, text, len + 1);
     free(text);
     return st;
 }
@@ -330,14 +330,25 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
         nb_log_set_level(NB_LOG_QUIET);
     double t_wall = nb_time_now();
 
+    /* every output checked, and FILE locked from its read to its rename, before any work;
+     * with several MPI ranks only rank 0 writes, so only rank 0 checks and locks */
+    const nb_file_arg outs[] = {{path, "FILE"}, {stats_path, "--stats"}};
+    const nb_file_arg ins[] = {{c.config, "--config"}};
+    nb_status s = ranks->rank == 0 ? nb_file_check_outputs(outs, 2, ins, 1) : NB_OK;
     nb_processing_config cfg;
-    nb_status s = nb_cli_processing_config(&c, &cfg);
+    if (s == NB_OK)
+        s = nb_cli_processing_config(&c, &cfg);
+    nb_file_lock lock = {0};
+    if (s == NB_OK && ranks->rank == 0)
+        s = nb_file_lock_acquire(&lock, path);
 #ifdef NB_MPI
-    if (ranks->size > 1) /* e.g. --config readable on one machine only: every rank stops */
+    if (ranks->size > 1) /* e.g. FILE locked, or --config readable on one machine only */
         s = nb_bundle_mpi_agree(s, MPI_COMM_WORLD);
 #endif
-    if (s != NB_OK)
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
         return bundle_fail(ranks, s);
+    }
 
     run_record rec = {.path = path,
                       .threads = c.threads > 0 ? c.threads : omp_get_max_threads(),
@@ -357,33 +368,39 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
     if (ranks->size > 1) /* no rank may go on to the gather while another has stopped */
         s = nb_bundle_mpi_agree(s, MPI_COMM_WORLD);
 #endif
-    if (s != NB_OK) {
-        if (loaded)
-            nb_model_deinit(&m);
-        return bundle_fail(ranks, s);
-    }
 
     nb_bundle_timings timings = {0};
     bool have_bundle = false;
-    s = bundle_model(&cfg, rec.threads, ranks, &m, &timings, &have_bundle);
-    if (s != NB_OK || !have_bundle) { /* a rank other than 0 ends here */
+    if (s == NB_OK)
+        s = bundle_model(&cfg, rec.threads, ranks, &m, &timings, &have_bundle);
+    if (s == NB_OK && !have_bundle) { /* a rank other than 0 ends here: rank 0 writes */
         nb_model_deinit(&m);
-        return bundle_fail(ranks, s);
+        return NB_EXIT_OK;
     }
 
+    /* the new FILE is complete beside the old one; --stats goes into place first, FILE last,
+     * so that a failure of either leaves the old FILE */
+    nb_file_atomic out = {0};
     t0 = nb_time_now();
-    s = nb_h5_save(path, &m);
+    if (s == NB_OK)
+        s = nb_h5_save_prepare(path, &m, &out);
     rec.t_save = nb_time_now() - t0;
     rec.t_wall = nb_time_now() - t_wall;
     if (s == NB_OK && stats_path)
         s = write_stats(stats_path, &m, &timings, &rec);
+    if (s == NB_OK)
+        s = nb_file_atomic_commit(&out);
+    else
+        nb_file_atomic_abort(&out);
+    nb_file_lock_release(&lock);
     if (s == NB_OK)
         nb_log_info("bundled %zu of %zu edges (%zu samples; %d node + %d edge iterations) in "
                     "%.2f s; mean distortion %.3f, ink ratio %.3f -> %s",
                     m.bundle.n_edges, m.bundle.n_edges_total, m.bundle.n_points,
                     m.bundle.node_iterations, m.bundle.edge_iterations, timings.total,
                     m.bundle.metrics.mean_distortion, m.bundle.metrics.ink_ratio, path);
-    nb_model_deinit(&m);
+    if (loaded)
+        nb_model_deinit(&m);
     return bundle_fail(ranks, s);
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "nb_data.h"
+#include "nb_input.h"
 #include "nb_log.h"
 
 void openblas_set_num_threads(int num_threads); /* libopenblas; not in cblas.h */
@@ -60,10 +61,13 @@ bool nb_cli_parse_sizes(const char *s, size_t *out, size_t max_n, size_t *n_out)
         if (errno || end == p || v <= 0 || v > 100000000L || n >= max_n)
             return false;
         out[n++] = (size_t)v;
-        if (*end == ',')
+        if (*end == ',') {
             end++;
-        else if (*end)
+            if (!*end) /* "784,81,": a trailing separator is a typo, not an empty layer list */
+                return false;
+        } else if (*end) {
             return false;
+        }
         p = end;
     }
     *n_out = n;
@@ -80,7 +84,8 @@ int nb_cli_common_parse(nb_cli_common *c, int argc, char **argv, int *i) {
         c->verbose = true;
         return 1;
     }
-    bool takes_value = !strcmp(a, "--threads") || !strcmp(a, "--config") || !strcmp(a, "--set");
+    bool takes_value = !strcmp(a, "--threads") || !strcmp(a, "--config") || !strcmp(a, "--set") ||
+                       !strcmp(a, "--max-memory");
     if (!takes_value)
         return 0;
     if (*i + 1 >= argc) {
@@ -95,6 +100,17 @@ int nb_cli_common_parse(nb_cli_common *c, int argc, char **argv, int *i) {
             return -1;
         }
         c->threads = (int)t;
+    } else if (!strcmp(a, "--max-memory")) {
+        /* through the environment, so that every reader of the library sees it (nb_input.h) */
+        size_t bytes = 0;
+        if (!nb_input_parse_bytes(v, &bytes)) {
+            fprintf(stderr,
+                    "nnbundle: --max-memory: '%s' is not a byte count (digits with an optional "
+                    "K, M, G or T suffix)\n",
+                    v);
+            return -1;
+        }
+        setenv(NB_INPUT_ENV, v, 1);
     } else if (!strcmp(a, "--config")) {
         c->config = v;
     } else {
@@ -167,7 +183,16 @@ int nb_cli_data_parse(nb_cli_data *d, const char *cmd, int argc, char **argv, in
 
 nb_status nb_cli_load_data(const char *dir, const char *class_names, nb_idx_split split,
                            size_t max_n, nb_dataset *ds) {
-    return nb_data_load(dir, split, max_n, class_names, ds);
+    NB_TRY(nb_data_load(dir, split, max_n, class_names, ds));
+    if (split != NB_IDX_TRAIN)
+        return NB_OK;
+    /* a class without training images cannot be learned, nor its importance measured */
+    char subject[4200];
+    snprintf(subject, sizeof subject, "%s (training split)", dir);
+    nb_status s = nb_dataset_check_classes(ds, subject);
+    if (s != NB_OK)
+        nb_dataset_deinit(ds);
+    return s;
 }
 
 nb_status nb_cli_check_data(const nb_dataset *ds, const char *what, const nb_network *net,

@@ -4,6 +4,12 @@
  * /importance, loads the test and training sets from --data, runs nb_evaluate_run for the
  * method comparison (OUT/pruning.csv) and, with --class-specific, once more scoring edges by
  * one class at a time (OUT/class_specific.csv), then prints a summary table on stdout.
+ * With --importance LIST it also computes every listed importance method on the network
+ * (nb_importance_edge_scores, timed), prunes by each method's own class-blind and per-class
+ * edge scores (the "importance" method of nb_evaluate_run; OUT/importance.csv,
+ * OUT/importance_class_specific.csv), with --stability measures each method's split-half
+ * Spearman per layer (nb_evaluate_stability), writes OUT/importance_methods.csv and prints
+ * three tables; the file then needs no /importance.
  * Source: method.md §6; CSV columns in nb_evaluate.h; plots: evaluation/plot_*.gp.
  * Threads: --threads sets OpenMP and OpenBLAS threads (the forward passes); results do not
  * depend on it. Config keys read: none (options only).
@@ -17,6 +23,7 @@
 
 #include "cli.h"
 #include "nb_evaluate.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_idx.h"
 #include "nb_log.h"
@@ -48,6 +55,20 @@ static void evaluate_help(void) {
            "  --class-specific    also score edges by one class c at a time (alpha * gamma_c)\n"
            "                      and report whether class c keeps its recall better than\n"
            "                      the other classes\n"
+           "  --importance LIST   also compute these importance methods on this network from\n"
+           "                      the training set (importance_method words: bn-gamma,\n"
+           "                      magnitude, taylor, taylor-mean, obd, activation, or all;\n"
+           "                      default settings, --seed) and prune by each method's own\n"
+           "                      per-edge score (class-blind; with --class-specific class c's\n"
+           "                      score and the class-blind control): importance.csv,\n"
+           "                      importance_class_specific.csv, importance_methods.csv\n"
+           "                      (seconds per method). FILE then needs no /importance.\n"
+           "                      taylor, taylor-mean and obd are skipped on networks with\n"
+           "                      operators (CNNs)\n"
+           "  --stability         with --importance: split-half stability of each method's\n"
+           "                      node ranking (Spearman per layer between runs on two\n"
+           "                      disjoint halves of every class's training images), in\n"
+           "                      importance_methods.csv\n"
            "  --seed N            seed of the random order (default 1)\n"
            "  --draws N           random orders averaged (default %d)\n"
            "  --sets LIST         data sets to measure: test,train (default both)\n"
@@ -187,12 +208,54 @@ static void print_class_summary(const nb_evaluate_result *r, const nb_network *n
     }
 }
 
+#define MAX_IMPORTANCE_METHODS 16
+
+/* The methods of --importance (importance_method words, or "all": every method with a
+ * strategy) into methods[*n]. -1, or the usage exit code. */
+static int parse_importance_methods(const char *list, int *methods, size_t *n) {
+    const nb_config_key *key = nb_config_find(&nb_processing_schema, "importance_method");
+    *n = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        char word[64];
+        snprintf(word, sizeof word, "%.*s", (int)(len < 63 ? len : 63), p);
+        if (!strcmp(word, "all")) {
+            for (int m = 0; nb_importance_strategy_of((nb_importance_method)m) ||
+                            nb_importance_method_name((nb_importance_method)m);
+                 m++)
+                if (nb_importance_strategy_of((nb_importance_method)m) &&
+                    *n < MAX_IMPORTANCE_METHODS)
+                    methods[(*n)++] = m;
+        } else {
+            int m = nb_config_key_enum_index(key, word);
+            if (m < 0 || !nb_importance_strategy_of((nb_importance_method)m)) {
+                char words[256];
+                nb_config_enum_words(&nb_processing_schema, "importance_method", ", ", words,
+                                     sizeof words);
+                return nb_cli_usage_error("evaluate", "--importance: unknown method '%s' (%s, all)",
+                                          word, words);
+            }
+            if (*n < MAX_IMPORTANCE_METHODS)
+                methods[(*n)++] = m;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (*n == 0)
+        return nb_cli_usage_error("evaluate", "--importance: no method given");
+    return -1;
+}
+
 /* The options of one `nnbundle evaluate`. */
 typedef struct evaluate_args {
     nb_cli_common common;
     const char *file, *data, *out, *levels_arg, *methods_arg, *sets_arg;
     const char *class_names; /* --class-names FILE or NULL */
-    bool class_specific;
+    const char *importance_arg;
+    int imp_methods[MAX_IMPORTANCE_METHODS];
+    size_t n_imp;
+    bool class_specific, stability;
     long seed, draws, max_images;
     double levels[NB_EVALUATE_MAX_LEVELS];
     size_t n_levels;
@@ -212,14 +275,20 @@ static int evaluate_option(evaluate_args *ea, const char *a, const char *v) {
         ea->methods_arg = v;
     else if (!strcmp(a, "--sets"))
         ea->sets_arg = v;
+    else if (!strcmp(a, "--importance"))
+        ea->importance_arg = v;
     else if (!strcmp(a, "--seed")) {
         if (!nb_cli_parse_int(v, 0, 2147483647L, &ea->seed))
             return nb_cli_usage_error("evaluate", "--seed: '%s' is not in 0..2^31-1", v);
     } else if (!strcmp(a, "--draws")) {
         if (!nb_cli_parse_int(v, 1, 1000, &ea->draws))
             return nb_cli_usage_error("evaluate", "--draws: '%s' is not in 1..1000", v);
-    } else if (!nb_cli_parse_int(v, 0, 2147483647L, &ea->max_images)) {
-        return nb_cli_usage_error("evaluate", "--max-images: '%s' is not a count", v);
+    } else if (!nb_cli_parse_int(v, 1, 2147483647L, &ea->max_images)) {
+        /* 0 would read as "no limit" (the loader's convention): refuse it, leave it out */
+        return nb_cli_usage_error("evaluate",
+                                  "--max-images: '%s' is not a count of 1 or more (leave the "
+                                  "option out for all images)",
+                                  v);
     }
     return -1;
 }
@@ -236,8 +305,8 @@ static int evaluate_sets(evaluate_args *ea) {
             return nb_cli_usage_error("evaluate", "--sets: unknown set '%.*s' (test, train)",
                                       (int)len, p);
         p += len;
-        if (*p == ',')
-            p++;
+        if (*p == ',' && !*++p) /* "test,": a trailing separator is a typo */
+            return nb_cli_usage_error("evaluate", "--sets: trailing comma in '%s'", ea->sets_arg);
     }
     if (!ea->want_test && !ea->want_train)
         return nb_cli_usage_error("evaluate", "--sets: no set given (test, train)");
@@ -252,6 +321,11 @@ static int evaluate_values(evaluate_args *ea) {
     if (ea->levels_arg && nb_evaluate_parse_levels(ea->levels_arg, ea->levels,
                                                    NB_EVALUATE_MAX_LEVELS, &ea->n_levels) != NB_OK)
         return nb_cli_usage_error("evaluate", "%s", nb_error_message());
+    if (ea->importance_arg) {
+        int rc = parse_importance_methods(ea->importance_arg, ea->imp_methods, &ea->n_imp);
+        if (rc >= 0)
+            return rc;
+    }
     ea->methods = NB_EVALUATE_ALL_METHODS;
     if (ea->methods_arg && nb_evaluate_parse_methods(ea->methods_arg, &ea->methods) != NB_OK)
         return nb_cli_usage_error("evaluate", "%s", nb_error_message());
@@ -265,8 +339,9 @@ static int evaluate_parse(int argc, char **argv, evaluate_args *ea) {
     ea->sets_arg = "test,train";
     ea->seed = 1;
     ea->draws = NB_EVALUATE_DEFAULT_DRAWS;
-    static const char *const valued[] = {"--data",  "--out",  "--levels",     "--methods", "--seed",
-                                         "--draws", "--sets", "--max-images", NULL};
+    static const char *const valued[] = {"--data",       "--out",   "--levels", "--methods",
+                                         "--seed",       "--draws", "--sets",   "--max-images",
+                                         "--importance", NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -289,6 +364,8 @@ static int evaluate_parse(int argc, char **argv, evaluate_args *ea) {
         }
         if (!strcmp(a, "--class-specific")) {
             ea->class_specific = true;
+        } else if (!strcmp(a, "--stability")) {
+            ea->stability = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             bool known = false;
             for (const char *const *v = valued; *v; v++)
@@ -311,6 +388,8 @@ static int evaluate_parse(int argc, char **argv, evaluate_args *ea) {
         return nb_cli_usage_error("evaluate", "missing input file FILE.nnb.h5");
     if (!ea->out)
         return nb_cli_usage_error("evaluate", "missing output directory (--out DIR)");
+    if (ea->stability && !ea->importance_arg)
+        return nb_cli_usage_error("evaluate", "--stability needs --importance LIST");
     if (ea->common.config || ea->common.n_sets)
         return nb_cli_usage_error("evaluate", "--config and --set do not apply: evaluate reads "
                                               "the importance stored in the file");
@@ -325,17 +404,21 @@ static nb_status evaluate_load_sets(const evaluate_args *ea, nb_network *net, nb
     *n_sets = 0;
     snprintf(test_src, 4200, "%s (test set)", ea->data);
     snprintf(train_src, 4200, "%s (training set)", ea->data);
-    if (ea->want_test) {
+    /* --importance computes importance from the training set (bn-gamma also needs the test
+     * set), whichever sets are measured */
+    if (ea->want_test || ea->importance_arg) {
         NB_TRY(
             nb_cli_load_data(ea->data, ea->class_names, NB_IDX_TEST, (size_t)ea->max_images, test));
         NB_TRY(nb_cli_check_data(test, "test set", net, false, ea->data, ea->file));
-        sets[(*n_sets)++] = (nb_evaluate_set){"test", test_src, test};
+        if (ea->want_test)
+            sets[(*n_sets)++] = (nb_evaluate_set){"test", test_src, test};
     }
-    if (ea->want_train) {
+    if (ea->want_train || ea->importance_arg) {
         NB_TRY(nb_cli_load_data(ea->data, ea->class_names, NB_IDX_TRAIN, (size_t)ea->max_images,
                                 train));
         NB_TRY(nb_cli_check_data(train, "training set", net, false, ea->data, ea->file));
-        sets[(*n_sets)++] = (nb_evaluate_set){"train", train_src, train};
+        if (ea->want_train)
+            sets[(*n_sets)++] = (nb_evaluate_set){"train", train_src, train};
     }
     for (size_t s = 0; s < *n_sets; s++)
         NB_TRY(nb_evaluate_check_set(net, &sets[s]));
@@ -354,12 +437,207 @@ static nb_status evaluate_curves(const evaluate_args *ea, const nb_model *model,
     nb_status st = nb_evaluate_run(&model->network, &model->importance, sets, n_sets, &d, res);
     if (pc.started)
         nb_progress_end(&pc.bar, NULL);
+    if (st == NB_E_NUMERIC) { /* name the network file, not only the set */
+        char why[1024];
+        snprintf(why, sizeof why, "%s set: %s", nb_error_subject(), nb_error_reason());
+        st = NB_RAISE(NB_E_NUMERIC, ea->file, "%s", why);
+    }
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", ea->out, csv_name);
     if (st == NB_OK)
         st = nb_evaluate_write_csv(res, path);
     if (st == NB_OK)
         nb_log_info("wrote %s (%.1f s)", path, nb_time_now() - t0);
+    return st;
+}
+
+/* Everything --importance measured, one entry per method. */
+typedef struct importance_runs {
+    size_t n;
+    int method[MAX_IMPORTANCE_METHODS];
+    double seconds[MAX_IMPORTANCE_METHODS];
+    double *rho; /* [n][L-1] split-half Spearman, NaN if not measured */
+    nb_evaluate_result blind[MAX_IMPORTANCE_METHODS], cls[MAX_IMPORTANCE_METHODS];
+} importance_runs;
+
+static void importance_runs_free(importance_runs *ir) {
+    for (size_t k = 0; k < MAX_IMPORTANCE_METHODS; k++) {
+        nb_evaluate_result_deinit(&ir->blind[k]);
+        nb_evaluate_result_deinit(&ir->cls[k]);
+    }
+    free(ir->rho);
+}
+
+/* Writes the class-blind or class-specific results of every method to out/name. */
+static nb_status write_importance_csv(const evaluate_args *ea, const importance_runs *ir,
+                                      bool class_specific, const char *name) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", ea->out, name);
+    nb_file_atomic a;
+    NB_TRY(nb_file_atomic_begin(&a, path, true));
+    nb_status st = NB_OK;
+    for (size_t k = 0; k < ir->n && st == NB_OK; k++)
+        st = nb_evaluate_write_csv_rows(class_specific ? &ir->cls[k] : &ir->blind[k], a.stream,
+                                        path, k == 0);
+    if (st != NB_OK) {
+        nb_file_atomic_abort(&a);
+        return st;
+    }
+    NB_TRY(nb_file_atomic_commit(&a));
+    nb_log_info("wrote %s", path);
+    return NB_OK;
+}
+
+/* out/importance_methods.csv: method,metric,layer,value with seconds (layer "all") and
+ * spearman_split_half per layer 0..L-2. */
+static nb_status write_methods_csv(const evaluate_args *ea, const importance_runs *ir, size_t L) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/importance_methods.csv", ea->out);
+    nb_file_atomic a;
+    NB_TRY(nb_file_atomic_begin(&a, path, true));
+    bool ok = fprintf(a.stream, "method,metric,layer,value\n") > 0;
+    for (size_t k = 0; k < ir->n && ok; k++) {
+        const char *name = nb_importance_method_name((nb_importance_method)ir->method[k]);
+        ok = fprintf(a.stream, "%s,seconds,all,%.6g\n", name, ir->seconds[k]) > 0;
+        for (size_t l = 0; l + 1 < L && ok && ea->stability; l++)
+            ok = fprintf(a.stream, "%s,spearman_split_half,%zu,%.6g\n", name, l,
+                         ir->rho[k * (L - 1) + l]) > 0;
+    }
+    if (!ok) {
+        nb_file_atomic_abort(&a);
+        return NB_RAISE(NB_E_IO, path, "cannot write CSV: %s", strerror(errno));
+    }
+    NB_TRY(nb_file_atomic_commit(&a));
+    nb_log_info("wrote %s", path);
+    return NB_OK;
+}
+
+/* The tables of --importance on stdout (first set). */
+static void print_importance_summary(const evaluate_args *ea, const importance_runs *ir,
+                                     const nb_network *net) {
+    const size_t s = 0, C = net->n_classes, L = net->n_layers;
+    const nb_evaluate_result *r0 = &ir->blind[0];
+    printf("\n%s accuracy after pruning by each importance method's own edge score "
+           "(class-blind)\n%8s",
+           r0->set_name[s], "pruned%");
+    for (size_t k = 0; k < ir->n; k++)
+        printf(" %11s", nb_importance_method_name((nb_importance_method)ir->method[k]));
+    printf("\n");
+    for (size_t lv = 0; lv < ea->n_levels; lv++) {
+        printf("%8.4g", 100.0 * ea->levels[lv]);
+        for (size_t k = 0; k < ir->n; k++)
+            printf(" %11.4f", ir->blind[k].accuracy[lv * ir->blind[k].n_sets + s]);
+        printf("\n");
+    }
+    printf("%8s", "seconds");
+    for (size_t k = 0; k < ir->n; k++)
+        printf(" %11.2f", ir->seconds[k]);
+    printf("\n");
+    if (ea->stability) {
+        for (size_t l = 0; l + 1 < L; l++) {
+            printf("rho L%-3zu", l);
+            for (size_t k = 0; k < ir->n; k++)
+                printf(" %11.4f", ir->rho[k * (L - 1) + l]);
+            printf("\n");
+        }
+        printf("(rho: split-half Spearman of the class-mean node ranking per layer)\n");
+    }
+    if (!ea->class_specific)
+        return;
+    printf("\nclass-specific pruning by class c's own score: %s recall of class c minus its "
+           "recall under class-blind pruning by the same method (classes with >= 0)\n%8s",
+           r0->set_name[s], "pruned%");
+    for (size_t k = 0; k < ir->n; k++)
+        printf(" %18s", nb_importance_method_name((nb_importance_method)ir->method[k]));
+    printf("\n");
+    for (size_t lv = 0; lv < ea->n_levels; lv++) {
+        printf("%8.4g", 100.0 * ea->levels[lv]);
+        for (size_t k = 0; k < ir->n; k++) {
+            const nb_evaluate_result *b = &ir->blind[k], *r = &ir->cls[k];
+            double worst = INFINITY;
+            size_t held = 0;
+            for (size_t c = 0; c < C; c++) {
+                const size_t p = c * ea->n_levels + lv;
+                const double rc = r->recall[(p * r->n_sets + s) * C + c];
+                const double rb = b->recall[(lv * b->n_sets + s) * C + c];
+                held += rc >= rb;
+                worst = rc - rb < worst ? rc - rb : worst;
+            }
+            printf("  min %+7.4f %2zu/%zu", worst, held, C);
+        }
+        printf("\n");
+    }
+}
+
+/* --importance: every method's scores, curves, optional stability, CSVs and tables. */
+static nb_status evaluate_importance(const evaluate_args *ea, const nb_model *model,
+                                     const nb_evaluate_set *sets, size_t n_sets,
+                                     const nb_dataset *train, const nb_dataset *test) {
+    const nb_network *net = &model->network;
+    const nb_importance *imp = model->has_importance ? &model->importance : NULL;
+    importance_runs ir;
+    memset(&ir, 0, sizeof ir);
+    ir.n = ea->n_imp;
+    memcpy(ir.method, ea->imp_methods, ir.n * sizeof *ir.method);
+    const size_t C = net->n_classes, E = nb_network_n_edges(net), L = net->n_layers;
+    float *scores = malloc((C + 1) * E * sizeof *scores);
+    ir.rho = malloc(ir.n * (L - 1) * sizeof *ir.rho);
+    nb_status st = NB_OK;
+    if (!scores || !ir.rho)
+        st = NB_RAISE(NB_E_NOMEM, "evaluate", "edge scores (%zu x %zu)", C, E);
+    /* taylor, taylor-mean and obd need a dense network: skipped on operator chains */
+    size_t kept = 0;
+    for (size_t k = 0; k < ir.n; k++) {
+        const int m = ir.method[k];
+        const bool dense_only =
+            m == NB_IMPORTANCE_TAYLOR || m == NB_IMPORTANCE_TAYLOR_MEAN || m == NB_IMPORTANCE_OBD;
+        if (dense_only && net->n_ops > 0)
+            nb_log_info("importance %s skipped: dense networks only",
+                        nb_importance_method_name((nb_importance_method)m));
+        else
+            ir.method[kept++] = m;
+    }
+    ir.n = kept;
+    if (ir.n == 0)
+        st = NB_RAISE(NB_E_INVALID, "--importance", "no method of the list supports this network");
+    for (size_t k = 0; k < ir.n && st == NB_OK; k++) {
+        const char *name = nb_importance_method_name((nb_importance_method)ir.method[k]);
+        nb_importance_settings set = {0};
+        set.method = (nb_importance_method)ir.method[k];
+        set.seed = ea->seed ? (int)ea->seed : NB_SETTING_ZERO;
+        nb_log_info("importance %s ...", name);
+        const double t0 = nb_time_now();
+        st = nb_importance_edge_scores(&set, net, train, test, scores);
+        ir.seconds[k] = nb_time_now() - t0;
+        if (st != NB_OK)
+            break;
+        nb_evaluate_desc d = {.levels = ea->levels,
+                              .n_levels = ea->n_levels,
+                              .methods = 1u << NB_EVALUATE_IMPORTANCE,
+                              .edge_scores = scores,
+                              .score_name = name};
+        st = nb_evaluate_run(net, imp, sets, n_sets, &d, &ir.blind[k]);
+        if (st == NB_OK && ea->class_specific) {
+            d.class_specific = true;
+            st = nb_evaluate_run(net, imp, sets, n_sets, &d, &ir.cls[k]);
+        }
+        for (size_t l = 0; l + 1 < L; l++)
+            ir.rho[k * (L - 1) + l] = NAN;
+        if (st == NB_OK && ea->stability)
+            st = nb_evaluate_stability(&set, net, train, test, (uint64_t)ea->seed,
+                                       ir.rho + k * (L - 1), NULL);
+        nb_log_info("importance %s: %.2f s", name, ir.seconds[k]);
+    }
+    if (st == NB_OK)
+        st = write_importance_csv(ea, &ir, false, "importance.csv");
+    if (st == NB_OK && ea->class_specific)
+        st = write_importance_csv(ea, &ir, true, "importance_class_specific.csv");
+    if (st == NB_OK)
+        st = write_methods_csv(ea, &ir, L);
+    if (st == NB_OK)
+        print_importance_summary(ea, &ir, net);
+    free(scores);
+    importance_runs_free(&ir);
     return st;
 }
 
@@ -375,6 +653,12 @@ int nb_cli_evaluate(int argc, char **argv) {
     if (st != NB_OK)
         return nb_cli_fail(st);
     st = nb_evaluate_check_model(&model, ea.file);
+    /* --importance computes its own: a file without /importance skips the stored curves */
+    const bool stored = st == NB_OK;
+    if (st != NB_OK && ea.importance_arg && model.has_network) {
+        nb_error_clear();
+        st = NB_OK;
+    }
     nb_dataset test = {0}, train = {0};
     nb_evaluate_set sets[2];
     size_t n_sets = 0;
@@ -385,7 +669,7 @@ int nb_cli_evaluate(int argc, char **argv) {
     if (st == NB_OK)
         st = make_dirs(ea.out);
     nb_evaluate_result res = {0}, cres = {0};
-    if (st == NB_OK) {
+    if (st == NB_OK && stored) {
         nb_log_info("evaluate %s: %zu edges, %zu levels, %zu test + %zu training images", ea.file,
                     nb_network_n_edges(&model.network), ea.n_levels, test.n, train.n);
         const nb_evaluate_desc d = {.levels = ea.levels,
@@ -397,7 +681,7 @@ int nb_cli_evaluate(int argc, char **argv) {
         if (st == NB_OK)
             print_method_summary(&res, ea.levels, ea.n_levels);
     }
-    if (st == NB_OK && ea.class_specific) {
+    if (st == NB_OK && stored && ea.class_specific) {
         const nb_evaluate_desc d = {.levels = ea.levels,
                                     .n_levels = ea.n_levels,
                                     .methods = 1u << NB_EVALUATE_ALPHA_MEAN_GAMMA,
@@ -407,6 +691,8 @@ int nb_cli_evaluate(int argc, char **argv) {
         if (st == NB_OK)
             print_class_summary(&cres, &model.network, ea.levels, ea.n_levels);
     }
+    if (st == NB_OK && ea.importance_arg)
+        st = evaluate_importance(&ea, &model, sets, n_sets, &train, &test);
     fflush(stdout);
     nb_evaluate_result_deinit(&res);
     nb_evaluate_result_deinit(&cres);

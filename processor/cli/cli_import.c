@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "nb_data.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_import.h"
 #include "nb_log.h"
@@ -127,15 +128,26 @@ int nb_cli_import(int argc, char **argv) {
         return nb_cli_fail(
             NB_RAISE(NB_E_INVALID, out, "exists; use --force to replace it (it was kept)"));
 
-    nb_model model = {0};
-    nb_status s = nb_import_model(model_path, format, &model.network);
+    const nb_file_arg outs[] = {{out, "-o"}};
+    const nb_file_arg ins[] = {{model_path, "MODEL"}, {names, "--class-names"}};
+    nb_status s = nb_file_check_outputs(outs, 1, ins, 2);
+    nb_file_lock lock = {0};
+    if (s == NB_OK)
+        s = nb_file_lock_acquire(&lock, out);
     if (s != NB_OK)
         return nb_cli_fail(s);
+    nb_model model = {0};
+    s = nb_import_model(model_path, format, &model.network);
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
+        return nb_cli_fail(s);
+    }
     model.has_network = true;
     if (names)
         s = read_class_names(names, &model.network);
     if (s == NB_OK)
         s = nb_h5_save(out, &model);
+    nb_file_lock_release(&lock);
     if (s == NB_OK) {
         const nb_network *n = &model.network;
         char layers[256] = "";

@@ -10,14 +10,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_importance.h"
+#include "nb_input.h"
 #include "nb_log.h"
 #include "nb_random.h"
 
 #define RANDOM_MAX_LAYERS 64
-/* Refuse absurd shapes before allocating: 2^31 weights are 8 GiB of float32. */
-#define RANDOM_MAX_EDGES ((size_t)1 << 31)
+/* Refuse shapes the file cannot hold before allocating: NB_H5_MAX_ELEMENTS (2^30) weights in
+ * total, 4 GiB of float32 (docs/file_format.md); the memory limit (nb_input.h) is checked
+ * for the network and its importance together. */
+#define RANDOM_MAX_EDGES NB_H5_MAX_ELEMENTS
 
 static void random_help(void) {
     printf("usage: nnbundle random [--layers N0,N1,...] -o FILE.nnb.h5 [--seed N]\n\n"
@@ -88,23 +92,47 @@ int nb_cli_random(int argc, char **argv) {
     for (size_t l = 0; l + 1 < n_layers; l++) {
         if (sizes[l] > RANDOM_MAX_EDGES / sizes[l + 1] ||
             edges + sizes[l] * sizes[l + 1] > RANDOM_MAX_EDGES)
-            return nb_cli_usage_error("random", "--layers: more than %zu edges", RANDOM_MAX_EDGES);
+            return nb_cli_usage_error("random",
+                                      "--layers: more than %zu weights (the file format's "
+                                      "limit, NB_H5_MAX_ELEMENTS)",
+                                      RANDOM_MAX_EDGES);
         edges += sizes[l] * sizes[l + 1];
     }
     nb_cli_common_apply(&common);
+    /* what nb_random_network_init and nb_importance_random will hold: the weights and biases,
+     * and the importance of every edge and of every node for every class (float32) */
+    size_t nodes = 0;
+    for (size_t l = 0; l < n_layers; l++)
+        nodes += sizes[l];
+    size_t values = 2 * edges + nodes + nb_input_mul(nodes, sizes[n_layers - 1]);
+    nb_status lim = nb_input_check(nb_input_mul(values, sizeof(float)), "random --layers",
+                                   "the network and its importance");
+    if (lim != NB_OK)
+        return nb_cli_fail(lim);
 
-    nb_model model = {0};
-    nb_status s = nb_random_network_init(&model.network, n_layers, sizes, (uint64_t)seed);
+    const nb_file_arg outs[] = {{out, "-o"}};
+    nb_status s = nb_file_check_outputs(outs, 1, NULL, 0);
+    nb_file_lock lock = {0};
+    if (s == NB_OK)
+        s = nb_file_lock_acquire(&lock, out);
     if (s != NB_OK)
         return nb_cli_fail(s);
+    nb_model model = {0};
+    s = nb_random_network_init(&model.network, n_layers, sizes, (uint64_t)seed);
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
+        return nb_cli_fail(s);
+    }
     model.has_network = true;
     s = nb_importance_random(&model.network, (uint64_t)seed, &model.importance);
     if (s != NB_OK) {
         nb_model_deinit(&model);
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
     }
     model.has_importance = true;
     s = nb_h5_save(out, &model);
+    nb_file_lock_release(&lock);
     nb_model_deinit(&model);
     if (s != NB_OK)
         return nb_cli_fail(s);

@@ -3,13 +3,17 @@
  * DESIGN: runs the three stage commands in pipeline order (train -> importance -> bundle) on
  * one output file, routing each option to the stage that owns it: training options to
  * `train`, --config/--set to `importance` and `bundle`, --threads/--quiet/--verbose to all.
- * Each stage writes the file atomically, so an interrupted run leaves the last complete
- * stage's file. Reads the processing config keys through the stages it calls.
+ * The stages write a work file beside the output ("<out>.nbtmp.<pid>"), renamed over the
+ * output only when all three succeeded: a failed or interrupted run leaves the output as it
+ * was (and a later write of it removes the work file of a dead run). The output paths are
+ * checked and the output is locked before training starts. Reads the processing config keys
+ * through the stages it calls.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "nb_file.h"
 #include "nb_idx.h"
 #include "nb_log.h"
 
@@ -64,6 +68,60 @@ static bool is_one_of(const char *s, const char *const *list) {
     return false;
 }
 
+/* The stages' file argument before the work file is named (replaced in place). */
+static const char WORK[] = "<work>";
+
+static void set_work(run_argv *a, const char *work) {
+    for (int i = 0; i < a->n; i++)
+        if (a->v[i] == WORK)
+            a->v[i] = (char *)work;
+}
+
+/* Runs the stages on a work file beside `out` ("<out>.nbtmp.<pid>", removed by a later write
+ * of out if this process dies) and renames it over `out` only when all three succeeded:
+ * a failing stage leaves `out` as it was. All outputs are checked and `out` is locked first. */
+static int run_stages(const char *out, const char *stats, const char *data, const char *names,
+                      const char *config, run_argv *tr, run_argv *im, run_argv *bu) {
+    const nb_file_arg outs[] = {{out, "-o"}, {stats, "--stats"}};
+    const nb_file_arg ins[] = {{data, "--data"}, {names, "--class-names"}, {config, "--config"}};
+    nb_status s = nb_file_check_outputs(outs, 2, ins, 3);
+    nb_file_lock lock = {0};
+    if (s == NB_OK)
+        s = nb_file_lock_acquire(&lock, out);
+    nb_file_atomic work = {0};
+    if (s == NB_OK)
+        s = nb_file_atomic_begin(&work, out, false);
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
+        return nb_cli_fail(s);
+    }
+    set_work(tr, work.tmp_path);
+    set_work(im, work.tmp_path);
+    set_work(bu, work.tmp_path);
+    nb_log_info("== nnbundle run: 1/3 train ==");
+    int rc = nb_cli_train(tr->n, tr->v);
+    if (rc == NB_EXIT_OK) {
+        nb_log_info("== nnbundle run: 2/3 importance ==");
+        rc = nb_cli_importance(im->n, im->v);
+    }
+    if (rc == NB_EXIT_OK) {
+        nb_log_info("== nnbundle run: 3/3 bundle ==");
+        rc = nb_cli_bundle(bu->n, bu->v);
+    }
+    if (rc != NB_EXIT_OK) { /* said also under --quiet: the stage's message names the work file */
+        fprintf(stderr, "nnbundle run: %s left as it was (the stages wrote to %s, now removed)\n",
+                out, work.tmp_path);
+        nb_file_atomic_abort(&work);
+        nb_file_lock_release(&lock);
+        return rc;
+    }
+    s = nb_file_atomic_commit(&work);
+    nb_file_lock_release(&lock);
+    if (s == NB_OK)
+        nb_log_info("wrote %s", out);
+    return nb_cli_fail(s);
+}
+
 int nb_cli_run(int argc, char **argv) {
     static const char *const train_opts[] = {"--layers",    "--epochs",   "--batch",
                                              "--lr",        "--l1",       "--seed",
@@ -72,7 +130,7 @@ int nb_cli_run(int argc, char **argv) {
     static const char *const all_opts[] = {"--threads", NULL};
     static const char *const all_flags[] = {"--quiet", "-q", "--verbose", "-v", NULL};
     run_argv tr = {.n = 0}, im = {.n = 0}, bu = {.n = 0};
-    const char *data = NULL, *out = NULL, *stats = NULL, *names = NULL;
+    const char *data = NULL, *out = NULL, *stats = NULL, *names = NULL, *config = NULL;
     int bad = 0;
     bad |= push(&tr, "train");
     bad |= push(&im, "importance");
@@ -85,6 +143,8 @@ int nb_cli_run(int argc, char **argv) {
             return NB_EXIT_OK;
         }
         if (is_one_of(a, all_flags)) {
+            bool quiet = !strcmp(a, "--quiet") || !strcmp(a, "-q");
+            nb_log_set_level(quiet ? NB_LOG_QUIET : NB_LOG_VERBOSE); /* run's own lines too */
             bad |= push(&tr, a) | push(&im, a) | push(&bu, a);
             continue;
         }
@@ -96,6 +156,8 @@ int nb_cli_run(int argc, char **argv) {
         if (i + 1 >= argc)
             return nb_cli_usage_error("run", "option %s needs a value", a);
         const char *v = argv[++i];
+        if (!strcmp(a, "--config"))
+            config = v; /* also passed on below: an input that no output may overwrite */
         if (!strcmp(a, "--data"))
             data = v;
         else if (!strcmp(a, "--class-names"))
@@ -116,9 +178,9 @@ int nb_cli_run(int argc, char **argv) {
         return nb_cli_usage_error("run", "missing output file (-o FILE.nnb.h5)");
     if (!data)
         data = NB_IDX_DEFAULT_DIR;
-    bad |= push(&tr, "--data") | push(&tr, data) | push(&tr, "-o") | push(&tr, out);
-    bad |= push(&im, out) | push(&im, "--data") | push(&im, data);
-    bad |= push(&bu, out);
+    bad |= push(&tr, "--data") | push(&tr, data) | push(&tr, "-o") | push(&tr, WORK);
+    bad |= push(&im, WORK) | push(&im, "--data") | push(&im, data);
+    bad |= push(&bu, WORK);
     if (names)
         bad |= push(&tr, "--class-names") | push(&tr, names) | push(&im, "--class-names") |
                push(&im, names);
@@ -127,14 +189,5 @@ int nb_cli_run(int argc, char **argv) {
     if (bad)
         return nb_cli_usage_error("run", "too many options");
 
-    nb_log_info("== nnbundle run: 1/3 train ==");
-    int rc = nb_cli_train(tr.n, tr.v);
-    if (rc != NB_EXIT_OK)
-        return rc;
-    nb_log_info("== nnbundle run: 2/3 importance ==");
-    rc = nb_cli_importance(im.n, im.v);
-    if (rc != NB_EXIT_OK)
-        return rc;
-    nb_log_info("== nnbundle run: 3/3 bundle ==");
-    return nb_cli_bundle(bu.n, bu.v);
+    return run_stages(out, stats, data, names, config, &tr, &im, &bu);
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "nb_file.h"
 #include "nb_h5.h"
 #include "nb_idx.h"
 #include "nb_log.h"
@@ -78,25 +79,6 @@ static void train_help(void) {
         "  nnbundle train -o out/fashion_cnn.nnb.h5 --arch conv32-pool-conv64-pool-fc128-fc10 \\\n"
         "      --epochs 5 --batch 64\n",
         NB_IDX_DEFAULT_DIR, NB_TRAIN_MAX_HIDDEN, NB_TRAIN_MAX_ARCH);
-}
-
-/* Fails early (before minutes of training) when the output's directory does not exist. */
-static nb_status check_output_dir(const char *out) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", out);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return NB_OK;
-    if (slash == dir)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return NB_RAISE(NB_E_IO, out, "directory %s: %s", dir, strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return NB_RAISE(NB_E_IO, out, "%s is not a directory", dir);
-    return NB_OK;
 }
 
 /* Logs which groups of an existing output file will be dropped. */
@@ -260,6 +242,14 @@ static nb_status train_load(const train_args *ta, nb_dataset *train, nb_dataset 
         s = NB_RAISE(NB_E_MISMATCH, ta->data,
                      "the test labels go up to %zu but the training labels only to %zu",
                      test->n_classes - 1, train->n_classes - 1);
+    else if (s == NB_OK && test->n > 0 &&
+             (test->rows != train->rows || test->cols != train->cols ||
+              test->channels != train->channels))
+        /* height x width, not the pixel count: 14x56 is not 28x28 */
+        s = NB_RAISE(NB_E_MISMATCH, ta->data,
+                     "test images are %zux%zu (%zu channel(s)), training images %zux%zu (%zu)",
+                     test->rows, test->cols, test->channels, train->rows, train->cols,
+                     train->channels);
     if (s != NB_OK) {
         nb_dataset_deinit(train);
         nb_dataset_deinit(test);
@@ -313,13 +303,22 @@ int nb_cli_train(int argc, char **argv) {
     nb_cli_common_apply(&ta.common);
     const double t_start = nb_time_now();
 
-    nb_status s = check_output_dir(ta.out);
+    /* -o checked against every input and locked before the data is read: a clash or a
+     * second writer fails now, not after the training */
+    const nb_file_arg outs[] = {{ta.out, "-o"}};
+    const nb_file_arg ins[] = {{ta.data, "--data"}, {ta.class_names, "--class-names"}};
+    nb_status s = nb_file_check_outputs(outs, 1, ins, 2);
+    nb_file_lock lock = {0};
+    if (s == NB_OK)
+        s = nb_file_lock_acquire(&lock, ta.out);
     if (s != NB_OK)
         return nb_cli_fail(s);
     nb_dataset train = {0}, test = {0};
     s = train_load(&ta, &train, &test);
-    if (s != NB_OK)
+    if (s != NB_OK) {
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
+    }
     const double t_loaded = nb_time_now();
     nb_log_info("data: %s, %zu training and %zu test images of %zux%zu, %zu classes (%.1f s)",
                 ta.data, train.n, test.n, train.rows, train.cols, train.n_classes,
@@ -337,11 +336,13 @@ int nb_cli_train(int argc, char **argv) {
     nb_dataset_deinit(&test);
     if (s != NB_OK) {
         nb_model_deinit(&model);
+        nb_file_lock_release(&lock);
         return nb_cli_fail(s);
     }
     const double t_trained = nb_time_now();
     note_existing_output(ta.out);
     s = nb_h5_save(ta.out, &model);
+    nb_file_lock_release(&lock);
     const double train_acc = model.network.train_accuracy, test_acc = model.network.test_accuracy;
     nb_model_deinit(&model);
     if (s != NB_OK)

@@ -40,7 +40,9 @@ static void usage(FILE *f) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'nnbundle <command> --help' shows a command's options.\n"
-               "Common options: --threads N, --quiet, --verbose, --config FILE, --set key=value\n");
+               "Common options: --threads N, --quiet, --verbose, --config FILE, --set key=value,\n"
+               "  --max-memory BYTES (limit on what a file or an option may make nnbundle\n"
+               "  allocate; default 8G, also NB_MAX_MEMORY; docs/data.md)\n");
 }
 
 /* Ranks of the MPI job that started this process, from the launcher's environment

@@ -26,6 +26,10 @@
  * chunk over the OpenMP threads with a fixed reduction order), chunk after chunk; loss,
  * accuracy and predictions as for dense networks. Results are again independent of the
  * thread count.
+ * The "importance" method prunes by caller-given edge scores (desc->edge_scores: row C
+ * class-blind, row c class c's), so every importance method can be tested by its own
+ * per-edge score. nb_evaluate_stability runs an importance method on two disjoint halves of
+ * the training set and compares the node rankings (Spearman with average ranks for ties).
  * Config keys read: none (levels, methods, seed and draws come from nb_evaluate_desc).
  */
 #include "nb_evaluate.h"
@@ -40,6 +44,7 @@
 #include "nb_file.h"
 #include "nb_importance.h"
 #include "nb_layers.h"
+#include "nb_log.h"
 #include "nb_mlp.h"
 #include "nb_prune.h"
 #include "nb_rng.h"
@@ -49,7 +54,7 @@
 #define NB_EVALUATE_CHUNK 1024
 
 static const char *const method_names[NB_EVALUATE_N_METHODS] = {
-    "alpha_mean_gamma", "mean_gamma", "alpha", "random", "reverse",
+    "alpha_mean_gamma", "mean_gamma", "alpha", "random", "reverse", "importance",
 };
 
 const char *nb_evaluate_method_name(nb_evaluate_method m) {
@@ -71,7 +76,7 @@ nb_status nb_evaluate_parse_methods(const char *list, unsigned *mask) {
             bits |= NB_EVALUATE_ALL_METHODS;
             found = true;
         }
-        for (int m = 0; m < NB_EVALUATE_N_METHODS && !found; m++) {
+        for (int m = 0; m < NB_EVALUATE_IMPORTANCE && !found; m++) {
             if (strlen(method_names[m]) == len && !strncmp(p, method_names[m], len)) {
                 bits |= 1u << m;
                 found = true;
@@ -254,17 +259,18 @@ typedef struct eval_work {
     const nb_evaluate_set *sets;
     size_t n_sets;
     size_t E;
-    size_t *edge_offset;   /* [L] first global edge index of pair l */
-    nb_network pruned;     /* private copy whose weights are overwritten per level */
-    float *scores;         /* [E] */
-    uint8_t *keep;         /* [E] */
-    uint8_t *pred;         /* [max set size] */
-    size_t n_threads;      /* OpenMP threads the workspace was sized for */
-    size_t ws_stride;      /* floats per thread in ws: 2 * chunk * widest layer */
-    float *ws;             /* [n_threads][ws_stride] forward ping-pong buffers */
-    float *logits;         /* [NB_EVALUATE_CHUNK][C] networks with operators */
-    double *chunk_loss;    /* [max chunks] summed cross-entropy of each chunk */
-    size_t *chunk_correct; /* [max chunks] */
+    size_t *edge_offset;      /* [L] first global edge index of pair l */
+    const float *edge_scores; /* [C][E] desc->edge_scores or NULL */
+    nb_network pruned;        /* private copy whose weights are overwritten per level */
+    float *scores;            /* [E] */
+    uint8_t *keep;            /* [E] */
+    uint8_t *pred;            /* [max set size] */
+    size_t n_threads;         /* OpenMP threads the workspace was sized for */
+    size_t ws_stride;         /* floats per thread in ws: 2 * chunk * widest layer */
+    float *ws;                /* [n_threads][ws_stride] forward ping-pong buffers */
+    float *logits;            /* [NB_EVALUATE_CHUNK][C] networks with operators */
+    double *chunk_loss;       /* [max chunks] summed cross-entropy of each chunk */
+    size_t *chunk_correct;    /* [max chunks] */
     eval_metrics cur, none_pruned, all_pruned;
 } eval_work;
 
@@ -489,6 +495,9 @@ static nb_status evaluate_level(eval_work *w, size_t n_pruned) {
 /* Fills w->scores for (method, cls, draw). */
 static nb_status method_scores(eval_work *w, const nb_importance *imp, nb_evaluate_method m,
                                int cls, uint64_t seed, size_t draw) {
+    if (!imp && m != NB_EVALUATE_IMPORTANCE && m != NB_EVALUATE_RANDOM)
+        return NB_RAISE(NB_E_MISSING, "importance", "method %s needs the stored importance",
+                        nb_evaluate_method_name(m));
     switch (m) {
     case NB_EVALUATE_ALPHA_MEAN_GAMMA:
         return nb_prune_scores(imp, NB_PRUNE_ALPHA_MEAN_GAMMA, cls, w->scores);
@@ -501,6 +510,12 @@ static nb_status method_scores(eval_work *w, const nb_importance *imp, nb_evalua
         for (size_t e = 0; e < w->E; e++)
             w->scores[e] = -w->scores[e];
         return NB_OK;
+    case NB_EVALUATE_IMPORTANCE: {
+        /* row c: class c's score; row C: the class-blind score */
+        const size_t row = cls >= 0 ? (size_t)cls : w->net->n_classes;
+        memcpy(w->scores, w->edge_scores + row * w->E, w->E * sizeof *w->scores);
+        return NB_OK;
+    }
     case NB_EVALUATE_RANDOM: {
         nb_rng rng;
         nb_rng_init_stream(&rng, seed, (uint64_t)draw);
@@ -543,17 +558,22 @@ static nb_status plan_of(const nb_evaluate_desc *d, size_t C, eval_plan *p) {
     if (p->draws > 1000)
         return NB_RAISE(NB_E_INVALID, "random_draws", "%zu draws, at most 1000", p->draws);
     unsigned methods = d->methods;
-    if (methods & ~NB_EVALUATE_ALL_METHODS)
+    if (methods & ~(NB_EVALUATE_ALL_METHODS | (1u << NB_EVALUATE_IMPORTANCE)))
         return NB_RAISE(NB_E_INVALID, "methods", "unknown method bits 0x%x", methods);
+    if ((methods & (1u << NB_EVALUATE_IMPORTANCE)) && !d->edge_scores)
+        return NB_RAISE(NB_E_INVALID, "methods", "method importance needs edge_scores");
+    if (d->score_name && (strlen(d->score_name) >= 32 || strchr(d->score_name, ',')))
+        return NB_RAISE(NB_E_INVALID, "methods", "score name '%s' is too long or has a comma",
+                        d->score_name);
     if (d->class_specific) {
         if (!methods)
             methods = 1u << NB_EVALUATE_ALPHA_MEAN_GAMMA;
-        const unsigned allowed =
-            (1u << NB_EVALUATE_ALPHA_MEAN_GAMMA) | (1u << NB_EVALUATE_MEAN_GAMMA);
+        const unsigned allowed = (1u << NB_EVALUATE_ALPHA_MEAN_GAMMA) |
+                                 (1u << NB_EVALUATE_MEAN_GAMMA) | (1u << NB_EVALUATE_IMPORTANCE);
         if (methods & ~allowed)
             return NB_RAISE(NB_E_INVALID, "methods",
                             "class-specific pruning needs a class-dependent score "
-                            "(alpha_mean_gamma or mean_gamma)");
+                            "(alpha_mean_gamma, mean_gamma or importance)");
     } else if (!methods) {
         methods = NB_EVALUATE_ALL_METHODS;
     }
@@ -640,8 +660,19 @@ static nb_status run_curve(eval_work *w, const nb_importance *imp, const eval_pl
                                 *done, p->total);
         }
     }
-    for (size_t k = 0; k < p->n_levels; k++)
+    for (size_t k = 0; k < p->n_levels; k++) {
         average_figures(r, base + k, n_draws);
+        /* a NaN loss (overflowing logits) would go into the CSV as "nan": name it instead */
+        for (size_t s = 0; s < r->n_sets; s++) {
+            const size_t ps = (base + k) * r->n_sets + s;
+            if (!isfinite(r->loss[ps]) || isnan(r->accuracy[ps]))
+                return NB_RAISE(NB_E_NUMERIC, r->set_name[s],
+                                "%s loss at prune level %g%% (method %s, class %d): the "
+                                "pruned network's outputs are not finite",
+                                isnan(r->loss[ps]) ? "NaN" : "infinite", p->levels[k],
+                                nb_evaluate_method_name((nb_evaluate_method)m), cls);
+        }
+    }
     return NB_OK;
 }
 
@@ -656,7 +687,11 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
         return NB_RAISE(NB_E_INVALID, "sets", "%zu data sets, expected 1..%d", n_sets,
                         NB_EVALUATE_MAX_SETS);
     NB_TRY(plan_of(d, C, &plan));
-    NB_TRY(check_shape(net, imp, "importance"));
+    if (imp)
+        NB_TRY(check_shape(net, imp, "importance"));
+    else if (plan.methods & NB_EVALUATE_ALL_METHODS & ~(1u << NB_EVALUATE_RANDOM))
+        return NB_RAISE(NB_E_MISSING, "importance",
+                        "no stored importance for the methods asked for");
     NB_TRY(check_sets(net, sets, n_sets));
 
     nb_evaluate_result r;
@@ -668,6 +703,8 @@ nb_status nb_evaluate_run(const nb_network *net, const nb_importance *imp,
         return st;
     }
     r.n_edges = w.E;
+    w.edge_scores = d->edge_scores;
+    snprintf(r.score_name, sizeof r.score_name, "%s", d->score_name ? d->score_name : "importance");
     const int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
     for (size_t s = 0; s < n_sets; s++)
@@ -697,9 +734,14 @@ static int print_value(FILE *f, double v) {
 }
 
 nb_status nb_evaluate_write_csv_stream(const nb_evaluate_result *r, FILE *f, const char *name) {
+    return nb_evaluate_write_csv_rows(r, f, name, true);
+}
+
+nb_status nb_evaluate_write_csv_rows(const nb_evaluate_result *r, FILE *f, const char *name,
+                                     bool header) {
     const size_t C = r->n_classes;
-    bool ok = fprintf(f, "method,scored_class,level_percent,pruned_fraction,set,metric,class,"
-                         "value\n") > 0;
+    bool ok = !header || fprintf(f, "method,scored_class,level_percent,pruned_fraction,set,"
+                                    "metric,class,value\n") > 0;
     for (size_t p = 0; p < r->n_points && ok; p++) {
         char prefix[160];
         char scored[24];
@@ -710,8 +752,9 @@ nb_status nb_evaluate_write_csv_stream(const nb_evaluate_result *r, FILE *f, con
         const double frac = r->n_edges ? (double)r->n_pruned[p] / (double)r->n_edges : 0.0;
         for (size_t s = 0; s < r->n_sets && ok; s++) {
             snprintf(prefix, sizeof prefix, "%s,%s,%.9g,%.9g,%s",
-                     nb_evaluate_method_name(r->method[p]), scored, 100.0 * r->level[p], frac,
-                     r->set_name[s]);
+                     r->method[p] == NB_EVALUATE_IMPORTANCE ? r->score_name
+                                                            : nb_evaluate_method_name(r->method[p]),
+                     scored, 100.0 * r->level[p], frac, r->set_name[s]);
             const size_t ps = p * r->n_sets + s;
             ok = ok && fprintf(f, "%s,loss,all,", prefix) > 0 && print_value(f, r->loss[ps]) > 0;
             ok = ok && fprintf(f, "\n%s,accuracy,all,", prefix) > 0 &&
@@ -751,4 +794,163 @@ nb_status nb_evaluate_write_csv(const nb_evaluate_result *r, const char *path) {
         return s;
     }
     return nb_file_atomic_commit(&a);
+}
+
+/* ---- stability of a method's node ranking ------------------------------------------------ */
+
+typedef struct rank_pair {
+    float v;
+    size_t i;
+} rank_pair;
+
+static int rank_pair_cmp(const void *a, const void *b) {
+    const rank_pair *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
+    return x->i < y->i ? -1 : (x->i > y->i);
+}
+
+/* Average ranks (1-based) of v[n] into rank[n]; p: scratch [n]. */
+static void average_ranks(const float *v, size_t n, rank_pair *p, double *rank) {
+    for (size_t i = 0; i < n; i++)
+        p[i] = (rank_pair){v[i], i};
+    qsort(p, n, sizeof *p, rank_pair_cmp);
+    for (size_t k = 0; k < n;) {
+        size_t e = k + 1;
+        while (e < n && p[e].v == p[k].v)
+            e++;
+        const double r = 0.5 * (double)(k + 1 + e); /* mean of ranks k+1 .. e */
+        for (size_t t = k; t < e; t++)
+            rank[p[t].i] = r;
+        k = e;
+    }
+}
+
+nb_status nb_evaluate_spearman(const float *a, const float *b, size_t n, double *rho) {
+    *rho = NAN;
+    if (n < 2)
+        return NB_OK;
+    rank_pair *p = malloc(n * sizeof *p);
+    double *ra = malloc(n * sizeof *ra), *rb = malloc(n * sizeof *rb);
+    if (!p || !ra || !rb) {
+        free(p);
+        free(ra);
+        free(rb);
+        return NB_RAISE(NB_E_NOMEM, "spearman", "ranks of %zu values", n);
+    }
+    average_ranks(a, n, p, ra);
+    average_ranks(b, n, p, rb);
+    const double mean = 0.5 * (double)(n + 1);
+    double sab = 0.0, saa = 0.0, sbb = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double x = ra[i] - mean, y = rb[i] - mean;
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    if (saa > 0.0 && sbb > 0.0)
+        *rho = sab / sqrt(saa * sbb);
+    free(p);
+    free(ra);
+    free(rb);
+    return NB_OK;
+}
+
+/* A data set of the images idx[n] of src (images and labels copied; no class names). */
+static nb_status subset_of(const nb_dataset *src, const uint32_t *idx, size_t n, nb_dataset *dst) {
+    memset(dst, 0, sizeof *dst);
+    dst->n = n;
+    dst->channels = src->channels;
+    dst->rows = src->rows;
+    dst->cols = src->cols;
+    dst->dim = src->dim;
+    dst->n_classes = src->n_classes;
+    dst->images = malloc((n ? n : 1) * src->dim * sizeof *dst->images);
+    dst->labels = malloc((n ? n : 1) * sizeof *dst->labels);
+    if (!dst->images || !dst->labels) {
+        nb_dataset_deinit(dst);
+        return NB_RAISE(NB_E_NOMEM, "stability", "half of the training set (%zu images)", n);
+    }
+    for (size_t k = 0; k < n; k++) {
+        memcpy(dst->images + k * src->dim, src->images + (size_t)idx[k] * src->dim,
+               src->dim * sizeof *dst->images);
+        dst->labels[k] = src->labels[idx[k]];
+    }
+    return NB_OK;
+}
+
+/* Class-mean node importance of layer l of imp into v[n_l]. */
+static void class_mean_nodes(const nb_importance *imp, size_t l, float *v) {
+    const size_t C = imp->n_classes;
+    const float *node = nb_importance_node(imp, l);
+    for (size_t i = 0; i < imp->layer_size[l]; i++) {
+        double sum = 0.0;
+        for (size_t c = 0; c < C; c++)
+            sum += (double)node[i * C + c];
+        v[i] = (float)(sum / (double)C);
+    }
+}
+
+nb_status nb_evaluate_stability(const nb_importance_settings *settings, const nb_network *net,
+                                const nb_dataset *train, const nb_dataset *test, uint64_t seed,
+                                double *rho, double *seconds) {
+    const size_t n = train->n, C = net->n_classes, L = net->n_layers;
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    uint32_t *half[2] = {malloc((n ? n : 1) * sizeof(uint32_t)),
+                         malloc((n ? n : 1) * sizeof(uint32_t))};
+    size_t width = 0;
+    for (size_t l = 0; l < L; l++)
+        width = net->layer_size[l] > width ? net->layer_size[l] : width;
+    float *va = malloc(width * sizeof *va), *vb = malloc(width * sizeof *vb);
+    nb_dataset part[2] = {{0}, {0}};
+    nb_importance imp[2] = {{0}, {0}};
+    nb_status st = NB_OK;
+    if (!order || !half[0] || !half[1] || !va || !vb)
+        st = NB_RAISE(NB_E_NOMEM, "stability", "index of %zu images", n);
+    size_t m[2] = {0, 0};
+    if (st == NB_OK) {
+        nb_rng rng;
+        nb_rng_init(&rng, seed);
+        for (size_t k = 0; k < n; k++)
+            order[k] = (uint32_t)k;
+        nb_rng_shuffle_u32(&rng, order, n);
+        /* alternate within each class, so both halves have half of every class */
+        size_t *seen = calloc(C + 1, sizeof *seen);
+        if (!seen)
+            st = NB_RAISE(NB_E_NOMEM, "stability", "class counts");
+        for (size_t k = 0; k < n && st == NB_OK; k++) {
+            const size_t c = train->labels[order[k]] < C ? train->labels[order[k]] : C;
+            const size_t h = seen[c]++ % 2;
+            half[h][m[h]++] = order[k];
+        }
+        free(seen);
+    }
+    double total = 0.0;
+    for (int h = 0; h < 2 && st == NB_OK; h++) {
+        st = subset_of(train, half[h], m[h], &part[h]);
+        if (st != NB_OK)
+            break;
+        nb_importance_settings s = *settings;
+        s.seed = (int)(seed + (uint64_t)h) ? (int)(seed + (uint64_t)h) : NB_SETTING_ZERO;
+        s.top_k = NB_SETTING_ZERO;
+        const double t0 = nb_time_now();
+        st = nb_importance_compute(&s, net, &part[h], test, NULL, NULL, &imp[h]);
+        total += nb_time_now() - t0;
+    }
+    for (size_t l = 0; l + 1 < L && st == NB_OK; l++) {
+        class_mean_nodes(&imp[0], l, va);
+        class_mean_nodes(&imp[1], l, vb);
+        st = nb_evaluate_spearman(va, vb, net->layer_size[l], &rho[l]);
+    }
+    if (st == NB_OK && seconds)
+        *seconds = total / 2.0;
+    for (int h = 0; h < 2; h++) {
+        nb_importance_deinit(&imp[h]);
+        nb_dataset_deinit(&part[h]);
+        free(half[h]);
+    }
+    free(order);
+    free(va);
+    free(vb);
+    return st;
 }

@@ -7,15 +7,19 @@
  * failing later with a parser's less helpful message. Reads no config keys.
  */
 #include "nb_import.h"
+#include "nb_input.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
 /* Is there an HDF5 signature at 0, 512, 1024, ... (up to 64 KiB)? NB_E_IO if unreadable. */
 static nb_status is_hdf5(const char *path, bool *hdf5) {
+    if (access(path, F_OK) == 0) /* a FIFO would block fopen forever */
+        NB_TRY(nb_input_check_file(path, NULL));
     FILE *f = fopen(path, "rb");
     if (!f)
         return NB_RAISE(NB_E_IO, path, "cannot open the model");

@@ -32,9 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nb_graph.h"
+#include "nb_h5_io.h"
 #include "nb_import.h"
+#include "nb_input.h"
 
 #define K_SUBJ     512
 #define K_MAX_SIDE 65536u
@@ -306,6 +309,12 @@ static nb_status read_weight(kctx *k, const char *key, int rank, const size_t *d
             count *= dims[i];
     }
     float *buf = NULL;
+    if (s == NB_OK) {
+        /* the closed reader's checks: no data from outside the file, nothing it cannot hold */
+        char obj[600];
+        snprintf(obj, sizeof obj, "%s/%s/%s", wg, k->layer, rel);
+        s = nb_h5io_check_storage(k->path, d, obj, (hsize_t)count);
+    }
     if (s == NB_OK) {
         buf = malloc(count * sizeof *buf);
         if (!buf)
@@ -1064,12 +1073,13 @@ nb_status nb_import_keras(const char *path, nb_network *net) {
     kctx k = {.path = path, .file = -1, .weights = -1};
     nb_network out = {0};
     char msg[256];
-    nb_status s = NB_OK;
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        s = NB_RAISE(NB_E_IO, path, "cannot open the model");
-    else
+    /* a FIFO would block fopen (a missing file: "cannot open the model" below) */
+    nb_status s = access(path, F_OK) == 0 ? nb_input_check_file(path, NULL) : NB_OK;
+    FILE *probe = s == NB_OK ? fopen(path, "rb") : NULL;
+    if (probe)
         fclose(probe);
+    else if (s == NB_OK)
+        s = NB_RAISE(NB_E_IO, path, "cannot open the model");
     if (s == NB_OK) {
         k.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (k.file < 0)

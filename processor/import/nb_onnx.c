@@ -29,9 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nb_graph.h"
 #include "nb_import.h"
+#include "nb_input.h"
 #include "onnx.pb-c.h"
 
 #define ONNX_MAX_FILE ((long)1 << 31) /* protobuf messages are limited to 2 GiB */
@@ -1542,6 +1544,8 @@ static nb_status walk(onnx_ctx *x) {
 }
 
 static nb_status read_file(const char *path, uint8_t **data, size_t *len) {
+    if (access(path, F_OK) == 0) /* a FIFO would block fopen forever */
+        NB_TRY(nb_input_check_file(path, NULL));
     FILE *f = fopen(path, "rb");
     if (!f)
         return NB_RAISE(NB_E_IO, path, "cannot open the model");

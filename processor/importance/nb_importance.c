@@ -2,9 +2,14 @@
  *
  * DESIGN: one table of strategies, selected by the importance_method config key; every
  * strategy writes a complete nb_importance (node importance per layer and class, one-hot
- * output layer, edge alpha, top-activating test images). Shared by all strategies:
+ * output layer, edge alpha, top-activating test images). bn-gamma and magnitude:
  * alpha = |w| / global max |w| of the layer pair (method.md §2.5 with its running-row-maximum
  * defect fixed).
+ *   "activation" (default), "taylor", "taylor-mean", "obd": per-class per-weight scores from
+ *       nb_saliency (one forward/backward pass over each class's training images, sgemm);
+ *       row C, the class-blind score, is the same statistic over all classes (class mean; RMS
+ *       for activation); node importance = sum of the node's outgoing scores per class,
+ *       normalised per layer; alpha = class-blind score / the pair's maximum.
  *   "bn-gamma" (method.md §2.2-2.5): for every class c, a one-vs-rest data set (all training
  *       images of c as positives, label 0; an equal number drawn class-balanced and seeded
  *       from the OTHER classes as negatives, label 1 - the reference also drew from c); a
@@ -48,7 +53,9 @@
 #include "nb_layers.h"
 #include "nb_log.h"
 #include "nb_mlp.h"
+#include "nb_prune.h"
 #include "nb_rng.h"
+#include "nb_saliency.h"
 #include "nb_slimming.h"
 
 void nb_importance_fill_alpha(const nb_network *net, nb_importance *imp) {
@@ -677,8 +684,9 @@ static nb_status finetune_classes(bn_shared *sh, bn_work *work, size_t n_work) {
                 double t0 = nb_time_now();
                 nb_error_clear();
                 cs = finetune_class(sh, &work[tid], c, master);
-                if (cs != NB_OK)
-                    snprintf(sh->reason[c], sizeof sh->reason[c], "%s", nb_error_message());
+                if (cs != NB_OK) /* the status is raised again below: not twice in the text */
+                    snprintf(sh->reason[c], sizeof sh->reason[c], "%s%s%s", nb_error_subject(),
+                             nb_error_subject()[0] ? ": " : "", nb_error_reason());
                 else
                     nb_log_debug("importance: class %zu fine-tuned in %.2f s, test accuracy %.4f",
                                  c, nb_time_now() - t0, sh->accuracy[c]);
@@ -924,6 +932,113 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
     return s;
 }
 
+/* ---- gradient strategies: "taylor", "taylor-mean", "obd", "activation" -----------------
+ * Per-class per-weight saliency S_c (nb_saliency.h) over all training images of class c.
+ * Node importance of node i of layer l for class c: the sum of S_c over the node's outgoing
+ * edges (for activation: rms_c(a_i) * sum_j |w_ji|, the node's activation times its outgoing
+ * weight magnitude), normalised by the maximum over the layer's nodes and all classes (as
+ * bn-gamma's |gamma|); alpha: the class-blind score normalised by the pair's maximum. */
+
+static nb_saliency_kind saliency_kind_of(nb_importance_method m) {
+    switch (m) {
+    case NB_IMPORTANCE_TAYLOR_MEAN:
+        return NB_SALIENCY_TAYLOR_MEAN;
+    case NB_IMPORTANCE_OBD:
+        return NB_SALIENCY_OBD;
+    case NB_IMPORTANCE_ACTIVATION:
+        return NB_SALIENCY_ACTIVATION;
+    default:
+        return NB_SALIENCY_TAYLOR;
+    }
+}
+
+static bool is_saliency_method(nb_importance_method m) {
+    return m == NB_IMPORTANCE_TAYLOR || m == NB_IMPORTANCE_TAYLOR_MEAN || m == NB_IMPORTANCE_OBD ||
+           m == NB_IMPORTANCE_ACTIVATION;
+}
+
+/* Row C of scores[C+1][E]: the class-blind score, the method's statistic over the images of
+ * all classes, each class weighted equally: the class mean of the per-class scores (they are
+ * expectations over each class's images: taylor, obd; for taylor-mean the mean of the
+ * per-class |w E g|), and for activation the root mean square, |w| sqrt(mean_c E_c a^2). */
+static void fill_blind_row(nb_importance_method method, size_t C, size_t E, float *scores) {
+    float *blind = scores + C * E;
+    const bool rms = method == NB_IMPORTANCE_ACTIVATION;
+    for (size_t e = 0; e < E; e++) {
+        double sum = 0.0;
+        for (size_t c = 0; c < C; c++) {
+            const double v = (double)scores[c * E + e];
+            sum += rms ? v * v : v;
+        }
+        blind[e] = (float)(rms ? sqrt(sum / (double)C) : sum / (double)C);
+    }
+}
+
+/* Node importance and alpha of imp from edge scores[C+1][E] (the rule above; alpha from the
+ * class-blind row C). */
+static void store_edge_scores(const nb_network *net, const float *scores, nb_importance *imp) {
+    const size_t L = net->n_layers, C = imp->n_classes, E = nb_network_n_edges(net);
+    size_t e0 = 0;
+    for (size_t l = 0; l + 1 < L; l++) {
+        const size_t n_in = net->layer_size[l], n_out = net->layer_size[l + 1];
+        float *node = nb_importance_node(imp, l), *alpha = nb_importance_edge(imp, l);
+        float amax = 0.0f;
+        for (size_t e = 0; e < n_in * n_out; e++) {
+            alpha[e] = scores[C * E + e0 + e];
+            amax = alpha[e] > amax ? alpha[e] : amax;
+        }
+        const float ainv = amax > 0.0f ? 1.0f / amax : 0.0f;
+        for (size_t e = 0; e < n_in * n_out; e++)
+            alpha[e] *= ainv;
+        /* node i, class c: the sum of class c's scores of its outgoing edges */
+        float nmax = 0.0f;
+        for (size_t i = 0; i < n_in; i++)
+            for (size_t c = 0; c < C; c++) {
+                const float *s = scores + c * E + e0;
+                double sum = 0.0;
+                for (size_t j = 0; j < n_out; j++)
+                    sum += (double)s[j * n_in + i];
+                node[i * C + c] = (float)sum;
+                nmax = node[i * C + c] > nmax ? node[i * C + c] : nmax;
+            }
+        const float ninv = nmax > 0.0f ? 1.0f / nmax : 0.0f;
+        for (size_t k = 0; k < n_in * C; k++)
+            node[k] *= ninv;
+        e0 += n_in * n_out;
+    }
+}
+
+static nb_status compute_saliency(const nb_importance_settings *settings, const nb_network *net,
+                                  const nb_dataset *train, const nb_dataset *test,
+                                  nb_importance_progress_fn progress, void *user,
+                                  nb_importance *out) {
+    const size_t C = net->layer_size[net->n_layers - 1], E = nb_network_n_edges(net);
+    if (C < 2)
+        return NB_RAISE(NB_E_INVALID, "network",
+                        "per-class saliency needs >= 2 output classes, the output layer has %zu",
+                        C);
+    NB_TRY(check_data(net, train, "train set", true));
+    NB_TRY(check_data(net, test, "test set", false));
+    float *scores = malloc((C + 1) * E * sizeof *scores);
+    if (!scores)
+        return NB_RAISE(NB_E_NOMEM, "importance", "edge scores (%zu x %zu)", C + 1, E);
+    nb_status s = init_result(settings, net, test, out);
+    if (s == NB_OK)
+        s = nb_saliency_scores(net, train, NULL, 0, saliency_kind_of(settings->method), scores);
+    if (s == NB_OK) {
+        fill_blind_row(settings->method, C, E, scores);
+        store_edge_scores(net, scores, out);
+        set_text(out->method, sizeof out->method, nb_importance_method_name(settings->method));
+        s = fill_top(net, test, out);
+    }
+    free(scores);
+    if (s == NB_OK && progress && !progress(user, C, C))
+        s = NB_RAISE(NB_E_CANCELLED, "importance", "cancelled");
+    if (s != NB_OK)
+        nb_importance_deinit(out);
+    return s;
+}
+
 /* ---- the table ------------------------------------------------------------------------
  * One row per method, indexed by nb_importance_method; the names are the enum words of the
  * importance_method key (common/nb_processing_config.c). */
@@ -931,6 +1046,10 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
 static const nb_importance_strategy strategies[] = {
     [NB_IMPORTANCE_BN_GAMMA] = {true, compute_bn_gamma},
     [NB_IMPORTANCE_MAGNITUDE] = {false, compute_magnitude},
+    [NB_IMPORTANCE_TAYLOR] = {true, compute_saliency},
+    [NB_IMPORTANCE_TAYLOR_MEAN] = {true, compute_saliency},
+    [NB_IMPORTANCE_OBD] = {true, compute_saliency},
+    [NB_IMPORTANCE_ACTIVATION] = {true, compute_saliency},
 };
 
 const nb_importance_strategy *nb_importance_strategy_of(nb_importance_method method) {
@@ -968,4 +1087,30 @@ nb_status nb_importance_compute(const nb_importance_settings *settings, const nb
     if (st->needs_data && !test)
         return NB_RAISE(NB_E_MISSING, "test set", "method %s needs a test set", name);
     return st->compute(&r, net, train, test, progress, user, out);
+}
+
+nb_status nb_importance_edge_scores(const nb_importance_settings *settings, const nb_network *net,
+                                    const nb_dataset *train, const nb_dataset *test,
+                                    float *scores) {
+    NB_TRY(nb_importance_settings_validate(settings));
+    nb_importance_settings r;
+    nb_importance_settings_resolve(settings, &r);
+    const size_t C = net->layer_size[net->n_layers - 1], E = nb_network_n_edges(net);
+    if (is_saliency_method(r.method)) {
+        if (!train)
+            return NB_RAISE(NB_E_MISSING, "train set", "method %s needs a training set",
+                            nb_importance_method_name(r.method));
+        NB_TRY(check_data(net, train, "train set", true));
+        NB_TRY(nb_saliency_scores(net, train, NULL, 0, saliency_kind_of(r.method), scores));
+        fill_blind_row(r.method, C, E, scores);
+        return NB_OK;
+    }
+    r.top_k = NB_SETTING_ZERO; /* no top-activating images needed */
+    nb_importance imp;
+    NB_TRY(nb_importance_compute(&r, net, train, test, NULL, NULL, &imp));
+    nb_status s = NB_OK;
+    for (size_t c = 0; c <= C && s == NB_OK; c++)
+        s = nb_prune_scores(&imp, NB_PRUNE_ALPHA_MEAN_GAMMA, c < C ? (int)c : -1, scores + c * E);
+    nb_importance_deinit(&imp);
+    return s;
 }

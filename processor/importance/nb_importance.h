@@ -2,13 +2,22 @@
  *
  * Source: method.md §2.2-2.7. Strategies live in one table indexed by
  * nb_importance_method (nb_importance_strategy_of), named by the importance_method key:
- *   "bn-gamma"  batch-norm gamma fine-tuning per class (§2.4), node importance = |gamma|
- *               normalised per layer over nodes and classes (§2.5); needs data.
- *   "magnitude" node importance 1 for every hidden/input node and class; alpha only.
- * Every strategy also fills edge alpha = |w| / (global max |w| of the layer pair) (fixes the
- * running row maximum of §2.5) and the one-hot output layer. A new criterion is one table row
- * (plus its word in the importance_method key of common/nb_processing_config.c). Method,
- * flags and the differences from the reference: docs/importance.md.
+ *   "activation"  (default) per-class edge score |w_ji| rms_c(a_i) (Wanda, Sun et al. 2024;
+ *                 nb_saliency.h); needs data; dense networks and operator chains.
+ *   "taylor", "taylor-mean", "obd"  per-class gradient saliencies (nb_saliency.h); dense
+ *                 networks only; need data.
+ *   For these four: node importance of node i for class c = the sum of class c's scores
+ *   of its outgoing edges, normalised by the layer's maximum over nodes and classes;
+ *   alpha = the class-blind score (nb_importance_edge_scores) / the pair's maximum.
+ *   "bn-gamma"    batch-norm gamma fine-tuning per class (§2.4), node importance = |gamma|
+ *                 normalised per layer over nodes and classes (§2.5); needs data.
+ *   "magnitude"   node importance 1 for every hidden/input node and class; alpha only.
+ *   For these two: alpha = |w| / (global max |w| of the layer pair) (fixes the running row
+ *   maximum of §2.5).
+ * Every strategy fills the one-hot output layer and records its name in imp->method. A new
+ * criterion is one table row (plus its word in the importance_method key of
+ * common/nb_processing_config.c). Methods, measurements and the differences from the
+ * reference: docs/importance.md.
  */
 #ifndef NB_IMPORTANCE_H
 #define NB_IMPORTANCE_H
@@ -121,5 +130,19 @@ nb_status nb_importance_check_images(const nb_network *net, const nb_dataset *ds
 /* Fills imp->edge with alpha = |w| / max|w| per layer pair (the global maximum of the pair's
  * matrix; 0 everywhere for an all-zero matrix). imp must have the network's shape. */
 void nb_importance_fill_alpha(const nb_network *net, nb_importance *imp);
+
+/* The score of every edge under settings->method, the order it prunes in:
+ * scores: float32[C+1][E] out (row c: class c's score, row C: the class-blind score; edge
+ * order of nb_prune.h), >= 0, larger = more important. taylor, taylor-mean, obd, activation:
+ * the method's own per-weight saliency (nb_saliency.h) over all training images of each
+ * class, and as class-blind score the same statistic over every class's images, each class
+ * weighted equally (the class mean of the rows; activation: their root mean square);
+ * bn-gamma and magnitude: the pruning score alpha * node importance of the source node
+ * (nb_prune_scores, NB_PRUNE_ALPHA_MEAN_GAMMA) for class c and for the class mean, i.e.
+ * alpha * gamma_c and alpha * mean gamma for bn-gamma, alpha for magnitude. train/test as for
+ * nb_importance_compute (test may be NULL for methods other than bn-gamma). Returns the
+ * statuses of nb_importance_compute and nb_saliency_scores; scores undefined on failure. */
+nb_status nb_importance_edge_scores(const nb_importance_settings *settings, const nb_network *net,
+                                    const nb_dataset *train, const nb_dataset *test, float *scores);
 
 #endif /* NB_IMPORTANCE_H */

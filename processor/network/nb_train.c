@@ -40,6 +40,8 @@
 #include <string.h>
 
 #include "nb_graph.h"
+#include "nb_h5.h"
+#include "nb_input.h"
 #include "nb_layers.h"
 #include "nb_log.h"
 #include "nb_mlp.h"
@@ -669,12 +671,19 @@ static nb_status check_data(const nb_dataset *train, const nb_dataset *test) {
     if (C != train->n_classes)
         return NB_RAISE(NB_E_INVALID, "training set",
                         "n_classes is %zu but the largest label is %zu", train->n_classes, C - 1);
+    NB_TRY(nb_dataset_check_classes(train, "training set"));
     if (test) {
         if (test->dim != train->dim)
             return NB_RAISE(NB_E_MISMATCH, "test set",
                             "images have %zu values (%zux%zu), training images %zu (%zux%zu)",
                             test->dim, test->rows, test->cols, train->dim, train->rows,
                             train->cols);
+        if (test->n > 0 && (test->rows != train->rows || test->cols != train->cols ||
+                            test->channels != train->channels))
+            return NB_RAISE(NB_E_MISMATCH, "test set",
+                            "images of %zux%zu (%zu channel(s)), training images %zux%zu (%zu)",
+                            test->rows, test->cols, test->channels, train->rows, train->cols,
+                            train->channels);
         for (size_t i = 0; i < test->n; i++)
             if (test->labels[i] >= C)
                 return NB_RAISE(NB_E_MISMATCH, "test set",
@@ -682,6 +691,30 @@ static nb_status check_data(const nb_dataset *train, const nb_dataset *test) {
                                 (unsigned)test->labels[i], i, C);
     }
     return NB_OK;
+}
+
+/* Before anything is allocated: a dense network the file format can hold (NB_H5_MAX_ELEMENTS
+ * weights, else hours of training end in a file that cannot be written) and whose weights,
+ * gradient and Adam's two moments (4 x float32 per weight) fit the memory limit. */
+static nb_status check_size(const nb_train_desc *d, const nb_dataset *train) {
+    char subject[300];
+    snprintf(subject, sizeof subject, "%s (training)",
+             d->dataset_name && d->dataset_name[0] ? d->dataset_name : "data");
+    size_t prev = train->dim, n_w = 0;
+    for (size_t k = 0; k <= d->n_hidden; k++) {
+        size_t next = k < d->n_hidden ? d->hidden[k] : train->n_classes;
+        size_t pair = nb_input_mul(prev, next);
+        if (pair > NB_H5_MAX_ELEMENTS || n_w + pair > NB_H5_MAX_ELEMENTS)
+            return NB_RAISE(NB_E_INVALID, subject,
+                            "%zux%zu images and the layer sizes make over %zu weights, more "
+                            "than a .nnb.h5 file holds (NB_H5_MAX_ELEMENTS, docs/file_format.md)",
+                            train->rows, train->cols, (size_t)NB_H5_MAX_ELEMENTS);
+        n_w += pair;
+        prev = next;
+    }
+    char what[128];
+    snprintf(what, sizeof what, "training %zu weights (weights, gradient, Adam moments)", n_w);
+    return nb_input_check(nb_input_mul(n_w, 4 * sizeof(float)), subject, what);
 }
 
 /* The untrained network: layer sizes from the data and desc, Glorot-uniform weights (pair l
@@ -954,6 +987,7 @@ nb_status nb_train_network(const nb_train_desc *desc, const nb_dataset *train,
     if (d.arch.n > 0)
         return train_ops(&d, train, test, net_out);
     nb_network net;
+    NB_TRY(check_size(&d, train));
     NB_TRY(init_network(&d, train, &net));
 
     const size_t n = train->n;

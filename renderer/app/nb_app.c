@@ -38,6 +38,7 @@
 
 #include "nb_export_gltf.h"
 #include "nb_export_html.h"
+#include "nb_file.h"
 #include "nb_gui_session.h" /* the GUI hooks */
 #include "nb_h5.h"
 #include "nb_log.h"
@@ -161,6 +162,22 @@ static nb_image_options image_options(const nb_app *app) {
     return o;
 }
 
+nb_status nb_app_check_outputs(const nb_render_options *opt) {
+    nb_file_arg outs[1] = {{NULL, NULL}};
+    if (opt->mode == NB_RUN_SCREENSHOT)
+        outs[0] = (nb_file_arg){opt->screenshot_path, "--screenshot"};
+    else if (opt->mode == NB_RUN_EXPORT)
+        outs[0] = (nb_file_arg){opt->export_path, "--export"};
+    nb_file_arg ins[NB_OPTIONS_MAX_INPUTS + 1];
+    size_t n_in = 0;
+    for (int i = 0; i < opt->n_inputs && i < NB_OPTIONS_MAX_INPUTS; i++)
+        ins[n_in++] = (nb_file_arg){opt->inputs[i], "FILE"};
+    if (n_in == 0 && opt->input)
+        ins[n_in++] = (nb_file_arg){opt->input, "FILE"};
+    ins[n_in++] = (nb_file_arg){opt->config_path, "--config"};
+    return nb_file_check_outputs(outs, 1, ins, n_in);
+}
+
 nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
     memset(app, 0, sizeof *app);
     app->opt = *opt;
@@ -176,6 +193,7 @@ nb_status nb_app_init(nb_app *app, const nb_render_options *opt) {
         nb_export_format format;
         NB_TRY(nb_export_format_of(opt->export_path, &format));
     }
+    NB_TRY(nb_app_check_outputs(opt));
     NB_TRY(build_config(opt, &app->config));
     nb_render_params_from_config(&app->config, &app->params);
     (void)file_signature(app->path, &app->loaded_mtime_ns, &app->loaded_size);

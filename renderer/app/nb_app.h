@@ -157,6 +157,12 @@ nb_status nb_app_export(nb_app *app);
 /* Frees everything (GL objects first); safe after a failed init. */
 void nb_app_deinit(nb_app *app);
 
+/* Checks the output of a batch run before any work (nb_file_check_outputs): --screenshot or
+ * --export in a writable directory, not a directory itself, not the same file as any input
+ * .nnb.h5 or --config (e.g. `nnbundle-render F --screenshot F` is refused, F untouched).
+ * NB_OK, NB_E_INVALID or NB_E_IO naming the output path. */
+nb_status nb_app_check_outputs(const nb_render_options *opt);
+
 /* The rendering config of a command line: schema defaults < opt->config_path < opt->sets
  * (validated) < opt->camera as camera_pose. NB_E_CONFIG / NB_E_IO naming the key or file. */
 nb_status nb_app_build_config(const nb_render_options *opt, nb_rendering_config *cfg);

@@ -113,6 +113,7 @@ static nb_status prepare(compare_run *c) {
         nb_image_format format;
         NB_TRY(nb_screenshot_format(opt->screenshot_path, &format));
     }
+    NB_TRY(nb_app_check_outputs(opt));
     NB_TRY(nb_app_build_config(opt, &c->config));
     nb_render_params_from_config(&c->config, &c->params);
     double t0 = nb_time_now();

@@ -1,9 +1,11 @@
 /* nb_screenshot.c - PNG and JPEG output (stb_image_write, atomic rename), transparent
  * background un-blending, and screenshot file names.
  *
- * DESIGN: stb_image_write (libstb-dev, implementation in libstb) encodes the buffer into
- * the temporary file of an atomic write (nb_file_save_with: same directory, fsync, rename,
- * removed on failure), as every nnbundle writer does. The format comes from the name's extension
+ * DESIGN: stb_image_write (libstb-dev, implementation in libstb) encodes the buffer in
+ * memory (its *_to_func entry points), and nb_file_save writes the bytes atomically (same
+ * directory, every write checked, fsync, rename, removed on failure), as every nnbundle
+ * writer does: stb's own file functions do not check fwrite, so a full disk would give a
+ * truncated image and success. The format comes from the name's extension
  * and is checked before anything is encoded, so a name the writer cannot produce fails with nothing
  * written. Un-blending (transparent PNG) inverts "over" against the background per pixel in float
  * and rounds (rule and its limits in nb_screenshot.h). Names use UTC (gmtime_r) as the reference
@@ -61,25 +63,34 @@ const char *nb_screenshot_extension(nb_image_format format) {
     return format == NB_IMAGE_JPEG ? "jpg" : "png";
 }
 
-/* One image to encode: nb_file_save_with's callback data. */
-typedef struct image_job {
-    const char *path; /* the target, named in errors */
-    nb_image_format format;
-    const unsigned char *pixels;
-    int width, height, channels, quality;
-} image_job;
+/* The encoded image, grown by stb_image_write's callback. */
+typedef struct image_bytes {
+    unsigned char *data;
+    size_t len, cap;
+    bool failed; /* an allocation failed: the bytes are incomplete */
+} image_bytes;
 
-/* nb_file_save_with's callback: stb_image_write encodes the image into the temporary file. */
-static nb_status encode_image(const char *tmp_path, void *user) {
-    const image_job *j = user;
-    int ok = j->format == NB_IMAGE_JPEG
-                 ? stbi_write_jpg(tmp_path, j->width, j->height, j->channels, j->pixels, j->quality)
-                 : stbi_write_png(tmp_path, j->width, j->height, j->channels, j->pixels,
-                                  j->width * j->channels);
-    if (!ok)
-        return NB_RAISE(NB_E_IO, j->path, "cannot write %s (directory missing or not writable?)",
-                        j->format == NB_IMAGE_JPEG ? "JPEG" : "PNG");
-    return NB_OK;
+/* stb_image_write's write function: appends to the buffer (it cannot report failure, hence
+ * the flag). */
+static void append_bytes(void *context, void *data, int size) {
+    image_bytes *b = context;
+    if (b->failed || size <= 0)
+        return;
+    size_t need = b->len + (size_t)size;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < need)
+            cap *= 2;
+        unsigned char *p = realloc(b->data, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, (size_t)size);
+    b->len = need;
 }
 
 static nb_status write_as(const char *path, nb_image_format format, const unsigned char *pixels,
@@ -95,8 +106,21 @@ static nb_status write_as(const char *path, nb_image_format format, const unsign
     if (format == NB_IMAGE_JPEG && channels == 4)
         return NB_RAISE(NB_E_INVALID, path,
                         "JPEG has no alpha channel: write a transparent background as .png");
-    image_job job = {path, format, pixels, width, height, channels, quality};
-    return nb_file_save_with(path, encode_image, &job);
+    /* encoded in memory, then written and checked by nb_file_save: stb_image_write's own
+     * file functions ignore fwrite's result and would leave a truncated image on a full disk */
+    image_bytes b = {0};
+    int ok = format == NB_IMAGE_JPEG ? stbi_write_jpg_to_func(append_bytes, &b, width, height,
+                                                              channels, pixels, quality)
+                                     : stbi_write_png_to_func(append_bytes, &b, width, height,
+                                                              channels, pixels, width * channels);
+    nb_status st;
+    if (!ok || b.failed)
+        st = NB_RAISE(b.failed ? NB_E_NOMEM : NB_E_IO, path, "cannot encode the %s image",
+                      format == NB_IMAGE_JPEG ? "JPEG" : "PNG");
+    else
+        st = nb_file_save(path, b.data, b.len);
+    free(b.data);
+    return st;
 }
 
 nb_status nb_screenshot_write(const char *path, const unsigned char *pixels, int width, int height,

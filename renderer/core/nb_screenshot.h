@@ -3,9 +3,10 @@
  * Formats: the file name's extension decides, case-insensitively: ".png" (8-bit RGB, or RGBA
  * for a transparent background) or ".jpg"/".jpeg" (baseline JPEG, 8-bit RGB, quality 1..100,
  * default 90). Any other name is refused before anything is drawn or written
- * (nb_screenshot_format). Files are written atomically (nb_file.h: stb_image_write fills a
- * temporary file beside `path`, which is synced and renamed over it, or removed on any
- * failure), so an interrupted or failed write never leaves a half-written image.
+ * (nb_screenshot_format). Files are written atomically (nb_file.h: stb_image_write encodes
+ * in memory, nb_file_save writes a temporary file beside `path` checking every write, syncs it
+ * and renames it over `path`, or removes it on any failure), so an interrupted or failed write
+ * (a full disk included) never leaves a half-written image and never reports success.
  *
  * Transparent background (nb_screenshot_unblend): the renderer's target holds, per pixel, the
  * colour C of the frame composited over the background B and, in its alpha channel, the
