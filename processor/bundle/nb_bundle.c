@@ -537,7 +537,7 @@ static nb_status copy_nodes(nb_bundle_state *st, const nb_network *net, const nb
     st->pair_finished = calloc(L - 1, sizeof *st->pair_finished);
     st->pair_released = calloc(L - 1, sizeof *st->pair_released);
     if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats || !st->pair_grid ||
-        !st->cur || !st->nxt)
+        !st->cur || !st->nxt || !st->pair_done || !st->pair_finished || !st->pair_released)
         return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu nodes", N);
     st->layer_offset[0] = 0;
     for (size_t l = 0; l < L; l++)
@@ -631,13 +631,17 @@ fail:
 
 /* ---- phases --------------------------------------------------------------------------- */
 
-/* Straight edges between the (moved) nodes, sampled at l (method.md §4.12 after the node loop). */
+static double edge_spacing(const nb_bundle_state *st, int k);
+
+/* Straight edges between the (moved) nodes (method.md §4.12 after the node loop), sampled at
+ * the spacing of the first edge iteration, s_0 (l without edge iterations or with
+ * edge_spacing_bandwidth 0): pairs that wait for their turn hold few points. */
 static nb_status enter_edge_phase(nb_bundle_state *st) {
     double t0 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
         size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
         NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0, st->edge_target + e0,
-                                 st->spacing, st->threads, &st->cur[p]));
+                                 edge_spacing(st, 0), st->threads, &st->cur[p]));
     }
     st->t.straight += nb_time_now() - t0;
     atomic_store(&st->iteration, 0);
