@@ -172,6 +172,14 @@ static const nb_config_key processing_keys[] = {
             "fades where many edges meet, and bundles contract into tubes. 0 uses the exact "
             "norm |D| of the reference's text.",
      .source = "docs/bundling.md, changed"},
+    {P(edge_spacing_bandwidth), .type = NB_CONFIG_DOUBLE, .def = 0.5, .min = 0, .max = 100,
+     .unit = "bandwidths",
+     .doc = "Sample spacing of the edge phase in bandwidths: edge iteration k resamples every "
+            "edge at max(l, this * b_k), l = layer_width / sampling_rate, so the early, wide "
+            "iterations handle fewer samples (as CUBu samples in proportion to the kernel) "
+            "and the last ones, where b_k < l / this, run at l; the final resample is at l. "
+            "0 keeps l throughout (the reference).",
+     .source = "van der Zwan et al. 2016 (CUBu); docs/bundling.md, changed"},
     {P(edge_clamp_to_layers), .type = NB_CONFIG_BOOL, .def = 1, .unit = "",
      .doc = "Keep every edge sample between the planes of its two layers (z clamped after "
             "each advection step); false lets samples loop behind the planes as in the "

@@ -59,6 +59,9 @@ typedef enum nb_importance_method {
  *                                    saturates as s tanh(|D| / s), s = this times the
  *                                    density-weighted mean density (0 = exact |D|, the
  *                                    reference's text)
+ *   edge_spacing_bandwidth   [0.5]   [0, 100]  sample spacing of edge iteration k follows the
+ *                                    bandwidth: max(l, this * b_k) (CUBu; 0 = l throughout,
+ *                                    the reference); the final resample is at l
  *   edge_clamp_to_layers     [true]  keep edge samples between their two layer planes (the
  *                                    reference lets them loop behind the planes)
  *   density_strength         [10000] (0, 1e9]  splat scale before integer truncation (§4.3)
@@ -96,6 +99,7 @@ typedef struct nb_processing_config {
     double edge_step;
     double edge_similarity_max;
     double edge_repulsion_saturation;
+    double edge_spacing_bandwidth;
     bool edge_clamp_to_layers;
     double density_strength;
     int edge_importance_type;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench_bundle.sh - wall time, time per edge and peak memory of `nnbundle bundle` on a ladder
-# of random networks up to 784-1000-500-10 (1.29 M edges), default config, 1 and 2 threads.
+# of random networks from 784-81-49-10 (67,963 edges) to 784-5000-1200-10 (9.93 M edges),
+# default config, 1 and 2 threads.
 #
 # usage: evaluation/bench_bundle.sh [NNBUNDLE] [options]
 #   NNBUNDLE            the nnbundle binary (default build/release/processor/nnbundle);
@@ -9,12 +10,23 @@
 #                         cmake --build build/release --target nnbundle
 #   --threads "1 2"     thread counts to run (default "1 2")
 #   --runs N            runs per cell; the table shows the median wall time (default 1)
-#   --ladder "A B ..."  networks as comma lists (default: the four below)
+#   --ladder "A B ..."  networks as comma lists (default: the six below; "small" = the first
+#                       four, up to 1.29 M edges; "big" = the last two)
 #   --set KEY=VALUE     passed to every `nnbundle bundle` (e.g. --set density=exact)
+#   --compare OLD       also run the binary OLD on every network, alternating with NNBUNDLE
+#                       run by run (old/new side by side on a shared machine); its rows are
+#                       marked "old"
+#   --mpi "1 2"         MPI rank counts: also run `mpirun -n K NNBUNDLE bundle` (1 thread per
+#                       rank) where NNBUNDLE was built with MPI (TODO(mpi): the mpi helper
+#                       wires the option's build check and launcher; without an MPI build the
+#                       rows print "no MPI build")
 #   --keep DIR          keep the networks and stats JSON files in DIR
 # Every figure comes from the --stats JSON of each run: "bundle_total" is the bundling time
 # (layout to metrics, no file I/O), "wall" the whole command, "peak_rss_bytes" the process's
-# peak resident set. Timings on a shared machine are noisy: use --runs 5 and say so.
+# peak resident set. Timings on a shared machine are noisy: use --runs 5 and say so; every
+# row prints the 1-minute load average seen when it ended.
+# The two big rungs need memory: 784-2000-1000-10 (3.58 M edges) about 3 GiB, 784-5000-1200-10
+# (9.93 M edges) about 9 GiB peak RSS (docs/bundling.md, "Memory").
 set -euo pipefail
 
 NNBUNDLE=build/release/processor/nnbundle
@@ -24,17 +36,25 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
 fi
 THREADS="1 2"
 RUNS=1
-LADDER="784,81,49,10 784,200,100,10 784,500,250,10 784,1000,500,10"
+SMALL="784,81,49,10 784,200,100,10 784,500,250,10 784,1000,500,10"
+BIG="784,2000,1000,10 784,5000,1200,10"
+LADDER="$SMALL $BIG"
 SETS=()
 KEEP=""
+OLD=""
+MPI=""
 while [ $# -gt 0 ]; do
     case $1 in
     --threads) THREADS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
-    --ladder) LADDER=$2; shift 2 ;;
+    --ladder)
+        case $2 in small) LADDER=$SMALL ;; big) LADDER=$BIG ;; *) LADDER=$2 ;; esac
+        shift 2 ;;
+    --compare) OLD=$2; shift 2 ;;
+    --mpi) MPI=$2; shift 2 ;;
     --set) SETS+=(--set "$2"); shift 2 ;;
     --keep) KEEP=$2; shift 2 ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench_bundle.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -58,27 +78,55 @@ json_num() {
 median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "# nnbundle bundle, default config${SETS[*]:+ plus ${SETS[*]}}; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-18s %10s %11s %7s %10s %10s %12s %10s %9s\n" network edges samples threads \
-    "bundle s" "wall s" "us/edge" "RSS MiB" "runs"
+printf "%-18s %-4s %10s %11s %7s %10s %10s %9s %9s %6s %5s\n" network bin edges samples threads \
+    "bundle s" "wall s" "us/edge" "RSS MiB" load runs
+
+# row LABEL BIN NET LAYERS THREADS LAUNCH...: RUNS runs of BIN (alternating with the other
+# binary is done by the caller), median bundle_total and wall, printed as one table row
+declare -A TIMES WALLS LAST
+one_run() { # one_run KEY BIN NET THREADS R [LAUNCH...]
+    local key=$1 bin=$2 net=$3 t=$4 r=$5
+    shift 5
+    local stats="$W/stats_${key}_r${r}.json"
+    "$@" "$bin" bundle "$net" --threads "$t" --quiet --stats "$stats" "${SETS[@]}"
+    TIMES[$key]+="$(json_num "$stats" bundle_total) "
+    WALLS[$key]+="$(json_num "$stats" wall) "
+    LAST[$key]=$stats
+}
+print_row() { # print_row KEY LAYERS BINLABEL THREADS
+    local key=$1 stats=${LAST[$1]}
+    local edges samples rss tb tw
+    edges=$(json_num "$stats" edges)
+    samples=$(json_num "$stats" samples)
+    rss=$(json_num "$stats" peak_rss_bytes)
+    tb=$(tr ' ' '\n' <<<"${TIMES[$key]}" | sed '/^$/d' | median)
+    tw=$(tr ' ' '\n' <<<"${WALLS[$key]}" | sed '/^$/d' | median)
+    printf "%-18s %-4s %10d %11d %7s %10.2f %10.2f %9.2f %9.0f %6s %5d\n" "$2" "$3" "$edges" \
+        "$samples" "$4" "$tb" "$tw" "$(awk -v t="$tb" -v e="$edges" 'BEGIN{print t / e * 1e6}')" \
+        "$(awk -v r="$rss" 'BEGIN{print r / 1048576}')" "$(cut -d' ' -f1 /proc/loadavg)" "$RUNS"
+}
 for layers in $LADDER; do
     net="$W/net_${layers//,/-}.nnb.h5"
     "$NNBUNDLE" random --layers "$layers" --seed 1 -o "$net" --quiet
     for t in $THREADS; do
-        : >"$W/times.txt"
-        : >"$W/walls.txt"
+        k="${layers//,/-}_t$t"
         for ((r = 1; r <= RUNS; r++)); do
-            stats="$W/stats_${layers//,/-}_t${t}_r${r}.json"
-            "$NNBUNDLE" bundle "$net" --threads "$t" --quiet --stats "$stats" "${SETS[@]}"
-            json_num "$stats" bundle_total >>"$W/times.txt"
-            json_num "$stats" wall >>"$W/walls.txt"
+            one_run "new_$k" "$NNBUNDLE" "$net" "$t" "$r"
+            [ -z "$OLD" ] || one_run "old_$k" "$OLD" "$net" "$t" "$r"
         done
-        edges=$(json_num "$stats" edges)
-        samples=$(json_num "$stats" samples)
-        rss=$(json_num "$stats" peak_rss_bytes)
-        tb=$(median <"$W/times.txt")
-        tw=$(median <"$W/walls.txt")
-        printf "%-18s %10d %11d %7d %10.2f %10.2f %12.2f %10.0f %9d\n" "$layers" "$edges" \
-            "$samples" "$t" "$tb" "$tw" "$(awk -v t="$tb" -v e="$edges" 'BEGIN{print t / e * 1e6}')" \
-            "$(awk -v r="$rss" 'BEGIN{print r / 1048576}')" "$RUNS"
+        print_row "new_$k" "$layers" new "$t"
+        [ -z "$OLD" ] || print_row "old_$k" "$layers" old "$t"
+    done
+    for k in $MPI; do
+        # TODO(mpi): replace this check and launcher once the MPI build exists (the mpi helper)
+        if ! command -v mpirun >/dev/null || ! "$NNBUNDLE" --version 2>/dev/null | grep -q mpi; then
+            printf "%-18s %-4s %10s %11s %7s %s\n" "$layers" mpi - - "n=$k" "no MPI build"
+            continue
+        fi
+        key="mpi_${layers//,/-}_n$k"
+        for ((r = 1; r <= RUNS; r++)); do
+            one_run "$key" "$NNBUNDLE" "$net" 1 "$r" mpirun -n "$k"
+        done
+        print_row "$key" "$layers" mpi "n=$k"
     done
 done

@@ -204,6 +204,64 @@ static void test_phases_snapshots_and_threads(void **state) {
     fixture_deinit(&f);
 }
 
+/* Pair by pair (nb_bundle_pair_edge_phase, pairs in reverse order, one released after it was
+ * read) gives the same polylines bit for bit as step/finish; a step after some pairs ran ahead
+ * skips them; the adaptive spacing (edge_spacing_bandwidth) changes the result and 0 keeps l. */
+static void test_pair_by_pair(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[4] = {20, 9, 6, 3};
+    random_fixture(&f, 4, sizes, 5);
+    nb_processing_config cfg = defaults();
+    nb_bundle_data a;
+    run(&cfg, &f, 2, &a);
+    nb_bundle_state *st = NULL;
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
+    assert_int_equal(nb_bundle_pair_edge_phase(st, 0), NB_E_INVALID); /* node phase first */
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    while (p.phase == NB_BUNDLE_PHASE_NODE) {
+        assert_int_equal(nb_bundle_step(st), NB_OK);
+        nb_bundle_query_progress(st, &p);
+    }
+    assert_int_equal(nb_bundle_step(st), NB_OK); /* iteration 0 of every pair */
+    assert_int_equal(nb_bundle_pair_edge_phase(st, 3), NB_E_INVALID);
+    for (size_t q = 3; q-- > 0;) {
+        assert_int_equal(nb_bundle_pair_edge_phase(st, q), NB_OK);
+        nb_bundle_pair_view v;
+        assert_int_equal(nb_bundle_query_pair(st, q, &v), NB_OK);
+        assert_int_equal(v.first_edge, q == 0 ? 0 : (q == 1 ? 180 : 234));
+        assert_int_equal(v.offset[0], 0);
+        assert_int_equal(v.offset[v.n_edges], v.n_points);
+        const uint64_t base = a.edge_point_offset[v.first_edge];
+        for (size_t e = 0; e <= v.n_edges; e++)
+            assert_int_equal(v.offset[e] + base, a.edge_point_offset[v.first_edge + e]);
+        assert_memory_equal(v.points, a.point_position + 3 * base, 3 * v.n_points * sizeof(float));
+    }
+    assert_int_equal(nb_bundle_step(st), NB_OK); /* nothing left to run */
+    nb_bundle_data b;
+    assert_int_equal(nb_bundle_finish(st, &b), NB_OK);
+    assert_int_equal(a.n_points, b.n_points);
+    assert_memory_equal(a.point_position, b.point_position, 3 * a.n_points * sizeof(float));
+    assert_memory_equal(&a.metrics, &b.metrics, sizeof a.metrics);
+    nb_bundle_data_deinit(&b);
+    nb_bundle_pair_release(st, 1);
+    nb_bundle_pair_view v;
+    assert_int_equal(nb_bundle_query_pair(st, 1, &v), NB_E_INVALID);
+    assert_int_equal(nb_bundle_pair_edge_phase(st, 1), NB_E_INVALID);
+    assert_int_equal(nb_bundle_query_snapshot(st, &b), NB_E_INVALID);
+    nb_bundle_destroy(st);
+    /* the reference spacing throughout differs from the adaptive one */
+    cfg.edge_spacing_bandwidth = 0.0;
+    run(&cfg, &f, 1, &b);
+    assert_sane(&b);
+    assert_true(b.n_points != a.n_points ||
+                memcmp(b.point_position, a.point_position, 3 * a.n_points * sizeof(float)) != 0);
+    nb_bundle_data_deinit(&a);
+    nb_bundle_data_deinit(&b);
+    fixture_deinit(&f);
+}
+
 static void test_advection_off_gives_straight_edges(void **state) {
     (void)state;
     fixture f;
@@ -706,6 +764,9 @@ static void test_errors(void **state) {
     cfg.edge_repulsion_saturation = -1.0;
     expect_config_error(&f, cfg, "edge_repulsion_saturation");
     cfg = defaults();
+    cfg.edge_spacing_bandwidth = -0.5;
+    expect_config_error(&f, cfg, "edge_spacing_bandwidth");
+    cfg = defaults();
     cfg.prune_percentage = 1.0;
     expect_config_error(&f, cfg, "prune_percentage");
     cfg = defaults();
@@ -747,6 +808,7 @@ int main(void) {
         cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_default_iteration_counts),
         cmocka_unit_test(test_phases_snapshots_and_threads),
+        cmocka_unit_test(test_pair_by_pair),
         cmocka_unit_test(test_advection_off_gives_straight_edges),
         cmocka_unit_test(test_small_shapes),
         cmocka_unit_test(test_pruning_exact_count),

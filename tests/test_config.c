@@ -77,7 +77,7 @@ static void check_schema(const nb_config_schema *s, size_t expected_keys) {
 
 static void test_schema_tables(void **state) {
     (void)state;
-    check_schema(&nb_processing_schema, 33);
+    check_schema(&nb_processing_schema, 34);
     check_schema(&nb_rendering_schema, 28);
     assert_string_equal(nb_processing_schema.name, "processing");
     assert_string_equal(nb_rendering_schema.name, "rendering");

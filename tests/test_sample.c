@@ -181,12 +181,14 @@ static void test_resample_smoothed_matches_separate_passes(void **state) {
     const float *before = in.points;
     float *snapshot = malloc(in.n_points * 3 * sizeof(float));
     memcpy(snapshot, in.points, in.n_points * 3 * sizeof(float));
-    const double factors[2] = {0.9, 0.2}; /* window radius 1 and wider */
-    for (int k = 0; k < 2; k++) {
-        const nb_sample_presmooth pre = {8, 40.0, factors[k]};
+    /* window radius 1 and wider; input at l and at 3 l and 40 l (relaxed passes) */
+    const double factors[4] = {0.9, 0.2, 0.9, 0.2}, ratios[4] = {1.0, 1.0, 3.0, 40.0};
+    for (int k = 0; k < 4; k++) {
+        const nb_sample_presmooth pre = {8, 40.0, factors[k], ratios[k]};
         assert_int_equal(nb_sample_copy(&copy, &in), NB_OK);
-        assert_int_equal(nb_smooth_polylines(copy.n_edges, copy.offset, copy.points, pre.passes,
-                                             pre.percent, pre.factor, 2),
+        assert_int_equal(nb_smooth_polylines_scaled(copy.n_edges, copy.offset, copy.points,
+                                                    pre.passes, pre.percent, pre.factor,
+                                                    pre.spacing_ratio, 2),
                          NB_OK);
         assert_int_equal(nb_sample_resample(&copy, l, 2, &a), NB_OK);
         assert_int_equal(nb_sample_resample_smoothed(&in, &pre, l, 2, &b), NB_OK);
@@ -197,14 +199,16 @@ static void test_resample_smoothed_matches_separate_passes(void **state) {
     /* the input is not modified; zero passes is plain resampling */
     assert_ptr_equal(in.points, before);
     assert_memory_equal(in.points, snapshot, in.n_points * 3 * sizeof(float));
-    const nb_sample_presmooth none = {0, 8.0, 0.9};
+    const nb_sample_presmooth none = {0, 8.0, 0.9, 1.0};
     assert_int_equal(nb_sample_resample(&in, l, 1, &a), NB_OK);
     assert_int_equal(nb_sample_resample_smoothed(&in, &none, l, 1, &b), NB_OK);
     assert_memory_equal(a.points, b.points, a.n_points * 3 * sizeof(float));
     /* bad smoothing parameters */
-    const nb_sample_presmooth bad[3] = {{-1, 8.0, 0.9}, {8, 0.0, 0.9}, {8, 8.0, 1.5}};
-    const char *subject[3] = {"smoothing_iterations", "smoothing_percent", "smoothing factor"};
-    for (int k = 0; k < 3; k++) {
+    const nb_sample_presmooth bad[4] = {
+        {-1, 8.0, 0.9, 1.0}, {8, 0.0, 0.9, 1.0}, {8, 8.0, 1.5, 1.0}, {8, 8.0, 0.9, NAN}};
+    const char *subject[4] = {"smoothing_iterations", "smoothing_percent", "smoothing factor",
+                              "smoothing spacing ratio"};
+    for (int k = 0; k < 4; k++) {
         assert_int_equal(nb_sample_resample_smoothed(&in, &bad[k], l, 1, &b), NB_E_INVALID);
         assert_string_equal(nb_error_subject(), subject[k]);
     }

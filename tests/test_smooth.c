@@ -128,6 +128,37 @@ static void test_straight_line_is_fixed(void **state) {
     assert_true(p[0] == 0.0f && p[3 * 29] == 0.25f * 29.0f);
 }
 
+/* A polyline sampled at ratio * l keeps the per-pass variance of the l window in world units:
+ * r_l = 1 gives alpha = 1.5 * (2/3) / ratio^2, i.e. p <- p + alpha (mean - p). */
+static void test_scaled_spacing(void **state) {
+    (void)state;
+    float p[3 * 3] = {0, 0, 0, 1, 1, 1, 2, 0, 0};
+    const uint64_t off[2] = {0, 3};
+    assert_int_equal(nb_smooth_polylines_scaled(1, off, p, 1, 8.0, 0.9, 4.0, 1), NB_OK);
+    NEAR(p[3], 1.0);
+    NEAR(p[4], 1.0 + 0.0625 * (1.0 / 3.0 - 1.0));
+    NEAR(p[5], 1.0 + 0.0625 * (1.0 / 3.0 - 1.0));
+    /* ratio <= 1 is the plain smoothing, bit for bit */
+    float a[3 * 3] = {0, 0, 0, 1, 1, 1, 2, 0, 0}, b[3 * 3] = {0, 0, 0, 1, 1, 1, 2, 0, 0};
+    assert_int_equal(nb_smooth_polylines_scaled(1, off, a, 3, 8.0, 0.9, 1.0, 1), NB_OK);
+    assert_int_equal(nb_smooth_polylines(1, off, b, 3, 8.0, 0.9, 1), NB_OK);
+    assert_memory_equal(a, b, sizeof a);
+    /* a wide window at l (r_l = 6 on 101 points) becomes r = 2 at 2 l (v = 42 / 12 = 3.5 < 4) */
+    enum { N = 51 };
+    float c[3 * N], d[3 * N];
+    const uint64_t offn[2] = {0, N};
+    for (int i = 0; i < N; i++) {
+        c[3 * i] = d[3 * i] = (float)i;
+        c[3 * i + 1] = d[3 * i + 1] = (float)(i % 2);
+        c[3 * i + 2] = d[3 * i + 2] = 0.0f;
+    }
+    assert_int_equal(nb_smooth_polylines_scaled(1, offn, c, 1, 8.0, 0.75, 2.0, 1), NB_OK);
+    assert_int_equal(nb_smooth_polylines(1, offn, d, 1, 100.0 * 2.5 / 51.0, 1.0, 1), NB_OK);
+    assert_memory_equal(c, d, sizeof c);
+    assert_int_equal(nb_smooth_polylines_scaled(1, off, p, 1, 8.0, 0.9, NAN, 1), NB_E_INVALID);
+    assert_string_equal(nb_error_subject(), "smoothing spacing ratio");
+}
+
 static void test_errors_and_noop(void **state) {
     (void)state;
     float p[3 * 3] = {0, 0, 0, 1, 1, 1, 2, 0, 0};
@@ -156,6 +187,7 @@ int main(void) {
         cmocka_unit_test(test_window_by_hand),
         cmocka_unit_test(test_reduces_curvature_keeps_endpoints_threads),
         cmocka_unit_test(test_straight_line_is_fixed),
+        cmocka_unit_test(test_scaled_spacing),
         cmocka_unit_test(test_errors_and_noop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

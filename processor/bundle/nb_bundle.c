@@ -3,18 +3,20 @@
  * DESIGN: data flow (network, importance, config) -> node positions (nb_layout) -> kept
  * edges (nb_prune: score alpha * mean_c(source importance), exact count) -> node phase
  * (nb_density_advect_nodes on the 2-D node map) -> straight edges between the moved nodes,
- * sampled at l (nb_sample_initial) -> edge phase (per iteration: resample into the other
- * ping-pong buffer; per layer pair nb_density_advect_samples on that pair's grid; Laplacian
- * smoothing) -> final resample -> /bundle (nb_model.h) + metrics (nb_metrics). The smoothing
- * of iteration k runs fused into the resample that starts iteration k+1 (or the final one):
- * nb_sample_resample_smoothed smooths each edge in cache and resamples it, which reads the
- * polylines once instead of twice and gives bit-identical results; snapshots taken between
- * steps apply the pending smoothing to their copy.
+ * sampled at s_0 (nb_sample_initial) -> edge phase (per layer pair and iteration k: resample
+ * into the other ping-pong buffer at s_k = max(l, edge_spacing_bandwidth * b_k);
+ * nb_density_advect_samples on that pair's grid; Laplacian smoothing) -> final resample at l ->
+ * /bundle (nb_model.h) + metrics (nb_metrics). The smoothing of iteration k runs fused into the
+ * resample that starts iteration k+1 (or the final one): nb_sample_resample_smoothed smooths each
+ * edge in cache and resamples it, which reads the polylines once instead of twice and gives
+ * bit-identical results; snapshots taken between steps apply the pending smoothing to their copy.
  * Order of operations and schedules: method.md §4.12 and §4.6, minus its quirks (no
  * dropped edges, no point cap, no redundant straight-edge rebuilds, a phase whose initial
  * bandwidth is already below 2h runs zero iterations). Polylines are kept per layer pair
  * (one CSR buffer pair each) because layer pairs never see each other's density and the
- * density back-end takes one pair's polylines with offsets local to it.
+ * density back-end takes one pair's polylines with offsets local to it; the edge phase keeps
+ * per-pair state (pair_done, pair_finished), so it runs iteration by iteration over all pairs
+ * (nb_bundle_step) or pair by pair (nb_bundle_pair_step) with the same bytes.
  * Threading: the driver itself is sequential; every stage it calls is OpenMP-parallel with
  * `threads` threads and deterministic, so the whole run is identical for any thread count.
  * The cancel flag and the progress counters are C11 atomics so that other threads may set /
@@ -80,11 +82,13 @@ struct nb_bundle_state {
     nb_sample_buffer *cur; /* [L-1] current polylines per pair */
     nb_sample_buffer *nxt; /* [L-1] ping-pong partner */
     nb_density *density;
-    /* Smoothing of the last edge iteration, not yet applied: it runs fused into the next
-     * resample (nb_sample_resample_smoothed), which reads the polylines once instead of
-     * twice; snapshots apply it to their copy, so what callers see is unchanged. */
-    bool smooth_pending;
-    nb_sample_presmooth pending;
+    /* Per layer pair: edge iterations done and whether its final resample ran. The smoothing
+     * of a pair's last iteration k is not applied at once: it runs fused into the pair's next
+     * resample (nb_sample_resample_smoothed), which reads the polylines once instead of twice;
+     * snapshots apply it to their copy, so what callers see is unchanged (pending_smoothing). */
+    int *pair_done;      /* [L-1] */
+    bool *pair_finished; /* [L-1] */
+    bool *pair_released; /* [L-1] polylines handed out and freed (nb_bundle_pair_release) */
 
     int node_iterations, edge_iterations;
     int node_done, edge_done;
@@ -133,6 +137,7 @@ double nb_bundle_similarity(double b, double b0, double limit, double max) {
     X(edge_step)                                                                                   \
     X(edge_similarity_max)                                                                         \
     X(edge_repulsion_saturation)                                                                   \
+    X(edge_spacing_bandwidth)                                                                      \
     X(density_strength)                                                                            \
     X(smoothing_percent)
 #define BUNDLE_INTS(X)  X(edge_importance_type) X(smoothing_iterations)
@@ -417,6 +422,9 @@ void nb_bundle_destroy(nb_bundle_state *st) {
         }
     free(st->cur);
     free(st->nxt);
+    free(st->pair_done);
+    free(st->pair_finished);
+    free(st->pair_released);
     free(st->pair_grid);
     nb_density_destroy(st->density);
     free(st->layer_offset);
@@ -525,8 +533,11 @@ static nb_status copy_nodes(nb_bundle_state *st, const nb_network *net, const nb
     st->pair_grid = calloc(L - 1, sizeof *st->pair_grid);
     st->cur = calloc(L - 1, sizeof *st->cur);
     st->nxt = calloc(L - 1, sizeof *st->nxt);
+    st->pair_done = calloc(L - 1, sizeof *st->pair_done);
+    st->pair_finished = calloc(L - 1, sizeof *st->pair_finished);
+    st->pair_released = calloc(L - 1, sizeof *st->pair_released);
     if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats || !st->pair_grid ||
-        !st->cur || !st->nxt)
+        !st->cur || !st->nxt || !st->pair_done || !st->pair_finished || !st->pair_released)
         return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu nodes", N);
     st->layer_offset[0] = 0;
     for (size_t l = 0; l < L; l++)
@@ -620,13 +631,17 @@ fail:
 
 /* ---- phases --------------------------------------------------------------------------- */
 
-/* Straight edges between the (moved) nodes, sampled at l (method.md §4.12 after the node loop). */
+static double edge_spacing(const nb_bundle_state *st, int k);
+
+/* Straight edges between the (moved) nodes (method.md §4.12 after the node loop), sampled at
+ * the spacing of the first edge iteration, s_0 (l without edge iterations or with
+ * edge_spacing_bandwidth 0): pairs that wait for their turn hold few points. */
 static nb_status enter_edge_phase(nb_bundle_state *st) {
     double t0 = nb_time_now();
     for (size_t p = 0; p + 1 < st->n_layers; p++) {
         size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
         NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0, st->edge_target + e0,
-                                 st->spacing, st->threads, &st->cur[p]));
+                                 edge_spacing(st, 0), st->threads, &st->cur[p]));
     }
     st->t.straight += nb_time_now() - t0;
     atomic_store(&st->iteration, 0);
@@ -652,17 +667,40 @@ static nb_status node_step(nb_bundle_state *st) {
     return NB_OK;
 }
 
-/* Resamples every pair into its other buffer, applying the pending smoothing on the way. */
-static nb_status resample_all(nb_bundle_state *st) {
-    const nb_sample_presmooth *pre = st->smooth_pending ? &st->pending : NULL;
-    for (size_t p = 0; p + 1 < st->n_layers; p++) {
-        NB_TRY(
-            nb_sample_resample_smoothed(&st->cur[p], pre, st->spacing, st->threads, &st->nxt[p]));
-        nb_sample_buffer t = st->cur[p];
-        st->cur[p] = st->nxt[p];
-        st->nxt[p] = t;
-    }
-    st->smooth_pending = false;
+/* Sample spacing of edge iteration k (k = edge_iterations: the final resample, always l):
+ * max(l, edge_spacing_bandwidth * b_k), so that the early iterations, whose kernel spans many
+ * samples, handle fewer of them (CUBu, van der Zwan et al. 2016: sampling step proportional
+ * to the kernel size) and the last ones run at l. */
+static double edge_spacing(const nb_bundle_state *st, int k) {
+    if (k >= st->edge_iterations)
+        return st->spacing;
+    double b = st->edge_b0 * pow(st->s.edge_bandwidth_reduction, (double)k);
+    double w = st->s.edge_spacing_bandwidth * b;
+    return w > st->spacing ? w : st->spacing;
+}
+
+/* The smoothing that pair p's last iteration left pending (NULL if none): iteration k's
+ * smoothing uses the window factor r_e^(k+1) and runs fused into the next resample. */
+static const nb_sample_presmooth *pending_smoothing(const nb_bundle_state *st, size_t p,
+                                                    nb_sample_presmooth *pre) {
+    int k = st->pair_done[p];
+    if (k == 0 || st->pair_finished[p] || !st->s.smoothing || st->s.smoothing_iterations <= 0)
+        return NULL;
+    pre->passes = st->s.smoothing_iterations;
+    pre->percent = st->s.smoothing_percent;
+    pre->factor = pow(st->s.edge_bandwidth_reduction, (double)k);
+    pre->spacing_ratio = edge_spacing(st, k - 1) / st->spacing;
+    return pre;
+}
+
+/* Resamples pair p into its other buffer at `spacing`, applying the pending smoothing. */
+static nb_status resample_pair(nb_bundle_state *st, size_t p, double spacing) {
+    nb_sample_presmooth pre;
+    NB_TRY(nb_sample_resample_smoothed(&st->cur[p], pending_smoothing(st, p, &pre), spacing,
+                                       st->threads, &st->nxt[p]));
+    nb_sample_buffer t = st->cur[p];
+    st->cur[p] = st->nxt[p];
+    st->nxt[p] = t;
     return NB_OK;
 }
 
@@ -680,48 +718,70 @@ static void clamp_between_layers(nb_bundle_state *st, size_t p) {
     }
 }
 
-static nb_status edge_step(nb_bundle_state *st) {
+/* Edge iteration k = pair_done[p] of layer pair p (method.md §4.7-4.10): resample at
+ * edge_spacing(k) (with the previous iteration's smoothing fused in), segment density and
+ * sample advection on the pair's grid, the clamp between the layer planes; the smoothing of
+ * this iteration is left pending. Touches only pair p's state and the shared density
+ * workspace, so pairs may be run in any order (or on different processes) with the same
+ * result. */
+static nb_status pair_iteration(nb_bundle_state *st, size_t p) {
     double t0 = nb_time_now();
-    int k = st->edge_done;
-    double r = st->s.edge_bandwidth_reduction;
-    double b = st->edge_b0 * pow(r, (double)k);
+    int k = st->pair_done[p];
+    double b = st->edge_b0 * pow(st->s.edge_bandwidth_reduction, (double)k);
     double sim = nb_bundle_similarity(b, st->edge_b0, st->limit, st->s.edge_similarity_max);
-    NB_TRY(resample_all(st));
+    const double spacing = edge_spacing(st, k);
+    NB_TRY(resample_pair(st, p, spacing));
     double t1 = nb_time_now();
-    for (size_t p = 0; p + 1 < st->n_layers; p++) {
-        size_t e0 = st->pair_edge[p];
-        nb_sample_set set = {
-            .n_edges = st->cur[p].n_edges,
-            .point_offset = st->cur[p].offset,
-            .points = st->cur[p].points,
-            .edge_source = st->edge_source + e0,
-            .edge_target = st->edge_target + e0,
-            .edge_alpha = st->edge_alpha + e0,
-            .node_importance = st->node_imp,
-            .node_stats = st->node_stats,
-            .edge_importance_type = st->s.edge_importance_type,
-            .step_fraction = st->s.edge_step,
-            .n_nodes = st->n_nodes,
-            .repulsion_saturation = st->s.edge_repulsion_saturation,
-        };
-        if (set.n_edges == 0)
-            continue;
+    size_t e0 = st->pair_edge[p];
+    nb_sample_set set = {
+        .n_edges = st->cur[p].n_edges,
+        .point_offset = st->cur[p].offset,
+        .points = st->cur[p].points,
+        .edge_source = st->edge_source + e0,
+        .edge_target = st->edge_target + e0,
+        .edge_alpha = st->edge_alpha + e0,
+        .node_importance = st->node_imp,
+        .node_stats = st->node_stats,
+        .edge_importance_type = st->s.edge_importance_type,
+        .step_fraction = st->s.edge_step,
+        .n_nodes = st->n_nodes,
+        .repulsion_saturation = st->s.edge_repulsion_saturation,
+        .whole_support = spacing > st->spacing,
+    };
+    if (set.n_edges > 0) {
         NB_TRY(nb_density_advect_samples(st->density, &st->pair_grid[p], &set, b, sim));
         if (st->s.edge_clamp_to_layers)
             clamp_between_layers(st, p);
     }
     double t2 = nb_time_now();
-    if (st->s.smoothing && st->s.smoothing_iterations > 0) {
-        st->pending.passes = st->s.smoothing_iterations;
-        st->pending.percent = st->s.smoothing_percent;
-        st->pending.factor = pow(r, (double)(k + 1));
-        st->smooth_pending = true;
-    }
-    double t3 = nb_time_now();
+    st->pair_done[p] = k + 1;
     st->t.resample += t1 - t0;
     st->t.density += t2 - t1;
-    st->t.smoothing += t3 - t2;
-    st->t.edge_phase += t3 - t0;
+    st->t.edge_phase += t2 - t0;
+    return NB_OK;
+}
+
+/* The final resample of pair p at l, with its pending smoothing. */
+static nb_status pair_final(nb_bundle_state *st, size_t p) {
+    double t0 = nb_time_now();
+    NB_TRY(resample_pair(st, p, st->spacing));
+    st->pair_finished[p] = true;
+    /* the pair is never resampled again: drop its ping-pong partner and both staging areas
+     * (about 4 of the 5 copies of its points; docs/bundling.md, "Memory") */
+    nb_sample_deinit(&st->nxt[p]);
+    nb_sample_trim(&st->cur[p]);
+    st->t.final_resample += nb_time_now() - t0;
+    return NB_OK;
+}
+
+/* One edge iteration k = edge_done over every layer pair that has not run it yet (pairs that
+ * nb_bundle_pair_edge_phase ran ahead are skipped). */
+static nb_status edge_step(nb_bundle_state *st) {
+    int k = st->edge_done;
+    for (size_t p = 0; p + 1 < st->n_layers; p++) {
+        if (st->pair_done[p] == k && !st->pair_finished[p])
+            NB_TRY(pair_iteration(st, p));
+    }
     st->edge_done = k + 1;
     atomic_store(&st->iteration, st->edge_done);
     if (st->edge_done == st->edge_iterations) {
@@ -729,6 +789,55 @@ static nb_status edge_step(nb_bundle_state *st) {
         atomic_store(&st->phase, NB_BUNDLE_PHASE_DONE);
     }
     return NB_OK;
+}
+
+nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done) {
+    if (pair + 1 >= st->n_layers)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", pair, st->n_layers - 1);
+    if (atomic_load(&st->phase) == NB_BUNDLE_PHASE_NODE)
+        return NB_RAISE(NB_E_INVALID, "pair", "the node phase has not finished");
+    if (st->pair_released[pair])
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was released", pair);
+    if (atomic_load(&st->cancel))
+        return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+    if (st->pair_done[pair] < st->edge_iterations && !st->pair_finished[pair])
+        NB_TRY(pair_iteration(st, pair));
+    else if (!st->pair_finished[pair])
+        NB_TRY(pair_final(st, pair));
+    *done = st->pair_finished[pair];
+    return NB_OK;
+}
+
+nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair) {
+    bool done = false;
+    while (!done)
+        NB_TRY(nb_bundle_pair_step(st, pair, &done));
+    return NB_OK;
+}
+
+nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out) {
+    if (pair + 1 >= st->n_layers)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", pair, st->n_layers - 1);
+    if (st->pair_released[pair])
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was released", pair);
+    const nb_sample_buffer *b = &st->cur[pair];
+    *out = (nb_bundle_pair_view){
+        .pair = pair,
+        .first_edge = st->pair_edge[pair],
+        .n_edges = st->pair_edge[pair + 1] - st->pair_edge[pair],
+        .n_points = b->n_points,
+        .offset = b->offset,
+        .points = b->points,
+    };
+    return NB_OK;
+}
+
+void nb_bundle_pair_release(nb_bundle_state *st, size_t pair) {
+    if (pair + 1 >= st->n_layers || st->pair_released[pair])
+        return;
+    nb_sample_deinit(&st->cur[pair]);
+    nb_sample_deinit(&st->nxt[pair]);
+    st->pair_released[pair] = true;
 }
 
 nb_status nb_bundle_step(nb_bundle_state *st) {
@@ -775,6 +884,9 @@ static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
     else
         for (size_t p = 0; p + 1 < L; p++)
             S += st->cur[p].n_points;
+    for (size_t p = 0; p + 1 < L; p++)
+        if (st->pair_released[p])
+            return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was released", p);
     nb_bundle_data d;
     NB_TRY(nb_bundle_data_init(&d, L, st->n_nodes, E, S));
     memcpy(d.node_position, st->node_pos, st->n_nodes * 3 * sizeof(float));
@@ -805,10 +917,14 @@ static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
             base += b->n_points;
         }
     }
-    if (!straight && st->smooth_pending && E) {
+    for (size_t p = 0; !straight && p + 1 < L; p++) {
+        nb_sample_presmooth pre;
+        size_t e0 = st->pair_edge[p], ne = st->pair_edge[p + 1] - e0;
+        if (ne == 0 || !pending_smoothing(st, p, &pre))
+            continue;
         nb_status s =
-            nb_smooth_polylines(E, d.edge_point_offset, d.point_position, st->pending.passes,
-                                st->pending.percent, st->pending.factor, st->threads);
+            nb_smooth_polylines_scaled(ne, d.edge_point_offset + e0, d.point_position, pre.passes,
+                                       pre.percent, pre.factor, pre.spacing_ratio, st->threads);
         if (s != NB_OK) {
             nb_bundle_data_deinit(&d);
             return s;
@@ -846,9 +962,9 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
     if (!st->finished) {
         if (atomic_load(&st->cancel))
             return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
-        double t0 = nb_time_now();
-        NB_TRY(resample_all(st));
-        st->t.final_resample = nb_time_now() - t0;
+        for (size_t p = 0; p + 1 < st->n_layers; p++)
+            if (!st->pair_finished[p])
+                NB_TRY(pair_final(st, p));
         st->finished = true;
     }
     nb_bundle_data d;

@@ -12,7 +12,8 @@
  *                          (node_min_distance, node_min_spread; docs/bundling.md "Node
  *                          phase"), while b_k >= 2h; at its end straight edges are rebuilt
  *                          between the moved nodes and sampled at l = W / sampling_rate (§4.7)
- *                        edge phase k (§4.7-4.10): resample every edge at l; per layer pair
+ *                        edge phase k (§4.7-4.10): resample every edge at max(l,
+ *                          edge_spacing_bandwidth * b_k) (the reference: l; CUBu); per layer pair
  *                          segment density + sample advection with b_k = edge_bandwidth * W *
  *                          r_e^k (interior points move edge_step * b_k; the reference moves
  *                          b_k) and similarity min(sigma_k, edge_similarity_max) (the
@@ -20,7 +21,8 @@
  *                          (edge_repulsion_saturation; docs/bundling.md "Edge phase"); with
  *                          edge_clamp_to_layers z is clamped between
  *                          the pair's two layer planes (the reference: no clamp);
- *                          smoothing_iterations Laplacian passes with factor r_e^(k+1);
+ *                          smoothing_iterations Laplacian passes with factor r_e^(k+1), their
+ *                          variance kept in world units at the coarser spacing;
  *                          while b_k >= 2h
  *   nb_bundle_finish   runs what is left, resamples once more, computes the metrics
  *                      (nb_metrics.h, voxel = h; the layout ink ratio against the straight
@@ -44,6 +46,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nb_config.h"
 #include "nb_model.h"
@@ -111,6 +114,7 @@ typedef struct nb_bundle_settings {
     double edge_step;
     double edge_similarity_max;
     double edge_repulsion_saturation;
+    double edge_spacing_bandwidth;
     double density_strength;
     double smoothing_percent;
     int edge_importance_type;
@@ -161,6 +165,47 @@ nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network 
  * FINISHED. Returns NB_OK, NB_E_CANCELLED (nb_bundle_cancel was called; nothing was run),
  * NB_E_NOMEM, or a status of the density back-end. */
 nb_status nb_bundle_step(nb_bundle_state *st);
+
+/* Layer pair `pair`'s polylines after its edge phase (borrowed from the state: valid until the
+ * next call that changes the state). Offsets are local to the pair (offset[0] = 0); its edges
+ * are the global edges first_edge ... first_edge + n_edges - 1 (weight order). */
+typedef struct nb_bundle_pair_view {
+    size_t pair;
+    size_t first_edge;      /* global index of the pair's first kept edge */
+    size_t n_edges;         /* E_p */
+    size_t n_points;        /* S_p */
+    const uint64_t *offset; /* [E_p + 1] */
+    const float *points;    /* float32[S_p][3], world units */
+} nb_bundle_pair_view;
+
+/* Runs every remaining edge iteration of layer pair `pair` (0 ... L-2) and its final resample
+ * at l, without touching the other pairs: the edge phase treats pairs independently (each
+ * has its own grid and polylines), so running pairs one after another, in any order, or on
+ * different processes, gives the same polylines bit for bit as nb_bundle_step / finish. The
+ * node phase must be over (step until the progress phase is EDGE or DONE). A later
+ * nb_bundle_step skips the pairs run this way. Memory: only this pair's polylines grow
+ * (docs/bundling.md, "Memory").
+ * Returns NB_OK, NB_E_INVALID (pair out of range, the node phase not finished, or the pair
+ * released; subject "pair"), NB_E_CANCELLED (between iterations), NB_E_NOMEM, or a status of
+ * the density back-end. */
+nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair);
+
+/* One step of nb_bundle_pair_edge_phase: the pair's next edge iteration, or, after its last,
+ * its final resample; *done = true once the final resample has run (then a call does
+ * nothing). For a progress display: a pair takes edge_iterations + 1 steps. Same statuses as
+ * nb_bundle_pair_edge_phase. */
+nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done);
+
+/* *out = pair `pair`'s current polylines (final once nb_bundle_pair_edge_phase returned; any
+ * pending smoothing is not applied). Returns NB_OK or NB_E_INVALID (out of range, released;
+ * subject "pair"). */
+nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out);
+
+/* Frees pair `pair`'s polylines once the caller has stored them (after
+ * nb_bundle_pair_edge_phase), so that a network whose polylines do not fit in memory at once
+ * can be bundled pair by pair. A released pair can no longer be snapshotted or finished
+ * (those return NB_E_INVALID). No-op if already released or out of range. */
+void nb_bundle_pair_release(nb_bundle_state *st, size_t pair);
 
 /* Where the run stands. Safe from any thread while another works on st. */
 void nb_bundle_query_progress(const nb_bundle_state *st, nb_bundle_progress *out);

@@ -44,6 +44,20 @@ void nb_sample_init(nb_sample_buffer *buf) {
     memset(buf, 0, sizeof *buf);
 }
 
+void nb_sample_trim(nb_sample_buffer *buf) {
+    if (!buf)
+        return;
+    stage_free(buf->stage);
+    buf->stage = NULL;
+    if (buf->points && buf->n_points > 0 && buf->n_points < buf->point_capacity) {
+        float *p = realloc(buf->points, buf->n_points * 3 * sizeof *p);
+        if (p) {
+            buf->points = p;
+            buf->point_capacity = buf->n_points;
+        }
+    }
+}
+
 void nb_sample_deinit(nb_sample_buffer *buf) {
     if (!buf)
         return;
@@ -273,8 +287,8 @@ static bool lane_begin(lane *ln, const uint64_t *off, const float *pts,
             row->scratch_cap = cap;
         }
         memcpy(row->scratch, ln->p, 3 * ln->n * sizeof(float));
-        nb_smooth_edge(row->scratch, ln->n, row->scratch + 3 * ln->n, pre->passes, pre->percent,
-                       pre->factor);
+        nb_smooth_edge_scaled(row->scratch, ln->n, row->scratch + 3 * ln->n, pre->passes,
+                              pre->percent, pre->factor, pre->spacing_ratio);
         ln->p = row->scratch;
     }
     ln->k = 1;
@@ -367,6 +381,9 @@ nb_status nb_sample_resample_smoothed(const nb_sample_buffer *in, const nb_sampl
         if (!(pre->factor > 0.0 && pre->factor <= 1.0))
             return NB_RAISE(NB_E_INVALID, "smoothing factor", "must be in (0, 1], got %g",
                             pre->factor);
+        if (!isfinite(pre->spacing_ratio))
+            return NB_RAISE(NB_E_INVALID, "smoothing spacing ratio", "must be finite, got %g",
+                            pre->spacing_ratio);
     }
     size_t ne = in->n_edges;
     for (size_t e = 0; e < ne; e++)

@@ -37,6 +37,10 @@ void nb_sample_init(nb_sample_buffer *buf);
 /* Frees the arrays; safe on a zeroed buffer. Leaves *buf zeroed. */
 void nb_sample_deinit(nb_sample_buffer *buf);
 
+/* Frees the resampling staging kept in *buf and shrinks its point array to its n_points
+ * (when realloc can; contents kept). For polylines that will not be resampled again. */
+void nb_sample_trim(nb_sample_buffer *buf);
+
 /* Ensures room for n_edges edges and n_points points, growing by at least 1.5x so repeated
  * growth stays amortised; keeps the contents. Returns NB_OK or NB_E_NOMEM (buffer unchanged). */
 nb_status nb_sample_reserve(nb_sample_buffer *buf, size_t n_edges, size_t n_points);
@@ -74,9 +78,11 @@ nb_status nb_sample_resample(const nb_sample_buffer *in, double spacing, int thr
  * §4.10): the same passes nb_smooth_polylines would run, on a copy of each edge in cache, so
  * the polylines are read once instead of twice. passes 0 = no smoothing. */
 typedef struct nb_sample_presmooth {
-    int passes;     /* smoothing_iterations, >= 0 */
-    double percent; /* smoothing_percent, (0, 100] */
-    double factor;  /* schedule factor r_e^(k+1), (0, 1] */
+    int passes;           /* smoothing_iterations, >= 0 */
+    double percent;       /* smoothing_percent, (0, 100] */
+    double factor;        /* schedule factor r_e^(k+1), (0, 1] */
+    double spacing_ratio; /* the input's sample spacing over l (nb_smooth_edge_scaled); 0 or
+                             <= 1: the input is sampled at l */
 } nb_sample_presmooth;
 
 /* nb_sample_resample of the input smoothed by `pre` (may be NULL: no smoothing); `in` is not

@@ -63,13 +63,46 @@ static void pass_window(const float *restrict src, float *restrict dst, size_t n
     }
 }
 
+/* One relaxed 3-point pass: dst = src + alpha (mean - src), endpoints copied (alpha < 1). */
+static void pass_r1_relaxed(const float *restrict src, float *restrict dst, size_t n, float alpha) {
+    const float third = 1.0f / 3.0f;
+    size_t m = 3 * n;
+    for (size_t i = 0; i < 3; i++) {
+        dst[i] = src[i];
+        dst[m - 3 + i] = src[m - 3 + i];
+    }
+    for (size_t i = 3; i < m - 3; i++)
+        dst[i] = src[i] + alpha * ((src[i - 3] + src[i] + src[i + 3]) * third - src[i]);
+}
+
 void nb_smooth_edge(float *p, size_t n, float *scratch, int passes, double percent, double factor) {
+    nb_smooth_edge_scaled(p, n, scratch, passes, percent, factor, 1.0);
+}
+
+void nb_smooth_edge_scaled(float *p, size_t n, float *scratch, int passes, double percent,
+                           double factor, double spacing_ratio) {
     if (n < 3 || passes <= 0)
         return;
-    size_t r = nb_smooth_radius(n, percent, factor);
+    size_t r;
+    float alpha = 1.0f;
+    if (spacing_ratio > 1.0) {
+        double nl = floor((double)(n - 1) * spacing_ratio + 0.5) + 1.0;
+        double rl = (double)nb_smooth_radius((size_t)nl, percent, factor);
+        double v = rl * (rl + 1.0) / (3.0 * spacing_ratio * spacing_ratio); /* samples^2 */
+        if (v >= 2.0 / 3.0) {
+            r = (size_t)floor(0.5 * (sqrt(1.0 + 12.0 * v) - 1.0)); /* r (r + 1) / 3 <= v */
+        } else {
+            r = 1;
+            alpha = (float)(1.5 * v);
+        }
+    } else {
+        r = nb_smooth_radius(n, percent, factor);
+    }
     float *src = p, *dst = scratch;
     for (int k = 0; k < passes; k++) {
-        if (r == 1)
+        if (r == 1 && alpha < 1.0f)
+            pass_r1_relaxed(src, dst, n, alpha);
+        else if (r == 1)
             pass_r1(src, dst, n);
         else
             pass_window(src, dst, n, r);
@@ -83,6 +116,16 @@ void nb_smooth_edge(float *p, size_t n, float *scratch, int passes, double perce
 
 nb_status nb_smooth_polylines(size_t n_edges, const uint64_t *offset, float *points, int passes,
                               double percent, double factor, int threads) {
+    return nb_smooth_polylines_scaled(n_edges, offset, points, passes, percent, factor, 1.0,
+                                      threads);
+}
+
+nb_status nb_smooth_polylines_scaled(size_t n_edges, const uint64_t *offset, float *points,
+                                     int passes, double percent, double factor,
+                                     double spacing_ratio, int threads) {
+    if (!isfinite(spacing_ratio))
+        return NB_RAISE(NB_E_INVALID, "smoothing spacing ratio", "must be finite, got %g",
+                        spacing_ratio);
     if (passes < 0)
         return NB_RAISE(NB_E_INVALID, "smoothing_iterations", "must be >= 0, got %d", passes);
     if (!(percent > 0.0 && percent <= 100.0))
@@ -116,7 +159,8 @@ nb_status nb_smooth_polylines(size_t n_edges, const uint64_t *offset, float *poi
             size_t n = (size_t)(offset[e + 1] - offset[e]);
             if (n < 3)
                 continue;
-            nb_smooth_edge(points + 3 * offset[e], n, tmp, passes, percent, factor);
+            nb_smooth_edge_scaled(points + 3 * offset[e], n, tmp, passes, percent, factor,
+                                  spacing_ratio);
         }
     }
     free(scratch);

@@ -86,6 +86,40 @@ static nb_status run_phase(nb_bundle_state *st, nb_bundle_phase phase, const cha
     return NB_OK;
 }
 
+/* The edge phase pair by pair (nb_bundle_pair_step), the same result bit for bit as stepping
+ * all pairs one iteration at a time, but only one pair at a time holds its working copies
+ * (ping-pong buffers, staging, density records): peak memory follows the largest pair, not
+ * the whole network (docs/bundling.md, "Memory"). The bar counts edge-iterations. */
+static nb_status run_edge_pairs(nb_bundle_state *st, size_t n_pairs) {
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    if (p.phase != NB_BUNDLE_PHASE_EDGE)
+        return NB_OK;
+    uint64_t total = 0, done_work = 0;
+    for (size_t q = 0; q < n_pairs; q++) {
+        nb_bundle_pair_view v;
+        NB_TRY(nb_bundle_query_pair(st, q, &v));
+        total += (uint64_t)v.n_edges * (uint64_t)(p.edge_iterations + 1);
+    }
+    nb_progress bar;
+    nb_progress_begin(&bar, "edge phase", total);
+    for (size_t q = 0; q < n_pairs; q++) {
+        nb_bundle_pair_view v;
+        nb_status s = nb_bundle_query_pair(st, q, &v);
+        for (bool done = false; s == NB_OK && !done;) {
+            s = nb_bundle_pair_step(st, q, &done);
+            done_work += v.n_edges;
+            nb_progress_update(&bar, done_work < total ? done_work : total, NULL);
+        }
+        if (s != NB_OK) {
+            nb_progress_end(&bar, "failed");
+            return s;
+        }
+    }
+    nb_progress_end(&bar, NULL);
+    return NB_OK;
+}
+
 typedef struct run_record {
     const char *path;
     int threads;
@@ -170,7 +204,7 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads, nb_m
     if (s == NB_OK)
         s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
     if (s == NB_OK)
-        s = run_phase(st, NB_BUNDLE_PHASE_EDGE, "edge phase");
+        s = run_edge_pairs(st, m->network.n_layers - 1);
     nb_bundle_data out;
     if (s == NB_OK)
         s = nb_bundle_finish(st, &out);

@@ -50,6 +50,12 @@ typedef struct nb_sample_set {
                                         R(|D|) = s tanh(|D| / s), s = kappa * the
                                         density-weighted mean density of the pair's grid
                                         (sum |D|^2 / sum |D|); 0: the exact |D| (reference) */
+    int whole_support;               /* exact: 0 = the reference window (cells -R..R+1 around a
+                                        segment's midpoint cell, R = ceil(b/h) + 1), which cuts
+                                        off the support of segments longer than ~2h; 1 = a
+                                        window that holds the whole support of the longest
+                                        segment (coarse sampling, edge_spacing_bandwidth).
+                                        fast: no effect (its kernel has no window) */
 } nb_sample_set;
 
 typedef struct nb_density nb_density; /* opaque workspace: grids, per-thread scratch */

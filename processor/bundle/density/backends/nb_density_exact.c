@@ -331,10 +331,30 @@ static void splat_slab(const exact_job *job, long iz, float *q, double *rowbuf) 
     }
 }
 
+/* Longest segment of the set (world units). */
+static double longest_segment(const nb_sample_set *set) {
+    double m2 = 0.0;
+    for (size_t e = 0; e < set->n_edges; e++)
+        for (uint64_t i = set->point_offset[e]; i + 1 < set->point_offset[e + 1]; i++) {
+            const float *p = set->points + 3 * i;
+            double dx = p[3] - p[0], dy = p[4] - p[1], dz = p[5] - p[2];
+            double l2 = dx * dx + dy * dy + dz * dz;
+            m2 = l2 > m2 ? l2 : m2;
+        }
+    return sqrt(m2);
+}
+
 static nb_status exact_splat(nb_density *d, void *state, const nb_grid *grid,
                              const nb_sample_set *set, double bandwidth) {
     exact_state *x = state;
-    const double h = grid->cell, Rd = ceil(bandwidth / h) + 1.0;
+    const double h = grid->cell;
+    double Rd = ceil(bandwidth / h) + 1.0;
+    if (set->whole_support) {
+        /* the support of a segment reaches |AB|/2 + b + 2 kappa from its midpoint */
+        double Rw =
+            ceil((0.5 * longest_segment(set) + bandwidth + 2.0 * NB_DENSITY_KAPPA * h) / h) + 1.0;
+        Rd = Rw > Rd ? Rw : Rd;
+    }
     const exact_job j = {
         .grid = grid,
         .set = set,
