@@ -334,24 +334,28 @@ static void test_edge_scores_blind_row(void **state) {
     nb_network_deinit(&net);
 }
 
-/* 3-3-3 wired: hidden node j = relu(pixel j) feeds only output j. Under activation the hidden
- * node j is important for class j (its pixel is bright on class j's images) and its node
- * importance for class j is the largest of its row; the method is recorded. */
+/* A 4-3-3 wired network: hidden node j = relu(pixel j + pixel 3) feeds only output j; pixel
+ * j (j < 3) is bright on class j's images, pixel 3 on every image. Under activation, hidden
+ * node j and pixel j are important for class j only (the largest of their rows, the others
+ * near 0); pixel 3, bright for every class, has no class contrast: its node importance is 0
+ * for every class while its edges' alpha (class-blind) is the layer's largest. The method is
+ * recorded. */
 static void test_activation_node_importance_of_wired_net(void **state) {
     (void)state;
-    size_t wsizes[3] = {C, C, C};
+    size_t wsizes[3] = {C + 1, C, C};
     nb_network net;
     assert_int_equal(nb_network_init(&net, 3, wsizes), NB_OK);
     for (size_t j = 0; j < C; j++) {
-        nb_network_weight(&net, 0)[j * C + j] = 1.0f;
+        nb_network_weight(&net, 0)[j * (C + 1) + j] = 1.0f;
+        nb_network_weight(&net, 0)[j * (C + 1) + C] = 1.0f;
         nb_network_weight(&net, 1)[j * C + j] = 4.0f;
     }
     nb_dataset ds = {0};
     ds.n = 300;
     ds.rows = 1;
-    ds.cols = ds.dim = C;
+    ds.cols = ds.dim = C + 1;
     ds.n_classes = C;
-    ds.images = calloc(ds.n * C, sizeof(float));
+    ds.images = calloc(ds.n * ds.dim, sizeof(float));
     ds.labels = calloc(ds.n, 1);
     assert_non_null(ds.images);
     assert_non_null(ds.labels);
@@ -359,26 +363,97 @@ static void test_activation_node_importance_of_wired_net(void **state) {
     nb_rng_init(&rng, 2);
     for (size_t k = 0; k < ds.n; k++) {
         ds.labels[k] = (uint8_t)(k % C);
-        for (size_t i = 0; i < C; i++)
-            ds.images[k * C + i] = (float)(0.1 * nb_rng_uniform(&rng)) + (i == k % C ? 1.0f : 0.0f);
+        for (size_t i = 0; i < ds.dim; i++)
+            ds.images[k * ds.dim + i] =
+                (float)(0.1 * nb_rng_uniform(&rng)) + (i == k % C || i == C ? 1.0f : 0.0f);
     }
     nb_importance_settings set = {.method = NB_IMPORTANCE_ACTIVATION};
     nb_importance imp;
     assert_int_equal(nb_importance_compute(&set, &net, &ds, &ds, NULL, NULL, &imp), NB_OK);
     assert_string_equal(imp.method, "activation");
-    const float *hidden = nb_importance_node(&imp, 1);
+    const float *input = nb_importance_node(&imp, 0), *hidden = nb_importance_node(&imp, 1);
     for (size_t j = 0; j < C; j++)
         for (size_t c = 0; c < C; c++) {
-            if (c == j)
+            if (c == j) {
                 assert_true(hidden[j * C + c] > 0.85f);
-            else
+                assert_true(input[j * C + c] > 0.85f);
+            } else {
                 assert_true(hidden[j * C + c] < 0.2f);
+                assert_true(input[j * C + c] < 0.2f);
+            }
         }
-    /* alpha of the wired edges is high, of the others 0 */
-    const float *alpha = nb_importance_edge(&imp, 1);
-    assert_true(alpha[0] > 0.9f);
-    assert_float_equal(alpha[1], 0.0f, 0.0f);
+    for (size_t c = 0; c < C; c++)
+        assert_true(input[C * C + c] < 0.05f); /* pixel 3: bright for every class */
+    /* alpha: pixel 3's edges the largest, the wired hidden edges high, the others 0 */
+    const float *alpha0 = nb_importance_edge(&imp, 0), *alpha1 = nb_importance_edge(&imp, 1);
+    assert_float_equal(alpha0[C], 1.0f, 1e-6);
+    assert_true(alpha0[0] > 0.4f && alpha0[0] < 0.8f);
+    assert_true(alpha1[0] > 0.9f);
+    assert_float_equal(alpha1[1], 0.0f, 0.0f);
     nb_importance_deinit(&imp);
+    free_data(&ds);
+    nb_network_deinit(&net);
+}
+
+/* The stored node importance of every gradient method against the rule of docs/importance.md,
+ * recomputed in double from the method's per-class edge scores: x_ic = sum of class c's
+ * scores over node i's outgoing edges, r_ic = x_ic / mean_i' x_i'c, d_ic = max(0, r_ic -
+ * mean_c' r_ic'), / max d over the layer; the output layer one-hot; every layer has a node
+ * with value 1. */
+static void test_node_importance_is_class_contrast(void **state) {
+    (void)state;
+    nb_network net = make_net(41);
+    nb_dataset ds = make_data(42);
+    const size_t E = n_edges();
+    float *s = malloc((C + 1) * E * sizeof *s);
+    assert_non_null(s);
+    const nb_importance_method methods[4] = {NB_IMPORTANCE_ACTIVATION, NB_IMPORTANCE_TAYLOR,
+                                             NB_IMPORTANCE_TAYLOR_MEAN, NB_IMPORTANCE_OBD};
+    for (size_t m = 0; m < 4; m++) {
+        nb_importance_settings set = {.method = methods[m]};
+        nb_importance imp;
+        assert_int_equal(nb_importance_compute(&set, &net, &ds, &ds, NULL, NULL, &imp), NB_OK);
+        assert_int_equal(nb_importance_edge_scores(&set, &net, &ds, NULL, s), NB_OK);
+        size_t e0 = 0;
+        for (size_t l = 0; l < 3; l++) {
+            const size_t n_in = sizes[l], n_out = sizes[l + 1];
+            double x[8][C], colmean[C] = {0}, d[8][C], dmax = 0.0;
+            for (size_t i = 0; i < n_in; i++)
+                for (size_t c = 0; c < C; c++) {
+                    x[i][c] = 0.0;
+                    for (size_t j = 0; j < n_out; j++)
+                        x[i][c] += s[c * E + e0 + j * n_in + i];
+                    colmean[c] += x[i][c] / (double)n_in;
+                }
+            for (size_t i = 0; i < n_in; i++) {
+                double r[C], rm = 0.0;
+                for (size_t c = 0; c < C; c++) {
+                    r[c] = x[i][c] / colmean[c];
+                    rm += r[c] / C;
+                }
+                for (size_t c = 0; c < C; c++) {
+                    d[i][c] = r[c] > rm ? r[c] - rm : 0.0;
+                    dmax = d[i][c] > dmax ? d[i][c] : dmax;
+                }
+            }
+            assert_true(dmax > 0.0);
+            const float *node = nb_importance_node(&imp, l);
+            float vmax = 0.0f;
+            for (size_t i = 0; i < n_in; i++)
+                for (size_t c = 0; c < C; c++) {
+                    assert_float_equal(node[i * C + c], (float)(d[i][c] / dmax), 1e-5f);
+                    vmax = node[i * C + c] > vmax ? node[i * C + c] : vmax;
+                }
+            assert_float_equal(vmax, 1.0f, 0.0f);
+            e0 += n_in * n_out;
+        }
+        const float *out = nb_importance_node(&imp, 3);
+        for (size_t i = 0; i < C; i++)
+            for (size_t c = 0; c < C; c++)
+                assert_float_equal(out[i * C + c], i == c ? 1.0f : 0.0f, 0.0f);
+        nb_importance_deinit(&imp);
+    }
+    free(s);
     free_data(&ds);
     nb_network_deinit(&net);
 }
@@ -466,6 +541,7 @@ int main(void) {
         cmocka_unit_test(test_rows_chunks_and_threads),
         cmocka_unit_test(test_edge_scores_blind_row),
         cmocka_unit_test(test_activation_node_importance_of_wired_net),
+        cmocka_unit_test(test_node_importance_is_class_contrast),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_spearman),
         cmocka_unit_test(test_stability),

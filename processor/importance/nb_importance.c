@@ -8,8 +8,9 @@
  *   "activation" (default), "taylor", "taylor-mean", "obd": per-class per-weight scores from
  *       nb_saliency (one forward/backward pass over each class's training images, sgemm);
  *       row C, the class-blind score, is the same statistic over all classes (class mean; RMS
- *       for activation); node importance = sum of the node's outgoing scores per class,
- *       normalised per layer; alpha = class-blind score / the pair's maximum.
+ *       for activation); node importance = the class contrast of the sum of the node's
+ *       outgoing scores per class (class_contrast), normalised per layer; alpha =
+ *       class-blind score / the pair's maximum.
  *   "bn-gamma" (method.md §2.2-2.5): for every class c, a one-vs-rest data set (all training
  *       images of c as positives, label 0; an equal number drawn class-balanced and seeded
  *       from the OTHER classes as negatives, label 1 - the reference also drew from c); a
@@ -934,10 +935,12 @@ static nb_status compute_bn_gamma(const nb_importance_settings *settings, const 
 
 /* ---- gradient strategies: "taylor", "taylor-mean", "obd", "activation" -----------------
  * Per-class per-weight saliency S_c (nb_saliency.h) over all training images of class c.
- * Node importance of node i of layer l for class c: the sum of S_c over the node's outgoing
- * edges (for activation: rms_c(a_i) * sum_j |w_ji|, the node's activation times its outgoing
- * weight magnitude), normalised by the maximum over the layer's nodes and all classes (as
- * bn-gamma's |gamma|); alpha: the class-blind score normalised by the pair's maximum. */
+ * Node importance of node i of layer l for class c: from x_ic, the sum of S_c over the node's
+ * outgoing edges (for activation: rms_c(a_i) * sum_j |w_ji|, the node's activation times its
+ * outgoing weight magnitude), its class contrast (class_contrast below), normalised by the
+ * maximum over the layer's nodes and all classes (as bn-gamma's |gamma|); alpha: the
+ * class-blind score normalised by the pair's maximum. The pruning scores
+ * (nb_importance_edge_scores) are the per-class S_c themselves, not these node values. */
 
 static nb_saliency_kind saliency_kind_of(nb_importance_method m) {
     switch (m) {
@@ -974,9 +977,44 @@ static void fill_blind_row(nb_importance_method method, size_t C, size_t E, floa
     }
 }
 
+/* The class contrast of one layer's node sums, in place: node[n][C] holds the sums x_ic of
+ * class c's scores over node i's outgoing edges (>= 0). Each class is first measured against
+ * the layer, r_ic = x_ic / mean_i' x_i'c (1 = the layer's average for class c: a class whose
+ * images are brighter everywhere, Bag, does not own every node), then against the node's own
+ * class mean, d_ic = max(0, r_ic - mean_c' r_ic'): what node i does for class c beyond what
+ * it does for every class. Last, d / max d over the layer (nodes and classes), so the values
+ * are in [0, 1]. A class whose column is all 0 gives r = 0; a layer with no contrast at all
+ * (every node the same for every class) gives 0 everywhere. mean: double[C] scratch. */
+static void class_contrast(size_t n, size_t C, float *node, double *mean) {
+    for (size_t c = 0; c < C; c++)
+        mean[c] = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < C; c++)
+            mean[c] += (double)node[i * C + c];
+    for (size_t c = 0; c < C; c++)
+        mean[c] = mean[c] > 0.0 ? (double)n / mean[c] : 0.0; /* 1 / the layer's mean */
+    float dmax = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        float *v = node + i * C;
+        double m = 0.0;
+        for (size_t c = 0; c < C; c++)
+            m += (double)v[c] * mean[c];
+        m /= (double)C;
+        for (size_t c = 0; c < C; c++) {
+            const double d = (double)v[c] * mean[c] - m;
+            v[c] = d > 0.0 ? (float)d : 0.0f;
+            dmax = v[c] > dmax ? v[c] : dmax;
+        }
+    }
+    const float inv = dmax > 0.0f ? 1.0f / dmax : 0.0f;
+    for (size_t k = 0; k < n * C; k++)
+        node[k] *= inv;
+}
+
 /* Node importance and alpha of imp from edge scores[C+1][E] (the rule above; alpha from the
- * class-blind row C). */
-static void store_edge_scores(const nb_network *net, const float *scores, nb_importance *imp) {
+ * class-blind row C). work: double[C] scratch. */
+static void store_edge_scores(const nb_network *net, const float *scores, double *work,
+                              nb_importance *imp) {
     const size_t L = net->n_layers, C = imp->n_classes, E = nb_network_n_edges(net);
     size_t e0 = 0;
     for (size_t l = 0; l + 1 < L; l++) {
@@ -991,7 +1029,6 @@ static void store_edge_scores(const nb_network *net, const float *scores, nb_imp
         for (size_t e = 0; e < n_in * n_out; e++)
             alpha[e] *= ainv;
         /* node i, class c: the sum of class c's scores of its outgoing edges */
-        float nmax = 0.0f;
         for (size_t i = 0; i < n_in; i++)
             for (size_t c = 0; c < C; c++) {
                 const float *s = scores + c * E + e0;
@@ -999,11 +1036,8 @@ static void store_edge_scores(const nb_network *net, const float *scores, nb_imp
                 for (size_t j = 0; j < n_out; j++)
                     sum += (double)s[j * n_in + i];
                 node[i * C + c] = (float)sum;
-                nmax = node[i * C + c] > nmax ? node[i * C + c] : nmax;
             }
-        const float ninv = nmax > 0.0f ? 1.0f / nmax : 0.0f;
-        for (size_t k = 0; k < n_in * C; k++)
-            node[k] *= ninv;
+        class_contrast(n_in, C, node, work);
         e0 += n_in * n_out;
     }
 }
@@ -1020,18 +1054,23 @@ static nb_status compute_saliency(const nb_importance_settings *settings, const 
     NB_TRY(check_data(net, train, "train set", true));
     NB_TRY(check_data(net, test, "test set", false));
     float *scores = malloc((C + 1) * E * sizeof *scores);
-    if (!scores)
+    double *work = malloc(C * sizeof *work);
+    if (!scores || !work) {
+        free(scores);
+        free(work);
         return NB_RAISE(NB_E_NOMEM, "importance", "edge scores (%zu x %zu)", C + 1, E);
+    }
     nb_status s = init_result(settings, net, test, out);
     if (s == NB_OK)
         s = nb_saliency_scores(net, train, NULL, 0, saliency_kind_of(settings->method), scores);
     if (s == NB_OK) {
         fill_blind_row(settings->method, C, E, scores);
-        store_edge_scores(net, scores, out);
+        store_edge_scores(net, scores, work, out);
         set_text(out->method, sizeof out->method, nb_importance_method_name(settings->method));
         s = fill_top(net, test, out);
     }
     free(scores);
+    free(work);
     if (s == NB_OK && progress && !progress(user, C, C))
         s = NB_RAISE(NB_E_CANCELLED, "importance", "cancelled");
     if (s != NB_OK)

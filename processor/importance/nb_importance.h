@@ -6,9 +6,11 @@
  *                 nb_saliency.h); needs data; dense networks and operator chains.
  *   "taylor", "taylor-mean", "obd"  per-class gradient saliencies (nb_saliency.h); dense
  *                 networks only; need data.
- *   For these four: node importance of node i for class c = the sum of class c's scores
- *   of its outgoing edges, normalised by the layer's maximum over nodes and classes;
- *   alpha = the class-blind score (nb_importance_edge_scores) / the pair's maximum.
+ *   For these four: node importance of node i for class c = its class contrast: x_ic, the
+ *   sum of class c's scores of its outgoing edges, divided by the layer's mean of x_.c,
+ *   minus that ratio's mean over the node's classes, clamped at 0, normalised by the
+ *   layer's maximum over nodes and classes (docs/importance.md); alpha = the class-blind
+ *   score (nb_importance_edge_scores) / the pair's maximum.
  *   "bn-gamma"    batch-norm gamma fine-tuning per class (§2.4), node importance = |gamma|
  *                 normalised per layer over nodes and classes (§2.5); needs data.
  *   "magnitude"   node importance 1 for every hidden/input node and class; alpha only.

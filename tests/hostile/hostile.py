@@ -116,7 +116,8 @@ class Runner:
         for f, d in before.items():
             if digest(os.path.join(self.work, f)) != d:
                 why.append("input %s changed" % f)
-        left = [e for e in os.listdir(self.work) if ".tmp" in e]
+        left = [e for e in os.listdir(self.work)
+                if ".nbtmp." in e or ".tmp." in e or e.endswith(".nblock")]
         if left:
             why.append("temporary files left: %s" % ", ".join(left))
         if max_rss_mb and not self.asan and rss > max_rss_mb * 1024:
