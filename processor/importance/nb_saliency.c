@@ -38,6 +38,7 @@ typedef struct sal_work {
     float *ta;    /* [SAL_CHUNK][n_max] |A| or A^2 */
     float *td;    /* [SAL_CHUNK][n_max] |D| or D^2 */
     double *sq;   /* [sum n_l] sum of a^2 per node (activation) */
+    uint8_t *lab; /* [SAL_CHUNK] the scored class, as labels for nb_mlp_softmax_xent */
 } sal_work;
 
 static void work_free(sal_work *w) {
@@ -46,6 +47,7 @@ static void work_free(sal_work *w) {
     free(w->ta);
     free(w->td);
     free(w->sq);
+    free(w->lab);
     memset(w, 0, sizeof *w);
 }
 
@@ -56,7 +58,8 @@ static bool work_alloc(sal_work *w, size_t L, size_t n_max, size_t n_nodes) {
     w->ta = malloc(plane * sizeof *w->ta);
     w->td = malloc(plane * sizeof *w->td);
     w->sq = malloc(n_nodes * sizeof *w->sq);
-    if (!w->act || !w->delta || !w->ta || !w->td || !w->sq) {
+    w->lab = malloc(SAL_CHUNK * sizeof *w->lab);
+    if (!w->act || !w->delta || !w->ta || !w->td || !w->sq || !w->lab) {
         work_free(w);
         return false;
     }
@@ -99,20 +102,13 @@ static void class_scores(const nb_network *net, const nb_dataset *ds, const uint
             }
             continue;
         }
-        /* d(-log softmax_c)/dz = softmax(z) - onehot(c), per sample */
+        /* d(-log softmax_c)/dz = softmax(z) - onehot(c), per sample: the batch mean's
+         * gradient (softmax - onehot) / m, times m */
         float *d = w->delta;
-        const float *z = w->act + (L - 1) * plane;
-        for (size_t r = 0; r < m; r++) {
-            const float *zr = z + r * C;
-            float mx = zr[0];
-            for (size_t k = 1; k < C; k++)
-                mx = zr[k] > mx ? zr[k] : mx;
-            double sum = 0.0;
-            for (size_t k = 0; k < C; k++)
-                sum += exp((double)(zr[k] - mx));
-            for (size_t k = 0; k < C; k++)
-                d[r * C + k] = (float)(exp((double)(zr[k] - mx)) / sum) - (k == cls ? 1.0f : 0.0f);
-        }
+        memset(w->lab, (int)cls, m);
+        nb_mlp_softmax_xent(w->act + (L - 1) * plane, w->lab, m, C, d, NULL);
+        for (size_t k = 0; k < m * C; k++)
+            d[k] *= (float)m;
         int cur = 0;
         for (size_t l = L - 1; l-- > 0;) {
             const size_t n_in = net->layer_size[l], n_out = net->layer_size[l + 1];
