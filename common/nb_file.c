@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nb_input.h"
 #include "nb_log.h"
 
 #ifndef NAME_MAX
@@ -261,9 +262,8 @@ nb_status nb_file_atomic_begin(nb_file_atomic *a, const char *path, bool open_st
     struct stat sb;
     if (stat(a->real_path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         release(a);
-        return NB_RAISE(NB_E_IO, path, "%s",
-                        S_ISDIR(sb.st_mode) ? "is a directory, not a file"
-                                            : "is a device, pipe or socket, not a regular file");
+        return NB_RAISE(NB_E_IO, path, "is %s, not a regular file",
+                        nb_input_file_kind((unsigned)sb.st_mode));
     }
     a->tmp_path = sibling(a->real_path, TMP_TAG, (long)getpid());
     if (!a->tmp_path) {
@@ -517,11 +517,9 @@ static nb_status check_one(const nb_file_arg *o) {
     else if (access(dir, W_OK | X_OK) != 0)
         st = NB_RAISE(NB_E_IO, p, "%s: its directory is not writable: %s", o->option,
                       strerror(errno));
-    else if (stat(real, &sb) == 0 && S_ISDIR(sb.st_mode))
-        st = NB_RAISE(NB_E_IO, p, "%s names a directory, not a file", o->option);
     else if (stat(real, &sb) == 0 && !S_ISREG(sb.st_mode))
-        st = NB_RAISE(NB_E_IO, p, "%s names a device, pipe or socket, not a regular file",
-                      o->option);
+        st = NB_RAISE(NB_E_IO, p, "%s names %s, not a regular file", o->option,
+                      nb_input_file_kind((unsigned)sb.st_mode));
     free(dir);
     free(real);
     return st;

@@ -111,6 +111,16 @@ nb_status nb_input_check(size_t bytes, const char *subject, const char *what) {
         what, bytes, need, lim);
 }
 
+const char *nb_input_file_kind(unsigned mode) {
+    return S_ISREG(mode)    ? "a regular file"
+           : S_ISDIR(mode)  ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
 nb_status nb_input_check_file(const char *path, size_t *size) {
     struct stat st;
     if (!path || stat(path, &st) != 0)
@@ -121,13 +131,8 @@ nb_status nb_input_check_file(const char *path, size_t *size) {
             *size = (size_t)st.st_size;
         return NB_OK;
     }
-    const char *kind = S_ISDIR(st.st_mode)    ? "a directory"
-                       : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
-                       : S_ISCHR(st.st_mode)  ? "a character device"
-                       : S_ISBLK(st.st_mode)  ? "a block device"
-                       : S_ISSOCK(st.st_mode) ? "a socket"
-                                              : "not a regular file";
-    return NB_RAISE(NB_E_IO, path, "is %s, expected a regular file", kind);
+    return NB_RAISE(NB_E_IO, path, "is %s, expected a regular file",
+                    nb_input_file_kind((unsigned)st.st_mode));
 }
 
 bool nb_input_is_utf8(const char *text, size_t len) {

@@ -38,6 +38,11 @@ nb_status nb_input_check(size_t bytes, const char *subject, const char *what);
  * "cannot open: <errno text>" otherwise, with subject path. Opens nothing. */
 nb_status nb_input_check_file(const char *path, size_t *size);
 
+/* What a stat(2) mode names, for messages: "a regular file", "a directory", "a FIFO (named
+ * pipe)", "a character device", "a block device", "a socket" or "not a regular file". A static
+ * string. Shared by the input check above and the output checks of nb_file.h. */
+const char *nb_input_file_kind(unsigned mode);
+
 /* true when text[0..len) is well-formed UTF-8 (no overlong forms, no surrogates, at most
  * U+10FFFF). */
 bool nb_input_is_utf8(const char *text, size_t len);
