@@ -105,7 +105,8 @@ static nb_status run_phase(nb_bundle_state *st, nb_bundle_phase phase, const cha
  * all pairs one iteration at a time, but only one pair at a time holds its working copies
  * (ping-pong buffers, staging, density records): peak memory follows the largest pair, not
  * the whole network (docs/bundling.md, "Memory"). The bar counts edge-iterations. */
-static nb_status run_edge_pairs(nb_bundle_state *st, size_t n_pairs) {
+static nb_status run_edge_pairs(nb_bundle_state *st) {
+    const size_t n_pairs = nb_bundle_query_pair_count(st);
     nb_bundle_progress p;
     nb_bundle_query_progress(st, &p);
     if (p.phase != NB_BUNDLE_PHASE_EDGE)
@@ -268,7 +269,7 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
     }
 #endif
     if (!finished && s == NB_OK)
-        s = run_edge_pairs(st, m->network.n_layers - 1);
+        s = run_edge_pairs(st);
     if (!finished && s == NB_OK) {
         s = nb_bundle_finish(st, &out);
         *have_bundle = s == NB_OK;
