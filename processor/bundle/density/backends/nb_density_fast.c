@@ -77,6 +77,11 @@ typedef struct fast_state {
     size_t norm_cap;
     float *layer;
     size_t layer_cap;
+    /* row occupancy of the last splat: per (z, y) row of nodes, whether the splat (occ[0]
+     * half) and the x-y convolution (occ[1] half, rows of tmp) left anything in it;
+     * uint8[2][nz][ny] */
+    uint8_t *occ;
+    size_t occ_cap;
     double *sat_part;
     size_t sat_part_cap;
     /* node rows for q: float[nodes][Cs] class importance (0 beyond C), then float[nodes]
@@ -367,6 +372,9 @@ static int fast_prepare(const nb_density *d, fast_state *fs, const nb_sample_set
     buf = fs->layer;
     ok = ok && nb_density_grow_(&buf, &fs->layer_cap, nth * nx * ny * Cs, sizeof(float));
     fs->layer = buf;
+    buf = fs->occ;
+    ok = ok && nb_density_grow_(&buf, &fs->occ_cap, 2 * ny * nz, sizeof(uint8_t));
+    fs->occ = buf;
     buf = fs->qrows;
     ok = ok && nb_density_grow_(&buf, &fs->qrows_cap, nodes * (Cs + 1), sizeof(float));
     fs->qrows = buf;
@@ -582,44 +590,102 @@ static void splat_bucket(float *S, const nb_density_box *box, const nb_sample_se
     }
 }
 
-/* x then y convolution of one z layer: L -> X (scratch) -> Yl. */
-NB_DENSITY_CLONES
-static void conv_layer_xy(const float *L, float *X, float *Yl, size_t nx, size_t ny, size_t C,
-                          const float *taps, long r) {
-    for (size_t y = 0; y < ny; y++)
-        conv_line(L + y * nx * C, X + y * nx * C, nx, C, taps, r);
-    conv_line(X, Yl, ny, nx * C, taps, r);
+/* Whether any of the n floats of row is not +0 (bit test: -0 and NaN count as occupied). */
+static inline int row_occupied(const float *row, size_t n) {
+    uint32_t any = 0;
+    for (size_t t = 0; t < n; t++) {
+        uint32_t u;
+        memcpy(&u, row + t, sizeof u);
+        any |= u;
+    }
+    return any != 0;
 }
 
-/* z convolution into layer iz of D (from the layers of Y) and the norm of its nodes. */
-NB_DENSITY_CLONES
-static void conv_layer_z(const float *Y, float *D, float *norm, long iz, size_t nz, size_t nx,
-                         size_t ny, size_t C, const float *taps, long r) {
-    const size_t plane = nx * ny * C;
-    float *Dl = D + (size_t)iz * plane;
-    const float w0 = taps[0], *Y0 = Y + (size_t)iz * plane;
-    for (size_t t = 0; t < plane; t++)
-        Dl[t] = w0 * Y0[t];
-    for (long j = 1; j <= r; j++) {
-        const float w = taps[j];
-        const int has_lo = iz - j >= 0, has_hi = iz + j < (long)nz;
-        const float *lo = Y + (size_t)(iz - j) * plane, *hi = Y + (size_t)(iz + j) * plane;
-        if (has_lo && has_hi) {
-            for (size_t t = 0; t < plane; t++)
-                Dl[t] += w * (lo[t] + hi[t]);
-        } else if (has_lo || has_hi) {
-            const float *src = has_lo ? lo : hi;
-            for (size_t t = 0; t < plane; t++)
-                Dl[t] += w * src[t];
+/* out = taps[0] in[i] + sum_{j=1..r} taps[j] (in[i-j] + in[i+j]) over the rows i of one line
+ * across rows (rows: `n` rows of `len` floats, `stride` floats apart; occ[i * ostride] says
+ * whether row i holds anything): the same operations as conv_line with inner = len, except
+ * that rows not occupied are left out of the sums instead of adding their zeros (the results
+ * differ at most in the sign of a zero). Output rows with no occupied row within r are not
+ * written; *occ_out[i * ostride] says which were. */
+NB_DENSITY_INLINE void conv_rows_sparse(const float *in, float *out, size_t n, size_t len,
+                                        size_t stride, const uint8_t *occ, uint8_t *occ_out,
+                                        size_t ostride, const float *taps, long r) {
+    const long nl = (long)n;
+    for (long i = 0; i < nl; i++) {
+        const long j0 = i - r < 0 ? 0 : i - r, j1 = i + r > nl - 1 ? nl - 1 : i + r;
+        int any = 0;
+        for (long j = j0; j <= j1 && !any; j++)
+            any = occ[(size_t)j * ostride];
+        occ_out[(size_t)i * ostride] = (uint8_t)any;
+        if (!any)
+            continue;
+        float *dst = out + (size_t)i * stride;
+        const float w0 = taps[0];
+        if (occ[(size_t)i * ostride]) {
+            const float *src = in + (size_t)i * stride;
+            for (size_t t = 0; t < len; t++)
+                dst[t] = w0 * src[t];
+        } else {
+            for (size_t t = 0; t < len; t++)
+                dst[t] = 0.0f;
+        }
+        for (long j = 1; j <= r; j++) {
+            const float w = taps[j];
+            const int has_lo = i - j >= 0 && occ[(size_t)(i - j) * ostride];
+            const int has_hi = i + j < nl && occ[(size_t)(i + j) * ostride];
+            const float *lo = in + (size_t)(i - j) * stride, *hi = in + (size_t)(i + j) * stride;
+            if (has_lo && has_hi) {
+                for (size_t t = 0; t < len; t++)
+                    dst[t] += w * (lo[t] + hi[t]);
+            } else if (has_lo || has_hi) {
+                const float *src = has_lo ? lo : hi;
+                for (size_t t = 0; t < len; t++)
+                    dst[t] += w * src[t];
+            }
         }
     }
-    float *nl = norm + (size_t)iz * nx * ny;
-    for (size_t ci = 0; ci < nx * ny; ci++) {
-        const float *cell = Dl + ci * C;
-        double sq = 0.0;
-        for (size_t c = 0; c < C; c++)
-            sq += (double)cell[c] * (double)cell[c];
-        nl[ci] = (float)sqrt(sq);
+}
+
+/* x then y convolution of one z layer: L -> X (scratch) -> Yl, skipping empty rows: occ0[y]
+ * gets whether row y of L is occupied, occ1[y] whether row y of Yl was written (rows of Yl
+ * not written are to be read as 0). */
+NB_DENSITY_CLONES
+static void conv_layer_xy(const float *L, float *X, float *Yl, size_t nx, size_t ny, size_t C,
+                          const float *taps, long r, uint8_t *occ0, uint8_t *occ1) {
+    const size_t row = nx * C;
+    for (size_t y = 0; y < ny; y++) {
+        occ0[y] = (uint8_t)row_occupied(L + y * row, row);
+        if (occ0[y])
+            conv_line(L + y * row, X + y * row, nx, C, taps, r);
+    }
+    conv_rows_sparse(X, Yl, ny, row, row, occ0, occ1, 1, taps, r);
+}
+
+/* z convolution of the column of rows y (every layer) from Y into D, and the norm of its
+ * nodes: occ1[z * ny + y] says which rows of Y are occupied, occ2[z * ny + y] gets which rows
+ * of D were written. Rows of D with no occupied row of Y within r layers are left as they are
+ * (they were empty in the splat too: +0) and get norm 0. */
+NB_DENSITY_CLONES
+static void conv_column_z(const float *Y, float *D, float *norm, size_t y, size_t nz, size_t nx,
+                          size_t ny, size_t C, const float *taps, long r, const uint8_t *occ1,
+                          uint8_t *occ2) {
+    const size_t row = nx * C, plane = ny * row;
+    conv_rows_sparse(Y + y * row, D + y * row, nz, row, plane, occ1 + y, occ2 + y, ny, taps, r);
+    for (size_t z = 0; z < nz; z++) {
+        float *nrow = norm + (z * ny + y) * nx;
+        if (!occ2[z * ny + y]) {
+            for (size_t x = 0; x < nx; x++)
+                nrow[x] = 0.0f;
+            continue;
+        }
+        const float *drow = D + z * plane + y * row;
+        for (size_t x = 0; x < nx; x++) {
+            const float *cell = drow + x * C;
+            double sq = 0.0;
+            for (size_t c = 0; c < C; c++)
+                sq += (double)cell[c] * (double)cell[c];
+            nrow[x] = (float)sqrt(sq);
+        }
     }
 }
 
@@ -816,19 +882,22 @@ static void splat_phases(splat_job *job, const size_t *bstart, float *q) {
 }
 
 /* Passes 4 and 5, inside the parallel region: x then y convolution per layer (S -> X -> Y),
- * then z (Y -> S) and the norm of every node. X: the thread's layer scratch. */
+ * then z per column of rows (Y -> S) and the norm of every node; rows far from every splatted
+ * point are skipped (fs->occ). X: the thread's layer scratch. */
 static void convolve_box(splat_job *job, float *X) {
     const nb_density_box *box = &job->box;
     const size_t nx = box->n[0], ny = box->n[1], nz = box->n[2];
     const size_t Cs = nb_density_stride_(job->d->n_classes), plane = nx * ny * Cs;
     float *S = job->fs->dens, *Y = job->fs->tmp, *norm = job->fs->norm;
+    uint8_t *occ0 = job->fs->occ, *occ1 = occ0 + ny * nz;
 #pragma omp for schedule(dynamic, 1)
     for (long iz = 0; iz < (long)nz; iz++)
         conv_layer_xy(S + (size_t)iz * plane, X, Y + (size_t)iz * plane, nx, ny, Cs, job->taps,
-                      job->r);
+                      job->r, occ0 + (size_t)iz * ny, occ1 + (size_t)iz * ny);
+        /* occ0 is free again: it takes the rows written by the z pass */
 #pragma omp for schedule(dynamic, 1)
-    for (long iz = 0; iz < (long)nz; iz++)
-        conv_layer_z(Y, S, norm, iz, nz, nx, ny, Cs, job->taps, job->r);
+    for (long iy = 0; iy < (long)ny; iy++)
+        conv_column_z(Y, S, norm, (size_t)iy, nz, nx, ny, Cs, job->taps, job->r, occ1, occ0);
 }
 
 /* The parallel part of one splat (every thread): pass 1 over a contiguous block of edges, the
@@ -1062,7 +1131,8 @@ static void saturate_norms(const nb_density *d, fast_state *fs, double kappa) {
     for (long iz = 0; iz < nz; iz++) {
         float *nl = fs->norm + (size_t)iz * plane;
         for (size_t t = 0; t < plane; t++)
-            nl[t] = (float)nb_density_saturate_((double)nl[t], s);
+            if (nl[t] != 0.0f) /* most of the box is empty: saturate(0) = 0 */
+                nl[t] = (float)nb_density_saturate_((double)nl[t], s);
     }
 }
 
@@ -1142,6 +1212,7 @@ static void fast_destroy(void *state) {
     free(fs->tmp);
     free(fs->norm);
     free(fs->layer);
+    free(fs->occ);
     free(fs->sat_part);
     free(fs->qrows);
     free(fs);
@@ -1152,7 +1223,7 @@ static uint64_t fast_bytes(const void *state) {
     return (uint64_t)(fs->rec_cap * sizeof(uint32_t) + fs->hist_cap * sizeof(size_t) +
                       fs->keys_cap * sizeof(uint32_t) + fs->tvals_cap * sizeof(double) +
                       fs->dens_cap * sizeof(float) + fs->tmp_cap * sizeof(float) +
-                      fs->norm_cap * sizeof(float) + fs->layer_cap * sizeof(float) +
+                      fs->norm_cap * sizeof(float) + fs->layer_cap * sizeof(float) + fs->occ_cap +
                       fs->sat_part_cap * sizeof(double) + fs->qrows_cap * sizeof(float) +
                       sizeof *fs);
 }
