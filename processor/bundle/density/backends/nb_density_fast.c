@@ -392,6 +392,8 @@ static int fast_prepare(const nb_density *d, fast_state *fs, const nb_sample_set
     return ok ? PREP_OK : PREP_NOMEM;
 }
 
+typedef float v4f __attribute__((vector_size(16)));
+
 /* row[t] += a * v[t] for t in [0, n). */
 NB_DENSITY_INLINE void axpy(float *restrict row, const float *restrict v, float a, size_t n) {
     for (size_t t = 0; t < n; t++)
@@ -456,25 +458,42 @@ typedef struct splat_batch {
     float wq[SPLAT_RECS][2 * SPLAT_CS]; /* weighted q of each record, then scratch */
 } splat_batch;
 
-/* The adds of every waiting sub-point (Cs <= SPLAT_CS). */
+/* row[4 t .. 4 t + 3] += a * V[t] for t in [0, n4). */
+NB_DENSITY_INLINE void axpy4(float *restrict row, const v4f *restrict V, float a, size_t n4) {
+    const v4f av = {a, a, a, a};
+    for (size_t t = 0; t < n4; t++) {
+        v4f r;
+        memcpy(&r, row + 4 * t, sizeof r);
+        r += av * V[t];
+        memcpy(row + 4 * t, &r, sizeof r);
+    }
+}
+
+/* The adds of every waiting sub-point (Cs <= SPLAT_CS). The weighted row of the two x corners
+ * is built and read as whole 4-float vectors, so that it stays in registers (building it as
+ * floats and reading it back as wider vectors stalls store forwarding); the same float
+ * operations as splat_point. */
 NB_DENSITY_INLINE void splat_flush(float *restrict S, const nb_density_box *box, size_t Cs,
                                    splat_batch *bt) {
-    const size_t row = box->n[0] * Cs, plane = box->n[1] * row;
+    const size_t row = box->n[0] * Cs, plane = box->n[1] * row, c4 = Cs / 4;
     for (size_t n = 0; n < bt->n; n++) {
         const double *f = bt->f[n];
         const float *wq = bt->wq[bt->slot[n]];
         float *P = S + bt->node[n] * Cs;
-        float V[2 * SPLAT_CS];
+        v4f V[2 * SPLAT_CS / 4];
         const float fx = (float)f[0], gx = (float)(1.0 - f[0]);
-        for (size_t c = 0; c < Cs; c++) {
-            V[c] = gx * wq[c];
-            V[Cs + c] = fx * wq[c];
+        const v4f fxv = {fx, fx, fx, fx}, gxv = {gx, gx, gx, gx};
+        for (size_t t = 0; t < c4; t++) {
+            v4f w;
+            memcpy(&w, wq + 4 * t, sizeof w);
+            V[t] = gxv * w;
+            V[c4 + t] = fxv * w;
         }
         const double gz = 1.0 - f[2], gy = 1.0 - f[1];
-        axpy(P, V, (float)(gz * gy), 2 * Cs);
-        axpy(P + row, V, (float)(gz * f[1]), 2 * Cs);
-        axpy(P + plane, V, (float)(f[2] * gy), 2 * Cs);
-        axpy(P + plane + row, V, (float)(f[2] * f[1]), 2 * Cs);
+        axpy4(P, V, (float)(gz * gy), 2 * c4);
+        axpy4(P + row, V, (float)(gz * f[1]), 2 * c4);
+        axpy4(P + plane, V, (float)(f[2] * gy), 2 * c4);
+        axpy4(P + plane + row, V, (float)(f[2] * f[1]), 2 * c4);
     }
     bt->n = 0;
 }
@@ -972,7 +991,6 @@ static inline void locate(const nb_density_box *box, double inv_step, const doub
 }
 
 /* a . b over n floats (n a multiple of 4) in 4 lanes, one fixed order of operations. */
-typedef float v4f __attribute__((vector_size(16)));
 NB_DENSITY_INLINE double dot_lanes(const float *a, const float *b, size_t n) {
     v4f acc = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t j = 0; j < n; j += 4) {
