@@ -393,6 +393,7 @@ static int fast_prepare(const nb_density *d, fast_state *fs, const nb_sample_set
 }
 
 typedef float v4f __attribute__((vector_size(16)));
+typedef float v8f __attribute__((vector_size(32)));
 
 /* row[t] += a * v[t] for t in [0, n). */
 NB_DENSITY_INLINE void axpy(float *restrict row, const float *restrict v, float a, size_t n) {
@@ -458,42 +459,43 @@ typedef struct splat_batch {
     float wq[SPLAT_RECS][2 * SPLAT_CS]; /* weighted q of each record, then scratch */
 } splat_batch;
 
-/* row[4 t .. 4 t + 3] += a * V[t] for t in [0, n4). */
-NB_DENSITY_INLINE void axpy4(float *restrict row, const v4f *restrict V, float a, size_t n4) {
-    const v4f av = {a, a, a, a};
-    for (size_t t = 0; t < n4; t++) {
-        v4f r;
-        memcpy(&r, row + 4 * t, sizeof r);
+/* row[8 t .. 8 t + 7] += a * V[t] for t in [0, n8). */
+NB_DENSITY_INLINE void axpy8(float *restrict row, const v8f *restrict V, float a, size_t n8) {
+    const v8f av = {a, a, a, a, a, a, a, a};
+    for (size_t t = 0; t < n8; t++) {
+        v8f r;
+        memcpy(&r, row + 8 * t, sizeof r);
         r += av * V[t];
-        memcpy(row + 4 * t, &r, sizeof r);
+        memcpy(row + 8 * t, &r, sizeof r);
     }
 }
 
-/* The adds of every waiting sub-point (Cs <= SPLAT_CS). The weighted row of the two x corners
- * is built and read as whole 4-float vectors, so that it stays in registers (building it as
- * floats and reading it back as wider vectors stalls store forwarding); the same float
- * operations as splat_point. */
+/* The adds of every waiting sub-point (Cs <= SPLAT_CS). The weighted row of the two x corners,
+ * V[t] = (t < Cs ? 1 - f_x : f_x) * q[t mod Cs] over 2 Cs floats, is made in 8-float vectors
+ * from the record's doubled q (q, q) and read back from registers: building it in memory as
+ * floats and loading it as vectors stalls store forwarding. The same float operations as
+ * splat_point. */
 NB_DENSITY_INLINE void splat_flush(float *restrict S, const nb_density_box *box, size_t Cs,
                                    splat_batch *bt) {
-    const size_t row = box->n[0] * Cs, plane = box->n[1] * row, c4 = Cs / 4;
+    const size_t row = box->n[0] * Cs, plane = box->n[1] * row, n8 = Cs / 4;
     for (size_t n = 0; n < bt->n; n++) {
         const double *f = bt->f[n];
         const float *wq = bt->wq[bt->slot[n]];
         float *P = S + bt->node[n] * Cs;
-        v4f V[2 * SPLAT_CS / 4];
         const float fx = (float)f[0], gx = (float)(1.0 - f[0]);
-        const v4f fxv = {fx, fx, fx, fx}, gxv = {gx, gx, gx, gx};
-        for (size_t t = 0; t < c4; t++) {
-            v4f w;
-            memcpy(&w, wq + 4 * t, sizeof w);
-            V[t] = gxv * w;
-            V[c4 + t] = fxv * w;
+        const v8f G = {gx, gx, gx, gx, gx, gx, gx, gx}, F = {fx, fx, fx, fx, fx, fx, fx, fx};
+        const v8f M = {gx, gx, gx, gx, fx, fx, fx, fx};
+        v8f V[2 * SPLAT_CS / 8];
+        for (size_t t = 0; t < n8; t++) {
+            v8f w;
+            memcpy(&w, wq + 8 * t, sizeof w);
+            V[t] = (8 * t + 8 <= Cs ? G : (8 * t >= Cs ? F : M)) * w;
         }
         const double gz = 1.0 - f[2], gy = 1.0 - f[1];
-        axpy4(P, V, (float)(gz * gy), 2 * c4);
-        axpy4(P + row, V, (float)(gz * f[1]), 2 * c4);
-        axpy4(P + plane, V, (float)(f[2] * gy), 2 * c4);
-        axpy4(P + plane + row, V, (float)(f[2] * f[1]), 2 * c4);
+        axpy8(P, V, (float)(gz * gy), n8);
+        axpy8(P + row, V, (float)(gz * f[1]), n8);
+        axpy8(P + plane, V, (float)(f[2] * gy), n8);
+        axpy8(P + plane + row, V, (float)(f[2] * f[1]), n8);
     }
     bt->n = 0;
 }
@@ -538,6 +540,9 @@ NB_DENSITY_INLINE void splat_record(float *S, const nb_density_box *box, const n
     fast_q(fs, set, Cs, e, k, np, q);
     for (size_t c = 0; c < Cs; c++)
         q[c] *= w;
+    if (bt) /* the batch reads it twice over: q, q (splat_flush) */
+        for (size_t c = 0; c < Cs; c++)
+            q[Cs + c] = q[c];
     const size_t nx = box->n[0], ny = box->n[1];
     for (size_t j = 0; j < ns; j++) {
         const double s = 0.5 + sp->spread * (((double)j + 0.5) * inv_ns - 0.5);
