@@ -24,11 +24,14 @@
  * vector add per row); the loops are specialised for Cs <= 16 and cloned for AVX2. q is built
  * from padded copies of the node importance rows with nb_edge_importance_weights (the same
  * float operations as nb_edge_importance_eval, no call per segment). The splat computes the
- * geometry of up to 32 records, then their cloud-in-cell adds; the move computes phi at the
+ * geometry of up to 32 records, then their cloud-in-cell adds (each two-corner row made in
+ * registers as 8-float vectors from a doubled copy of q); the move computes phi at the
  * corners of up to 32 points, then their gradients and clamped updates in SIMD. Convolution
- * taps are applied in mirror pairs (w_j (in[i-j] + in[i+j])). Cost per call:
- * O(segments * 1.4 sub-points * 8 * Cs + cells * Cs * taps), taps <= 2 * 64 + 1 (7 or fewer
- * with the defaults), cells ~ (box / H)^3.
+ * taps are applied in mirror pairs (w_j (in[i-j] + in[i+j])), and only to rows of nodes
+ * (fixed z, y) within the kernel radius of a row that the splat touched: the rest of the box
+ * stays 0 with norm 0 (rows of a layer pair's box far from its edges, most of the box for
+ * small pairs). Cost per call: O(segments * 1.4 sub-points * 8 * Cs + occupied cells * Cs *
+ * taps), taps <= 2 * 64 + 1 (7 or fewer with the defaults), cells ~ (box / H)^3.
  * Determinism (float sums, single writer per node): every segment is one record (edge,
  * point), counting-sorted into (z slab, y band) buckets in two passes over fixed blocks of
  * edges (pass 1 keeps every point's node keys for pass 2); the splat runs in 6 phases of
