@@ -52,6 +52,12 @@
  * per bandwidth <= 64). */
 #define NB_DENSITY_MAX_TAPS 64
 
+/* A task or bucket and its record count, for ordering the largest first. */
+typedef struct task_size {
+    size_t n;
+    uint32_t id;
+} task_size;
+
 /* The private state: the kernel of the last bandwidth, the segment records and their buckets,
  * the smoothed density and its norms. Every buffer only grows. */
 typedef struct fast_state {
@@ -67,7 +73,14 @@ typedef struct fast_state {
     size_t keys_cap;
     size_t rec_buckets;      /* buckets of the last splat; their starts follow: */
     const size_t *rec_start; /* [rec_buckets + 1] offsets into rec (inside hist) */
-    double *tvals;           /* per-thread first-pass values */
+    /* largest first: the tasks of each splat phase (phase ph's from task_order[phase_at[ph]]),
+     * then every bucket for the move (from task_order[phase_at[6]]) */
+    uint32_t *task_order;
+    size_t task_order_cap;
+    task_size *task_scratch;
+    size_t task_scratch_cap;
+    size_t phase_at[7];
+    double *tvals; /* per-thread first-pass values */
     size_t tvals_cap;
     /* the smoothed density float[cells][Cs] (+ a second grid for the passes), its norm
      * float[cells], per-thread layer scratch float[threads][nx*ny*Cs], per-plane sums of the
@@ -302,6 +315,55 @@ static inline long bucket_of_keys(const own_params *op, long za, long ya, long z
     return s * op->nbands + b;
 }
 
+static int task_size_cmp(const void *pa, const void *pb) {
+    const task_size *a = pa, *b = pb;
+    if (a->n != b->n)
+        return a->n < b->n ? 1 : -1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Bucket of task `task` of splat phase ph (6: the long bucket) of the ownership op. */
+static inline long phase_task_bucket(const own_params *op, long ph, long task) {
+    if (ph >= 6)
+        return op->nbuckets - 1;
+    const long pz = ph % 3, py = ph / 3 % 2, ty = (op->nbands - py + 1) / 2;
+    return (pz + 3 * (task / ty)) * op->nbands + py + 2 * (task % ty);
+}
+
+/* Tasks of splat phase ph. */
+static inline long phase_tasks(const own_params *op, long ph) {
+    if (ph >= 6)
+        return 1;
+    const long pz = ph % 3, py = ph / 3 % 2;
+    return (op->nslabs - pz + 2) / 3 * ((op->nbands - py + 1) / 2);
+}
+
+/* The order in which the threads take the tasks of every splat phase and the buckets of the
+ * move: largest first (by records), so that no thread starts a big task while the others
+ * run out of work. Only who does what changes, never the result (a task's writes are its
+ * own). scratch: nbuckets task_size. */
+static void order_tasks(fast_state *fs, const own_params *op, const size_t *starts,
+                        task_size *scratch) {
+    size_t at = 0;
+    for (long ph = 0; ph < 6; ph++) {
+        const long nt = phase_tasks(op, ph);
+        for (long t = 0; t < nt; t++) {
+            const long bk = phase_task_bucket(op, ph, t);
+            scratch[t] = (task_size){starts[bk + 1] - starts[bk], (uint32_t)t};
+        }
+        qsort(scratch, (size_t)nt, sizeof *scratch, task_size_cmp);
+        fs->phase_at[ph] = at;
+        for (long t = 0; t < nt; t++)
+            fs->task_order[at++] = scratch[t].id;
+    }
+    fs->phase_at[6] = at;
+    for (long bk = 0; bk < op->nbuckets; bk++)
+        scratch[bk] = (task_size){starts[bk + 1] - starts[bk], (uint32_t)bk};
+    qsort(scratch, (size_t)op->nbuckets, sizeof *scratch, task_size_cmp);
+    for (long bk = 0; bk < op->nbuckets; bk++)
+        fs->task_order[at++] = scratch[bk].id;
+}
+
 /* Per-thread values of the first pass (bbox, bad flag). */
 enum { TV_LO = 0, TV_HI = 3, TV_BAD = 6, TV_NODES = 7, TV_N = 8 };
 
@@ -313,7 +375,9 @@ enum { PREP_OK = 0, PREP_NONFINITE, PREP_TOO_LARGE, PREP_NOMEM };
  * sizes the box (box->lo holds its first node J per axis), grows the buffers and turns the
  * bucket counts into offsets. Never raises. */
 static int fast_prepare(const nb_density *d, fast_state *fs, const nb_sample_set *set, size_t nth,
-                        long nbuckets, const double gbase[3], long pad, nb_density_box *box) {
+                        const own_params *op, long pad, nb_density_box *box) {
+    const long nbuckets = op->nbuckets;
+    const double *gbase = op->gbase;
     const size_t Cs = nb_density_stride_(d->n_classes);
     double *tv = fs->tvals;
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
@@ -378,6 +442,14 @@ static int fast_prepare(const nb_density *d, fast_state *fs, const nb_sample_set
     buf = fs->occ;
     ok = ok && nb_density_grow_(&buf, &fs->occ_cap, 2 * ny * nz, sizeof(uint8_t));
     fs->occ = buf;
+    buf = fs->task_order;
+    ok = ok && nb_density_grow_(&buf, &fs->task_order_cap, 2 * (size_t)nbuckets, sizeof(uint32_t));
+    fs->task_order = buf;
+    buf = fs->task_scratch;
+    ok = ok && nb_density_grow_(&buf, &fs->task_scratch_cap, (size_t)nbuckets, sizeof(task_size));
+    fs->task_scratch = buf;
+    if (ok)
+        order_tasks(fs, op, starts, fs->task_scratch);
     buf = fs->qrows;
     ok = ok && nb_density_grow_(&buf, &fs->qrows_cap, nodes * (Cs + 1), sizeof(float));
     fs->qrows = buf;
@@ -893,15 +965,14 @@ static void splat_phases(splat_job *job, const size_t *bstart, float *q) {
     for (long iz = 0; iz < (long)box->n[2]; iz++)
         for (size_t t = 0; t < plane; t++)
             S[(size_t)iz * plane + t] = 0.0f;
-    const long ns3 = job->op.nslabs, nb2 = job->op.nbands, nbuckets = job->op.nbuckets;
+    const uint32_t *order = job->fs->task_order;
     for (long ph = 0; ph < 7; ph++) {
-        const long pz = ph % 3, py = ph / 3 % 2;
-        const long tz = ph < 6 ? (ns3 - pz + 2) / 3 : 1;
-        const long ty = ph < 6 ? (nb2 - py + 1) / 2 : 1;
+        const long nt = phase_tasks(&job->op, ph);
+        const size_t at = job->fs->phase_at[ph < 6 ? ph : 0];
 #pragma omp for schedule(dynamic, 1)
-        for (long task = 0; task < tz * ty; task++) {
+        for (long i = 0; i < nt; i++) {
             const long bk =
-                ph < 6 ? (pz + 3 * (task / ty)) * nb2 + py + 2 * (task % ty) : nbuckets - 1;
+                phase_task_bucket(&job->op, ph, ph < 6 ? (long)order[at + (size_t)i] : 0);
             splat_bucket(S, box, job->set, &job->op, job->fs, job->fs->rec, bstart[bk],
                          bstart[bk + 1], q, &job->sp);
         }
@@ -937,8 +1008,7 @@ static void splat_parallel(splat_job *job) {
     count_records(job, tid, e0, e1);
 #pragma omp barrier
 #pragma omp single
-    job->prep = fast_prepare(job->d, job->fs, job->set, nth, job->op.nbuckets, job->op.gbase,
-                             job->pad, &job->box);
+    job->prep = fast_prepare(job->d, job->fs, job->set, nth, &job->op, job->pad, &job->box);
     /* implicit barrier: prep and box are shared and final */
     if (job->prep != PREP_OK || job->box.n[0] == 0)
         return;
@@ -1183,10 +1253,13 @@ static void fast_move(nb_density *d, void *state, const nb_grid *grid, nb_sample
             d->scratch + (size_t)omp_get_thread_num() * nb_density_scratch_floats_(d->n_classes);
         for (size_t c = d->n_classes; c < nb_density_stride_(d->n_classes); c++)
             q[c] = 0.0f;
+        const uint32_t *order = fs->task_order + fs->phase_at[6]; /* largest first */
 #pragma omp for schedule(dynamic, 1)
-        for (long bk = 0; bk < nb; bk++)
+        for (long i = 0; i < nb; i++) {
+            const size_t bk = order[i];
             moved +=
                 move_bucket(fs, grid, set, bstart[bk], bstart[bk + 1], bandwidth, similarity, q);
+        }
     }
     d->stats.moved = moved;
 }
@@ -1239,6 +1312,8 @@ static void fast_destroy(void *state) {
     free(fs->norm);
     free(fs->layer);
     free(fs->occ);
+    free(fs->task_order);
+    free(fs->task_scratch);
     free(fs->sat_part);
     free(fs->qrows);
     free(fs);
@@ -1250,8 +1325,9 @@ static uint64_t fast_bytes(const void *state) {
                       fs->keys_cap * sizeof(uint32_t) + fs->tvals_cap * sizeof(double) +
                       fs->dens_cap * sizeof(float) + fs->tmp_cap * sizeof(float) +
                       fs->norm_cap * sizeof(float) + fs->layer_cap * sizeof(float) + fs->occ_cap +
-                      fs->sat_part_cap * sizeof(double) + fs->qrows_cap * sizeof(float) +
-                      sizeof *fs);
+                      fs->task_order_cap * sizeof(uint32_t) +
+                      fs->task_scratch_cap * sizeof(task_size) + fs->sat_part_cap * sizeof(double) +
+                      fs->qrows_cap * sizeof(float) + sizeof *fs);
 }
 
 const nb_density_backend_ops nb_density_fast_backend = {
