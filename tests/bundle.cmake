@@ -7,3 +7,10 @@ nb_add_test(test_metrics SOURCES test_metrics.c LIBS nb_bundling LABEL unit TIME
 nb_add_test(test_bundle SOURCES test_bundle.c LIBS nb_bundling nb_importance nb_net
     LABEL unit TIMEOUT 120)
 nb_add_script_test(cli_bundle cli_bundle.sh LABEL cli TIMEOUT 120)
+# One layer pair's polylines in memory at a time: a network whose polylines exceed a
+# `ulimit -v` limit is bundled within it (about 15 s; under ASan a smaller one, no limit).
+if(NB_ASAN)
+    nb_add_script_test(cli_bundle_stream cli_bundle_stream.sh LABEL cli TIMEOUT 120 ENV NB_ASAN=1)
+else()
+    nb_add_script_test(cli_bundle_stream cli_bundle_stream.sh LABEL cli TIMEOUT 120)
+endif()

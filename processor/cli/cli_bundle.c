@@ -26,10 +26,16 @@
  * into /bundle/point_position (nb_h5_save_prepare_streamed), which is why the file is the same
  * as one written from memory. The scratch file sits beside FILE (the disk that will hold the
  * result, not a tmpfs /tmp that would be memory again) and is unlinked as soon as it is
- * created: nothing of it outlives the process, however it ends.
+ * created: nothing of it outlives the process, however it ends. glibc's mmap threshold is
+ * fixed at 1 MiB (mallopt): left dynamic, it rises to the size of each large block freed (a
+ * released pair, the replaced /bundle), after which blocks of up to 32 MiB come from the heap
+ * and stay in the process when freed: 30 MB more peak RSS on the demo network.
  */
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,6 +465,9 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
     if (!path)
         return nb_cli_usage_error("bundle", "missing FILE.nnb.h5");
     nb_cli_common_apply(&c);
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 1 << 20); /* freed pairs go back to the system: see the top */
+#endif
     if (ranks->rank != 0) /* rank 0 speaks for the run; errors are still printed */
         nb_log_set_level(NB_LOG_QUIET);
     double t_wall = nb_time_now();
