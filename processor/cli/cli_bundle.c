@@ -26,7 +26,8 @@
  * into /bundle/point_position (nb_h5_save_prepare_streamed), which is why the file is the same
  * as one written from memory. The scratch file sits beside FILE (the disk that will hold the
  * result, not a tmpfs /tmp that would be memory again) and is unlinked as soon as it is
- * created: nothing of it outlives the process, however it ends. glibc's mmap threshold is
+ * created (".nnbundle-points.XXXXXX", mkstemp): nothing of it outlives the process, however
+ * it ends. glibc's mmap threshold is
  * fixed at 1 MiB (mallopt): left dynamic, it rises to the size of each large block freed (a
  * released pair, the replaced /bundle), after which blocks of up to 32 MiB come from the heap
  * and stay in the process when freed: 30 MB more peak RSS on the demo network.
@@ -137,25 +138,28 @@ static nb_status scratch_open(point_scratch *sc, const char *path, size_t n_pair
     sc->start = calloc(n_pairs + 1, sizeof *sc->start);
     if (!sc->start)
         return NB_RAISE(NB_E_NOMEM, path, "no room for %zu layer pairs", n_pairs);
-    /* beside the real file (symbolic links resolved), named like nb_file's temporary files so
-     * that a stale one would be cleaned up like them; unlinked at once */
+    /* in the directory of the real file (symbolic links resolved: nb_file's temporary name),
+     * a short name of its own (FILE's may be at NAME_MAX already), unlinked at once */
     nb_file_atomic names;
     NB_TRY(nb_file_atomic_begin(&names, path, false));
-    size_t len = strlen(names.tmp_path) + sizeof ".points";
+    const char *slash = strrchr(names.tmp_path, '/');
+    const int dir_len = slash ? (int)(slash - names.tmp_path) + 1 : 0;
+    size_t len = (size_t)dir_len + sizeof ".nnbundle-points.XXXXXX";
     char *name = malloc(len);
     nb_status st = NB_OK;
     if (!name) {
         st = NB_RAISE(NB_E_NOMEM, path, "no room for a file name");
     } else {
-        snprintf(name, len, "%s.points", names.tmp_path);
-        sc->fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        snprintf(name, len, "%.*s.nnbundle-points.XXXXXX", dir_len, names.tmp_path);
+        sc->fd = mkstemp(name);
         if (sc->fd < 0)
             st = NB_RAISE(NB_E_IO, path,
-                          "cannot create the scratch file for the finished layer "
-                          "pairs beside it: %s",
+                          "cannot create the scratch file for the finished layer pairs beside "
+                          "it: %s",
                           strerror(errno));
-        else
-            unlink(name);
+        else if (unlink(name) != 0 || fcntl(sc->fd, F_SETFD, FD_CLOEXEC) != 0)
+            st = NB_RAISE(NB_E_IO, path, "cannot set up the scratch file %s: %s", name,
+                          strerror(errno));
     }
     free(name);
     nb_file_atomic_abort(&names);
