@@ -16,7 +16,11 @@
  * (one CSR buffer pair each) because layer pairs never see each other's density and the
  * density back-end takes one pair's polylines with offsets local to it; the edge phase keeps
  * per-pair state (pair_done, pair_finished), so it runs iteration by iteration over all pairs
- * (nb_bundle_step) or pair by pair (nb_bundle_pair_step) with the same bytes.
+ * (nb_bundle_step) or pair by pair (nb_bundle_pair_step) with the same bytes. A pair's straight
+ * edges are sampled when it is first needed (pair_sample), so pairs that have not started hold
+ * no points. Streaming (nb_bundle_stream_pair / nb_bundle_finish_streamed): each finished pair is
+ * measured (nb_metrics_acc, first pass), handed to the caller's sink and released; the ink
+ * ratio's second pass reads the pairs back through the sink.
  * Threading: the driver itself is sequential; every stage it calls is OpenMP-parallel with
  * `threads` threads and deterministic, so the whole run is identical for any thread count.
  * The cancel flag and the progress counters are C11 atomics so that other threads may set /

@@ -197,8 +197,10 @@ nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair);
 nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done);
 
 /* *out = pair `pair`'s current polylines (final once nb_bundle_pair_edge_phase returned; any
- * pending smoothing is not applied). Returns NB_OK or NB_E_INVALID (out of range, released;
- * subject "pair"). */
+ * pending smoothing is not applied). After the node phase, a pair that has not started yet is
+ * given its straight edges, sampled here (they are otherwise sampled at the pair's first
+ * iteration; the same points either way); during the node phase the view is empty. Returns
+ * NB_OK, NB_E_INVALID (out of range, released; subject "pair") or NB_E_NOMEM. */
 nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out);
 
 /* Frees pair `pair`'s polylines once the caller has stored them (after
