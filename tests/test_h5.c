@@ -1258,6 +1258,7 @@ static void test_streamed_points(void **state) {
     struct stat before, after;
     assert_int_equal(stat("h5_pieces.nnb.h5", &before), 0);
     const size_t too_many[2] = {1000, 200000};
+    free(ps.copy);
     ps = (piece_source){.points = m.bundle.point_position,
                         .n = m.bundle.n_points,
                         .sizes = too_many,
@@ -1271,6 +1272,7 @@ static void test_streamed_points(void **state) {
     ps.points = longer;
     assert_int_equal(nb_h5_save_prepare_streamed("h5_pieces.nnb.h5", &piecewise, &src, &a),
                      NB_E_INVALID);
+    free(ps.copy);
     ps = (piece_source){.points = m.bundle.point_position,
                         .n = m.bundle.n_points,
                         .sizes = cuts,
@@ -1281,6 +1283,7 @@ static void test_streamed_points(void **state) {
                      NB_E_NUMERIC);
     assert_non_null(strstr(nb_error_subject(), "/bundle/point_position"));
     assert_non_null(strstr(nb_error_message(), "NaN at [20000, 2]"));
+    free(ps.copy);
     ps = (piece_source){.points = m.bundle.point_position,
                         .n = m.bundle.n_points,
                         .sizes = cuts,
