@@ -258,7 +258,10 @@ static void test_pieces_equal_whole(void **state) {
                              NB_OK);
             assert_true(ref.mean_distortion > 1.01 && ref.ink_ratio != 1.0);
             assert_true(big ? used_ref > voxel : used_ref == voxel);
-            for (size_t c = 0; c < sizeof n_cuts / sizeof *n_cuts; c++)
+            /* the coarsened lattice (32 MiB bit sets) once, to keep the test fast under ASan */
+            if (big && !layout)
+                continue;
+            for (size_t c = big ? 1 : 0; c < (big ? 2 : sizeof n_cuts / sizeof *n_cuts); c++)
                 for (int threads = 1; threads <= 2; threads++) {
                     memset(&got, 0xa5, sizeof got);
                     assert_int_equal(
