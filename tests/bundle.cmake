@@ -9,7 +9,7 @@ nb_add_test(test_bundle SOURCES test_bundle.c LIBS nb_bundling nb_importance nb_
     LABEL unit TIMEOUT 240)
 nb_add_script_test(cli_bundle cli_bundle.sh LABEL cli TIMEOUT 120)
 # One layer pair's polylines in memory at a time: a network whose polylines exceed a
-# `ulimit -v` limit is bundled within it (about 15 s; under ASan a smaller one, no limit).
+# `ulimit -v` limit is bundled within it (about 10 s; under ASan a smaller one, no limit).
 if(NB_ASAN)
     nb_add_script_test(cli_bundle_stream cli_bundle_stream.sh LABEL cli TIMEOUT 120 ENV NB_ASAN=1)
 else()

@@ -2,11 +2,11 @@
 # cli_bundle_stream.sh - `nnbundle bundle` holds one layer pair's polylines at a time: a network
 # whose polylines (samples x 12 bytes) exceed an address-space limit set with `ulimit -v` is
 # bundled within it, and the file reads back whole. The network: 16 layers of 60 nodes (15
-# pairs, 54,000 edges) with layer_distance 30 and both advection phases off (the stages that
+# pairs, 54,000 edges) with layer_distance 20 and both advection phases off (the stages that
 # hold polylines, straight sampling, final resample, metrics, the write, without the minutes
-# of advection), 24.4 M samples = 279 MiB of polylines under a 160 MiB limit. The version that
-# assembled every pair (05e7f91) fails there and needs between 600 and 700 MiB
-# (docs/bundling.md "Memory"). Then a file size limit that the scratch file of finished
+# of advection), 16.3 M samples = 187 MiB of polylines under a 160 MiB limit (peak RSS 55 MB).
+# The version that assembled every pair (05e7f91) fails there and needs between 450 and 500
+# MiB (docs/bundling.md "Memory"). Then a file size limit that the scratch file of finished
 # pairs passes halfway: exit 1, naming FILE, which keeps its bytes, and nothing left behind.
 # Under ASan (NB_ASAN set; ASan reserves terabytes of address space, no `ulimit -v`) a smaller
 # network runs without the address-space limit.
@@ -24,7 +24,7 @@ if [ -n "${NB_ASAN:-}" ]; then
     limit() { "$@"; }
 else
     layers=60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60
-    cfg+=(--set layer_distance=30)
+    cfg+=(--set layer_distance=20)
     limit() { (ulimit -v "$LIMIT_KIB" && exec "$@"); }
 fi
 F="$W/net.nnb.h5"
