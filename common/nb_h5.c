@@ -208,7 +208,16 @@ struct walk {
     /* one dataset instance: its name in `loc` and its object path for subjects */
     nb_status (*visit)(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc, const char *name,
                        const char *obj);
+    /* /bundle/point_position comes from here, not from memory (nb_h5_save_prepare_streamed);
+     * NULL otherwise */
+    const nb_h5_point_source *points;
 };
+
+/* Whether ds of group g is /bundle/point_position, the dataset a point source supplies. */
+static bool is_streamed(const walk *w, const nb_h5_dataset *ds) {
+    return w->points && w->g->member == offsetof(nb_model, bundle) &&
+           ds->data == offsetof(nb_bundle_data, point_position);
+}
 
 /* Rows [first, end) repeat per index: index by index, each instance that exists, inside its
  * subgroup when it has one. */
@@ -358,8 +367,8 @@ static nb_status validate_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_
                                 const char *name, const char *obj) {
     (void)loc;
     (void)name;
-    if (!ds->rule || (ds->flags & NB_H5_SIZES))
-        return NB_OK;
+    if (!ds->rule || (ds->flags & NB_H5_SIZES) || is_streamed(w, ds))
+        return NB_OK; /* streamed points are checked piece by piece as they are written */
     hsize_t dims[2];
     char subject[512];
     nb_h5io_subject(subject, sizeof subject, w->path, obj);
@@ -372,7 +381,7 @@ static nb_status validate_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_
 }
 
 static nb_status validate_group(const nb_h5_group *g, const void *grp, nb_h5_dims *k,
-                                const char *path) {
+                                const char *path, const nb_h5_point_source *points) {
     char gobj[OBJ_MAX];
     snprintf(gobj, sizeof gobj, "/%s", g->name);
     NB_TRY(check_allocated(g, grp, path));
@@ -381,7 +390,12 @@ static nb_status validate_group(const nb_h5_group *g, const void *grp, nb_h5_dim
     NB_TRY(check_declared(g, grp, k, path));
     if (g->match)
         NB_TRY(g->match(grp, k, path));
-    walk w = {.g = g, .k = k, .grp = (void *)grp, .path = path, .visit = validate_visit};
+    walk w = {.g = g,
+              .k = k,
+              .grp = (void *)grp,
+              .path = path,
+              .visit = validate_visit,
+              .points = points};
     NB_TRY(walk_datasets(&w));
     for (size_t i = 0; i < g->n_attrs; i++)
         if (!(g->attrs[i].flags & NB_H5_DECLARES))
@@ -390,7 +404,8 @@ static nb_status validate_group(const nb_h5_group *g, const void *grp, nb_h5_dim
 }
 
 /* Validates m and gives the counts of its present groups. */
-static nb_status validate_model(const nb_model *m, const char *path, nb_h5_dims *k) {
+static nb_status validate_model(const nb_model *m, const char *path, nb_h5_dims *k,
+                                const nb_h5_point_source *points) {
     memset(k, 0, sizeof *k);
     if (!m->has_network) {
         if (m->has_importance || m->has_bundle)
@@ -400,13 +415,14 @@ static nb_status validate_model(const nb_model *m, const char *path, nb_h5_dims 
     }
     for (size_t i = 0; i < nb_h5_n_groups; i++)
         if (*present_of(m, &nb_h5_groups[i]))
-            NB_TRY(validate_group(&nb_h5_groups[i], group_of(m, &nb_h5_groups[i]), k, path));
+            NB_TRY(
+                validate_group(&nb_h5_groups[i], group_of(m, &nb_h5_groups[i]), k, path, points));
     return nb_h5_ops_validate(&m->network, path);
 }
 
 nb_status nb_model_validate(const nb_model *m, const char *path) {
     nb_h5_dims k;
-    return validate_model(m, path, &k);
+    return validate_model(m, path, &k, NULL);
 }
 
 /* ---- writing -------------------------------------------------------------------------- */
@@ -417,10 +433,38 @@ static nb_status write_enter(walk *w, const char *name, const char *obj, hid_t *
     return st;
 }
 
+/* A point source checked as it goes: every piece finite (nb_h5_rule_finite's check, with the
+ * rows counted over the whole dataset). */
+typedef struct point_pieces {
+    const nb_h5_point_source *src;
+    const char *path, *obj;
+    size_t done; /* rows so far */
+} point_pieces;
+
+static nb_status next_points(void *user, size_t *n_rows, const void **rows) {
+    point_pieces *pp = user;
+    const float *pts = NULL;
+    size_t n = 0;
+    NB_TRY(pp->src->next(pp->src->user, &n, &pts));
+    for (size_t i = 0; i < 3 * n; i++)
+        if (!isfinite(pts[i]))
+            return RAISE(NB_E_NUMERIC, pp->path, pp->obj, "%s at [%zu, %zu]",
+                         isnan(pts[i]) ? "NaN" : "infinite value", pp->done + i / 3, i % 3);
+    pp->done += n;
+    *n_rows = n;
+    *rows = pts;
+    return NB_OK;
+}
+
 static nb_status write_visit(walk *w, const nb_h5_dataset *ds, size_t l, hid_t loc,
                              const char *name, const char *obj) {
     hsize_t dims[2];
     size_t n = shape_of(ds, w->k, l, dims);
+    if (is_streamed(w, ds)) {
+        point_pieces pp = {.src = w->points, .path = w->path, .obj = obj};
+        return nb_h5io_write_dataset_rows(w->path, loc, obj, name, ds->dtype, ds->rank, dims,
+                                          next_points, &pp);
+    }
     if (!(ds->flags & NB_H5_SIZES))
         return nb_h5io_write_dataset(w->path, loc, obj, name, ds->dtype, ds->rank, dims,
                                      data_of(ds, w->grp, l));
@@ -457,7 +501,7 @@ static nb_status write_attr(const char *path, hid_t loc, const char *gobj, const
 }
 
 static nb_status write_group(const char *path, hid_t file, const nb_h5_group *g, const void *grp,
-                             const nb_h5_dims *k) {
+                             const nb_h5_dims *k, const nb_h5_point_source *points) {
     char gobj[OBJ_MAX];
     snprintf(gobj, sizeof gobj, "/%s", g->name);
     nb_status st = NB_OK;
@@ -470,7 +514,8 @@ static nb_status write_group(const char *path, hid_t file, const nb_h5_group *g,
               .path = path,
               .loc = h,
               .enter = write_enter,
-              .visit = write_visit};
+              .visit = write_visit,
+              .points = points};
     st = walk_datasets(&w);
     for (size_t i = 0; i < g->n_attrs && st == NB_OK; i++)
         st = write_attr(path, h, gobj, &g->attrs[i], grp, k);
@@ -501,6 +546,7 @@ typedef struct save_job {
     const char *path; /* the target, for subjects */
     const nb_model *m;
     const nb_h5_dims *k;
+    const nb_h5_point_source *points; /* NULL: the points are in m */
 } save_job;
 
 /* nb_file_save_with's callback: the HDF5 file at tmp, created, written and closed. */
@@ -532,7 +578,7 @@ static nb_status create_and_write(const char *tmp, void *user) {
     for (size_t i = 0; i < nb_h5_n_groups && st == NB_OK; i++)
         if (*present_of(job->m, &nb_h5_groups[i]))
             st = write_group(job->path, file, &nb_h5_groups[i], group_of(job->m, &nb_h5_groups[i]),
-                             job->k);
+                             job->k, job->points);
     int err = errno;
     if (H5Fclose(file) < 0 && st == NB_OK) {
         err = errno;
@@ -545,20 +591,39 @@ static nb_status create_and_write(const char *tmp, void *user) {
     return st;
 }
 
-nb_status nb_h5_save_prepare(const char *path, const nb_model *m, nb_file_atomic *a) {
+/* nb_h5_save_prepare, with the bundle's points from `points` when not NULL. */
+static nb_status save_prepare(const char *path, const nb_model *m, const nb_h5_point_source *points,
+                              nb_file_atomic *a) {
     memset(a, 0, sizeof *a);
     if (!path || !m)
         return RAISE(NB_E_INVALID, path, NULL, "no path or model");
     if (!m->has_network)
         return RAISE(NB_E_INVALID, path, "/network", "the model has no network to write");
+    if (points && !m->has_bundle)
+        return RAISE(NB_E_INVALID, path, "/bundle", "streamed points without a bundle");
+    nb_model shown = *m; /* with streamed points: a stand-in pointer for the allocation check */
+    static const float none[3];
+    if (points)
+        shown.bundle.point_position = (float *)none;
     nb_h5_dims k;
-    NB_TRY(validate_model(m, path, &k));
+    NB_TRY(validate_model(&shown, path, &k, points));
     nb_h5io_quiet q;
     nb_h5io_quiet_begin(&q);
-    save_job job = {.path = path, .m = m, .k = &k};
+    save_job job = {.path = path, .m = m, .k = &k, .points = points};
     nb_status st = nb_file_prepare_with(path, create_and_write, &job, a);
     nb_h5io_quiet_end(&q);
     return st;
+}
+
+nb_status nb_h5_save_prepare(const char *path, const nb_model *m, nb_file_atomic *a) {
+    return save_prepare(path, m, NULL, a);
+}
+
+nb_status nb_h5_save_prepare_streamed(const char *path, const nb_model *m,
+                                      const nb_h5_point_source *points, nb_file_atomic *a) {
+    if (!points)
+        return RAISE(NB_E_INVALID, path, NULL, "no point source");
+    return save_prepare(path, m, points, a);
 }
 
 nb_status nb_h5_save(const char *path, const nb_model *m) {

@@ -67,6 +67,25 @@ nb_status nb_h5_save(const char *path, const nb_model *m);
  * outputs are in place. Statuses as nb_h5_save; on failure *a is zeroed, nothing on disk. */
 nb_status nb_h5_save_prepare(const char *path, const nb_model *m, nb_file_atomic *a);
 
+/* The points of /bundle/point_position, piece by piece, for a bundle that is never in memory
+ * at once: next() gives the next *n_points points float32[n][3] at *points (borrowed until
+ * the next call); the pieces, in order, add up to the bundle's n_points. next returns NB_OK or
+ * a status that stops the write. */
+typedef struct nb_h5_point_source {
+    nb_status (*next)(void *user, size_t *n_points, const float **points);
+    void *user;
+} nb_h5_point_source;
+
+/* nb_h5_save_prepare with the bundle's points from `points` (m->bundle.point_position is not
+ * read and may be NULL; m->bundle.n_points is the count): the same file, dataset for dataset
+ * (same shapes, chunks and filters: point_position is created at its full size and written
+ * in hyperslabs as the pieces come), validated as nb_h5_save_prepare validates, the points as
+ * they come (NB_E_NUMERIC "<path> /bundle/point_position": "NaN at [i, k]"). Statuses as
+ * nb_h5_save_prepare, NB_E_INVALID (no point source, no bundle, more points than n_points)
+ * and next's; on failure *a is zeroed and nothing is left on disk. */
+nb_status nb_h5_save_prepare_streamed(const char *path, const nb_model *m,
+                                      const nb_h5_point_source *points, nb_file_atomic *a);
+
 /* Checks a model as the reader and writer do: the network's shape (L >= 2, sizes >= 1, the
  * NB_H5_MAX_* bounds), n_classes = output size, class names present, finite weights and
  * biases, accuracies NaN or in [0, 1]; importance shapes equal to the network's

@@ -282,6 +282,64 @@ out:
     return st;
 }
 
+nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *obj, const char *name,
+                                     nb_h5_dtype dtype, int rank, const hsize_t *dims,
+                                     nb_h5io_rows_fn next, void *user) {
+    hsize_t n = 1;
+    for (int i = 0; i < rank; i++)
+        n *= dims[i];
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = H5I_INVALID_HID;
+    nb_status st = NB_OK;
+    if (space < 0 || dcpl < 0) {
+        st = W_FAIL(path, obj, "the dataspace");
+        goto out;
+    }
+    /* the properties nb_h5io_write_dataset gives these dims */
+    if (n * nb_h5io_dtype_size(dtype) > CHUNK_THRESHOLD_BYTES &&
+        set_chunks(dcpl, dtype, rank, dims) < 0) {
+        st = W_FAIL(path, obj, "the chunking/compression properties");
+        goto out;
+    }
+    d = H5Dcreate2(loc, name, dtype_id(dtype, true), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0) {
+        st = W_FAIL(path, obj, "the dataset");
+        goto out;
+    }
+    for (hsize_t done = 0; st == NB_OK && done < dims[0];) {
+        size_t rows = 0;
+        const void *data = NULL;
+        if ((st = next(user, &rows, &data)) != NB_OK)
+            break;
+        if (rows > dims[0] - done) {
+            st = NB_H5IO_RAISE(NB_E_INVALID, path, obj, "%llu rows given for %llu",
+                               (unsigned long long)(done + rows), (unsigned long long)dims[0]);
+            break;
+        }
+        if (rows == 0)
+            continue;
+        hsize_t start[NB_H5IO_MAX_RANK] = {done}, count[NB_H5IO_MAX_RANK] = {rows};
+        for (int i = 1; i < rank; i++)
+            count[i] = dims[i];
+        hid_t mem = H5Screate_simple(rank, count, NULL);
+        if (mem < 0 || H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dwrite(d, dtype_id(dtype, false), mem, space, H5P_DEFAULT, data) < 0)
+            st = W_FAIL(path, obj, "the data");
+        if (mem >= 0)
+            H5Sclose(mem);
+        done += rows;
+    }
+out:
+    if (d >= 0 && H5Dclose(d) < 0 && st == NB_OK)
+        st = W_FAIL(path, obj, "the dataset (close)");
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return st;
+}
+
 /* Attribute loc/name of file type ftype over `space`, written from buf (memory type mtype);
  * ftype or space < 0 (their setup failed) is a write failure too. */
 static nb_status write_attribute(const char *path, hid_t loc, const char *obj, const char *name,

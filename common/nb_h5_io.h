@@ -61,6 +61,19 @@ hid_t nb_h5io_create_group(const char *path, hid_t loc, const char *name, const 
 nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, const char *name,
                                 nb_h5_dtype dtype, int rank, const hsize_t *dims, const void *data);
 
+/* Gives the next rows of a dataset written in pieces: *n_rows rows at *rows (the dtype's C
+ * type, row-major), borrowed until the next call. NB_OK or a status that stops the write. */
+typedef nb_status (*nb_h5io_rows_fn)(void *user, size_t *n_rows, const void **rows);
+
+/* nb_h5io_write_dataset for data that is never in memory at once: the dataset is created with
+ * dims and the chunking and filters nb_h5io_write_dataset gives those dims (so a reader sees
+ * the same dataset), then filled from next() piece by piece (hyperslabs of whole rows, in
+ * order) until dims[0] rows are written. NB_OK, NB_E_IO, NB_E_INVALID (next gave more rows
+ * than dims[0]), or next's status. */
+nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *obj, const char *name,
+                                     nb_h5_dtype dtype, int rank, const hsize_t *dims,
+                                     nb_h5io_rows_fn next, void *user);
+
 /* A scalar attribute of a numeric dtype; value points to that dtype's C type. */
 nb_status nb_h5io_write_scalar(const char *path, hid_t loc, const char *obj, const char *name,
                                nb_h5_dtype dtype, const void *value);

@@ -59,7 +59,15 @@ limited() {
 }
 
 cp "$W/net.nnb.h5" "$O/f.nnb.h5"
+# bundle streams each finished layer pair to a scratch file beside FILE before the HDF5 write:
+# a failure there, mid-stream, and one in the HDF5 write after the scratch file is complete (a
+# pruned network whose weights outweigh its polylines: 20198 points = 237 KiB of scratch file)
 limited 64 "$O/f.nnb.h5" -- "$NNBUNDLE" bundle "$O/f.nnb.h5" --quiet
+grep -qF "scratch file" "$L/err.txt" || fail "bundle (64 KiB): not the scratch file: $(cat "$L/err.txt")"
+"$NNBUNDLE" random --layers 400,200,10 --seed 1 -o "$W/wide.nnb.h5" --quiet || fail "random wide"
+cp "$W/wide.nnb.h5" "$O/g.nnb.h5"
+limited 400 "$O/g.nnb.h5" -- "$NNBUNDLE" bundle "$O/g.nnb.h5" --set prune_percentage=0.98 --quiet
+grep -qF "write failed" "$L/err.txt" || fail "bundle (400 KiB): not the HDF5 write: $(cat "$L/err.txt")"
 limited 16 "$O/f.nnb.h5" -- "$NNBUNDLE" importance "$O/f.nnb.h5" --data "$D" \
     --set importance_epochs=1 --quiet
 limited 8 "$O/t.nnb.h5" -- "$NNBUNDLE" train --data "$D" -o "$O/t.nnb.h5" --layers 64,32 \

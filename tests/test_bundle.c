@@ -803,12 +803,137 @@ static void test_errors(void **state) {
     fixture_deinit(&f);
 }
 
+/* A sink that keeps the streamed pairs in memory, in order, and can be told to fail. */
+typedef struct mem_sink {
+    float *points;
+    size_t n_points, cap, puts, gets;
+    uint64_t start[16];
+    int fail_put_at; /* put number that fails (-1: none) */
+} mem_sink;
+
+static nb_status mem_put(void *user, const nb_bundle_pair_view *v) {
+    mem_sink *m = user;
+    if ((int)m->puts == m->fail_put_at)
+        return NB_RAISE(NB_E_IO, "sink", "full");
+    assert_int_equal(v->pair, m->puts);
+    assert_int_equal(v->offset[0], 0);
+    assert_int_equal(v->offset[v->n_edges], v->n_points);
+    if (m->n_points + v->n_points > m->cap) {
+        m->cap = 2 * (m->n_points + v->n_points);
+        m->points = realloc(m->points, m->cap * 3 * sizeof *m->points);
+    }
+    memcpy(m->points + 3 * m->n_points, v->points, v->n_points * 3 * sizeof *m->points);
+    m->start[m->puts] = m->n_points;
+    m->n_points += v->n_points;
+    m->start[++m->puts] = m->n_points;
+    return NB_OK;
+}
+
+static nb_status mem_get(void *user, size_t pair, size_t n_points, const float **points) {
+    mem_sink *m = user;
+    assert_true(pair < m->puts);
+    assert_int_equal(m->start[pair + 1] - m->start[pair], n_points);
+    assert_int_equal(pair, m->gets++);
+    *points = m->points + 3 * m->start[pair];
+    return NB_OK;
+}
+
+/* nb_bundle_finish_streamed gives the bits nb_bundle_finish gives: the frame, the
+ * concatenated pairs, the metrics; whether the edge phase ran pair by pair (as the CLI runs
+ * it), iteration by iteration over all pairs for a while first (as the GUI steps), or not at
+ * all (edge_advection off, with pruning). */
+static void test_streamed_equals_finish(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[5] = {30, 12, 9, 7, 4};
+    random_fixture(&f, 5, sizes, 8);
+    for (int variant = 0; variant < 3; variant++) {
+        nb_processing_config cfg = defaults();
+        cfg.sampling_rate = 8; /* coarser grids: fast under ASan */
+        if (variant == 2) {
+            cfg.edge_advection = false;
+            cfg.prune_percentage = 0.6;
+        }
+        nb_bundle_data a;
+        run(&cfg, &f, 2, &a);
+        nb_bundle_state *st = NULL;
+        assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, variant == 1 ? 1 : 3, &st), NB_OK);
+        mem_sink ms = {.fail_put_at = -1};
+        nb_bundle_sink sink = {mem_put, mem_get, &ms};
+        nb_bundle_progress p;
+        nb_bundle_query_progress(st, &p);
+        while (p.phase == NB_BUNDLE_PHASE_NODE) {
+            assert_int_equal(nb_bundle_step(st), NB_OK);
+            nb_bundle_query_progress(st, &p);
+        }
+        if (variant == 1) { /* the GUI's way for three iterations, a snapshot between */
+            for (int k = 0; k < 3; k++)
+                assert_int_equal(nb_bundle_step(st), NB_OK);
+            nb_bundle_data snap;
+            assert_int_equal(nb_bundle_query_snapshot(st, &snap), NB_OK);
+            nb_bundle_data_deinit(&snap);
+        }
+        if (variant == 0) {
+            assert_int_equal(nb_bundle_stream_pair(st, 1, &sink), NB_E_INVALID); /* order */
+            assert_int_equal(nb_bundle_stream_pair(st, 0, &sink), NB_OK);
+            nb_bundle_pair_view v; /* released once streamed */
+            assert_int_equal(nb_bundle_query_pair(st, 0, &v), NB_E_INVALID);
+        }
+        nb_bundle_data b;
+        assert_int_equal(nb_bundle_finish_streamed(st, &sink, &b), NB_OK);
+        assert_int_equal(ms.puts, 4);
+        assert_int_equal(ms.gets, 4);
+        assert_null(b.point_position);
+        assert_int_equal(b.n_points, a.n_points);
+        assert_int_equal(ms.n_points, a.n_points);
+        assert_int_equal(b.n_edges, a.n_edges);
+        assert_int_equal(b.n_edges_total, a.n_edges_total);
+        assert_int_equal(b.node_iterations, a.node_iterations);
+        assert_int_equal(b.edge_iterations, a.edge_iterations);
+        assert_memory_equal(b.point_position ? b.point_position : ms.points, a.point_position,
+                            3 * a.n_points * sizeof(float));
+        assert_memory_equal(b.edge_point_offset, a.edge_point_offset,
+                            (a.n_edges + 1) * sizeof(uint64_t));
+        assert_memory_equal(b.node_position, a.node_position, 3 * a.n_nodes * sizeof(float));
+        assert_memory_equal(b.edge_source, a.edge_source, a.n_edges * sizeof(uint32_t));
+        assert_memory_equal(b.edge_target, a.edge_target, a.n_edges * sizeof(uint32_t));
+        assert_memory_equal(b.edge_alpha, a.edge_alpha, a.n_edges * sizeof(float));
+        assert_memory_equal(&b.metrics, &a.metrics, sizeof a.metrics);
+        assert_string_equal(b.config_json, a.config_json);
+        nb_bundle_progress done;
+        nb_bundle_query_progress(st, &done);
+        assert_int_equal(done.phase, NB_BUNDLE_PHASE_FINISHED);
+        nb_bundle_data c;
+        assert_int_equal(nb_bundle_finish_streamed(st, &sink, &c), NB_E_INVALID); /* once */
+        nb_bundle_data_deinit(&b);
+        nb_bundle_data_deinit(&a);
+        nb_bundle_destroy(st);
+        free(ms.points);
+    }
+    /* a sink that fails stops the run with its status */
+    nb_processing_config cfg = defaults();
+    cfg.sampling_rate = 8;
+    cfg.node_advection = false;
+    nb_bundle_state *st = NULL;
+    assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
+    mem_sink ms = {.fail_put_at = 2};
+    nb_bundle_sink sink = {mem_put, mem_get, &ms};
+    nb_bundle_data b;
+    assert_int_equal(nb_bundle_finish_streamed(st, &sink, &b), NB_E_IO);
+    assert_string_equal(nb_error_subject(), "sink");
+    assert_int_equal(ms.puts, 2);
+    nb_bundle_destroy(st);
+    free(ms.points);
+    fixture_deinit(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_default_iteration_counts),
         cmocka_unit_test(test_phases_snapshots_and_threads),
         cmocka_unit_test(test_pair_by_pair),
+        cmocka_unit_test(test_streamed_equals_finish),
         cmocka_unit_test(test_advection_off_gives_straight_edges),
         cmocka_unit_test(test_small_shapes),
         cmocka_unit_test(test_pruning_exact_count),

@@ -1176,6 +1176,138 @@ static void test_fuzzed_files(void **state) {
     unlink(FUZZ_BASE);
 }
 
+/* Pieces of a point array for nb_h5_save_prepare_streamed: sizes[i] points each, then what is
+ * left; a NaN planted at point nan_at (SIZE_MAX: none); status `fail` from piece fail_at. */
+typedef struct piece_source {
+    const float *points;
+    size_t n, done, i;
+    const size_t *sizes;
+    size_t n_sizes, nan_at, fail_at;
+    float *copy;
+} piece_source;
+
+static nb_status next_piece(void *user, size_t *n, const float **pts) {
+    piece_source *ps = user;
+    if (ps->i == ps->fail_at)
+        return NB_RAISE(NB_E_IO, "source", "gone");
+    size_t k = ps->i < ps->n_sizes ? ps->sizes[ps->i] : ps->n - ps->done;
+    ps->i++;
+    free(ps->copy);
+    ps->copy = malloc((k ? k : 1) * 3 * sizeof *ps->copy);
+    memcpy(ps->copy, ps->points + 3 * ps->done, k * 3 * sizeof *ps->copy);
+    if (ps->nan_at >= ps->done && ps->nan_at < ps->done + k)
+        ps->copy[3 * (ps->nan_at - ps->done) + 2] = NAN;
+    ps->done += k;
+    *n = k;
+    *pts = ps->copy;
+    return NB_OK;
+}
+
+/* Chunk dims, filter count and stored bytes of a dataset. */
+static void storage_of(const char *path, const char *obj, hsize_t chunk[2], int *filters,
+                       hsize_t *bytes) {
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, obj, H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(d);
+    assert_int_equal(H5Pget_layout(dcpl), H5D_CHUNKED);
+    assert_int_equal(H5Pget_chunk(dcpl, 2, chunk), 2);
+    *filters = H5Pget_nfilters(dcpl);
+    *bytes = H5Dget_storage_size(d);
+    H5Pclose(dcpl);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+/* A bundle whose points come in pieces is written as the same file: the same model read back,
+ * the same chunks, filters and stored bytes. A source that gives too many points, a NaN or
+ * an error fails with nothing written. */
+static void test_streamed_points(void **state) {
+    (void)state;
+    const size_t sizes[3] = {30000, 4, 2}; /* one edge per source node: ~90000 points, 5 chunks */
+    nb_model m, r;
+    make_model(&m, sizes, 3, 0, true, true);
+    assert_int_equal(nb_h5_save("h5_whole.nnb.h5", &m), NB_OK);
+    nb_model piecewise = m;
+    piecewise.bundle.point_position = NULL;
+    const size_t cuts[4] = {1000, 0, 7, 40000};
+    piece_source ps = {.points = m.bundle.point_position,
+                       .n = m.bundle.n_points,
+                       .sizes = cuts,
+                       .n_sizes = 4,
+                       .nan_at = SIZE_MAX,
+                       .fail_at = SIZE_MAX};
+    nb_h5_point_source src = {next_piece, &ps};
+    nb_file_atomic a;
+    assert_int_equal(nb_h5_save_prepare_streamed("h5_pieces.nnb.h5", &piecewise, &src, &a), NB_OK);
+    assert_int_equal(nb_file_atomic_commit(&a), NB_OK);
+    assert_int_equal(ps.done, m.bundle.n_points);
+    assert_true(m.bundle.n_points > 80000);
+    assert_int_equal(nb_h5_load("h5_pieces.nnb.h5", &r), NB_OK);
+    assert_same_model(&m, &r);
+    nb_model_deinit(&r);
+    hsize_t c1[2], c2[2], b1, b2;
+    int f1, f2;
+    storage_of("h5_whole.nnb.h5", "/bundle/point_position", c1, &f1, &b1);
+    storage_of("h5_pieces.nnb.h5", "/bundle/point_position", c2, &f2, &b2);
+    assert_memory_equal(c1, c2, sizeof c1);
+    assert_int_equal(f1, 2);
+    assert_int_equal(f2, 2);
+    assert_int_equal(b1, b2);
+
+    /* failures: the old file stays, no temporary file is left */
+    struct stat before, after;
+    assert_int_equal(stat("h5_pieces.nnb.h5", &before), 0);
+    const size_t too_many[2] = {1000, 200000};
+    free(ps.copy);
+    ps = (piece_source){.points = m.bundle.point_position,
+                        .n = m.bundle.n_points,
+                        .sizes = too_many,
+                        .n_sizes = 1,
+                        .nan_at = SIZE_MAX,
+                        .fail_at = SIZE_MAX};
+    ps.n = m.bundle.n_points + 5; /* the last piece is 5 points too long */
+    float *longer = malloc((ps.n) * 3 * sizeof *longer);
+    memcpy(longer, m.bundle.point_position, m.bundle.n_points * 3 * sizeof *longer);
+    memset(longer + 3 * m.bundle.n_points, 0, 15 * sizeof *longer);
+    ps.points = longer;
+    assert_int_equal(nb_h5_save_prepare_streamed("h5_pieces.nnb.h5", &piecewise, &src, &a),
+                     NB_E_INVALID);
+    free(ps.copy);
+    ps = (piece_source){.points = m.bundle.point_position,
+                        .n = m.bundle.n_points,
+                        .sizes = cuts,
+                        .n_sizes = 4,
+                        .nan_at = 20000,
+                        .fail_at = SIZE_MAX};
+    assert_int_equal(nb_h5_save_prepare_streamed("h5_pieces.nnb.h5", &piecewise, &src, &a),
+                     NB_E_NUMERIC);
+    assert_non_null(strstr(nb_error_subject(), "/bundle/point_position"));
+    assert_non_null(strstr(nb_error_message(), "NaN at [20000, 2]"));
+    free(ps.copy);
+    ps = (piece_source){.points = m.bundle.point_position,
+                        .n = m.bundle.n_points,
+                        .sizes = cuts,
+                        .n_sizes = 4,
+                        .nan_at = SIZE_MAX,
+                        .fail_at = 3};
+    assert_int_equal(nb_h5_save_prepare_streamed("h5_pieces.nnb.h5", &piecewise, &src, &a),
+                     NB_E_IO);
+    assert_string_equal(nb_error_subject(), "source");
+    assert_int_equal(nb_h5_save_prepare_streamed("h5_pieces.nnb.h5", &piecewise, NULL, &a),
+                     NB_E_INVALID);
+    assert_int_equal(stat("h5_pieces.nnb.h5", &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);
+    assert_int_equal(before.st_mtime, after.st_mtime);
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "h5_pieces.nnb.h5.nbtmp.%ld", (long)getpid());
+    assert_int_equal(access(tmp, F_OK), -1);
+    free(longer);
+    free(ps.copy);
+    nb_model_deinit(&m);
+    unlink("h5_whole.nnb.h5");
+    unlink("h5_pieces.nnb.h5");
+}
+
 static int teardown(void **state) {
     (void)state;
     unlink(BASE);
@@ -1196,6 +1328,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_round_trip_all_groups),
         cmocka_unit_test(test_round_trip_network_only_and_empty_bundle),
         cmocka_unit_test(test_large_datasets_are_compressed),
+        cmocka_unit_test(test_streamed_points),
         cmocka_unit_test(test_many_long_class_names),
         cmocka_unit_test(test_foreign_attribute_types),
         cmocka_unit_test(test_missing_network),

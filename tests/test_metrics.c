@@ -163,9 +163,158 @@ static void test_turn_and_layout_ink(void **state) {
     assert_true(m.max_turn_degrees < 0.01);
 }
 
+/* Random CSR polylines: E edges of 2..20 points along a noisy walk (distortion well above 1),
+ * every 97th edge closed (first = last: left out of the means), and laid-out ends. */
+typedef struct polylines {
+    size_t E;
+    uint64_t *off;
+    float *p, *ends;
+} polylines;
+
+static void polylines_init(polylines *pl, size_t E, double scale, uint64_t seed) {
+    nb_rng rng;
+    nb_rng_init(&rng, seed);
+    pl->E = E;
+    pl->off = malloc((E + 1) * sizeof *pl->off);
+    pl->p = malloc(E * 20 * 3 * sizeof *pl->p);
+    pl->ends = malloc(E * 6 * sizeof *pl->ends);
+    pl->off[0] = 0;
+    for (size_t e = 0; e < E; e++) {
+        size_t n = 2 + (size_t)(nb_rng_uniform(&rng) * 19.0);
+        n = n > 20 ? 20 : n;
+        float *q = pl->p + 3 * pl->off[e];
+        for (int k = 0; k < 3; k++)
+            q[k] = (float)(scale * (nb_rng_uniform(&rng) - 0.5));
+        for (size_t i = 1; i < n; i++)
+            for (int k = 0; k < 3; k++)
+                q[3 * i + k] =
+                    q[3 * (i - 1) + k] + (float)(0.05 * scale * (nb_rng_uniform(&rng) - 0.3));
+        if (e % 97 == 0)
+            memcpy(q + 3 * (n - 1), q, 3 * sizeof *q);
+        for (int k = 0; k < 6; k++)
+            pl->ends[6 * e + k] = (float)(scale * (nb_rng_uniform(&rng) - 0.5));
+        pl->off[e + 1] = pl->off[e] + n;
+    }
+}
+
+static void polylines_deinit(polylines *pl) {
+    free(pl->off);
+    free(pl->p);
+    free(pl->ends);
+}
+
+/* The accumulator over the pieces [cut[i], cut[i+1]) (pass 2 in reverse order), offsets
+ * local to each piece as a layer pair's are. */
+static nb_status pieces(const polylines *pl, const size_t *cut, size_t n_cuts, bool layout,
+                        double voxel, int threads, nb_bundle_metrics *out, double *used) {
+    nb_metrics_acc *a = NULL;
+    NB_TRY(nb_metrics_acc_create(voxel, threads, layout, &a));
+    uint64_t *local = malloc((pl->E + 1) * sizeof *local);
+    nb_status s = NB_OK;
+    for (int pass = 0; pass < 2 && s == NB_OK; pass++) {
+        if (pass == 1)
+            s = nb_metrics_acc_ink_begin(a);
+        for (size_t j = 0; j + 1 < n_cuts && s == NB_OK; j++) {
+            size_t i = pass == 0 ? j : n_cuts - 2 - j;
+            size_t g0 = cut[i], g1 = cut[i + 1];
+            for (size_t e = g0; e <= g1; e++)
+                local[e - g0] = pl->off[e] - pl->off[g0];
+            const float *pts = pl->p + 3 * pl->off[g0];
+            const float *ends = layout ? pl->ends + 6 * g0 : NULL;
+            s = pass == 0 ? nb_metrics_acc_measure(a, g1 - g0, local, pts, ends)
+                          : nb_metrics_acc_ink(a, g1 - g0, local, pts, ends);
+        }
+    }
+    if (s == NB_OK)
+        s = nb_metrics_acc_result(a, out, used);
+    free(local);
+    nb_metrics_acc_destroy(a);
+    return s;
+}
+
+/* Piece by piece (layer pair by layer pair) gives the same bits as all at once, however the
+ * edges are cut: blocks of NB_METRICS_BLOCK edges split over pieces, empty pieces, single
+ * edges, any thread count, with and without laid-out ends, and a coarsened lattice. */
+static void test_pieces_equal_whole(void **state) {
+    (void)state;
+    enum { E = 13001 };
+    const size_t B = 4096;
+    const size_t cuts[][10] = {
+        {0, E},
+        {0, 1, 2, B - 1, B - 1, B + 1, 3 * B, 3 * B + 7, E - 1, E},
+        {0, 0, B, 2 * B, 2 * B + 1, 2 * B + 2, 3 * B, E, E},
+        {0, 100, 200, 5000, 9000, 12287, 12288, 12289, 13000, E},
+    };
+    const size_t n_cuts[] = {2, 10, 9, 10};
+    for (int big = 0; big < 2; big++) {
+        polylines pl;
+        polylines_init(&pl, E, big ? 2000.0 : 2.0, 11 + (uint64_t)big);
+        const double voxel = big ? 1e-3 : 1.0 / 45.0;
+        for (int layout = 0; layout < 2; layout++) {
+            nb_bundle_metrics ref, got;
+            double used_ref = 0.0, used = -1.0;
+            assert_int_equal(nb_metrics_compute_against(E, pl.off, pl.p, layout ? pl.ends : NULL,
+                                                        voxel, 2, &ref, &used_ref),
+                             NB_OK);
+            assert_true(ref.mean_distortion > 1.01 && ref.ink_ratio != 1.0);
+            assert_true(big ? used_ref > voxel : used_ref == voxel);
+            /* the coarsened lattice (32 MiB bit sets) once, to keep the test fast under ASan */
+            if (big && !layout)
+                continue;
+            for (size_t c = big ? 1 : 0; c < (big ? 2 : sizeof n_cuts / sizeof *n_cuts); c++)
+                for (int threads = 1; threads <= 2; threads++) {
+                    memset(&got, 0xa5, sizeof got);
+                    assert_int_equal(
+                        pieces(&pl, cuts[c], n_cuts[c], layout, voxel, threads, &got, &used),
+                        NB_OK);
+                    assert_memory_equal(&got, &ref, sizeof ref);
+                    assert_memory_equal(&used, &used_ref, sizeof used);
+                }
+        }
+        polylines_deinit(&pl);
+    }
+    /* no edges at all: the neutral metrics, as nb_metrics_compute gives them */
+    nb_bundle_metrics ref, got;
+    const uint64_t off0[1] = {0};
+    assert_int_equal(nb_metrics_compute_against(0, off0, NULL, NULL, 0.1, 1, &ref, NULL), NB_OK);
+    polylines none = {0};
+    const size_t cut0[2] = {0, 0};
+    none.off = (uint64_t *)off0;
+    assert_int_equal(pieces(&none, cut0, 2, false, 0.1, 1, &got, NULL), NB_OK);
+    assert_memory_equal(&got, &ref, sizeof ref);
+}
+
+/* A non-finite point in a later piece is named by its edge over all pieces; the passes must
+ * come in order. */
+static void test_pieces_errors(void **state) {
+    (void)state;
+    polylines pl;
+    polylines_init(&pl, 6000, 2.0, 4);
+    pl.p[3 * pl.off[5000] + 1] = NAN;
+    nb_bundle_metrics m;
+    const size_t cut[3] = {0, 4500, 6000};
+    assert_int_equal(pieces(&pl, cut, 3, true, 0.05, 2, &m, NULL), NB_E_NUMERIC);
+    assert_string_equal(nb_error_subject(), "edge polylines");
+    assert_non_null(strstr(nb_error_message(), "edge 5000 "));
+    polylines_deinit(&pl);
+    nb_metrics_acc *a = NULL;
+    assert_int_equal(nb_metrics_acc_create(0.0, 1, false, &a), NB_E_INVALID);
+    assert_int_equal(nb_metrics_acc_create(0.1, 1, false, &a), NB_OK);
+    assert_int_equal(nb_metrics_acc_result(a, &m, NULL), NB_E_INVALID);
+    const uint64_t off[2] = {0, 2};
+    const float p[6] = {0, 0, 0, 1, 1, 1};
+    assert_int_equal(nb_metrics_acc_ink(a, 1, off, p, NULL), NB_E_INVALID);
+    assert_int_equal(nb_metrics_acc_ink_begin(a), NB_OK);
+    assert_int_equal(nb_metrics_acc_measure(a, 1, off, p, NULL), NB_E_INVALID);
+    nb_metrics_acc_destroy(a);
+    nb_metrics_acc_destroy(NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_turn_and_layout_ink),
+        cmocka_unit_test(test_pieces_equal_whole),
+        cmocka_unit_test(test_pieces_errors),
         cmocka_unit_test(test_straight_edges_are_neutral),
         cmocka_unit_test(test_bundled_pair_by_hand),
         cmocka_unit_test(test_traversal_counts_every_voxel),

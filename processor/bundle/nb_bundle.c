@@ -16,7 +16,11 @@
  * (one CSR buffer pair each) because layer pairs never see each other's density and the
  * density back-end takes one pair's polylines with offsets local to it; the edge phase keeps
  * per-pair state (pair_done, pair_finished), so it runs iteration by iteration over all pairs
- * (nb_bundle_step) or pair by pair (nb_bundle_pair_step) with the same bytes.
+ * (nb_bundle_step) or pair by pair (nb_bundle_pair_step) with the same bytes. A pair's straight
+ * edges are sampled when it is first needed (pair_sample), so pairs that have not started hold
+ * no points. Streaming (nb_bundle_stream_pair / nb_bundle_finish_streamed): each finished pair is
+ * measured (nb_metrics_acc, first pass), handed to the caller's sink and released; the ink
+ * ratio's second pass reads the pairs back through the sink.
  * Threading: the driver itself is sequential; every stage it calls is OpenMP-parallel with
  * `threads` threads and deterministic, so the whole run is identical for any thread count.
  * The cancel flag and the progress counters are C11 atomics so that other threads may set /
@@ -89,6 +93,15 @@ struct nb_bundle_state {
     int *pair_done;      /* [L-1] */
     bool *pair_finished; /* [L-1] */
     bool *pair_released; /* [L-1] polylines handed out and freed (nb_bundle_pair_release) */
+    /* [L-1] straight edges sampled: a pair's straight edges are sampled at its first edge
+     * iteration (or its final resample, or a snapshot), not all at the end of the node phase,
+     * so that pairs that have not started hold no polylines (docs/bundling.md, "Memory") */
+    bool *pair_sampled;
+    /* streaming (nb_bundle_stream_pair): pairs handed to the sink so far, in pair order, their
+     * metrics pass 1, and the global polyline offsets [E+1] of those pairs */
+    size_t streamed;
+    nb_metrics_acc *stream_acc;
+    uint64_t *stream_offset;
 
     int node_iterations, edge_iterations;
     int node_done, edge_done;
@@ -425,6 +438,9 @@ void nb_bundle_destroy(nb_bundle_state *st) {
     free(st->pair_done);
     free(st->pair_finished);
     free(st->pair_released);
+    free(st->pair_sampled);
+    nb_metrics_acc_destroy(st->stream_acc);
+    free(st->stream_offset);
     free(st->pair_grid);
     nb_density_destroy(st->density);
     free(st->layer_offset);
@@ -536,8 +552,10 @@ static nb_status copy_nodes(nb_bundle_state *st, const nb_network *net, const nb
     st->pair_done = calloc(L - 1, sizeof *st->pair_done);
     st->pair_finished = calloc(L - 1, sizeof *st->pair_finished);
     st->pair_released = calloc(L - 1, sizeof *st->pair_released);
+    st->pair_sampled = calloc(L - 1, sizeof *st->pair_sampled);
     if (!st->layer_offset || !st->node_pos || !st->node_imp || !st->node_stats || !st->pair_grid ||
-        !st->cur || !st->nxt || !st->pair_done || !st->pair_finished || !st->pair_released)
+        !st->cur || !st->nxt || !st->pair_done || !st->pair_finished || !st->pair_released ||
+        !st->pair_sampled)
         return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu nodes", N);
     st->layer_offset[0] = 0;
     for (size_t l = 0; l < L; l++)
@@ -633,17 +651,26 @@ fail:
 
 static double edge_spacing(const nb_bundle_state *st, int k);
 
-/* Straight edges between the (moved) nodes (method.md §4.12 after the node loop), sampled at
- * the spacing of the first edge iteration, s_0 (l without edge iterations or with
- * edge_spacing_bandwidth 0): pairs that wait for their turn hold few points. */
-static nb_status enter_edge_phase(nb_bundle_state *st) {
+/* Pair p's straight edges between the (moved) nodes (method.md §4.12 after the node loop),
+ * sampled at the spacing of the first edge iteration, s_0 (l without edge iterations or with
+ * edge_spacing_bandwidth 0), unless done already. Run lazily, when the pair is first needed:
+ * the node positions no longer change after the node phase, so the samples are the same
+ * whenever it runs, and pairs that wait for their turn hold no points. */
+static nb_status pair_sample(nb_bundle_state *st, size_t p) {
+    if (st->pair_sampled[p])
+        return NB_OK;
     double t0 = nb_time_now();
-    for (size_t p = 0; p + 1 < st->n_layers; p++) {
-        size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
-        NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0, st->edge_target + e0,
-                                 edge_spacing(st, 0), st->threads, &st->cur[p]));
-    }
+    size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
+    NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0, st->edge_target + e0,
+                             edge_spacing(st, 0), st->threads, &st->cur[p]));
+    st->pair_sampled[p] = true;
     st->t.straight += nb_time_now() - t0;
+    return NB_OK;
+}
+
+/* The end of the node phase: the straight edges are sampled per pair when first needed
+ * (pair_sample). */
+static nb_status enter_edge_phase(nb_bundle_state *st) {
     atomic_store(&st->iteration, 0);
     atomic_store(&st->phase, st->edge_iterations > 0 ? NB_BUNDLE_PHASE_EDGE : NB_BUNDLE_PHASE_DONE);
     return NB_OK;
@@ -730,6 +757,7 @@ static nb_status pair_iteration(nb_bundle_state *st, size_t p) {
     double b = st->edge_b0 * pow(st->s.edge_bandwidth_reduction, (double)k);
     double sim = nb_bundle_similarity(b, st->edge_b0, st->limit, st->s.edge_similarity_max);
     const double spacing = edge_spacing(st, k);
+    NB_TRY(pair_sample(st, p));
     NB_TRY(resample_pair(st, p, spacing));
     double t1 = nb_time_now();
     size_t e0 = st->pair_edge[p];
@@ -763,6 +791,7 @@ static nb_status pair_iteration(nb_bundle_state *st, size_t p) {
 
 /* The final resample of pair p at l, with its pending smoothing. */
 static nb_status pair_final(nb_bundle_state *st, size_t p) {
+    NB_TRY(pair_sample(st, p));
     double t0 = nb_time_now();
     NB_TRY(resample_pair(st, p, st->spacing));
     st->pair_finished[p] = true;
@@ -820,6 +849,8 @@ nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle
         return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", pair, st->n_layers - 1);
     if (st->pair_released[pair])
         return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was released", pair);
+    if (atomic_load(&((nb_bundle_state *)st)->phase) != NB_BUNDLE_PHASE_NODE)
+        NB_TRY(pair_sample((nb_bundle_state *)st, pair)); /* a cache: see pair_sample */
     const nb_sample_buffer *b = &st->cur[pair];
     *out = (nb_bundle_pair_view){
         .pair = pair,
@@ -868,6 +899,7 @@ nb_status nb_bundle_pair_install(nb_bundle_state *st, size_t pair, size_t n_poin
     b->n_edges = E;
     b->n_points = n_points;
     nb_sample_deinit(&st->nxt[p]);
+    st->pair_sampled[p] = true;
     st->pair_done[p] = st->edge_iterations;
     st->pair_finished[p] = true;
     st->pair_released[p] = false;
@@ -909,6 +941,38 @@ void nb_bundle_cancel(nb_bundle_state *st) {
 
 /* ---- output --------------------------------------------------------------------------- */
 
+/* *out = the /bundle group with room for S points and everything but the polylines and their
+ * offsets filled: nodes, edges, iteration counts, config, times. */
+static nb_status frame_init(const nb_bundle_state *st, size_t S, nb_bundle_data *out) {
+    const size_t L = st->n_layers, E = st->n_edges;
+    nb_bundle_data d;
+    NB_TRY(nb_bundle_data_init(&d, L, st->n_nodes, E, S));
+    memcpy(d.node_position, st->node_pos, st->n_nodes * 3 * sizeof(float));
+    memcpy(d.layer_offset, st->layer_offset, (L + 1) * sizeof(int64_t));
+    if (E) {
+        memcpy(d.edge_source, st->edge_source, E * sizeof(uint32_t));
+        memcpy(d.edge_target, st->edge_target, E * sizeof(uint32_t));
+        memcpy(d.edge_alpha, st->edge_alpha, E * sizeof(float));
+    }
+    d.edge_point_offset[0] = 0;
+    d.node_iterations = st->node_done;
+    d.edge_iterations = st->edge_done;
+    d.n_edges_total = st->n_edges_total;
+    if (st->config_json) {
+        d.config_json = strdup(st->config_json);
+        if (!d.config_json) {
+            nb_bundle_data_deinit(&d);
+            return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the config text");
+        }
+    }
+    d.time_layout = st->t.layout;
+    d.time_node_phase = st->t.node_phase;
+    d.time_edge_phase = st->t.straight + st->t.edge_phase + st->t.final_resample;
+    d.time_total = st->t.total;
+    *out = d;
+    return NB_OK;
+}
+
 /* Fills *out from the current polylines (or straight 2-point edges during the node phase). */
 static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
     bool straight = atomic_load(&((nb_bundle_state *)st)->phase) == NB_BUNDLE_PHASE_NODE;
@@ -921,16 +985,15 @@ static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
     for (size_t p = 0; p + 1 < L; p++)
         if (st->pair_released[p])
             return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was released", p);
-    nb_bundle_data d;
-    NB_TRY(nb_bundle_data_init(&d, L, st->n_nodes, E, S));
-    memcpy(d.node_position, st->node_pos, st->n_nodes * 3 * sizeof(float));
-    memcpy(d.layer_offset, st->layer_offset, (L + 1) * sizeof(int64_t));
-    if (E) {
-        memcpy(d.edge_source, st->edge_source, E * sizeof(uint32_t));
-        memcpy(d.edge_target, st->edge_target, E * sizeof(uint32_t));
-        memcpy(d.edge_alpha, st->edge_alpha, E * sizeof(float));
+    /* pairs that have not started show their straight samples (pair_sample: a cache that does
+     * not change the result, so the const state may fill it) */
+    for (size_t p = 0; !straight && p + 1 < L; p++) {
+        S -= st->cur[p].n_points;
+        NB_TRY(pair_sample((nb_bundle_state *)st, p));
+        S += st->cur[p].n_points;
     }
-    d.edge_point_offset[0] = 0;
+    nb_bundle_data d;
+    NB_TRY(frame_init(st, S, &d));
     if (straight) {
         for (size_t e = 0; e < E; e++) {
             memcpy(d.point_position + 6 * e, st->node_pos + 3 * (size_t)st->edge_source[e],
@@ -964,20 +1027,6 @@ static nb_status assemble(const nb_bundle_state *st, nb_bundle_data *out) {
             return s;
         }
     }
-    d.node_iterations = st->node_done;
-    d.edge_iterations = st->edge_done;
-    d.n_edges_total = st->n_edges_total;
-    if (st->config_json) {
-        d.config_json = strdup(st->config_json);
-        if (!d.config_json) {
-            nb_bundle_data_deinit(&d);
-            return NB_RAISE(NB_E_NOMEM, "bundle", "no room for the config text");
-        }
-    }
-    d.time_layout = st->t.layout;
-    d.time_node_phase = st->t.node_phase;
-    d.time_edge_phase = st->t.straight + st->t.edge_phase + st->t.final_resample;
-    d.time_total = st->t.total;
     *out = d;
     return NB_OK;
 }
@@ -1027,6 +1076,123 @@ nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out) {
         st->measured = true;
         atomic_store(&st->phase, NB_BUNDLE_PHASE_FINISHED);
     }
+    d.metrics = st->metrics;
+    d.time_total = st->t.total;
+    *out = d;
+    return NB_OK;
+}
+
+/* ---- streaming ------------------------------------------------------------------------ */
+
+/* ends float32[E_p][2][3] = the laid-out (pre-node-phase) ends of pair p's edges. */
+static void layout_ends(const nb_bundle_state *st, size_t p, float *ends) {
+    const size_t e0 = st->pair_edge[p], ne = st->pair_edge[p + 1] - e0;
+    for (size_t e = 0; e < ne; e++) {
+        memcpy(ends + 6 * e, st->layout_pos + 3 * (size_t)st->edge_source[e0 + e],
+               3 * sizeof *ends);
+        memcpy(ends + 6 * e + 3, st->layout_pos + 3 * (size_t)st->edge_target[e0 + e],
+               3 * sizeof *ends);
+    }
+}
+
+static float *layout_ends_alloc(const nb_bundle_state *st, size_t p) {
+    size_t ne = st->pair_edge[p + 1] - st->pair_edge[p];
+    float *ends = malloc((ne ? ne : 1) * 6 * sizeof *ends);
+    if (ends)
+        layout_ends(st, p, ends);
+    return ends;
+}
+
+nb_status nb_bundle_stream_pair(nb_bundle_state *st, size_t pair, const nb_bundle_sink *sink) {
+    const size_t P = st->n_layers - 1;
+    if (pair >= P)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu of %zu", pair, P);
+    if (pair != st->streamed)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu streamed out of order (next: %zu)",
+                        pair, st->streamed);
+    NB_TRY(nb_bundle_pair_edge_phase(st, pair));
+    double t0 = nb_time_now();
+    if (!st->stream_acc) {
+        NB_TRY(nb_metrics_acc_create(st->cell, st->threads, true, &st->stream_acc));
+        st->stream_offset = malloc((st->n_edges + 1) * sizeof *st->stream_offset);
+        if (!st->stream_offset)
+            return NB_RAISE(NB_E_NOMEM, "bundle", "no room for %zu polyline offsets",
+                            st->n_edges + 1);
+        st->stream_offset[0] = 0;
+    }
+    nb_bundle_pair_view v;
+    NB_TRY(nb_bundle_query_pair(st, pair, &v));
+    float *ends = layout_ends_alloc(st, pair);
+    if (!ends)
+        return NB_RAISE(NB_E_NOMEM, "metrics", "no room for %zu laid-out edges", v.n_edges);
+    nb_status s = nb_metrics_acc_measure(st->stream_acc, v.n_edges, v.offset, v.points, ends);
+    free(ends);
+    NB_TRY(s);
+    st->t.metrics += nb_time_now() - t0;
+    NB_TRY(sink->put(sink->user, &v));
+    const uint64_t base = st->stream_offset[v.first_edge];
+    for (size_t e = 0; e < v.n_edges; e++)
+        st->stream_offset[v.first_edge + e + 1] = base + v.offset[e + 1];
+    nb_bundle_pair_release(st, pair);
+    st->streamed = pair + 1;
+    return NB_OK;
+}
+
+nb_status nb_bundle_finish_streamed(nb_bundle_state *st, const nb_bundle_sink *sink,
+                                    nb_bundle_data *out) {
+    const size_t P = st->n_layers - 1;
+    if (st->measured)
+        return NB_RAISE(NB_E_INVALID, "bundle", "the run is finished already");
+    while (atomic_load(&st->phase) == NB_BUNDLE_PHASE_NODE)
+        NB_TRY(nb_bundle_step(st));
+    for (size_t p = st->streamed; p < P; p++)
+        NB_TRY(nb_bundle_stream_pair(st, p, sink));
+    if (atomic_load(&st->cancel))
+        return NB_RAISE(NB_E_CANCELLED, "bundle", "cancelled");
+    st->edge_done = st->edge_iterations; /* every pair ran all of them */
+    st->finished = true;
+    /* pass 2 of the metrics: the ink voxels, each pair read back from the sink */
+    double t0 = nb_time_now();
+    NB_TRY(nb_metrics_acc_ink_begin(st->stream_acc));
+    size_t most = 0;
+    for (size_t p = 0; p < P; p++)
+        most = st->pair_edge[p + 1] - st->pair_edge[p] > most
+                   ? st->pair_edge[p + 1] - st->pair_edge[p]
+                   : most;
+    uint64_t *local = malloc((most + 1) * sizeof *local);
+    float *ends = malloc((most ? most : 1) * 6 * sizeof *ends);
+    nb_status s =
+        local && ends ? NB_OK : NB_RAISE(NB_E_NOMEM, "metrics", "no room for %zu edges", most);
+    for (size_t p = 0; s == NB_OK && p < P; p++) {
+        const size_t e0 = st->pair_edge[p], ne = st->pair_edge[p + 1] - e0;
+        const uint64_t base = st->stream_offset[e0];
+        for (size_t e = 0; e <= ne; e++)
+            local[e] = st->stream_offset[e0 + e] - base;
+        const float *points = NULL;
+        s = sink->get(sink->user, p, (size_t)local[ne], &points);
+        layout_ends(st, p, ends);
+        if (s == NB_OK)
+            s = nb_metrics_acc_ink(st->stream_acc, ne, local, points, ends);
+    }
+    free(local);
+    free(ends);
+    nb_bundle_data d;
+    if (s == NB_OK)
+        s = nb_metrics_acc_result(st->stream_acc, &st->metrics, NULL);
+    if (s == NB_OK)
+        s = frame_init(st, 0, &d);
+    if (s != NB_OK)
+        return s;
+    /* the points stay with the sink; the frame has the offsets and the point count */
+    free(d.point_position);
+    d.point_position = NULL;
+    d.n_points = (size_t)st->stream_offset[st->n_edges];
+    memcpy(d.edge_point_offset, st->stream_offset, (st->n_edges + 1) * sizeof *st->stream_offset);
+    st->t.metrics += nb_time_now() - t0;
+    st->t.total = nb_time_now() - st->t_start;
+    st->measured = true;
+    atomic_store(&st->phase, NB_BUNDLE_PHASE_FINISHED);
+    d.edge_iterations = st->edge_done;
     d.metrics = st->metrics;
     d.time_total = st->t.total;
     *out = d;

@@ -197,8 +197,10 @@ nb_status nb_bundle_pair_edge_phase(nb_bundle_state *st, size_t pair);
 nb_status nb_bundle_pair_step(nb_bundle_state *st, size_t pair, bool *done);
 
 /* *out = pair `pair`'s current polylines (final once nb_bundle_pair_edge_phase returned; any
- * pending smoothing is not applied). Returns NB_OK or NB_E_INVALID (out of range, released;
- * subject "pair"). */
+ * pending smoothing is not applied). After the node phase, a pair that has not started yet is
+ * given its straight edges, sampled here (they are otherwise sampled at the pair's first
+ * iteration; the same points either way); during the node phase the view is empty. Returns
+ * NB_OK, NB_E_INVALID (out of range, released; subject "pair") or NB_E_NOMEM. */
 nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle_pair_view *out);
 
 /* Frees pair `pair`'s polylines once the caller has stored them (after
@@ -239,6 +241,38 @@ nb_status nb_bundle_query_snapshot(const nb_bundle_state *st, nb_bundle_data *ou
  * Returns NB_OK, NB_E_CANCELLED (between iterations; *out untouched), NB_E_NOMEM, or a status
  * of a stage. */
 nb_status nb_bundle_finish(nb_bundle_state *st, nb_bundle_data *out);
+
+/* Where nb_bundle_stream_pair puts a finished layer pair's polylines, so that the run never
+ * holds more than one pair's (docs/bundling.md, "Memory"). Both callbacks return NB_OK or a
+ * status that stops the run (passed on unchanged). */
+typedef struct nb_bundle_sink {
+    /* Stores pair v->pair's final polylines (the view is valid during the call only). Called
+     * once per pair, in pair order. */
+    nb_status (*put)(void *user, const nb_bundle_pair_view *v);
+    /* Gives back what put stored for pair `pair` (n_points points): *points = float32[n][3],
+     * borrowed until the next call. Called once per pair, in order, by
+     * nb_bundle_finish_streamed (the ink ratio's second pass). */
+    nb_status (*get)(void *user, size_t pair, size_t n_points, const float **points);
+    void *user;
+} nb_bundle_sink;
+
+/* Runs the rest of layer pair `pair` (nb_bundle_pair_edge_phase), measures it (pass 1 of the
+ * metrics: nb_metrics_acc_measure), hands its polylines to sink->put and releases them
+ * (nb_bundle_pair_release). Pairs must be streamed in order, 0, 1, ..., L-2, after the node
+ * phase. Returns NB_OK, NB_E_INVALID (out of range or out of order; subject "pair"),
+ * NB_E_NUMERIC (a non-finite point), the statuses of nb_bundle_pair_edge_phase, or the sink's.
+ * After a failure the state can only be destroyed. */
+nb_status nb_bundle_stream_pair(nb_bundle_state *st, size_t pair, const nb_bundle_sink *sink);
+
+/* nb_bundle_finish for a streamed run: runs what is left of the node phase, streams the pairs
+ * not streamed yet (nb_bundle_stream_pair), reads each pair back once through sink->get for
+ * the ink ratio, and returns the /bundle group without its polylines: everything as
+ * nb_bundle_finish gives it (the same bits: the metrics too), except point_position = NULL;
+ * n_points and edge_point_offset are set. The points are the concatenation, in pair order, of
+ * what sink->put received. Can be called once. Returns NB_OK, NB_E_INVALID (called again),
+ * NB_E_CANCELLED, NB_E_NOMEM, the statuses of nb_bundle_stream_pair and the sink's. */
+nb_status nb_bundle_finish_streamed(nb_bundle_state *st, const nb_bundle_sink *sink,
+                                    nb_bundle_data *out);
 
 /* Asks a running step/finish to stop at the next iteration boundary. Any thread. */
 void nb_bundle_cancel(nb_bundle_state *st);

@@ -138,9 +138,12 @@ static double turn_cos(const float *a, const float *b, const float *c) {
     return cs > 1.0 ? 1.0 : (cs < -1.0 ? -1.0 : cs);
 }
 
-/* Length, turn and distortion sums of edges [e0, e1) (one block, in edge order). */
-static block_sum measure_block(const uint64_t *offset, const float *points, size_t e0, size_t e1) {
-    block_sum s = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
+#define BLOCK_SUM_ZERO ((block_sum){0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX})
+
+/* Length, turn and distortion sums of edges [e0, e1) (one block, in edge order), added to s
+ * (the part of the block before e0; BLOCK_SUM_ZERO for a whole block). */
+static block_sum measure_block(block_sum s, const uint64_t *offset, const float *points, size_t e0,
+                               size_t e1) {
     for (size_t e = e0; e < e1; e++) {
         const float *p = points + 3 * offset[e];
         size_t n = (size_t)(offset[e + 1] - offset[e]);
@@ -173,6 +176,15 @@ static block_sum measure_block(const uint64_t *offset, const float *points, size
     return s;
 }
 
+/* t += b, one block after the other in block order. */
+static void add_block(block_sum *t, const block_sum *b) {
+    t->distortion += b->distortion;
+    t->length_diff += b->length_diff;
+    t->max_distortion = fmax(t->max_distortion, b->max_distortion);
+    t->min_turn_cos = fmin(t->min_turn_cos, b->min_turn_cos);
+    t->counted += b->counted;
+}
+
 /* The sums over every edge: blocks of NB_METRICS_BLOCK edges in parallel, added in block
  * order (thread-count independent). NB_E_NUMERIC names the first edge with a non-finite
  * point. */
@@ -187,20 +199,16 @@ static nb_status measure_edges(size_t n_edges, const uint64_t *offset, const flo
     for (long bi = 0; bi < nb; bi++) {
         size_t e0 = (size_t)bi * NB_METRICS_BLOCK;
         size_t e1 = e0 + NB_METRICS_BLOCK < n_edges ? e0 + NB_METRICS_BLOCK : n_edges;
-        blocks[bi] = measure_block(offset, points, e0, e1);
+        blocks[bi] = measure_block(BLOCK_SUM_ZERO, offset, points, e0, e1);
     }
-    block_sum t = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
+    block_sum t = BLOCK_SUM_ZERO;
     for (size_t bi = 0; bi < n_blocks; bi++) {
         if (blocks[bi].bad_edge != SIZE_MAX) {
             size_t bad = blocks[bi].bad_edge;
             free(blocks);
             return NB_RAISE(NB_E_NUMERIC, "edge polylines", "edge %zu has a non-finite point", bad);
         }
-        t.distortion += blocks[bi].distortion;
-        t.length_diff += blocks[bi].length_diff;
-        t.max_distortion = fmax(t.max_distortion, blocks[bi].max_distortion);
-        t.min_turn_cos = fmin(t.min_turn_cos, blocks[bi].min_turn_cos);
-        t.counted += blocks[bi].counted;
+        add_block(&t, &blocks[bi]);
     }
     free(blocks);
     *total = t;
@@ -247,9 +255,8 @@ typedef struct ink_input {
     int nt;
 } ink_input;
 
-/* Marks the voxels of every edge's drawing of `kind` in lt (cleared by the caller) and counts
- * them. */
-static uint64_t ink_voxels(const lattice *lt, size_t n_words, const ink_input *in, ink_kind kind) {
+/* Marks the voxels of every edge's drawing of `kind` in lt. */
+static void ink_mark(const lattice *lt, const ink_input *in, ink_kind kind) {
     const long ne = (long)in->n_edges;
 #pragma omp parallel for schedule(dynamic, 1024) num_threads(in->nt)
     for (long e = 0; e < ne; e++) {
@@ -267,7 +274,22 @@ static uint64_t ink_voxels(const lattice *lt, size_t n_words, const ink_input *i
                 mark_segment(lt, p, p);
         }
     }
+}
+
+/* Marks the voxels of every edge's drawing of `kind` in lt (cleared by the caller) and counts
+ * them. */
+static uint64_t ink_voxels(const lattice *lt, size_t n_words, const ink_input *in, ink_kind kind) {
+    ink_mark(lt, in, kind);
     return popcount_all(lt->bits, n_words);
+}
+
+/* Grows the box [lo, hi] over n points float32[n][3]. */
+static void box_add(double lo[3], double hi[3], const float *pts, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++) {
+            lo[k] = fmin(lo[k], pts[3 * i + k]);
+            hi[k] = fmax(hi[k], pts[3 * i + k]);
+        }
 }
 
 /* Ink ratios of the polylines against the straight edges (and the laid-out ones) on a lattice
@@ -279,16 +301,9 @@ static nb_status ink_ratios(const ink_input *in, double v, nb_bundle_metrics *m,
     if (n_points == 0)
         return NB_OK;
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
-    for (size_t i = 0; i < n_points; i++)
-        for (int k = 0; k < 3; k++) {
-            lo[k] = fmin(lo[k], in->points[3 * i + k]);
-            hi[k] = fmax(hi[k], in->points[3 * i + k]);
-        }
-    for (size_t i = 0; in->layout_ends && i < 2 * in->n_edges; i++)
-        for (int k = 0; k < 3; k++) {
-            lo[k] = fmin(lo[k], in->layout_ends[3 * i + k]);
-            hi[k] = fmax(hi[k], in->layout_ends[3 * i + k]);
-        }
+    box_add(lo, hi, in->points, n_points);
+    if (in->layout_ends)
+        box_add(lo, hi, in->layout_ends, 2 * in->n_edges);
     lattice lt;
     uint64_t cells = 0;
     *voxel_used = size_lattice(lo, hi, v, &lt, &cells);
@@ -319,7 +334,7 @@ nb_status nb_metrics_compute_against(size_t n_edges, const uint64_t *offset, con
     int nt = total_points < NB_METRICS_PARALLEL_MIN ? 1
              : threads > 0                          ? threads
                                                     : omp_get_max_threads();
-    block_sum total = {0.0, 0.0, 0.0, 1.0, 0, SIZE_MAX};
+    block_sum total = BLOCK_SUM_ZERO;
     NB_TRY(measure_edges(n_edges, offset, points, nt, &total));
     for (size_t i = 0; layout_ends && i < 6 * n_edges; i++)
         if (!isfinite(layout_ends[i]))
@@ -337,5 +352,183 @@ nb_status nb_metrics_compute_against(size_t n_edges, const uint64_t *offset, con
     *out = m;
     if (voxel_used)
         *voxel_used = v;
+    return NB_OK;
+}
+
+/* ---- piece by piece ---------------------------------------------------------------------- */
+
+struct nb_metrics_acc {
+    double voxel;
+    int threads;
+    bool with_layout;
+    size_t n_edges, n_points; /* measured so far */
+    block_sum total;          /* the finished blocks, added in block order */
+    block_sum open;           /* the block that the next piece continues (edges n_edges - n_edges %
+                                 NB_METRICS_BLOCK ... n_edges - 1) */
+    double lo[3], hi[3];      /* box of every point and layout end */
+    bool ink_begun;
+    double voxel_used;
+    size_t n_words;
+    lattice lt[3]; /* INK_POLYLINES, INK_STRAIGHT, INK_LAYOUT: the same lattice, one bit set each */
+};
+
+nb_status nb_metrics_acc_create(double voxel, int threads, bool with_layout, nb_metrics_acc **out) {
+    if (!(isfinite(voxel) && voxel > 0.0))
+        return NB_RAISE(NB_E_INVALID, "ink voxel", "must be finite and > 0, got %g", voxel);
+    nb_metrics_acc *a = calloc(1, sizeof *a);
+    if (!a)
+        return NB_RAISE(NB_E_NOMEM, "metrics", "no room for the accumulator");
+    a->voxel = voxel;
+    a->threads = threads;
+    a->with_layout = with_layout;
+    a->total = BLOCK_SUM_ZERO;
+    a->open = BLOCK_SUM_ZERO;
+    for (int k = 0; k < 3; k++) {
+        a->lo[k] = INFINITY;
+        a->hi[k] = -INFINITY;
+    }
+    *out = a;
+    return NB_OK;
+}
+
+void nb_metrics_acc_destroy(nb_metrics_acc *a) {
+    if (!a)
+        return;
+    for (int k = 0; k < 3; k++)
+        free(a->lt[k].bits);
+    free(a);
+}
+
+static int piece_threads(const nb_metrics_acc *a, size_t n_points) {
+    return n_points < NB_METRICS_PARALLEL_MIN ? 1
+           : a->threads > 0                   ? a->threads
+                                              : omp_get_max_threads();
+}
+
+nb_status nb_metrics_acc_measure(nb_metrics_acc *a, size_t n_edges, const uint64_t *offset,
+                                 const float *points, const float *layout_ends) {
+    if (a->ink_begun)
+        return NB_RAISE(NB_E_INVALID, "metrics", "a piece measured after nb_metrics_acc_ink_begin");
+    const size_t B = NB_METRICS_BLOCK, g0 = a->n_edges, g1 = g0 + n_edges;
+    const size_t n_points = n_edges ? (size_t)(offset[n_edges] - offset[0]) : 0;
+    const float *pts = points + 3 * (n_edges ? offset[0] : 0);
+    /* edges [g0, head) finish the open block; whole blocks [head, tail); [tail, g1) open the
+     * next one (local index = global - g0) */
+    size_t head = g0 % B ? (g0 / B + 1) * B : g0;
+    head = head < g1 ? head : g1;
+    size_t tail = head + (g1 - head) / B * B;
+    block_sum open = measure_block(a->open, offset, points, 0, head - g0);
+    size_t n_blocks = (tail - head) / B;
+    block_sum *blocks = calloc(n_blocks ? n_blocks : 1, sizeof *blocks);
+    if (!blocks)
+        return NB_RAISE(NB_E_NOMEM, "metrics", "no room for %zu blocks", n_blocks);
+    const long nb = (long)n_blocks;
+    const size_t base = head - g0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(piece_threads(a, n_points))
+    for (long bi = 0; bi < nb; bi++)
+        blocks[bi] = measure_block(BLOCK_SUM_ZERO, offset, points, base + (size_t)bi * B,
+                                   base + (size_t)(bi + 1) * B);
+    block_sum rest = measure_block(BLOCK_SUM_ZERO, offset, points, tail - g0, n_edges);
+    /* the first non-finite point in edge order, named by its global edge */
+    size_t bad = open.bad_edge;
+    for (size_t bi = 0; bad == SIZE_MAX && bi < n_blocks; bi++)
+        bad = blocks[bi].bad_edge;
+    bad = bad == SIZE_MAX ? rest.bad_edge : bad;
+    if (bad != SIZE_MAX) {
+        free(blocks);
+        return NB_RAISE(NB_E_NUMERIC, "edge polylines", "edge %zu has a non-finite point",
+                        g0 + bad);
+    }
+    for (size_t i = 0; layout_ends && i < 6 * n_edges; i++)
+        if (!isfinite(layout_ends[i])) {
+            free(blocks);
+            return NB_RAISE(NB_E_NUMERIC, "layout ends", "edge %zu has a non-finite end",
+                            g0 + i / 6);
+        }
+    if (head > g0 && head % B == 0) { /* the open block is complete */
+        add_block(&a->total, &open);
+        open = BLOCK_SUM_ZERO;
+    }
+    for (size_t bi = 0; bi < n_blocks; bi++)
+        add_block(&a->total, &blocks[bi]);
+    free(blocks);
+    if (tail < g1 || (head == g1 && head % B != 0))
+        a->open = tail < g1 ? rest : open;
+    else
+        a->open = BLOCK_SUM_ZERO;
+    box_add(a->lo, a->hi, pts, n_points);
+    if (layout_ends)
+        box_add(a->lo, a->hi, layout_ends, 2 * n_edges);
+    a->n_edges = g1;
+    a->n_points += n_points;
+    return NB_OK;
+}
+
+nb_status nb_metrics_acc_ink_begin(nb_metrics_acc *a) {
+    if (a->ink_begun)
+        return NB_OK;
+    a->voxel_used = a->voxel;
+    if (a->n_points > 0) {
+        uint64_t cells = 0;
+        a->voxel_used = size_lattice(a->lo, a->hi, a->voxel, &a->lt[0], &cells);
+        a->n_words = (size_t)((cells + 63) / 64);
+        for (int k = 0; k < (a->with_layout ? 3 : 2); k++) {
+            if (k > 0)
+                a->lt[k] = a->lt[0];
+            a->lt[k].bits = calloc(a->n_words, sizeof *a->lt[k].bits);
+            if (!a->lt[k].bits) {
+                for (int j = 0; j < k; j++) {
+                    free(a->lt[j].bits);
+                    a->lt[j].bits = NULL;
+                }
+                return NB_RAISE(NB_E_NOMEM, "ink ratio", "no room for %d x %llu voxels",
+                                a->with_layout ? 3 : 2, (unsigned long long)cells);
+            }
+        }
+    }
+    a->ink_begun = true;
+    return NB_OK;
+}
+
+nb_status nb_metrics_acc_ink(nb_metrics_acc *a, size_t n_edges, const uint64_t *offset,
+                             const float *points, const float *layout_ends) {
+    if (!a->ink_begun)
+        return NB_RAISE(NB_E_INVALID, "metrics", "nb_metrics_acc_ink before _ink_begin");
+    if (a->n_points == 0 || n_edges == 0)
+        return NB_OK;
+    const size_t n_points = (size_t)(offset[n_edges] - offset[0]);
+    const ink_input in = {n_edges, offset, points, layout_ends, piece_threads(a, n_points)};
+    ink_mark(&a->lt[INK_POLYLINES], &in, INK_POLYLINES);
+    ink_mark(&a->lt[INK_STRAIGHT], &in, INK_STRAIGHT);
+    if (a->with_layout && layout_ends)
+        ink_mark(&a->lt[INK_LAYOUT], &in, INK_LAYOUT);
+    return NB_OK;
+}
+
+nb_status nb_metrics_acc_result(const nb_metrics_acc *a, nb_bundle_metrics *out,
+                                double *voxel_used) {
+    if (!a->ink_begun)
+        return NB_RAISE(NB_E_INVALID, "metrics", "nb_metrics_acc_result before the ink pass");
+    block_sum total = a->total;
+    add_block(&total, &a->open); /* the last, partial block */
+    nb_bundle_metrics m = {1.0, 1.0, 0.0, 1.0, a->with_layout ? 1.0 : NAN, 0.0};
+    m.max_turn_degrees = acos(total.min_turn_cos) * 57.29577951308232 /* 180 / pi */;
+    if (total.counted > 0) {
+        m.mean_distortion = total.distortion / (double)total.counted;
+        m.max_distortion = total.max_distortion;
+        m.mean_length_diff = total.length_diff / (double)total.counted;
+    }
+    if (a->n_points > 0) {
+        uint64_t bundled = popcount_all(a->lt[INK_POLYLINES].bits, a->n_words);
+        uint64_t straight = popcount_all(a->lt[INK_STRAIGHT].bits, a->n_words);
+        m.ink_ratio = straight > 0 ? (double)bundled / (double)straight : 1.0;
+        if (a->with_layout) {
+            uint64_t laid = popcount_all(a->lt[INK_LAYOUT].bits, a->n_words);
+            m.ink_ratio_layout = laid > 0 ? (double)bundled / (double)laid : 1.0;
+        }
+    }
+    *out = m;
+    if (voxel_used)
+        *voxel_used = a->voxel_used;
     return NB_OK;
 }

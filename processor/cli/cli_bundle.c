@@ -18,11 +18,30 @@
  * rank 0 alone checks the outputs, locks FILE, gathers the pairs, prints progress and writes
  * FILE and --stats; the other ranks only read, stay quiet and report their errors as
  * "nnbundle [rank R]: ...".
+ * Memory (one process; docs/bundling.md "Memory"): the pairs are streamed. Each layer pair, once
+ * its final resample has run, is measured (the metrics' first pass), its points are appended
+ * to a scratch file and the pair is released (nb_bundle_stream_pair), so no more than one
+ * pair's polylines are ever in memory; the ink ratio reads each pair back once
+ * (nb_bundle_finish_streamed) and the writer copies them, pair by pair, from the scratch file
+ * into /bundle/point_position (nb_h5_save_prepare_streamed), which is why the file is the same
+ * as one written from memory. The scratch file sits beside FILE (the disk that will hold the
+ * result, not a tmpfs /tmp that would be memory again) and is unlinked as soon as it is
+ * created (".nnbundle-points.XXXXXX", mkstemp): nothing of it outlives the process, however
+ * it ends. glibc's mmap threshold is
+ * fixed at 1 MiB (mallopt): left dynamic, it rises to the size of each large block freed (a
+ * released pair, the replaced /bundle), after which blocks of up to 32 MiB come from the heap
+ * and stay in the process when freed: 30 MB more peak RSS on the demo network.
  */
+#include <errno.h>
+#include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -101,11 +120,126 @@ static nb_status run_phase(nb_bundle_state *st, nb_bundle_phase phase, const cha
     return NB_OK;
 }
 
+/* Finished pairs' points between their final resample and the write of FILE: an unlinked
+ * file beside FILE, pair after pair (pair p's points start at point start[p]). */
+typedef struct point_scratch {
+    const char *path; /* FILE, for subjects */
+    int fd;
+    size_t n_pairs;
+    uint64_t *start; /* [P+1] */
+    size_t put;      /* pairs stored */
+    size_t next;     /* the pair the writer reads next */
+    float *buf;      /* one pair's points, read back */
+    size_t cap;      /* points buf holds */
+} point_scratch;
+
+static nb_status scratch_open(point_scratch *sc, const char *path, size_t n_pairs) {
+    *sc = (point_scratch){.path = path, .fd = -1, .n_pairs = n_pairs};
+    sc->start = calloc(n_pairs + 1, sizeof *sc->start);
+    if (!sc->start)
+        return NB_RAISE(NB_E_NOMEM, path, "no room for %zu layer pairs", n_pairs);
+    /* in the directory of the real file (symbolic links resolved: nb_file's temporary name),
+     * a short name of its own (FILE's may be at NAME_MAX already), unlinked at once */
+    nb_file_atomic names;
+    NB_TRY(nb_file_atomic_begin(&names, path, false));
+    const char *slash = strrchr(names.tmp_path, '/');
+    const int dir_len = slash ? (int)(slash - names.tmp_path) + 1 : 0;
+    size_t len = (size_t)dir_len + sizeof ".nnbundle-points.XXXXXX";
+    char *name = malloc(len);
+    nb_status st = NB_OK;
+    if (!name) {
+        st = NB_RAISE(NB_E_NOMEM, path, "no room for a file name");
+    } else {
+        snprintf(name, len, "%.*s.nnbundle-points.XXXXXX", dir_len, names.tmp_path);
+        sc->fd = mkstemp(name);
+        if (sc->fd < 0)
+            st = NB_RAISE(NB_E_IO, path,
+                          "cannot create the scratch file for the finished layer pairs beside "
+                          "it: %s",
+                          strerror(errno));
+        else if (unlink(name) != 0 || fcntl(sc->fd, F_SETFD, FD_CLOEXEC) != 0)
+            st = NB_RAISE(NB_E_IO, path, "cannot set up the scratch file %s: %s", name,
+                          strerror(errno));
+    }
+    free(name);
+    nb_file_atomic_abort(&names);
+    return st;
+}
+
+static void scratch_close(point_scratch *sc) {
+    if (sc->fd >= 0)
+        close(sc->fd);
+    free(sc->start);
+    free(sc->buf);
+    *sc = (point_scratch){.fd = -1};
+}
+
+static nb_status scratch_io(const point_scratch *sc, bool write, void *data, size_t bytes,
+                            uint64_t at) {
+    char *p = data;
+    while (bytes > 0) {
+        size_t part = bytes < ((size_t)1 << 30) ? bytes : ((size_t)1 << 30);
+        ssize_t n = write ? pwrite(sc->fd, p, part, (off_t)at) : pread(sc->fd, p, part, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return NB_RAISE(NB_E_IO, sc->path, "%s the scratch file of finished layer pairs: %s",
+                            write ? "cannot write" : "cannot read",
+                            n < 0 ? strerror(errno) : "unexpected end of file");
+        p += n;
+        at += (uint64_t)n;
+        bytes -= (size_t)n;
+    }
+    return NB_OK;
+}
+
+/* nb_bundle_sink.put: appends the pair's points. */
+static nb_status scratch_put(void *user, const nb_bundle_pair_view *v) {
+    point_scratch *sc = user;
+    if (v->pair != sc->put || v->pair >= sc->n_pairs)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu stored out of order", v->pair);
+    NB_TRY(scratch_io(sc, true, (void *)v->points, v->n_points * 3 * sizeof(float),
+                      sc->start[v->pair] * 3 * sizeof(float)));
+    sc->start[v->pair + 1] = sc->start[v->pair] + v->n_points;
+    sc->put = v->pair + 1;
+    return NB_OK;
+}
+
+/* nb_bundle_sink.get and the writer's pieces: pair `pair`'s points, read into sc->buf. */
+static nb_status scratch_get(void *user, size_t pair, size_t n_points, const float **points) {
+    point_scratch *sc = user;
+    if (pair >= sc->put || sc->start[pair + 1] - sc->start[pair] != n_points)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was not stored", pair);
+    if (n_points > sc->cap) {
+        float *b = realloc(sc->buf, n_points * 3 * sizeof *b);
+        if (!b)
+            return NB_RAISE(NB_E_NOMEM, sc->path, "no room for %zu points of layer pair %zu",
+                            n_points, pair);
+        sc->buf = b;
+        sc->cap = n_points;
+    }
+    NB_TRY(scratch_io(sc, false, sc->buf, n_points * 3 * sizeof(float),
+                      sc->start[pair] * 3 * sizeof(float)));
+    *points = sc->buf;
+    return NB_OK;
+}
+
+/* nb_h5_point_source.next: the pairs in order. */
+static nb_status scratch_next(void *user, size_t *n_points, const float **points) {
+    point_scratch *sc = user;
+    if (sc->next >= sc->put)
+        return NB_RAISE(NB_E_INVALID, sc->path, "the scratch file holds %zu layer pairs", sc->put);
+    size_t p = sc->next++;
+    *n_points = (size_t)(sc->start[p + 1] - sc->start[p]);
+    return scratch_get(sc, p, *n_points, points);
+}
+
 /* The edge phase pair by pair (nb_bundle_pair_step), the same result bit for bit as stepping
  * all pairs one iteration at a time, but only one pair at a time holds its working copies
  * (ping-pong buffers, staging, density records): peak memory follows the largest pair, not
- * the whole network (docs/bundling.md, "Memory"). The bar counts edge-iterations. */
-static nb_status run_edge_pairs(nb_bundle_state *st) {
+ * the whole network (docs/bundling.md, "Memory"). With a sink, each finished pair is
+ * streamed to it and released. The bar counts edge-iterations. */
+static nb_status run_edge_pairs(nb_bundle_state *st, const nb_bundle_sink *sink) {
     const size_t n_pairs = nb_bundle_query_pair_count(st);
     nb_bundle_progress p;
     nb_bundle_query_progress(st, &p);
@@ -127,6 +261,8 @@ static nb_status run_edge_pairs(nb_bundle_state *st) {
             done_work += v.n_edges;
             nb_progress_update(&bar, done_work < total ? done_work : total, NULL);
         }
+        if (s == NB_OK && sink)
+            s = nb_bundle_stream_pair(st, q, sink);
         if (s != NB_OK) {
             nb_progress_end(&bar, "failed");
             return s;
@@ -242,10 +378,13 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
 /* Bundles m's network with cfg (each phase with a progress bar) and puts the result in
  * m->bundle, replacing any; *timings gets the stage times (also when a phase fails). On
  * failure m->bundle is as it was. With several ranks, each advects its own layer pairs and
- * only rank 0 gets the result (*have_bundle says whether this process did). */
+ * only rank 0 gets the result (*have_bundle says whether this process did). With one
+ * process the pairs are streamed to a scratch file beside `path`, opened in *scratch: then
+ * m->bundle.point_position is NULL and the points are in *scratch (scratch->fd >= 0). */
 static nb_status bundle_model(const nb_processing_config *cfg, int threads,
-                              const bundle_ranks *ranks, nb_model *m, nb_bundle_timings *timings,
-                              bool *have_bundle) {
+                              const bundle_ranks *ranks, const char *path, nb_model *m,
+                              nb_bundle_timings *timings, bool *have_bundle,
+                              point_scratch *scratch) {
     nb_bundle_state *st = NULL;
     nb_bundle_settings bs;
     *have_bundle = false;
@@ -268,10 +407,13 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
         finished = true;
     }
 #endif
+    nb_bundle_sink sink = {scratch_put, scratch_get, scratch};
     if (!finished && s == NB_OK)
-        s = run_edge_pairs(st);
+        s = scratch_open(scratch, path, nb_bundle_query_pair_count(st));
+    if (!finished && s == NB_OK)
+        s = run_edge_pairs(st, &sink);
     if (!finished && s == NB_OK) {
-        s = nb_bundle_finish(st, &out);
+        s = nb_bundle_finish_streamed(st, &sink, &out);
         *have_bundle = s == NB_OK;
     }
     (void)ranks;
@@ -327,6 +469,9 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
     if (!path)
         return nb_cli_usage_error("bundle", "missing FILE.nnb.h5");
     nb_cli_common_apply(&c);
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 1 << 20); /* freed pairs go back to the system: see the top */
+#endif
     if (ranks->rank != 0) /* rank 0 speaks for the run; errors are still printed */
         nb_log_set_level(NB_LOG_QUIET);
     double t_wall = nb_time_now();
@@ -370,10 +515,16 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
         s = nb_bundle_mpi_agree(s, MPI_COMM_WORLD);
 #endif
 
+    if (s == NB_OK && m.has_bundle) { /* replaced: its polylines need not wait in memory */
+        nb_bundle_data_deinit(&m.bundle);
+        m.has_bundle = false;
+    }
+
     nb_bundle_timings timings = {0};
     bool have_bundle = false;
+    point_scratch scratch = {.fd = -1};
     if (s == NB_OK)
-        s = bundle_model(&cfg, rec.threads, ranks, &m, &timings, &have_bundle);
+        s = bundle_model(&cfg, rec.threads, ranks, path, &m, &timings, &have_bundle, &scratch);
     if (s == NB_OK && !have_bundle) { /* a rank other than 0 ends here: rank 0 writes */
         nb_model_deinit(&m);
         return NB_EXIT_OK;
@@ -383,8 +534,11 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
      * so that a failure of either leaves the old FILE */
     nb_file_atomic out = {0};
     t0 = nb_time_now();
+    nb_h5_point_source points = {scratch_next, &scratch};
     if (s == NB_OK)
-        s = nb_h5_save_prepare(path, &m, &out);
+        s = scratch.fd >= 0 ? nb_h5_save_prepare_streamed(path, &m, &points, &out)
+                            : nb_h5_save_prepare(path, &m, &out);
+    scratch_close(&scratch);
     rec.t_save = nb_time_now() - t0;
     rec.t_wall = nb_time_now() - t_wall;
     if (s == NB_OK && stats_path)
