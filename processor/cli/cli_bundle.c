@@ -174,11 +174,14 @@ static void scratch_close(point_scratch *sc) {
     *sc = (point_scratch){.fd = -1};
 }
 
+/* Writes or reads `bytes` at offset `at` in parts of 1 MiB: one pwrite of a whole pair (41 MB
+ * of random 784-300-100-10's first pair) took 0.52 s here, the same bytes in 1 MiB parts
+ * 0.011 s (the page cache takes small writes at memory speed). */
 static nb_status scratch_io(const point_scratch *sc, bool write, void *data, size_t bytes,
                             uint64_t at) {
     char *p = data;
     while (bytes > 0) {
-        size_t part = bytes < ((size_t)1 << 30) ? bytes : ((size_t)1 << 30);
+        size_t part = bytes < ((size_t)1 << 20) ? bytes : ((size_t)1 << 20);
         ssize_t n = write ? pwrite(sc->fd, p, part, (off_t)at) : pread(sc->fd, p, part, (off_t)at);
         if (n < 0 && errno == EINTR)
             continue;
