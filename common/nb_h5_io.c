@@ -247,66 +247,68 @@ static int set_chunks(hid_t dcpl, nb_h5_dtype dtype, int rank, const hsize_t *di
     return 0;
 }
 
-nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, const char *name,
-                                nb_h5_dtype dtype, int rank, const hsize_t *dims,
-                                const void *data) {
+/* Creates dataset loc/name of dims in the file type of dtype, chunked and compressed above
+ * CHUNK_THRESHOLD_BYTES (set_chunks), and its file dataspace: *space and *d are valid on
+ * NB_OK, H5I_INVALID_HID otherwise (nothing left open). */
+static nb_status create_dataset(const char *path, hid_t loc, const char *obj, const char *name,
+                                nb_h5_dtype dtype, int rank, const hsize_t *dims, hid_t *space,
+                                hid_t *d) {
     hsize_t n = 1;
     for (int i = 0; i < rank; i++)
         n *= dims[i];
-    hid_t space = H5Screate_simple(rank, dims, NULL);
+    *d = H5I_INVALID_HID;
+    *space = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     nb_status st = NB_OK;
-    if (space < 0 || dcpl < 0) {
+    if (*space < 0 || dcpl < 0)
         st = W_FAIL(path, obj, "the dataspace");
-        goto out;
-    }
-    if (n * nb_h5io_dtype_size(dtype) > CHUNK_THRESHOLD_BYTES &&
-        set_chunks(dcpl, dtype, rank, dims) < 0) {
+    else if (n * nb_h5io_dtype_size(dtype) > CHUNK_THRESHOLD_BYTES &&
+             set_chunks(dcpl, dtype, rank, dims) < 0)
         st = W_FAIL(path, obj, "the chunking/compression properties");
-        goto out;
-    }
-    hid_t d = H5Dcreate2(loc, name, dtype_id(dtype, true), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d < 0) {
+    else if ((*d = H5Dcreate2(loc, name, dtype_id(dtype, true), *space, H5P_DEFAULT, dcpl,
+                              H5P_DEFAULT)) < 0)
         st = W_FAIL(path, obj, "the dataset");
-        goto out;
-    }
-    if (n > 0 && H5Dwrite(d, dtype_id(dtype, false), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        st = W_FAIL(path, obj, "the data");
-    if (H5Dclose(d) < 0 && st == NB_OK)
-        st = W_FAIL(path, obj, "the dataset (close)");
-out:
     if (dcpl >= 0)
         H5Pclose(dcpl);
+    if (st != NB_OK && *space >= 0) {
+        H5Sclose(*space);
+        *space = H5I_INVALID_HID;
+    }
+    return st;
+}
+
+/* Closes what create_dataset opened; a failed close of d is a write failure when st is NB_OK. */
+static nb_status close_dataset(const char *path, const char *obj, hid_t space, hid_t d,
+                               nb_status st) {
+    if (d >= 0 && H5Dclose(d) < 0 && st == NB_OK)
+        st = W_FAIL(path, obj, "the dataset (close)");
     if (space >= 0)
         H5Sclose(space);
     return st;
 }
 
-nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *obj, const char *name,
-                                     nb_h5_dtype dtype, int rank, const hsize_t *dims,
-                                     nb_h5io_rows_fn next, void *user) {
+nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, const char *name,
+                                nb_h5_dtype dtype, int rank, const hsize_t *dims,
+                                const void *data) {
+    hid_t space, d;
+    nb_status st = create_dataset(path, loc, obj, name, dtype, rank, dims, &space, &d);
+    if (st != NB_OK)
+        return st;
     hsize_t n = 1;
     for (int i = 0; i < rank; i++)
         n *= dims[i];
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t d = H5I_INVALID_HID;
-    nb_status st = NB_OK;
-    if (space < 0 || dcpl < 0) {
-        st = W_FAIL(path, obj, "the dataspace");
-        goto out;
-    }
-    /* the properties nb_h5io_write_dataset gives these dims */
-    if (n * nb_h5io_dtype_size(dtype) > CHUNK_THRESHOLD_BYTES &&
-        set_chunks(dcpl, dtype, rank, dims) < 0) {
-        st = W_FAIL(path, obj, "the chunking/compression properties");
-        goto out;
-    }
-    d = H5Dcreate2(loc, name, dtype_id(dtype, true), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d < 0) {
-        st = W_FAIL(path, obj, "the dataset");
-        goto out;
-    }
+    if (n > 0 && H5Dwrite(d, dtype_id(dtype, false), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        st = W_FAIL(path, obj, "the data");
+    return close_dataset(path, obj, space, d, st);
+}
+
+nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *obj, const char *name,
+                                     nb_h5_dtype dtype, int rank, const hsize_t *dims,
+                                     nb_h5io_rows_fn next, void *user) {
+    hid_t space, d; /* the properties nb_h5io_write_dataset gives these dims */
+    nb_status st = create_dataset(path, loc, obj, name, dtype, rank, dims, &space, &d);
+    if (st != NB_OK)
+        return st;
     for (hsize_t done = 0; st == NB_OK && done < dims[0];) {
         size_t rows = 0;
         const void *data = NULL;
@@ -330,14 +332,7 @@ nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *ob
             H5Sclose(mem);
         done += rows;
     }
-out:
-    if (d >= 0 && H5Dclose(d) < 0 && st == NB_OK)
-        st = W_FAIL(path, obj, "the dataset (close)");
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
-    return st;
+    return close_dataset(path, obj, space, d, st);
 }
 
 /* Attribute loc/name of file type ftype over `space`, written from buf (memory type mtype);
