@@ -899,7 +899,7 @@ static nb_status read_group(const char *path, hid_t file, const nb_h5_group *g, 
     return st;
 }
 
-static nb_status load_model(const char *path, nb_model *m) {
+static nb_status load_model(const char *path, const char *skip, nb_model *m) {
     char h5m[256];
     hid_t file = H5I_INVALID_HID;
     NB_TRY(nb_h5io_open_file(path, &file));
@@ -907,6 +907,8 @@ static nb_status load_model(const char *path, nb_model *m) {
     nb_status st = read_root(path, file);
     for (size_t i = 0; i < nb_h5_n_groups && st == NB_OK; i++) {
         const nb_h5_group *g = &nb_h5_groups[i];
+        if (skip && !g->required && !strcmp(g->name, skip))
+            continue;
         if (g->required || H5Lexists(file, g->name, H5P_DEFAULT) > 0)
             st = read_group(path, file, g, m, &k);
     }
@@ -918,14 +920,20 @@ static nb_status load_model(const char *path, nb_model *m) {
 }
 
 nb_status nb_h5_load(const char *path, nb_model *m) {
+    return nb_h5_load_except(path, NULL, m);
+}
+
+nb_status nb_h5_load_except(const char *path, const char *skip_group, nb_model *m) {
     if (!m)
         return RAISE(NB_E_INVALID, path, NULL, "no model to load into");
     memset(m, 0, sizeof *m);
     if (!path)
         return RAISE(NB_E_INVALID, "(null)", NULL, "no path");
+    if (skip_group && skip_group[0] == '/')
+        skip_group++;
     nb_h5io_quiet q;
     nb_h5io_quiet_begin(&q);
-    nb_status st = load_model(path, m);
+    nb_status st = load_model(path, skip_group, m);
     nb_h5io_quiet_end(&q);
     if (st != NB_OK)
         nb_model_deinit(m);

@@ -50,6 +50,13 @@
  * float or integer dtype. Contents are then checked with nb_model_validate. */
 nb_status nb_h5_load(const char *path, nb_model *m);
 
+/* nb_h5_load without one optional group: skip_group ("importance" or "bundle", with or
+ * without the leading '/'; NULL: none) is neither read nor validated and its has_ flag stays
+ * false, so a command that replaces it never holds the old one (`nnbundle bundle`: the old
+ * /bundle's polylines, 12 bytes per point). The required /network is always read. Statuses,
+ * subjects and ownership as nb_h5_load. */
+nb_status nb_h5_load_except(const char *path, const char *skip_group, nb_model *m);
+
 /* Writes every present group of *m to `path` atomically (temp + rename). Existing content of
  * `path` is replaced; to add a group, load, set it, save. Returns NB_OK, NB_E_IO (subject
  * `path`, HDF5's or the OS's reason), NB_E_INVALID (no network), or the status of

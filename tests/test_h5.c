@@ -284,6 +284,47 @@ static void test_round_trip_all_groups(void **state) {
     unlink("h5_rt.nnb.h5");
 }
 
+/* nb_h5_load_except: the skipped group is neither read nor validated; the rest is as
+ * nb_h5_load reads it; the required /network cannot be skipped. */
+static void test_load_except(void **state) {
+    (void)state;
+    nb_model m, r, full;
+    make_small(&m);
+    unlink("h5_ex.nnb.h5");
+    assert_int_equal(nb_h5_save("h5_ex.nnb.h5", &m), NB_OK);
+    assert_int_equal(nb_h5_load("h5_ex.nnb.h5", &full), NB_OK);
+    assert_true(full.has_bundle);
+    assert_int_equal(nb_h5_load_except("h5_ex.nnb.h5", "/bundle", &r), NB_OK);
+    assert_true(r.has_network);
+    assert_true(r.has_importance);
+    assert_false(r.has_bundle);
+    assert_null(r.bundle.point_position);
+    nb_bundle_data_deinit(&full.bundle); /* the rest is what nb_h5_load reads */
+    full.has_bundle = false;
+    assert_same_model(&full, &r);
+    nb_model_deinit(&r);
+    assert_int_equal(nb_h5_load_except("h5_ex.nnb.h5", "importance", &r), NB_OK);
+    assert_false(r.has_importance);
+    assert_true(r.has_bundle);
+    nb_model_deinit(&r);
+    assert_int_equal(nb_h5_load_except("h5_ex.nnb.h5", "network", &r), NB_OK); /* required */
+    assert_true(r.has_network);
+    nb_model_deinit(&r);
+    nb_model_deinit(&full);
+
+    /* a /bundle that lies is not read, so it does not stop a load without it */
+    hid_t f = H5Fopen("h5_ex.nnb.h5", H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Ldelete(f, "/bundle/edge_source", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    assert_int_equal(nb_h5_load("h5_ex.nnb.h5", &r), NB_E_MISSING);
+    assert_int_equal(nb_h5_load_except("h5_ex.nnb.h5", "bundle", &r), NB_OK);
+    assert_false(r.has_bundle);
+    nb_model_deinit(&r);
+    nb_model_deinit(&m);
+    unlink("h5_ex.nnb.h5");
+}
+
 static void test_round_trip_network_only_and_empty_bundle(void **state) {
     (void)state;
     nb_model m, r;
@@ -1327,6 +1368,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_all_groups),
         cmocka_unit_test(test_round_trip_network_only_and_empty_bundle),
+        cmocka_unit_test(test_load_except),
         cmocka_unit_test(test_large_datasets_are_compressed),
         cmocka_unit_test(test_streamed_points),
         cmocka_unit_test(test_many_long_class_names),

@@ -1,6 +1,7 @@
 /* cli_bundle.c - `nnbundle bundle`: lay out, prune and bundle the edges of a .nnb.h5 file.
  *
- * DESIGN: loads FILE (nb_h5_load), resolves the processing config (defaults, --config,
+ * DESIGN: loads FILE without its /bundle (nb_h5_load_except: it is replaced, so an old
+ * bundle's polylines are never held), resolves the processing config (defaults, --config,
  * --set, validation: nb_cli_processing_config), takes /importance from the file or, when
  * the file has none, computes "magnitude" importance (alpha only) and says so; then drives
  * nb_bundle step by step so that each phase gets a progress bar with ETA, finishes (final
@@ -29,7 +30,7 @@
  * created (".nnbundle-points.XXXXXX", mkstemp): nothing of it outlives the process, however
  * it ends. glibc's mmap threshold is
  * fixed at 1 MiB (mallopt): left dynamic, it rises to the size of each large block freed (a
- * released pair, the replaced /bundle), after which blocks of up to 32 MiB come from the heap
+ * released pair), after which blocks of up to 32 MiB come from the heap
  * and stay in the process when freed: 30 MB more peak RSS on the demo network.
  */
 #include <errno.h>
@@ -504,7 +505,7 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
                       .ranks = ranks->size};
     nb_model m;
     double t0 = nb_time_now();
-    s = nb_h5_load(path, &m);
+    s = nb_h5_load_except(path, "bundle", &m); /* a /bundle there is replaced: never read */
     const bool loaded = s == NB_OK;
     rec.t_load = nb_time_now() - t0;
     if (s == NB_OK && !m.has_importance) {
@@ -517,11 +518,6 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
     if (ranks->size > 1) /* no rank may go on to the gather while another has stopped */
         s = nb_bundle_mpi_agree(s, MPI_COMM_WORLD);
 #endif
-
-    if (s == NB_OK && m.has_bundle) { /* replaced: its polylines need not wait in memory */
-        nb_bundle_data_deinit(&m.bundle);
-        m.has_bundle = false;
-    }
 
     nb_bundle_timings timings = {0};
     bool have_bundle = false;
