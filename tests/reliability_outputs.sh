@@ -11,12 +11,7 @@
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 D="$W/data"
-fast_idx "$D" train 300 8 8 4 1
-fast_idx "$D" t10k 60 8 8 4 2
-"$NNBUNDLE" train --data "$D" -o "$W/net.nnb.h5" --layers 32 --epochs 1 --quiet >/dev/null &&
-    "$NNBUNDLE" importance "$W/net.nnb.h5" --data "$D" --set importance_epochs=1 --quiet \
-        >/dev/null &&
-    "$NNBUNDLE" bundle "$W/net.nnb.h5" --quiet >/dev/null || fail "setup"
+small_model "$D" "$W/net.nnb.h5" 32
 [ "$fails" = 0 ] || exit 1
 L="$W/log"
 mkdir "$L"
