@@ -231,6 +231,7 @@ static void test_pair_by_pair(void **state) {
         nb_bundle_pair_view v;
         assert_int_equal(nb_bundle_query_pair(st, q, &v), NB_OK);
         assert_int_equal(v.first_edge, q == 0 ? 0 : (q == 1 ? 180 : 234));
+        assert_int_equal(nb_bundle_query_pair_edges(st, q), v.n_edges);
         assert_int_equal(v.offset[0], 0);
         assert_int_equal(v.offset[v.n_edges], v.n_points);
         const uint64_t base = a.edge_point_offset[v.first_edge];
@@ -248,6 +249,8 @@ static void test_pair_by_pair(void **state) {
     nb_bundle_pair_release(st, 1);
     nb_bundle_pair_view v;
     assert_int_equal(nb_bundle_query_pair(st, 1, &v), NB_E_INVALID);
+    assert_int_equal(nb_bundle_query_pair_edges(st, 1), 234 - 180); /* released: still counted */
+    assert_int_equal(nb_bundle_query_pair_edges(st, 3), 0);         /* out of range */
     assert_int_equal(nb_bundle_pair_edge_phase(st, 1), NB_E_INVALID);
     assert_int_equal(nb_bundle_query_snapshot(st, &b), NB_E_INVALID);
     nb_bundle_destroy(st);

@@ -875,6 +875,10 @@ size_t nb_bundle_query_pair_count(const nb_bundle_state *st) {
     return st->n_layers - 1;
 }
 
+size_t nb_bundle_query_pair_edges(const nb_bundle_state *st, size_t pair) {
+    return pair + 1 < st->n_layers ? st->pair_edge[pair + 1] - st->pair_edge[pair] : 0;
+}
+
 nb_status nb_bundle_pair_install(nb_bundle_state *st, size_t pair, size_t n_points,
                                  const uint64_t *offset, const float *points) {
     const size_t p = pair;

@@ -212,6 +212,11 @@ void nb_bundle_pair_release(nb_bundle_state *st, size_t pair);
 /* Number of layer pairs, L - 1. */
 size_t nb_bundle_query_pair_count(const nb_bundle_state *st);
 
+/* Kept edges of layer pair `pair` (0 when out of range), in any phase, released or not. Unlike
+ * nb_bundle_query_pair it samples nothing: for sizing work (progress totals, the MPI owners)
+ * without making a pair that has not started hold its straight edges. */
+size_t nb_bundle_query_pair_edges(const nb_bundle_state *st, size_t pair);
+
 /* Installs layer pair `pair`'s final polylines computed elsewhere (another MPI rank,
  * nb_bundle_mpi.h): a copy of offset (uint64[E_p + 1], local to the pair) and points
  * (float32[n_points][3]); the pair counts as run to its end (nb_bundle_pair_edge_phase) and

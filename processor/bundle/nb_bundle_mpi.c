@@ -137,14 +137,9 @@ nb_status nb_bundle_mpi_pair_owners(const nb_bundle_state *st, int n_ranks, int 
     size_t *edges = malloc((P ? P : 1) * sizeof *edges);
     if (!edges)
         return NB_RAISE(NB_E_NOMEM, "MPI", "no room for %zu pairs", P);
-    nb_status s = NB_OK;
-    for (size_t p = 0; s == NB_OK && p < P; p++) {
-        nb_bundle_pair_view pair;
-        s = nb_bundle_query_pair(st, p, &pair);
-        edges[p] = pair.n_edges;
-    }
-    if (s == NB_OK)
-        s = nb_bundle_mpi_assign(P, edges, n_ranks, owner);
+    for (size_t p = 0; p < P; p++)
+        edges[p] = nb_bundle_query_pair_edges(st, p);
+    nb_status s = nb_bundle_mpi_assign(P, edges, n_ranks, owner);
     free(edges);
     return s;
 }

@@ -250,19 +250,16 @@ static nb_status run_edge_pairs(nb_bundle_state *st, const nb_bundle_sink *sink)
     if (p.phase != NB_BUNDLE_PHASE_EDGE)
         return NB_OK;
     uint64_t total = 0, done_work = 0;
-    for (size_t q = 0; q < n_pairs; q++) {
-        nb_bundle_pair_view v;
-        NB_TRY(nb_bundle_query_pair(st, q, &v));
-        total += (uint64_t)v.n_edges * (uint64_t)(p.edge_iterations + 1);
-    }
+    for (size_t q = 0; q < n_pairs; q++)
+        total += (uint64_t)nb_bundle_query_pair_edges(st, q) * (uint64_t)(p.edge_iterations + 1);
     nb_progress bar;
     nb_progress_begin(&bar, "edge phase", total);
     for (size_t q = 0; q < n_pairs; q++) {
-        nb_bundle_pair_view v;
-        nb_status s = nb_bundle_query_pair(st, q, &v);
+        const size_t n_edges = nb_bundle_query_pair_edges(st, q);
+        nb_status s = NB_OK;
         for (bool done = false; s == NB_OK && !done;) {
             s = nb_bundle_pair_step(st, q, &done);
-            done_work += v.n_edges;
+            done_work += n_edges;
             nb_progress_update(&bar, done_work < total ? done_work : total, NULL);
         }
         if (s == NB_OK && sink)
@@ -285,11 +282,10 @@ static nb_status run_own_pairs(nb_bundle_state *st, const bundle_ranks *ranks, i
     NB_TRY(nb_bundle_mpi_pair_owners(st, ranks->size, owner));
     size_t n = 0, edges = 0;
     for (size_t p = 0; p < P; p++) {
-        nb_bundle_pair_view v;
-        if (owner[p] == ranks->rank && nb_bundle_query_pair(st, p, &v) == NB_OK) {
+        if (owner[p] == ranks->rank) {
             n++;
-            edges += v.n_edges;
-        } else if (owner[p] != ranks->rank && ranks->rank != 0) {
+            edges += nb_bundle_query_pair_edges(st, p);
+        } else if (ranks->rank != 0) {
             nb_bundle_pair_release(st, p);
         }
     }
