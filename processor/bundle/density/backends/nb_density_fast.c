@@ -531,7 +531,7 @@ typedef struct splat_batch {
     size_t node[SPLAT_SUBS]; /* box node of the lower corner, linear index */
     double f[SPLAT_SUBS][3]; /* fractions */
     uint32_t slot[SPLAT_SUBS];
-    float wq[SPLAT_RECS][2 * SPLAT_CS]; /* weighted q of each record, then scratch */
+    float wq[SPLAT_RECS][2 * SPLAT_CS]; /* weighted q of each record, twice (splat_flush) */
 } splat_batch;
 
 /* row[8 t .. 8 t + 7] += a * V[t] for t in [0, n8). */
@@ -705,7 +705,7 @@ static inline int row_occupied(const float *row, size_t n) {
  * whether row i holds anything): the same operations as conv_line with inner = len, except
  * that rows not occupied are left out of the sums instead of adding their zeros (the results
  * differ at most in the sign of a zero). Output rows with no occupied row within r are not
- * written; *occ_out[i * ostride] says which were. */
+ * written; occ_out[i * ostride] says which were. */
 NB_DENSITY_INLINE void conv_rows_sparse(const float *in, float *out, size_t n, size_t len,
                                         size_t stride, const uint8_t *occ, uint8_t *occ_out,
                                         size_t ostride, const float *taps, long r) {
