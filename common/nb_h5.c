@@ -907,7 +907,7 @@ static nb_status load_model(const char *path, const char *skip, nb_model *m) {
     nb_status st = read_root(path, file);
     for (size_t i = 0; i < nb_h5_n_groups && st == NB_OK; i++) {
         const nb_h5_group *g = &nb_h5_groups[i];
-        if (skip && !g->required && !strcmp(g->name, skip))
+        if (skip && !strcmp(g->name, skip))
             continue;
         if (g->required || H5Lexists(file, g->name, H5P_DEFAULT) > 0)
             st = read_group(path, file, g, m, &k);
@@ -931,6 +931,12 @@ nb_status nb_h5_load_except(const char *path, const char *skip_group, nb_model *
         return RAISE(NB_E_INVALID, "(null)", NULL, "no path");
     if (skip_group && skip_group[0] == '/')
         skip_group++;
+    bool known = !skip_group;
+    for (size_t i = 0; i < nb_h5_n_groups && !known; i++)
+        known = !nb_h5_groups[i].required && !strcmp(nb_h5_groups[i].name, skip_group);
+    if (!known)
+        return RAISE(NB_E_INVALID, path, NULL,
+                     "cannot load without group '%s': not an optional group", skip_group);
     nb_h5io_quiet q;
     nb_h5io_quiet_begin(&q);
     nb_status st = load_model(path, skip_group, m);

@@ -53,8 +53,9 @@ nb_status nb_h5_load(const char *path, nb_model *m);
 /* nb_h5_load without one optional group: skip_group ("importance" or "bundle", with or
  * without the leading '/'; NULL: none) is neither read nor validated and its has_ flag stays
  * false, so a command that replaces it never holds the old one (`nnbundle bundle`: the old
- * /bundle's polylines, 12 bytes per point). The required /network is always read. Statuses,
- * subjects and ownership as nb_h5_load. */
+ * /bundle's polylines, 12 bytes per point). Statuses, subjects and ownership as nb_h5_load,
+ * plus NB_E_INVALID (subject `path`) for a skip_group that is not an optional group (the
+ * required "network" included); the file is not opened then. */
 nb_status nb_h5_load_except(const char *path, const char *skip_group, nb_model *m);
 
 /* Writes every present group of *m to `path` atomically (temp + rename). Existing content of

@@ -307,9 +307,10 @@ static void test_load_except(void **state) {
     assert_false(r.has_importance);
     assert_true(r.has_bundle);
     nb_model_deinit(&r);
-    assert_int_equal(nb_h5_load_except("h5_ex.nnb.h5", "network", &r), NB_OK); /* required */
-    assert_true(r.has_network);
-    nb_model_deinit(&r);
+    assert_int_equal(nb_h5_load_except("h5_ex.nnb.h5", "network", &r), NB_E_INVALID);
+    assert_non_null(strstr(nb_error_message(), "'network': not an optional group"));
+    assert_int_equal(nb_h5_load_except("h5_ex.nnb.h5", "/bundels", &r), NB_E_INVALID);
+    assert_string_equal(nb_error_subject(), "h5_ex.nnb.h5");
     nb_model_deinit(&full);
 
     /* a /bundle that lies is not read, so it does not stop a load without it */
