@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli_mpi.sh - `mpirun -n K nnbundle bundle` (an NB_MPI build) writes the file a single process
 # writes, bit for bit (tests/h5_same.sh: every dataset and attribute, timings aside), for 2 and
-# 3 ranks, with pruning, and with more ranks than layer pairs; only rank 0 prints; errors
+# 3 ranks, with pruning, and with more ranks than layer pairs; rank 0 streams the pairs (its
+# peak memory stays below the polylines of the whole network); only rank 0 prints; errors
 # name the rank; other commands refuse to run on several ranks.
 set -uo pipefail
 NB_CLI_TEST_NAME=cli_mpi
@@ -53,6 +54,24 @@ cp "$W/one.nnb.h5" "$W/one2.nnb.h5"
 expect 0 "" -- "$NNBUNDLE" bundle "$W/one.nnb.h5" "${FAST[@]}" --quiet
 expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/one2.nnb.h5" "${FAST[@]}" --quiet
 same "$W/one.nnb.h5" "$W/one2.nnb.h5" "one pair on 2 ranks"
+
+# rank 0 streams the pairs to its scratch file as they arrive: it never holds every polyline.
+# 16 pairs of 10,000 edges, straight and finely sampled (24 M points, 275 MiB of polylines):
+# gathering them all peaked at 617 MiB on rank 0, streaming at 199 MiB
+net deep 100,100,100,100,100,100,100,100,100,100,100,100,100,100,100,100,100,4
+cp "$W/deep.nnb.h5" "$W/deep2.nnb.h5"
+DEEP=(--set edge_advection=false --set node_advection=false --set sampling_rate=200)
+expect 0 "" -- "$NNBUNDLE" bundle "$W/deep.nnb.h5" "${DEEP[@]}" --quiet
+expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/deep2.nnb.h5" "${DEEP[@]}" --threads 1 \
+    --quiet --stats "$W/deep2.json"
+same "$W/deep.nnb.h5" "$W/deep2.nnb.h5" "2 ranks, 16 pairs streamed"
+json_int() { sed -n "s/^[[:space:]]*\"$1\":[[:space:]]*\([0-9]*\),\{0,1\}$/\1/p" "$W/deep2.json"; }
+rss=$(json_int peak_rss_bytes)
+samples=$(json_int samples)
+[ "${samples:-0}" -gt 20000000 ] || fail "deep network has ${samples:-?} samples, expected > 20 M"
+[ "${rss:-0}" -gt 0 ] && [ "$rss" -lt $((samples * 12)) ] ||
+    fail "rank 0 peaked at ${rss:-?} bytes, not below the $((samples * 12)) bytes of all polylines"
+rm -f "$W/deep.nnb.h5" "$W/deep2.nnb.h5"
 
 # the comparison can fail: another edge_step is another bundle
 cp "$W/base.nnb.h5" "$W/other.nnb.h5"

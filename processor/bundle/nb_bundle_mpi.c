@@ -13,9 +13,11 @@
  * pair a header (edge and point counts), an acknowledgement (0 when rank 0 cannot take it, so the
  * sender never blocks), the offsets and the points, in messages of at most 2^30 elements
  * (MPI counts are int); a sender releases each pair once sent. Rank 0 installs them
- * (nb_bundle_pair_install), then computes the metrics and returns the /bundle group, which
- * the caller writes with the ordinary atomic writer (docs/distributed.md says why this is a
- * gather and not parallel HDF5). Errors: MPI_ERRORS_RETURN on MPI_COMM_WORLD, so a failed
+ * (nb_bundle_pair_install) and, given the caller's sink, streams every pair to it in pair
+ * order as soon as it has it (nb_bundle_stream_pair), so it never holds the whole network;
+ * then it computes the metrics and returns the /bundle group, which the caller writes with
+ * the ordinary atomic writer (docs/distributed.md says why this is a gather and not parallel
+ * HDF5). Errors: MPI_ERRORS_RETURN on MPI_COMM_WORLD, so a failed
  * call becomes NB_E_IO instead of killing the job; every collective is reached by every
  * rank, failed or not (nb_bundle_mpi_agree).
  * Threading: MPI_THREAD_FUNNELED; only the main thread calls MPI, between OpenMP regions.
@@ -218,7 +220,8 @@ static nb_status recv_pair(nb_bundle_state *st, size_t p, int from, bool ok, MPI
 }
 
 nb_status nb_bundle_mpi_finish(nb_bundle_state *st, const int *owner, nb_status local,
-                               MPI_Comm comm, nb_bundle_data *out, bool *have_out) {
+                               MPI_Comm comm, const nb_bundle_sink *sink, nb_bundle_data *out,
+                               bool *have_out) {
     *have_out = false;
     NB_TRY(nb_bundle_mpi_agree(local, comm));
     int rank = 0;
@@ -227,15 +230,21 @@ nb_status nb_bundle_mpi_finish(nb_bundle_state *st, const int *owner, nb_status 
     const size_t P = nb_bundle_query_pair_count(st);
     nb_bundle_data d;
     if (rank == 0) {
-        /* receive in pair order, as every sender sends: no rank waits on another's pair */
-        for (size_t p = 0; p < P; p++)
+        /* receive in pair order, as every sender sends: no rank waits on another's pair.
+         * With a sink every pair is streamed to it (and released) as soon as it is here, so
+         * rank 0 holds its own pairs and one received pair at a time, not the whole network;
+         * after a failure the other ranks' pairs are still received, and declined */
+        for (size_t p = 0; p < P; p++) {
             if (owner[p] != 0) {
                 nb_status r = recv_pair(st, p, owner[p], s == NB_OK, comm);
                 if (s == NB_OK)
                     s = r;
             }
+            if (sink && s == NB_OK)
+                s = nb_bundle_stream_pair(st, p, sink);
+        }
         if (s == NB_OK)
-            s = nb_bundle_finish(st, &d);
+            s = sink ? nb_bundle_finish_streamed(st, sink, &d) : nb_bundle_finish(st, &d);
         *have_out = s == NB_OK;
     } else {
         for (size_t p = 0; s == NB_OK && p < P; p++)

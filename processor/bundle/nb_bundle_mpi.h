@@ -7,8 +7,10 @@
  *               deterministic: every rank computes the same node positions), then advects
  *               only the layer pairs nb_bundle_mpi_assign gives it (nb_bundle_pair_edge_phase;
  *               the others are released, nb_bundle_pair_release)
- *   rank 0      receives every other pair's final polylines (nb_bundle_pair_install), computes
- *               the metrics and writes the file (nb_bundle_finish)
+ *   rank 0      receives every other pair's final polylines in pair order
+ *               (nb_bundle_pair_install), streams each pair to the caller's sink (or keeps
+ *               them all without one), computes the metrics and returns the /bundle group
+ *               that it writes (nb_bundle_finish_streamed or nb_bundle_finish)
  * Layer pairs never see each other's density (method.md §4.8), so the result is
  * bit-identical to a single-process run. Threading: MPI is called from the main thread only
  * (MPI_THREAD_FUNNELED); every rank runs its pairs with its own OpenMP threads.
@@ -74,11 +76,18 @@ nb_status nb_bundle_mpi_pair_owners(const nb_bundle_state *st, int n_ranks, int 
  * checked; uint64 offsets, float32 points, in messages of at most 2^30 elements), installs
  * them (nb_bundle_pair_install) and runs nb_bundle_finish into *out, setting *have_out; the
  * other ranks send their pairs, release them (nb_bundle_pair_release), leave *out untouched
- * and set *have_out = false. Statuses: NB_OK on every rank, or on every rank a failure
+ * and set *have_out = false. With a sink (rank 0's; ignored on the other ranks), rank 0
+ * streams every pair to it in pair order as soon as it has it (nb_bundle_stream_pair: its
+ * metrics, sink->put, release) and finishes with nb_bundle_finish_streamed, so *out has no
+ * points (point_position NULL; they are with the sink) and rank 0 holds its own pairs and
+ * one received pair at a time instead of the whole network; the file is the same bit for
+ * bit (the metrics are accumulated in the same order). sink NULL: the points are gathered
+ * into *out. Statuses: NB_OK on every rank, or on every rank a failure
  * (nb_bundle_mpi_agree), e.g. NB_E_NOMEM, NB_E_FORMAT (subject "MPI": a header that does not
  * fit the pair), NB_E_IO (subject "MPI": a failed MPI call), or a status of
  * nb_bundle_finish. */
 nb_status nb_bundle_mpi_finish(nb_bundle_state *st, const int *owner, nb_status local,
-                               MPI_Comm comm, nb_bundle_data *out, bool *have_out);
+                               MPI_Comm comm, const nb_bundle_sink *sink, nb_bundle_data *out,
+                               bool *have_out);
 
 #endif /* NB_BUNDLE_MPI_H */

@@ -16,13 +16,14 @@
  * the processing keys nb_bundle reads (see nb_bundle.h), importance_method for the fallback.
  * MPI (built with NB_MPI, started by mpirun; docs/distributed.md): every rank loads the file
  * and runs the node phase; the layer pairs are spread over the ranks (nb_bundle_mpi.h);
- * rank 0 alone checks the outputs, locks FILE, gathers the pairs, prints progress and writes
- * FILE and --stats; the other ranks only read, stay quiet and report their errors as
- * "nnbundle [rank R]: ...".
- * Memory (one process; docs/bundling.md "Memory"): the pairs are streamed. Each layer pair, once
+ * rank 0 alone checks the outputs, locks FILE, gathers the pairs (streamed to its scratch
+ * file in pair order as they arrive, as below), prints progress and writes FILE and --stats;
+ * the other ranks only read, stay quiet and report their errors as "nnbundle [rank R]: ...".
+ * Memory (docs/bundling.md "Memory"): the pairs are streamed. Each layer pair, once
  * its final resample has run, is measured (the metrics' first pass), its points are appended
  * to a scratch file and the pair is released (nb_bundle_stream_pair), so no more than one
- * pair's polylines are ever in memory; the ink ratio reads each pair back once
+ * pair's polylines are ever in memory (with MPI, rank 0 holds its own pairs and one received
+ * pair at a time: nb_bundle_mpi_finish); the ink ratio reads each pair back once
  * (nb_bundle_finish_streamed) and the writer copies them, pair by pair, from the scratch file
  * into /bundle/point_position (nb_h5_save_prepare_streamed), which is why the file is the same
  * as one written from memory. The scratch file sits beside FILE (the disk that will hold the
@@ -378,9 +379,10 @@ static nb_status write_stats(const char *stats_path, const nb_model *m, const nb
 /* Bundles m's network with cfg (each phase with a progress bar) and puts the result in
  * m->bundle, replacing any; *timings gets the stage times (also when a phase fails). On
  * failure m->bundle is as it was. With several ranks, each advects its own layer pairs and
- * only rank 0 gets the result (*have_bundle says whether this process did). With one
- * process the pairs are streamed to a scratch file beside `path`, opened in *scratch: then
- * m->bundle.point_position is NULL and the points are in *scratch (scratch->fd >= 0). */
+ * only rank 0 gets the result (*have_bundle says whether this process did). The pairs are
+ * streamed (by rank 0, as they arrive, when there are several ranks) to a scratch file beside
+ * `path`, opened in *scratch: then m->bundle.point_position is NULL and the points are in
+ * *scratch (scratch->fd >= 0). */
 static nb_status bundle_model(const nb_processing_config *cfg, int threads,
                               const bundle_ranks *ranks, const char *path, nb_model *m,
                               nb_bundle_timings *timings, bool *have_bundle,
@@ -395,6 +397,7 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
         s = run_phase(st, NB_BUNDLE_PHASE_NODE, "node phase");
     nb_bundle_data out;
     bool finished = false;
+    nb_bundle_sink sink = {scratch_put, scratch_get, scratch};
 #ifdef NB_MPI
     if (ranks->size > 1) { /* every rank takes part in the finish, failed or not */
         int *owner = NULL;
@@ -402,12 +405,15 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
             s = NB_RAISE(NB_E_NOMEM, "MPI", "no room for the pair owners");
         if (s == NB_OK)
             s = run_own_pairs(st, ranks, owner);
-        s = nb_bundle_mpi_finish(st, owner, s, MPI_COMM_WORLD, &out, have_bundle);
+        /* rank 0 streams the pairs to its scratch file as they arrive */
+        if (s == NB_OK && ranks->rank == 0)
+            s = scratch_open(scratch, path, nb_bundle_query_pair_count(st));
+        s = nb_bundle_mpi_finish(st, owner, s, MPI_COMM_WORLD, ranks->rank == 0 ? &sink : NULL,
+                                 &out, have_bundle);
         free(owner);
         finished = true;
     }
 #endif
-    nb_bundle_sink sink = {scratch_put, scratch_get, scratch};
     if (!finished && s == NB_OK)
         s = scratch_open(scratch, path, nb_bundle_query_pair_count(st));
     if (!finished && s == NB_OK)
