@@ -206,6 +206,13 @@ static const nb_config_key processing_keys[] = {
      .doc = "Half-width of the smoothing window as a percentage of the edge's point count, "
             "shrinking with the edge bandwidth reduction.",
      .source = "method.md §4.10 (a constant in the reference)"},
+    {P(fast_kernel_scale), .type = NB_CONFIG_DOUBLE, .def = 0.7, .min = 0.25, .max = 2,
+     .unit = "shares of a variance",
+     .doc = "Width of the fast back-end's kernel: its variance perpendicular to a segment is "
+            "this share of the reference kernel's (moment matching; 1 = the same variance). "
+            "0.7 is the historical calibration; with the saturating repulsion 1.5 gives bundle "
+            "metrics closest to exact (density.md). No effect on exact.",
+     .source = "nnbundle (docs/density.md, \"Calibration\")"},
     {P(density), .type = NB_CONFIG_ENUM, .def = NB_DENSITY_FAST, .enum_names = density_names,
      .unit = "",
      .doc = "Density back-end: fast (binned splat and separable convolution) or exact (the "

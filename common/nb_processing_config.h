@@ -69,6 +69,8 @@ typedef enum nb_importance_method {
  *   smoothing                [true]        Laplacian smoothing on/off (§4.10)
  *   smoothing_iterations     [8]     0..100 passes per edge iteration (§4.10)
  *   smoothing_percent        [8]     (0, 100]  window size as percent of points (§4.10)
+ *   fast_kernel_scale        [0.7]   [0.25, 2]  the fast back-end's kernel variance as a share
+ *                                    of the reference kernel's (nnbundle; density.md)
  *   density                  ["fast"] "fast" | "exact"
  *   node_advection           [true]  run the node phase (§4.4-4.6)
  *   edge_advection           [true]  run the edge phase (§4.7-4.12)
@@ -106,6 +108,7 @@ typedef struct nb_processing_config {
     bool smoothing;
     int smoothing_iterations;
     double smoothing_percent;
+    double fast_kernel_scale;
     int density; /* nb_density_backend */
     bool node_advection;
     bool edge_advection;

@@ -206,7 +206,8 @@ static void test_phases_snapshots_and_threads(void **state) {
 
 /* Pair by pair (nb_bundle_pair_edge_phase, pairs in reverse order, one released after it was
  * read) gives the same polylines bit for bit as step/finish; a step after some pairs ran ahead
- * skips them; the adaptive spacing (edge_spacing_bandwidth) changes the result and 0 keeps l. */
+ * skips them; the adaptive spacing (edge_spacing_bandwidth) changes the result and 0 keeps l;
+ * fast_kernel_scale changes it too, and its default written out does not. */
 static void test_pair_by_pair(void **state) {
     (void)state;
     fixture f;
@@ -260,6 +261,20 @@ static void test_pair_by_pair(void **state) {
     assert_sane(&b);
     assert_true(b.n_points != a.n_points ||
                 memcmp(b.point_position, a.point_position, 3 * a.n_points * sizeof(float)) != 0);
+    nb_bundle_data_deinit(&b);
+    /* fast_kernel_scale reaches the fast back-end: a wider kernel is another bundle, the
+     * default written out is the same one */
+    cfg = defaults();
+    cfg.fast_kernel_scale = 1.5;
+    run(&cfg, &f, 1, &b);
+    assert_sane(&b);
+    assert_true(b.n_points != a.n_points ||
+                memcmp(b.point_position, a.point_position, 3 * a.n_points * sizeof(float)) != 0);
+    nb_bundle_data_deinit(&b);
+    cfg.fast_kernel_scale = 0.7;
+    run(&cfg, &f, 1, &b);
+    assert_int_equal(b.n_points, a.n_points);
+    assert_memory_equal(b.point_position, a.point_position, 3 * a.n_points * sizeof(float));
     nb_bundle_data_deinit(&a);
     nb_bundle_data_deinit(&b);
     fixture_deinit(&f);
@@ -769,6 +784,12 @@ static void test_errors(void **state) {
     cfg = defaults();
     cfg.edge_spacing_bandwidth = -0.5;
     expect_config_error(&f, cfg, "edge_spacing_bandwidth");
+    cfg = defaults();
+    cfg.fast_kernel_scale = 0.2;
+    expect_config_error(&f, cfg, "fast_kernel_scale");
+    cfg = defaults();
+    cfg.fast_kernel_scale = 2.5;
+    expect_config_error(&f, cfg, "fast_kernel_scale");
     cfg = defaults();
     cfg.prune_percentage = 1.0;
     expect_config_error(&f, cfg, "prune_percentage");

@@ -77,7 +77,7 @@ static void check_schema(const nb_config_schema *s, size_t expected_keys) {
 
 static void test_schema_tables(void **state) {
     (void)state;
-    check_schema(&nb_processing_schema, 34);
+    check_schema(&nb_processing_schema, 35);
     check_schema(&nb_rendering_schema, 28);
     assert_string_equal(nb_processing_schema.name, "processing");
     assert_string_equal(nb_rendering_schema.name, "rendering");
@@ -100,6 +100,7 @@ static void test_defaults(void **state) {
     assert_true(p.smoothing);
     assert_int_equal(p.smoothing_iterations, 8);
     assert_float_equal(p.smoothing_percent, 8, 0);
+    assert_float_equal(p.fast_kernel_scale, 0.7, 0);
     assert_int_equal(p.density, NB_DENSITY_FAST);
     assert_true(p.node_advection);
     assert_true(p.edge_advection);

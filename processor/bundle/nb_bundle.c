@@ -152,7 +152,8 @@ double nb_bundle_similarity(double b, double b0, double limit, double max) {
     X(edge_repulsion_saturation)                                                                   \
     X(edge_spacing_bandwidth)                                                                      \
     X(density_strength)                                                                            \
-    X(smoothing_percent)
+    X(smoothing_percent)                                                                           \
+    X(fast_kernel_scale)
 #define BUNDLE_INTS(X)  X(edge_importance_type) X(smoothing_iterations)
 #define BUNDLE_BOOLS(X) X(edge_clamp_to_layers) X(smoothing) X(node_advection) X(edge_advection)
 
@@ -636,6 +637,9 @@ nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network 
     if (st->node_iterations + st->edge_iterations > 0 &&
         (s = nb_density_create(r.density, C, r.density_strength, st->threads, &st->density)) !=
             NB_OK)
+        goto fail;
+    if (st->density && (s = nb_density_set_fast_kernel_scale(st->density, r.fast_kernel_scale)) !=
+                           NB_OK)
         goto fail;
     st->t.layout = nb_time_now() - t0;
     if (st->node_iterations == 0 && (s = enter_edge_phase(st)) != NB_OK)

@@ -18,7 +18,9 @@
  *                          r_e^k (interior points move edge_step * b_k; the reference moves
  *                          b_k) and similarity min(sigma_k, edge_similarity_max) (the
  *                          reference: sigma_k), repulsion saturating with density
- *                          (edge_repulsion_saturation; docs/bundling.md "Edge phase"); with
+ *                          (edge_repulsion_saturation; docs/bundling.md "Edge phase"), the
+ *                          fast back-end's kernel width fast_kernel_scale (docs/density.md
+ *                          "Calibration with the whole pipeline"); with
  *                          edge_clamp_to_layers z is clamped between
  *                          the pair's two layer planes (the reference: no clamp);
  *                          smoothing_iterations Laplacian passes with factor r_e^(k+1), their
@@ -117,6 +119,7 @@ typedef struct nb_bundle_settings {
     double edge_spacing_bandwidth;
     double density_strength;
     double smoothing_percent;
+    double fast_kernel_scale;
     int edge_importance_type;
     int smoothing_iterations;
     int edge_clamp_to_layers; /* bool */
