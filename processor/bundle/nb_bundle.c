@@ -638,8 +638,8 @@ nb_status nb_bundle_create(const nb_bundle_settings *settings, const nb_network 
         (s = nb_density_create(r.density, C, r.density_strength, st->threads, &st->density)) !=
             NB_OK)
         goto fail;
-    if (st->density && (s = nb_density_set_fast_kernel_scale(st->density, r.fast_kernel_scale)) !=
-                           NB_OK)
+    if (st->density &&
+        (s = nb_density_set_fast_kernel_scale(st->density, r.fast_kernel_scale)) != NB_OK)
         goto fail;
     st->t.layout = nb_time_now() - t0;
     if (st->node_iterations == 0 && (s = enter_edge_phase(st)) != NB_OK)
