@@ -210,6 +210,47 @@ static void test_phases_snapshots_and_threads(void **state) {
     fixture_deinit(&f);
 }
 
+/* Pairs run one after the other straight from the node phase, each released after it was
+ * read (as `nnbundle bundle` streams them): every later pair starts from the buffers the
+ * earlier ones left (spare_put / spare_take in nb_bundle.c, larger than it needs and full of
+ * their points), and the polylines are still those of step/finish bit for bit; so are they
+ * when the pairs are kept instead of released. */
+static void test_pair_by_pair_reuses_buffers(void **state) {
+    (void)state;
+    fixture f;
+    const size_t sizes[4] = {20, 9, 6, 3};
+    random_fixture(&f, 4, sizes, 7);
+    nb_processing_config cfg = defaults();
+    nb_bundle_data a;
+    run(&cfg, &f, 2, &a);
+    for (int release = 0; release < 2; release++) {
+        nb_bundle_state *st = NULL;
+        assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
+        nb_bundle_progress p;
+        nb_bundle_query_progress(st, &p);
+        while (p.phase == NB_BUNDLE_PHASE_NODE) {
+            assert_int_equal(nb_bundle_step(st), NB_OK);
+            nb_bundle_query_progress(st, &p);
+        }
+        for (size_t q = 0; q < 3; q++) {
+            assert_int_equal(nb_bundle_pair_edge_phase(st, q), NB_OK);
+            nb_bundle_pair_view v;
+            assert_int_equal(nb_bundle_query_pair(st, q, &v), NB_OK);
+            const uint64_t base = a.edge_point_offset[v.first_edge];
+            assert_int_equal(v.n_points, a.edge_point_offset[v.first_edge + v.n_edges] - base);
+            for (size_t e = 0; e <= v.n_edges; e++)
+                assert_int_equal(v.offset[e] + base, a.edge_point_offset[v.first_edge + e]);
+            assert_memory_equal(v.points, a.point_position + 3 * base,
+                                3 * v.n_points * sizeof(float));
+            if (release)
+                nb_bundle_pair_release(st, q);
+        }
+        nb_bundle_destroy(st);
+    }
+    nb_bundle_data_deinit(&a);
+    fixture_deinit(&f);
+}
+
 /* Pair by pair (nb_bundle_pair_edge_phase, pairs in reverse order, one released after it was
  * read) gives the same polylines bit for bit as step/finish; a step after some pairs ran ahead
  * skips them; the adaptive spacing (edge_spacing_bandwidth) changes the result and 0 keeps l;
@@ -960,6 +1001,7 @@ int main(void) {
         cmocka_unit_test(test_default_iteration_counts),
         cmocka_unit_test(test_phases_snapshots_and_threads),
         cmocka_unit_test(test_pair_by_pair),
+        cmocka_unit_test(test_pair_by_pair_reuses_buffers),
         cmocka_unit_test(test_streamed_equals_finish),
         cmocka_unit_test(test_advection_off_gives_straight_edges),
         cmocka_unit_test(test_small_shapes),

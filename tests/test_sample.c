@@ -219,6 +219,46 @@ static void test_resample_smoothed_matches_separate_passes(void **state) {
     nb_sample_deinit(&b);
 }
 
+/* Ping-pong resampling with one stage moved between the two buffers (nb_sample_move_stage)
+ * gives the same polylines as with a stage per buffer, and keeps a single stage. */
+static void test_move_stage_ping_pong(void **state) {
+    (void)state;
+    const double l = 1.0 / 15.0;
+    nb_sample_buffer ref[2], mv[2];
+    random_polylines(&ref[0], 3000, 5);
+    random_polylines(&mv[0], 3000, 5);
+    nb_sample_init(&ref[1]);
+    nb_sample_init(&mv[1]);
+    const double spacing[4] = {3 * l, 2 * l, l, l};
+    const nb_sample_presmooth pre = {8, 8.0, 0.5, 2.0};
+    for (int k = 0; k < 4; k++) {
+        nb_sample_buffer *ri = &ref[k & 1], *ro = &ref[!(k & 1)];
+        nb_sample_buffer *mi = &mv[k & 1], *mo = &mv[!(k & 1)];
+        nb_sample_move_stage(mo, mi);
+        if (k > 0) { /* the stage made by the previous call moved; the input keeps none */
+            assert_non_null(mo->stage);
+            assert_null(mi->stage);
+        }
+        assert_int_equal(nb_sample_resample_smoothed(ri, &pre, spacing[k], 2, ro), NB_OK);
+        assert_int_equal(nb_sample_resample_smoothed(mi, &pre, spacing[k], 2, mo), NB_OK);
+        assert_int_equal(ro->n_points, mo->n_points);
+        assert_memory_equal(ro->offset, mo->offset, (ro->n_edges + 1) * sizeof *ro->offset);
+        assert_memory_equal(ro->points, mo->points, ro->n_points * 3 * sizeof(float));
+    }
+    assert_non_null(ref[0].stage);
+    assert_non_null(ref[1].stage);
+    assert_true((mv[0].stage == NULL) != (mv[1].stage == NULL));
+    /* a destination with its own stage keeps it; the source keeps its own */
+    void *keep0 = ref[0].stage, *keep1 = ref[1].stage;
+    nb_sample_move_stage(&ref[0], &ref[1]);
+    assert_ptr_equal(ref[0].stage, keep0);
+    assert_ptr_equal(ref[1].stage, keep1);
+    for (int i = 0; i < 2; i++) {
+        nb_sample_deinit(&ref[i]);
+        nb_sample_deinit(&mv[i]);
+    }
+}
+
 static void test_straight_stays_on_line(void **state) {
     (void)state;
     const double l = 1.0 / 15.0;
@@ -291,6 +331,7 @@ int main(void) {
         cmocka_unit_test(test_end_handling),
         cmocka_unit_test(test_resample_bounds_endpoints_threads),
         cmocka_unit_test(test_resample_smoothed_matches_separate_passes),
+        cmocka_unit_test(test_move_stage_ping_pong),
         cmocka_unit_test(test_straight_stays_on_line),
         cmocka_unit_test(test_straight_two_points),
         cmocka_unit_test(test_errors),

@@ -85,6 +85,10 @@ struct nb_bundle_state {
     nb_grid *pair_grid;    /* [L-1] */
     nb_sample_buffer *cur; /* [L-1] current polylines per pair */
     nb_sample_buffer *nxt; /* [L-1] ping-pong partner */
+    /* Buffers of finished or released pairs kept for the pairs still to start (at most two,
+     * the largest; spare_put): a pair that starts from them writes into pages that are
+     * already mapped instead of faulting in fresh ones (docs/bundling.md, "Memory") */
+    nb_sample_buffer spare[2];
     nb_density *density;
     /* Per layer pair: edge iterations done and whether its final resample ran. The smoothing
      * of a pair's last iteration k is not applied at once: it runs fused into the pair's next
@@ -434,6 +438,8 @@ void nb_bundle_destroy(nb_bundle_state *st) {
             nb_sample_deinit(&st->cur[p]);
             nb_sample_deinit(&st->nxt[p]);
         }
+    nb_sample_deinit(&st->spare[0]);
+    nb_sample_deinit(&st->spare[1]);
     free(st->cur);
     free(st->nxt);
     free(st->pair_done);
@@ -655,6 +661,53 @@ fail:
 
 static double edge_spacing(const nb_bundle_state *st, int k);
 
+/* Whether a pair may still take a spare buffer: one not yet sampled nor released. */
+static bool pair_waiting(const nb_bundle_state *st) {
+    for (size_t p = 0; p + 1 < st->n_layers; p++)
+        if (!st->pair_sampled[p] && !st->pair_released[p])
+            return true;
+    return false;
+}
+
+/* Moves *b (capacity, contents and resampling stage; left zeroed) into the spares when a pair
+ * is still waiting to start, keeping the two largest by point capacity; frees it otherwise.
+ * Glibc returns blocks of 1 MiB and more to the system when freed (cli_bundle.c sets the
+ * threshold), so without the spares every pair faults its buffers in afresh, which on the
+ * project's VM cost seconds per GB (docs/bundling.md, "Memory"). */
+static void spare_put(nb_bundle_state *st, nb_sample_buffer *b) {
+    if (b->point_capacity == 0 && b->edge_capacity == 0 && !b->stage)
+        return;
+    if (!pair_waiting(st)) {
+        nb_sample_deinit(b);
+        return;
+    }
+    nb_sample_buffer *slot = &st->spare[0];
+    if (st->spare[1].point_capacity < slot->point_capacity)
+        slot = &st->spare[1];
+    if (slot->point_capacity > b->point_capacity) {
+        nb_sample_deinit(b);
+        return;
+    }
+    nb_sample_deinit(slot);
+    *slot = *b;
+    nb_sample_init(b);
+}
+
+/* Gives the empty buffer *b the largest spare, if any (its old contents are overwritten by
+ * the next sampling or resample, which write every offset and point they report). */
+static void spare_take(nb_bundle_state *st, nb_sample_buffer *b) {
+    if (b->point_capacity || b->edge_capacity || b->stage)
+        return;
+    nb_sample_buffer *slot = &st->spare[0];
+    if (st->spare[1].point_capacity > slot->point_capacity)
+        slot = &st->spare[1];
+    if (slot->point_capacity == 0 && slot->edge_capacity == 0 && !slot->stage)
+        return;
+    *b = *slot;
+    nb_sample_init(slot);
+    b->n_edges = b->n_points = 0;
+}
+
 /* Pair p's straight edges between the (moved) nodes (method.md §4.12 after the node loop),
  * sampled at the spacing of the first edge iteration, s_0 (l without edge iterations or with
  * edge_spacing_bandwidth 0), unless done already. Run lazily, when the pair is first needed:
@@ -665,6 +718,7 @@ static nb_status pair_sample(nb_bundle_state *st, size_t p) {
         return NB_OK;
     double t0 = nb_time_now();
     size_t e0 = st->pair_edge[p], e1 = st->pair_edge[p + 1];
+    spare_take(st, &st->cur[p]);
     NB_TRY(nb_sample_initial(st->node_pos, e1 - e0, st->edge_source + e0, st->edge_target + e0,
                              edge_spacing(st, 0), st->threads, &st->cur[p]));
     st->pair_sampled[p] = true;
@@ -727,6 +781,8 @@ static const nb_sample_presmooth *pending_smoothing(const nb_bundle_state *st, s
 /* Resamples pair p into its other buffer at `spacing`, applying the pending smoothing. */
 static nb_status resample_pair(nb_bundle_state *st, size_t p, double spacing) {
     nb_sample_presmooth pre;
+    spare_take(st, &st->nxt[p]);
+    nb_sample_move_stage(&st->nxt[p], &st->cur[p]); /* one stage per pair, not one per buffer */
     NB_TRY(nb_sample_resample_smoothed(&st->cur[p], pending_smoothing(st, p, &pre), spacing,
                                        st->threads, &st->nxt[p]));
     nb_sample_buffer t = st->cur[p];
@@ -799,9 +855,10 @@ static nb_status pair_final(nb_bundle_state *st, size_t p) {
     double t0 = nb_time_now();
     NB_TRY(resample_pair(st, p, st->spacing));
     st->pair_finished[p] = true;
-    /* the pair is never resampled again: drop its ping-pong partner and both staging areas
-     * (about 4 of the 5 copies of its points; docs/bundling.md, "Memory") */
-    nb_sample_deinit(&st->nxt[p]);
+    /* the pair is never resampled again: its ping-pong partner and its staging area go to the
+     * spares for the next pair, or are freed (docs/bundling.md, "Memory") */
+    nb_sample_move_stage(&st->nxt[p], &st->cur[p]);
+    spare_put(st, &st->nxt[p]);
     nb_sample_trim(&st->cur[p]);
     st->t.final_resample += nb_time_now() - t0;
     return NB_OK;
@@ -870,9 +927,9 @@ nb_status nb_bundle_query_pair(const nb_bundle_state *st, size_t pair, nb_bundle
 void nb_bundle_pair_release(nb_bundle_state *st, size_t pair) {
     if (pair + 1 >= st->n_layers || st->pair_released[pair])
         return;
-    nb_sample_deinit(&st->cur[pair]);
-    nb_sample_deinit(&st->nxt[pair]);
     st->pair_released[pair] = true;
+    spare_put(st, &st->cur[pair]);
+    spare_put(st, &st->nxt[pair]);
 }
 
 size_t nb_bundle_query_pair_count(const nb_bundle_state *st) {
@@ -900,6 +957,7 @@ nb_status nb_bundle_pair_install(nb_bundle_state *st, size_t pair, size_t n_poin
             return NB_RAISE(NB_E_FORMAT, "pair", "layer pair %zu edge %zu: fewer than 2 points", p,
                             e);
     nb_sample_buffer *b = &st->cur[p];
+    spare_take(st, b);
     NB_TRY(nb_sample_reserve(b, E, n_points));
     memcpy(b->offset, offset, (E + 1) * sizeof *b->offset);
     if (n_points)

@@ -67,6 +67,13 @@ void nb_sample_deinit(nb_sample_buffer *buf) {
     memset(buf, 0, sizeof *buf);
 }
 
+void nb_sample_move_stage(nb_sample_buffer *dst, nb_sample_buffer *src) {
+    if (dst == src || dst->stage || !src->stage)
+        return;
+    dst->stage = src->stage;
+    src->stage = NULL;
+}
+
 static size_t grown(size_t have, size_t need) {
     size_t n = have + have / 2;
     return n > need ? n : need;

@@ -41,6 +41,13 @@ void nb_sample_deinit(nb_sample_buffer *buf);
  * (when realloc can; contents kept). For polylines that will not be resampled again. */
 void nb_sample_trim(nb_sample_buffer *buf);
 
+/* Moves src's resampling staging (the per-thread rows that nb_sample_resample keeps in its
+ * output buffer) to dst when dst has none and src has one; otherwise does nothing. The two
+ * ping-pong buffers of a layer pair then share one staging area instead of growing one each:
+ * one copy of the pair's points less in memory, and fresh pages are costly to fault in on
+ * some virtual machines (docs/bundling.md, "Memory"). Contents of both buffers unchanged. */
+void nb_sample_move_stage(nb_sample_buffer *dst, nb_sample_buffer *src);
+
 /* Ensures room for n_edges edges and n_points points, growing by at least 1.5x so repeated
  * growth stays amortised; keeps the contents. Returns NB_OK or NB_E_NOMEM (buffer unchanged). */
 nb_status nb_sample_reserve(nb_sample_buffer *buf, size_t n_edges, size_t n_points);
