@@ -25,9 +25,9 @@
 # (layout to metrics, no file I/O), "wall" the whole command, "peak_rss_bytes" the process's
 # peak resident set. Timings on a shared machine are noisy: use --runs 5 and say so; every
 # row prints the 1-minute load average seen when it ended.
-# The two big rungs need memory: 784-2000-1000-10 (3.58 M edges) about 2 GiB, 784-5000-1200-10
-# (9.93 M edges) about 6 GiB peak RSS, set by each network's largest layer pair at about
-# 1,000 bytes per edge (docs/bundling.md, "Memory").
+# The two big rungs need memory: 784-2000-1000-10 (3.58 M edges) about 1.6 GiB, 784-5000-1200-10
+# (9.93 M edges) about 5 GiB peak RSS, set by each network's largest layer pair at about
+# 800 bytes per edge (docs/bundling.md, "Memory").
 set -euo pipefail
 
 NNBUNDLE=build/release/processor/nnbundle
