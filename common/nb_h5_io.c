@@ -14,7 +14,12 @@
  * anything is allocated for it; the file must be a regular file. HDF5 clears its error stack
  * on every API call, so its message is taken right after the failing call, one line, without
  * HDF5's internals (buffer addresses, byte counts).
- * Threading: no state of ours. Reads no config keys.
+ * The chunks of a dataset written whole rows at a time are compressed here, on the OpenMP
+ * threads, with the shuffle and deflate that HDF5's filter pipeline would apply, and stored
+ * with H5Dwrite_chunk (chunk_writer below): HDF5 1.10 runs its filters on one thread, and
+ * deflate was about 80 % of saving a bundled network.
+ * Threading: no state of ours; the chunk compression uses omp_get_max_threads() threads.
+ * Reads no config keys.
  */
 #include "nb_h5_io.h"
 
@@ -25,6 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <omp.h>
+#include <zlib.h>
 
 #include "nb_input.h"
 
@@ -287,6 +295,136 @@ static nb_status close_dataset(const char *path, const char *obj, hid_t space, h
     return st;
 }
 
+/* Chunks compressed in parallel. A batch of CHUNK_BATCH chunks of whole rows is gathered,
+ * each chunk is shuffled (H5Z's byte shuffle: byte j of element i goes to j * n + i) and
+ * deflated with zlib's compress2 at DEFLATE_LEVEL, as HDF5's own filters do, on all threads,
+ * then the chunks are written in order with H5Dwrite_chunk (filter mask 0: both filters
+ * applied). The last chunk is padded with zeros, the dataset's fill value, as HDF5 pads an
+ * edge chunk. A reader sees the same dataset as one written with H5Dwrite
+ * (tests/h5_same.sh compares them value for value). */
+enum { CHUNK_BATCH = 16 };
+typedef struct chunk_writer {
+    hid_t d;
+    int rank;
+    size_t elem;            /* element bytes: the shuffle's unit */
+    size_t row_bytes;       /* one row: the elements of dims[1..] */
+    hsize_t chunk_rows;     /* rows per chunk */
+    size_t chunk_bytes;     /* chunk_rows * row_bytes */
+    size_t bound;           /* compressBound(chunk_bytes) */
+    unsigned char *batch;   /* [CHUNK_BATCH][chunk_bytes] raw rows */
+    unsigned char *packed;  /* [CHUNK_BATCH][bound] deflated chunks */
+    unsigned char *scratch; /* [threads][chunk_bytes] shuffled chunks */
+    uLongf packed_len[CHUNK_BATCH];
+    int threads;
+    size_t rows;        /* rows in batch */
+    hsize_t next_chunk; /* index of the batch's first chunk */
+} chunk_writer;
+
+static void chunk_writer_free(chunk_writer *w) {
+    free(w->batch);
+    free(w->packed);
+    free(w->scratch);
+    w->batch = w->packed = w->scratch = NULL;
+}
+
+/* Sets w up for dataset d (made by create_dataset) when its chunks hold whole rows, its file
+ * and memory types have the same bytes and it has a row to write: true then; false (w
+ * untouched but zeroed, nothing allocated) when H5Dwrite is to write it. *st = NB_E_NOMEM
+ * when the buffers cannot be had. */
+static bool chunk_writer_open(const char *path, const char *obj, hid_t d, nb_h5_dtype dtype,
+                              int rank, const hsize_t *dims, chunk_writer *w, nb_status *st) {
+    memset(w, 0, sizeof *w);
+    *st = NB_OK;
+    if (rank < 1 || rank > NB_H5IO_MAX_RANK || dims[0] == 0 ||
+        H5Tequal(dtype_id(dtype, true), dtype_id(dtype, false)) <= 0)
+        return false;
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0)
+        return false;
+    hsize_t chunk[NB_H5IO_MAX_RANK] = {0};
+    bool whole_rows = H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, rank, chunk) == rank;
+    H5Pclose(dcpl);
+    size_t row = 1;
+    for (int i = 1; whole_rows && i < rank; i++) {
+        whole_rows = chunk[i] == dims[i];
+        row *= (size_t)dims[i];
+    }
+    if (!whole_rows || chunk[0] == 0)
+        return false;
+    w->d = d;
+    w->rank = rank;
+    w->elem = nb_h5io_dtype_size(dtype);
+    w->row_bytes = row * w->elem;
+    w->chunk_rows = chunk[0];
+    w->chunk_bytes = (size_t)chunk[0] * w->row_bytes;
+    w->bound = (size_t)compressBound((uLong)w->chunk_bytes);
+    w->threads = omp_get_max_threads();
+    if (w->threads > CHUNK_BATCH)
+        w->threads = CHUNK_BATCH;
+    w->batch = malloc(CHUNK_BATCH * w->chunk_bytes);
+    w->packed = malloc(CHUNK_BATCH * w->bound);
+    w->scratch = malloc((size_t)w->threads * w->chunk_bytes);
+    if (!w->batch || !w->packed || !w->scratch) {
+        chunk_writer_free(w);
+        *st = NB_H5IO_RAISE(NB_E_NOMEM, path, obj, "no room for %d chunks of %zu bytes",
+                            CHUNK_BATCH, w->chunk_bytes);
+        return false;
+    }
+    return true;
+}
+
+/* Compresses the rows gathered in w->batch and writes them as whole chunks. */
+static nb_status chunk_writer_flush(const char *path, const char *obj, chunk_writer *w) {
+    if (w->rows == 0)
+        return NB_OK;
+    const size_t n_chunks = (size_t)((w->rows + w->chunk_rows - 1) / w->chunk_rows);
+    const size_t used = w->rows * w->row_bytes, n_elem = w->chunk_bytes / w->elem;
+    memset(w->batch + used, 0, n_chunks * w->chunk_bytes - used);
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->threads)
+    for (long c = 0; c < (long)n_chunks; c++) {
+        const unsigned char *src = w->batch + (size_t)c * w->chunk_bytes;
+        unsigned char *sh = w->scratch + (size_t)omp_get_thread_num() * w->chunk_bytes;
+        for (size_t j = 0; j < w->elem; j++)
+            for (size_t i = 0; i < n_elem; i++)
+                sh[j * n_elem + i] = src[i * w->elem + j];
+        w->packed_len[c] = (uLongf)w->bound;
+        if (compress2(w->packed + (size_t)c * w->bound, &w->packed_len[c], sh,
+                      (uLong)w->chunk_bytes, DEFLATE_LEVEL) != Z_OK) {
+#pragma omp atomic write
+            failed = 1;
+        }
+    }
+    if (failed)
+        return NB_H5IO_RAISE(NB_E_NOMEM, path, obj, "zlib could not deflate a chunk");
+    for (size_t c = 0; c < n_chunks; c++) {
+        hsize_t offset[NB_H5IO_MAX_RANK] = {(w->next_chunk + c) * w->chunk_rows};
+        if (H5Dwrite_chunk(w->d, H5P_DEFAULT, 0, offset, (size_t)w->packed_len[c],
+                           w->packed + c * w->bound) < 0)
+            return W_FAIL(path, obj, "the data");
+    }
+    w->next_chunk += n_chunks;
+    w->rows = 0;
+    return NB_OK;
+}
+
+/* Appends n rows at data, writing every batch that fills. */
+static nb_status chunk_writer_rows(const char *path, const char *obj, chunk_writer *w,
+                                   const void *data, size_t n) {
+    const unsigned char *p = data;
+    const size_t cap = CHUNK_BATCH * (size_t)w->chunk_rows;
+    while (n > 0) {
+        size_t take = cap - w->rows < n ? cap - w->rows : n;
+        memcpy(w->batch + w->rows * w->row_bytes, p, take * w->row_bytes);
+        w->rows += take;
+        p += take * w->row_bytes;
+        n -= take;
+        if (w->rows == cap)
+            NB_TRY(chunk_writer_flush(path, obj, w));
+    }
+    return NB_OK;
+}
+
 nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, const char *name,
                                 nb_h5_dtype dtype, int rank, const hsize_t *dims,
                                 const void *data) {
@@ -297,8 +435,16 @@ nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, co
     hsize_t n = 1;
     for (int i = 0; i < rank; i++)
         n *= dims[i];
-    if (n > 0 && H5Dwrite(d, dtype_id(dtype, false), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    chunk_writer w;
+    if (n > 0 && chunk_writer_open(path, obj, d, dtype, rank, dims, &w, &st)) {
+        st = chunk_writer_rows(path, obj, &w, data, (size_t)dims[0]);
+        if (st == NB_OK)
+            st = chunk_writer_flush(path, obj, &w);
+        chunk_writer_free(&w);
+    } else if (st == NB_OK && n > 0 &&
+               H5Dwrite(d, dtype_id(dtype, false), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         st = W_FAIL(path, obj, "the data");
+    }
     return close_dataset(path, obj, space, d, st);
 }
 
@@ -309,6 +455,8 @@ nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *ob
     nb_status st = create_dataset(path, loc, obj, name, dtype, rank, dims, &space, &d);
     if (st != NB_OK)
         return st;
+    chunk_writer w;
+    const bool chunked = chunk_writer_open(path, obj, d, dtype, rank, dims, &w, &st);
     for (hsize_t done = 0; st == NB_OK && done < dims[0];) {
         size_t rows = 0;
         const void *data = NULL;
@@ -321,6 +469,11 @@ nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *ob
         }
         if (rows == 0)
             continue;
+        if (chunked) {
+            st = chunk_writer_rows(path, obj, &w, data, rows);
+            done += rows;
+            continue;
+        }
         hsize_t start[NB_H5IO_MAX_RANK] = {done}, count[NB_H5IO_MAX_RANK] = {rows};
         for (int i = 1; i < rank; i++)
             count[i] = dims[i];
@@ -331,6 +484,11 @@ nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *ob
         if (mem >= 0)
             H5Sclose(mem);
         done += rows;
+    }
+    if (chunked) {
+        if (st == NB_OK)
+            st = chunk_writer_flush(path, obj, &w);
+        chunk_writer_free(&w);
     }
     return close_dataset(path, obj, space, d, st);
 }

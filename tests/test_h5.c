@@ -10,6 +10,7 @@
 #include <hdf5.h>
 
 #include "nb_h5.h"
+#include "nb_h5_io.h"
 #include "nb_h5_schema.h"
 #include "nb_rng.h"
 #include "nb_test.h"
@@ -420,6 +421,108 @@ static void test_large_datasets_are_compressed(void **state) {
     H5Dclose(d);
     H5Fclose(f);
     unlink("h5_big.nnb.h5");
+}
+
+/* Rows handed out in pieces of 1000 (nb_h5io_write_dataset_rows). */
+typedef struct rows_src {
+    const unsigned char *p;
+    size_t left, row_bytes;
+} rows_src;
+static nb_status next_rows(void *user, size_t *n, const void **rows) {
+    rows_src *r = user;
+    *n = r->left < 1000 ? r->left : 1000;
+    *rows = r->p;
+    r->p += *n * r->row_bytes;
+    r->left -= *n;
+    return NB_OK;
+}
+
+/* Chunks compressed by nb_h5_io.c (shuffle + deflate on the OpenMP threads, H5Dwrite_chunk)
+ * are the bytes HDF5's own filter pipeline stores for the same dataset, chunk for chunk (the
+ * zero-padded last chunk included), whole or in pieces; rank 1 and rows longer than a chunk
+ * (written by H5Dwrite) read back too. */
+static void test_parallel_chunks_match_hdf5(void **state) {
+    (void)state;
+    const size_t n_rows = 3 * 21845 + 17; /* 3 whole chunks of 21845 rows of 3 floats, 17 rows */
+    float *pts = malloc(n_rows * 3 * sizeof *pts), *back = malloc(n_rows * 3 * sizeof *back);
+    nb_rng rng;
+    nb_rng_init(&rng, 3);
+    for (size_t i = 0; i < 3 * n_rows; i++) /* a smooth part and noise: compressible, not trivial */
+        pts[i] = (float)(i % 3) + (float)(i / 3) * 1e-4f + 0.01f * (float)nb_rng_uniform(&rng);
+    hid_t f = H5Fcreate("h5_chunks.h5", H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t dims[2] = {n_rows, 3};
+    assert_int_equal(nb_h5io_write_dataset("h5_chunks.h5", f, "/a", "a", NB_H5_F32, 2, dims, pts),
+                     NB_OK);
+    rows_src src = {(const unsigned char *)pts, n_rows, 3 * sizeof(float)};
+    assert_int_equal(nb_h5io_write_dataset_rows("h5_chunks.h5", f, "/b", "b", NB_H5_F32, 2, dims,
+                                                next_rows, &src),
+                     NB_OK);
+    hid_t a = H5Dopen2(f, "a", H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(a);
+    hsize_t chunk[2];
+    assert_int_equal(H5Pget_chunk(dcpl, 2, chunk), 2);
+    assert_int_equal(chunk[0], 21845);
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t c = H5Dcreate2(f, "c", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    assert_true(H5Dwrite(c, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, pts) >= 0);
+    hid_t b = H5Dopen2(f, "b", H5P_DEFAULT);
+    const hid_t ds[3] = {a, b, c};
+    for (int k = 0; k < 3; k++) {
+        memset(back, 0, n_rows * 3 * sizeof *back);
+        assert_true(H5Dread(ds[k], H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
+        assert_memory_equal(back, pts, n_rows * 3 * sizeof *back);
+    }
+    unsigned char *x = malloc(1 << 20), *y = malloc(1 << 20);
+    for (hsize_t q = 0; q < 4; q++) {
+        hsize_t off[2] = {q * chunk[0], 0}, nx = 0, ny = 0;
+        for (int k = 0; k < 2; k++) {
+            uint32_t mx = 1, my = 1;
+            assert_true(H5Dget_chunk_storage_size(ds[k], off, &nx) >= 0);
+            assert_true(H5Dget_chunk_storage_size(c, off, &ny) >= 0);
+            assert_int_equal(nx, ny);
+            assert_true(nx > 0 && nx < (1 << 20));
+            assert_true(H5Dread_chunk(ds[k], H5P_DEFAULT, off, &mx, x) >= 0);
+            assert_true(H5Dread_chunk(c, H5P_DEFAULT, off, &my, y) >= 0);
+            assert_int_equal(mx, 0); /* both filters applied */
+            assert_int_equal(my, 0);
+            assert_memory_equal(x, y, nx);
+        }
+    }
+    free(x);
+    free(y);
+    H5Sclose(space);
+    H5Pclose(dcpl);
+    H5Dclose(a);
+    H5Dclose(b);
+    H5Dclose(c);
+    /* rank 1 (uint64) and rows longer than a chunk (2 rows of 100 000 floats) */
+    uint64_t *u = malloc(50001 * sizeof *u), *ub = malloc(50001 * sizeof *ub);
+    for (size_t i = 0; i < 50001; i++)
+        u[i] = 3 * (uint64_t)i * i;
+    const hsize_t du[1] = {50001}, dl[2] = {2, 100000};
+    assert_int_equal(nb_h5io_write_dataset("h5_chunks.h5", f, "/u", "u", NB_H5_U64, 1, du, u),
+                     NB_OK);
+    float *l = malloc(200000 * sizeof *l), *lb = malloc(200000 * sizeof *lb);
+    for (size_t i = 0; i < 200000; i++)
+        l[i] = (float)i;
+    assert_int_equal(nb_h5io_write_dataset("h5_chunks.h5", f, "/l", "l", NB_H5_F32, 2, dl, l),
+                     NB_OK);
+    hid_t d = H5Dopen2(f, "u", H5P_DEFAULT);
+    assert_true(H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ub) >= 0);
+    assert_memory_equal(u, ub, 50001 * sizeof *u);
+    H5Dclose(d);
+    d = H5Dopen2(f, "l", H5P_DEFAULT);
+    assert_true(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, lb) >= 0);
+    assert_memory_equal(l, lb, 200000 * sizeof *l);
+    H5Dclose(d);
+    H5Fclose(f);
+    free(u);
+    free(ub);
+    free(l);
+    free(lb);
+    free(pts);
+    free(back);
+    unlink("h5_chunks.h5");
 }
 
 /* A file from another tool: fixed-length strings, int32/float32 attributes, no optional
@@ -1371,6 +1474,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_round_trip_network_only_and_empty_bundle),
         cmocka_unit_test(test_load_except),
         cmocka_unit_test(test_large_datasets_are_compressed),
+        cmocka_unit_test(test_parallel_chunks_match_hdf5),
         cmocka_unit_test(test_streamed_points),
         cmocka_unit_test(test_many_long_class_names),
         cmocka_unit_test(test_foreign_attribute_types),
