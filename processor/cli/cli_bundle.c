@@ -24,15 +24,16 @@
  * to a scratch file and the pair is released (nb_bundle_stream_pair), so no more than one
  * pair's polylines are ever in memory (with MPI, rank 0 holds its own pairs and one received
  * pair at a time: nb_bundle_mpi_finish); the ink ratio reads each pair back once
- * (nb_bundle_finish_streamed) and the writer copies them, pair by pair, from the scratch file
- * into /bundle/point_position (nb_h5_save_prepare_streamed), which is why the file is the same
- * as one written from memory. The scratch file sits beside FILE (the disk that will hold the
- * result, not a tmpfs /tmp that would be memory again) and is unlinked as soon as it is
- * created (".nnbundle-points.XXXXXX", mkstemp): nothing of it outlives the process, however
- * it ends. glibc's mmap threshold is
- * fixed at 1 MiB (mallopt): left dynamic, it rises to the size of each large block freed (a
- * released pair), after which blocks of up to 32 MiB come from the heap
- * and stay in the process when freed: 30 MB more peak RSS on the demo network.
+ * (nb_bundle_finish_streamed) and the writer copies them, in pieces of SCRATCH_PIECE points,
+ * from the scratch file into /bundle/point_position (nb_h5_save_prepare_streamed), which is why
+ * the file is the same as one written from memory. Both have a progress bar ("metrics": pairs
+ * read back; "writing": points written): on 9.93 M edges they take about a minute. The scratch file
+ * sits beside FILE (the disk that will hold the result, not a tmpfs /tmp that would be memory
+ * again) and is unlinked as soon as it is created (".nnbundle-points.XXXXXX", mkstemp): nothing of
+ * it outlives the process, however it ends. glibc's mmap threshold is fixed at 1 MiB (mallopt):
+ * left dynamic, it rises to the size of each large block freed (a released pair), after which
+ * blocks of up to 32 MiB come from the heap and stay in the process when freed: 30 MB more peak RSS
+ * on the demo network.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,12 +129,19 @@ typedef struct point_scratch {
     const char *path; /* FILE, for subjects */
     int fd;
     size_t n_pairs;
-    uint64_t *start; /* [P+1] */
-    size_t put;      /* pairs stored */
-    size_t next;     /* the pair the writer reads next */
-    float *buf;      /* one pair's points, read back */
-    size_t cap;      /* points buf holds */
+    uint64_t *start;  /* [P+1] */
+    size_t put;       /* pairs stored */
+    size_t next;      /* the pair the writer reads next */
+    uint64_t taken;   /* points of that pair the writer has had */
+    float *buf;       /* one pair's points (or a piece of them), read back */
+    size_t cap;       /* points buf holds */
+    nb_progress *bar; /* counts pairs read back (the metrics) or points (the write); or NULL */
 } point_scratch;
+
+/* Points the writer gets per piece: 12 MiB, so that its bar moves within a big layer pair
+ * and it holds no more than that of them (tests/cli_bundle_stream.sh's pairs of 1.09 M points
+ * come in two pieces). */
+#define SCRATCH_PIECE ((size_t)1 << 20)
 
 static nb_status scratch_open(point_scratch *sc, const char *path, size_t n_pairs) {
     *sc = (point_scratch){.path = path, .fd = -1, .n_pairs = n_pairs};
@@ -210,11 +218,9 @@ static nb_status scratch_put(void *user, const nb_bundle_pair_view *v) {
     return NB_OK;
 }
 
-/* nb_bundle_sink.get and the writer's pieces: pair `pair`'s points, read into sc->buf. */
-static nb_status scratch_get(void *user, size_t pair, size_t n_points, const float **points) {
-    point_scratch *sc = user;
-    if (pair >= sc->put || sc->start[pair + 1] - sc->start[pair] != n_points)
-        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was not stored", pair);
+/* n_points points from global point `at` into sc->buf. */
+static nb_status scratch_read(point_scratch *sc, uint64_t at, size_t n_points, size_t pair,
+                              const float **points) {
     if (n_points > sc->cap) {
         float *b = realloc(sc->buf, n_points * 3 * sizeof *b);
         if (!b)
@@ -223,20 +229,38 @@ static nb_status scratch_get(void *user, size_t pair, size_t n_points, const flo
         sc->buf = b;
         sc->cap = n_points;
     }
-    NB_TRY(scratch_io(sc, false, sc->buf, n_points * 3 * sizeof(float),
-                      sc->start[pair] * 3 * sizeof(float)));
+    NB_TRY(scratch_io(sc, false, sc->buf, n_points * 3 * sizeof(float), at * 3 * sizeof(float)));
     *points = sc->buf;
     return NB_OK;
 }
 
-/* nb_h5_point_source.next: the pairs in order. */
+/* nb_bundle_sink.get: pair `pair`'s points, read into sc->buf. */
+static nb_status scratch_get(void *user, size_t pair, size_t n_points, const float **points) {
+    point_scratch *sc = user;
+    if (pair >= sc->put || sc->start[pair + 1] - sc->start[pair] != n_points)
+        return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was not stored", pair);
+    NB_TRY(scratch_read(sc, sc->start[pair], n_points, pair, points));
+    if (sc->bar)
+        nb_progress_update(sc->bar, (uint64_t)pair + 1, NULL);
+    return NB_OK;
+}
+
+/* nb_h5_point_source.next: the pairs in order, in pieces of at most SCRATCH_PIECE points. */
 static nb_status scratch_next(void *user, size_t *n_points, const float **points) {
     point_scratch *sc = user;
+    while (sc->next < sc->put && sc->taken == sc->start[sc->next + 1] - sc->start[sc->next]) {
+        sc->next++;
+        sc->taken = 0;
+    }
     if (sc->next >= sc->put)
         return NB_RAISE(NB_E_INVALID, sc->path, "the scratch file holds %zu layer pairs", sc->put);
-    size_t p = sc->next++;
-    *n_points = (size_t)(sc->start[p + 1] - sc->start[p]);
-    return scratch_get(sc, p, *n_points, points);
+    const uint64_t left = sc->start[sc->next + 1] - sc->start[sc->next] - sc->taken;
+    *n_points = left < SCRATCH_PIECE ? (size_t)left : SCRATCH_PIECE;
+    NB_TRY(scratch_read(sc, sc->start[sc->next] + sc->taken, *n_points, sc->next, points));
+    sc->taken += *n_points;
+    if (sc->bar)
+        nb_progress_update(sc->bar, sc->start[sc->next] + sc->taken, NULL);
+    return NB_OK;
 }
 
 /* The edge phase pair by pair (nb_bundle_pair_step), the same result bit for bit as stepping
@@ -419,7 +443,13 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
     if (!finished && s == NB_OK)
         s = run_edge_pairs(st, &sink);
     if (!finished && s == NB_OK) {
+        /* the metrics read every pair back once (the ink ratio) */
+        nb_progress bar;
+        nb_progress_begin(&bar, "metrics", (uint64_t)nb_bundle_query_pair_count(st));
+        scratch->bar = &bar;
         s = nb_bundle_finish_streamed(st, &sink, &out);
+        scratch->bar = NULL;
+        nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
         *have_bundle = s == NB_OK;
     }
     (void)ranks;
@@ -536,9 +566,19 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
     nb_file_atomic out = {0};
     t0 = nb_time_now();
     nb_h5_point_source points = {scratch_next, &scratch};
-    if (s == NB_OK)
-        s = scratch.fd >= 0 ? nb_h5_save_prepare_streamed(path, &m, &points, &out)
-                            : nb_h5_save_prepare(path, &m, &out);
+    if (s == NB_OK && scratch.fd >= 0) {
+        free(scratch.buf); /* a whole pair, read back by the metrics: the write takes pieces */
+        scratch.buf = NULL;
+        scratch.cap = 0;
+        nb_progress bar; /* counts the points written */
+        nb_progress_begin(&bar, "writing", (uint64_t)m.bundle.n_points);
+        scratch.bar = &bar;
+        s = nb_h5_save_prepare_streamed(path, &m, &points, &out);
+        scratch.bar = NULL;
+        nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
+    } else if (s == NB_OK) {
+        s = nb_h5_save_prepare(path, &m, &out);
+    }
     scratch_close(&scratch);
     rec.t_save = nb_time_now() - t0;
     rec.t_wall = nb_time_now() - t_wall;
