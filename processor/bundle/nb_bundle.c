@@ -708,6 +708,15 @@ static void spare_take(nb_bundle_state *st, nb_sample_buffer *b) {
     b->n_edges = b->n_points = 0;
 }
 
+/* Frees the spares once no pair is waiting to start (they would only add to the peak of what
+ * follows: the metrics, the write). */
+static void spare_drop_unused(nb_bundle_state *st) {
+    if (pair_waiting(st))
+        return;
+    nb_sample_deinit(&st->spare[0]);
+    nb_sample_deinit(&st->spare[1]);
+}
+
 /* Pair p's straight edges between the (moved) nodes (method.md §4.12 after the node loop),
  * sampled at the spacing of the first edge iteration, s_0 (l without edge iterations or with
  * edge_spacing_bandwidth 0), unless done already. Run lazily, when the pair is first needed:
@@ -782,6 +791,7 @@ static const nb_sample_presmooth *pending_smoothing(const nb_bundle_state *st, s
 static nb_status resample_pair(nb_bundle_state *st, size_t p, double spacing) {
     nb_sample_presmooth pre;
     spare_take(st, &st->nxt[p]);
+    spare_drop_unused(st);
     nb_sample_move_stage(&st->nxt[p], &st->cur[p]); /* one stage per pair, not one per buffer */
     NB_TRY(nb_sample_resample_smoothed(&st->cur[p], pending_smoothing(st, p, &pre), spacing,
                                        st->threads, &st->nxt[p]));
