@@ -210,6 +210,29 @@ static void test_phases_snapshots_and_threads(void **state) {
     fixture_deinit(&f);
 }
 
+/* Steps st through the node phase (nb_bundle_step until the phase changes). */
+static void step_node_phase(nb_bundle_state *st) {
+    nb_bundle_progress p;
+    nb_bundle_query_progress(st, &p);
+    while (p.phase == NB_BUNDLE_PHASE_NODE) {
+        assert_int_equal(nb_bundle_step(st), NB_OK);
+        nb_bundle_query_progress(st, &p);
+    }
+}
+
+/* Pair q of st has the edges, offsets and points of the same pair in the whole bundle a. */
+static void assert_pair_matches(const nb_bundle_state *st, size_t q, const nb_bundle_data *a) {
+    nb_bundle_pair_view v;
+    assert_int_equal(nb_bundle_query_pair(st, q, &v), NB_OK);
+    assert_int_equal(nb_bundle_query_pair_edges(st, q), v.n_edges);
+    const uint64_t base = a->edge_point_offset[v.first_edge];
+    assert_int_equal(v.offset[0], 0);
+    assert_int_equal(v.n_points, a->edge_point_offset[v.first_edge + v.n_edges] - base);
+    for (size_t e = 0; e <= v.n_edges; e++)
+        assert_int_equal(v.offset[e] + base, a->edge_point_offset[v.first_edge + e]);
+    assert_memory_equal(v.points, a->point_position + 3 * base, 3 * v.n_points * sizeof(float));
+}
+
 /* Pairs run one after the other straight from the node phase, each released after it was
  * read (as `nnbundle bundle` streams them): every later pair starts from the buffers the
  * earlier ones left (spare_put / spare_take in nb_bundle.c, larger than it needs and full of
@@ -226,22 +249,10 @@ static void test_pair_by_pair_reuses_buffers(void **state) {
     for (int release = 0; release < 2; release++) {
         nb_bundle_state *st = NULL;
         assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
-        nb_bundle_progress p;
-        nb_bundle_query_progress(st, &p);
-        while (p.phase == NB_BUNDLE_PHASE_NODE) {
-            assert_int_equal(nb_bundle_step(st), NB_OK);
-            nb_bundle_query_progress(st, &p);
-        }
+        step_node_phase(st);
         for (size_t q = 0; q < 3; q++) {
             assert_int_equal(nb_bundle_pair_edge_phase(st, q), NB_OK);
-            nb_bundle_pair_view v;
-            assert_int_equal(nb_bundle_query_pair(st, q, &v), NB_OK);
-            const uint64_t base = a.edge_point_offset[v.first_edge];
-            assert_int_equal(v.n_points, a.edge_point_offset[v.first_edge + v.n_edges] - base);
-            for (size_t e = 0; e <= v.n_edges; e++)
-                assert_int_equal(v.offset[e] + base, a.edge_point_offset[v.first_edge + e]);
-            assert_memory_equal(v.points, a.point_position + 3 * base,
-                                3 * v.n_points * sizeof(float));
+            assert_pair_matches(st, q, &a);
             if (release)
                 nb_bundle_pair_release(st, q);
         }
@@ -266,12 +277,7 @@ static void test_pair_by_pair(void **state) {
     nb_bundle_state *st = NULL;
     assert_int_equal(create_cfg(&cfg, &f.net, &f.imp, 2, &st), NB_OK);
     assert_int_equal(nb_bundle_pair_edge_phase(st, 0), NB_E_INVALID); /* node phase first */
-    nb_bundle_progress p;
-    nb_bundle_query_progress(st, &p);
-    while (p.phase == NB_BUNDLE_PHASE_NODE) {
-        assert_int_equal(nb_bundle_step(st), NB_OK);
-        nb_bundle_query_progress(st, &p);
-    }
+    step_node_phase(st);
     assert_int_equal(nb_bundle_step(st), NB_OK); /* iteration 0 of every pair */
     assert_int_equal(nb_bundle_pair_edge_phase(st, 3), NB_E_INVALID);
     for (size_t q = 3; q-- > 0;) {
@@ -279,13 +285,8 @@ static void test_pair_by_pair(void **state) {
         nb_bundle_pair_view v;
         assert_int_equal(nb_bundle_query_pair(st, q, &v), NB_OK);
         assert_int_equal(v.first_edge, q == 0 ? 0 : (q == 1 ? 180 : 234));
-        assert_int_equal(nb_bundle_query_pair_edges(st, q), v.n_edges);
-        assert_int_equal(v.offset[0], 0);
         assert_int_equal(v.offset[v.n_edges], v.n_points);
-        const uint64_t base = a.edge_point_offset[v.first_edge];
-        for (size_t e = 0; e <= v.n_edges; e++)
-            assert_int_equal(v.offset[e] + base, a.edge_point_offset[v.first_edge + e]);
-        assert_memory_equal(v.points, a.point_position + 3 * base, 3 * v.n_points * sizeof(float));
+        assert_pair_matches(st, q, &a);
     }
     assert_int_equal(nb_bundle_step(st), NB_OK); /* nothing left to run */
     nb_bundle_data b;
