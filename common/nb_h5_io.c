@@ -329,8 +329,8 @@ static void chunk_writer_free(chunk_writer *w) {
 
 /* Sets w up for dataset d (made by create_dataset) when its chunks hold whole rows, its file
  * and memory types have the same bytes and it has a row to write: true then; false (w
- * untouched but zeroed, nothing allocated) when H5Dwrite is to write it. *st = NB_E_NOMEM
- * when the buffers cannot be had. */
+ * zeroed, nothing allocated) when H5Dwrite is to write it, or when the buffers cannot be had
+ * (then *st = NB_E_NOMEM; otherwise NB_OK). */
 static bool chunk_writer_open(const char *path, const char *obj, hid_t d, nb_h5_dtype dtype,
                               int rank, const hsize_t *dims, chunk_writer *w, nb_status *st) {
     memset(w, 0, sizeof *w);
