@@ -57,7 +57,9 @@ hid_t nb_h5io_create_group(const char *path, hid_t loc, const char *name, const 
 
 /* A dataset of dtype with the given dims (rank 1..NB_H5IO_MAX_RANK) and contents `data` (the C type
  * of the dtype, row-major); over 64 KiB it is chunked by whole rows (~256 KiB) with shuffle and
- * deflate level 1. NB_OK or NB_E_IO. */
+ * deflate level 1, the chunks compressed on omp_get_max_threads() threads (HDF5's own bytes;
+ * nb_h5_io.c). `data` is only read. NB_OK, NB_E_IO, or NB_E_NOMEM (no room for the 16-chunk
+ * compression buffers, about 8 MiB). */
 nb_status nb_h5io_write_dataset(const char *path, hid_t loc, const char *obj, const char *name,
                                 nb_h5_dtype dtype, int rank, const hsize_t *dims, const void *data);
 
