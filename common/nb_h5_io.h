@@ -71,7 +71,7 @@ typedef nb_status (*nb_h5io_rows_fn)(void *user, size_t *n_rows, const void **ro
  * dims and the chunking and filters nb_h5io_write_dataset gives those dims (so a reader sees
  * the same dataset), then filled from next() piece by piece (hyperslabs of whole rows, in
  * order) until dims[0] rows are written. NB_OK, NB_E_IO, NB_E_INVALID (next gave more rows
- * than dims[0]), or next's status. */
+ * than dims[0]), NB_E_NOMEM (as nb_h5io_write_dataset), or next's status. */
 nb_status nb_h5io_write_dataset_rows(const char *path, hid_t loc, const char *obj, const char *name,
                                      nb_h5_dtype dtype, int rank, const hsize_t *dims,
                                      nb_h5io_rows_fn next, void *user);
