@@ -84,6 +84,8 @@ cp "$W/base.nnb.h5" "$W/talk.nnb.h5"
 expect 0 "" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle "$W/talk.nnb.h5" "${FAST[@]}"
 [ "$(grep -c '^bundled ' "$W/err.txt")" = 1 ] || fail "not one 'bundled' line: $(cat "$W/err.txt")"
 [ "$(grep -c '^edge phase.*: 100%' "$W/err.txt")" = 1 ] || fail "not one edge phase bar"
+[ "$(grep -c '^gather and metrics: 100% (6/6)' "$W/err.txt")" = 1 ] ||
+    fail "not one bar over the 3 pairs' gather and metrics: $(cat "$W/err.txt")"
 
 # errors: every rank names itself; the input stays as it was
 expect 1 "nnbundle [rank 1]: [$W/missing.nnb.h5]" -- "${MPIRUN[@]}" -n 2 "$NNBUNDLE" bundle \

@@ -136,6 +136,8 @@ typedef struct point_scratch {
     float *buf;       /* one pair's points (or a piece of them), read back */
     size_t cap;       /* points buf holds */
     nb_progress *bar; /* counts pairs read back (the metrics) or points (the write); or NULL */
+    bool bar_puts;    /* the bar counts the pairs stored first (MPI rank 0: the gather), then
+                       * those read back, n_pairs + 1 ... 2 n_pairs */
 } point_scratch;
 
 /* Points the writer gets per piece: 12 MiB, so that its bar moves within a big layer pair
@@ -215,6 +217,8 @@ static nb_status scratch_put(void *user, const nb_bundle_pair_view *v) {
                       sc->start[v->pair] * 3 * sizeof(float)));
     sc->start[v->pair + 1] = sc->start[v->pair] + v->n_points;
     sc->put = v->pair + 1;
+    if (sc->bar && sc->bar_puts)
+        nb_progress_update(sc->bar, (uint64_t)sc->put, NULL);
     return NB_OK;
 }
 
@@ -241,7 +245,7 @@ static nb_status scratch_get(void *user, size_t pair, size_t n_points, const flo
         return NB_RAISE(NB_E_INVALID, "pair", "layer pair %zu was not stored", pair);
     NB_TRY(scratch_read(sc, sc->start[pair], n_points, pair, points));
     if (sc->bar)
-        nb_progress_update(sc->bar, (uint64_t)pair + 1, NULL);
+        nb_progress_update(sc->bar, (sc->bar_puts ? sc->n_pairs : 0) + (uint64_t)pair + 1, NULL);
     return NB_OK;
 }
 
@@ -429,11 +433,22 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
             s = NB_RAISE(NB_E_NOMEM, "MPI", "no room for the pair owners");
         if (s == NB_OK)
             s = run_own_pairs(st, ranks, owner);
-        /* rank 0 streams the pairs to its scratch file as they arrive */
-        if (s == NB_OK && ranks->rank == 0)
-            s = scratch_open(scratch, path, nb_bundle_query_pair_count(st));
+        /* rank 0 streams the pairs to its scratch file as they arrive, then reads each back
+         * once for the metrics: one bar over both */
+        nb_progress bar;
+        const bool bar_on = s == NB_OK && ranks->rank == 0;
+        if (bar_on && (s = scratch_open(scratch, path, nb_bundle_query_pair_count(st))) == NB_OK) {
+            nb_progress_begin(&bar, "gather and metrics", 2 * (uint64_t)scratch->n_pairs);
+            scratch->bar = &bar;
+            scratch->bar_puts = true;
+        }
         s = nb_bundle_mpi_finish(st, owner, s, MPI_COMM_WORLD, ranks->rank == 0 ? &sink : NULL,
                                  &out, have_bundle);
+        if (scratch->bar) {
+            nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
+            scratch->bar = NULL;
+            scratch->bar_puts = true;
+        }
         free(owner);
         finished = true;
     }
