@@ -10,7 +10,7 @@ if(NB_MPI)
              COMMAND ${MPIEXEC_EXECUTABLE} --oversubscribe -n 2 $<TARGET_FILE:test_bundle_mpi>)
     set_tests_properties(test_bundle_mpi_2ranks PROPERTIES LABELS mpi TIMEOUT 60
         ENVIRONMENT "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMP_NUM_THREADS=1")
-    nb_add_script_test(cli_mpi cli_mpi.sh LABEL mpi TIMEOUT 120)
+    nb_add_script_test(cli_mpi cli_mpi.sh LABEL mpi TIMEOUT 360)
 else()
     nb_add_script_test(cli_bundle_nompi cli_bundle_nompi.sh LABEL cli TIMEOUT 60)
 endif()

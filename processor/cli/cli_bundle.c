@@ -447,7 +447,7 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
         if (scratch->bar) {
             nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
             scratch->bar = NULL;
-            scratch->bar_puts = true;
+            scratch->bar_puts = false;
         }
         free(owner);
         finished = true;
