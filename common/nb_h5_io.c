@@ -305,7 +305,6 @@ static nb_status close_dataset(const char *path, const char *obj, hid_t space, h
 enum { CHUNK_BATCH = 16 };
 typedef struct chunk_writer {
     hid_t d;
-    int rank;
     size_t elem;            /* element bytes: the shuffle's unit */
     size_t row_bytes;       /* one row: the elements of dims[1..] */
     hsize_t chunk_rows;     /* rows per chunk */
@@ -352,7 +351,6 @@ static bool chunk_writer_open(const char *path, const char *obj, hid_t d, nb_h5_
     if (!whole_rows || chunk[0] == 0)
         return false;
     w->d = d;
-    w->rank = rank;
     w->elem = nb_h5io_dtype_size(dtype);
     w->row_bytes = row * w->elem;
     w->chunk_rows = chunk[0];

@@ -661,6 +661,11 @@ fail:
 
 static double edge_spacing(const nb_bundle_state *st, int k);
 
+/* Whether b owns no memory (no points, offsets or resampling stage). */
+static bool buffer_empty(const nb_sample_buffer *b) {
+    return b->point_capacity == 0 && b->edge_capacity == 0 && !b->stage;
+}
+
 /* Whether a pair may still take a spare buffer: one not yet sampled nor released. */
 static bool pair_waiting(const nb_bundle_state *st) {
     for (size_t p = 0; p + 1 < st->n_layers; p++)
@@ -675,7 +680,7 @@ static bool pair_waiting(const nb_bundle_state *st) {
  * threshold), so without the spares every pair faults its buffers in afresh, which on the
  * project's VM cost seconds per GB (docs/bundling.md, "Memory"). */
 static void spare_put(nb_bundle_state *st, nb_sample_buffer *b) {
-    if (b->point_capacity == 0 && b->edge_capacity == 0 && !b->stage)
+    if (buffer_empty(b))
         return;
     if (!pair_waiting(st)) {
         nb_sample_deinit(b);
@@ -696,12 +701,12 @@ static void spare_put(nb_bundle_state *st, nb_sample_buffer *b) {
 /* Gives the empty buffer *b the largest spare, if any (its old contents are overwritten by
  * the next sampling or resample, which write every offset and point they report). */
 static void spare_take(nb_bundle_state *st, nb_sample_buffer *b) {
-    if (b->point_capacity || b->edge_capacity || b->stage)
+    if (!buffer_empty(b))
         return;
     nb_sample_buffer *slot = &st->spare[0];
     if (st->spare[1].point_capacity > slot->point_capacity)
         slot = &st->spare[1];
-    if (slot->point_capacity == 0 && slot->edge_capacity == 0 && !slot->stage)
+    if (buffer_empty(slot))
         return;
     *b = *slot;
     nb_sample_init(slot);

@@ -140,6 +140,24 @@ typedef struct point_scratch {
                        * those read back, n_pairs + 1 ... 2 n_pairs */
 } point_scratch;
 
+/* Starts bar (label, total steps) as what sc's callbacks advance; puts: it counts the pairs
+ * stored before those read back (sc->bar_puts). */
+static void scratch_bar_begin(point_scratch *sc, nb_progress *bar, const char *label,
+                              uint64_t total, bool puts) {
+    nb_progress_begin(bar, label, total);
+    sc->bar = bar;
+    sc->bar_puts = puts;
+}
+
+/* Ends sc's bar, if any ("failed" unless s is NB_OK), and detaches it. */
+static void scratch_bar_end(point_scratch *sc, nb_status s) {
+    if (!sc->bar)
+        return;
+    nb_progress_end(sc->bar, s == NB_OK ? NULL : "failed");
+    sc->bar = NULL;
+    sc->bar_puts = false;
+}
+
 /* Points the writer gets per piece: 12 MiB, so that its bar moves within a big layer pair
  * and it holds no more than that of them (tests/cli_bundle_stream.sh's pairs of 1.09 M points
  * come in two pieces). */
@@ -436,19 +454,13 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
         /* rank 0 streams the pairs to its scratch file as they arrive, then reads each back
          * once for the metrics: one bar over both */
         nb_progress bar;
-        const bool bar_on = s == NB_OK && ranks->rank == 0;
-        if (bar_on && (s = scratch_open(scratch, path, nb_bundle_query_pair_count(st))) == NB_OK) {
-            nb_progress_begin(&bar, "gather and metrics", 2 * (uint64_t)scratch->n_pairs);
-            scratch->bar = &bar;
-            scratch->bar_puts = true;
-        }
+        if (s == NB_OK && ranks->rank == 0 &&
+            (s = scratch_open(scratch, path, nb_bundle_query_pair_count(st))) == NB_OK)
+            scratch_bar_begin(scratch, &bar, "gather and metrics", 2 * (uint64_t)scratch->n_pairs,
+                              true);
         s = nb_bundle_mpi_finish(st, owner, s, MPI_COMM_WORLD, ranks->rank == 0 ? &sink : NULL,
                                  &out, have_bundle);
-        if (scratch->bar) {
-            nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
-            scratch->bar = NULL;
-            scratch->bar_puts = false;
-        }
+        scratch_bar_end(scratch, s);
         free(owner);
         finished = true;
     }
@@ -460,11 +472,10 @@ static nb_status bundle_model(const nb_processing_config *cfg, int threads,
     if (!finished && s == NB_OK) {
         /* the metrics read every pair back once (the ink ratio) */
         nb_progress bar;
-        nb_progress_begin(&bar, "metrics", (uint64_t)nb_bundle_query_pair_count(st));
-        scratch->bar = &bar;
+        scratch_bar_begin(scratch, &bar, "metrics", (uint64_t)nb_bundle_query_pair_count(st),
+                          false);
         s = nb_bundle_finish_streamed(st, &sink, &out);
-        scratch->bar = NULL;
-        nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
+        scratch_bar_end(scratch, s);
         *have_bundle = s == NB_OK;
     }
     (void)ranks;
@@ -586,11 +597,9 @@ static int bundle_command(int argc, char **argv, const bundle_ranks *ranks) {
         scratch.buf = NULL;
         scratch.cap = 0;
         nb_progress bar; /* counts the points written */
-        nb_progress_begin(&bar, "writing", (uint64_t)m.bundle.n_points);
-        scratch.bar = &bar;
+        scratch_bar_begin(&scratch, &bar, "writing", (uint64_t)m.bundle.n_points, false);
         s = nb_h5_save_prepare_streamed(path, &m, &points, &out);
-        scratch.bar = NULL;
-        nb_progress_end(&bar, s == NB_OK ? NULL : "failed");
+        scratch_bar_end(&scratch, s);
     } else if (s == NB_OK) {
         s = nb_h5_save_prepare(path, &m, &out);
     }
