@@ -45,7 +45,9 @@ void nb_sample_trim(nb_sample_buffer *buf);
  * output buffer) to dst when dst has none and src has one; otherwise does nothing. The two
  * ping-pong buffers of a layer pair then share one staging area instead of growing one each:
  * one copy of the pair's points less in memory, and fresh pages are costly to fault in on
- * some virtual machines (docs/bundling.md, "Memory"). Contents of both buffers unchanged. */
+ * some virtual machines (docs/bundling.md, "Memory"). dst then owns the stage (freed by
+ * nb_sample_deinit(dst) or moved on); the points and offsets of both buffers are unchanged.
+ * No status: nothing is allocated. */
 void nb_sample_move_stage(nb_sample_buffer *dst, nb_sample_buffer *src);
 
 /* Ensures room for n_edges edges and n_points points, growing by at least 1.5x so repeated
